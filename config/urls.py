@@ -1,0 +1,77 @@
+"""URL map. Pages of a tenant live under /o/<org_slug>/, its API under /api/v1/o/<org_slug>/;
+each module contributes `urls.py` (pages) and `api_urls.py` (API) and is mounted here."""
+
+from importlib import util
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from tenancy import api_views as tenancy_api
+from tenancy import views as tenancy_views
+
+MODULES = [
+    "tenancy",
+    "partnerships",
+    "contracts",
+    "risk",
+    "governance",
+    "finance",
+    "integrations",
+    "performance",
+    "exit_planning",
+]
+
+
+def _module_urls(suffix: str):
+    patterns = []
+    for module in MODULES:
+        if util.find_spec(f"{module}.{suffix}") is not None:
+            patterns.append(path("", include(f"{module}.{suffix}")))
+    return patterns
+
+
+tenant_pages = _module_urls("urls")
+tenant_api = _module_urls("api_urls")
+
+urlpatterns = [
+    path("", tenancy_views.home, name="home"),
+    path("healthz", tenancy_views.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password/reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("o/<slug:org_slug>/", include(tenant_pages)),
+    path("api/v1/organizations/", tenancy_api.organization_list, name="api-organizations"),
+    path("api/v1/o/<slug:org_slug>/", include(tenant_api)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+handler404 = "tenancy.views.page_not_found"
+handler500 = "tenancy.views.server_error"
+handler403 = "tenancy.views.permission_denied"

@@ -1,0 +1,1 @@
+"""Models of the contracts module (see ../shared/DESIGN.md)."""

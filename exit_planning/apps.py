@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ExitPlanningConfig(AppConfig):
+    name = "exit_planning"
+    verbose_name = "Exit planning"

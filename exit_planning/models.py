@@ -1,0 +1,1 @@
+"""Models of the exit_planning module (see ../shared/DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""Models of the finance module (see ../shared/DESIGN.md)."""

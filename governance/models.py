@@ -1,0 +1,1 @@
+"""Models of the governance module (see ../shared/DESIGN.md)."""

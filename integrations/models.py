@@ -1,0 +1,1 @@
+"""Models of the integrations module (see ../shared/DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""Models of the performance module (see ../shared/DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""Models of the risk module (see ../shared/DESIGN.md)."""

@@ -1,0 +1,111 @@
+"""The API base every module's viewsets build on.
+
+`TenantViewSet` starts every query from the request's organization (the scoped manager plus an
+explicit filter), restricts partner guests to their partnerships, checks the module permission
+with the one helper, and routes writes through the module's services: subclasses implement
+`create_object`, `update_object` and `destroy_object` instead of saving serializers.
+"""
+
+from rest_framework import mixins, permissions, serializers, viewsets
+
+from tenancy.permissions import has_permission, restrict_for_guest
+
+
+class TenantPermission(permissions.BasePermission):
+    """Role (and for guests, partnership) permission for `<permission_module>.<verb>`."""
+
+    message = "Your role does not allow this."
+
+    def _perm(self, request, view) -> str:
+        verb = view.required_verb(request)
+        return f"{view.permission_module}.{verb}"
+
+    def has_permission(self, request, view):
+        membership = getattr(request._request, "membership", None)
+        return has_permission(membership, self._perm(request, view))
+
+    def has_object_permission(self, request, view, obj):
+        membership = getattr(request._request, "membership", None)
+        return has_permission(membership, self._perm(request, view), obj)
+
+
+class TenantViewSet(viewsets.GenericViewSet):
+    permission_classes = [permissions.IsAuthenticated, TenantPermission]
+    model = None  # the TenantModel this viewset serves
+    permission_module: str = ""
+    # Path from this model to its partnership, for guests ("" = the model is Partnership;
+    # None = guests never see this model).
+    guest_partnership_path: str | None = "partnership"
+    # Verbs by action; unsafe methods default to "change".
+    action_verbs: dict[str, str] = {}
+
+    def required_verb(self, request) -> str:
+        if self.action in self.action_verbs:
+            return self.action_verbs[self.action]
+        return "view" if request.method in permissions.SAFE_METHODS else "change"
+
+    @property
+    def organization(self):
+        return self.request._request.organization
+
+    @property
+    def membership(self):
+        return self.request._request.membership
+
+    def tenant_queryset(self):
+        """The module's base query (a selector, usually); scoping is added by get_queryset."""
+        return self.model.objects.all()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request tenant
+            return self.model.unscoped_objects.none()
+        queryset = self.tenant_queryset().filter(organization=self.organization)
+        return restrict_for_guest(queryset, self.membership, self.guest_partnership_path)
+
+    def perform_create(self, serializer):
+        serializer.instance = self.create_object(serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = self.update_object(serializer.instance, serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        self.destroy_object(instance)
+
+    def create_object(self, data):
+        raise NotImplementedError
+
+    def update_object(self, instance, data):
+        raise NotImplementedError
+
+    def destroy_object(self, instance):
+        raise NotImplementedError
+
+
+class TenantModelViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    TenantViewSet,
+):
+    pass
+
+
+class TenantReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    pass
+
+
+class TenantRelatedField(serializers.PrimaryKeyRelatedField):
+    """A foreign key in a request body, resolved inside the current organization only: another
+    tenant's id is "does not exist", exactly like an id that was never used."""
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        kwargs.setdefault("queryset", None)
+        if kwargs.get("read_only"):
+            kwargs.pop("queryset")
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.model.objects.all()

@@ -1,0 +1,70 @@
+"""The one JSON error format of the API:
+
+    {"error": {"status": 400, "code": "invalid", "message": "...", "fields": {"name": ["..."]}}}
+
+Service errors map to statuses here, so no bad input becomes a 500: Django's ValidationError is a
+400 with per-field messages, ConflictError (illegal lifecycle step, duplicate) a 409.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from tenancy.errors import ConflictError, PermissionDeniedError
+
+
+def _flatten(detail) -> list[str]:
+    if isinstance(detail, dict):
+        return [f"{k}: {m}" for k, v in detail.items() for m in _flatten(v)]
+    if isinstance(detail, list):
+        return [m for item in detail for m in _flatten(item)]
+    return [str(detail)]
+
+
+def error_body(status_code: int, code: str, message: str, fields: dict | None = None) -> dict:
+    return {
+        "error": {"status": status_code, "code": code, "message": message, "fields": fields or {}}
+    }
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        fields = (
+            exc.message_dict
+            if hasattr(exc, "error_dict")
+            else {"non_field_errors": list(exc.messages)}
+        )
+        exc = exceptions.ValidationError(fields)
+    elif isinstance(exc, ConflictError):
+        return Response(error_body(409, exc.code, exc.message), status=status.HTTP_409_CONFLICT)
+    elif isinstance(exc, PermissionDeniedError):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, IntegrityError):
+        return Response(
+            error_body(409, "conflict", "This conflicts with an existing record."),
+            status=status.HTTP_409_CONFLICT,
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = response.data
+    if isinstance(exc, exceptions.ValidationError):
+        if isinstance(detail, dict):
+            fields = {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
+        else:
+            fields = {"non_field_errors": _flatten(detail)}
+        message = "; ".join(_flatten(detail)) or "Invalid input."
+        response.data = error_body(response.status_code, "invalid", message, fields)
+    else:
+        message = str(detail.get("detail", detail)) if isinstance(detail, dict) else str(detail)
+        code = getattr(getattr(exc, "detail", None), "code", None) or getattr(
+            exc, "default_code", "error"
+        )
+        response.data = error_body(response.status_code, str(code), message)
+    return response

@@ -1,0 +1,97 @@
+"""Tenancy endpoints: the caller's organizations, the audit trail, notifications."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import api_view
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from tenancy.api import TenantReadOnlyViewSet
+from tenancy.models import AuditEvent, Notification
+from tenancy.selectors import memberships_of
+
+
+class OrganizationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    role = serializers.CharField()
+    api_base = serializers.CharField()
+
+
+@extend_schema(responses=OrganizationSerializer(many=True))
+@api_view(["GET"])
+def organization_list(request):
+    """The organizations the caller belongs to (an API key: only its own)."""
+    memberships = memberships_of(request.user)
+    api_key = getattr(request._request, "api_key", None)
+    if api_key is not None:
+        memberships = [m for m in memberships if m.organization_id == api_key.organization_id]
+    data = [
+        {
+            "id": m.organization.pk,
+            "slug": m.organization.slug,
+            "name": m.organization.name,
+            "role": m.role,
+            "api_base": f"/api/v1/o/{m.organization.slug}/",
+        }
+        for m in memberships
+    ]
+    return Response({"count": len(data), "results": data})
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_label")
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "sequence",
+            "actor",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "changes",
+            "created_at",
+            "hash",
+        ]
+
+
+class AuditEventViewSet(TenantReadOnlyViewSet):
+    """The organization's audit trail (organization admins only), newest first."""
+
+    model = AuditEvent
+    serializer_class = AuditEventSerializer
+    permission_module = "tenancy"
+    action_verbs = {"list": "audit", "retrieve": "audit"}
+    guest_partnership_path = None
+    filterset_fields = ["action", "object_type", "object_id"]
+
+    def tenant_queryset(self):
+        return AuditEvent.objects.order_by("-sequence")
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "title", "body", "url", "created_at", "read_at"]
+
+
+class NotificationViewSet(TenantReadOnlyViewSet):
+    """The caller's own notifications in this organization."""
+
+    model = Notification
+    serializer_class = NotificationSerializer
+    # The queryset is the caller's own notifications: no role or partnership check needed.
+    permission_classes = [IsAuthenticated]
+    guest_partnership_path = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.unscoped_objects.none()
+        return self.tenant_queryset().filter(organization=self.organization)
+
+    def tenant_queryset(self):
+        return Notification.objects.filter(recipient=self.request.user).order_by("-created_at")

@@ -1,0 +1,84 @@
+"""Resolves the tenant from the URL, once per request, and runs the request inside it.
+
+Pages live under `/o/<org-slug>/`, the API under `/api/v1/o/<org-slug>/`. The middleware finds the
+organization, authenticates a Bearer API key (which must belong to that organization), checks
+that the caller is an active member, and wraps the rest of the request in `tenant_scope`, so the
+ORM filter and the row-level-security setting hold for every query the view makes. An unknown
+slug and a non-member both get 404: a tenant's existence is not disclosed.
+"""
+
+import re
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import JsonResponse
+from django.shortcuts import render
+
+from tenancy.context import tenant_scope
+from tenancy.models import Membership, Organization
+from tenancy.services import api_key_authenticate
+
+TENANT_PATH = re.compile(r"^/(?P<api>api/v1/)?o/(?P<slug>[-a-zA-Z0-9_]+)(?:/|$)")
+
+
+def _api_error(status: int, message: str, code: str) -> JsonResponse:
+    return JsonResponse(
+        {"error": {"status": status, "code": code, "message": message, "fields": {}}},
+        status=status,
+    )
+
+
+class TenantMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.organization = None
+        request.membership = None
+        request.api_key = None
+        is_api = request.path.startswith("/api/")
+
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if header[:7].lower() == "bearer ":
+            api_key = api_key_authenticate(header[7:].strip())
+            if api_key is None:
+                return _api_error(401, "The API key is malformed, unknown or revoked.", "bad_key")
+            request.api_key = api_key
+            request.user = api_key.user
+            request._dont_enforce_csrf_checks = True  # a key is not a cookie: no CSRF exposure
+
+        match = TENANT_PATH.match(request.path)
+        if match is None:
+            return self.get_response(request)
+
+        organization = Organization.objects.filter(slug=match["slug"]).first()
+        if request.api_key is not None and (
+            organization is None or request.api_key.organization_id != organization.pk
+        ):
+            return _api_error(404, "No such organization for this API key.", "not_found")
+        if not request.user.is_authenticated:
+            if is_api:
+                return _api_error(401, "Authentication required.", "not_authenticated")
+            return redirect_to_login(request.get_full_path())
+        membership = None
+        if organization is not None:
+            membership = (
+                Membership.objects.filter(
+                    organization=organization, user=request.user, is_active=True
+                )
+                .select_related("organization")
+                .first()
+            )
+        if membership is None:
+            if is_api:
+                return _api_error(404, "No such organization.", "not_found")
+            return render(
+                request,
+                "errors/404.html",
+                {"message": "There is no organization at this address that you belong to."},
+                status=404,
+            )
+
+        request.organization = membership.organization
+        request.membership = membership
+        with tenant_scope(membership.organization):
+            return self.get_response(request)

@@ -1,0 +1,68 @@
+"""The one money type: a Decimal amount with an ISO 4217 currency. Never float.
+
+Models store money as two columns made by `amount_field()` and `currency_field()`; code passes
+`Money` values around and only adds amounts of the same currency.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import models
+
+CURRENCIES = [
+    ("EUR", "Euro"),
+    ("USD", "US dollar"),
+    ("GBP", "Pound sterling"),
+    ("CHF", "Swiss franc"),
+    ("JPY", "Japanese yen"),
+    ("CNY", "Chinese yuan"),
+    ("SEK", "Swedish krona"),
+    ("DKK", "Danish krone"),
+    ("NOK", "Norwegian krone"),
+    ("PLN", "Polish złoty"),
+    ("CAD", "Canadian dollar"),
+    ("AUD", "Australian dollar"),
+    ("INR", "Indian rupee"),
+]
+CENT = Decimal("0.01")
+
+
+def amount_field(**kwargs) -> models.DecimalField:
+    return models.DecimalField(max_digits=18, decimal_places=2, **kwargs)
+
+
+def currency_field(**kwargs) -> models.CharField:
+    kwargs.setdefault("default", "EUR")
+    return models.CharField(max_length=3, choices=CURRENCIES, **kwargs)
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    def __post_init__(self):
+        if isinstance(self.amount, float):
+            raise TypeError("Money takes a Decimal, never a float.")
+        object.__setattr__(self, "amount", Decimal(self.amount))
+
+    def __add__(self, other: "Money") -> "Money":
+        self._same_currency(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: "Money") -> "Money":
+        self._same_currency(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def __mul__(self, factor: Decimal | int) -> "Money":
+        return Money(self.amount * Decimal(factor), self.currency)
+
+    def rounded(self) -> "Money":
+        return Money(self.amount.quantize(CENT, rounding=ROUND_HALF_UP), self.currency)
+
+    def _same_currency(self, other: "Money") -> None:
+        if self.currency != other.currency:
+            raise ValueError(f"Cannot combine {self.currency} and {other.currency}.")
+
+    def __str__(self):
+        return f"{self.currency} {self.rounded().amount:,.2f}"

@@ -1,0 +1,109 @@
+"""The one permission helper: may this member do this to this object?
+
+Roles give rights inside the tenant (`ROLE_PERMISSIONS`, perm strings `<module>.<verb>`). Partner
+guests additionally see only objects under partnerships they were invited to, recorded as a
+django-guardian object permission on the partnership (`partnerships.view_partnership`). Pages
+and the API both ask `has_permission`; lists of guest-visible objects use
+`restrict_for_guest`, one subquery, never a check per row.
+"""
+
+from django.db.models import QuerySet
+
+from tenancy.models import Membership, Role
+
+ALL_MODULES = (
+    "partnerships",
+    "contracts",
+    "risk",
+    "governance",
+    "finance",
+    "integrations",
+    "performance",
+    "exit_planning",
+    "tenancy",
+)
+
+
+def _view_all() -> set[str]:
+    return {f"{module}.view" for module in ALL_MODULES}
+
+
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.ORG_ADMIN: {"*"},
+    Role.PROCUREMENT_MANAGER: _view_all()
+    | {
+        "partnerships.change",
+        "contracts.change",
+        "risk.change",
+        "governance.change",
+        "integrations.change",
+        "performance.change",
+        "exit_planning.change",
+    },
+    Role.LEGAL: _view_all()
+    | {"contracts.change", "contracts.review", "contracts.approve", "risk.change"},
+    Role.FINANCE: _view_all() | {"finance.change", "finance.verify", "performance.change"},
+    Role.COMMITTEE_MEMBER: _view_all() | {"governance.change", "governance.approve"},
+    Role.VIEWER: _view_all(),
+    # Guests hold these only on objects under partnerships they were invited to.
+    Role.PARTNER_GUEST: {
+        "partnerships.view",
+        "contracts.view",
+        "governance.view",
+        "governance.approve",
+        "performance.view",
+        "performance.submit",
+        "tenancy.view",
+    },
+}
+
+
+def role_allows(role: str, perm: str) -> bool:
+    granted = ROLE_PERMISSIONS.get(role, set())
+    return "*" in granted or perm in granted
+
+
+def partnership_of(obj):
+    """The partnership an object belongs to (itself for a partnership), or None."""
+    from partnerships.models import Partnership
+
+    if isinstance(obj, Partnership):
+        return obj
+    if hasattr(obj, "get_partnership"):
+        return obj.get_partnership()
+    if getattr(obj, "partnership_id", None) is not None:
+        return obj.partnership
+    return None
+
+
+def guest_partnership_ids(membership: Membership) -> QuerySet:
+    from partnerships.models import PartnershipUserObjectPermission
+
+    return PartnershipUserObjectPermission.objects.filter(
+        user_id=membership.user_id, permission__codename="view_partnership"
+    ).values("content_object_id")
+
+
+def has_permission(membership: Membership | None, perm: str, obj=None) -> bool:
+    if membership is None or not membership.is_active:
+        return False
+    if not role_allows(membership.role, perm):
+        return False
+    if membership.is_guest:
+        if obj is None:
+            return True  # list level: the list itself is restricted by restrict_for_guest
+        partnership = partnership_of(obj)
+        if partnership is None:
+            return False
+        return guest_partnership_ids(membership).filter(content_object_id=partnership.pk).exists()
+    return True
+
+
+def restrict_for_guest(queryset: QuerySet, membership: Membership, partnership_path: str | None):
+    """Limit a list to what a guest may see; members of the organization see everything."""
+    if not membership.is_guest:
+        return queryset
+    if partnership_path is None:
+        return queryset.none()
+    lookup = "pk__in" if partnership_path == "" else f"{partnership_path}__in"
+    return queryset.filter(**{lookup: guest_partnership_ids(membership)})

@@ -1,0 +1,147 @@
+"""Writes of the tenancy app: organizations, memberships, API keys, notifications."""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tenancy.audit import audit_record
+from tenancy.context import require_organization, tenant_scope
+from tenancy.models import ApiKey, Membership, Notification, Organization, Role, User
+
+
+def organization_create(*, name: str, slug: str, default_currency: str = "EUR") -> Organization:
+    organization = Organization(name=name, slug=slug, default_currency=default_currency)
+    organization.full_clean()
+    organization.save()
+    with tenant_scope(organization):
+        audit_record(action="tenancy.organization.created", obj=organization)
+    return organization
+
+
+def membership_grant(*, organization: Organization, user: User, role: str, actor=None) -> Membership:
+    if role not in Role.values:
+        raise ValueError(f"Unknown role {role!r}.")
+    membership, _ = Membership.objects.update_or_create(
+        organization=organization, user=user, defaults={"role": role, "is_active": True}
+    )
+    with tenant_scope(organization):
+        audit_record(
+            action="tenancy.membership.granted",
+            actor=actor,
+            obj=membership,
+            changes={"user": user.email, "role": role},
+        )
+    return membership
+
+
+def api_key_create(*, organization: Organization, user: User, name: str) -> tuple[ApiKey, str]:
+    """Create a key and return it with its plain text, which is never stored nor shown again."""
+    if not Membership.objects.filter(organization=organization, user=user, is_active=True).exists():
+        raise PermissionError(f"{user} is not a member of {organization}.")
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    key = ApiKey.objects.create(
+        organization=organization,
+        user=user,
+        name=name.strip() or "API key",
+        prefix=prefix,
+        key_hash=ApiKey.hash_secret(secret),
+    )
+    with tenant_scope(organization):
+        audit_record(action="tenancy.api_key.created", actor=user, obj=key)
+    return key, f"pl_{prefix}_{secret}"
+
+
+def api_key_revoke(*, api_key: ApiKey, actor: User) -> ApiKey:
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+        with tenant_scope(api_key.organization):
+            audit_record(action="tenancy.api_key.revoked", actor=actor, obj=api_key)
+    return api_key
+
+
+def api_key_authenticate(raw_key: str) -> ApiKey | None:
+    """The active key matching `raw_key`, or None. Constant-time comparison of the hash."""
+    parts = raw_key.split("_", 2)
+    if len(parts) != 3 or parts[0] != "pl" or not parts[1] or not parts[2]:
+        return None
+    key = (
+        ApiKey.objects.select_related("user", "organization")
+        .filter(prefix=parts[1], revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if key is None or not secrets.compare_digest(key.key_hash, ApiKey.hash_secret(parts[2])):
+        return None
+    now = timezone.now()
+    # Writing last_used_at on every call would make each API read a write; a minute is enough.
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+    return key
+
+
+def notify(
+    *,
+    recipients,
+    title: str,
+    body: str = "",
+    url: str = "",
+    dedupe_key: str = "",
+    email: bool = True,
+) -> list[Notification]:
+    """Tell `recipients` something, in the app and by e-mail, in the current organization.
+
+    With a `dedupe_key`, each recipient gets the notification (and the e-mail) once, however
+    often a job calls this: that is what makes reminder and alert jobs idempotent.
+    """
+    organization = require_organization()
+    created = []
+    for user in {u.pk: u for u in recipients if u is not None}.values():
+        try:
+            with transaction.atomic():
+                notification = Notification.objects.create(
+                    organization=organization,
+                    recipient=user,
+                    title=title[:200],
+                    body=body,
+                    url=url,
+                    dedupe_key=dedupe_key,
+                )
+        except IntegrityError:
+            continue  # already notified under this key
+        created.append(notification)
+        if email and user.email:
+            link = f"{settings.SITE_URL}{url}" if url else ""
+            transaction.on_commit(
+                lambda u=user, lk=link: send_mail(
+                    subject=f"[Partnerline] {title}",
+                    message=f"{body}\n\n{lk}".strip(),
+                    from_email=None,
+                    recipient_list=[u.email],
+                    fail_silently=True,
+                )
+            )
+    return created
+
+
+def notification_mark_read(*, notification: Notification) -> None:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def notifications_purge_read(*, older_than_days: int = 90) -> int:
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted, _ = Notification.objects.filter(read_at__lt=cutoff).delete()
+    return deleted

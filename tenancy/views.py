@@ -1,0 +1,159 @@
+"""Pages of the tenancy app: home, dashboard, health check, notifications, API keys, errors.
+
+Page helpers every module uses: `require_permission` (the one permission helper, raising 403)
+and `get_object_for_member_or_404` (tenant- and guest-scoped lookup: another tenant's id is 404).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from tenancy.models import ApiKey, Notification
+from tenancy.permissions import has_permission, restrict_for_guest
+from tenancy.selectors import api_keys_for_member, memberships_of, notifications_for
+from tenancy.services import (
+    api_key_create,
+    api_key_revoke,
+    notification_mark_read,
+    notifications_mark_all_read,
+)
+
+
+def require_permission(request, perm: str, obj=None) -> None:
+    if not has_permission(request.membership, perm, obj):
+        raise PermissionDenied("Your role does not allow this.")
+
+
+def get_object_for_member_or_404(request, queryset, *, partnership_path="partnership", **lookup):
+    """One object of the current tenant that this member may see, else 404 (never 403)."""
+    queryset = restrict_for_guest(
+        queryset.filter(organization=request.organization), request.membership, partnership_path
+    )
+    obj = queryset.filter(**lookup).first()
+    if obj is None:
+        raise Http404("No such object in this organization.")
+    return obj
+
+
+@login_required
+def home(request):
+    memberships = memberships_of(request.user)
+    if len(memberships) == 1:
+        return redirect("dashboard", org_slug=memberships[0].organization.slug)
+    return render(request, "tenancy/choose_organization.html", {"memberships": memberships})
+
+
+def healthz(request):
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - a health check reports, it does not raise
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    try:
+        from config.celery import app
+
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        checks["broker"] = "ok"
+    except Exception as exc:  # noqa: BLE001
+        checks["broker"] = f"error: {exc.__class__.__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unhealthy", "checks": checks},
+        status=200 if healthy else 503,
+    )
+
+
+def dashboard(request, org_slug):
+    from partnerships.selectors import partnership_portfolio
+
+    require_permission(request, "partnerships.view")
+    partnerships = partnership_portfolio(membership=request.membership)
+    return render(request, "tenancy/dashboard.html", {"partnerships": partnerships})
+
+
+def notification_list(request, org_slug):
+    return render(
+        request,
+        "tenancy/notifications.html",
+        {"notifications": notifications_for(user=request.user)[:200]},
+    )
+
+
+@require_POST
+def notification_read(request, org_slug, notification_id):
+    notification = Notification.objects.filter(
+        pk=notification_id, recipient=request.user
+    ).first()
+    if notification is None:
+        raise Http404("No such notification.")
+    notification_mark_read(notification=notification)
+    if notification.url.startswith("/"):
+        return redirect(notification.url)
+    return redirect("notifications", org_slug=org_slug)
+
+
+@require_POST
+def notifications_read_all(request, org_slug):
+    notifications_mark_all_read(user=request.user)
+    return redirect("notifications", org_slug=org_slug)
+
+
+def api_key_list(request, org_slug):
+    new_key = None
+    if request.method == "POST":
+        name = request.POST.get("name", "").strip()
+        if not name:
+            messages.error(request, "Give the key a name, so you know later what uses it.")
+        else:
+            _, new_key = api_key_create(
+                organization=request.organization, user=request.user, name=name
+            )
+            messages.success(request, "Key created. Copy it now: it is not shown again.")
+    keys = api_keys_for_member(organization=request.organization, user=request.user)
+    return render(request, "tenancy/api_keys.html", {"keys": keys, "new_key": new_key})
+
+
+@require_POST
+def api_key_revoke_view(request, org_slug, api_key_id):
+    api_key = ApiKey.objects.filter(
+        pk=api_key_id, organization=request.organization, user=request.user
+    ).first()
+    if api_key is None:
+        raise Http404("No such API key.")
+    api_key_revoke(api_key=api_key, actor=request.user)
+    messages.success(request, f"Key “{api_key.name}” revoked.")
+    return redirect("api-keys", org_slug=org_slug)
+
+
+def page_not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"status": 404, "code": "not_found", "message": "Not found.", "fields": {}}},
+            status=404,
+        )
+    return render(request, "errors/404.html", status=404)
+
+
+def permission_denied(request, exception=None):
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"status": 403, "code": "forbidden", "message": str(exception or "Forbidden."), "fields": {}}},
+            status=403,
+        )
+    return render(request, "errors/403.html", {"message": str(exception or "")}, status=403)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"status": 500, "code": "server_error", "message": "Server error.", "fields": {}}},
+            status=500,
+        )
+    return render(request, "errors/500.html", status=500)
