@@ -51,14 +51,15 @@ def _set_database_tenant(organization_id: int | None) -> None:
 def tenant_scope(organization: "Organization"):
     """Run the block as `organization`, inside a transaction that carries it for RLS."""
     previous = _current_organization.get()
+    nested = connection.in_atomic_block
     token = _current_organization.set(organization)
     try:
         with transaction.atomic():
             _set_database_tenant(organization.pk)
             yield organization
-            # Nested in another tenant's scope: give the outer block its tenant back. (On an
-            # exception the savepoint rollback restores the old setting by itself.)
-            if previous is not None and previous.pk != organization.pk:
-                _set_database_tenant(previous.pk)
+            # Inside an outer transaction the setting would outlive this block: give the outer
+            # code its tenant (or none) back. On an exception the savepoint rollback does it.
+            if nested:
+                _set_database_tenant(previous.pk if previous is not None else None)
     finally:
         _current_organization.reset(token)

@@ -70,6 +70,12 @@ def _b(
 _S = r"[^.;]"  # within one sentence (roughly: "U.S." and "Section 2.1" end it early)
 _NUMBER_WORDS = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|forty-five|fifty|sixty|ninety|one hundred)"
 _PERIOD = rf"{_NUMBER_WORDS}\s*(?:\(\d+\)\s*)?[\s-]*(?:business\s+|calendar\s+)?(?:days?|months?|years?)"
+# "may terminate" as opposed to "upon termination for any reason" (the aftermath of any ending).
+_MAY = r"\bmay\b|right|entitled|option|elect|terminable|discretion|\bcan\b|ability|will\s+have"
+_AFTERMATH = r"(?:upon|after|following|on|of|in\s+the\s+event\s+of)\s+(?:the\s+|this\s+|any\s+)?(?:expiration\s+or\s+|earlier\s+|early\s+)?(?:termination|expiration|cancell?ation)|terminated\s+(?:by\s+\w+\s+)?for\s+any\s+reason|surviv"
+# Termination on notice is for convenience unless the sentence names a cause or the end of term.
+_FOR_CAUSE = r"breach|default|fail|insolv|bankrupt|cure|violat|for\s+cause|force\s+majeure|not\s+to\s+renew|non-?renewal|(?:prior\s+to|before)\s+the\s+(?:end|expiration)|end\s+of\s+the\s+(?:then[- ]current\s+|initial\s+)?term|\bif\b|in\s+the\s+event"
+_INSURANCE = r"insur|polic(?:y|ies)"
 _NEGATION = r"\bnot\b|\bno\b|\bnor\b|\bneither\b|refrain|prohibit"
 
 RULES: dict[str, tuple[Rule, ...]] = {
@@ -90,10 +96,12 @@ RULES: dict[str, tuple[Rule, ...]] = {
     ),
     "termination_for_convenience": (
         _h("termination for convenience", r"termination\s+(?:for|at)\s+convenience|termination\s+without\s+cause|convenience"),
-        _b("terminate for convenience / without cause", r"terminat\w*\s+(?:\w+\s+){0,6}(?:for\s+(?:its\s+)?convenience|without\s+cause|with\s+or\s+without\s+cause|for\s+any\s+reason|for\s+no\s+reason|in\s+its\s+sole\s+discretion|at\s+will)", 1.5),
-        _b("for any or no reason", r"for\s+any\s+reason\s+or\s+(?:for\s+)?no\s+reason|without\s+(?:any\s+)?(?:reason|cause)", 1.0, requires=r"terminat"),
-        _b("may terminate on notice", rf"(?:may|shall\s+have\s+the\s+right\s+to|is\s+entitled\s+to|can)\s+terminat\w*{_S}{{0,120}}(?:upon|by\s+giving|with|on|after|by\s+providing|by)\s+(?:at\s+least\s+)?(?:not\s+less\s+than\s+)?(?:\w+\s+){{0,2}}{_PERIOD}['’]?{_S}{{0,40}}notice", 1.0, unless=r"breach|default|fail|insolv|bankrupt|cure|violat|cause|expir|renew|force\s+majeure|if\s+|in\s+the\s+event"),
-        _b("terminate at any time", rf"terminat\w*{_S}{{0,80}}at\s+any\s+time|at\s+any\s+time{_S}{{0,80}}terminat", 0.6, unless=r"breach|default|insolv|bankrupt|cure|violat|for\s+cause"),
+        _b("terminate for convenience / without cause", r"terminat\w*\s+(?:\w+\s+){0,8}(?:for\s+(?:its\s+|their\s+)?convenience|without\s+cause|with\s+or\s+without\s+cause|for\s+non-cause|for\s+any\s+reason|for\s+no\s+reason|in\s+its\s+(?:sole|absolute|unfettered)\s+(?:and\s+absolute\s+)?discretion|at\s+will)|(?:sole|absolute|unfettered)\s+(?:and\s+absolute\s+)?discretion,?\s+(?:\w+\s+){0,3}terminat", 1.5, requires=_MAY, unless=_AFTERMATH),
+        _b("for any or no reason", r"for\s+any\s+reason\s+or\s+(?:for\s+)?no\s+reason|without\s+(?:any\s+)?(?:reason|cause)|voluntarily\s+withdraw", 1.0, requires=r"terminat|withdraw", unless=_AFTERMATH),
+        _b("may terminate on notice", rf"terminat\w*{_S}{{0,150}}?(?:upon|by\s+giving|with|on|after|by\s+providing|by|giving)\s+(?:at\s+least\s+|not\s+less\s+than\s+|no\s+less\s+than\s+)?(?:\w+\s+){{0,2}}{_PERIOD}['’]?\s+(?:\w+\s+){{0,3}}(?:notice|notification)", 1.0, requires=_MAY, unless=_FOR_CAUSE),
+        _b("on notice, as a listed ground", rf"^\s*\(?[a-z0-9]{{1,3}}\)\s*(?:by\s+(?:either|any|\w+)\s+(?:\w+\s+){{0,2}})?(?:upon|on|by\s+giving|with)\s+(?:at\s+least\s+)?{_PERIOD}['’]?\s+(?:\w+\s+){{0,3}}notice", 1.0, unless=_FOR_CAUSE),
+        _b("terminate at any time", rf"terminat\w*{_S}{{0,80}}at\s+any\s+time|at\s+any\s+time{_S}{{0,80}}terminat", 0.6, requires=_MAY, unless=_FOR_CAUSE),
+        _b("terminate on prior notice", rf"terminat\w*{_S}{{0,100}}(?:upon|on|by|with|after)\s+(?:\w+\s+){{0,3}}(?:prior|advance)\s+(?:written\s+)?notice", 0.6, requires=_MAY, unless=_FOR_CAUSE),
     ),
     "termination_for_cause": (
         _h("termination for cause", r"termination\s+(?:for|upon|on)\s+(?:cause|breach|default)|events?\s+of\s+default|default"),
@@ -229,9 +237,10 @@ RULES: dict[str, tuple[Rule, ...]] = {
     ),
     "notice_period": (
         _h("non-renewal notice", r"non-?renewal|notice\s+of\s+(?:termination|non-?renewal)", 0.5),
-        _b("notice of non-renewal", rf"(?:notice|notif\w+){_S}{{0,120}}(?:non-?renewal|not\s+to\s+(?:renew|extend)|(?:intent|intention|election|decision|desire)\s+(?:not\s+to|to\s+not)\s+(?:renew|extend|continue)|terminate\s+(?:this\s+agreement\s+)?(?:at|upon|as\s+of)\s+the\s+(?:end|expiration))|(?:non-?renewal|not\s+to\s+renew){_S}{{0,120}}notice", 1.5, requires=_PERIOD),
-        _b("notice before end of term", rf"{_PERIOD}['’]?\s+(?:\w+\s+){{0,3}}(?:notice|notification){_S}{{0,160}}(?:prior\s+to|before|preceding|in\s+advance\s+of)\s+(?:the\s+)?(?:end|expiration|expiry|conclusion|termination|lapse|anniversary)", 1.2, requires=r"renew|extend|successive|automatic|expir|term\b"),
-        _b("unless terminated before end", rf"unless{_S}{{0,200}}{_PERIOD}{_S}{{0,100}}(?:prior\s+to|before|preceding|in\s+advance\s+of){_S}{{0,40}}(?:end|expiration|expiry|conclusion)", 1.2),
+        _b("notice of non-renewal", rf"(?:notice|notif\w+){_S}{{0,120}}(?:non-?renewal|not\s+(?:to\s+)?(?:be\s+)?(?:renew|extend)|(?:intent|intention|election|decision|desire)\s+(?:not\s+to|to\s+not)\s+(?:renew|extend|continue)|terminate\s+(?:this\s+agreement\s+)?(?:at|upon|as\s+of)\s+the\s+(?:end|expiration))|(?:non-?renewal|not\s+to\s+renew){_S}{{0,120}}notice", 1.5, requires=_PERIOD, unless=_INSURANCE),
+        _b("notice before end of term", rf"(?:{_PERIOD}['’]?\s+(?:\w+\s+){{0,3}}(?:notice|notification){_S}{{0,160}}|(?:notice|notif\w*){_S}{{0,100}}{_PERIOD}['’]?\s+)(?:prior\s+to|before|preceding|in\s+advance\s+of)\s+(?:the\s+)?(?:end|expiration|expiry|conclusion|termination|lapse|anniversary|renewal)", 1.2, requires=r"renew|extend|successive|automatic|expir|term\b", unless=_INSURANCE),
+        _b("unless terminated before end", rf"unless{_S}{{0,200}}{_PERIOD}{_S}{{0,100}}(?:prior\s+to|before|preceding|in\s+advance\s+of){_S}{{0,40}}(?:end|expiration|expiry|conclusion)", 1.2, unless=_INSURANCE),
+        _b("notice in a renewal or evergreen clause", rf"{_PERIOD}['’]?\s+(?:\w+\s+){{0,4}}(?:notice|notification)|(?:notice|notif\w*){_S}{{0,60}}{_PERIOD}", 1.0, requires=r"renew|extension|extended|successive|automatic|year[- ]to[- ]year|month[- ]to[- ]month|indefinitely|continue\s+(?:\w+\s+){0,4}until", unless=_INSURANCE + r"|breach|default|insolv|bankrupt|cure"),
     ),
     "non_compete": (
         _h("non-compete", r"non-?compet|not\s+(?:to\s+)?compete|competing\s+(?:products?|business|activities)|competition|restrictive\s+covenants?|competitive\s+(?:products?|activities)"),

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
-from django.db.backends.postgresql import base
+from django.db.backends.postgresql import base, creation
 
 _state = threading.local()
 _checked_roles: set[str] = set()
@@ -68,3 +68,18 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 "Set DB_RUNTIME_ROLE to a plain role (see docs/tenancy.md)."
             )
         _checked_roles.add((self.alias, role))
+
+
+class DatabaseCreation(creation.DatabaseCreation):
+    """Test databases are created, migrated and destroyed as the owner."""
+
+    def create_test_db(self, *args, **kwargs):
+        with owner_mode():
+            return super().create_test_db(*args, **kwargs)
+
+    def destroy_test_db(self, *args, **kwargs):
+        with owner_mode():
+            return super().destroy_test_db(*args, **kwargs)
+
+
+DatabaseWrapper.creation_class = DatabaseCreation

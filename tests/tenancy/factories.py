@@ -1,0 +1,54 @@
+import factory
+from factory.django import DjangoModelFactory
+
+from tenancy.models import AuditEvent, Membership, Notification, Role, User
+from tests.factories import OrganizationFactory, TenantFactory
+
+PASSWORD = "test-password-123"
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("email",)
+
+    email = factory.Sequence(lambda n: f"user{n}@example.test")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create and results:
+            instance.save(update_fields=["password"])
+
+
+class MembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.PROCUREMENT_MANAGER
+
+
+class NotificationFactory(TenantFactory):
+    class Meta:
+        model = Notification
+
+    recipient = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Notification {n}")
+
+
+class AuditEventFactory(TenantFactory):
+    """Audit events are written by `audit_record`, which chains them; the factory calls it."""
+
+    class Meta:
+        model = AuditEvent
+
+    @classmethod
+    def _create(cls, model_class, *args, organization, **kwargs):
+        from tenancy.audit import audit_record
+        from tenancy.context import tenant_scope
+
+        with tenant_scope(organization):
+            return audit_record(action="tests.factory.created")
