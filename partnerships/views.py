@@ -1,10 +1,38 @@
 """Pages of the partnerships module: the list and the partnership workspace."""
 
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 
 from partnerships.models import Partnership
 from partnerships.selectors import partnership_portfolio
 from tenancy.views import get_object_for_member_or_404, require_permission
+
+
+# The partnership workspace's tabs: (label, URL name taking org_slug and partnership_id). A tab
+# whose page does not exist yet is left out.
+PARTNERSHIP_TABS = [
+    ("Overview", "partnership-detail"),
+    ("Contracts", "partnership-contracts"),
+    ("Risk", "partnership-risk"),
+    ("Governance", "partnership-governance"),
+    ("Finance", "partnership-finance"),
+    ("Integrations", "partnership-integrations"),
+    ("Performance", "partnership-performance"),
+    ("QBRs", "partnership-qbrs"),
+    ("Exit plan", "partnership-exit"),
+]
+
+
+def partnership_tabs(request, partnership) -> list[dict]:
+    """Tabs for the partnership workspace; every module's partnership page renders them."""
+    tabs = []
+    for label, url_name in PARTNERSHIP_TABS:
+        try:
+            url = reverse(url_name, args=[request.organization.slug, partnership.pk])
+        except NoReverseMatch:
+            continue
+        tabs.append({"label": label, "url": url, "current": request.path == url})
+    return tabs
 
 
 def partnership_list(request, org_slug):
@@ -28,4 +56,8 @@ def partnership_detail(request, org_slug, partnership_id):
         pk=partnership_id,
     )
     require_permission(request, "partnerships.view", partnership)
-    return render(request, "partnerships/partnership_detail.html", {"partnership": partnership})
+    return render(
+        request,
+        "partnerships/partnership_detail.html",
+        {"partnership": partnership, "partnership_tabs": partnership_tabs(request, partnership)},
+    )

@@ -69,3 +69,46 @@ def api_as():
         return client
 
     return make
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real Celery worker (a separate process) on the test database and the real broker.
+
+    Tests using it need `@pytest.mark.django_db(transaction=True)`: the worker only sees
+    committed rows. Results come back through the Redis result backend.
+    """
+    import os
+    import subprocess
+    import sys
+    import time
+    from urllib.parse import urlsplit, urlunsplit
+
+    from django.db import connection
+
+    from config.celery import app
+
+    url = urlsplit(os.environ["DATABASE_URL"])
+    test_db_url = urlunsplit(url._replace(path="/" + connection.settings_dict["NAME"]))
+    env = {**os.environ, "DATABASE_URL": test_db_url, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    queue = f"test-{os.getpid()}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
+         "--queues", queue, "--loglevel", "WARNING", "--without-heartbeat", "--without-mingle",
+         "--without-gossip"],
+        env=env,
+    )
+    app.conf.task_default_queue = queue
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if app.control.inspect(timeout=1).ping():
+            break
+        if process.poll() is not None:
+            raise RuntimeError("the Celery worker exited while starting")
+    else:
+        process.terminate()
+        raise RuntimeError("the Celery worker did not answer within 60 s")
+    yield process
+    process.terminate()
+    process.wait(timeout=20)
+    app.conf.task_default_queue = "celery"

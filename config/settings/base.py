@@ -1,6 +1,8 @@
 """Settings shared by every environment; everything secret or site-specific comes from the
 environment (cookiecutter-django's split). `config.settings.{dev,test,prod}` adjust a few values."""
 
+import importlib
+import importlib.util
 from pathlib import Path
 
 import environ
@@ -110,13 +112,18 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-# One beat process; each entry loops over tenants and enqueues one task per tenant.
+# One beat process; each entry loops over tenants and enqueues one task per tenant. Modules add
+# their entries in `<app>/schedule.py` (a BEAT_SCHEDULE dict), merged here.
 CELERY_BEAT_SCHEDULE = {
     "notifications-purge-read": {
         "task": "tenancy.tasks.notifications_purge_all_tenants",
         "schedule": crontab(hour=3, minute=10),
     },
 }
+for _module in ("contracts", "risk", "governance", "finance", "integrations", "performance",
+                "exit_planning", "partnerships"):
+    if importlib.util.find_spec(f"{_module}.schedule") is not None:
+        CELERY_BEAT_SCHEDULE.update(importlib.import_module(f"{_module}.schedule").BEAT_SCHEDULE)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -75,6 +75,8 @@ _MAY = r"\bmay\b|right|entitled|option|elect|terminable|discretion|\bcan\b|abili
 _AFTERMATH = r"(?:upon|after|following|on|of|in\s+the\s+event\s+of)\s+(?:the\s+|this\s+|any\s+)?(?:expiration\s+or\s+|earlier\s+|early\s+)?(?:termination|expiration|cancell?ation)|terminated\s+(?:by\s+\w+\s+)?for\s+any\s+reason|surviv"
 # Termination on notice is for convenience unless the sentence names a cause or the end of term.
 _FOR_CAUSE = r"breach|default|fail|insolv|bankrupt|cure|violat|for\s+cause|force\s+majeure|not\s+to\s+renew|non-?renewal|(?:prior\s+to|before)\s+the\s+(?:end|expiration)|end\s+of\s+the\s+(?:then[- ]current\s+|initial\s+)?term|\bif\b|in\s+the\s+event"
+# "shall not be considered the exclusive provider", "fees are exclusive of taxes".
+_NOT_EXCLUSIVE = r"non-?\s?exclusive|not\s+(?:\w+\s+){0,5}exclusive|no\s+(?:\w+\s+){0,2}exclusiv|nothing\s+(?:\w+\s+){0,8}exclusive|exclusive\s+of\s+(?:any\s+|all\s+)?(?:\w+\s+)?tax|reserves\s+the\s+right|whereas"
 _INSURANCE = r"insur|polic(?:y|ies)"
 _NEGATION = r"\bnot\b|\bno\b|\bnor\b|\bneither\b|refrain|prohibit"
 
@@ -157,11 +159,11 @@ RULES: dict[str, tuple[Rule, ...]] = {
     ),
     "exclusivity": (
         _h("exclusivity", r"(?<!non-)(?<!non)exclusiv(?!e\s+licen)|sole\s+(?:source|supplier|distributor)|requirements"),
-        _b("exclusive appointment", r"(?<!non-)(?<!non)(?<!non\s)\bexclusive\s+(?:\w+\s+){0,2}(?:distributor|supplier|provider|reseller|agent|right|rights|basis|licensee|partner|dealer|representative|marketing|manufacturer|source|sales|arrangement|relationship|territory|collaborat)", 1.0),
+        _b("exclusive appointment", r"(?<!non-)(?<!non)(?<!non\s)\bexclusive\s+(?:\w+\s+){0,2}(?:distributor|supplier|provider|reseller|agent|right|rights|basis|licensee|partner|dealer|representative|marketing|manufacturer|source|sales|arrangement|relationship|territory|collaborat)", 1.0, unless=_NOT_EXCLUSIVE),
         _b("exclusively", r"\bexclusively\s+(?:from|to|through|with|by|for)\b", 0.8, unless=r"governed|jurisdiction|courts?\b|venue|arbitrat"),
         _b("all requirements from", r"(?:all|one\s+hundred\s+percent|100%)\s+(?:of\s+)?(?:its|their|the)\s+(?:\w+\s+){0,2}(?:requirements|needs)", 1.0),
         _b("no dealing with others", rf"(?:shall|will|may)\s+not{_S}{{0,80}}(?:purchase|buy|sell|distribute|market|license|appoint|grant|contract|enter\s+into|engage|supply|promote|procure){_S}{{0,120}}(?:any\s+other|other\s+(?:third\s+part|suppliers|distributors|manufacturers|vendors)|any\s+third\s+part|competing|competitive|similar\s+products)", 1.0),
-        _b("sole and exclusive", r"sole\s+and\s+exclusive\s+(?:\w+\s+){0,2}(?:distributor|supplier|provider|reseller|agent|right|licensee|source)", 1.0),
+        _b("sole and exclusive", r"sole\s+and\s+exclusive\s+(?:\w+\s+){0,2}(?:distributor|supplier|provider|reseller|agent|right|licensee|source)", 1.0, unless=_NOT_EXCLUSIVE),
     ),
     "ip_ownership": (
         _h("intellectual property ownership", r"ownership|intellectual\s+property|inventions|proprietary\s+rights|work\s+product|improvements|title\s+to|assignment\s+of\s+(?:rights|inventions|intellectual)", 0.8),
@@ -204,8 +206,8 @@ RULES: dict[str, tuple[Rule, ...]] = {
     ),
     "non_solicitation": (
         _h("non-solicitation", r"non-?solicit|no[- ]solicit|solicitation|no[- ]hire|non-?hire|hiring\s+of\s+employees|employment\s+of\s+(?:personnel|employees)"),
-        _b("not solicit or hire employees", rf"(?:solicit|recruit|hire|employ|engage|induce|entice)\w*{_S}{{0,120}}(?:employees?|personnel|staff|contractors|consultants)", 1.2, requires=_NEGATION),
-        _b("not solicit customers", rf"(?:solicit|induce|entice|divert|interfere)\w*{_S}{{0,120}}(?:customers?|clients?|suppliers?|accounts|distributors)", 1.0, requires=_NEGATION, unless=r"exclusiv"),
+        _b("not solicit or hire employees", rf"\b(?:solicit\w*|recruit\w*|hire|hiring|employ|induce\w*|entice\w*)\b{_S}{{0,120}}\b(?:employees?|personnel|staff)\b", 1.2, requires=_NEGATION, unless=r"labor\s+dispute|benefit\s+plan|erisa"),
+        _b("not solicit customers", rf"\b(?:solicit\w*|induce\w*|entice\w*|divert\w*)\b{_S}{{0,120}}\b(?:customers?|clients?|accounts)\b", 1.0, requires=_NEGATION, unless=r"exclusiv"),
     ),
     "assignment_change_of_control": (
         _h("assignment", r"assign(?:ment|ability|able)?\b(?!\s+of\s+(?:inventions|intellectual|rights\s+in))|change\s+(?:of|in)\s+control|successors|transfer(?:ability)?\b(?!\s+pric)"),

@@ -1,0 +1,16 @@
+"""Tasks run by a real Celery worker process re-enter their tenant and leave it afterwards."""
+
+import pytest
+
+from tenancy.tasks import tenant_probe
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_task_in_a_real_worker_runs_inside_its_organization(celery_worker_process, org_a):
+    result = tenant_probe.delay(organization_id=org_a.pk).get(timeout=30)
+    assert result == {
+        "context_organization_id": org_a.pk,
+        "database_organization_id": str(org_a.pk),
+        "database_role": "partnerline_app",
+    }
