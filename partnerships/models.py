@@ -10,9 +10,9 @@ from django.utils import timezone
 from guardian.managers import UserObjectPermissionManager
 from guardian.models import UserObjectPermissionBase
 
-from tenancy.context import require_organization
+
 from tenancy.lifecycle import lifecycle
-from tenancy.models import TenantModel
+from tenancy.models import CurrentOrganizationId, TenantModel
 from tenancy.money import amount_field, currency_field
 
 
@@ -112,7 +112,7 @@ class TenantObjectPermissionManager(UserObjectPermissionManager):
     """Guardian's manager, scoped to the current organization like every tenant manager."""
 
     def get_queryset(self):
-        return super().get_queryset().filter(organization_id=require_organization().pk)
+        return super().get_queryset().filter(organization_id=CurrentOrganizationId())
 
 
 class PartnershipUserObjectPermission(UserObjectPermissionBase, TenantModel):

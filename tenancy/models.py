@@ -102,12 +102,22 @@ class TenantQuerySet(models.QuerySet):
     pass
 
 
+class CurrentOrganizationId(models.Expression):
+    """The current organization's id, read when the SQL is compiled, not when the queryset is
+    built. Querysets may be built at import time (filter sets, schema generation); running one
+    with no organization in context raises TenantNotSetError."""
+
+    output_field = models.BigIntegerField()
+
+    def as_sql(self, compiler, connection):
+        return "%s", [require_organization().pk]
+
+
 class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
     """Filters every query to the current organization and raises when none is set."""
 
     def get_queryset(self):
-        organization = require_organization()
-        return super().get_queryset().filter(organization_id=organization.pk)
+        return super().get_queryset().filter(organization_id=CurrentOrganizationId())
 
 
 class TenantModel(models.Model):

@@ -1,7 +1,7 @@
 import factory
 from factory.django import DjangoModelFactory
 
-from tenancy.models import AuditEvent, Membership, Notification, Role, User
+from tenancy.models import ApiKey, AuditEvent, Membership, Notification, Role, User
 from tests.factories import OrganizationFactory, TenantFactory
 
 PASSWORD = "test-password-123"
@@ -52,3 +52,14 @@ class AuditEventFactory(TenantFactory):
 
         with tenant_scope(organization):
             return audit_record(action="tests.factory.created")
+
+
+class ApiKeyFactory(DjangoModelFactory):
+    class Meta:
+        model = ApiKey
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(UserFactory)
+    name = "factory key"
+    prefix = factory.Sequence(lambda n: f"f{n:010d}")
+    key_hash = factory.LazyFunction(lambda: ApiKey.hash_secret("factory-secret"))

@@ -1,0 +1,94 @@
+"""Finds every tenant route to attack, so a route added later is covered without edits.
+
+API routes come from the OpenAPI schema (drf-spectacular) of `/api/v1/o/{org_slug}/…`, each
+mapped to its viewset's `model` through the URL resolver. Pages come from the URL resolver: every
+route under `/o/<org_slug>/` with `<name>_id` kwargs, the kwarg naming the model.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from drf_spectacular.generators import SchemaGenerator
+
+from tenancy.models import ApiKey, Membership, TenantModel
+
+API_PREFIX = "/api/v1/o/{org_slug}/"
+PAGE_PREFIX = "o/<slug:org_slug>/"
+BOUNDARY_MODELS = (ApiKey, Membership)  # tenant-owned but read before a tenant is known
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    path: str  # OpenAPI path, e.g. /api/v1/o/{org_slug}/partnerships/{id}/
+    methods: tuple[str, ...]
+    model: type
+    has_id: bool
+
+    def url(self, org_slug: str, object_id=None) -> str:
+        url = self.path.replace("{org_slug}", org_slug)
+        return re.sub(r"\{[a-z_]*id\}", str(object_id), url) if self.has_id else url
+
+
+@dataclass(frozen=True)
+class PageRoute:
+    pattern: str  # e.g. o/<slug:org_slug>/partnerships/<int:partnership_id>/
+    name: str | None
+    id_kwargs: tuple[str, ...] = field(default=())
+
+    def url(self, org_slug: str, ids: dict) -> str:
+        def fill(match):
+            kwarg = match.group(2)
+            return org_slug if kwarg == "org_slug" else str(ids[kwarg])
+
+        return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", fill, self.pattern)
+
+
+def tenant_models() -> dict[str, type]:
+    """Models the suite can target, by lower-case class name."""
+    models = {}
+    for model in apps.get_models():
+        if issubclass(model, TenantModel) or model in BOUNDARY_MODELS:
+            models[model._meta.model_name] = model
+    return models
+
+
+def model_for_kwarg(kwarg: str):
+    """`agreement_id` → Agreement; `clause_version_id` → ClauseVersion."""
+    name = kwarg.removesuffix("_id").replace("_", "")
+    return tenant_models().get(name)
+
+
+def api_routes(urlconf=None) -> list[ApiRoute]:
+    schema = SchemaGenerator(urlconf=urlconf).get_schema(request=None, public=True)
+    routes = []
+    for path, operations in schema["paths"].items():
+        if not path.startswith(API_PREFIX):
+            continue
+        has_id = bool(re.search(r"\{[a-z_]*id\}", path))
+        probe = re.sub(r"\{[a-z_]*id\}", "1", path.replace("{org_slug}", "probe"))
+        view_class = getattr(resolve(probe, urlconf=urlconf).func, "cls", None)
+        model = getattr(view_class, "model", None)
+        methods = tuple(m.upper() for m in operations if m in {"get", "put", "patch", "delete", "post"})
+        routes.append(ApiRoute(path, methods, model, has_id))
+    return routes
+
+
+def _walk(patterns, prefix=""):
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern):
+            yield route, entry.name
+
+
+def page_routes(urlconf=None) -> list[PageRoute]:
+    routes = []
+    for pattern, name in _walk(get_resolver(urlconf).url_patterns):
+        if not pattern.startswith(PAGE_PREFIX):
+            continue
+        kwargs = tuple(k for k in re.findall(r"<(?:\w+:)?(\w+)>", pattern) if k.endswith("_id"))
+        routes.append(PageRoute(pattern, name, kwargs))
+    return routes
