@@ -251,7 +251,10 @@ def evaluate(split: str, errors_for: str | None, workers: int) -> int:
             _print_errors(clause_type, false_negatives, false_positives, results, contracts)
 
     print()
-    header = f"{'clause type':<30} {'CUAD categories':<44} {'pos':>4} {'P':>5} {'R':>5} {'F1':>5} {'excR':>5}"
+    header = (
+        f"{'clause type':<30} {'CUAD categories':<44} "
+        f"{'pos':>4} {'P':>5} {'R':>5} {'F1':>5} {'excR':>5}"
+    )
     print(header)
     print("-" * len(header))
     for clause_type, positives, _tp, _fp, _fn, p, r, f1, er in rows:
@@ -282,7 +285,6 @@ def evaluate(split: str, errors_for: str | None, workers: int) -> int:
 
 
 def _report_values(contracts: list[Contract], results: list[tuple[str, Outcome]]) -> None:
-    law = notice = renewal = [0, 0, 0]  # placeholder, replaced below
     law, notice, renewal = [0, 0, 0], [0, 0, 0], [0, 0, 0]  # [correct, answered, total]
     for contract, (_, outcome) in zip(contracts, results, strict=True):
         answer = contract.answer("Governing Law")

@@ -81,18 +81,20 @@ class TenantViewSet(viewsets.GenericViewSet):
         raise NotImplementedError
 
 
+# TenantViewSet comes first so that its perform_* (which call services) win over the mixins'
+# (which would save serializers directly).
 class TenantModelViewSet(
+    TenantViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
-    TenantViewSet,
 ):
     pass
 
 
-class TenantReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+class TenantReadOnlyViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     pass
 
 

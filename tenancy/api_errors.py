@@ -12,6 +12,7 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from tenancy.errors import ConflictError, PermissionDeniedError
 
@@ -39,10 +40,12 @@ def exception_handler(exc, context):
         )
         exc = exceptions.ValidationError(fields)
     elif isinstance(exc, ConflictError):
+        set_rollback()
         return Response(error_body(409, exc.code, exc.message), status=status.HTTP_409_CONFLICT)
     elif isinstance(exc, PermissionDeniedError):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, IntegrityError):
+        set_rollback()
         return Response(
             error_body(409, "conflict", "This conflicts with an existing record."),
             status=status.HTTP_409_CONFLICT,

@@ -59,7 +59,7 @@ def tenant_scope(organization: "Organization"):
             yield organization
             # Inside an outer transaction the setting would outlive this block: give the outer
             # code its tenant (or none) back. On an exception the savepoint rollback does it.
-            if nested:
+            if nested and not connection.needs_rollback:
                 _set_database_tenant(previous.pk if previous is not None else None)
     finally:
         _current_organization.reset(token)

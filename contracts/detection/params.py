@@ -79,7 +79,8 @@ class Duration:
 
 
 _DURATION = re.compile(
-    rf"(?P<word>{_WORD_NUMBER})?\s*(?:\(\s*(?P<paren>\d{{1,4}})\s*\)|(?<![\d.,])(?P<digits>\d{{1,4}})(?![\d.,]\d))?"
+    rf"(?P<word>{_WORD_NUMBER})?\s*(?:\(\s*(?P<paren>\d{{1,4}})\s*\)|"
+    rf"(?<![\d.,])(?P<digits>\d{{1,4}})(?![\d.,]\d))?"
     r"[\s-]*(?P<qual>business|working|calendar)?[\s-]*"
     r"(?P<unit>days?|weeks?|months?|years?)\b",
     re.IGNORECASE,
@@ -134,13 +135,17 @@ _SCALES = {
 }  # fmt: skip
 _NUM = r"\d{1,3}(?:[,.\s]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d+)?"
 _SCALE = r"(?:\s*(?P<scale>thousand|million|billion|bn|mm|m|k)\b)?"
-_PREFIX = r"(?P<prefix>US\$|U\.S\.\s?\$|CDN\$|C\$|A\$|HK\$|\$|€|£|¥|USD|EUR|GBP|CHF|CAD|AUD|JPY|RMB|CNY|INR|SEK|NOK|DKK|SGD|HKD)"
+_PREFIX = (
+    r"(?P<prefix>US\$|U\.S\.\s?\$|CDN\$|C\$|A\$|HK\$|\$|€|£|¥|USD|EUR|GBP|CHF|CAD|AUD|JPY|RMB|"
+    r"CNY|INR|SEK|NOK|DKK|SGD|HKD)"
+)
 _SUFFIX = (
     r"(?P<suffix>U\.S\.\s+dollars|US\s+dollars|United\s+States\s+dollars|dollars|euros?|"
     r"pounds\s+sterling|USD|EUR|GBP|CHF|CAD|AUD|JPY|RMB|CNY|INR)"
 )
 _MONEY = re.compile(
-    rf"{_PREFIX}\s?(?P<n1>{_NUM}){_SCALE}|(?<![\w.,])(?P<n2>{_NUM}){_SCALE.replace('scale', 'scale2')}\s+{_SUFFIX}\b",
+    rf"{_PREFIX}\s?(?P<n1>{_NUM}){_SCALE}|"
+    rf"(?<![\w.,])(?P<n2>{_NUM}){_SCALE.replace('scale', 'scale2')}\s+{_SUFFIX}\b",
     re.IGNORECASE,
 )
 
@@ -156,7 +161,11 @@ def parse_number(raw: str) -> Decimal | None:
         if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", raw):
             raw = raw.replace(".", "")  # "250.000": a European thousands separator
     elif "," in raw:
-        raw = raw.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", raw) else raw.replace(",", ".")
+        raw = (
+            raw.replace(",", "")
+            if re.fullmatch(r"\d{1,3}(?:,\d{3})+", raw)
+            else raw.replace(",", ".")
+        )
     try:
         return Decimal(raw)
     except InvalidOperation:
@@ -187,7 +196,9 @@ def find_money(text: str) -> list[Money]:
 
 # --- fee multiples ("12 months' fees", "two times the fees paid") -------------------------------
 
-_FEE_NOUN = r"(?:fees|charges|amounts?|sums?|compensation|price|consideration|contract\s+value|payments?)"
+_FEE_NOUN = (
+    r"(?:fees|charges|amounts?|sums?|compensation|price|consideration|contract\s+value|payments?)"
+)
 _MULTIPLE = re.compile(
     rf"(?P<n>{_WORD_NUMBER}|\d+(?:\.\d+)?|twice)\s*(?:\(\s*\d+(?:\.\d+)?\s*\)\s*)?"
     rf"(?:times|x)\s+(?:the\s+)?(?:\w+\s+){{0,3}}{_FEE_NOUN}",
@@ -195,12 +206,14 @@ _MULTIPLE = re.compile(
 )
 _TWICE = re.compile(rf"\btwice\s+(?:the\s+)?(?:\w+\s+){{0,3}}{_FEE_NOUN}", re.IGNORECASE)
 _MONTHS_OF_FEES = re.compile(
-    rf"(?P<n>{_WORD_NUMBER}|\d+)\s*(?:\(\s*(?P<p>\d+)\s*\)\s*)?months?['’]?\s+(?:of\s+)?(?:\w+\s+){{0,2}}{_FEE_NOUN}",
+    rf"(?P<n>{_WORD_NUMBER}|"
+    rf"\d+)\s*(?:\(\s*(?P<p>\d+)\s*\)\s*)?months?['’]?\s+(?:of\s+)?(?:\w+\s+){{0,2}}{_FEE_NOUN}",
     re.IGNORECASE,
 )
 _FEES_LOOKBACK = re.compile(
     rf"{_FEE_NOUN}\s+(?:actually\s+)?(?:paid|payable|received)[^.;]{{0,80}}?"
-    rf"(?:during|in|for|within)\s+the\s+(?:\w+\s+)?(?P<n>{_WORD_NUMBER}|\d+)\s*(?:\(\s*(?P<p>\d+)\s*\)\s*)?"
+    rf"(?:during|in|for|within)\s+the\s+(?:\w+\s+)?(?P<n>{_WORD_NUMBER}|"
+    rf"\d+)\s*(?:\(\s*(?P<p>\d+)\s*\)\s*)?"
     r"[\s-]*months?",
     re.IGNORECASE,
 )
@@ -241,7 +254,8 @@ def _int_or_words(raw: str) -> int | None:
 # --- percentages --------------------------------------------------------------------------------
 
 _PERCENT = re.compile(
-    rf"(?:(?P<word>{_WORD_NUMBER})\s*(?:\(\s*(?P<paren>\d+(?:\.\d+)?)\s*%?\s*\)\s*)?(?:percent|per\s+cent)"
+    rf"(?:(?P<word>{_WORD_NUMBER})\s*(?:\(\s*(?P<paren>\d+(?:\.\d+)?)\s*%?\s*\)\s*)?(?:percent|"
+    rf"per\s+cent)"
     r"|(?P<num>\d+(?:\.\d+)?)\s*(?:%|percent\b|per\s+cent\b))",
     re.IGNORECASE,
 )
@@ -259,12 +273,12 @@ def find_percentages(text: str) -> list[Decimal]:
 
 # --- governing law ------------------------------------------------------------------------------
 
-_US_STATES = (
-    "Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida Georgia "
-    "Hawaii Idaho Illinois Indiana Iowa Kansas Kentucky Louisiana Maine Maryland Massachusetts "
-    "Michigan Minnesota Mississippi Missouri Montana Nebraska Nevada Ohio Oklahoma Oregon "
-    "Pennsylvania Tennessee Texas Utah Vermont Virginia Wisconsin Wyoming"
-).split() + [
+_US_STATES = [
+    "Alabama", "Alaska", "Arizona", "Arkansas", "California", "Colorado", "Connecticut",
+    "Delaware", "Florida", "Georgia", "Hawaii", "Idaho", "Illinois", "Indiana", "Iowa", "Kansas",
+    "Kentucky", "Louisiana", "Maine", "Maryland", "Massachusetts", "Michigan", "Minnesota",
+    "Mississippi", "Missouri", "Montana", "Nebraska", "Nevada", "Ohio", "Oklahoma", "Oregon",
+    "Pennsylvania", "Tennessee", "Texas", "Utah", "Vermont", "Virginia", "Wisconsin", "Wyoming",
     "New Hampshire", "New Jersey", "New Mexico", "New York", "North Carolina", "North Dakota",
     "Rhode Island", "South Carolina", "South Dakota", "West Virginia", "Washington",
 ]  # fmt: skip
@@ -301,7 +315,8 @@ _JURISDICTION_RE = re.compile(
     re.IGNORECASE,
 )
 _LAW_ANCHOR = re.compile(
-    r"(?:govern(?:ed|s|ing)|constru(?:ed|e)|interpret(?:ed)?|enforced|subject\s+to|accordance\s+with)"
+    r"(?:govern(?:ed|s|ing)|constru(?:ed|e)|interpret(?:ed)?|enforced|subject\s+to|"
+    r"accordance\s+with)"
     r"[^.;]{0,160}?\blaws?\b",
     re.IGNORECASE,
 )
@@ -343,9 +358,11 @@ _ARBITRATION_RULES = (
     ("CIETAC", r"\bCIETAC\b|China\s+International\s+Economic\s+and\s+Trade\s+Arbitration"),
 )
 _SEAT = re.compile(
-    r"(?:seat|place|venue|location|situs)\s+of\s+(?:the\s+)?arbitration\s+(?:shall\s+be|will\s+be|is)\s+"
+    r"(?:seat|place|venue|location|situs)\s+of\s+(?:the\s+)?arbitration\s+(?:shall\s+be|"
+    r"will\s+be|is)\s+"
     r"(?:in\s+)?(?P<a>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,2})"
-    r"|arbitration[^.;]{0,80}?(?:held|conducted|take\s+place|seated|located)\s+(?:exclusively\s+)?in\s+"
+    r"|arbitration[^.;]{0,80}?(?:held|conducted|take\s+place|seated|"
+    r"located)\s+(?:exclusively\s+)?in\s+"
     r"(?:the\s+(?:City|County)\s+of\s+)?(?P<b>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,2})"
 )
 

@@ -39,12 +39,15 @@ MAX_SEGMENT_CHARS = 3000
 
 _ROMAN = r"[IVXLC]{1,6}"
 _NUMBER = r"(?:\d{1,3}(?:\s?\.\s?\d{1,3}){1,3}\.?|\d{1,3}\.(?!\d))"
-_KEYWORD_NUMBER = rf"(?:SECTION|Section|ARTICLE|Article|CLAUSE|Clause)\s+(?:\d{{1,3}}(?:\.\d{{1,3}})*|{_ROMAN})\b"
+_KEYWORD_NUMBER = (
+    rf"(?:SECTION|Section|ARTICLE|Article|CLAUSE|Clause)\s+(?:\d{{1,3}}(?:\.\d{{1,3}})*|{_ROMAN})\b"
+)
 
 # A clause number at the start of a line, followed by something that looks like a title or a
 # sentence (capital letter, quote or bracket), not by "of this Agreement" from a wrapped reference.
 _LINE_NUMBERED = re.compile(
-    rf"(?m)^[ \t]*(?:{_NUMBER}[ \t]+(?=[A-Z\"“(\[])|{_KEYWORD_NUMBER}\.?[ \t]*(?:[-–—:.][ \t]*)?(?=[A-Z\"“(\[]|$))"
+    rf"(?m)^[ \t]*(?:{_NUMBER}[ \t]+(?=[A-Z\"“(\[])|"
+    rf"{_KEYWORD_NUMBER}\.?[ \t]*(?:[-–—:.][ \t]*)?(?=[A-Z\"“(\[]|$))"
 )
 # The same inside a flattened line, only after a wide gap to avoid "see 12.3 Termination".
 _GAP_NUMBERED = re.compile(
@@ -60,11 +63,35 @@ _SENTENCE_BREAK = re.compile(r"[.;][\"”)]?\s+(?=[A-Z(\"“])")
 _LEADING_NUMBER = re.compile(
     rf"^\s*(?:{_KEYWORD_NUMBER}|{_NUMBER}|\(?[a-z]\)|\(?[ivx]{{1,4}}\))\.?\s*(?:[-–—:.]\s*)?"
 )
-_TOP_LEVEL = re.compile(rf"^\s*(?:ARTICLE|Article|SECTION|Section)\s+(?:\d{{1,3}}|{_ROMAN})\b|^\s*\d{{1,3}}\.?\s+[A-Z]")
+_TOP_LEVEL = re.compile(
+    rf"^\s*(?:ARTICLE|Article|SECTION|Section)\s+(?:\d{{1,3}}|{_ROMAN})\b|^\s*\d{{1,3}}\.?\s+[A-Z]"
+)
 _PAGE_MARK = re.compile(r"(?i)(?:page\s*)?-?\s*\d{1,3}\s*-?(?:\s*of\s*\d{1,3})?")
 _SUB_NUMBER = re.compile(r"^\s*\d{1,3}\s?\.\s?\d")
 _SMALL_WORDS = frozenset(
-    "a an and as by for from in of on or the to with upon under its his her their our".split()
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "by",
+        "for",
+        "from",
+        "in",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "upon",
+        "under",
+        "its",
+        "his",
+        "her",
+        "their",
+        "our",
+    ]
 )
 
 
@@ -72,7 +99,10 @@ def segment(text: str) -> list[Segment]:
     """Split ``text`` into clause-sized segments, in document order, without overlap."""
     breaks = {0, len(text)}
     for pattern in (_BLANK_LINE, _LINE_NUMBERED, _GAP_NUMBERED):
-        breaks.update(match.end() if pattern is _BLANK_LINE else match.start() for match in pattern.finditer(text))
+        breaks.update(
+            match.end() if pattern is _BLANK_LINE else match.start()
+            for match in pattern.finditer(text)
+        )
     for match in _CAPS_LINE.finditer(text):
         if _is_caps_heading(match.group(1)):
             breaks.add(match.start())
@@ -134,8 +164,6 @@ def segment(text: str) -> list[Segment]:
     return segments
 
 
-
-
 def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and text[start].isspace():
         start += 1
@@ -177,9 +205,10 @@ def _is_title(phrase: str) -> bool:
     words = re.findall(r"[A-Za-z][A-Za-z'’-]*", phrase)
     if not words or len(words) > 10:
         return False
-    return all(word[0].isupper() or word.lower() in _SMALL_WORDS for word in words) and words[0][
-        0
-    ].isupper()
+    return (
+        all(word[0].isupper() or word.lower() in _SMALL_WORDS for word in words)
+        and words[0][0].isupper()
+    )
 
 
 def _inline_heading(chunk: str) -> str:
@@ -188,7 +217,7 @@ def _inline_heading(chunk: str) -> str:
     match = re.match(r"\s*([^.:\n]{2,90}?)\s*(?:\.|:|\s[-–—]\s)\s", body)
     if not match:
         return ""
-    candidate = match.group(1).strip(" \t\"“”")
+    candidate = match.group(1).strip(' \t"“”')
     if _is_title(candidate) or _is_caps_heading(candidate):
         return candidate
     return ""

@@ -1,0 +1,129 @@
+"""API keys, sign-in and the 4xx answers to bad callers."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from tenancy.models import ApiKey
+from tenancy.services import api_key_authenticate, api_key_create, api_key_revoke
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_api_key_is_stored_only_as_a_hash(owner, org_a):
+    key, raw = api_key_create(organization=org_a, user=owner, name="BI")
+    stored = ApiKey.objects.get(pk=key.pk)
+    assert raw.startswith(f"pl_{stored.prefix}_")
+    secret = raw.split("_", 2)[2]
+    assert secret not in stored.key_hash
+    assert stored.key_hash == ApiKey.hash_secret(secret)
+
+
+def test_a_key_authenticates_and_records_when_it_was_last_used(owner, org_a):
+    key, raw = api_key_create(organization=org_a, user=owner, name="BI")
+    assert key.last_used_at is None
+    assert api_key_authenticate(raw) == key
+    assert ApiKey.objects.get(pk=key.pk).last_used_at is not None
+
+
+def test_a_revoked_key_is_refused(owner, org_a, api_as):
+    client = api_as(owner, org_a)
+    assert client.get("/api/v1/o/alpha/partnerships/").status_code == 200
+    api_key_revoke(api_key=ApiKey.objects.get(user=owner), actor=owner)
+    response = client.get("/api/v1/o/alpha/partnerships/")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "bad_key"
+
+
+@pytest.mark.parametrize("header", ["Bearer nonsense", "Bearer pl_x_y", "Bearer pl__", "Bearer "])
+def test_a_malformed_key_gets_a_clear_401(header):
+    client = APIClient()
+    response = client.get("/api/v1/o/alpha/partnerships/", HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+    assert "API key" in response.json()["error"]["message"]
+
+
+def test_a_key_is_bound_to_its_organization(owner, org_a, org_b, make_member, api_as):
+    from tenancy.models import Role
+
+    make_member(org_b, Role.ORG_ADMIN)
+    client = api_as(owner, org_a)
+    assert client.get("/api/v1/o/bravo/partnerships/").status_code == 404
+
+
+def test_an_unknown_organization_is_a_404_for_api_and_pages(owner, client_as, api_as, org_a):
+    assert api_as(owner, org_a).get("/api/v1/o/no-such-org/partners/").status_code == 404
+    response = client_as(owner).get("/o/no-such-org/")
+    assert response.status_code == 404
+    assert "organization" in response.content.decode()
+
+
+def test_a_user_without_membership_gets_404_not_the_page(outsider, client_as, org_a):
+    assert client_as(outsider).get("/o/alpha/").status_code == 404
+
+
+def test_an_anonymous_visitor_is_sent_to_sign_in(client, org_a):
+    response = client.get("/o/alpha/partnerships/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+
+
+def test_an_anonymous_api_call_gets_401_json(client, org_a):
+    response = client.get("/api/v1/o/alpha/partnerships/")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_a_wrong_content_type_is_a_415_not_a_500(owner, org_a, api_as):
+    response = api_as(owner, org_a).generic(
+        "POST", "/api/v1/o/alpha/partners/", "<partner/>", content_type="application/xml"
+    )
+    assert response.status_code == 415
+    assert response.json()["error"]["status"] == 415
+
+
+def test_malformed_json_is_a_400(owner, org_a, api_as):
+    response = api_as(owner, org_a).generic(
+        "POST", "/api/v1/o/alpha/partners/", "{not json", content_type="application/json"
+    )
+    assert response.status_code == 400
+
+
+def test_the_organizations_endpoint_lists_only_the_callers(owner, org_a, org_b, client_as, api_as):
+    body = client_as(owner).get("/api/v1/organizations/").json()
+    assert [o["slug"] for o in body["results"]] == ["alpha"]
+    assert api_as(owner, org_a).get("/api/v1/organizations/").json()["count"] == 1
+
+
+def test_the_api_key_page_shows_a_new_key_once(owner, client_as, org_a):
+    client = client_as(owner)
+    response = client.post("/o/alpha/settings/api-keys/", {"name": "Power BI"})
+    raw = response.context["new_key"]
+    assert raw.startswith("pl_") and raw in response.content.decode()
+    assert raw not in client.get("/o/alpha/settings/api-keys/").content.decode()
+
+
+def test_sign_in_with_email_and_password(client, owner):
+    from tests.tenancy.factories import PASSWORD
+
+    response = client.post("/accounts/login/", {"username": owner.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/", follow=True).request["PATH_INFO"] == "/o/alpha/"
+
+
+def test_password_reset_sends_an_email(client, owner, mailoutbox):
+    client.post("/accounts/password/reset/", {"email": owner.email})
+    assert len(mailoutbox) == 1
+    assert "/accounts/reset/" in mailoutbox[0].body
+
+
+def test_healthz_checks_database_and_broker(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+
+
+def test_the_openapi_schema_and_docs_are_served(client):
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200
+    assert b"/api/v1/o/{org_slug}/partnerships/" in schema.content
+    assert client.get("/api/docs/").status_code == 200
