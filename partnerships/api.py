@@ -63,9 +63,12 @@ class PartnershipSerializer(serializers.ModelSerializer):
 
     def validate_owner(self, owner):
         request = self.context["request"]
-        if owner is not None and not owner.memberships.filter(
-            organization=request._request.organization, is_active=True
-        ).exists():
+        if (
+            owner is not None
+            and not owner.memberships.filter(
+                organization=request._request.organization, is_active=True
+            ).exists()
+        ):
             raise serializers.ValidationError("The owner must be a member of this organization.")
         return owner
 

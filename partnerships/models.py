@@ -10,7 +10,6 @@ from django.utils import timezone
 from guardian.managers import UserObjectPermissionManager
 from guardian.models import UserObjectPermissionBase
 
-
 from tenancy.lifecycle import lifecycle
 from tenancy.models import CurrentOrganizationId, TenantModel
 from tenancy.money import amount_field, currency_field
@@ -76,9 +75,7 @@ class Partnership(TenantModel):
     name = models.CharField(max_length=200)
     code = models.SlugField(max_length=40)
     description = models.TextField(blank=True)
-    kind = models.CharField(
-        max_length=30, choices=Kind.choices, default=Kind.STRATEGIC_PARTNERSHIP
-    )
+    kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.STRATEGIC_PARTNERSHIP)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROPOSED)
     category = models.CharField(max_length=100, blank=True)
     owner = models.ForeignKey(
@@ -94,7 +91,9 @@ class Partnership(TenantModel):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "code"], name="partnership_unique_code"),
+            models.UniqueConstraint(
+                fields=["organization", "code"], name="partnership_unique_code"
+            ),
             models.CheckConstraint(
                 condition=models.Q(end_date__isnull=True)
                 | models.Q(start_date__isnull=True)
@@ -135,7 +134,9 @@ class PartnershipUserObjectPermission(UserObjectPermissionBase, TenantModel):
             )
         ]
         indexes = [
-            models.Index(fields=["organization", "user", "permission"], name="partnership_perm_user")
+            models.Index(
+                fields=["organization", "user", "permission"], name="partnership_perm_user"
+            )
         ]
 
     def save(self, *args, **kwargs):

@@ -9,7 +9,15 @@ from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import Membership, Role, User
 
-PARTNER_FIELDS = ("name", "legal_name", "country", "registration_number", "website", "category", "tier")
+PARTNER_FIELDS = (
+    "name",
+    "legal_name",
+    "country",
+    "registration_number",
+    "website",
+    "category",
+    "tier",
+)
 PARTNERSHIP_FIELDS = (
     "partner",
     "name",
@@ -77,7 +85,9 @@ def partnership_update(*, partnership: Partnership, actor: User | None, **fields
 
 
 @transaction.atomic
-def partnership_transition(*, partnership: Partnership, actor: User | None, status: str) -> Partnership:
+def partnership_transition(
+    *, partnership: Partnership, actor: User | None, status: str
+) -> Partnership:
     """Move a partnership along its lifecycle; an illegal step raises TransitionNotAllowed."""
     partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
     PARTNERSHIP_LIFECYCLE.check(partnership.status, status)

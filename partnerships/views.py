@@ -7,7 +7,6 @@ from partnerships.models import Partnership
 from partnerships.selectors import partnership_portfolio
 from tenancy.views import get_object_for_member_or_404, require_permission
 
-
 # The partnership workspace's tabs: (label, URL name taking org_slug and partnership_id). A tab
 # whose page does not exist yet is left out.
 PARTNERSHIP_TABS = [

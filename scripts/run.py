@@ -46,7 +46,10 @@ def main() -> int:
             env=env,
         ),
     }
-    print(f"\nPartnerline is running at http://{HOST}:{PORT}/  (Ctrl-C stops everything)\n", flush=True)
+    print(
+        f"\nPartnerline is running at http://{HOST}:{PORT}/  (Ctrl-C stops everything)\n",
+        flush=True,
+    )
     stopping = False
 
     def stop(*_):

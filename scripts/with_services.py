@@ -1,6 +1,6 @@
 """Run a command with DATABASE_URL and REDIS_URL set, starting embedded servers when unset.
 
-    python scripts/with_services.py pytest -q
+python scripts/with_services.py pytest -q
 """
 
 import subprocess

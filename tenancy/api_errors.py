@@ -59,7 +59,9 @@ def exception_handler(exc, context):
     detail = response.data
     if isinstance(exc, exceptions.ValidationError):
         if isinstance(detail, dict):
-            fields = {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
+            fields = {
+                k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()
+            }
         else:
             fields = {"non_field_errors": _flatten(detail)}
         message = "; ".join(_flatten(detail)) or "Invalid input."

@@ -131,7 +131,7 @@ class TenantModel(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
 
     objects = TenantManager()
-    unscoped_objects = models.Manager()
+    unscoped_objects = models.Manager()  # noqa: DJ012 - ruff misreads a second manager as a field
 
     class Meta:
         abstract = True
@@ -237,9 +237,7 @@ class Notification(TenantModel):
             )
         ]
         indexes = [
-            models.Index(
-                fields=["organization", "recipient", "read_at"], name="notification_inbox"
-            )
+            models.Index(fields=["organization", "recipient", "read_at"], name="notification_inbox")
         ]
         ordering = ["-created_at"]
 

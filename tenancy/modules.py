@@ -18,15 +18,24 @@ MODULES = {
         "contracts",
         "Contracts & legal review",
         "Agreements, clause playbook, legal review, obligations, renewal and notice dates.",
-        ("MSA / SOW / JV / amendment hierarchy", "Clauses reviewed against the playbook",
-         "Obligations", "Renewal and notice alerts"),
+        (
+            "MSA / SOW / JV / amendment hierarchy",
+            "Clauses reviewed against the playbook",
+            "Obligations",
+            "Renewal and notice alerts",
+        ),
     ),
     "performance": Module(
         "performance",
         "Performance",
         "Balanced-scorecard KPIs, SLAs and breaches, scorecards, QBRs and corrective actions.",
-        ("KPIs and measurements", "SLAs, breaches and service credits", "Scorecards and PDFs",
-         "Quarterly business reviews", "Root cause and corrective actions"),
+        (
+            "KPIs and measurements",
+            "SLAs, breaches and service credits",
+            "Scorecards and PDFs",
+            "Quarterly business reviews",
+            "Root cause and corrective actions",
+        ),
     ),
     "risk": Module(
         "risk",

@@ -9,7 +9,9 @@ from django.db.migrations.operations.base import Operation
 
 POLICY_NAME = "tenant_isolation"
 # NULLIF: outside a tenant transaction the setting is '' (or unset): match nothing, never error.
-TENANT_EXPRESSION = "organization_id = NULLIF(current_setting('app.organization_id', true), '')::bigint"
+TENANT_EXPRESSION = (
+    "organization_id = NULLIF(current_setting('app.organization_id', true), '')::bigint"
+)
 
 
 class EnableRowLevelSecurity(Operation):

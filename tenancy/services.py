@@ -22,7 +22,9 @@ def organization_create(*, name: str, slug: str, default_currency: str = "EUR") 
     return organization
 
 
-def membership_grant(*, organization: Organization, user: User, role: str, actor=None) -> Membership:
+def membership_grant(
+    *, organization: Organization, user: User, role: str, actor=None
+) -> Membership:
     if role not in Role.values:
         raise ValueError(f"Unknown role {role!r}.")
     membership, _ = Membership.objects.update_or_create(

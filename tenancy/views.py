@@ -88,9 +88,7 @@ def notification_list(request, org_slug):
 
 @require_POST
 def notification_read(request, org_slug, notification_id):
-    notification = Notification.objects.filter(
-        pk=notification_id, recipient=request.user
-    ).first()
+    notification = Notification.objects.filter(pk=notification_id, recipient=request.user).first()
     if notification is None:
         raise Http404("No such notification.")
     notification_mark_read(notification=notification)
@@ -144,7 +142,14 @@ def page_not_found(request, exception=None):
 def permission_denied(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse(
-            {"error": {"status": 403, "code": "forbidden", "message": str(exception or "Forbidden."), "fields": {}}},
+            {
+                "error": {
+                    "status": 403,
+                    "code": "forbidden",
+                    "message": str(exception or "Forbidden."),
+                    "fields": {},
+                }
+            },
             status=403,
         )
     return render(request, "errors/403.html", {"message": str(exception or "")}, status=403)
@@ -153,7 +158,14 @@ def permission_denied(request, exception=None):
 def server_error(request):
     if request.path.startswith("/api/"):
         return JsonResponse(
-            {"error": {"status": 500, "code": "server_error", "message": "Server error.", "fields": {}}},
+            {
+                "error": {
+                    "status": 500,
+                    "code": "server_error",
+                    "message": "Server error.",
+                    "fields": {},
+                }
+            },
             status=500,
         )
     return render(request, "errors/500.html", status=500)

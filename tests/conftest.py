@@ -90,12 +90,30 @@ def celery_worker_process(django_db_setup, django_db_blocker):
 
     url = urlsplit(os.environ["DATABASE_URL"])
     test_db_url = urlunsplit(url._replace(path="/" + connection.settings_dict["NAME"]))
-    env = {**os.environ, "DATABASE_URL": test_db_url, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_db_url,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+    }
     queue = f"test-{os.getpid()}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
-         "--queues", queue, "--loglevel", "WARNING", "--without-heartbeat", "--without-mingle",
-         "--without-gossip"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--loglevel",
+            "WARNING",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+        ],
         env=env,
     )
     app.conf.task_default_queue = queue

@@ -61,7 +61,10 @@ def factory_registry() -> dict:
         _registry = {}
         tests_dir = Path(__file__).parent
         for module_info in pkgutil.iter_modules([str(tests_dir)]):
-            if not module_info.ispkg or not (tests_dir / module_info.name / "factories.py").exists():
+            if (
+                not module_info.ispkg
+                or not (tests_dir / module_info.name / "factories.py").exists()
+            ):
                 continue
             module = importlib.import_module(f"tests.{module_info.name}.factories")
             for value in vars(module).values():

@@ -120,8 +120,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=10),
     },
 }
-for _module in ("contracts", "risk", "governance", "finance", "integrations", "performance",
-                "exit_planning", "partnerships"):
+for _module in (
+    "contracts",
+    "risk",
+    "governance",
+    "finance",
+    "integrations",
+    "performance",
+    "exit_planning",
+    "partnerships",
+):
     if importlib.util.find_spec(f"{_module}.schedule") is not None:
         CELERY_BEAT_SCHEDULE.update(importlib.import_module(f"{_module}.schedule").BEAT_SCHEDULE)
 
@@ -156,7 +164,9 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = env(
+    "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Partnerline <no-reply@localhost>")
 SITE_URL = env("PARTNERLINE_SITE_URL", default="http://127.0.0.1:8000")
 
@@ -186,10 +196,6 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {"ApiKey": {"type": "http", "scheme": "bearer"}}
-    },
-    "SECURITY": [{"ApiKey": []}],
     # Served from our own static files: the docs page works offline.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

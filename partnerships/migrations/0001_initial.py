@@ -5,58 +5,137 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Partner',
+            name="Partner",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('legal_name', models.CharField(blank=True, max_length=200)),
-                ('country', models.CharField(blank=True, help_text='ISO 3166-1 alpha-2', max_length=2)),
-                ('registration_number', models.CharField(blank=True, max_length=64)),
-                ('website', models.URLField(blank=True)),
-                ('category', models.CharField(blank=True, max_length=100)),
-                ('tier', models.CharField(choices=[('strategic', 'Strategic'), ('preferred', 'Preferred'), ('approved', 'Approved')], default='approved', max_length=20)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("legal_name", models.CharField(blank=True, max_length=200)),
+                (
+                    "country",
+                    models.CharField(blank=True, help_text="ISO 3166-1 alpha-2", max_length=2),
+                ),
+                ("registration_number", models.CharField(blank=True, max_length=64)),
+                ("website", models.URLField(blank=True)),
+                ("category", models.CharField(blank=True, max_length=100)),
+                (
+                    "tier",
+                    models.CharField(
+                        choices=[
+                            ("strategic", "Strategic"),
+                            ("preferred", "Preferred"),
+                            ("approved", "Approved"),
+                        ],
+                        default="approved",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Partnership',
+            name="Partnership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('code', models.SlugField(max_length=40)),
-                ('description', models.TextField(blank=True)),
-                ('kind', models.CharField(choices=[('transactional', 'Transactional supply'), ('preferred_supplier', 'Preferred supplier'), ('strategic_partnership', 'Strategic partnership'), ('alliance', 'Strategic alliance'), ('joint_venture', 'Joint venture')], default='strategic_partnership', max_length=30)),
-                ('status', models.CharField(choices=[('proposed', 'Proposed'), ('due_diligence', 'Due diligence'), ('negotiating', 'Negotiating'), ('active', 'Active'), ('under_review', 'Under review'), ('exiting', 'Exiting'), ('closed', 'Closed')], default='proposed', max_length=20)),
-                ('category', models.CharField(blank=True, max_length=100)),
-                ('start_date', models.DateField(blank=True, null=True)),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('annual_value', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
-                ('currency', models.CharField(choices=[('EUR', 'Euro'), ('USD', 'US dollar'), ('GBP', 'Pound sterling'), ('CHF', 'Swiss franc'), ('JPY', 'Japanese yen'), ('CNY', 'Chinese yuan'), ('SEK', 'Swedish krona'), ('DKK', 'Danish krone'), ('NOK', 'Norwegian krone'), ('PLN', 'Polish złoty'), ('CAD', 'Canadian dollar'), ('AUD', 'Australian dollar'), ('INR', 'Indian rupee')], default='EUR', max_length=3)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("code", models.SlugField(max_length=40)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("transactional", "Transactional supply"),
+                            ("preferred_supplier", "Preferred supplier"),
+                            ("strategic_partnership", "Strategic partnership"),
+                            ("alliance", "Strategic alliance"),
+                            ("joint_venture", "Joint venture"),
+                        ],
+                        default="strategic_partnership",
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("due_diligence", "Due diligence"),
+                            ("negotiating", "Negotiating"),
+                            ("active", "Active"),
+                            ("under_review", "Under review"),
+                            ("exiting", "Exiting"),
+                            ("closed", "Closed"),
+                        ],
+                        default="proposed",
+                        max_length=20,
+                    ),
+                ),
+                ("category", models.CharField(blank=True, max_length=100)),
+                ("start_date", models.DateField(blank=True, null=True)),
+                ("end_date", models.DateField(blank=True, null=True)),
+                (
+                    "annual_value",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True),
+                ),
+                (
+                    "currency",
+                    models.CharField(
+                        choices=[
+                            ("EUR", "Euro"),
+                            ("USD", "US dollar"),
+                            ("GBP", "Pound sterling"),
+                            ("CHF", "Swiss franc"),
+                            ("JPY", "Japanese yen"),
+                            ("CNY", "Chinese yuan"),
+                            ("SEK", "Swedish krona"),
+                            ("DKK", "Danish krone"),
+                            ("NOK", "Norwegian krone"),
+                            ("PLN", "Polish złoty"),
+                            ("CAD", "Canadian dollar"),
+                            ("AUD", "Australian dollar"),
+                            ("INR", "Indian rupee"),
+                        ],
+                        default="EUR",
+                        max_length=3,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='PartnershipUserObjectPermission',
+            name="PartnershipUserObjectPermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
     ]

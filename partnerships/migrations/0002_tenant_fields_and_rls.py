@@ -8,80 +8,124 @@ import tenancy.rls
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('partnerships', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("partnerships", "0001_initial"),
+        ("tenancy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='partner',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.organization'),
+            model_name="partner",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenancy.organization",
+            ),
         ),
         migrations.AddField(
-            model_name='partnership',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.organization'),
+            model_name="partnership",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenancy.organization",
+            ),
         ),
         migrations.AddField(
-            model_name='partnership',
-            name='owner',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="partnership",
+            name="owner",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='partnership',
-            name='partner',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='partnerships', to='partnerships.partner'),
+            model_name="partnership",
+            name="partner",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="partnerships",
+                to="partnerships.partner",
+            ),
         ),
         migrations.AddField(
-            model_name='partnershipuserobjectpermission',
-            name='content_object',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='partnerships.partnership'),
+            model_name="partnershipuserobjectpermission",
+            name="content_object",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, to="partnerships.partnership"
+            ),
         ),
         migrations.AddField(
-            model_name='partnershipuserobjectpermission',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.organization'),
+            model_name="partnershipuserobjectpermission",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenancy.organization",
+            ),
         ),
         migrations.AddField(
-            model_name='partnershipuserobjectpermission',
-            name='permission',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission'),
+            model_name="partnershipuserobjectpermission",
+            name="permission",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, to="auth.permission"
+            ),
         ),
         migrations.AddField(
-            model_name='partnershipuserobjectpermission',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL),
+            model_name="partnershipuserobjectpermission",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddConstraint(
-            model_name='partner',
-            constraint=models.UniqueConstraint(fields=('organization', 'name'), name='partner_unique_name'),
+            model_name="partner",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "name"), name="partner_unique_name"
+            ),
         ),
         migrations.AddIndex(
-            model_name='partnership',
-            index=models.Index(fields=['organization', 'status'], name='partnership_status'),
+            model_name="partnership",
+            index=models.Index(fields=["organization", "status"], name="partnership_status"),
         ),
         migrations.AddConstraint(
-            model_name='partnership',
-            constraint=models.UniqueConstraint(fields=('organization', 'code'), name='partnership_unique_code'),
+            model_name="partnership",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "code"), name="partnership_unique_code"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='partnership',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('start_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='partnership_dates_ordered'),
+            model_name="partnership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True),
+                    ("start_date__isnull", True),
+                    ("end_date__gte", models.F("start_date")),
+                    _connector="OR",
+                ),
+                name="partnership_dates_ordered",
+            ),
         ),
         migrations.AddIndex(
-            model_name='partnershipuserobjectpermission',
-            index=models.Index(fields=['organization', 'user', 'permission'], name='partnership_perm_user'),
+            model_name="partnershipuserobjectpermission",
+            index=models.Index(
+                fields=["organization", "user", "permission"], name="partnership_perm_user"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='partnershipuserobjectpermission',
-            constraint=models.UniqueConstraint(fields=('organization', 'user', 'permission', 'content_object'), name='partnership_perm_unique'),
+            model_name="partnershipuserobjectpermission",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "user", "permission", "content_object"),
+                name="partnership_perm_unique",
+            ),
         ),
         tenancy.rls.EnableRowLevelSecurity("partner"),
         tenancy.rls.EnableRowLevelSecurity("partnership"),

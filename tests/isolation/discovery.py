@@ -70,7 +70,9 @@ def api_routes(urlconf=None) -> list[ApiRoute]:
         probe = re.sub(r"\{[a-z_]*id\}", "1", path.replace("{org_slug}", "probe"))
         view_class = getattr(resolve(probe, urlconf=urlconf).func, "cls", None)
         model = getattr(view_class, "model", None)
-        methods = tuple(m.upper() for m in operations if m in {"get", "put", "patch", "delete", "post"})
+        methods = tuple(
+            m.upper() for m in operations if m in {"get", "put", "patch", "delete", "post"}
+        )
         routes.append(ApiRoute(path, methods, model, has_id))
     return routes
 

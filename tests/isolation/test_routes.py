@@ -47,7 +47,13 @@ def world(org_a, org_b, owner, make_member):
     keyed.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
     own = APIClient()
     own.force_login(owner)
-    return {"a": org_a, "b": org_b, "owner": owner, "own": own, "attackers": {"session": session, "api key": keyed}}
+    return {
+        "a": org_a,
+        "b": org_b,
+        "owner": owner,
+        "own": own,
+        "attackers": {"session": session, "api key": keyed},
+    }
 
 
 def test_every_tenant_model_has_a_factory():

@@ -30,7 +30,7 @@ class PartnershipUserObjectPermissionFactory(TenantFactory):
     content_object = same_organization(PartnershipFactory)
     user = factory.SubFactory("tests.tenancy.factories.UserFactory")
     permission = factory.LazyFunction(
-        lambda: __import__("django.contrib.auth.models", fromlist=["Permission"]).Permission.objects.get(
-            codename="view_partnership"
-        )
+        lambda: __import__(
+            "django.contrib.auth.models", fromlist=["Permission"]
+        ).Permission.objects.get(codename="view_partnership")
     )

@@ -14,8 +14,14 @@ def test_a_manager_creates_a_partnership_in_the_urls_organization(owner, org_a, 
     partner = PartnerFactory(organization=org_a)
     response = api_as(owner, org_a).post(
         "/api/v1/o/alpha/partnerships/",
-        {"partner": partner.pk, "name": "Logistics", "code": "LOG-1", "annual_value": "1250000.00",
-         "currency": "EUR", "organization": 999},
+        {
+            "partner": partner.pk,
+            "name": "Logistics",
+            "code": "LOG-1",
+            "annual_value": "1250000.00",
+            "currency": "EUR",
+            "organization": 999,
+        },
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -50,7 +56,8 @@ def test_a_duplicate_code_is_a_field_error(owner, org_a, api_as):
 def test_an_illegal_lifecycle_step_is_a_409_with_the_reason(owner, org_a, api_as):
     partnership = PartnershipFactory(organization=org_a, status="proposed")
     response = api_as(owner, org_a).post(
-        f"/api/v1/o/alpha/partnerships/{partnership.pk}/transition/", {"status": "active"},
+        f"/api/v1/o/alpha/partnerships/{partnership.pk}/transition/",
+        {"status": "active"},
         format="json",
     )
     assert response.status_code == 409
@@ -60,7 +67,8 @@ def test_an_illegal_lifecycle_step_is_a_409_with_the_reason(owner, org_a, api_as
 def test_a_viewer_cannot_create(member, org_a, api_as):
     partner = PartnerFactory(organization=org_a)
     response = api_as(member, org_a).post(
-        "/api/v1/o/alpha/partnerships/", {"partner": partner.pk, "name": "N", "code": "N"},
+        "/api/v1/o/alpha/partnerships/",
+        {"partner": partner.pk, "name": "N", "code": "N"},
         format="json",
     )
     assert response.status_code == 403

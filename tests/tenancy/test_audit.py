@@ -16,7 +16,10 @@ pytestmark = pytest.mark.django_db
 
 def _three_events(org, actor):
     with tenant_scope(org):
-        return [audit_record(action=f"tests.thing.step{i}", actor=actor, changes={"n": i}) for i in range(3)]
+        return [
+            audit_record(action=f"tests.thing.step{i}", actor=actor, changes={"n": i})
+            for i in range(3)
+        ]
 
 
 def test_events_chain_each_hash_to_the_previous_one(org_a, owner):

@@ -44,14 +44,17 @@ def test_raw_sql_outside_any_tenant_sees_nothing(org_a):
 
 def test_rls_refuses_to_insert_a_row_for_another_tenant(org_a, org_b):
     partnership = PartnershipFactory(organization=org_a)
-    with pytest.raises(ProgrammingError, match="row-level security"), tenant_scope(org_b):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO partnerships_partner (organization_id, name, legal_name, country,"
-                " registration_number, website, category, tier, created_at)"
-                " VALUES (%s, 'Sneaky', '', '', '', '', '', 'approved', now())",
-                [partnership.organization_id],
-            )
+    with (
+        pytest.raises(ProgrammingError, match="row-level security"),
+        tenant_scope(org_b),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "INSERT INTO partnerships_partner (organization_id, name, legal_name, country,"
+            " registration_number, website, category, tier, created_at)"
+            " VALUES (%s, 'Sneaky', '', '', '', '', '', 'approved', now())",
+            [partnership.organization_id],
+        )
 
 
 def test_runtime_connections_use_a_role_that_cannot_bypass_rls():

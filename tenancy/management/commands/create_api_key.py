@@ -1,4 +1,4 @@
-"""Print a new API key for a user in an organization: manage.py create_api_key --email E --org SLUG"""
+"""Print a new API key: manage.py create_api_key --email E --org SLUG (shown once)."""
 
 from django.core.management.base import BaseCommand, CommandError
 

@@ -32,8 +32,9 @@ class Command(BaseCommand):
                     for module in MODULES[1:]:
                         if util.find_spec(f"{module}.demo") is not None:
                             import_module(f"{module}.demo").seed(tenant)
-        self.stdout.write(self.style.SUCCESS("Demo data is in place. Logins (password "
-                                             f"'{demo.DEMO_PASSWORD}'):"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data is in place. Logins (password '{demo.DEMO_PASSWORD}'):")
+        )
         for tenant in tenants:
             for role, user in tenant.users.items():
                 self.stdout.write(f"  {tenant.organization.slug:<10} {role:<20} {user.email}")
