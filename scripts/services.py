@@ -21,7 +21,7 @@ def _embedded_postgres(database: str):
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{database}";')
     socket_dir = server.get_uri().split("host=")[-1]
-    return server, f"postgres://postgres@{quote(socket_dir, safe='')}/{database}"
+    return server, f"postgres://postgres@/{database}?host={quote(socket_dir)}"
 
 
 def _embedded_redis():

@@ -1,0 +1,59 @@
+"""The demo data: two organizations, a login for every role, idempotent."""
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db import connection
+
+from tenancy.demo import DEMO_PASSWORD
+from tenancy.models import Membership, Organization, Role, TenantModel
+
+pytestmark = pytest.mark.django_db
+
+
+def _row_counts() -> dict[str, int]:
+    counts = {}
+    with connection.cursor() as cursor:
+        for model in apps.get_models():
+            table = model._meta.db_table
+            if issubclass(model, TenantModel):
+                for organization in Organization.objects.all():
+                    cursor.execute(
+                        "SELECT set_config('app.organization_id', %s, true)", [str(organization.pk)]
+                    )
+                    cursor.execute(f'SELECT count(*) FROM "{table}"')
+                    counts[f"{table}@{organization.slug}"] = cursor.fetchone()[0]
+            else:
+                cursor.execute(f'SELECT count(*) FROM "{table}"')
+                counts[table] = cursor.fetchone()[0]
+    return counts
+
+
+def test_seed_demo_builds_two_organizations_with_every_role_and_a_second_run_changes_nothing(
+    client,
+):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    first = _row_counts()
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert _row_counts() == first
+
+    assert set(Organization.objects.values_list("slug", flat=True)) == {"northwind", "contoso"}
+    for organization in Organization.objects.all():
+        roles = set(
+            Membership.objects.filter(organization=organization).values_list("role", flat=True)
+        )
+        assert roles == set(Role.values)
+
+    for membership in Membership.objects.select_related("user", "organization"):
+        assert client.login(username=membership.user.email, password=DEMO_PASSWORD)
+        response = client.get(f"/o/{membership.organization.slug}/")
+        assert response.status_code == 200, membership.user.email
+        client.logout()
+
+
+def test_the_demo_dashboard_lists_the_demo_partnerships(client):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    client.login(username="procurement.manager@northwind.example", password=DEMO_PASSWORD)
+    page = client.get("/o/northwind/").content.decode()
+    assert "Drive-train components alliance" in page
+    assert "Infusion pump supply partnership" not in page
