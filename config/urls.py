@@ -67,7 +67,8 @@ urlpatterns = [
     ),
     path("o/<slug:org_slug>/", include(tenant_pages)),
     path("api/v1/organizations/", tenancy_api.organization_list, name="api-organizations"),
-    path("api/v1/o/<slug:org_slug>/", include(tenant_api)),
+    # Namespaced: API route names (partnership-detail …) must not shadow the pages' names.
+    path("api/v1/o/<slug:org_slug>/", include((tenant_api, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
