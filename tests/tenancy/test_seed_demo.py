@@ -1,5 +1,7 @@
 """The demo data: two organizations, a login for every role, idempotent."""
 
+from io import StringIO
+
 import pytest
 from django.apps import apps
 from django.core.management import call_command
@@ -32,9 +34,9 @@ def _row_counts() -> dict[str, int]:
 def test_seed_demo_builds_two_organizations_with_every_role_and_a_second_run_changes_nothing(
     client,
 ):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=StringIO())
     first = _row_counts()
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=StringIO())
     assert _row_counts() == first
 
     assert set(Organization.objects.values_list("slug", flat=True)) == {"northwind", "contoso"}
@@ -52,7 +54,7 @@ def test_seed_demo_builds_two_organizations_with_every_role_and_a_second_run_cha
 
 
 def test_the_demo_dashboard_lists_the_demo_partnerships(client):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=StringIO())
     client.login(username="procurement.manager@northwind.example", password=DEMO_PASSWORD)
     page = client.get("/o/northwind/").content.decode()
     assert "Drive-train components alliance" in page
