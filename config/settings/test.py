@@ -11,3 +11,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
+
+# Several test runs on one server (parallel developers, CI next to a dev run) need their own
+# test database: TEST_DATABASE_NAME=test_partnerline_mine.
+DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}  # noqa: F405
