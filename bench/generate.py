@@ -417,8 +417,8 @@ def _tenant(loader: Loader, shape: TenantShape, *, seed: int, end_period: date) 
             "partnerships.Partner", "partnerships.Partnership",
             "contracts.Agreement", "contracts.Clause",
             "performance.KpiTemplate", "performance.Kpi", "performance.Measurement",
-            "performance.Sla", "performance.SlaCreditTier", "performance.StandingBand",
-            "performance.Scorecard",
+            "performance.Sla", "performance.SlaCreditTier", "performance.SlaBreach",
+            "performance.StandingBand", "performance.Scorecard",
         )
     }  # fmt: skip
     rng = random.Random(f"{seed}:{shape.slug}")
@@ -582,25 +582,52 @@ def _tenant(loader: Loader, shape: TenantShape, *, seed: int, end_period: date) 
         ],
     )  # fmt: skip
 
+    # SLAs on one KPI in `sla_every` (decided first: the measurement loop derives the breaches
+    # of every month but the last, which the benchmark's breach check finds).
+    sla_model, tier_model = m["performance.Sla"], m["performance.SlaCreditTier"]
+    sla_kpis = kpis[:: shape.sla_every]
+    sla_ids = list(loader.ids(sla_model, len(sla_kpis)))
+    slas = {}  # kpi id -> (sla id, kind, window months, fee)
+    for sid, (kid, _, k, _) in zip(sla_ids, sla_kpis, strict=True):
+        window = 3 if rng.random() < 0.2 else 1
+        slas[kid] = (sid, kinds[k], window, rng.randrange(10, 500) * 1000)
+
     # Measurements: every KPI, every month, period by period (ids grow with time, as in life).
     measurement_model = m["performance.Measurement"]
     periods = [month_add(end_period, -offset) for offset in range(shape.periods - 1, -1, -1)]
+    card_periods = periods[-shape.scorecard_periods :]
+    card_values: dict[date, list[float | None]] = {}
+    breaches: list[tuple] = []  # (sla id, pid, period, measured value, credit %, fee, kind)
 
     def measurements() -> Iterator[tuple]:
         ids = iter(loader.ids(measurement_model, len(kpis) * len(periods)))
-        gauss = rng.gauss
+        gauss, uniform = rng.gauss, rng.random
         last = periods[-1]
+        windows: dict[int, list[float]] = {kid: [] for kid in slas}
         for period in periods:
-            status = "approved"
+            values = card_values[period] = [] if period in card_periods else None
             for kid, pid, k, quality in kpis:
                 kind = kinds[k]
                 sign = -1 if kind[4] == "h" else 1  # a worse partner is lower, or higher
-                value = gauss(kind[10] + sign * quality * kind[11], kind[11])
-                value = max(value, 0.0)
+                value = max(gauss(kind[10] + sign * quality * kind[11], kind[11]), 0.0)
                 if kind[9] is not None:
                     value = min(value, float(kind[9]))
-                if period == last:
-                    status = "pending" if rng.random() < 0.02 else "approved"
+                value = round(value, 2)
+                status = "pending" if period == last and uniform() < 0.02 else "approved"
+                if values is not None:
+                    values.append(value if status == "approved" else None)
+                if kid in slas:
+                    sid, sla_kind, window, fee = slas[kid]
+                    history = windows[kid]
+                    history.append(value)
+                    if period != last:
+                        measured = sum(history[-window:]) / len(history[-window:])
+                        higher = sla_kind[4] == "h"
+                        threshold, red = float(sla_kind[6]), float(sla_kind[7])
+                        if (measured <= threshold) if higher else (measured >= threshold):
+                            worst = (measured <= red) if higher else (measured >= red)
+                            breaches.append((sid, pid, period, measured, 10 if worst else 5,
+                                             fee, sla_kind))  # fmt: skip
                 yield (next(ids), org_id, pid, kid, period, f"{value:.2f}", status, "api")
 
     loader.copy(
@@ -610,41 +637,52 @@ def _tenant(loader: Loader, shape: TenantShape, *, seed: int, end_period: date) 
         measurements(),
     )  # fmt: skip
 
-    # SLAs on one KPI in `sla_every`, with two credit tiers each.
-    sla_model, tier_model = m["performance.Sla"], m["performance.SlaCreditTier"]
-    sla_kpis = kpis[:: shape.sla_every]
-    sla_ids = list(loader.ids(sla_model, len(sla_kpis)))
-    slas = []
-    for sid, (kid, pid, k, _) in zip(sla_ids, sla_kpis, strict=True):
-        kind = kinds[k]
-        window = 3 if rng.random() < 0.2 else 1
-        slas.append((sid, kid, pid, kind, window))
+    # The SLA breaches in `amber`, the first credit tier there too and the second at `red`.
     loader.copy(
         sla_model,
         ["id", "organization_id", "partnership_id", "kpi_id", "name", "target",
          "breach_threshold", "window_months", "period_fee", "currency", "credit_cap_percent",
          "termination_breach_count", "owner_id", "is_active"],
         [
-            (sid, org_id, pid, kid, f"SLA {kind[1]}", kind[5], kind[7], window,
-             f"{rng.randrange(10, 500) * 1000}.00", shape.currency, "20.00", 3,
-             rng.choice(managers), True)
-            for sid, kid, pid, kind, window in slas
+            (sid, org_id, pid, kid, f"SLA {kind[1]}", kind[5], kind[6], window, f"{fee}.00",
+             shape.currency, "20.00", 3, rng.choice(managers), True)
+            for (kid, pid, _, _), (sid, kind, window, fee) in (
+                (entry, slas[entry[0]]) for entry in sla_kpis
+            )
         ],
     )  # fmt: skip
 
     def tiers() -> Iterator[tuple]:
         ids = iter(loader.ids(tier_model, 2 * len(slas)))
-        for sid, _, _, kind, _ in slas:
-            red, span = float(kind[7]), abs(float(kind[5]) - float(kind[7]))
-            worse = red - span if kind[4] == "h" else red + span
-            yield (next(ids), org_id, sid, f"{red:.4f}", "5.00")
-            yield (next(ids), org_id, sid, f"{max(worse, 0):.4f}", "10.00")
+        for sid, kind, _, _ in slas.values():
+            yield (next(ids), org_id, sid, f"{float(kind[6]):.4f}", "5.00")
+            yield (next(ids), org_id, sid, f"{float(kind[7]):.4f}", "10.00")
 
     loader.copy(
         tier_model, ["id", "organization_id", "sla_id", "threshold", "percent_of_fee"], tiers()
     )
-    bands = [("Preferred", 80, 100, "none"), ("Approved", 60, 80, "none"),
-             ("Probation", 40, 60, "warn"), ("Blocked", 0, 40, "block_new_sows")]  # fmt: skip
+    breach_model = m["performance.SlaBreach"]
+    recent = month_add(end_period, -6)
+
+    def breach_rows() -> Iterator[tuple]:
+        ids = iter(loader.ids(breach_model, len(breaches)))
+        for sid, pid, period, measured, percent, fee, kind in breaches:
+            due = month_add(period, 1).toordinal() + 30
+            yield (
+                next(ids), org_id, sid, pid, period, f"{measured:.4f}", f"{float(kind[6]):.4f}",
+                f"{percent}.00", f"{fee * percent / 100:.2f}", shape.currency,
+                date.fromordinal(due), "open" if period >= recent else "remediated", NOW,
+            )  # fmt: skip
+
+    loader.copy(
+        breach_model,
+        ["id", "organization_id", "sla_id", "partnership_id", "period_start", "measured_value",
+         "breach_threshold", "credit_percent", "service_credit", "currency", "remediation_due",
+         "status", "notified_at"],
+        breach_rows(),
+    )  # fmt: skip
+    bands = [("Preferred", 85, 100, "none"), ("Approved", 70, 85, "none"),
+             ("Probation", 50, 70, "warn"), ("Blocked", 0, 50, "block_new_sows")]  # fmt: skip
     band_model = m["performance.StandingBand"]
     loader.copy(
         band_model,
@@ -655,28 +693,81 @@ def _tenant(loader: Loader, shape: TenantShape, *, seed: int, end_period: date) 
         ],
     )
 
-    # Scorecards of the last months: a plausible total per partnership (the PDF and the pages
-    # read them); the performance module recomputes them from the measurements on demand.
+    # Scorecards of the last months, computed from the measurements with the module's rules
+    # (linear between red and target, weights re-normalised over KPIs with data, rolling score
+    # with decay 0.8 over six months), in the shape `performance.services.scorecard_compute`
+    # stores, so the pages and the PDF have real breakdowns to render.
     scorecard_model = m["performance.Scorecard"]
-    card_periods = periods[-shape.scorecard_periods :]
+
+    def criterion(kind, value):
+        if value is None:
+            return None, "na"
+        target, amber, red = float(kind[5]), float(kind[6]), float(kind[7])
+        if kind[4] == "h":
+            score = 100.0 if value >= target else 0.0 if value <= red else (value - red) / (
+                target - red) * 100  # fmt: skip
+            rag = "green" if value >= target else "amber" if value > amber else "red"
+        else:
+            score = 100.0 if value <= target else 0.0 if value >= red else (red - value) / (
+                red - target) * 100  # fmt: skip
+            rag = "green" if value <= target else "amber" if value < amber else "red"
+        return score, rag
 
     def scorecards() -> Iterator[tuple]:
         ids = iter(loader.ids(scorecard_model, n * len(card_periods)))
-        for pid in partnership_ids:
-            previous = None
+        for index, pid in enumerate(partnership_ids):
+            first, totals = index * kpp, []
             for period in card_periods:
-                total = min(100.0, max(0.0, rng.gauss(78, 12)))
-                trend = None if previous is None else total - previous
-                standing = next(b for b in bands if b[1] <= total <= b[2])
-                yield (next(ids), org_id, pid, period, "published", f"{total:.2f}",
-                       f"{total:.2f}", None if trend is None else f"{trend:.2f}", standing[0],
-                       standing[3])  # fmt: skip
-                previous = total
+                values = card_values[period][first : first + kpp]
+                breakdown, per_perspective, weighted = [], {}, []
+                for (_, _, k, _), value in zip(kpis[first : first + kpp], values, strict=True):
+                    kind = kinds[k]
+                    score, rag = criterion(kind, value)
+                    if score is not None:
+                        weighted.append(score)
+                        per_perspective.setdefault(kind[2], []).append(score)
+                    breakdown.append([kind, value, score, rag])
+                total = sum(weighted) / len(weighted) if weighted else None
+                for row in breakdown:
+                    kind, value, score, rag = row
+                    share = 1 / len(weighted) if score is not None else None
+                    row[:] = [{
+                        "code": kind[0], "name": kind[1], "perspective": kind[2], "unit": kind[3],
+                        "target": f"{float(kind[5]):.4f}",
+                        "value": None if value is None else f"{value:.4f}",
+                        "score": None if score is None else f"{score:.2f}", "rag": rag,
+                        "weight": "1.00", "effective_weight": None if share is None
+                        else f"{share:.4f}",
+                        "contribution": None if score is None else f"{score * share:.2f}",
+                        "formula": "",
+                    }]  # fmt: skip
+                totals.append(total)
+                recent_totals = totals[-6:][::-1]
+                pairs = [(t, 0.8**i) for i, t in enumerate(recent_totals) if t is not None]
+                rolling = sum(t * w for t, w in pairs) / sum(w for _, w in pairs) if pairs else None
+                previous = totals[-2] if len(totals) > 1 else None
+                trend = None if total is None or previous is None else total - previous
+                basis = rolling if rolling is not None else total
+                standing = next(
+                    (b for b in bands if basis is not None and b[1] <= basis <= b[2]), None
+                )
+                yield (
+                    next(ids), org_id, pid, period,
+                    "draft" if period == end_period else "published",
+                    None if total is None else f"{total:.2f}",
+                    None if rolling is None else f"{rolling:.2f}",
+                    None if trend is None else f"{trend:.2f}",
+                    json.dumps({p: f"{sum(v) / len(v):.2f}" for p, v in per_perspective.items()}),
+                    json.dumps([row[0] for row in breakdown]),
+                    standing[0] if standing else "", standing[3] if standing else "",
+                    None if period == end_period else NOW,
+                )  # fmt: skip
 
     loader.copy(
         scorecard_model,
         ["id", "organization_id", "partnership_id", "period_start", "status", "total",
-         "rolling_score", "trend", "standing", "standing_action"],
+         "rolling_score", "trend", "perspectives", "breakdown", "standing", "standing_action",
+         "published_at"],
         scorecards(),
     )  # fmt: skip
 
@@ -732,6 +823,7 @@ def large_tenant_counts(url: str) -> dict[str, int]:
         "kpis": "performance_kpi",
         "measurements": "performance_measurement",
         "slas": "performance_sla",
+        "sla breaches (history)": "performance_slabreach",
         "scorecards": "performance_scorecard",
     }
     counts = {}
@@ -808,7 +900,7 @@ def describe(state: dict) -> list[str]:
             got = large.get(label)
             shown = "no table" if got is None else f"{got:,}"
             lines.append(f"  {label:<20} {shown:>10}   (target at scale 1: {target:,})")
-    for label in ("slas", "scorecards"):
+    for label in ("slas", "sla breaches (history)", "scorecards"):
         if label in large:
             lines.append(f"  {label:<20} {large[label]:>10,}")
     lines.append(
