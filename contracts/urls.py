@@ -1,7 +1,65 @@
 from django.urls import path
 
-from tenancy.modules import module_overview
+from contracts import views
 
 urlpatterns = [
-    path("contracts/", module_overview, {"module": "contracts"}, name="contracts-home"),
+    path("contracts/", views.contracts_home, name="contracts-home"),
+    path("contracts/agreements/", views.agreement_list, name="agreement-list"),
+    path(
+        "contracts/agreements/<int:agreement_id>/", views.agreement_detail, name="agreement-detail"
+    ),
+    path(
+        "contracts/agreements/<int:agreement_id>/review/",
+        views.agreement_review,
+        name="agreement-review",
+    ),
+    path(
+        "contracts/agreements/<int:agreement_id>/transition/",
+        views.agreement_transition,
+        name="agreement-transition",
+    ),
+    path(
+        "contracts/agreements/<int:agreement_id>/reviewers/",
+        views.agreement_reviewer_assign,
+        name="agreement-reviewer-assign",
+    ),
+    path(
+        "contracts/agreements/<int:agreement_id>/obligations/",
+        views.obligation_add,
+        name="agreement-obligation-add",
+    ),
+    path(
+        "contracts/agreements/<int:agreement_id>/summary.pdf",
+        views.agreement_summary_pdf,
+        name="agreement-summary-pdf",
+    ),
+    path("contracts/clauses/<int:clause_id>/decide/", views.clause_decide, name="clause-decide"),
+    path("contracts/clauses/<int:clause_id>/correct/", views.clause_correct, name="clause-correct"),
+    path("contracts/clauses/<int:clause_id>/comment/", views.clause_comment, name="clause-comment"),
+    path("contracts/clauses/<int:clause_id>/redline/", views.clause_redline, name="clause-redline"),
+    path("contracts/upload/", views.intake_upload, name="intake-upload"),
+    path("contracts/intake/<int:intakejob_id>/", views.intake_job, name="intake-job"),
+    path(
+        "contracts/intake/<int:intakejob_id>/status/",
+        views.intake_job_status,
+        name="intake-job-status",
+    ),
+    path("contracts/obligations/", views.obligation_list, name="obligation-list"),
+    path(
+        "contracts/obligations/<int:obligation_id>/fulfil/",
+        views.obligation_fulfil,
+        name="obligation-fulfil",
+    ),
+    path("contracts/playbook/", views.playbook, name="contracts-playbook"),
+    path(
+        "contracts/playbook/rules/<int:playbookrule_id>/toggle/",
+        views.playbook_rule_toggle,
+        name="playbook-rule-toggle",
+    ),
+    path("contracts/calendar.ics", views.contract_calendar_ics, name="contracts-calendar"),
+    path(
+        "partnerships/<int:partnership_id>/contracts/",
+        views.partnership_contracts,
+        name="partnership-contracts",
+    ),
 ]

@@ -200,6 +200,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Enums that share a field name across modules get stable names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "AgreementStatusEnum": "contracts.models.Agreement.Status",
+        "IntakeJobStatusEnum": "contracts.models.IntakeJob.Status",
+        "ObligationStatusEnum": "contracts.models.Obligation.Status",
+        "ClauseDecisionEnum": "contracts.models.Clause.Decision",
+        "ReviewDecisionEnum": "contracts.models.REVIEW_DECISIONS",
+        "ClauseSourceEnum": "contracts.models.Clause.Source",
+    },
 }
 
 LOGGING = {

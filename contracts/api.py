@@ -1,0 +1,684 @@
+"""REST API of the contracts module: agreements, clauses, reviews, obligations, playbook, intake."""
+
+from datetime import date
+
+import django_filters
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.response import Response
+
+from contracts import selectors, services
+from contracts.detection.taxonomy import CHOICES as CLAUSE_TYPE_CHOICES
+from contracts.models import (
+    REVIEW_DECISIONS,
+    Agreement,
+    Clause,
+    ClauseComment,
+    ClauseVersion,
+    IntakeJob,
+    Obligation,
+    PlaybookClause,
+    PlaybookRule,
+)
+from contracts.redline import redline_html
+from partnerships.models import Partnership
+from tenancy.api import TenantModelViewSet, TenantRelatedField
+from tenancy.models import User
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class MemberField(serializers.PrimaryKeyRelatedField):
+    """A user id that must be an active member of the request's organization."""
+
+    def get_queryset(self):
+        request = self.context["request"]
+        return User.objects.filter(
+            memberships__organization=request._request.organization,
+            memberships__is_active=True,
+        )
+
+
+class DeviationSerializer(serializers.Serializer):
+    clause_id = serializers.IntegerField(allow_null=True)
+    clause_type = serializers.CharField()
+    rule_id = serializers.IntegerField(allow_null=True)
+    rule_name = serializers.CharField()
+    severity = serializers.CharField()
+    message = serializers.CharField()
+    is_open = serializers.BooleanField()
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    partnership = TenantRelatedField(Partnership)
+    parent = TenantRelatedField(Agreement, required=False, allow_null=True)
+    amends = TenantRelatedField(Agreement, required=False, allow_null=True)
+    owner = MemberField(required=False, allow_null=True)
+    clause_count = serializers.IntegerField(read_only=True, default=None)
+    undecided_count = serializers.IntegerField(read_only=True, default=None)
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "id",
+            "partnership",
+            "agreement_type",
+            "title",
+            "reference",
+            "parent",
+            "amends",
+            "parties",
+            "owner",
+            "status",
+            "effective_date",
+            "expiry_date",
+            "term_type",
+            "renewal_period_months",
+            "notice_period_days",
+            "value",
+            "annual_value",
+            "currency",
+            "governing_law",
+            "jurisdiction",
+            "dispute_resolution",
+            "liability_cap_type",
+            "liability_cap_amount",
+            "liability_cap_multiple",
+            "approved_at",
+            "executed_on",
+            "ended_on",
+            "clause_count",
+            "undecided_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "status",
+            "approved_at",
+            "executed_on",
+            "ended_on",
+            "created_at",
+            "updated_at",
+        ]
+        validators = []
+
+
+class AgreementFilter(django_filters.FilterSet):
+    expiring_before = django_filters.DateFilter(
+        field_name="expiry_date", lookup_expr="lte", label="Expiry date on or before"
+    )
+    type = django_filters.ChoiceFilter(field_name="agreement_type", choices=Agreement.Type.choices)
+
+    class Meta:
+        model = Agreement
+        fields = ["agreement_type", "status", "partnership", "parent", "amends", "term_type"]
+
+
+class TransitionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Agreement.Status.choices)
+
+
+class ReviewerSerializer(serializers.Serializer):
+    reviewer = MemberField()
+
+
+class AgreementViewSet(TenantModelViewSet):
+    model = Agreement
+    serializer_class = AgreementSerializer
+    permission_module = "contracts"
+    guest_partnership_path = "partnership"
+    filterset_class = AgreementFilter
+    action_verbs = {"approve": "approve", "assign_reviewer": "review"}
+
+    def tenant_queryset(self):
+        return selectors.agreement_list(membership=self.membership)
+
+    def create_object(self, data):
+        return services.agreement_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.agreement_update(agreement=instance, actor=self.request.user, **data)
+
+    def destroy_object(self, instance):
+        from tenancy.errors import ConflictError
+
+        raise ConflictError("Agreements are never deleted; terminate the draft instead.")
+
+    def _render(self, agreement):
+        agreement = self.get_queryset().get(pk=agreement.pk)
+        return Response(AgreementSerializer(agreement, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=TransitionSerializer, responses=AgreementSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, *args, **kwargs):
+        """Move the agreement along its lifecycle (409 with the reason when not allowed)."""
+        agreement = self.get_object()
+        body = TransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        agreement = services.agreement_transition(
+            agreement=agreement, actor=request.user, status=body.validated_data["status"]
+        )
+        return self._render(agreement)
+
+    @extend_schema(request=None, responses=AgreementSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, *args, **kwargs):
+        """Approve: every clause decided and no red-line deviation open, else 409 with why."""
+        agreement = services.agreement_transition(
+            agreement=self.get_object(), actor=request.user, status=Agreement.Status.APPROVED
+        )
+        return self._render(agreement)
+
+    @extend_schema(request=ReviewerSerializer, responses=None)
+    @action(detail=True, methods=["post"], url_path="assign-reviewer")
+    def assign_reviewer(self, request, *args, **kwargs):
+        agreement = self.get_object()
+        body = ReviewerSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        services.agreement_assign_reviewer(
+            agreement=agreement, reviewer=body.validated_data["reviewer"], actor=request.user
+        )
+        reviewers = selectors.agreement_reviewers(agreement)
+        return Response({"reviewers": [{"id": u.pk, "email": u.email} for u in reviewers]})
+
+    @extend_schema(responses=DeviationSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def deviations(self, request, *args, **kwargs):
+        """Deviations from the playbook, each with the rule that failed."""
+        agreement = self.get_object()
+        return Response(DeviationSerializer(selectors.deviations_for(agreement), many=True).data)
+
+    @action(detail=True, methods=["get"])
+    def terms(self, request, *args, **kwargs):
+        """The clauses in force on `?on=YYYY-MM-DD` (default today), amendments applied."""
+        agreement = self.get_object()
+        raw = request.query_params.get("on")
+        try:
+            on = date.fromisoformat(raw) if raw else timezone.localdate()
+        except ValueError as exc:
+            raise ApiValidationError({"on": "Give a date as YYYY-MM-DD."}) from exc
+        return Response(
+            {
+                "on": on,
+                "clauses": [
+                    {
+                        "clause": item.clause.pk,
+                        "clause_type": item.clause.clause_type,
+                        "text": item.clause.text,
+                        "parameters": item.clause.parameters,
+                        "source_agreement": item.source.pk,
+                        "amended": item.amended,
+                    }
+                    for item in selectors.terms_in_force(agreement, on=on)
+                ],
+            }
+        )
+
+
+class ClauseSerializer(serializers.ModelSerializer):
+    agreement = TenantRelatedField(Agreement)
+    clause_type = serializers.ChoiceField(choices=CLAUSE_TYPE_CHOICES)
+    deviations = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Clause
+        fields = [
+            "id",
+            "agreement",
+            "clause_type",
+            "heading",
+            "text",
+            "order",
+            "parameters",
+            "risk",
+            "decision",
+            "decided_by",
+            "decided_at",
+            "source",
+            "proposal",
+            "detection",
+            "version",
+            "deviations",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "decision",
+            "decided_by",
+            "decided_at",
+            "source",
+            "proposal",
+            "detection",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_deviations(self, clause) -> list[dict]:
+        from contracts.playbook import clause_deviations
+
+        playbook = self.context.get("playbook")
+        if playbook is None:
+            playbook = self.context["playbook"] = selectors.playbook_map()
+        entry = playbook.get(clause.clause_type)
+        if entry is None:
+            return []
+        found = clause_deviations(
+            clause, entry.rules.all(), annual_value=clause.agreement.annual_value
+        )
+        return DeviationSerializer(found, many=True).data
+
+
+class ClauseUpdateSerializer(ClauseSerializer):
+    agreement = TenantRelatedField(Agreement, read_only=True)
+
+
+class DecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=REVIEW_DECISIONS)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    redline_text = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    redline_parameters = serializers.JSONField(required=False, allow_null=True)
+
+
+class CorrectionSerializer(serializers.Serializer):
+    clause_type = serializers.ChoiceField(choices=CLAUSE_TYPE_CHOICES, required=False)
+    parameters = serializers.JSONField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ClauseVersionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ClauseVersion
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "clause_type",
+            "text",
+            "parameters",
+            "note",
+            "author",
+            "created_at",
+        ]
+
+
+class ClauseCommentSerializer(serializers.ModelSerializer):
+    clause = TenantRelatedField(Clause)
+    parent = TenantRelatedField(ClauseComment, required=False, allow_null=True)
+    author_name = serializers.CharField(source="author.display_name", read_only=True, default="")
+
+    class Meta:
+        model = ClauseComment
+        fields = [
+            "id",
+            "clause",
+            "parent",
+            "author",
+            "author_name",
+            "body",
+            "decision",
+            "created_at",
+        ]
+        read_only_fields = ["author", "decision", "created_at"]
+
+
+class ClauseFilter(django_filters.FilterSet):
+    class Meta:
+        model = Clause
+        fields = ["agreement", "clause_type", "decision", "risk", "proposal"]
+
+
+class ClauseViewSet(TenantModelViewSet):
+    model = Clause
+    serializer_class = ClauseSerializer
+    permission_module = "contracts"
+    guest_partnership_path = "agreement__partnership"
+    filterset_class = ClauseFilter
+    action_verbs = {"decide": "review", "correct": "review", "confirm": "review"}
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return ClauseUpdateSerializer
+        return ClauseSerializer
+
+    def tenant_queryset(self):
+        return selectors.clause_list(membership=self.membership)
+
+    def create_object(self, data):
+        return services.clause_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.clause_update(clause=instance, actor=self.request.user, **data)
+
+    def destroy_object(self, instance):
+        services.clause_delete(clause=instance, actor=self.request.user)
+
+    def _render(self, clause):
+        clause = self.get_queryset().get(pk=clause.pk)
+        return Response(ClauseSerializer(clause, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=DecisionSerializer, responses=ClauseSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, *args, **kwargs):
+        """Accept, propose a redline (with the new wording) or reject one clause."""
+        clause = self.get_object()
+        body = DecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        clause = services.clause_decide(clause=clause, actor=request.user, **body.validated_data)
+        return self._render(clause)
+
+    @extend_schema(request=CorrectionSerializer, responses=ClauseSerializer)
+    @action(detail=True, methods=["post"])
+    def correct(self, request, *args, **kwargs):
+        """Correct the detector's type or parameters (the original proposal is kept)."""
+        clause = self.get_object()
+        body = CorrectionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        clause = services.clause_correct(clause=clause, actor=request.user, **body.validated_data)
+        return self._render(clause)
+
+    @extend_schema(request=None, responses=ClauseSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, *args, **kwargs):
+        clause = services.clause_confirm(clause=self.get_object(), actor=request.user)
+        return self._render(clause)
+
+    @extend_schema(responses=ClauseVersionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def versions(self, request, *args, **kwargs):
+        clause = self.get_object()
+        versions = ClauseVersion.objects.filter(clause=clause).order_by("number")
+        return Response(ClauseVersionSerializer(versions, many=True).data)
+
+    @action(detail=True, methods=["get"])
+    def redline(self, request, *args, **kwargs):
+        """Word diff between two versions (`?from=1&to=3`, default first and latest)."""
+        clause = self.get_object()
+        versions = {v.number: v for v in ClauseVersion.objects.filter(clause=clause)}
+        try:
+            old = versions[int(request.query_params.get("from", min(versions)))]
+            new = versions[int(request.query_params.get("to", max(versions)))]
+        except (KeyError, ValueError) as exc:
+            raise ApiValidationError({"from": "No such version of this clause."}) from exc
+        return Response(
+            {"from": old.number, "to": new.number, "html": str(redline_html(old.text, new.text))}
+        )
+
+
+class ClauseCommentFilter(django_filters.FilterSet):
+    agreement = django_filters.NumberFilter(field_name="clause__agreement")
+
+    class Meta:
+        model = ClauseComment
+        fields = ["clause", "decision"]
+
+
+class ClauseCommentViewSet(TenantModelViewSet):
+    """Review threads: comments and the decisions recorded with them (decisions are made with
+    `clauses/{id}/decide/`)."""
+
+    model = ClauseComment
+    serializer_class = ClauseCommentSerializer
+    permission_module = "contracts"
+    guest_partnership_path = None
+    filterset_class = ClauseCommentFilter
+    http_method_names = ["get", "post", "head", "options"]
+
+    def tenant_queryset(self):
+        return selectors.clause_comments(membership=self.membership)
+
+    def create_object(self, data):
+        return services.clause_comment_add(
+            clause=data["clause"],
+            actor=self.request.user,
+            body=data.get("body", ""),
+            parent=data.get("parent"),
+        )
+
+
+class ObligationSerializer(serializers.ModelSerializer):
+    agreement = TenantRelatedField(Agreement)
+    clause = TenantRelatedField(Clause, required=False, allow_null=True)
+    owner = MemberField(required=False, allow_null=True)
+    is_overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Obligation
+        fields = [
+            "id",
+            "agreement",
+            "clause",
+            "title",
+            "description",
+            "responsible_party",
+            "owner",
+            "due_date",
+            "recurrence",
+            "status",
+            "evidence",
+            "evidence_url",
+            "fulfilled_at",
+            "is_overdue",
+            "created_at",
+        ]
+        read_only_fields = ["status", "fulfilled_at", "created_at"]
+
+    def get_is_overdue(self, obligation) -> bool:
+        return bool(
+            obligation.status == Obligation.Status.OPEN
+            and obligation.due_date
+            and obligation.due_date < timezone.localdate()
+        )
+
+
+class ObligationUpdateSerializer(ObligationSerializer):
+    agreement = TenantRelatedField(Agreement, read_only=True)
+
+
+class FulfilSerializer(serializers.Serializer):
+    evidence = serializers.CharField(required=False, allow_blank=True, default="")
+    evidence_url = serializers.URLField(required=False, allow_blank=True, default="")
+
+
+class ObligationFilter(django_filters.FilterSet):
+    due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
+
+    class Meta:
+        model = Obligation
+        fields = ["agreement", "status", "owner", "responsible_party"]
+
+
+class ObligationViewSet(TenantModelViewSet):
+    model = Obligation
+    serializer_class = ObligationSerializer
+    permission_module = "contracts"
+    guest_partnership_path = "agreement__partnership"
+    filterset_class = ObligationFilter
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return ObligationUpdateSerializer
+        return ObligationSerializer
+
+    def tenant_queryset(self):
+        return selectors.obligation_list(membership=self.membership)
+
+    def create_object(self, data):
+        return services.obligation_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.obligation_update(obligation=instance, actor=self.request.user, **data)
+
+    def destroy_object(self, instance):
+        from tenancy.errors import ConflictError
+
+        raise ConflictError("Obligations are waived or fulfilled, never deleted.")
+
+    @extend_schema(request=FulfilSerializer, responses=ObligationSerializer)
+    @action(detail=True, methods=["post"])
+    def fulfil(self, request, *args, **kwargs):
+        body = FulfilSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        obligation = services.obligation_fulfil(
+            obligation=self.get_object(), actor=request.user, **body.validated_data
+        )
+        return Response(
+            ObligationSerializer(obligation, context=self.get_serializer_context()).data
+        )
+
+
+class PlaybookRuleSerializer(serializers.ModelSerializer):
+    playbook_clause = TenantRelatedField(PlaybookClause)
+    clause_type = serializers.CharField(source="playbook_clause.clause_type", read_only=True)
+
+    class Meta:
+        model = PlaybookRule
+        fields = [
+            "id",
+            "playbook_clause",
+            "clause_type",
+            "name",
+            "parameter",
+            "operator",
+            "value",
+            "severity",
+            "is_active",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+
+class PlaybookClauseSerializer(serializers.ModelSerializer):
+    clause_type = serializers.ChoiceField(choices=CLAUSE_TYPE_CHOICES)
+    rules = PlaybookRuleSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PlaybookClause
+        fields = [
+            "id",
+            "clause_type",
+            "preferred_text",
+            "fallback_texts",
+            "red_lines",
+            "guidance",
+            "required",
+            "rules",
+            "updated_at",
+        ]
+        read_only_fields = ["updated_at"]
+        validators = []
+
+
+class PlaybookClauseViewSet(TenantModelViewSet):
+    model = PlaybookClause
+    serializer_class = PlaybookClauseSerializer
+    permission_module = "contracts"
+    guest_partnership_path = None
+    filterset_fields = ["clause_type", "required"]
+
+    def tenant_queryset(self):
+        return selectors.playbook_entries()
+
+    def create_object(self, data):
+        return services.playbook_clause_save(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        data.pop("clause_type", None)
+        return services.playbook_clause_save(
+            actor=self.request.user, clause_type=instance.clause_type, **data
+        )
+
+    def destroy_object(self, instance):
+        from tenancy.errors import ConflictError
+
+        raise ConflictError("Deactivate the rules instead of deleting a playbook entry.")
+
+
+class PlaybookRuleViewSet(TenantModelViewSet):
+    model = PlaybookRule
+    serializer_class = PlaybookRuleSerializer
+    permission_module = "contracts"
+    guest_partnership_path = None
+    filterset_fields = ["playbook_clause", "severity", "is_active", "parameter"]
+
+    def tenant_queryset(self):
+        return selectors.playbook_rules()
+
+    def create_object(self, data):
+        return services.playbook_rule_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        data.pop("playbook_clause", None)
+        return services.playbook_rule_update(rule=instance, actor=self.request.user, **data)
+
+    def destroy_object(self, instance):
+        services.playbook_rule_delete(rule=instance, actor=self.request.user)
+
+
+class IntakeJobSerializer(serializers.ModelSerializer):
+    partnership = TenantRelatedField(Partnership)
+    parent = TenantRelatedField(Agreement, required=False, allow_null=True)
+    file = serializers.FileField(write_only=True)
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IntakeJob
+        fields = [
+            "id",
+            "partnership",
+            "agreement_type",
+            "title",
+            "parent",
+            "file",
+            "filename",
+            "size",
+            "sha256",
+            "status",
+            "progress",
+            "error",
+            "agreement",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = [
+            "filename",
+            "size",
+            "sha256",
+            "status",
+            "error",
+            "agreement",
+            "created_at",
+            "finished_at",
+        ]
+        extra_kwargs = {"title": {"required": False, "allow_blank": True}}
+
+    def get_progress(self, job) -> int:
+        return services.intake_progress(job)
+
+
+class IntakeJobViewSet(TenantModelViewSet):
+    """Upload a contract (multipart `file`) and follow its reading (`status`, `progress`)."""
+
+    model = IntakeJob
+    serializer_class = IntakeJobSerializer
+    permission_module = "contracts"
+    guest_partnership_path = None
+    filterset_fields = ["status", "partnership"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def tenant_queryset(self):
+        return selectors.intake_jobs()
+
+    def create_object(self, data):
+        upload = data.pop("file")
+        too_big = upload.size > services.upload_max_bytes()  # refused before reading it
+        return services.intake_job_create(
+            actor=self.request.user,
+            filename=upload.name,
+            content=b"" if too_big else upload.read(),
+            declared_size=upload.size,
+            **data,
+        )

@@ -1,0 +1,156 @@
+"""Forms of the contracts pages. Validation of substance lives in the services."""
+
+import json
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+
+from contracts.detection.taxonomy import CHOICES as CLAUSE_TYPE_CHOICES
+from contracts.models import Agreement, Clause, Obligation, PlaybookRule
+from contracts.playbook import PARAMETERS
+from partnerships.models import Partnership
+
+
+def parse_parameters(raw: str) -> dict:
+    """`key = value` lines (the form the review page shows) into a parameters dict."""
+    params = {}
+    for line in (raw or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if "=" not in line:
+            raise forms.ValidationError(f"“{line}” is not of the form name = value.")
+        key, value = (part.strip() for part in line.split("=", 1))
+        if not key:
+            raise forms.ValidationError(f"“{line}” has no name.")
+        try:
+            Decimal(value)
+            params[key] = value
+        except InvalidOperation:
+            params[key] = value
+    return params
+
+
+def format_parameters(params: dict) -> str:
+    return "\n".join(
+        f"{k} = {json.dumps(v) if isinstance(v, list | dict) else v}" for k, v in params.items()
+    )
+
+
+class ParametersField(forms.CharField):
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def to_python(self, value):
+        return parse_parameters(super().to_python(value))
+
+
+class UploadForm(forms.Form):
+    partnership = forms.ModelChoiceField(queryset=Partnership.objects.none())
+    agreement_type = forms.ChoiceField(choices=Agreement.Type.choices, initial=Agreement.Type.MSA)
+    title = forms.CharField(max_length=200, required=False, help_text="Defaults to the file name.")
+    parent = forms.ModelChoiceField(
+        queryset=Agreement.objects.none(), required=False, label="Under agreement (for a SOW)"
+    )
+    file = forms.FileField(help_text="PDF, DOCX or TXT.")
+
+    def __init__(self, *args, partnerships, agreements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partnership"].queryset = partnerships
+        self.fields["parent"].queryset = agreements
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("accepted", "Accept"), ("redline", "Propose redline"), ("rejected", "Reject")],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    redline_text = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 4}), label="Redline wording"
+    )
+    redline_parameters = ParametersField(required=False, label="Parameters of the redline")
+
+
+class CorrectionForm(forms.Form):
+    clause_type = forms.ChoiceField(choices=CLAUSE_TYPE_CHOICES)
+    parameters = ParametersField(required=False)
+    note = forms.CharField(required=False, max_length=500)
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Comment")
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class ReviewerForm(forms.Form):
+    reviewer = forms.ModelChoiceField(queryset=None)
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewer"].queryset = members
+
+
+class ObligationForm(forms.ModelForm):
+    class Meta:
+        model = Obligation
+        fields = [
+            "title",
+            "clause",
+            "responsible_party",
+            "owner",
+            "due_date",
+            "recurrence",
+            "description",
+        ]
+        widgets = {"due_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, clauses, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clause"].queryset = clauses
+        self.fields["owner"].queryset = members
+
+
+class FulfilForm(forms.Form):
+    evidence = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    evidence_url = forms.URLField(required=False, assume_scheme="https")
+
+
+class RuleForm(forms.Form):
+    clause_type = forms.ChoiceField(choices=CLAUSE_TYPE_CHOICES)
+    name = forms.CharField(max_length=200)
+    parameter = forms.ChoiceField(choices=[(k, f"{k} — {v}") for k, v in PARAMETERS.items()])
+    operator = forms.ChoiceField(choices=PlaybookRule.Operator.choices)
+    value = forms.CharField(
+        required=False, help_text="A number, or a comma-separated list for one of / none of."
+    )
+    severity = forms.ChoiceField(choices=PlaybookRule.Severity.choices)
+
+    def cleaned_value(self):
+        raw = (self.cleaned_data.get("value") or "").strip()
+        if self.cleaned_data["operator"] in ("in", "not_in"):
+            return [v.strip() for v in raw.split(",") if v.strip()]
+        return raw or None
+
+
+class AgreementForm(forms.ModelForm):
+    class Meta:
+        model = Agreement
+        fields = [
+            "partnership", "agreement_type", "title", "reference", "parent", "amends",
+            "effective_date", "expiry_date", "term_type", "renewal_period_months",
+            "notice_period_days", "value", "annual_value", "currency", "governing_law",
+            "jurisdiction", "liability_cap_type", "liability_cap_amount", "liability_cap_multiple",
+        ]  # fmt: skip
+        widgets = {
+            "effective_date": forms.DateInput(attrs={"type": "date"}),
+            "expiry_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, partnerships, agreements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partnership"].queryset = partnerships
+        self.fields["parent"].queryset = agreements
+        self.fields["amends"].queryset = agreements
+
+
+CLAUSE_DECISIONS = Clause.Decision
