@@ -1,7 +1,53 @@
 from django.urls import path
 
-from tenancy.modules import module_overview
+from performance import views
+
+P = "partnerships/<int:partnership_id>/"
 
 urlpatterns = [
-    path("performance/", module_overview, {"module": "performance"}, name="performance-home"),
+    path("performance/", views.performance_home, name="performance-home"),
+    path("performance/ranking/", views.portfolio_ranking, name="performance-ranking"),
+    path("performance/slas/", views.sla_list, name="performance-slas"),
+    path("performance/slas/check/", views.breach_check_run, name="performance-breach-check"),
+    path("performance/actions/", views.action_board, name="performance-actions"),
+    path(
+        "performance/actions/<int:actionitem_id>/status/",
+        views.action_item_status,
+        name="performance-action-status",
+    ),
+    path(
+        "performance/scorecards/<int:scorecard_id>/action/",
+        views.scorecard_action,
+        name="performance-scorecard-action",
+    ),
+    path(
+        "performance/appeals/<int:scorecardappeal_id>/resolve/",
+        views.appeal_resolve,
+        name="performance-appeal-resolve",
+    ),
+    path(
+        "performance/reports/<int:scorecardreport_id>/",
+        views.report_status,
+        name="performance-report",
+    ),
+    path(
+        "performance/reports/<int:scorecardreport_id>/download/",
+        views.report_download,
+        name="performance-report-download",
+    ),
+    path(P + "performance/", views.partnership_performance, name="partnership-performance"),
+    path(
+        P + "performance/measurements/", views.measurement_add, name="performance-measurement-add"
+    ),
+    path(
+        P + "performance/measurements/<int:measurement_id>/review/",
+        views.measurement_review,
+        name="performance-measurement-review",
+    ),
+    path(P + "performance/import/", views.measurement_import, name="performance-import"),
+    path(P + "performance/kpis/new/", views.kpi_create, name="performance-kpi-create"),
+    path(P + "performance/survey/", views.survey_submit, name="performance-survey"),
+    path(P + "performance/report/", views.report_request, name="performance-report-request"),
+    path(P + "qbrs/", views.partnership_qbrs, name="partnership-qbrs"),
+    path(P + "qbrs/<int:qbr_id>/invite.ics", views.qbr_ical, name="performance-qbr-ical"),
 ]

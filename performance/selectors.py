@@ -1,0 +1,255 @@
+"""Reads of the performance module: each list is a fixed number of queries, whatever its size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from partnerships.models import Partnership
+from partnerships.selectors import partnership_portfolio
+from performance.charts import trend_chart_svg
+from performance.models import (
+    ActionItem,
+    HealthSurveyResponse,
+    ImprovementInitiative,
+    Kpi,
+    KpiTemplate,
+    Measurement,
+    Qbr,
+    QbrAttendee,
+    RootCauseAnalysis,
+    Scorecard,
+    ScorecardAppeal,
+    ScorecardReport,
+    Sla,
+    SlaBreach,
+)
+from performance.periods import add_months
+from tenancy.models import Membership
+from tenancy.permissions import restrict_for_guest
+
+
+def kpi_list(*, membership: Membership) -> QuerySet[Kpi]:
+    queryset = Kpi.objects.select_related("partnership", "owner").order_by(
+        "partnership_id", "perspective", "code"
+    )
+    return restrict_for_guest(queryset, membership, "partnership")
+
+
+def kpi_template_list() -> QuerySet[KpiTemplate]:
+    return KpiTemplate.objects.order_by("perspective", "name")
+
+
+def measurement_list(*, membership: Membership) -> QuerySet[Measurement]:
+    queryset = Measurement.objects.select_related("kpi")
+    return restrict_for_guest(queryset, membership, "partnership")
+
+
+def sla_list(*, membership: Membership) -> QuerySet[Sla]:
+    queryset = (
+        Sla.objects.select_related("partnership", "kpi", "owner")
+        .prefetch_related("tiers")
+        .annotate(breach_count=Count("breaches"))
+        .order_by("partnership__name", "name")
+    )
+    return restrict_for_guest(queryset, membership, "partnership")
+
+
+def breach_list(*, membership: Membership) -> QuerySet[SlaBreach]:
+    queryset = SlaBreach.objects.select_related("sla", "partnership").order_by(
+        "-period_start", "partnership__name"
+    )
+    return restrict_for_guest(queryset, membership, "partnership")
+
+
+def scorecard_list(*, membership: Membership) -> QuerySet[Scorecard]:
+    queryset = Scorecard.objects.select_related("partnership").order_by(
+        "-period_start", "partnership_id"
+    )
+    return restrict_for_guest(queryset, membership, "partnership")
+
+
+def portfolio_ranking(*, membership: Membership) -> list[Scorecard]:
+    """The latest scorecard of each partnership the member sees, best rolling score first."""
+    visible = partnership_portfolio(membership=membership).values("pk")
+    latest = (
+        Scorecard.objects.filter(partnership_id__in=visible)
+        .order_by("partnership_id", "-period_start")
+        .distinct("partnership_id")
+        .values("pk")
+    )
+    scorecards = list(
+        Scorecard.objects.filter(pk__in=latest).select_related("partnership__partner")
+    )
+    scorecards.sort(
+        key=lambda s: (
+            s.rolling_score is None,
+            -(s.rolling_score or Decimal(0)),
+            s.partnership.name,
+        )
+    )
+    return scorecards
+
+
+@dataclass
+class PerformanceView:
+    partnership: Partnership
+    scorecard: Scorecard | None
+    scorecards: list[Scorecard]
+    chart: str
+    kpis: list[Kpi]
+    pending: list[Measurement]
+    recent: list[Measurement]
+    breaches: list[SlaBreach]
+    slas: list[Sla]
+    appeals: list[ScorecardAppeal]
+    report: ScorecardReport | None
+    health: list[dict]
+    open_actions: list[ActionItem]
+    rcas: list[RootCauseAnalysis]
+    initiatives: list[ImprovementInitiative]
+
+
+def health_by_quarter(*, partnership: Partnership) -> list[dict]:
+    """Average ratings per quarter and side (1-5), for the trend beside the scorecard."""
+    rows: dict[date, dict] = {}
+    for response in HealthSurveyResponse.objects.filter(partnership=partnership).order_by(
+        "period_start"
+    ):
+        row = rows.setdefault(
+            response.period_start, {"period": response.period_start, "buyer": [], "partner": []}
+        )
+        row[response.side].append(response.average)
+    result = []
+    for row in rows.values():
+        entry = {"period": row["period"]}
+        for side in ("buyer", "partner"):
+            values = row[side]
+            entry[side] = (sum(values) / len(values)).quantize(Decimal("0.01")) if values else None
+        result.append(entry)
+    return result
+
+
+def partnership_performance(
+    *, partnership: Partnership, period: date | None = None, months: int = 24
+) -> PerformanceView:
+    scorecards = list(
+        Scorecard.objects.filter(partnership=partnership).order_by("-period_start")[:months]
+    )
+    scorecard = None
+    if period is not None:
+        scorecard = next((s for s in scorecards if s.period_start == period), None)
+    scorecard = scorecard or (scorecards[0] if scorecards else None)
+    history = list(reversed(scorecards))
+    health = health_by_quarter(partnership=partnership)
+    health_points = None
+    if history and health:
+        by_quarter = {h["period"]: h for h in health}
+        health_points = []
+        for s in history:
+            quarter = date(s.period_start.year, (s.period_start.month - 1) // 3 * 3 + 1, 1)
+            h = by_quarter.get(quarter)
+            values = [
+                v for v in ((h or {}).get("buyer"), (h or {}).get("partner")) if v is not None
+            ]
+            health_points.append(
+                (
+                    s.period_start,
+                    (sum(values) / len(values) * 20).quantize(Decimal("0.01")) if values else None,
+                )
+            )
+    chart = trend_chart_svg(
+        [(s.period_start, s.total) for s in history],
+        rolling=[(s.period_start, s.rolling_score) for s in history],
+        health=health_points,
+        title=f"Score trend of {partnership.name}",
+    )
+    since = add_months(scorecard.period_start, -11) if scorecard else None
+    breaches = (
+        SlaBreach.objects.filter(partnership=partnership)
+        .select_related("sla")
+        .order_by("-period_start")
+    )
+    if since is not None:
+        breaches = breaches.filter(period_start__gte=since)
+    return PerformanceView(
+        partnership=partnership,
+        scorecard=scorecard,
+        scorecards=scorecards,
+        chart=chart,
+        kpis=list(
+            Kpi.objects.filter(partnership=partnership)
+            .select_related("owner")
+            .order_by("perspective", "code")
+        ),
+        pending=list(
+            Measurement.objects.filter(
+                partnership=partnership, status=Measurement.Status.PENDING
+            ).select_related("kpi", "submitted_by")
+        ),
+        recent=list(
+            Measurement.objects.filter(partnership=partnership)
+            .select_related("kpi")
+            .order_by("-period_start", "kpi__code")[:12]
+        ),
+        breaches=list(breaches[:50]),
+        slas=list(
+            Sla.objects.filter(partnership=partnership)
+            .select_related("kpi")
+            .prefetch_related("tiers")
+        ),
+        appeals=list(
+            ScorecardAppeal.objects.filter(partnership=partnership).select_related(
+                "raised_by", "scorecard"
+            )[:20]
+        ),
+        report=(
+            ScorecardReport.objects.filter(
+                partnership=partnership, period_start=scorecard.period_start
+            ).first()
+            if scorecard
+            else None
+        ),
+        health=health,
+        open_actions=list(
+            ActionItem.objects.filter(
+                partnership=partnership, status__in=ActionItem.OPEN_STATUSES
+            ).select_related("owner")
+        ),
+        rcas=list(
+            RootCauseAnalysis.objects.filter(partnership=partnership)
+            .select_related("sla")
+            .prefetch_related("actions")[:10]
+        ),
+        initiatives=list(ImprovementInitiative.objects.filter(partnership=partnership)[:20]),
+    )
+
+
+def qbr_workspace(*, partnership: Partnership) -> list[Qbr]:
+    return list(
+        Qbr.objects.filter(partnership=partnership)
+        .prefetch_related(
+            Prefetch("attendees", queryset=QbrAttendee.objects.select_related("user")),
+            Prefetch("action_items", queryset=ActionItem.objects.select_related("owner")),
+        )
+        .order_by("-quarter_start")
+    )
+
+
+def action_board(*, membership: Membership) -> QuerySet[ActionItem]:
+    queryset = ActionItem.objects.select_related("partnership", "owner", "qbr").order_by(
+        "due_date", "id"
+    )
+    return restrict_for_guest(queryset, membership, "partnership")
+
+
+def breach_summary(*, membership: Membership) -> dict:
+    queryset = restrict_for_guest(SlaBreach.objects.all(), membership, "partnership")
+    return queryset.aggregate(
+        open=Count("pk", filter=Q(status=SlaBreach.Status.OPEN)),
+        total=Count("pk"),
+        termination=Count("pk", filter=Q(termination_trigger_met=True)),
+    )

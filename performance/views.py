@@ -1,0 +1,542 @@
+"""Pages of the performance module: landing, partnership performance tab, measurement import,
+SLAs and breaches, portfolio ranking, QBR workspace, action board, PDF reports."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from partnerships.models import Partnership
+from partnerships.views import partnership_tabs
+from performance import selectors, services, tasks
+from performance.forms import (
+    ActionItemForm,
+    BreachCheckForm,
+    ImportForm,
+    KpiForm,
+    MeasurementForm,
+    QbrRecordForm,
+    SurveyForm,
+    apply_errors,
+)
+from performance.models import (
+    ActionItem,
+    Measurement,
+    Qbr,
+    Scorecard,
+    ScorecardAppeal,
+    ScorecardReport,
+    Side,
+)
+from performance.periods import add_months, month_start, parse_period
+from tenancy.errors import ConflictError
+from tenancy.views import get_object_for_member_or_404, require_permission
+
+
+def _partnership(request, partnership_id) -> Partnership:
+    partnership = get_object_for_member_or_404(
+        request,
+        Partnership.objects.select_related("partner", "owner"),
+        partnership_path="",
+        pk=partnership_id,
+    )
+    require_permission(request, "performance.view", partnership)
+    return partnership
+
+
+def _performance_url(request, partnership) -> str:
+    return reverse("partnership-performance", args=[request.organization.slug, partnership.pk])
+
+
+def performance_home(request, org_slug):
+    require_permission(request, "performance.view")
+    ranking = selectors.portfolio_ranking(membership=request.membership)
+    return render(
+        request,
+        "performance/home.html",
+        {
+            "ranking": ranking[:10],
+            "summary": selectors.breach_summary(membership=request.membership),
+            "recent_breaches": list(selectors.breach_list(membership=request.membership)[:10]),
+            "templates": list(selectors.kpi_template_list())
+            if not request.membership.is_guest
+            else [],
+        },
+    )
+
+
+def portfolio_ranking(request, org_slug):
+    require_permission(request, "performance.view")
+    return render(
+        request,
+        "performance/ranking.html",
+        {"ranking": selectors.portfolio_ranking(membership=request.membership)},
+    )
+
+
+def partnership_performance(request, org_slug, partnership_id):
+    partnership = _partnership(request, partnership_id)
+    period = None
+    if request.GET.get("period"):
+        try:
+            period = parse_period(request.GET["period"])
+        except ValueError:
+            period = None
+    view = selectors.partnership_performance(partnership=partnership, period=period)
+    is_guest = request.membership.is_guest
+    return render(
+        request,
+        "performance/partnership_performance.html",
+        {
+            "partnership": partnership,
+            "partnership_tabs": partnership_tabs(request, partnership),
+            "view": view,
+            "scorecard": view.scorecard,
+            "measurement_form": MeasurementForm(partnership=partnership),
+            "survey_form": SurveyForm(),
+            "is_guest": is_guest,
+            "can_change": not is_guest and _can(request, "performance.change"),
+            "check_from": add_months(month_start(timezone.now().date()), -24),
+            "check_to": timezone.now().date(),
+        },
+    )
+
+
+def _can(request, perm) -> bool:
+    from tenancy.permissions import has_permission
+
+    return has_permission(request.membership, perm)
+
+
+@require_POST
+def measurement_add(request, org_slug, partnership_id):
+    """Manual entry by a member, or a partner guest's figure submitted for approval."""
+    partnership = _partnership(request, partnership_id)
+    is_guest = request.membership.is_guest
+    require_permission(
+        request, "performance.submit" if is_guest else "performance.change", partnership
+    )
+    form = MeasurementForm(request.POST, partnership=partnership)
+    if form.is_valid():
+        try:
+            services.measurement_record(
+                actor=request.user,
+                kpi=form.cleaned_data["kpi"],
+                period_start=form.cleaned_data["period_start"],
+                value=form.cleaned_data["value"],
+                note=form.cleaned_data["note"],
+                pending=is_guest,
+            )
+            messages.success(
+                request, "Figure submitted for approval." if is_guest else "Measurement recorded."
+            )
+            return redirect(_performance_url(request, partnership))
+        except ValidationError as error:
+            apply_errors(form, error)
+    for field, errors in form.errors.items():
+        for message in errors:
+            messages.error(request, f"{field}: {message}" if field != "__all__" else message)
+    return redirect(_performance_url(request, partnership))
+
+
+@require_POST
+def measurement_review(request, org_slug, partnership_id, measurement_id):
+    partnership = _partnership(request, partnership_id)
+    require_permission(request, "performance.change", partnership)
+    measurement = get_object_for_member_or_404(
+        request, Measurement.objects.all(), pk=measurement_id, partnership_id=partnership.pk
+    )
+    try:
+        services.measurement_review(
+            measurement=measurement,
+            actor=request.user,
+            approve=request.POST.get("decision") == "approve",
+        )
+        messages.success(request, "Figure reviewed.")
+    except ConflictError as error:
+        messages.error(request, error.message)
+    return redirect(_performance_url(request, partnership))
+
+
+def measurement_import(request, org_slug, partnership_id):
+    """Upload → preview with per-row errors → commit all rows or none."""
+    partnership = _partnership(request, partnership_id)
+    require_permission(request, "performance.change", partnership)
+    form = ImportForm()
+    result = None
+    if request.method == "POST" and request.POST.get("commit"):
+        content = request.session.pop(_import_key(partnership), None)
+        if content is None:
+            messages.error(request, "The preview expired; upload the file again.")
+        else:
+            result = services.measurements_import(
+                actor=request.user,
+                partnership=partnership,
+                content=content["data"].encode("latin-1"),
+                filename=content["name"],
+                commit=True,
+            )
+            if result.ok:
+                messages.success(request, f"Imported {result.created} measurements.")
+                return redirect(_performance_url(request, partnership))
+    elif request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            data = upload.read()
+            result = services.measurements_import(
+                actor=request.user,
+                partnership=partnership,
+                content=data,
+                filename=upload.name,
+                commit=False,
+            )
+            if result.ok:
+                # Keep the bytes server-side between preview and commit (latin-1 is lossless).
+                request.session[_import_key(partnership)] = {
+                    "name": upload.name,
+                    "data": data.decode("latin-1"),
+                }
+    return render(
+        request,
+        "performance/measurement_import.html",
+        {
+            "partnership": partnership,
+            "partnership_tabs": partnership_tabs(request, partnership),
+            "form": form,
+            "result": result,
+        },
+    )
+
+
+def _import_key(partnership) -> str:
+    return f"performance-import-{partnership.organization_id}-{partnership.pk}"
+
+
+def kpi_create(request, org_slug, partnership_id):
+    partnership = _partnership(request, partnership_id)
+    require_permission(request, "performance.change", partnership)
+    form = KpiForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        template = data.pop("template", None)
+        try:
+            kpi = services.kpi_create(
+                actor=request.user,
+                partnership=partnership,
+                template=template,
+                owner=request.user,
+                **data,
+            )
+            messages.success(request, f"KPI {kpi.code} added.")
+            return redirect(_performance_url(request, partnership))
+        except ValidationError as error:
+            apply_errors(form, error)
+    return render(
+        request,
+        "performance/kpi_form.html",
+        {
+            "partnership": partnership,
+            "partnership_tabs": partnership_tabs(request, partnership),
+            "form": form,
+        },
+    )
+
+
+@require_POST
+def survey_submit(request, org_slug, partnership_id):
+    partnership = _partnership(request, partnership_id)
+    is_guest = request.membership.is_guest
+    require_permission(
+        request, "performance.submit" if is_guest else "performance.change", partnership
+    )
+    form = SurveyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.health_survey_submit(
+                actor=request.user,
+                partnership=partnership,
+                side=Side.PARTNER if is_guest else Side.BUYER,
+                **form.cleaned_data,
+            )
+            messages.success(request, "Thank you: relationship health recorded.")
+        except ValidationError as error:
+            messages.error(request, "; ".join(error.messages))
+    else:
+        messages.error(request, "Rate each aspect from 1 to 5.")
+    return redirect(_performance_url(request, partnership))
+
+
+@require_POST
+def scorecard_action(request, org_slug, scorecard_id):
+    scorecard = get_object_for_member_or_404(
+        request, Scorecard.objects.select_related("partnership"), pk=scorecard_id
+    )
+    require_permission(request, "performance.view", scorecard)
+    what = request.POST.get("action")
+    try:
+        if what == "publish":
+            require_permission(request, "performance.change", scorecard)
+            services.scorecard_publish(scorecard=scorecard, actor=request.user)
+        elif what == "acknowledge":
+            side = Side.PARTNER if request.membership.is_guest else Side.BUYER
+            services.scorecard_acknowledge(scorecard=scorecard, actor=request.user, side=side)
+        elif what == "appeal":
+            services.scorecard_appeal_raise(
+                scorecard=scorecard,
+                actor=request.user,
+                criterion_code=request.POST.get("criterion_code", ""),
+                comment=request.POST.get("comment", ""),
+            )
+        else:
+            raise Http404("Unknown action.")
+        messages.success(request, "Done.")
+    except (ConflictError, ValidationError) as error:
+        messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
+    return redirect(
+        _performance_url(request, scorecard.partnership) + f"?period={scorecard.period_start:%Y-%m}"
+    )
+
+
+@require_POST
+def appeal_resolve(request, org_slug, scorecardappeal_id):
+    appeal = get_object_for_member_or_404(
+        request,
+        ScorecardAppeal.objects.select_related("scorecard__partnership"),
+        pk=scorecardappeal_id,
+    )
+    require_permission(request, "performance.change", appeal)
+    try:
+        services.scorecard_appeal_resolve(
+            appeal=appeal,
+            actor=request.user,
+            uphold=request.POST.get("decision") == "uphold",
+            resolution=request.POST.get("resolution", ""),
+        )
+        messages.success(request, "Appeal resolved.")
+    except (ConflictError, ValidationError) as error:
+        messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
+    return redirect(_performance_url(request, appeal.scorecard.partnership))
+
+
+# --- SLAs and breaches -------------------------------------------------------------------------
+
+
+def sla_list(request, org_slug):
+    require_permission(request, "performance.view")
+    today = timezone.now().date()
+    form = BreachCheckForm(
+        initial={
+            "period_from": f"{add_months(month_start(today), -24):%Y-%m}",
+            "period_to": f"{today:%Y-%m}",
+        }
+    )
+    return render(
+        request,
+        "performance/sla_list.html",
+        {
+            "slas": list(selectors.sla_list(membership=request.membership)),
+            "breaches": list(selectors.breach_list(membership=request.membership)[:200]),
+            "form": form,
+            "can_change": not request.membership.is_guest and _can(request, "performance.change"),
+        },
+    )
+
+
+@require_POST
+def breach_check_run(request, org_slug):
+    """Run (or queue) the set-based SLA breach check for a range of months."""
+    require_permission(request, "performance.change")
+    form = BreachCheckForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the months to check as YYYY-MM.")
+    else:
+        tasks.run_or_enqueue(
+            tasks.sla_breach_check,
+            organization_id=request.organization.pk,
+            period_from=form.cleaned_data["period_from"].isoformat(),
+            period_to=form.cleaned_data["period_to"].isoformat(),
+        )
+        messages.success(
+            request, "SLA breach check done." if _inline() else "SLA breach check queued."
+        )
+    return redirect(request.POST.get("next") or reverse("performance-slas", args=[org_slug]))
+
+
+def _inline() -> bool:
+    from django.conf import settings
+
+    return getattr(settings, "PERFORMANCE_TASKS_INLINE", False)
+
+
+# --- PDF reports -------------------------------------------------------------------------------
+
+
+@require_POST
+def report_request(request, org_slug, partnership_id):
+    partnership = _partnership(request, partnership_id)
+    try:
+        period = parse_period(request.POST.get("period", ""))
+    except ValueError:
+        raise Http404("Unknown period.") from None
+    report = services.report_request(
+        partnership=partnership, period_start=period, actor=request.user
+    )
+    tasks.run_or_enqueue(
+        tasks.scorecard_report_generate,
+        organization_id=request.organization.pk,
+        report_id=report.pk,
+    )
+    return redirect("performance-report", org_slug=org_slug, scorecardreport_id=report.pk)
+
+
+def report_status(request, org_slug, scorecardreport_id):
+    report = get_object_for_member_or_404(
+        request, ScorecardReport.objects.select_related("partnership"), pk=scorecardreport_id
+    )
+    require_permission(request, "performance.view", report)
+    progress = report.progress
+    if report.status in (ScorecardReport.Status.QUEUED, ScorecardReport.Status.RUNNING):
+        progress = cache.get(
+            services.report_progress_key(request.organization.pk, report.pk), progress
+        )
+    if request.GET.get("format") == "json":
+        return JsonResponse(
+            {
+                "status": report.status,
+                "progress": progress,
+                "download": reverse("performance-report-download", args=[org_slug, report.pk])
+                if report.status == ScorecardReport.Status.DONE
+                else None,
+            }
+        )
+    return render(
+        request,
+        "performance/report_status.html",
+        {"report": report, "progress": progress, "partnership": report.partnership},
+    )
+
+
+def report_download(request, org_slug, scorecardreport_id):
+    report = get_object_for_member_or_404(
+        request, ScorecardReport.objects.select_related("partnership"), pk=scorecardreport_id
+    )
+    require_permission(request, "performance.view", report)
+    if report.status != ScorecardReport.Status.DONE or not report.file:
+        raise Http404("This PDF is not ready.")
+    return FileResponse(
+        report.file.open("rb"),
+        as_attachment=True,
+        filename=f"scorecard-{report.partnership.code}-{report.period_start:%Y-%m}.pdf",
+        content_type="application/pdf",
+    )
+
+
+# --- QBRs and actions --------------------------------------------------------------------------
+
+
+def partnership_qbrs(request, org_slug, partnership_id):
+    partnership = _partnership(request, partnership_id)
+    can_change = not request.membership.is_guest and _can(request, "performance.change")
+    if request.method == "POST":
+        require_permission(request, "performance.change", partnership)
+        what = request.POST.get("action")
+        try:
+            if what == "schedule_year":
+                year = int(request.POST.get("year") or timezone.now().year)
+                created = services.qbr_schedule_year(
+                    actor=request.user,
+                    partnership=partnership,
+                    year=year,
+                    attendees=[u for u in (request.user, partnership.owner) if u],
+                )
+                messages.success(request, f"{len(created)} QBR(s) scheduled for {year}.")
+            elif what in ("record", "add_action"):
+                qbr = get_object_for_member_or_404(
+                    request,
+                    Qbr.objects.all(),
+                    pk=request.POST.get("qbr"),
+                    partnership_id=partnership.pk,
+                )
+                if what == "record":
+                    form = QbrRecordForm(request.POST)
+                    if form.is_valid():
+                        services.qbr_record(qbr=qbr, actor=request.user, **form.cleaned_data)
+                        messages.success(request, "Minutes saved.")
+                else:
+                    form = ActionItemForm(request.POST)
+                    if form.is_valid():
+                        services.action_item_create(
+                            actor=request.user,
+                            partnership=partnership,
+                            qbr=qbr,
+                            owner=request.user,
+                            **form.cleaned_data,
+                        )
+                        messages.success(request, "Action item added.")
+                    else:
+                        messages.error(request, "An action needs a title and a due date.")
+        except (ConflictError, ValidationError, ValueError) as error:
+            messages.error(request, getattr(error, "message", None) or str(error))
+        return redirect("partnership-qbrs", org_slug=org_slug, partnership_id=partnership.pk)
+    return render(
+        request,
+        "performance/partnership_qbrs.html",
+        {
+            "partnership": partnership,
+            "partnership_tabs": partnership_tabs(request, partnership),
+            "qbrs": selectors.qbr_workspace(partnership=partnership),
+            "record_form": QbrRecordForm(),
+            "action_form": ActionItemForm(
+                initial={"due_date": timezone.now().date() + timedelta(days=30)}
+            ),
+            "can_change": can_change,
+            "this_year": timezone.now().year,
+        },
+    )
+
+
+def qbr_ical(request, org_slug, partnership_id, qbr_id):
+    partnership = _partnership(request, partnership_id)
+    qbr = get_object_for_member_or_404(
+        request, Qbr.objects.select_related("partnership"), pk=qbr_id, partnership_id=partnership.pk
+    )
+    response = HttpResponse(
+        services.qbr_ical(qbr=qbr), content_type="text/calendar; method=REQUEST"
+    )
+    response["Content-Disposition"] = f'attachment; filename="qbr-{qbr.pk}.ics"'
+    return response
+
+
+def action_board(request, org_slug):
+    require_permission(request, "performance.view")
+    items = list(selectors.action_board(membership=request.membership))
+    today = timezone.now().date()
+    columns = [
+        (label, [i for i in items if i.status == value])
+        for value, label in ActionItem.Status.choices
+    ]
+    return render(
+        request,
+        "performance/action_board.html",
+        {"columns": columns, "today": today, "statuses": ActionItem.Status.choices},
+    )
+
+
+@require_POST
+def action_item_status(request, org_slug, actionitem_id):
+    item = get_object_for_member_or_404(request, ActionItem.objects.all(), pk=actionitem_id)
+    require_permission(request, "performance.change", item)
+    try:
+        services.action_item_set_status(
+            item=item, actor=request.user, status=request.POST.get("status", "")
+        )
+    except ValidationError as error:
+        messages.error(request, "; ".join(error.messages))
+    return redirect("performance-actions", org_slug=org_slug)

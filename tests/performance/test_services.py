@@ -1,0 +1,330 @@
+"""Scoring, formulas, imports and the SLA breach check through the Django layer, on
+hand-computed examples."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from performance import services
+from performance.models import Measurement, RootCauseAnalysis, Scorecard, SlaBreach
+from performance.scoring import Direction
+from performance.sla import CreditTier, service_credit
+from tenancy.context import tenant_scope
+from tenancy.models import Notification
+
+NOW = datetime(2025, 7, 1, 6, 0, tzinfo=UTC)
+pytestmark = pytest.mark.django_db
+
+
+def record(manager, kpi, month, value):
+    return services.measurement_record(
+        actor=manager, kpi=kpi, period_start=month, value=Decimal(value)
+    )
+
+
+def test_the_period_score_is_the_weighted_average_of_hand_computed_criteria(
+    org_a, manager, scenario
+):
+    with tenant_scope(org_a):
+        record(manager, scenario["otd"], date(2025, 1, 1), "94")  # (94-90)/(98-90) = 50.00
+        record(manager, scenario["defects"], date(2025, 1, 1), "100")  # meets target: 100.00
+        card = Scorecard.objects.get(period_start=date(2025, 1, 1))
+    # (50 × 3 + 100 × 1) / 4 = 62.50
+    assert card.total == Decimal("62.50")
+    assert card.perspectives == {
+        "financial": None,
+        "operational": "50.00",
+        "customer": "100.00",
+        "innovation_learning": None,
+    }
+    rows = {row["code"]: row for row in card.breakdown}
+    assert rows["otd_pct"]["score"] == "50.00" and rows["otd_pct"]["contribution"] == "37.50"
+    assert rows["defects_ppm"]["effective_weight"] == "0.2500"
+    assert card.standing == "Probation" and card.standing_action == "warn"
+
+
+def test_a_kpi_without_data_is_excluded_and_a_period_without_data_is_na(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        record(manager, scenario["otd"], date(2025, 1, 1), "94")
+        january = Scorecard.objects.get(period_start=date(2025, 1, 1))
+        empty = services.scorecard_compute(
+            partnership=scenario["partnership"], period_start=date(2025, 2, 1)
+        )
+    assert january.total == Decimal("50.00")  # defects had no data: excluded, not 0 or 100
+    assert {r["code"]: r["score"] for r in january.breakdown}["defects_ppm"] is None
+    assert empty.total is None and empty.standing == "Probation"  # rolling keeps January's 50
+    assert empty.rolling_score == Decimal("50.00") and empty.trend is None
+
+
+def test_a_perfect_score_of_exactly_100_matches_the_top_standing(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        record(manager, scenario["otd"], date(2025, 3, 1), "99.5")
+        record(manager, scenario["defects"], date(2025, 3, 1), "20")
+        card = Scorecard.objects.get(period_start=date(2025, 3, 1))
+    assert card.total == Decimal("100.00")
+    assert card.standing == "Preferred" and card.standing_action == "none"
+
+
+def test_rolling_score_and_trend_follow_the_previous_months(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        record(manager, scenario["otd"], date(2025, 1, 1), "94")  # 50
+        record(manager, scenario["otd"], date(2025, 2, 1), "98")  # 100
+        card = Scorecard.objects.get(period_start=date(2025, 2, 1))
+    # newest weight 1, previous 0.8: (100 + 0.8 × 50) / 1.8 = 77.78
+    assert card.rolling_score == Decimal("77.78")
+    assert card.trend == Decimal("50.00")
+
+
+def test_a_formula_kpi_with_an_unknown_variable_is_refused_with_the_reason(
+    org_a, manager, scenario
+):
+    with tenant_scope(org_a), pytest.raises(ValidationError) as error:
+        services.kpi_create(
+            actor=manager,
+            partnership=scenario["partnership"],
+            code="ratio",
+            name="Ratio",
+            perspective="financial",
+            target=Decimal("1"),
+            red_threshold=Decimal("0"),
+            formula="otd_pct / shipments",
+        )
+    assert "unknown variable `shipments`" in error.value.message_dict["formula"][0]
+
+
+def test_a_formula_dividing_by_zero_is_no_data_not_zero(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        partnership = scenario["partnership"]
+        for code in ("late", "orders"):
+            services.kpi_create(
+                actor=manager,
+                partnership=partnership,
+                code=code,
+                name=code,
+                perspective="operational",
+                unit="",
+                target=Decimal("0"),
+                red_threshold=Decimal("0"),
+                weight=Decimal("0"),
+            )
+        services.kpi_create(
+            actor=manager,
+            partnership=partnership,
+            code="late_pct",
+            name="Late share",
+            perspective="operational",
+            direction="lower_is_better",
+            target=Decimal("2"),
+            red_threshold=Decimal("10"),
+            formula="100 * late / orders",
+        )
+        kpis = {k.code: k for k in partnership.kpis.all()}
+        record(manager, kpis["late"], date(2025, 1, 1), "0")
+        record(manager, kpis["orders"], date(2025, 1, 1), "0")
+        record(manager, kpis["late"], date(2025, 2, 1), "3")
+        record(manager, kpis["orders"], date(2025, 2, 1), "50")  # 6 % late → (10-6)/(10-2) = 50
+        january = Scorecard.objects.get(period_start=date(2025, 1, 1))
+        february = Scorecard.objects.get(period_start=date(2025, 2, 1))
+    assert january.total is None
+    assert {r["code"]: r["score"] for r in february.breakdown}["late_pct"] == "50.00"
+
+
+CSV_BAD = (
+    "kpi_code,period,value,note\n"
+    "otd_pct,2025-01,96.5,ok row\n"
+    "unknown_kpi,2025-01,5,\n"
+    "otd_pct,2025-13,90,\n"
+    "defects_ppm,2025-01,lots,\n"
+    "otd_pct,2025-01,97,duplicate\n"
+    "otd_pct,2025-02,120,out of range for a percentage\n"
+)
+
+
+def test_an_import_with_bad_rows_reports_each_row_and_imports_nothing(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        result = services.measurements_import(
+            actor=manager,
+            partnership=scenario["partnership"],
+            content=CSV_BAD.encode(),
+            filename="march.csv",
+            commit=True,
+        )
+        assert Measurement.objects.count() == 0
+    errors = dict(result.row_errors)
+    assert not result.ok and result.created == 0
+    assert 2 not in errors
+    assert "unknown KPI code “unknown_kpi”" in errors[3]
+    assert "no month 13" in errors[4]
+    assert "not a number" in errors[5]
+    assert "duplicate period 2025-01 for otd_pct (also on line 2)" in errors[6]
+    assert "above the largest plausible value 100" in errors[7]
+
+
+def test_a_clean_excel_import_commits_every_row_and_scores_the_months(org_a, manager, scenario):
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["kpi_code", "period", "value"])
+    sheet.append(["otd_pct", "2025-01", 94])
+    sheet.append(["defects_ppm", date(2025, 1, 1), 100])
+    buffer = BytesIO()
+    book.save(buffer)
+    with tenant_scope(org_a):
+        preview = services.measurements_import(
+            actor=manager,
+            partnership=scenario["partnership"],
+            content=buffer.getvalue(),
+            filename="jan.xlsx",
+            commit=False,
+        )
+        assert preview.ok and Measurement.objects.count() == 0
+        result = services.measurements_import(
+            actor=manager,
+            partnership=scenario["partnership"],
+            content=buffer.getvalue(),
+            filename="jan.xlsx",
+            commit=True,
+        )
+        assert result.created == 2
+        assert Scorecard.objects.get(period_start=date(2025, 1, 1)).total == Decimal("62.50")
+        again = services.measurements_import(
+            actor=manager,
+            partnership=scenario["partnership"],
+            content=buffer.getvalue(),
+            filename="jan.xlsx",
+            commit=True,
+        )
+    assert not again.ok and "already has a value for 2025-01" in again.row_errors[0][1]
+
+
+def test_a_malformed_file_is_refused_as_a_whole(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        result = services.measurements_import(
+            actor=manager,
+            partnership=scenario["partnership"],
+            content=b"\xff\xfe\x00garbage",
+            filename="x.csv",
+            commit=True,
+        )
+        missing = services.measurements_import(
+            actor=manager,
+            partnership=scenario["partnership"],
+            content=b"a,b\n1,2\n",
+            filename="x.csv",
+            commit=True,
+        )
+    assert not result.ok and "UTF-8" in result.errors[0]
+    assert "Missing column(s): kpi_code, period, value" in missing.errors[0]
+
+
+def breach_check(org, period_from=date(2025, 1, 1), period_to=date(2025, 6, 1)):
+    with tenant_scope(org):
+        return services.sla_breach_check(period_from=period_from, period_to=period_to, now=NOW)
+
+
+def test_the_breach_check_stores_breaches_with_the_tiered_capped_credit(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        for month, value in ((1, "99"), (2, "95"), (3, "88.5"), (4, "96")):
+            record(manager, scenario["otd"], date(2025, month, 1), value)
+    result = breach_check(org_a)
+    with tenant_scope(org_a):
+        breaches = {b.period_start.month: b for b in SlaBreach.objects.all()}
+    assert result.breaches_created == 2 and set(breaches) == {2, 3}
+    # 95 reaches the 95 tier: 5 % of 10,000; 88.5 reaches the 90 tier (10 %) capped at 8 %.
+    assert breaches[2].service_credit == Decimal("500.00") and breaches[2].credit_percent == 5
+    assert breaches[3].service_credit == Decimal("800.00") and breaches[3].credit_percent == 8
+    assert breaches[3].remediation_due == date(2025, 5, 1)
+    tiers = [CreditTier(Decimal("95"), Decimal("5")), CreditTier(Decimal("90"), Decimal("10"))]
+    for breach in breaches.values():  # the SQL agrees with the pure rule
+        assert breach.service_credit == service_credit(
+            value=breach.measured_value,
+            direction=Direction.HIGHER_IS_BETTER,
+            tiers=tiers,
+            period_fee=Decimal("10000"),
+            cap_percent=Decimal("8"),
+        )
+
+
+def test_the_breach_check_is_idempotent_and_notifies_the_owner_once(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        for month, value in ((1, "93"), (2, "94"), (3, "92"), (4, "99")):
+            record(manager, scenario["otd"], date(2025, month, 1), value)
+    first = breach_check(org_a)
+    second = breach_check(org_a)
+    with tenant_scope(org_a):
+        breaches = list(SlaBreach.objects.order_by("period_start"))
+        notifications = list(Notification.objects.filter(recipient=manager))
+        rcas = list(RootCauseAnalysis.objects.all())
+        scenario["sla"].refresh_from_db()
+    assert (first.breaches_created, second.breaches_created) == (3, 0)
+    assert second.notifications == 0 and second.rcas_opened == 0
+    assert [b.termination_trigger_met for b in breaches] == [False, False, True]
+    assert scenario["sla"].termination_right_since == date(2025, 3, 1)
+    assert len(rcas) == 1 and "Repeated breaches" in rcas[0].problem
+    titles = sorted(n.title for n in notifications)
+    assert titles == ["3 new SLA breaches", "Alder drive-train: right to terminate (Delivery SLA)"]
+
+
+def test_the_breach_check_is_a_handful_of_statements_whatever_the_number_of_breaches(
+    org_a, manager, scenario, django_assert_max_num_queries
+):
+    with tenant_scope(org_a):
+        kpis = [scenario["otd"]]
+        for n in range(2):
+            kpi = services.kpi_create(
+                actor=manager,
+                partnership=scenario["partnership"],
+                code=f"avail_{n}",
+                name=f"Availability {n}",
+                perspective="operational",
+                unit="%",
+                target=Decimal("99"),
+                red_threshold=Decimal("90"),
+            )
+            services.sla_create(
+                actor=manager,
+                partnership=scenario["partnership"],
+                kpi=kpi,
+                name=f"Avail {n}",
+                target=Decimal("99"),
+                breach_threshold=Decimal("98"),
+                owner=manager,
+            )
+            kpis.append(kpi)
+        for kpi in kpis:
+            for month in range(1, 7):
+                record(manager, kpi, date(2025, month, 1), "91")
+    # 18 breaches, 3 SLAs: a per-row loop would exceed this bound.
+    with django_assert_max_num_queries(26):
+        result = breach_check(org_a)
+    assert result.breaches_created == 18
+
+
+def test_a_pending_partner_figure_does_not_count_until_approved(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        pending = services.measurement_record(
+            actor=manager,
+            kpi=scenario["otd"],
+            period_start=date(2025, 1, 1),
+            value=Decimal("90"),
+            pending=True,
+        )
+    assert breach_check(org_a).breaches_created == 0
+    with tenant_scope(org_a):
+        services.measurement_review(measurement=pending, actor=manager, approve=True)
+    assert breach_check(org_a).breaches_created == 1
+
+
+def test_the_breach_sql_sees_only_the_current_tenant(org_a, org_b, manager, scenario):
+    with tenant_scope(org_a):
+        record(manager, scenario["otd"], date(2025, 1, 1), "80")
+    assert breach_check(org_b).breaches_created == 0
+    with tenant_scope(org_b), connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM performance_slabreach")
+        assert cursor.fetchone()[0] == 0
