@@ -7,7 +7,8 @@ task never runs before the data it needs is committed. Scheduled jobs are `syste
 over organizations and enqueue one tenant task each (`for_each_tenant`).
 """
 
-from celery import Task, shared_task
+from celery import shared_task
+from celery.contrib.django.task import DjangoTask
 
 from tenancy.context import tenant_scope
 from tenancy.models import Organization
@@ -25,7 +26,7 @@ TASK_DEFAULTS = {
 }
 
 
-class TenantTask(Task):
+class TenantTask(DjangoTask):  # DjangoTask: delay_on_commit / apply_async_on_commit
     abstract = True
 
     def __call__(self, *args, **kwargs):
