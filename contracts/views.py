@@ -683,7 +683,7 @@ def agreement_summary_pdf(request, org_slug, agreement_id):
         {
             "agreement": agreement,
             "rows": rows,
-            "deviations": deviations,
+            "deviation_rows": [(BY_CODE[d.clause_type].label, d) for d in deviations],
             "milestones": selectors.agreement_milestones(agreement, today=timezone.localdate()),
             "generated": timezone.now(),
             "organization": request.organization,

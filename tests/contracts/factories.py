@@ -59,7 +59,7 @@ class ClauseFactory(TenantFactory):
     clause_type = "limitation_of_liability"
     heading = "Limitation of liability"
     text = factory.Sequence(
-        lambda n: f"Each party's liability shall not exceed the fees paid in the twelve months ({n})."
+        lambda n: f"Each party's liability shall not exceed the fees of the last 12 months ({n})."
     )
     order = factory.Sequence(lambda n: n + 1)
     parameters = factory.LazyFunction(lambda: {"cap_multiple": "1"})
