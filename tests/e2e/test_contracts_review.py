@@ -1,0 +1,134 @@
+"""A legal reviewer uploads a contract, sees the detected clauses and deviations, corrects one
+proposal, decides every clause and approves; approval is refused while a red line is open."""
+
+import pytest
+
+from contracts.models import Agreement, Clause, ClauseVersion
+from tenancy.context import tenant_scope
+from tenancy.models import Role
+from tests.contracts.factories import PlaybookClauseFactory, PlaybookRuleFactory
+from tests.contracts.samples import MSA_TEXT
+from tests.partnerships.factories import PartnershipFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def _cards(page):
+    return page.get_by_test_id("clause-card")
+
+
+def _decide(page, index, decision):
+    card = _cards(page).nth(index)
+    card.get_by_label(decision, exact=True).check()
+    card.get_by_role("button", name="Record decision").click()
+    page.wait_for_load_state("networkidle")
+
+
+def test_a_legal_reviewer_uploads_reviews_corrects_and_approves_a_contract(
+    page, login, org_a, make_member, settings
+):
+    settings.CONTRACTS_INTAKE_INLINE = (
+        True  # no worker in the live-server test: run the task inline
+    )
+    lawyer = make_member(org_a, Role.LEGAL, email="lena@alpha.test", full_name="Lena Legal")
+    PartnershipFactory(organization=org_a, name="Drive-train alliance")
+    PlaybookRuleFactory(organization=org_a)  # cap ≥ 1× annual fees, a red line
+    PlaybookRuleFactory(
+        organization=org_a,
+        playbook_clause=PlaybookClauseFactory(
+            organization=org_a, clause_type="termination_for_convenience"
+        ),
+        name="Termination notice at least 90 days",
+        parameter="notice_days",
+        operator="gte",
+        value=90,
+        severity="warning",
+    )
+
+    login(page, lawyer)
+    page.goto("/o/alpha/contracts/upload/")
+    form = page.get_by_test_id("upload-form")
+    form.get_by_label("Partnership").select_option(label="Drive-train alliance")
+    form.get_by_label("Title").fill("Alder MSA 2025")
+    form.locator("input[type=file]").set_input_files(
+        files=[{"name": "alder-msa.txt", "mimeType": "text/plain", "buffer": MSA_TEXT.encode()}]
+    )
+    form.get_by_role("button", name="Upload and read").click()
+
+    # The job page shows progress and, when done, the way to the review.
+    page.wait_for_url("**/contracts/intake/*/")
+    assert page.get_by_test_id("job-status").inner_text() == "Done"
+    assert page.get_by_test_id("job-progress").inner_text() == "100"
+    page.get_by_test_id("review-link").click()
+    page.wait_for_url("**/review/")
+
+    # Detected clauses, with the red-line deviation on the liability cap.
+    cards = _cards(page)
+    assert cards.count() == 5
+    types = [cards.nth(i).get_attribute("data-clause-type") for i in range(5)]
+    assert types == [
+        "limitation_of_liability",
+        "termination_for_convenience",
+        "governing_law",
+        "dispute_resolution",
+        "notice_period",
+    ]
+    cap = cards.nth(0)
+    assert "Red line" in cap.get_by_test_id("deviation").inner_text()
+    assert "Cap at least 1× annual fees" in cap.inner_text()
+    assert "Fallback" in cards.nth(1).get_by_test_id("deviation").inner_text()
+
+    # Correct one proposal: the term clause is a renewal clause.
+    term = cards.nth(4)
+    term.locator("select[name$=clause_type]").select_option("renewal")
+    term.locator("textarea[name$=parameters]").fill("renewal_months = 12\nnotice_days = 90")
+    term.get_by_role("button", name="Save correction").click()
+    page.wait_for_load_state("networkidle")
+    term = _cards(page).nth(4)
+    assert term.get_attribute("data-clause-type") == "renewal"
+    assert term.get_by_test_id("clause-proposal").inner_text() == "Corrected by legal"
+
+    # Start the review and accept every clause.
+    page.get_by_role("button", name="Start legal review").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_test_id("agreement-status").inner_text() == "In legal review"
+    for index in range(5):
+        _decide(page, index, "Accept")
+    assert page.get_by_test_id("decided-count").inner_text() == "5 of 5"
+
+    # Approval is refused while the red line is open, with the reason.
+    page.get_by_role("button", name="Approve agreement").click()
+    page.wait_for_load_state("networkidle")
+    assert "Red-line deviation open" in page.locator(".message.error").inner_text()
+    assert page.get_by_test_id("agreement-status").inner_text() == "In legal review"
+
+    # A redline that meets the playbook closes it; now the agreement is approved.
+    cap = _cards(page).nth(0)
+    cap.get_by_label("Propose redline", exact=True).check()
+    cap.locator("textarea[name$=redline_text]").fill(
+        "Each party's total liability shall not exceed 150% of the fees paid in the twelve"
+        " months preceding the claim."
+    )
+    cap.locator("textarea[name$=redline_parameters]").fill("cap_multiple = 1.5")
+    cap.get_by_role("button", name="Record decision").click()
+    page.wait_for_load_state("networkidle")
+    assert "Redline proposed" in _cards(page).nth(0).get_by_test_id("clause-decision").inner_text()
+    page.get_by_role("button", name="Approve agreement").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_test_id("agreement-status").inner_text() == "Approved"
+
+    with tenant_scope(org_a):
+        agreement = Agreement.objects.get(title="Alder MSA 2025")
+        assert agreement.status == Agreement.Status.APPROVED
+        corrected = Clause.objects.get(agreement=agreement, order=5)
+        assert corrected.detection["code"] == "notice_period"  # the detector's answer is kept
+        assert corrected.versions.filter(kind=ClauseVersion.Kind.CORRECTION).exists()
+    page.goto(f"/o/alpha/contracts/clauses/{_cap_id(org_a, agreement)}/redline/")
+    inserted = " ".join(page.get_by_test_id("redline").locator("ins").all_inner_texts())
+    deleted = " ".join(page.get_by_test_id("redline").locator("del").all_inner_texts())
+    assert "150" in inserted and "0.5" in deleted
+
+
+def _cap_id(org, agreement):
+    with tenant_scope(org):
+        return Clause.objects.get(agreement=agreement, clause_type="limitation_of_liability").pk
