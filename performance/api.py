@@ -9,7 +9,8 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import StreamingHttpResponse
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -27,7 +28,12 @@ from performance.models import (
     Sla,
     SlaBreach,
 )
-from tenancy.api import TenantModelViewSet, TenantReadOnlyViewSet, TenantRelatedField
+from tenancy.api import (
+    TenantModelViewSet,
+    TenantReadOnlyViewSet,
+    TenantRelatedField,
+    TenantViewSet,
+)
 from tenancy.context import tenant_scope
 from tenancy.pagination import MeasurementCursorPagination
 
@@ -51,7 +57,14 @@ KPI_SERIALIZER_FIELDS = [
 ]
 
 
+# Plain strings in the schema (the model's full_clean checks the choices): the enum names
+# `source`/`status` are taken by other modules' components.
+SOURCE_FIELD = {"required": False, "help_text": "manual, import, api, integration, survey, partner"}
+
+
 class KpiTemplateSerializer(serializers.ModelSerializer):
+    source = serializers.CharField(**SOURCE_FIELD)
+
     class Meta:
         model = KpiTemplate
         fields = KPI_SERIALIZER_FIELDS
@@ -61,6 +74,7 @@ class KpiTemplateSerializer(serializers.ModelSerializer):
 class KpiSerializer(serializers.ModelSerializer):
     partnership = TenantRelatedField(Partnership)
     template = TenantRelatedField(KpiTemplate, required=False, allow_null=True)
+    source = serializers.CharField(**SOURCE_FIELD)
 
     class Meta:
         model = Kpi
@@ -78,6 +92,8 @@ class MeasurementSerializer(serializers.ModelSerializer):
     kpi = TenantRelatedField(Kpi)
     kpi_code = serializers.CharField(source="kpi.code", read_only=True)
     perspective = serializers.CharField(source="kpi.perspective", read_only=True)
+    status = serializers.CharField(read_only=True)
+    source = serializers.CharField(read_only=True)
 
     class Meta:
         model = Measurement
@@ -98,8 +114,13 @@ class MeasurementSerializer(serializers.ModelSerializer):
         validators = []
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class PartnershipIdField(TenantRelatedField):
+    pass
+
+
 class MeasurementPushSerializer(serializers.Serializer):
-    partnership = TenantRelatedField(Partnership)
+    partnership = PartnershipIdField(Partnership)
     rows = serializers.ListField(
         child=serializers.DictField(),
         min_length=1,
@@ -114,7 +135,7 @@ class MeasurementFilter(filters.FilterSet):
     perspective = filters.ChoiceFilter(field_name="kpi__perspective", choices=PERSPECTIVE_CHOICES)
     period_from = filters.DateFilter(field_name="period_start", lookup_expr="gte")
     period_to = filters.DateFilter(field_name="period_start", lookup_expr="lte")
-    status = filters.ChoiceFilter(choices=Measurement.Status.choices)
+    status = filters.CharFilter(help_text="approved, pending or rejected")
 
     class Meta:
         model = Measurement
@@ -171,7 +192,7 @@ class MeasurementViewSet(TenantModelViewSet):
     permission_module = "performance"
     pagination_class = MeasurementCursorPagination
     filterset_class = MeasurementFilter
-    action_verbs = {"approve": "change", "reject": "change", "bulk": "change", "export": "view"}
+    action_verbs = {"approve": "change", "reject": "change", "bulk": "change"}
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def required_verb(self, request) -> str:
@@ -244,10 +265,24 @@ class MeasurementViewSet(TenantModelViewSet):
         )
         return Response(MeasurementSerializer(measurement).data)
 
-    @extend_schema(responses={(200, "text/csv"): str})
-    @action(detail=False, methods=["get"])
-    def export(self, request, *args, **kwargs):
-        """CSV of the filtered measurements, streamed with constant memory (server-side cursor)."""
+
+class MeasurementExportView(TenantViewSet):
+    """`GET measurements/export/`: the filtered measurements as CSV, streamed with constant memory
+    from a server-side cursor. Same filters, permissions and guest restriction as the list.
+    (Its own view: the response is CSV, not a JSON list; tests/performance/test_api.py checks
+    its isolation.)"""
+
+    permission_module = "performance"
+    filterset_class = MeasurementFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Measurement.unscoped_objects.none()
+        queryset = selectors.measurement_list(membership=self.membership)
+        return queryset.filter(organization=self.organization)
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset()).order_by("id")
         return StreamingHttpResponse(
             measurement_csv_rows(queryset, self.organization),
@@ -352,6 +387,7 @@ class SlaViewSet(TenantReadOnlyViewSet):
 
 class SlaBreachSerializer(serializers.ModelSerializer):
     sla_name = serializers.CharField(source="sla.name", read_only=True)
+    status = serializers.CharField(read_only=True, help_text="open, remediated or waived")
 
     class Meta:
         model = SlaBreach
@@ -374,6 +410,7 @@ class SlaBreachSerializer(serializers.ModelSerializer):
 
 
 class SlaBreachFilter(filters.FilterSet):
+    status = filters.CharFilter(help_text="open, remediated or waived")
     period_from = filters.DateFilter(field_name="period_start", lookup_expr="gte")
     period_to = filters.DateFilter(field_name="period_start", lookup_expr="lte")
 
@@ -393,6 +430,8 @@ class SlaBreachViewSet(TenantReadOnlyViewSet):
 
 
 class ScorecardSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, help_text="draft or published")
+
     class Meta:
         model = Scorecard
         fields = [
@@ -420,6 +459,7 @@ class ScorecardAppealSerializer(serializers.Serializer):
 
 
 class ScorecardFilter(filters.FilterSet):
+    status = filters.CharFilter(help_text="draft or published")
     period_from = filters.DateFilter(field_name="period_start", lookup_expr="gte")
     period_to = filters.DateFilter(field_name="period_start", lookup_expr="lte")
 
@@ -475,16 +515,19 @@ class ScorecardViewSet(TenantReadOnlyViewSet):
     @extend_schema(request=ScorecardAppealSerializer, responses={201: dict})
     @action(detail=True, methods=["post"])
     def appeal(self, request, *args, **kwargs):
+        scorecard = self.get_object()  # another tenant's id is a 404 before any 400
         body = ScorecardAppealSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         appeal = services.scorecard_appeal_raise(
-            scorecard=self.get_object(), actor=request.user, **body.validated_data
+            scorecard=scorecard, actor=request.user, **body.validated_data
         )
         return Response({"id": appeal.pk, "status": appeal.status}, status=status.HTTP_201_CREATED)
 
 
 class ActionItemSerializer(serializers.ModelSerializer):
     partnership = TenantRelatedField(Partnership)
+    # Checked by the service (open, in_progress, done, cancelled).
+    status = serializers.CharField(required=False, help_text="open, in_progress, done, cancelled")
 
     class Meta:
         model = ActionItem
@@ -492,11 +535,19 @@ class ActionItemSerializer(serializers.ModelSerializer):
         read_only_fields = ["qbr", "owner", "created_at"]
 
 
+class ActionItemFilter(filters.FilterSet):
+    status = filters.CharFilter(help_text="open, in_progress, done or cancelled")
+
+    class Meta:
+        model = ActionItem
+        fields = ["partnership", "status", "owner"]
+
+
 class ActionItemViewSet(TenantModelViewSet):
     model = ActionItem
     serializer_class = ActionItemSerializer
     permission_module = "performance"
-    filterset_fields = ["partnership", "status", "owner"]
+    filterset_class = ActionItemFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def tenant_queryset(self):

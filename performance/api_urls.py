@@ -1,9 +1,11 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from performance.api import (
     ActionItemViewSet,
     KpiTemplateViewSet,
     KpiViewSet,
+    MeasurementExportView,
     MeasurementViewSet,
     ScorecardViewSet,
     SlaBreachViewSet,
@@ -18,4 +20,11 @@ router.register("slas", SlaViewSet, basename="sla")
 router.register("sla-breaches", SlaBreachViewSet, basename="sla-breach")
 router.register("scorecards", ScorecardViewSet, basename="scorecard")
 router.register("action-items", ActionItemViewSet, basename="action-item")
-urlpatterns = router.urls
+urlpatterns = [
+    path(
+        "measurements/export/",
+        MeasurementExportView.as_view({"get": "list"}),
+        name="measurement-export",
+    ),
+    *router.urls,
+]

@@ -748,7 +748,9 @@ class RootCauseAnalysis(TenantModel):
             if not isinstance(cause, dict) or cause.get("category") not in self.CAUSE_CATEGORIES:
                 raise ValidationError(
                     {
-                        "causes": f"Each cause needs a category among {', '.join(self.CAUSE_CATEGORIES)}."
+                        "causes": "Each cause needs a category among "
+                        + ", ".join(self.CAUSE_CATEGORIES)
+                        + "."
                     }
                 )
         if len(self.five_whys or []) > 5:

@@ -626,7 +626,8 @@ WITH flagged AS (
       AND (SELECT COUNT(*) FROM performance_slabreach p
            WHERE p.organization_id = b.organization_id AND p.sla_id = b.sla_id
              AND p.status <> 'waived'
-             AND p.period_start > b.period_start - make_interval(months => s.termination_window_months)
+             AND p.period_start
+                 > b.period_start - make_interval(months => s.termination_window_months)
              AND p.period_start <= b.period_start) >= s.termination_breach_count
     RETURNING b.sla_id, b.period_start
 )
@@ -749,7 +750,8 @@ def sla_breach_check(
                 title=f"{sla.partnership.name}: right to terminate ({sla.name})",
                 body=(
                     f"{sla.termination_breach_count} breaches within "
-                    f"{sla.termination_window_months} months since {sla.termination_right_since:%Y-%m}."
+                    f"{sla.termination_window_months} months since "
+                    f"{sla.termination_right_since:%Y-%m}."
                 ),
                 url=reverse("performance-slas", args=[organization.slug]),
                 dedupe_key=f"sla-termination:{sla.pk}:{sla.termination_right_since}",

@@ -26,21 +26,42 @@ def test_a_manager_imports_checks_breaches_and_downloads_the_scorecard_pdf(
     settings.MEDIA_ROOT = tmp_path
     manager = make_member(org_a, Role.PROCUREMENT_MANAGER, email="pm@alpha.test")
     with tenant_scope(org_a):
-        partnership = PartnershipFactory(organization=org_a, name="Alder drive-train", owner=manager)
+        partnership = PartnershipFactory(
+            organization=org_a, name="Alder drive-train", owner=manager
+        )
         otd = services.kpi_create(
-            actor=manager, partnership=partnership, code="otd_pct", name="On-time delivery",
-            perspective="operational", unit="%", target=Decimal("98"),
-            red_threshold=Decimal("90"), weight=Decimal("3"),
+            actor=manager,
+            partnership=partnership,
+            code="otd_pct",
+            name="On-time delivery",
+            perspective="operational",
+            unit="%",
+            target=Decimal("98"),
+            red_threshold=Decimal("90"),
+            weight=Decimal("3"),
         )
         services.kpi_create(
-            actor=manager, partnership=partnership, code="defects_ppm", name="Defects",
-            perspective="customer", unit="ppm", direction="lower_is_better",
-            target=Decimal("100"), red_threshold=Decimal("500"), weight=Decimal("1"),
+            actor=manager,
+            partnership=partnership,
+            code="defects_ppm",
+            name="Defects",
+            perspective="customer",
+            unit="ppm",
+            direction="lower_is_better",
+            target=Decimal("100"),
+            red_threshold=Decimal("500"),
+            weight=Decimal("1"),
         )
         services.sla_create(
-            actor=manager, partnership=partnership, kpi=otd, name="Delivery SLA",
-            target=Decimal("98"), breach_threshold=Decimal("95"), period_fee=Decimal("10000"),
-            credit_cap_percent=Decimal("8"), owner=manager,
+            actor=manager,
+            partnership=partnership,
+            kpi=otd,
+            name="Delivery SLA",
+            target=Decimal("98"),
+            breach_threshold=Decimal("95"),
+            period_fee=Decimal("10000"),
+            credit_cap_percent=Decimal("8"),
+            owner=manager,
             tiers=[(Decimal("95"), Decimal("5")), (Decimal("90"), Decimal("10"))],
         )
     last = add_months(month_start(timezone.now().date()), -1)
@@ -80,7 +101,8 @@ def test_a_manager_imports_checks_breaches_and_downloads_the_scorecard_pdf(
     page.wait_for_url("**/performance/reports/*/")
     with page.expect_download() as download_info:
         page.get_by_test_id("download-pdf").click()
-    pdf_bytes = open(download_info.value.path(), "rb").read()
+    with open(download_info.value.path(), "rb") as downloaded:
+        pdf_bytes = downloaded.read()
     text = " ".join(p.extract_text() for p in PdfReader(BytesIO(pdf_bytes)).pages)
     assert "Alder drive-train" in text
     assert "25.00" in text

@@ -148,6 +148,9 @@ class ScorecardReportFactory(TenantFactory):
 
     partnership = same_organization(PartnershipFactory)
     period_start = factory.Sequence(lambda n: date(2020 + n // 12, n % 12 + 1, 1))
+    status = "done"
+    progress = 100
+    file = factory.django.FileField(filename="scorecard.pdf", data=b"%PDF-1.4 factory")
 
 
 class QbrFactory(TenantFactory):

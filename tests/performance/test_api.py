@@ -1,0 +1,157 @@
+"""KPI API: filters, cursor pagination, ETag, CSV export, bulk push; query counts pinned."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from performance import services
+from tenancy.context import tenant_scope
+from tests.performance.factories import MeasurementFactory
+
+pytestmark = pytest.mark.django_db
+BASE = "/api/v1/o/alpha"
+
+
+def fill(org, scenario, months=12):
+    with tenant_scope(org):
+        for month in range(1, months + 1):
+            MeasurementFactory(
+                organization=org,
+                kpi=scenario["otd"],
+                partnership=scenario["partnership"],
+                period_start=date(2024, month, 1),
+                value=Decimal("96"),
+            )
+            MeasurementFactory(
+                organization=org,
+                kpi=scenario["defects"],
+                partnership=scenario["partnership"],
+                period_start=date(2024, month, 1),
+                value=Decimal("250"),
+            )
+
+
+def test_measurements_filter_by_perspective_kpi_and_date_range(org_a, manager, scenario, api_as):
+    fill(org_a, scenario)
+    api = api_as(manager, org_a)
+    response = api.get(
+        f"{BASE}/measurements/",
+        {"perspective": "customer", "period_from": "2024-03-01", "period_to": "2024-05-01"},
+    )
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert {r["kpi_code"] for r in rows} == {"defects_ppm"}
+    assert sorted(r["period_start"] for r in rows) == ["2024-03-01", "2024-04-01", "2024-05-01"]
+    by_kpi = api.get(f"{BASE}/measurements/", {"kpi": scenario["otd"].pk}).json()["results"]
+    assert len(by_kpi) == 12
+    by_partnership = api.get(f"{BASE}/measurements/", {"partnership": 999999}).json()
+    assert by_partnership["results"] == []
+
+
+def test_measurement_pages_follow_the_cursor_without_overlap(org_a, manager, scenario, api_as):
+    fill(org_a, scenario)
+    api = api_as(manager, org_a)
+    first = api.get(f"{BASE}/measurements/", {"page_size": 10}).json()
+    second = api.get(first["next"]).json()
+    third = api.get(second["next"]).json()
+    ids = [r["id"] for page in (first, second, third) for r in page["results"]]
+    assert len(ids) == 24 and len(set(ids)) == 24 and ids == sorted(ids, reverse=True)
+    assert third["next"] is None
+
+
+@pytest.mark.parametrize("rows", [5, 40])
+def test_the_measurement_list_query_count_does_not_grow_with_rows(
+    org_a, manager, scenario, api_as, django_assert_max_num_queries, rows
+):
+    fill(org_a, scenario, months=rows // 2 if rows <= 24 else 12)
+    api = api_as(manager, org_a)
+    with django_assert_max_num_queries(10):
+        assert api.get(f"{BASE}/measurements/").status_code == 200
+    with django_assert_max_num_queries(10):
+        assert api.get(f"{BASE}/sla-breaches/").status_code == 200
+    with django_assert_max_num_queries(10):
+        assert api.get(f"{BASE}/kpis/").status_code == 200
+
+
+def test_scorecards_carry_an_etag_and_answer_304_when_unchanged(org_a, manager, scenario, api_as):
+    with tenant_scope(org_a):
+        services.measurement_record(
+            actor=manager, kpi=scenario["otd"], period_start=date(2025, 1, 1), value=Decimal("94")
+        )
+    api = api_as(manager, org_a)
+    response = api.get(f"{BASE}/scorecards/")
+    etag = response["ETag"]
+    assert response.status_code == 200 and response.json()["results"][0]["total"] == "50.00"
+    cached = api.get(f"{BASE}/scorecards/", HTTP_IF_NONE_MATCH=etag)
+    assert cached.status_code == 304 and cached.content == b""
+    with tenant_scope(org_a):
+        services.measurement_record(
+            actor=manager,
+            kpi=scenario["defects"],
+            period_start=date(2025, 1, 1),
+            value=Decimal("100"),
+        )
+    changed = api.get(f"{BASE}/scorecards/", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    detail = api.get(f"{BASE}/scorecards/{changed.json()['results'][0]['id']}/")
+    assert (
+        api.get(detail.request["PATH_INFO"], HTTP_IF_NONE_MATCH=detail["ETag"]).status_code == 304
+    )
+
+
+def test_the_csv_export_streams_the_filtered_measurements(org_a, manager, scenario, api_as):
+    fill(org_a, scenario, months=3)
+    api = api_as(manager, org_a)
+    response = api.get(f"{BASE}/measurements/export/", {"kpi": scenario["otd"].pk})
+    assert response.status_code == 200 and response.streaming
+    lines = b"".join(response.streaming_content).decode().strip().splitlines()
+    assert (
+        lines[0]
+        == "id,partnership_id,partnership,kpi_code,perspective,period_start,value,unit,status,"
+        "source"
+    )
+    assert len(lines) == 4
+    assert lines[1].split(",")[3:7] == ["otd_pct", "operational", "2024-01-01", "96.0000"]
+
+
+def test_a_bulk_push_with_one_bad_row_imports_nothing(org_a, manager, scenario, api_as):
+    api = api_as(manager, org_a)
+    body = {
+        "partnership": scenario["partnership"].pk,
+        "rows": [
+            {"kpi_code": "otd_pct", "period": "2025-01", "value": "97"},
+            {"kpi_code": "otd_pct", "period": "2025-02", "value": "ninety"},
+        ],
+    }
+    response = api.post(f"{BASE}/measurements/bulk/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["rows"] == [
+        {"row": 2, "message": "value “ninety” is not a number"}
+    ]
+    assert api.get(f"{BASE}/measurements/").json()["results"] == []
+    body["rows"][1]["value"] = "90"
+    assert api.post(f"{BASE}/measurements/bulk/", body, format="json").json() == {"created": 2}
+
+
+def test_another_tenants_kpi_is_not_found(org_a, org_b, manager, outsider, scenario, api_as):
+    api = api_as(outsider, org_b)
+    assert api.get(f"/api/v1/o/bravo/kpis/{scenario['otd'].pk}/").status_code == 404
+    body = {"kpi": scenario["otd"].pk, "period_start": "2025-01-01", "value": "90"}
+    response = api.post("/api/v1/o/bravo/measurements/", body, format="json")
+    assert response.status_code == 400 and "kpi" in response.json()["error"]["fields"]
+
+
+def test_a_viewer_cannot_push_measurements(org_a, member, scenario, api_as):
+    api = api_as(member, org_a)
+    body = {"kpi": scenario["otd"].pk, "period_start": "2025-01-01", "value": "90"}
+    assert api.post(f"{BASE}/measurements/", body, format="json").status_code == 403
+
+
+def test_the_csv_export_of_another_tenant_has_no_rows(org_a, org_b, outsider, scenario, api_as):
+    fill(org_a, scenario, months=2)
+    api = api_as(outsider, org_b)
+    response = api.get("/api/v1/o/bravo/measurements/export/")
+    lines = b"".join(response.streaming_content).decode().strip().splitlines()
+    assert response.status_code == 200 and len(lines) == 1
+    assert api.get(f"{BASE}/measurements/export/").status_code == 404

@@ -1,0 +1,103 @@
+"""Pages: the performance tab, SLA list, QBR workspace, action board, ranking; query counts
+pinned so they do not grow with rows; guests see only their partnership."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from performance import services
+from performance.models import Measurement
+from tenancy.context import tenant_scope
+from tenancy.models import Role
+from tests.partnerships.factories import PartnershipFactory
+from tests.performance.factories import ActionItemFactory, SlaBreachFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def grow(org, manager, scenario, months):
+    with tenant_scope(org):
+        for month in range(1, months + 1):
+            for kpi, value in ((scenario["otd"], "93"), (scenario["defects"], "200")):
+                services.measurement_record(
+                    actor=manager,
+                    kpi=kpi,
+                    period_start=date(2023 + month // 12, month % 12 + 1, 1),
+                    value=Decimal(value),
+                )
+        services.sla_breach_check(
+            period_from=date(2023, 1, 1), period_to=date(2026, 1, 1), now=date(2026, 1, 1)
+        )
+        for _ in range(months):
+            ActionItemFactory(organization=org, partnership=scenario["partnership"], owner=manager)
+
+
+@pytest.mark.parametrize("months", [2, 12])
+def test_performance_pages_use_a_fixed_number_of_queries(
+    org_a, manager, scenario, client_as, django_assert_max_num_queries, months
+):
+    grow(org_a, manager, scenario, months)
+    client = client_as(manager)
+    pid = scenario["partnership"].pk
+    pages = [
+        (reverse("performance-home", args=["alpha"]), 20),
+        (reverse("performance-ranking", args=["alpha"]), 16),
+        (reverse("performance-slas", args=["alpha"]), 16),
+        (reverse("performance-actions", args=["alpha"]), 16),
+        (reverse("partnership-performance", args=["alpha", pid]), 36),
+        (reverse("partnership-qbrs", args=["alpha", pid]), 18),
+    ]
+    for url, limit in pages:
+        with django_assert_max_num_queries(limit):
+            response = client.get(url)
+        assert response.status_code == 200, url
+
+
+def test_the_performance_tab_shows_the_breakdown_chart_and_breach_credit(
+    org_a, manager, scenario, client_as
+):
+    grow(org_a, manager, scenario, 2)
+    html = (
+        client_as(manager)
+        .get(reverse("partnership-performance", args=["alpha", scenario["partnership"].pk]))
+        .content.decode()
+    )
+    assert 'data-testid="breakdown"' in html and "<svg" in html and "Score trend" in html
+    assert "EUR 500.00" in html  # 93 % reaches the 95 % tier: 5 % of EUR 10,000
+
+
+def test_a_partner_guest_submits_a_figure_that_waits_for_approval(
+    org_a, manager, scenario, make_member, client_as
+):
+    from partnerships.services import partnership_invite_guest
+
+    guest = make_member(org_a, Role.PARTNER_GUEST, email="guest@partner.test")
+    with tenant_scope(org_a):
+        partnership_invite_guest(partnership=scenario["partnership"], guest=guest, actor=manager)
+        other = PartnershipFactory(organization=org_a)
+    client = client_as(guest)
+    url = reverse("performance-measurement-add", args=["alpha", scenario["partnership"].pk])
+    response = client.post(
+        url, {"kpi": scenario["otd"].pk, "period_start": "2025-01", "value": "97"}
+    )
+    assert response.status_code == 302
+    with tenant_scope(org_a):
+        measurement = Measurement.objects.get()
+    assert measurement.status == "pending" and measurement.source == "partner"
+    assert (
+        client.get(reverse("partnership-performance", args=["alpha", other.pk])).status_code == 404
+    )
+    assert client.get(reverse("performance-slas", args=["alpha"])).status_code == 200
+
+
+def test_an_outsider_gets_404_for_another_tenants_pages(org_a, outsider, scenario, client_as):
+    with tenant_scope(org_a):
+        breach = SlaBreachFactory(organization=org_a, sla=scenario["sla"])
+    client = client_as(outsider)
+    pid = scenario["partnership"].pk
+    assert client.get(f"/o/bravo/partnerships/{pid}/performance/").status_code == 404
+    assert client.get(f"/o/bravo/partnerships/{pid}/qbrs/").status_code == 404
+    assert client.get("/o/alpha/performance/").status_code == 404
+    assert breach.pk
