@@ -281,7 +281,8 @@ def agreement_detail(request, org_slug, agreement_id):
                 members=_org_members(request, [Role.LEGAL, Role.ORG_ADMIN])
             ),
             "obligation_form": ObligationForm(
-                clauses=Clause.objects.filter(agreement=agreement), members=members
+                clauses=Clause.objects.filter(agreement=agreement).select_related("agreement"),
+                members=members,
             ),
             "terms": selectors.terms_in_force(agreement, on=on)
             if agreement.amendments.all()
@@ -344,7 +345,7 @@ def obligation_add(request, org_slug, agreement_id):
     require_permission(request, "contracts.change", agreement)
     form = ObligationForm(
         request.POST,
-        clauses=Clause.objects.filter(agreement=agreement),
+        clauses=Clause.objects.filter(agreement=agreement).select_related("agreement"),
         members=_org_members(request),
     )
     if not form.is_valid():

@@ -250,3 +250,34 @@ def test_pages_render_for_a_member(org_a, owner, member, client_as):
     ]:
         assert client.get(url).status_code == 200, url
     assert client.get("/o/alpha/contracts/upload/").status_code == 403  # a viewer
+
+
+def test_page_query_counts_do_not_grow_with_rows(
+    org_a, owner, client_as, django_assert_max_num_queries
+):
+    PlaybookRuleFactory(organization=org_a)
+    agreement = AgreementFactory(organization=org_a, status=Agreement.Status.IN_LEGAL_REVIEW)
+    client = client_as(owner)
+
+    def add(n):
+        for _ in range(n):
+            ClauseFactory(
+                organization=org_a, agreement=agreement, parameters={"cap_multiple": "0.5"}
+            )
+        _agreements(org_a, n)
+
+    urls = [
+        "/o/alpha/contracts/",
+        "/o/alpha/contracts/agreements/",
+        f"/o/alpha/contracts/agreements/{agreement.pk}/",
+        f"/o/alpha/contracts/agreements/{agreement.pk}/review/",
+        "/o/alpha/contracts/obligations/",
+    ]
+    add(2)
+    for url in urls:
+        with django_assert_max_num_queries(30):
+            assert client.get(url).status_code == 200, url
+    add(10)
+    for url in urls:
+        with django_assert_max_num_queries(30):
+            assert client.get(url).status_code == 200, url
