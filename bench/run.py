@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.md"
 HOST = "127.0.0.1"
 LARGE_TABLE_ROWS = 50_000  # a sequential scan over a table this big gets its plan printed
+SLOW_PLAN_MS = 50.0  # and so does any benchmarked statement slower than this
 SECTIONS = ("api", "pages", "csv", "breach", "pdf")
 
 
@@ -95,6 +96,10 @@ class Report:
         print(f"  note: {text}", flush=True)
 
 
+def load_average() -> str:
+    return "/".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
@@ -132,6 +137,23 @@ def rss_kib(pid: int) -> int | None:
     except OSError:
         return None
     return None
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds of each process (those we may read: local ones)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    result = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        result[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return result
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(after[pid] - before.get(pid, 0.0) for pid in after)
 
 
 class Stack:
@@ -247,6 +269,17 @@ class Database:
 
         return psycopg.connect(self.url)
 
+    def backend_pids(self) -> list[int]:
+        """Server processes of the bench database (readable in /proc when PostgreSQL is local)."""
+        with self.owner() as conn:
+            return [
+                row[0]
+                for row in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND pid <> pg_backend_pid()"
+                )
+            ]
+
     def runtime(self):
         import psycopg
 
@@ -311,8 +344,10 @@ class PlanChecker:
             yield from PlanChecker._nodes(child)
 
     def check(self, label: str, statement: str) -> str:
-        """Print the plan's verdict; EXPLAIN (ANALYZE, BUFFERS) for a seq scan of a big table.
-        Statements that write are analysed in a transaction that is rolled back."""
+        """Print the plan's verdict, and the full EXPLAIN (ANALYZE, BUFFERS) when the plan scans
+        a big table sequentially, walks a whole index of one (no index condition: an ORDER BY
+        served by the index while a filter throws rows away), or takes over SLOW_PLAN_MS.
+        Every statement runs in a transaction that is rolled back (writes included)."""
         key = " ".join(statement.split())
         if key in self.checked:
             return ""
@@ -320,28 +355,33 @@ class PlanChecker:
         with self.db.runtime() as conn:
             with conn.transaction(force_rollback=True):
                 self.db.set_tenant(conn)
-                (plan,) = conn.execute(f"EXPLAIN (FORMAT JSON) {statement}").fetchone()[0]
-            nodes = list(self._nodes(plan["Plan"]))
-            seq = sorted(
+                (result,) = conn.execute(
+                    f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {statement}"
+                ).fetchone()[0]
+            nodes = list(self._nodes(result["Plan"]))
+            big = [n for n in nodes if self.rows.get(n.get("Relation Name"), 0) >= LARGE_TABLE_ROWS]
+            seq = sorted({n["Relation Name"] for n in big if n["Node Type"] == "Seq Scan"})
+            walks = sorted(
                 {
-                    n["Relation Name"]
-                    for n in nodes
-                    if n["Node Type"] == "Seq Scan"
-                    and self.rows.get(n["Relation Name"], 0) >= LARGE_TABLE_ROWS
+                    f"{n['Index Name']} ({n.get('Rows Removed by Filter', 0):,} rows filtered out)"
+                    for n in big
+                    if "Index Name" in n and "Index Cond" not in n
                 }
             )
             indexes = sorted({n["Index Name"] for n in nodes if "Index Name" in n})
             org_led = [i for i in indexes if self.leading.get(i) == "organization_id"]
             other = [i for i in indexes if i not in org_led]
+            milliseconds = result.get("Execution Time", 0.0)
             verdict = (
-                f"{label}: "
+                f"{label} ({milliseconds:.1f} ms): "
                 + (f"SEQ SCAN over {', '.join(seq)}; " if seq else "no seq scan over a big table; ")
-                + (f"org-led indexes {', '.join(org_led)}" if org_led else "no org-led index")
+                + (f"WHOLE-INDEX WALK {', '.join(walks)}; " if walks else "")
+                + (f"org-led indexes {', '.join(org_led)}" if org_led else "NO org-led index")
                 + (f"; other indexes {', '.join(other)}" if other else "")
             )
             print(f"  plan: {verdict}", flush=True)
             self.report.plans.append(verdict)
-            if seq:
+            if seq or walks or milliseconds > SLOW_PLAN_MS:
                 with conn.transaction(force_rollback=True):
                     self.db.set_tenant(conn)
                     text = "\n".join(
@@ -452,7 +492,7 @@ def bench_api(ctx: Context) -> None:
         ],
     }
     headers = {"Authorization": f"Bearer {ctx.api_key}"}
-    levels = ((1, 150, 30.0), (8, 600, 40.0), (32, 1200, 60.0))
+    levels = ((1, 150, 20.0), (8, 600, 30.0), (32, 1200, 30.0))
     for label, paths in variants.items():
         statements_per_path = []
         for path in paths:
@@ -476,9 +516,13 @@ def bench_api(ctx: Context) -> None:
             sql_p50 = statistics.median(sql_times) * 1000
             load(ctx.stack, paths, headers, clients=4, total=40, max_seconds=20)  # warm workers
             for clients, total, cap in levels:
+                web_before = cpu_seconds(ctx.stack.web_workers())
+                db_before = cpu_seconds(ctx.db.backend_pids())
                 latencies, errors, elapsed = load(
                     ctx.stack, paths, headers, clients=clients, total=total, max_seconds=cap
                 )
+                web_cpu = cpu_used(web_before, cpu_seconds(ctx.stack.web_workers()))
+                db_cpu = cpu_used(db_before, cpu_seconds(ctx.db.backend_pids()))
                 p50 = percentile(latencies, 0.5) * 1000
                 p95 = percentile(latencies, 0.95) * 1000
                 rps = len(latencies) / elapsed
@@ -514,9 +558,22 @@ def bench_api(ctx: Context) -> None:
                         f"API requests/s {suffix}",
                         rps,
                         "req/s",
-                        f"{len(latencies)} requests, {errors} errors",
+                        f"{len(latencies)} requests, {errors} errors, load {load_average()}",
                     )
                 )
+                if clients == 8:
+                    per_request = (web_cpu + db_cpu) / len(latencies) * 1000
+                    ctx.report.add(
+                        Figure(
+                            "api",
+                            f"API server CPU per request {suffix}",
+                            per_request,
+                            "ms",
+                            f"gunicorn {web_cpu / len(latencies) * 1000:.1f} + PostgreSQL "
+                            f"{db_cpu / len(latencies) * 1000:.1f} ms; ceiling "
+                            f"{(os.cpu_count() or 1) / per_request * 1000:.0f} req/s",
+                        )
+                    )
 
 
 PAGES = (
@@ -738,8 +795,13 @@ def reset_breach_check(ctx: Context) -> None:
             " WHERE organization_id = %s AND termination_right_since IS NOT NULL",
             [org],
         )
-        conn.execute("ANALYZE performance_slabreach")
         conn.commit()
+        # Dead rows of the deleted breaches and analyses would slow the next run's scans.
+        conn.autocommit = True
+        conn.execute(
+            "VACUUM (ANALYZE) performance_slabreach, performance_rootcauseanalysis,"
+            " tenancy_notification, performance_sla"
+        )
 
 
 def bench_breach(ctx: Context) -> None:
@@ -817,6 +879,65 @@ def bench_breach(ctx: Context) -> None:
             same,
         )
     )
+    # Where the task's time goes: its own statements one by one, in a transaction rolled back;
+    # the rest is Python (notifications, audit), the broker and the worker.
+    try:
+        from performance import services as performance_services
+
+        parts = [
+            ("breach INSERT", performance_services.BREACH_INSERT_SQL),
+            ("termination UPDATE", performance_services.TERMINATION_SQL),
+            ("RCA INSERT", performance_services.RCA_SQL),
+        ]
+    except (ImportError, AttributeError):
+        parts = []
+    if parts:
+        reset_breach_check(ctx)
+        params = {
+            "organization_id": ctx.db.organization_id,
+            "period_from": ctx.end_period,
+            "period_to": ctx.end_period,
+            "now": datetime.now(UTC),
+        }
+        for jit in ("on", "off"):
+            spent = []
+            with ctx.db.runtime() as conn, conn.transaction(force_rollback=True):
+                ctx.db.set_tenant(conn)
+                if jit == "off":
+                    conn.execute("SET LOCAL jit = off")
+                for name, statement in parts:
+                    begin = time.perf_counter()
+                    rowcount = conn.execute(statement, params).rowcount
+                    spent.append((name, time.perf_counter() - begin, rowcount))
+            statements_s = sum(t for _, t, _ in spent)
+            ctx.report.add(
+                Figure(
+                    "breach",
+                    f"breach check: its SQL statements alone (jit {jit})",
+                    statements_s,
+                    "s",
+                    "; ".join(f"{name} {t:.2f} s ({rows} rows)" for name, t, rows in spent),
+                    task_s / statements_s if jit == "on" else None,
+                )
+            )
+        with ctx.db.runtime() as conn, conn.transaction(force_rollback=True):
+            ctx.db.set_tenant(conn)
+            default_jit = conn.execute("SHOW jit").fetchone()[0]
+            conn.execute("SET LOCAL jit = off")
+            begin = time.perf_counter()
+            conn.execute(reference_sql).fetchall()
+            ctx.report.note(
+                f"breach reference statement with jit off: {time.perf_counter() - begin:.2f} s "
+                f"(the figures use the server's default, jit {default_jit})"
+            )
+        for name, statement in parts[1:]:
+            ctx.plans.check(
+                f"breach check {name} (performance.services)",
+                statement.replace("%(organization_id)s", str(ctx.db.organization_id))
+                .replace("%(period_from)s", f"'{period}'")
+                .replace("%(period_to)s", f"'{period}'")
+                .replace("%(now)s", "now()"),
+            )
     last = created[-1] if isinstance(created[-1], dict) else {}
     ctx.report.note(
         "breach check task result: "
