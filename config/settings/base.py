@@ -202,6 +202,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Enums that share a field name across modules get stable names of their own.
     "ENUM_NAME_OVERRIDES": {
+        "PartnershipStatusEnum": "partnerships.models.Partnership.Status",
         "AgreementStatusEnum": "contracts.models.Agreement.Status",
         "IntakeJobStatusEnum": "contracts.models.IntakeJob.Status",
         "ObligationStatusEnum": "contracts.models.Obligation.Status",
