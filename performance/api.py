@@ -269,9 +269,10 @@ class MeasurementViewSet(TenantModelViewSet):
 class MeasurementExportView(TenantViewSet):
     """`GET measurements/export/`: the filtered measurements as CSV, streamed with constant memory
     from a server-side cursor. Same filters, permissions and guest restriction as the list.
-    (Its own view: the response is CSV, not a JSON list; tests/performance/test_api.py checks
-    its isolation.)"""
+    (Its own view: the response is CSV, not a JSON list; the isolation suite reads its `id`
+    column.)"""
 
+    model = Measurement
     permission_module = "performance"
     filterset_class = MeasurementFilter
 

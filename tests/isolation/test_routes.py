@@ -6,6 +6,9 @@ get 404 for every method, and B's lists must never contain A's rows. The routes 
 (tests/isolation/discovery.py), so a new viewset or page is covered without editing this file.
 """
 
+import csv
+import io
+
 import pytest
 from django.urls import get_resolver
 from rest_framework.test import APIClient
@@ -98,12 +101,23 @@ def test_api_lists_of_another_organization_show_none_of_its_rows(route, world):
     for how, client in world["attackers"].items():
         response = client.get(route.url("bravo"))
         assert response.status_code == 200, f"{route.path} by {how}: {response.status_code}"
-        body = response.json()
-        rows = body.get("results", body) if isinstance(body, dict) else body
-        ids = {row.get("id") for row in rows if isinstance(row, dict)}
-        assert obj.pk not in ids
+        assert obj.pk not in _listed_ids(response), f"{route.path} by {how} shows A's row"
         assert client.get(route.url("alpha")).status_code == 404
     COVERAGE["API list routes"] += 1
+
+
+def _listed_ids(response) -> set:
+    """Row ids of a JSON list (paginated or not) or of a CSV export with an `id` column."""
+    if response["Content-Type"].startswith("text/csv"):
+        text = (
+            b"".join(response.streaming_content).decode()
+            if response.streaming
+            else (response.content.decode())
+        )
+        return {int(row["id"]) for row in csv.DictReader(io.StringIO(text))}
+    body = response.json()
+    rows = body.get("results", body) if isinstance(body, dict) else body
+    return {row.get("id") for row in rows if isinstance(row, dict)}
 
 
 def _page_ids(route, world):

@@ -1,7 +1,7 @@
 """Pages: the performance tab, SLA list, QBR workspace, action board, ranking; query counts
 pinned so they do not grow with rows; guests see only their partnership."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -28,7 +28,9 @@ def grow(org, manager, scenario, months):
                     value=Decimal(value),
                 )
         services.sla_breach_check(
-            period_from=date(2023, 1, 1), period_to=date(2026, 1, 1), now=date(2026, 1, 1)
+            period_from=date(2023, 1, 1),
+            period_to=date(2026, 1, 1),
+            now=datetime(2026, 1, 1, tzinfo=UTC),
         )
         for _ in range(months):
             ActionItemFactory(organization=org, partnership=scenario["partnership"], owner=manager)
