@@ -24,6 +24,8 @@ from .params import (
     find_renewal_term,
 )
 
+_RENEWAL_SENTENCE = re.compile(r"renew|expir|then[- ]current\s+term", re.IGNORECASE)
+
 
 @dataclass(slots=True)
 class AgreementFacts:
@@ -74,8 +76,13 @@ def extract_facts(text: str, clauses_by_code: dict[str, list[str]]) -> Agreement
         facts.renewal_term = find_renewal_term(clause)
         if facts.renewal_term:
             break
+    # A clause often states two notices (to stop a renewal, to terminate for convenience): the
+    # sentences about renewal or expiry are read first.
     for clause in clauses_by_code.get("notice_period", []) + term_clauses:
-        notice = find_notice_period(clause)
+        sentences = re.split(r"(?<=[.;])\s+", clause)
+        about_renewal = [s for s in sentences if _RENEWAL_SENTENCE.search(s)]
+        notice = next(filter(None, map(find_notice_period, about_renewal)), None)
+        notice = notice or find_notice_period(clause)
         if notice:
             facts.notice_period_days = notice.in_days()
             break

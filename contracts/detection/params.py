@@ -472,6 +472,11 @@ def extract_parameters(code: str, text: str) -> dict[str, object]:
 _NOTICE_CONTEXT = re.compile(r"notice|notify|notif", re.IGNORECASE)
 
 
+_TERM_LENGTH_BEFORE = re.compile(
+    r"(?:periods?|terms?|renewals?)\s+of\s+(?:up\s+to\s+)?(?:an?\s+)?$", re.IGNORECASE
+)
+
+
 def find_notice_period(text: str) -> Duration | None:
     """The notice period of a clause: the duration closest to the word "notice"."""
     best: tuple[int, Duration] | None = None
@@ -481,7 +486,12 @@ def find_notice_period(text: str) -> Duration | None:
     for duration, start, end in find_durations(text):
         if duration.unit not in ("day", "business_day", "month", "year", "week"):
             continue
-        distance = min(abs(position - (start if position > start else end)) for position in notices)
+        if _TERM_LENGTH_BEFORE.search(text[max(0, start - 30) : start]):
+            continue  # "successive periods of one year" is the renewal term, not the notice
+        # Gap between the duration and the word, on whichever side of it the word stands.
+        distance = min(
+            position - end if position >= end else max(0, start - position) for position in notices
+        )
         if distance <= 60 and (best is None or distance < best[0]):
             best = (distance, duration)
     return best[1] if best else None

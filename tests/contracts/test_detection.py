@@ -461,3 +461,14 @@ def test_it_finds_the_insurance_clause_of_cuad_development_contracts():
         "insurance" in detect(Path(c.path).read_text(encoding="utf-8")).codes() for c in contracts
     ]
     assert sum(found) >= 4
+
+
+def test_the_renewal_notice_is_not_confused_with_the_renewal_term_or_another_notice():
+    text = (
+        "1. TERM. It shall renew automatically for successive periods of one year unless either "
+        "party gives notice of non-renewal at least ninety (90) days before the end of the "
+        "then-current term. Either party may terminate upon thirty (30) days' prior written notice."
+    )
+    facts = detect(text).facts
+    assert facts.notice_period_days == 90
+    assert facts.renewal_term.value == 1 and facts.renewal_term.unit == "year"
