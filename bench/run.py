@@ -56,6 +56,10 @@ class Figure:
     def value_text(self) -> str:
         if self.value is None:
             return "n/a"
+        if self.unit in {"queries", "breaches"}:
+            return f"{self.value:,.0f} {self.unit}"
+        if self.unit == "s" and self.value < 10:
+            return f"{self.value:,.2f} {self.unit}"
         if self.unit in {"ms", "s"}:
             return (
                 f"{self.value:,.1f} {self.unit}"
@@ -65,7 +69,7 @@ class Figure:
         return (
             f"{self.value:,.0f} {self.unit}"
             if self.value >= 100
-            else (f"{self.value:,.2f} {self.unit}")
+            else (f"{self.value:,.1f} {self.unit}")
         )
 
     def verdict(self) -> str:
@@ -1054,6 +1058,20 @@ def write_results(report: Report, info: dict, state: dict, args, started: float)
         "```",
         *gen.describe(state),
         "```",
+        "",
+        "## Targets",
+        "",
+        "| target | figure | value | reference | |",
+        "|---|---|---:|---|---|",
+        *(
+            f"| {f.target} | {f.name} | {f.value_text()} | {f.reference} "
+            f"{'(' + format(f.ratio, '.1f') + '×)' if f.ratio is not None else ''} | "
+            f"{f.verdict()} |"
+            for f in report.figures
+            if f.target
+        ),
+        "",
+        "## Every figure",
         "",
         "| figure | value | reference (same run) | ratio | target | |",
         "|---|---:|---|---:|---|---|",
