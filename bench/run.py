@@ -19,6 +19,7 @@ import http.client
 import itertools
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -201,6 +202,7 @@ class Stack:
                 "celery",
                 "-A",
                 "config",
+                "--quiet",
                 "worker",
                 "--pool",
                 "prefork",
@@ -430,6 +432,7 @@ class Context:
     end_period: date
     partnership_ids: list[int]
     scale: float
+    last_page_rows: int | None = None
 
 
 def load(
@@ -484,6 +487,9 @@ def capture(ctx: Context, path: str, *, consume: int | None = None) -> tuple[int
                     break
             response.close()
     statements = [q["sql"] for q in queries.captured_queries]
+    if not getattr(response, "streaming", False) and response.status_code == 200:
+        body = response.json()
+        ctx.last_page_rows = len(body.get("results", [])) if isinstance(body, dict) else None
     return response.status_code, statements
 
 
@@ -507,14 +513,19 @@ def bench_api(ctx: Context) -> None:
     headers = {"Authorization": f"Bearer {ctx.api_key}"}
     levels = ((1, 150, 20.0), (8, 600, 30.0), (32, 1200, 30.0))
     for label, paths in variants.items():
-        statements_per_path = []
+        statements_per_path, rows = [], []
         for path in paths:
             status, statements = capture(ctx, path)
             if status != 200:
                 ctx.report.note(f"API {label}: {path} answered {status}; variant skipped")
                 break
             statements_per_path.append([s for s in statements if is_read(s)])
+            rows.append(ctx.last_page_rows or 0)
         else:
+            ctx.report.note(
+                f"API {label}: rows per page over the {len(rows)} URLs: min {min(rows)}, "
+                f"max {max(rows)} (page_size=100)"
+            )
             page_query = main_query(statements_per_path[0], "performance_measurement")
             if page_query:
                 ctx.plans.check(f"API page query ({label})", page_query)
@@ -1171,6 +1182,11 @@ def main(argv: list[str] | None = None) -> int:
         partnership_ids=partnership_ids,
         scale=state["scale"],
     )
+
+    def terminate(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, terminate)
     try:
         stack.start()
         from tenancy.tasks import tenant_probe
