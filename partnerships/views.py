@@ -4,8 +4,8 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
 from partnerships.models import Partnership
-from partnerships.selectors import partnership_portfolio
-from tenancy.views import get_object_for_member_or_404, require_permission
+from partnerships.selectors import partnership_portfolio, partnership_search
+from tenancy.views import get_object_for_member_or_404, paginate, require_permission
 
 # The partnership workspace's tabs: (label, URL name taking org_slug and partnership_id). A tab
 # whose page does not exist yet is left out.
@@ -36,14 +36,20 @@ def partnership_tabs(request, partnership) -> list[dict]:
 
 def partnership_list(request, org_slug):
     require_permission(request, "partnerships.view")
-    partnerships = partnership_portfolio(membership=request.membership)
+    query = request.GET.get("q", "")
+    partnerships = partnership_search(partnership_portfolio(membership=request.membership), query)
     status = request.GET.get("status")
     if status in Partnership.Status.values:
         partnerships = partnerships.filter(status=status)
     return render(
         request,
         "partnerships/partnership_list.html",
-        {"partnerships": partnerships, "statuses": Partnership.Status.choices, "status": status},
+        {
+            "page": paginate(request, partnerships),
+            "statuses": Partnership.Status.choices,
+            "status": status,
+            "q": query,
+        },
     )
 
 

@@ -98,7 +98,7 @@ MODULES = {
 
 def module_overview(request, org_slug, module: str):
     from partnerships.selectors import partnership_portfolio
-    from tenancy.views import require_permission
+    from tenancy.views import paginate, require_permission
 
     require_permission(request, f"{module}.view")
     return render(
@@ -106,6 +106,6 @@ def module_overview(request, org_slug, module: str):
         "modules/overview.html",
         {
             "module": MODULES[module],
-            "partnerships": partnership_portfolio(membership=request.membership),
+            "page": paginate(request, partnership_portfolio(membership=request.membership)),
         },
     )

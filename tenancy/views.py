@@ -7,6 +7,7 @@ and `get_object_for_member_or_404` (tenant- and guest-scoped lookup: another ten
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -70,12 +71,30 @@ def healthz(request):
     )
 
 
+def paginate(request, queryset, per_page: int = 50):
+    """The requested page of a list (bad or out-of-range page numbers give the nearest page)."""
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
 def dashboard(request, org_slug):
-    from partnerships.selectors import partnership_portfolio
+    from partnerships.selectors import (
+        partnership_portfolio,
+        partnership_portfolio_summary,
+        partnership_search,
+    )
 
     require_permission(request, "partnerships.view")
-    partnerships = partnership_portfolio(membership=request.membership)
-    return render(request, "tenancy/dashboard.html", {"partnerships": partnerships})
+    query = request.GET.get("q", "")
+    partnerships = partnership_search(partnership_portfolio(membership=request.membership), query)
+    return render(
+        request,
+        "tenancy/dashboard.html",
+        {
+            "page": paginate(request, partnerships),
+            "summary": partnership_portfolio_summary(membership=request.membership),
+            "q": query,
+        },
+    )
 
 
 def notification_list(request, org_slug):
