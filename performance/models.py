@@ -738,7 +738,11 @@ class RootCauseAnalysis(TenantModel):
                 name="rca_one_open_per_sla",
             )
         ]
-        indexes = [models.Index(fields=["organization", "partnership"], name="rca_partnership")]
+        indexes = [
+            models.Index(fields=["organization", "partnership"], name="rca_partnership"),
+            # The breach check's RCA INSERT: "an open one for this SLA?" and MAX(created_at).
+            models.Index(fields=["organization", "sla", "created_at"], name="rca_sla"),
+        ]
 
     def __str__(self):
         return f"RCA: {self.problem[:60]}"

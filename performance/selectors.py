@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from partnerships.models import Partnership
 from partnerships.selectors import partnership_portfolio
@@ -49,11 +50,20 @@ def measurement_list(*, membership: Membership) -> QuerySet[Measurement]:
 
 
 def sla_list(*, membership: Membership) -> QuerySet[Sla]:
+    # The breach count is a correlated subquery, not a JOIN … GROUP BY: a page of the list (and
+    # its COUNT(*), which leaves the unused subquery out) only counts the breaches of its rows.
+    breach_count = (
+        SlaBreach.objects.filter(sla=OuterRef("pk"))
+        .order_by()
+        .values("sla")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     queryset = (
         Sla.objects.select_related("partnership", "kpi", "owner")
         .prefetch_related("tiers")
-        .annotate(breach_count=Count("breaches"))
-        .order_by("partnership__name", "name")
+        .annotate(breach_count=Coalesce(Subquery(breach_count), 0))
+        .order_by("partnership__name", "name", "pk")
     )
     return restrict_for_guest(queryset, membership, "partnership")
 

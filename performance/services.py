@@ -59,7 +59,7 @@ from performance.scoring import (
 from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
-from tenancy.models import User
+from tenancy.models import Notification, User
 from tenancy.services import notify
 
 KPI_FIELDS = (
@@ -712,6 +712,45 @@ def _notify_new_breaches(*, organization, now: datetime) -> int:
     return sent
 
 
+def _notify_termination_rights(*, organization) -> None:
+    """Tell the owner of every SLA holding a right to terminate, once per right.
+
+    The dedupe key alone keeps this correct; the owners already told under their key are skipped
+    here with one query, so a rerun does not attempt one INSERT per SLA with a right in history.
+    """
+    slas = []
+    for sla in Sla.objects.filter(termination_right_since__isnull=False).select_related(
+        "owner", "partnership__owner"
+    ):
+        recipient = sla.owner or sla.partnership.owner
+        if recipient is not None:
+            key = f"sla-termination:{sla.pk}:{sla.termination_right_since}"
+            slas.append((sla, recipient, key))
+    if not slas:
+        return
+    told = set(
+        Notification.objects.filter(
+            recipient_id__in={recipient.pk for _, recipient, _ in slas},
+            dedupe_key__in={key for _, _, key in slas},
+        ).values_list("recipient_id", "dedupe_key")
+    )
+    url = reverse("performance-slas", args=[organization.slug])
+    for sla, recipient, key in slas:
+        if (recipient.pk, key) in told:
+            continue
+        notify(
+            recipients=[recipient],
+            title=f"{sla.partnership.name}: right to terminate ({sla.name})",
+            body=(
+                f"{sla.termination_breach_count} breaches within "
+                f"{sla.termination_window_months} months since "
+                f"{sla.termination_right_since:%Y-%m}."
+            ),
+            url=url,
+            dedupe_key=key,
+        )
+
+
 @transaction.atomic
 def sla_breach_check(
     *, period_from: date, period_to: date, now: datetime, actor: User | None = None
@@ -742,20 +781,7 @@ def sla_breach_check(
         cursor.execute(RCA_SQL, params)
         rcas = cursor.rowcount
     if triggered:
-        for sla in Sla.objects.filter(termination_right_since__isnull=False).select_related(
-            "owner", "partnership__owner"
-        ):
-            notify(
-                recipients=[sla.owner or sla.partnership.owner],
-                title=f"{sla.partnership.name}: right to terminate ({sla.name})",
-                body=(
-                    f"{sla.termination_breach_count} breaches within "
-                    f"{sla.termination_window_months} months since "
-                    f"{sla.termination_right_since:%Y-%m}."
-                ),
-                url=reverse("performance-slas", args=[organization.slug]),
-                dedupe_key=f"sla-termination:{sla.pk}:{sla.termination_right_since}",
-            )
+        _notify_termination_rights(organization=organization)
     sent = _notify_new_breaches(organization=organization, now=now)
     result = BreachCheckResult(
         period_from=params["period_from"],

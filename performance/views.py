@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -327,6 +328,8 @@ def appeal_resolve(request, org_slug, scorecardappeal_id):
 
 # --- SLAs and breaches -------------------------------------------------------------------------
 
+SLA_PAGE_SIZE = 50
+
 
 def sla_list(request, org_slug):
     require_permission(request, "performance.view")
@@ -337,11 +340,14 @@ def sla_list(request, org_slug):
             "period_to": f"{today:%Y-%m}",
         }
     )
+    slas = Paginator(selectors.sla_list(membership=request.membership), SLA_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "performance/sla_list.html",
         {
-            "slas": list(selectors.sla_list(membership=request.membership)),
+            "slas": slas,
             "breaches": list(selectors.breach_list(membership=request.membership)[:200]),
             "form": form,
             "can_change": not request.membership.is_guest and _can(request, "performance.change"),

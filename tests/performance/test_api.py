@@ -155,3 +155,20 @@ def test_the_csv_export_of_another_tenant_has_no_rows(org_a, org_b, outsider, sc
     lines = b"".join(response.streaming_content).decode().strip().splitlines()
     assert response.status_code == 200 and len(lines) == 1
     assert api.get(f"{BASE}/measurements/export/").status_code == 404
+
+
+def test_the_measurement_list_renders_what_the_model_serializer_renders(
+    org_a, manager, scenario, api_as
+):
+    from performance.api import MeasurementSerializer
+    from performance.models import Measurement
+
+    fill(org_a, scenario, months=3)
+    with tenant_scope(org_a):
+        Measurement.objects.filter(kpi=scenario["otd"]).update(note="late truck", status="pending")
+        expected = MeasurementSerializer(
+            Measurement.objects.select_related("kpi").order_by("-id"), many=True
+        ).data
+    rows = api_as(manager, org_a).get(f"{BASE}/measurements/").json()["results"]
+    assert rows == [dict(row) for row in expected] and len(rows) == 6
+    assert rows[0]["value"] in ("96.0000", "250.0000") and rows[0]["created_at"].endswith("Z")

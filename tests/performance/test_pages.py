@@ -103,3 +103,33 @@ def test_an_outsider_gets_404_for_another_tenants_pages(org_a, outsider, scenari
     assert client.get(f"/o/bravo/partnerships/{pid}/qbrs/").status_code == 404
     assert client.get("/o/alpha/performance/").status_code == 404
     assert breach.pk
+
+
+def test_the_sla_list_is_paginated_with_a_fixed_number_of_queries(
+    org_a, manager, scenario, client_as, django_assert_max_num_queries
+):
+    from performance.views import SLA_PAGE_SIZE
+
+    with tenant_scope(org_a):
+        for n in range(SLA_PAGE_SIZE + 5):
+            services.sla_create(
+                actor=manager,
+                partnership=scenario["partnership"],
+                kpi=scenario["defects"],
+                name=f"Quality SLA {n:03d}",
+                target=Decimal("100"),
+                breach_threshold=Decimal("400"),
+                tiers=[(Decimal("400"), Decimal("5"))],
+            )
+    client = client_as(manager)
+    url = reverse("performance-slas", args=["alpha"])
+    with django_assert_max_num_queries(16):
+        first = client.get(url).content.decode()
+    with django_assert_max_num_queries(16):
+        second = client.get(url, {"page": 2}).content.decode()
+    assert "Page 1 of 2 (56 SLAs)" in first and 'href="?page=2"' in first
+    # "Delivery SLA" sorts first: page 1 ends with Quality SLA 048, page 2 starts with 049.
+    assert "Quality SLA 000" in first and "Quality SLA 048" in first
+    assert "Quality SLA 049" not in first and "Quality SLA 048" not in second
+    assert "Page 2 of 2" in second and "Quality SLA 049" in second and "Quality SLA 054" in second
+    assert client.get(url, {"page": "nope"}).status_code == 200

@@ -3,13 +3,14 @@ hand-computed examples."""
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
 from performance import services
-from performance.models import Measurement, RootCauseAnalysis, Scorecard, SlaBreach
+from performance.models import Measurement, RootCauseAnalysis, Scorecard, Sla, SlaBreach
 from performance.scoring import Direction
 from performance.sla import CreditTier, service_credit
 from tenancy.context import tenant_scope
@@ -328,3 +329,46 @@ def test_the_breach_sql_sees_only_the_current_tenant(org_a, org_b, manager, scen
     with tenant_scope(org_b), connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM performance_slabreach")
         assert cursor.fetchone()[0] == 0
+
+
+def test_a_later_check_does_not_retry_termination_notices_already_sent(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        for month in (1, 2, 3):
+            record(manager, scenario["otd"], date(2025, month, 1), "93")
+    breach_check(org_a)  # the delivery SLA gains its right to terminate and its owner is told
+    with tenant_scope(org_a):
+        services.sla_create(
+            actor=manager,
+            partnership=scenario["partnership"],
+            kpi=scenario["defects"],
+            name="Quality SLA",
+            target=Decimal("100"),
+            breach_threshold=Decimal("400"),
+            termination_breach_count=2,
+            termination_window_months=6,
+            owner=manager,
+        )
+        for month in (4, 5):
+            record(manager, scenario["defects"], date(2025, month, 1), "450")
+    with mock.patch("performance.services.notify", wraps=services.notify) as sent:
+        result = breach_check(org_a)
+    assert result.termination_triggers == 1
+    keys = [c.kwargs["dedupe_key"] for c in sent.call_args_list]
+    assert [k for k in keys if k.startswith("sla-termination:")] == [
+        f"sla-termination:{result_sla_pk(org_a, 'Quality SLA')}:2025-05-01"
+    ]
+    with tenant_scope(org_a):
+        titles = sorted(
+            Notification.objects.filter(title__contains="right to terminate").values_list(
+                "title", flat=True
+            )
+        )
+    assert titles == [
+        "Alder drive-train: right to terminate (Delivery SLA)",
+        "Alder drive-train: right to terminate (Quality SLA)",
+    ]
+
+
+def result_sla_pk(org, name):
+    with tenant_scope(org):
+        return Sla.objects.get(name=name).pk
