@@ -80,9 +80,15 @@ TEMPLATES = [
 # --- Database: PostgreSQL only. `tenancy.db` is Django's PostgreSQL backend plus the runtime
 # role switch that makes row-level security hold even for a superuser login (docs/tenancy.md).
 DATABASE_URL = env("DATABASE_URL", default="")
+# Without DATABASE_URL: the embedded server that `make run` / `make test` start, on its socket.
+EMBEDDED_DATABASE = {
+    "NAME": "partnerline",
+    "USER": "postgres",
+    "HOST": str(BASE_DIR / "var" / "pg"),
+}
 DATABASES = {
     "default": {
-        **(env.db_url_config(DATABASE_URL) if DATABASE_URL else {}),
+        **(env.db_url_config(DATABASE_URL) if DATABASE_URL else EMBEDDED_DATABASE),
         "ENGINE": "tenancy.db",
         "CONN_MAX_AGE": env.int("DJANGO_CONN_MAX_AGE", default=0),
         "CONN_HEALTH_CHECKS": True,
