@@ -4,8 +4,7 @@ from datetime import date
 
 import django_filters
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
@@ -26,20 +25,7 @@ from contracts.models import (
 )
 from contracts.redline import redline_html
 from partnerships.models import Partnership
-from tenancy.api import TenantModelViewSet, TenantRelatedField
-from tenancy.models import User
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class MemberField(serializers.PrimaryKeyRelatedField):
-    """A user id that must be an active member of the request's organization."""
-
-    def get_queryset(self):
-        request = self.context["request"]
-        return User.objects.filter(
-            memberships__organization=request._request.organization,
-            memberships__is_active=True,
-        )
+from tenancy.api import MemberField, TenantModelViewSet, TenantRelatedField
 
 
 class DeviationSerializer(serializers.Serializer):

@@ -8,8 +8,7 @@ from rest_framework.response import Response
 from partnerships import services
 from partnerships.models import Partner, Partnership
 from partnerships.selectors import partner_list, partnership_portfolio
-from tenancy.api import TenantModelViewSet, TenantRelatedField
-from tenancy.models import User
+from tenancy.api import MemberField, TenantModelViewSet, TenantRelatedField
 
 
 class PartnerSerializer(serializers.ModelSerializer):
@@ -34,9 +33,7 @@ class PartnerSerializer(serializers.ModelSerializer):
 class PartnershipSerializer(serializers.ModelSerializer):
     partner = TenantRelatedField(Partner)
     partner_name = serializers.CharField(source="partner.name", read_only=True)
-    owner = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.all(), required=False, allow_null=True
-    )
+    owner = MemberField(required=False, allow_null=True)
 
     class Meta:
         model = Partnership
@@ -60,17 +57,6 @@ class PartnershipSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["status", "created_at", "updated_at"]
         validators = []
-
-    def validate_owner(self, owner):
-        request = self.context["request"]
-        if (
-            owner is not None
-            and not owner.memberships.filter(
-                organization=request._request.organization, is_active=True
-            ).exists()
-        ):
-            raise serializers.ValidationError("The owner must be a member of this organization.")
-        return owner
 
 
 class PartnershipTransitionSerializer(serializers.Serializer):

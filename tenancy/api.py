@@ -6,8 +6,11 @@ with the one helper, and routes writes through the module's services: subclasses
 `create_object`, `update_object` and `destroy_object` instead of saving serializers.
 """
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, permissions, serializers, viewsets
 
+from tenancy.models import User
 from tenancy.permissions import has_permission, restrict_for_guest
 
 
@@ -111,3 +114,15 @@ class TenantRelatedField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         return self.model.objects.all()
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class MemberField(serializers.PrimaryKeyRelatedField):
+    """A user id that must be an active member of the request's organization. Anyone else is
+    "does not exist", so the API never reveals which user ids exist in other organizations."""
+
+    def get_queryset(self):
+        return User.objects.filter(
+            memberships__organization=self.context["request"]._request.organization,
+            memberships__is_active=True,
+        )

@@ -109,3 +109,34 @@ def test_the_dashboard_takes_the_same_queries_for_many_rows(
     # Fixed: session, membership, tenant, summary (2), page count and rows, header, switcher.
     with django_assert_max_num_queries(14):
         assert client.get("/o/alpha/").status_code == 200
+
+
+def test_an_owner_from_another_organization_looks_like_an_unknown_user(
+    owner, outsider, org_a, api_as
+):
+    """Same answer for a user of another tenant as for an id nobody has: no enumeration."""
+    partner = PartnerFactory(organization=org_a)
+    client = api_as(owner, org_a)
+
+    def owner_error(user_id):
+        response = client.post(
+            "/api/v1/o/alpha/partnerships/",
+            {"partner": partner.pk, "name": "N", "code": f"N-{user_id}", "owner": user_id},
+            format="json",
+        )
+        assert response.status_code == 400
+        return response.json()["error"]["fields"]["owner"][0].replace(str(user_id), "<id>")
+
+    assert owner_error(outsider.pk) == owner_error(999_999)
+    assert "does not exist" in owner_error(outsider.pk)
+
+
+def test_a_member_can_own_a_partnership(owner, member, org_a, api_as):
+    partner = PartnerFactory(organization=org_a)
+    response = api_as(owner, org_a).post(
+        "/api/v1/o/alpha/partnerships/",
+        {"partner": partner.pk, "name": "N", "code": "N-1", "owner": member.pk},
+        format="json",
+    )
+    assert response.status_code == 201
+    assert response.json()["owner"] == member.pk
