@@ -208,7 +208,7 @@ class KpiTemplateViewSet(TenantModelViewSet):
         raise serializers.ValidationError("Library templates are replaced, not edited.")
 
     def destroy_object(self, instance):
-        instance.delete()
+        services.kpi_template_delete(template=instance, actor=self.request.user)
 
 
 class KpiViewSet(TenantModelViewSet):

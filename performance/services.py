@@ -109,6 +109,13 @@ def kpi_template_create(*, actor: User | None, **fields) -> KpiTemplate:
 
 
 @transaction.atomic
+def kpi_template_delete(*, template: KpiTemplate, actor: User | None) -> None:
+    """KPIs made from a template keep their own copy of its fields, so deleting it is safe."""
+    audit_record(action="performance.kpi_template.deleted", actor=actor, obj=template)
+    template.delete()
+
+
+@transaction.atomic
 def kpi_create(
     *,
     actor: User | None,
@@ -1188,6 +1195,26 @@ def report_generate(*, report: ScorecardReport, now: datetime) -> ScorecardRepor
     progress(100)
     audit_record(action="performance.scorecard_report.generated", obj=report)
     return report
+
+
+def report_run(*, report: ScorecardReport, now: datetime) -> str:
+    """Generate a requested report once: running → done, or failed with the reason.
+
+    The render runs in its own savepoint so a failure rolls back a half-stored file while the
+    failed status and its reason are still recorded.
+    """
+    if report.status == ScorecardReport.Status.DONE and report.file:
+        return report.status  # an earlier run already made it
+    ScorecardReport.objects.filter(pk=report.pk).update(status=ScorecardReport.Status.RUNNING)
+    try:
+        with transaction.atomic():
+            report = report_generate(report=report, now=now)
+    except Exception as error:  # noqa: BLE001 - a failed render is recorded, not retried forever
+        ScorecardReport.objects.filter(pk=report.pk).update(
+            status=ScorecardReport.Status.FAILED, error=f"{error.__class__.__name__}: {error}"[:500]
+        )
+        return ScorecardReport.Status.FAILED
+    return report.status
 
 
 def reports_monthly_batch(*, period_start: date) -> list[ScorecardReport]:

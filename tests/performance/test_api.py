@@ -172,3 +172,20 @@ def test_the_measurement_list_renders_what_the_model_serializer_renders(
     rows = api_as(manager, org_a).get(f"{BASE}/measurements/").json()["results"]
     assert rows == [dict(row) for row in expected] and len(rows) == 6
     assert rows[0]["value"] in ("96.0000", "250.0000") and rows[0]["created_at"].endswith("Z")
+
+
+def test_deleting_a_kpi_template_is_audited_and_keeps_its_kpis(owner, org_a, api_as):
+    from performance.models import Kpi
+    from tenancy.context import tenant_scope
+    from tenancy.models import AuditEvent
+    from tests.performance.factories import KpiFactory, KpiTemplateFactory
+
+    template = KpiTemplateFactory(organization=org_a)
+    kpi = KpiFactory(organization=org_a, template=template)
+    response = api_as(owner, org_a).delete(f"/api/v1/o/alpha/kpi-templates/{template.pk}/")
+    assert response.status_code == 204
+    with tenant_scope(org_a):
+        assert AuditEvent.objects.filter(
+            action="performance.kpi_template.deleted", object_id=str(template.pk)
+        ).exists()
+        assert Kpi.objects.get(pk=kpi.pk).template_id is None
