@@ -281,3 +281,15 @@ def test_page_query_counts_do_not_grow_with_rows(
     for url in urls:
         with django_assert_max_num_queries(30):
             assert client.get(url).status_code == 200, url
+
+
+def test_the_contracts_home_counts_agreements_by_status(org_a, owner, client_as):
+    AgreementFactory(organization=org_a, status=Agreement.Status.DRAFT)
+    AgreementFactory(organization=org_a, status=Agreement.Status.DRAFT)
+    AgreementFactory(organization=org_a, status=Agreement.Status.EXECUTED)
+    counts = {
+        value: n for _, n, value in client_as(owner).get("/o/alpha/contracts/").context["counts"]
+    }
+    assert counts[Agreement.Status.DRAFT] == 2
+    assert counts[Agreement.Status.EXECUTED] == 1
+    assert counts[Agreement.Status.TERMINATED] == 0
