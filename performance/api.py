@@ -5,7 +5,7 @@ import csv
 import hashlib
 import io
 import json
-from functools import cached_property
+from datetime import UTC
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import StreamingHttpResponse
@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from partnerships.models import Partnership
 from performance import selectors, services
 from performance.models import (
+    KPI_VALUE,
     PERSPECTIVE_CHOICES,
     ActionItem,
     Kpi,
@@ -135,32 +136,29 @@ MEASUREMENT_LIST_COLUMNS = (
 class MeasurementRowSerializer(MeasurementSerializer):
     """The list's output: the same JSON as `MeasurementSerializer`, from `.values()` rows.
 
-    Formats with the field instances the ModelSerializer builds for the same fields (so the
-    decimal places, date and time-zone rendering stay identical), without its per-field lookups.
+    Formats directly what DRF's fields would format per row (tests compare both outputs): the
+    value with its four decimal places as stored, the date in ISO form, the time in UTC with a
+    `Z`, as DRF renders it with `TIME_ZONE = "UTC"` and no activated time zone.
     """
 
     def to_representation(self, row):
-        formats = self._formats
         return {
             "id": row["id"],
             "partnership": row["partnership_id"],
             "kpi": row["kpi_id"],
             "kpi_code": row["kpi__code"],
             "perspective": row["kpi__perspective"],
-            "period_start": formats["period_start"](row["period_start"]),
-            "value": formats["value"](row["value"]),
+            "period_start": row["period_start"].isoformat(),
+            "value": f"{row['value']:.{KPI_VALUE['decimal_places']}f}",
             "status": row["status"],
             "source": row["source"],
             "note": row["note"],
-            "created_at": formats["created_at"](row["created_at"]),
+            "created_at": _utc_iso(row["created_at"]),
         }
 
-    @cached_property
-    def _formats(self):
-        return {
-            name: self.fields[name].to_representation
-            for name in ("period_start", "value", "created_at")
-        }
+
+def _utc_iso(moment) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 @extend_schema_field(OpenApiTypes.INT)

@@ -266,13 +266,13 @@ class Measurement(TenantModel):
             )
         ]
         indexes = [
+            # The API pages by (period_start, id), newest first (tenancy.pagination): with the
+            # id in the key a page is one index range, for one partnership or the whole tenant.
             models.Index(
-                fields=["organization", "partnership", "period_start"],
+                fields=["organization", "partnership", "period_start", "id"],
                 name="measurement_partnership",
             ),
-            models.Index(fields=["organization", "period_start"], name="measurement_period"),
-            # Cursor pagination orders by -id inside one organization.
-            models.Index(fields=["organization", "-id"], name="measurement_cursor"),
+            models.Index(fields=["organization", "period_start", "id"], name="measurement_period"),
         ]
 
     def __str__(self):

@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -59,7 +60,7 @@ from performance.scoring import (
 from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
-from tenancy.models import Notification, User
+from tenancy.models import User
 from tenancy.services import notify
 
 KPI_FIELDS = (
@@ -685,76 +686,87 @@ class BreachCheckResult:
 
 
 def _notify_new_breaches(*, organization, now: datetime) -> int:
+    """One message per owner listing the breaches not notified yet; then they are marked."""
+    # Plain rows, not model instances: on a large tenant a month brings a thousand breaches.
     pending = list(
         SlaBreach.objects.filter(notified_at__isnull=True)
-        .select_related("sla__owner", "partnership__owner")
         .order_by("id")
+        .values(
+            "id",
+            "period_start",
+            "measured_value",
+            "breach_threshold",
+            "currency",
+            "service_credit",
+            "termination_trigger_met",
+            "sla__name",
+            "partnership__name",
+            recipient_id=Coalesce("sla__owner_id", "partnership__owner_id"),
+        )
     )
     if not pending:
         return 0
-    by_recipient: dict[int, tuple[User, list[SlaBreach]]] = {}
+    by_recipient: dict[int, list[dict]] = {}
     for breach in pending:
-        recipient = breach.sla.owner or breach.partnership.owner
-        if recipient is not None:
-            by_recipient.setdefault(recipient.pk, (recipient, []))[1].append(breach)
+        if breach["recipient_id"] is not None:
+            by_recipient.setdefault(breach["recipient_id"], []).append(breach)
+    recipients = User.objects.in_bulk(list(by_recipient))
+    url = reverse("performance-slas", args=[organization.slug])
     sent = 0
-    for recipient, breaches in by_recipient.values():
+    for recipient_id, breaches in by_recipient.items():
         lines = [
-            f"{b.partnership.name} · {b.sla.name} · {b.period_start:%Y-%m}: measured "
-            f"{b.measured_value.normalize():f} (breach at {b.breach_threshold.normalize():f}), "
-            f"service credit {b.currency} {b.service_credit:,.2f}"
-            + (" · termination trigger met" if b.termination_trigger_met else "")
+            f"{b['partnership__name']} · {b['sla__name']} · {b['period_start']:%Y-%m}: measured "
+            f"{b['measured_value'].normalize():f} "
+            f"(breach at {b['breach_threshold'].normalize():f}), "
+            f"service credit {b['currency']} {b['service_credit']:,.2f}"
+            + (" · termination trigger met" if b["termination_trigger_met"] else "")
             for b in breaches
         ]
         sent += len(
             notify(
-                recipients=[recipient],
+                recipients=[recipients[recipient_id]],
                 title=f"{len(breaches)} new SLA breach{'es' if len(breaches) > 1 else ''}",
                 body="\n".join(lines),
-                url=reverse("performance-slas", args=[organization.slug]),
-                dedupe_key=f"sla-breaches:{breaches[0].pk}-{breaches[-1].pk}",
+                url=url,
+                dedupe_key=f"sla-breaches:{breaches[0]['id']}-{breaches[-1]['id']}",
             )
         )
-    SlaBreach.objects.filter(pk__in=[b.pk for b in pending]).update(notified_at=now)
+    SlaBreach.objects.filter(pk__in=[b["id"] for b in pending]).update(notified_at=now)
     return sent
 
 
-def _notify_termination_rights(*, organization) -> None:
-    """Tell the owner of every SLA holding a right to terminate, once per right.
+def _notify_termination_rights(*, organization, sla_ids: list[int]) -> None:
+    """Tell each owner about the SLAs that gained a right to terminate in this check.
 
-    The dedupe key alone keeps this correct; the owners already told under their key are skipped
-    here with one query, so a rerun does not attempt one INSERT per SLA with a right in history.
+    `sla_ids` are the SLAs whose `termination_right_since` this check set, so a rerun has none;
+    one message per owner however many SLAs (a large tenant's first check finds hundreds).
     """
-    slas = []
-    for sla in Sla.objects.filter(termination_right_since__isnull=False).select_related(
-        "owner", "partnership__owner"
-    ):
+    by_recipient: dict[int, tuple[User, list[Sla]]] = {}
+    for sla in Sla.objects.filter(pk__in=sla_ids).select_related("owner", "partnership__owner"):
         recipient = sla.owner or sla.partnership.owner
         if recipient is not None:
-            key = f"sla-termination:{sla.pk}:{sla.termination_right_since}"
-            slas.append((sla, recipient, key))
-    if not slas:
-        return
-    told = set(
-        Notification.objects.filter(
-            recipient_id__in={recipient.pk for _, recipient, _ in slas},
-            dedupe_key__in={key for _, _, key in slas},
-        ).values_list("recipient_id", "dedupe_key")
-    )
+            by_recipient.setdefault(recipient.pk, (recipient, []))[1].append(sla)
     url = reverse("performance-slas", args=[organization.slug])
-    for sla, recipient, key in slas:
-        if (recipient.pk, key) in told:
-            continue
+    for recipient, slas in by_recipient.values():
+        slas.sort(key=lambda sla: sla.pk)
+        lines = [
+            f"{sla.partnership.name} · {sla.name}: {sla.termination_breach_count} breaches "
+            f"within {sla.termination_window_months} months since "
+            f"{sla.termination_right_since:%Y-%m}."
+            for sla in slas
+        ]
+        first = slas[0]
+        if len(slas) == 1:
+            title = f"{first.partnership.name}: right to terminate ({first.name})"
+        else:
+            title = f"Right to terminate under {len(slas)} SLAs"
         notify(
             recipients=[recipient],
-            title=f"{sla.partnership.name}: right to terminate ({sla.name})",
-            body=(
-                f"{sla.termination_breach_count} breaches within "
-                f"{sla.termination_window_months} months since "
-                f"{sla.termination_right_since:%Y-%m}."
-            ),
+            title=title,
+            body="\n".join(lines),
             url=url,
-            dedupe_key=key,
+            dedupe_key=f"sla-termination:{first.pk}:{first.termination_right_since}"
+            + (f"+{len(slas) - 1}" if len(slas) > 1 else ""),
         )
 
 
@@ -784,11 +796,12 @@ def sla_breach_check(
         cursor.execute(BREACH_INSERT_SQL, params)
         created = cursor.rowcount
         cursor.execute(TERMINATION_SQL, params)
-        triggered = cursor.rowcount
+        rights = [row[0] for row in cursor.fetchall()]
+        triggered = len(rights)
         cursor.execute(RCA_SQL, params)
         rcas = cursor.rowcount
-    if triggered:
-        _notify_termination_rights(organization=organization)
+    if rights:
+        _notify_termination_rights(organization=organization, sla_ids=rights)
     sent = _notify_new_breaches(organization=organization, now=now)
     result = BreachCheckResult(
         period_from=params["period_from"],

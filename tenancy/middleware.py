@@ -14,7 +14,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from tenancy.context import tenant_scope
-from tenancy.models import Membership, Organization
+from tenancy.models import Membership
 from tenancy.services import api_key_authenticate
 
 TENANT_PATH = re.compile(r"^/(?P<api>api/v1/)?o/(?P<slug>[-a-zA-Z0-9_]+)(?:/|$)")
@@ -50,24 +50,21 @@ class TenantMiddleware:
         if match is None:
             return self.get_response(request)
 
-        organization = Organization.objects.filter(slug=match["slug"]).first()
-        if request.api_key is not None and (
-            organization is None or request.api_key.organization_id != organization.pk
-        ):
+        if request.api_key is not None and request.api_key.organization.slug != match["slug"]:
             return _api_error(404, "No such organization for this API key.", "not_found")
         if not request.user.is_authenticated:
             if is_api:
                 return _api_error(401, "Authentication required.", "not_authenticated")
             return redirect_to_login(request.get_full_path())
-        membership = None
-        if organization is not None:
-            membership = (
-                Membership.objects.filter(
-                    organization=organization, user=request.user, is_active=True
-                )
-                .select_related("organization")
-                .first()
+        # One query finds the organization and the caller's membership in it: an unknown slug
+        # and a non-member look the same (None).
+        membership = (
+            Membership.objects.filter(
+                organization__slug=match["slug"], user=request.user, is_active=True
             )
+            .select_related("organization")
+            .first()
+        )
         if membership is None:
             if is_api:
                 return _api_error(404, "No such organization.", "not_found")

@@ -55,9 +55,42 @@ def test_measurement_pages_follow_the_cursor_without_overlap(org_a, manager, sce
     first = api.get(f"{BASE}/measurements/", {"page_size": 10}).json()
     second = api.get(first["next"]).json()
     third = api.get(second["next"]).json()
-    ids = [r["id"] for page in (first, second, third) for r in page["results"]]
-    assert len(ids) == 24 and len(set(ids)) == 24 and ids == sorted(ids, reverse=True)
-    assert third["next"] is None
+    rows = [r for page in (first, second, third) for r in page["results"]]
+    assert len(rows) == 24 and len({r["id"] for r in rows}) == 24
+    # Newest period first; the two KPIs of one month (a tie on the period) by id, newest first.
+    keys = [(r["period_start"], r["id"]) for r in rows]
+    assert keys == sorted(keys, reverse=True)
+    assert rows[0]["period_start"] == "2024-12-01" and rows[1]["period_start"] == "2024-12-01"
+    assert third["next"] is None and first["previous"] is None
+
+
+def test_the_previous_link_returns_the_page_before(org_a, manager, scenario, api_as):
+    fill(org_a, scenario)
+    api = api_as(manager, org_a)
+    first = api.get(f"{BASE}/measurements/", {"page_size": 7}).json()
+    second = api.get(first["next"]).json()
+    back = api.get(second["previous"]).json()
+    assert [r["id"] for r in back["results"]] == [r["id"] for r in first["results"]]
+    assert back["previous"] is None and back["next"] is not None
+
+
+def test_a_cursor_inside_a_date_window_pages_only_that_window(org_a, manager, scenario, api_as):
+    fill(org_a, scenario)
+    api = api_as(manager, org_a)
+    window = {"period_from": "2024-02-01", "period_to": "2024-04-01", "page_size": 4}
+    first = api.get(f"{BASE}/measurements/", window).json()
+    second = api.get(first["next"]).json()
+    periods = [r["period_start"] for page in (first, second) for r in page["results"]]
+    assert periods == ["2024-04-01"] * 2 + ["2024-03-01"] * 2 + ["2024-02-01"] * 2
+    assert second["next"] is None
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "eyJwIjogWyJub3QtYS1kYXRlIiwgIjEiXX0=", "e30="])
+def test_a_forged_cursor_is_a_404_not_a_500(org_a, manager, scenario, api_as, cursor):
+    api = api_as(manager, org_a)
+    response = api.get(f"{BASE}/measurements/", {"cursor": cursor})
+    assert response.status_code == 404
+    assert response.json()["error"]["message"] == "Invalid cursor."
 
 
 @pytest.mark.parametrize("rows", [5, 40])
@@ -189,3 +222,14 @@ def test_deleting_a_kpi_template_is_audited_and_keeps_its_kpis(owner, org_a, api
             action="performance.kpi_template.deleted", object_id=str(template.pk)
         ).exists()
         assert Kpi.objects.get(pk=kpi.pk).template_id is None
+
+
+def test_the_list_renders_a_measurement_exactly_as_its_detail_does(
+    org_a, manager, scenario, api_as
+):
+    fill(org_a, scenario, months=2)
+    api = api_as(manager, org_a)
+    listed = api.get(f"{BASE}/measurements/").json()["results"]
+    for row in listed:
+        assert api.get(f"{BASE}/measurements/{row['id']}/").json() == row
+    assert listed[0]["value"] in {"96.0000", "250.0000"} and listed[0]["created_at"].endswith("Z")

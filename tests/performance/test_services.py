@@ -372,3 +372,31 @@ def test_a_later_check_does_not_retry_termination_notices_already_sent(org_a, ma
 def result_sla_pk(org, name):
     with tenant_scope(org):
         return Sla.objects.get(name=name).pk
+
+
+def test_an_owner_with_several_new_rights_to_terminate_gets_one_message(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        services.sla_create(
+            actor=manager,
+            partnership=scenario["partnership"],
+            kpi=scenario["defects"],
+            name="Quality SLA",
+            target=Decimal("100"),
+            breach_threshold=Decimal("400"),
+            termination_breach_count=2,
+            termination_window_months=6,
+            owner=manager,
+        )
+        for month in (1, 2, 3):
+            record(manager, scenario["otd"], date(2025, month, 1), "93")
+            record(manager, scenario["defects"], date(2025, month, 1), "450")
+    result = breach_check(org_a)
+    again = breach_check(org_a)
+    with tenant_scope(org_a):
+        notices = list(Notification.objects.filter(title__contains="ight to terminate"))
+    assert (result.termination_triggers, again.termination_triggers) == (2, 0)
+    assert [n.title for n in notices] == ["Right to terminate under 2 SLAs"]
+    assert notices[0].body.splitlines() == [
+        "Alder drive-train · Delivery SLA: 3 breaches within 6 months since 2025-03.",
+        "Alder drive-train · Quality SLA: 2 breaches within 6 months since 2025-02.",
+    ]
