@@ -1,0 +1,261 @@
+"""REST API of the governance module: change requests, their approvers and decisions.
+
+Thin: parse, call one service or selector, render. Bad input is a 400 with a message per field,
+a step the lifecycle does not allow a 409 with the reason (tenancy.api_errors), never a 500.
+"""
+
+import django_filters
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from contracts.models import Agreement
+from governance import selectors, services
+from governance.models import ChangeRequest, ChangeRequestApprover
+from partnerships.models import Partnership
+from tenancy.api import MemberField, TenantModelViewSet, TenantRelatedField
+from tenancy.errors import ConflictError
+
+
+class ApproverSerializer(serializers.ModelSerializer):
+    user_name = serializers.CharField(source="user.display_name", read_only=True)
+    user_email = serializers.EmailField(source="user.email", read_only=True)
+
+    class Meta:
+        model = ChangeRequestApprover
+        fields = ["id", "user", "user_name", "user_email", "party", "decision", "decided_at"]
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["comment"] = instance.comment
+        return data
+
+
+class ChangeRequestSerializer(serializers.ModelSerializer):
+    partnership = TenantRelatedField(Partnership)
+    agreement = TenantRelatedField(Agreement, required=False, allow_null=True)
+    reference = serializers.CharField(read_only=True)
+    cost_impact = serializers.DecimalField(
+        max_digits=18, decimal_places=2, required=False, default=None, allow_null=True
+    )
+    currency = serializers.ChoiceField(
+        choices=ChangeRequest._meta.get_field("currency").choices, required=False
+    )
+    approvers = ApproverSerializer(many=True, read_only=True)
+    approver_count = serializers.IntegerField(read_only=True, default=None)
+    approved_count = serializers.IntegerField(read_only=True, default=None)
+
+    class Meta:
+        model = ChangeRequest
+        fields = [
+            "id",
+            "reference",
+            "number",
+            "partnership",
+            "agreement",
+            "title",
+            "description",
+            "category",
+            "cost_impact",
+            "currency",
+            "schedule_impact_days",
+            "status",
+            "requested_by",
+            "decision_due",
+            "submitted_at",
+            "decided_at",
+            "implemented_at",
+            "withdrawn_at",
+            "rejection_reason",
+            "escalation_level",
+            "approvers",
+            "approver_count",
+            "approved_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "number",
+            "status",
+            "requested_by",
+            "submitted_at",
+            "decided_at",
+            "implemented_at",
+            "withdrawn_at",
+            "rejection_reason",
+            "escalation_level",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class ChangeRequestUpdateSerializer(ChangeRequestSerializer):
+    """A draft is edited in place; it stays in its partnership (its approvers belong to it)."""
+
+    partnership = TenantRelatedField(Partnership, read_only=True)
+
+
+class ChangeRequestFilter(django_filters.FilterSet):
+    awaiting_me = django_filters.BooleanFilter(
+        method="filter_awaiting_me", label="Only those awaiting my decision"
+    )
+
+    class Meta:
+        model = ChangeRequest
+        fields = ["status", "partnership", "category", "agreement", "escalation_level"]
+
+    def filter_awaiting_me(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            approvers__user=self.request.user,
+            approvers__decision=ChangeRequestApprover.Decision.PENDING,
+            status=ChangeRequest.Status.SUBMITTED,
+        )
+
+
+class ApproveSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class ApproverAddSerializer(serializers.Serializer):
+    user = MemberField()
+
+
+class ChangeRequestViewSet(TenantModelViewSet):
+    """Change requests: draft → submitted → approved (every required approver of both parties)
+    | rejected → implemented; withdrawn before the decision."""
+
+    model = ChangeRequest
+    serializer_class = ChangeRequestSerializer
+    permission_module = "governance"
+    guest_partnership_path = "partnership"
+    filterset_class = ChangeRequestFilter
+    action_verbs = {"approve": "approve", "reject": "approve"}
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return ChangeRequestUpdateSerializer
+        return ChangeRequestSerializer
+
+    def tenant_queryset(self):
+        return selectors.change_request_for_detail(membership=self.membership)
+
+    def create_object(self, data):
+        return services.change_request_create(actor=self.request.user, now=timezone.now(), **data)
+
+    def update_object(self, instance, data):
+        return services.change_request_update(
+            change_request=instance, actor=self.request.user, now=timezone.now(), **data
+        )
+
+    def destroy_object(self, instance):
+        raise ConflictError(
+            "Change requests are never deleted; withdraw it instead.", code="not_deletable"
+        )
+
+    def _render(self, change_request):
+        change_request = self.get_queryset().get(pk=change_request.pk)
+        return Response(
+            ChangeRequestSerializer(change_request, context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(request=None, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, *args, **kwargs):
+        """Send to the approvers: needs at least one approver of each party, else 409."""
+        return self._render(
+            services.change_request_submit(
+                change_request=self.get_object(), actor=request.user, now=timezone.now()
+            )
+        )
+
+    @extend_schema(request=ApproveSerializer, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, *args, **kwargs):
+        """Your approval as a required approver (403 if you are not one, 409 if you already
+        decided or it is not submitted). Approved once every approver of both parties is."""
+        change_request = self.get_object()
+        body = ApproveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._render(
+            services.change_request_approve(
+                change_request=change_request,
+                approver=request.user,
+                comment=body.validated_data["comment"],
+                now=timezone.now(),
+            )
+        )
+
+    @extend_schema(request=RejectSerializer, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, *args, **kwargs):
+        """Your rejection as a required approver, with the reason: rejects the request."""
+        change_request = self.get_object()
+        body = RejectSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._render(
+            services.change_request_reject(
+                change_request=change_request,
+                approver=request.user,
+                reason=body.validated_data["reason"],
+                now=timezone.now(),
+            )
+        )
+
+    @extend_schema(request=None, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def implement(self, request, *args, **kwargs):
+        return self._render(
+            services.change_request_implement(
+                change_request=self.get_object(), actor=request.user, now=timezone.now()
+            )
+        )
+
+    @extend_schema(request=None, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, *args, **kwargs):
+        return self._render(
+            services.change_request_withdraw(
+                change_request=self.get_object(), actor=request.user, now=timezone.now()
+            )
+        )
+
+    @extend_schema(request=ApproverAddSerializer, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"], url_path="approvers")
+    def approvers(self, request, *args, **kwargs):
+        """Require one more approver (draft only); the party follows from their membership."""
+        change_request = self.get_object()
+        body = ApproverAddSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        services.change_request_approver_add(
+            change_request=change_request, user=body.validated_data["user"], actor=request.user
+        )
+        return self._render(change_request)
+
+    @extend_schema(request=None, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["delete"], url_path=r"approvers/(?P<user_id>\d+)")
+    def approver_remove(self, request, user_id=None, *args, **kwargs):
+        """No longer require this user's decision (draft only)."""
+        change_request = self.get_object()
+        # Resolved among this request's approvers only: another user id is "not an approver",
+        # whoever it belongs to.
+        approver = (
+            ChangeRequestApprover.objects.filter(change_request=change_request, user_id=user_id)
+            .select_related("user")
+            .first()
+        )
+        if approver is None:
+            raise ValidationError({"user": "Not an approver of this change request."})
+        services.change_request_approver_remove(
+            change_request=change_request, user=approver.user, actor=request.user
+        )
+        return self._render(change_request)

@@ -1,0 +1,93 @@
+"""Reads of the governance module. Lists join what they show (no query per row) and are
+restricted for partner guests to the partnerships they were invited to."""
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from governance.models import ChangeRequest, ChangeRequestApprover
+from partnerships.models import Partnership, PartnershipUserObjectPermission
+from tenancy.models import AuditEvent, Membership, Role, User
+from tenancy.permissions import ROLE_PERMISSIONS, restrict_for_guest
+
+Decision = ChangeRequestApprover.Decision
+
+
+def _approvers() -> Prefetch:
+    return Prefetch(
+        "approvers",
+        queryset=ChangeRequestApprover.objects.select_related("user").order_by("party", "pk"),
+    )
+
+
+def change_request_list(*, membership: Membership) -> QuerySet[ChangeRequest]:
+    """Change requests with their partnership, agreement and requester, counting approvals."""
+    queryset = (
+        ChangeRequest.objects.select_related("partnership__partner", "agreement", "requested_by")
+        .annotate(
+            approver_count=Count("approvers", distinct=True),
+            approved_count=Count(
+                "approvers", filter=Q(approvers__decision=Decision.APPROVED), distinct=True
+            ),
+        )
+        .order_by("-number")
+    )
+    return restrict_for_guest(queryset, membership, "partnership")
+
+
+def change_request_for_detail(*, membership: Membership) -> QuerySet[ChangeRequest]:
+    """The list plus every approver with their user (one more query for any number of rows)."""
+    return change_request_list(membership=membership).prefetch_related(_approvers())
+
+
+def awaiting_decision(*, membership: Membership) -> QuerySet[ChangeRequest]:
+    """Submitted change requests on which this member's own decision is still pending, the
+    most urgent first."""
+    mine = ChangeRequestApprover.objects.filter(
+        change_request=OuterRef("pk"), user_id=membership.user_id, decision=Decision.PENDING
+    )
+    return (
+        change_request_list(membership=membership)
+        .filter(Exists(mine), status=ChangeRequest.Status.SUBMITTED)
+        .order_by("decision_due", "number")
+    )
+
+
+def change_request_timeline(change_request: ChangeRequest) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(
+        object_type=ChangeRequest._meta.label_lower, object_id=str(change_request.pk)
+    ).order_by("sequence")
+
+
+def approver_candidates(partnership: Partnership) -> list[User]:
+    """Who may be required to approve a change of this partnership: members whose role may
+    approve governance decisions, and the partner's guests invited to the partnership. Each
+    user carries `party` ("customer" or "partner"). One query."""
+    approving_roles = [
+        role
+        for role, perms in ROLE_PERMISSIONS.items()
+        if role != Role.PARTNER_GUEST and ("*" in perms or "governance.approve" in perms)
+    ]
+    invited = PartnershipUserObjectPermission.objects.filter(
+        content_object=partnership, permission__codename="view_partnership"
+    ).values("user_id")
+    memberships = (
+        Membership.objects.filter(organization_id=partnership.organization_id, is_active=True)
+        .filter(Q(role__in=approving_roles) | Q(role=Role.PARTNER_GUEST, user_id__in=invited))
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+    users = []
+    for membership in memberships:
+        membership.user.party = (
+            ChangeRequestApprover.Party.PARTNER
+            if membership.is_guest
+            else ChangeRequestApprover.Party.CUSTOMER
+        )
+        users.append(membership.user)
+    return users
+
+
+def change_request_status_counts(*, membership: Membership) -> dict[str, int]:
+    counts = dict.fromkeys(ChangeRequest.Status.values, 0)
+    visible = restrict_for_guest(ChangeRequest.objects.all(), membership, "partnership")
+    counts.update(visible.order_by().values_list("status").annotate(n=Count("pk")))
+    return counts

@@ -1,0 +1,34 @@
+"""Celery jobs of the governance module: thin wrappers that re-enter the tenant (TenantTask) and
+call one service. The escalation is idempotent: a rerun the same day raises no level and sends
+nothing (levels only go up, and each notification carries a dedupe key)."""
+
+from datetime import datetime
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from governance import services
+from tenancy.tasks import TASK_DEFAULTS, for_each_tenant, tenant_task
+
+# Days between escalation levels once a decision is overdue (settings may override).
+DEFAULT_ESCALATION_PERIOD_DAYS = 3
+
+
+@tenant_task()
+def change_request_escalation(*, organization_id: int, now: str | None = None) -> dict:
+    """Escalate the overdue change-request decisions of one organization."""
+    moment = timezone.now() if now is None else datetime.fromisoformat(now)
+    result = services.change_requests_escalate(
+        now=moment,
+        period_days=getattr(
+            settings, "GOVERNANCE_ESCALATION_PERIOD_DAYS", DEFAULT_ESCALATION_PERIOD_DAYS
+        ),
+    )
+    return {"escalated": result.escalated, "notifications": result.notifications}
+
+
+@shared_task(**TASK_DEFAULTS)
+def change_request_escalation_all_tenants() -> int:
+    """The daily job: one `change_request_escalation` task per organization."""
+    return for_each_tenant(change_request_escalation)

@@ -1,0 +1,377 @@
+"""Pages of the governance module: the governance home (change requests and those awaiting your
+decision), the partnership's governance tab, and a change request's form and detail page with
+its approvers and decisions. Thin: load with the tenancy helpers, call a selector or a service,
+render; a refused step comes back as a message, bad input as field errors."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from governance import selectors, services
+from governance.forms import (
+    ApproveForm,
+    ApproverForm,
+    ChangeRequestForm,
+    RejectForm,
+    apply_errors,
+)
+from governance.models import ChangeRequest, ChangeRequestApprover
+from partnerships.models import Partnership
+from partnerships.selectors import partnership_portfolio
+from partnerships.views import partnership_tabs
+from tenancy.errors import ConflictError, PermissionDeniedError
+from tenancy.permissions import has_permission
+from tenancy.views import get_object_for_member_or_404, paginate, require_permission
+
+PAGE_SIZE = 25
+
+
+def _refusals_to_messages(view):
+    """A step the service refuses (409 in the API) goes back to the detail page with the
+    reason; a right the user lacks is a 403."""
+
+    @wraps(view)
+    def wrapper(request, org_slug, change_request_id, *args, **kwargs):
+        try:
+            return view(request, org_slug, change_request_id, *args, **kwargs)
+        except (ConflictError, ValidationError) as error:
+            if isinstance(error, ValidationError):
+                text = " ".join(m for msgs in error.message_dict.values() for m in msgs)
+            else:
+                text = error.message
+            messages.error(request, text)
+        except PermissionDeniedError as error:
+            raise PermissionDenied(str(error)) from error
+        return redirect("change-request-detail", org_slug, change_request_id)
+
+    return wrapper
+
+
+def _change_request(request, change_request_id, queryset=None) -> ChangeRequest:
+    change_request = get_object_for_member_or_404(
+        request,
+        queryset
+        if queryset is not None
+        else ChangeRequest.objects.select_related("partnership", "requested_by"),
+        pk=change_request_id,
+    )
+    require_permission(request, "governance.view", change_request)
+    return change_request
+
+
+def _status_filter(request, queryset):
+    status = request.GET.get("status", "")
+    if status in ChangeRequest.Status.values:
+        queryset = queryset.filter(status=status)
+    return queryset, status
+
+
+def governance_home(request, org_slug):
+    require_permission(request, "governance.view")
+    change_requests, status = _status_filter(
+        request, selectors.change_request_list(membership=request.membership)
+    )
+    return render(
+        request,
+        "governance/home.html",
+        {
+            "page": paginate(request, change_requests, PAGE_SIZE),
+            "awaiting": list(selectors.awaiting_decision(membership=request.membership)[:20]),
+            "counts": selectors.change_request_status_counts(membership=request.membership),
+            "statuses": ChangeRequest.Status.choices,
+            "status": status,
+            "can_create": has_permission(request.membership, "governance.change"),
+            "now": timezone.now(),
+        },
+    )
+
+
+def partnership_governance(request, org_slug, partnership_id):
+    partnership = get_object_for_member_or_404(
+        request,
+        Partnership.objects.select_related("partner", "owner"),
+        partnership_path="",
+        pk=partnership_id,
+    )
+    require_permission(request, "governance.view", partnership)
+    change_requests, status = _status_filter(
+        request,
+        selectors.change_request_list(membership=request.membership).filter(
+            partnership=partnership
+        ),
+    )
+    return render(
+        request,
+        "governance/partnership_governance.html",
+        {
+            "partnership": partnership,
+            "partnership_tabs": partnership_tabs(request, partnership),
+            "page": paginate(request, change_requests, PAGE_SIZE),
+            "awaiting": list(
+                selectors.awaiting_decision(membership=request.membership).filter(
+                    partnership=partnership
+                )[:20]
+            ),
+            "statuses": ChangeRequest.Status.choices,
+            "status": status,
+            "can_create": has_permission(request.membership, "governance.change", partnership),
+            "now": timezone.now(),
+        },
+    )
+
+
+def _form_data(form) -> dict:
+    data = dict(form.cleaned_data)
+    if data.get("schedule_impact_days") is None:
+        data["schedule_impact_days"] = 0
+    return data
+
+
+def change_request_create(request, org_slug):
+    require_permission(request, "governance.change")
+    partnerships = partnership_portfolio(membership=request.membership)
+    initial = {"currency": request.organization.default_currency}
+    if request.GET.get("partnership", "").isdigit():
+        initial["partnership"] = int(request.GET["partnership"])
+    form = ChangeRequestForm(request.POST or None, partnerships=partnerships, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change_request = services.change_request_create(
+                actor=request.user, now=timezone.now(), **_form_data(form)
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request, f"{change_request.reference} created. Add its approvers, then submit it."
+            )
+            return redirect("change-request-detail", org_slug, change_request.pk)
+    return render(
+        request,
+        "governance/change_request_form.html",
+        {"form": form, "change_request": None},
+        status=400 if form.errors else 200,
+    )
+
+
+def change_request_edit(request, org_slug, change_request_id):
+    change_request = _change_request(request, change_request_id)
+    require_permission(request, "governance.change", change_request)
+    if change_request.status != ChangeRequest.Status.DRAFT:
+        messages.error(request, f"{change_request.reference} is no longer a draft.")
+        return redirect("change-request-detail", org_slug, change_request.pk)
+    form = ChangeRequestForm(
+        request.POST or None,
+        instance=change_request,
+        partnerships=partnership_portfolio(membership=request.membership),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_request_update(
+                change_request=change_request,
+                actor=request.user,
+                now=timezone.now(),
+                **_form_data(form),
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        except ConflictError as error:
+            messages.error(request, error.message)
+            return redirect("change-request-detail", org_slug, change_request.pk)
+        else:
+            messages.success(request, f"{change_request.reference} saved.")
+            return redirect("change-request-detail", org_slug, change_request.pk)
+    return render(
+        request,
+        "governance/change_request_form.html",
+        {"form": form, "change_request": change_request},
+        status=400 if form.errors else 200,
+    )
+
+
+def _detail(request, change_request_id, *, status=200, **forms):
+    change_request = _change_request(
+        request,
+        change_request_id,
+        selectors.change_request_for_detail(membership=request.membership),
+    )
+    membership = request.membership
+    approvers = list(change_request.approvers.all())
+    mine = next((a for a in approvers if a.user_id == request.user.pk), None)
+    is_open = change_request.status in ChangeRequest.OPEN_STATUSES
+    can_change = has_permission(membership, "governance.change", change_request)
+    is_draft = change_request.status == ChangeRequest.Status.DRAFT
+    can_decide = (
+        change_request.status == ChangeRequest.Status.SUBMITTED
+        and mine is not None
+        and mine.decision == ChangeRequestApprover.Decision.PENDING
+        and has_permission(membership, "governance.approve", change_request)
+    )
+    context = {
+        "change_request": change_request,
+        "partnership": change_request.partnership,
+        "approvers": approvers,
+        "customer_approvers": [a for a in approvers if a.party == "customer"],
+        "partner_approvers": [a for a in approvers if a.party == "partner"],
+        "mine": mine,
+        "can_edit": can_change and is_draft,
+        "can_submit": can_change and is_draft,
+        "blockers": services.submission_blockers(change_request) if can_change and is_draft else [],
+        "can_decide": can_decide,
+        "can_implement": can_change and change_request.status == ChangeRequest.Status.APPROVED,
+        "can_withdraw": can_change
+        and is_open
+        and services.may_withdraw(request.user, change_request, membership.role),
+        "approver_form": forms.get("approver_form")
+        or (
+            ApproverForm(
+                candidates=[
+                    u
+                    for u in selectors.approver_candidates(change_request.partnership)
+                    if u.pk not in {a.user_id for a in approvers}
+                ]
+            )
+            if can_change and is_draft
+            else None
+        ),
+        "approve_form": forms.get("approve_form") or ApproveForm(),
+        "reject_form": forms.get("reject_form") or RejectForm(),
+        "timeline": list(selectors.change_request_timeline(change_request)),
+        "now": timezone.now(),
+    }
+    return render(request, "governance/change_request_detail.html", context, status=status)
+
+
+def change_request_detail(request, org_slug, change_request_id):
+    return _detail(request, change_request_id)
+
+
+@require_POST
+@_refusals_to_messages
+def change_request_submit(request, org_slug, change_request_id):
+    change_request = _change_request(request, change_request_id)
+    require_permission(request, "governance.change", change_request)
+    change_request = services.change_request_submit(
+        change_request=change_request, actor=request.user, now=timezone.now()
+    )
+    messages.success(request, f"{change_request.reference} sent to its approvers.")
+    return redirect("change-request-detail", org_slug, change_request.pk)
+
+
+@require_POST
+@_refusals_to_messages
+def change_request_approve(request, org_slug, change_request_id):
+    change_request = _change_request(request, change_request_id)
+    require_permission(request, "governance.approve", change_request)
+    form = ApproveForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, change_request_id, status=400, approve_form=form)
+    change_request = services.change_request_approve(
+        change_request=change_request,
+        approver=request.user,
+        comment=form.cleaned_data["comment"],
+        now=timezone.now(),
+    )
+    if change_request.status == ChangeRequest.Status.APPROVED:
+        messages.success(request, f"{change_request.reference} is approved by both parties.")
+    else:
+        messages.success(request, "Your approval is recorded.")
+    return redirect("change-request-detail", org_slug, change_request.pk)
+
+
+@require_POST
+@_refusals_to_messages
+def change_request_reject(request, org_slug, change_request_id):
+    change_request = _change_request(request, change_request_id)
+    require_permission(request, "governance.approve", change_request)
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.change_request_reject(
+                change_request=change_request,
+                approver=request.user,
+                reason=form.cleaned_data["reason"],
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"{change_request.reference} rejected.")
+            return redirect("change-request-detail", org_slug, change_request.pk)
+    return _detail(request, change_request_id, status=400, reject_form=form)
+
+
+@require_POST
+@_refusals_to_messages
+def change_request_implement(request, org_slug, change_request_id):
+    change_request = _change_request(request, change_request_id)
+    require_permission(request, "governance.change", change_request)
+    services.change_request_implement(
+        change_request=change_request, actor=request.user, now=timezone.now()
+    )
+    messages.success(request, f"{change_request.reference} marked implemented.")
+    return redirect("change-request-detail", org_slug, change_request.pk)
+
+
+@require_POST
+@_refusals_to_messages
+def change_request_withdraw(request, org_slug, change_request_id):
+    change_request = _change_request(request, change_request_id)
+    require_permission(request, "governance.change", change_request)
+    services.change_request_withdraw(
+        change_request=change_request, actor=request.user, now=timezone.now()
+    )
+    messages.success(request, f"{change_request.reference} withdrawn.")
+    return redirect("change-request-detail", org_slug, change_request.pk)
+
+
+@require_POST
+@_refusals_to_messages
+def change_request_approver_add(request, org_slug, change_request_id):
+    change_request = _change_request(request, change_request_id)
+    require_permission(request, "governance.change", change_request)
+    form = ApproverForm(
+        request.POST, candidates=selectors.approver_candidates(change_request.partnership)
+    )
+    if form.is_valid():
+        try:
+            approver = services.change_request_approver_add(
+                change_request=change_request,
+                user=form.cleaned_data["user"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"{approver.user.display_name} added as {approver.get_party_display().lower()} "
+                "approver.",
+            )
+            return redirect("change-request-detail", org_slug, change_request.pk)
+    return _detail(request, change_request_id, status=400, approver_form=form)
+
+
+@require_POST
+@_refusals_to_messages
+def change_request_approver_remove(
+    request, org_slug, change_request_id, change_request_approver_id
+):
+    change_request = _change_request(request, change_request_id)
+    require_permission(request, "governance.change", change_request)
+    approver = get_object_for_member_or_404(
+        request,
+        ChangeRequestApprover.objects.select_related("user"),
+        partnership_path="change_request__partnership",
+        pk=change_request_approver_id,
+        change_request=change_request,
+    )
+    services.change_request_approver_remove(
+        change_request=change_request, user=approver.user, actor=request.user
+    )
+    messages.success(request, f"{approver.user.display_name} is no longer an approver.")
+    return redirect("change-request-detail", org_slug, change_request.pk)
