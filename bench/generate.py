@@ -3,7 +3,8 @@
     python -m bench.generate [--scale 1.0] [--seed 20261101] [--force]
 
 At scale 1 the large tenant has 2,000 partnerships, 10,000 agreements, 100,000 clauses, 40,000
-KPIs, 2,000,000 measurements, SLAs on one KPI in four and a year of scorecards; 100 small tenants
+KPIs, 2,000,000 measurements, SLAs on one KPI in four, a year of scorecards and 20,000 change
+requests; 100 small tenants
 sit beside it. Rows go into the real tables of a separate database (`partnerline_bench` on the
 server of DATABASE_URL; the development database is never touched), created and migrated here.
 
@@ -17,8 +18,8 @@ written is the checksum). Every concrete column the generator does not set is fi
 model's default, so a module adding a field with a default does not break it; a new required
 field without a default stops it with the field's name.
 
-Change requests (module 4) and EDI document lines (module 6) have no tables yet: they are listed
-as not generated.
+Change requests come with one partner guest per partnership (invited through the guardian
+permission) and the approvers of both parties, consistent with each request's state.
 """
 
 from __future__ import annotations
@@ -61,7 +62,6 @@ TARGETS = {
     "EDI document lines": 200_000,
 }
 NOT_YET = {
-    "change requests": "no table yet: governance (module 4) has not landed",
     "EDI document lines": "no table yet: integrations (module 6) has not landed",
 }
 
@@ -444,18 +444,21 @@ def _tenant(loader: Loader, shape: TenantShape, *, seed: int, end_period: date) 
             for i, uid in enumerate(user_ids)
         ],
     )  # fmt: skip
+    memberships = [
+        (mid, org_id, uid, ROLES[min(i, len(ROLES) - 1)] if i < 2 else rng.choice(ROLES),
+         True, NOW)
+        for i, (mid, uid) in enumerate(
+            zip(loader.ids(m["tenancy.Membership"], shape.users), user_ids, strict=True)
+        )
+    ]  # fmt: skip
     loader.copy(
         m["tenancy.Membership"],
         ["id", "organization_id", "user_id", "role", "is_active", "created_at"],
-        [
-            (mid, org_id, uid, ROLES[min(i, len(ROLES) - 1)] if i < 2 else rng.choice(ROLES),
-             True, NOW)
-            for i, (mid, uid) in enumerate(
-                zip(loader.ids(m["tenancy.Membership"], shape.users), user_ids, strict=True)
-            )
-        ],
-    )  # fmt: skip
+        memberships,
+    )
     managers = user_ids[: max(1, len(user_ids) // 2)]
+    # Who may approve change requests for the customer (tenancy.permissions: governance.approve).
+    approvers = [row[2] for row in memberships if row[3] in ("org_admin", "committee_member")]
 
     # Partners and partnerships, one partner each.
     n = shape.partnerships
@@ -771,6 +774,150 @@ def _tenant(loader: Loader, shape: TenantShape, *, seed: int, end_period: date) 
         scorecards(),
     )  # fmt: skip
 
+    _governance(
+        loader, shape, m=_models("partnerships.PartnershipUserObjectPermission",
+                                 "governance.ChangeRequest", "governance.ChangeRequestApprover"),
+        rng=random.Random(f"{seed}:{shape.slug}:governance"), org_id=org_id,
+        partnership_ids=partnership_ids, msa_ids=agreement_ids[::per], requesters=managers,
+        approvers=approvers or managers[:1],
+    )  # fmt: skip
+
+
+def _models(*labels: str) -> dict:
+    return {label: _model(label) for label in labels}
+
+
+CR_TITLES = {
+    "scope": "Add {} to the statement of work",
+    "price": "Index-linked price change for {}",
+    "schedule": "Move the {} go-live by a quarter",
+    "service_level": "Tighten the {} service level",
+    "contract_term": "Extend the {} term by a year",
+    "other": "Joint process change for {}",
+}
+CR_SUBJECTS = ["spare parts", "warehouse B", "the EU lanes", "night shifts", "the helpdesk",
+               "returns handling", "packaging", "the data feed", "site 4",
+               "the pilot line"]  # fmt: skip
+# status, weight: most requests of a mature portfolio are decided and done.
+CR_STATUSES = [("implemented", 40), ("approved", 12), ("rejected", 10), ("submitted", 15),
+               ("draft", 15), ("withdrawn", 8)]  # fmt: skip
+
+
+def _governance(loader, shape, *, m, rng, org_id, partnership_ids, msa_ids, requesters,
+                approvers) -> None:  # fmt: skip
+    """Partner guests (one per partnership, invited through the guardian permission) and
+    change requests with the approvers of both parties, in every state of the lifecycle."""
+    from datetime import timedelta
+
+    cr_model, approver_model = m["governance.ChangeRequest"], m["governance.ChangeRequestApprover"]
+    perm_model = m["partnerships.PartnershipUserObjectPermission"]
+    if not loader.has(cr_model):
+        loader.skipped.add("governance.ChangeRequest")
+        return
+    cursor = loader.cursor
+    (view_partnership,) = cursor.execute(
+        "SELECT p.id FROM auth_permission p JOIN django_content_type c ON c.id = p.content_type_id"
+        " WHERE c.app_label = 'partnerships' AND c.model = 'partnership'"
+        " AND p.codename = 'view_partnership'"
+    ).fetchone()
+    user_model, membership_model = _model("tenancy.User"), _model("tenancy.Membership")
+    n = len(partnership_ids)
+    guest_ids = list(loader.ids(user_model, n))
+    loader.copy(
+        user_model,
+        ["id", "email", "full_name", "password", "is_active", "is_staff", "is_superuser"],
+        [(uid, f"guest{i:05d}@partner{i:05d}.{shape.slug}.{USER_DOMAIN}", f"Partner rep {i}",
+          "!bench", True, False, False) for i, uid in enumerate(guest_ids)],
+    )  # fmt: skip
+    loader.copy(
+        membership_model,
+        ["id", "organization_id", "user_id", "role", "is_active", "created_at"],
+        [(mid, org_id, uid, "partner_guest", True, NOW)
+         for mid, uid in zip(loader.ids(membership_model, n), guest_ids, strict=True)],
+    )  # fmt: skip
+    loader.copy(
+        perm_model,
+        ["id", "organization_id", "user_id", "permission_id", "content_object_id"],
+        [(oid, org_id, uid, view_partnership, pid) for oid, uid, pid in
+         zip(loader.ids(perm_model, n), guest_ids, partnership_ids, strict=True)],
+    )  # fmt: skip
+
+    per = 10 if shape.slug == LARGE_SLUG else 2
+    statuses = [status for status, weight in CR_STATUSES for _ in range(weight)]
+    categories = list(CR_TITLES)
+    cr_ids = list(loader.ids(cr_model, n * per))
+    decisions: list[tuple] = []  # (cr id, user id, party, decision, decided at)
+
+    def change_requests() -> Iterator[tuple]:
+        number = 0
+        for i, pid in enumerate(partnership_ids):
+            for j in range(per):
+                cr_id, number = cr_ids[i * per + j], number + 1
+                category, status = rng.choice(categories), rng.choice(statuses)
+                age = timedelta(days=rng.randrange(1, 3 * 365), minutes=rng.randrange(600))
+                if status == "draft":
+                    age = timedelta(days=rng.randrange(1, 60))
+                elif status == "submitted":  # recent; about half are past their decision date
+                    age = timedelta(days=rng.randrange(5, 35))
+                created = NOW - age
+                submitted = decided = implemented = withdrawn = due = None
+                if status != "draft":
+                    submitted = created + timedelta(days=rng.randrange(0, 5))
+                    due = submitted + timedelta(days=14)
+                if status in ("approved", "implemented", "rejected"):
+                    decided = submitted + timedelta(days=rng.randrange(1, 14))
+                if status == "implemented":
+                    implemented = decided + timedelta(days=rng.randrange(5, 60))
+                if status == "withdrawn":
+                    withdrawn = submitted + timedelta(days=rng.randrange(1, 10))
+                customers = rng.sample(approvers, k=min(len(approvers), rng.choice((1, 1, 2))))
+                people = [(uid, "customer") for uid in customers] + [(guest_ids[i], "partner")]
+                refuser = rng.randrange(len(people))
+                for k, (uid, party) in enumerate(people):
+                    if status in ("approved", "implemented"):
+                        decision = "approved"
+                    elif status == "rejected":
+                        decision = "rejected" if k == refuser else "approved"
+                    elif status == "submitted" and rng.random() < 0.4:
+                        decision = "approved"
+                    else:
+                        decision = "pending"
+                    when = decided if status in ("approved", "implemented", "rejected") else (
+                        submitted + timedelta(hours=rng.randrange(1, 48))
+                        if decision == "approved" else None)  # fmt: skip
+                    decisions.append((cr_id, uid, party, decision, when))
+                subject = rng.choice(CR_SUBJECTS)
+                cost = rng.randrange(-200, 800) * 250
+                yield (
+                    cr_id, org_id, pid, msa_ids[i] if msa_ids and rng.random() < 0.5 else None,
+                    number, CR_TITLES[category].format(subject),
+                    f"Change request {number} on partnership {i:05d}: {category} change for "
+                    f"{subject}.", category, f"{cost}.00", shape.currency,
+                    rng.choice((0, 0, 7, 14, 30, -7)), status, rng.choice(requesters), due,
+                    submitted, decided, implemented, withdrawn,
+                    "Cost impact not justified." if status == "rejected" else "",
+                    0, None, created, max(t for t in (created, submitted, decided, implemented,
+                                                      withdrawn) if t is not None),
+                )  # fmt: skip
+
+    loader.copy(
+        cr_model,
+        ["id", "organization_id", "partnership_id", "agreement_id", "number", "title",
+         "description", "category", "cost_impact", "currency", "schedule_impact_days", "status",
+         "requested_by_id", "decision_due", "submitted_at", "decided_at", "implemented_at",
+         "withdrawn_at", "rejection_reason", "escalation_level", "escalated_at", "created_at",
+         "updated_at"],
+        change_requests(),
+    )  # fmt: skip
+    loader.copy(
+        approver_model,
+        ["id", "organization_id", "change_request_id", "user_id", "party", "decision",
+         "decided_at", "created_at"],
+        [(aid, org_id, cr_id, uid, party, decision, when, NOW) for aid, (cr_id, uid, party,
+         decision, when) in zip(loader.ids(approver_model, len(decisions)), decisions,
+                                strict=True)],
+    )  # fmt: skip
+
 
 def generate(
     connection,
@@ -825,6 +972,8 @@ def large_tenant_counts(url: str) -> dict[str, int]:
         "slas": "performance_sla",
         "sla breaches (history)": "performance_slabreach",
         "scorecards": "performance_scorecard",
+        "change requests": "governance_changerequest",
+        "change-request approvers": "governance_changerequestapprover",
     }
     counts = {}
     with psycopg.connect(conninfo(url)) as conn:
@@ -900,7 +1049,7 @@ def describe(state: dict) -> list[str]:
             got = large.get(label)
             shown = "no table" if got is None else f"{got:,}"
             lines.append(f"  {label:<20} {shown:>10}   (target at scale 1: {target:,})")
-    for label in ("slas", "sla breaches (history)", "scorecards"):
+    for label in ("slas", "sla breaches (history)", "scorecards", "change-request approvers"):
         if label in large:
             lines.append(f"  {label:<20} {large[label]:>10,}")
     lines.append(

@@ -33,8 +33,26 @@ def _run(seed: int):
                     "performance_kpi",
                     "performance_measurement",
                     "performance_sla",
+                    "governance_changerequest",
                 )
             }
+            # Every decided request carries the decisions its state needs, from both parties.
+            inconsistent = cursor.execute(
+                """
+                SELECT count(*) FROM governance_changerequest cr
+                WHERE NOT EXISTS (SELECT 1 FROM governance_changerequestapprover a
+                                  WHERE a.change_request_id = cr.id AND a.party = 'customer')
+                   OR NOT EXISTS (SELECT 1 FROM governance_changerequestapprover a
+                                  WHERE a.change_request_id = cr.id AND a.party = 'partner')
+                   OR (cr.status IN ('approved', 'implemented') AND EXISTS (
+                        SELECT 1 FROM governance_changerequestapprover a
+                        WHERE a.change_request_id = cr.id AND a.decision <> 'approved'))
+                   OR (cr.status = 'rejected' AND NOT EXISTS (
+                        SELECT 1 FROM governance_changerequestapprover a
+                        WHERE a.change_request_id = cr.id AND a.decision = 'rejected'))
+                """
+            ).fetchone()[0]
+            counts["inconsistent change requests"] = inconsistent
             organizations = cursor.execute("SELECT count(*) FROM tenancy_organization").fetchone()
         transaction.set_rollback(True)
     return result, counts, organizations[0]
@@ -55,6 +73,8 @@ def test_it_writes_the_promised_rows_for_every_tenant():
         "performance_kpi": kpis,
         "performance_measurement": kpis * large.periods,
         "performance_sla": kpis // large.sla_every,
+        "governance_changerequest": partnerships * 10,
+        "inconsistent change requests": 0,
     }
     assert organizations == 1 + len(small)
     small_measurements = sum(s.partnerships * s.kpis_per_partnership * s.periods for s in small)
