@@ -1,0 +1,7 @@
+"""edifact parser (being written)."""
+
+from integrations.edi.result import EdiParseError
+
+
+def parse(content: bytes):
+    raise EdiParseError("not implemented yet")

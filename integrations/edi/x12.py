@@ -1,0 +1,7 @@
+"""x12 parser (being written)."""
+
+from integrations.edi.result import EdiParseError
+
+
+def parse(content: bytes):
+    raise EdiParseError("not implemented yet")
