@@ -34,6 +34,8 @@ def _run(seed: int):
                     "performance_measurement",
                     "performance_sla",
                     "governance_changerequest",
+                    "integrations_edidocument",
+                    "integrations_edidocumentline",
                 )
             }
             # Every decided request carries the decisions its state needs, from both parties.
@@ -74,6 +76,8 @@ def test_it_writes_the_promised_rows_for_every_tenant():
         "performance_measurement": kpis * large.periods,
         "performance_sla": kpis // large.sla_every,
         "governance_changerequest": partnerships * 10,
+        "integrations_edidocument": partnerships * 2,
+        "integrations_edidocumentline": partnerships * 2 * 50,
         "inconsistent change requests": 0,
     }
     assert organizations == 1 + len(small)
