@@ -141,6 +141,7 @@ def change_request_create(
         decision_due=decision_due,
         requested_by=actor if actor is not None and actor.is_authenticated else None,
         number=_allocate_number(),
+        created_at=now,
     )
     _validate_fields(change_request, now=now)
     change_request.save()

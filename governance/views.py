@@ -240,7 +240,10 @@ def _detail(request, change_request_id, *, status=200, **forms):
         ),
         "approve_form": forms.get("approve_form") or ApproveForm(),
         "reject_form": forms.get("reject_form") or RejectForm(),
-        "timeline": list(selectors.change_request_timeline(change_request)),
+        "timeline": [
+            (event, event.action.rsplit(".", 1)[-1].replace("_", " ").capitalize())
+            for event in selectors.change_request_timeline(change_request)
+        ],
         "now": timezone.now(),
     }
     return render(request, "governance/change_request_detail.html", context, status=status)
