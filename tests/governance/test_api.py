@@ -278,3 +278,17 @@ def test_approvers_of_another_change_request_cannot_be_removed_through_this_one(
     with tenant_scope(org_a):
         assert other.approvers.count() == 1
         assert ChangeRequest.objects.count() == 2
+
+
+def test_out_of_range_ids_are_not_a_500(org_a, manager, partnership, api_as, client_as):
+    with tenant_scope(org_a):
+        change_request = ChangeRequestFactory(organization=org_a, partnership=partnership)
+    huge = "9" * 30
+    api = api_as(manager, org_a)
+    assert api.get(f"{API}/{huge}/").status_code == 404
+    removed = api.delete(f"{API}/{change_request.pk}/approvers/{huge}/")
+    assert removed.status_code == 400
+    response = api.post(f"{API}/{change_request.pk}/approvers/", {"user": huge}, format="json")
+    assert response.status_code == 400
+    page = client_as(manager).get(f"/o/alpha/governance/change-requests/{huge}/")
+    assert page.status_code == 404
