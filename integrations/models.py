@@ -172,6 +172,14 @@ class EdiDocumentLine(TenantModel):
         return self.gtin or self.buyer_item_code or self.seller_item_code
 
     @property
+    def quantity_text(self) -> str:
+        return f"{self.quantity.normalize():f}"
+
+    @property
+    def unit_price_text(self) -> str:
+        return f"{self.unit_price.normalize():f}" if self.unit_price is not None else ""
+
+    @property
     def line_amount_money(self) -> Money | None:
         return Money(self.line_amount, self.currency) if self.line_amount is not None else None
 

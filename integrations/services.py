@@ -130,6 +130,7 @@ def edi_document_ingest(
     filename: str = "",
     received_via: str = EdiDocument.Channel.API,
     actor: User | None = None,
+    declared_size: int | None = None,
 ) -> tuple[EdiDocument, bool]:
     """Store, read and check one message; returns (document, created).
 
@@ -137,7 +138,7 @@ def edi_document_ingest(
     message that cannot be read is stored `rejected` with the reason (never raised). Empty or
     oversized content is refused with a field error and nothing is stored.
     """
-    _check_content(content, filename, None)
+    _check_content(content, filename, declared_size)
     document, created = _store_received(
         partnership=partnership,
         content=content,

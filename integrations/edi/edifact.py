@@ -1,7 +1,435 @@
-"""edifact parser (being written)."""
+"""UN/EDIFACT ORDERS, INVOIC and DESADV (any directory: D.96A, D.97A, D.03B …).
 
-from integrations.edi.result import EdiParseError
+pydifact reads the service string advice (UNA: which characters separate components, elements
+and segments, which one escapes them); its reference parser walks the message one character at
+a time, which takes about ten seconds per 100,000 lines. Messages here can have hundreds of
+thousands of lines, so segments are split with regular expressions that honour the same escape
+rules (tests/integrations/test_edifact.py checks both agree on every sample).
+
+The first message of the interchange is read: header (BGM, DTM 137, RFF ON/CO, CUX), lines (LIN,
+PIA, IMD/FTX, QTY, PRI, MOA) and the summary (CNT, MOA). The envelope is checked: UNB against
+UNZ, UNH against UNT, the UNT segment count and the UNZ message count.
+"""
+
+import re
+from decimal import Decimal
+
+from pydifact.control import Characters
+
+from integrations.edi.detect import decode_text
+from integrations.edi.result import (
+    DESPATCH_ADVICE,
+    EDIFACT,
+    ERROR,
+    INVOICE,
+    ORDER,
+    Code,
+    EdiParseError,
+    ParsedDocument,
+    ParsedLine,
+    line_number_of,
+    optional_decimal,
+    parse_date,
+    to_decimal,
+)
+
+MESSAGE_TYPES = {"ORDERS": ORDER, "INVOIC": INVOICE, "DESADV": DESPATCH_ADVICE}
+# Which QTY qualifier (6063) is the line's quantity, by document type, best first.
+QUANTITY_QUALIFIERS = {
+    ORDER: ("21", "1"),
+    INVOICE: ("47", "46", "12", "1"),
+    DESPATCH_ADVICE: ("12", "1", "46"),
+}
+# MOA qualifiers (5025) of a line's amount, best first: line item amount, goods item total,
+# invoice item amount, net goods item total.
+LINE_AMOUNT_QUALIFIERS = ("203", "66", "38", "106")
+# The message's total, charges and taxes included: invoice amount, message total, invoice total,
+# total amount, amount due.
+DOCUMENT_TOTAL_QUALIFIERS = ("77", "86", "39", "128", "9")
+LINE_ITEMS_TOTAL = "79"
+# Item number types (7143).
+GTIN_TYPES = {"EN", "SRV", "UP", "UK", "GTIN", "IB"}
+BUYER_TYPES = {"IN", "BP"}
+SELLER_TYPES = {"SA", "VN", "VP", "MF", "MP"}
+# Segments after which MOA inside a line belongs to an allowance, a tax or a package.
+LINE_SUBGROUPS = {"ALC", "TAX", "PAC", "ALI", "PCI"}
+
+Segment = tuple[str, list[list[str]]]
 
 
-def parse(content: bytes):
-    raise EdiParseError("not implemented yet")
+def _splitter(separator: str, escape: str):
+    """A function splitting text on `separator` where it is not escaped (as str.split does)."""
+    sep, esc = re.escape(separator), re.escape(escape)
+    chunk = re.compile(f"(?:[^{esc}{sep}]++|{esc}.?)*+", re.S)
+
+    def split(text: str) -> list[str]:
+        if escape not in text:
+            return text.split(separator)
+        parts, pos, end = [], 0, len(text)
+        while True:
+            match = chunk.match(text, pos)
+            parts.append(match.group())
+            pos = match.end()
+            if pos >= end:
+                return parts
+            pos += 1  # the separator itself
+
+    return split
+
+
+def _unescaper(escape: str):
+    pattern = re.compile(f"{re.escape(escape)}(.)", re.S)
+
+    def unescape(value: str) -> str:
+        return pattern.sub(r"\1", value) if escape in value else value
+
+    return unescape
+
+
+def control_characters(text: str) -> tuple[Characters, str]:
+    """The interchange's control characters and the text after the UNA, if any."""
+    if text.startswith("UNA"):
+        if len(text) < 9:
+            raise EdiParseError("The service string advice (UNA) is cut short.")
+        return Characters.from_str(text[:9]), text[9:]
+    # Without UNA, ISO 9735's defaults (pydifact's, with a point as decimal mark: both marks
+    # are read anyway).
+    return Characters(decimal_point="."), text
+
+
+def segments(text: str) -> list[Segment]:
+    """Split an interchange into (tag, elements), each element a list of its components."""
+    characters, body = control_characters(text.lstrip("\ufeff \r\n\t"))
+    escape = characters.escape_character
+    data, component = characters.data_separator, characters.component_separator
+    if escape in body:
+        split_elements = _splitter(data, escape)
+        split_components = _splitter(component, escape)
+        unescape = _unescaper(escape)
+
+        def elements_of(raw: str) -> list[list[str]]:
+            return [[unescape(c) for c in split_components(e)] for e in split_elements(raw)]
+
+        raws = _splitter(characters.segment_terminator, escape)(body)
+    else:  # the common case, and the fast one: nothing is escaped
+
+        def elements_of(raw: str) -> list[list[str]]:
+            return [e.split(component) for e in raw.split(data)]
+
+        raws = body.split(characters.segment_terminator)
+    result: list[Segment] = []
+    known_tags: set[str] = set()
+    for raw in raws:
+        raw = raw.lstrip("\r\n")
+        if not raw or raw.isspace():
+            continue
+        elements = elements_of(raw)
+        tag = elements[0][0].strip()
+        if tag not in known_tags:
+            if len(elements[0]) > 1 or not _TAG.fullmatch(tag):
+                shown = raw[:30].replace("\n", " ")
+                raise EdiParseError(
+                    f"Segment {len(result) + 1} (“{shown}”) does not start with a segment tag: "
+                    "are the separators in the UNA right?"
+                )
+            known_tags.add(tag)
+        result.append((tag, elements[1:]))
+    return result
+
+
+_TAG = re.compile(r"[A-Z0-9]{3}")
+
+
+def _get(elements: list[list[str]], element: int, component: int = 0) -> str:
+    try:
+        return elements[element][component].strip()
+    except IndexError:
+        return ""
+
+
+def _number(raw: str, what: str) -> Decimal:
+    return to_decimal(raw, what, decimal_mark=",")
+
+
+def _optional_number(raw: str, what: str) -> Decimal | None:
+    return optional_decimal(raw, what, decimal_mark=",")
+
+
+def parse(content: bytes) -> ParsedDocument:
+    all_segments = segments(decode_text(content))
+    document = ParsedDocument(standard=EDIFACT)
+    messages = _envelope(all_segments, document)
+    if not messages:
+        raise EdiParseError("The interchange holds no message (no UNH segment).")
+    header, body = messages[0]
+    message_type = _get(header[1], 1, 0).upper()
+    document.message_type = message_type
+    document.message_control_number = _get(header[1], 0)
+    version = [_get(header[1], 1, i) for i in (1, 2)]
+    document.syntax_version = ":".join(v for v in version if v)
+    if message_type not in MESSAGE_TYPES:
+        raise EdiParseError(
+            f"EDIFACT {message_type or 'messages without a type'} cannot be read here; "
+            "send ORDERS, INVOIC or DESADV."
+        )
+    document.doc_type = MESSAGE_TYPES[message_type]
+    if len(messages) > 1:
+        document.add(
+            Code.UNREAD_MESSAGES,
+            ERROR,
+            f"The interchange carries {len(messages)} messages; only the first "
+            f"({document.message_control_number}) was read. Send one message per interchange.",
+        )
+    _body(body, document)
+    return document
+
+
+def _envelope(all_segments: list[Segment], document: ParsedDocument):
+    """Check UNB/UNZ and each UNH/UNT; return [(UNH segment, body segments)]."""
+    messages: list[tuple[Segment, list[Segment]]] = []
+    unb = unz = None
+    groups = 0
+    current: list[Segment] | None = None
+    unh: Segment | None = None
+    for segment in all_segments:
+        tag, elements = segment
+        if tag == "UNB":
+            unb = segment
+        elif tag == "UNZ":
+            unz = segment
+        elif tag == "UNG":
+            groups += 1
+        elif tag == "UNH":
+            if current is not None:
+                _trailer_missing(document, unh)
+                messages.append((unh, current))
+            unh, current = segment, []
+        elif tag == "UNT":
+            if current is None:
+                document.add(
+                    Code.MISSING_MANDATORY, ERROR, "A message trailer (UNT) has no header (UNH)."
+                )
+                continue
+            _check_trailer(document, unh, segment, len(current) + 2)
+            messages.append((unh, current))
+            unh, current = None, None
+        elif current is not None:
+            current.append(segment)
+    if current is not None:
+        _trailer_missing(document, unh)
+        messages.append((unh, current))
+    if unb is None:
+        document.add(Code.MISSING_MANDATORY, ERROR, "The interchange has no header (UNB).")
+    else:
+        document.sender_id = _get(unb[1], 1)
+        document.receiver_id = _get(unb[1], 2)
+        document.interchange_control_number = _get(unb[1], 4)
+    if unz is None:
+        document.add(
+            Code.MISSING_MANDATORY,
+            ERROR,
+            "The interchange has no trailer (UNZ): it may have been cut short.",
+        )
+    else:
+        reference = _get(unz[1], 1)
+        if unb is not None and reference != document.interchange_control_number:
+            document.add(
+                Code.ENVELOPE_MISMATCH,
+                ERROR,
+                f"The interchange control reference is {document.interchange_control_number} "
+                f"in the header (UNB) but {reference} in the trailer (UNZ).",
+            )
+        declared = _get(unz[1], 0)
+        counted = groups or len(messages)
+        if declared != str(counted):
+            what = "functional groups" if groups else "messages"
+            document.add(
+                Code.MESSAGE_COUNT_MISMATCH,
+                ERROR,
+                f"The trailer (UNZ) counts {declared or 'no'} {what}; the interchange has "
+                f"{counted}.",
+            )
+    return messages
+
+
+def _trailer_missing(document: ParsedDocument, unh: Segment) -> None:
+    document.add(
+        Code.MISSING_MANDATORY,
+        ERROR,
+        f"Message {_get(unh[1], 0)} has no trailer (UNT): it may have been cut short.",
+    )
+
+
+def _check_trailer(document: ParsedDocument, unh: Segment, unt: Segment, counted: int) -> None:
+    reference, trailer_reference = _get(unh[1], 0), _get(unt[1], 1)
+    if reference != trailer_reference:
+        document.add(
+            Code.ENVELOPE_MISMATCH,
+            ERROR,
+            f"The message reference is {reference} in the header (UNH) but "
+            f"{trailer_reference} in the trailer (UNT).",
+        )
+    declared = _get(unt[1], 0)
+    if declared != str(counted):
+        document.add(
+            Code.SEGMENT_COUNT_MISMATCH,
+            ERROR,
+            f"Message {reference}: the trailer (UNT) counts {declared or 'no'} segments; the "
+            f"message has {counted}.",
+        )
+
+
+class _Line:
+    """A line being read: every qualified value kept until the line ends, then chosen."""
+
+    __slots__ = ("number", "codes", "description", "quantities", "prices", "amounts", "in_group")
+
+    def __init__(self, number: str):
+        self.number = number
+        self.codes: list[tuple[str, str]] = []
+        self.description = ""
+        self.quantities: dict[str, tuple[str, str]] = {}
+        self.prices: dict[str, tuple[str, str]] = {}
+        self.amounts: dict[str, str] = {}
+        self.in_group = False  # inside an allowance/tax/package group of the line
+
+
+def _body(body: list[Segment], document: ParsedDocument) -> None:
+    section = "header"
+    line: _Line | None = None
+    lines: list[_Line] = []
+    line_order_refs: list[str] = []
+    counts: dict[str, str] = {}
+    totals: dict[str, str] = {}
+    for position, (tag, elements) in enumerate(body, start=2):
+        if tag == "LIN":
+            section = "lines"
+            line = _Line(_get(elements, 0))
+            lines.append(line)
+            code, kind = _get(elements, 2, 0), _get(elements, 2, 1)
+            if code:
+                line.codes.append((kind.upper(), code))
+        elif tag == "UNS":
+            section, line = "summary", None
+        elif section == "header":
+            _header_segment(tag, elements, document, position)
+        elif section == "lines" and line is not None:
+            if tag in LINE_SUBGROUPS:
+                line.in_group = True
+            elif tag == "PIA":
+                for element in elements[1:]:
+                    if element and element[0].strip():
+                        kind = element[1].strip().upper() if len(element) > 1 else ""
+                        line.codes.append((kind, element[0].strip()))
+            elif tag == "IMD" and not line.description:
+                parts = elements[2][3:5] if len(elements) > 2 else []
+                line.description = " ".join(p for p in parts if p)
+            elif tag == "FTX" and not line.description:
+                parts = elements[3] if len(elements) > 3 else []
+                line.description = " ".join(p for p in parts if p)
+            elif tag == "QTY":
+                qualifier = _get(elements, 0, 0)
+                line.quantities.setdefault(qualifier, (_get(elements, 0, 1), _get(elements, 0, 2)))
+            elif tag == "PRI":
+                qualifier = _get(elements, 0, 0)
+                line.prices.setdefault(qualifier, (_get(elements, 0, 1), _get(elements, 0, 4)))
+            elif tag == "MOA" and not line.in_group:
+                line.amounts.setdefault(_get(elements, 0, 0), _get(elements, 0, 1))
+            elif tag == "RFF" and _get(elements, 0, 0) in ("ON", "CO"):
+                line_order_refs.append(_get(elements, 0, 1))
+        elif section == "summary":
+            if tag == "CNT":
+                counts.setdefault(_get(elements, 0, 0), _get(elements, 0, 1))
+            elif tag == "MOA":
+                totals.setdefault(_get(elements, 0, 0), _get(elements, 0, 1))
+    if not document.order_reference and line_order_refs:
+        document.order_reference = line_order_refs[0]
+    document.lines = [_finish_line(item, i, document) for i, item in enumerate(lines, start=1)]
+    _summary(counts, totals, document)
+
+
+def _header_segment(tag: str, elements, document: ParsedDocument, position: int) -> None:
+    if tag == "BGM":
+        document.document_number = _get(elements, 1, 0)
+    elif tag == "DTM" and _get(elements, 0, 0) == "137":
+        value = re.match(r"\d*", _get(elements, 0, 1)).group()
+        try:
+            document.issue_date = parse_date(value, "Document date (DTM 137)")
+        except EdiParseError as exc:
+            document.add(Code.MISSING_MANDATORY, ERROR, str(exc))
+    elif tag == "RFF" and _get(elements, 0, 0) in ("ON", "CO") and not document.order_reference:
+        document.order_reference = _get(elements, 0, 1)
+    elif tag == "CUX" and not document.currency:
+        document.currency = _get(elements, 0, 1)
+
+
+def _finish_line(item: _Line, position: int, document: ParsedDocument) -> ParsedLine:
+    number = line_number_of(item.number, position)
+    what = f"Line {number}"
+    quantity_raw, unit = "", ""
+    for qualifier in QUANTITY_QUALIFIERS[document.doc_type]:
+        if qualifier in item.quantities:
+            quantity_raw, unit = item.quantities[qualifier]
+            break
+    else:
+        if item.quantities:
+            quantity_raw, unit = next(iter(item.quantities.values()))
+    if quantity_raw:
+        quantity = _number(quantity_raw, f"{what}, quantity (QTY)")
+    else:
+        document.add(
+            Code.MISSING_MANDATORY, ERROR, f"{what} has no quantity (QTY); read as 0.", number
+        )
+        quantity = Decimal("0")
+    unit_price = None
+    price = (
+        item.prices.get("AAA") or item.prices.get("AAB") or next(iter(item.prices.values()), None)
+    )
+    if price is not None:
+        unit_price = _optional_number(price[0], f"{what}, price (PRI)")
+        basis = _optional_number(price[1], f"{what}, price basis (PRI)")
+        if unit_price is not None and basis:
+            unit_price = unit_price / basis
+    amount = next((item.amounts[q] for q in LINE_AMOUNT_QUALIFIERS if q in item.amounts), "")
+    line = ParsedLine(
+        line_number=number,
+        quantity=quantity,
+        unit=unit,
+        description=item.description,
+        unit_price=unit_price,
+        line_amount=_optional_number(amount, f"{what}, amount (MOA)"),
+    )
+    for kind, code in item.codes:
+        if kind in GTIN_TYPES:
+            line.gtin = line.gtin or code
+        elif kind in BUYER_TYPES:
+            line.buyer_item_code = line.buyer_item_code or code
+        else:  # SELLER_TYPES and unqualified numbers: the supplier's article number
+            line.seller_item_code = line.seller_item_code or code
+    return line
+
+
+def _summary(counts: dict[str, str], totals: dict[str, str], document: ParsedDocument) -> None:
+    if LINE_ITEMS_TOTAL in totals:
+        document.declared_total = _number(totals[LINE_ITEMS_TOTAL], "Line items total (MOA 79)")
+    for qualifier in DOCUMENT_TOTAL_QUALIFIERS:
+        if qualifier in totals:
+            document.document_total = _number(totals[qualifier], f"Total (MOA {qualifier})")
+            break
+    if "2" in counts and counts["2"] != str(len(document.lines)):
+        document.add(
+            Code.LINE_COUNT_MISMATCH,
+            ERROR,
+            f"The control count (CNT 2) says {counts['2']} lines; the message has "
+            f"{len(document.lines)}.",
+        )
+    if "1" in counts:
+        declared = _number(counts["1"], "Quantity hash total (CNT 1)")
+        counted = sum((line.quantity for line in document.lines), Decimal("0"))
+        if declared != counted:
+            document.add(
+                Code.HASH_TOTAL_MISMATCH,
+                ERROR,
+                f"The control total of quantities (CNT 1) is {declared.normalize():f}; the "
+                f"lines add up to {counted.normalize():f}.",
+            )

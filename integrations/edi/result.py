@@ -235,8 +235,11 @@ def _fits(value: Decimal, digits: int, places: int) -> bool:
 def _quantize(value: Decimal | None, places: int, digits: int, what: str) -> Decimal | None:
     if value is None:
         return None
-    quantized = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    if not _fits(quantized, digits, places):
+    try:
+        quantized = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the decimal context holds
+        quantized = None
+    if quantized is None or not _fits(quantized, digits, places):
         raise EdiParseError(f"{what}: {value} is too large to be a real value.")
     return quantized
 
@@ -272,7 +275,9 @@ def finalise(document: ParsedDocument) -> ParsedDocument:
         if line.line_amount is None and line.unit_price is not None:
             line.line_amount = line.quantity * line.unit_price
         elif line.line_amount is not None and line.unit_price is not None:
-            expected = (line.quantity * line.unit_price).quantize(CENT, rounding=ROUND_HALF_UP)
+            expected = _quantize(
+                line.quantity * line.unit_price, AMOUNT_PLACES, AMOUNT_DIGITS, f"Line {number}"
+            )
             if abs(expected - line.line_amount) > LINE_AMOUNT_TOLERANCE:
                 document.add(
                     Code.LINE_AMOUNT_MISMATCH,

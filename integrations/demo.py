@@ -1,0 +1,98 @@
+"""Demo data of the integrations module: for the first active partnership, an EDIFACT order and
+the partner's invoice for it, which prices one item above the order (a finding the owner is
+notified of). Both go through the ingestion service, as a feed would send them. Idempotent: a
+message already received (by number) is not sent again."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from integrations.models import EdiDocument
+from integrations.services import edi_document_ingest
+from tenancy.models import Role
+
+# gtin, buyer's code, description, quantity, unit, ordered price, invoiced price
+ITEMS = [
+    ("4012345000016", "MAT-100231", "Bearing 6204-2RS", "400", "PCE", "2.35", "2.35"),
+    ("4012345000023", "MAT-100877", "Hydraulic hose 1/2in, 2 m", "120", "PCE", "11.90", "12.40"),
+    ("4012345000030", "MAT-204410", "Torque sensor TS-50", "12", "PCE", "184.00", "184.00"),
+]
+
+
+def _escape(text: str) -> str:
+    for char in "?+:'":
+        text = text.replace(char, f"?{char}")
+    return text
+
+
+def edifact_message(
+    *, kind: str, number: str, order_number: str, issued, sender: str, receiver: str, currency: str
+) -> bytes:
+    """An ORDERS or INVOIC D.96A interchange for ITEMS (ordered or invoiced prices)."""
+    invoice = kind == "invoice"
+    segments = [
+        f"UNH+1+{'INVOIC' if invoice else 'ORDERS'}:D:96A:UN",
+        f"BGM+{'380' if invoice else '220'}+{number}+9",
+        f"DTM+137:{issued:%Y%m%d}:102",
+    ]
+    if invoice:
+        segments.append(f"RFF+ON:{order_number}")
+    segments.append(f"CUX+2:{currency}:{'4' if invoice else '9'}")
+    total = Decimal("0")
+    for position, (gtin, code, text, quantity, unit, ordered, invoiced) in enumerate(ITEMS, 1):
+        price = Decimal(invoiced if invoice else ordered)
+        amount = (Decimal(quantity) * price).quantize(Decimal("0.01"))
+        total += amount
+        segments += [
+            f"LIN+{position}++{gtin}:SRV",
+            f"PIA+5+{code}:BP",
+            f"IMD+F++:::{_escape(text)}",
+            f"QTY+{'47' if invoice else '21'}:{quantity}:{unit}",
+            f"MOA+203:{amount}",
+            f"PRI+AAA:{price}",
+        ]
+    segments += ["UNS+S", f"CNT+2:{len(ITEMS)}", f"MOA+79:{total}"]
+    segments.append(f"UNT+{len(segments) + 1}+1")
+    control = number.replace("-", "")[-14:]
+    envelope = [
+        f"UNB+UNOC:3+{sender}:14+{receiver}:14+{issued:%y%m%d}:0800+{control}",
+        *segments,
+        f"UNZ+1+{control}",
+    ]
+    return ("UNA:+.? '" + "'\n".join(envelope) + "'\n").encode()
+
+
+def seed(tenant) -> None:
+    partnership = next((p for p in tenant.partnerships if p.status == "active"), None)
+    if partnership is None:
+        return
+    manager = tenant.users[Role.PROCUREMENT_MANAGER]
+    order_number = f"PO-{partnership.code}-0001"
+    invoice_number = f"INV-{partnership.code}-0001"
+    today = timezone.localdate()
+    buyer = f"{4300000000000 + tenant.organization.pk:013d}"
+    supplier = f"{5400000000000 + partnership.pk:013d}"
+    currency = partnership.currency
+    for kind, number, issued, sender, receiver in (
+        ("order", order_number, today - timedelta(days=21), buyer, supplier),
+        ("invoice", invoice_number, today - timedelta(days=6), supplier, buyer),
+    ):
+        if EdiDocument.objects.filter(partnership=partnership, document_number=number).exists():
+            continue
+        content = edifact_message(
+            kind=kind,
+            number=number,
+            order_number=order_number,
+            issued=issued,
+            sender=sender,
+            receiver=receiver,
+            currency=currency,
+        )
+        edi_document_ingest(
+            partnership=partnership,
+            content=content,
+            filename=f"{number}.edi",
+            received_via=EdiDocument.Channel.FEED,
+            actor=manager,
+        )
