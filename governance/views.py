@@ -39,10 +39,7 @@ def _refusals_to_messages(view):
         try:
             return view(request, org_slug, change_request_id, *args, **kwargs)
         except (ConflictError, ValidationError) as error:
-            if isinstance(error, ValidationError):
-                text = " ".join(m for msgs in error.message_dict.values() for m in msgs)
-            else:
-                text = error.message
+            text = " ".join(error.messages) if isinstance(error, ValidationError) else error.message
             messages.error(request, text)
         except PermissionDeniedError as error:
             raise PermissionDenied(str(error)) from error

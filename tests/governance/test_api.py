@@ -292,3 +292,13 @@ def test_out_of_range_ids_are_not_a_500(org_a, manager, partnership, api_as, cli
     assert response.status_code == 400
     page = client_as(manager).get(f"/o/alpha/governance/change-requests/{huge}/")
     assert page.status_code == 404
+
+
+def test_a_draft_stays_in_its_partnership(org_a, manager, partnership, api_as):
+    with tenant_scope(org_a):
+        change_request = ChangeRequestFactory(organization=org_a, partnership=partnership)
+        other = PartnershipFactory(organization=org_a)
+    response = api_as(manager, org_a).patch(
+        f"{API}/{change_request.pk}/", {"partnership": other.pk}, format="json"
+    )
+    assert response.status_code == 400 and "partnership" in response.json()["error"]["fields"]
