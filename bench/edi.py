@@ -3,8 +3,8 @@
 The generator stores these messages as the content of its EDI documents (with the lines it wrote
 them from), and `bench.run` ingests fresh ones through the integrations module's service. Plain
 UN/EDIFACT D.96A (ORDERS, INVOIC) with the usual segments: BGM, DTM, RFF, NAD, CUX, then per
-line LIN / IMD / QTY / PRI / MOA, then UNS, CNT and the total MOA; envelope and trailer counts
-are right, so a correct parser reports no finding.
+line LIN / PIA / IMD / QTY / MOA / PRI, then UNS, CNT and the totals (MOA 79 and 77 or 128).
+Envelope and trailer counts are right, so a correct reader reports no finding.
 """
 
 from dataclasses import dataclass
@@ -77,6 +77,7 @@ def edifact(message: Message) -> bytes:
     segments += [
         "UNS+S",
         f"CNT+2:{len(message.lines)}",
+        f"MOA+79:{message.total}",  # the lines' total, which the reader checks against the lines
         f"MOA+{'77' if invoice else '128'}:{message.total}",
     ]
     segments.append(f"UNT+{len(segments) + 1}+1")

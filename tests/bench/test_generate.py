@@ -55,9 +55,42 @@ def _run(seed: int):
                 """
             ).fetchone()[0]
             counts["inconsistent change requests"] = inconsistent
+            # The stored EDI documents are what the ingestion service makes of their content.
+            counts["EDI documents the reader disagrees with"] = _edi_disagreements(cursor, org_id)
             organizations = cursor.execute("SELECT count(*) FROM tenancy_organization").fetchone()
         transaction.set_rollback(True)
     return result, counts, organizations[0]
+
+
+def _edi_disagreements(cursor, org_id: int) -> list[str]:
+    from integrations.edi import parse_document
+    from integrations.services import HEADER_FIELDS
+
+    header = ", ".join(HEADER_FIELDS)
+    documents = cursor.execute(
+        f"SELECT id, content, {header}, line_total, line_count FROM integrations_edidocument"
+        " WHERE organization_id = %s ORDER BY id LIMIT 6",
+        [org_id],
+    ).fetchall()
+    wrong = []
+    for doc_id, content, *stored in documents:
+        parsed = parse_document(bytes(content))
+        expected = [getattr(parsed, name) for name in HEADER_FIELDS]
+        expected += [parsed.line_total, len(parsed.lines)]
+        lines = cursor.execute(
+            "SELECT line_number, quantity, unit, buyer_item_code, seller_item_code, gtin,"
+            " description, unit_price, line_amount FROM integrations_edidocumentline"
+            " WHERE document_id = %s ORDER BY line_number",
+            [doc_id],
+        ).fetchall()
+        parsed_lines = [
+            (p.line_number, p.quantity, p.unit, p.buyer_item_code, p.seller_item_code, p.gtin,
+             p.description, p.unit_price, p.line_amount)
+            for p in parsed.lines
+        ]  # fmt: skip
+        if stored != expected or lines != parsed_lines or parsed.findings:
+            wrong.append(f"document {doc_id}")
+    return wrong
 
 
 @pytest.mark.django_db
@@ -79,6 +112,7 @@ def test_it_writes_the_promised_rows_for_every_tenant():
         "integrations_edidocument": partnerships * 2,
         "integrations_edidocumentline": partnerships * 2 * 50,
         "inconsistent change requests": 0,
+        "EDI documents the reader disagrees with": [],
     }
     assert organizations == 1 + len(small)
     small_measurements = sum(s.partnerships * s.kpis_per_partnership * s.periods for s in small)
