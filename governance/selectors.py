@@ -1,7 +1,8 @@
 """Reads of the governance module. Lists join what they show (no query per row) and are
 restricted for partner guests to the partnerships they were invited to."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from governance.models import ChangeRequest, ChangeRequestApprover
 from partnerships.models import Partnership, PartnershipUserObjectPermission
@@ -18,15 +19,27 @@ def _approvers() -> Prefetch:
     )
 
 
+def _approver_count(**decision) -> Coalesce:
+    """Approvers of the outer change request, counted in a correlated subquery: evaluated for
+    the rows of the page only, where a JOIN + GROUP BY would aggregate the whole tenant before
+    the LIMIT (a 20,000-request tenant: 250 ms per page, bench/results.md)."""
+    approvers = (
+        ChangeRequestApprover.objects.filter(change_request=OuterRef("pk"), **decision)
+        .order_by()
+        .values("change_request")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(approvers), 0)
+
+
 def change_request_list(*, membership: Membership) -> QuerySet[ChangeRequest]:
     """Change requests with their partnership, agreement and requester, counting approvals."""
     queryset = (
         ChangeRequest.objects.select_related("partnership__partner", "agreement", "requested_by")
         .annotate(
-            approver_count=Count("approvers", distinct=True),
-            approved_count=Count(
-                "approvers", filter=Q(approvers__decision=Decision.APPROVED), distinct=True
-            ),
+            approver_count=_approver_count(),
+            approved_count=_approver_count(decision=Decision.APPROVED),
         )
         .order_by("-number")
     )
