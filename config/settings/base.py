@@ -215,6 +215,7 @@ SPECTACULAR_SETTINGS = {
         "ClauseDecisionEnum": "contracts.models.Clause.Decision",
         "ReviewDecisionEnum": "contracts.models.REVIEW_DECISIONS",
         "ClauseSourceEnum": "contracts.models.Clause.Source",
+        "ChangeRequestStatusEnum": "governance.models.ChangeRequest.Status",
     },
 }
 
