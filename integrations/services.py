@@ -110,7 +110,12 @@ def _store_received(
         received_by=actor if actor is not None and actor.is_authenticated else None,
         received_at=timezone.now(),
     )
-    document.full_clean(exclude=["content", "partnership"], validate_constraints=False)
+    # The foreign keys are known good (checked above, or the caller); uniqueness is the
+    # database's job (below), so no query here.
+    document.full_clean(
+        exclude=["content", "partnership", "organization", "received_by"],
+        validate_constraints=False,
+    )
     try:
         with transaction.atomic():  # a savepoint: a concurrent resend loses the race cleanly
             document.save(force_insert=True)
@@ -317,7 +322,7 @@ def _store_parsed(document: EdiDocument, parsed: ParsedDocument) -> None:
     document.warning_count = sum(1 for f in findings if f.severity == WARNING)
     document.processed_at = timezone.now()
     document.error = ""
-    document.save()
+    document.save(update_fields=[*HEADER_FIELDS, *COUNT_FIELDS])  # not the raw content again
     _insert_lines(document, parsed)
     EdiFinding.objects.bulk_create(
         EdiFinding(

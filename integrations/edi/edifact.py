@@ -12,6 +12,7 @@ UNZ, UNH against UNT, the UNT segment count and the UNZ message count.
 """
 
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 
 from pydifact.control import Characters
@@ -58,20 +59,26 @@ Segment = tuple[str, list[list[str]]]
 
 
 def _splitter(separator: str, escape: str):
-    """A function splitting text on `separator` where it is not escaped (as str.split does)."""
+    """A generator function splitting text on `separator` where it is not escaped (the parts
+    str.split would give, one at a time: a 200,000-line message is never held twice)."""
     sep, esc = re.escape(separator), re.escape(escape)
     chunk = re.compile(f"(?:[^{esc}{sep}]++|{esc}.?)*+", re.S)
 
-    def split(text: str) -> list[str]:
+    def split(text: str):
         if escape not in text:
-            return text.split(separator)
-        parts, pos, end = [], 0, len(text)
+            start = 0
+            while (end := text.find(separator, start)) != -1:
+                yield text[start:end]
+                start = end + 1
+            yield text[start:]
+            return
+        pos, end = 0, len(text)
         while True:
             match = chunk.match(text, pos)
-            parts.append(match.group())
+            yield match.group()
             pos = match.end()
             if pos >= end:
-                return parts
+                return
             pos += 1  # the separator itself
 
     return split
@@ -97,8 +104,11 @@ def control_characters(text: str) -> tuple[Characters, str]:
     return Characters(decimal_point="."), text
 
 
-def segments(text: str) -> list[Segment]:
-    """Split an interchange into (tag, elements), each element a list of its components."""
+_TAG = re.compile(r"[A-Z0-9]{3}")
+
+
+def segments(text: str) -> Iterator[Segment]:
+    """The interchange's segments as (tag, elements), each element a list of its components."""
     characters, body = control_characters(text.lstrip("\ufeff \r\n\t"))
     escape = characters.escape_character
     data, component = characters.data_separator, characters.component_separator
@@ -110,16 +120,13 @@ def segments(text: str) -> list[Segment]:
         def elements_of(raw: str) -> list[list[str]]:
             return [[unescape(c) for c in split_components(e)] for e in split_elements(raw)]
 
-        raws = _splitter(characters.segment_terminator, escape)(body)
     else:  # the common case, and the fast one: nothing is escaped
 
         def elements_of(raw: str) -> list[list[str]]:
             return [e.split(component) for e in raw.split(data)]
 
-        raws = body.split(characters.segment_terminator)
-    result: list[Segment] = []
     known_tags: set[str] = set()
-    for raw in raws:
+    for position, raw in enumerate(_splitter(characters.segment_terminator, escape)(body), 1):
         raw = raw.lstrip("\r\n")
         if not raw or raw.isspace():
             continue
@@ -129,15 +136,11 @@ def segments(text: str) -> list[Segment]:
             if len(elements[0]) > 1 or not _TAG.fullmatch(tag):
                 shown = raw[:30].replace("\n", " ")
                 raise EdiParseError(
-                    f"Segment {len(result) + 1} (“{shown}”) does not start with a segment tag: "
-                    "are the separators in the UNA right?"
+                    f"Segment {position} (“{shown}”) does not start with a segment tag: are the "
+                    "separators in the UNA right?"
                 )
             known_tags.add(tag)
-        result.append((tag, elements[1:]))
-    return result
-
-
-_TAG = re.compile(r"[A-Z0-9]{3}")
+        yield tag, elements[1:]
 
 
 def _get(elements: list[list[str]], element: int, component: int = 0) -> str:
@@ -156,127 +159,126 @@ def _optional_number(raw: str, what: str) -> Decimal | None:
 
 
 def parse(content: bytes) -> ParsedDocument:
-    all_segments = segments(decode_text(content))
+    """One pass over the segments: the envelope is checked as it goes by, the first message's
+    segments are read, later messages only counted."""
     document = ParsedDocument(standard=EDIFACT)
-    messages = _envelope(all_segments, document)
-    if not messages:
+    envelope = _Envelope(document)
+    reader: _Reader | None = None
+    for tag, elements in segments(decode_text(content)):
+        if tag in ENVELOPE_TAGS:
+            envelope.see(tag, elements)
+            if tag == "UNH" and reader is None:
+                reader = _Reader(document, elements)
+        elif envelope.in_message:
+            envelope.count += 1
+            if envelope.messages == 1:
+                reader.feed(tag, elements)
+    envelope.finish()
+    if reader is None:
         raise EdiParseError("The interchange holds no message (no UNH segment).")
-    header, body = messages[0]
-    message_type = _get(header[1], 1, 0).upper()
-    document.message_type = message_type
-    document.message_control_number = _get(header[1], 0)
-    version = [_get(header[1], 1, i) for i in (1, 2)]
-    document.syntax_version = ":".join(v for v in version if v)
-    if message_type not in MESSAGE_TYPES:
-        raise EdiParseError(
-            f"EDIFACT {message_type or 'messages without a type'} cannot be read here; "
-            "send ORDERS, INVOIC or DESADV."
-        )
-    document.doc_type = MESSAGE_TYPES[message_type]
-    if len(messages) > 1:
+    reader.finish()
+    if envelope.messages > 1:
         document.add(
             Code.UNREAD_MESSAGES,
             ERROR,
-            f"The interchange carries {len(messages)} messages; only the first "
+            f"The interchange carries {envelope.messages} messages; only the first "
             f"({document.message_control_number}) was read. Send one message per interchange.",
         )
-    _body(body, document)
     return document
 
 
-def _envelope(all_segments: list[Segment], document: ParsedDocument):
-    """Check UNB/UNZ and each UNH/UNT; return [(UNH segment, body segments)]."""
-    messages: list[tuple[Segment, list[Segment]]] = []
-    unb = unz = None
-    groups = 0
-    current: list[Segment] | None = None
-    unh: Segment | None = None
-    for segment in all_segments:
-        tag, elements = segment
+ENVELOPE_TAGS = {"UNB", "UNZ", "UNG", "UNE", "UNH", "UNT"}
+
+
+class _Envelope:
+    """UNB/UNZ and UNH/UNT as they go by: references, the UNT segment count, the UNZ count."""
+
+    def __init__(self, document: ParsedDocument):
+        self.document = document
+        self.unb = self.unz = self.unh = None
+        self.groups = self.messages = self.count = 0
+        self.in_message = False
+
+    def see(self, tag: str, elements) -> None:
         if tag == "UNB":
-            unb = segment
+            self.unb = elements
+            self.document.sender_id = _get(elements, 1)
+            self.document.receiver_id = _get(elements, 2)
+            self.document.interchange_control_number = _get(elements, 4)
         elif tag == "UNZ":
-            unz = segment
+            self.unz = elements
         elif tag == "UNG":
-            groups += 1
+            self.groups += 1
         elif tag == "UNH":
-            if current is not None:
-                _trailer_missing(document, unh)
-                messages.append((unh, current))
-            unh, current = segment, []
+            if self.in_message:
+                self._trailer_missing()
+            self.unh, self.in_message, self.count = elements, True, 1
+            self.messages += 1
         elif tag == "UNT":
-            if current is None:
-                document.add(
+            if not self.in_message:
+                self.document.add(
                     Code.MISSING_MANDATORY, ERROR, "A message trailer (UNT) has no header (UNH)."
                 )
-                continue
-            _check_trailer(document, unh, segment, len(current) + 2)
-            messages.append((unh, current))
-            unh, current = None, None
-        elif current is not None:
-            current.append(segment)
-    if current is not None:
-        _trailer_missing(document, unh)
-        messages.append((unh, current))
-    if unb is None:
-        document.add(Code.MISSING_MANDATORY, ERROR, "The interchange has no header (UNB).")
-    else:
-        document.sender_id = _get(unb[1], 1)
-        document.receiver_id = _get(unb[1], 2)
-        document.interchange_control_number = _get(unb[1], 4)
-    if unz is None:
-        document.add(
+                return
+            self._check_trailer(elements, self.count + 1)
+            self.in_message = False
+
+    def _trailer_missing(self) -> None:
+        self.document.add(
             Code.MISSING_MANDATORY,
             ERROR,
-            "The interchange has no trailer (UNZ): it may have been cut short.",
+            f"Message {_get(self.unh, 0)} has no trailer (UNT): it may have been cut short.",
         )
-    else:
-        reference = _get(unz[1], 1)
-        if unb is not None and reference != document.interchange_control_number:
+
+    def _check_trailer(self, unt, counted: int) -> None:
+        reference, trailer_reference = _get(self.unh, 0), _get(unt, 1)
+        if reference != trailer_reference:
+            self.document.add(
+                Code.ENVELOPE_MISMATCH,
+                ERROR,
+                f"The message reference is {reference} in the header (UNH) but "
+                f"{trailer_reference} in the trailer (UNT).",
+            )
+        declared = _get(unt, 0)
+        if declared != str(counted):
+            self.document.add(
+                Code.SEGMENT_COUNT_MISMATCH,
+                ERROR,
+                f"Message {reference}: the trailer (UNT) counts {declared or 'no'} segments; "
+                f"the message has {counted}.",
+            )
+
+    def finish(self) -> None:
+        document = self.document
+        if self.in_message:
+            self._trailer_missing()
+        if self.unb is None:
+            document.add(Code.MISSING_MANDATORY, ERROR, "The interchange has no header (UNB).")
+        if self.unz is None:
+            document.add(
+                Code.MISSING_MANDATORY,
+                ERROR,
+                "The interchange has no trailer (UNZ): it may have been cut short.",
+            )
+            return
+        reference = _get(self.unz, 1)
+        if self.unb is not None and reference != document.interchange_control_number:
             document.add(
                 Code.ENVELOPE_MISMATCH,
                 ERROR,
                 f"The interchange control reference is {document.interchange_control_number} "
                 f"in the header (UNB) but {reference} in the trailer (UNZ).",
             )
-        declared = _get(unz[1], 0)
-        counted = groups or len(messages)
+        declared = _get(self.unz, 0)
+        counted = self.groups or self.messages
         if declared != str(counted):
-            what = "functional groups" if groups else "messages"
+            what = "functional groups" if self.groups else "messages"
             document.add(
                 Code.MESSAGE_COUNT_MISMATCH,
                 ERROR,
                 f"The trailer (UNZ) counts {declared or 'no'} {what}; the interchange has "
                 f"{counted}.",
             )
-    return messages
-
-
-def _trailer_missing(document: ParsedDocument, unh: Segment) -> None:
-    document.add(
-        Code.MISSING_MANDATORY,
-        ERROR,
-        f"Message {_get(unh[1], 0)} has no trailer (UNT): it may have been cut short.",
-    )
-
-
-def _check_trailer(document: ParsedDocument, unh: Segment, unt: Segment, counted: int) -> None:
-    reference, trailer_reference = _get(unh[1], 0), _get(unt[1], 1)
-    if reference != trailer_reference:
-        document.add(
-            Code.ENVELOPE_MISMATCH,
-            ERROR,
-            f"The message reference is {reference} in the header (UNH) but "
-            f"{trailer_reference} in the trailer (UNT).",
-        )
-    declared = _get(unt[1], 0)
-    if declared != str(counted):
-        document.add(
-            Code.SEGMENT_COUNT_MISMATCH,
-            ERROR,
-            f"Message {reference}: the trailer (UNT) counts {declared or 'no'} segments; the "
-            f"message has {counted}.",
-        )
 
 
 class _Line:
@@ -294,61 +296,90 @@ class _Line:
         self.in_group = False  # inside an allowance/tax/package group of the line
 
 
-def _body(body: list[Segment], document: ParsedDocument) -> None:
-    section = "header"
-    line: _Line | None = None
-    lines: list[_Line] = []
-    line_order_refs: list[str] = []
-    counts: dict[str, str] = {}
-    totals: dict[str, str] = {}
-    for position, (tag, elements) in enumerate(body, start=2):
+class _Reader:
+    """Reads one message's segments as they come: header, lines (each finished as soon as the
+    next begins, so only normalised lines are kept), summary."""
+
+    def __init__(self, document: ParsedDocument, unh):
+        message_type = _get(unh, 1, 0).upper()
+        document.message_type = message_type
+        document.message_control_number = _get(unh, 0)
+        version = [_get(unh, 1, i) for i in (1, 2)]
+        document.syntax_version = ":".join(v for v in version if v)
+        if message_type not in MESSAGE_TYPES:
+            raise EdiParseError(
+                f"EDIFACT {message_type or 'messages without a type'} cannot be read here; "
+                "send ORDERS, INVOIC or DESADV."
+            )
+        document.doc_type = MESSAGE_TYPES[message_type]
+        self.document = document
+        self.section = "header"
+        self.line: _Line | None = None
+        self.line_order_refs: list[str] = []
+        self.counts: dict[str, str] = {}
+        self.totals: dict[str, str] = {}
+
+    def _close_line(self) -> None:
+        if self.line is not None:
+            lines = self.document.lines
+            lines.append(_finish_line(self.line, len(lines) + 1, self.document))
+            self.line = None
+
+    def feed(self, tag: str, elements) -> None:
         if tag == "LIN":
-            section = "lines"
-            line = _Line(_get(elements, 0))
-            lines.append(line)
+            self._close_line()
+            self.section = "lines"
+            line = self.line = _Line(_get(elements, 0))
             code, kind = _get(elements, 2, 0), _get(elements, 2, 1)
             if code:
                 line.codes.append((kind.upper(), code))
         elif tag == "UNS":
-            section, line = "summary", None
-        elif section == "header":
-            _header_segment(tag, elements, document, position)
-        elif section == "lines" and line is not None:
-            if tag in LINE_SUBGROUPS:
-                line.in_group = True
-            elif tag == "PIA":
-                for element in elements[1:]:
-                    if element and element[0].strip():
-                        kind = element[1].strip().upper() if len(element) > 1 else ""
-                        line.codes.append((kind, element[0].strip()))
-            elif tag == "IMD" and not line.description:
-                parts = elements[2][3:5] if len(elements) > 2 else []
-                line.description = " ".join(p for p in parts if p)
-            elif tag == "FTX" and not line.description:
-                parts = elements[3] if len(elements) > 3 else []
-                line.description = " ".join(p for p in parts if p)
-            elif tag == "QTY":
-                qualifier = _get(elements, 0, 0)
-                line.quantities.setdefault(qualifier, (_get(elements, 0, 1), _get(elements, 0, 2)))
-            elif tag == "PRI":
-                qualifier = _get(elements, 0, 0)
-                line.prices.setdefault(qualifier, (_get(elements, 0, 1), _get(elements, 0, 4)))
-            elif tag == "MOA" and not line.in_group:
-                line.amounts.setdefault(_get(elements, 0, 0), _get(elements, 0, 1))
-            elif tag == "RFF" and _get(elements, 0, 0) in ("ON", "CO"):
-                line_order_refs.append(_get(elements, 0, 1))
-        elif section == "summary":
+            self._close_line()
+            self.section = "summary"
+        elif self.section == "header":
+            _header_segment(tag, elements, self.document)
+        elif self.section == "lines" and self.line is not None:
+            self._line_segment(self.line, tag, elements)
+        elif self.section == "summary":
             if tag == "CNT":
-                counts.setdefault(_get(elements, 0, 0), _get(elements, 0, 1))
+                self.counts.setdefault(_get(elements, 0, 0), _get(elements, 0, 1))
             elif tag == "MOA":
-                totals.setdefault(_get(elements, 0, 0), _get(elements, 0, 1))
-    if not document.order_reference and line_order_refs:
-        document.order_reference = line_order_refs[0]
-    document.lines = [_finish_line(item, i, document) for i, item in enumerate(lines, start=1)]
-    _summary(counts, totals, document)
+                self.totals.setdefault(_get(elements, 0, 0), _get(elements, 0, 1))
+
+    def _line_segment(self, line: _Line, tag: str, elements) -> None:
+        if tag in LINE_SUBGROUPS:
+            line.in_group = True
+        elif tag == "PIA":
+            for element in elements[1:]:
+                if element and element[0].strip():
+                    kind = element[1].strip().upper() if len(element) > 1 else ""
+                    line.codes.append((kind, element[0].strip()))
+        elif tag == "IMD" and not line.description:
+            parts = elements[2][3:5] if len(elements) > 2 else []
+            line.description = " ".join(p for p in parts if p)
+        elif tag == "FTX" and not line.description:
+            parts = elements[3] if len(elements) > 3 else []
+            line.description = " ".join(p for p in parts if p)
+        elif tag == "QTY":
+            qualifier = _get(elements, 0, 0)
+            line.quantities.setdefault(qualifier, (_get(elements, 0, 1), _get(elements, 0, 2)))
+        elif tag == "PRI":
+            qualifier = _get(elements, 0, 0)
+            line.prices.setdefault(qualifier, (_get(elements, 0, 1), _get(elements, 0, 4)))
+        elif tag == "MOA" and not line.in_group:
+            line.amounts.setdefault(_get(elements, 0, 0), _get(elements, 0, 1))
+        elif tag == "RFF" and _get(elements, 0, 0) in ("ON", "CO"):
+            self.line_order_refs.append(_get(elements, 0, 1))
+
+    def finish(self) -> None:
+        self._close_line()
+        document = self.document
+        if not document.order_reference and self.line_order_refs:
+            document.order_reference = self.line_order_refs[0]
+        _summary(self.counts, self.totals, document)
 
 
-def _header_segment(tag: str, elements, document: ParsedDocument, position: int) -> None:
+def _header_segment(tag: str, elements, document: ParsedDocument) -> None:
     if tag == "BGM":
         document.document_number = _get(elements, 1, 0)
     elif tag == "DTM" and _get(elements, 0, 0) == "137":

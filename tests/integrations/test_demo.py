@@ -1,0 +1,26 @@
+import pytest
+
+from integrations import demo as integrations_demo
+from integrations.models import EdiDocument, EdiFinding
+from tenancy import demo
+from tenancy.context import tenant_scope
+from tenancy.models import Notification
+
+
+@pytest.mark.django_db
+def test_the_demo_has_an_order_and_an_invoice_with_one_price_discrepancy_and_is_idempotent():
+    tenant = demo.seed_organization("northwind")
+    with tenant_scope(tenant.organization):
+        demo.seed_partnerships(tenant)
+        integrations_demo.seed(tenant)
+        integrations_demo.seed(tenant)
+        documents = list(EdiDocument.objects.order_by("received_at"))
+        assert [(d.doc_type, d.status) for d in documents] == [
+            ("order", "accepted"),
+            ("invoice", "accepted"),
+        ]
+        order, invoice = documents
+        assert invoice.order_reference == order.document_number
+        (finding,) = EdiFinding.objects.filter(document=invoice)
+        assert finding.code == "price_differs" and finding.line_number == 2
+        assert Notification.objects.filter(recipient=invoice.partnership.owner).count() == 1

@@ -1,0 +1,80 @@
+"""The upload path: the message is stored as received, the task reads it (twice changes nothing),
+and it runs in a real worker too."""
+
+import pytest
+
+from integrations import services, tasks
+from integrations.models import EdiDocument, EdiDocumentLine
+from tenancy.context import tenant_scope
+from tenancy.models import AuditEvent
+from tests.integrations import samples
+
+
+def _receive(org, partnership, actor, content):
+    with tenant_scope(org):
+        return services.edi_document_receive(
+            partnership=partnership, content=content, filename="po.edi", actor=actor
+        )
+
+
+@pytest.mark.django_db
+def test_a_received_upload_is_kept_unread_and_its_reading_enqueued_after_commit(
+    org_a, partnership, manager, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        document, created = _receive(org_a, partnership, manager, samples.edifact())
+    assert created and document.status == "received" and len(callbacks) == 1
+    with tenant_scope(org_a):
+        assert not EdiDocumentLine.objects.exists()
+        assert services.edi_document_progress(document) == 0
+        assert AuditEvent.objects.filter(action="integrations.edi_document.received").exists()
+
+
+@pytest.mark.django_db
+def test_the_task_reads_the_message_and_a_second_run_changes_nothing(org_a, partnership, manager):
+    document, _ = _receive(org_a, partnership, manager, samples.edifact(unt_count=1))
+    kwargs = {"organization_id": org_a.pk, "document_id": document.pk}
+    assert tasks.edi_document_process.apply(kwargs=kwargs).get() == "accepted"
+    assert tasks.edi_document_process.apply(kwargs=kwargs).get() == "accepted"
+    with tenant_scope(org_a):
+        document.refresh_from_db()
+        assert (document.line_count, document.error_count) == (3, 1)
+        assert EdiDocumentLine.objects.count() == 3
+        assert services.edi_document_progress(document) == 100
+        actions = list(
+            AuditEvent.objects.filter(object_id=str(document.pk)).values_list("action", flat=True)
+        )
+    assert actions == ["integrations.edi_document.received", "integrations.edi_document.accepted"]
+
+
+@pytest.mark.django_db
+def test_the_task_rejects_an_unreadable_upload_and_keeps_it(org_a, partnership, manager):
+    document, _ = _receive(org_a, partnership, manager, samples.GARBAGE)
+    status = tasks.edi_document_process.apply(
+        kwargs={"organization_id": org_a.pk, "document_id": document.pk}
+    ).get()
+    assert status == "rejected"
+    with tenant_scope(org_a):
+        document.refresh_from_db()
+        assert bytes(document.content) == samples.GARBAGE and document.error
+
+
+@pytest.mark.django_db
+def test_a_resent_upload_is_the_document_already_received_and_enqueues_nothing(
+    org_a, partnership, manager, django_capture_on_commit_callbacks
+):
+    first, _ = _receive(org_a, partnership, manager, samples.edifact())
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        again, created = _receive(org_a, partnership, manager, samples.edifact())
+    assert not created and again.pk == first.pk and callbacks == []
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_is_read_by_a_real_worker(celery_worker_process, org_a, partnership, manager):
+    document, _ = _receive(org_a, partnership, manager, samples.edifact(kind="invoice"))
+    result = tasks.edi_document_process.delay(organization_id=org_a.pk, document_id=document.pk)
+    assert result.get(timeout=30) == "accepted"
+    with tenant_scope(org_a):
+        document = EdiDocument.objects.get(pk=document.pk)
+        assert document.line_count == 3 and document.doc_type == "invoice"
