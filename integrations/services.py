@@ -82,7 +82,13 @@ def _check_partnership(partnership: Partnership) -> None:
 
 
 def _existing(sha256: str) -> EdiDocument | None:
-    return EdiDocument.objects.select_related("partnership").filter(sha256=sha256).first()
+    # Without the bytes: they are the ones just received.
+    return (
+        EdiDocument.objects.select_related("partnership")
+        .defer("content")
+        .filter(sha256=sha256)
+        .first()
+    )
 
 
 def _store_received(

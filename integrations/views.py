@@ -38,6 +38,7 @@ def integrations_home(request, org_slug):
             "counts": selectors.edi_document_counts(selectors.edi_documents()),
             "page": paginate(request, documents, per_page=25),
             "filter_form": DocumentFilterForm(request.GET or None, partnerships=partnerships),
+            "filtering": any(filters.values()),
             "may_change": has_permission(request.membership, "integrations.change"),
         },
     )
@@ -62,6 +63,7 @@ def partnership_integrations(request, org_slug, partnership_id):
             "counts": selectors.edi_document_counts(own),
             "page": paginate(request, selectors.edi_documents_filtered(own, **filters), 25),
             "filter_form": DocumentFilterForm(request.GET or None),
+            "filtering": any(filters.values()),
             "may_change": has_permission(request.membership, "integrations.change"),
         },
     )
