@@ -76,7 +76,26 @@ class EdiFindingSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "severity", "message", "line_number"]
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "enum": EdiDocument.Status.values,
+        "description": "`received` (kept, not read yet), `accepted` (read; see the findings) "
+        "or `rejected` (unreadable; see `error`).",
+    },
+    component_name="EdiDocumentStatusEnum",
+)
+class DocumentStatusField(serializers.ChoiceField):
+    """A named schema component of its own: the enum naming of drf-spectacular would otherwise
+    collide with the other modules' `status` choices."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=EdiDocument.Status.choices, read_only=True, **kwargs)
+
+
 class EdiDocumentSerializer(serializers.ModelSerializer):
+    status = DocumentStatusField()
+
     class Meta:
         model = EdiDocument
         fields = [
