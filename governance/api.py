@@ -105,11 +105,7 @@ class ChangeRequestFilter(django_filters.FilterSet):
     def filter_awaiting_me(self, queryset, name, value):
         if not value:
             return queryset
-        return queryset.filter(
-            approvers__user=self.request.user,
-            approvers__decision=ChangeRequestApprover.Decision.PENDING,
-            status=ChangeRequest.Status.SUBMITTED,
-        )
+        return selectors.awaiting_decision_of(queryset, user_id=self.request.user.pk)
 
 
 class ApproveSerializer(serializers.Serializer):

@@ -51,17 +51,21 @@ def change_request_for_detail(*, membership: Membership) -> QuerySet[ChangeReque
     return change_request_list(membership=membership).prefetch_related(_approvers())
 
 
+def awaiting_decision_of(queryset: QuerySet[ChangeRequest], *, user_id: int) -> QuerySet:
+    """Of `queryset`, the submitted change requests on which this user's decision is pending
+    (the rule of the home page's section and of the API's `awaiting_me` filter)."""
+    mine = ChangeRequestApprover.objects.filter(
+        change_request=OuterRef("pk"), user_id=user_id, decision=Decision.PENDING
+    )
+    return queryset.filter(Exists(mine), status=ChangeRequest.Status.SUBMITTED)
+
+
 def awaiting_decision(*, membership: Membership) -> QuerySet[ChangeRequest]:
     """Submitted change requests on which this member's own decision is still pending, the
     most urgent first."""
-    mine = ChangeRequestApprover.objects.filter(
-        change_request=OuterRef("pk"), user_id=membership.user_id, decision=Decision.PENDING
-    )
-    return (
-        change_request_list(membership=membership)
-        .filter(Exists(mine), status=ChangeRequest.Status.SUBMITTED)
-        .order_by("decision_due", "number")
-    )
+    return awaiting_decision_of(
+        change_request_list(membership=membership), user_id=membership.user_id
+    ).order_by("decision_due", "number")
 
 
 def change_request_timeline(change_request: ChangeRequest) -> QuerySet[AuditEvent]:
