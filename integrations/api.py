@@ -95,6 +95,8 @@ class DocumentStatusField(serializers.ChoiceField):
 
 class EdiDocumentSerializer(serializers.ModelSerializer):
     status = DocumentStatusField()
+    # The job's finished_at (tenancy.jobs.Job), under the name clients already read.
+    processed_at = serializers.DateTimeField(source="finished_at", read_only=True, allow_null=True)
 
     class Meta:
         model = EdiDocument

@@ -76,10 +76,13 @@ class Job(TenantModel):
     """Abstract: long work a task does for a user, with status, progress, result and error."""
 
     job_states: ClassVar[JobStates] = JOB_STATES
+    # Audit codes: "<prefix>.<status>" (default "<app_label>.<model_name>").
+    job_action_prefix: ClassVar[str] = ""
 
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)
-    result = models.JSONField(default=dict, blank=True)
+    # db_default: rows bulk-loaded with COPY (bench/) get them too.
+    progress = models.PositiveSmallIntegerField(default=0, db_default=0)
+    result = models.JSONField(null=True, blank=True, help_text="What the job produced.")
     error = models.TextField(blank=True, help_text="Why the job failed, in the user's words.")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -162,8 +165,11 @@ def job_fail(*, model: type[models.Model], pk: Any, reason: str, now) -> bool:
                 setattr(job, name, now)
                 fields.append(name)
         job.save(update_fields=fields)
+        prefix = getattr(model, "job_action_prefix", "") or (
+            f"{model._meta.app_label}.{model._meta.model_name}"
+        )
         audit_record(
-            action=f"{model._meta.app_label}.{model._meta.model_name}.failed",
+            action=f"{prefix}.{states.failed}",
             actor=None,
             obj=job,
             changes={"reason": reason},
