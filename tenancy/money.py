@@ -25,6 +25,23 @@ CURRENCIES = [
     ("INR", "Indian rupee"),
 ]
 CENT = Decimal("0.01")
+# ISO 4217 minor units where they are not 2 (shown and rounded with this many decimals).
+MINOR_UNITS = {
+    "JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "VND": 0, "HUF": 2,
+    "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3, "LYD": 3, "IQD": 3,
+}  # fmt: skip
+
+
+def currency_places(currency: str) -> int:
+    return MINOR_UNITS.get((currency or "").upper(), 2)
+
+
+def format_amount(amount: Decimal | int | str, currency: str = "") -> str:
+    """An amount with thousands separators and its currency's precision: "1,234.50"."""
+    places = currency_places(currency)
+    quantum = Decimal(1).scaleb(-places)
+    value = Decimal(amount).quantize(quantum, rounding=ROUND_HALF_UP)
+    return f"{value:,.{places}f}"
 
 
 def amount_field(**kwargs) -> models.DecimalField:
@@ -65,4 +82,4 @@ class Money:
             raise ValueError(f"Cannot combine {self.currency} and {other.currency}.")
 
     def __str__(self):
-        return f"{self.currency} {self.rounded().amount:,.2f}"
+        return f"{self.currency} {format_amount(self.amount, self.currency)}"

@@ -27,6 +27,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.PROCUREMENT_MANAGER: _view_for(Role.PROCUREMENT_MANAGER)
     | {
         "partnerships.change",
+        "governance.withdraw",  # withdraw a change request someone else raised
         "contracts.change",
         "risk.change",
         "governance.change",
@@ -51,6 +52,22 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
 def role_allows(role: str, perm: str) -> bool:
     granted = ROLE_PERMISSIONS.get(role, set())
     return "*" in granted or perm in granted
+
+
+# Role predicates: services ask these instead of keeping tuples of roles of their own.
+
+
+def roles_with(perm: str, *, guests: bool = False) -> list[str]:
+    """The roles that hold `perm` (an admin's "*" included); partner guests only if asked."""
+    return [
+        role
+        for role in ROLE_PERMISSIONS
+        if role_allows(role, perm) and (guests or role != Role.PARTNER_GUEST)
+    ]
+
+
+def is_org_admin(membership: Membership | None) -> bool:
+    return membership is not None and membership.is_active and membership.role == Role.ORG_ADMIN
 
 
 def partnership_of(obj):
