@@ -75,7 +75,9 @@ class Money:
         return Money(self.amount * Decimal(factor), self.currency)
 
     def rounded(self) -> "Money":
-        return Money(self.amount.quantize(CENT, rounding=ROUND_HALF_UP), self.currency)
+        """Rounded half up to the currency's minor unit (cents; yen have none)."""
+        quantum = Decimal(1).scaleb(-currency_places(self.currency))
+        return Money(self.amount.quantize(quantum, rounding=ROUND_HALF_UP), self.currency)
 
     def _same_currency(self, other: "Money") -> None:
         if self.currency != other.currency:
