@@ -7,8 +7,6 @@ Models store money as two columns made by `amount_field()` and `currency_field()
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import models
-
 CURRENCIES = [
     ("EUR", "Euro"),
     ("USD", "US dollar"),
@@ -44,11 +42,19 @@ def format_amount(amount: Decimal | int | str, currency: str = "") -> str:
     return f"{value:,.{places}f}"
 
 
-def amount_field(**kwargs) -> models.DecimalField:
+# The field helpers import Django when called: `Money` itself is plain Python, so the clause
+# detector (contracts/detection, Django-free) uses the same type.
+
+
+def amount_field(**kwargs):
+    from django.db import models
+
     return models.DecimalField(max_digits=18, decimal_places=2, **kwargs)
 
 
-def currency_field(**kwargs) -> models.CharField:
+def currency_field(**kwargs):
+    from django.db import models
+
     kwargs.setdefault("default", "EUR")
     return models.CharField(max_length=3, choices=CURRENCIES, **kwargs)
 
