@@ -14,7 +14,13 @@ these attributes.
 This file is imported by the settings: it imports nothing from Django at module level.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
 
 # Roles inside the organization (tenancy.models.Role values, spelled out so the settings can
 # import this file before the apps are loaded).
@@ -188,7 +194,7 @@ def module_apps() -> list[str]:
     return [module.app for module in MODULES.values()]
 
 
-def nav_modules(request) -> list[dict]:
+def nav_modules(request: HttpRequest) -> list[dict[str, Any]]:
     """The modules the request's member may open, for the navigation bar."""
     from django.urls import NoReverseMatch, reverse
 
@@ -217,7 +223,7 @@ def nav_modules(request) -> list[dict]:
     return items
 
 
-def workspace_tabs(request, partnership) -> list[dict]:
+def workspace_tabs(request: Any, partnership: Any) -> list[dict[str, Any]]:
     """The partnership workspace's tabs the member may open; a tab whose page does not exist
     yet is left out. Every module's partnership page renders them."""
     from django.urls import NoReverseMatch, reverse
@@ -238,7 +244,7 @@ def workspace_tabs(request, partnership) -> list[dict]:
     return tabs
 
 
-def module_overview(request, org_slug, module: str):
+def module_overview(request: Any, org_slug: str, module: str) -> HttpResponse:
     """The overview page of a module whose screens are not built yet."""
     from django.shortcuts import render
 
