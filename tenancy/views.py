@@ -6,11 +6,12 @@ and `get_object_for_member_or_404` (tenant- and guest-scoped lookup: another ten
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from tenancy.models import ApiKey, Notification
@@ -129,10 +130,14 @@ def api_key_list(request, org_slug):
         if not name:
             messages.error(request, "Give the key a name, so you know later what uses it.")
         else:
-            _, new_key = api_key_create(
-                organization=request.organization, user=request.user, name=name
-            )
-            messages.success(request, "Key created. Copy it now: it is not shown again.")
+            try:
+                _, new_key = api_key_create(
+                    organization=request.organization, user=request.user, name=name
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.message_dict.get("name", error.messages)))
+            else:
+                messages.success(request, "Key created. Copy it now: it is not shown again.")
     keys = api_keys_for_member(organization=request.organization, user=request.user)
     return render(request, "tenancy/api_keys.html", {"keys": keys, "new_key": new_key})
 
@@ -187,4 +192,6 @@ def server_error(request):
             },
             status=500,
         )
-    return render(request, "errors/500.html", status=500)
+    # No request context: the context processors query the database, and after the error
+    # the request's transaction may be aborted (the 500 page itself must not fail).
+    return HttpResponseServerError(render_to_string("errors/500.html"))
