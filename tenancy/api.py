@@ -85,6 +85,9 @@ class TenantViewSet(viewsets.GenericViewSet):
     # Verbs by action; unsafe methods default to "change".
     action_verbs: dict[str, str] = {}
     filter_backends = [TenantFilterBackend]
+    # Fields a client sets on create and never changes (a KPI's partnership): an update that
+    # sends another value is refused (400) instead of silently ignored.
+    create_only_fields: tuple[str, ...] = ()
 
     def required_verb(self, request) -> str:
         if self.action in self.action_verbs:
@@ -141,6 +144,15 @@ class TenantViewSet(viewsets.GenericViewSet):
                 code="stale",
             )
 
+    def check_create_only_fields(self, instance, data) -> None:
+        errors = {
+            name: ["This is set when the record is created and cannot be changed."]
+            for name in self.create_only_fields
+            if name in data and data[name] != getattr(instance, name)
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+
     def reread(self, instance):
         """The object as a list or detail read shows it (with the selector's annotations),
         for the response of a write; the instance itself if it is no longer visible."""
@@ -195,6 +207,7 @@ class VersionedUpdateMixin(mixins.UpdateModelMixin):
         self.check_if_match(instance)
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
+        self.check_create_only_fields(instance, serializer.validated_data)
         self.perform_update(serializer)
         data = self.get_serializer(self.reread(serializer.instance)).data
         return Response(data, headers={"ETag": representation_etag(data)})
