@@ -4,7 +4,7 @@ from datetime import date
 
 import django_filters
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
@@ -118,6 +118,7 @@ class AgreementViewSet(TenantModelViewSet):
     guest_partnership_path = "partnership"
     filterset_class = AgreementFilter
     action_verbs = {"approve": "approve", "assign_reviewer": "review"}
+    create_only_fields = ("partnership",)
 
     def tenant_queryset(self):
         return selectors.agreement_list(membership=self.membership)
@@ -171,13 +172,34 @@ class AgreementViewSet(TenantModelViewSet):
         return Response({"reviewers": [{"id": u.pk, "email": u.email} for u in reviewers]})
 
     @extend_schema(responses=DeviationSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def deviations(self, request, *args, **kwargs):
         """Deviations from the playbook, each with the rule that failed."""
         agreement = self.get_object()
         return Response(DeviationSerializer(selectors.deviations_for(agreement), many=True).data)
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        parameters=[OpenApiParameter("on", date, description="YYYY-MM-DD (default today)")],
+        responses=inline_serializer(
+            "AgreementTerms",
+            fields={
+                "on": serializers.DateField(),
+                "clauses": inline_serializer(
+                    "TermInForce",
+                    fields={
+                        "clause": serializers.IntegerField(),
+                        "clause_type": serializers.CharField(),
+                        "text": serializers.CharField(),
+                        "parameters": serializers.JSONField(),
+                        "source_agreement": serializers.IntegerField(),
+                        "amended": serializers.BooleanField(),
+                    },
+                    many=True,
+                ),
+            },
+        ),
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def terms(self, request, *args, **kwargs):
         """The clauses in force on `?on=YYYY-MM-DD` (default today), amendments applied."""
         agreement = self.get_object()
@@ -373,13 +395,27 @@ class ClauseViewSet(TenantModelViewSet):
         return self._render(clause)
 
     @extend_schema(responses=ClauseVersionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def versions(self, request, *args, **kwargs):
         clause = self.get_object()
         versions = ClauseVersion.objects.filter(clause=clause).order_by("number")
         return Response(ClauseVersionSerializer(versions, many=True).data)
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", int, description="Version number (default the first)"),
+            OpenApiParameter("to", int, description="Version number (default the latest)"),
+        ],
+        responses=inline_serializer(
+            "ClauseRedline",
+            fields={
+                "from": serializers.IntegerField(),
+                "to": serializers.IntegerField(),
+                "html": serializers.CharField(),
+            },
+        ),
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def redline(self, request, *args, **kwargs):
         """Word diff between two versions (`?from=1&to=3`, default first and latest)."""
         clause = self.get_object()

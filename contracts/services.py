@@ -953,7 +953,7 @@ def obligation_update(*, obligation: Obligation, actor: User | None, **fields) -
             action="contracts.obligation.updated",
             actor=actor,
             obj=obligation,
-            changes=_jsonable(changes),
+            changes=changes,
         )
     return obligation
 

@@ -79,7 +79,7 @@ def partnership_update(*, partnership: Partnership, actor: User | None, **fields
             action="partnerships.partnership.updated",
             actor=actor,
             obj=partnership,
-            changes={k: [str(a), str(b)] for k, (a, b) in changes.items()},
+            changes=changes,
         )
     return partnership
 

@@ -211,6 +211,7 @@ class KpiViewSet(TenantModelViewSet):
     serializer_class = KpiSerializer
     permission_module = "performance"
     filterset_fields = ["partnership", "perspective", "is_active"]
+    create_only_fields = ("partnership", "template")
 
     def tenant_queryset(self):
         return selectors.kpi_list(membership=self.membership)

@@ -19,7 +19,12 @@ class OrganizationSerializer(serializers.Serializer):
     api_base = serializers.CharField()
 
 
-@extend_schema(responses=OrganizationSerializer(many=True))
+class OrganizationListSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = OrganizationSerializer(many=True)
+
+
+@extend_schema(responses=OrganizationListSerializer)
 @api_view(["GET"])
 def organization_list(request):
     """The organizations the caller belongs to (an API key: only its own)."""

@@ -9,8 +9,11 @@ slug and a non-member both get 404: a tenant's existence is not disclosed.
 
 import re
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import JsonResponse
+from django.db import IntegrityError
+from django.http import JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 
 from tenancy.api_errors import error_response
@@ -75,5 +78,94 @@ class TenantMiddleware:
 
         request.organization = membership.organization
         request.membership = membership
-        with tenant_scope(membership.organization):
-            return self.get_response(request)
+        try:
+            with tenant_scope(membership.organization):
+                return self.get_response(request)
+        except IntegrityError:
+            # A deferred foreign key checked at COMMIT: the row this write points to was
+            # deleted by a concurrent request. The write is rolled back; say so, do not 500.
+            message = "A record this change refers to was deleted meanwhile. Reload and retry."
+            if is_api:
+                return _api_error(409, message, "conflict")
+            return render(request, "errors/problem.html", {"message": message}, status=409)
+
+
+# --- Request hygiene: one place for what no view should have to think about.
+
+NUL = "\x00"
+FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def without_nul(params):
+    """`params` (a QueryDict or dict of form/query parameters) with every NUL character
+    removed: PostgreSQL cannot store it, and no one types it on purpose."""
+    if isinstance(params, QueryDict):
+        if not any(
+            NUL in key or any(NUL in v for v in values if isinstance(v, str))
+            for key, values in params.lists()
+        ):
+            return params
+        clean = QueryDict(mutable=True, encoding=params.encoding)
+        for key, values in params.lists():
+            clean.setlist(
+                key.replace(NUL, ""),
+                [v.replace(NUL, "") if isinstance(v, str) else v for v in values],
+            )
+        clean._mutable = False
+        return clean
+    if isinstance(params, dict):
+        return {
+            k.replace(NUL, "") if isinstance(k, str) else k: (
+                v.replace(NUL, "") if isinstance(v, str) else v
+            )
+            for k, v in params.items()
+        }
+    return params
+
+
+def body_limit(content_type: str) -> int:
+    """Bytes a request body may have: JSON and forms are small; uploads (multipart, raw EDI)
+    may be as large as the biggest file a module accepts."""
+    if content_type in ("application/json", "application/x-www-form-urlencoded") or (
+        content_type.endswith("+json")
+    ):
+        return getattr(settings, "REQUEST_BODY_MAX_BYTES", 10 * 1024 * 1024)
+    return getattr(settings, "REQUEST_UPLOAD_MAX_BYTES", 70 * 1024 * 1024)
+
+
+class RequestHygieneMiddleware:
+    """Refuses an over-large body (413) before anything reads it, and strips NUL characters
+    from every query and form parameter (pages and API alike), so no view, form, filter or
+    search ever sends one to PostgreSQL. JSON bodies are checked by the API's parser."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        is_api = request.path.startswith("/api/")
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = body_limit(request.content_type or "")
+        if length > limit:
+            message = f"The request is too large ({length:,} bytes; at most {limit:,} bytes)."
+            if is_api:
+                return _api_error(413, message, "too_large")
+            return render(
+                request,
+                "errors/problem.html",
+                {"message": message, "title": "Too large"},
+                status=413,
+            )
+
+        request.GET = without_nul(request.GET)
+        if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
+            try:
+                request.POST = without_nul(request.POST)
+            except MultiPartParserError:
+                message = "The form data could not be read."
+                if is_api:
+                    return _api_error(400, message, "parse_error")
+                return render(request, "errors/problem.html", {"message": message}, status=400)
+        return self.get_response(request)

@@ -7,8 +7,11 @@ every query on them filters explicitly. Every other tenant table inherits `Tenan
 """
 
 import hashlib
+import json
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
@@ -120,6 +123,31 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         return super().get_queryset().filter(organization_id=CurrentOrganizationId())
 
 
+TEXT_MAX_CHARS = 50_000
+JSON_MAX_BYTES = 64 * 1024
+
+
+def _size_problem(field, value) -> str | None:
+    if isinstance(field, models.CharField | models.TextField) and isinstance(value, str):
+        if "\x00" in value:
+            return "Text may not contain the NUL character."
+        # A CharField's max_length is Django's own check; a TextField gets ours.
+        if isinstance(field, models.TextField) and len(value) > TEXT_MAX_CHARS:
+            return f"At most {TEXT_MAX_CHARS:,} characters (this has {len(value):,})."
+    elif isinstance(field, models.JSONField) and value is not None:
+        try:
+            encoded = json.dumps(value, cls=field.encoder or DjangoJSONEncoder)
+        except (TypeError, ValueError):
+            return "This value cannot be stored as JSON."
+        if "\\u0000" in encoded:
+            return "Text may not contain the NUL character."
+        if len(encoded) > JSON_MAX_BYTES:
+            return (
+                f"At most {JSON_MAX_BYTES // 1024:,} KB of data (this has {len(encoded):,} bytes)."
+            )
+    return None
+
+
 class TenantModel(models.Model):
     """Base of every tenant-owned table.
 
@@ -143,6 +171,24 @@ class TenantModel(models.Model):
         elif tenant is not None and tenant.pk != self.organization_id:
             raise PermissionError("Refusing to write another organization's row.")
         super().save(*args, **kwargs)
+
+    def clean_fields(self, exclude=None):
+        """Django's field checks plus the sizes every page can afford to show: a text field
+        holds at most TEXT_MAX_CHARS characters, a JSON field at most
+        JSON_MAX_BYTES, and no text holds a NUL character (PostgreSQL cannot store one)."""
+        errors: dict = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for field in self._meta.concrete_fields:
+            if exclude and field.name in exclude:
+                continue
+            problem = _size_problem(field, getattr(self, field.attname))
+            if problem:
+                errors.setdefault(field.name, []).append(problem)
+        if errors:
+            raise ValidationError(errors)
 
 
 class ApiKey(models.Model):

@@ -46,13 +46,15 @@ def api_key_create(*, organization: Organization, user: User, name: str) -> tupl
         raise PermissionError(f"{user} is not a member of {organization}.")
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
-    key = ApiKey.objects.create(
+    key = ApiKey(
         organization=organization,
         user=user,
-        name=name.strip() or "API key",
+        name=name.replace("\x00", "").strip() or "API key",
         prefix=prefix,
         key_hash=ApiKey.hash_secret(secret),
     )
+    key.full_clean(exclude=["key_hash", "prefix"])  # the name's length, in the user's words
+    key.save()
     with tenant_scope(organization):
         audit_record(action="tenancy.api_key.created", actor=user, obj=key)
     return key, f"pl_{prefix}_{secret}"

@@ -11,8 +11,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from tenancy.api_errors import error_response
@@ -166,10 +167,14 @@ def api_key_list(request, org_slug):
         if not name:
             messages.error(request, "Give the key a name, so you know later what uses it.")
         else:
-            _, new_key = api_key_create(
-                organization=request.organization, user=request.user, name=name
-            )
-            messages.success(request, "Key created. Copy it now: it is not shown again.")
+            try:
+                _, new_key = api_key_create(
+                    organization=request.organization, user=request.user, name=name
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.message_dict.get("name", error.messages)))
+            else:
+                messages.success(request, "Key created. Copy it now: it is not shown again.")
     keys = api_keys_for_member(organization=request.organization, user=request.user)
     return render(request, "tenancy/api_keys.html", {"keys": keys, "new_key": new_key})
 
@@ -201,4 +206,6 @@ def permission_denied(request, exception=None):
 def server_error(request):
     if request.path.startswith("/api/"):
         return error_response(500, "server_error", "Server error.")
-    return render(request, "errors/500.html", status=500)
+    # No request context: the context processors query the database, and after the error
+    # the request's transaction may be aborted (the 500 page itself must not fail).
+    return HttpResponseServerError(render_to_string("errors/500.html"))
