@@ -12,6 +12,7 @@ from celery.contrib.django.task import DjangoTask
 
 from tenancy.context import tenant_scope
 from tenancy.models import Organization
+from tenancy.outbox import outbox_deliver_due
 from tenancy.services import notifications_purge_read
 
 TASK_DEFAULTS = {
@@ -60,6 +61,14 @@ def notifications_purge(*, organization_id: int, older_than_days: int = 90) -> i
 @shared_task(**TASK_DEFAULTS)
 def notifications_purge_all_tenants() -> int:
     return for_each_tenant(notifications_purge)
+
+
+@shared_task(name="tenancy.tasks.outbox_deliver", **{**TASK_DEFAULTS, "autoretry_for": ()})
+def outbox_deliver() -> dict:
+    """Send what is due in the outbox (a system task: the outbox spans organizations)."""
+    from django.utils import timezone
+
+    return outbox_deliver_due(now=timezone.now())
 
 
 @tenant_task()

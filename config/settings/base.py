@@ -132,6 +132,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenancy.tasks.notifications_purge_all_tenants",
         "schedule": crontab(hour=3, minute=10),
     },
+    # The outbox sweep: delivers what a nudge after commit missed (broker down, worker dead).
+    "outbox-deliver": {"task": "tenancy.tasks.outbox_deliver", "schedule": 60.0},
 }
 for _module in (
     "contracts",
@@ -180,6 +182,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
+# Every e-mail goes through the transactional outbox (tenancy/outbox.py); the outbox worker sends it
+# with OUTBOX_EMAIL_BACKEND (console in development, SMTP in production).
+OUTBOX_EMAIL_BACKEND = EMAIL_BACKEND
+EMAIL_BACKEND = "tenancy.outbox.OutboxEmailBackend"
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Partnerline <no-reply@localhost>")
 SITE_URL = env("PARTNERLINE_SITE_URL", default="http://127.0.0.1:8000")
 

@@ -4,7 +4,11 @@ tests/conftest.py), fast password hashing, e-mail kept in memory."""
 from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests read mail from Django's locmem outbox directly; the outbox tests switch EMAIL_BACKEND to
+# tenancy.outbox.OutboxEmailBackend and deliver through OUTBOX_EMAIL_BACKEND.
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+OUTBOX_EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+OUTBOX_NUDGE_WORKER = False
 CELERY_TASK_ALWAYS_EAGER = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
