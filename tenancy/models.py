@@ -289,3 +289,42 @@ class Notification(TenantModel):
 
     def __str__(self):
         return self.title
+
+
+class OutboxMessage(models.Model):
+    """A message waiting to leave the system (e-mail now; webhooks will use the same table).
+
+    Written in the same transaction as the change that causes it (`tenancy.outbox`), delivered by
+    a worker with retries and backoff, so neither a broker nor an SMTP outage after the commit
+    loses it. A system table like `Membership`: some mail belongs to no tenant (password reset),
+    so it carries the organization for display and filtering but no row-level security; pages
+    filter it explicitly by the request's organization, and only the delivery job reads it whole.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed (gave up)"
+
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    channel = models.CharField(max_length=20, default="email")
+    summary = models.CharField(max_length=300, blank=True)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            models.Index(fields=["organization", "-created_at"], name="outbox_by_organization"),
+        ]
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.summary or f"{self.channel} #{self.pk}"

@@ -120,15 +120,14 @@ def notify(
             continue  # already notified under this key
         created.append(notification)
         if email and user.email:
+            # EMAIL_BACKEND is the transactional outbox: the mail is a row written in this
+            # transaction, delivered by a worker after the commit (tenancy/outbox.py).
             link = f"{settings.SITE_URL}{url}" if url else ""
-            transaction.on_commit(
-                lambda u=user, lk=link: send_mail(  # type: ignore[misc]
-                    subject=f"[Partnerline] {title}",
-                    message=f"{body}\n\n{lk}".strip(),
-                    from_email=None,
-                    recipient_list=[u.email],
-                    fail_silently=True,
-                )
+            send_mail(
+                subject=f"[Partnerline] {title}",
+                message=f"{body}\n\n{link}".strip(),
+                from_email=None,
+                recipient_list=[user.email],
             )
     return created
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenancy import views
+from tenancy import outbox_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -16,5 +16,11 @@ urlpatterns = [
         "settings/api-keys/<int:api_key_id>/revoke/",
         views.api_key_revoke_view,
         name="api-key-revoke",
+    ),
+    path("settings/outbox/", outbox_views.outbox_list, name="outbox"),
+    path(
+        "settings/outbox/<int:outbox_message_id>/retry/",
+        outbox_views.outbox_retry,
+        name="outbox-retry",
     ),
 ]

@@ -111,6 +111,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
+# Redis redelivers a task that was taken but never acknowledged (its worker died) once this many
+# seconds have passed. It must exceed the longest hard time limit of any task, or a task still
+# running would be delivered a second time (tests/tenancy/test_celery_settings.py checks it).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = CELERY_BROKER_TRANSPORT_OPTIONS
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -122,6 +129,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenancy.tasks.notifications_purge_all_tenants",
         "schedule": crontab(hour=3, minute=10),
     },
+    # The outbox sweep: delivers what a nudge after commit missed (broker down, worker dead).
+    "outbox-deliver": {"task": "tenancy.tasks.outbox_deliver", "schedule": 60.0},
 }
 for _module in module_apps():
     if importlib.util.find_spec(f"{_module}.schedule") is not None:
@@ -161,6 +170,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
+# Every e-mail goes through the transactional outbox (tenancy/outbox.py); the outbox worker sends it
+# with OUTBOX_EMAIL_BACKEND (console in development, SMTP in production).
+OUTBOX_EMAIL_BACKEND = EMAIL_BACKEND
+EMAIL_BACKEND = "tenancy.outbox.OutboxEmailBackend"
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Partnerline <no-reply@localhost>")
 SITE_URL = env("PARTNERLINE_SITE_URL", default="http://127.0.0.1:8000")
 

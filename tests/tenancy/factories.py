@@ -1,7 +1,7 @@
 import factory
 from factory.django import DjangoModelFactory
 
-from tenancy.models import ApiKey, AuditEvent, Membership, Notification, Role, User
+from tenancy.models import ApiKey, AuditEvent, Membership, Notification, OutboxMessage, Role, User
 from tests.factories import OrganizationFactory, TenantFactory
 
 PASSWORD = "test-password-123"
@@ -63,3 +63,15 @@ class ApiKeyFactory(DjangoModelFactory):
     name = "factory key"
     prefix = factory.Sequence(lambda n: f"f{n:010d}")
     key_hash = factory.LazyFunction(lambda: ApiKey.hash_secret("factory-secret"))
+
+
+class OutboxMessageFactory(DjangoModelFactory):
+    class Meta:
+        model = OutboxMessage
+
+    organization = factory.SubFactory(OrganizationFactory)
+    summary = "Factory mail → someone@example.test"
+    payload = factory.LazyFunction(
+        lambda: {"subject": "Factory mail", "body": "", "to": ["someone@example.test"]}
+    )
+    status = OutboxMessage.Status.FAILED
