@@ -19,7 +19,7 @@ from tenancy.money import Money, amount_field, currency_field
 AGREEMENT_LIFECYCLE = lifecycle(
     "agreement",
     {
-        "draft": {"in_legal_review", "terminated"},
+        "draft": {"in_legal_review"},
         "in_legal_review": {"draft", "approved"},
         "approved": {"executed", "in_legal_review"},
         "executed": {"expired", "terminated"},
@@ -245,6 +245,14 @@ class Clause(TenantModel):
     # What the detector said, kept unchanged so corrections can be measured later.
     detection = models.JSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # A redline is a proposal to the partner: the clause is settled once the partner agrees.
+    partner_agreed_at = models.DateTimeField(null=True, blank=True)
+    partner_agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Accepting a clause that breaks a red line is the only way to waive it: the written
+    # justification (and who gave it) is kept here and in the audit trail.
+    red_line_waiver = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -260,6 +268,13 @@ class Clause(TenantModel):
 
     def get_partnership(self):
         return self.agreement.partnership
+
+    @property
+    def is_settled(self) -> bool:
+        """Accepted, or a redline the partner agreed to: what approval needs of every clause."""
+        return self.decision == self.Decision.ACCEPTED or (
+            self.decision == self.Decision.REDLINE and self.partner_agreed_at is not None
+        )
 
 
 # The decisions a reviewer can take (a clause starts as "pending").
@@ -302,7 +317,14 @@ class ClauseVersion(TenantModel):
 
 
 class ClauseComment(TenantModel):
-    """A threaded review comment on a clause; a decision is a comment with `decision` set."""
+    """A threaded review comment on a clause; a decision is a comment with `decision` set.
+
+    Internal comments are the buyer's own; shared ones (and every comment a partner guest
+    writes) are visible to the partner."""
+
+    class Visibility(models.TextChoices):
+        INTERNAL = "internal", "Internal"
+        SHARED = "shared", "Shared with the partner"
 
     clause = models.ForeignKey(Clause, on_delete=models.CASCADE, related_name="comments")
     parent = models.ForeignKey(
@@ -313,6 +335,9 @@ class ClauseComment(TenantModel):
     )
     body = models.TextField(blank=True)
     decision = models.CharField(max_length=10, choices=Clause.Decision.choices, blank=True)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -486,3 +511,38 @@ class Obligation(TenantModel):
 
     def get_partnership(self):
         return self.agreement.partnership
+
+
+def _evidence_path(instance, filename):
+    return f"contracts/evidence/{instance.organization_id}/{instance.obligation_id}/{filename}"
+
+
+class ObligationFulfilment(TenantModel):
+    """One fulfilment of an obligation (a recurring one has one per occurrence), with what
+    proves it: a note, a link and/or a file."""
+
+    obligation = models.ForeignKey(Obligation, on_delete=models.CASCADE, related_name="fulfilments")
+    due_date = models.DateField(null=True, blank=True)
+    evidence = models.TextField(blank=True)
+    evidence_url = models.URLField(blank=True)
+    evidence_file = models.FileField(upload_to=_evidence_path, blank=True, max_length=300)
+    evidence_filename = models.CharField(max_length=255, blank=True)
+    fulfilled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    fulfilled_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["obligation_id", "-fulfilled_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["organization", "obligation", "fulfilled_at"],
+                name="obligationfulfilment_obl",
+            )
+        ]
+
+    def __str__(self):
+        return f"Fulfilment of {self.obligation_id}"
+
+    def get_partnership(self):
+        return self.obligation.agreement.partnership

@@ -14,6 +14,7 @@ from contracts.services._shared import (
 )
 from contracts.services.agreements import (
     AGREEMENT_FIELDS,
+    agreement_amend,
     agreement_assign_reviewer,
     agreement_create,
     agreement_remove_reviewer,
@@ -29,7 +30,9 @@ from contracts.services.clauses import (
     clause_create,
     clause_decide,
     clause_delete,
+    clause_redline_agree,
     clause_update,
+    may_waive_red_line,
 )
 from contracts.services.intake import (
     UPLOAD_EXTENSIONS,
@@ -56,6 +59,9 @@ from contracts.services.playbook import (
 
 __all__ = [
     "AGREEMENT_FIELDS",
+    "agreement_amend",
+    "clause_redline_agree",
+    "may_waive_red_line",
     "EDITABLE_STATUSES",
     "OBLIGATION_FIELDS",
     "UPLOAD_EXTENSIONS",

@@ -23,10 +23,12 @@ from contracts.services._shared import (
     is_reviewer,
     membership_of,
 )
+from contracts.services.clauses import _apply_key_terms_from_clauses
 from partnerships.models import Partnership
 from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
-from tenancy.errors import ConflictError
+from tenancy.dates import check_dates, in_range, range_message
+from tenancy.errors import ConflictError, TransitionNotAllowed
 from tenancy.models import User
 from tenancy.permissions import role_allows
 from tenancy.services import notify
@@ -74,6 +76,24 @@ def _validate_parties(parties) -> None:
         raise ValidationError({"parties": "Give the parties as a list of {name, role}."})
 
 
+MAX_NOTICE_DAYS = 3650
+MAX_RENEWAL_MONTHS = 120
+
+
+def _check_terms(agreement: Agreement) -> None:
+    """Dates inside the calendar people use, and periods a contract could state."""
+    check_dates(agreement, "effective_date", "expiry_date")
+    errors = {}
+    if (agreement.notice_period_days or 0) > MAX_NOTICE_DAYS:
+        errors["notice_period_days"] = f"Give a notice period of at most {MAX_NOTICE_DAYS:,} days."
+    if (agreement.renewal_period_months or 0) > MAX_RENEWAL_MONTHS:
+        errors["renewal_period_months"] = (
+            f"Give a renewal period of at most {MAX_RENEWAL_MONTHS} months."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def agreement_create(
     *, actor: User | None, partnership: Partnership, title: str, **fields
@@ -84,6 +104,7 @@ def agreement_create(
     )
     _validate_dispute_ladder(agreement.dispute_resolution)
     _validate_parties(agreement.parties)
+    _check_terms(agreement)
     agreement.full_clean()
     agreement.save()
     audit_record(action="contracts.agreement.created", actor=actor, obj=agreement)
@@ -95,11 +116,13 @@ def agreement_update(*, agreement: Agreement, actor: User | None, **fields) -> A
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if agreement.status not in EDITABLE_STATUSES:
         raise ConflictError(
-            f"An agreement in status '{agreement.status}' is not edited; amend it instead."
+            f"An agreement that is {agreement.get_status_display().lower()} is not edited; "
+            "amend it instead."
         )
     changes = changed_fields(agreement, {k: v for k, v in fields.items() if k in AGREEMENT_FIELDS})
     _validate_dispute_ladder(agreement.dispute_resolution)
     _validate_parties(agreement.parties)
+    _check_terms(agreement)
     agreement.full_clean()
     agreement.save()
     if changes:
@@ -144,16 +167,35 @@ def agreement_remove_reviewer(*, agreement: Agreement, reviewer: User, actor: Us
     )
 
 
+def _names(clauses) -> str:
+    return ", ".join(c.get_clause_type_display() for c in clauses[:5])
+
+
 def approval_blockers(agreement: Agreement) -> list[str]:
-    """Why the agreement cannot be approved now (empty: it can)."""
+    """Why the agreement cannot be approved now (empty: it can). Every clause must be settled:
+    accepted, or redlined with the partner's agreement; a rejected clause is redlined or
+    removed first; no red line may stay open (accepting one needs a written waiver)."""
     clauses = list(Clause.objects.filter(agreement=agreement))
     reasons = []
     if not clauses:
         reasons.append("The agreement has no clauses to review.")
     undecided = [c for c in clauses if c.decision == Clause.Decision.PENDING]
     if undecided:
-        names = ", ".join(c.get_clause_type_display() for c in undecided[:5])
-        reasons.append(f"{len(undecided)} clause(s) still need a decision ({names}).")
+        reasons.append(f"{len(undecided)} clause(s) still need a decision ({_names(undecided)}).")
+    rejected = [c for c in clauses if c.decision == Clause.Decision.REJECTED]
+    if rejected:
+        reasons.append(
+            f"{len(rejected)} clause(s) are rejected ({_names(rejected)}): propose a redline "
+            "or remove the clause from the draft."
+        )
+    awaiting = [
+        c for c in clauses if c.decision == Clause.Decision.REDLINE and c.partner_agreed_at is None
+    ]
+    if awaiting:
+        reasons.append(
+            f"{len(awaiting)} redline(s) still wait for the partner's agreement "
+            f"({_names(awaiting)})."
+        )
     red = [d for d in deviations_for(agreement, clauses) if d.is_red_line and d.is_open]
     for deviation in red:
         reasons.append(
@@ -163,20 +205,45 @@ def approval_blockers(agreement: Agreement) -> list[str]:
     return reasons
 
 
+def _check_transition(agreement: Agreement, status: str) -> None:
+    """The lifecycle's check, in words: statuses by their labels, never their codes."""
+    try:
+        AGREEMENT_LIFECYCLE.check(agreement.status, status)
+    except TransitionNotAllowed:
+        labels = dict(Agreement.Status.choices)
+        targets = AGREEMENT_LIFECYCLE.allowed_from(agreement.status)
+        allowed = sorted(labels[target].lower() for target in targets)
+        raise TransitionNotAllowed(
+            f"An agreement that is {labels[agreement.status].lower()} cannot become "
+            f"{labels.get(status, status).lower()}"
+            + (f" (it can become: {', '.join(allowed)})." if allowed else ".")
+        ) from None
+
+
 @transaction.atomic
 def agreement_transition(
-    *, agreement: Agreement, actor: User | None, status: str, today: date | None = None
+    *,
+    agreement: Agreement,
+    actor: User | None,
+    status: str,
+    today: date | None = None,
+    reason: str = "",
+    on: date | None = None,
 ) -> Agreement:
     """Move an agreement along draft → in_legal_review → approved → executed → expired |
-    terminated; an illegal step or an unmet condition raises a ConflictError (409)."""
+    terminated; an illegal step or an unmet condition raises a ConflictError (409).
+
+    Approval takes the key terms (liability cap, governing law, disputes) from the settled
+    clauses. Termination needs the reason and the date it takes effect (`on`)."""
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
-    AGREEMENT_LIFECYCLE.check(agreement.status, status)
+    _check_transition(agreement, status)
     if (
         status == Agreement.Status.IN_LEGAL_REVIEW
         and agreement.status == Agreement.Status.DRAFT
         and not agreement.clauses.exists()
     ):
         raise ConflictError("Add or upload the clauses before sending it to legal review.")
+    changes: dict = {}
     if status == Agreement.Status.APPROVED:
         _require_reviewer(actor, agreement)
         blockers = approval_blockers(agreement)
@@ -185,10 +252,25 @@ def agreement_transition(
                 "The agreement cannot be approved: " + " ".join(blockers), code="approval_blocked"
             )
         agreement.approved_at = timezone.now()
+        changes.update(_apply_key_terms_from_clauses(agreement, save=False))
     if status == Agreement.Status.EXECUTED:
         agreement.executed_on = today or timezone.localdate()
-    if status in (Agreement.Status.EXPIRED, Agreement.Status.TERMINATED):
+    if status == Agreement.Status.EXPIRED:
         agreement.ended_on = today or timezone.localdate()
+    if status == Agreement.Status.TERMINATED:
+        errors = {}
+        if not reason.strip():
+            errors["reason"] = "Say why the agreement is terminated."
+        if on is None:
+            errors["on"] = "Give the date the termination takes effect."
+        elif not in_range(on):
+            errors["on"] = range_message()
+        elif agreement.effective_date and on < agreement.effective_date:
+            errors["on"] = "The termination cannot take effect before the agreement did."
+        if errors:
+            raise ValidationError(errors)
+        agreement.ended_on = on
+        changes.update({"reason": reason.strip(), "ended_on": str(on)})
     old = agreement.status
     agreement.status = status
     agreement.save()
@@ -196,10 +278,54 @@ def agreement_transition(
         action=f"contracts.agreement.{status}",
         actor=actor,
         obj=agreement,
-        changes={"status": [old, status]},
+        changes={"status": [old, status], **changes},
     )
     return agreement
 
 
 def deviations_summary(agreement: Agreement) -> list:
     return agreement_deviations(agreement, list(agreement.clauses.all()), playbook_map())
+
+
+@transaction.atomic
+def agreement_amend(
+    *,
+    agreement: Agreement,
+    actor: User | None,
+    title: str,
+    effective_date: date,
+    reference: str = "",
+) -> Agreement:
+    """Start an amendment of an approved or executed agreement: a draft of type amendment
+    whose clauses, once executed, replace the agreement's from `effective_date` on."""
+    if agreement.status not in (Agreement.Status.APPROVED, Agreement.Status.EXECUTED):
+        raise ConflictError(
+            f"An agreement that is {agreement.get_status_display().lower()} is edited, not "
+            "amended; amendments change approved or executed agreements."
+        )
+    if agreement.effective_date and effective_date < agreement.effective_date:
+        raise ValidationError(
+            {"effective_date": "An amendment cannot take effect before the agreement does."}
+        )
+    amendment = agreement_create(
+        actor=actor,
+        partnership=agreement.partnership,
+        title=title,
+        agreement_type=Agreement.Type.AMENDMENT,
+        amends=agreement,
+        reference=reference,
+        effective_date=effective_date,
+        parties=agreement.parties,
+        owner=actor,
+        currency=agreement.currency,
+        annual_value=agreement.annual_value,
+        governing_law=agreement.governing_law,
+        jurisdiction=agreement.jurisdiction,
+    )
+    audit_record(
+        action="contracts.agreement.amendment_started",
+        actor=actor,
+        obj=agreement,
+        changes={"amendment": amendment.pk, "effective_date": str(effective_date)},
+    )
+    return amendment

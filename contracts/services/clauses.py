@@ -15,11 +15,17 @@ from contracts.playbook import (
     clause_deviations,
 )
 from contracts.selectors import playbook_map
-from contracts.services._shared import _jsonable, _require_editable, _require_reviewer
+from contracts.services._shared import (
+    _jsonable,
+    _require_editable,
+    _require_reviewer,
+    membership_of,
+)
 from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
-from tenancy.errors import ConflictError
+from tenancy.errors import ConflictError, PermissionDeniedError
 from tenancy.models import User
+from tenancy.permissions import has_permission, role_allows
 
 
 def _validate_clause_fields(clause_type: str, parameters) -> None:
@@ -93,6 +99,12 @@ def clause_create(
 def _new_version(clause: Clause, *, actor, kind: str, note: str = "", **fields) -> dict:
     changes = changed_fields(clause, fields)
     if changes and {"text", "clause_type", "parameters"} & changes.keys():
+        # New words need a new review: the decision, the partner's agreement to a redline and
+        # any red-line waiver belonged to the old version.
+        clause.decision = Clause.Decision.PENDING
+        clause.decided_by, clause.decided_at = None, None
+        clause.partner_agreed_at, clause.partner_agreed_by = None, None
+        clause.red_line_waiver = ""
         clause.version += 1
         clause.risk = _risk_for(clause, clause.agreement, playbook_map())
         clause.full_clean()
@@ -117,12 +129,7 @@ def clause_update(*, clause: Clause, actor: User | None, **fields) -> Clause:
     _validate_clause_fields(
         allowed.get("clause_type", clause.clause_type), allowed.get("parameters", clause.parameters)
     )
-    text_changed = "text" in allowed and allowed["text"] != clause.text
     changes = _new_version(clause, actor=actor, kind=ClauseVersion.Kind.EDIT, **allowed)
-    if text_changed and clause.decision != Clause.Decision.PENDING:
-        clause.decision = Clause.Decision.PENDING
-        clause.decided_by, clause.decided_at = None, None
-        clause.save(update_fields=["decision", "decided_by", "decided_at", "updated_at"])
     if changes:
         audit_record(action="contracts.clause.updated", actor=actor, obj=clause, changes=changes)
     return clause
@@ -189,6 +196,16 @@ def clause_correct(
     return clause
 
 
+def _red_lines_broken(clause: Clause) -> list[str]:
+    """Names of the red-line rules the clause's current parameters break (waiver aside)."""
+    entry = playbook_map().get(clause.clause_type)
+    if entry is None:
+        return []
+    clause.red_line_waiver = ""
+    found = clause_deviations(clause, entry.rules.all(), annual_value=clause.agreement.annual_value)
+    return [d.rule_name for d in found if d.is_red_line]
+
+
 @transaction.atomic
 def clause_decide(
     *,
@@ -198,9 +215,14 @@ def clause_decide(
     comment: str = "",
     redline_text: str | None = None,
     redline_parameters: dict | None = None,
+    justification: str = "",
 ) -> Clause:
     """A reviewer's decision on one clause: accept, propose a redline (new wording, and the
-    parameters it states), or reject (strike the clause). Recorded as a comment and audited."""
+    parameters it states, sent to the partner), or reject (strike the clause). Recorded as an
+    internal comment and audited.
+
+    Accepting a clause that breaks a red line is the only way to waive the red line: it needs
+    a written `justification` and a role allowed to waive (`contracts.waive_red_line`)."""
     clause = Clause.objects.select_for_update().select_related("agreement").get(pk=clause.pk)
     agreement = clause.agreement
     _require_reviewer(actor, agreement)
@@ -213,6 +235,21 @@ def clause_decide(
     ):
         raise ValidationError({"decision": "Choose accept, redline or reject."})
     changes: dict = {}
+    waived: list[str] = []
+    if decision == Clause.Decision.ACCEPTED:
+        waived = _red_lines_broken(clause)
+        if waived and not justification.strip():
+            raise ValidationError(
+                {
+                    "justification": "This clause breaks a red line ("
+                    + "; ".join(waived)
+                    + "): accepting it waives the red line, so write why."
+                }
+            )
+        if waived and not may_waive_red_line(actor):
+            raise PermissionDeniedError(
+                "Only an organization admin may accept a clause that breaks a red line."
+            )
     if decision == Clause.Decision.REDLINE:
         if not (redline_text or "").strip():
             raise ValidationError({"redline_text": "A redline needs the proposed wording."})
@@ -230,6 +267,8 @@ def clause_decide(
     clause.decision = decision
     clause.decided_by = actor
     clause.decided_at = timezone.now()
+    clause.partner_agreed_at, clause.partner_agreed_by = None, None
+    clause.red_line_waiver = justification.strip() if waived else ""
     if clause.proposal == Clause.Proposal.PROPOSED:
         clause.proposal = Clause.Proposal.CONFIRMED
     clause.save()
@@ -239,60 +278,139 @@ def clause_decide(
         author=actor,
         body=comment,
         decision=decision,
+        visibility=ClauseComment.Visibility.INTERNAL,
     )
+    extra = {"red_lines_waived": waived, "justification": justification.strip()} if waived else {}
     audit_record(
         action=f"contracts.clause.{decision}",
         actor=actor,
         obj=clause,
-        changes={"decision": [old, decision], "comment": comment, **_jsonable(changes)},
+        changes={"decision": [old, decision], "comment": comment, **extra, **_jsonable(changes)},
+    )
+    return clause
+
+
+def may_waive_red_line(user: User | None) -> bool:
+    membership = membership_of(user) if user is not None else None
+    return membership is not None and role_allows(membership.role, "contracts.waive_red_line")
+
+
+@transaction.atomic
+def clause_redline_agree(*, clause: Clause, actor: User | None, note: str = "") -> Clause:
+    """The partner agrees to a proposed redline: a partner guest of the partnership says so
+    on the review page, or a reviewer records it with how the partner agreed (`note`)."""
+    clause = Clause.objects.select_for_update().select_related("agreement").get(pk=clause.pk)
+    agreement = clause.agreement
+    if agreement.status != Agreement.Status.IN_LEGAL_REVIEW:
+        raise ConflictError("Redlines are agreed while the agreement is in legal review.")
+    if clause.decision != Clause.Decision.REDLINE:
+        raise ConflictError("Only a proposed redline is agreed by the partner.")
+    if clause.partner_agreed_at is not None:
+        raise ConflictError("The partner already agreed to this redline.")
+    membership = membership_of(actor) if actor is not None else None
+    is_guest = membership is not None and membership.is_guest
+    if is_guest:
+        if not has_permission(membership, "contracts.view", clause):
+            raise PermissionDeniedError("Only a guest of this partnership may agree for them.")
+    else:
+        _require_reviewer(actor, agreement)
+        if not note.strip():
+            raise ValidationError({"note": "Say how the partner agreed (an e-mail, a call)."})
+    clause.partner_agreed_at = timezone.now()
+    clause.partner_agreed_by = actor
+    clause.save(update_fields=["partner_agreed_at", "partner_agreed_by", "updated_at"])
+    if note.strip():
+        ClauseComment.objects.create(
+            organization=clause.organization,
+            clause=clause,
+            author=actor,
+            body=note.strip(),
+            visibility=ClauseComment.Visibility.SHARED,
+        )
+    audit_record(
+        action="contracts.clause.redline_agreed",
+        actor=actor,
+        obj=clause,
+        changes={"version": clause.version, "on_behalf": not is_guest, "note": note.strip()},
     )
     return clause
 
 
 @transaction.atomic
 def clause_comment_add(
-    *, clause: Clause, actor: User | None, body: str, parent: ClauseComment | None = None
+    *,
+    clause: Clause,
+    actor: User | None,
+    body: str,
+    parent: ClauseComment | None = None,
+    visibility: str = ClauseComment.Visibility.INTERNAL,
 ) -> ClauseComment:
+    """A comment on a clause, internal (the buyer's own) or shared with the partner. A partner
+    guest's comment is always shared, and a guest replies only to what they can see."""
     if not body.strip():
         raise ValidationError({"body": "Write the comment."})
+    if visibility not in ClauseComment.Visibility.values:
+        raise ValidationError({"visibility": "Choose internal or shared with the partner."})
     if parent is not None and parent.clause_id != clause.pk:
         raise ValidationError({"parent": "Reply to a comment on the same clause."})
+    membership = membership_of(actor) if actor is not None else None
+    if membership is not None and membership.is_guest:
+        if not has_permission(membership, "contracts.view", clause):
+            raise PermissionDeniedError("You may comment only on your partnership's agreements.")
+        if parent is not None and parent.visibility != ClauseComment.Visibility.SHARED:
+            raise ValidationError({"parent": "Reply to a comment on the same clause."})
+        visibility = ClauseComment.Visibility.SHARED
+    elif membership is not None and not role_allows(membership.role, "contracts.change"):
+        raise PermissionDeniedError("Your role does not allow comments on clauses.")
+    elif parent is not None and parent.visibility == ClauseComment.Visibility.SHARED:
+        visibility = ClauseComment.Visibility.SHARED  # a reply in a shared thread is shared
     comment = ClauseComment(
         organization=require_organization(),
         clause=clause,
         parent=parent,
         author=actor,
         body=body.strip(),
+        visibility=visibility,
     )
     comment.full_clean()
     comment.save()
     audit_record(
-        action="contracts.clause.commented", actor=actor, obj=clause, changes={"body": body}
+        action="contracts.clause.commented",
+        actor=actor,
+        obj=clause,
+        changes={"body": body, "visibility": visibility},
     )
     return comment
 
 
-def _apply_key_terms_from_clauses(agreement: Agreement) -> None:
-    """Key terms the detected clauses state: the liability cap and the dispute ladder."""
-    clauses = list(agreement.clauses.all())
-    changed = []
-    cap = next((c for c in clauses if c.clause_type == "limitation_of_liability"), None)
+def _apply_key_terms_from_clauses(agreement: Agreement, *, save: bool = True) -> dict:
+    """The agreement's key terms as its clauses state them (clauses struck are ignored): the
+    liability cap, the governing law and the dispute ladder. Used when an upload is read and
+    when the agreement is approved, so the header and the summary show the accepted wording.
+    Returns the changes as {field: [old, new]}."""
+    from contracts.playbook import _decimal
+
+    clauses = [c for c in agreement.clauses.all() if c.decision != Clause.Decision.REJECTED]
+    by_type = {c.clause_type: c for c in sorted(clauses, key=lambda c: (c.order, c.pk))}
+    wanted: dict = {}
+    cap = by_type.get("limitation_of_liability")
     if cap is not None:
-        if cap.parameters.get("cap_multiple"):
-            from decimal import Decimal
-
-            agreement.liability_cap_type = Agreement.CapType.FEE_MULTIPLE
-            agreement.liability_cap_multiple = Decimal(str(cap.parameters["cap_multiple"]))
-            changed += ["liability_cap_type", "liability_cap_multiple"]
-        elif cap.parameters.get("cap_amount"):
-            from decimal import Decimal
-
-            agreement.liability_cap_type = Agreement.CapType.FIXED
-            agreement.liability_cap_amount = Decimal(str(cap.parameters["cap_amount"]))
-            changed += ["liability_cap_type", "liability_cap_amount"]
-    dispute = next((c for c in clauses if c.clause_type == "dispute_resolution"), None)
+        multiple = _decimal(cap.parameters.get("cap_multiple"))
+        amount = _decimal(cap.parameters.get("cap_amount"))
+        if multiple:
+            wanted["liability_cap_type"] = Agreement.CapType.FEE_MULTIPLE
+            wanted["liability_cap_multiple"] = multiple
+        elif amount:
+            wanted["liability_cap_type"] = Agreement.CapType.FIXED
+            wanted["liability_cap_amount"] = amount
+        elif cap.parameters.get("uncapped") in (True, "true", "True"):
+            wanted["liability_cap_type"] = Agreement.CapType.UNCAPPED
+    law = by_type.get("governing_law")
+    if law is not None and str(law.parameters.get("governing_law", "")).strip():
+        wanted["governing_law"] = str(law.parameters["governing_law"]).strip()[:100]
+    dispute = by_type.get("dispute_resolution")
     if dispute is not None and dispute.parameters.get("arbitration_seat"):
-        agreement.dispute_resolution = [
+        wanted["dispute_resolution"] = [
             {"step": "negotiation"},
             {
                 "step": "arbitration",
@@ -300,6 +418,12 @@ def _apply_key_terms_from_clauses(agreement: Agreement) -> None:
                 "rules": dispute.parameters.get("arbitration_rules", ""),
             },
         ]
-        changed.append("dispute_resolution")
-    if changed:
-        agreement.save(update_fields=[*changed, "updated_at"])
+    changes = {}
+    for name, value in wanted.items():
+        old = getattr(agreement, name)
+        if old != value:
+            changes[name] = [None if old is None else str(old), str(value)]
+            setattr(agreement, name, value)
+    if changes and save:
+        agreement.save(update_fields=[*changes, "updated_at"])
+    return changes

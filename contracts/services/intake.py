@@ -23,10 +23,12 @@ from contracts.playbook import (
 )
 from contracts.selectors import playbook_map
 from contracts.services._shared import may_review_role
+from contracts.services.agreements import MAX_NOTICE_DAYS
 from contracts.services.clauses import _apply_key_terms_from_clauses, _risk_for, _snapshot
 from partnerships.models import Partnership
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
+from tenancy.dates import in_range
 from tenancy.models import User
 
 logger = logging.getLogger(__name__)
@@ -150,13 +152,13 @@ def _agreement_fields_from(result, partnership: Partnership, organization) -> di
         "currency": partnership.currency,
         "annual_value": partnership.annual_value,
     }
-    if facts.effective_date:
-        fields["effective_date"] = facts.effective_date
-    if facts.expiry_date and (
-        not facts.effective_date or facts.expiry_date >= facts.effective_date
-    ):
-        fields["expiry_date"] = facts.expiry_date
-    if facts.notice_period_days:
+    effective = facts.effective_date if in_range(facts.effective_date) else None
+    expiry = facts.expiry_date if in_range(facts.expiry_date) else None
+    if effective:
+        fields["effective_date"] = effective
+    if expiry and (not effective or expiry >= effective):
+        fields["expiry_date"] = expiry
+    if facts.notice_period_days and facts.notice_period_days <= MAX_NOTICE_DAYS:
         fields["notice_period_days"] = facts.notice_period_days
     if facts.governing_law:
         fields["governing_law"] = facts.governing_law[:100]

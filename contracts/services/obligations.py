@@ -1,8 +1,10 @@
 """Obligations: create, edit, fulfil (recurring ones roll forward) and overdue reminders."""
 
 from datetime import date
+from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -10,10 +12,12 @@ from contracts import dates
 from contracts.models import (
     Agreement,
     Obligation,
+    ObligationFulfilment,
 )
 from contracts.services._shared import _jsonable, agreement_url
 from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
+from tenancy.dates import check_dates
 from tenancy.errors import ConflictError
 from tenancy.models import User
 from tenancy.services import notify
@@ -36,6 +40,11 @@ def _check_obligation(obligation: Obligation) -> None:
         raise ValidationError({"clause": "The clause must belong to the same agreement."})
     if obligation.recurrence and not obligation.due_date:
         raise ValidationError({"due_date": "A recurring obligation needs its first due date."})
+    check_dates(obligation, "due_date")
+
+
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+EVIDENCE_EXTENSIONS = (".pdf", ".docx", ".xlsx", ".csv", ".txt", ".png", ".jpg", ".jpeg", ".eml")
 
 
 @transaction.atomic
@@ -73,16 +82,47 @@ def obligation_update(*, obligation: Obligation, actor: User | None, **fields) -
     return obligation
 
 
+def _check_evidence_file(filename: str, content: bytes) -> str:
+    name = PurePath(filename or "").name[:200]
+    if PurePath(name).suffix.lower() not in EVIDENCE_EXTENSIONS:
+        raise ValidationError(
+            {
+                "evidence_file": f"“{name}” is not a file type kept as evidence; upload one of "
+                + ", ".join(e.lstrip(".").upper() for e in EVIDENCE_EXTENSIONS)
+                + "."
+            }
+        )
+    if len(content) > EVIDENCE_MAX_BYTES:
+        raise ValidationError(
+            {
+                "evidence_file": f"“{name}” is {len(content) / 1_048_576:.1f} MB; the limit is "
+                f"{EVIDENCE_MAX_BYTES // 1_048_576} MB."
+            }
+        )
+    if not content:
+        raise ValidationError({"evidence_file": f"“{name}” is empty."})
+    return name
+
+
 @transaction.atomic
 def obligation_fulfil(
-    *, obligation: Obligation, actor: User | None, evidence: str, evidence_url: str = ""
+    *,
+    obligation: Obligation,
+    actor: User | None,
+    evidence: str = "",
+    evidence_url: str = "",
+    evidence_filename: str = "",
+    evidence_content: bytes | None = None,
 ) -> Obligation:
-    """Record fulfilment with its evidence. A recurring obligation moves to its next due date."""
+    """Record a fulfilment with its evidence (a note, a link and/or a file), kept in the
+    obligation's history. A recurring obligation moves to its next due date; one whose next
+    occurrence would fall after the end of the calendar is fulfilled for good."""
     obligation = Obligation.objects.select_for_update().get(pk=obligation.pk)
     if obligation.status != Obligation.Status.OPEN:
-        raise ConflictError(f"The obligation is already {obligation.status}.")
-    if not evidence.strip() and not evidence_url:
+        raise ConflictError(f"The obligation is already {obligation.get_status_display().lower()}.")
+    if not evidence.strip() and not evidence_url and not evidence_content:
         raise ValidationError({"evidence": "Say how the obligation was fulfilled."})
+    filename = _check_evidence_file(evidence_filename, evidence_content) if evidence_content else ""
     obligation.evidence = evidence.strip()
     obligation.evidence_url = evidence_url
     old_due = obligation.due_date
@@ -94,6 +134,19 @@ def obligation_fulfil(
         obligation.fulfilled_at = timezone.now()
     obligation.full_clean()
     obligation.save()
+    fulfilment = ObligationFulfilment(
+        organization=obligation.organization,
+        obligation=obligation,
+        due_date=old_due,
+        evidence=evidence.strip(),
+        evidence_url=evidence_url,
+        evidence_filename=filename,
+        fulfilled_by=actor,
+    )
+    if evidence_content:
+        fulfilment.evidence_file.save(filename, ContentFile(evidence_content), save=False)
+    fulfilment.full_clean()
+    fulfilment.save()
     audit_record(
         action="contracts.obligation.fulfilled",
         actor=actor,
@@ -101,6 +154,7 @@ def obligation_fulfil(
         changes={
             "due_date": str(old_due),
             "evidence": obligation.evidence,
+            "evidence_file": filename,
             "next_due_date": str(following) if following else None,
         },
     )
