@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from integrations import selectors, services
 from integrations.models import EdiDocument, EdiDocumentLine, EdiFinding
 from partnerships.models import Partnership
-from tenancy.api import TenantRelatedField, TenantViewSet
+from tenancy.api import TenantIdField, TenantViewSet
 from tenancy.api_errors import error_body
 from tenancy.pagination import MeasurementCursorPagination
 
@@ -95,6 +95,8 @@ class DocumentStatusField(serializers.ChoiceField):
 
 class EdiDocumentSerializer(serializers.ModelSerializer):
     status = DocumentStatusField()
+    # The job's finished_at (tenancy.jobs.Job), under the name clients already read.
+    processed_at = serializers.DateTimeField(source="finished_at", read_only=True, allow_null=True)
 
     class Meta:
         model = EdiDocument
@@ -139,17 +141,8 @@ class EdiDocumentDetailSerializer(EdiDocumentSerializer):
         read_only_fields = fields
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class PartnershipIdField(TenantRelatedField):
-    """A partnership id of this organization (typed for the schema: this serializer has no
-    model to derive it from)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(Partnership, **kwargs)
-
-
 class EdiDocumentUploadSerializer(serializers.Serializer):
-    partnership = PartnershipIdField()
+    partnership = TenantIdField(Partnership)
     file = serializers.FileField(required=False, help_text="The message (multipart).")
     content = serializers.CharField(
         required=False, trim_whitespace=False, help_text="The message as text (JSON clients)."
