@@ -12,6 +12,7 @@ from guardian.models import UserObjectPermissionBase
 
 from contracts.detection.taxonomy import CHOICES as CLAUSE_TYPE_CHOICES
 from partnerships.models import Partnership, TenantObjectPermissionManager
+from tenancy.jobs import JobStatus, UploadJob
 from tenancy.lifecycle import lifecycle
 from tenancy.models import TenantModel
 from tenancy.money import Money, amount_field, currency_field
@@ -418,14 +419,13 @@ class PlaybookRule(TenantModel):
         return self.playbook_clause.clause_type
 
 
-class IntakeJob(TenantModel):
-    """One uploaded contract being read: text extraction, clause detection, proposals."""
+class IntakeJob(UploadJob):
+    """One uploaded contract being read: text extraction, clause detection, proposals. A job of
+    the kernel's design (tenancy.jobs): status through the job lifecycle, one progress helper,
+    enqueued by task name, failed with a visible reason past the redelivery limit."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Reading"
-        SUCCEEDED = "succeeded", "Done"
-        FAILED = "failed", "Failed"
+    Status = JobStatus
+    job_action_prefix = "contracts.intake"
 
     partnership = models.ForeignKey(
         Partnership, on_delete=models.CASCADE, related_name="contract_intakes"
@@ -437,22 +437,9 @@ class IntakeJob(TenantModel):
     parent = models.ForeignKey(
         Agreement, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    filename = models.CharField(max_length=255)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    # Stored in the database: the upload and its job commit (or roll back) together.
-    content = models.BinaryField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)
-    error = models.TextField(blank=True)
     agreement = models.ForeignKey(
         Agreement, null=True, blank=True, on_delete=models.SET_NULL, related_name="intakes"
     )
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -5,7 +5,6 @@ import logging
 from pathlib import PurePath
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +28,14 @@ from partnerships.models import Partnership
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
 from tenancy.dates import in_range
+from tenancy.jobs import (
+    JOB_LIFECYCLE,
+    enqueue,
+    job_progress,
+    job_progress_clear,
+    job_progress_key,
+    job_progress_set,
+)
 from tenancy.models import User
 
 logger = logging.getLogger(__name__)
@@ -41,20 +48,17 @@ def upload_max_bytes() -> int:
 
 
 def intake_progress_key(job: IntakeJob) -> str:
-    return f"org:{job.organization_id}:contracts:intake:{job.pk}:progress"
+    return job_progress_key(job)
 
 
 def intake_progress(job: IntakeJob) -> int:
-    """Progress of a running job lives in the cache: the task's own transaction is not visible
-    to the page until it commits."""
-    if job.status == IntakeJob.Status.RUNNING or job.status == IntakeJob.Status.QUEUED:
-        return cache.get(intake_progress_key(job), job.progress)
-    return job.progress
+    """Percent done (the kernel's one progress helper): a running job's figure lives in the
+    cache, since the task's own transaction is not visible to the page until it commits."""
+    return job_progress(job)
 
 
 def _set_progress(job: IntakeJob, percent: int) -> None:
-    job.progress = percent
-    cache.set(intake_progress_key(job), percent, 3600)
+    job_progress_set(job, percent)
 
 
 @transaction.atomic
@@ -114,15 +118,8 @@ def intake_job_create(
 
 
 def _enqueue_reading(job: IntakeJob) -> None:
-    """Enqueue the reading task by name after commit (services never import tasks)."""
-    from celery import current_app
-
-    task = current_app.tasks["contracts.tasks.intake_process"]
-    kwargs = {"organization_id": job.organization_id, "job_id": job.pk}
-    if getattr(settings, "CONTRACTS_INTAKE_INLINE", False):
-        transaction.on_commit(lambda: task.apply(kwargs=kwargs))
-    else:
-        task.delay_on_commit(**kwargs)
+    """After commit, by task name (services never import tasks); TASKS_INLINE runs it here."""
+    enqueue("contracts.tasks.intake_process", organization_id=job.organization_id, job_id=job.pk)
 
 
 def _group_by_segment(clauses) -> list[dict]:
@@ -177,7 +174,9 @@ def intake_job_run(*, job_id: int) -> IntakeJob:
         job = IntakeJob.objects.select_for_update().get(pk=job_id)
         if job.status in (IntakeJob.Status.SUCCEEDED, IntakeJob.Status.FAILED):
             return job
+        JOB_LIFECYCLE.check(job.status, IntakeJob.Status.RUNNING)
         job.status = IntakeJob.Status.RUNNING
+        job.started_at = timezone.now()
         _set_progress(job, 5)
         try:
             with transaction.atomic():  # a savepoint: a failure rolls back only the proposals
@@ -187,7 +186,7 @@ def intake_job_run(*, job_id: int) -> IntakeJob:
         except Exception as exc:  # noqa: BLE001 - the reason is kept on the job, then logged
             logger.exception("contract intake %s failed", job.pk)
             _intake_failed(job, f"The document could not be read ({exc.__class__.__name__}).")
-        cache.delete(intake_progress_key(job))
+        job_progress_clear(job)
         return job
 
 

@@ -167,7 +167,7 @@ def test_an_upload_of_an_unsupported_type_is_a_field_error(org_a, owner, api_as)
 def test_an_upload_through_the_api_is_read_by_the_real_task(
     org_a, owner, api_as, settings, django_capture_on_commit_callbacks
 ):
-    settings.CONTRACTS_INTAKE_INLINE = True
+    settings.TASKS_INLINE = True
     partnership = PartnershipFactory(organization=org_a)
     api = api_as(owner, org_a)
     with django_capture_on_commit_callbacks(execute=True):

@@ -29,9 +29,7 @@ def _decide(page, index, decision):
 def test_a_legal_reviewer_uploads_reviews_corrects_and_approves_a_contract(
     page, login, org_a, make_member, settings
 ):
-    settings.CONTRACTS_INTAKE_INLINE = (
-        True  # no worker in the live-server test: run the task inline
-    )
+    settings.TASKS_INLINE = True  # no worker in the live-server test: run the task inline
     lawyer = make_member(org_a, Role.LEGAL, email="lena@alpha.test", full_name="Lena Legal")
     PartnershipFactory(organization=org_a, name="Drive-train alliance")
     PlaybookRuleFactory(organization=org_a)  # cap ≥ 1× annual fees, a red line
