@@ -20,6 +20,7 @@ from contracts.models import (
     ClauseVersion,
     IntakeJob,
     Obligation,
+    ObligationFulfilment,
     PlaybookClause,
     PlaybookRule,
 )
@@ -559,6 +560,33 @@ class ObligationUpdateSerializer(ObligationSerializer):
 class FulfilSerializer(serializers.Serializer):
     evidence = serializers.CharField(required=False, allow_blank=True, default="")
     evidence_url = serializers.URLField(required=False, allow_blank=True, default="")
+    evidence_file = serializers.FileField(
+        required=False, write_only=True, help_text="Evidence (multipart): PDF, DOCX, XLSX ..."
+    )
+
+
+class FulfilmentSerializer(serializers.ModelSerializer):
+    fulfilled_by_name = serializers.CharField(
+        source="fulfilled_by.display_name", read_only=True, default=""
+    )
+    has_file = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ObligationFulfilment
+        fields = [
+            "id",
+            "due_date",
+            "evidence",
+            "evidence_url",
+            "evidence_filename",
+            "has_file",
+            "fulfilled_by",
+            "fulfilled_by_name",
+            "fulfilled_at",
+        ]
+
+    def get_has_file(self, fulfilment) -> bool:
+        return bool(fulfilment.evidence_file)
 
 
 class ObligationFilter(django_filters.FilterSet):
@@ -600,12 +628,25 @@ class ObligationViewSet(TenantModelViewSet):
     def fulfil(self, request, *args, **kwargs):
         body = FulfilSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        upload = data.pop("evidence_file", None)
         obligation = services.obligation_fulfil(
-            obligation=self.get_object(), actor=request.user, **body.validated_data
+            obligation=self.get_object(),
+            actor=request.user,
+            evidence_filename=upload.name if upload else "",
+            evidence_content=upload.read() if upload else None,
+            **data,
         )
         return Response(
             ObligationSerializer(obligation, context=self.get_serializer_context()).data
         )
+
+    @extend_schema(responses=FulfilmentSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def fulfilments(self, request, *args, **kwargs):
+        """The history of fulfilments with their evidence (files download from the page)."""
+        found = selectors.obligation_fulfilments(self.get_object())
+        return Response(FulfilmentSerializer(found, many=True).data)
 
 
 class PlaybookRuleSerializer(serializers.ModelSerializer):
