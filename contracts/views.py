@@ -49,26 +49,24 @@ from partnerships.views import partnership_tabs
 from tenancy.dates import add_days
 from tenancy.errors import ConflictError, PermissionDeniedError
 from tenancy.models import Role, User
-from tenancy.views import get_object_for_member_or_404, require_permission
-
-
-def _error_text(exc) -> str:
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            return " ".join(f"{m}" for msgs in exc.message_dict.values() for m in msgs)
-        return " ".join(exc.messages)
-    return getattr(exc, "message", None) or str(exc)
+from tenancy.views import (
+    get_object_for_member_or_404,
+    refusal_message,
+    refusals_to_messages,
+    require_permission,
+)
 
 
 def service_errors_to_messages(view):
-    """A POST whose service refuses (400/409/403 in the API) goes back with the reason."""
+    """Like tenancy.views.refusals_to_messages, for actions posted from several pages: a
+    refusal goes back to the page it came from (`next`) with the reason."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
         except (ValidationError, ConflictError) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, refusal_message(exc))
         except PermissionDeniedError as exc:
             raise PermissionDenied(str(exc)) from exc
         return redirect(request.POST.get("next") or request.META.get("HTTP_REFERER") or "/")
@@ -180,7 +178,11 @@ def agreement_list(request, org_slug):
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
-                messages.success(request, "Agreement created.")
+                messages.success(
+                    request,
+                    f"Agreement “{agreement.title}” created as a draft: add its clauses or "
+                    "send it to legal review.",
+                )
                 return redirect("agreement-detail", org_slug, agreement.pk)
     return render(
         request,
@@ -334,7 +336,7 @@ def agreement_transition(request, org_slug, agreement_id):
 
 
 @require_POST
-@service_errors_to_messages
+@refusals_to_messages("agreement-detail", "agreement_id")
 def agreement_reviewer_assign(request, org_slug, agreement_id):
     agreement = _agreement(request, agreement_id)
     require_permission(request, "contracts.change", agreement)
@@ -350,7 +352,7 @@ def agreement_reviewer_assign(request, org_slug, agreement_id):
 
 
 @require_POST
-@service_errors_to_messages
+@refusals_to_messages("agreement-detail", "agreement_id")
 def obligation_add(request, org_slug, agreement_id):
     agreement = _agreement(request, agreement_id)
     require_permission(request, "contracts.change", agreement)
@@ -445,7 +447,7 @@ def obligation_detail(request, org_slug, obligation_id):
 
 
 @require_POST
-@service_errors_to_messages
+@refusals_to_messages("obligation-list")
 def obligation_fulfil(request, org_slug, obligation_id):
     """The quick form of the obligations list (a note and a link)."""
     obligation = _obligation(request, obligation_id)
@@ -979,7 +981,10 @@ def playbook(request, org_slug):
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
-                messages.success(request, "Rule added; deviations are recomputed everywhere.")
+                messages.success(
+                    request,
+                    f"Rule “{data['name']}” added; deviations are recomputed everywhere.",
+                )
                 return redirect("contracts-playbook", org_slug)
     entries = list(selectors.playbook_entries())
     return render(
@@ -990,7 +995,7 @@ def playbook(request, org_slug):
 
 
 @require_POST
-@service_errors_to_messages
+@refusals_to_messages("contracts-playbook")
 def playbook_rule_toggle(request, org_slug, playbookrule_id):
     require_permission(request, "contracts.change")
     rule = get_object_for_member_or_404(

@@ -50,7 +50,8 @@ def _require_reviewer(user, agreement) -> None:
 def _require_editable(agreement: Agreement) -> None:
     if agreement.status not in EDITABLE_STATUSES:
         raise ConflictError(
-            f"The clauses of an agreement in status '{agreement.status}' are not changed; "
+            f"The clauses of an agreement that is {agreement.get_status_display().lower()} are "
+            "not changed; "
             "amend the agreement instead."
         )
 
