@@ -120,9 +120,10 @@ def obligation_fulfil(
     obligation = Obligation.objects.select_for_update().get(pk=obligation.pk)
     if obligation.status != Obligation.Status.OPEN:
         raise ConflictError(f"The obligation is already {obligation.get_status_display().lower()}.")
-    if not evidence.strip() and not evidence_url and not evidence_content:
+    has_file = evidence_content is not None
+    if not evidence.strip() and not evidence_url and not has_file:
         raise ValidationError({"evidence": "Say how the obligation was fulfilled."})
-    filename = _check_evidence_file(evidence_filename, evidence_content) if evidence_content else ""
+    filename = _check_evidence_file(evidence_filename, evidence_content) if has_file else ""
     obligation.evidence = evidence.strip()
     obligation.evidence_url = evidence_url
     old_due = obligation.due_date
@@ -143,7 +144,7 @@ def obligation_fulfil(
         evidence_filename=filename,
         fulfilled_by=actor,
     )
-    if evidence_content:
+    if has_file:
         fulfilment.evidence_file.save(filename, ContentFile(evidence_content), save=False)
     fulfilment.full_clean()
     fulfilment.save()
