@@ -166,6 +166,25 @@ class Agreement(TenantModel):
         return Money(self.annual_value, self.currency) if self.annual_value is not None else None
 
     @property
+    def dispute_steps(self) -> list[str]:
+        """The dispute ladder in words: "Negotiation → Arbitration (London, LCIA)"."""
+        labels = {
+            "negotiation": "Negotiation",
+            "mediation": "Mediation",
+            "expert_determination": "Expert determination",
+            "arbitration": "Arbitration",
+            "courts": "Courts",
+        }
+        steps = []
+        for step in self.dispute_resolution if isinstance(self.dispute_resolution, list) else []:
+            if not isinstance(step, dict):
+                continue
+            text = labels.get(step.get("step"), str(step.get("step", "")).replace("_", " "))
+            where = ", ".join(str(step[k]) for k in ("seat", "rules") if step.get(k))
+            steps.append(f"{text} ({where})" if where else text)
+        return steps
+
+    @property
     def liability_cap_label(self) -> str:
         if self.liability_cap_type == self.CapType.FIXED and self.liability_cap_amount is not None:
             return str(Money(self.liability_cap_amount, self.currency))
@@ -269,6 +288,16 @@ class Clause(TenantModel):
 
     def get_partnership(self):
         return self.agreement.partnership
+
+    @property
+    def stated_terms(self) -> list[tuple[str, object]]:
+        """The parameters in words (the playbook's description), for pages and the PDF."""
+        from contracts.playbook import PARAMETERS
+
+        return [
+            (PARAMETERS.get(name, name.replace("_", " ").capitalize()), value)
+            for name, value in (self.parameters or {}).items()
+        ]
 
     @property
     def is_settled(self) -> bool:

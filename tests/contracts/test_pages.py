@@ -299,3 +299,22 @@ def test_an_uploaded_contract_inherits_the_partnerships_annual_fees(org_a, legal
         job.refresh_from_db()
         agreement = job.agreement
     assert agreement.annual_value == Decimal("250000.00") and agreement.currency == "USD"
+
+
+def test_the_agreement_page_names_dispute_steps_and_terms_in_words(org_a, owner, client_as):
+    with tenant_scope(org_a):
+        agreement = AgreementFactory(
+            organization=org_a,
+            dispute_resolution=[
+                {"step": "expert_determination"},
+                {"step": "arbitration", "seat": "Geneva", "rules": "Swiss Rules"},
+            ],
+        )
+        ClauseFactory(organization=org_a, agreement=agreement, parameters={"cap_multiple": "2"})
+    client = client_as(owner)
+    html = client.get(f"{PAGES}/agreements/{agreement.pk}/").content.decode()
+    assert "Expert determination → Arbitration (Geneva, Swiss Rules)" in html
+    assert "expert_determination" not in html
+    review = client.get(f"{PAGES}/agreements/{agreement.pk}/review/").content.decode()
+    assert "Liability cap as a multiple of annual fees (1 = 12 months&#x27; fees): " in review
+    assert "cap_multiple =" not in review
