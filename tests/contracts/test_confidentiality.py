@@ -234,3 +234,28 @@ def test_the_guest_sees_only_redline_versions_on_the_changes_page(review, client
         .content.decode()
     )
     assert "CORRECTION-NOTE" not in html and "Detection corrected" not in html
+
+
+def test_the_guest_agreement_list_shows_no_review_state(review, client_as):
+    html = client_as(review["guest"]).get(f"{PAGES}/agreements/").content.decode()
+    assert "Alder MSA" in html and "undecided" not in html
+    assert "undecided" in client_as(review["legal"]).get(f"{PAGES}/agreements/").content.decode()
+
+
+@pytest.mark.parametrize("who", ["guest", "legal"])
+def test_the_review_page_costs_the_same_queries_for_3_or_12_clauses(review, client_as, org_a, who):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as(review[who])
+    url = f"{PAGES}/agreements/{review['agreement'].pk}/review/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    with tenant_scope(org_a):
+        for _ in range(10):
+            clause = ClauseFactory(organization=org_a, agreement=review["agreement"])
+            services.clause_comment_add(clause=clause, actor=review["legal"], body="note")
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many.captured_queries) == len(few.captured_queries)
