@@ -350,7 +350,7 @@ def test_a_later_check_does_not_retry_termination_notices_already_sent(org_a, ma
         )
         for month in (4, 5):
             record(manager, scenario["defects"], date(2025, month, 1), "450")
-    with mock.patch("performance.services.notify", wraps=services.notify) as sent:
+    with mock.patch("performance.services.slas.notify", wraps=services.slas.notify) as sent:
         result = breach_check(org_a)
     assert result.termination_triggers == 1
     keys = [c.kwargs["dedupe_key"] for c in sent.call_args_list]
