@@ -9,9 +9,10 @@ from datetime import UTC
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import StreamingHttpResponse
+from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -240,7 +241,7 @@ class MeasurementViewSet(TenantModelViewSet):
     pagination_class = MeasurementCursorPagination
     filterset_class = MeasurementFilter
     action_verbs = {"approve": "change", "reject": "change", "bulk": "change"}
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def required_verb(self, request) -> str:
         if self.action == "create" and self.membership.is_guest:
@@ -267,6 +268,7 @@ class MeasurementViewSet(TenantModelViewSet):
             value=data["value"],
             note=data.get("note", ""),
             pending=self.membership.is_guest,
+            today=timezone.now().date(),
         )
 
     def update_object(self, instance, data):
@@ -275,7 +277,21 @@ class MeasurementViewSet(TenantModelViewSet):
             actor=self.request.user,
             value=data.get("value", instance.value),
             note=data.get("note", ""),
+            reason=str(self.request.data.get("reason", "")),
         )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("reason", str, required=True, description="Why.")],
+        responses={204: None, 400: dict, 404: dict},
+    )
+    def destroy(self, request, *args, **kwargs):
+        """Delete a figure recorded by mistake: `?reason=` is required and audited."""
+        services.measurement_delete(
+            measurement=self.get_object(),
+            actor=request.user,
+            reason=request.query_params.get("reason", ""),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=MeasurementPushSerializer, responses={201: dict, 400: dict})
     @action(detail=False, methods=["post"])
@@ -287,6 +303,7 @@ class MeasurementViewSet(TenantModelViewSet):
             actor=request.user,
             partnership=body.validated_data["partnership"],
             rows=body.validated_data["rows"],
+            today=timezone.now().date(),
         )
         if not result.ok:
             return Response(

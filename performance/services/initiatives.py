@@ -6,6 +6,7 @@ from django.db import transaction
 
 from partnerships.models import Partnership
 from performance.models import (
+    INITIATIVE_LIFECYCLE,
     ImprovementInitiative,
 )
 from tenancy.audit import audit_record, changed_fields
@@ -40,6 +41,9 @@ def initiative_update(
         "realised_benefit",
         "currency",
     )
+    status = fields.get("status")
+    if status is not None and status != initiative.status:
+        INITIATIVE_LIFECYCLE.check(initiative.status, status)
     changes = changed_fields(initiative, {k: v for k, v in fields.items() if k in allowed})
     initiative.full_clean()
     initiative.save()

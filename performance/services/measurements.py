@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from partnerships.models import Partnership
 from performance.models import (
+    MEASUREMENT_LIFECYCLE,
     Kpi,
     Measurement,
     Source,
@@ -36,6 +37,13 @@ def _check_value(kpi: Kpi, value: Decimal) -> str | None:
         return f"{value} is above the largest plausible value {high} of {kpi.code}"
     if abs(value) >= Decimal("1e14"):
         return f"{value} is out of range"
+    return None
+
+
+def _check_period(period: date, today: date) -> str | None:
+    """Why `period` cannot have a figure yet, or None: a month that has not begun has no data."""
+    if period > month_start(today):
+        return f"{period:%Y-%m} is in the future: figures are recorded once the month has begun."
     return None
 
 
@@ -132,7 +140,7 @@ def _read_table(*, content: bytes, filename: str) -> tuple[list[dict], list[str]
 
 
 def _validate_rows(
-    *, partnership: Partnership, raw_rows: list[dict], first_line: int
+    *, partnership: Partnership, raw_rows: list[dict], first_line: int, today: date
 ) -> list[ImportRow]:
     """Check every row (known KPI, month period, number in range, no duplicate) without writing."""
     kpis = {kpi.code: kpi for kpi in Kpi.objects.filter(partnership=partnership)}
@@ -164,6 +172,8 @@ def _validate_rows(
             )
             if kpi is not None and kpi.frequency == "quarterly" and row.period.month % 3 != 1:
                 row.errors.append(f"{kpi.code} is quarterly: the period must start a quarter")
+            if problem := _check_period(row.period, today):
+                row.errors.append(problem)
         except ValueError as error:
             row.errors.append(str(error))
         try:
@@ -231,6 +241,7 @@ def measurements_import(
     content: bytes,
     filename: str,
     commit: bool,
+    today: date,
     source: str = Source.IMPORT,
 ) -> ImportResult:
     """Preview (commit=False) or import a CSV/Excel file: all rows or none.
@@ -241,7 +252,7 @@ def measurements_import(
     raw_rows, file_errors = _read_table(content=content, filename=filename)
     if file_errors:
         return ImportResult(rows=[], errors=file_errors)
-    rows = _validate_rows(partnership=partnership, raw_rows=raw_rows, first_line=2)
+    rows = _validate_rows(partnership=partnership, raw_rows=raw_rows, first_line=2, today=today)
     result = ImportResult(rows=rows)
     if not rows:
         result.errors.append("The file has a header but no data rows.")
@@ -260,10 +271,10 @@ def measurements_import(
 
 
 def measurements_push(
-    *, actor: User | None, partnership: Partnership, rows: list[dict]
+    *, actor: User | None, partnership: Partnership, rows: list[dict], today: date
 ) -> ImportResult:
     """Bulk push from the API: same checks and all-or-nothing rule as the file import."""
-    validated = _validate_rows(partnership=partnership, raw_rows=rows, first_line=1)
+    validated = _validate_rows(partnership=partnership, raw_rows=rows, first_line=1, today=today)
     result = ImportResult(rows=validated)
     if not validated:
         result.errors.append("No measurements were sent.")
@@ -288,6 +299,7 @@ def measurement_record(
     kpi: Kpi,
     period_start: date,
     value: Decimal,
+    today: date,
     note: str = "",
     pending: bool = False,
 ) -> Measurement:
@@ -295,6 +307,8 @@ def measurement_record(
     if kpi.is_formula:
         raise ValidationError({"kpi": f"{kpi.code} is computed by its formula."})
     period = month_start(period_start)
+    if problem := _check_period(period, today):
+        raise ValidationError({"period_start": problem})
     if kpi.frequency == "quarterly" and period.month % 3 != 1:
         raise ValidationError(
             {"period_start": "This KPI is quarterly: pick a quarter's first month."}
@@ -352,9 +366,11 @@ def measurement_review(
 ) -> Measurement:
     """Approve or reject a partner's submitted figure."""
     measurement = Measurement.objects.select_for_update().get(pk=measurement.pk)
+    target = Measurement.Status.APPROVED if approve else Measurement.Status.REJECTED
     if measurement.status != Measurement.Status.PENDING:
         raise ConflictError(f"This figure is already {measurement.get_status_display().lower()}.")
-    measurement.status = Measurement.Status.APPROVED if approve else Measurement.Status.REJECTED
+    MEASUREMENT_LIFECYCLE.check(measurement.status, target)
+    measurement.status = target
     measurement.reviewed_by = actor
     measurement.save(update_fields=["status", "reviewed_by"])
     audit_record(
@@ -371,8 +387,19 @@ def measurement_review(
 
 @transaction.atomic
 def measurement_correct(
-    *, measurement: Measurement, actor: User | None, value: Decimal, note: str = ""
+    *,
+    measurement: Measurement,
+    actor: User | None,
+    value: Decimal,
+    reason: str = "",
+    note: str = "",
 ) -> Measurement:
+    """Correct the value of a recorded figure (the reason goes to the audit trail); the
+    scorecards of its month and later recompute. A rejected figure is not corrected: record it
+    again instead."""
+    measurement = Measurement.objects.select_for_update().get(pk=measurement.pk)
+    if measurement.status == Measurement.Status.REJECTED:
+        raise ConflictError("A rejected figure is not corrected: record the right value instead.")
     try:
         value = _parse_value(value)
     except ValueError as error:
@@ -387,7 +414,35 @@ def measurement_correct(
         action="performance.measurement.corrected",
         actor=actor,
         obj=measurement,
-        changes={"value": [str(old), str(value)]},
+        changes={"value": [str(old), str(value)], "reason": reason.strip()[:500]},
     )
-    scorecards_recompute(partnership=measurement.partnership, periods={measurement.period_start})
+    if measurement.status == Measurement.Status.APPROVED:
+        scorecards_recompute(
+            partnership=measurement.partnership, periods={measurement.period_start}
+        )
     return measurement
+
+
+@transaction.atomic
+def measurement_delete(*, measurement: Measurement, actor: User | None, reason: str) -> None:
+    """Delete a figure recorded by mistake: a reason is required and kept in the audit trail;
+    the scorecards of its month and later recompute without it."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why this figure is deleted."})
+    measurement = Measurement.objects.select_for_update().get(pk=measurement.pk)
+    partnership, period = measurement.partnership, measurement.period_start
+    counted = measurement.status == Measurement.Status.APPROVED
+    audit_record(
+        action="performance.measurement.deleted",
+        actor=actor,
+        obj=measurement,
+        changes={
+            "kpi": measurement.kpi.code,
+            "period": str(period),
+            "value": str(measurement.value),
+            "reason": reason.strip()[:500],
+        },
+    )
+    measurement.delete()
+    if counted:
+        scorecards_recompute(partnership=partnership, periods={period})

@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from partnerships.models import Partnership
 from performance.models import (
+    ACTION_ITEM_LIFECYCLE,
+    QBR_LIFECYCLE,
     ActionItem,
     Qbr,
     QbrAttendee,
@@ -23,6 +25,8 @@ from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
 from tenancy.services import notify
+
+QBR_YEARS = (2000, 2100)
 
 
 @transaction.atomic
@@ -48,7 +52,8 @@ def qbr_schedule(
     )
     qbr.full_clean()
     qbr.save()
-    for user in attendees:
+    unique_attendees = {user.pk: user for user in attendees if user is not None}
+    for user in unique_attendees.values():  # the owner may also be the one scheduling
         QbrAttendee.objects.create(organization=qbr.organization, qbr=qbr, user=user)
     qbr.agenda = qbr_build_agenda(qbr=qbr)
     qbr.save(update_fields=["agenda"])
@@ -60,6 +65,10 @@ def qbr_schedule_year(
     *, actor: User | None, partnership: Partnership, year: int, attendees: list[User] = ()
 ) -> list[Qbr]:
     """The quarterly rhythm: a review in the third week after each quarter ends. Idempotent."""
+    if not isinstance(year, int) or not QBR_YEARS[0] <= year <= QBR_YEARS[1]:
+        raise ValidationError(
+            {"year": f"Give a year between {QBR_YEARS[0]} and {QBR_YEARS[1]}, e.g. 2026."}
+        )
     created = []
     for month in (1, 4, 7, 10):
         quarter = date(year, month, 1)
@@ -139,6 +148,7 @@ def qbr_record(
     """Record what happened: minutes, decisions and attendance; the QBR becomes held."""
     if qbr.status == Qbr.Status.CANCELLED:
         raise ConflictError("This QBR was cancelled.")
+    QBR_LIFECYCLE.check(qbr.status, Qbr.Status.HELD)
     qbr.minutes = minutes
     qbr.decisions = decisions
     qbr.status = Qbr.Status.HELD
@@ -178,8 +188,11 @@ def action_item_create(
 @transaction.atomic
 def action_item_set_status(*, item: ActionItem, actor: User | None, status: str) -> ActionItem:
     if status not in ActionItem.Status.values:
-        raise ValidationError({"status": f"Unknown status {status!r}."})
+        raise ValidationError({"status": "Choose open, in progress, done or cancelled."})
     old = item.status
+    if status == old:
+        return item
+    ACTION_ITEM_LIFECYCLE.check(old, status)
     item.status = status
     item.save(update_fields=["status"])
     audit_record(

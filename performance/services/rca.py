@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from partnerships.models import Partnership
 from performance.models import (
+    CAPA_LIFECYCLE,
+    RCA_LIFECYCLE,
     CorrectiveAction,
     RootCauseAnalysis,
     Side,
@@ -91,6 +93,7 @@ def capa_add(
     action.full_clean()
     action.save()
     if rca.status == RootCauseAnalysis.Status.OPEN:
+        RCA_LIFECYCLE.check(rca.status, RootCauseAnalysis.Status.CAPA)
         rca.status = RootCauseAnalysis.Status.CAPA
         rca.save(update_fields=["status"])
     audit_record(action="performance.capa.added", actor=actor, obj=action)
@@ -101,6 +104,7 @@ def capa_add(
 def capa_complete(*, action: CorrectiveAction, actor: User | None) -> CorrectiveAction:
     if action.status == CorrectiveAction.Status.DONE:
         raise ConflictError("This action is already done.")
+    CAPA_LIFECYCLE.check(action.status, CorrectiveAction.Status.DONE)
     action.status = CorrectiveAction.Status.DONE
     action.completed_at = timezone.now()
     action.save(update_fields=["status", "completed_at"])
@@ -119,6 +123,7 @@ def rca_close(
         raise ConflictError("Add at least one corrective action before closing.")
     if rca.actions.exclude(status=CorrectiveAction.Status.DONE).exists():
         raise ConflictError("Every corrective action must be done before closing.")
+    RCA_LIFECYCLE.check(rca.status, RootCauseAnalysis.Status.CLOSED)
     rca.status = RootCauseAnalysis.Status.CLOSED
     rca.closed_at = timezone.now()
     rca.effectiveness_check_due = today + timedelta(days=check_after_days)
@@ -140,6 +145,7 @@ def rca_effectiveness_record(
         else RootCauseAnalysis.Effectiveness.NOT_EFFECTIVE
     )
     if not effective:
+        RCA_LIFECYCLE.check(rca.status, RootCauseAnalysis.Status.CAPA)
         rca.status = RootCauseAnalysis.Status.CAPA
     rca.save(update_fields=["effectiveness", "status"])
     audit_record(

@@ -14,6 +14,8 @@ from django.utils import timezone
 from partnerships.models import Partnership
 from performance.formula import FormulaError, parse_formula
 from performance.models import (
+    APPEAL_LIFECYCLE,
+    SCORECARD_LIFECYCLE,
     Kpi,
     Measurement,
     Scorecard,
@@ -234,6 +236,7 @@ def scorecards_recompute(*, partnership: Partnership, periods) -> list[Scorecard
 def scorecard_publish(*, scorecard: Scorecard, actor: User | None) -> Scorecard:
     if scorecard.status == Scorecard.Status.PUBLISHED:
         raise ConflictError("This scorecard is already published.")
+    SCORECARD_LIFECYCLE.check(scorecard.status, Scorecard.Status.PUBLISHED)
     scorecard.status = Scorecard.Status.PUBLISHED
     scorecard.published_at = timezone.now()
     scorecard.save(update_fields=["status", "published_at"])
@@ -306,7 +309,9 @@ def scorecard_appeal_resolve(
         raise ConflictError("This appeal is already resolved.")
     if not resolution.strip():
         raise ValidationError({"resolution": "Explain the decision to the partner."})
-    appeal.status = ScorecardAppeal.Status.UPHELD if uphold else ScorecardAppeal.Status.REJECTED
+    target = ScorecardAppeal.Status.UPHELD if uphold else ScorecardAppeal.Status.REJECTED
+    APPEAL_LIFECYCLE.check(appeal.status, target)
+    appeal.status = target
     appeal.resolution = resolution.strip()
     appeal.resolved_by = actor
     appeal.resolved_at = timezone.now()

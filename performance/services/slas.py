@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from partnerships.models import Partnership
 from performance.models import (
+    BREACH_LIFECYCLE,
     Kpi,
     Sla,
     SlaBreach,
@@ -21,12 +22,59 @@ from performance.models import (
 )
 from performance.periods import month_start
 from performance.services.scorecards import _scorecard_cache_key
-from tenancy.audit import audit_record
+from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.models import User
 from tenancy.services import notify
 
 _BREACH_LOCK_NAMESPACE = 7_401
+
+
+SLA_FIELDS = (
+    "name",
+    "target",
+    "breach_threshold",
+    "window_months",
+    "period_fee",
+    "currency",
+    "credit_cap_percent",
+    "remediation_days",
+    "termination_breach_count",
+    "termination_window_months",
+    "rca_breach_count",
+    "owner",
+    "is_active",
+)
+
+
+def _replace_tiers(*, sla: Sla, tiers) -> None:
+    """Store the credit tiers [(threshold, percent of the period fee)], refusing two tiers at
+    one threshold, a tier on the good side of the breach threshold, or a percentage outside
+    0-100."""
+    tiers = [(Decimal(str(t)), Decimal(str(p))) for t, p in tiers]
+    thresholds = [t for t, _ in tiers]
+    if len(set(thresholds)) != len(thresholds):
+        raise ValidationError({"tiers": "Two credit tiers share the same threshold."})
+    higher = sla.kpi.direction == "higher_is_better"
+    for threshold, _ in tiers:
+        if (higher and threshold > sla.breach_threshold) or (
+            not higher and threshold < sla.breach_threshold
+        ):
+            raise ValidationError(
+                {"tiers": f"The tier at {threshold.normalize():f} is not a breach."}
+            )
+    SlaCreditTier.objects.filter(sla=sla).delete()
+    for threshold, percent in tiers:
+        tier = SlaCreditTier(
+            organization=sla.organization, sla=sla, threshold=threshold, percent_of_fee=percent
+        )
+        try:
+            tier.full_clean(exclude=["sla"])
+        except ValidationError as error:
+            raise ValidationError(
+                {"tiers": [f"{threshold.normalize():f}: {m}" for m in error.messages]}
+            ) from None
+        tier.save()
 
 
 @transaction.atomic
@@ -49,25 +97,48 @@ def sla_create(
         name=name,
         target=target,
         breach_threshold=breach_threshold,
-        **fields,
+        **{k: v for k, v in fields.items() if k in SLA_FIELDS},
     )
     sla.full_clean()
     sla.save()
-    thresholds = [Decimal(t) for t, _ in tiers]
-    if len(set(thresholds)) != len(thresholds):
-        raise ValidationError({"tiers": "Two credit tiers share the same threshold."})
-    for threshold, percent in tiers:
-        tier = SlaCreditTier(
-            organization=sla.organization, sla=sla, threshold=threshold, percent_of_fee=percent
-        )
-        tier.full_clean(exclude=["sla"])
-        tier.save()
+    _replace_tiers(sla=sla, tiers=tiers)
     audit_record(
         action="performance.sla.created",
         actor=actor,
         obj=sla,
         changes={"tiers": [[str(t), str(p)] for t, p in tiers]},
     )
+    return sla
+
+
+@transaction.atomic
+def sla_update(*, sla: Sla, actor: User | None, tiers=None, **fields) -> Sla:
+    """Edit an SLA's thresholds, fee, termination trigger and (when given) its credit tiers.
+    Breaches already found keep the credit computed when they were found."""
+    sla = Sla.objects.select_for_update().get(pk=sla.pk)
+    owner_changes = {}
+    if "owner" in fields:  # recorded by id: the audit trail stores no model instances
+        owner = fields.pop("owner")
+        if (owner.pk if owner else None) != sla.owner_id:
+            owner_changes["owner"] = [sla.owner_id, owner.pk if owner else None]
+            sla.owner = owner
+    changes = changed_fields(sla, {k: v for k, v in fields.items() if k in SLA_FIELDS})
+    changes.update(owner_changes)
+    sla.full_clean()
+    sla.save()
+    if tiers is not None:
+        old = [[str(t.threshold), str(t.percent_of_fee)] for t in sla.tiers.all()]
+        _replace_tiers(sla=sla, tiers=tiers)
+        new = [[str(Decimal(str(t))), str(Decimal(str(p)))] for t, p in tiers]
+        if old != new:
+            changes["tiers"] = (old, new)
+    if changes:
+        audit_record(
+            action="performance.sla.updated",
+            actor=actor,
+            obj=sla,
+            changes={k: [str(a), str(b)] for k, (a, b) in changes.items()},
+        )
     return sla
 
 
@@ -333,16 +404,25 @@ def sla_breach_check(
 
 
 @transaction.atomic
-def sla_breach_set_status(*, breach: SlaBreach, actor: User | None, status: str) -> SlaBreach:
+def sla_breach_set_status(
+    *, breach: SlaBreach, actor: User | None, status: str, reason: str = ""
+) -> SlaBreach:
+    """Close a breach as remediated or waive it; either needs a reason, kept with the breach and
+    in the audit trail. A waived breach no longer counts toward the termination trigger."""
     if status not in SlaBreach.Status.values:
-        raise ValidationError({"status": f"Unknown status {status!r}."})
+        raise ValidationError({"status": "Choose remediated or waived."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the breach is closed or waived."})
+    breach = SlaBreach.objects.select_for_update().get(pk=breach.pk)
+    BREACH_LIFECYCLE.check(breach.status, status)
     old = breach.status
     breach.status = status
-    breach.save(update_fields=["status"])
+    breach.status_reason = reason.strip()[:1000]
+    breach.save(update_fields=["status", "status_reason"])
     audit_record(
         action=f"performance.sla_breach.{status}",
         actor=actor,
         obj=breach,
-        changes={"status": [old, status]},
+        changes={"status": [old, status], "reason": breach.status_reason},
     )
     return breach

@@ -12,11 +12,13 @@ from performance import services, tasks
 from performance.models import ScorecardReport, SlaBreach
 from tenancy.context import tenant_scope
 from tenancy.models import Notification
-from tests.performance.factories import ActionItemFactory, QbrAttendeeFactory, QbrFactory
+from tests.performance.factories import TODAY, ActionItemFactory, QbrAttendeeFactory, QbrFactory
 
 
 def record(manager, kpi, month, value):
-    services.measurement_record(actor=manager, kpi=kpi, period_start=month, value=Decimal(value))
+    services.measurement_record(
+        actor=manager, kpi=kpi, period_start=month, value=Decimal(value), today=TODAY
+    )
 
 
 @pytest.mark.django_db
