@@ -110,9 +110,32 @@ class KpiForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["template"].queryset = KpiTemplate.objects.order_by("name")
+        self.fields["template"].label_from_instance = lambda t: f"{t.name} ({t.code})"
+        # With a template, an empty field takes the template's value (the service applies it).
+        for name in ("code", "name", "perspective", "target", "red_threshold"):
+            self.fields[name].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("template"):
+            for name in ("code", "name", "perspective", "target", "red_threshold"):
+                if cleaned.get(name) in (None, "") and name not in self.errors:
+                    self.add_error(name, "Required unless you start from a library template.")
+        return cleaned
 
     def _post_clean(self):
         pass  # the service runs full_clean with the partnership set
+
+
+def kpi_template_initial(template: KpiTemplate) -> dict:
+    """The form's initial values from a library template (the "prefill" of choosing one)."""
+    from performance.services import KPI_FIELDS
+
+    initial = {name: getattr(template, name) for name in KPI_FIELDS}
+    for name, value in initial.items():
+        if hasattr(value, "normalize"):
+            initial[name] = value.normalize()
+    return {**initial, "template": template.pk}
 
 
 class SurveyForm(forms.ModelForm):

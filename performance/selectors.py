@@ -294,3 +294,19 @@ def breach_summary(*, membership: Membership) -> dict:
         total=Count("pk"),
         termination=Count("pk", filter=Q(termination_trigger_met=True)),
     )
+
+
+def rca_list(*, membership: Membership) -> QuerySet[RootCauseAnalysis]:
+    queryset = (
+        RootCauseAnalysis.objects.select_related("partnership", "sla")
+        .prefetch_related("actions")
+        .order_by("-created_at", "-pk")
+    )
+    return restrict_for_guest(queryset, membership, "partnership")
+
+
+def qbr_list(*, membership: Membership) -> QuerySet[Qbr]:
+    queryset = Qbr.objects.prefetch_related(
+        Prefetch("attendees", queryset=QbrAttendee.objects.select_related("user"))
+    ).order_by("-quarter_start", "-pk")
+    return restrict_for_guest(queryset, membership, "partnership")

@@ -32,10 +32,12 @@ from performance.forms import (
     StandingBandFormSet,
     SurveyForm,
     apply_errors,
+    kpi_template_initial,
 )
 from performance.models import (
     ActionItem,
     CorrectiveAction,
+    KpiTemplate,
     Measurement,
     Qbr,
     RootCauseAnalysis,
@@ -316,7 +318,12 @@ def _import_key(partnership) -> str:
 def kpi_create(request, org_slug, partnership_id):
     partnership = _partnership(request, partnership_id)
     require_permission(request, "performance.change", partnership)
-    form = KpiForm(request.POST or None)
+    initial = {}
+    if request.method == "GET" and request.GET.get("template", "").isdigit():
+        template = KpiTemplate.objects.filter(pk=int(request.GET["template"])).first()
+        if template is not None:
+            initial = kpi_template_initial(template)
+    form = KpiForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         template = data.pop("template", None)
@@ -339,7 +346,10 @@ def kpi_create(request, org_slug, partnership_id):
             "partnership": partnership,
             "partnership_tabs": partnership_tabs(request, partnership),
             "form": form,
+            "templates": list(selectors.kpi_template_list()),
+            "chosen_template": initial.get("template"),
         },
+        status=400 if form.errors else 200,
     )
 
 

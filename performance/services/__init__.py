@@ -25,12 +25,14 @@ from performance.services.measurements import (
     ImportResult,
     ImportRow,
     measurement_correct,
+    measurement_delete,
     measurement_record,
     measurement_review,
     measurements_import,
     measurements_push,
 )
 from performance.services.qbrs import (
+    QBR_YEARS,
     action_item_create,
     action_item_set_status,
     qbr_build_agenda,
@@ -71,11 +73,13 @@ from performance.services.scorecards import (
 from performance.services.slas import (
     BREACH_INSERT_SQL,
     RCA_SQL,
+    SLA_FIELDS,
     TERMINATION_SQL,
     BreachCheckResult,
     sla_breach_check,
     sla_breach_set_status,
     sla_create,
+    sla_update,
 )
 
 __all__ = [
@@ -92,7 +96,10 @@ __all__ = [
     "measurement_record",
     "measurement_review",
     "measurement_correct",
+    "measurement_delete",
+    "SLA_FIELDS",
     "sla_create",
+    "sla_update",
     "BREACH_INSERT_SQL",
     "TERMINATION_SQL",
     "RCA_SQL",
@@ -116,6 +123,7 @@ __all__ = [
     "report_generate",
     "report_run",
     "reports_monthly_batch",
+    "QBR_YEARS",
     "qbr_schedule",
     "qbr_schedule_year",
     "qbr_build_agenda",

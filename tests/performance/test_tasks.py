@@ -50,7 +50,9 @@ def test_the_monthly_pdf_batch_twice_renders_each_partnership_once(
         report = ScorecardReport.objects.get()
         assert report.status == "done" and report.progress == 100
         text = " ".join(p.extract_text() for p in PdfReader(BytesIO(report.file.read())).pages)
-    assert "62.50" in text and "Per-criterion breakdown" in text and "On-time delivery" in text
+    assert (
+        "Score: 62.5" in text and "Per-criterion breakdown" in text and "On-time delivery" in text
+    )
 
 
 @pytest.mark.django_db
