@@ -126,13 +126,17 @@ def test_a_second_qbr_for_the_same_quarter_is_refused(org_a, manager, scenario):
             quarter=date(2025, 1, 1),
             scheduled_at=when,
         )
-        with pytest.raises(ValidationError, match="already exists"):
+        with pytest.raises(ValidationError) as error:
             services.qbr_schedule(
                 actor=manager,
                 partnership=scenario["partnership"],
                 quarter=date(2025, 2, 1),
                 scheduled_at=when,
             )
+        # In the user's words under the field, not the model's "Qbr with this Organization…".
+        assert error.value.message_dict == {
+            "quarter_start": ["A QBR for this quarter already exists."]
+        }
         assert Qbr.objects.count() == 1
 
 
