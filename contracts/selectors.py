@@ -17,7 +17,7 @@ from contracts.models import (
     PlaybookRule,
 )
 from contracts.playbook import Deviation, agreement_deviations
-from tenancy.models import AuditEvent, Membership, Role, User
+from tenancy.models import AuditEvent, Membership, User
 from tenancy.permissions import restrict_for_guest
 
 
@@ -260,10 +260,6 @@ def members_with_roles(*roles: str) -> list[User]:
             organization=require_organization(), role__in=roles, is_active=True
         ).select_related("user")
     ]
-
-
-def legal_members() -> list[User]:
-    return members_with_roles(Role.LEGAL)
 
 
 def intake_jobs() -> QuerySet[IntakeJob]:

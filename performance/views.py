@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from partnerships.models import Partnership
 from partnerships.views import partnership_tabs
-from performance import selectors, services, tasks
+from performance import selectors, services
 from performance.forms import (
     ActionItemForm,
     BreachCheckForm,
@@ -50,6 +50,7 @@ from performance.models import (
 )
 from performance.periods import add_months, month_start, parse_period
 from tenancy.errors import ConflictError
+from tenancy.jobs import enqueue, tasks_inline
 from tenancy.views import get_object_for_member_or_404, require_permission
 
 
@@ -468,22 +469,16 @@ def breach_check_run(request, org_slug):
     if not form.is_valid():
         messages.error(request, "Give the months to check as YYYY-MM.")
     else:
-        tasks.run_or_enqueue(
-            tasks.sla_breach_check,
+        enqueue(
+            "performance.tasks.sla_breach_check",
             organization_id=request.organization.pk,
             period_from=form.cleaned_data["period_from"].isoformat(),
             period_to=form.cleaned_data["period_to"].isoformat(),
         )
         messages.success(
-            request, "SLA breach check done." if _inline() else "SLA breach check queued."
+            request, "SLA breach check done." if tasks_inline() else "SLA breach check queued."
         )
     return redirect(request.POST.get("next") or reverse("performance-slas", args=[org_slug]))
-
-
-def _inline() -> bool:
-    from django.conf import settings
-
-    return getattr(settings, "PERFORMANCE_TASKS_INLINE", False)
 
 
 # --- PDF reports -------------------------------------------------------------------------------
@@ -506,8 +501,8 @@ def report_request(request, org_slug, partnership_id):
     report = services.report_request(
         partnership=partnership, period_start=period, actor=request.user
     )
-    tasks.run_or_enqueue(
-        tasks.scorecard_report_generate,
+    enqueue(
+        "performance.tasks.scorecard_report_generate",
         organization_id=request.organization.pk,
         report_id=report.pk,
     )

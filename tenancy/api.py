@@ -117,6 +117,12 @@ class TenantRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 @extend_schema_field(OpenApiTypes.INT)
+class TenantIdField(TenantRelatedField):
+    """A `TenantRelatedField` typed as an integer id in the schema, for plain serializers that
+    have no model field to derive the type from: `partnership = TenantIdField(Partnership)`."""
+
+
+@extend_schema_field(OpenApiTypes.INT)
 class MemberField(serializers.PrimaryKeyRelatedField):
     """A user id that must be an active member of the request's organization. Anyone else is
     "does not exist", so the API never reveals which user ids exist in other organizations."""

@@ -8,7 +8,7 @@ Service errors map to statuses here, so no bad input becomes a 500: Django's Val
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -25,10 +25,32 @@ def _flatten(detail) -> list[str]:
     return [str(detail)]
 
 
-def error_body(status_code: int, code: str, message: str, fields: dict | None = None) -> dict:
+def error_body(
+    status_code: int,
+    code: str,
+    message: str,
+    fields: dict | None = None,
+    *,
+    extra: dict | None = None,
+) -> dict:
+    """The one error body of the API (DRF responses, middleware and error pages alike);
+    `extra` adds keys beside `fields` (e.g. the rows of an import)."""
     return {
-        "error": {"status": status_code, "code": code, "message": message, "fields": fields or {}}
+        "error": {
+            "status": status_code,
+            "code": code,
+            "message": message,
+            "fields": fields or {},
+            **(extra or {}),
+        }
     }
+
+
+def error_response(
+    status_code: int, code: str, message: str, fields: dict | None = None
+) -> JsonResponse:
+    """`error_body` as a plain Django response (outside DRF: middleware, handler404/500)."""
+    return JsonResponse(error_body(status_code, code, message, fields), status=status_code)
 
 
 def exception_handler(exc, context):

@@ -1,4 +1,10 @@
-"""Pagination classes of the API (own module: DRF imports it while importing its generics)."""
+"""Pagination classes of the API (own module: DRF imports it while importing its generics).
+
+One class per shape of list:
+- `DefaultPagination`: page numbers, for ordinary lists (the default);
+- `MeasurementCursorPagination`: newest period first, keyset (measurement-sized lists);
+- `InsertionOrderPagination`: ascending id, keyset (long child lists such as EDI lines).
+"""
 
 import base64
 import json
@@ -173,3 +179,10 @@ class MeasurementCursorPagination(KeysetPagination):
     client goes and whatever date window it asks for (index `(organization, period_start, id)`)."""
 
     ordering = ("-period_start", "-id")
+
+
+class InsertionOrderPagination(KeysetPagination):
+    """For long child lists read in the order they were written (the lines of a 200,000-line
+    invoice): ascending id, constant cost per page however deep."""
+
+    ordering = ("id",)
