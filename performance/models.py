@@ -22,6 +22,7 @@ from performance.scoring import (
     Perspective,
     criterion_score,
 )
+from tenancy.lifecycle import lifecycle
 from tenancy.models import TenantModel
 from tenancy.money import amount_field, currency_field
 
@@ -37,6 +38,54 @@ DIRECTION_CHOICES = [
 ]
 STANDING_ACTION_CHOICES = [(a, a.replace("_", " ").capitalize()) for a in STANDING_ACTIONS]
 KPI_VALUE = {"max_digits": 18, "decimal_places": 4}
+
+# The declared status transitions of the performance models (DESIGN.md "Lifecycles"); services
+# check them before every change, so an illegal step is a 409 with the reason.
+MEASUREMENT_LIFECYCLE = lifecycle(
+    "measurement", {"pending": {"approved", "rejected"}, "approved": (), "rejected": ()}
+)
+SCORECARD_LIFECYCLE = lifecycle("scorecard", {"draft": {"published"}, "published": ()})
+BREACH_LIFECYCLE = lifecycle(
+    "SLA breach", {"open": {"remediated", "waived"}, "remediated": (), "waived": ()}
+)
+APPEAL_LIFECYCLE = lifecycle(
+    "scorecard appeal", {"open": {"upheld", "rejected"}, "upheld": (), "rejected": ()}
+)
+REPORT_LIFECYCLE = lifecycle(
+    "scorecard report",
+    {
+        "queued": {"running", "queued"},
+        "running": {"done", "failed"},
+        "done": {"queued"},
+        "failed": {"queued", "running"},
+    },
+)
+QBR_LIFECYCLE = lifecycle(
+    "QBR", {"scheduled": {"held", "cancelled"}, "held": {"held"}, "cancelled": ()}
+)
+ACTION_ITEM_LIFECYCLE = lifecycle(
+    "action item",
+    {
+        "open": {"in_progress", "done", "cancelled"},
+        "in_progress": {"open", "done", "cancelled"},
+        "done": {"open"},
+        "cancelled": {"open"},
+    },
+)
+RCA_LIFECYCLE = lifecycle(
+    "root-cause analysis", {"open": {"capa"}, "capa": {"closed"}, "closed": {"capa"}}
+)
+CAPA_LIFECYCLE = lifecycle("corrective action", {"open": {"done"}, "done": ()})
+INITIATIVE_LIFECYCLE = lifecycle(
+    "improvement initiative",
+    {
+        "proposed": {"approved", "rejected"},
+        "approved": {"pilot", "implemented", "rejected"},
+        "pilot": {"implemented", "rejected"},
+        "implemented": (),
+        "rejected": (),
+    },
+)
 USER = settings.AUTH_USER_MODEL
 
 
@@ -393,6 +442,7 @@ class SlaBreach(TenantModel):
     remediation_due = models.DateField(null=True, blank=True)
     termination_trigger_met = models.BooleanField(default=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    status_reason = models.TextField(blank=True, max_length=1000, default="", db_default="")
     notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

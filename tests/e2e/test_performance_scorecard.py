@@ -1,6 +1,6 @@
 """Done when 1: a procurement manager imports measurements, runs the SLA breach check, sees the
 breach and its service credit on the scorecard, and downloads the PDF, whose text shows the score
-and the breach. Celery is not running beside the live server: PERFORMANCE_TASKS_INLINE runs the
+and the breach. Celery is not running beside the live server: TASKS_INLINE runs the
 real tasks in-process."""
 
 from decimal import Decimal
@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_a_manager_imports_checks_breaches_and_downloads_the_scorecard_pdf(
     page, login, org_a, make_member, settings, tmp_path
 ):
-    settings.PERFORMANCE_TASKS_INLINE = True
+    settings.TASKS_INLINE = True
     settings.MEDIA_ROOT = tmp_path
     manager = make_member(org_a, Role.PROCUREMENT_MANAGER, email="pm@alpha.test")
     with tenant_scope(org_a):
