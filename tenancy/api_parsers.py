@@ -14,7 +14,6 @@ import math
 from rest_framework import parsers, serializers
 from rest_framework.exceptions import ParseError
 
-from tenancy.middleware import without_nul
 
 MAX_JSON_DEPTH = 32
 
@@ -79,10 +78,14 @@ class SafeJSONParser(parsers.JSONParser):
 
 class SafeFormParser(parsers.FormParser):
     def parse(self, stream, media_type=None, parser_context=None):
+        from tenancy.middleware import without_nul  # not at import: middleware → DRF → here
+
         return without_nul(super().parse(stream, media_type, parser_context))
 
 
 class SafeMultiPartParser(parsers.MultiPartParser):
     def parse(self, stream, media_type=None, parser_context=None):
         result = super().parse(stream, media_type, parser_context)
+        from tenancy.middleware import without_nul  # not at import: middleware → DRF → here
+
         return parsers.DataAndFiles(without_nul(result.data), result.files)
