@@ -14,7 +14,6 @@ import math
 from rest_framework import parsers, serializers
 from rest_framework.exceptions import ParseError
 
-
 MAX_JSON_DEPTH = 32
 
 
