@@ -328,3 +328,8 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return self.summary or f"{self.channel} #{self.pk}"
+
+
+# Job-based tenancy models live beside their job machinery (tenancy/jobs.py imports this module,
+# so they are imported here at the end, once the classes they build on exist).
+from tenancy.exports import OrganizationExport  # noqa: E402, F401

@@ -22,6 +22,7 @@ import base64
 import hashlib
 import io
 import json
+import logging
 import zipfile
 from collections import defaultdict
 from contextlib import contextmanager
@@ -41,6 +42,8 @@ from tenancy.audit import GENESIS_HASH, audit_record, event_hash
 from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError
 from tenancy.models import AuditEvent, Membership, Organization, TenantModel, User
+
+logger = logging.getLogger(__name__)
 
 FORMAT = "partnerline-organization-export"
 VERSION = 1
@@ -453,3 +456,97 @@ def archive_bytes(*, organization: Organization) -> bytes:
 def archive_path_for(organization: Organization, folder: Path) -> Path:
     stamp = datetime.now().astimezone().strftime("%Y%m%dT%H%M%S")
     return folder / f"{organization.slug}-{stamp}.partnerline.zip"
+
+
+# --- the export job (the page's way in) ------------------------------------------------------
+
+
+def organization_export_request(*, organization: Organization, actor: User, now: datetime):
+    """An org admin asks for an export; the archive is written by a task (progress on the page).
+    One export at a time per organization."""
+    from tenancy.exports import OrganizationExport
+    from tenancy.jobs import JOB_STATES, enqueue
+
+    with transaction.atomic():
+        busy = (
+            OrganizationExport.objects.select_for_update()
+            .filter(status__in=[JOB_STATES.queued, JOB_STATES.running])
+            .exists()
+        )
+        if busy:
+            raise ConflictError("An export is already being prepared; wait for it to finish.")
+        export = OrganizationExport.objects.create(
+            organization=organization, requested_by=actor, created_at=now
+        )
+        audit_record(action="tenancy.organization_export.requested", actor=actor, obj=export)
+        enqueue(
+            "tenancy.tasks.organization_export_run",
+            organization_id=organization.pk,
+            export_id=export.pk,
+        )
+    return export
+
+
+def organization_export_run(*, export_id: int, now: datetime):
+    """The task's body: write the archive into storage and mark the job done (a job already
+    finished is left as it is, so a redelivered task does nothing twice). Any failure marks the
+    job failed with a reason the admin sees, and nothing half-written is kept."""
+    from tenancy.exports import OrganizationExport
+    from tenancy.jobs import job_fail
+
+    try:
+        with transaction.atomic():
+            return _organization_export_write(export_id=export_id, now=now)
+    except Exception as error:  # noqa: BLE001 - reported on the page, logged with its cause
+        logger.exception("organization export %s failed", export_id)
+        job_fail(
+            model=OrganizationExport,
+            pk=export_id,
+            reason=f"The export could not be written ({type(error).__name__}). Try again.",
+            now=now,
+        )
+        return OrganizationExport.objects.get(pk=export_id)
+
+
+def _organization_export_write(*, export_id: int, now: datetime):
+    import tempfile
+
+    from django.core.files import File
+
+    from tenancy.exports import OrganizationExport
+    from tenancy.jobs import JOB_LIFECYCLE, JOB_STATES, job_progress_clear, job_progress_set
+
+    export = OrganizationExport.objects.select_for_update().get(pk=export_id)
+    if export.is_finished:
+        return export
+    JOB_LIFECYCLE.check(export.status, JOB_STATES.running)
+    export.status, export.started_at = JOB_STATES.running, now
+    export.save(update_fields=["status", "started_at"])
+    with tempfile.TemporaryFile() as handle:
+        manifest = organization_export(
+            organization=export.organization,
+            destination=handle,
+            progress=lambda done, total: job_progress_set(export, 5 + 85 * done // total),
+        )
+        size = handle.tell()
+        handle.seek(0)
+        name = f"{export.organization.slug}-{now:%Y%m%dT%H%M%S}.partnerline.zip"
+        export.file.save(name, File(handle), save=False)
+    JOB_LIFECYCLE.check(export.status, JOB_STATES.succeeded)
+    export.status, export.finished_at = JOB_STATES.succeeded, now
+    export.progress = 100
+    export.result = {
+        "size": size,
+        "tables": len(manifest["tables"]),
+        "rows": sum(entry["rows"] for entry in manifest["tables"].values()),
+        "files": len(manifest["files"]),
+    }
+    export.save(update_fields=["status", "finished_at", "progress", "result", "file"])
+    audit_record(
+        action="tenancy.organization_export.succeeded",
+        actor=None,
+        obj=export,
+        changes=export.result,
+    )
+    job_progress_clear(export)
+    return export

@@ -164,6 +164,14 @@ def outbox_deliver() -> dict:
     return outbox_deliver_due(now=timezone.now())
 
 
+@tenant_task(job=("tenancy.OrganizationExport", "export_id"))
+def organization_export_run(*, organization_id: int, export_id: int) -> str:
+    """Write an organization's export archive (idempotent: a finished export is left alone)."""
+    from tenancy.portability import organization_export_run as run
+
+    return run(export_id=export_id, now=timezone.now()).status
+
+
 @tenant_task()
 def tenant_probe(*, organization_id: int) -> dict[str, Any]:
     """Reports the tenant seen inside a task; used by the isolation and worker tests."""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenancy import outbox_views, views
+from tenancy import export_views, outbox_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -22,5 +22,12 @@ urlpatterns = [
         "settings/outbox/<int:outbox_message_id>/retry/",
         outbox_views.outbox_retry,
         name="outbox-retry",
+    ),
+    path("settings/export/", export_views.export_list, name="exports"),
+    path("settings/export/start/", export_views.export_start, name="exports-start"),
+    path(
+        "settings/export/<int:organization_export_id>/download/",
+        export_views.export_download,
+        name="exports-download",
     ),
 ]

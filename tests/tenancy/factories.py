@@ -1,7 +1,16 @@
 import factory
 from factory.django import DjangoModelFactory
 
-from tenancy.models import ApiKey, AuditEvent, Membership, Notification, OutboxMessage, Role, User
+from tenancy.models import (
+    ApiKey,
+    AuditEvent,
+    Membership,
+    Notification,
+    OrganizationExport,
+    OutboxMessage,
+    Role,
+    User,
+)
 from tests.factories import OrganizationFactory, TenantFactory
 
 PASSWORD = "test-password-123"
@@ -75,3 +84,12 @@ class OutboxMessageFactory(DjangoModelFactory):
         lambda: {"subject": "Factory mail", "body": "", "to": ["someone@example.test"]}
     )
     status = OutboxMessage.Status.FAILED
+
+
+class OrganizationExportFactory(TenantFactory):
+    class Meta:
+        model = OrganizationExport
+
+    status = "succeeded"
+    progress = 100
+    file = factory.django.FileField(filename="factory.partnerline.zip", data=b"PK factory")
