@@ -60,9 +60,18 @@ def report_generate(*, report: ScorecardReport, now: datetime) -> ScorecardRepor
     pdf = render_scorecard_pdf(
         partnership=report.partnership, period_start=report.period_start, progress=progress
     )
-    name = f"scorecard-{report.partnership.code}-{report.period_start:%Y-%m}.pdf"
+    # One name per report (organization and report ids keep tenants and partnerships apart), so
+    # a delivery whose worker died after writing the file but before committing leaves nothing
+    # behind: the next delivery writes over it instead of beside it.
+    name = (
+        f"scorecard-{report.organization_id}-{report.pk}-{report.partnership.code}"
+        f"-{report.period_start:%Y-%m}.pdf"
+    )
     if report.file:
         report.file.delete(save=False)
+    target = report.file.field.generate_filename(report, name)
+    if report.file.storage.exists(target):
+        report.file.storage.delete(target)  # an orphan of an interrupted delivery
     report.file.save(name, ContentFile(pdf), save=False)
     report.status = ScorecardReport.Status.DONE
     report.progress = 100
