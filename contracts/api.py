@@ -678,7 +678,7 @@ class ObligationViewSet(TenantModelViewSet):
         )
 
     @extend_schema(responses=FulfilmentSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def fulfilments(self, request, *args, **kwargs):
         """The history of fulfilments with their evidence (files download from the page)."""
         found = selectors.obligation_fulfilments(self.get_object())

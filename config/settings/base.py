@@ -220,6 +220,8 @@ SPECTACULAR_SETTINGS = {
         "ReviewDecisionEnum": "contracts.models.REVIEW_DECISIONS",
         "ClauseSourceEnum": "contracts.models.Clause.Source",
         "ChangeRequestStatusEnum": "governance.models.ChangeRequest.Status",
+        "ObligationPartyEnum": "contracts.models.Obligation.Party",
+        "PerformanceSideEnum": "performance.models.Side",
     },
 }
 

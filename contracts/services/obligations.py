@@ -14,7 +14,7 @@ from contracts.models import (
     Obligation,
     ObligationFulfilment,
 )
-from contracts.services._shared import _jsonable, agreement_url
+from contracts.services._shared import agreement_url
 from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.dates import check_dates
@@ -77,7 +77,7 @@ def obligation_update(*, obligation: Obligation, actor: User | None, **fields) -
             action="contracts.obligation.updated",
             actor=actor,
             obj=obligation,
-            changes=_jsonable(changes),
+            changes=changes,
         )
     return obligation
 
