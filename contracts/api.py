@@ -600,6 +600,7 @@ class PlaybookClauseViewSet(TenantModelViewSet):
     permission_module = "contracts"
     guest_partnership_path = None
     filterset_fields = ["clause_type", "required"]
+    create_only_fields = ("clause_type",)
 
     def tenant_queryset(self):
         return selectors.playbook_entries()
@@ -625,6 +626,7 @@ class PlaybookRuleViewSet(TenantModelViewSet):
     permission_module = "contracts"
     guest_partnership_path = None
     filterset_fields = ["playbook_clause", "severity", "is_active", "parameter"]
+    create_only_fields = ("playbook_clause",)
 
     def tenant_queryset(self):
         return selectors.playbook_rules()
