@@ -733,6 +733,7 @@ class PlaybookClauseViewSet(TenantModelViewSet):
     permission_module = "contracts"
     guest_partnership_path = None
     filterset_fields = ["clause_type", "required"]
+    create_only_fields = ("clause_type",)
 
     def tenant_queryset(self):
         return selectors.playbook_entries()
@@ -758,6 +759,7 @@ class PlaybookRuleViewSet(TenantModelViewSet):
     permission_module = "contracts"
     guest_partnership_path = None
     filterset_fields = ["playbook_clause", "severity", "is_active", "parameter"]
+    create_only_fields = ("playbook_clause",)
 
     def tenant_queryset(self):
         return selectors.playbook_rules()

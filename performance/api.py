@@ -246,6 +246,7 @@ class MeasurementViewSet(TenantModelViewSet):
     filterset_class = MeasurementFilter
     action_verbs = {"approve": "change", "reject": "change", "bulk": "change"}
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    create_only_fields = ("kpi", "period_start")
 
     def required_verb(self, request) -> str:
         if self.action == "create" and self.membership.is_guest:
@@ -679,6 +680,8 @@ class ActionItemViewSet(TenantModelViewSet):
     permission_module = "performance"
     filterset_class = ActionItemFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
+    # Only the status changes through the API; anything else sent differently is refused.
+    create_only_fields = ("partnership", "qbr", "title", "owner", "due_date")
 
     def tenant_queryset(self):
         return selectors.action_board(membership=self.membership)

@@ -9,12 +9,17 @@ Kept apart from tenancy/api.py: DRF imports its parser classes while `rest_frame
 still loading, so this module must not import viewsets.
 """
 
+import json
 import math
+import re
 
+from django.conf import settings
 from rest_framework import parsers, serializers
 from rest_framework.exceptions import ParseError
+from rest_framework.utils.json import strict_constant as json_strict_constant
 
 MAX_JSON_DEPTH = 32
+TOO_DEEP = f"The value is nested too deeply (at most {MAX_JSON_DEPTH} levels)."
 
 
 def json_problems(data) -> dict[str, list[str]]:
@@ -30,7 +35,7 @@ def json_problems(data) -> dict[str, list[str]]:
         value, depth, path = stack.pop()
         message = None
         if depth > MAX_JSON_DEPTH:
-            message = f"The value is nested too deeply (at most {MAX_JSON_DEPTH} levels)."
+            message = TOO_DEEP
         elif isinstance(value, str):
             message = _text_problem(value)
         elif isinstance(value, float) and not math.isfinite(value):
@@ -63,16 +68,49 @@ def _text_problem(text: str) -> str | None:
 
 class SafeJSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
-            data = super().parse(stream, media_type, parser_context)
+            text = stream.read().decode(encoding) if stream is not None else ""
+        except UnicodeDecodeError as exc:
+            raise ParseError(f"JSON parse error - the body is not {encoding} text.") from exc
+        try:
+            data = json.loads(text, parse_constant=json_strict_constant if self.strict else None)
         except RecursionError as exc:
-            raise ParseError(
-                f"JSON parse error - nested too deeply (at most {MAX_JSON_DEPTH} levels)."
-            ) from exc
+            raise serializers.ValidationError({_too_deep_field(text): [TOO_DEEP]}) from exc
+        except ValueError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from exc
         problems = json_problems(data)
         if problems:
             raise serializers.ValidationError(problems)
         return data
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}:]')
+
+
+def _too_deep_field(text: str) -> str:
+    """The top-level field in which the nesting goes past the limit (Python's parser gave up
+    before we could see the data, so find it in the text)."""
+    depth, last_string, field = 0, None, "non_field_errors"
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return field
+        elif token in "]}":
+            depth -= 1
+            if depth <= 1:
+                field = "non_field_errors" if depth < 1 else field
+        elif token == ":":
+            if depth == 1 and last_string is not None:
+                try:
+                    field = json.loads(last_string)
+                except ValueError:
+                    field = "non_field_errors"
+        else:
+            last_string = token
+    return field
 
 
 class SafeFormParser(parsers.FormParser):

@@ -11,13 +11,14 @@ import re
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 from django.http import JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 
 from tenancy.api_errors import error_response
 from tenancy.context import tenant_scope
+from tenancy.errors import CONCURRENT_CHANGE_MESSAGE, is_concurrency_failure
 from tenancy.models import Membership
 from tenancy.services import api_key_authenticate
 
@@ -88,6 +89,14 @@ class TenantMiddleware:
             if is_api:
                 return _api_error(409, message, "conflict")
             return render(request, "errors/problem.html", {"message": message}, status=409)
+        except OperationalError as error:
+            if not is_concurrency_failure(error):
+                raise
+            if is_api:
+                return _api_error(409, CONCURRENT_CHANGE_MESSAGE, "concurrent_change")
+            return render(
+                request, "errors/problem.html", {"message": CONCURRENT_CHANGE_MESSAGE}, status=409
+            )
 
 
 # --- Request hygiene: one place for what no view should have to think about.

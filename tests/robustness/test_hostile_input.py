@@ -35,7 +35,7 @@ def test_json_nested_two_thousand_levels_deep_is_a_400_not_a_recursion_error(own
         content_type="application/json",
     )
     assert response.status_code == 400
-    assert "nested too deeply" in _error(response)["message"]
+    assert "nested too deeply" in _error(response)["fields"]["parties"][0]
 
 
 def test_json_nested_forty_levels_names_the_field(owner, org_a, api_as):
@@ -47,6 +47,14 @@ def test_json_nested_forty_levels_names_the_field(owner, org_a, api_as):
     )
     assert response.status_code == 400
     assert "nested too deeply" in _error(response)["fields"]["parties"][0]
+
+
+def test_a_body_that_is_not_json_is_still_a_400(owner, org_a, api_as):
+    response = api_as(owner, org_a).post(
+        "/api/v1/o/alpha/partners/", data="{name: ", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "JSON parse error" in _error(response)["message"]
 
 
 @pytest.mark.parametrize("text", ["a\u0000b", "\ud800"])

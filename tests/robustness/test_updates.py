@@ -243,3 +243,25 @@ def test_the_organizations_list_answers_as_documented(owner, org_a, api_as):
     assert body["count"] == 1
     assert body["results"][0]["slug"] == "alpha"
     assert body["results"][0]["role"] == Role.ORG_ADMIN
+
+
+def test_an_action_items_title_sent_in_an_update_is_refused_not_ignored(owner, org_a, api_as):
+    item = ActionItemFactory(organization=org_a, title="Send the forecast")
+    response = api_as(owner, org_a).patch(
+        f"/api/v1/o/alpha/action-items/{item.pk}/",
+        {"title": "Something else", "status": "done"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["title"]
+
+
+def test_an_update_repeating_the_unchangeable_values_is_accepted(owner, org_a, api_as):
+    kpi = KpiFactory(organization=org_a)
+    response = api_as(owner, org_a).patch(
+        f"/api/v1/o/alpha/kpis/{kpi.pk}/",
+        {"partnership": kpi.partnership_id, "name": "On-time delivery"},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["name"] == "On-time delivery"
