@@ -252,6 +252,10 @@ def agreement_detail(request, org_slug, agreement_id):
         request, agreement_id, selectors.agreement_for_detail(membership=request.membership)
     )
     require_permission(request, "contracts.view", agreement)
+    return _detail_page(request, agreement)
+
+
+def _detail_page(request, agreement, *, obligation_form=None, status=200):
     today = timezone.localdate()
     try:
         on = date.fromisoformat(request.GET["on"]) if request.GET.get("on") else today
@@ -274,7 +278,8 @@ def agreement_detail(request, org_slug, agreement_id):
             "reviewer_form": ReviewerForm(
                 members=_org_members(request, [Role.LEGAL, Role.ORG_ADMIN])
             ),
-            "obligation_form": ObligationForm(
+            "obligation_form": obligation_form
+            or ObligationForm(
                 clauses=Clause.objects.filter(agreement=agreement).select_related("agreement"),
                 members=members,
             ),
@@ -296,7 +301,9 @@ def agreement_detail(request, org_slug, agreement_id):
             "can_change": request.membership
             and not request.membership.is_guest
             and _has(request, "contracts.change"),
+            "obligation_errors": obligation_form is not None,
         },
+        status=status,
     )
 
 
@@ -352,7 +359,6 @@ def agreement_reviewer_assign(request, org_slug, agreement_id):
 
 
 @require_POST
-@refusals_to_messages("agreement-detail", "agreement_id")
 def obligation_add(request, org_slug, agreement_id):
     agreement = _agreement(request, agreement_id)
     require_permission(request, "contracts.change", agreement)
@@ -361,13 +367,22 @@ def obligation_add(request, org_slug, agreement_id):
         clauses=Clause.objects.filter(agreement=agreement).select_related("agreement"),
         members=_org_members(request),
     )
-    if not form.is_valid():
-        raise ValidationError({k: [str(e) for e in v] for k, v in form.errors.items()})
-    obligation = services.obligation_create(
-        actor=request.user, agreement=agreement, **form.cleaned_data
+    if form.is_valid():
+        try:
+            obligation = services.obligation_create(
+                actor=request.user, agreement=agreement, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Obligation “{obligation.title}” added to “{agreement.title}”."
+            )
+            return redirect("agreement-detail", org_slug, agreement.pk)
+    agreement = _agreement(
+        request, agreement_id, selectors.agreement_for_detail(membership=request.membership)
     )
-    messages.success(request, f"Obligation “{obligation.title}” added to “{agreement.title}”.")
-    return redirect("agreement-detail", org_slug, agreement.pk)
+    return _detail_page(request, agreement, obligation_form=form, status=400)
 
 
 def obligation_list(request, org_slug):

@@ -318,3 +318,20 @@ def test_the_agreement_page_names_dispute_steps_and_terms_in_words(org_a, owner,
     review = client.get(f"{PAGES}/agreements/{agreement.pk}/review/").content.decode()
     assert "Liability cap as a multiple of annual fees (1 = 12 months&#x27; fees): " in review
     assert "cap_multiple =" not in review
+
+
+def test_a_refused_obligation_keeps_the_typed_values_under_the_field(org_a, owner, client_as):
+    with tenant_scope(org_a):
+        agreement = AgreementFactory(organization=org_a)
+    response = client_as(owner).post(
+        f"{PAGES}/agreements/{agreement.pk}/obligations/",
+        {
+            "title": "Quarterly insurance certificate",
+            "responsible_party": "partner",
+            "due_date": "9999-12-31",
+            "recurrence": "quarterly",
+        },
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'data-field="due_date"' in html and "Quarterly insurance certificate" in html
