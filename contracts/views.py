@@ -400,6 +400,7 @@ def obligation_list(request, org_slug):
             "statuses": Obligation.Status.choices,
             "today": timezone.localdate(),
             "fulfil_form": FulfilForm(),
+            "can_change": not request.membership.is_guest and _has(request, "contracts.change"),
         },
     )
 

@@ -335,3 +335,15 @@ def test_a_refused_obligation_keeps_the_typed_values_under_the_field(org_a, owne
     assert response.status_code == 400
     html = response.content.decode()
     assert 'data-field="due_date"' in html and "Quarterly insurance certificate" in html
+
+
+def test_a_viewer_sees_no_fulfil_form(org_a, make_member, owner, client_as):
+    from tenancy.models import Role
+
+    viewer = make_member(org_a, Role.VIEWER)
+    with tenant_scope(org_a):
+        ObligationFactory(organization=org_a)
+    assert (
+        "Fulfilled</button>" not in client_as(viewer).get(f"{PAGES}/obligations/").content.decode()
+    )
+    assert "Fulfilled</button>" in client_as(owner).get(f"{PAGES}/obligations/").content.decode()
