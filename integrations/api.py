@@ -25,7 +25,7 @@ from integrations.models import EdiDocument, EdiDocumentLine, EdiFinding
 from partnerships.models import Partnership
 from tenancy.api import TenantIdField, TenantViewSet
 from tenancy.api_errors import error_body
-from tenancy.pagination import MeasurementCursorPagination
+from tenancy.pagination import InsertionOrderPagination
 
 
 class _RawBodyParser(parsers.BaseParser):
@@ -173,12 +173,6 @@ class EdiDocumentLineSerializer(serializers.ModelSerializer):
         ]
 
 
-class LineCursorPagination(MeasurementCursorPagination):
-    """Lines in message order, constant cost per page however deep (200,000-line invoices)."""
-
-    ordering = ("id",)
-
-
 class EdiDocumentFilter(django_filters.FilterSet):
     has_errors = django_filters.BooleanFilter(
         method="filter_has_errors", label="With error findings"
@@ -292,7 +286,7 @@ class EdiDocumentViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveMo
         return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(responses=EdiDocumentLineSerializer(many=True))
-    @action(detail=True, methods=["get"], pagination_class=LineCursorPagination)
+    @action(detail=True, methods=["get"], pagination_class=InsertionOrderPagination)
     def lines(self, request, *args, **kwargs):
         """The document's lines in message order (cursor pagination)."""
         document = self.get_object()

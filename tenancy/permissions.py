@@ -7,6 +7,8 @@ and the API both ask `has_permission`; lists of guest-visible objects use
 `restrict_for_guest`, one subquery, never a check per row.
 """
 
+from typing import Any
+
 from django.db.models import QuerySet
 
 from tenancy.models import Membership, Role
@@ -27,6 +29,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.PROCUREMENT_MANAGER: _view_for(Role.PROCUREMENT_MANAGER)
     | {
         "partnerships.change",
+        "governance.withdraw",  # withdraw a change request someone else raised
         "contracts.change",
         "risk.change",
         "governance.change",
@@ -53,7 +56,23 @@ def role_allows(role: str, perm: str) -> bool:
     return "*" in granted or perm in granted
 
 
-def partnership_of(obj):
+# Role predicates: services ask these instead of keeping tuples of roles of their own.
+
+
+def roles_with(perm: str, *, guests: bool = False) -> list[str]:
+    """The roles that hold `perm` (an admin's "*" included); partner guests only if asked."""
+    return [
+        role
+        for role in ROLE_PERMISSIONS
+        if role_allows(role, perm) and (guests or role != Role.PARTNER_GUEST)
+    ]
+
+
+def is_org_admin(membership: Membership | None) -> bool:
+    return membership is not None and membership.is_active and membership.role == Role.ORG_ADMIN
+
+
+def partnership_of(obj: Any) -> Any:
     """The partnership an object belongs to (itself for a partnership), or None."""
     from partnerships.models import Partnership
 
@@ -66,7 +85,7 @@ def partnership_of(obj):
     return None
 
 
-def guest_partnership_ids(membership: Membership) -> QuerySet:
+def guest_partnership_ids(membership: Membership) -> QuerySet[Any]:
     from partnerships.models import PartnershipUserObjectPermission
 
     return PartnershipUserObjectPermission.objects.filter(
@@ -74,7 +93,7 @@ def guest_partnership_ids(membership: Membership) -> QuerySet:
     ).values("content_object_id")
 
 
-def has_permission(membership: Membership | None, perm: str, obj=None) -> bool:
+def has_permission(membership: Membership | None, perm: str, obj: Any = None) -> bool:
     if membership is None or not membership.is_active:
         return False
     if not role_allows(membership.role, perm):
@@ -89,7 +108,9 @@ def has_permission(membership: Membership | None, perm: str, obj=None) -> bool:
     return True
 
 
-def restrict_for_guest(queryset: QuerySet, membership: Membership, partnership_path: str | None):
+def restrict_for_guest(
+    queryset: QuerySet[Any], membership: Membership, partnership_path: str | None
+) -> QuerySet[Any]:
     """Limit a list to what a guest may see; members of the organization see everything."""
     if not membership.is_guest:
         return queryset

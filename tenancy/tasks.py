@@ -17,6 +17,7 @@ Every tenant task also gets, from the base class:
 """
 
 import logging
+from typing import Any
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
@@ -33,7 +34,7 @@ from tenancy.services import notifications_purge_read
 
 logger = logging.getLogger(__name__)
 
-TASK_DEFAULTS = {
+TASK_DEFAULTS: dict[str, Any] = {
     "acks_late": True,
     "reject_on_worker_lost": True,
     "autoretry_for": (ConnectionError, TimeoutError),
@@ -66,7 +67,8 @@ def delivery_count(task_id: str, retries: int = 0) -> int:
     return cache.incr(key)
 
 
-class TenantTask(DjangoTask):  # DjangoTask: delay_on_commit / apply_async_on_commit
+# DjangoTask: delay_on_commit / apply_async_on_commit. Generic only in the stubs (any signature).
+class TenantTask(DjangoTask):  # type: ignore[type-arg]
     abstract = True
     # ("app_label.Model", "kwarg naming its pk"): the job this task works on, failed with a
     # reason when the task is delivered too often.
@@ -75,7 +77,7 @@ class TenantTask(DjangoTask):  # DjangoTask: delay_on_commit / apply_async_on_co
     # time (defaults to the job's kwarg).
     lock_on: tuple[str, ...] = ()
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         organization_id = kwargs.get("organization_id")
         if organization_id is None:
             raise TypeError(f"{self.name} is a tenant task: pass organization_id=…")
@@ -95,7 +97,7 @@ class TenantTask(DjangoTask):  # DjangoTask: delay_on_commit / apply_async_on_co
             return tuple(self.lock_on)
         return (self.job[1],) if self.job else ()
 
-    def _lock(self, organization_id: int, kwargs: dict) -> None:
+    def _lock(self, organization_id: int, kwargs: dict[str, Any]) -> None:
         keys = self._lock_keys()
         if not keys:
             return
@@ -106,7 +108,9 @@ class TenantTask(DjangoTask):  # DjangoTask: delay_on_commit / apply_async_on_co
                 [f"task:{self.name}:{organization_id}:{values}"],
             )
 
-    def _give_up(self, organization: Organization, kwargs: dict, failed_runs: int) -> None:
+    def _give_up(
+        self, organization: Organization, kwargs: dict[str, Any], failed_runs: int
+    ) -> None:
         logger.error(
             "task %s[%s] delivered %s times without finishing; not running it again",
             self.name,
@@ -127,12 +131,12 @@ class TenantTask(DjangoTask):  # DjangoTask: delay_on_commit / apply_async_on_co
             )
 
 
-def tenant_task(**options):
+def tenant_task(**options: Any) -> Any:
     """Decorator for a task that runs inside one organization."""
     return shared_task(base=TenantTask, bind=False, **{**TASK_DEFAULTS, **options})
 
 
-def for_each_tenant(task, **kwargs) -> int:
+def for_each_tenant(task: Any, **kwargs: Any) -> int:
     """Enqueue `task` once per organization (after commit); returns how many were enqueued."""
     count = 0
     for organization_id in Organization.objects.values_list("pk", flat=True).order_by("pk"):
@@ -152,7 +156,7 @@ def notifications_purge_all_tenants() -> int:
 
 
 @tenant_task()
-def tenant_probe(*, organization_id: int) -> dict:
+def tenant_probe(*, organization_id: int) -> dict[str, Any]:
     """Reports the tenant seen inside a task; used by the isolation and worker tests."""
     from django.db import connection
 

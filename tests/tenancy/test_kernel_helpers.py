@@ -76,3 +76,39 @@ def test_the_one_error_body_with_extra_keys_and_as_a_plain_response():
     }
     response = error_response(404, "not_found", "Not found.")
     assert response.status_code == 404 and b'"code": "not_found"' in response.content
+
+
+def test_money_shows_thousands_separators_and_the_currency_precision():
+    from decimal import Decimal
+
+    from django.template import Context, Template
+
+    from tenancy.money import Money
+
+    template = Template(
+        "{% load money %}{{ a|money }}|{{ b|money:'USD' }}|{{ c|money:'JPY' }}|{{ d|money }}"
+        "|{{ e|number:1 }}"
+    )
+    html = template.render(
+        Context(
+            {
+                "a": Money(Decimal("1234567.5"), "EUR"),
+                "b": Decimal("12000"),
+                "c": Decimal("12000.4"),
+                "d": None,
+                "e": Decimal("1234.56"),
+            }
+        )
+    )
+    assert html == "EUR 1,234,567.50|USD 12,000.00|JPY 12,000|—|1,234.6"
+    assert str(Money(Decimal("1500.5"), "JPY")) == "JPY 1,501"
+    assert str(Money(Decimal("1.2345"), "KWD")) == "KWD 1.235"
+
+
+def test_role_predicates_live_in_the_permission_helper():
+    from tenancy.models import Role
+    from tenancy.permissions import roles_with
+
+    assert set(roles_with("governance.approve")) == {Role.ORG_ADMIN, Role.COMMITTEE_MEMBER}
+    assert Role.PARTNER_GUEST in roles_with("governance.approve", guests=True)
+    assert set(roles_with("governance.withdraw")) == {Role.ORG_ADMIN, Role.PROCUREMENT_MANAGER}
