@@ -433,7 +433,7 @@ def action_label(action: str) -> str:
 def agreement_timeline(agreement: Agreement) -> list[AuditEvent]:
     events = _agreement_events(agreement)
     for event in events:
-        event.label = action_label(event.action)
+        event.label = action_label(event.action)  # type: ignore[attr-defined]
     return events
 
 

@@ -174,13 +174,14 @@ def clause_correct(
     clause = Clause.objects.select_for_update().select_related("agreement").get(pk=clause.pk)
     _require_reviewer(actor, clause.agreement)
     _require_editable(clause.agreement)
-    fields = {}
+    fields: dict[str, object] = {}
     if clause_type is not None:
         fields["clause_type"] = clause_type
     if parameters is not None:
         fields["parameters"] = parameters
     _validate_clause_fields(
-        fields.get("clause_type", clause.clause_type), fields.get("parameters", clause.parameters)
+        clause_type if clause_type is not None else clause.clause_type,
+        parameters if parameters is not None else clause.parameters,
     )
     changes = _new_version(
         clause, actor=actor, kind=ClauseVersion.Kind.CORRECTION, note=note, **fields
@@ -255,7 +256,7 @@ def clause_decide(
             raise ValidationError({"redline_text": "A redline needs the proposed wording."})
         if redline_parameters is not None:
             _validate_clause_fields(clause.clause_type, redline_parameters)
-        fields = {"text": redline_text.strip()}
+        fields: dict[str, object] = {"text": (redline_text or "").strip()}
         if redline_parameters is not None:
             fields["parameters"] = redline_parameters
         changes = _new_version(
