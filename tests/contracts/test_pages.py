@@ -347,3 +347,11 @@ def test_a_viewer_sees_no_fulfil_form(org_a, make_member, owner, client_as):
         "Fulfilled</button>" not in client_as(viewer).get(f"{PAGES}/obligations/").content.decode()
     )
     assert "Fulfilled</button>" in client_as(owner).get(f"{PAGES}/obligations/").content.decode()
+
+
+def test_the_agreement_page_formats_numbers_with_separators(org_a, owner, client_as):
+    with tenant_scope(org_a):
+        agreement = AgreementFactory(organization=org_a, notice_period_days=1200)
+    html = client_as(owner).get(f"{PAGES}/agreements/{agreement.pk}/").content.decode()
+    assert "1,200 days&#x27; notice" in html or "1,200 days' notice" in html
+    assert "EUR 3,000,000.00" in html
