@@ -836,6 +836,25 @@ def clause_edit(request, org_slug, clause_id):
     )
 
 
+@require_POST
+def clause_remove(request, org_slug, clause_id):
+    """Remove a clause from a draft or an agreement in review (after a tick to confirm)."""
+    clause = _clause(request, clause_id)
+    _require_editor(request, clause)
+    label = BY_CODE[clause.clause_type].label
+    if not request.POST.get("confirm"):
+        messages.error(request, f"Tick the box to confirm that {label.lower()} is removed.")
+        return redirect("clause-edit", org_slug, clause.pk)
+    agreement_id = clause.agreement_id
+    try:
+        services.clause_delete(clause=clause, actor=request.user)
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+        return redirect("clause-edit", org_slug, clause.pk)
+    messages.success(request, f"{label} removed from the agreement.")
+    return redirect("agreement-review", org_slug, agreement_id)
+
+
 def agreement_amend(request, org_slug, agreement_id):
     agreement = _agreement(request, agreement_id)
     _require_editor(request, agreement)

@@ -355,3 +355,18 @@ def test_the_agreement_page_formats_numbers_with_separators(org_a, owner, client
     html = client_as(owner).get(f"{PAGES}/agreements/{agreement.pk}/").content.decode()
     assert "1,200 days&#x27; notice" in html or "1,200 days' notice" in html
     assert "EUR 3,000,000.00" in html
+
+
+def test_a_clause_is_removed_from_its_page_only_after_a_tick(org_a, owner, client_as):
+    with tenant_scope(org_a):
+        agreement = AgreementFactory(organization=org_a, status=Agreement.Status.IN_LEGAL_REVIEW)
+        clause = ClauseFactory(organization=org_a, agreement=agreement)
+    client = client_as(owner)
+    refused = client.post(f"{PAGES}/clauses/{clause.pk}/remove/", follow=True)
+    assert "Tick the box to confirm" in " ".join(_messages(refused))
+    with tenant_scope(org_a):
+        assert Clause.objects.filter(pk=clause.pk).exists()
+    done = client.post(f"{PAGES}/clauses/{clause.pk}/remove/", {"confirm": "1"}, follow=True)
+    assert "Limitation of liability removed" in " ".join(_messages(done))
+    with tenant_scope(org_a):
+        assert not Clause.objects.filter(pk=clause.pk).exists()
