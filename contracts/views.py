@@ -86,7 +86,9 @@ def _agreement(request, agreement_id, queryset=None):
 def _clause(request, clause_id):
     return get_object_for_member_or_404(
         request,
-        Clause.objects.select_related("agreement__partnership"),
+        selectors.clause_list(membership=request.membership).select_related(
+            "agreement__partnership"
+        ),
         partnership_path="agreement__partnership",
         pk=clause_id,
     )
@@ -408,7 +410,7 @@ def obligation_list(request, org_slug):
 def _obligation(request, obligation_id):
     return get_object_for_member_or_404(
         request,
-        Obligation.objects.select_related("agreement__partnership", "owner", "clause"),
+        selectors.obligation_list(membership=request.membership),
         partnership_path="agreement__partnership",
         pk=obligation_id,
     )
