@@ -14,7 +14,7 @@ from contracts.models import (
 from contracts.playbook import (
     clause_deviations,
 )
-from contracts.selectors import playbook_map
+from contracts.selectors import clause_list, playbook_map
 from contracts.services._shared import (
     _jsonable,
     _require_editable,
@@ -291,6 +291,14 @@ def clause_decide(
     return clause
 
 
+def _guest_sees(membership, clause: Clause) -> bool:
+    """A guest acts only on clauses they may see (their partnership's, never a draft)."""
+    return (
+        has_permission(membership, "contracts.view", clause)
+        and clause_list(membership=membership).filter(pk=clause.pk).exists()
+    )
+
+
 def may_waive_red_line(user: User | None) -> bool:
     membership = membership_of(user) if user is not None else None
     return membership is not None and role_allows(membership.role, "contracts.waive_red_line")
@@ -311,7 +319,7 @@ def clause_redline_agree(*, clause: Clause, actor: User | None, note: str = "") 
     membership = membership_of(actor) if actor is not None else None
     is_guest = membership is not None and membership.is_guest
     if is_guest:
-        if not has_permission(membership, "contracts.view", clause):
+        if not _guest_sees(membership, clause):
             raise PermissionDeniedError("Only a guest of this partnership may agree for them.")
     else:
         _require_reviewer(actor, agreement)
@@ -356,7 +364,7 @@ def clause_comment_add(
         raise ValidationError({"parent": "Reply to a comment on the same clause."})
     membership = membership_of(actor) if actor is not None else None
     if membership is not None and membership.is_guest:
-        if not has_permission(membership, "contracts.view", clause):
+        if not _guest_sees(membership, clause):
             raise PermissionDeniedError("You may comment only on your partnership's agreements.")
         if parent is not None and parent.visibility != ClauseComment.Visibility.SHARED:
             raise ValidationError({"parent": "Reply to a comment on the same clause."})
