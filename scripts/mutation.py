@@ -63,7 +63,33 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         "performance/services/rca.py",
         ["tests/performance/test_dead_ends.py", "tests/performance/test_rules.py"],
     ),
-    "contracts": ("contracts/services.py", ["tests/contracts"]),
+    # contracts/services/ is a package, one module per entity.
+    "contracts.agreements": (
+        "contracts/services/agreements.py",
+        [
+            "tests/contracts/test_review_rules.py",
+            "tests/contracts/test_services.py",
+            "tests/contracts/test_rules_edges.py",
+            "tests/contracts/test_date_range.py",
+        ],
+    ),
+    "contracts.clauses": (
+        "contracts/services/clauses.py",
+        [
+            "tests/contracts/test_review_rules.py",
+            "tests/contracts/test_rules_edges.py",
+            "tests/contracts/test_confidentiality.py",
+            "tests/contracts/test_services.py",
+        ],
+    ),
+    "contracts.obligations": (
+        "contracts/services/obligations.py",
+        [
+            "tests/contracts/test_rules_edges.py",
+            "tests/contracts/test_date_range.py",
+            "tests/contracts/test_services.py",
+        ],
+    ),
     "governance": ("governance/services.py", ["tests/governance"]),
 }
 
