@@ -24,6 +24,16 @@ from tenancy.models import AuditEvent, Membership, User
 from tenancy.permissions import restrict_for_guest
 
 
+def for_member(queryset: QuerySet, membership: Membership, agreement_path: str) -> QuerySet:
+    """What a member may list: everything; a guest, their partnerships' agreements that left
+    the buyer's draft (a draft is internal until it is sent for review)."""
+    prefix = f"{agreement_path}__" if agreement_path else ""
+    queryset = restrict_for_guest(queryset, membership, f"{prefix}partnership")
+    if membership is not None and membership.is_guest:
+        queryset = queryset.exclude(**{f"{prefix}status": Agreement.Status.DRAFT})
+    return queryset
+
+
 def agreement_list(*, membership: Membership) -> QuerySet[Agreement]:
     queryset = (
         Agreement.objects.select_related("partnership__partner", "owner", "parent", "amends")
@@ -35,14 +45,14 @@ def agreement_list(*, membership: Membership) -> QuerySet[Agreement]:
         )
         .order_by("partnership__name", "parent_id", "effective_date", "pk")
     )
-    return restrict_for_guest(queryset, membership, "partnership")
+    return for_member(queryset, membership, "")
 
 
 def clause_list(*, membership: Membership) -> QuerySet[Clause]:
     queryset = Clause.objects.select_related("agreement", "decided_by").order_by(
         "agreement_id", "order", "pk"
     )
-    return restrict_for_guest(queryset, membership, "agreement__partnership")
+    return for_member(queryset, membership, "agreement")
 
 
 # --- what a partner guest sees -------------------------------------------------------------
@@ -68,7 +78,7 @@ def clause_comments(*, membership: Membership) -> QuerySet[ClauseComment]:
     queryset = (
         visible_comments(membership).select_related("author", "clause").order_by("created_at")
     )
-    return restrict_for_guest(queryset, membership, "clause__agreement__partnership")
+    return for_member(queryset, membership, "clause__agreement")
 
 
 GUEST_VERSION_KINDS = (
@@ -195,7 +205,7 @@ def obligation_list(*, membership: Membership) -> QuerySet[Obligation]:
     queryset = Obligation.objects.select_related(
         "agreement__partnership", "owner", "clause"
     ).order_by("due_date", "pk")
-    return restrict_for_guest(queryset, membership, "agreement__partnership")
+    return for_member(queryset, membership, "agreement")
 
 
 def playbook_entries() -> QuerySet[PlaybookClause]:
@@ -266,7 +276,7 @@ def review_queue(*, membership: Membership) -> list[Agreement]:
 
 def agreement_status_counts(*, membership: Membership) -> dict[str, int]:
     """{status: number of agreements}, one row per agreement (no join to multiply them)."""
-    queryset = restrict_for_guest(Agreement.objects.all(), membership, "partnership")
+    queryset = for_member(Agreement.objects.all(), membership, "")
     counts = dict.fromkeys(Agreement.Status.values, 0)
     counts.update(queryset.order_by().values_list("status").annotate(n=Count("pk")))
     return counts
@@ -380,8 +390,8 @@ def contract_calendar(*, today: date, membership: Membership | None = None) -> l
         status=Obligation.Status.OPEN, due_date__isnull=False
     )
     if membership is not None:
-        agreements = restrict_for_guest(agreements, membership, "partnership")
-        obligations = restrict_for_guest(obligations, membership, "agreement__partnership")
+        agreements = for_member(agreements, membership, "")
+        obligations = for_member(obligations, membership, "agreement")
     found = []
     for agreement in agreements:
         found.extend(agreement_milestones(agreement, today=today))
@@ -433,7 +443,7 @@ def action_label(action: str) -> str:
 def agreement_timeline(agreement: Agreement) -> list[AuditEvent]:
     events = _agreement_events(agreement)
     for event in events:
-        event.label = action_label(event.action)
+        event.label = action_label(event.action)  # type: ignore[attr-defined]
     return events
 
 

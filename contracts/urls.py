@@ -50,6 +50,7 @@ urlpatterns = [
     ),
     path("contracts/clauses/<int:clause_id>/edit/", views.clause_edit, name="clause-edit"),
     path("contracts/clauses/<int:clause_id>/agree/", views.clause_agree, name="clause-agree"),
+    path("contracts/clauses/<int:clause_id>/remove/", views.clause_remove, name="clause-remove"),
     path("contracts/clauses/<int:clause_id>/decide/", views.clause_decide, name="clause-decide"),
     path("contracts/clauses/<int:clause_id>/correct/", views.clause_correct, name="clause-correct"),
     path("contracts/clauses/<int:clause_id>/comment/", views.clause_comment, name="clause-comment"),

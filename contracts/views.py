@@ -86,7 +86,9 @@ def _agreement(request, agreement_id, queryset=None):
 def _clause(request, clause_id):
     return get_object_for_member_or_404(
         request,
-        Clause.objects.select_related("agreement__partnership"),
+        selectors.clause_list(membership=request.membership).select_related(
+            "agreement__partnership"
+        ),
         partnership_path="agreement__partnership",
         pk=clause_id,
     )
@@ -252,6 +254,10 @@ def agreement_detail(request, org_slug, agreement_id):
         request, agreement_id, selectors.agreement_for_detail(membership=request.membership)
     )
     require_permission(request, "contracts.view", agreement)
+    return _detail_page(request, agreement)
+
+
+def _detail_page(request, agreement, *, obligation_form=None, status=200):
     today = timezone.localdate()
     try:
         on = date.fromisoformat(request.GET["on"]) if request.GET.get("on") else today
@@ -274,7 +280,8 @@ def agreement_detail(request, org_slug, agreement_id):
             "reviewer_form": ReviewerForm(
                 members=_org_members(request, [Role.LEGAL, Role.ORG_ADMIN])
             ),
-            "obligation_form": ObligationForm(
+            "obligation_form": obligation_form
+            or ObligationForm(
                 clauses=Clause.objects.filter(agreement=agreement).select_related("agreement"),
                 members=members,
             ),
@@ -296,7 +303,9 @@ def agreement_detail(request, org_slug, agreement_id):
             "can_change": request.membership
             and not request.membership.is_guest
             and _has(request, "contracts.change"),
+            "obligation_errors": obligation_form is not None,
         },
+        status=status,
     )
 
 
@@ -352,7 +361,6 @@ def agreement_reviewer_assign(request, org_slug, agreement_id):
 
 
 @require_POST
-@refusals_to_messages("agreement-detail", "agreement_id")
 def obligation_add(request, org_slug, agreement_id):
     agreement = _agreement(request, agreement_id)
     require_permission(request, "contracts.change", agreement)
@@ -361,13 +369,22 @@ def obligation_add(request, org_slug, agreement_id):
         clauses=Clause.objects.filter(agreement=agreement).select_related("agreement"),
         members=_org_members(request),
     )
-    if not form.is_valid():
-        raise ValidationError({k: [str(e) for e in v] for k, v in form.errors.items()})
-    obligation = services.obligation_create(
-        actor=request.user, agreement=agreement, **form.cleaned_data
+    if form.is_valid():
+        try:
+            obligation = services.obligation_create(
+                actor=request.user, agreement=agreement, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Obligation “{obligation.title}” added to “{agreement.title}”."
+            )
+            return redirect("agreement-detail", org_slug, agreement.pk)
+    agreement = _agreement(
+        request, agreement_id, selectors.agreement_for_detail(membership=request.membership)
     )
-    messages.success(request, f"Obligation “{obligation.title}” added to “{agreement.title}”.")
-    return redirect("agreement-detail", org_slug, agreement.pk)
+    return _detail_page(request, agreement, obligation_form=form, status=400)
 
 
 def obligation_list(request, org_slug):
@@ -385,6 +402,7 @@ def obligation_list(request, org_slug):
             "statuses": Obligation.Status.choices,
             "today": timezone.localdate(),
             "fulfil_form": FulfilForm(),
+            "can_change": not request.membership.is_guest and _has(request, "contracts.change"),
         },
     )
 
@@ -392,7 +410,7 @@ def obligation_list(request, org_slug):
 def _obligation(request, obligation_id):
     return get_object_for_member_or_404(
         request,
-        Obligation.objects.select_related("agreement__partnership", "owner", "clause"),
+        selectors.obligation_list(membership=request.membership),
         partnership_path="agreement__partnership",
         pk=obligation_id,
     )
@@ -818,6 +836,25 @@ def clause_edit(request, org_slug, clause_id):
             "parameter_help": PARAMETERS,
         },
     )
+
+
+@require_POST
+def clause_remove(request, org_slug, clause_id):
+    """Remove a clause from a draft or an agreement in review (after a tick to confirm)."""
+    clause = _clause(request, clause_id)
+    _require_editor(request, clause)
+    label = BY_CODE[clause.clause_type].label
+    if not request.POST.get("confirm"):
+        messages.error(request, f"Tick the box to confirm that {label.lower()} is removed.")
+        return redirect("clause-edit", org_slug, clause.pk)
+    agreement_id = clause.agreement_id
+    try:
+        services.clause_delete(clause=clause, actor=request.user)
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+        return redirect("clause-edit", org_slug, clause.pk)
+    messages.success(request, f"{label} removed from the agreement.")
+    return redirect("agreement-review", org_slug, agreement_id)
 
 
 def agreement_amend(request, org_slug, agreement_id):

@@ -63,7 +63,8 @@ class MeasurementDeleteForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        help_text="CSV (UTF-8) or Excel .xlsx with columns kpi_code, period (YYYY-MM), value, note."
+        help_text="CSV (UTF-8) or Excel .xlsx with columns kpi_code, period (YYYY-MM), value, "
+        "note. At most 50 MB and 1,000,000 rows."
     )
 
 

@@ -22,6 +22,7 @@ from performance.scoring import (
     Perspective,
     criterion_score,
 )
+from tenancy.jobs import Job
 from tenancy.lifecycle import lifecycle
 from tenancy.models import TenantModel
 from tenancy.money import amount_field, currency_field
@@ -886,3 +887,46 @@ class ImprovementInitiative(TenantModel):
     def priority(self) -> Decimal:
         """Impact per unit of effort: the quick wins first."""
         return (Decimal(self.impact) / Decimal(self.effort)).quantize(Decimal("0.01"))
+
+
+IMPORT_STAGE_LIFECYCLE = lifecycle("measurement import", {"check": {"import"}, "import": ()})
+
+
+class MeasurementImport(Job):
+    """A CSV/Excel file of measurements, checked and then imported by a background task.
+
+    Two stages on one job: `check` reads every row and stores a bounded sample plus the error
+    rows in `result`; once it succeeded without errors, the user confirms and the `import`
+    stage (queued again) writes all rows or none. The file stays in storage, never in the
+    session or the web worker's memory.
+    """
+
+    job_action_prefix = "performance.measurement_import"
+
+    class Stage(models.TextChoices):
+        CHECK = "check", "Checking"
+        IMPORT = "import", "Importing"
+
+    partnership = models.ForeignKey(
+        "partnerships.Partnership", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.CHECK)
+    file = models.FileField(upload_to="performance/imports/", max_length=300)
+    filename = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    row_count = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        USER, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["organization", "partnership", "created_at"], name="measurementimport_p"
+            )
+        ]
+
+    def __str__(self):
+        return f"Import of {self.filename}"

@@ -7,7 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from performance import services
-from performance.models import ScorecardReport
+from performance.models import MeasurementImport, ScorecardReport
 from performance.periods import add_months, month_start
 from tenancy.jobs import enqueue
 from tenancy.tasks import TASK_DEFAULTS, for_each_tenant, tenant_task
@@ -73,3 +73,16 @@ def qbr_reminders(*, organization_id: int) -> int:
 @shared_task(**TASK_DEFAULTS)
 def qbr_reminders_all_tenants() -> int:
     return for_each_tenant(qbr_reminders)
+
+
+@tenant_task(
+    job=("performance.MeasurementImport", "import_id"), soft_time_limit=1800, time_limit=1900
+)
+def measurement_import_run(*, organization_id: int, import_id: int) -> str:
+    """Check or import an uploaded measurement file (the job's stage); a finished job is left
+    as it is, so a redelivery changes nothing."""
+    job = MeasurementImport.objects.select_related("partnership").get(pk=import_id)
+    now = timezone.now()
+    return services.measurement_import_run(
+        job=job, today=now.date(), now=now, limits=services.import_limits()
+    ).status

@@ -10,6 +10,11 @@ urlpatterns = [
     path("performance/slas/", views.sla_list, name="performance-slas"),
     path("performance/slas/check/", views.breach_check_run, name="performance-breach-check"),
     path("performance/actions/", views.action_board, name="performance-actions"),
+    path(
+        "performance/imports/<int:import_id>/",
+        views.measurement_import_job,
+        name="performance-import-job",
+    ),
     path("performance/standings/", views.standings_edit, name="performance-standings"),
     path("performance/slas/<int:sla_id>/", views.sla_edit, name="performance-sla-edit"),
     path(

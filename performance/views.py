@@ -39,6 +39,7 @@ from performance.models import (
     CorrectiveAction,
     KpiTemplate,
     Measurement,
+    MeasurementImport,
     Qbr,
     RootCauseAnalysis,
     Scorecard,
@@ -50,7 +51,7 @@ from performance.models import (
 )
 from performance.periods import add_months, month_start, parse_period
 from tenancy.errors import ConflictError
-from tenancy.jobs import enqueue, tasks_inline
+from tenancy.jobs import enqueue, job_progress, tasks_inline
 from tenancy.views import get_object_for_member_or_404, require_permission
 
 
@@ -260,46 +261,25 @@ def measurement_review(request, org_slug, partnership_id, measurement_id):
 
 
 def measurement_import(request, org_slug, partnership_id):
-    """Upload → preview with per-row errors → commit all rows or none."""
+    """Upload a CSV/Excel file: it is stored and checked by a background task (the page shows
+    its progress), never parsed in the web request or kept in the session."""
     partnership = _partnership(request, partnership_id)
     require_permission(request, "performance.change", partnership)
-    form = ImportForm()
-    result = None
-    if request.method == "POST" and request.POST.get("commit"):
-        content = request.session.pop(_import_key(partnership), None)
-        if content is None:
-            messages.error(request, "The preview expired; upload the file again.")
-        else:
-            result = services.measurements_import(
-                actor=request.user,
-                partnership=partnership,
-                content=content["data"].encode("latin-1"),
-                filename=content["name"],
-                commit=True,
-                today=timezone.now().date(),
-            )
-            if result.ok:
-                messages.success(request, f"Imported {result.created} measurements.")
-                return redirect(_performance_url(request, partnership))
-    elif request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
         if form.is_valid():
-            upload = form.cleaned_data["file"]
-            data = upload.read()
-            result = services.measurements_import(
-                actor=request.user,
-                partnership=partnership,
-                content=data,
-                filename=upload.name,
-                commit=False,
-                today=timezone.now().date(),
-            )
-            if result.ok:
-                # Keep the bytes server-side between preview and commit (latin-1 is lossless).
-                request.session[_import_key(partnership)] = {
-                    "name": upload.name,
-                    "data": data.decode("latin-1"),
-                }
+            try:
+                job = services.measurement_import_start(
+                    actor=request.user,
+                    partnership=partnership,
+                    upload=form.cleaned_data["file"],
+                    limits=services.import_limits(),
+                )
+                return redirect("performance-import-job", org_slug=org_slug, import_id=job.pk)
+            except ValidationError as error:
+                apply_errors(form, error)
+        status = 400
     return render(
         request,
         "performance/measurement_import.html",
@@ -307,13 +287,55 @@ def measurement_import(request, org_slug, partnership_id):
             "partnership": partnership,
             "partnership_tabs": partnership_tabs(request, partnership),
             "form": form,
-            "result": result,
+            "limits": services.import_limits_text(services.import_limits()),
+            "recent": list(
+                MeasurementImport.objects.filter(partnership=partnership)
+                .select_related("uploaded_by")
+                .defer("result")[:5]
+            ),
         },
+        status=status,
     )
 
 
-def _import_key(partnership) -> str:
-    return f"performance-import-{partnership.organization_id}-{partnership.pk}"
+IMPORT_ERRORS_PAGE = 200
+
+
+def measurement_import_job(request, org_slug, import_id):
+    """The job's progress; once checked, a bounded sample and every error row (paged); once
+    clean, the button that imports all rows."""
+    job = get_object_for_member_or_404(
+        request, MeasurementImport.objects.select_related("partnership"), pk=import_id
+    )
+    require_permission(request, "performance.change", job)
+    if request.method == "POST":
+        try:
+            services.measurement_import_confirm(job=job, actor=request.user)
+            messages.success(request, f"Importing {job.row_count:,} rows of {job.filename}.")
+        except ConflictError as error:
+            messages.error(request, error.message)
+        return redirect("performance-import-job", org_slug=org_slug, import_id=job.pk)
+    progress = job_progress(job)
+    if request.GET.get("format") == "json":
+        return JsonResponse(
+            {"status": job.status, "stage": job.stage, "progress": progress, "error": job.error}
+        )
+    result = job.result or {}
+    errors = Paginator(result.get("errors", []), IMPORT_ERRORS_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "performance/measurement_import_job.html",
+        {
+            "job": job,
+            "partnership": job.partnership,
+            "partnership_tabs": partnership_tabs(request, job.partnership),
+            "progress": progress,
+            "result": result,
+            "errors": errors,
+        },
+    )
 
 
 def kpi_create(request, org_slug, partnership_id):

@@ -14,7 +14,7 @@ from contracts.models import (
 from contracts.playbook import (
     clause_deviations,
 )
-from contracts.selectors import playbook_map
+from contracts.selectors import clause_list, playbook_map
 from contracts.services._shared import (
     _jsonable,
     _require_editable,
@@ -174,13 +174,14 @@ def clause_correct(
     clause = Clause.objects.select_for_update().select_related("agreement").get(pk=clause.pk)
     _require_reviewer(actor, clause.agreement)
     _require_editable(clause.agreement)
-    fields = {}
+    fields: dict[str, object] = {}
     if clause_type is not None:
         fields["clause_type"] = clause_type
     if parameters is not None:
         fields["parameters"] = parameters
     _validate_clause_fields(
-        fields.get("clause_type", clause.clause_type), fields.get("parameters", clause.parameters)
+        clause_type if clause_type is not None else clause.clause_type,
+        parameters if parameters is not None else clause.parameters,
     )
     changes = _new_version(
         clause, actor=actor, kind=ClauseVersion.Kind.CORRECTION, note=note, **fields
@@ -255,7 +256,7 @@ def clause_decide(
             raise ValidationError({"redline_text": "A redline needs the proposed wording."})
         if redline_parameters is not None:
             _validate_clause_fields(clause.clause_type, redline_parameters)
-        fields = {"text": redline_text.strip()}
+        fields: dict[str, object] = {"text": (redline_text or "").strip()}
         if redline_parameters is not None:
             fields["parameters"] = redline_parameters
         changes = _new_version(
@@ -290,6 +291,14 @@ def clause_decide(
     return clause
 
 
+def _guest_sees(membership, clause: Clause) -> bool:
+    """A guest acts only on clauses they may see (their partnership's, never a draft)."""
+    return (
+        has_permission(membership, "contracts.view", clause)
+        and clause_list(membership=membership).filter(pk=clause.pk).exists()
+    )
+
+
 def may_waive_red_line(user: User | None) -> bool:
     membership = membership_of(user) if user is not None else None
     return membership is not None and role_allows(membership.role, "contracts.waive_red_line")
@@ -310,7 +319,7 @@ def clause_redline_agree(*, clause: Clause, actor: User | None, note: str = "") 
     membership = membership_of(actor) if actor is not None else None
     is_guest = membership is not None and membership.is_guest
     if is_guest:
-        if not has_permission(membership, "contracts.view", clause):
+        if not _guest_sees(membership, clause):
             raise PermissionDeniedError("Only a guest of this partnership may agree for them.")
     else:
         _require_reviewer(actor, agreement)
@@ -355,7 +364,7 @@ def clause_comment_add(
         raise ValidationError({"parent": "Reply to a comment on the same clause."})
     membership = membership_of(actor) if actor is not None else None
     if membership is not None and membership.is_guest:
-        if not has_permission(membership, "contracts.view", clause):
+        if not _guest_sees(membership, clause):
             raise PermissionDeniedError("You may comment only on your partnership's agreements.")
         if parent is not None and parent.visibility != ClauseComment.Visibility.SHARED:
             raise ValidationError({"parent": "Reply to a comment on the same clause."})

@@ -17,9 +17,8 @@ from tenancy.services import notify
 def notice_alerts_send(*, today: date, lead_days: tuple[int, ...] | None = None) -> int:
     """Alert the owner, legal and procurement before each notice deadline, at the configured
     lead times; each alert reaches each person once (a dedupe key per deadline and lead)."""
-    lead_days = tuple(
-        lead_days or getattr(settings, "CONTRACTS_ALERT_LEAD_DAYS", dates.DEFAULT_ALERT_LEAD_DAYS)
-    )
+    configured = getattr(settings, "CONTRACTS_ALERT_LEAD_DAYS", dates.DEFAULT_ALERT_LEAD_DAYS)
+    leads: tuple[int, ...] = tuple(lead_days or configured)
     agreements = Agreement.objects.select_related("owner", "partnership__owner").filter(
         status__in=[Agreement.Status.APPROVED, Agreement.Status.EXECUTED]
     )
@@ -36,7 +35,7 @@ def notice_alerts_send(*, today: date, lead_days: tuple[int, ...] | None = None)
         )
         if term.notice_deadline is None:
             continue
-        lead = dates.alert_lead_due(deadline=term.notice_deadline, today=today, lead_days=lead_days)
+        lead = dates.alert_lead_due(deadline=term.notice_deadline, today=today, lead_days=leads)
         if lead is None:
             continue
         days_left = (term.notice_deadline - today).days

@@ -36,7 +36,8 @@ OBLIGATION_FIELDS = (
 
 
 def _check_obligation(obligation: Obligation) -> None:
-    if obligation.clause_id and obligation.clause.agreement_id != obligation.agreement_id:
+    clause = obligation.clause if obligation.clause_id else None
+    if clause is not None and clause.agreement_id != obligation.agreement_id:
         raise ValidationError({"clause": "The clause must belong to the same agreement."})
     if obligation.recurrence and not obligation.due_date:
         raise ValidationError({"due_date": "A recurring obligation needs its first due date."})
@@ -123,7 +124,11 @@ def obligation_fulfil(
     has_file = evidence_content is not None
     if not evidence.strip() and not evidence_url and not has_file:
         raise ValidationError({"evidence": "Say how the obligation was fulfilled."})
-    filename = _check_evidence_file(evidence_filename, evidence_content) if has_file else ""
+    filename = (
+        _check_evidence_file(evidence_filename, evidence_content)
+        if evidence_content is not None
+        else ""
+    )
     obligation.evidence = evidence.strip()
     obligation.evidence_url = evidence_url
     old_due = obligation.due_date

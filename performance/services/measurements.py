@@ -139,49 +139,59 @@ def _read_table(*, content: bytes, filename: str) -> tuple[list[dict], list[str]
     return rows, []
 
 
+def check_row(
+    *, raw: dict, line: int, kpis: dict[str, Kpi], partnership: Partnership, today: date
+) -> ImportRow:
+    """One row of an import or a push, checked on its own: a known KPI that is not a formula, a
+    month (a quarter's first for a quarterly KPI) that has begun, a plausible number."""
+    row = ImportRow(
+        line=line, kpi_code=str(raw.get("kpi_code") or "").strip(), period=None, value=None
+    )
+    row.note = str(raw.get("note") or "")[:500]
+    if "__error__" in raw:
+        row.errors.append(f"malformed row: {raw['__error__']}")
+        return row
+    kpi = kpis.get(row.kpi_code)
+    if not row.kpi_code:
+        row.errors.append("kpi_code is empty")
+    elif kpi is None:
+        row.errors.append(f"unknown KPI code “{row.kpi_code}” for {partnership.name}")
+    elif kpi.is_formula:
+        row.errors.append(f"{kpi.code} is computed by a formula and cannot be imported")
+    row.kpi = kpi
+    period = raw.get("period")
+    try:
+        row.period = (
+            period.date().replace(day=1)
+            if isinstance(period, datetime)
+            else (period.replace(day=1) if isinstance(period, date) else parse_period(period))
+        )
+        if kpi is not None and kpi.frequency == "quarterly" and row.period.month % 3 != 1:
+            row.errors.append(f"{kpi.code} is quarterly: the period must start a quarter")
+        if problem := _check_period(row.period, today):
+            row.errors.append(problem)
+    except ValueError as error:
+        row.errors.append(str(error))
+    try:
+        row.value = _parse_value(raw.get("value"))
+        if kpi is not None and (problem := _check_value(kpi, row.value)):
+            row.errors.append(problem)
+    except ValueError as error:
+        row.errors.append(str(error))
+    return row
+
+
 def _validate_rows(
     *, partnership: Partnership, raw_rows: list[dict], first_line: int, today: date
 ) -> list[ImportRow]:
     """Check every row (known KPI, month period, number in range, no duplicate) without writing."""
     kpis = {kpi.code: kpi for kpi in Kpi.objects.filter(partnership=partnership)}
-    rows: list[ImportRow] = []
-    for offset, raw in enumerate(raw_rows):
-        line = first_line + offset
-        row = ImportRow(
-            line=line, kpi_code=str(raw.get("kpi_code") or "").strip(), period=None, value=None
+    rows = [
+        check_row(
+            raw=raw, line=first_line + offset, kpis=kpis, partnership=partnership, today=today
         )
-        row.note = str(raw.get("note") or "")[:500]
-        rows.append(row)
-        if "__error__" in raw:
-            row.errors.append(f"malformed row: {raw['__error__']}")
-            continue
-        kpi = kpis.get(row.kpi_code)
-        if not row.kpi_code:
-            row.errors.append("kpi_code is empty")
-        elif kpi is None:
-            row.errors.append(f"unknown KPI code “{row.kpi_code}” for {partnership.name}")
-        elif kpi.is_formula:
-            row.errors.append(f"{kpi.code} is computed by a formula and cannot be imported")
-        row.kpi = kpi
-        period = raw.get("period")
-        try:
-            row.period = (
-                period.date().replace(day=1)
-                if isinstance(period, datetime)
-                else (period.replace(day=1) if isinstance(period, date) else parse_period(period))
-            )
-            if kpi is not None and kpi.frequency == "quarterly" and row.period.month % 3 != 1:
-                row.errors.append(f"{kpi.code} is quarterly: the period must start a quarter")
-            if problem := _check_period(row.period, today):
-                row.errors.append(problem)
-        except ValueError as error:
-            row.errors.append(str(error))
-        try:
-            row.value = _parse_value(raw.get("value"))
-            if kpi is not None and (problem := _check_value(kpi, row.value)):
-                row.errors.append(problem)
-        except ValueError as error:
-            row.errors.append(str(error))
+        for offset, raw in enumerate(raw_rows)
+    ]
 
     seen: dict[tuple[str, date], int] = {}
     for row in rows:

@@ -66,7 +66,14 @@ def test_an_amendment_through_the_api(org_a, owner, api_as):
 def test_a_guest_comment_through_the_api_is_shared(org_a, owner, api_as, make_member):
     guest = make_member(org_a, Role.PARTNER_GUEST)
     with tenant_scope(org_a):
-        clause = ClauseFactory(organization=org_a)
+        clause = ClauseFactory(
+            organization=org_a,
+            agreement=AgreementFactory(organization=org_a, status=Agreement.Status.IN_LEGAL_REVIEW),
+        )
+        draft_clause = ClauseFactory(organization=org_a)
+        partnership_invite_guest(
+            partnership=draft_clause.agreement.partnership, guest=guest, actor=owner
+        )
         partnership_invite_guest(partnership=clause.agreement.partnership, guest=guest, actor=owner)
     response = api_as(guest, org_a).post(
         f"{API}/clause-comments/",
@@ -75,6 +82,10 @@ def test_a_guest_comment_through_the_api_is_shared(org_a, owner, api_as, make_me
     )
     assert response.status_code == 201, response.content
     assert response.json()["visibility"] == "shared"
+    on_draft = api_as(guest, org_a).post(
+        f"{API}/clause-comments/", {"clause": draft_clause.pk, "body": "x"}, format="json"
+    )
+    assert on_draft.status_code == 403
     assert (
         "undecided_count" not in api_as(guest, org_a).get(f"{API}/agreements/").json()["results"][0]
     )

@@ -259,3 +259,25 @@ def test_the_review_page_costs_the_same_queries_for_3_or_12_clauses(review, clie
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_guest_never_sees_a_draft_agreement(review, client_as, api_as, org_a):
+    with tenant_scope(org_a):
+        draft = AgreementFactory(
+            organization=org_a,
+            partnership=review["agreement"].partnership,
+            title="Internal draft SOW",
+        )
+        clause = ClauseFactory(organization=org_a, agreement=draft)
+    client = client_as(review["guest"])
+    assert client.get(f"{PAGES}/agreements/{draft.pk}/").status_code == 404
+    assert client.get(f"{PAGES}/agreements/{draft.pk}/review/").status_code == 404
+    assert client.get(f"{PAGES}/clauses/{clause.pk}/redline/").status_code == 404
+    assert "Internal draft SOW" not in client.get(f"{PAGES}/agreements/").content.decode()
+    tab = client.get(f"/o/alpha/partnerships/{draft.partnership_id}/contracts/").content.decode()
+    assert "Internal draft SOW" not in tab and "Alder MSA" in tab
+    api = api_as(review["guest"], org_a)
+    assert api.get(f"{API}/agreements/{draft.pk}/").status_code == 404
+    assert api.get(f"{API}/clauses/{clause.pk}/").status_code == 404
+    member = client_as(review["legal"])
+    assert member.get(f"{PAGES}/agreements/{draft.pk}/").status_code == 200

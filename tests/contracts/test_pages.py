@@ -318,3 +318,55 @@ def test_the_agreement_page_names_dispute_steps_and_terms_in_words(org_a, owner,
     review = client.get(f"{PAGES}/agreements/{agreement.pk}/review/").content.decode()
     assert "Liability cap as a multiple of annual fees (1 = 12 months&#x27; fees): " in review
     assert "cap_multiple =" not in review
+
+
+def test_a_refused_obligation_keeps_the_typed_values_under_the_field(org_a, owner, client_as):
+    with tenant_scope(org_a):
+        agreement = AgreementFactory(organization=org_a)
+    response = client_as(owner).post(
+        f"{PAGES}/agreements/{agreement.pk}/obligations/",
+        {
+            "title": "Quarterly insurance certificate",
+            "responsible_party": "partner",
+            "due_date": "9999-12-31",
+            "recurrence": "quarterly",
+        },
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'data-field="due_date"' in html and "Quarterly insurance certificate" in html
+
+
+def test_a_viewer_sees_no_fulfil_form(org_a, make_member, owner, client_as):
+    from tenancy.models import Role
+
+    viewer = make_member(org_a, Role.VIEWER)
+    with tenant_scope(org_a):
+        ObligationFactory(organization=org_a)
+    assert (
+        "Fulfilled</button>" not in client_as(viewer).get(f"{PAGES}/obligations/").content.decode()
+    )
+    assert "Fulfilled</button>" in client_as(owner).get(f"{PAGES}/obligations/").content.decode()
+
+
+def test_the_agreement_page_formats_numbers_with_separators(org_a, owner, client_as):
+    with tenant_scope(org_a):
+        agreement = AgreementFactory(organization=org_a, notice_period_days=1200)
+    html = client_as(owner).get(f"{PAGES}/agreements/{agreement.pk}/").content.decode()
+    assert "1,200 days&#x27; notice" in html or "1,200 days' notice" in html
+    assert "EUR 3,000,000.00" in html
+
+
+def test_a_clause_is_removed_from_its_page_only_after_a_tick(org_a, owner, client_as):
+    with tenant_scope(org_a):
+        agreement = AgreementFactory(organization=org_a, status=Agreement.Status.IN_LEGAL_REVIEW)
+        clause = ClauseFactory(organization=org_a, agreement=agreement)
+    client = client_as(owner)
+    refused = client.post(f"{PAGES}/clauses/{clause.pk}/remove/", follow=True)
+    assert "Tick the box to confirm" in " ".join(_messages(refused))
+    with tenant_scope(org_a):
+        assert Clause.objects.filter(pk=clause.pk).exists()
+    done = client.post(f"{PAGES}/clauses/{clause.pk}/remove/", {"confirm": "1"}, follow=True)
+    assert "Limitation of liability removed" in " ".join(_messages(done))
+    with tenant_scope(org_a):
+        assert not Clause.objects.filter(pk=clause.pk).exists()

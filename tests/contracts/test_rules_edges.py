@@ -238,3 +238,21 @@ def test_the_governing_law_clause_sets_the_law(scope):
     assert agreement.governing_law == "Switzerland"
     agreement.refresh_from_db()
     assert agreement.governing_law == "England and Wales"  # save=False leaves the row
+
+
+def test_audit_actions_read_as_words():
+    from contracts.selectors import action_label
+
+    assert action_label("contracts.clause.redline_agreed") == "Redline agreed by the partner"
+    assert action_label("contracts.intake.some_new_thing") == "Some new thing"
+
+
+def test_dispute_steps_tolerate_odd_stored_values():
+    agreement = Agreement(dispute_resolution=[{"step": "courts", "seat": "Zurich"}, "junk"])
+    assert agreement.dispute_steps == ["Courts (Zurich)"]
+    assert Agreement(dispute_resolution={"step": "courts"}).dispute_steps == []
+
+
+def test_stated_terms_use_the_playbook_words():
+    clause = Clause(parameters={"notice_days": 90, "cap_currency": "EUR"})
+    assert clause.stated_terms == [("Notice period in days", 90), ("Cap currency", "EUR")]
