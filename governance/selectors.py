@@ -108,3 +108,26 @@ def change_request_status_counts(*, membership: Membership) -> dict[str, int]:
     visible = restrict_for_guest(ChangeRequest.objects.all(), membership, "partnership")
     counts.update(visible.order_by().values_list("status").annotate(n=Count("pk")))
     return counts
+
+
+def change_request_block_reason(partnership: Partnership) -> str | None:
+    """Why the partnership's scorecard standing blocks change requests, or None.
+
+    The latest published scorecard carries the standing and its action (performance's standing
+    bands); `block_change_requests` blocks submission. performance.selectors has no read of
+    this yet, so it is read here from its model: one indexed query."""
+    from performance.models import Scorecard
+    from performance.scoring import StandingAction
+
+    latest = (
+        Scorecard.objects.filter(partnership=partnership, status=Scorecard.Status.PUBLISHED)
+        .order_by("-period_start")
+        .only("period_start", "standing", "standing_action")
+        .first()
+    )
+    if latest is None or latest.standing_action != StandingAction.BLOCK_CHANGE_REQUESTS:
+        return None
+    return (
+        f"The partner's scorecard standing is “{latest.standing}” "
+        f"({latest.period_start:%B %Y}), which blocks change requests until it improves."
+    )

@@ -281,14 +281,24 @@ def change_request_approver_remove(
 
 
 def submission_blockers(change_request: ChangeRequest) -> list[str]:
-    """Why the change request cannot be submitted now (empty: it can). Three queries."""
+    """Why the change request cannot be submitted now (empty: it can): a scorecard standing
+    that blocks change requests, approvers the decision-right rules need but the committee
+    lacks, approvers no longer eligible, or a party without any approver."""
+    from governance.selectors import change_request_block_reason
+    from governance.services.decision_rights import required_approvers
+
+    reasons = []
+    blocked = change_request_block_reason(change_request.partnership)
+    if blocked:
+        reasons.append(blocked)
+    required, rule_blockers = required_approvers(change_request)
+    reasons.extend(rule_blockers)
     approvers = list(
         ChangeRequestApprover.objects.filter(change_request=change_request).select_related("user")
     )
     users = [a.user for a in approvers]
     memberships = _memberships(users)
     invited = _invited(change_request.partnership, users)
-    reasons = []
     for approver in approvers:
         try:
             party = _party_of(
@@ -301,12 +311,44 @@ def submission_blockers(change_request: ChangeRequest) -> list[str]:
             continue
         if party != approver.party:
             reasons.append(f"{approver.user} no longer represents the {approver.party} party.")
-    parties = {a.party for a in approvers}
+    parties = {a.party for a in approvers} | {r.party for r in required}
     if Party.CUSTOMER not in parties:
         reasons.append("Add at least one approver of ours (a member who may approve).")
     if Party.PARTNER not in parties:
         reasons.append("Add at least one approver of the partner (a guest of this partnership).")
     return reasons
+
+
+def _add_required_approvers(change_request: ChangeRequest, actor: User | None) -> list[str]:
+    """Record the approvers the decision-right rules require (those not yet approvers)."""
+    from governance.services.decision_rights import required_approvers
+
+    required, _ = required_approvers(change_request)
+    existing = set(
+        ChangeRequestApprover.objects.filter(change_request=change_request).values_list(
+            "user_id", flat=True
+        )
+    )
+    added = []
+    for requirement in required:
+        if requirement.user.pk in existing:
+            continue
+        ChangeRequestApprover.objects.create(
+            organization=change_request.organization,
+            change_request=change_request,
+            user=requirement.user,
+            party=requirement.party,
+            required_by=requirement.reason[:200],
+        )
+        added.append(f"{requirement.user.email} ({requirement.party}): {requirement.reason}")
+    if added:
+        audit_record(
+            action="governance.change_request.approvers_required",
+            actor=actor,
+            obj=change_request,
+            changes={"required": added},
+        )
+    return added
 
 
 @transaction.atomic
@@ -317,6 +359,8 @@ def change_request_submit(
     change_request = _lock(change_request)
     CHANGE_REQUEST_LIFECYCLE.check(change_request.status, Status.SUBMITTED)
     blockers = submission_blockers(change_request)
+    if not blockers:
+        _add_required_approvers(change_request, actor)
     if blockers:
         raise ConflictError(
             f"{change_request.reference} cannot be submitted: " + " ".join(blockers),
@@ -480,12 +524,17 @@ def change_request_implement(
     change_request = _lock(change_request)
     old = _transition(change_request, Status.IMPLEMENTED)
     change_request.implemented_at = now
+    if change_request.agreement_id and change_request.amendment_id is None:
+        change_request.amendment = _amendment_create(change_request, actor)
     change_request.save()
     audit_record(
         action="governance.change_request.implemented",
         actor=actor,
         obj=change_request,
-        changes={"status": [old, Status.IMPLEMENTED]},
+        changes={
+            "status": [old, Status.IMPLEMENTED],
+            "amendment": change_request.amendment_id,
+        },
     )
     approvers = ChangeRequestApprover.objects.filter(change_request=change_request).select_related(
         "user"
@@ -495,6 +544,62 @@ def change_request_implement(
         title=f"{change_request.reference} implemented: {change_request.title}",
         url=change_request_url(change_request),
         dedupe_key=f"governance.change_request.implemented:{change_request.pk}",
+    )
+    return change_request
+
+
+def _amendment_create(change_request: ChangeRequest, actor: User | None) -> Agreement:
+    """The draft amendment of the agreement the change touches (contracts' own service)."""
+    from contracts.services import agreement_create
+
+    agreement = change_request.agreement
+    return agreement_create(
+        actor=actor,
+        partnership=change_request.partnership,
+        title=f"Amendment to {agreement.title}: {change_request.title}"[:200],
+        agreement_type=Agreement.Type.AMENDMENT,
+        amends=agreement,
+        reference=change_request.reference,
+        currency=agreement.currency,
+        value=change_request.cost_impact if change_request.cost_impact > 0 else None,
+    )
+
+
+@transaction.atomic
+def change_request_request_changes(
+    *, change_request: ChangeRequest, approver: User, reason: str, now: datetime
+) -> ChangeRequest:
+    """A required approver sends the request back to draft with what should change. Decisions
+    already taken are cleared, and the rule-required approvers are recomputed on resubmission."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say what should change."})
+    change_request = _lock(change_request)
+    row = _approver_row(change_request, approver)
+    _require_undecided(change_request, row)
+    old = _transition(change_request, Status.DRAFT)
+    change_request.changes_requested_reason = f"{approver.display_name}: {reason}"
+    change_request.submitted_at = None
+    change_request.escalation_level = 0
+    change_request.escalated_at = None
+    change_request.save()
+    ChangeRequestApprover.objects.filter(change_request=change_request).exclude(
+        required_by=""
+    ).delete()
+    ChangeRequestApprover.objects.filter(change_request=change_request).update(
+        decision=Decision.PENDING, decided_at=None, comment=""
+    )
+    audit_record(
+        action="governance.change_request.changes_requested",
+        actor=approver,
+        obj=change_request,
+        changes={"status": [old, Status.DRAFT], "party": row.party, "reason": reason},
+    )
+    notify(
+        recipients=[change_request.requested_by, change_request.partnership.owner],
+        title=f"Changes requested on {change_request.reference}: {change_request.title}",
+        body=f"{approver.display_name} ({row.get_party_display().lower()}): {reason}",
+        url=change_request_url(change_request),
     )
     return change_request
 
