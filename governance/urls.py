@@ -2,9 +2,12 @@
 
 from django.urls import path
 
+from governance import board_views as board
 from governance import views
 
 CR = "governance/change-requests/<int:change_request_id>/"
+P = "partnerships/<int:partnership_id>/governance/"
+M = "governance/meetings/<int:meeting_id>/"
 
 urlpatterns = [
     path("governance/", views.governance_home, name="governance-home"),
@@ -27,8 +30,58 @@ urlpatterns = [
         name="change-request-approver-remove",
     ),
     path(
+        f"{CR}request-changes/",
+        views.change_request_request_changes,
+        name="change-request-request-changes",
+    ),
+    path(
         "partnerships/<int:partnership_id>/governance/",
         views.partnership_governance,
         name="partnership-governance",
     ),
+    # steering committee
+    path(f"{P}committee/", board.partnership_committee, name="partnership-committee"),
+    path(f"{P}committee/save/", board.committee_save, name="committee-save"),
+    path(f"{P}committee/members/", board.committee_member_add, name="committee-member-add"),
+    path(
+        f"{P}committee/members/<int:committee_member_id>/remove/",
+        board.committee_member_remove,
+        name="committee-member-remove",
+    ),
+    path(f"{P}committee/meetings/new/", board.meeting_schedule, name="meeting-schedule"),
+    # meetings
+    path(M, board.meeting_detail, name="meeting-detail"),
+    path(f"{M}attendance/", board.meeting_attendance, name="meeting-attendance"),
+    path(f"{M}decisions/", board.meeting_decision, name="meeting-decision"),
+    path(f"{M}minutes/", board.meeting_minutes, name="meeting-minutes"),
+    path(f"{M}minutes/approve/", board.meeting_minutes_approve, name="meeting-minutes-approve"),
+    path(f"{M}minutes/changes/", board.meeting_minutes_changes, name="meeting-minutes-changes"),
+    path(f"{M}minutes.pdf", board.meeting_minutes_pdf, name="meeting-minutes-pdf"),
+    path(f"{M}priorities/", board.meeting_priorities, name="meeting-priorities"),
+    path(f"{M}cancel/", board.meeting_cancel, name="meeting-cancel"),
+    path(f"{M}actions/", board.meeting_action_add, name="meeting-action-add"),
+    path(f"{M}invitation.ics", board.meeting_ics, name="meeting-ics"),
+    path(
+        "governance/actions/<int:meeting_action_id>/status/",
+        board.meeting_action_status,
+        name="meeting-action-status",
+    ),
+    # RACI, decision rights, escalations
+    path(f"{P}raci/", board.partnership_raci, name="partnership-raci"),
+    path("governance/decision-rights/", board.decision_rights, name="decision-rights"),
+    path(
+        "governance/decision-rights/<int:decision_right_rule_id>/toggle/",
+        board.decision_right_rule_toggle,
+        name="decision-right-rule-toggle",
+    ),
+    path(f"{P}escalations/", board.partnership_escalations, name="partnership-escalations"),
+    path(f"{P}escalations/raise/", board.escalation_raise, name="escalation-raise"),
+    path(
+        "governance/escalations/<int:escalation_id>/",
+        board.escalation_detail,
+        name="escalation-detail",
+    ),
+    # the approvals inbox and the calendar
+    path("governance/inbox/", board.governance_inbox, name="governance-inbox"),
+    path("governance/calendar/", board.calendar_settings, name="calendar-settings"),
 ]

@@ -29,6 +29,14 @@ class Rule:
     threshold: Decimal | None
     approvers: str
 
+    @property
+    def measure_label(self) -> str:
+        return Measure(self.measure).label
+
+    @property
+    def approvers_label(self) -> str:
+        return Approvers(self.approvers).label
+
 
 DEFAULT_RULES = (
     Rule(
