@@ -187,6 +187,13 @@ def escalation_raise(
     """Take an open item (or a free-standing issue, with a title) to the path's first level."""
     if change_request is not None and action is not None:
         raise ValidationError({"item": "Escalate one item at a time."})
+    # The item as it is now, locked: its status decides whether it may be escalated.
+    if change_request is not None:
+        change_request = ChangeRequest.objects.select_for_update(of=("self",)).get(
+            pk=change_request.pk
+        )
+    if action is not None:
+        action = MeetingAction.objects.select_for_update(of=("self",)).get(pk=action.pk)
     item = change_request or action
     if item is not None and item.partnership_id != partnership.pk:
         raise ValidationError({"item": "The item belongs to another partnership."})
