@@ -255,7 +255,8 @@ def meeting_schedule(request, org_slug, partnership_id):
     partnership = _partnership(request, partnership_id)
     committee = selectors.committee_of(partnership)
     if committee is None:
-        raise Http404("This partnership has no steering committee yet.")
+        messages.error(request, "Set up the steering committee before scheduling meetings.")
+        return redirect("partnership-committee", org_slug, partnership.pk)
     if not services.is_officer(request.user, committee):
         raise PermissionDenied("Only the committee's chair or secretary schedules meetings.")
     form = MeetingForm(request.POST or None)
@@ -521,9 +522,8 @@ def meeting_minutes_pdf(request, org_slug, meeting_id):
     meeting = _meeting(
         request, meeting_id, selectors.meeting_for_detail(membership=request.membership)
     )
-    if meeting.minutes_status == "none" or (
-        request.membership.is_guest and meeting.minutes_status != "approved"
-    ):
+    if request.membership.is_guest and meeting.minutes_status != "approved":
+        # The partner sees the minutes once approved, never a draft.
         raise Http404("The minutes of this meeting are not available yet.")
     pdf = render_minutes_pdf(
         meeting=meeting,
@@ -686,9 +686,9 @@ def decision_rights(request, org_slug):
 
 @require_POST
 def decision_right_rule_toggle(request, org_slug, decision_right_rule_id):
-    require_permission(request, "governance.change")
-    if request.membership.is_guest:
+    if request.membership.is_guest:  # internal: not even its existence is disclosed
         raise Http404("No such rule.")
+    require_permission(request, "governance.change")
     rule = DecisionRightRule.objects.filter(pk=decision_right_rule_id).first()
     if rule is None:
         raise Http404("No such rule.")

@@ -216,6 +216,9 @@ SPECTACULAR_SETTINGS = {
         "ReviewDecisionEnum": "contracts.models.REVIEW_DECISIONS",
         "ClauseSourceEnum": "contracts.models.Clause.Source",
         "ChangeRequestStatusEnum": "governance.models.ChangeRequest.Status",
+        "MeetingStatusEnum": "governance.models.Meeting.Status",
+        "MeetingActionStatusEnum": "governance.models.MeetingAction.Status",
+        "EscalationStatusEnum": "governance.models.Escalation.Status",
     },
 }
 
