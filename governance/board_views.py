@@ -4,8 +4,6 @@ and minutes as PDF), the RACI grid, decision-right rules, escalation paths and e
 approvals inbox, and the calendar feed. Thin: load with the tenancy helpers, call a selector or
 a service, render; a refused step comes back as a message, bad input as field errors (400)."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -32,7 +30,6 @@ from governance.board_forms import (
     ReasonForm,
     RuleForm,
 )
-from governance.forms import apply_errors
 from governance.ical import meeting_invitation, meetings_feed
 from governance.models import (
     ChangeRequest,
@@ -46,8 +43,14 @@ from partnerships.models import Partnership
 from partnerships.views import partnership_tabs
 from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError, PermissionDeniedError
+from tenancy.forms import apply_errors
 from tenancy.permissions import has_permission
-from tenancy.views import get_object_for_member_or_404, require_permission
+from tenancy.views import (
+    get_object_for_member_or_404,
+    refusal_message,
+    refusals_to_messages,
+    require_permission,
+)
 
 
 def _back(request, fallback: str) -> str:
@@ -57,29 +60,9 @@ def _back(request, fallback: str) -> str:
     return fallback
 
 
-def refusals_to_messages(fallback):
-    """A refused step (409) or bad input (400) goes back with the reason as a message; a right
-    the user lacks is a 403. `fallback(request, **kwargs)` gives where to go back to."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(request, org_slug, **kwargs):
-            try:
-                return view(request, org_slug, **kwargs)
-            except (ConflictError, ValidationError) as error:
-                text = (
-                    " ".join(error.messages)
-                    if isinstance(error, ValidationError)
-                    else error.message
-                )
-                messages.error(request, text)
-            except PermissionDeniedError as error:
-                raise PermissionDenied(str(error)) from error
-            return redirect(_back(request, fallback(request, org_slug=org_slug, **kwargs)))
-
-        return wrapper
-
-    return decorate
+# Refused steps (409/400 in the API) go back to the page with the reason (the kernel's helper).
+_to_committee = refusals_to_messages("partnership-committee", "partnership_id")
+_to_meeting = refusals_to_messages("meeting-detail", "meeting_id")
 
 
 def _partnership(request, partnership_id) -> Partnership:
@@ -104,14 +87,6 @@ def _meeting(request, meeting_id, queryset=None) -> Meeting:
     )
     require_permission(request, "governance.view", meeting)
     return meeting
-
-
-def _committee_url(request, org_slug, partnership_id=None, **kwargs):
-    return reverse("partnership-committee", args=[org_slug, partnership_id])
-
-
-def _meeting_url(request, org_slug, meeting_id=None, **kwargs):
-    return reverse("meeting-detail", args=[org_slug, meeting_id])
 
 
 def _can_change(request, obj) -> bool:
@@ -172,7 +147,7 @@ def partnership_committee(request, org_slug, partnership_id, *, status=200, **fo
 
 
 @require_POST
-@refusals_to_messages(_committee_url)
+@_to_committee
 def committee_save(request, org_slug, partnership_id):
     partnership = _partnership(request, partnership_id)
     require_permission(request, "governance.change", partnership)
@@ -199,7 +174,7 @@ def committee_save(request, org_slug, partnership_id):
 
 
 @require_POST
-@refusals_to_messages(_committee_url)
+@_to_committee
 def committee_member_add(request, org_slug, partnership_id):
     partnership = _partnership(request, partnership_id)
     require_permission(request, "governance.change", partnership)
@@ -232,7 +207,7 @@ def committee_member_add(request, org_slug, partnership_id):
 
 
 @require_POST
-@refusals_to_messages(_committee_url)
+@_to_committee
 def committee_member_remove(request, org_slug, partnership_id, committee_member_id):
     partnership = _partnership(request, partnership_id)
     require_permission(request, "governance.change", partnership)
@@ -355,7 +330,7 @@ def meeting_detail(request, org_slug, meeting_id, *, status=200, **forms):
 
 
 @require_POST
-@refusals_to_messages(_meeting_url)
+@_to_meeting
 def meeting_attendance(request, org_slug, meeting_id):
     meeting = _meeting(request, meeting_id)
     members = list(
@@ -379,7 +354,7 @@ def meeting_attendance(request, org_slug, meeting_id):
 
 
 @require_POST
-@refusals_to_messages(_meeting_url)
+@_to_meeting
 def meeting_decision(request, org_slug, meeting_id):
     meeting = _meeting(request, meeting_id)
     present = set(meeting.attendance.filter(present=True).values_list("member_id", flat=True))
@@ -410,7 +385,7 @@ def meeting_decision(request, org_slug, meeting_id):
 
 
 @require_POST
-@refusals_to_messages(_meeting_url)
+@_to_meeting
 def meeting_minutes(request, org_slug, meeting_id):
     meeting = _meeting(request, meeting_id)
     form = MinutesForm(request.POST)
@@ -427,7 +402,7 @@ def meeting_minutes(request, org_slug, meeting_id):
 
 
 @require_POST
-@refusals_to_messages(_meeting_url)
+@_to_meeting
 def meeting_minutes_approve(request, org_slug, meeting_id):
     meeting = _meeting(request, meeting_id)
     services.meeting_minutes_approve(meeting=meeting, approver=request.user, now=timezone.now())
@@ -436,7 +411,7 @@ def meeting_minutes_approve(request, org_slug, meeting_id):
 
 
 @require_POST
-@refusals_to_messages(_meeting_url)
+@_to_meeting
 def meeting_minutes_changes(request, org_slug, meeting_id):
     meeting = _meeting(request, meeting_id)
     form = ReasonForm(request.POST)
@@ -449,7 +424,7 @@ def meeting_minutes_changes(request, org_slug, meeting_id):
 
 
 @require_POST
-@refusals_to_messages(_meeting_url)
+@_to_meeting
 def meeting_priorities(request, org_slug, meeting_id):
     meeting = _meeting(request, meeting_id)
     form = PrioritiesForm(request.POST)
@@ -461,7 +436,7 @@ def meeting_priorities(request, org_slug, meeting_id):
 
 
 @require_POST
-@refusals_to_messages(_meeting_url)
+@_to_meeting
 def meeting_cancel(request, org_slug, meeting_id):
     meeting = _meeting(request, meeting_id)
     form = ReasonForm(request.POST)
@@ -474,7 +449,7 @@ def meeting_cancel(request, org_slug, meeting_id):
 
 
 @require_POST
-@refusals_to_messages(_meeting_url)
+@_to_meeting
 def meeting_action_add(request, org_slug, meeting_id):
     meeting = _meeting(request, meeting_id)
     partnership = meeting.committee.partnership
@@ -562,7 +537,7 @@ def meeting_action_status(request, org_slug, meeting_action_id):
             now=timezone.now(),
         )
     except (ConflictError, ValidationError) as error:
-        messages.error(request, getattr(error, "message", None) or " ".join(error.messages))
+        messages.error(request, refusal_message(error))
     except PermissionDeniedError as error:
         raise PermissionDenied(str(error)) from error
     else:
@@ -776,7 +751,7 @@ def escalation_raise(request, org_slug, partnership_id):
             **item,
         )
     except (ConflictError, ValidationError) as error:
-        messages.error(request, getattr(error, "message", None) or " ".join(error.messages))
+        messages.error(request, refusal_message(error))
         return redirect(back)
     messages.success(request, "Escalated to the first level of the path.")
     return redirect("escalation-detail", org_slug, escalation.pk)

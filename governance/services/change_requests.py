@@ -25,7 +25,7 @@ from partnerships.models import Partnership
 from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError, PermissionDeniedError
-from tenancy.models import Membership, Role, User
+from tenancy.models import Membership, User
 from tenancy.permissions import role_allows
 from tenancy.services import notify
 
@@ -46,8 +46,6 @@ CHANGE_REQUEST_FIELDS = (
 )
 # When the requester gives no deadline, the approvers have this long from submission.
 DEFAULT_DECISION_PERIOD = timedelta(days=10)
-# Who may withdraw a request they did not raise.
-WITHDRAWING_ROLES = (Role.ORG_ADMIN, Role.PROCUREMENT_MANAGER)
 
 Status = ChangeRequest.Status
 Party = ChangeRequestApprover.Party
@@ -608,7 +606,9 @@ def may_withdraw(user: User | None, change_request: ChangeRequest, role: str | N
     """The requester, or a procurement manager or admin, before the decision."""
     if change_request.status not in ChangeRequest.OPEN_STATUSES or user is None:
         return False
-    return change_request.requested_by_id == user.pk or role in WITHDRAWING_ROLES
+    return change_request.requested_by_id == user.pk or (
+        role is not None and role_allows(role, "governance.withdraw")
+    )
 
 
 @transaction.atomic
@@ -618,7 +618,7 @@ def change_request_withdraw(
     change_request = _lock(change_request)
     membership = _memberships([actor]).get(actor.pk)
     if change_request.requested_by_id != actor.pk and (
-        membership is None or membership.role not in WITHDRAWING_ROLES
+        membership is None or not role_allows(membership.role, "governance.withdraw")
     ):
         raise PermissionDeniedError(
             "Only the requester or a procurement manager withdraws a change request."

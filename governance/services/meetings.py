@@ -32,11 +32,11 @@ from partnerships.models import Partnership
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError, PermissionDeniedError
-from tenancy.models import Role, User
+from tenancy.models import User
+from tenancy.permissions import role_allows
 from tenancy.services import notify
 
 OFFICER_ROLES = (CommitteeMember.Role.CHAIR, CommitteeMember.Role.SECRETARY)
-STAND_IN_ROLES = (Role.ORG_ADMIN, Role.PROCUREMENT_MANAGER)
 MAX_SERIES = 12
 REMINDER_LEAD = timedelta(hours=24)
 STEP = {
@@ -62,7 +62,11 @@ def is_officer(user: User | None, committee: Committee) -> bool:
     ).exists():
         return True
     membership = _memberships([user]).get(user.pk)
-    return membership is not None and membership.is_active and membership.role in STAND_IN_ROLES
+    return (
+        membership is not None
+        and membership.is_active
+        and role_allows(membership.role, "governance.stand_in")
+    )
 
 
 def _require_officer(user: User | None, committee: Committee, doing: str) -> None:
