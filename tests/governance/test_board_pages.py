@@ -216,3 +216,12 @@ def test_committee_and_meeting_pages_use_a_fixed_number_of_queries(
     ):
         with django_assert_max_num_queries(limit):
             assert client.get(url).status_code == 200
+
+
+def test_the_decision_rights_page_shows_the_defaults_with_separators_and_hides_from_guests(
+    client_as, owner, guest
+):
+    html = client_as(owner).get(_url("decision-rights")).content.decode()
+    assert "Budget change above 50,000" in html and "50,000.00" in html
+    assert "Both executive sponsors" in html and "30 days" in html
+    assert client_as(guest).get(_url("decision-rights")).status_code == 403
