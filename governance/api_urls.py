@@ -14,5 +14,6 @@ router.register(
     "decision-right-rules", board_api.DecisionRightRuleViewSet, basename="decision-right-rule"
 )
 router.register("escalations", board_api.EscalationViewSet, basename="escalation")
+router.register("disclosures", board_api.DisclosureViewSet, basename="disclosure")
 router.register("governance-inbox", board_api.InboxViewSet, basename="governance-inbox")
 urlpatterns = router.urls

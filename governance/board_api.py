@@ -24,6 +24,7 @@ from governance.models import (
     Committee,
     CommitteeMember,
     DecisionRightRule,
+    Disclosure,
     Escalation,
     Meeting,
     MeetingAction,
@@ -662,3 +663,72 @@ class InboxViewSet(TenantViewSet, mixins.ListModelMixin):
     def list(self, request, *args, **kwargs):
         data = selectors.inbox(membership=self.membership)
         return Response(InboxSerializer(data, context=self.get_serializer_context()).data)
+
+
+# --- transparency -------------------------------------------------------------------------
+
+
+class DisclosureSerializer(serializers.ModelSerializer):
+    partnership = TenantRelatedField(Partnership)
+    first_due_on = serializers.DateField(write_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Disclosure
+        fields = [
+            "id",
+            "partnership",
+            "party",
+            "data_type",
+            "description",
+            "cadence",
+            "first_due_on",
+            "last_received_on",
+            "next_due_on",
+            "overdue",
+        ]
+        read_only_fields = ["last_received_on", "next_due_on"]
+
+    def get_overdue(self, disclosure) -> bool:
+        return services.is_overdue(disclosure, today=timezone.localdate())
+
+
+class ReceivedSerializer(serializers.Serializer):
+    received_on = serializers.DateField()
+
+
+class DisclosureViewSet(
+    TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin
+):
+    """Open-book disclosures: which data each party shares, how often; `overdue` once the next
+    one is past due. `POST …/received/` records a receipt."""
+
+    model = Disclosure
+    serializer_class = DisclosureSerializer
+    permission_module = "governance"
+    guest_partnership_path = "partnership"
+    filterset_fields = ["partnership", "party", "data_type"]
+
+    def tenant_queryset(self):
+        return selectors.disclosure_list(membership=self.membership)
+
+    def create_object(self, data):
+        return services.disclosure_create(
+            actor=self.request.user, today=timezone.localdate(), **data
+        )
+
+    @extend_schema(request=ReceivedSerializer, responses=DisclosureSerializer)
+    @action(detail=True, methods=["post"])
+    def received(self, request, *args, **kwargs):
+        disclosure = self.get_object()
+        body = ReceivedSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        disclosure = services.disclosure_record_received(
+            disclosure=disclosure,
+            actor=request.user,
+            received_on=body.validated_data["received_on"],
+            today=timezone.localdate(),
+        )
+        return Response(
+            DisclosureSerializer(disclosure, context=self.get_serializer_context()).data
+        )

@@ -8,6 +8,7 @@ from governance.models import (
     Committee,
     CommitteeMember,
     DecisionRightRule,
+    Disclosure,
     EscalationLevel,
     Meeting,
     MeetingAction,
@@ -242,3 +243,23 @@ class EscalationLevelsForm(forms.Form):
 
 
 RACI_CHOICES = [("", "—")] + list(RaciAssignment.Letter.choices)
+
+
+class DisclosureForm(forms.Form):
+    party = forms.ChoiceField(
+        choices=[("partner", "The partner"), ("customer", "We")], label="Who discloses"
+    )
+    data_type = forms.ChoiceField(choices=Disclosure.DataType.choices, label="Data")
+    description = forms.CharField(max_length=300, required=False)
+    cadence = forms.ChoiceField(
+        choices=Disclosure.Frequency.choices, initial="quarterly", label="How often"
+    )
+    first_due_on = forms.DateField(
+        label="First due", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class ReceivedForm(forms.Form):
+    received_on = forms.DateField(
+        label="Received on", widget=forms.DateInput(attrs={"type": "date"})
+    )

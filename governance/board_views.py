@@ -22,12 +22,14 @@ from governance.board_forms import (
     CommitteeForm,
     CommitteeMemberForm,
     DecisionForm,
+    DisclosureForm,
     EscalationLevelsForm,
     EscalationRaiseForm,
     MeetingForm,
     MinutesForm,
     PrioritiesForm,
     ReasonForm,
+    ReceivedForm,
     RuleForm,
 )
 from governance.ical import meeting_invitation, meetings_feed
@@ -35,6 +37,7 @@ from governance.models import (
     ChangeRequest,
     CommitteeMember,
     DecisionRightRule,
+    Disclosure,
     Escalation,
     Meeting,
     MeetingAction,
@@ -850,3 +853,72 @@ def calendar_feed(request, token):
             ),
         )
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
+
+
+# --- transparency -------------------------------------------------------------------------
+
+
+def partnership_transparency(request, org_slug, partnership_id):
+    partnership = _partnership(request, partnership_id)
+    can_change = _can_change(request, partnership)
+    form = DisclosureForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        require_permission(request, "governance.change", partnership)
+        if form.is_valid():
+            try:
+                services.disclosure_create(
+                    partnership=partnership,
+                    actor=request.user,
+                    today=timezone.localdate(),
+                    **form.cleaned_data,
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, "Disclosure added.")
+                return redirect("partnership-transparency", org_slug, partnership.pk)
+        status = 400
+    today = timezone.localdate()
+    disclosures = list(
+        selectors.disclosure_list(membership=request.membership).filter(partnership=partnership)
+    )
+    for disclosure in disclosures:
+        disclosure.overdue = services.is_overdue(disclosure, today=today)
+    return render(
+        request,
+        "governance/transparency.html",
+        {
+            "partnership": partnership,
+            "partnership_tabs": partnership_tabs(request, partnership),
+            "disclosures": disclosures,
+            "form": form if can_change else None,
+            "can_change": can_change,
+            "today": today,
+        },
+        status=status,
+    )
+
+
+_to_transparency = refusals_to_messages("partnership-transparency", "partnership_id")
+
+
+@require_POST
+@_to_transparency
+def disclosure_received(request, org_slug, partnership_id, disclosure_id):
+    partnership = _partnership(request, partnership_id)
+    require_permission(request, "governance.change", partnership)
+    disclosure = get_object_for_member_or_404(
+        request, Disclosure.objects.all(), pk=disclosure_id, partnership=partnership
+    )
+    form = ReceivedForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError({"received_on": "Give the date it was received."})
+    services.disclosure_record_received(
+        disclosure=disclosure,
+        actor=request.user,
+        received_on=form.cleaned_data["received_on"],
+        today=timezone.localdate(),
+    )
+    messages.success(request, "Receipt recorded; the next one is due in a period.")
+    return redirect("partnership-transparency", org_slug, partnership.pk)

@@ -234,6 +234,29 @@ def _seed_committee(tenant, partnership, now) -> None:
         action=action,
         reason="Five days late; the Q3 ramp-up depends on it.",
     )
+    # Open book: the partner's cost breakdown quarterly (received), its margin monthly (late).
+    cost = services.disclosure_create(
+        partnership=partnership,
+        actor=manager,
+        first_due_on=today - timedelta(days=60),
+        today=today - timedelta(days=90),
+        party="partner",
+        data_type="cost_breakdown",
+        description="Unit cost by component, material and labour",
+        cadence="quarterly",
+    )
+    services.disclosure_record_received(
+        disclosure=cost, actor=manager, received_on=today - timedelta(days=20), today=today
+    )
+    services.disclosure_create(
+        partnership=partnership,
+        actor=manager,
+        first_due_on=today - timedelta(days=12),
+        today=today - timedelta(days=40),
+        party="partner",
+        data_type="margin",
+        cadence="monthly",
+    )
     # The RACI matrix: the sponsor accountable, the manager responsible.
     activities = services.raci_install_defaults(partnership=partnership, actor=admin)
     matrix = {}

@@ -707,3 +707,46 @@ class CalendarFeedToken(models.Model):
 
     def __str__(self):
         return f"Calendar feed of {self.user}"
+
+
+# --- transparency -------------------------------------------------------------------------
+
+
+class Disclosure(TenantModel):
+    """An open-book commitment: which cost or margin data one party shares with the other, how
+    often, when it was last received, and when the next one is due (overdue once past)."""
+
+    class DataType(models.TextChoices):
+        COST_BREAKDOWN = "cost_breakdown", "Cost breakdown"
+        MARGIN = "margin", "Margin"
+        OVERHEADS = "overheads", "Overheads"
+        VOLUME_FORECAST = "volume_forecast", "Volume forecast"
+        OTHER = "other", "Other"
+
+    class Frequency(models.TextChoices):
+        MONTHLY = "monthly", "Monthly"
+        QUARTERLY = "quarterly", "Quarterly"
+        HALF_YEARLY = "half_yearly", "Every six months"
+        ANNUALLY = "annually", "Annually"
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="disclosures"
+    )
+    party = models.CharField(
+        max_length=10, choices=Party.choices, help_text="The party that discloses."
+    )
+    data_type = models.CharField(max_length=20, choices=DataType.choices)
+    description = models.CharField(max_length=300, blank=True)
+    cadence = models.CharField(
+        max_length=12, choices=Frequency.choices, default=Frequency.QUARTERLY
+    )
+    last_received_on = models.DateField(null=True, blank=True)
+    next_due_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["next_due_on", "pk"]
+        indexes = [models.Index(fields=["organization", "next_due_on"], name="disclosure_due")]
+
+    def __str__(self):
+        return f"{self.get_data_type_display()} ({self.get_party_display()})"

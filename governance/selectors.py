@@ -267,3 +267,10 @@ def inbox(*, membership: Membership) -> dict:
         "change_requests": list(awaiting_decision(membership=membership)[:100]),
         "minutes": list(minutes_awaiting(membership=membership)[:100]),
     }
+
+
+def disclosure_list(*, membership: Membership) -> QuerySet:
+    from governance.models import Disclosure
+
+    queryset = Disclosure.objects.select_related("partnership")
+    return restrict_for_guest(queryset, membership, "partnership")

@@ -81,6 +81,13 @@ urlpatterns = [
         board.escalation_detail,
         name="escalation-detail",
     ),
+    # transparency
+    path(f"{P}transparency/", board.partnership_transparency, name="partnership-transparency"),
+    path(
+        f"{P}transparency/<int:disclosure_id>/received/",
+        board.disclosure_received,
+        name="disclosure-received",
+    ),
     # the approvals inbox and the calendar
     path("governance/inbox/", board.governance_inbox, name="governance-inbox"),
     path("governance/calendar/", board.calendar_settings, name="calendar-settings"),

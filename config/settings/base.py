@@ -205,6 +205,7 @@ SPECTACULAR_SETTINGS = {
         "MeetingStatusEnum": "governance.models.Meeting.Status",
         "MeetingActionStatusEnum": "governance.models.MeetingAction.Status",
         "EscalationStatusEnum": "governance.models.Escalation.Status",
+        "CommitteeFrequencyEnum": "governance.models.Committee.Frequency",
     },
 }
 

@@ -99,8 +99,20 @@ from governance.services.raci import (
     raci_matrix_save,
     raci_problems,
 )
+from governance.services.transparency import (
+    DISCLOSURE_FIELDS,
+    disclosure_create,
+    disclosure_record_received,
+    disclosure_update,
+    is_overdue,
+)
 
 __all__ = [
+    "DISCLOSURE_FIELDS",
+    "disclosure_create",
+    "disclosure_record_received",
+    "disclosure_update",
+    "is_overdue",
     "ACTION_TRANSITIONS",
     "CHANGE_REQUEST_FIELDS",
     "COMMITTEE_FIELDS",

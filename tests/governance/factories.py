@@ -11,6 +11,7 @@ from governance.models import (
     Committee,
     CommitteeMember,
     DecisionRightRule,
+    Disclosure,
     Escalation,
     EscalationContact,
     EscalationLevel,
@@ -205,3 +206,13 @@ class EscalationStepFactory(TenantFactory):
     reached_at = factory.LazyFunction(
         lambda: datetime.datetime(2030, 2, 1, 9, 0, tzinfo=datetime.UTC)
     )
+
+
+class DisclosureFactory(TenantFactory):
+    class Meta:
+        model = Disclosure
+
+    partnership = same_organization(PartnershipFactory)
+    party = Party.PARTNER
+    data_type = Disclosure.DataType.COST_BREAKDOWN
+    next_due_on = datetime.date(2030, 3, 31)

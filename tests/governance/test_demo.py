@@ -66,3 +66,18 @@ def test_each_demo_partnership_has_a_committee_meetings_a_raci_and_an_escalation
             assert Escalation.objects.filter(partnership=partnership, status="open").count() == 1
         first = Committee.objects.get(partnership=tenant.partnerships[0])
         assert set(first.members.values_list("party", flat=True)) == {"customer", "partner"}
+
+
+def test_the_demo_has_an_overdue_open_book_disclosure():
+    from django.utils import timezone
+
+    from governance import services
+    from governance.models import Disclosure
+
+    tenant = seed_organization("northwind")
+    with tenant_scope(tenant.organization):
+        seed_partnerships(tenant)
+        governance_demo.seed(tenant)
+        today = timezone.localdate()
+        overdue = [d for d in Disclosure.objects.all() if services.is_overdue(d, today=today)]
+        assert {d.data_type for d in overdue} == {"margin"}
