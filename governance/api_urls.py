@@ -15,5 +15,7 @@ router.register(
 )
 router.register("escalations", board_api.EscalationViewSet, basename="escalation")
 router.register("disclosures", board_api.DisclosureViewSet, basename="disclosure")
+router.register("crisis-protocols", board_api.CrisisProtocolViewSet, basename="crisis-protocol")
+router.register("crisis-log", board_api.CrisisLogEntryViewSet, basename="crisis-log-entry")
 router.register("governance-inbox", board_api.InboxViewSet, basename="governance-inbox")
 urlpatterns = router.urls

@@ -23,6 +23,9 @@ from governance.models import (
     ChangeRequest,
     Committee,
     CommitteeMember,
+    CrisisContact,
+    CrisisLogEntry,
+    CrisisProtocol,
     DecisionRightRule,
     Disclosure,
     Escalation,
@@ -732,3 +735,79 @@ class DisclosureViewSet(
         return Response(
             DisclosureSerializer(disclosure, context=self.get_serializer_context()).data
         )
+
+
+# --- crisis protocol ----------------------------------------------------------------------
+
+
+class CrisisContactSerializer(serializers.ModelSerializer):
+    user_name = serializers.CharField(source="user.display_name", read_only=True)
+
+    class Meta:
+        model = CrisisContact
+        fields = ["id", "user", "user_name", "party", "responsibility", "reports_to"]
+        read_only_fields = fields
+
+
+class CrisisProtocolSerializer(serializers.ModelSerializer):
+    contacts = CrisisContactSerializer(many=True, read_only=True)
+    steps = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = CrisisProtocol
+        fields = [
+            "id",
+            "partnership",
+            "customer_spokesperson",
+            "partner_spokesperson",
+            "steps",
+            "contacts",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class CrisisProtocolViewSet(TenantReadOnlyViewSet):
+    """Each partnership's crisis protocol: spokespeople, media steps and contact tree."""
+
+    model = CrisisProtocol
+    serializer_class = CrisisProtocolSerializer
+    permission_module = "governance"
+    guest_partnership_path = "partnership"
+    filterset_fields = ["partnership"]
+
+    def tenant_queryset(self):
+        return CrisisProtocol.objects.prefetch_related("contacts__user")
+
+
+class CrisisLogEntrySerializer(serializers.ModelSerializer):
+    partnership = TenantRelatedField(Partnership)
+
+    class Meta:
+        model = CrisisLogEntry
+        fields = [
+            "id",
+            "partnership",
+            "occurred_at",
+            "severity",
+            "title",
+            "action_taken",
+            "logged_by",
+            "created_at",
+        ]
+        read_only_fields = ["logged_by", "created_at"]
+
+
+class CrisisLogEntryViewSet(
+    TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin
+):
+    """The crisis log: appended (an event in the future is a 400), never edited."""
+
+    model = CrisisLogEntry
+    serializer_class = CrisisLogEntrySerializer
+    permission_module = "governance"
+    guest_partnership_path = "partnership"
+    filterset_fields = ["partnership", "severity"]
+
+    def create_object(self, data):
+        return services.crisis_log_record(actor=self.request.user, now=_now(), **data)

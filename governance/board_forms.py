@@ -7,6 +7,7 @@ from governance.forms import DATETIME_LOCAL
 from governance.models import (
     Committee,
     CommitteeMember,
+    CrisisLogEntry,
     DecisionRightRule,
     Disclosure,
     EscalationLevel,
@@ -262,4 +263,52 @@ class DisclosureForm(forms.Form):
 class ReceivedForm(forms.Form):
     received_on = forms.DateField(
         label="Received on", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class CrisisProtocolForm(forms.Form):
+    customer_spokesperson = PersonField(label="Our spokesperson", required=False)
+    partner_spokesperson = PersonField(label="The partner's spokesperson", required=False)
+    media_steps = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="Media response steps",
+        help_text="One step per line, in order.",
+    )
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer_spokesperson"].set_people(
+            [u for u in people if u.party == "customer"]
+        )
+        self.fields["partner_spokesperson"].set_people([u for u in people if u.party == "partner"])
+
+
+class CrisisContactForm(forms.Form):
+    user = PersonField(label="Person")
+    responsibility = forms.CharField(max_length=200)
+    reports_to = forms.ChoiceField(required=False, label="Called by")
+
+    def __init__(self, *args, people, contacts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].set_people(people)
+        self.contacts = {str(c.pk): c for c in contacts}
+        self.fields["reports_to"].choices = [("", "Nobody: first in the tree")] + [
+            (str(c.pk), c.user.display_name) for c in contacts
+        ]
+
+    def clean_reports_to(self):
+        return self.contacts.get(self.cleaned_data["reports_to"])
+
+
+class CrisisLogForm(forms.Form):
+    occurred_at = forms.DateTimeField(
+        label="When",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
+    )
+    severity = forms.ChoiceField(choices=CrisisLogEntry.Severity.choices, initial="medium")
+    title = forms.CharField(max_length=200, label="What happened")
+    action_taken = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="What was done"
     )

@@ -21,6 +21,9 @@ from governance.board_forms import (
     AttendanceForm,
     CommitteeForm,
     CommitteeMemberForm,
+    CrisisContactForm,
+    CrisisLogForm,
+    CrisisProtocolForm,
     DecisionForm,
     DisclosureForm,
     EscalationLevelsForm,
@@ -922,3 +925,73 @@ def disclosure_received(request, org_slug, partnership_id, disclosure_id):
     )
     messages.success(request, "Receipt recorded; the next one is due in a period.")
     return redirect("partnership-transparency", org_slug, partnership.pk)
+
+
+# --- crisis protocol ----------------------------------------------------------------------
+
+
+def partnership_crisis(request, org_slug, partnership_id):
+    partnership = _partnership(request, partnership_id)
+    can_change = _can_change(request, partnership)
+    view = selectors.crisis_view(partnership)
+    people = selectors.people_of_both_parties(partnership) if can_change else []
+    posted = request.POST.get("form") if request.method == "POST" else None
+    protocol = view["protocol"]
+    protocol_form = CrisisProtocolForm(
+        request.POST if posted == "protocol" else None,
+        people=people,
+        initial={
+            "customer_spokesperson": getattr(protocol, "customer_spokesperson_id", ""),
+            "partner_spokesperson": getattr(protocol, "partner_spokesperson_id", ""),
+            "media_steps": getattr(protocol, "media_steps", ""),
+        },
+    )
+    contact_form = CrisisContactForm(
+        request.POST if posted == "contact" else None, people=people, contacts=view["contacts"]
+    )
+    log_form = CrisisLogForm(request.POST if posted == "log" else None)
+    status = 200
+    if posted:
+        require_permission(request, "governance.change", partnership)
+        form = {"protocol": protocol_form, "contact": contact_form, "log": log_form}.get(posted)
+        if form is not None and form.is_valid():
+            try:
+                if posted == "protocol":
+                    services.crisis_protocol_save(
+                        partnership=partnership,
+                        actor=request.user,
+                        now=timezone.now(),
+                        **form.cleaned_data,
+                    )
+                elif posted == "contact":
+                    if protocol is None:
+                        raise ValidationError({"user": "Save the protocol first."})
+                    services.crisis_contact_add(
+                        protocol=protocol, actor=request.user, **form.cleaned_data
+                    )
+                else:
+                    services.crisis_log_record(
+                        partnership=partnership,
+                        actor=request.user,
+                        now=timezone.now(),
+                        **form.cleaned_data,
+                    )
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, "Saved.")
+                return redirect("partnership-crisis", org_slug, partnership.pk)
+        status = 400
+    return render(
+        request,
+        "governance/crisis.html",
+        {
+            "partnership": partnership,
+            "partnership_tabs": partnership_tabs(request, partnership),
+            **view,
+            "protocol_form": protocol_form if can_change else None,
+            "contact_form": contact_form if can_change and protocol else None,
+            "log_form": log_form if can_change else None,
+        },
+        status=status,
+    )

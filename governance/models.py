@@ -750,3 +750,93 @@ class Disclosure(TenantModel):
 
     def __str__(self):
         return f"{self.get_data_type_display()} ({self.get_party_display()})"
+
+
+# --- crisis protocol ----------------------------------------------------------------------
+
+
+class CrisisProtocol(TenantModel):
+    """What both parties do in a crisis: one spokesperson each, the media response steps and a
+    contact tree (`CrisisContact`)."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="+")
+    customer_spokesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    partner_spokesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    media_steps = models.TextField(blank=True, help_text="One step per line, in order.")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "partnership"], name="crisisprotocol_unique_partnership"
+            )
+        ]
+
+    def __str__(self):
+        return "Crisis protocol"
+
+    @property
+    def steps(self) -> list[str]:
+        return [line.strip() for line in self.media_steps.splitlines() if line.strip()]
+
+
+class CrisisContact(TenantModel):
+    """One person of the contact tree: who calls whom (`reports_to`) and for what."""
+
+    protocol = models.ForeignKey(CrisisProtocol, on_delete=models.CASCADE, related_name="contacts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    party = models.CharField(max_length=10, choices=Party.choices)
+    responsibility = models.CharField(max_length=200)
+    reports_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "protocol", "user"], name="crisiscontact_unique_user"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.responsibility}"
+
+    def get_partnership(self):
+        return self.protocol.partnership
+
+
+class CrisisLogEntry(TenantModel):
+    """What happened in a crisis and what was done, in order; entries are never edited."""
+
+    class Severity(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+        CRITICAL = "critical", "Critical"
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="+")
+    occurred_at = models.DateTimeField()
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
+    title = models.CharField(max_length=200)
+    action_taken = models.TextField(blank=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["organization", "partnership", "occurred_at"], name="crisislog_partnership"
+            )
+        ]
+
+    def __str__(self):
+        return self.title

@@ -274,3 +274,27 @@ def disclosure_list(*, membership: Membership) -> QuerySet:
 
     queryset = Disclosure.objects.select_related("partnership")
     return restrict_for_guest(queryset, membership, "partnership")
+
+
+def crisis_view(partnership: Partnership) -> dict:
+    """The protocol with its spokespeople and contact tree, and the latest log entries."""
+    from governance.models import CrisisContact, CrisisLogEntry, CrisisProtocol
+
+    protocol = (
+        CrisisProtocol.objects.filter(partnership=partnership)
+        .select_related("customer_spokesperson", "partner_spokesperson")
+        .first()
+    )
+    contacts = (
+        list(
+            CrisisContact.objects.filter(protocol=protocol).select_related(
+                "user", "reports_to__user"
+            )
+        )
+        if protocol
+        else []
+    )
+    log = list(
+        CrisisLogEntry.objects.filter(partnership=partnership).select_related("logged_by")[:100]
+    )
+    return {"protocol": protocol, "contacts": contacts, "log": log}

@@ -88,6 +88,7 @@ urlpatterns = [
         board.disclosure_received,
         name="disclosure-received",
     ),
+    path(f"{P}crisis/", board.partnership_crisis, name="partnership-crisis"),
     # the approvals inbox and the calendar
     path("governance/inbox/", board.governance_inbox, name="governance-inbox"),
     path("governance/calendar/", board.calendar_settings, name="calendar-settings"),

@@ -40,6 +40,11 @@ from governance.services.committees import (
     committee_update,
     quorum_of,
 )
+from governance.services.crisis import (
+    crisis_contact_add,
+    crisis_log_record,
+    crisis_protocol_save,
+)
 from governance.services.decision_rights import (
     DEFAULT_RULES,
     RULE_FIELDS,
@@ -108,6 +113,9 @@ from governance.services.transparency import (
 )
 
 __all__ = [
+    "crisis_contact_add",
+    "crisis_log_record",
+    "crisis_protocol_save",
     "DISCLOSURE_FIELDS",
     "disclosure_create",
     "disclosure_record_received",

@@ -10,6 +10,9 @@ from governance.models import (
     ChangeRequestApprover,
     Committee,
     CommitteeMember,
+    CrisisContact,
+    CrisisLogEntry,
+    CrisisProtocol,
     DecisionRightRule,
     Disclosure,
     Escalation,
@@ -216,3 +219,35 @@ class DisclosureFactory(TenantFactory):
     party = Party.PARTNER
     data_type = Disclosure.DataType.COST_BREAKDOWN
     next_due_on = datetime.date(2030, 3, 31)
+
+
+class CrisisProtocolFactory(TenantFactory):
+    class Meta:
+        model = CrisisProtocol
+
+    partnership = same_organization(PartnershipFactory)
+    media_steps = "Hold statement within 2 hours\nJoint statement after legal review"
+
+
+class CrisisContactFactory(TenantFactory):
+    class Meta:
+        model = CrisisContact
+
+    protocol = same_organization(CrisisProtocolFactory)
+    user = factory.SubFactory("tests.tenancy.factories.UserFactory")
+    party = Party.CUSTOMER
+    responsibility = "Calls the plant managers"
+
+
+class CrisisLogEntryFactory(TenantFactory):
+    class Meta:
+        model = CrisisLogEntry
+
+    partnership = same_organization(PartnershipFactory)
+    occurred_at = factory.LazyFunction(
+        lambda: datetime.datetime(2030, 1, 5, 8, 0, tzinfo=datetime.UTC)
+    )
+    created_at = factory.LazyFunction(
+        lambda: datetime.datetime(2030, 1, 5, 9, 0, tzinfo=datetime.UTC)
+    )
+    title = "Fire at the Lyon warehouse"
