@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest, HttpResponse
+    from django.http import HttpRequest
 
 # Roles inside the organization (tenancy.models.Role values, spelled out so the settings can
 # import this file before the apps are loaded).
@@ -242,21 +242,3 @@ def workspace_tabs(request: Any, partnership: Any) -> list[dict[str, Any]]:
                 continue
             tabs.append({"label": tab.label, "url": url, "current": request.path == url})
     return tabs
-
-
-def module_overview(request: Any, org_slug: str, module: str) -> HttpResponse:
-    """The overview page of a module whose screens are not built yet."""
-    from django.shortcuts import render
-
-    from partnerships.selectors import partnership_portfolio
-    from tenancy.views import paginate, require_permission
-
-    require_permission(request, f"{module}.view")
-    return render(
-        request,
-        "modules/overview.html",
-        {
-            "module": MODULES[module],
-            "page": paginate(request, partnership_portfolio(membership=request.membership)),
-        },
-    )

@@ -97,6 +97,15 @@ def check_office_archive(
                     ) from error
 
 
+def load_workbook_checked(content: bytes, *, name: str = "The file") -> Any:
+    """An uploaded XLSX opened read-only by openpyxl, after `check_office_archive`: a bomb or
+    deeply nested sheet is refused (`ArchiveRefused`) before openpyxl inflates anything."""
+    from openpyxl import load_workbook
+
+    check_office_archive(content, name=name)
+    return load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+
+
 def check_xml_stream(stream: IO[bytes], *, name: str = "The file", max_depth: int = 100) -> None:
     """Parse XML from `stream` in bounded memory; refuse DTDs/entities and deep nesting."""
     from lxml import etree
