@@ -46,10 +46,10 @@ from governance.models import (
     MeetingAction,
 )
 from partnerships.models import Partnership
-from partnerships.views import partnership_tabs
 from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError, PermissionDeniedError
 from tenancy.forms import apply_errors
+from tenancy.modules import workspace_tabs
 from tenancy.permissions import has_permission
 from tenancy.views import (
     get_object_for_member_or_404,
@@ -121,7 +121,7 @@ def partnership_committee(request, org_slug, partnership_id, *, status=200, **fo
         "governance/committee.html",
         {
             "partnership": partnership,
-            "partnership_tabs": partnership_tabs(request, partnership),
+            "partnership_tabs": workspace_tabs(request, partnership),
             "committee": committee,
             "customer_members": [m for m in members if m.party == "customer"],
             "partner_members": [m for m in members if m.party == "partner"],
@@ -554,51 +554,12 @@ def meeting_action_status(request, org_slug, meeting_action_id):
 # --- RACI ---------------------------------------------------------------------------------
 
 
-def partnership_raci(request, org_slug, partnership_id):
+def partnership_raci(request, org_slug, partnership_id, *, status=200, errors=(), typed=None):
     partnership = _partnership(request, partnership_id)
     can_change = _can_change(request, partnership)
     activities, people, cells = selectors.raci_matrix(partnership)
-    errors = []
-    status = 200
-    if request.method == "POST":
-        require_permission(request, "governance.change", partnership)
-        everyone = {str(u.pk): u for u in selectors.people_of_both_parties(partnership)}
-        try:
-            if request.POST.get("add_activity", "").strip():
-                services.raci_activity_create(
-                    partnership=partnership, name=request.POST["add_activity"], actor=request.user
-                )
-                messages.success(request, "Activity added.")
-            elif request.POST.get("defaults"):
-                services.raci_install_defaults(partnership=partnership, actor=request.user)
-                messages.success(request, "The usual activities are added.")
-            else:
-                matrix = {}
-                for activity in activities:
-                    row = []
-                    for key, value in request.POST.items():
-                        prefix = f"cell_{activity.pk}_"
-                        if key.startswith(prefix) and value:
-                            user = everyone.get(key[len(prefix) :])
-                            if user is None:
-                                raise ValidationError({"matrix": ["Unknown person in the grid."]})
-                            row.append((user, value))
-                    matrix[activity.pk] = row
-                services.raci_matrix_save(
-                    partnership=partnership, actor=request.user, matrix=matrix
-                )
-                messages.success(request, "RACI matrix saved.")
-            return redirect("partnership-raci", org_slug, partnership.pk)
-        except ValidationError as error:
-            errors = error.message_dict.get("matrix") or error.messages
-            status = 400
-            # Show what was typed, so it can be corrected.
-            cells = {}
-            for key, value in request.POST.items():
-                if key.startswith("cell_") and value:
-                    _, activity_id, user_id = key.split("_", 2)
-                    if activity_id.isdigit() and user_id.isdigit():
-                        cells[(int(activity_id), int(user_id))] = value
+    if typed is not None:
+        cells = typed  # what was typed, so it can be corrected
     columns = people
     if can_change:
         seen = {u.pk for u in people}
@@ -614,43 +575,94 @@ def partnership_raci(request, org_slug, partnership_id):
         "governance/raci.html",
         {
             "partnership": partnership,
-            "partnership_tabs": partnership_tabs(request, partnership),
+            "partnership_tabs": workspace_tabs(request, partnership),
             "columns": columns,
             "grid": grid,
             "choices": RACI_CHOICES,
-            "errors": errors,
+            "errors": list(errors),
             "can_change": can_change,
         },
         status=status,
     )
 
 
+_to_raci = refusals_to_messages("partnership-raci", "partnership_id")
+
+
+@require_POST
+def raci_save(request, org_slug, partnership_id):
+    """Save the grid (cells `cell_<activity>_<user>`): validated whole, 400 with every row's
+    problem and nothing written."""
+    partnership = _partnership(request, partnership_id)
+    require_permission(request, "governance.change", partnership)
+    everyone = {str(u.pk): u for u in selectors.people_of_both_parties(partnership)}
+    activities, _, _ = selectors.raci_matrix(partnership)
+    matrix: dict[int, list] = {a.pk: [] for a in activities}
+    typed = {}
+    unknown = False
+    for key, value in request.POST.items():
+        if not key.startswith("cell_") or not value:
+            continue
+        _, activity_id, user_id = (key.split("_", 2) + ["", ""])[:3]
+        if not (activity_id.isdigit() and user_id.isdigit()):
+            continue
+        typed[(int(activity_id), int(user_id))] = value
+        user = everyone.get(user_id)
+        if user is None or int(activity_id) not in matrix:
+            unknown = True
+            continue
+        matrix[int(activity_id)].append((user, value))
+    try:
+        if unknown:
+            raise ValidationError({"matrix": ["The grid names someone or something unknown."]})
+        services.raci_matrix_save(partnership=partnership, actor=request.user, matrix=matrix)
+    except ValidationError as error:
+        return partnership_raci(
+            request,
+            org_slug,
+            partnership_id,
+            status=400,
+            errors=error.message_dict.get("matrix", error.messages),
+            typed=typed,
+        )
+    messages.success(request, "RACI matrix saved.")
+    return redirect("partnership-raci", org_slug, partnership.pk)
+
+
+@require_POST
+@_to_raci
+def raci_activity_add(request, org_slug, partnership_id):
+    partnership = _partnership(request, partnership_id)
+    require_permission(request, "governance.change", partnership)
+    services.raci_activity_create(
+        partnership=partnership, name=request.POST.get("name", ""), actor=request.user
+    )
+    messages.success(request, "Activity added.")
+    return redirect("partnership-raci", org_slug, partnership.pk)
+
+
+@require_POST
+@_to_raci
+def raci_defaults(request, org_slug, partnership_id):
+    partnership = _partnership(request, partnership_id)
+    require_permission(request, "governance.change", partnership)
+    services.raci_install_defaults(partnership=partnership, actor=request.user)
+    messages.success(request, "The usual activities are added.")
+    return redirect("partnership-raci", org_slug, partnership.pk)
+
+
 # --- decision rights ----------------------------------------------------------------------
 
 
-def decision_rights(request, org_slug):
-    require_permission(request, "governance.view")
-    if request.membership.is_guest:
+def _internal(request) -> None:
+    if request.membership.is_guest:  # the organization's rules: not even disclosed to guests
         raise PermissionDenied("The organization's decision rules are internal.")
+
+
+def decision_rights(request, org_slug, *, form=None, status=200):
+    require_permission(request, "governance.view")
+    _internal(request)
     can_change = has_permission(request.membership, "governance.change")
-    form = RuleForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        require_permission(request, "governance.change")
-        try:
-            if request.POST.get("defaults"):
-                services.decision_rights_install_defaults(actor=request.user)
-                messages.success(request, "The default rules are stored and can be edited.")
-                return redirect("decision-rights", org_slug)
-            if form.is_valid():
-                services.decision_right_rule_create(actor=request.user, **form.cleaned_data)
-                messages.success(request, "Rule added.")
-                return redirect("decision-rights", org_slug)
-        except ValidationError as error:
-            apply_errors(form, error)
-        except ConflictError as error:
-            messages.error(request, error.message)
-        status = 400
     stored = list(DecisionRightRule.objects.order_by("position", "pk"))
     return render(
         request,
@@ -658,11 +670,37 @@ def decision_rights(request, org_slug):
         {
             "rules": stored or services.DEFAULT_RULES,
             "defaults": not stored,
-            "form": form if can_change else None,
+            "form": (form or RuleForm()) if can_change else None,
             "can_change": can_change,
         },
         status=status,
     )
+
+
+@require_POST
+def decision_right_rule_add(request, org_slug):
+    _internal(request)
+    require_permission(request, "governance.change")
+    form = RuleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.decision_right_rule_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Rule added.")
+            return redirect("decision-rights", org_slug)
+    return decision_rights(request, org_slug, form=form, status=400)
+
+
+@require_POST
+@refusals_to_messages("decision-rights")
+def decision_rights_defaults(request, org_slug):
+    _internal(request)
+    require_permission(request, "governance.change")
+    services.decision_rights_install_defaults(actor=request.user)
+    messages.success(request, "The default rules are stored and can be edited.")
+    return redirect("decision-rights", org_slug)
 
 
 @require_POST
@@ -683,32 +721,14 @@ def decision_right_rule_toggle(request, org_slug, decision_right_rule_id):
 # --- escalations --------------------------------------------------------------------------
 
 
-def partnership_escalations(request, org_slug, partnership_id):
+def partnership_escalations(request, org_slug, partnership_id, *, form=None, status=200):
     partnership = _partnership(request, partnership_id)
     can_change = _can_change(request, partnership)
     levels = selectors.escalation_path(partnership)
-    people = selectors.people_of_both_parties(partnership)
-    form = EscalationLevelsForm(
-        request.POST or None,
-        people=people,
-        initial_levels=levels or [],
-    )
-    status = 200
-    if request.method == "POST":
-        require_permission(request, "governance.change", partnership)
-        if form.is_valid():
-            try:
-                services.escalation_path_save(
-                    partnership=partnership, actor=request.user, levels=form.levels()
-                )
-            except ValidationError as error:
-                apply_errors(form, error)
-            except ConflictError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(request, "Escalation path saved.")
-                return redirect("partnership-escalations", org_slug, partnership.pk)
-        status = 400
+    if form is None and can_change:
+        form = EscalationLevelsForm(
+            people=selectors.people_of_both_parties(partnership), initial_levels=levels
+        )
     escalations = list(
         selectors.escalation_list(membership=request.membership)
         .filter(partnership=partnership)
@@ -719,7 +739,7 @@ def partnership_escalations(request, org_slug, partnership_id):
         "governance/escalations.html",
         {
             "partnership": partnership,
-            "partnership_tabs": partnership_tabs(request, partnership),
+            "partnership_tabs": workspace_tabs(request, partnership),
             "levels": levels,
             "escalations": escalations,
             "form": form if can_change else None,
@@ -727,6 +747,26 @@ def partnership_escalations(request, org_slug, partnership_id):
         },
         status=status,
     )
+
+
+@require_POST
+def escalation_path_save(request, org_slug, partnership_id):
+    partnership = _partnership(request, partnership_id)
+    require_permission(request, "governance.change", partnership)
+    form = EscalationLevelsForm(request.POST, people=selectors.people_of_both_parties(partnership))
+    if form.is_valid():
+        try:
+            services.escalation_path_save(
+                partnership=partnership, actor=request.user, levels=form.levels()
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Escalation path saved.")
+            return redirect("partnership-escalations", org_slug, partnership.pk)
+    return partnership_escalations(request, org_slug, partnership_id, form=form, status=400)
 
 
 @require_POST
@@ -763,29 +803,19 @@ def escalation_raise(request, org_slug, partnership_id):
     return redirect("escalation-detail", org_slug, escalation.pk)
 
 
-def escalation_detail(request, org_slug, escalation_id):
+def _escalation(request, escalation_id) -> Escalation:
     escalation = get_object_for_member_or_404(
-        request,
-        selectors.escalation_list(membership=request.membership),
-        pk=escalation_id,
+        request, selectors.escalation_list(membership=request.membership), pk=escalation_id
     )
     require_permission(request, "governance.view", escalation)
-    form = ReasonForm(request.POST or None)
-    if request.method == "POST":
-        require_permission(request, "governance.change", escalation)
-        if form.is_valid():
-            try:
-                services.escalation_resolve(
-                    escalation=escalation,
-                    actor=request.user,
-                    now=timezone.now(),
-                    resolution=form.cleaned_data["reason"],
-                )
-            except ConflictError as error:
-                messages.error(request, error.message)
-            else:
-                messages.success(request, "Escalation resolved.")
-            return redirect("escalation-detail", org_slug, escalation.pk)
+    return escalation
+
+
+def escalation_detail(request, org_slug, escalation_id, *, form=None, status=200):
+    escalation = _escalation(request, escalation_id)
+    can_resolve = escalation.status == Escalation.Status.OPEN and _can_change(
+        request, escalation.partnership
+    )
     return render(
         request,
         "governance/escalation_detail.html",
@@ -794,13 +824,28 @@ def escalation_detail(request, org_slug, escalation_id):
             "partnership": escalation.partnership,
             "levels": selectors.escalation_path(escalation.partnership),
             "steps": list(escalation.steps.all()),
-            "form": form
-            if escalation.status == Escalation.Status.OPEN
-            and _can_change(request, escalation.partnership)
-            else None,
+            "form": (form or ReasonForm()) if can_resolve else None,
         },
-        status=400 if form.errors else 200,
+        status=status,
     )
+
+
+@require_POST
+@refusals_to_messages("escalation-detail", "escalation_id")
+def escalation_resolve(request, org_slug, escalation_id):
+    escalation = _escalation(request, escalation_id)
+    require_permission(request, "governance.change", escalation)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        return escalation_detail(request, org_slug, escalation_id, form=form, status=400)
+    services.escalation_resolve(
+        escalation=escalation,
+        actor=request.user,
+        now=timezone.now(),
+        resolution=form.cleaned_data["reason"],
+    )
+    messages.success(request, "Escalation resolved.")
+    return redirect("escalation-detail", org_slug, escalation.pk)
 
 
 # --- approvals inbox ----------------------------------------------------------------------
@@ -828,11 +873,16 @@ def governance_inbox(request, org_slug):
 
 def calendar_settings(request, org_slug):
     require_permission(request, "governance.view")
-    feed_url = None
-    if request.method == "POST":
-        token = services.calendar_token_rotate(user=request.user)
-        feed_url = request.build_absolute_uri(reverse("calendar-feed", args=[token]))
-        messages.success(request, "New subscription address: copy it now, it is shown once.")
+    return render(request, "governance/calendar.html", {"feed_url": None})
+
+
+@require_POST
+def calendar_token_rotate(request, org_slug):
+    """A new subscription address, shown once on the page it renders (never stored plain)."""
+    require_permission(request, "governance.view")
+    token = services.calendar_token_rotate(user=request.user)
+    messages.success(request, "New subscription address: copy it now, it is shown once.")
+    feed_url = request.build_absolute_uri(reverse("calendar-feed", args=[token]))
     return render(request, "governance/calendar.html", {"feed_url": feed_url})
 
 
@@ -861,27 +911,9 @@ def calendar_feed(request, token):
 # --- transparency -------------------------------------------------------------------------
 
 
-def partnership_transparency(request, org_slug, partnership_id):
+def partnership_transparency(request, org_slug, partnership_id, *, form=None, status=200):
     partnership = _partnership(request, partnership_id)
     can_change = _can_change(request, partnership)
-    form = DisclosureForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        require_permission(request, "governance.change", partnership)
-        if form.is_valid():
-            try:
-                services.disclosure_create(
-                    partnership=partnership,
-                    actor=request.user,
-                    today=timezone.localdate(),
-                    **form.cleaned_data,
-                )
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
-                messages.success(request, "Disclosure added.")
-                return redirect("partnership-transparency", org_slug, partnership.pk)
-        status = 400
     today = timezone.localdate()
     disclosures = list(
         selectors.disclosure_list(membership=request.membership).filter(partnership=partnership)
@@ -893,14 +925,35 @@ def partnership_transparency(request, org_slug, partnership_id):
         "governance/transparency.html",
         {
             "partnership": partnership,
-            "partnership_tabs": partnership_tabs(request, partnership),
+            "partnership_tabs": workspace_tabs(request, partnership),
             "disclosures": disclosures,
-            "form": form if can_change else None,
+            "form": (form or DisclosureForm()) if can_change else None,
             "can_change": can_change,
             "today": today,
         },
         status=status,
     )
+
+
+@require_POST
+def disclosure_add(request, org_slug, partnership_id):
+    partnership = _partnership(request, partnership_id)
+    require_permission(request, "governance.change", partnership)
+    form = DisclosureForm(request.POST)
+    if form.is_valid():
+        try:
+            services.disclosure_create(
+                partnership=partnership,
+                actor=request.user,
+                today=timezone.localdate(),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Disclosure added.")
+            return redirect("partnership-transparency", org_slug, partnership.pk)
+    return partnership_transparency(request, org_slug, partnership_id, form=form, status=400)
 
 
 _to_transparency = refusals_to_messages("partnership-transparency", "partnership_id")
@@ -930,68 +983,108 @@ def disclosure_received(request, org_slug, partnership_id, disclosure_id):
 # --- crisis protocol ----------------------------------------------------------------------
 
 
-def partnership_crisis(request, org_slug, partnership_id):
+def partnership_crisis(request, org_slug, partnership_id, *, status=200, **forms):
     partnership = _partnership(request, partnership_id)
     can_change = _can_change(request, partnership)
     view = selectors.crisis_view(partnership)
-    people = selectors.people_of_both_parties(partnership) if can_change else []
-    posted = request.POST.get("form") if request.method == "POST" else None
     protocol = view["protocol"]
-    protocol_form = CrisisProtocolForm(
-        request.POST if posted == "protocol" else None,
-        people=people,
-        initial={
-            "customer_spokesperson": getattr(protocol, "customer_spokesperson_id", ""),
-            "partner_spokesperson": getattr(protocol, "partner_spokesperson_id", ""),
-            "media_steps": getattr(protocol, "media_steps", ""),
-        },
-    )
-    contact_form = CrisisContactForm(
-        request.POST if posted == "contact" else None, people=people, contacts=view["contacts"]
-    )
-    log_form = CrisisLogForm(request.POST if posted == "log" else None)
-    status = 200
-    if posted:
-        require_permission(request, "governance.change", partnership)
-        form = {"protocol": protocol_form, "contact": contact_form, "log": log_form}.get(posted)
-        if form is not None and form.is_valid():
-            try:
-                if posted == "protocol":
-                    services.crisis_protocol_save(
-                        partnership=partnership,
-                        actor=request.user,
-                        now=timezone.now(),
-                        **form.cleaned_data,
-                    )
-                elif posted == "contact":
-                    if protocol is None:
-                        raise ValidationError({"user": "Save the protocol first."})
-                    services.crisis_contact_add(
-                        protocol=protocol, actor=request.user, **form.cleaned_data
-                    )
-                else:
-                    services.crisis_log_record(
-                        partnership=partnership,
-                        actor=request.user,
-                        now=timezone.now(),
-                        **form.cleaned_data,
-                    )
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
-                messages.success(request, "Saved.")
-                return redirect("partnership-crisis", org_slug, partnership.pk)
-        status = 400
+    people = selectors.people_of_both_parties(partnership) if can_change else []
     return render(
         request,
         "governance/crisis.html",
         {
             "partnership": partnership,
-            "partnership_tabs": partnership_tabs(request, partnership),
+            "partnership_tabs": workspace_tabs(request, partnership),
             **view,
-            "protocol_form": protocol_form if can_change else None,
-            "contact_form": contact_form if can_change and protocol else None,
-            "log_form": log_form if can_change else None,
+            "protocol_form": forms.get("protocol_form")
+            or (
+                CrisisProtocolForm(
+                    people=people,
+                    initial={
+                        "customer_spokesperson": getattr(protocol, "customer_spokesperson_id", ""),
+                        "partner_spokesperson": getattr(protocol, "partner_spokesperson_id", ""),
+                        "media_steps": getattr(protocol, "media_steps", ""),
+                    },
+                )
+                if can_change
+                else None
+            ),
+            "contact_form": forms.get("contact_form")
+            or (
+                CrisisContactForm(people=people, contacts=view["contacts"])
+                if can_change and protocol
+                else None
+            ),
+            "log_form": forms.get("log_form") or (CrisisLogForm() if can_change else None),
         },
         status=status,
+    )
+
+
+def _crisis_post(request, org_slug, partnership_id, form, form_name, save):
+    """Validate `form`, call `save(partnership, data)`; field errors re-render with 400."""
+    partnership = _partnership(request, partnership_id)
+    require_permission(request, "governance.change", partnership)
+    if form.is_valid():
+        try:
+            save(partnership, form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("partnership-crisis", org_slug, partnership.pk)
+    return partnership_crisis(request, org_slug, partnership_id, status=400, **{form_name: form})
+
+
+@require_POST
+def crisis_protocol_save(request, org_slug, partnership_id):
+    partnership = _partnership(request, partnership_id)
+    form = CrisisProtocolForm(request.POST, people=selectors.people_of_both_parties(partnership))
+    return _crisis_post(
+        request,
+        org_slug,
+        partnership_id,
+        form,
+        "protocol_form",
+        lambda p, data: services.crisis_protocol_save(
+            partnership=p, actor=request.user, now=timezone.now(), **data
+        ),
+    )
+
+
+@require_POST
+def crisis_contact_add(request, org_slug, partnership_id):
+    partnership = _partnership(request, partnership_id)
+    view = selectors.crisis_view(partnership)
+    if view["protocol"] is None:
+        messages.error(request, "Save the protocol first.")
+        return redirect("partnership-crisis", org_slug, partnership.pk)
+    form = CrisisContactForm(
+        request.POST,
+        people=selectors.people_of_both_parties(partnership),
+        contacts=view["contacts"],
+    )
+    return _crisis_post(
+        request,
+        org_slug,
+        partnership_id,
+        form,
+        "contact_form",
+        lambda p, data: services.crisis_contact_add(
+            protocol=view["protocol"], actor=request.user, **data
+        ),
+    )
+
+
+@require_POST
+def crisis_log_add(request, org_slug, partnership_id):
+    return _crisis_post(
+        request,
+        org_slug,
+        partnership_id,
+        CrisisLogForm(request.POST),
+        "log_form",
+        lambda p, data: services.crisis_log_record(
+            partnership=p, actor=request.user, now=timezone.now(), **data
+        ),
     )

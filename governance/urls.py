@@ -68,7 +68,20 @@ urlpatterns = [
     ),
     # RACI, decision rights, escalations
     path(f"{P}raci/", board.partnership_raci, name="partnership-raci"),
+    path(f"{P}raci/save/", board.raci_save, name="raci-save"),
+    path(f"{P}raci/activities/", board.raci_activity_add, name="raci-activity-add"),
+    path(f"{P}raci/defaults/", board.raci_defaults, name="raci-defaults"),
     path("governance/decision-rights/", board.decision_rights, name="decision-rights"),
+    path(
+        "governance/decision-rights/new/",
+        board.decision_right_rule_add,
+        name="decision-right-rule-add",
+    ),
+    path(
+        "governance/decision-rights/defaults/",
+        board.decision_rights_defaults,
+        name="decision-rights-defaults",
+    ),
     path(
         "governance/decision-rights/<int:decision_right_rule_id>/toggle/",
         board.decision_right_rule_toggle,
@@ -76,20 +89,31 @@ urlpatterns = [
     ),
     path(f"{P}escalations/", board.partnership_escalations, name="partnership-escalations"),
     path(f"{P}escalations/raise/", board.escalation_raise, name="escalation-raise"),
+    path(f"{P}escalations/path/", board.escalation_path_save, name="escalation-path-save"),
     path(
         "governance/escalations/<int:escalation_id>/",
         board.escalation_detail,
         name="escalation-detail",
     ),
+    path(
+        "governance/escalations/<int:escalation_id>/resolve/",
+        board.escalation_resolve,
+        name="escalation-resolve",
+    ),
     # transparency
     path(f"{P}transparency/", board.partnership_transparency, name="partnership-transparency"),
+    path(f"{P}transparency/new/", board.disclosure_add, name="disclosure-add"),
     path(
         f"{P}transparency/<int:disclosure_id>/received/",
         board.disclosure_received,
         name="disclosure-received",
     ),
     path(f"{P}crisis/", board.partnership_crisis, name="partnership-crisis"),
+    path(f"{P}crisis/protocol/", board.crisis_protocol_save, name="crisis-protocol-save"),
+    path(f"{P}crisis/contacts/", board.crisis_contact_add, name="crisis-contact-add"),
+    path(f"{P}crisis/log/", board.crisis_log_add, name="crisis-log-add"),
     # the approvals inbox and the calendar
     path("governance/inbox/", board.governance_inbox, name="governance-inbox"),
     path("governance/calendar/", board.calendar_settings, name="calendar-settings"),
+    path("governance/calendar/rotate/", board.calendar_token_rotate, name="calendar-token-rotate"),
 ]

@@ -132,15 +132,16 @@ def test_the_raci_grid_refuses_two_accountables_with_a_400(
         )
     client = client_as(owner)
     url = _url("partnership-raci", partnership.pk)
+    save = _url("raci-save", partnership.pk)
     response = client.post(
-        url, {f"cell_{activity.pk}_{committee.pk}": "A", f"cell_{activity.pk}_{guest.pk}": "A"}
+        save, {f"cell_{activity.pk}_{committee.pk}": "A", f"cell_{activity.pk}_{guest.pk}": "A"}
     )
     assert response.status_code == 400
     assert "exactly one Accountable, not 2" in response.content.decode()
     with tenant_scope(org_a):
         assert RaciAssignment.objects.count() == 0
     response = client.post(
-        url, {f"cell_{activity.pk}_{committee.pk}": "A", f"cell_{activity.pk}_{guest.pk}": "R"}
+        save, {f"cell_{activity.pk}_{committee.pk}": "A", f"cell_{activity.pk}_{guest.pk}": "R"}
     )
     assert response.status_code == 302
     html = client_as(guest).get(url).content.decode()
@@ -180,7 +181,7 @@ def test_the_calendar_feed_is_read_with_its_token_and_without_a_session(board, c
 
     meeting = _held_meeting(board, org_a, title="Quarterly review")
     client = client_as(board.seats["guest"].user)
-    html = client.post(_url("calendar-settings")).content.decode()
+    html = client.post(_url("calendar-token-rotate")).content.decode()
     feed_url = html.split('data-testid="feed-url">')[1].split("<")[0]
     anonymous = Client()
     response = anonymous.get(feed_url)
@@ -189,7 +190,7 @@ def test_the_calendar_feed_is_read_with_its_token_and_without_a_session(board, c
     assert [str(e["summary"]) for e in events] == [meeting.title]
     assert anonymous.get(feed_url[:-3] + "xyz").status_code == 404
     # Rotating revokes the old address.
-    client.post(_url("calendar-settings"))
+    client.post(_url("calendar-token-rotate"))
     assert anonymous.get(feed_url).status_code == 404
 
 

@@ -67,11 +67,14 @@ def test_the_crisis_page_logs_and_the_guest_reads_it(
     url = reverse("partnership-crisis", args=["alpha", partnership.pk])
     client = client_as(owner)
     response = client.post(
-        url,
-        {"form": "log", "occurred_at": "2020-01-01T08:00", "severity": "high", "title": "Strike"},
+        reverse("crisis-log-add", args=["alpha", partnership.pk]),
+        {"occurred_at": "2020-01-01T08:00", "severity": "high", "title": "Strike"},
     )
     assert response.status_code == 302
-    response = client.post(url, {"form": "protocol", "customer_spokesperson": str(guest.pk)})
+    response = client.post(
+        reverse("crisis-protocol-save", args=["alpha", partnership.pk]),
+        {"customer_spokesperson": str(guest.pk)},
+    )
     assert response.status_code == 400  # a guest does not speak for us (not even offered)
     html = client_as(guest).get(url).content.decode()
     assert "Strike" in html and "Log an event" not in html
