@@ -55,6 +55,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("o/<slug:org_slug>/", include(tenant_pages)),
+    # Calendar subscriptions (a per-user token, no session): governance meetings.
+    path("calendar/", include("governance.feed_urls")),
     path("api/v1/organizations/", tenancy_api.organization_list, name="api-organizations"),
     # Namespaced: API route names (partnership-detail …) must not shadow the pages' names.
     path("api/v1/o/<slug:org_slug>/", include((tenant_api, "api"))),

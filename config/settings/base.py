@@ -222,6 +222,10 @@ SPECTACULAR_SETTINGS = {
         "ChangeRequestStatusEnum": "governance.models.ChangeRequest.Status",
         "ObligationPartyEnum": "contracts.models.Obligation.Party",
         "PerformanceSideEnum": "performance.models.Side",
+        "MeetingStatusEnum": "governance.models.Meeting.Status",
+        "MeetingActionStatusEnum": "governance.models.MeetingAction.Status",
+        "EscalationStatusEnum": "governance.models.Escalation.Status",
+        "CommitteeFrequencyEnum": "governance.models.Committee.Frequency",
     },
 }
 
