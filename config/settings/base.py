@@ -216,6 +216,9 @@ SPECTACULAR_SETTINGS = {
         "ReviewDecisionEnum": "contracts.models.REVIEW_DECISIONS",
         "ClauseSourceEnum": "contracts.models.Clause.Source",
         "ChangeRequestStatusEnum": "governance.models.ChangeRequest.Status",
+        "RiskCategoryEnum": "risk.models.Risk.Category",
+        "CategoryEnum": "governance.models.ChangeRequest.Category",  # kept its name
+        "BreachPartyEnum": "risk.models.BREACH_PARTY_CHOICES",
     },
 }
 

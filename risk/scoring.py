@@ -1,0 +1,49 @@
+"""The third-party risk score (pure: no database).
+
+Each factor is rated 0 (no risk) to 100 (highest risk) and carries a weight; the weights add up
+to 100. The score is the weighted sum, Σ weightᵢ × ratingᵢ / 100, on the same 0–100 scale, and
+the breakdown lists every factor's contribution so the number can be explained.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+HUNDRED = Decimal("100")
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class FactorRating:
+    name: str
+    weight: Decimal
+    rating: Decimal
+
+
+def weights_problem(weights: list[Decimal]) -> str | None:
+    """Why these weights cannot be a score model, or None."""
+    if not weights:
+        return "Add at least one factor."
+    if any(w <= 0 or w > HUNDRED for w in weights):
+        return "Each weight is more than 0 and at most 100."
+    total = sum(weights, Decimal("0"))
+    if total != HUNDRED:
+        return f"The weights add up to {total.normalize():f}; they must add up to 100."
+    return None
+
+
+def weighted_score(ratings: list[FactorRating]) -> tuple[Decimal, list[dict]]:
+    """The score and its breakdown (one row per factor, contributions summing to the score)."""
+    breakdown = []
+    total = Decimal("0")
+    for item in ratings:
+        contribution = item.weight * item.rating / HUNDRED
+        total += contribution
+        breakdown.append(
+            {
+                "factor": item.name,
+                "weight": str(item.weight),
+                "rating": str(item.rating),
+                "contribution": str(contribution.quantize(CENT, rounding=ROUND_HALF_UP)),
+            }
+        )
+    return total.quantize(CENT, rounding=ROUND_HALF_UP), breakdown
