@@ -667,7 +667,7 @@ class PortfolioViewSet(RiskViewSetBase, TenantViewSet):
             membership=self.membership, today=_today(), now=timezone.now()
         )
         context = self.get_serializer_context()
-        counts = selectors.heatmap_counts(Risk.objects.all())
+        counts = portfolio.heatmap_counts
         return Response(
             {
                 "open_risks": portfolio.counts["open_risks"],

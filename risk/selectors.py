@@ -201,6 +201,7 @@ class Portfolio:
     scores: list
     spofs: list
     counts: dict
+    heatmap_counts: dict
 
 
 TOP_RISKS = 10
@@ -211,7 +212,7 @@ def portfolio_risk(*, membership: Membership, today: date, now: datetime) -> Por
     breaches of duty, latest scores above a threshold, single points of failure."""
     if membership is None or membership.is_guest:
         raise PermissionError("Partner guests never see the risk register.")
-    open_risks = risk_list(membership=membership).filter(status=Risk.Status.OPEN)
+    open_risks = risk_for_detail(membership=membership).filter(status=Risk.Status.OPEN)
     counts = heatmap_counts(Risk.objects.all())
     breaches = list(open_breaches(membership=membership)[:50])
     return Portfolio(
@@ -229,6 +230,7 @@ def portfolio_risk(*, membership: Membership, today: date, now: datetime) -> Por
             "open_risks": sum(counts.values()),
             "overdue_breaches": sum(1 for b in breaches if b.is_overdue(now)),
         },
+        heatmap_counts=counts,
     )
 
 

@@ -26,4 +26,6 @@ def _recipients(partnership: Partnership, *extra) -> list:
 
 
 def _full_clean(instance, exclude=None) -> None:
-    instance.full_clean(exclude=exclude, validate_constraints=False)
+    # The organization is set on save from the tenant context; constraints are the database's
+    # second wall, the services say what is wrong first.
+    instance.full_clean(exclude=[*(exclude or []), "organization"], validate_constraints=False)

@@ -1,0 +1,32 @@
+"""The third-party risk score against hand-computed cases."""
+
+from decimal import Decimal
+
+from risk.scoring import FactorRating, weighted_score, weights_problem
+
+D = Decimal
+
+
+def test_the_score_is_the_weighted_sum_of_the_ratings():
+    # 30 % × 80 + 25 % × 40 + 20 % × 10 + 15 % × 50 + 10 % × 100
+    # = 24 + 10 + 2 + 7.5 + 10 = 53.5
+    score, breakdown = weighted_score(
+        [
+            FactorRating("Financial strength", D("30"), D("80")),
+            FactorRating("Market concentration", D("25"), D("40")),
+            FactorRating("Compliance findings", D("20"), D("10")),
+            FactorRating("Certifications", D("15"), D("50")),
+            FactorRating("Geography", D("10"), D("100")),
+        ]
+    )
+    assert score == D("53.50")
+    assert [row["contribution"] for row in breakdown] == ["24.00", "10.00", "2.00", "7.50", "10.00"]
+
+
+def test_weights_that_do_not_add_up_to_100_are_refused_with_their_total():
+    assert weights_problem([D("30"), D("30"), D("30")]) == (
+        "The weights add up to 90; they must add up to 100."
+    )
+    assert weights_problem([D("50"), D("50")]) is None
+    assert weights_problem([]) == "Add at least one factor."
+    assert weights_problem([D("0"), D("100")]) is not None
