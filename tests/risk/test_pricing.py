@@ -8,14 +8,14 @@ from decimal import Decimal
 from risk.pricing import adjust_price
 from tenancy.money import Money
 
-BASE = dict(
-    base_price=Money(Decimal("100.00"), "EUR"),
-    base_index_value=Decimal("200"),
-    weighting_percent=Decimal("60"),
-    cap_percent=Decimal("8"),
-    floor_percent=Decimal("-5"),
-    index_name="Steel HRC",
-)
+BASE = {
+    "base_price": Money(Decimal("100.00"), "EUR"),
+    "base_index_value": Decimal("200"),
+    "weighting_percent": Decimal("60"),
+    "cap_percent": Decimal("8"),
+    "floor_percent": Decimal("-5"),
+    "index_name": "Steel HRC",
+}
 
 
 def test_a_rise_within_the_cap_moves_the_weighted_share_of_the_price():

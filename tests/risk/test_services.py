@@ -34,12 +34,12 @@ pytestmark = pytest.mark.django_db
 
 
 def _risk(manager, partnership, today, **fields):
-    data = dict(
-        title="Single-sourced castings",
-        category=Risk.Category.SUPPLY_CONTINUITY,
-        inherent_likelihood=4,
-        inherent_impact=5,
-    )
+    data = {
+        "title": "Single-sourced castings",
+        "category": Risk.Category.SUPPLY_CONTINUITY,
+        "inherent_likelihood": 4,
+        "inherent_impact": 5,
+    }
     data.update(fields)
     return services.risk_create(actor=manager, partnership=partnership, today=today, **data)
 
@@ -247,18 +247,18 @@ def test_a_penalty_cap_below_one_penalty_is_refused(scope, manager, partnership)
 
 
 def _mechanism(manager, partnership, **fields):
-    data = dict(
-        name="Steel indexation",
-        index_name="Steel HRC",
-        base_price=Decimal("100.00"),
-        currency="EUR",
-        base_index_value=Decimal("200"),
-        weighting_percent=Decimal("60"),
-        cap_percent=Decimal("8"),
-        floor_percent=Decimal("-5"),
-        review_frequency_months=3,
-        next_review_on=date(2030, 4, 1),
-    )
+    data = {
+        "name": "Steel indexation",
+        "index_name": "Steel HRC",
+        "base_price": Decimal("100.00"),
+        "currency": "EUR",
+        "base_index_value": Decimal("200"),
+        "weighting_percent": Decimal("60"),
+        "cap_percent": Decimal("8"),
+        "floor_percent": Decimal("-5"),
+        "review_frequency_months": 3,
+        "next_review_on": date(2030, 4, 1),
+    }
     data.update(fields)
     return services.price_mechanism_create(actor=manager, partnership=partnership, **data)
 
