@@ -20,9 +20,13 @@ from contracts.models import Clause
 from partnerships.models import Partnership
 from risk import selectors, services
 from risk.models import (
+    Attestation,
     Bond,
+    ComplianceRequirement,
     CyberAllocation,
     DataBreach,
+    ForceMajeureEvent,
+    IncidentResponsePlan,
     IndexValue,
     InsuranceCertificate,
     InsuranceRequirement,
@@ -33,6 +37,7 @@ from risk.models import (
     Risk,
     RiskScore,
     ScoreFactor,
+    WatchItem,
 )
 from tenancy.api import (
     MemberField,
@@ -691,4 +696,219 @@ class PortfolioViewSet(RiskViewSetBase, TenantViewSet):
                     for s in portfolio.spofs
                 ],
             }
+        )
+
+
+# -- compliance, force majeure, incident plans, watch list ------------------------------------
+
+
+class AttestationSerializer(serializers.ModelSerializer):
+    attested_by_name = serializers.CharField(source="attested_by.display_name", read_only=True)
+    evidence = serializers.FileField(required=False, allow_null=True)
+
+    class Meta:
+        model = Attestation
+        fields = [
+            "id",
+            "requirement",
+            "attested_by",
+            "attested_by_name",
+            "party",
+            "period_start",
+            "period_end",
+            "outcome",
+            "statement",
+            "evidence",
+            "attested_at",
+        ]
+        read_only_fields = ["requirement", "attested_by", "party", "attested_at"]
+        validators = []
+
+
+class ComplianceRequirementSerializer(serializers.ModelSerializer):
+    partnership = TenantRelatedField(Partnership)
+    owner = MemberField(required=False, allow_null=True)
+    attestations = AttestationSerializer(many=True, read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ComplianceRequirement
+        fields = [
+            "id",
+            "partnership",
+            "framework",
+            "jurisdiction",
+            "title",
+            "our_standard",
+            "partner_standard",
+            "harmonised_standard",
+            "attestation_months",
+            "due_on",
+            "owner",
+            "overdue",
+            "attestations",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+    def get_overdue(self, requirement) -> bool:
+        return requirement.is_overdue(_today())
+
+
+class ComplianceRequirementViewSet(RiskViewSetBase, TenantModelViewSet):
+    """Compliance requirements per partnership and jurisdiction (GDPR, SOX, anti-bribery, labour,
+    environment); `attest` records an attestation by the caller for a period, with evidence."""
+
+    model = ComplianceRequirement
+    serializer_class = ComplianceRequirementSerializer
+    filterset_fields = ["partnership", "framework", "jurisdiction"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def tenant_queryset(self):
+        queryset = selectors.compliance_requirements(membership=self.membership)
+        if self.request.query_params.get("overdue") in ("1", "true"):
+            queryset = queryset.filter(due_on__lt=_today())
+        return queryset
+
+    def create_object(self, data):
+        return services.compliance_requirement_create(actor=self.request.user, **data)
+
+    @extend_schema(request=AttestationSerializer, responses={201: AttestationSerializer})
+    @action(detail=True, methods=["post"])
+    def attest(self, request, *args, **kwargs):
+        requirement = self.get_object()
+        body = AttestationSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        attestation = services.attestation_record(
+            requirement=requirement,
+            attested_by=request.user,
+            now=timezone.now(),
+            **body.validated_data,
+        )
+        return Response(AttestationSerializer(attestation).data, status=status.HTTP_201_CREATED)
+
+
+class ForceMajeureSerializer(serializers.ModelSerializer):
+    partnership = TenantRelatedField(Partnership)
+    notice_days = serializers.IntegerField(write_only=True, required=False, default=14)
+
+    class Meta:
+        model = ForceMajeureEvent
+        fields = [
+            "id",
+            "partnership",
+            "title",
+            "description",
+            "started_on",
+            "ended_on",
+            "affected_obligations",
+            "notice_days",
+            "notice_deadline",
+            "notice_given_on",
+            "escalation_steps",
+            "alternative_sourcing_required",
+            "alternative_sourcing_met",
+            "status",
+            "created_at",
+        ]
+        read_only_fields = ["notice_deadline", "status", "created_at"]
+
+
+class ForceMajeureViewSet(RiskViewSetBase, TenantModelViewSet):
+    """The force majeure log: notice deadline from the start date, escalation steps, and
+    whether the alternative-sourcing obligation was met."""
+
+    model = ForceMajeureEvent
+    serializer_class = ForceMajeureSerializer
+    filterset_fields = ["partnership", "status"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def create_object(self, data):
+        data.pop("ended_on", None)
+        data.pop("notice_given_on", None)
+        data.pop("alternative_sourcing_met", None)
+        return services.force_majeure_log(actor=self.request.user, today=_today(), **data)
+
+    def update_object(self, instance, data):
+        allowed = {"notice_given_on", "ended_on", "alternative_sourcing_met", "escalation_steps"}
+        refused = set(data) - allowed - {"partnership", "notice_days"}
+        if refused:
+            raise serializers.ValidationError(
+                dict.fromkeys(sorted(refused), "This cannot change once the event is logged.")
+            )
+        return services.force_majeure_update(
+            event=instance,
+            actor=self.request.user,
+            **{k: v for k, v in data.items() if k in allowed},
+        )
+
+
+class IncidentPlanSerializer(serializers.ModelSerializer):
+    partnership = TenantRelatedField(Partnership)
+
+    class Meta:
+        model = IncidentResponsePlan
+        fields = [
+            "id",
+            "partnership",
+            "roles",
+            "contact_tree",
+            "steps",
+            "last_tested_on",
+            "updated_at",
+        ]
+        read_only_fields = ["updated_at"]
+        validators = []  # one per partnership: posting again changes it
+
+
+class IncidentPlanViewSet(RiskViewSetBase, TenantModelViewSet):
+    model = IncidentResponsePlan
+    serializer_class = IncidentPlanSerializer
+    filterset_fields = ["partnership"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def create_object(self, data):
+        return services.incident_plan_set(actor=self.request.user, **data)
+
+
+class WatchItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WatchItem
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "description",
+            "countries",
+            "categories",
+            "effective_on",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+
+class WatchItemViewSet(RiskViewSetBase, TenantModelViewSet):
+    """Geopolitical and regulatory changes tagged to countries and categories; `exposure` lists
+    the partnerships each one exposes."""
+
+    model = WatchItem
+    serializer_class = WatchItemSerializer
+    guest_partnership_path = None
+    http_method_names = ["get", "post", "head", "options"]
+
+    def create_object(self, data):
+        return services.watch_item_create(actor=self.request.user, **data)
+
+    @extend_schema(responses=serializers.ListSerializer(child=serializers.DictField()))
+    @action(detail=False, methods=["get"])
+    def exposure(self, request, *args, **kwargs):
+        return Response(
+            [
+                {
+                    "id": item.pk,
+                    "title": item.title,
+                    "partnerships": [{"id": p.pk, "name": p.name} for p in exposed],
+                }
+                for item, exposed in selectors.watch_exposure(membership=self.membership)
+            ]
         )

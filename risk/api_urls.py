@@ -17,4 +17,10 @@ router.register("risk/breach-duties", api.CyberAllocationViewSet, basename="cybe
 router.register("risk/breaches", api.DataBreachViewSet, basename="data-breach")
 router.register("risk/score-factors", api.ScoreFactorViewSet, basename="score-factor")
 router.register("risk/scores", api.RiskScoreViewSet, basename="risk-score")
+router.register(
+    "risk/compliance-requirements", api.ComplianceRequirementViewSet, basename="compliance"
+)
+router.register("risk/force-majeure", api.ForceMajeureViewSet, basename="force-majeure")
+router.register("risk/incident-plans", api.IncidentPlanViewSet, basename="incident-plan")
+router.register("risk/watch-list", api.WatchItemViewSet, basename="watch-item")
 urlpatterns = router.urls

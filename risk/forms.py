@@ -8,13 +8,17 @@ from contracts.models import Clause
 from risk.models import (
     IMPACT_SCALE,
     LIKELIHOOD_SCALE,
+    Attestation,
     Bond,
+    ComplianceRequirement,
     CyberAllocation,
+    IncidentResponsePlan,
     InsuranceCertificate,
     InsuranceRequirement,
     Penalty,
     PriceMechanism,
     Risk,
+    WatchItem,
 )
 from tenancy.models import User
 
@@ -337,3 +341,99 @@ class ScoreFactorsForm(forms.Form):
                 }
             )
         return rows
+
+
+class ComplianceRequirementForm(ServiceModelForm):
+    class Meta:
+        model = ComplianceRequirement
+        fields = [
+            "framework",
+            "jurisdiction",
+            "title",
+            "our_standard",
+            "partner_standard",
+            "harmonised_standard",
+            "attestation_months",
+            "due_on",
+            "owner",
+        ]
+        labels = {
+            "attestation_months": "Attest every (months)",
+            "due_on": "Next attestation due",
+            "our_standard": "Our standard",
+            "partner_standard": "The partner's standard",
+            "harmonised_standard": "Harmonised standard (agreed by both)",
+        }
+        widgets = {
+            "due_on": DATE,
+            "our_standard": forms.Textarea(attrs={"rows": 2}),
+            "partner_standard": forms.Textarea(attrs={"rows": 2}),
+            "harmonised_standard": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members
+        self.fields["owner"].label_from_instance = lambda u: u.display_name
+
+
+class AttestationForm(forms.Form):
+    period_start = forms.DateField(widget=DATE, label="Period from")
+    period_end = forms.DateField(widget=DATE, label="Period to")
+    outcome = forms.ChoiceField(choices=Attestation.Outcome.choices)
+    statement = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    evidence = forms.FileField(required=False, label="Evidence file")
+
+
+class ForceMajeureForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    started_on = forms.DateField(widget=DATE, label="Started on")
+    notice_days = forms.IntegerField(
+        min_value=0, max_value=180, initial=14, label="Notice due within (days)"
+    )
+    affected_obligations = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Affected obligations"
+    )
+    escalation_steps = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Escalation steps"
+    )
+    alternative_sourcing_required = forms.BooleanField(
+        required=False, initial=True, label="The partner must source alternatives"
+    )
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ForceMajeureUpdateForm(forms.Form):
+    notice_given_on = forms.DateField(widget=DATE, required=False, label="Notice given on")
+    ended_on = forms.DateField(widget=DATE, required=False, label="Ended on")
+    alternative_sourcing_met = forms.NullBooleanField(
+        required=False,
+        label="Alternative sourcing obligation met?",
+        widget=forms.Select(
+            choices=[("unknown", "Not assessed"), ("true", "Yes"), ("false", "No")]
+        ),
+    )
+    escalation_steps = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Escalation steps"
+    )
+
+
+class IncidentPlanForm(ServiceModelForm):
+    class Meta:
+        model = IncidentResponsePlan
+        fields = ["roles", "contact_tree", "steps", "last_tested_on"]
+        labels = {"contact_tree": "Contact tree", "last_tested_on": "Last tested on"}
+        widgets = {
+            "roles": forms.Textarea(attrs={"rows": 3}),
+            "contact_tree": forms.Textarea(attrs={"rows": 4}),
+            "steps": forms.Textarea(attrs={"rows": 5}),
+            "last_tested_on": DATE,
+        }
+
+
+class WatchItemForm(ServiceModelForm):
+    class Meta:
+        model = WatchItem
+        fields = ["kind", "title", "countries", "categories", "effective_on", "description"]
+        labels = {"effective_on": "Takes effect on"}
+        widgets = {"effective_on": DATE, "description": forms.Textarea(attrs={"rows": 2})}

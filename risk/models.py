@@ -678,3 +678,214 @@ class RiskScore(TenantModel):
     @property
     def above_partner_threshold(self) -> bool:
         return self.score > self.partner_threshold
+
+
+# ---------------------------------------------------------------------------------------------
+# Compliance: the one compliance model (the governance module reuses it for compliance
+# officers' attestations). A requirement is attested for a period by a named person of either
+# party, with evidence; it is overdue when its due date passes without an attestation.
+# ---------------------------------------------------------------------------------------------
+
+
+class ComplianceRequirement(TenantModel):
+    class Framework(models.TextChoices):
+        GDPR = "gdpr", "GDPR (data protection)"
+        SOX = "sox", "SOX (financial controls)"
+        ANTI_BRIBERY = "anti_bribery", "Anti-bribery and corruption"
+        LABOUR = "labour", "Labour and human rights"
+        ENVIRONMENT = "environment", "Environment"
+        OTHER = "other", "Other"
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="compliance_requirements"
+    )
+    framework = models.CharField(max_length=20, choices=Framework.choices)
+    jurisdiction = models.CharField(
+        max_length=20, help_text="Where it applies: a country code (DE) or a region (EU)."
+    )
+    title = models.CharField(max_length=200)
+    our_standard = models.TextField(blank=True, help_text="What our policy requires.")
+    partner_standard = models.TextField(blank=True, help_text="What the partner's policy says.")
+    harmonised_standard = models.TextField(
+        blank=True, help_text="The standard both parties agreed to apply."
+    )
+    attestation_months = models.PositiveSmallIntegerField(
+        default=12, help_text="How often it must be attested."
+    )
+    due_on = models.DateField(help_text="The next attestation is due by this date.")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(attestation_months__gte=1, attestation_months__lte=60),
+                name="compliancerequirement_months_range",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "partnership"], name="compliancereq_partnership"),
+            models.Index(fields=["organization", "due_on"], name="compliancereq_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_framework_display()} · {self.title}"
+
+    def is_overdue(self, today: date) -> bool:
+        return self.due_on < today
+
+
+def evidence_upload_to(instance, filename: str) -> str:
+    return f"risk/evidence/{instance.organization_id}/{filename}"
+
+
+class Attestation(TenantModel):
+    """A named person attests that a requirement was met for a period (or records an exception),
+    with the evidence."""
+
+    class Outcome(models.TextChoices):
+        COMPLIANT = "compliant", "Compliant"
+        EXCEPTION = "exception", "Exception noted"
+
+    requirement = models.ForeignKey(
+        ComplianceRequirement, on_delete=models.CASCADE, related_name="attestations"
+    )
+    attested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    party = models.CharField(max_length=20, choices=BREACH_PARTY_CHOICES)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.COMPLIANT)
+    statement = models.TextField()
+    evidence = models.FileField(upload_to=evidence_upload_to, blank=True)
+    attested_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-period_end", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="attestation_period_ordered"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "requirement", "attested_by", "period_start"],
+                name="attestation_once_per_person_period",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "requirement"], name="attestation_requirement")
+        ]
+
+    def __str__(self):
+        return f"{self.requirement} · {self.period_start:%Y-%m-%d}–{self.period_end:%Y-%m-%d}"
+
+    def get_partnership(self):
+        return self.requirement.partnership
+
+
+class ForceMajeureEvent(TenantModel):
+    class Status(models.TextChoices):
+        ONGOING = "ongoing", "Ongoing"
+        ENDED = "ended", "Ended"
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="force_majeure_events"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    affected_obligations = models.TextField(blank=True)
+    notice_deadline = models.DateField(help_text="Notice must be given by this date.")
+    notice_given_on = models.DateField(null=True, blank=True)
+    escalation_steps = models.TextField(blank=True)
+    alternative_sourcing_required = models.BooleanField(default=True)
+    alternative_sourcing_met = models.BooleanField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ONGOING)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-started_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="forcemajeure_dates_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(notice_deadline__gte=F("started_on")),
+                name="forcemajeure_notice_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "partnership"], name="forcemajeure_partnership")
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def notice_late(self, today: date) -> bool:
+        given = self.notice_given_on
+        return given > self.notice_deadline if given else today > self.notice_deadline
+
+
+class IncidentResponsePlan(TenantModel):
+    """The supply-disruption response both parties agreed: roles, contact tree, steps."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="incident_response_plans"
+    )
+    roles = models.TextField(help_text="Who leads, who decides, who communicates.")
+    contact_tree = models.TextField(help_text="Who calls whom, in order, with phone numbers.")
+    steps = models.TextField(help_text="The steps, first hour to recovery.")
+    last_tested_on = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "partnership"], name="incidentplan_one_per_partnership"
+            )
+        ]
+
+    def __str__(self):
+        return f"Incident response plan · {self.partnership}"
+
+
+class WatchItem(TenantModel):
+    """A geopolitical or regulatory change to watch, tagged to countries and categories; the
+    partnerships whose partner is in one of the countries or whose category is tagged are
+    flagged as exposed."""
+
+    class Kind(models.TextChoices):
+        GEOPOLITICAL = "geopolitical", "Geopolitical"
+        REGULATORY = "regulatory", "Regulatory"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    countries = models.CharField(
+        max_length=200, blank=True, help_text="Country codes, comma-separated (DE, CN, TW)."
+    )
+    categories = models.CharField(
+        max_length=300, blank=True, help_text="Categories, comma-separated (Electronics, Steel)."
+    )
+    effective_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def country_list(self) -> list[str]:
+        return [c.strip().upper() for c in self.countries.split(",") if c.strip()]
+
+    @property
+    def category_list(self) -> list[str]:
+        return [c.strip() for c in self.categories.split(",") if c.strip()]

@@ -16,9 +16,13 @@ from partnerships.models import Partnership
 from risk.charts import heatmap_svg
 from risk.models import (
     EXPIRY_THRESHOLDS,
+    Attestation,
     Bond,
+    ComplianceRequirement,
     CyberAllocation,
     DataBreach,
+    ForceMajeureEvent,
+    IncidentResponsePlan,
     IndexValue,
     InsuranceCertificate,
     InsuranceRequirement,
@@ -29,6 +33,7 @@ from risk.models import (
     Risk,
     RiskScore,
     ScoreFactor,
+    WatchItem,
 )
 from tenancy.models import Membership
 
@@ -136,6 +141,10 @@ class PartnershipRisk:
     breaches: list
     scores: list
     factors: list
+    compliance: list
+    force_majeure: list
+    incident_plan: IncidentResponsePlan | None
+    watch: list
 
 
 def partnership_risk(*, membership: Membership, partnership: Partnership) -> PartnershipRisk:
@@ -165,6 +174,16 @@ def partnership_risk(*, membership: Membership, partnership: Partnership) -> Par
         breaches=list(DataBreach.objects.filter(partnership=partnership)[:50]),
         scores=list(RiskScore.objects.filter(partnership=partnership)[:20]),
         factors=score_factors(membership=membership),
+        compliance=list(
+            compliance_requirements(membership=membership).filter(partnership=partnership)
+        ),
+        force_majeure=list(ForceMajeureEvent.objects.filter(partnership=partnership)[:50]),
+        incident_plan=IncidentResponsePlan.objects.filter(partnership=partnership).first(),
+        watch=[
+            item
+            for item, exposed in watch_exposure(membership=membership)
+            if partnership.pk in {p.pk for p in exposed}
+        ],
     )
 
 
@@ -202,6 +221,8 @@ class Portfolio:
     spofs: list
     counts: dict
     heatmap_counts: dict
+    overdue_compliance: list
+    watch: list
 
 
 TOP_RISKS = 10
@@ -231,6 +252,10 @@ def portfolio_risk(*, membership: Membership, today: date, now: datetime) -> Por
             "overdue_breaches": sum(1 for b in breaches if b.is_overdue(now)),
         },
         heatmap_counts=counts,
+        overdue_compliance=list(
+            compliance_requirements(membership=membership).filter(due_on__lt=today)[:50]
+        ),
+        watch=watch_exposure(membership=membership),
     )
 
 
@@ -266,3 +291,53 @@ def risk_owner_candidates(organization) -> QuerySet:
 
 def index_value_list(*, membership: Membership) -> QuerySet[IndexValue]:
     return _visible(IndexValue.objects.order_by("index_name", "-period"), membership)
+
+
+def compliance_requirements(*, membership: Membership) -> QuerySet[ComplianceRequirement]:
+    """Requirements with their attestations (newest first) and attesting people, prefetched."""
+    return _visible(
+        ComplianceRequirement.objects.select_related("partnership", "owner")
+        .prefetch_related(
+            Prefetch(
+                "attestations",
+                queryset=Attestation.objects.select_related("attested_by").order_by(
+                    "-period_end", "-pk"
+                ),
+            )
+        )
+        .order_by("due_on", "pk"),
+        membership,
+    )
+
+
+WATCH_ITEMS_SHOWN = 20
+
+
+def watch_exposure(*, membership: Membership) -> list[tuple[WatchItem, list[Partnership]]]:
+    """Each watch item with the live partnerships exposed to it: the partner is in one of its
+    countries, or the partnership's or partner's category is one of its categories. Two queries,
+    matched in Python (the watch list is short)."""
+    if membership is None or membership.is_guest:
+        return []
+    items = list(WatchItem.objects.order_by("-created_at", "-pk")[:WATCH_ITEMS_SHOWN])
+    if not items:
+        return []
+    partnerships = list(
+        Partnership.objects.exclude(status=Partnership.Status.CLOSED)
+        .select_related("partner")
+        .only("pk", "name", "category", "status", "partner__country", "partner__category")
+        .order_by("name")
+    )
+    result = []
+    for item in items:
+        countries = set(item.country_list)
+        categories = {c.lower() for c in item.category_list}
+        exposed = [
+            p
+            for p in partnerships
+            if (p.partner.country or "").upper() in countries
+            or (p.category or "").lower() in categories
+            or (p.partner.category or "").lower() in categories
+        ]
+        result.append((item, exposed))
+    return result

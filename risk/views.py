@@ -18,11 +18,16 @@ from partnerships.models import Partnership
 from partnerships.views import partnership_tabs
 from risk import selectors, services
 from risk.forms import (
+    AttestationForm,
     BondForm,
     BreachForm,
     CertificateForm,
     CloseForm,
+    ComplianceRequirementForm,
     CyberAllocationForm,
+    ForceMajeureForm,
+    ForceMajeureUpdateForm,
+    IncidentPlanForm,
     IndexImportForm,
     IndexValueForm,
     MitigationForm,
@@ -34,12 +39,15 @@ from risk.forms import (
     RiskForm,
     ScoreFactorsForm,
     ScoreForm,
+    WatchItemForm,
     apply_errors,
 )
 from risk.models import (
     EXPIRY_THRESHOLDS,
     CyberAllocation,
     DataBreach,
+    ForceMajeureEvent,
+    IncidentResponsePlan,
     IndexValue,
     Mitigation,
     PriceMechanism,
@@ -132,6 +140,7 @@ def partnership_risk(request, org_slug, partnership_id):
             "gaps": selectors.coverage_gaps(data.requirements, data.certificates, today),
             "can_change": has_permission(request.membership, "risk.change", partnership),
             "now": timezone.now(),
+            "today": today,
         },
     )
 
@@ -648,6 +657,151 @@ def score_factors_edit(request, org_slug):
                 for i in range(form.ROWS)
             ],
             "factors": factors,
+            "can_change": has_permission(request.membership, "risk.change"),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# -- compliance, force majeure, incident plan, watch list -------------------------------------
+
+
+def compliance_requirement_create(request, org_slug, partnership_id):
+    partnership = _partnership(request, partnership_id, "change")
+    form = ComplianceRequirementForm(
+        request.POST or None,
+        members=selectors.risk_owner_candidates(request.organization),
+        initial={"owner": request.user.pk},
+    )
+    return _simple_create(
+        request,
+        partnership,
+        form,
+        services.compliance_requirement_create,
+        title="Compliance requirement",
+        submit="Save the requirement",
+        anchor="#compliance",
+        done="Compliance requirement saved.",
+    )
+
+
+def attestation_create(request, org_slug, compliance_requirement_id):
+    requirement = _object(
+        request,
+        selectors.compliance_requirements(membership=request.membership),
+        "change",
+        pk=compliance_requirement_id,
+    )
+    form = AttestationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.attestation_record(
+                requirement=requirement,
+                attested_by=request.user,
+                now=timezone.now(),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Attestation recorded.")
+            return redirect(_tab_url(requirement.partnership, "#compliance"))
+    return _render_form(
+        request,
+        {"partnership": requirement.partnership, "requirement": requirement},
+        title=f"Attest · {requirement.title}",
+        back=_tab_url(requirement.partnership, "#compliance"),
+        form=form,
+        submit="Record the attestation",
+        multipart=True,
+    )
+
+
+def force_majeure_create(request, org_slug, partnership_id):
+    partnership = _partnership(request, partnership_id, "change")
+    form = ForceMajeureForm(request.POST or None)
+    return _simple_create(
+        request,
+        partnership,
+        form,
+        services.force_majeure_log,
+        title="Log a force majeure event",
+        submit="Log the event",
+        anchor="#force-majeure",
+        done="Force majeure event logged.",
+        today=_today(),
+    )
+
+
+def force_majeure_edit(request, org_slug, force_majeure_event_id):
+    event = _object(
+        request,
+        ForceMajeureEvent.objects.select_related("partnership"),
+        "change",
+        pk=force_majeure_event_id,
+    )
+    form = ForceMajeureUpdateForm(
+        request.POST or None,
+        initial={
+            "notice_given_on": event.notice_given_on,
+            "ended_on": event.ended_on,
+            "alternative_sourcing_met": event.alternative_sourcing_met,
+            "escalation_steps": event.escalation_steps,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.force_majeure_update(event=event, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Force majeure event updated.")
+            return redirect(_tab_url(event.partnership, "#force-majeure"))
+    return _render_form(
+        request,
+        {"partnership": event.partnership},
+        title=f"Update · {event.title}",
+        back=_tab_url(event.partnership, "#force-majeure"),
+        form=form,
+        submit="Save",
+    )
+
+
+def incident_plan_edit(request, org_slug, partnership_id):
+    partnership = _partnership(request, partnership_id, "change")
+    instance = IncidentResponsePlan.objects.filter(partnership=partnership).first()
+    form = IncidentPlanForm(request.POST or None, instance=instance)
+    return _simple_create(
+        request,
+        partnership,
+        form,
+        services.incident_plan_set,
+        title="Incident response plan",
+        submit="Save the plan",
+        anchor="#incident-plan",
+        done="Incident response plan saved.",
+    )
+
+
+def watch_list(request, org_slug):
+    require_permission(request, "risk.view")
+    form = WatchItemForm(request.POST or None)
+    if request.method == "POST":
+        require_permission(request, "risk.change")
+        if form.is_valid():
+            try:
+                services.watch_item_create(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, "Added to the watch list.")
+                return redirect("risk-watch-list", org_slug)
+    return render(
+        request,
+        "risk/watch_list.html",
+        {
+            "items": selectors.watch_exposure(membership=request.membership),
+            "form": form,
             "can_change": has_permission(request.membership, "risk.change"),
         },
         status=400 if form.errors else 200,

@@ -11,6 +11,15 @@ from risk.services.breaches import (
     data_breach_report,
     data_breach_transition,
 )
+from risk.services.compliance import (
+    DEFAULT_FM_NOTICE_DAYS,
+    attestation_record,
+    compliance_requirement_create,
+    force_majeure_log,
+    force_majeure_update,
+    incident_plan_set,
+    watch_item_create,
+)
 from risk.services.insurance import (
     AlertRun,
     bond_create,
@@ -47,6 +56,13 @@ from risk.services.scores import (
 )
 
 __all__ = [
+    "DEFAULT_FM_NOTICE_DAYS",
+    "attestation_record",
+    "compliance_requirement_create",
+    "force_majeure_log",
+    "force_majeure_update",
+    "incident_plan_set",
+    "watch_item_create",
     "cyber_allocation_set",
     "data_breach_report",
     "data_breach_transition",

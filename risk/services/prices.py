@@ -5,6 +5,7 @@ import io
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -82,15 +83,6 @@ def price_mechanism_update(*, mechanism: PriceMechanism, actor, **fields) -> Pri
 
 def month_start(value: date) -> date:
     return value.replace(day=1)
-
-
-def _add_months(value: date, months: int) -> date:
-    month = value.month - 1 + months
-    year = value.year + month // 12
-    month = month % 12 + 1
-    days_in_month = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30,
-                     31, 30, 31, 31, 30, 31, 30, 31][month - 1]  # fmt: skip
-    return value.replace(year=year, month=month, day=min(value.day, days_in_month))
 
 
 @transaction.atomic
@@ -221,7 +213,7 @@ def price_review_run(
     mechanism.current_price = adjustment.adjusted_price.amount
     next_review = mechanism.next_review_on
     while next_review <= today:
-        next_review = _add_months(next_review, mechanism.review_frequency_months)
+        next_review += relativedelta(months=mechanism.review_frequency_months)
     mechanism.next_review_on = next_review
     mechanism.save(update_fields=["current_price", "next_review_on"])
     audit_record(

@@ -6,10 +6,14 @@ from decimal import Decimal
 import factory
 
 from risk.models import (
+    Attestation,
     Bond,
     CertificateAlert,
+    ComplianceRequirement,
     CyberAllocation,
     DataBreach,
+    ForceMajeureEvent,
+    IncidentResponsePlan,
     IndexValue,
     InsuranceCertificate,
     InsuranceRequirement,
@@ -20,6 +24,7 @@ from risk.models import (
     Risk,
     RiskScore,
     ScoreFactor,
+    WatchItem,
 )
 from tests.factories import TenantFactory, same_organization
 from tests.partnerships.factories import PartnershipFactory
@@ -187,3 +192,59 @@ class RiskScoreFactory(TenantFactory):
     breakdown = [{"factor": "Financial strength", "weight": "100", "rating": "42.5"}]
     buyer_threshold = Decimal("60")
     partner_threshold = Decimal("70")
+
+
+class ComplianceRequirementFactory(TenantFactory):
+    class Meta:
+        model = ComplianceRequirement
+
+    partnership = same_organization(PartnershipFactory)
+    framework = ComplianceRequirement.Framework.GDPR
+    jurisdiction = "EU"
+    title = factory.Sequence(lambda n: f"Data processing agreement in force ({n})")
+    due_on = D(2030, 3, 31)
+
+
+class AttestationFactory(TenantFactory):
+    class Meta:
+        model = Attestation
+
+    requirement = same_organization(ComplianceRequirementFactory)
+    attested_by = factory.SubFactory("tests.tenancy.factories.UserFactory")
+    party = "customer"
+    period_start = D(2029, 1, 1)
+    period_end = D(2029, 12, 31)
+    statement = "Processing records reviewed; no findings."
+    attested_at = factory.LazyFunction(
+        lambda: datetime.datetime(2030, 1, 5, 10, 0, tzinfo=datetime.UTC)
+    )
+
+
+class ForceMajeureEventFactory(TenantFactory):
+    class Meta:
+        model = ForceMajeureEvent
+
+    partnership = same_organization(PartnershipFactory)
+    title = "Flooding at the Rhine plant"
+    started_on = D(2030, 1, 2)
+    notice_deadline = D(2030, 1, 16)
+
+
+class IncidentResponsePlanFactory(TenantFactory):
+    class Meta:
+        model = IncidentResponsePlan
+
+    partnership = same_organization(PartnershipFactory)
+    roles = "Partner's plant manager leads; our category manager decides on re-routing."
+    contact_tree = "Plant manager → key account → category manager."
+    steps = "1. Assess. 2. Notify. 3. Switch to the buffer stock."
+
+
+class WatchItemFactory(TenantFactory):
+    class Meta:
+        model = WatchItem
+
+    kind = WatchItem.Kind.GEOPOLITICAL
+    title = factory.Sequence(lambda n: f"Export controls on power semiconductors ({n})")
+    countries = "TW, CN"
+    categories = "Electronics"
