@@ -13,8 +13,11 @@ from contracts.models import Clause
 from risk import services
 from risk.models import (
     Bond,
+    ComplianceRequirement,
     CyberAllocation,
     DataBreach,
+    ForceMajeureEvent,
+    IncidentResponsePlan,
     IndexValue,
     InsuranceCertificate,
     InsuranceRequirement,
@@ -23,6 +26,7 @@ from risk.models import (
     Risk,
     RiskScore,
     ScoreFactor,
+    WatchItem,
 )
 from risk.services.prices import month_start, previous_month
 from tenancy.models import Role
@@ -161,6 +165,7 @@ def seed(tenant) -> None:
     _prices(partnerships[0], manager, today)
     _breaches(partnerships[0], manager, now)
     _score(partnerships, manager, today)
+    _compliance(tenant, partnerships, manager, today)
 
 
 def _insurance(partnerships, manager, today) -> None:
@@ -304,4 +309,90 @@ def _score(partnerships, manager, today) -> None:
             buyer_threshold=D("55"),
             partner_threshold=D("65"),
             today=today,
+        )
+
+
+COMPLIANCE = [
+    # framework, jurisdiction, title, due in days (negative: overdue), attested
+    ("gdpr", "EU", "Data processing agreement and records of processing", 120, True),
+    ("anti_bribery", "GB", "Anti-bribery training of the account team", -12, False),
+    ("labour", "DE", "Supply-chain due diligence (LkSG) risk analysis", 45, True),
+    ("environment", "EU", "CO2 emissions reporting for CBAM goods", 200, False),
+    ("sox", "US", "Controls over invoices feeding the financial statements", 75, True),
+]
+
+
+def _compliance(tenant, partnerships, manager, today) -> None:
+    first = partnerships[0]
+    now = timezone.now()
+    if not ComplianceRequirement.objects.filter(partnership=first).exists():
+        for framework, jurisdiction, title, due, attested in COMPLIANCE:
+            requirement = services.compliance_requirement_create(
+                actor=manager,
+                partnership=first,
+                framework=framework,
+                jurisdiction=jurisdiction,
+                title=title,
+                due_on=today + timedelta(days=due),
+                our_standard="Our supplier code of conduct, section on "
+                + framework.replace("_", " "),
+                partner_standard="The partner's group policy, aligned with ISO 37001 / ISO 14001.",
+                harmonised_standard="The stricter of both; evidence shared yearly.",
+                owner=manager,
+            )
+            if attested:
+                services.attestation_record(
+                    requirement=requirement,
+                    attested_by=tenant.users[Role.PARTNER_GUEST],
+                    period_start=today - timedelta(days=365),
+                    period_end=today - timedelta(days=1),
+                    statement="Attested by the partner's compliance officer; no exceptions.",
+                    now=now,
+                )
+    if not ForceMajeureEvent.objects.filter(partnership=first).exists():
+        event = services.force_majeure_log(
+            actor=manager,
+            partnership=first,
+            title="Flooding at the partner's Rhine plant",
+            started_on=today - timedelta(days=40),
+            notice_days=14,
+            today=today,
+            affected_obligations="Delivery of gearbox housings, weeks 12–16",
+            escalation_steps="Key account → steering committee within 48 hours",
+        )
+        services.force_majeure_update(
+            event=event,
+            actor=manager,
+            notice_given_on=today - timedelta(days=37),
+            ended_on=today - timedelta(days=12),
+            alternative_sourcing_met=True,
+        )
+    if not IncidentResponsePlan.objects.filter(partnership=first).exists():
+        services.incident_plan_set(
+            actor=manager,
+            partnership=first,
+            roles="Incident lead: the partner's plant manager. Decisions: our category manager. "
+            "Communication: both key-account managers.",
+            contact_tree="Plant manager → key account manager → category manager → "
+            "head of procurement (within 2 hours).",
+            steps="1. Secure people and stock. 2. Notify within 4 hours. 3. Switch to buffer "
+            "stock. 4. Activate the second source. 5. Review after recovery.",
+            last_tested_on=today - timedelta(days=90),
+        )
+    if not WatchItem.objects.exists():
+        services.watch_item_create(
+            actor=manager,
+            kind="geopolitical",
+            title="Export controls on power semiconductors",
+            countries="TW, CN",
+            categories="Electronics",
+            effective_on=today + timedelta(days=60),
+        )
+        services.watch_item_create(
+            actor=manager,
+            kind="regulatory",
+            title="CBAM definitive period for steel and aluminium",
+            countries="",
+            categories="Precision components, Packaging",
+            effective_on=today + timedelta(days=120),
         )

@@ -48,3 +48,5 @@ def test_the_demo_covers_every_part_and_a_second_run_adds_nothing():
         states = {c.expiry_state(timezone.localdate())[0] for c in portfolio.expiring}
         assert states == {"Expires in 20 days", "Expired"}
         assert PriceReview.objects.get().limited_by in ("cap", "")
+        assert portfolio.overdue_compliance  # the anti-bribery training is overdue
+        assert any(exposed for _, exposed in portfolio.watch)
