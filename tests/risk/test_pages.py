@@ -11,13 +11,17 @@ from django.utils import timezone
 from risk.models import IndexValue, InsuranceCertificate, Risk, ScoreFactor
 from tenancy.context import tenant_scope
 from tests.risk.factories import (
+    AttestationFactory,
+    ComplianceRequirementFactory,
     DataBreachFactory,
+    ForceMajeureEventFactory,
     IndexValueFactory,
     InsuranceCertificateFactory,
     PenaltyFactory,
     PriceMechanismFactory,
     RiskFactory,
     RiskScoreFactory,
+    WatchItemFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -215,7 +219,46 @@ def test_risk_pages_have_a_fixed_number_of_queries(
             DataBreachFactory(partnership=partnership)
             PriceMechanismFactory(partnership=partnership)
             RiskScoreFactory(partnership=partnership)
+            AttestationFactory(requirement=ComplianceRequirementFactory(partnership=partnership))
+            ForceMajeureEventFactory(partnership=partnership)
+            WatchItemFactory()
     with django_assert_max_num_queries(20):
         assert browser.get(_url("risk/")).status_code == 200
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(27):
         assert browser.get(_url(f"partnerships/{partnership.pk}/risk/")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "partnerships/{p}/risk/risks/new/",
+        "partnerships/{p}/risk/requirements/new/",
+        "partnerships/{p}/risk/certificates/new/",
+        "partnerships/{p}/risk/bonds/new/",
+        "partnerships/{p}/risk/penalties/new/",
+        "partnerships/{p}/risk/price-mechanisms/new/",
+        "partnerships/{p}/risk/breach-duties/",
+        "partnerships/{p}/risk/breaches/new/",
+        "partnerships/{p}/risk/compliance/new/",
+        "partnerships/{p}/risk/force-majeure/new/",
+        "partnerships/{p}/risk/incident-plan/",
+        "risk/index-values/",
+        "risk/score-factors/",
+        "risk/watch-list/",
+    ],
+)
+def test_every_form_page_opens_for_a_manager(browser, partnership, path):
+    response = browser.get(_url(path.format(p=partnership.pk)))
+    assert response.status_code == 200
+    assert b"<form" in response.content
+
+
+def test_a_manager_logs_a_breach_and_sees_its_deadline(browser, org_a, partnership):
+    detected = timezone.localtime() - timedelta(hours=80)
+    response = browser.post(
+        _url(f"partnerships/{partnership.pk}/risk/breaches/new/"),
+        {"title": "Portal leak", "detected_at": detected.strftime("%Y-%m-%dT%H:%M")},
+    )
+    assert response.status_code == 302
+    text = browser.get(_url(f"partnerships/{partnership.pk}/risk/")).content.decode()
+    assert "Portal leak" in text and "Notification overdue" in text
