@@ -566,7 +566,7 @@ class DataBreachViewSet(RiskViewSetBase, TenantModelViewSet):
 class ScoreFactorSerializer(serializers.ModelSerializer):
     class Meta:
         model = ScoreFactor
-        fields = ["id", "name", "description", "weight", "order"]
+        fields = ["id", "name", "description", "weight", "source", "order"]
         read_only_fields = ["id", "order"]
         validators = []
 

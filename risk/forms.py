@@ -18,6 +18,7 @@ from risk.models import (
     Penalty,
     PriceMechanism,
     Risk,
+    ScoreFactor,
     WatchItem,
 )
 from tenancy.models import User
@@ -315,6 +316,12 @@ class ScoreFactorsForm(forms.Form):
                 required=False,
                 label="Weight (%)",
                 initial=existing.weight if existing else None,
+            )
+            self.fields[f"source_{i}"] = forms.ChoiceField(
+                choices=ScoreFactor.Source.choices,
+                required=False,
+                label="Rated",
+                initial=existing.source if existing else ScoreFactor.Source.MANUAL,
             )
             self.fields[f"description_{i}"] = forms.CharField(
                 max_length=300,

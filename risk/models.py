@@ -603,9 +603,16 @@ class DataBreach(TenantModel):
 
 
 class ScoreFactor(TenantModel):
-    """A weighted factor of the organization's third-party risk score (weights add up to 100)."""
+    """A weighted factor of the organization's third-party risk score (weights add up to 100).
+    A factor whose source is the partner's financial indicators is rated from the latest filed
+    accounts when no rating is given."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Rated by hand"
+        FINANCIALS = "financials", "From the partner's financial indicators"
 
     name = models.CharField(max_length=100)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.MANUAL)
     description = models.CharField(max_length=300, blank=True)
     weight = models.DecimalField(max_digits=5, decimal_places=2)
     order = models.PositiveSmallIntegerField(default=0)

@@ -47,3 +47,34 @@ def weighted_score(ratings: list[FactorRating]) -> tuple[Decimal, list[dict]]:
             }
         )
     return total.quantize(CENT, rounding=ROUND_HALF_UP), breakdown
+
+
+# Financial strength from the partner's filed accounts: each indicator maps linearly from its
+# healthy bound (rating 0) to its distressed bound (rating 100); the rating is their mean.
+FINANCIAL_BOUNDS = {
+    "current_ratio": (Decimal("2.0"), Decimal("0.8")),
+    "debt_ratio": (Decimal("0.30"), Decimal("0.80")),
+    "margin_percent": (Decimal("15"), Decimal("-5")),
+}
+FINANCIAL_LABELS = {
+    "current_ratio": "current ratio",
+    "debt_ratio": "debt ratio",
+    "margin_percent": "operating margin %",
+}
+
+
+def _linear(value: Decimal, healthy: Decimal, distressed: Decimal) -> Decimal:
+    share = (value - healthy) / (distressed - healthy)
+    return min(max(share, Decimal("0")), Decimal("1")) * HUNDRED
+
+
+def financial_rating(*, year: int, **indicators: Decimal) -> tuple[Decimal, str]:
+    """The financial-strength rating (0 = strong, 100 = distressed) and how it was derived."""
+    parts, ratings = [], []
+    for name, (healthy, distressed) in FINANCIAL_BOUNDS.items():
+        value = indicators[name]
+        rating = _linear(Decimal(value), healthy, distressed).quantize(CENT, ROUND_HALF_UP)
+        ratings.append(rating)
+        parts.append(f"{FINANCIAL_LABELS[name]} {value.normalize():f} → {rating.normalize():f}")
+    mean = (sum(ratings, Decimal("0")) / len(ratings)).quantize(CENT, ROUND_HALF_UP)
+    return mean, f"From the {year} accounts: " + ", ".join(parts) + f"; mean {mean}."

@@ -653,7 +653,12 @@ def score_factors_edit(request, org_slug):
         {
             "form": form,
             "rows": [
-                (form[f"name_{i}"], form[f"weight_{i}"], form[f"description_{i}"])
+                (
+                    form[f"name_{i}"],
+                    form[f"weight_{i}"],
+                    form[f"source_{i}"],
+                    form[f"description_{i}"],
+                )
                 for i in range(form.ROWS)
             ],
             "factors": factors,

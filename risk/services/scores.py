@@ -35,7 +35,11 @@ def score_factors_set(*, actor, factors: list[dict]) -> list[ScoreFactor]:
     ScoreFactor.objects.all().delete()
     created = [
         ScoreFactor.objects.create(
-            name=name, weight=weight, description=(f.get("description") or "")[:300], order=i
+            name=name,
+            weight=weight,
+            description=(f.get("description") or "")[:300],
+            source=f.get("source") or ScoreFactor.Source.MANUAL,
+            order=i,
         )
         for i, (name, weight, f) in enumerate(zip(names, weights, factors, strict=True))
     ]
