@@ -91,6 +91,12 @@ def test_a_manager_records_a_risk_and_sees_an_expiring_certificate_flagged(
     page.reload()
     assert page.get_by_test_id("certificate-state").is_visible()
     assert _fits(page, PHONE["width"])
+    for path in (
+        f"partnerships/{partnership.pk}/risk/",
+        f"partnerships/{partnership.pk}/risk/risks/new/",
+    ):
+        page.goto(f"/o/alpha/{path}")
+        assert _fits(page, PHONE["width"]), path
 
 
 def test_a_price_review_shows_the_new_price_with_its_explanation(
