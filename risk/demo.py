@@ -298,7 +298,7 @@ def _score(partnerships, manager, today) -> None:
             factors=[{"name": n, "weight": w, "description": d} for n, w, d in FACTORS],
         )
     factors = list(ScoreFactor.objects.order_by("order"))
-    ratings_by_partnership = ([70, 80, 20, 30, 40], [35, 60, 10, 20, 20], [50, 30, 40, 60, 70])
+    ratings_by_partnership = ([80, 90, 30, 40, 40], [35, 60, 10, 20, 20], [50, 30, 40, 60, 70])
     for partnership, ratings in zip(partnerships[:3], ratings_by_partnership, strict=False):
         if RiskScore.objects.filter(partnership=partnership).exists():
             continue

@@ -34,6 +34,7 @@ from risk.models import (
     RiskScore,
     ScoreFactor,
     WatchItem,
+    rating_of,
 )
 from tenancy.models import Membership
 
@@ -77,6 +78,17 @@ def heatmap_counts(risks: QuerySet[Risk]) -> dict[tuple[int, int], int]:
         .annotate(n=Count("pk"))
     )
     return {(r["current_likelihood"], r["current_impact"]): r["n"] for r in rows}
+
+
+def rating_bands(counts: dict[tuple[int, int], int]) -> list[tuple[str, str, int]]:
+    """(label, colour, number of risks) per rating band, most severe first, from heat map
+    counts."""
+    totals: dict[tuple[str, str], int] = {}
+    for (likelihood, impact), n in counts.items():
+        band = rating_of(likelihood * impact)
+        totals[band] = totals.get(band, 0) + n
+    order = [rating_of(s) for s in (25, 12, 6, 1)]
+    return [(label, colour, totals.get((label, colour), 0)) for label, colour in order]
 
 
 def certificate_list(*, membership: Membership) -> QuerySet[InsuranceCertificate]:
@@ -132,6 +144,7 @@ class PartnershipRisk:
     partnership: Partnership
     risks: list
     heatmap: str
+    bands: list
     requirements: list
     certificates: list
     bonds: list
@@ -152,15 +165,14 @@ def partnership_risk(*, membership: Membership, partnership: Partnership) -> Par
     if membership is None or membership.is_guest:
         raise PermissionError("Partner guests never see the risk register.")
     risks = risk_list(membership=membership).filter(partnership=partnership)
+    counts = heatmap_counts(Risk.objects.filter(partnership=partnership))
     return PartnershipRisk(
         partnership=partnership,
         risks=list(
             risks.annotate(open_mitigations=Count("mitigations", Q(mitigations__done_on=None)))
         ),
-        heatmap=heatmap_svg(
-            heatmap_counts(Risk.objects.filter(partnership=partnership)),
-            title=f"Open risks of {partnership.name}",
-        ),
+        heatmap=heatmap_svg(counts, title=f"Open risks of {partnership.name}"),
+        bands=rating_bands(counts),
         requirements=list(InsuranceRequirement.objects.filter(partnership=partnership)),
         certificates=list(
             InsuranceCertificate.objects.filter(partnership=partnership).order_by(
@@ -215,6 +227,7 @@ def coverage_gaps(requirements: list, certificates: list, today: date) -> list[d
 class Portfolio:
     top_risks: list
     heatmap: str
+    bands: list
     expiring: list
     breaches: list
     scores: list
@@ -239,6 +252,7 @@ def portfolio_risk(*, membership: Membership, today: date, now: datetime) -> Por
     return Portfolio(
         top_risks=list(open_risks[:TOP_RISKS]),
         heatmap=heatmap_svg(counts, title="Open risks across the portfolio"),
+        bands=rating_bands(counts),
         expiring=list(expiring_certificates(membership=membership, today=today)[:100]),
         breaches=breaches,
         scores=[
