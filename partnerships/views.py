@@ -1,37 +1,16 @@
 """Pages of the partnerships module: the list and the partnership workspace."""
 
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
 
 from partnerships.models import Partnership
 from partnerships.selectors import partnership_portfolio, partnership_search
+from tenancy.modules import workspace_tabs
 from tenancy.views import get_object_for_member_or_404, paginate, require_permission
-
-# The partnership workspace's tabs: (label, URL name taking org_slug and partnership_id). A tab
-# whose page does not exist yet is left out.
-PARTNERSHIP_TABS = [
-    ("Overview", "partnership-detail"),
-    ("Contracts", "partnership-contracts"),
-    ("Risk", "partnership-risk"),
-    ("Governance", "partnership-governance"),
-    ("Finance", "partnership-finance"),
-    ("Integrations", "partnership-integrations"),
-    ("Performance", "partnership-performance"),
-    ("QBRs", "partnership-qbrs"),
-    ("Exit plan", "partnership-exit"),
-]
 
 
 def partnership_tabs(request, partnership) -> list[dict]:
-    """Tabs for the partnership workspace; every module's partnership page renders them."""
-    tabs = []
-    for label, url_name in PARTNERSHIP_TABS:
-        try:
-            url = reverse(url_name, args=[request.organization.slug, partnership.pk])
-        except NoReverseMatch:
-            continue
-        tabs.append({"label": label, "url": url, "current": request.path == url})
-    return tabs
+    """Tabs for the partnership workspace (the module registry: tenancy/modules.py)."""
+    return workspace_tabs(request, partnership)
 
 
 def partnership_list(request, org_slug):
