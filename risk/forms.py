@@ -27,15 +27,6 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Attach a service's ValidationError to the form: per field where it has one."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
-
-
 class ServiceModelForm(forms.ModelForm):
     """A ModelForm that only parses: the service validates the model (with the clock)."""
 

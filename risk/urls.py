@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("risk/risks/<int:risk_id>/review/", views.risk_review, name="risk-review"),
     path("risk/risks/<int:risk_id>/close/", views.risk_close, name="risk-close"),
+    path("risk/risks/<int:risk_id>/reopen/", views.risk_reopen, name="risk-reopen"),
     path(
         "risk/mitigations/<int:mitigation_id>/done/",
         views.mitigation_complete,
@@ -35,10 +36,11 @@ urlpatterns = [
         name="price-review-run",
     ),
     path(
-        "risk/breaches/<int:data_breach_id>/status/",
-        views.breach_transition,
-        name="breach-transition",
+        "risk/breaches/<int:data_breach_id>/notified/",
+        views.breach_notified,
+        name="breach-notified",
     ),
+    path("risk/breaches/<int:data_breach_id>/close/", views.breach_close, name="breach-close"),
     path("risk/watch-list/", views.watch_list, name="risk-watch-list"),
     path(
         "risk/compliance/<int:compliance_requirement_id>/attest/",

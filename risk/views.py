@@ -40,7 +40,6 @@ from risk.forms import (
     ScoreFactorsForm,
     ScoreForm,
     WatchItemForm,
-    apply_errors,
 )
 from risk.models import (
     EXPIRY_THRESHOLDS,
@@ -54,8 +53,14 @@ from risk.models import (
     Risk,
 )
 from tenancy.errors import ConflictError
+from tenancy.forms import apply_errors
 from tenancy.permissions import has_permission
-from tenancy.views import get_object_for_member_or_404, paginate, require_permission
+from tenancy.views import (
+    get_object_for_member_or_404,
+    paginate,
+    refusals_to_messages,
+    require_permission,
+)
 
 
 def _today():
@@ -287,10 +292,6 @@ def risk_review(request, org_slug, risk_id):
 @require_POST
 def risk_close(request, org_slug, risk_id):
     risk = _risk(request, risk_id, "change")
-    if risk.status == Risk.Status.CLOSED:
-        services.risk_set_status(risk=risk, actor=request.user, status=Risk.Status.OPEN)
-        messages.success(request, "Risk reopened.")
-        return redirect("risk-detail", org_slug, risk.pk)
     form = CloseForm(request.POST)
     if form.is_valid():
         try:
@@ -300,12 +301,21 @@ def risk_close(request, org_slug, risk_id):
                 status=Risk.Status.CLOSED,
                 reason=form.cleaned_data["reason"],
             )
-        except (ValidationError, ConflictError) as error:
-            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        except ConflictError as error:
+            messages.error(request, error.message)
         else:
             messages.success(request, "Risk closed.")
-            return redirect("risk-detail", org_slug, risk.pk)
+        return redirect("risk-detail", org_slug, risk.pk)
     return risk_detail(request, org_slug, risk_id, status=400, close_form=form)
+
+
+@require_POST
+@refusals_to_messages("risk-detail", "risk_id")
+def risk_reopen(request, org_slug, risk_id):
+    risk = _risk(request, risk_id, "change")
+    services.risk_set_status(risk=risk, actor=request.user, status=Risk.Status.OPEN)
+    messages.success(request, "Risk reopened.")
+    return redirect("risk-detail", org_slug, risk.pk)
 
 
 # -- insurance, bonds, penalties --------------------------------------------------------------
@@ -564,24 +574,29 @@ def breach_create(request, org_slug, partnership_id):
     )
 
 
-@require_POST
-def breach_transition(request, org_slug, data_breach_id):
+def _breach_step(request, data_breach_id, status: str, done: str):
     breach = _object(
         request, DataBreach.objects.select_related("partnership"), "change", pk=data_breach_id
     )
-    status = request.POST.get("status", "")
-    if status not in (DataBreach.Status.NOTIFIED, DataBreach.Status.CLOSED):
-        messages.error(request, "Choose “notified” or “closed”.")
+    try:
+        services.data_breach_transition(
+            breach=breach, actor=request.user, status=status, now=timezone.now()
+        )
+    except ConflictError as error:
+        messages.error(request, error.message)
     else:
-        try:
-            services.data_breach_transition(
-                breach=breach, actor=request.user, status=status, now=timezone.now()
-            )
-        except ConflictError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"Breach marked {breach.get_status_display().lower()}.")
+        messages.success(request, done)
     return redirect(_tab_url(breach.partnership, "#breaches"))
+
+
+@require_POST
+def breach_notified(request, org_slug, data_breach_id):
+    return _breach_step(request, data_breach_id, DataBreach.Status.NOTIFIED, "Breach notified.")
+
+
+@require_POST
+def breach_close(request, org_slug, data_breach_id):
+    return _breach_step(request, data_breach_id, DataBreach.Status.CLOSED, "Breach closed.")
 
 
 # -- risk score -------------------------------------------------------------------------------

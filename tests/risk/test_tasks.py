@@ -38,6 +38,9 @@ def test_the_daily_job_alerts_once_and_a_rerun_is_a_no_op(org_a, org_b, manager,
 
 def test_the_scheduled_job_enqueues_one_task_per_organization(org_a, org_b, monkeypatch):
     enqueued = []
-    monkeypatch.setattr(tasks.risk_alerts, "delay_on_commit", lambda **kw: enqueued.append(kw))
+    monkeypatch.setattr(
+        "tenancy.tasks.enqueue", lambda task, **kw: enqueued.append((task.name, kw))
+    )
     assert tasks.risk_alerts_all_tenants() >= 2
-    assert {kw["organization_id"] for kw in enqueued} >= {org_a.pk, org_b.pk}
+    assert {name for name, _ in enqueued} == {"risk.tasks.risk_alerts"}
+    assert {kw["organization_id"] for _, kw in enqueued} >= {org_a.pk, org_b.pk}
