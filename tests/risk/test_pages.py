@@ -262,3 +262,17 @@ def test_a_manager_logs_a_breach_and_sees_its_deadline(browser, org_a, partnersh
     assert response.status_code == 302
     text = browser.get(_url(f"partnerships/{partnership.pk}/risk/")).content.decode()
     assert "Portal leak" in text and "Notification overdue" in text
+
+
+def test_a_partner_guest_sees_neither_the_risk_module_nor_the_risk_tab(
+    client_as, guest, partnership
+):
+    text = client_as(guest).get(_url(f"partnerships/{partnership.pk}/")).content.decode()
+    assert 'data-module="risk"' not in text
+    assert f"/partnerships/{partnership.pk}/risk/" not in text
+
+
+def test_a_manager_sees_the_risk_module_and_tab(browser, partnership):
+    text = browser.get(_url(f"partnerships/{partnership.pk}/")).content.decode()
+    assert 'data-module="risk"' in text
+    assert f"/partnerships/{partnership.pk}/risk/" in text
