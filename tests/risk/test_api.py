@@ -10,11 +10,19 @@ from django.utils import timezone
 from risk.models import InsuranceCertificate, PriceReview, Risk
 from tenancy.context import tenant_scope
 from tests.risk.factories import (
+    AttestationFactory,
+    BondFactory,
+    ComplianceRequirementFactory,
+    DataBreachFactory,
+    ForceMajeureEventFactory,
     IndexValueFactory,
     InsuranceCertificateFactory,
+    PenaltyFactory,
     PriceMechanismFactory,
     RiskFactory,
+    RiskScoreFactory,
     ScoreFactorFactory,
+    WatchItemFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -217,7 +225,28 @@ def test_lists_have_a_fixed_number_of_queries(
             RiskFactory(partnership=partnership)
             InsuranceCertificateFactory(partnership=partnership)
             PriceMechanismFactory(partnership=partnership)
-    for path in ("risks/", "certificates/", "price-mechanisms/"):
+            DataBreachFactory(partnership=partnership)
+            RiskScoreFactory(partnership=partnership)
+            BondFactory(partnership=partnership)
+            PenaltyFactory(partnership=partnership)
+            ForceMajeureEventFactory(partnership=partnership)
+            AttestationFactory(requirement=ComplianceRequirementFactory(partnership=partnership))
+            WatchItemFactory()
+            IndexValueFactory()
+    for path in (
+        "risks/",
+        "certificates/",
+        "price-mechanisms/",
+        "breaches/",
+        "scores/",
+        "bonds/",
+        "penalties/",
+        "force-majeure/",
+        "compliance-requirements/",
+        "watch-list/",
+        "watch-list/exposure/",
+        "index-values/",
+    ):
         with django_assert_max_num_queries(12):
             assert api.get(f"{BASE}/{path}").status_code == 200
     with django_assert_max_num_queries(16):
