@@ -115,6 +115,17 @@ class SupplyGraph:
     edges: list[SubTierLink]  # (partner -> supplier), tier by tier
     depth_of: dict[int, int]
 
+    def rows(self) -> list[dict]:
+        """Edges with their tier (2 = the partner's direct suppliers) and buyer, for tables."""
+        return [
+            {
+                "tier": self.depth_of[edge.partner_id] + 2,
+                "buyer": self.nodes[edge.partner_id],
+                "edge": edge,
+            }
+            for edge in self.edges
+        ]
+
 
 def supply_graph(partner: Partner, *, max_depth: int = 4) -> SupplyGraph:
     """The partner's sub-tier suppliers, breadth first (one query per tier); cycles stop."""

@@ -1,4 +1,4 @@
-"""Pages of the tenancy app: home, dashboard, health check, notifications, API keys, errors.
+"""Pages of the tenancy app: home, health check, notifications, API keys, errors.
 
 Page helpers every module uses: `require_permission` (the one permission helper, raising 403)
 and `get_object_for_member_or_404` (tenant- and guest-scoped lookup: another tenant's id is 404).
@@ -74,27 +74,6 @@ def healthz(request):
 def paginate(request, queryset, per_page: int = 50):
     """The requested page of a list (bad or out-of-range page numbers give the nearest page)."""
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
-
-
-def dashboard(request, org_slug):
-    from partnerships.selectors import (
-        partnership_portfolio,
-        partnership_portfolio_summary,
-        partnership_search,
-    )
-
-    require_permission(request, "partnerships.view")
-    query = request.GET.get("q", "")
-    partnerships = partnership_search(partnership_portfolio(membership=request.membership), query)
-    return render(
-        request,
-        "tenancy/dashboard.html",
-        {
-            "page": paginate(request, partnerships),
-            "summary": partnership_portfolio_summary(membership=request.membership),
-            "q": query,
-        },
-    )
 
 
 def notification_list(request, org_slug):
