@@ -572,7 +572,7 @@ class AnalysisSerializer(serializers.Serializer):
     discount_rate = serializers.DecimalField(
         source="case.discount_rate", max_digits=5, decimal_places=2
     )
-    kraljic_quadrant = serializers.CharField(source="quadrant.1")
+    kraljic_quadrant = serializers.CharField(source="quadrant_label")
     transactional = TcoSerializer(allow_null=True)
     strategic = TcoSerializer(allow_null=True)
     recommendation = RecommendationSerializer(allow_null=True)

@@ -205,6 +205,10 @@ class CaseAnalysis:
     quadrant: tuple[str, str]
     candidates: list[CandidateView]
 
+    @property
+    def quadrant_label(self) -> str:
+        return self.quadrant[1]
+
 
 def _costs(estimate: TcoEstimate) -> sourcing.CostInputs:
     return sourcing.CostInputs(
@@ -323,13 +327,12 @@ def exclusivity_conflicts(
     *, membership: Membership, partnership: Partnership | None = None
 ) -> list[ExclusivityConflict]:
     """Pairs of exclusivities of two different live partnerships that overlap in category,
-    region and term (one query; the SQL pre-filters with array overlap)."""
+    region and term, compared case-insensitively (one query; the SQL keeps only scopes whose
+    term overlaps another partnership's, the categories and regions are compared here)."""
     if membership.is_guest:
         return []
     live = Exclusivity.objects.exclude(partnership__status=Partnership.Status.CLOSED)
     rivals = live.filter(
-        categories__overlap=OuterRef("categories"),
-        regions__overlap=OuterRef("regions"),
         start_date__lte=OuterRef("end_date"),
         end_date__gte=OuterRef("start_date"),
     ).exclude(partnership=OuterRef("partnership"))
