@@ -3,6 +3,8 @@
 from django.urls import path
 
 from partnerships import views
+from partnerships.forms import PARTNER_RECORD_FORMS, PARTNERSHIP_RECORD_FORMS
+from partnerships.models import SourcingCase
 
 P = "partnerships/<int:partnership_id>/"
 S = "sourcing/<int:sourcing_case_id>/"
@@ -26,7 +28,16 @@ urlpatterns = [
         name="due-diligence-evidence",
     ),
     path(P + "strategy/", views.partnership_strategy, name="partnership-strategy"),
-    path(P + "records/<slug:kind>/", views.partnership_record_add, name="partnership-record-add"),
+    # One URL per record kind (POST), so every route names only ids.
+    *[
+        path(
+            f"{P}{kind}/add/",
+            views.partnership_record_add,
+            {"kind": kind},
+            name=f"partnership-{kind}-add",
+        )
+        for kind in PARTNERSHIP_RECORD_FORMS
+    ],
     path(P + "onboarding/", views.partnership_onboarding, name="partnership-onboarding"),
     path(
         P + "onboarding/escalations/<int:onboarding_escalation_id>/resolve/",
@@ -42,16 +53,23 @@ urlpatterns = [
     path("partners/new/", views.partner_create, name="partner-create"),
     path("partners/<int:partner_id>/", views.partner_detail, name="partner-detail"),
     path("partners/<int:partner_id>/edit/", views.partner_edit, name="partner-edit"),
-    path(
-        "partners/<int:partner_id>/records/<slug:kind>/",
-        views.partner_record_add,
-        name="partner-record-add",
-    ),
+    *[
+        path(
+            f"partners/<int:partner_id>/{kind}/add/",
+            views.partner_record_add,
+            {"kind": kind},
+            name=f"partner-{kind}-add",
+        )
+        for kind in PARTNER_RECORD_FORMS
+    ],
     path("sourcing/", views.sourcing_list, name="sourcing-list"),
     path("sourcing/new/", views.sourcing_create, name="sourcing-create"),
     path(S, views.sourcing_detail, name="sourcing-detail"),
     path(S + "edit/", views.sourcing_edit, name="sourcing-edit"),
-    path(S + "tco/<slug:model>/", views.sourcing_tco, name="sourcing-tco"),
+    *[
+        path(f"{S}tco/{model}/", views.sourcing_tco, {"model": model}, name=f"sourcing-tco-{model}")
+        for model in SourcingCase.Model.values
+    ],
     path(S + "criteria/", views.sourcing_criteria, name="sourcing-criteria"),
     path(S + "candidates/", views.sourcing_candidate_add, name="sourcing-candidate-add"),
     path(S + "compare/", views.sourcing_compare, name="sourcing-compare"),

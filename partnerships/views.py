@@ -110,8 +110,8 @@ def _partnership(request, partnership_id, perm="partnerships.view") -> Partnersh
 
 
 def _refusals_to_messages(redirect_to):
-    """A step the service refuses (409 in the API) goes back to `redirect_to` with the reason;
-    a right the user lacks is a 403."""
+    """A step the service refuses (409 in the API) goes back to the partnership page
+    `redirect_to` with the reason; a right the user lacks is a 403."""
 
     def decorate(view):
         @wraps(view)
@@ -127,7 +127,7 @@ def _refusals_to_messages(redirect_to):
                 messages.error(request, text)
             except PermissionDeniedError as error:
                 raise PermissionDenied(str(error)) from error
-            return redirect(redirect_to, org_slug, *kwargs.values())
+            return redirect(redirect_to, org_slug, kwargs["partnership_id"])
 
         return wrapper
 

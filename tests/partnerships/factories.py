@@ -107,6 +107,7 @@ class DueDiligenceItemFactory(TenantFactory):
     area = DueDiligenceItem.Area.SANCTIONS
     title = factory.Sequence(lambda n: f"Check {n}")
     mandatory = True
+    evidence = factory.django.FileField(filename="evidence.pdf", data=b"%PDF-1.4 evidence")
 
 
 class SourcingCaseFactory(TenantFactory):
