@@ -980,7 +980,7 @@ def _integrations(loader, shape, *, m, rng, org_id, partnership_ids, end_period)
          "message_control_number", "document_number", "order_reference", "issue_date", "currency",
          "declared_total", "document_total", "line_total", "line_count", "error_count",
          "warning_count", "filename", "size", "sha256", "content", "error", "received_via",
-         "received_at", "processed_at"],
+         "received_at", "finished_at"],
         documents,
     )  # fmt: skip
     loader.copy(

@@ -9,23 +9,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from tenancy import api_views as tenancy_api
 from tenancy import views as tenancy_views
-
-MODULES = [
-    "tenancy",
-    "partnerships",
-    "contracts",
-    "risk",
-    "governance",
-    "finance",
-    "integrations",
-    "performance",
-    "exit_planning",
-]
+from tenancy.modules import KERNEL_APP, module_apps
 
 
 def _module_urls(suffix: str):
     patterns = []
-    for module in MODULES:
+    for module in [KERNEL_APP, *module_apps()]:  # the registry: tenancy/modules.py
         if util.find_spec(f"{module}.{suffix}") is not None:
             patterns.append(path("", include(f"{module}.{suffix}")))
     return patterns

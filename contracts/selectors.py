@@ -17,7 +17,7 @@ from contracts.models import (
     PlaybookRule,
 )
 from contracts.playbook import Deviation, agreement_deviations
-from tenancy.models import AuditEvent, Membership, Role, User
+from tenancy.models import AuditEvent, Membership, User
 from tenancy.permissions import restrict_for_guest
 
 
@@ -110,8 +110,8 @@ def review_queue(*, membership: Membership) -> list[Agreement]:
     reviewers = reviewers_by_agreement(a.pk for a in agreements)
     deviations = deviations_for_many(agreements)
     for agreement in agreements:
-        agreement.reviewers = reviewers.get(agreement.pk, [])
-        agreement.open_red_lines = sum(
+        agreement.reviewers = reviewers.get(agreement.pk, [])  # type: ignore[attr-defined]
+        agreement.open_red_lines = sum(  # type: ignore[attr-defined]
             1 for d in deviations[agreement.pk] if d.is_red_line and d.is_open
         )
     return agreements
@@ -260,10 +260,6 @@ def members_with_roles(*roles: str) -> list[User]:
             organization=require_organization(), role__in=roles, is_active=True
         ).select_related("user")
     ]
-
-
-def legal_members() -> list[User]:
-    return members_with_roles(Role.LEGAL)
 
 
 def intake_jobs() -> QuerySet[IntakeJob]:

@@ -2,21 +2,11 @@
 may change, deadlines in the future) live in governance.services."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from contracts.models import Agreement
 from governance.models import ChangeRequest
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-
-
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Attach a service's ValidationError to the form: per field where it has one."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 class ChangeRequestForm(forms.ModelForm):

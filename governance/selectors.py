@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 from governance.models import ChangeRequest, ChangeRequestApprover
 from partnerships.models import Partnership, PartnershipUserObjectPermission
 from tenancy.models import AuditEvent, Membership, Role, User
-from tenancy.permissions import ROLE_PERMISSIONS, restrict_for_guest
+from tenancy.permissions import restrict_for_guest, roles_with
 
 Decision = ChangeRequestApprover.Decision
 
@@ -78,11 +78,7 @@ def approver_candidates(partnership: Partnership) -> list[User]:
     """Who may be required to approve a change of this partnership: members whose role may
     approve governance decisions, and the partner's guests invited to the partnership. Each
     user carries `party` ("customer" or "partner"). One query."""
-    approving_roles = [
-        role
-        for role, perms in ROLE_PERMISSIONS.items()
-        if role != Role.PARTNER_GUEST and ("*" in perms or "governance.approve" in perms)
-    ]
+    approving_roles = roles_with("governance.approve")
     invited = PartnershipUserObjectPermission.objects.filter(
         content_object=partnership, permission__codename="view_partnership"
     ).values("user_id")
@@ -94,7 +90,7 @@ def approver_candidates(partnership: Partnership) -> list[User]:
     )
     users = []
     for membership in memberships:
-        membership.user.party = (
+        membership.user.party = (  # type: ignore[attr-defined]
             ChangeRequestApprover.Party.PARTNER
             if membership.is_guest
             else ChangeRequestApprover.Party.CUSTOMER

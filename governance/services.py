@@ -8,6 +8,7 @@ serialise: the second sees the first and exactly one of them moves the request t
 """
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -50,8 +51,6 @@ CHANGE_REQUEST_FIELDS = (
 )
 # When the requester gives no deadline, the approvers have this long from submission.
 DEFAULT_DECISION_PERIOD = timedelta(days=10)
-# Who may withdraw a request they did not raise.
-WITHDRAWING_ROLES = (Role.ORG_ADMIN, Role.PROCUREMENT_MANAGER)
 
 Status = ChangeRequest.Status
 Party = ChangeRequestApprover.Party
@@ -507,7 +506,9 @@ def may_withdraw(user: User | None, change_request: ChangeRequest, role: str | N
     """The requester, or a procurement manager or admin, before the decision."""
     if change_request.status not in ChangeRequest.OPEN_STATUSES or user is None:
         return False
-    return change_request.requested_by_id == user.pk or role in WITHDRAWING_ROLES
+    return change_request.requested_by_id == user.pk or (
+        role is not None and role_allows(role, "governance.withdraw")
+    )
 
 
 @transaction.atomic
@@ -517,7 +518,7 @@ def change_request_withdraw(
     change_request = _lock(change_request)
     membership = _memberships([actor]).get(actor.pk)
     if change_request.requested_by_id != actor.pk and (
-        membership is None or membership.role not in WITHDRAWING_ROLES
+        membership is None or not role_allows(membership.role, "governance.withdraw")
     ):
         raise PermissionDeniedError(
             "Only the requester or a procurement manager withdraws a change request."
@@ -628,6 +629,7 @@ def change_requests_escalate(*, now: datetime, period_days: int) -> EscalationRe
     batches: dict[tuple[int, int], tuple[User, list[ChangeRequest]]] = {}
     for change_request, before in raised:
         for level in range(before + 1, change_request.escalation_level + 1):
+            recipients: Sequence[User | None]
             if level == 1:
                 recipients = [
                     *pending_by_request.get(change_request.pk, []),

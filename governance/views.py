@@ -3,49 +3,33 @@ decision), the partnership's governance tab, and a change request's form and det
 its approvers and decisions. Thin: load with the tenancy helpers, call a selector or a service,
 render; a refused step comes back as a message, bad input as field errors."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from governance import selectors, services
-from governance.forms import (
-    ApproveForm,
-    ApproverForm,
-    ChangeRequestForm,
-    RejectForm,
-    apply_errors,
-)
+from governance.forms import ApproveForm, ApproverForm, ChangeRequestForm, RejectForm
 from governance.models import ChangeRequest, ChangeRequestApprover
 from partnerships.models import Partnership
 from partnerships.selectors import partnership_portfolio
-from partnerships.views import partnership_tabs
-from tenancy.errors import ConflictError, PermissionDeniedError
+from tenancy.errors import ConflictError
+from tenancy.forms import apply_errors
+from tenancy.modules import workspace_tabs
 from tenancy.permissions import has_permission
-from tenancy.views import get_object_for_member_or_404, paginate, require_permission
+from tenancy.views import (
+    get_object_for_member_or_404,
+    paginate,
+    refusals_to_messages,
+    require_permission,
+)
 
 PAGE_SIZE = 25
 
 
-def _refusals_to_messages(view):
-    """A step the service refuses (409 in the API) goes back to the detail page with the
-    reason; a right the user lacks is a 403."""
-
-    @wraps(view)
-    def wrapper(request, org_slug, change_request_id, *args, **kwargs):
-        try:
-            return view(request, org_slug, change_request_id, *args, **kwargs)
-        except (ConflictError, ValidationError) as error:
-            text = " ".join(error.messages) if isinstance(error, ValidationError) else error.message
-            messages.error(request, text)
-        except PermissionDeniedError as error:
-            raise PermissionDenied(str(error)) from error
-        return redirect("change-request-detail", org_slug, change_request_id)
-
-    return wrapper
+# A step the service refuses (409 in the API) goes back to the detail page with the reason.
+_refusals_to_messages = refusals_to_messages("change-request-detail", "change_request_id")
 
 
 def _change_request(request, change_request_id, queryset=None) -> ChangeRequest:
@@ -106,7 +90,7 @@ def partnership_governance(request, org_slug, partnership_id):
         "governance/partnership_governance.html",
         {
             "partnership": partnership,
-            "partnership_tabs": partnership_tabs(request, partnership),
+            "partnership_tabs": workspace_tabs(request, partnership),
             "page": paginate(request, change_requests, PAGE_SIZE),
             "awaiting": list(
                 selectors.awaiting_decision(membership=request.membership).filter(

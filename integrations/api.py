@@ -23,9 +23,9 @@ from rest_framework.response import Response
 from integrations import selectors, services
 from integrations.models import EdiDocument, EdiDocumentLine, EdiFinding
 from partnerships.models import Partnership
-from tenancy.api import TenantRelatedField, TenantViewSet
+from tenancy.api import TenantIdField, TenantViewSet
 from tenancy.api_errors import error_body
-from tenancy.pagination import MeasurementCursorPagination
+from tenancy.pagination import InsertionOrderPagination
 
 
 class _RawBodyParser(parsers.BaseParser):
@@ -95,6 +95,8 @@ class DocumentStatusField(serializers.ChoiceField):
 
 class EdiDocumentSerializer(serializers.ModelSerializer):
     status = DocumentStatusField()
+    # The job's finished_at (tenancy.jobs.Job), under the name clients already read.
+    processed_at = serializers.DateTimeField(source="finished_at", read_only=True, allow_null=True)
 
     class Meta:
         model = EdiDocument
@@ -139,17 +141,8 @@ class EdiDocumentDetailSerializer(EdiDocumentSerializer):
         read_only_fields = fields
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class PartnershipIdField(TenantRelatedField):
-    """A partnership id of this organization (typed for the schema: this serializer has no
-    model to derive it from)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(Partnership, **kwargs)
-
-
 class EdiDocumentUploadSerializer(serializers.Serializer):
-    partnership = PartnershipIdField()
+    partnership = TenantIdField(Partnership)
     file = serializers.FileField(required=False, help_text="The message (multipart).")
     content = serializers.CharField(
         required=False, trim_whitespace=False, help_text="The message as text (JSON clients)."
@@ -178,12 +171,6 @@ class EdiDocumentLineSerializer(serializers.ModelSerializer):
             "line_amount",
             "currency",
         ]
-
-
-class LineCursorPagination(MeasurementCursorPagination):
-    """Lines in message order, constant cost per page however deep (200,000-line invoices)."""
-
-    ordering = ("id",)
 
 
 class EdiDocumentFilter(django_filters.FilterSet):
@@ -299,7 +286,7 @@ class EdiDocumentViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveMo
         return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(responses=EdiDocumentLineSerializer(many=True))
-    @action(detail=True, methods=["get"], pagination_class=LineCursorPagination)
+    @action(detail=True, methods=["get"], pagination_class=InsertionOrderPagination)
     def lines(self, request, *args, **kwargs):
         """The document's lines in message order (cursor pagination)."""
         document = self.get_object()

@@ -13,22 +13,25 @@ from django.utils import timezone
 
 from integrations.edi.result import DOC_TYPES, FINDING_CODES, SEVERITIES, STANDARDS
 from partnerships.models import Partnership
-from tenancy.lifecycle import lifecycle
+from tenancy.jobs import Job, JobStates
 from tenancy.models import TenantModel
 from tenancy.money import Money, amount_field
 
-EDI_DOCUMENT_LIFECYCLE = lifecycle(
-    "EDI document",
-    {
-        "received": {"accepted", "rejected"},
-        "accepted": set(),
-        "rejected": set(),
-    },
+# An EDI document is a job (tenancy.jobs): received = queued (and being read: the reading task
+# works in one transaction, so no separate running state is ever visible), accepted =
+# succeeded, rejected = failed (unreadable, with the reason in `error`).
+EDI_DOCUMENT_STATES = JobStates(
+    queued="received", running="received", succeeded="accepted", failed="rejected"
 )
+EDI_DOCUMENT_LIFECYCLE = EDI_DOCUMENT_STATES.lifecycle("EDI document")
 
 
-class EdiDocument(TenantModel):
-    """One business message (order, invoice, despatch advice) received from a partner."""
+class EdiDocument(Job):
+    """One business message (order, invoice, despatch advice) received from a partner; a job
+    (tenancy.jobs.Job) that the reading task works on."""
+
+    job_states = EDI_DOCUMENT_STATES
+    job_action_prefix = "integrations.edi_document"
 
     Standard = models.TextChoices("Standard", [(v.upper(), (v, label)) for v, label in STANDARDS])
     DocType = models.TextChoices("DocType", [(v.upper(), (v, label)) for v, label in DOC_TYPES])
@@ -85,7 +88,6 @@ class EdiDocument(TenantModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     received_at = models.DateTimeField(default=timezone.now)
-    processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-pk"]

@@ -18,7 +18,6 @@ from decimal import Decimal
 from pathlib import PurePath
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
@@ -44,6 +43,7 @@ from integrations.models import (
 from partnerships.models import Partnership
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
+from tenancy.jobs import enqueue, job_progress, job_progress_clear, job_progress_set
 from tenancy.models import User
 from tenancy.services import notify
 
@@ -159,6 +159,7 @@ def edi_document_ingest(
     )
     if not created:
         return document, False
+    document.started_at = timezone.now()
     _read(document)
     audit_record(
         action=f"integrations.edi_document.{document.status}",
@@ -198,20 +199,11 @@ def edi_document_receive(
         obj=document,
         changes={"filename": document.filename, "size": document.size, "sha256": document.sha256},
     )
-    from integrations import tasks
-
-    organization_id, document_id = document.organization_id, document.pk
-    if getattr(settings, "INTEGRATIONS_TASKS_INLINE", False):
-        # A live server without a worker (browser tests): read right after the commit.
-        transaction.on_commit(
-            lambda: tasks.edi_document_process.apply(
-                kwargs={"organization_id": organization_id, "document_id": document_id}
-            )
-        )
-    else:
-        tasks.edi_document_process.delay_on_commit(
-            organization_id=organization_id, document_id=document_id
-        )
+    enqueue(
+        "integrations.tasks.edi_document_process",
+        organization_id=document.organization_id,
+        document_id=document.pk,
+    )
     return document, True
 
 
@@ -225,8 +217,9 @@ def edi_document_process(*, document_id: int) -> EdiDocument:
         )
         if document.status != EdiDocument.Status.RECEIVED:
             return document
-        _set_progress(document, 10)
-        _read(document, progress=lambda percent: _set_progress(document, percent))
+        document.started_at = timezone.now()
+        job_progress_set(document, 10)
+        _read(document, progress=lambda percent: job_progress_set(document, percent))
         audit_record(
             action=f"integrations.edi_document.{document.status}",
             actor=document.received_by,
@@ -234,27 +227,13 @@ def edi_document_process(*, document_id: int) -> EdiDocument:
             changes=_audit_changes(document),
         )
         _notify_problems(document)
-    cache.delete(progress_key(document))
+    job_progress_clear(document)
     return document
 
 
-# --- progress of the upload task ----------------------------------------------------------
-
-
-def progress_key(document: EdiDocument) -> str:
-    return f"org:{document.organization_id}:integrations:edi_document:{document.pk}:progress"
-
-
 def edi_document_progress(document: EdiDocument) -> int:
-    """Percent read. While the task runs its transaction is invisible to the page, so the
-    progress lives in the cache."""
-    if document.status == EdiDocument.Status.RECEIVED:
-        return cache.get(progress_key(document), 0)
-    return 100
-
-
-def _set_progress(document: EdiDocument, percent: int) -> None:
-    cache.set(progress_key(document), percent, 3600)
+    """Percent read (the one progress helper of tenancy.jobs)."""
+    return job_progress(document)
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -279,12 +258,14 @@ def _read(document: EdiDocument, progress: Callable[[int], None] | None = None) 
 
 def _reject(document: EdiDocument, reason: str) -> None:
     # The savepoint rolled back the row; give the instance its stored state back too.
+    started_at = document.started_at
     document.refresh_from_db(fields=[*HEADER_FIELDS, *COUNT_FIELDS])
+    document.started_at = started_at
     EDI_DOCUMENT_LIFECYCLE.check(document.status, EdiDocument.Status.REJECTED)
     document.status = EdiDocument.Status.REJECTED
     document.error = reason
-    document.processed_at = timezone.now()
-    document.save(update_fields=["status", "error", "processed_at"])
+    document.finished_at = timezone.now()
+    document.save(update_fields=["status", "error", "started_at", "finished_at"])
 
 
 HEADER_FIELDS = (
@@ -309,7 +290,7 @@ COUNT_FIELDS = (
     "line_count",
     "error_count",
     "warning_count",
-    "processed_at",
+    "finished_at",
     "error",
 )
 
@@ -326,9 +307,10 @@ def _store_parsed(document: EdiDocument, parsed: ParsedDocument) -> None:
     document.line_count = len(parsed.lines)
     document.error_count = sum(1 for f in findings if f.severity == ERROR)
     document.warning_count = sum(1 for f in findings if f.severity == WARNING)
-    document.processed_at = timezone.now()
+    document.finished_at = timezone.now()
     document.error = ""
-    document.save(update_fields=[*HEADER_FIELDS, *COUNT_FIELDS])  # not the raw content again
+    # not the raw content again
+    document.save(update_fields=[*HEADER_FIELDS, *COUNT_FIELDS, "started_at"])
     _insert_lines(document, parsed)
     EdiFinding.objects.bulk_create(
         EdiFinding(
@@ -368,7 +350,7 @@ def _insert_lines(document: EdiDocument, parsed: ParsedDocument) -> None:
         return
     meta = EdiDocumentLine._meta
     quote = connection.ops.quote_name
-    names = [meta.get_field(name).column for name, _ in _LINE_COLUMNS]
+    names = [str(meta.get_field(name).column) for name, _ in _LINE_COLUMNS]  # type: ignore[union-attr]
     fixed = ["organization_id", "document_id", "partnership_id", "currency"]
     arrays = ", ".join(f"%s::{sql_type}[]" for _, sql_type in _LINE_COLUMNS)
     sql = (

@@ -29,7 +29,13 @@ from partnerships.models import (
     TcoEstimate,
 )
 from partnerships.selectors import partner_list, partnership_portfolio
-from tenancy.api import MemberField, TenantModelViewSet, TenantReadOnlyViewSet, TenantRelatedField
+from tenancy.api import (
+    MemberField,
+    TenantIdField,
+    TenantModelViewSet,
+    TenantReadOnlyViewSet,
+    TenantRelatedField,
+)
 
 
 class PartnerSerializer(serializers.ModelSerializer):
@@ -522,9 +528,9 @@ class CriteriaSerializer(serializers.Serializer):
     criteria = CriterionInputSerializer(many=True)
 
 
-class DecisionSerializer(serializers.Serializer):
+class SourcingDecisionSerializer(serializers.Serializer):
     model = serializers.ChoiceField(choices=SourcingCase.Model.choices)
-    candidate = TenantRelatedField(SourcingCandidate)
+    candidate = TenantIdField(SourcingCandidate)
     rationale = serializers.CharField(allow_blank=True)
 
 
@@ -627,12 +633,12 @@ class SourcingCaseViewSet(TenantModelViewSet):
             ).data
         )
 
-    @extend_schema(request=DecisionSerializer, responses=SourcingCaseSerializer)
+    @extend_schema(request=SourcingDecisionSerializer, responses=SourcingCaseSerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request, *args, **kwargs):
         """Record the decision with its rationale; it opens the partnership (proposed)."""
         case = self.get_object()
-        body = DecisionSerializer(data=request.data)
+        body = SourcingDecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         case = services.sourcing_case_decide(
             case=case, actor=request.user, now=timezone.now(), **body.validated_data

@@ -1,9 +1,8 @@
 """Forms of the partnerships pages. They parse input; every rule (weights add up, scores in
 scale, lifecycle order, mandatory items) lives in partnerships.services, whose ValidationError
-comes back under the fields through `apply_errors`."""
+comes back under the fields through `tenancy.forms.apply_errors`."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from partnerships.models import (
     DueDiligenceItem,
@@ -26,15 +25,6 @@ from partnerships.models import (
 from partnerships.services import CHECKLIST_TEMPLATES
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Attach a service's ValidationError to the form: per field where it has one."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 class ServiceForm(forms.ModelForm):

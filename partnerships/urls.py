@@ -1,4 +1,7 @@
-"""Pages of the partnerships module, under /o/<org_slug>/ (the landing page is its dashboard)."""
+"""Pages of the partnerships module, under /o/<org_slug>/ (the landing page is its dashboard),
+and the overview page of every module in the registry that has no pages of its own yet."""
+
+from importlib import util
 
 from django.urls import path
 
@@ -8,6 +11,20 @@ from partnerships.models import SourcingCase
 
 P = "partnerships/<int:partnership_id>/"
 S = "sourcing/<int:sourcing_case_id>/"
+# Where a module without screens shows its overview; when the module gets its own `urls.py`
+# (with its home page under the same URL name), the overview is no longer mounted.
+OVERVIEW_PATHS = {"risk": "risk/", "finance": "finance/", "exit_planning": "exit/"}
+
+
+def _overviews():
+    from tenancy.modules import MODULES
+
+    return [
+        path(prefix, views.module_overview, {"module": code}, name=MODULES[code].home_url)
+        for code, prefix in OVERVIEW_PATHS.items()
+        if code in MODULES and util.find_spec(f"{code}.urls") is None
+    ]
+
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -79,4 +96,5 @@ urlpatterns = [
         views.sourcing_candidate,
         name="sourcing-candidate",
     ),
+    *_overviews(),
 ]

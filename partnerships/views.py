@@ -4,14 +4,12 @@ sourcing cases (TCO and Kraljic, criteria, candidates compared side by side, the
 Thin: load with the tenancy helpers, call a selector or a service, render; a refused step comes
 back as a message, bad input as field errors."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -30,27 +28,18 @@ from partnerships.models import (
     StakeholderObjective,
 )
 from partnerships.selectors import LIVE_STATUSES, partnership_portfolio, partnership_search
-from tenancy.errors import ConflictError, PermissionDeniedError
+from tenancy.errors import ConflictError
+from tenancy.forms import apply_errors
 from tenancy.models import User
+from tenancy.modules import MODULES, workspace_tabs
 from tenancy.permissions import has_permission
-from tenancy.views import get_object_for_member_or_404, paginate, require_permission
+from tenancy.views import (
+    get_object_for_member_or_404,
+    paginate,
+    refusals_to_messages,
+    require_permission,
+)
 
-# The partnership workspace's tabs: (label, URL name taking org_slug and partnership_id, whether
-# partner guests may open it). A tab whose page does not exist yet is left out.
-PARTNERSHIP_TABS = [
-    ("Overview", "partnership-detail", True),
-    ("Due diligence", "partnership-due-diligence", False),
-    ("Strategy", "partnership-strategy", False),
-    ("Onboarding", "partnership-onboarding", False),
-    ("Contracts", "partnership-contracts", True),
-    ("Risk", "partnership-risk", False),
-    ("Governance", "partnership-governance", True),
-    ("Finance", "partnership-finance", False),
-    ("Integrations", "partnership-integrations", False),
-    ("Performance", "partnership-performance", True),
-    ("QBRs", "partnership-qbrs", True),
-    ("Exit plan", "partnership-exit", False),
-]
 STAGES = {
     "pipeline": (
         "In the pipeline",
@@ -66,18 +55,9 @@ STAGES = {
 
 
 def partnership_tabs(request, partnership) -> list[dict]:
-    """Tabs for the partnership workspace; every module's partnership page renders them. A tab
+    """Tabs for the partnership workspace (the module registry: tenancy/modules.py); a tab
     appears only when the member may open it."""
-    tabs = []
-    for label, url_name, guests in PARTNERSHIP_TABS:
-        if request.membership.is_guest and not guests:
-            continue
-        try:
-            url = reverse(url_name, args=[request.organization.slug, partnership.pk])
-        except NoReverseMatch:
-            continue
-        tabs.append({"label": label, "url": url, "current": request.path == url})
-    return tabs
+    return workspace_tabs(request, partnership)
 
 
 def _org_members(request):
@@ -109,31 +89,6 @@ def _partnership(request, partnership_id, perm="partnerships.view") -> Partnersh
     return partnership
 
 
-def _refusals_to_messages(redirect_to):
-    """A step the service refuses (409 in the API) goes back to the partnership page
-    `redirect_to` with the reason; a right the user lacks is a 403."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(request, org_slug, *args, **kwargs):
-            try:
-                return view(request, org_slug, *args, **kwargs)
-            except (ConflictError, ValidationError) as error:
-                text = (
-                    " ".join(error.messages)
-                    if isinstance(error, ValidationError)
-                    else error.message
-                )
-                messages.error(request, text)
-            except PermissionDeniedError as error:
-                raise PermissionDenied(str(error)) from error
-            return redirect(redirect_to, org_slug, kwargs["partnership_id"])
-
-        return wrapper
-
-    return decorate
-
-
 # --- Landing page --------------------------------------------------------------------------------
 
 
@@ -155,10 +110,8 @@ def dashboard(request, org_slug):
 
 
 def module_overview(request, org_slug, module: str):
-    """The overview of a module whose screens are not built yet: what it will do, and the
-    portfolio it will work on."""
-    from tenancy.modules import MODULES
-
+    """The overview of a module whose screens are not built yet (its registry entry): what it
+    will do, and the portfolio it will work on."""
     require_permission(request, f"{module}.view")
     return render(
         request,
@@ -248,7 +201,7 @@ def partnership_create(request, org_slug):
         try:
             partnership = services.partnership_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            forms.apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"Partnership “{partnership.name}” created as proposed.")
             return redirect("partnership-detail", org_slug, partnership.pk)
@@ -272,7 +225,7 @@ def partnership_edit(request, org_slug, partnership_id):
                 partnership=partnership, actor=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            forms.apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"“{partnership.name}” saved.")
             return redirect("partnership-detail", org_slug, partnership.pk)
@@ -285,7 +238,7 @@ def partnership_edit(request, org_slug, partnership_id):
 
 
 @require_POST
-@_refusals_to_messages("partnership-detail")
+@refusals_to_messages("partnership-detail", "partnership_id")
 def partnership_transition(request, org_slug, partnership_id):
     partnership = _partnership(request, partnership_id, "partnerships.change")
     _require_member(request)
@@ -333,7 +286,7 @@ def partner_create(request, org_slug):
         try:
             partner = services.partner_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            forms.apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"Partner “{partner.name}” created.")
             return redirect("partner-detail", org_slug, partner.pk)
@@ -365,7 +318,7 @@ def partner_edit(request, org_slug, partner_id):
         try:
             services.partner_update(partner=partner, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            forms.apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"“{partner.name}” saved.")
             return redirect("partner-detail", org_slug, partner.pk)
@@ -422,7 +375,7 @@ def partner_record_add(request, org_slug, partner_id, kind):
                 model=model, actor=request.user, partner=partner, **form.cleaned_data
             )
         except ValidationError as error:
-            forms.apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"{title} added to {partner.name}.")
             return redirect("partner-detail", org_slug, partner.pk)
@@ -459,7 +412,7 @@ def partnership_due_diligence(request, org_slug, partnership_id):
                 messages.success(request, f"“{item.title}” added to the checklist.")
                 return redirect("partnership-due-diligence", org_slug, partnership.pk)
         except ValidationError as error:
-            forms.apply_errors(item_form, error)
+            apply_errors(item_form, error)
         except ConflictError as error:
             messages.error(request, error.message)
     items = selectors.due_diligence_items(partnership)
@@ -502,7 +455,7 @@ def due_diligence_item(request, org_slug, partnership_id, due_diligence_item_id)
                     item=item, actor=request.user, now=timezone.now(), **form.cleaned_data
                 )
             except ValidationError as error:
-                forms.apply_errors(form, error)
+                apply_errors(form, error)
             except ConflictError as error:
                 messages.error(request, error.message)
             else:
@@ -561,7 +514,7 @@ def partnership_onboarding(request, org_slug, partnership_id):
 
 
 @require_POST
-@_refusals_to_messages("partnership-onboarding")
+@refusals_to_messages("partnership-onboarding", "partnership_id")
 def escalation_resolve(request, org_slug, partnership_id, onboarding_escalation_id):
     partnership = _partnership(request, partnership_id, "partnerships.change")
     _require_member(request)
@@ -584,7 +537,7 @@ def escalation_resolve(request, org_slug, partnership_id, onboarding_escalation_
 
 
 @require_POST
-@_refusals_to_messages("partnership-onboarding")
+@refusals_to_messages("partnership-onboarding", "partnership_id")
 def milestone_complete(request, org_slug, partnership_id, onboarding_milestone_id):
     partnership = _partnership(request, partnership_id, "partnerships.change")
     _require_member(request)
@@ -672,7 +625,7 @@ def partnership_record_add(request, org_slug, partnership_id, kind):
                 model=model, actor=request.user, partnership=partnership, **form.cleaned_data
             )
         except ValidationError as error:
-            forms.apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"{title} added.")
             return redirect(f"partnership-{page}", org_slug, partnership.pk)
@@ -716,7 +669,7 @@ def sourcing_create(request, org_slug):
         try:
             case = services.sourcing_case_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            forms.apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"“{case.title}” created with the standard criteria.")
             return redirect("sourcing-detail", org_slug, case.pk)
@@ -792,7 +745,7 @@ def sourcing_tco(request, org_slug, sourcing_case_id, model):
                 case=case, model=model, actor=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            forms.apply_errors(form, error)
+            apply_errors(form, error)
         except ConflictError as error:
             messages.error(request, error.message)
             return redirect("sourcing-detail", org_slug, case.pk)
@@ -817,7 +770,7 @@ def sourcing_edit(request, org_slug, sourcing_case_id):
         try:
             services.sourcing_case_update(case=case, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            forms.apply_errors(form, error)
+            apply_errors(form, error)
         except ConflictError as error:
             messages.error(request, error.message)
             return redirect("sourcing-detail", org_slug, case.pk)
@@ -844,7 +797,7 @@ def sourcing_criteria(request, org_slug, sourcing_case_id):
                     case=case, actor=request.user, criteria=form.criteria()
                 )
             except ValidationError as error:
-                forms.apply_errors(form, error)
+                apply_errors(form, error)
             except ConflictError as error:
                 messages.error(request, error.message)
                 return redirect("sourcing-detail", org_slug, case.pk)
@@ -940,7 +893,7 @@ def sourcing_candidate(request, org_slug, sourcing_candidate_id):
                         **tco_form.cleaned_data,
                     )
             except ValidationError as error:
-                forms.apply_errors(form, error)
+                apply_errors(form, error)
             except ConflictError as error:
                 messages.error(request, error.message)
                 return redirect("sourcing-compare", org_slug, case.pk)
@@ -966,7 +919,7 @@ def sourcing_decide(request, org_slug, sourcing_case_id):
                 case=case, actor=request.user, now=timezone.now(), **form.cleaned_data
             )
         except ValidationError as error:
-            forms.apply_errors(form, error)
+            apply_errors(form, error)
         except ConflictError as error:
             messages.error(request, error.message)
             return redirect("sourcing-compare", org_slug, case.pk)

@@ -11,7 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import StreamingHttpResponse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -31,11 +31,13 @@ from performance.models import (
     SlaBreach,
 )
 from tenancy.api import (
+    TenantIdField,
     TenantModelViewSet,
     TenantReadOnlyViewSet,
     TenantRelatedField,
     TenantViewSet,
 )
+from tenancy.api_errors import error_body
 from tenancy.context import tenant_scope
 from tenancy.pagination import MeasurementCursorPagination
 
@@ -161,13 +163,8 @@ def _utc_iso(moment) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class PartnershipIdField(TenantRelatedField):
-    pass
-
-
 class MeasurementPushSerializer(serializers.Serializer):
-    partnership = PartnershipIdField(Partnership)
+    partnership = TenantIdField(Partnership)
     rows = serializers.ListField(
         child=serializers.DictField(),
         min_length=1,
@@ -289,17 +286,14 @@ class MeasurementViewSet(TenantModelViewSet):
             rows=body.validated_data["rows"],
         )
         if not result.ok:
+            rows = [{"row": line, "message": m} for line, m in result.row_errors]
             return Response(
-                {
-                    "error": {
-                        "status": 400,
-                        "code": "invalid",
-                        "message": "Nothing was imported: fix the rows below.",
-                        "fields": {},
-                        "rows": [{"row": line, "message": m} for line, m in result.row_errors],
-                        "file": result.errors,
-                    }
-                },
+                error_body(
+                    400,
+                    "invalid",
+                    "Nothing was imported: fix the rows below.",
+                    extra={"rows": rows, "file": result.errors},
+                ),
                 status=status.HTTP_400_BAD_REQUEST,
             )
         return Response({"created": result.created}, status=status.HTTP_201_CREATED)

@@ -5,15 +5,7 @@ from django.core.exceptions import ValidationError
 
 from performance.models import ActionItem, HealthSurveyResponse, Kpi, KpiTemplate, Side
 from performance.periods import parse_period
-
-
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Attach a service's ValidationError to the form: per field where it has one."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
+from tenancy.forms import apply_errors  # noqa: F401 - performance.views imports it from here
 
 
 class MonthField(forms.CharField):

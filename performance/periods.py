@@ -20,15 +20,6 @@ def quarter_start(day: date) -> date:
     return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
 
 
-def months_between(first: date, last: date) -> list[date]:
-    """Every month start from `first`'s month to `last`'s month, inclusive."""
-    months, current, end = [], month_start(first), month_start(last)
-    while current <= end:
-        months.append(current)
-        current = add_months(current, 1)
-    return months
-
-
 def parse_period(text: str) -> date:
     """`2025-03` or `2025-03-01` -> date(2025, 3, 1); anything else raises ValueError."""
     match = _PERIOD.match(str(text))

@@ -1,8 +1,9 @@
 """SLA arithmetic: breaches, service credits and termination triggers, pure and clock-free.
 
-The Django services pass the measured value, the contractual thresholds and the date they are
-asking about (``as_of``); nothing here reads settings, the database or today's date, so the
-rules can be tested for any point in time.
+The services do not call this module: the daily breach check is set-based SQL
+(``performance.services.sla_breach_check``, described in docs/performance.md). These functions
+state the same rules in Python, clock-free (the date is passed as ``as_of``); the tests check the
+SQL's breaches, credits and termination triggers against them.
 
 Threshold convention, shared with ``scoring``'s red threshold: a threshold is the first failing
 value. A value *at or beyond* it (below for HIGHER_IS_BETTER, above for LOWER_IS_BETTER) is a

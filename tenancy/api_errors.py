@@ -6,9 +6,11 @@ Service errors map to statuses here, so no bad input becomes a 500: Django's Val
 400 with per-field messages, ConflictError (illegal lifecycle step, duplicate) a 409.
 """
 
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -17,7 +19,7 @@ from rest_framework.views import set_rollback
 from tenancy.errors import ConflictError, PermissionDeniedError
 
 
-def _flatten(detail) -> list[str]:
+def _flatten(detail: Any) -> list[str]:
     if isinstance(detail, dict):
         return [f"{k}: {m}" for k, v in detail.items() for m in _flatten(v)]
     if isinstance(detail, list):
@@ -25,13 +27,35 @@ def _flatten(detail) -> list[str]:
     return [str(detail)]
 
 
-def error_body(status_code: int, code: str, message: str, fields: dict | None = None) -> dict:
+def error_body(
+    status_code: int,
+    code: str,
+    message: str,
+    fields: dict[str, Any] | None = None,
+    *,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The one error body of the API (DRF responses, middleware and error pages alike);
+    `extra` adds keys beside `fields` (e.g. the rows of an import)."""
     return {
-        "error": {"status": status_code, "code": code, "message": message, "fields": fields or {}}
+        "error": {
+            "status": status_code,
+            "code": code,
+            "message": message,
+            "fields": fields or {},
+            **(extra or {}),
+        }
     }
 
 
-def exception_handler(exc, context):
+def error_response(
+    status_code: int, code: str, message: str, fields: dict[str, Any] | None = None
+) -> JsonResponse:
+    """`error_body` as a plain Django response (outside DRF: middleware, handler404/500)."""
+    return JsonResponse(error_body(status_code, code, message, fields), status=status_code)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         fields = (
             exc.message_dict

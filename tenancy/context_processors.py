@@ -1,5 +1,7 @@
-"""Puts the organization, the switcher's memberships and the unread count in every page."""
+"""Puts the organization, the switcher's memberships, the unread count and the modules the
+member may open (the navigation, from the module registry) in every page."""
 
+from tenancy.modules import nav_modules
 from tenancy.selectors import memberships_of, unread_notification_count
 
 
@@ -10,6 +12,7 @@ def tenant(request):
     return {
         "organization": organization,
         "membership": getattr(request, "membership", None),
+        "nav_modules": nav_modules(request),
         "my_memberships": memberships_of(request.user),
         "unread_notifications": unread_notification_count(user=request.user)
         if organization is not None

@@ -13,6 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from tenancy.api_errors import error_response
 from tenancy.context import tenant_scope
 from tenancy.models import Membership
 from tenancy.services import api_key_authenticate
@@ -21,10 +22,7 @@ TENANT_PATH = re.compile(r"^/(?P<api>api/v1/)?o/(?P<slug>[-a-zA-Z0-9_]+)(?:/|$)"
 
 
 def _api_error(status: int, message: str, code: str) -> JsonResponse:
-    return JsonResponse(
-        {"error": {"status": status, "code": code, "message": message, "fields": {}}},
-        status=status,
-    )
+    return error_response(status, code, message)
 
 
 class TenantMiddleware:

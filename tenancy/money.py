@@ -6,8 +6,10 @@ Models store money as two columns made by `amount_field()` and `currency_field()
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
 
-from django.db import models
+if TYPE_CHECKING:
+    from django.db import models
 
 CURRENCIES = [
     ("EUR", "Euro"),
@@ -25,13 +27,38 @@ CURRENCIES = [
     ("INR", "Indian rupee"),
 ]
 CENT = Decimal("0.01")
+# ISO 4217 minor units where they are not 2 (shown and rounded with this many decimals).
+MINOR_UNITS = {
+    "JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "VND": 0, "HUF": 2,
+    "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3, "LYD": 3, "IQD": 3,
+}  # fmt: skip
 
 
-def amount_field(**kwargs) -> models.DecimalField:
+def currency_places(currency: str) -> int:
+    return MINOR_UNITS.get((currency or "").upper(), 2)
+
+
+def format_amount(amount: Decimal | int | str, currency: str = "") -> str:
+    """An amount with thousands separators and its currency's precision: "1,234.50"."""
+    places = currency_places(currency)
+    quantum = Decimal(1).scaleb(-places)
+    value = Decimal(amount).quantize(quantum, rounding=ROUND_HALF_UP)
+    return f"{value:,.{places}f}"
+
+
+# The field helpers import Django when called: `Money` itself is plain Python, so the clause
+# detector (contracts/detection, Django-free) uses the same type.
+
+
+def amount_field(**kwargs: Any) -> "models.DecimalField[Any, Any]":
+    from django.db import models
+
     return models.DecimalField(max_digits=18, decimal_places=2, **kwargs)
 
 
-def currency_field(**kwargs) -> models.CharField:
+def currency_field(**kwargs: Any) -> "models.CharField[Any, Any]":
+    from django.db import models
+
     kwargs.setdefault("default", "EUR")
     return models.CharField(max_length=3, choices=CURRENCIES, **kwargs)
 
@@ -41,7 +68,7 @@ class Money:
     amount: Decimal
     currency: str
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if isinstance(self.amount, float):
             raise TypeError("Money takes a Decimal, never a float.")
         object.__setattr__(self, "amount", Decimal(self.amount))
@@ -58,11 +85,13 @@ class Money:
         return Money(self.amount * Decimal(factor), self.currency)
 
     def rounded(self) -> "Money":
-        return Money(self.amount.quantize(CENT, rounding=ROUND_HALF_UP), self.currency)
+        """Rounded half up to the currency's minor unit (cents; yen have none)."""
+        quantum = Decimal(1).scaleb(-currency_places(self.currency))
+        return Money(self.amount.quantize(quantum, rounding=ROUND_HALF_UP), self.currency)
 
     def _same_currency(self, other: "Money") -> None:
         if self.currency != other.currency:
             raise ValueError(f"Cannot combine {self.currency} and {other.currency}.")
 
-    def __str__(self):
-        return f"{self.currency} {self.rounded().amount:,.2f}"
+    def __str__(self) -> str:
+        return f"{self.currency} {format_amount(self.amount, self.currency)}"

@@ -7,32 +7,29 @@ and the API both ask `has_permission`; lists of guest-visible objects use
 `restrict_for_guest`, one subquery, never a check per row.
 """
 
+from typing import Any
+
 from django.db.models import QuerySet
 
 from tenancy.models import Membership, Role
+from tenancy.modules import KERNEL_APP, MODULES
 
-ALL_MODULES = (
-    "partnerships",
-    "contracts",
-    "risk",
-    "governance",
-    "finance",
-    "integrations",
-    "performance",
-    "exit_planning",
-    "tenancy",
-)
+# Read from the module registry (tenancy/modules.py), plus the kernel's own pages.
+ALL_MODULES = (*MODULES, KERNEL_APP)
 
 
-def _view_all() -> set[str]:
-    return {f"{module}.view" for module in ALL_MODULES}
+def _view_for(role: str) -> set[str]:
+    """`<module>.view` for every module the registry shows to `role` (and the kernel)."""
+    views = {f"{code}.view" for code, module in MODULES.items() if module.visible_to_role(role)}
+    return views | {f"{KERNEL_APP}.view"}
 
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.ORG_ADMIN: {"*"},
-    Role.PROCUREMENT_MANAGER: _view_all()
+    Role.PROCUREMENT_MANAGER: _view_for(Role.PROCUREMENT_MANAGER)
     | {
         "partnerships.change",
+        "governance.withdraw",  # withdraw a change request someone else raised
         "contracts.change",
         "risk.change",
         "governance.change",
@@ -40,21 +37,17 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "performance.change",
         "exit_planning.change",
     },
-    Role.LEGAL: _view_all()
+    Role.LEGAL: _view_for(Role.LEGAL)
     | {"contracts.change", "contracts.review", "contracts.approve", "risk.change"},
-    Role.FINANCE: _view_all() | {"finance.change", "finance.verify", "performance.change"},
-    Role.COMMITTEE_MEMBER: _view_all() | {"governance.change", "governance.approve"},
-    Role.VIEWER: _view_all(),
+    Role.FINANCE: _view_for(Role.FINANCE)
+    | {"finance.change", "finance.verify", "performance.change"},
+    Role.COMMITTEE_MEMBER: _view_for(Role.COMMITTEE_MEMBER)
+    | {"governance.change", "governance.approve"},
+    Role.VIEWER: _view_for(Role.VIEWER),
     # Guests hold these only on objects under partnerships they were invited to.
-    Role.PARTNER_GUEST: {
-        "partnerships.view",
-        "contracts.view",
-        "governance.view",
-        "governance.approve",
-        "performance.view",
-        "performance.submit",
-        "tenancy.view",
-    },
+    # Which modules a guest sees is the registry's `guest` attribute.
+    Role.PARTNER_GUEST: _view_for(Role.PARTNER_GUEST)
+    | {"governance.approve", "performance.submit"},
 }
 
 
@@ -63,7 +56,23 @@ def role_allows(role: str, perm: str) -> bool:
     return "*" in granted or perm in granted
 
 
-def partnership_of(obj):
+# Role predicates: services ask these instead of keeping tuples of roles of their own.
+
+
+def roles_with(perm: str, *, guests: bool = False) -> list[str]:
+    """The roles that hold `perm` (an admin's "*" included); partner guests only if asked."""
+    return [
+        role
+        for role in ROLE_PERMISSIONS
+        if role_allows(role, perm) and (guests or role != Role.PARTNER_GUEST)
+    ]
+
+
+def is_org_admin(membership: Membership | None) -> bool:
+    return membership is not None and membership.is_active and membership.role == Role.ORG_ADMIN
+
+
+def partnership_of(obj: Any) -> Any:
     """The partnership an object belongs to (itself for a partnership), or None."""
     from partnerships.models import Partnership
 
@@ -76,7 +85,7 @@ def partnership_of(obj):
     return None
 
 
-def guest_partnership_ids(membership: Membership) -> QuerySet:
+def guest_partnership_ids(membership: Membership) -> QuerySet[Any]:
     from partnerships.models import PartnershipUserObjectPermission
 
     return PartnershipUserObjectPermission.objects.filter(
@@ -84,7 +93,7 @@ def guest_partnership_ids(membership: Membership) -> QuerySet:
     ).values("content_object_id")
 
 
-def has_permission(membership: Membership | None, perm: str, obj=None) -> bool:
+def has_permission(membership: Membership | None, perm: str, obj: Any = None) -> bool:
     if membership is None or not membership.is_active:
         return False
     if not role_allows(membership.role, perm):
@@ -99,7 +108,9 @@ def has_permission(membership: Membership | None, perm: str, obj=None) -> bool:
     return True
 
 
-def restrict_for_guest(queryset: QuerySet, membership: Membership, partnership_path: str | None):
+def restrict_for_guest(
+    queryset: QuerySet[Any], membership: Membership, partnership_path: str | None
+) -> QuerySet[Any]:
     """Limit a list to what a guest may see; members of the organization see everything."""
     if not membership.is_guest:
         return queryset

@@ -2,19 +2,39 @@
 
 A tenant task takes `organization_id` as a keyword argument; `TenantTask` loads the organization
 and runs the body inside `tenant_scope`, so the ORM filter and row-level security hold exactly as
-in a request, and the context is gone when the task returns. Enqueue with `delay_on_commit` so a
-task never runs before the data it needs is committed. Scheduled jobs are `system` tasks that loop
+in a request, and the context is gone when the task returns. Services enqueue through
+`tenancy.jobs.enqueue` (after commit, by task name). Scheduled jobs are `system` tasks that loop
 over organizations and enqueue one tenant task each (`for_each_tenant`).
+
+Every tenant task also gets, from the base class:
+- a redelivery limit: `acks_late` with `reject_on_worker_lost` redelivers a task whose worker
+  died (out of memory, killed by the hard time limit). Deliveries of one task id (per retry) are
+  counted in Redis; past `TASK_MAX_DELIVERIES` (3) the task is not run again and, when it works
+  on a job (`job=("app.Model", "kwarg")`), the job is marked failed with a reason the user sees.
+- running twice at once is safe: the body runs under a transaction-level advisory lock on the
+  task's name and its object (`lock_on=("report_id",)`, or the job's kwarg), so a second delivery
+  waits for the first to commit and then finds the work done (the services check the state).
 """
+
+import logging
+from typing import Any
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
 
 from tenancy.context import tenant_scope
+from tenancy.jobs import enqueue
 from tenancy.models import Organization
 from tenancy.services import notifications_purge_read
 
-TASK_DEFAULTS = {
+logger = logging.getLogger(__name__)
+
+TASK_DEFAULTS: dict[str, Any] = {
     "acks_late": True,
     "reject_on_worker_lost": True,
     "autoretry_for": (ConnectionError, TimeoutError),
@@ -26,28 +46,101 @@ TASK_DEFAULTS = {
 }
 
 
-class TenantTask(DjangoTask):  # DjangoTask: delay_on_commit / apply_async_on_commit
-    abstract = True
+REDELIVERY_REASON = (
+    "Processing stopped {count} times before it could finish, so it was not tried again. "
+    "The file may be too large or damaged: check it and upload it again."
+)
 
-    def __call__(self, *args, **kwargs):
+
+def max_deliveries() -> int:
+    return getattr(settings, "TASK_MAX_DELIVERIES", 3)
+
+
+def delivery_key(task_id: str, retries: int) -> str:
+    return f"celery:deliveries:{task_id}:{retries}"
+
+
+def delivery_count(task_id: str, retries: int = 0) -> int:
+    """Count one more delivery of a task id (per retry); returns the count so far."""
+    key = delivery_key(task_id, retries)
+    cache.add(key, 0, 86_400)
+    return cache.incr(key)
+
+
+# DjangoTask: delay_on_commit / apply_async_on_commit. Generic only in the stubs (any signature).
+class TenantTask(DjangoTask):  # type: ignore[type-arg]
+    abstract = True
+    # ("app_label.Model", "kwarg naming its pk"): the job this task works on, failed with a
+    # reason when the task is delivered too often.
+    job: tuple[str, str] | None = None
+    # kwargs naming the object the task writes: deliveries with the same values run one at a
+    # time (defaults to the job's kwarg).
+    lock_on: tuple[str, ...] = ()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         organization_id = kwargs.get("organization_id")
         if organization_id is None:
             raise TypeError(f"{self.name} is a tenant task: pass organization_id=…")
         organization = Organization.objects.get(pk=organization_id)
+        task_id = getattr(self.request, "id", None)
+        if task_id:
+            count = delivery_count(task_id, self.request.retries or 0)
+            if count > max_deliveries():
+                self._give_up(organization, kwargs, count - 1)
+                return None
         with tenant_scope(organization):
+            self._lock(organization_id, kwargs)
             return super().__call__(*args, **kwargs)
 
+    def _lock_keys(self) -> tuple[str, ...]:
+        if self.lock_on:
+            return tuple(self.lock_on)
+        return (self.job[1],) if self.job else ()
 
-def tenant_task(**options):
+    def _lock(self, organization_id: int, kwargs: dict[str, Any]) -> None:
+        keys = self._lock_keys()
+        if not keys:
+            return
+        values = ":".join(str(kwargs.get(key)) for key in keys)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                [f"task:{self.name}:{organization_id}:{values}"],
+            )
+
+    def _give_up(
+        self, organization: Organization, kwargs: dict[str, Any], failed_runs: int
+    ) -> None:
+        logger.error(
+            "task %s[%s] delivered %s times without finishing; not running it again",
+            self.name,
+            self.request.id,
+            failed_runs + 1,
+        )
+        if not self.job:
+            return
+        label, kwarg = self.job
+        with tenant_scope(organization):
+            from tenancy.jobs import job_fail
+
+            job_fail(
+                model=apps.get_model(label),
+                pk=kwargs.get(kwarg),
+                reason=REDELIVERY_REASON.format(count=failed_runs),
+                now=timezone.now(),
+            )
+
+
+def tenant_task(**options: Any) -> Any:
     """Decorator for a task that runs inside one organization."""
     return shared_task(base=TenantTask, bind=False, **{**TASK_DEFAULTS, **options})
 
 
-def for_each_tenant(task, **kwargs) -> int:
+def for_each_tenant(task: Any, **kwargs: Any) -> int:
     """Enqueue `task` once per organization (after commit); returns how many were enqueued."""
     count = 0
     for organization_id in Organization.objects.values_list("pk", flat=True).order_by("pk"):
-        task.delay_on_commit(organization_id=organization_id, **kwargs)
+        enqueue(task, organization_id=organization_id, **kwargs)
         count += 1
     return count
 
@@ -63,7 +156,7 @@ def notifications_purge_all_tenants() -> int:
 
 
 @tenant_task()
-def tenant_probe(*, organization_id: int) -> dict:
+def tenant_probe(*, organization_id: int) -> dict[str, Any]:
     """Reports the tenant seen inside a task; used by the isolation and worker tests."""
     from django.db import connection
 

@@ -4,15 +4,19 @@ Page helpers every module uses: `require_permission` (the one permission helper,
 and `get_object_for_member_or_404` (tenant- and guest-scoped lookup: another tenant's id is 404).
 """
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from tenancy.api_errors import error_response
+from tenancy.errors import ConflictError, PermissionDeniedError
 from tenancy.models import ApiKey, Notification
 from tenancy.permissions import has_permission, restrict_for_guest
 from tenancy.selectors import api_keys_for_member, memberships_of, notifications_for
@@ -27,6 +31,39 @@ from tenancy.services import (
 def require_permission(request, perm: str, obj=None) -> None:
     if not has_permission(request.membership, perm, obj):
         raise PermissionDenied("Your role does not allow this.")
+
+
+def refusal_message(error: Exception) -> str:
+    """The reason of a refused step, in the user's words."""
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return getattr(error, "message", None) or str(error)
+
+
+def refusals_to_messages(url_name: str, *url_kwargs: str):
+    """Decorator for POST actions: a step the service refuses (ConflictError or
+    ValidationError: 409/400 in the API) redirects to `url_name` with the reason as an error
+    message; a right the user lacks (PermissionDeniedError) is a 403. The redirect takes
+    `org_slug` and the view's kwargs named in `url_kwargs`:
+
+        @refusals_to_messages("change-request-detail", "change_request_id")
+    """
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            except (ConflictError, ValidationError) as error:
+                messages.error(request, refusal_message(error))
+            except PermissionDeniedError as error:
+                raise PermissionDenied(str(error)) from error
+            names = ("org_slug", *url_kwargs)
+            return redirect(url_name, **{name: kwargs[name] for name in names})
+
+        return wrapper
+
+    return decorate
 
 
 def get_object_for_member_or_404(request, queryset, *, partnership_path="partnership", **lookup):
@@ -130,40 +167,17 @@ def api_key_revoke_view(request, org_slug, api_key_id):
 
 def page_not_found(request, exception=None):
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"error": {"status": 404, "code": "not_found", "message": "Not found.", "fields": {}}},
-            status=404,
-        )
+        return error_response(404, "not_found", "Not found.")
     return render(request, "errors/404.html", status=404)
 
 
 def permission_denied(request, exception=None):
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            {
-                "error": {
-                    "status": 403,
-                    "code": "forbidden",
-                    "message": str(exception or "Forbidden."),
-                    "fields": {},
-                }
-            },
-            status=403,
-        )
+        return error_response(403, "forbidden", str(exception or "Forbidden."))
     return render(request, "errors/403.html", {"message": str(exception or "")}, status=403)
 
 
 def server_error(request):
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            {
-                "error": {
-                    "status": 500,
-                    "code": "server_error",
-                    "message": "Server error.",
-                    "fields": {},
-                }
-            },
-            status=500,
-        )
+        return error_response(500, "server_error", "Server error.")
     return render(request, "errors/500.html", status=500)

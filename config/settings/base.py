@@ -8,6 +8,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from tenancy.modules import module_apps
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 env = environ.Env()
 
@@ -30,14 +32,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
-    "partnerships",
-    "contracts",
-    "risk",
-    "governance",
-    "finance",
-    "integrations",
-    "performance",
-    "exit_planning",
+    *module_apps(),  # the module registry: tenancy/modules.py
 ]
 
 MIDDLEWARE = [
@@ -126,16 +121,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=10),
     },
 }
-for _module in (
-    "contracts",
-    "risk",
-    "governance",
-    "finance",
-    "integrations",
-    "performance",
-    "exit_planning",
-    "partnerships",
-):
+for _module in module_apps():
     if importlib.util.find_spec(f"{_module}.schedule") is not None:
         CELERY_BEAT_SCHEDULE.update(importlib.import_module(f"{_module}.schedule").BEAT_SCHEDULE)
 
@@ -216,6 +202,7 @@ SPECTACULAR_SETTINGS = {
         "ReviewDecisionEnum": "contracts.models.REVIEW_DECISIONS",
         "ClauseSourceEnum": "contracts.models.Clause.Source",
         "ChangeRequestStatusEnum": "governance.models.ChangeRequest.Status",
+        "SourcingModelEnum": "partnerships.models.SourcingCase.Model",
     },
 }
 

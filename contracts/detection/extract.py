@@ -156,6 +156,8 @@ def _docx_text(data: bytes, name: str) -> str:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    from tenancy.uploads import ArchiveRefused, check_office_archive
+
     if not zipfile.is_zipfile(io.BytesIO(data)):
         # An encrypted DOCX is an OLE compound file, not a zip.
         if data.startswith(b"\xd0\xcf\x11\xe0"):
@@ -163,6 +165,10 @@ def _docx_text(data: bytes, name: str) -> str:
         raise CorruptDocumentError(
             f"{name} is not a valid DOCX file. Save it again from Word and upload it again."
         )
+    try:  # a decompression bomb or deep XML is refused before python-docx inflates it
+        check_office_archive(data, name=name)
+    except ArchiveRefused as error:
+        raise CorruptDocumentError(str(error)) from error
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as error:

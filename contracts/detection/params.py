@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from tenancy.money import Money
+
 # --- numbers written as words ("ninety (90) days", "two times the fees") -------------------------
 
 _UNITS = {
@@ -111,15 +113,7 @@ def find_durations(text: str) -> list[tuple[Duration, int, int]]:
 # --- money ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Money:
-    amount: Decimal
-    currency: str
-
-    def __str__(self) -> str:
-        return f"{self.currency} {self.amount}"
-
-
+# Amounts found in a contract are the project's one Money (tenancy.money), kept exact.
 _CURRENCY_CODES = {
     "usd": "USD", "us$": "USD", "u.s.$": "USD", "u.s. $": "USD", "$": "USD", "c$": "CAD",
     "cdn$": "CAD", "cad": "CAD", "a$": "AUD", "aud": "AUD", "hk$": "HKD", "hkd": "HKD",

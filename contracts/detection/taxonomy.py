@@ -127,7 +127,3 @@ CUAD_UNMAPPED_CATEGORIES: tuple[str, ...] = (
     "Covenant Not To Sue",
     "Third Party Beneficiary",
 )
-
-
-def cuad_categories_for(code: str) -> tuple[str, ...]:
-    return BY_CODE[code].cuad_categories

@@ -7,6 +7,7 @@ Schema validation against the OASIS XSDs is not done on ingestion (the schemas a
 partners send profiles of them); the tests validate the samples.
 """
 
+import io
 from decimal import Decimal
 
 from lxml import etree
@@ -25,6 +26,7 @@ from integrations.edi.result import (
     optional_decimal,
     parse_date,
 )
+from tenancy.uploads import ArchiveRefused, XmlTooDeep, check_xml_stream
 
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
@@ -76,6 +78,7 @@ KINDS = {
     ),
 }
 
+MAX_DEPTH = 100
 _PARSER_OPTIONS = {
     "resolve_entities": False,
     "no_network": True,
@@ -110,6 +113,12 @@ def _party_id(root, role: str) -> str:
 
 
 def parse(content: bytes) -> ParsedDocument:
+    try:  # nesting depth bounded while streaming, before the tree is built
+        check_xml_stream(io.BytesIO(content), name="The message", max_depth=MAX_DEPTH)
+    except XmlTooDeep as exc:
+        raise EdiParseError(str(exc)) from None
+    except ArchiveRefused:
+        pass  # not well-formed: the parser below says where
     parser = etree.XMLParser(**_PARSER_OPTIONS)
     try:
         root = etree.fromstring(content, parser)

@@ -274,7 +274,7 @@ def sourcing_case_decide(
         errors["candidate"] = "This candidate belongs to another need."
     elif case.candidates.count() < MIN_CANDIDATES_TO_PICK:
         errors["candidate"] = "Compare at least two candidates before picking one."
-    if errors:
+    if errors or candidate is None:
         raise ValidationError(errors)
     estimate = candidate.estimates.first()
     kind = (

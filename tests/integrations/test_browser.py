@@ -51,7 +51,7 @@ def test_a_manager_uploads_a_message_and_reads_its_findings_on_a_desktop_and_a_p
 ):
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"Chromium not found at {CHROMIUM}: install Debian's `chromium` package")
-    settings.INTEGRATIONS_TASKS_INLINE = True  # no worker beside the live server
+    settings.TASKS_INLINE = True  # no worker beside the live server
     manager = make_member(org_a, Role.PROCUREMENT_MANAGER, email="mia@alpha.test")
     partnership = PartnershipFactory(organization=org_a, name="Drive-train alliance", owner=manager)
     message = tmp_path / "po-1001.edi"

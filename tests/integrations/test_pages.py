@@ -84,7 +84,7 @@ def test_the_partnership_tab_shows_its_documents_only(org_a, manager, partnershi
 def test_an_upload_is_read_by_the_task_and_shown_with_its_lines_and_findings(
     org_a, manager, partnership, client_as, settings, django_capture_on_commit_callbacks
 ):
-    settings.INTEGRATIONS_TASKS_INLINE = True
+    settings.TASKS_INLINE = True
     client = client_as(manager)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(

@@ -89,7 +89,7 @@ def test_garbage_is_kept_rejected_with_the_reason_and_nothing_else(org_a, ingest
     with tenant_scope(org_a):
         document.refresh_from_db()
         assert bytes(document.content) == samples.GARBAGE
-        assert document.line_count == 0 and document.processed_at is not None
+        assert document.line_count == 0 and document.finished_at is not None
         assert not EdiDocumentLine.objects.exists() and not EdiFinding.objects.exists()
         assert AuditEvent.objects.filter(action="integrations.edi_document.rejected").count() == 1
         notice = Notification.objects.get(recipient=manager)

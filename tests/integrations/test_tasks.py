@@ -1,6 +1,8 @@
 """The upload path: the message is stored as received, the task reads it (twice changes nothing),
 and it runs in a real worker too."""
 
+import uuid
+
 import pytest
 
 from integrations import services, tasks
@@ -78,3 +80,47 @@ def test_an_upload_is_read_by_a_real_worker(celery_worker_process, org_a, partne
     with tenant_scope(org_a):
         document = EdiDocument.objects.get(pk=document.pk)
         assert document.line_count == 3 and document.doc_type == "invoice"
+
+
+@pytest.mark.django_db
+def test_a_task_delivered_past_the_limit_rejects_the_document_with_a_reason_the_user_sees(
+    org_a, partnership, manager, client_as, settings
+):
+    """A worker killed while reading (out of memory, hard time limit) redelivers the task; after
+    TASK_MAX_DELIVERIES deliveries it is not run again and the page says why."""
+    from django.urls import reverse
+
+    from tenancy.tasks import delivery_count
+
+    settings.TASK_MAX_DELIVERIES = 3
+    document, _ = _receive(org_a, partnership, manager, samples.edifact())
+    task_id = f"edi-poison-{uuid.uuid4()}"
+    for _ in range(3):  # three deliveries whose worker died before acknowledging
+        delivery_count(task_id)
+    result = tasks.edi_document_process.apply(
+        kwargs={"organization_id": org_a.pk, "document_id": document.pk}, task_id=task_id
+    )
+    assert result.get() is None  # the body did not run a fourth time
+    with tenant_scope(org_a):
+        document.refresh_from_db()
+        assert document.status == "rejected" and document.finished_at is not None
+        assert not EdiDocumentLine.objects.exists()
+        assert AuditEvent.objects.filter(action="integrations.edi_document.rejected").exists()
+    assert "Processing stopped 3 times" in document.error
+    page = client_as(manager).get(reverse("edi-document-detail", args=["alpha", document.pk]))
+    assert "Processing stopped 3 times" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_task_within_the_limit_still_runs(org_a, partnership, manager, settings):
+    from tenancy.tasks import delivery_count
+
+    settings.TASK_MAX_DELIVERIES = 3
+    document, _ = _receive(org_a, partnership, manager, samples.edifact())
+    task_id = f"edi-redelivered-{uuid.uuid4()}"
+    for _ in range(2):
+        delivery_count(task_id)
+    result = tasks.edi_document_process.apply(
+        kwargs={"organization_id": org_a.pk, "document_id": document.pk}, task_id=task_id
+    )
+    assert result.get() == "accepted"

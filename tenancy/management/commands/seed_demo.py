@@ -9,10 +9,10 @@ from importlib import import_module, util
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from config.urls import MODULES
 from tenancy import demo
 from tenancy.context import tenant_scope
 from tenancy.models import Membership, Role
+from tenancy.modules import module_apps
 
 
 class Command(BaseCommand):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
             )
             for tenant in tenants:
                 with tenant_scope(tenant.organization):
-                    for module in MODULES[1:]:
+                    for module in module_apps():
                         if util.find_spec(f"{module}.demo") is not None:
                             import_module(f"{module}.demo").seed(tenant)
         self.stdout.write(

@@ -1,7 +1,0 @@
-from django.urls import path
-
-from tenancy.modules import module_overview
-
-urlpatterns = [
-    path("risk/", module_overview, {"module": "risk"}, name="risk-home"),
-]

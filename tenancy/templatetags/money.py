@@ -1,0 +1,46 @@
+"""`{% load money %}`: amounts on screen with thousands separators and their unit's precision.
+
+    {{ agreement.value_money|money }}           EUR 1,234,567.50  (a Money)
+    {{ row.total|money:row.currency }}          USD 12,000.00     (an amount and its currency)
+    {{ row.total|money:"JPY" }}                 JPY 12,000
+    {{ kpi.value|number:1 }}                    1,234.5           (a plain number, 1 decimal)
+
+Empty values show as "—".
+"""
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+
+from tenancy.money import Money, format_amount
+
+register = template.Library()
+
+EMPTY = "—"
+
+
+@register.filter
+def money(value, currency: str = "") -> str:
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, Money):
+        return str(value)
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return EMPTY
+    text = format_amount(amount, currency)
+    return f"{currency} {text}" if currency else text
+
+
+@register.filter
+def number(value, places: int = 0) -> str:
+    if value is None or value == "":
+        return EMPTY
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return EMPTY
+    places = int(places)
+    quantum = Decimal(1).scaleb(-places)
+    return f"{amount.quantize(quantum):,.{places}f}"

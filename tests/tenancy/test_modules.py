@@ -1,0 +1,84 @@
+"""The module registry drives navigation, workspace tabs, permissions and URL mounting."""
+
+import re
+
+import pytest
+from django.conf import settings
+
+from partnerships.services import partnership_invite_guest
+from tenancy.context import tenant_scope
+from tenancy.models import Role
+from tenancy.modules import MODULES, module_apps
+from tenancy.permissions import ALL_MODULES, has_permission
+from tests.partnerships.factories import PartnershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _nav_modules(html: str) -> list[str]:
+    return re.findall(r'data-module="([a-z_]+)"', html)
+
+
+def test_every_module_of_the_registry_is_installed_and_permissioned():
+    assert [app for app in settings.INSTALLED_APPS if app in MODULES] == module_apps()
+    assert set(MODULES) <= set(ALL_MODULES)
+
+
+def test_a_staff_member_sees_every_module_in_the_navigation(client_as, member):
+    html = client_as(member).get("/o/alpha/").content.decode()
+    assert _nav_modules(html) == list(MODULES)
+
+
+def test_a_partner_guest_sees_only_the_modules_they_may_open(client_as, org_a, make_member, owner):
+    guest = make_member(org_a, Role.PARTNER_GUEST)
+    partnership = PartnershipFactory(organization=org_a)
+    with tenant_scope(org_a):
+        partnership_invite_guest(partnership=partnership, guest=guest, actor=owner)
+    client = client_as(guest)
+    html = client.get("/o/alpha/").content.decode()
+    shown = _nav_modules(html)
+    assert shown == [code for code, module in MODULES.items() if module.guest]
+    assert not {"risk", "finance", "exit_planning", "integrations"} & set(shown)
+    for code in MODULES:  # no link in the navigation answers 403, no hidden module answers 200
+        status = client.get(
+            {
+                "partnerships": "/o/alpha/partnerships/",
+                "contracts": "/o/alpha/contracts/",
+                "risk": "/o/alpha/risk/",
+                "governance": "/o/alpha/governance/",
+                "finance": "/o/alpha/finance/",
+                "integrations": "/o/alpha/integrations/",
+                "performance": "/o/alpha/performance/",
+                "exit_planning": "/o/alpha/exit/",
+            }[code]
+        ).status_code
+        assert (status == 200) == (code in shown), code
+
+
+def test_the_guest_workspace_shows_only_tabs_of_modules_the_guest_may_open(
+    client_as, org_a, make_member, owner
+):
+    guest = make_member(org_a, Role.PARTNER_GUEST)
+    partnership = PartnershipFactory(organization=org_a)
+    with tenant_scope(org_a):
+        partnership_invite_guest(partnership=partnership, guest=guest, actor=owner)
+    html = client_as(guest).get(f"/o/alpha/partnerships/{partnership.pk}/").content.decode()
+    staff_html = client_as(owner).get(f"/o/alpha/partnerships/{partnership.pk}/").content.decode()
+    assert f"/partnerships/{partnership.pk}/integrations/" in staff_html
+    assert f"/partnerships/{partnership.pk}/integrations/" not in html
+
+
+def test_guest_visibility_is_a_registry_attribute(monkeypatch, org_a, make_member):
+    from dataclasses import replace
+
+    from tenancy import permissions
+
+    guest_membership = make_member(org_a, Role.PARTNER_GUEST).memberships.get()
+    assert not has_permission(guest_membership, "integrations.view")
+    monkeypatch.setitem(MODULES, "integrations", replace(MODULES["integrations"], guest=True))
+    monkeypatch.setitem(
+        permissions.ROLE_PERMISSIONS,
+        Role.PARTNER_GUEST,
+        permissions._view_for(Role.PARTNER_GUEST),
+    )
+    assert has_permission(guest_membership, "integrations.view")
