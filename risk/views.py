@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from partnerships.models import Partnership
-from partnerships.views import partnership_tabs
 from risk import selectors, services
 from risk.forms import (
     AttestationForm,
@@ -54,6 +53,7 @@ from risk.models import (
 )
 from tenancy.errors import ConflictError
 from tenancy.forms import apply_errors
+from tenancy.modules import workspace_tabs as partnership_tabs
 from tenancy.permissions import has_permission
 from tenancy.views import (
     get_object_for_member_or_404,

@@ -205,6 +205,7 @@ SPECTACULAR_SETTINGS = {
         "RiskCategoryEnum": "risk.models.Risk.Category",
         "CategoryEnum": "governance.models.ChangeRequest.Category",  # kept its name
         "BreachPartyEnum": "risk.models.BREACH_PARTY_CHOICES",
+        "SourcingModelEnum": "partnerships.models.SourcingCase.Model",
     },
 }
 
