@@ -3,7 +3,6 @@ from django.urls import path
 from tenancy import export_views, outbox_views, views
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications-read-all"),
     path(

@@ -1,4 +1,4 @@
-"""Pages of the tenancy app: home, dashboard, health check, notifications, API keys, errors.
+"""Pages of the tenancy app: home, health check, notifications, API keys, errors.
 
 Page helpers every module uses: `require_permission` (the one permission helper, raising 403)
 and `get_object_for_member_or_404` (tenant- and guest-scoped lookup: another tenant's id is 404).
@@ -114,27 +114,6 @@ def paginate(request, queryset, per_page: int = 50):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
-def dashboard(request, org_slug):
-    from partnerships.selectors import (
-        partnership_portfolio,
-        partnership_portfolio_summary,
-        partnership_search,
-    )
-
-    require_permission(request, "partnerships.view")
-    query = request.GET.get("q", "")
-    partnerships = partnership_search(partnership_portfolio(membership=request.membership), query)
-    return render(
-        request,
-        "tenancy/dashboard.html",
-        {
-            "page": paginate(request, partnerships),
-            "summary": partnership_portfolio_summary(membership=request.membership),
-            "q": query,
-        },
-    )
-
-
 def notification_list(request, org_slug):
     return render(
         request,
@@ -189,22 +168,6 @@ def api_key_revoke_view(request, org_slug, api_key_id):
     api_key_revoke(api_key=api_key, actor=request.user)
     messages.success(request, f"Key “{api_key.name}” revoked.")
     return redirect("api-keys", org_slug=org_slug)
-
-
-def module_overview(request, org_slug, module: str):
-    """The overview page of a module whose screens are not built yet (its registry entry)."""
-    from partnerships.selectors import partnership_portfolio
-    from tenancy.modules import MODULES
-
-    require_permission(request, f"{module}.view")
-    return render(
-        request,
-        "modules/overview.html",
-        {
-            "module": MODULES[module],
-            "page": paginate(request, partnership_portfolio(membership=request.membership)),
-        },
-    )
 
 
 def page_not_found(request, exception=None):

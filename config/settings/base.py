@@ -226,6 +226,10 @@ SPECTACULAR_SETTINGS = {
         "MeetingActionStatusEnum": "governance.models.MeetingAction.Status",
         "EscalationStatusEnum": "governance.models.Escalation.Status",
         "CommitteeFrequencyEnum": "governance.models.Committee.Frequency",
+        "RiskCategoryEnum": "risk.models.Risk.Category",
+        "CategoryEnum": "governance.models.ChangeRequest.Category",  # kept its name
+        "BreachPartyEnum": "risk.models.BREACH_PARTY_CHOICES",
+        "SourcingModelEnum": "partnerships.models.SourcingCase.Model",
     },
 }
 

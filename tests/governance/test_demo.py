@@ -7,8 +7,9 @@ from contracts import demo as contracts_demo
 from governance import demo as governance_demo
 from governance.models import ChangeRequest
 from governance.selectors import awaiting_decision
+from partnerships.demo import seed_partnerships
 from tenancy.context import tenant_scope
-from tenancy.demo import seed_organization, seed_partnerships
+from tenancy.demo import seed_organization
 from tenancy.models import Membership, Role
 
 pytestmark = pytest.mark.django_db

@@ -1,23 +1,15 @@
-"""Writes of the partnerships module: partners, partnerships, their lifecycle and guests."""
+"""Writes of partnerships: create, edit, the lifecycle with its guards, guests."""
 
 from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
-from partnerships.models import PARTNERSHIP_LIFECYCLE, Partner, Partnership
-from tenancy.audit import audit_record, changed_fields
+from partnerships.models import PARTNERSHIP_LIFECYCLE, DueDiligenceItem, Partner, Partnership
+from partnerships.services.records import apply_changes
+from tenancy.audit import audit_record
 from tenancy.context import require_organization
-from tenancy.errors import ConflictError
+from tenancy.errors import ConflictError, TransitionNotAllowed
 from tenancy.models import Membership, Role, User
 
-PARTNER_FIELDS = (
-    "name",
-    "legal_name",
-    "country",
-    "registration_number",
-    "website",
-    "category",
-    "tier",
-)
 PARTNERSHIP_FIELDS = (
     "partner",
     "name",
@@ -30,28 +22,11 @@ PARTNERSHIP_FIELDS = (
     "end_date",
     "annual_value",
     "currency",
+    "executive_sponsor",
+    "partner_sponsor_name",
+    "partner_sponsor_email",
 )
-
-
-@transaction.atomic
-def partner_create(*, actor: User | None, name: str, **fields) -> Partner:
-    partner = Partner(organization=require_organization(), name=name, **fields)
-    partner.full_clean()
-    partner.save()
-    audit_record(action="partnerships.partner.created", actor=actor, obj=partner)
-    return partner
-
-
-@transaction.atomic
-def partner_update(*, partner: Partner, actor: User | None, **fields) -> Partner:
-    changes = changed_fields(partner, {k: v for k, v in fields.items() if k in PARTNER_FIELDS})
-    partner.full_clean()
-    partner.save()
-    if changes:
-        audit_record(
-            action="partnerships.partner.updated", actor=actor, obj=partner, changes=changes
-        )
-    return partner
+STATUS_LABELS = dict(Partnership.Status.choices)
 
 
 @transaction.atomic
@@ -69,7 +44,7 @@ def partnership_create(
 
 @transaction.atomic
 def partnership_update(*, partnership: Partnership, actor: User | None, **fields) -> Partnership:
-    changes = changed_fields(
+    changes = apply_changes(
         partnership, {k: v for k, v in fields.items() if k in PARTNERSHIP_FIELDS}
     )
     partnership.full_clean()
@@ -84,12 +59,49 @@ def partnership_update(*, partnership: Partnership, actor: User | None, **fields
     return partnership
 
 
+def _label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+def transition_blockers(partnership: Partnership, status: str) -> list[str]:
+    """Why `partnership` cannot move to `status` now, in the user's words (empty: it can).
+
+    The lifecycle's order, and the guard that a partnership leaves due diligence for
+    negotiating only when every mandatory checklist item has passed or was waived. Closing
+    (abandoning the candidate) stays possible with items open.
+    """
+    current = partnership.status
+    allowed = PARTNERSHIP_LIFECYCLE.allowed_from(current)
+    if status not in allowed:
+        options = " or ".join(_label(s) for s in sorted(allowed, key=_order)) or "nowhere"
+        return [
+            f"A partnership in {_label(current)} cannot move to {_label(status)}; "
+            f"from {_label(current)} it can move to {options}."
+        ]
+    if current == Partnership.Status.DUE_DILIGENCE and status == Partnership.Status.NEGOTIATING:
+        open_items = DueDiligenceItem.objects.filter(
+            partnership=partnership, mandatory=True
+        ).exclude(status__in=DueDiligenceItem.SETTLED_STATUSES)
+        names = [f"“{item.title}” ({item.get_status_display().lower()})" for item in open_items]
+        if names:
+            return ["Mandatory due-diligence items are not settled: " + ", ".join(names) + "."]
+    return []
+
+
+def _order(status: str) -> int:
+    return Partnership.Status.values.index(status)
+
+
 @transaction.atomic
 def partnership_transition(
     *, partnership: Partnership, actor: User | None, status: str
 ) -> Partnership:
-    """Move a partnership along its lifecycle; an illegal step raises TransitionNotAllowed."""
+    """Move a partnership along its lifecycle; a refused step raises TransitionNotAllowed (409)
+    with every reason."""
     partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    blockers = transition_blockers(partnership, status)
+    if blockers:
+        raise TransitionNotAllowed(" ".join(blockers))
     PARTNERSHIP_LIFECYCLE.check(partnership.status, status)
     old = partnership.status
     partnership.status = status
@@ -132,19 +144,11 @@ def partnership_remove_guest(*, partnership: Partnership, guest: User, actor: Us
 
 
 @transaction.atomic
-def partner_delete(*, partner: Partner, actor: User | None) -> None:
-    if partner.partnerships.exists():
-        raise ConflictError("This partner has partnerships; close or move them first.")
-    audit_record(action="partnerships.partner.deleted", actor=actor, obj=partner)
-    partner.delete()
-
-
-@transaction.atomic
 def partnership_delete(*, partnership: Partnership, actor: User | None) -> None:
     """Only a proposal that never went anywhere may be deleted; later ones are closed."""
     if partnership.status != Partnership.Status.PROPOSED:
         raise ConflictError(
-            f"A partnership in status '{partnership.status}' is closed, never deleted."
+            f"A partnership in {_label(partnership.status)} is closed, never deleted."
         )
     audit_record(action="partnerships.partnership.deleted", actor=actor, obj=partnership)
     partnership.delete()
