@@ -1,8 +1,12 @@
 from rest_framework.routers import SimpleRouter
 
+from tenancy.access.api import ApiKeyViewSet, InvitationViewSet, MemberViewSet
 from tenancy.api_views import AuditEventViewSet, NotificationViewSet
 
 router = SimpleRouter()
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("members", MemberViewSet, basename="member")
+router.register("invitations", InvitationViewSet, basename="invitation")
+router.register("api-keys", ApiKeyViewSet, basename="api-key")
 urlpatterns = router.urls

@@ -14,9 +14,10 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from tenancy.context import tenant_scope
-from tenancy.models import Membership
+from tenancy.models import ApiKey, Membership
 from tenancy.services import api_key_authenticate
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TENANT_PATH = re.compile(r"^/(?P<api>api/v1/)?o/(?P<slug>[-a-zA-Z0-9_]+)(?:/|$)")
 
 
@@ -38,13 +39,23 @@ class TenantMiddleware:
         is_api = request.path.startswith("/api/")
 
         header = request.META.get("HTTP_AUTHORIZATION", "")
-        if header[:7].lower() == "bearer ":
+        # API keys authenticate the API only: on a page a Bearer header is ignored, so a stolen
+        # key can never reach the HTML forms (e.g. to mint itself a successor).
+        if is_api and header[:7].lower() == "bearer ":
             api_key = api_key_authenticate(header[7:].strip())
             if api_key is None:
-                return _api_error(401, "The API key is malformed, unknown or revoked.", "bad_key")
+                request.security_refusal = "bad API key"
+                return _api_error(
+                    401, "The API key is malformed, unknown, expired or revoked.", "bad_key"
+                )
             request.api_key = api_key
             request.user = api_key.user
             request._dont_enforce_csrf_checks = True  # a key is not a cookie: no CSRF exposure
+            if api_key.scope == ApiKey.Scope.READ and request.method not in SAFE_METHODS:
+                request.security_refusal = "read-only API key used to write"
+                return _api_error(
+                    403, "This API key is read-only: it may only read.", "read_only_key"
+                )
 
         match = TENANT_PATH.match(request.path)
         if match is None:
@@ -66,6 +77,7 @@ class TenantMiddleware:
             .first()
         )
         if membership is None:
+            request.security_refusal = "not a member of the organization"
             if is_api:
                 return _api_error(404, "No such organization.", "not_found")
             return render(

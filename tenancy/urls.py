@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from tenancy import views
 
@@ -11,10 +11,6 @@ urlpatterns = [
         views.notification_read,
         name="notification-read",
     ),
-    path("settings/api-keys/", views.api_key_list, name="api-keys"),
-    path(
-        "settings/api-keys/<int:api_key_id>/revoke/",
-        views.api_key_revoke_view,
-        name="api-key-revoke",
-    ),
+    # Members, invitations, partner guests, API keys, audit log, settings (tenancy/access/).
+    path("", include("tenancy.access.urls")),
 ]

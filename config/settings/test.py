@@ -15,3 +15,7 @@ MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
 # Several test runs on one server (parallel developers, CI next to a dev run) need their own
 # test database: TEST_DATABASE_NAME=test_partnerline_mine.
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}  # noqa: F405
+
+# django-axes needs `request` in authenticate(), which the test client's login() does not pass;
+# the lockout tests switch it on (tests/tenancy/test_sign_in_protection.py).
+AXES_ENABLED = False

@@ -31,7 +31,7 @@ def _build(model, organization, owner):
     assert factory is not None, f"{model.__name__} has no factory in tests/<app>/factories.py"
     fields = {f.name for f in model._meta.get_fields()}
     extra = {}
-    if "user" in fields and model._meta.model_name in {"apikey", "membership"}:
+    if "user" in fields and model._meta.model_name == "apikey":
         extra["user"] = owner
     if "recipient" in fields:
         extra["recipient"] = owner

@@ -1,0 +1,208 @@
+"""Administration API: members, invitations and the organization's API keys. Org admins only,
+except that every member lists and revokes their own keys. Thin: parse, one service, render."""
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from tenancy.access import services
+from tenancy.access.services import MEMBER_ROLES
+from tenancy.api import TenantViewSet
+from tenancy.models import ApiKey, Invitation, Membership
+from tenancy.permissions import has_permission
+from tenancy.services import api_key_revoke
+
+ADMIN_ACTIONS = (
+    "list",
+    "retrieve",
+    "create",
+    "update",
+    "partial_update",
+    "deactivate",
+    "resend",
+    "revoke",
+)
+ADMIN_VERBS = dict.fromkeys(ADMIN_ACTIONS, "admin")
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    email = serializers.EmailField(source="user.email", read_only=True)
+    full_name = serializers.CharField(source="user.full_name", read_only=True)
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+    role = serializers.ChoiceField(choices=MEMBER_ROLES)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "email", "full_name", "role", "role_label", "is_active"]
+        read_only_fields = ["id", "user", "email", "full_name", "role_label", "is_active"]
+
+
+class DeactivateSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class MemberViewSet(
+    TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin
+):
+    """Members of the organization (partner guests included): change a role, deactivate."""
+
+    model = Membership
+    serializer_class = MemberSerializer
+    permission_module = "tenancy"
+    action_verbs = ADMIN_VERBS
+    guest_partnership_path = None
+    http_method_names = ["get", "patch", "post", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Membership.objects.none()
+        return (
+            Membership.objects.filter(organization=self.organization)
+            .select_related("user")
+            .order_by("user__email")
+        )
+
+    def update_object(self, instance, data):
+        return services.membership_change_role(
+            membership=instance, role=data["role"], actor=self.request.user
+        )
+
+    @extend_schema(request=DeactivateSerializer, responses=MemberSerializer)
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, *args, **kwargs):
+        membership = self.get_object()
+        body = DeactivateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        membership = services.membership_deactivate(
+            membership=membership,
+            actor=request.user,
+            reason=body.validated_data["reason"],
+            now=timezone.now(),
+        )
+        return Response(MemberSerializer(membership).data)
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    role = serializers.ChoiceField(choices=MEMBER_ROLES)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "email",
+            "role",
+            "partnership",
+            "status",
+            "status_label",
+            "created_at",
+            "expires_at",
+            "accepted_at",
+        ]
+        read_only_fields = [
+            "id",
+            "partnership",
+            "status",
+            "status_label",
+            "created_at",
+            "expires_at",
+            "accepted_at",
+        ]
+
+
+class InvitationViewSet(
+    TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin
+):
+    """Invitations to join the organization (partner guests are invited from a partnership's
+    page). The link goes by e-mail to the invitee only; the API never returns it."""
+
+    model = Invitation
+    serializer_class = InvitationSerializer
+    permission_module = "tenancy"
+    action_verbs = ADMIN_VERBS
+    guest_partnership_path = None
+    filterset_fields = ["status", "email"]
+
+    def tenant_queryset(self):
+        return Invitation.objects.select_related("partnership").order_by("-created_at")
+
+    def create_object(self, data):
+        return services.member_invite(
+            organization=self.organization,
+            email=data["email"],
+            role=data["role"],
+            actor=self.request.user,
+            now=timezone.now(),
+        )
+
+    @extend_schema(request=None, responses=InvitationSerializer)
+    @action(detail=True, methods=["post"])
+    def resend(self, request, *args, **kwargs):
+        invitation = services.invitation_resend(
+            invitation=self.get_object(), actor=request.user, now=timezone.now()
+        )
+        return Response(InvitationSerializer(invitation).data)
+
+    @extend_schema(request=None, responses=InvitationSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, *args, **kwargs):
+        invitation = services.invitation_revoke(
+            invitation=self.get_object(), actor=request.user, now=timezone.now()
+        )
+        return Response(InvitationSerializer(invitation).data)
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    owner = serializers.EmailField(source="user.email", read_only=True)
+    scope_label = serializers.CharField(source="get_scope_display", read_only=True)
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ApiKey
+        fields = [
+            "id",
+            "name",
+            "owner",
+            "prefix",
+            "scope",
+            "scope_label",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+
+class ApiKeyViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """API keys: an org admin sees every key of the organization, anyone else their own.
+    Keys are created on the API keys page only (a key never mints another key)."""
+
+    model = ApiKey
+    serializer_class = ApiKeySerializer
+    permission_classes = [IsAuthenticated]
+    guest_partnership_path = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ApiKey.objects.none()
+        keys = ApiKey.objects.filter(organization=self.organization).select_related("user")
+        if not has_permission(self.membership, "tenancy.admin"):
+            keys = keys.filter(user=self.request.user)
+        return keys.order_by("-created_at")
+
+    @extend_schema(request=None, responses=ApiKeySerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, *args, **kwargs):
+        api_key = self.get_object()
+        if api_key.user_id == request.user.pk:
+            api_key = api_key_revoke(api_key=api_key, actor=request.user)
+        else:
+            api_key = services.api_key_revoke_as_admin(
+                api_key=api_key, actor=request.user, now=timezone.now()
+            )
+        return Response(ApiKeySerializer(api_key).data)
