@@ -229,7 +229,7 @@ def invitation_accept(
     organization = invitation.organization
     with tenant_scope(organization):
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("organization", "partnership")
             .get(pk=invitation.pk)
         )
