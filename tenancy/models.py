@@ -9,6 +9,8 @@ every query on them filters explicitly. Every other tenant table inherits `Tenan
 import hashlib
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone
 
@@ -301,3 +303,32 @@ class Invitation(TenantModel):
 
     def is_expired(self, now) -> bool:
         return self.expires_at <= now
+
+
+class SingleSignOn(models.Model):
+    """An organization's OpenID Connect provider, set by its org admin.
+
+    A boundary table like Membership (read on the login page, before any tenant is known, to
+    route an e-mail domain to its organization), so it carries no row-level security; every
+    query names the organization or the domain. `email_domains` are lower-case; one domain
+    belongs to at most one enabled organization (the service checks).
+    """
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="single_sign_on"
+    )
+    is_enabled = models.BooleanField(default=False)
+    issuer = models.URLField(max_length=300)
+    client_id = models.CharField(max_length=200)
+    client_secret = models.CharField(max_length=500)
+    email_domains = ArrayField(models.CharField(max_length=253), default=list, blank=True)
+    role_claim = models.CharField(max_length=100, default="partnerline_role")
+    default_role = models.CharField(max_length=32, choices=Role.choices, default=Role.VIEWER)
+    allow_jit = models.BooleanField("create members on first sign-in", default=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [GinIndex(fields=["email_domains"], name="sso_email_domains")]
+
+    def __str__(self):
+        return f"Single sign-on of {self.organization}"

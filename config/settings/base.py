@@ -299,3 +299,6 @@ LOGGING = {
     # Failed sign-ins and refused requests (tenancy/access/security.py).
     "loggers": {"partnerline.security": {"level": "INFO"}},
 }
+
+# Single sign-on: an organization's OpenID Connect issuer must use https (tests allow loopback).
+SSO_ALLOW_HTTP_ISSUER = env.bool("SSO_ALLOW_HTTP_ISSUER", default=False)

@@ -19,3 +19,4 @@ DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 # django-axes needs `request` in authenticate(), which the test client's login() does not pass;
 # the lockout tests switch it on (tests/tenancy/test_sign_in_protection.py).
 AXES_ENABLED = False
+SSO_ALLOW_HTTP_ISSUER = True  # the tests' OpenID provider listens on http://127.0.0.1

@@ -64,7 +64,14 @@
     },
   };
 
+  // <a data-autofollow href="...">: go there at once (single sign-on hands over to the provider).
+  function follow() {
+    var link = document.querySelector("a[data-autofollow]");
+    if (link) window.location.assign(link.href);
+  }
+
   function start() {
+    follow();
     var boxes = document.querySelectorAll("[data-poll-url][data-poll-active]");
     for (var i = 0; i < boxes.length; i++) poll(boxes[i]);
   }

@@ -109,3 +109,35 @@ def apply_errors(form: forms.Form, error) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+class SingleSignOnForm(forms.Form):
+    is_enabled = forms.BooleanField(label="Single sign-on is on", required=False)
+    issuer = forms.CharField(
+        label="Issuer URL", max_length=300, help_text="e.g. https://login.example.com/realms/acme"
+    )
+    client_id = forms.CharField(label="Client id", max_length=200)
+    client_secret = forms.CharField(
+        label="Client secret",
+        max_length=500,
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Leave empty to keep the stored secret.",
+    )
+    email_domains = forms.CharField(
+        label="E-mail domains",
+        max_length=1000,
+        help_text="Comma-separated; people with these addresses sign in with your provider.",
+    )
+    role_claim = forms.CharField(
+        label="Role claim",
+        max_length=100,
+        required=False,
+        help_text="The ID-token claim whose value is the role (e.g. legal, finance).",
+    )
+    default_role = forms.ChoiceField(
+        label="Role when the claim is missing", choices=MEMBER_ROLE_CHOICES
+    )
+    allow_jit = forms.BooleanField(
+        label="Create a membership at first sign-in for these domains", required=False
+    )

@@ -464,3 +464,180 @@ def organization_update_settings(
                 changes=changes,
             )
     return organization
+
+
+# --- single sign-on (OpenID Connect) --------------------------------------------------------
+
+
+def _clean_domains(raw: str) -> list[str]:
+    domains = []
+    for part in (raw or "").replace("\n", ",").split(","):
+        domain = part.strip().lower().lstrip("@")
+        if domain and domain not in domains:
+            domains.append(domain)
+    return domains
+
+
+@transaction.atomic
+def sso_configure(
+    *,
+    organization: Organization,
+    actor: User,
+    issuer: str,
+    client_id: str,
+    client_secret: str,
+    email_domains: str,
+    role_claim: str,
+    default_role: str,
+    allow_jit: bool,
+    is_enabled: bool,
+    now: datetime,
+):
+    """Set the organization's OpenID Connect provider. An empty secret keeps the stored one."""
+    from django.core.validators import URLValidator
+
+    from tenancy.models import SingleSignOn
+
+    config = SingleSignOn.objects.filter(organization=organization).first()
+    errors = {}
+    issuer = (issuer or "").strip().rstrip("/")
+    try:
+        URLValidator(schemes=["https", "http"])(issuer)
+    except ValidationError:
+        errors["issuer"] = "Enter the provider's issuer URL, e.g. https://login.example.com."
+    else:
+        if issuer.startswith("http:") and not settings.SSO_ALLOW_HTTP_ISSUER:
+            errors["issuer"] = "The issuer must use https."
+    domains = _clean_domains(email_domains)
+    if not domains:
+        errors["email_domains"] = "Give at least one e-mail domain, e.g. example.com."
+    if role_claim and not role_claim.replace("_", "").replace("-", "").replace(".", "").isalnum():
+        errors["role_claim"] = "Use the claim's plain name, e.g. partnerline_role."
+    if default_role not in MEMBER_ROLES:
+        errors["default_role"] = "Choose one of the offered roles."
+    secret = (client_secret or "").strip() or (config.client_secret if config else "")
+    if not secret:
+        errors["client_secret"] = "Enter the client secret the provider gave you."
+    if not (client_id or "").strip():
+        errors["client_id"] = "Enter the client id the provider gave you."
+    taken = (
+        SingleSignOn.objects.filter(is_enabled=True, email_domains__overlap=domains)
+        .exclude(organization=organization)
+        .exists()
+    )
+    if is_enabled and taken:
+        errors["email_domains"] = "One of these domains already signs in to another organization."
+    if errors:
+        raise ValidationError(errors)
+    config = config or SingleSignOn(organization=organization)
+    before = {
+        "issuer": config.issuer,
+        "client_id": config.client_id,
+        "email_domains": list(config.email_domains or []),
+        "role_claim": config.role_claim,
+        "default_role": config.default_role,
+        "allow_jit": config.allow_jit,
+        "is_enabled": config.is_enabled,
+    }
+    config.issuer = issuer
+    config.client_id = client_id.strip()
+    secret_changed = secret != config.client_secret
+    config.client_secret = secret
+    config.email_domains = domains
+    config.role_claim = (role_claim or "").strip()
+    config.default_role = default_role
+    config.allow_jit = allow_jit
+    config.is_enabled = is_enabled
+    config.updated_at = now
+    config.save()
+    after = {key: getattr(config, key) for key in before}
+    changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+    if secret_changed:
+        changes["client_secret"] = "replaced"  # never the secret itself
+    with tenant_scope(organization):
+        audit_record(
+            action="tenancy.single_sign_on.configured", actor=actor, obj=config, changes=changes
+        )
+    return config
+
+
+class SingleSignOnRefused(Exception):
+    """The provider vouched for someone this organization does not let in (a message to show)."""
+
+
+def _role_from_claims(config, claims: dict) -> str | None:
+    value = claims.get(config.role_claim) if config.role_claim else None
+    values = value if isinstance(value, list) else [value]
+    labels = {label.lower(): code for code, label in Role.choices}
+    for candidate in values:
+        if not isinstance(candidate, str):
+            continue
+        code = candidate.strip().lower()
+        code = labels.get(code, code)
+        if code in MEMBER_ROLES:
+            return code
+    return None
+
+
+@transaction.atomic
+def sso_sign_in(*, config, claims: dict, now: datetime) -> User:
+    """The user an ID token (already verified: signature, issuer, audience, nonce, expiry)
+    stands for, with the membership and role the organization's rules give them."""
+    organization = config.organization
+    email = (claims.get("email") or "").strip().lower()
+    if not email or claims.get("email_verified") is False:
+        raise SingleSignOnRefused("Your provider did not confirm an e-mail address.")
+    if email.rsplit("@", 1)[-1] not in config.email_domains:
+        raise SingleSignOnRefused(f"{email} is not in a domain that signs in to {organization}.")
+    claimed_role = _role_from_claims(config, claims)
+    user = User.objects.filter(email__iexact=email).first()
+    membership = (
+        Membership.objects.filter(organization=organization, user=user).first() if user else None
+    )
+    if membership is not None and not membership.is_active:
+        raise SingleSignOnRefused(
+            f"Your access to {organization} was removed. Ask an administrator to invite you again."
+        )
+    with tenant_scope(organization):
+        invitation = (
+            Invitation.objects.filter(
+                email__iexact=email, status=Invitation.Status.PENDING, expires_at__gt=now
+            )
+            .order_by("-created_at")
+            .first()
+            if membership is None
+            else None
+        )
+    if membership is None and invitation is None and not config.allow_jit:
+        raise SingleSignOnRefused(
+            f"You are not a member of {organization} yet. Ask an administrator to invite you."
+        )
+    if user is None:
+        user = User(email=email, full_name=str(claims.get("name") or "")[:200])
+        user.set_unusable_password()
+        user.save()
+    if membership is None and invitation is not None:
+        membership = invitation_accept(invitation=invitation, user=user, now=now)
+    if membership is None:
+        membership = Membership.objects.create(
+            organization=organization, user=user, role=claimed_role or config.default_role
+        )
+        with tenant_scope(organization):
+            audit_record(
+                action="tenancy.membership.granted",
+                actor=user,
+                obj=membership,
+                changes={"user": email, "role": membership.role, "via": "single sign-on"},
+            )
+    elif claimed_role and claimed_role != membership.role and not membership.is_guest:
+        old = membership.role
+        membership.role = claimed_role
+        membership.save(update_fields=["role"])
+        with tenant_scope(organization):
+            audit_record(
+                action="tenancy.membership.role_changed",
+                actor=user,
+                obj=membership,
+                changes={"role": [old, claimed_role], "via": "single sign-on claim"},
+            )
+    return user

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tenancy.access import views
+from tenancy.access import sso, views
 
 urlpatterns = [
     path("settings/members/", views.member_list, name="members"),
@@ -26,4 +26,5 @@ urlpatterns = [
     path("settings/audit/", views.audit_log, name="audit-log"),
     path("settings/audit/export.csv", views.audit_log_export, name="audit-log-export"),
     path("settings/organization/", views.organization_settings, name="organization-settings"),
+    path("settings/single-sign-on/", sso.sso_settings, name="sso-settings"),
 ]

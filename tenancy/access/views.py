@@ -400,6 +400,13 @@ def organization_settings(request, org_slug):
 # --- accepting an invitation (outside any organization's address) ---------------------------
 
 
+def _sso_offered(invitation) -> bool:
+    from tenancy.access.sso import sso_for_email
+
+    config = sso_for_email(invitation.email)
+    return config is not None and config.organization_id == invitation.organization_id
+
+
 def invitation_accept(request, token):
     try:
         organization, payload = services.invitation_organization_from_token(token)
@@ -467,5 +474,6 @@ def invitation_accept(request, token):
             "signed_in_as_invitee": signed_in_as_invitee,
             "has_account": has_account,
             "token": token,
+            "sso_available": _sso_offered(invitation),
         },
     )
