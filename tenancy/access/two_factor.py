@@ -9,6 +9,8 @@ from urllib.parse import quote
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +25,16 @@ from tenancy.access.security import logger
 EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/invitations/")
 
 
+SESSION_FLAG = "second_factor_required"
+
+
+@receiver(user_logged_in)
+def remember_second_factor(sender, request, user, **kwargs):
+    """Decide once, at sign-in, whether this session needs a code: no query per request."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_FLAG] = user_has_device(user, confirmed=True)
+
+
 class SecondFactorMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -34,8 +46,8 @@ class SecondFactorMiddleware:
             and user.is_authenticated
             and not request.path.startswith(EXEMPT_PREFIXES)
             and not request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("bearer ")
+            and request.session.get(SESSION_FLAG)
             and not user.is_verified()
-            and user_has_device(user, confirmed=True)
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse(
@@ -81,6 +93,7 @@ def setup(request):
         if request.method == "POST" and form.is_valid():
             if confirmed.verify_token(form.cleaned_data["token"]):
                 totp_devices_remove(user=request.user)
+                request.session[SESSION_FLAG] = False
                 messages.success(request, "Two-step sign-in is off.")
                 return redirect("two-factor")
             form.add_error("token", "That code is not valid. Try the current one.")
@@ -89,6 +102,7 @@ def setup(request):
     if request.method == "POST" and form.is_valid():
         if totp_device_confirm(device=device, token=form.cleaned_data["token"]):
             otp_login(request, device)
+            request.session[SESSION_FLAG] = True
             messages.success(request, "Two-step sign-in is on. You will be asked for a code.")
             return redirect("two-factor")
         form.add_error("token", "That code is not valid. Try the current one.")

@@ -158,3 +158,62 @@ def test_a_member_of_the_organization_is_not_invited_as_a_guest(
             actor=manager,
             now=NOW,
         )
+
+
+def test_a_guest_opens_none_of_the_administration_pages(
+    org_a, manager, partnerships, client_as, api_as
+):
+    invited, _ = partnerships
+    membership = _accept_as_new_guest(
+        org_a,
+        services.member_invite(
+            organization=org_a,
+            email="sam@supplier.test",
+            role=Role.PARTNER_GUEST,
+            partnership=invited,
+            actor=manager,
+            now=NOW,
+        ),
+    )
+    guest = client_as(membership.user)
+    for url in (
+        "/o/alpha/settings/members/",
+        f"/o/alpha/settings/members/{membership.pk}/",
+        "/o/alpha/settings/audit/",
+        "/o/alpha/settings/audit/export.csv",
+        "/o/alpha/settings/organization/",
+        "/o/alpha/settings/single-sign-on/",
+        f"/o/alpha/partnerships/{invited.pk}/guests/",
+    ):
+        assert guest.get(url).status_code == 403, url
+    api = api_as(membership.user, org_a)
+    assert api.get("/api/v1/o/alpha/members/").status_code == 403
+    assert api.get("/api/v1/o/alpha/invitations/").status_code == 403
+    own_keys = api.get("/api/v1/o/alpha/api-keys/").json()["results"]
+    assert {k["owner"] for k in own_keys} == {"sam@supplier.test"}
+
+
+def test_the_partner_access_page_needs_a_fixed_number_of_queries(
+    org_a, manager, partnerships, client_as, django_assert_max_num_queries
+):
+    invited, _ = partnerships
+    for i in range(6):
+        invitation = services.member_invite(
+            organization=org_a,
+            email=f"contact{i}@supplier.test",
+            role=Role.PARTNER_GUEST,
+            partnership=invited,
+            actor=manager,
+            now=NOW,
+        )
+        if i % 2:
+            _accept_as_new_guest_named(invitation)
+    client = client_as(manager)
+    with django_assert_max_num_queries(14):
+        assert client.get(f"/o/alpha/partnerships/{invited.pk}/guests/").status_code == 200
+
+
+def _accept_as_new_guest_named(invitation):
+    return services.invitation_accept(
+        invitation=invitation, full_name="Contact", password="a-Long-pass-4321", now=NOW
+    )
