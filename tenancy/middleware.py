@@ -8,10 +8,13 @@ slug and a non-member both get 404: a tenant's existence is not disclosed.
 """
 
 import re
+import zoneinfo
+from functools import lru_cache
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from tenancy.context import tenant_scope
 from tenancy.models import ApiKey, Membership
@@ -19,6 +22,14 @@ from tenancy.services import api_key_authenticate
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TENANT_PATH = re.compile(r"^/(?P<api>api/v1/)?o/(?P<slug>[-a-zA-Z0-9_]+)(?:/|$)")
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str):
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
 
 
 def _api_error(status: int, message: str, code: str) -> JsonResponse:
@@ -89,5 +100,10 @@ class TenantMiddleware:
 
         request.organization = membership.organization
         request.membership = membership
-        with tenant_scope(membership.organization):
-            return self.get_response(request)
+        # Pages show times in the organization's time zone (its settings page sets it).
+        timezone.activate(_zone(membership.organization.time_zone))
+        try:
+            with tenant_scope(membership.organization):
+                return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -60,7 +60,7 @@ class Organization(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     default_currency = models.CharField(max_length=3, default="EUR")
     time_zone = models.CharField(max_length=64, default="UTC")
-    logo = models.FileField(upload_to="organization-logos/", blank=True)
+    logo = models.FileField(upload_to="organization-logos/", blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -3,6 +3,7 @@ partnership, API keys of the organization, the audit log and the organization's 
 Thin: parse a form, call one service or selector, render."""
 
 import csv
+import json
 import zoneinfo
 from datetime import datetime, time
 
@@ -333,6 +334,13 @@ def audit_log(request, org_slug):
     )
 
 
+def _cell(value):
+    """A spreadsheet must not run a cell as a formula (CSV injection): such text gets a quote."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -354,9 +362,9 @@ def audit_log_export(request, org_slug):
                 yield writer.writerow(
                     [
                         event.pk,
-                        *[getattr(event, c) for c in columns],
-                        event.object_repr,
-                        event.changes,
+                        *[_cell(getattr(event, c)) for c in columns],
+                        _cell(event.object_repr),
+                        _cell(json.dumps(event.changes, sort_keys=True, ensure_ascii=False)),
                         event.hash,
                     ]
                 )

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='organization',
             name='logo',
-            field=models.FileField(blank=True, upload_to='organization-logos/'),
+            field=models.FileField(blank=True, default='', upload_to='organization-logos/'),
         ),
         migrations.AddField(
             model_name='organization',

@@ -116,3 +116,37 @@ def test_an_unknown_time_zone_is_a_field_error(owner, client_as):
         {"name": "Alpha", "default_currency": "EUR", "time_zone": "Mars/Olympus"},
     )
     assert "time_zone" in response.context["form"].errors
+
+
+def test_the_logo_appears_in_pdfs_as_an_inline_image(owner, org_a, client_as):
+    from django.template import Context, Template
+
+    client_as(owner).post(
+        "/o/alpha/settings/organization/",
+        {
+            "name": "Alpha",
+            "default_currency": "EUR",
+            "time_zone": "UTC",
+            "logo": SimpleUploadedFile("logo.png", PNG, content_type="image/png"),
+        },
+    )
+    organization = Organization.objects.get(pk=org_a.pk)
+    html = Template("{% load organization_logo %}{% organization_logo org %}").render(
+        Context({"org": organization})
+    )
+    assert 'src="data:image/png;base64,' in html
+    assert (
+        Template("{% load organization_logo %}{% organization_logo org %}").render(
+            Context({"org": org_a})
+        )
+        == ""
+    )
+
+
+def test_the_csv_export_neutralises_spreadsheet_formulas(owner, org_a, client_as):
+    with tenant_scope(org_a):
+        audit_record(action="tests.csv", actor_label="=cmd|' /C calc'!A0", changes={"n": 1})
+    response = client_as(owner).get("/o/alpha/settings/audit/export.csv", {"action": "tests.csv"})
+    row = next(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert row["actor_label"] == "'=cmd|' /C calc'!A0"
+    assert row["changes"] == '{"n": 1}'  # JSON, not Python's repr
