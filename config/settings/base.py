@@ -263,6 +263,7 @@ SPECTACULAR_SETTINGS = {
         "ReviewDecisionEnum": "contracts.models.REVIEW_DECISIONS",
         "ClauseSourceEnum": "contracts.models.Clause.Source",
         "ChangeRequestStatusEnum": "governance.models.ChangeRequest.Status",
+        "MemberRoleEnum": "tenancy.access.services.MEMBER_ROLES",
     },
 }
 

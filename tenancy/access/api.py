@@ -5,13 +5,15 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from tenancy.access import services
 from tenancy.access.services import MEMBER_ROLES
 from tenancy.api import TenantViewSet
-from tenancy.models import ApiKey, Invitation, Membership
+from tenancy.models import ApiKey, Invitation, Membership, SingleSignOn
 from tenancy.permissions import has_permission
 from tenancy.services import api_key_revoke
 
@@ -206,3 +208,88 @@ class ApiKeyViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
                 api_key=api_key, actor=request.user, now=timezone.now()
             )
         return Response(ApiKeySerializer(api_key).data)
+
+
+class OrganizationSettingsSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(read_only=True)
+    default_currency = serializers.CharField(max_length=3)
+    time_zone = serializers.CharField(max_length=64)
+    has_logo = serializers.SerializerMethodField()
+
+    def get_has_logo(self, organization) -> bool:
+        return bool(organization.logo)
+
+
+class OrganizationSettingsView(GenericAPIView):
+    """The organization's settings (org admins). The logo is uploaded on the settings page."""
+
+    serializer_class = OrganizationSettingsSerializer
+    permission_classes = [IsAuthenticated]
+
+    def _organization(self, request):
+        if not has_permission(request._request.membership, "tenancy.admin"):
+            raise PermissionDenied("Only an organization admin changes its settings.")
+        return request._request.organization
+
+    def get(self, request, *args, **kwargs):
+        return Response(OrganizationSettingsSerializer(self._organization(request)).data)
+
+    def patch(self, request, *args, **kwargs):
+        organization = self._organization(request)
+        body = OrganizationSettingsSerializer(organization, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        values = {
+            "name": organization.name,
+            "default_currency": organization.default_currency,
+            "time_zone": organization.time_zone,
+            **body.validated_data,
+        }
+        organization = services.organization_update_settings(
+            organization=organization, actor=request.user, **values
+        )
+        return Response(OrganizationSettingsSerializer(organization).data)
+
+
+class SingleSignOnSerializer(serializers.Serializer):
+    is_enabled = serializers.BooleanField()
+    issuer = serializers.CharField(max_length=300)
+    client_id = serializers.CharField(max_length=200)
+    client_secret = serializers.CharField(
+        max_length=500, write_only=True, required=False, allow_blank=True
+    )
+    email_domains = serializers.ListField(child=serializers.CharField(max_length=253))
+    role_claim = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    default_role = serializers.ChoiceField(choices=MEMBER_ROLES)
+    allow_jit = serializers.BooleanField()
+
+
+class SingleSignOnView(GenericAPIView):
+    """The organization's OpenID Connect provider (org admins). The secret is write-only."""
+
+    serializer_class = SingleSignOnSerializer
+    permission_classes = [IsAuthenticated]
+
+    def _organization(self, request):
+        if not has_permission(request._request.membership, "tenancy.admin"):
+            raise PermissionDenied("Only an organization admin sets up single sign-on.")
+        return request._request.organization
+
+    def get(self, request, *args, **kwargs):
+        config = SingleSignOn.objects.filter(organization=self._organization(request)).first()
+        if config is None:
+            raise NotFound("Single sign-on is not set up.")
+        return Response(SingleSignOnSerializer(config).data)
+
+    def put(self, request, *args, **kwargs):
+        organization = self._organization(request)
+        body = SingleSignOnSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        data["email_domains"] = ", ".join(data["email_domains"])
+        data.setdefault("client_secret", "")
+        data.setdefault("role_claim", "")
+        config = services.sso_configure(
+            organization=organization, actor=request.user, now=timezone.now(), **data
+        )
+        return Response(SingleSignOnSerializer(config).data)
