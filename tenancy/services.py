@@ -78,12 +78,17 @@ def api_key_create(
     return key, f"pl_{prefix}_{secret}"
 
 
-def api_key_revoke(*, api_key: ApiKey, actor: User) -> ApiKey:
+def api_key_revoke(*, api_key: ApiKey, actor: User, now=None) -> ApiKey:
+    """Revoke a key: its owner does, or an org admin for any key of the organization (the
+    caller checks which; the audit event says whose key it was)."""
     if api_key.revoked_at is None:
-        api_key.revoked_at = timezone.now()
+        api_key.revoked_at = now or timezone.now()
         api_key.save(update_fields=["revoked_at"])
+        changes = {} if actor.pk == api_key.user_id else {"owner": api_key.user.email}
         with tenant_scope(api_key.organization):
-            audit_record(action="tenancy.api_key.revoked", actor=actor, obj=api_key)
+            audit_record(
+                action="tenancy.api_key.revoked", actor=actor, obj=api_key, changes=changes
+            )
     return api_key
 
 

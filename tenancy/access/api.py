@@ -5,9 +5,9 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from tenancy.access import services
@@ -200,13 +200,7 @@ class ApiKeyViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
     @extend_schema(request=None, responses=ApiKeySerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request, *args, **kwargs):
-        api_key = self.get_object()
-        if api_key.user_id == request.user.pk:
-            api_key = api_key_revoke(api_key=api_key, actor=request.user)
-        else:
-            api_key = services.api_key_revoke_as_admin(
-                api_key=api_key, actor=request.user, now=timezone.now()
-            )
+        api_key = api_key_revoke(api_key=self.get_object(), actor=request.user, now=timezone.now())
         return Response(ApiKeySerializer(api_key).data)
 
 
@@ -221,16 +215,26 @@ class OrganizationSettingsSerializer(serializers.Serializer):
         return bool(organization.logo)
 
 
-class OrganizationSettingsView(GenericAPIView):
+class IsOrganizationAdmin(BasePermission):
+    message = "Only an organization admin may do this."
+
+    def has_permission(self, request, view):
+        return has_permission(getattr(request._request, "membership", None), "tenancy.admin")
+
+
+class OrganizationSingletonView(GenericAPIView):
+    """Base of the organization's one-of-a-kind resources (settings, single sign-on)."""
+
+    permission_classes = [IsAuthenticated, IsOrganizationAdmin]
+
+    def _organization(self, request):
+        return request._request.organization
+
+
+class OrganizationSettingsView(OrganizationSingletonView):
     """The organization's settings (org admins). The logo is uploaded on the settings page."""
 
     serializer_class = OrganizationSettingsSerializer
-    permission_classes = [IsAuthenticated]
-
-    def _organization(self, request):
-        if not has_permission(request._request.membership, "tenancy.admin"):
-            raise PermissionDenied("Only an organization admin changes its settings.")
-        return request._request.organization
 
     def get(self, request, *args, **kwargs):
         return Response(OrganizationSettingsSerializer(self._organization(request)).data)
@@ -264,16 +268,10 @@ class SingleSignOnSerializer(serializers.Serializer):
     allow_jit = serializers.BooleanField()
 
 
-class SingleSignOnView(GenericAPIView):
+class SingleSignOnView(OrganizationSingletonView):
     """The organization's OpenID Connect provider (org admins). The secret is write-only."""
 
     serializer_class = SingleSignOnSerializer
-    permission_classes = [IsAuthenticated]
-
-    def _organization(self, request):
-        if not has_permission(request._request.membership, "tenancy.admin"):
-            raise PermissionDenied("Only an organization admin sets up single sign-on.")
-        return request._request.organization
 
     def get(self, request, *args, **kwargs):
         config = SingleSignOn.objects.filter(organization=self._organization(request)).first()

@@ -5,6 +5,7 @@ Every function takes the clock as `now=` and records an audit event. Membership 
 boundary tables (no row-level security), so each query names the organization explicitly.
 """
 
+import contextlib
 import secrets
 import zoneinfo
 from datetime import datetime
@@ -383,22 +384,6 @@ def partnership_guest_remove(*, partnership, guest: User, actor: User, now: date
 # --- API keys and settings ----------------------------------------------------------------
 
 
-def api_key_revoke_as_admin(*, api_key: ApiKey, actor: User, now: datetime) -> ApiKey:
-    """An org admin revokes any key of the organization (the owner's own page uses
-    tenancy.services.api_key_revoke)."""
-    if api_key.revoked_at is None:
-        api_key.revoked_at = now
-        api_key.save(update_fields=["revoked_at"])
-        with tenant_scope(api_key.organization):
-            audit_record(
-                action="tenancy.api_key.revoked",
-                actor=actor,
-                obj=api_key,
-                changes={"owner": api_key.user.email, "by_admin": True},
-            )
-    return api_key
-
-
 LOGO_MAX_BYTES = 512 * 1024
 _LOGO_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")  # PNG, JPEG: no SVG (scripts)
 
@@ -630,14 +615,7 @@ def sso_sign_in(*, config, claims: dict, now: datetime) -> User:
                 changes={"user": email, "role": membership.role, "via": "single sign-on"},
             )
     elif claimed_role and claimed_role != membership.role and not membership.is_guest:
-        old = membership.role
-        membership.role = claimed_role
-        membership.save(update_fields=["role"])
-        with tenant_scope(organization):
-            audit_record(
-                action="tenancy.membership.role_changed",
-                actor=user,
-                obj=membership,
-                changes={"role": [old, claimed_role], "via": "single sign-on claim"},
-            )
+        # The provider cannot demote the last admin: they keep their role.
+        with contextlib.suppress(ConflictError):
+            membership_change_role(membership=membership, role=claimed_role, actor=user)
     return user

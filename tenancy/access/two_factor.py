@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tenancy.access.forms import TokenForm
 from tenancy.access.security import logger
+from tenancy.api_errors import error_body
 
 EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/invitations/")
 
@@ -51,14 +52,11 @@ class SecondFactorMiddleware:
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse(
-                    {
-                        "error": {
-                            "status": 403,
-                            "code": "second_factor_required",
-                            "message": "Confirm your sign-in with your authenticator code first.",
-                            "fields": {},
-                        }
-                    },
+                    error_body(
+                        403,
+                        "second_factor_required",
+                        "Confirm your sign-in with your authenticator code first.",
+                    ),
                     status=403,
                 )
             return redirect(f"{reverse('two-factor-verify')}?next={quote(request.get_full_path())}")

@@ -291,12 +291,9 @@ def api_key_revoke_view(request, org_slug, api_key_id):
     )
     if api_key is None:
         raise Http404("No such API key.")
-    if api_key.user_id == request.user.pk:
-        api_key_revoke(api_key=api_key, actor=request.user)
-    elif has_permission(request.membership, ADMIN):
-        services.api_key_revoke_as_admin(api_key=api_key, actor=request.user, now=timezone.now())
-    else:
+    if api_key.user_id != request.user.pk and not has_permission(request.membership, ADMIN):
         raise Http404("No such API key.")
+    api_key_revoke(api_key=api_key, actor=request.user, now=timezone.now())
     messages.success(request, f"Key “{api_key.name}” revoked.")
     return redirect("api-keys", org_slug=org_slug)
 

@@ -28,6 +28,17 @@ def partnerships(org_a):
     )
 
 
+def _invite_guest(org, manager, partnership, email="sam@supplier.test"):
+    return services.member_invite(
+        organization=org,
+        email=email,
+        role=Role.PARTNER_GUEST,
+        partnership=partnership,
+        actor=manager,
+        now=NOW,
+    )
+
+
 def _accept_as_new_guest(org, invitation):
     return services.invitation_accept(
         invitation=invitation, full_name="Sam Supplier", password="a-Long-pass-4321", now=NOW
@@ -63,14 +74,7 @@ def test_the_partnership_page_shows_who_has_access(
     invited, _ = partnerships
     membership = _accept_as_new_guest(
         org_a,
-        services.member_invite(
-            organization=org_a,
-            email="sam@supplier.test",
-            role=Role.PARTNER_GUEST,
-            partnership=invited,
-            actor=manager,
-            now=NOW,
-        ),
+        _invite_guest(org_a, manager, invited, "sam@supplier.test"),
     )
     page = client_as(manager).get(f"/o/alpha/partnerships/{invited.pk}/").content.decode()
     assert "Partner access" in page and "sam@supplier.test" in page
@@ -84,14 +88,7 @@ def test_removing_the_last_partnership_ends_the_guests_access(
     invited, _ = partnerships
     membership = _accept_as_new_guest(
         org_a,
-        services.member_invite(
-            organization=org_a,
-            email="sam@supplier.test",
-            role=Role.PARTNER_GUEST,
-            partnership=invited,
-            actor=manager,
-            now=NOW,
-        ),
+        _invite_guest(org_a, manager, invited, "sam@supplier.test"),
     )
     guest = membership.user
     response = client_as(manager).post(
@@ -110,23 +107,9 @@ def test_an_existing_guest_invited_to_a_second_partnership_keeps_the_first(
     first, second = partnerships
     membership = _accept_as_new_guest(
         org_a,
-        services.member_invite(
-            organization=org_a,
-            email="sam@supplier.test",
-            role=Role.PARTNER_GUEST,
-            partnership=first,
-            actor=manager,
-            now=NOW,
-        ),
+        _invite_guest(org_a, manager, first, "sam@supplier.test"),
     )
-    again = services.member_invite(
-        organization=org_a,
-        email="sam@supplier.test",
-        role=Role.PARTNER_GUEST,
-        partnership=second,
-        actor=manager,
-        now=NOW,
-    )
+    again = _invite_guest(org_a, manager, second, "sam@supplier.test")
     services.invitation_accept(invitation=again, user=membership.user, now=NOW)
     with tenant_scope(org_a):
         seen = set(
@@ -166,14 +149,7 @@ def test_a_guest_opens_none_of_the_administration_pages(
     invited, _ = partnerships
     membership = _accept_as_new_guest(
         org_a,
-        services.member_invite(
-            organization=org_a,
-            email="sam@supplier.test",
-            role=Role.PARTNER_GUEST,
-            partnership=invited,
-            actor=manager,
-            now=NOW,
-        ),
+        _invite_guest(org_a, manager, invited, "sam@supplier.test"),
     )
     guest = client_as(membership.user)
     for url in (
@@ -198,14 +174,7 @@ def test_the_partner_access_page_needs_a_fixed_number_of_queries(
 ):
     invited, _ = partnerships
     for i in range(6):
-        invitation = services.member_invite(
-            organization=org_a,
-            email=f"contact{i}@supplier.test",
-            role=Role.PARTNER_GUEST,
-            partnership=invited,
-            actor=manager,
-            now=NOW,
-        )
+        invitation = _invite_guest(org_a, manager, invited, f"contact{i}@supplier.test")
         if i % 2:
             _accept_as_new_guest_named(invitation)
     client = client_as(manager)

@@ -170,3 +170,9 @@ def test_a_domain_cannot_route_to_two_organizations(org_b, outsider, sso, provid
 def test_the_login_page_offers_single_sign_on_by_e_mail_domain(client):
     page = client.get("/accounts/login/").content.decode()
     assert re.search(r'action="/accounts/sso/"', page)
+
+
+def test_the_provider_cannot_demote_the_last_admin(org_a, owner, sso, provider):
+    provider.user = {"email": owner.email, "partnerline_role": "viewer"}
+    assert _sign_in_with_sso(Client(), owner.email).status_code == 302
+    assert Membership.objects.get(organization=org_a, user=owner).role == Role.ORG_ADMIN
