@@ -76,6 +76,18 @@ def test_an_admin_invites_promotes_and_deactivates_a_colleague(
     deactivate.get_by_role("button", name="Deactivate").click()
     assert "was deactivated" in page.content()
 
+    # The administration pages fit a phone.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in (
+        "/o/alpha/settings/members/",
+        "/o/alpha/settings/api-keys/",
+        "/o/alpha/settings/audit/",
+        "/o/alpha/settings/organization/",
+        "/o/alpha/settings/single-sign-on/",
+    ):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+
     response = other.goto("/o/alpha/")
     assert response.status == 404
     assert "no organization at this address" in other.content()
