@@ -8,6 +8,8 @@ slug and a non-member both get 404: a tenant's existence is not disclosed.
 """
 
 import re
+import zoneinfo
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -15,14 +17,24 @@ from django.db import IntegrityError, OperationalError
 from django.http import JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.utils import timezone
 
 from tenancy.api_errors import error_response
 from tenancy.context import tenant_scope
 from tenancy.errors import CONCURRENT_CHANGE_MESSAGE, is_concurrency_failure
-from tenancy.models import Membership
+from tenancy.models import ApiKey, Membership
 from tenancy.services import api_key_authenticate
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TENANT_PATH = re.compile(r"^/(?P<api>api/v1/)?o/(?P<slug>[-a-zA-Z0-9_]+)(?:/|$)")
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str):
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
 
 
 def _api_error(status: int, message: str, code: str) -> JsonResponse:
@@ -40,13 +52,23 @@ class TenantMiddleware:
         is_api = request.path.startswith("/api/")
 
         header = request.META.get("HTTP_AUTHORIZATION", "")
-        if header[:7].lower() == "bearer ":
+        # API keys authenticate the API only: on a page a Bearer header is ignored, so a stolen
+        # key can never reach the HTML forms (e.g. to mint itself a successor).
+        if is_api and header[:7].lower() == "bearer ":
             api_key = api_key_authenticate(header[7:].strip())
             if api_key is None:
-                return _api_error(401, "The API key is malformed, unknown or revoked.", "bad_key")
+                request.security_refusal = "bad API key"
+                return _api_error(
+                    401, "The API key is malformed, unknown, expired or revoked.", "bad_key"
+                )
             request.api_key = api_key
             request.user = api_key.user
             request._dont_enforce_csrf_checks = True  # a key is not a cookie: no CSRF exposure
+            if api_key.scope == ApiKey.Scope.READ and request.method not in SAFE_METHODS:
+                request.security_refusal = "read-only API key used to write"
+                return _api_error(
+                    403, "This API key is read-only: it may only read.", "read_only_key"
+                )
 
         match = TENANT_PATH.match(request.path)
         if match is None:
@@ -68,6 +90,7 @@ class TenantMiddleware:
             .first()
         )
         if membership is None:
+            request.security_refusal = "not a member of the organization"
             if is_api:
                 return _api_error(404, "No such organization.", "not_found")
             return render(
@@ -79,6 +102,8 @@ class TenantMiddleware:
 
         request.organization = membership.organization
         request.membership = membership
+        # Pages show times in the organization's time zone (its settings page sets it).
+        timezone.activate(_zone(membership.organization.time_zone))
         try:
             with tenant_scope(membership.organization):
                 return self.get_response(request)
@@ -97,6 +122,8 @@ class TenantMiddleware:
             return render(
                 request, "errors/problem.html", {"message": CONCURRENT_CHANGE_MESSAGE}, status=409
             )
+        finally:
+            timezone.deactivate()
 
 
 # --- Request hygiene: one place for what no view should have to think about.

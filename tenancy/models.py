@@ -12,6 +12,8 @@ import json
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone
 
@@ -60,6 +62,8 @@ class Organization(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
     default_currency = models.CharField(max_length=3, default="EUR")
+    time_zone = models.CharField(max_length=64, default="UTC")
+    logo = models.FileField(upload_to="organization-logos/", blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -196,13 +200,21 @@ class ApiKey(models.Model):
 
     Only the SHA-256 of the secret is stored; the plain key is shown once, at creation. The key
     looks like `pl_<prefix>_<secret>`: the prefix finds the row, the hash proves the secret.
+    A read-only key may only use safe methods; a key past `expires_at` is refused. Keys
+    authenticate the API only, never pages.
     """
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read only"
+        READ_WRITE = "read_write", "Read and write"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=16, unique=True)
     key_hash = models.CharField(max_length=64)
+    scope = models.CharField(max_length=16, choices=Scope.choices, default=Scope.READ_WRITE)
+    expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -220,7 +232,10 @@ class ApiKey(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired()
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
 
 
 class AuditEvent(TenantModel):
@@ -323,11 +338,80 @@ class OutboxMessage(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
             models.Index(fields=["organization", "-created_at"], name="outbox_by_organization"),
+class Invitation(TenantModel):
+    """An invitation to join the organization by e-mail, with a role (for a partner guest: one
+    partnership). The link carries a signed token naming the invitation and its `nonce`; a new
+    link (re-invite) draws a new nonce, so the old one dies. Single use: `accepted_at`."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REVOKED = "revoked", "Withdrawn"
+
+    email = models.EmailField("e-mail address")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    partnership = models.ForeignKey(
+        "partnerships.Partnership",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    nonce = models.CharField(max_length=32)
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "status", "email"], name="invitation_status_email")
         ]
         ordering = ["-created_at"]
 
     def __str__(self):
         return self.summary or f"{self.channel} #{self.pk}"
+
+        return f"Invitation of {self.email}"
+
+    def is_expired(self, now) -> bool:
+        return self.expires_at <= now
+
+
+class SingleSignOn(models.Model):
+    """An organization's OpenID Connect provider, set by its org admin.
+
+    A boundary table like Membership (read on the login page, before any tenant is known, to
+    route an e-mail domain to its organization), so it carries no row-level security; every
+    query names the organization or the domain. `email_domains` are lower-case; one domain
+    belongs to at most one enabled organization (the service checks).
+    """
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="single_sign_on"
+    )
+    is_enabled = models.BooleanField(default=False)
+    issuer = models.URLField(max_length=300)
+    client_id = models.CharField(max_length=200)
+    client_secret = models.CharField(max_length=500)
+    email_domains = ArrayField(models.CharField(max_length=253), default=list, blank=True)
+    role_claim = models.CharField(max_length=100, default="partnerline_role")
+    default_role = models.CharField(max_length=32, choices=Role.choices, default=Role.VIEWER)
+    allow_jit = models.BooleanField("create members on first sign-in", default=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [GinIndex(fields=["email_domains"], name="sso_email_domains")]
+
+    def __str__(self):
+        return f"Single sign-on of {self.organization}"
 
 
 # Job-based tenancy models live beside their job machinery (tenancy/jobs.py imports this module,

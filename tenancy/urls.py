@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from tenancy import export_views, outbox_views, views
 
@@ -9,12 +9,6 @@ urlpatterns = [
         "notifications/<int:notification_id>/read/",
         views.notification_read,
         name="notification-read",
-    ),
-    path("settings/api-keys/", views.api_key_list, name="api-keys"),
-    path(
-        "settings/api-keys/<int:api_key_id>/revoke/",
-        views.api_key_revoke_view,
-        name="api-key-revoke",
     ),
     path("settings/outbox/", outbox_views.outbox_list, name="outbox"),
     path(
@@ -29,4 +23,6 @@ urlpatterns = [
         export_views.export_download,
         name="exports-download",
     ),
+    # Members, invitations, partner guests, API keys, audit log, settings (tenancy/access/).
+    path("", include("tenancy.access.urls")),
 ]

@@ -18,15 +18,10 @@ from django.views.decorators.http import require_POST
 
 from tenancy.api_errors import error_response
 from tenancy.errors import ConflictError, PermissionDeniedError
-from tenancy.models import ApiKey, Notification
+from tenancy.models import Notification
 from tenancy.permissions import has_permission, restrict_for_guest
-from tenancy.selectors import api_keys_for_member, memberships_of, notifications_for
-from tenancy.services import (
-    api_key_create,
-    api_key_revoke,
-    notification_mark_read,
-    notifications_mark_all_read,
-)
+from tenancy.selectors import memberships_of, notifications_for
+from tenancy.services import notification_mark_read, notifications_mark_all_read
 
 
 def require_permission(request, perm: str, obj=None) -> None:
@@ -137,37 +132,6 @@ def notification_read(request, org_slug, notification_id):
 def notifications_read_all(request, org_slug):
     notifications_mark_all_read(user=request.user)
     return redirect("notifications", org_slug=org_slug)
-
-
-def api_key_list(request, org_slug):
-    new_key = None
-    if request.method == "POST":
-        name = request.POST.get("name", "").strip()
-        if not name:
-            messages.error(request, "Give the key a name, so you know later what uses it.")
-        else:
-            try:
-                _, new_key = api_key_create(
-                    organization=request.organization, user=request.user, name=name
-                )
-            except ValidationError as error:
-                messages.error(request, " ".join(error.message_dict.get("name", error.messages)))
-            else:
-                messages.success(request, "Key created. Copy it now: it is not shown again.")
-    keys = api_keys_for_member(organization=request.organization, user=request.user)
-    return render(request, "tenancy/api_keys.html", {"keys": keys, "new_key": new_key})
-
-
-@require_POST
-def api_key_revoke_view(request, org_slug, api_key_id):
-    api_key = ApiKey.objects.filter(
-        pk=api_key_id, organization=request.organization, user=request.user
-    ).first()
-    if api_key is None:
-        raise Http404("No such API key.")
-    api_key_revoke(api_key=api_key, actor=request.user)
-    messages.success(request, f"Key “{api_key.name}” revoked.")
-    return redirect("api-keys", org_slug=org_slug)
 
 
 def page_not_found(request, exception=None):

@@ -21,3 +21,8 @@ MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "var" / "test-
 # Several test runs on one server (parallel developers, CI next to a dev run) need their own
 # test database: TEST_DATABASE_NAME=test_partnerline_mine.
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}  # noqa: F405
+
+# django-axes needs `request` in authenticate(), which the test client's login() does not pass;
+# the lockout tests switch it on (tests/tenancy/test_sign_in_protection.py).
+AXES_ENABLED = False
+SSO_ALLOW_HTTP_ISSUER = True  # the tests' OpenID provider listens on http://127.0.0.1

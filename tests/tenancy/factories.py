@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from tenancy.models import (
@@ -8,6 +11,9 @@ from tenancy.models import (
     Notification,
     OrganizationExport,
     OutboxMessage,
+    Invitation,
+    Membership,
+    Notification,
     Role,
     User,
 )
@@ -93,3 +99,13 @@ class OrganizationExportFactory(TenantFactory):
     status = "succeeded"
     progress = 100
     file = factory.django.FileField(filename="factory.partnerline.zip", data=b"PK factory")
+class InvitationFactory(TenantFactory):
+    """A pending invitation as a member (no e-mail sent; use `member_invite` for the flow)."""
+
+    class Meta:
+        model = Invitation
+
+    email = factory.Sequence(lambda n: f"invitee{n}@example.test")
+    role = Role.VIEWER
+    nonce = factory.Sequence(lambda n: f"nonce{n:027d}")
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenancy', '0002_runtime_role_and_row_level_security'),
+        ('tenancy', '0004_organization_single_sign_on'),
     ]
 
     operations = [

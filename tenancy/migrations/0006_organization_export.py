@@ -11,7 +11,7 @@ import tenancy.rls
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenancy', '0003_outbox'),
+        ('tenancy', '0005_outbox'),
     ]
 
     operations = [
