@@ -10,10 +10,10 @@ import hashlib
 import json
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
@@ -338,6 +338,13 @@ class OutboxMessage(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
             models.Index(fields=["organization", "-created_at"], name="outbox_by_organization"),
+        ]
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.summary or f"{self.channel} #{self.pk}"
+
+
 class Invitation(TenantModel):
     """An invitation to join the organization by e-mail, with a role (for a partner guest: one
     partnership). The link carries a signed token naming the invitation and its `nonce`; a new
@@ -377,8 +384,6 @@ class Invitation(TenantModel):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return self.summary or f"{self.channel} #{self.pk}"
-
         return f"Invitation of {self.email}"
 
     def is_expired(self, now) -> bool:

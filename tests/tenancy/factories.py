@@ -7,13 +7,11 @@ from factory.django import DjangoModelFactory
 from tenancy.models import (
     ApiKey,
     AuditEvent,
+    Invitation,
     Membership,
     Notification,
     OrganizationExport,
     OutboxMessage,
-    Invitation,
-    Membership,
-    Notification,
     Role,
     User,
 )
@@ -99,6 +97,8 @@ class OrganizationExportFactory(TenantFactory):
     status = "succeeded"
     progress = 100
     file = factory.django.FileField(filename="factory.partnerline.zip", data=b"PK factory")
+
+
 class InvitationFactory(TenantFactory):
     """A pending invitation as a member (no e-mail sent; use `member_invite` for the flow)."""
 
