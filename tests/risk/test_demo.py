@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from contracts import demo as contracts_demo
+from partnerships.demo import seed_partnerships
 from risk import demo as risk_demo
 from risk import selectors
 from risk.models import (
@@ -16,7 +17,7 @@ from risk.models import (
     RiskScore,
 )
 from tenancy.context import tenant_scope
-from tenancy.demo import seed_organization, seed_partnerships
+from tenancy.demo import seed_organization
 from tenancy.models import Membership, Role
 
 pytestmark = pytest.mark.django_db
