@@ -265,8 +265,11 @@ class Loader:
 
     def _fill(self, model, field_):
         """The value of a column the generator does not set: the model's default."""
+        from django.contrib.postgres.fields import ArrayField
         from django.db import models
 
+        if isinstance(field_, ArrayField):
+            return list(field_.get_default() or [])  # psycopg writes a list as an array
         if isinstance(field_, models.DateTimeField):
             return None if field_.null and not field_.has_default() else NOW
         if field_.has_default():
@@ -784,6 +787,155 @@ def _tenant(loader: Loader, shape: TenantShape, *, seed: int, end_period: date) 
         rng=random.Random(f"{seed}:{shape.slug}:integrations"), org_id=org_id,
         partnership_ids=partnership_ids, end_period=end_period,
     )  # fmt: skip
+    _risk(
+        loader, m=_models("risk.Risk", "risk.InsuranceCertificate", "risk.DataBreach",
+                          "risk.RiskScore"),
+        rng=random.Random(f"{seed}:{shape.slug}:risk"), org_id=org_id,
+        partnership_ids=partnership_ids, currency=shape.currency, owners=managers,
+    )  # fmt: skip
+    _selection(
+        loader, m=_models(
+            "partnerships.DueDiligenceItem", "partnerships.Exclusivity",
+            "partnerships.PartnerCertification", "partnerships.SourcingCase",
+            "partnerships.SourcingCandidate", "partnerships.SelectionCriterion",
+            "partnerships.CandidateScore", "partnerships.TcoEstimate",
+        ),
+        rng=random.Random(f"{seed}:{shape.slug}:selection"), org_id=org_id,
+        partner_ids=partner_ids, partnership_ids=partnership_ids, reviewers=managers,
+        currency=shape.currency,
+    )  # fmt: skip
+
+
+DD_ITEMS = [
+    ("financial", "Audited accounts reviewed", True),
+    ("compliance", "Litigation history checked", True),
+    ("sanctions", "Sanctions screening", True),
+    ("operational", "Capacity audit", True),
+    ("cybersecurity", "Security questionnaire", True),
+    ("esg", "ESG rating", False),
+]
+REGIONS = ["EU", "North America", "Asia", "UK", "Nordics", "LATAM"]
+
+
+def _selection(loader, *, m, rng, org_id, partner_ids, partnership_ids, reviewers, currency):
+    """Module 1: a due-diligence checklist per partnership (six items, settled except for the
+    pipeline), two certificates per partner (one in eight expired), an exclusivity scope for
+    one partnership in ten (overlaps arise as in life), and one sourcing need per twenty
+    partnerships with three candidates scored on six criteria and costed."""
+    n = len(partnership_ids)
+    dd = m["partnerships.DueDiligenceItem"]
+    loader.copy(
+        dd,
+        ["id", "organization_id", "partnership_id", "area", "title", "mandatory", "status",
+         "reviewer_id", "evidence"],
+        (
+            (iid, org_id, pid, area, title, mandatory,
+             "open" if rng.random() < 0.05 else rng.choice(["passed", "passed", "waived"]),
+             rng.choice(reviewers), "")
+            for iid, (pid, (area, title, mandatory)) in zip(
+                loader.ids(dd, n * len(DD_ITEMS)),
+                ((pid, item) for pid in partnership_ids for item in DD_ITEMS),
+                strict=True,
+            )
+        ),
+    )  # fmt: skip
+    cert = m["partnerships.PartnerCertification"]
+    loader.copy(
+        cert,
+        ["id", "organization_id", "partner_id", "name", "issuer", "valid_until"],
+        (
+            (cid, org_id, partner_ids[i // 2], ("ISO 9001", "ISO 27001")[i % 2], "TÜV",
+             date(2025 if rng.random() < 0.125 else 2028, rng.randrange(1, 13), 1))
+            for i, cid in enumerate(loader.ids(cert, len(partner_ids) * 2))
+        ),
+    )  # fmt: skip
+    excl = m["partnerships.Exclusivity"]
+    scoped = partnership_ids[::10]
+    loader.copy(
+        excl,
+        ["id", "organization_id", "partnership_id", "categories", "regions", "start_date",
+         "end_date"],
+        (
+            (xid, org_id, pid, [rng.choice(CATEGORIES)], rng.sample(REGIONS, 2),
+             date(2024 + rng.randrange(3), 1, 1), date(2028 + rng.randrange(3), 12, 31))
+            for xid, pid in zip(loader.ids(excl, len(scoped)), scoped, strict=True)
+        ),
+    )  # fmt: skip
+    cases = max(1, n // 20)
+    case_model, cand_model = m["partnerships.SourcingCase"], m["partnerships.SourcingCandidate"]
+    crit_model, score_model = m["partnerships.SelectionCriterion"], m["partnerships.CandidateScore"]
+    tco_model = m["partnerships.TcoEstimate"]
+    case_ids = list(loader.ids(case_model, cases))
+    loader.copy(
+        case_model,
+        ["id", "organization_id", "title", "category", "currency", "horizon_years",
+         "discount_rate", "profit_impact", "supply_risk", "status", "chosen_model"],
+        [
+            (cid, org_id, f"Need {i:04d}", rng.choice(CATEGORIES), currency, 5, "8.00",
+             rng.randrange(1, 6), rng.randrange(1, 6), "open", "")
+            for i, cid in enumerate(case_ids)
+        ],
+    )  # fmt: skip
+    cand_ids = list(loader.ids(cand_model, cases * 3))
+    loader.copy(
+        cand_model,
+        ["id", "organization_id", "case_id", "partner_id", "risk_score", "notes"],
+        [
+            (cand, org_id, case_ids[i // 3], partner_ids[(i * 7) % len(partner_ids)],
+             rng.randrange(1, 101), "")
+            for i, cand in enumerate(cand_ids)
+        ],
+    )  # fmt: skip
+    crit_ids = list(loader.ids(crit_model, cases * 6))
+    weights = ["20.00", "15.00", "15.00", "20.00", "15.00", "15.00"]
+    loader.copy(
+        crit_model,
+        ["id", "organization_id", "case_id", "name", "weight"],
+        [
+            (crit, org_id, case_ids[i // 6], f"Criterion {i % 6 + 1}", weights[i % 6])
+            for i, crit in enumerate(crit_ids)
+        ],
+    )  # fmt: skip
+    loader.copy(
+        score_model,
+        ["id", "organization_id", "candidate_id", "criterion_id", "score"],
+        (
+            (sid, org_id, cand, crit_ids[(ci // 3) * 6 + k], rng.randrange(1, 6))
+            for sid, (ci, cand, k) in zip(
+                loader.ids(score_model, cases * 18),
+                ((ci, cand, k) for ci, cand in enumerate(cand_ids) for k in range(6)),
+                strict=True,
+            )
+        ),
+    )  # fmt: skip
+
+    def estimates():
+        ids = iter(loader.ids(tco_model, cases * 5))
+        for ci, case_id in enumerate(case_ids):
+            for model in ("transactional", "strategic"):
+                yield (
+                    next(ids),
+                    org_id,
+                    case_id,
+                    model,
+                    None,
+                    "50000.00",
+                    f"{rng.randrange(500, 2000) * 1000}.00",
+                    "40000.00",
+                    "60000.00",
+                    "0.00",
+                )
+            for cand in cand_ids[ci * 3 : ci * 3 + 3]:
+                yield (next(ids), org_id, case_id, "strategic", cand, "80000.00",
+                       f"{rng.randrange(500, 2000) * 1000}.00", "20000.00", "30000.00",
+                       "100000.00")  # fmt: skip
+
+    loader.copy(
+        tco_model,
+        ["id", "organization_id", "case_id", "model", "candidate_id", "acquisition_cost",
+         "operating_cost", "transaction_cost", "risk_cost", "switching_cost"],
+        estimates(),
+    )  # fmt: skip
 
 
 def _models(*labels: str) -> dict:
@@ -844,6 +996,79 @@ def _integrations(loader, shape, *, m, rng, org_id, partnership_ids, end_period)
          "unit_price", "line_amount", "currency"],
         ((line_id, org_id, *row) for line_id, row in
          zip(loader.ids(line_model, len(lines)), lines, strict=True)),
+    )  # fmt: skip
+
+
+RISK_CATEGORIES = ["cyber", "supply_continuity", "financial", "regulatory", "geopolitical",
+                   "reputational", "concentration", "quality"]  # fmt: skip
+COVERAGES = ["product_liability", "cyber", "cargo", "workplace"]
+
+
+def _risk(loader, *, m, rng, org_id, partnership_ids, currency, owners) -> None:
+    """Per partnership five register entries (allocated to either party), two insurance
+    certificates (some expiring within 60 days, some expired), a risk score; a data breach for
+    one partnership in twenty, a few of them open."""
+    from datetime import timedelta
+
+    risk_model, cert_model = m["risk.Risk"], m["risk.InsuranceCertificate"]
+    breach_model, score_model = m["risk.DataBreach"], m["risk.RiskScore"]
+    if not loader.has(risk_model):
+        loader.skipped.add("risk.Risk")
+        return
+    n, today = len(partnership_ids), NOW.date()
+    risk_ids = iter(loader.ids(risk_model, 5 * n))
+
+    def risks() -> Iterator[tuple]:
+        for pid in partnership_ids:
+            for k in range(5):
+                category = rng.choice(RISK_CATEGORIES)
+                li, im = rng.randrange(1, 6), rng.randrange(1, 6)
+                residual = (max(1, li - 1), im) if rng.random() < 0.6 else (None, None)
+                allocation = rng.choice(("retained", "transferred", "shared"))
+                to = "customer" if allocation == "retained" else "partner"
+                basis = "" if allocation == "retained" else "Partner's control and balance sheet."
+                yield (
+                    next(risk_ids), org_id, pid, f"{category.replace('_', ' ').title()} risk {k}",
+                    category, li, im, *residual, allocation, to, basis,
+                    "closed" if rng.random() < 0.1 else "open",
+                    today + timedelta(days=rng.randrange(-20, 180)), rng.choice(owners),
+                )  # fmt: skip
+
+    loader.copy(
+        risk_model,
+        ["id", "organization_id", "partnership_id", "title", "category", "inherent_likelihood",
+         "inherent_impact", "residual_likelihood", "residual_impact", "allocation",
+         "allocated_to", "allocation_basis", "status", "next_review_on", "owner_id"],
+        risks(),
+    )  # fmt: skip
+    cert_ids = iter(loader.ids(cert_model, 2 * n))
+    loader.copy(
+        cert_model,
+        ["id", "organization_id", "partnership_id", "coverage", "insurer", "policy_number",
+         "limit", "currency", "starts_on", "expires_on", "file"],
+        [(next(cert_ids), org_id, pid, COVERAGES[k], f"Insurer {rng.randrange(40)}",
+          f"POL-{pid}-{k}", f"{rng.randrange(1, 50) * 500_000}.00", currency,
+          (expires := today + timedelta(days=rng.randrange(-60, 400))) - timedelta(days=365),
+          expires, "") for pid in partnership_ids for k in range(2)],
+    )  # fmt: skip
+    breached = partnership_ids[::20]
+    breach_ids = iter(loader.ids(breach_model, len(breached)))
+    loader.copy(
+        breach_model,
+        ["id", "organization_id", "partnership_id", "title", "detected_at",
+         "notification_deadline", "status"],
+        [(next(breach_ids), org_id, pid, "Credential leak",
+          (detected := NOW - timedelta(hours=rng.randrange(1, 2000))),
+          detected + timedelta(hours=72), "open" if rng.random() < 0.2 else "notified")
+         for pid in breached],
+    )  # fmt: skip
+    score_ids = iter(loader.ids(score_model, n))
+    loader.copy(
+        score_model,
+        ["id", "organization_id", "partnership_id", "scored_on", "score", "breakdown",
+         "buyer_threshold", "partner_threshold"],
+        [(next(score_ids), org_id, pid, today, f"{rng.randrange(0, 10_000) / 100:.2f}",
+          json.dumps([]), "60.00", "70.00") for pid in partnership_ids],
     )  # fmt: skip
 
 
@@ -1036,6 +1261,11 @@ def large_tenant_counts(url: str) -> dict[str, int]:
         "change-request approvers": "governance_changerequestapprover",
         "EDI documents": "integrations_edidocument",
         "EDI document lines": "integrations_edidocumentline",
+        "risks": "risk_risk",
+        "insurance certificates": "risk_insurancecertificate",
+        "due-diligence items": "partnerships_duediligenceitem",
+        "exclusivity scopes": "partnerships_exclusivity",
+        "sourcing needs": "partnerships_sourcingcase",
     }
     counts = {}
     with psycopg.connect(conninfo(url)) as conn:

@@ -602,6 +602,11 @@ def bench_api(ctx: Context) -> None:
 
 PAGES = (
     ("portfolio dashboard", "dashboard", False),
+    ("partnership list (pipeline)", "partnership-list", False),
+    ("partner list", "partner-list", False),
+    ("sourcing needs", "sourcing-list", False),
+    ("partnership due-diligence tab", "partnership-due-diligence", True),
+    ("partnership strategy tab", "partnership-strategy", True),
     ("partnership workspace", "partnership-detail", True),
     ("partnership performance tab", "partnership-performance", True),
     ("portfolio ranking", "performance-ranking", False),
@@ -610,6 +615,8 @@ PAGES = (
     ("partnership governance tab", "partnership-governance", True),
     ("integrations home (EDI documents)", "integrations-home", False),
     ("partnership integrations tab", "partnership-integrations", True),
+    ("portfolio risk page", "risk-home", False),
+    ("partnership risk tab", "partnership-risk", True),
 )
 
 

@@ -32,10 +32,12 @@ STAFF_ROLES = frozenset(
 @dataclass(frozen=True)
 class Tab:
     """A tab of the partnership workspace: its label and a URL name taking
-    (org_slug, partnership_id)."""
+    (org_slug, partnership_id). `guest`: a partner guest sees it (when they see the module);
+    false for the buyer's internal pages (due diligence, strategy)."""
 
     label: str
     url_name: str
+    guest: bool = True
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,12 @@ _MODULES = (
         "Partnerships",
         "partnership-list",
         summary="Partners, partnerships, strategic fit, due diligence, TCO and stakeholders.",
-        tabs=(Tab("Overview", "partnership-detail"),),
+        tabs=(
+            Tab("Overview", "partnership-detail"),
+            Tab("Due diligence", "partnership-due-diligence", guest=False),
+            Tab("Strategy", "partnership-strategy", guest=False),
+            Tab("Onboarding", "partnership-onboarding", guest=False),
+        ),
         guest=True,
     ),
     Module(
@@ -236,6 +243,8 @@ def workspace_tabs(request: Any, partnership: Any) -> list[dict[str, Any]]:
         if not module.tabs or not has_permission(membership, f"{module.code}.view"):
             continue
         for tab in module.tabs:
+            if not tab.guest and getattr(membership, "is_guest", False):
+                continue
             try:
                 url = reverse(tab.url_name, args=[request.organization.slug, partnership.pk])
             except NoReverseMatch:

@@ -32,6 +32,7 @@ from django.utils import timezone
 from tenancy.context import tenant_scope
 from tenancy.jobs import enqueue
 from tenancy.models import Organization
+from tenancy.outbox import outbox_deliver_due
 from tenancy.services import notifications_purge_read
 
 logger = logging.getLogger(__name__)
@@ -174,6 +175,22 @@ def notifications_purge(*, organization_id: int, older_than_days: int = 90) -> i
 @shared_task(**TASK_DEFAULTS)
 def notifications_purge_all_tenants() -> int:
     return for_each_tenant(notifications_purge)
+
+
+@shared_task(name="tenancy.tasks.outbox_deliver", **{**TASK_DEFAULTS, "autoretry_for": ()})
+def outbox_deliver() -> dict[str, Any]:
+    """Send what is due in the outbox (a system task: the outbox spans organizations)."""
+    from django.utils import timezone
+
+    return outbox_deliver_due(now=timezone.now())
+
+
+@tenant_task(job=("tenancy.OrganizationExport", "export_id"))
+def organization_export_run(*, organization_id: int, export_id: int) -> str:
+    """Write an organization's export archive (idempotent: a finished export is left alone)."""
+    from tenancy.portability import organization_export_run as run
+
+    return str(run(export_id=export_id, now=timezone.now()).status)
 
 
 @tenant_task()

@@ -5,8 +5,9 @@ import pytest
 from contracts.demo import seed
 from contracts.models import Agreement, PlaybookRule
 from contracts.selectors import deviations_for
+from partnerships.demo import seed_partnerships
 from tenancy.context import tenant_scope
-from tenancy.demo import seed_organization, seed_partnerships
+from tenancy.demo import seed_organization
 
 pytestmark = pytest.mark.django_db
 

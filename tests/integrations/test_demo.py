@@ -2,6 +2,7 @@ import pytest
 
 from integrations import demo as integrations_demo
 from integrations.models import EdiDocument, EdiFinding
+from partnerships.demo import seed_partnerships
 from tenancy import demo
 from tenancy.context import tenant_scope
 from tenancy.models import Notification
@@ -11,7 +12,7 @@ from tenancy.models import Notification
 def test_the_demo_has_an_order_and_an_invoice_with_one_price_discrepancy_and_is_idempotent():
     tenant = demo.seed_organization("northwind")
     with tenant_scope(tenant.organization):
-        demo.seed_partnerships(tenant)
+        seed_partnerships(tenant)
         integrations_demo.seed(tenant)
         integrations_demo.seed(tenant)
         documents = list(EdiDocument.objects.order_by("received_at"))

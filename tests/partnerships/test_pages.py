@@ -2,6 +2,7 @@
 
 import pytest
 
+from tenancy.context import tenant_scope
 from tests.partnerships.factories import PartnershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,9 @@ def test_the_dashboard_pages_the_portfolio_and_sums_it_in_sql(
         55, organization=org_a, annual_value=Decimal("1000.00"), currency="EUR"
     )
     client = client_as(owner)
-    with django_assert_max_num_queries(14):
+    # The portfolio's share: session, membership, tenant, summary (2), page count and rows,
+    # header; plus one query per inbox section.
+    with django_assert_max_num_queries(23):
         response = client.get("/o/alpha/")
     assert len(response.context["page"].object_list) == 50
     assert response.context["summary"]["total"] == 55
@@ -50,3 +53,80 @@ def test_the_dashboard_searches_partner_names(owner, org_a, client_as):
     PartnershipFactory(organization=org_a, name="Packaging")
     page = client_as(owner).get("/o/alpha/?q=bright")
     assert [p.name for p in page.context["page"]] == ["Logistics"]
+
+
+# --- Module 1 pages on the demo data -------------------------------------------------------------
+
+
+@pytest.fixture
+def northwind():
+    from partnerships import demo
+    from tenancy.demo import seed_organization
+
+    tenant = seed_organization("northwind")
+    with tenant_scope(tenant.organization):
+        demo.seed(tenant)
+    return tenant
+
+
+def _module_one_urls(tenant):
+    from partnerships.models import (
+        DueDiligenceItem,
+        Partner,
+        Partnership,
+        SourcingCandidate,
+        SourcingCase,
+    )
+
+    with tenant_scope(tenant.organization):
+        everlight = Partnership.objects.get(code="EVER-PE")
+        alder = Partnership.objects.get(code="ALDER-DT")
+        partner = Partner.objects.get(name="Alder Components GmbH")
+        case = SourcingCase.objects.get()
+        candidate = SourcingCandidate.objects.filter(case=case).first()
+        item = DueDiligenceItem.objects.filter(partnership=everlight).first()
+    o = "/o/northwind"
+    return [
+        f"{o}/",
+        f"{o}/partnerships/",
+        f"{o}/partnerships/?stage=pipeline",
+        f"{o}/partnerships/new/",
+        f"{o}/partnerships/{everlight.pk}/",
+        f"{o}/partnerships/{everlight.pk}/edit/",
+        f"{o}/partnerships/{everlight.pk}/due-diligence/",
+        f"{o}/partnerships/{everlight.pk}/due-diligence/{item.pk}/",
+        f"{o}/partnerships/{everlight.pk}/onboarding/",
+        f"{o}/partnerships/{alder.pk}/strategy/",
+        f"{o}/partners/",
+        f"{o}/partners/new/",
+        f"{o}/partners/{partner.pk}/",
+        f"{o}/partners/{partner.pk}/edit/",
+        f"{o}/sourcing/",
+        f"{o}/sourcing/new/",
+        f"{o}/sourcing/{case.pk}/",
+        f"{o}/sourcing/{case.pk}/edit/",
+        f"{o}/sourcing/{case.pk}/criteria/",
+        f"{o}/sourcing/{case.pk}/compare/",
+        f"{o}/sourcing/candidates/{candidate.pk}/",
+    ]
+
+
+def test_every_module_one_page_renders_for_a_manager_on_the_demo_data(northwind, client_as):
+    client = client_as(northwind.users["procurement_manager"])
+    for url in _module_one_urls(northwind):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert b"Traceback" not in response.content
+
+
+def test_a_partner_guest_opens_none_of_the_buyers_assessment_pages(northwind, client_as):
+    client = client_as(northwind.users["partner_guest"])
+    internal = [u for u in _module_one_urls(northwind) if not u.endswith("/northwind/")]
+    for url in internal:
+        if url.endswith("/partnerships/") or "?stage=" in url:
+            continue  # the list, limited to their partnerships
+        if "/partnerships/" in url and url.rstrip("/").split("/")[-1].isdigit():
+            continue  # the overview of their own partnership is theirs to see
+        assert client.get(url).status_code in (403, 404), url
+    page = client.get("/o/northwind/").content.decode()
+    assert "Due diligence" not in page and "Exclusivity" not in page

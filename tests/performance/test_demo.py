@@ -1,5 +1,6 @@
 import pytest
 
+from partnerships.demo import seed_partnerships
 from performance import demo as performance_demo
 from performance.models import Measurement, Qbr, Scorecard, SlaBreach
 from tenancy import demo
@@ -10,7 +11,7 @@ from tenancy.context import tenant_scope
 def test_the_demo_has_two_years_of_measurements_with_breaches_and_is_idempotent():
     tenant = demo.seed_organization("northwind")
     with tenant_scope(tenant.organization):
-        demo.seed_partnerships(tenant)
+        seed_partnerships(tenant)
         performance_demo.seed(tenant)
         counts = (Measurement.objects.count(), SlaBreach.objects.count(), Scorecard.objects.count())
         performance_demo.seed(tenant)

@@ -1,7 +1,7 @@
 """Build the demo: two organizations, a user for every role, and each module's demo data.
 
 Idempotent: a second run finds everything and creates nothing. Modules add their data in
-`<app>/demo.py` with `seed(tenant: tenancy.demo.DemoTenant) -> None`.
+`<app>/demo.py` with `seed(tenant: tenancy.demo.DemoTenant) -> None`, partnerships first.
 """
 
 from importlib import import_module, util
@@ -28,7 +28,6 @@ class Command(BaseCommand):
             )
             for tenant in tenants:
                 with tenant_scope(tenant.organization):
-                    demo.seed_partnerships(tenant)
                     for module in module_apps():
                         if util.find_spec(f"{module}.demo") is not None:
                             import_module(f"{module}.demo").seed(tenant)

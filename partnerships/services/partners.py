@@ -1,0 +1,53 @@
+"""Writes of partners (supplier companies)."""
+
+from django.db import transaction
+
+from partnerships.models import Partner
+from partnerships.services.records import apply_changes
+from tenancy.audit import audit_record
+from tenancy.context import require_organization
+from tenancy.errors import ConflictError
+from tenancy.models import User
+
+PARTNER_FIELDS = (
+    "name",
+    "legal_name",
+    "country",
+    "registration_number",
+    "website",
+    "category",
+    "tier",
+    "industry",
+    "categories",
+    "regions_served",
+    "size",
+)
+
+
+@transaction.atomic
+def partner_create(*, actor: User | None, name: str, **fields) -> Partner:
+    partner = Partner(organization=require_organization(), name=name, **fields)
+    partner.full_clean()
+    partner.save()
+    audit_record(action="partnerships.partner.created", actor=actor, obj=partner)
+    return partner
+
+
+@transaction.atomic
+def partner_update(*, partner: Partner, actor: User | None, **fields) -> Partner:
+    changes = apply_changes(partner, {k: v for k, v in fields.items() if k in PARTNER_FIELDS})
+    partner.full_clean()
+    partner.save()
+    if changes:
+        audit_record(
+            action="partnerships.partner.updated", actor=actor, obj=partner, changes=changes
+        )
+    return partner
+
+
+@transaction.atomic
+def partner_delete(*, partner: Partner, actor: User | None) -> None:
+    if partner.partnerships.exists():
+        raise ConflictError("This partner has partnerships; close or move them first.")
+    audit_record(action="partnerships.partner.deleted", actor=actor, obj=partner)
+    partner.delete()

@@ -1,0 +1,60 @@
+"""Create, update and delete of the simple records around partners and partnerships (contacts,
+yearly financials, certifications, sub-tier links, stakeholders, objectives, joint objectives,
+exclusivities, joint IP, onboarding milestones). Their rules are field rules and cross-reference
+rules on the model (`clean()`), so one set of services serves them all: validate, save in a
+transaction, record the audit event `partnerships.<model>.<created|updated|deleted>`."""
+
+from django.db import models, transaction
+
+from tenancy.audit import audit_record
+from tenancy.context import require_organization
+from tenancy.models import User
+
+
+def _plain(value):
+    if isinstance(value, models.Model):
+        return str(value)
+    if hasattr(value, "name") and hasattr(value, "read"):  # an uploaded file
+        return value.name
+    return value
+
+
+def apply_changes(instance: models.Model, fields: dict) -> dict:
+    """Set `fields` on `instance`; {name: [old, new]} of what changed, ready for the audit
+    trail (related objects by name, files by file name)."""
+    changes = {}
+    for name, new in fields.items():
+        old = getattr(instance, name)
+        if old != new:
+            changes[name] = [_plain(old), _plain(new)]
+            setattr(instance, name, new)
+    return changes
+
+
+def _action(record: models.Model, verb: str) -> str:
+    return f"partnerships.{record._meta.model_name}.{verb}"
+
+
+@transaction.atomic
+def record_create(*, model: type[models.Model], actor: User | None, **fields) -> models.Model:
+    record = model(organization=require_organization(), **fields)
+    record.full_clean()
+    record.save()
+    audit_record(action=_action(record, "created"), actor=actor, obj=record)
+    return record
+
+
+@transaction.atomic
+def record_update(*, record: models.Model, actor: User | None, **fields) -> models.Model:
+    changes = apply_changes(record, fields)
+    record.full_clean()
+    record.save()
+    if changes:
+        audit_record(action=_action(record, "updated"), actor=actor, obj=record, changes=changes)
+    return record
+
+
+@transaction.atomic
+def record_delete(*, record: models.Model, actor: User | None) -> None:
+    audit_record(action=_action(record, "deleted"), actor=actor, obj=record)
+    record.delete()
