@@ -661,6 +661,7 @@ class InboxViewSet(TenantViewSet, mixins.ListModelMixin):
     serializer_class = InboxSerializer
     pagination_class = None
     filter_backends = []
+    list_is_one_object = True  # the schema documents one Inbox, as the list answers
 
     @extend_schema(responses=InboxSerializer)
     def list(self, request, *args, **kwargs):

@@ -663,6 +663,7 @@ class PortfolioViewSet(RiskViewSetBase, TenantViewSet):
     model = Risk
     serializer_class = PortfolioSerializer
     pagination_class = None
+    list_is_one_object = True  # the schema documents one Portfolio, as the list answers
 
     @extend_schema(responses=PortfolioSerializer)
     def list(self, request, *args, **kwargs):
@@ -900,7 +901,7 @@ class WatchItemViewSet(RiskViewSetBase, TenantModelViewSet):
         return services.watch_item_create(actor=self.request.user, **data)
 
     @extend_schema(responses=serializers.ListSerializer(child=serializers.DictField()))
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def exposure(self, request, *args, **kwargs):
         return Response(
             [

@@ -5,7 +5,9 @@ for every module):
   give: 400 (bad input), 401 (no or bad key), 403 (role), 404 (unknown id or organization), and
   for writes 409 (state conflict, stale `If-Match`), 413 (body too large), 415;
 - writes document the optional `If-Match` header (the `ETag` of the last read, docs/api.md);
-- a URL field that may be left empty is documented as "a URI or an empty string".
+- a URL field that may be left empty is documented as "a URI or an empty string";
+- a viewset whose `list` answers one summary object (an inbox, a portfolio) says so with
+  `list_is_one_object = True`, and is documented as that object, not as an array.
 
 (Text fields without their own max_length are limited by `TenantModel.clean_fields`; the limit
 is left out of the schema on purpose: fuzzers would send 50,000-character bodies by the
@@ -68,6 +70,11 @@ class TenantAutoSchema(AutoSchema):
                 )
             )
         return parameters
+
+    def _is_list_view(self, serializer=None):
+        if getattr(self.view, "list_is_one_object", False) and self.view.action == "list":
+            return False
+        return super()._is_list_view(serializer)
 
     def _insert_field_validators(self, field, schema):
         super()._insert_field_validators(field, schema)

@@ -218,6 +218,13 @@ def test_the_schema_documents_list_and_object_actions_as_they_answer(schema):
     assert set(organizations["properties"]) == {"count", "results"}
 
 
+def test_summary_lists_are_documented_as_the_one_object_they_answer(schema):
+    base = "/api/v1/o/{org_slug}"
+    assert _response_schema(schema, f"{base}/governance-inbox/")["type"] == "object"
+    assert _response_schema(schema, f"{base}/risk/portfolio/")["type"] == "object"
+    assert _response_schema(schema, f"{base}/risk/watch-list/exposure/")["type"] == "array"
+
+
 def test_the_schema_allows_an_empty_url_field(schema):
     website = schema["components"]["schemas"]["Partner"]["properties"]["website"]
     assert "format" not in website
