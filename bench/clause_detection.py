@@ -93,7 +93,7 @@ def load_contracts(split: str) -> list[Contract]:
     root = cuad_dir()
     texts = {normalise_stem(path.name): path for path in (root / "txt").glob("*.txt")}
     contracts = []
-    with open(root / "labels.csv", encoding="utf-8", newline="") as handle:
+    with (root / "labels.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             name = row["Filename"]
             path = texts.get(normalise_stem(name))
@@ -109,7 +109,7 @@ def load_contracts(split: str) -> list[Contract]:
 
 def split_sizes() -> tuple[int, int]:
     root = cuad_dir()
-    with open(root / "labels.csv", encoding="utf-8", newline="") as handle:
+    with (root / "labels.csv").open(encoding="utf-8", newline="") as handle:
         names = [row["Filename"] for row in csv.DictReader(handle)]
     held = sum(is_held_out(name) for name in names)
     return len(names) - held, held

@@ -872,7 +872,7 @@ def bench_breach(ctx: Context) -> None:
         sql_times = ctx.db.timed([reference_sql], repeats=3, conn=conn)
         with conn.transaction():
             ctx.db.set_tenant(conn)
-            expected, credits = conn.execute(reference_sql).fetchone()
+            expected, expected_credits = conn.execute(reference_sql).fetchone()
             stored, stored_credits = conn.execute(
                 "SELECT count(*), COALESCE(sum(service_credit), 0) FROM performance_slabreach"
                 " WHERE organization_id = %s AND period_start = %s",
@@ -880,7 +880,7 @@ def bench_breach(ctx: Context) -> None:
             ).fetchone()
     task_s = statistics.median(timings)
     sql_s = statistics.median(sql_times)
-    same = expected == stored and abs(float(credits) - float(stored_credits)) < 0.05
+    same = expected == stored and abs(float(expected_credits) - float(stored_credits)) < 0.05
     ctx.report.add(
         Figure(
             "breach",
@@ -899,7 +899,7 @@ def bench_breach(ctx: Context) -> None:
             "breaches found by the task / by the SQL",
             stored,
             "breaches",
-            f"SQL: {expected} breaches, credits {credits:,.2f} vs {stored_credits:,.2f}",
+            f"SQL: {expected} breaches, credits {expected_credits:,.2f} vs {stored_credits:,.2f}",
             None,
             "same count",
             same,

@@ -73,7 +73,7 @@ class Agreement(TenantModel):
     amends = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="amendments"
     )
-    # [{"name": "Alder Components GmbH", "role": "supplier"}, ...]
+    # A list of {name, role} objects, e.g. name "Alder Components GmbH", role "supplier".
     parties = models.JSONField(default=list, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -127,7 +127,7 @@ def _pdfminer_text(data: bytes, name: str, pypdf_error: Exception | None) -> str
         text = pdfminer_extract_text(io.BytesIO(data))
     except (PDFPasswordIncorrect, PDFEncryptionError) as error:
         raise EncryptedDocumentError(_encrypted_message(name)) from error
-    except Exception as error:  # pdfminer raises many unrelated types on damaged files
+    except Exception as error:  # noqa: BLE001 - pdfminer raises many unrelated types on damaged files
         raise CorruptDocumentError(
             f"{name} is damaged and cannot be read as a PDF. "
             "Export it again from the original application."

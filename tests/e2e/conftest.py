@@ -7,6 +7,7 @@ Django's async-safety check is relaxed for these tests only.
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="session")
 def browser():
-    if not os.path.exists(CHROMIUM):
+    if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}: install Debian's `chromium` package")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright

@@ -5,6 +5,7 @@ real tasks in-process."""
 
 from decimal import Decimal
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -102,7 +103,7 @@ def test_a_manager_imports_checks_breaches_and_downloads_the_scorecard_pdf(
     page.wait_for_url("**/performance/reports/*/")
     with page.expect_download() as download_info:
         page.get_by_test_id("download-pdf").click()
-    with open(download_info.value.path(), "rb") as downloaded:
+    with Path(download_info.value.path()).open("rb") as downloaded:
         pdf_bytes = downloaded.read()
     text = " ".join(p.extract_text() for p in PdfReader(BytesIO(pdf_bytes)).pages)
     assert "Alder drive-train" in text

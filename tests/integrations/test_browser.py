@@ -5,8 +5,8 @@ The browser runs in a thread of its own: Playwright's sync API allows one instan
 and the session-wide one of tests/e2e may already hold the main thread.
 """
 
-import os
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -49,7 +49,7 @@ def _overflow(page) -> int:
 def test_a_manager_uploads_a_message_and_reads_its_findings_on_a_desktop_and_a_phone(
     live_server, org_a, make_member, settings, tmp_path
 ):
-    if not os.path.exists(CHROMIUM):
+    if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}: install Debian's `chromium` package")
     settings.TASKS_INLINE = True  # no worker beside the live server
     manager = make_member(org_a, Role.PROCUREMENT_MANAGER, email="mia@alpha.test")

@@ -278,7 +278,7 @@ def test_a_score_on_a_boundary_belongs_to_the_band_that_starts_there():
 
 
 def test_every_score_from_0_to_100_matches_exactly_one_standing():
-    for hundredths in range(0, 10001):
+    for hundredths in range(10001):
         score = Decimal(hundredths) / 100
         assert sum(standing.contains(score) for standing in STANDINGS) == 1
 
