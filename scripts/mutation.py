@@ -68,6 +68,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         "contracts/services/agreements.py",
         [
             "tests/contracts/test_review_rules.py",
+            "tests/contracts/test_agreement_rules.py",
             "tests/contracts/test_services.py",
             "tests/contracts/test_rules_edges.py",
             "tests/contracts/test_date_range.py",
