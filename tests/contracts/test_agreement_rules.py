@@ -130,3 +130,50 @@ def test_a_draft_is_not_amended_and_the_refusal_names_its_status(scope, owner):
             effective_date=date(2025, 1, 1),
         )
     assert refused.value.message.startswith("An agreement that is draft is edited, not amended")
+
+
+def test_each_transition_records_its_day_and_an_audit_event(scope, owner, legal):
+    from tests.contracts.factories import ClauseFactory
+
+    agreement = AgreementFactory(organization=scope, status=Agreement.Status.IN_LEGAL_REVIEW)
+    ClauseFactory(organization=scope, agreement=agreement, decision="accepted")
+    approved = services.agreement_transition(agreement=agreement, actor=owner, status="approved")
+    assert approved.approved_at is not None
+    executed = services.agreement_transition(
+        agreement=agreement, actor=owner, status="executed", today=date(2025, 2, 1)
+    )
+    assert executed.executed_on == date(2025, 2, 1)
+    terminated = services.agreement_transition(
+        agreement=agreement,
+        actor=legal,
+        status="terminated",
+        reason="  Insolvency of the supplier.  ",
+        on=agreement.effective_date,  # the first day of the agreement is allowed
+    )
+    assert terminated.ended_on == agreement.effective_date
+    event = _event("contracts.agreement.terminated", agreement)
+    assert event.actor == legal
+    assert event.changes == {
+        "status": ["executed", "terminated"],
+        "reason": "Insolvency of the supplier.",
+        "ended_on": str(agreement.effective_date),
+    }
+    assert _event("contracts.agreement.executed", agreement).changes == {
+        "status": ["approved", "executed"]
+    }
+
+
+def test_a_blocked_approval_carries_its_code_and_every_reason(scope, owner):
+    from tests.contracts.factories import ClauseFactory
+
+    agreement = AgreementFactory(organization=scope, status=Agreement.Status.IN_LEGAL_REVIEW)
+    ClauseFactory(organization=scope, agreement=agreement)
+    ClauseFactory(organization=scope, agreement=agreement, decision="rejected")
+    with pytest.raises(ConflictError) as refused:
+        services.agreement_transition(agreement=agreement, actor=owner, status="approved")
+    assert refused.value.code == "approval_blocked"
+    assert refused.value.message == (
+        "The agreement cannot be approved: 1 clause(s) still need a decision (Limitation of "
+        "liability). 1 clause(s) are rejected (Limitation of liability): propose a redline or "
+        "remove the clause from the draft."
+    )
