@@ -68,6 +68,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         "contracts/services/agreements.py",
         [
             "tests/contracts/test_review_rules.py",
+            "tests/contracts/test_agreement_rules.py",
             "tests/contracts/test_services.py",
             "tests/contracts/test_rules_edges.py",
             "tests/contracts/test_date_range.py",
@@ -151,6 +152,27 @@ def _undecorate(path: Path) -> int:
     return len(wrapped)
 
 
+FORK_HOOK = """
+
+# scripts/mutation.py: mutmut forks one child per mutant from a process that already holds the
+# test database connection. A child must not use (or, on exit, close) the parent's socket: it
+# would end the parent's session and every later mutant would fail as if killed.
+import os as _os
+
+
+def _drop_inherited_connections():
+    from django.db import connections
+
+    kept = globals().setdefault("_INHERITED", [])
+    for connection in connections.all(initialized_only=True):
+        kept.append(connection.connection)  # never closed in the child
+        connection.connection = None
+
+
+_os.register_at_fork(after_in_child=_drop_inherited_connections)
+"""
+
+
 def _write_config(target_dir: Path, module: str, tests: list[str]) -> None:
     app = module.split("/")[0]
     pyproject = target_dir / "pyproject.toml"
@@ -171,6 +193,8 @@ def _write_config(target_dir: Path, module: str, tests: list[str]) -> None:
         'process_isolation = "fork"\n'
     )
     pyproject.write_text(text)
+    conftest = target_dir / "tests" / "conftest.py"
+    conftest.write_text(conftest.read_text() + FORK_HOOK)
 
 
 def _summary(target_dir: Path) -> tuple[dict[str, int], list[str]]:
