@@ -276,7 +276,9 @@ def measurement_import(request, org_slug, partnership_id):
                     upload=form.cleaned_data["file"],
                     limits=services.import_limits(),
                 )
-                return redirect("performance-import-job", org_slug=org_slug, import_id=job.pk)
+                return redirect(
+                    "performance-import-job", org_slug=org_slug, measurementimport_id=job.pk
+                )
             except ValidationError as error:
                 apply_errors(form, error)
         status = 400
@@ -301,11 +303,11 @@ def measurement_import(request, org_slug, partnership_id):
 IMPORT_ERRORS_PAGE = 200
 
 
-def measurement_import_job(request, org_slug, import_id):
+def measurement_import_job(request, org_slug, measurementimport_id):
     """The job's progress; once checked, a bounded sample and every error row (paged); once
     clean, the button that imports all rows."""
     job = get_object_for_member_or_404(
-        request, MeasurementImport.objects.select_related("partnership"), pk=import_id
+        request, MeasurementImport.objects.select_related("partnership"), pk=measurementimport_id
     )
     require_permission(request, "performance.change", job)
     if request.method == "POST":
@@ -314,7 +316,7 @@ def measurement_import_job(request, org_slug, import_id):
             messages.success(request, f"Importing {job.row_count:,} rows of {job.filename}.")
         except ConflictError as error:
             messages.error(request, error.message)
-        return redirect("performance-import-job", org_slug=org_slug, import_id=job.pk)
+        return redirect("performance-import-job", org_slug=org_slug, measurementimport_id=job.pk)
     progress = job_progress(job)
     if request.GET.get("format") == "json":
         return JsonResponse(
@@ -393,11 +395,10 @@ def survey_submit(request, org_slug, partnership_id):
                 **form.cleaned_data,
             )
             messages.success(request, "Thank you: relationship health recorded.")
+            return redirect(_performance_url(request, partnership))
         except ValidationError as error:
-            messages.error(request, "; ".join(error.messages))
-    else:
-        messages.error(request, "Rate each aspect from 1 to 5.")
-    return redirect(_performance_url(request, partnership))
+            apply_errors(form, error)
+    return _performance_page(request, partnership, survey_form=form, status=400)
 
 
 @require_POST
