@@ -110,8 +110,8 @@ def review_queue(*, membership: Membership) -> list[Agreement]:
     reviewers = reviewers_by_agreement(a.pk for a in agreements)
     deviations = deviations_for_many(agreements)
     for agreement in agreements:
-        agreement.reviewers = reviewers.get(agreement.pk, [])
-        agreement.open_red_lines = sum(
+        agreement.reviewers = reviewers.get(agreement.pk, [])  # type: ignore[attr-defined]
+        agreement.open_red_lines = sum(  # type: ignore[attr-defined]
             1 for d in deviations[agreement.pk] if d.is_red_line and d.is_open
         )
     return agreements

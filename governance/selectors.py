@@ -90,7 +90,7 @@ def approver_candidates(partnership: Partnership) -> list[User]:
     )
     users = []
     for membership in memberships:
-        membership.user.party = (
+        membership.user.party = (  # type: ignore[attr-defined]
             ChangeRequestApprover.Party.PARTNER
             if membership.is_guest
             else ChangeRequestApprover.Party.CUSTOMER

@@ -8,6 +8,7 @@ serialise: the second sees the first and exactly one of them moves the request t
 """
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -628,6 +629,7 @@ def change_requests_escalate(*, now: datetime, period_days: int) -> EscalationRe
     batches: dict[tuple[int, int], tuple[User, list[ChangeRequest]]] = {}
     for change_request, before in raised:
         for level in range(before + 1, change_request.escalation_level + 1):
+            recipients: Sequence[User | None]
             if level == 1:
                 recipients = [
                     *pending_by_request.get(change_request.pk, []),

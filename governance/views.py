@@ -14,9 +14,9 @@ from governance.forms import ApproveForm, ApproverForm, ChangeRequestForm, Rejec
 from governance.models import ChangeRequest, ChangeRequestApprover
 from partnerships.models import Partnership
 from partnerships.selectors import partnership_portfolio
-from partnerships.views import partnership_tabs
 from tenancy.errors import ConflictError
 from tenancy.forms import apply_errors
+from tenancy.modules import workspace_tabs
 from tenancy.permissions import has_permission
 from tenancy.views import (
     get_object_for_member_or_404,
@@ -90,7 +90,7 @@ def partnership_governance(request, org_slug, partnership_id):
         "governance/partnership_governance.html",
         {
             "partnership": partnership,
-            "partnership_tabs": partnership_tabs(request, partnership),
+            "partnership_tabs": workspace_tabs(request, partnership),
             "page": paginate(request, change_requests, PAGE_SIZE),
             "awaiting": list(
                 selectors.awaiting_decision(membership=request.membership).filter(

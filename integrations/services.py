@@ -350,7 +350,7 @@ def _insert_lines(document: EdiDocument, parsed: ParsedDocument) -> None:
         return
     meta = EdiDocumentLine._meta
     quote = connection.ops.quote_name
-    names = [meta.get_field(name).column for name, _ in _LINE_COLUMNS]
+    names = [str(meta.get_field(name).column) for name, _ in _LINE_COLUMNS]  # type: ignore[union-attr]
     fixed = ["organization_id", "document_id", "partnership_id", "currency"]
     arrays = ", ".join(f"%s::{sql_type}[]" for _, sql_type in _LINE_COLUMNS)
     sql = (

@@ -14,7 +14,7 @@ from integrations.forms import DocumentFilterForm, UploadForm
 from integrations.models import EdiDocument
 from partnerships.models import Partnership
 from partnerships.selectors import partnership_portfolio
-from partnerships.views import partnership_tabs
+from tenancy.modules import workspace_tabs
 from tenancy.permissions import has_permission
 from tenancy.views import get_object_for_member_or_404, paginate, require_permission
 
@@ -59,7 +59,7 @@ def partnership_integrations(request, org_slug, partnership_id):
         "integrations/partnership_integrations.html",
         {
             "partnership": partnership,
-            "partnership_tabs": partnership_tabs(request, partnership),
+            "partnership_tabs": workspace_tabs(request, partnership),
             "counts": selectors.edi_document_counts(own),
             "page": paginate(request, selectors.edi_documents_filtered(own, **filters), 25),
             "filter_form": DocumentFilterForm(request.GET or None),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenancy.modules import module_overview
+from tenancy.views import module_overview
 
 urlpatterns = [
     path("risk/", module_overview, {"module": "risk"}, name="risk-home"),

@@ -6,6 +6,8 @@ with the one helper, and routes writes through the module's services: subclasses
 `create_object`, `update_object` and `destroy_object` instead of saving serializers.
 """
 
+from typing import Any, cast
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, permissions, serializers, viewsets
@@ -34,7 +36,7 @@ class TenantPermission(permissions.BasePermission):
 
 class TenantViewSet(viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated, TenantPermission]
-    model = None  # the TenantModel this viewset serves
+    model: Any = None  # the TenantModel this viewset serves
     permission_module: str = ""
     # Path from this model to its partnership, for guests ("" = the model is Partnership;
     # None = guests never see this model).
@@ -49,11 +51,11 @@ class TenantViewSet(viewsets.GenericViewSet):
 
     @property
     def organization(self):
-        return self.request._request.organization
+        return cast(Any, self.request._request).organization  # set by TenantMiddleware
 
     @property
     def membership(self):
-        return self.request._request.membership
+        return cast(Any, self.request._request).membership
 
     def tenant_queryset(self):
         """The module's base query (a selector, usually); scoping is added by get_queryset."""

@@ -6,6 +6,8 @@ Service errors map to statuses here, so no bad input becomes a 500: Django's Val
 400 with per-field messages, ConflictError (illegal lifecycle step, duplicate) a 409.
 """
 
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, JsonResponse
@@ -17,7 +19,7 @@ from rest_framework.views import set_rollback
 from tenancy.errors import ConflictError, PermissionDeniedError
 
 
-def _flatten(detail) -> list[str]:
+def _flatten(detail: Any) -> list[str]:
     if isinstance(detail, dict):
         return [f"{k}: {m}" for k, v in detail.items() for m in _flatten(v)]
     if isinstance(detail, list):
@@ -29,10 +31,10 @@ def error_body(
     status_code: int,
     code: str,
     message: str,
-    fields: dict | None = None,
+    fields: dict[str, Any] | None = None,
     *,
-    extra: dict | None = None,
-) -> dict:
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The one error body of the API (DRF responses, middleware and error pages alike);
     `extra` adds keys beside `fields` (e.g. the rows of an import)."""
     return {
@@ -47,13 +49,13 @@ def error_body(
 
 
 def error_response(
-    status_code: int, code: str, message: str, fields: dict | None = None
+    status_code: int, code: str, message: str, fields: dict[str, Any] | None = None
 ) -> JsonResponse:
     """`error_body` as a plain Django response (outside DRF: middleware, handler404/500)."""
     return JsonResponse(error_body(status_code, code, message, fields), status=status_code)
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         fields = (
             exc.message_dict

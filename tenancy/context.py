@@ -6,6 +6,7 @@ transaction-local PostgreSQL setting, `app.organization_id`, holds it for row-le
 `tenancy.tasks.TenantTask` wraps each task. Outside a scope, tenant queries raise (fail closed).
 """
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
@@ -48,7 +49,7 @@ def _set_database_tenant(organization_id: int | None) -> None:
 
 
 @contextmanager
-def tenant_scope(organization: "Organization"):
+def tenant_scope(organization: "Organization") -> Iterator["Organization"]:
     """Run the block as `organization`, inside a transaction that carries it for RLS."""
     previous = _current_organization.get()
     nested = connection.in_atomic_block

@@ -24,6 +24,7 @@ from __future__ import annotations
 import importlib
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -118,43 +119,47 @@ class UploadJob(Job):
 
 # --- progress ---------------------------------------------------------------------------------
 
+# A job row: a `Job`, or an older job table with the same fields (status, progress,
+# organization_id) that has not moved onto `Job` yet.
+JobRow = Any
 
-def job_progress_key(job: models.Model) -> str:
+
+def job_progress_key(job: JobRow) -> str:
     return f"org:{job.organization_id}:job:{job._meta.label_lower}:{job.pk}:progress"
 
 
-def job_progress_set(job: models.Model, percent: int) -> None:
+def job_progress_set(job: JobRow, percent: int) -> None:
     """Record progress of a running job (visible to the page before the task commits)."""
     percent = max(0, min(100, int(percent)))
     job.progress = percent
     cache.set(job_progress_key(job), percent, 3600)
 
 
-def job_progress(job: models.Model) -> int:
+def job_progress(job: JobRow) -> int:
     """Percent done: 100 once succeeded, the cached figure while queued or running."""
     states: JobStates = getattr(job, "job_states", JOB_STATES)
     if job.status == states.succeeded:
         return 100
     if job.status == states.failed:
-        return job.progress
-    return cache.get(job_progress_key(job), job.progress)
+        return int(job.progress)
+    return int(cache.get(job_progress_key(job), job.progress))
 
 
-def job_progress_clear(job: models.Model) -> None:
+def job_progress_clear(job: JobRow) -> None:
     cache.delete(job_progress_key(job))
 
 
 # --- failing a job ----------------------------------------------------------------------------
 
 
-def job_fail(*, model: type[models.Model], pk: Any, reason: str, now) -> bool:
+def job_fail(*, model: type[models.Model], pk: Any, reason: str, now: datetime) -> bool:
     """Mark an unfinished job failed with `reason` (shown to the user). Returns whether it did:
     a finished job is left as it is. Records an audit event."""
     from tenancy.audit import audit_record
 
     states: JobStates = getattr(model, "job_states", JOB_STATES)
     with transaction.atomic():
-        job = model.objects.select_for_update().filter(pk=pk).first()
+        job: JobRow = model._default_manager.select_for_update().filter(pk=pk).first()
         if job is None or job.status in states.finished:
             return False
         job.status = states.failed
@@ -195,7 +200,7 @@ def tasks_inline() -> bool:
     return any(getattr(settings, name, False) for name in LEGACY_INLINE_SETTINGS)
 
 
-def task_by_name(name: str):
+def task_by_name(name: str) -> Any:
     """The registered Celery task `name` (`"integrations.tasks.edi_document_process"`)."""
     from celery import current_app
 
@@ -204,7 +209,7 @@ def task_by_name(name: str):
     return current_app.tasks[name]
 
 
-def enqueue(task: str, **kwargs) -> None:
+def enqueue(task: str, **kwargs: Any) -> None:
     """Send task `task` (its name) with keyword arguments once the transaction commits (at
     once outside a transaction). With `TASKS_INLINE` it runs in-process instead, after commit."""
     task_obj = task_by_name(task) if isinstance(task, str) else task

@@ -22,7 +22,7 @@ class UserManager(BaseUserManager):
         if not email:
             raise ValueError("An e-mail address is required.")
         user = self.model(email=self.normalize_email(email).lower(), **extra)
-        user.set_password(password)
+        user.set_password(password)  # type: ignore[attr-defined]
         user.save(using=self._db)
         return user
 
@@ -35,13 +35,13 @@ class UserManager(BaseUserManager):
 class User(AbstractUser):
     """A person. Signs in with an e-mail address; belongs to organizations via memberships."""
 
-    username = None
+    username = None  # type: ignore[assignment]  # sign-in is by e-mail
     email = models.EmailField("e-mail address", unique=True)
     full_name = models.CharField(max_length=200, blank=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
-    objects = UserManager()
+    REQUIRED_FIELDS: list[str] = []  # type: ignore[misc]
+    objects = UserManager()  # type: ignore[misc, assignment]
 
     def __str__(self):
         return self.full_name or self.email
@@ -113,7 +113,7 @@ class CurrentOrganizationId(models.Expression):
         return "%s", [require_organization().pk]
 
 
-class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
+class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: ignore[misc]
     """Filters every query to the current organization and raises when none is set."""
 
     def get_queryset(self):

@@ -14,7 +14,13 @@ these attributes.
 This file is imported by the settings: it imports nothing from Django at module level.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 # Roles inside the organization (tenancy.models.Role values, spelled out so the settings can
 # import this file before the apps are loaded).
@@ -188,7 +194,7 @@ def module_apps() -> list[str]:
     return [module.app for module in MODULES.values()]
 
 
-def nav_modules(request) -> list[dict]:
+def nav_modules(request: HttpRequest) -> list[dict[str, Any]]:
     """The modules the request's member may open, for the navigation bar."""
     from django.urls import NoReverseMatch, reverse
 
@@ -217,7 +223,7 @@ def nav_modules(request) -> list[dict]:
     return items
 
 
-def workspace_tabs(request, partnership) -> list[dict]:
+def workspace_tabs(request: Any, partnership: Any) -> list[dict[str, Any]]:
     """The partnership workspace's tabs the member may open; a tab whose page does not exist
     yet is left out. Every module's partnership page renders them."""
     from django.urls import NoReverseMatch, reverse
@@ -236,21 +242,3 @@ def workspace_tabs(request, partnership) -> list[dict]:
                 continue
             tabs.append({"label": tab.label, "url": url, "current": request.path == url})
     return tabs
-
-
-def module_overview(request, org_slug, module: str):
-    """The overview page of a module whose screens are not built yet."""
-    from django.shortcuts import render
-
-    from partnerships.selectors import partnership_portfolio
-    from tenancy.views import paginate, require_permission
-
-    require_permission(request, f"{module}.view")
-    return render(
-        request,
-        "modules/overview.html",
-        {
-            "module": MODULES[module],
-            "page": paginate(request, partnership_portfolio(membership=request.membership)),
-        },
-    )

@@ -6,6 +6,10 @@ Models store money as two columns made by `amount_field()` and `currency_field()
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.db import models
 
 CURRENCIES = [
     ("EUR", "Euro"),
@@ -46,13 +50,13 @@ def format_amount(amount: Decimal | int | str, currency: str = "") -> str:
 # detector (contracts/detection, Django-free) uses the same type.
 
 
-def amount_field(**kwargs):
+def amount_field(**kwargs: Any) -> "models.DecimalField[Any, Any]":
     from django.db import models
 
     return models.DecimalField(max_digits=18, decimal_places=2, **kwargs)
 
 
-def currency_field(**kwargs):
+def currency_field(**kwargs: Any) -> "models.CharField[Any, Any]":
     from django.db import models
 
     kwargs.setdefault("default", "EUR")
@@ -64,7 +68,7 @@ class Money:
     amount: Decimal
     currency: str
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if isinstance(self.amount, float):
             raise TypeError("Money takes a Decimal, never a float.")
         object.__setattr__(self, "amount", Decimal(self.amount))
@@ -89,5 +93,5 @@ class Money:
         if self.currency != other.currency:
             raise ValueError(f"Cannot combine {self.currency} and {other.currency}.")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.currency} {format_amount(self.amount, self.currency)}"

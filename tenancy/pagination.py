@@ -9,6 +9,7 @@ One class per shape of list:
 import base64
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import F
@@ -121,6 +122,7 @@ class KeysetPagination(pagination.BasePagination):
             return None
         if self.page:
             return self.encode_cursor(self._position(self.page[-1]), reverse=False)
+        assert self.cursor is not None  # no rows on this page: there was a cursor
         return self.encode_cursor(self.cursor.position, reverse=False)
 
     def get_previous_link(self) -> str | None:
@@ -128,10 +130,11 @@ class KeysetPagination(pagination.BasePagination):
             return None
         if self.page:
             return self.encode_cursor(self._position(self.page[0]), reverse=True)
+        assert self.cursor is not None
         return self.encode_cursor(self.cursor.position, reverse=True)
 
     def encode_cursor(self, position: tuple, *, reverse: bool) -> str:
-        token = {"p": [str(value) for value in position]}
+        token: dict[str, Any] = {"p": [str(value) for value in position]}
         if reverse:
             token["r"] = 1
         encoded = base64.urlsafe_b64encode(json.dumps(token).encode()).decode()

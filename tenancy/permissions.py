@@ -7,6 +7,8 @@ and the API both ask `has_permission`; lists of guest-visible objects use
 `restrict_for_guest`, one subquery, never a check per row.
 """
 
+from typing import Any
+
 from django.db.models import QuerySet
 
 from tenancy.models import Membership, Role
@@ -70,7 +72,7 @@ def is_org_admin(membership: Membership | None) -> bool:
     return membership is not None and membership.is_active and membership.role == Role.ORG_ADMIN
 
 
-def partnership_of(obj):
+def partnership_of(obj: Any) -> Any:
     """The partnership an object belongs to (itself for a partnership), or None."""
     from partnerships.models import Partnership
 
@@ -83,7 +85,7 @@ def partnership_of(obj):
     return None
 
 
-def guest_partnership_ids(membership: Membership) -> QuerySet:
+def guest_partnership_ids(membership: Membership) -> QuerySet[Any]:
     from partnerships.models import PartnershipUserObjectPermission
 
     return PartnershipUserObjectPermission.objects.filter(
@@ -91,7 +93,7 @@ def guest_partnership_ids(membership: Membership) -> QuerySet:
     ).values("content_object_id")
 
 
-def has_permission(membership: Membership | None, perm: str, obj=None) -> bool:
+def has_permission(membership: Membership | None, perm: str, obj: Any = None) -> bool:
     if membership is None or not membership.is_active:
         return False
     if not role_allows(membership.role, perm):
@@ -106,7 +108,9 @@ def has_permission(membership: Membership | None, perm: str, obj=None) -> bool:
     return True
 
 
-def restrict_for_guest(queryset: QuerySet, membership: Membership, partnership_path: str | None):
+def restrict_for_guest(
+    queryset: QuerySet[Any], membership: Membership, partnership_path: str | None
+) -> QuerySet[Any]:
     """Limit a list to what a guest may see; members of the organization see everything."""
     if not membership.is_guest:
         return queryset

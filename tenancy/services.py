@@ -120,7 +120,7 @@ def notify(
         if email and user.email:
             link = f"{settings.SITE_URL}{url}" if url else ""
             transaction.on_commit(
-                lambda u=user, lk=link: send_mail(
+                lambda u=user, lk=link: send_mail(  # type: ignore[misc]
                     subject=f"[Partnerline] {title}",
                     message=f"{body}\n\n{lk}".strip(),
                     from_email=None,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass
+from typing import IO, Any
 
 from django.conf import settings
 
@@ -96,7 +97,16 @@ def check_office_archive(
                     ) from error
 
 
-def check_xml_stream(stream, *, name: str = "The file", max_depth: int = 100) -> None:
+def load_workbook_checked(content: bytes, *, name: str = "The file") -> Any:
+    """An uploaded XLSX opened read-only by openpyxl, after `check_office_archive`: a bomb or
+    deeply nested sheet is refused (`ArchiveRefused`) before openpyxl inflates anything."""
+    from openpyxl import load_workbook
+
+    check_office_archive(content, name=name)
+    return load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+
+
+def check_xml_stream(stream: IO[bytes], *, name: str = "The file", max_depth: int = 100) -> None:
     """Parse XML from `stream` in bounded memory; refuse DTDs/entities and deep nesting."""
     from lxml import etree
 
@@ -126,7 +136,7 @@ def check_xml_stream(stream, *, name: str = "The file", max_depth: int = 100) ->
         ) from error
 
 
-def parse_xml(content: bytes, *, name: str = "The message", max_depth: int = 100):
+def parse_xml(content: bytes, *, name: str = "The message", max_depth: int = 100) -> Any:
     """Parse an XML document from an untrusted source: no entities, no network, no DTD, depth
     bounded (checked while streaming, before the tree is built)."""
     from lxml import etree

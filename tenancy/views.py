@@ -186,6 +186,22 @@ def api_key_revoke_view(request, org_slug, api_key_id):
     return redirect("api-keys", org_slug=org_slug)
 
 
+def module_overview(request, org_slug, module: str):
+    """The overview page of a module whose screens are not built yet (its registry entry)."""
+    from partnerships.selectors import partnership_portfolio
+    from tenancy.modules import MODULES
+
+    require_permission(request, f"{module}.view")
+    return render(
+        request,
+        "modules/overview.html",
+        {
+            "module": MODULES[module],
+            "page": paginate(request, partnership_portfolio(membership=request.membership)),
+        },
+    )
+
+
 def page_not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return error_response(404, "not_found", "Not found.")

@@ -16,7 +16,7 @@ from django.db import connections
 from django.db.backends.postgresql import base, creation
 
 _state = threading.local()
-_checked_roles: set[str] = set()
+_checked_roles: set[tuple[str, str]] = set()
 
 
 def _in_owner_mode() -> bool:

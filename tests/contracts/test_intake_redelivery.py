@@ -1,5 +1,7 @@
 """A contract intake whose worker keeps dying fails with a reason, instead of looping forever."""
 
+import uuid
+
 import pytest
 
 from contracts import tasks
@@ -16,7 +18,7 @@ def test_an_intake_delivered_past_the_limit_is_failed_with_a_reason(org_a, setti
     settings.TASK_MAX_DELIVERIES = 2
     with tenant_scope(org_a):
         job = IntakeJobFactory(organization=org_a)
-    task_id = f"intake-poison-{job.pk}"
+    task_id = f"intake-poison-{uuid.uuid4()}"
     delivery_count(task_id)
     delivery_count(task_id)
     tasks.intake_process.apply(

@@ -1,6 +1,8 @@
 """The upload path: the message is stored as received, the task reads it (twice changes nothing),
 and it runs in a real worker too."""
 
+import uuid
+
 import pytest
 
 from integrations import services, tasks
@@ -92,7 +94,7 @@ def test_a_task_delivered_past_the_limit_rejects_the_document_with_a_reason_the_
 
     settings.TASK_MAX_DELIVERIES = 3
     document, _ = _receive(org_a, partnership, manager, samples.edifact())
-    task_id = f"edi-poison-{document.pk}"
+    task_id = f"edi-poison-{uuid.uuid4()}"
     for _ in range(3):  # three deliveries whose worker died before acknowledging
         delivery_count(task_id)
     result = tasks.edi_document_process.apply(
@@ -115,7 +117,7 @@ def test_a_task_within_the_limit_still_runs(org_a, partnership, manager, setting
 
     settings.TASK_MAX_DELIVERIES = 3
     document, _ = _receive(org_a, partnership, manager, samples.edifact())
-    task_id = f"edi-redelivered-{document.pk}"
+    task_id = f"edi-redelivered-{uuid.uuid4()}"
     for _ in range(2):
         delivery_count(task_id)
     result = tasks.edi_document_process.apply(

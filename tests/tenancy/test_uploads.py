@@ -79,3 +79,23 @@ def test_untrusted_xml_with_entities_or_deep_nesting_is_refused():
 
 def MB(n: int) -> int:
     return n * 1024 * 1024
+
+
+def test_an_ordinary_workbook_opens_and_a_bomb_does_not():
+    from openpyxl import Workbook
+
+    from tenancy.uploads import load_workbook_checked
+
+    workbook = Workbook()
+    workbook.active.append(["kpi_code", "period", "value"])
+    workbook.active.append(["otd_pct", "2025-03", 97.5])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    sheet = load_workbook_checked(buffer.getvalue(), name="figures.xlsx").active
+    assert list(sheet.iter_rows(values_only=True))[1] == ("otd_pct", "2025-03", 97.5)
+    sheet_xml = b"<sheetData>" + b"<row><c><v>1</v></c></row>" * 2_000_000 + b"</sheetData>"
+    bomb = _archive(
+        {"[Content_Types].xml": CONTENT_TYPES.encode(), "xl/worksheets/s.xml": sheet_xml}
+    )
+    with pytest.raises(ArchiveRefused, match="figures.xlsx unpacks to"):
+        load_workbook_checked(bomb, name="figures.xlsx")
