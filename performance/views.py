@@ -670,7 +670,12 @@ def action_board(request, org_slug):
     return render(
         request,
         "performance/action_board.html",
-        {"columns": columns, "today": today, "statuses": ActionItem.Status.choices},
+        {
+            "columns": columns,
+            "today": today,
+            "statuses": ActionItem.Status.choices,
+            "can_change": not request.membership.is_guest and _can(request, "performance.change"),
+        },
     )
 
 
