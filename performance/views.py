@@ -404,29 +404,33 @@ def survey_submit(request, org_slug, partnership_id):
 @require_POST
 def scorecard_action(request, org_slug, scorecard_id):
     scorecard = get_object_for_member_or_404(
-        request, Scorecard.objects.select_related("partnership"), pk=scorecard_id
+        request, Scorecard.objects.select_related("partnership__partner"), pk=scorecard_id
     )
     require_permission(request, "performance.view", scorecard)
     if request.membership.is_guest and scorecard.status != Scorecard.Status.PUBLISHED:
         raise Http404("No such scorecard.")
     what = request.POST.get("action")
     try:
+        month = f"{scorecard.period_start:%B %Y}"
         if what == "publish":
             require_permission(request, "performance.change", scorecard)
             services.scorecard_publish(scorecard=scorecard, actor=request.user)
+            done = f"Scorecard of {month} published to {scorecard.partnership.partner.name}."
         elif what == "acknowledge":
             side = Side.PARTNER if request.membership.is_guest else Side.BUYER
             services.scorecard_acknowledge(scorecard=scorecard, actor=request.user, side=side)
+            done = f"Scorecard of {month} acknowledged."
         elif what == "appeal":
-            services.scorecard_appeal_raise(
+            appeal = services.scorecard_appeal_raise(
                 scorecard=scorecard,
                 actor=request.user,
                 criterion_code=request.POST.get("criterion_code", ""),
                 comment=request.POST.get("comment", ""),
             )
+            done = f"Appeal on {appeal.criterion_code} of {month} sent."
         else:
             raise Http404("Unknown action.")
-        messages.success(request, "Done.")
+        messages.success(request, done)
     except (ConflictError, ValidationError) as error:
         messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
     return redirect(

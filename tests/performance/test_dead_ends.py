@@ -365,3 +365,21 @@ def test_an_rca_is_edited_until_it_is_closed(org_a, manager, scenario, client_as
     closed = api.patch(f"/api/v1/o/alpha/rcas/{rca.pk}/", {"problem": "x"}, format="json")
     assert closed.status_code == 409
     assert closed.json()["error"]["message"] == "A closed analysis cannot be edited."
+
+
+def test_publishing_a_scorecard_says_to_whom(org_a, manager, scenario, client_as):
+    with tenant_scope(org_a):
+        services.measurement_record(
+            actor=manager,
+            kpi=scenario["otd"],
+            period_start=date(2025, 3, 1),
+            value=Decimal("97"),
+            today=TODAY,
+        )
+        scorecard = services.scorecard_compute(
+            partnership=scenario["partnership"], period_start=date(2025, 3, 1)
+        )
+        partner = scenario["partnership"].partner.name
+    url = reverse("performance-scorecard-action", args=["alpha", scorecard.pk])
+    page = client_as(manager).post(url, {"action": "publish"}, follow=True)
+    assert f"Scorecard of March 2025 published to {partner}." in page.content.decode()
