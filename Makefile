@@ -24,6 +24,8 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(PY) scripts/with_services.py $(PY) manage.py makemigrations --check --dry-run
 
 format: install
