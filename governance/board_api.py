@@ -790,7 +790,7 @@ class CrisisProtocolViewSet(TenantReadOnlyViewSet):
     filterset_fields = ["partnership"]
 
     def tenant_queryset(self):
-        return CrisisProtocol.objects.prefetch_related("contacts__user")
+        return CrisisProtocol.objects.prefetch_related("contacts__user").order_by("pk")
 
 
 class CrisisLogEntrySerializer(serializers.ModelSerializer):
