@@ -18,4 +18,8 @@ router.register("disclosures", board_api.DisclosureViewSet, basename="disclosure
 router.register("crisis-protocols", board_api.CrisisProtocolViewSet, basename="crisis-protocol")
 router.register("crisis-log", board_api.CrisisLogEntryViewSet, basename="crisis-log-entry")
 router.register("governance-inbox", board_api.InboxViewSet, basename="governance-inbox")
+router.register(
+    "compliance-officers", board_api.ComplianceOfficerViewSet, basename="compliance-officer"
+)
+router.register("attestations", board_api.AttestationViewSet, basename="attestation")
 urlpatterns = router.urls

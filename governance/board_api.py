@@ -20,9 +20,11 @@ from governance import selectors, services
 from governance.api import ChangeRequestSerializer
 from governance.ical import meeting_invitation
 from governance.models import (
+    Attestation,
     ChangeRequest,
     Committee,
     CommitteeMember,
+    ComplianceOfficer,
     CrisisContact,
     CrisisLogEntry,
     CrisisProtocol,
@@ -646,15 +648,26 @@ class InboxMeetingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class InboxAttestationSerializer(serializers.ModelSerializer):
+    area = serializers.CharField(source="officer.area", read_only=True)
+    partnership = serializers.IntegerField(source="officer.partnership_id", read_only=True)
+
+    class Meta:
+        model = Attestation
+        fields = ["id", "area", "period", "due_on", "partnership"]
+        read_only_fields = fields
+
+
 class InboxSerializer(serializers.Serializer):
     change_requests = ChangeRequestSerializer(many=True)
     minutes = InboxMeetingSerializer(many=True)
+    attestations = InboxAttestationSerializer(many=True)
 
 
 class InboxViewSet(TenantViewSet, mixins.ListModelMixin):
     """Everything awaiting the caller's decision across partnerships. Decide with
-    `change-requests/{id}/approve|reject|request-changes/` and
-    `meetings/{id}/minutes/approve|request-changes/`."""
+    `change-requests/{id}/approve|reject|request-changes/`,
+    `meetings/{id}/minutes/approve|request-changes/` and `attestations/{id}/attest/`."""
 
     model = ChangeRequest
     permission_module = "governance"
@@ -778,7 +791,7 @@ class CrisisProtocolViewSet(TenantReadOnlyViewSet):
     filterset_fields = ["partnership"]
 
     def tenant_queryset(self):
-        return CrisisProtocol.objects.prefetch_related("contacts__user")
+        return CrisisProtocol.objects.prefetch_related("contacts__user").order_by("pk")
 
 
 class CrisisLogEntrySerializer(serializers.ModelSerializer):
@@ -812,3 +825,99 @@ class CrisisLogEntryViewSet(
 
     def create_object(self, data):
         return services.crisis_log_record(actor=self.request.user, now=_now(), **data)
+
+
+# --- compliance officers and attestations -------------------------------------------------
+
+
+class ComplianceOfficerSerializer(serializers.ModelSerializer):
+    partnership = TenantRelatedField(Partnership)
+    user = MemberField()
+
+    class Meta:
+        model = ComplianceOfficer
+        fields = ["id", "partnership", "user", "party", "area"]
+        read_only_fields = ["party"]
+        validators = []  # one per area and party: the service replaces the previous officer
+
+
+class ComplianceOfficerViewSet(
+    TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin
+):
+    """Compliance officers of both parties, one per area and party (appointing replaces)."""
+
+    model = ComplianceOfficer
+    serializer_class = ComplianceOfficerSerializer
+    permission_module = "governance"
+    guest_partnership_path = "partnership"
+    filterset_fields = ["partnership", "area", "party"]
+
+    def tenant_queryset(self):
+        return ComplianceOfficer.objects.select_related("user")
+
+    def create_object(self, data):
+        return services.compliance_officer_appoint(actor=self.request.user, **data)
+
+
+class AttestationSerializer(serializers.ModelSerializer):
+    officer = TenantRelatedField(ComplianceOfficer)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attestation
+        fields = [
+            "id",
+            "officer",
+            "period",
+            "due_on",
+            "status",
+            "statement",
+            "attested_at",
+            "overdue",
+        ]
+        read_only_fields = ["status", "statement", "attested_at"]
+        validators = []
+
+    def get_overdue(self, attestation) -> bool:
+        return services.attestation_is_overdue(attestation, today=timezone.localdate())
+
+
+class AttestSerializer(serializers.Serializer):
+    statement = serializers.CharField(max_length=2000)
+
+
+class AttestationViewSet(
+    TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin
+):
+    """Periodic attestations: requested with a due date; `POST …/attest/` by the officer, once."""
+
+    model = Attestation
+    serializer_class = AttestationSerializer
+    permission_module = "governance"
+    guest_partnership_path = "officer__partnership"
+    filterset_fields = ["officer", "status"]
+    action_verbs = {"attest": "view"}  # the officer (a guest or not) attests their own
+
+    def tenant_queryset(self):
+        return selectors.attestation_list(membership=self.membership)
+
+    def create_object(self, data):
+        return services.attestation_request(
+            actor=self.request.user, today=timezone.localdate(), **data
+        )
+
+    @extend_schema(request=AttestSerializer, responses=AttestationSerializer)
+    @action(detail=True, methods=["post"])
+    def attest(self, request, *args, **kwargs):
+        attestation = self.get_object()
+        body = AttestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        attestation = services.attestation_submit(
+            attestation=attestation,
+            officer_user=request.user,
+            statement=body.validated_data["statement"],
+            now=_now(),
+        )
+        return Response(
+            AttestationSerializer(attestation, context=self.get_serializer_context()).data
+        )

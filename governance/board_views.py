@@ -19,6 +19,8 @@ from governance.board_forms import (
     ActionForm,
     ActionStatusForm,
     AttendanceForm,
+    AttestationRequestForm,
+    AttestForm,
     CommitteeForm,
     CommitteeMemberForm,
     CrisisContactForm,
@@ -30,6 +32,7 @@ from governance.board_forms import (
     EscalationRaiseForm,
     MeetingForm,
     MinutesForm,
+    OfficerForm,
     PrioritiesForm,
     ReasonForm,
     ReceivedForm,
@@ -863,6 +866,7 @@ def governance_inbox(request, org_slug):
             "approve_form": ApproveForm(),
             "reject_form": RejectForm(),
             "reason_form": ReasonForm(),
+            "attest_form": AttestForm(),
             "now": timezone.now(),
         },
     )
@@ -1088,3 +1092,107 @@ def crisis_log_add(request, org_slug, partnership_id):
             partnership=p, actor=request.user, now=timezone.now(), **data
         ),
     )
+
+
+# --- compliance officers and attestations -------------------------------------------------
+
+
+def partnership_compliance(request, org_slug, partnership_id, *, status=200, **forms):
+    partnership = _partnership(request, partnership_id)
+    can_change = _can_change(request, partnership)
+    officers = selectors.compliance_officers(partnership)
+    today = timezone.localdate()
+    attestations = list(
+        selectors.attestation_list(membership=request.membership).filter(
+            officer__partnership=partnership
+        )
+    )
+    for attestation in attestations:
+        attestation.overdue = services.attestation_is_overdue(attestation, today=today)
+    people = selectors.people_of_both_parties(partnership) if can_change else []
+    return render(
+        request,
+        "governance/compliance.html",
+        {
+            "partnership": partnership,
+            "partnership_tabs": workspace_tabs(request, partnership),
+            "officers": officers,
+            "attestations": attestations,
+            "officer_form": forms.get("officer_form")
+            or (OfficerForm(people=people) if can_change else None),
+            "request_form": forms.get("request_form")
+            or (AttestationRequestForm(officers=officers) if can_change and officers else None),
+            "attest_form": AttestForm(),
+        },
+        status=status,
+    )
+
+
+@require_POST
+def compliance_officer_appoint(request, org_slug, partnership_id):
+    partnership = _partnership(request, partnership_id)
+    require_permission(request, "governance.change", partnership)
+    form = OfficerForm(request.POST, people=selectors.people_of_both_parties(partnership))
+    if form.is_valid():
+        try:
+            services.compliance_officer_appoint(
+                partnership=partnership, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Compliance officer appointed.")
+            return redirect("partnership-compliance", org_slug, partnership.pk)
+    return partnership_compliance(request, org_slug, partnership_id, status=400, officer_form=form)
+
+
+@require_POST
+def attestation_request(request, org_slug, partnership_id):
+    partnership = _partnership(request, partnership_id)
+    require_permission(request, "governance.change", partnership)
+    form = AttestationRequestForm(request.POST, officers=selectors.compliance_officers(partnership))
+    if form.is_valid():
+        try:
+            services.attestation_request(
+                actor=request.user, today=timezone.localdate(), **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Attestation requested; the officer is told.")
+            return redirect("partnership-compliance", org_slug, partnership.pk)
+    return partnership_compliance(request, org_slug, partnership_id, status=400, request_form=form)
+
+
+@require_POST
+def attestation_attest(request, org_slug, attestation_id):
+    attestation = get_object_for_member_or_404(
+        request,
+        selectors.attestation_list(membership=request.membership),
+        partnership_path="officer__partnership",
+        pk=attestation_id,
+    )
+    require_permission(request, "governance.view", attestation)
+    back = _back(
+        request,
+        reverse("partnership-compliance", args=[org_slug, attestation.officer.partnership_id]),
+    )
+    form = AttestForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError({"statement": "State what you attest."})
+        services.attestation_submit(
+            attestation=attestation,
+            officer_user=request.user,
+            statement=form.cleaned_data["statement"],
+            now=timezone.now(),
+        )
+    except (ConflictError, ValidationError) as error:
+        messages.error(request, refusal_message(error))
+    except PermissionDeniedError as error:
+        raise PermissionDenied(str(error)) from error
+    else:
+        messages.success(request, "Attestation recorded.")
+    return redirect(back)

@@ -257,6 +257,17 @@ def _seed_committee(tenant, partnership, now) -> None:
         data_type="margin",
         cadence="monthly",
     )
+    # Compliance: our anti-bribery officer, with this quarter's attestation requested.
+    officer = services.compliance_officer_appoint(
+        partnership=partnership, actor=admin, user=admin, area="anti_bribery"
+    )
+    services.attestation_request(
+        officer=officer,
+        actor=manager,
+        period=f"{today.year} Q{(today.month - 1) // 3 + 1}",
+        due_on=today + timedelta(days=21),
+        today=today,
+    )
     # The RACI matrix: the sponsor accountable, the manager responsible.
     activities = services.raci_install_defaults(partnership=partnership, actor=admin)
     matrix = {}

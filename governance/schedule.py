@@ -12,6 +12,10 @@ BEAT_SCHEDULE = {
         "task": "governance.tasks.meeting_reminders_all_tenants",
         "schedule": crontab(minute=5),
     },
+    "governance-attestation-reminders": {
+        "task": "governance.tasks.attestation_reminders_all_tenants",
+        "schedule": crontab(hour=7, minute=45),
+    },
     "governance-escalations": {
         "task": "governance.tasks.escalations_advance_all_tenants",
         "schedule": crontab(hour=7, minute=30),

@@ -261,11 +261,12 @@ def minutes_awaiting(*, membership: Membership) -> QuerySet:
 
 
 def inbox(*, membership: Membership) -> dict:
-    """Everything awaiting this member's decision across partnerships: change requests and
-    minutes (three queries)."""
+    """Everything awaiting this member's decision across partnerships: change requests,
+    minutes and attestations (four queries)."""
     return {
         "change_requests": list(awaiting_decision(membership=membership)[:100]),
         "minutes": list(minutes_awaiting(membership=membership)[:100]),
+        "attestations": list(attestations_awaiting(membership=membership)[:100]),
     }
 
 
@@ -298,3 +299,31 @@ def crisis_view(partnership: Partnership) -> dict:
         CrisisLogEntry.objects.filter(partnership=partnership).select_related("logged_by")[:100]
     )
     return {"protocol": protocol, "contacts": contacts, "log": log}
+
+
+# --- compliance ---------------------------------------------------------------------------
+
+
+def attestation_list(*, membership: Membership) -> QuerySet:
+    from governance.models import Attestation
+
+    queryset = Attestation.objects.select_related("officer__user", "officer__partnership")
+    return restrict_for_guest(queryset, membership, "officer__partnership")
+
+
+def attestations_awaiting(*, membership: Membership) -> QuerySet:
+    """Pending attestations this member must give (they are the officer), the earliest due
+    first."""
+    from governance.models import Attestation
+
+    return (
+        attestation_list(membership=membership)
+        .filter(officer__user_id=membership.user_id, status=Attestation.Status.PENDING)
+        .order_by("due_on", "pk")
+    )
+
+
+def compliance_officers(partnership: Partnership) -> list:
+    from governance.models import ComplianceOfficer
+
+    return list(ComplianceOfficer.objects.filter(partnership=partnership).select_related("user"))

@@ -63,3 +63,14 @@ def escalations_advance(*, organization_id: int, now: str | None = None) -> dict
 @shared_task(**TASK_DEFAULTS)
 def escalations_advance_all_tenants() -> int:
     return for_each_tenant(escalations_advance)
+
+
+@tenant_task()
+def attestation_reminders(*, organization_id: int, now: str | None = None) -> int:
+    moment = timezone.now() if now is None else datetime.fromisoformat(now)
+    return services.attestation_reminders_send(now=moment)
+
+
+@shared_task(**TASK_DEFAULTS)
+def attestation_reminders_all_tenants() -> int:
+    return for_each_tenant(attestation_reminders)

@@ -112,6 +112,19 @@ urlpatterns = [
     path(f"{P}crisis/protocol/", board.crisis_protocol_save, name="crisis-protocol-save"),
     path(f"{P}crisis/contacts/", board.crisis_contact_add, name="crisis-contact-add"),
     path(f"{P}crisis/log/", board.crisis_log_add, name="crisis-log-add"),
+    # compliance officers and attestations
+    path(f"{P}compliance/", board.partnership_compliance, name="partnership-compliance"),
+    path(
+        f"{P}compliance/officers/",
+        board.compliance_officer_appoint,
+        name="compliance-officer-appoint",
+    ),
+    path(f"{P}compliance/attestations/", board.attestation_request, name="attestation-request"),
+    path(
+        "governance/attestations/<int:attestation_id>/attest/",
+        board.attestation_attest,
+        name="attestation-attest",
+    ),
     # the approvals inbox and the calendar
     path("governance/inbox/", board.governance_inbox, name="governance-inbox"),
     path("governance/calendar/", board.calendar_settings, name="calendar-settings"),

@@ -40,6 +40,13 @@ from governance.services.committees import (
     committee_update,
     quorum_of,
 )
+from governance.services.compliance import (
+    attestation_is_overdue,
+    attestation_reminders_send,
+    attestation_request,
+    attestation_submit,
+    compliance_officer_appoint,
+)
 from governance.services.crisis import (
     crisis_contact_add,
     crisis_log_record,
@@ -113,6 +120,11 @@ from governance.services.transparency import (
 )
 
 __all__ = [
+    "attestation_is_overdue",
+    "attestation_reminders_send",
+    "attestation_request",
+    "attestation_submit",
+    "compliance_officer_appoint",
     "crisis_contact_add",
     "crisis_log_record",
     "crisis_protocol_save",

@@ -551,6 +551,7 @@ def _amendment_create(change_request: ChangeRequest, actor: User | None) -> Agre
     from contracts.services import agreement_create
 
     agreement = change_request.agreement
+    assert agreement is not None  # the caller checked agreement_id
     return agreement_create(
         actor=actor,
         partnership=change_request.partnership,

@@ -37,7 +37,7 @@ MEMBER_FIELDS = (
     "term_start",
     "term_end",
 )
-QUORUM_SHARE = {
+QUORUM_SHARE: dict[str, Fraction] = {
     Committee.QuorumRule.MAJORITY: Fraction(1, 2),  # more than half
     Committee.QuorumRule.TWO_THIRDS: Fraction(2, 3),  # at least two thirds
     Committee.QuorumRule.ALL: Fraction(1, 1),

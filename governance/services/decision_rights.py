@@ -79,7 +79,7 @@ def rule_applies(rule, change_request: ChangeRequest, base: Decimal | None) -> b
     if rule.measure == Measure.BUDGET_AMOUNT:
         return cost > (rule.threshold or 0)
     if rule.measure == Measure.BUDGET_PERCENT:
-        return bool(base) and cost * 100 > base * (rule.threshold or 0)
+        return base is not None and base > 0 and cost * 100 > base * (rule.threshold or 0)
     if rule.measure == Measure.SCOPE:
         return change_request.category == ChangeRequest.Category.SCOPE
     if rule.measure == Measure.SCHEDULE_DAYS:

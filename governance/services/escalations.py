@@ -145,7 +145,7 @@ def _contacts(level: EscalationLevel) -> list[User]:
 
 
 def _notify_level(escalation: Escalation, level: EscalationLevel) -> int:
-    recipients = _contacts(level)
+    recipients: list[User | None] = list(_contacts(level))
     if escalation.raised_by_id:
         recipients.append(escalation.raised_by)
     sent = notify(
@@ -166,10 +166,11 @@ def _notify_level(escalation: Escalation, level: EscalationLevel) -> int:
 
 
 def _item_is_open(escalation: Escalation) -> bool:
-    if escalation.change_request_id:
-        return escalation.change_request.status in ChangeRequest.OPEN_STATUSES
-    if escalation.action_id:
-        return escalation.action.status in MeetingAction.OPEN_STATUSES
+    change_request, action = escalation.change_request, escalation.action
+    if change_request is not None:
+        return str(change_request.status) in ChangeRequest.OPEN_STATUSES
+    if action is not None:
+        return str(action.status) in MeetingAction.OPEN_STATUSES
     return True
 
 

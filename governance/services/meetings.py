@@ -39,7 +39,7 @@ from tenancy.services import notify
 OFFICER_ROLES = (CommitteeMember.Role.CHAIR, CommitteeMember.Role.SECRETARY)
 MAX_SERIES = 12
 REMINDER_LEAD = timedelta(hours=24)
-STEP = {
+STEP: dict[str, relativedelta] = {
     Committee.Frequency.WEEKLY: relativedelta(weeks=1),
     Committee.Frequency.MONTHLY: relativedelta(months=1),
     Committee.Frequency.QUARTERLY: relativedelta(months=3),
@@ -603,7 +603,7 @@ def meeting_action_create(
     return action
 
 
-ACTION_TRANSITIONS = {
+ACTION_TRANSITIONS: dict[str, set[str]] = {
     MeetingAction.Status.OPEN: {MeetingAction.Status.IN_PROGRESS, MeetingAction.Status.DONE},
     MeetingAction.Status.IN_PROGRESS: {MeetingAction.Status.DONE, MeetingAction.Status.OPEN},
     MeetingAction.Status.DONE: set(),

@@ -13,7 +13,7 @@ from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.models import User
 
-PERIOD = {
+PERIOD: dict[str, relativedelta] = {
     Disclosure.Frequency.MONTHLY: relativedelta(months=1),
     Disclosure.Frequency.QUARTERLY: relativedelta(months=3),
     Disclosure.Frequency.HALF_YEARLY: relativedelta(months=6),

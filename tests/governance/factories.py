@@ -6,10 +6,12 @@ from decimal import Decimal
 import factory
 
 from governance.models import (
+    Attestation,
     ChangeRequest,
     ChangeRequestApprover,
     Committee,
     CommitteeMember,
+    ComplianceOfficer,
     CrisisContact,
     CrisisLogEntry,
     CrisisProtocol,
@@ -251,3 +253,22 @@ class CrisisLogEntryFactory(TenantFactory):
         lambda: datetime.datetime(2030, 1, 5, 9, 0, tzinfo=datetime.UTC)
     )
     title = "Fire at the Lyon warehouse"
+
+
+class ComplianceOfficerFactory(TenantFactory):
+    class Meta:
+        model = ComplianceOfficer
+
+    partnership = same_organization(PartnershipFactory)
+    user = factory.SubFactory("tests.tenancy.factories.UserFactory")
+    party = Party.CUSTOMER
+    area = ComplianceOfficer.Area.ANTI_BRIBERY
+
+
+class AttestationFactory(TenantFactory):
+    class Meta:
+        model = Attestation
+
+    officer = same_organization(ComplianceOfficerFactory)
+    period = factory.Sequence(lambda n: f"2030 Q{n % 4 + 1} ({n})")
+    due_on = datetime.date(2030, 3, 31)
