@@ -789,9 +789,10 @@ def _tenant(loader: Loader, shape: TenantShape, *, seed: int, end_period: date) 
     )  # fmt: skip
     _risk(
         loader, m=_models("risk.Risk", "risk.InsuranceCertificate", "risk.DataBreach",
-                          "risk.RiskScore"),
+                          "risk.RiskScore", "partnerships.Partner", "partnerships.SubTierLink"),
         rng=random.Random(f"{seed}:{shape.slug}:risk"), org_id=org_id,
-        partnership_ids=partnership_ids, currency=shape.currency, owners=managers,
+        partnership_ids=partnership_ids, partner_ids=partner_ids, currency=shape.currency,
+        owners=managers,
     )  # fmt: skip
     _selection(
         loader, m=_models(
@@ -1004,10 +1005,12 @@ RISK_CATEGORIES = ["cyber", "supply_continuity", "financial", "regulatory", "geo
 COVERAGES = ["product_liability", "cyber", "cargo", "workplace"]
 
 
-def _risk(loader, *, m, rng, org_id, partnership_ids, currency, owners) -> None:
+def _risk(loader, *, m, rng, org_id, partnership_ids, partner_ids, currency, owners) -> None:
     """Per partnership five register entries (allocated to either party), two insurance
     certificates (some expiring within 60 days, some expired), a risk score; a data breach for
-    one partnership in twenty, a few of them open."""
+    one partnership in twenty, a few of them open; a sub-tier supplier graph (one sub-tier
+    supplier per ten partners, each partner buying two things, one of them from two sources)
+    for the single-point-of-failure search."""
     from datetime import timedelta
 
     risk_model, cert_model = m["risk.Risk"], m["risk.InsuranceCertificate"]
@@ -1062,6 +1065,27 @@ def _risk(loader, *, m, rng, org_id, partnership_ids, currency, owners) -> None:
           detected + timedelta(hours=72), "open" if rng.random() < 0.2 else "notified")
          for pid in breached],
     )  # fmt: skip
+    supplier_model, link_model = m["partnerships.Partner"], m["partnerships.SubTierLink"]
+    if loader.has(link_model):
+        suppliers = list(loader.ids(supplier_model, max(3, n // 10)))
+        loader.copy(
+            supplier_model,
+            ["id", "organization_id", "name", "legal_name", "country", "category", "tier"],
+            [(sid, org_id, f"Sub-tier supplier {i:04d}", f"Sub-tier supplier {i:04d} GmbH",
+              rng.choice(("DE", "CN", "TW", "PL", "MX")), "Sub-tier", "approved")
+             for i, sid in enumerate(suppliers)],
+        )  # fmt: skip
+        edges = []
+        for partner in partner_ids:
+            first, second, third = rng.sample(suppliers, 3)
+            edges += [(partner, first, "Castings"), (partner, second, "Electronics"),
+                      (partner, third, "Electronics")]  # fmt: skip
+        link_ids = iter(loader.ids(link_model, len(edges)))
+        loader.copy(
+            link_model,
+            ["id", "organization_id", "partner_id", "supplier_id", "supplies", "critical"],
+            [(next(link_ids), org_id, p, sup, what, what == "Castings") for p, sup, what in edges],
+        )  # fmt: skip
     score_ids = iter(loader.ids(score_model, n))
     loader.copy(
         score_model,
@@ -1263,6 +1287,7 @@ def large_tenant_counts(url: str) -> dict[str, int]:
         "EDI document lines": "integrations_edidocumentline",
         "risks": "risk_risk",
         "insurance certificates": "risk_insurancecertificate",
+        "sub-tier links": "partnerships_subtierlink",
         "due-diligence items": "partnerships_duediligenceitem",
         "exclusivity scopes": "partnerships_exclusivity",
         "sourcing needs": "partnerships_sourcingcase",

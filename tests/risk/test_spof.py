@@ -83,3 +83,13 @@ def test_the_portfolio_finds_a_shared_foundry_from_the_partner_records(scope, ma
 @pytest.mark.django_db
 def test_a_guest_sees_no_single_points_of_failure(scope, guest):
     assert selectors.single_points_of_failure(membership=guest.memberships.get()) == []
+
+
+def test_the_search_stops_at_the_deepest_tier_it_follows():
+    chain = [Link(i, i + 1) for i in range(1, 10)]  # 1 → 2 → … → 10
+    found = single_points_of_failure({1: 1, 2: 9}, chain, max_depth=2)
+    # From 1: 2 and 3 (two tiers). From 9: 10. No supplier is shared.
+    assert found == []
+    assert {s.supplier for s in single_points_of_failure({1: 1, 2: 9}, chain)} == set()
+    deep = single_points_of_failure({1: 1, 2: 3}, chain, max_depth=2)
+    assert [(s.supplier, s.partnerships) for s in deep] == [(3, [1, 2])]
