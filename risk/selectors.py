@@ -8,6 +8,7 @@ view cannot leak the register.
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -47,7 +48,7 @@ def _visible(queryset: QuerySet, membership: Membership) -> QuerySet:
     return queryset
 
 
-def _with_current_rating(queryset: QuerySet[Risk]) -> QuerySet[Risk]:
+def _with_current_rating(queryset: QuerySet[Risk]) -> QuerySet[Any]:
     """Current likelihood and impact (residual where assessed, else inherent) and their score,
     computed in SQL so lists sort and heat maps group without a query per row."""
     return queryset.annotate(

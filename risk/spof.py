@@ -66,7 +66,7 @@ def single_points_of_failure(
         graph[link.partner].append(link.supplier)
     found: dict[int, Spof] = {}
     for partnership_id, partner_id in sorted(partnerships.items()):
-        paths = {partner_id: (partner_id,)}
+        paths: dict[int, tuple[int, ...]] = {partner_id: (partner_id,)}
         queue = deque([partner_id])
         while queue:
             current = queue.popleft()
