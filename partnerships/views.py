@@ -741,9 +741,7 @@ def sourcing_tco(request, org_slug, sourcing_case_id, model):
     form = forms.TcoForm(request.POST, prefix=model)
     if form.is_valid():
         try:
-            services.tco_estimate_set(
-                case=case, model=model, actor=request.user, **form.cleaned_data
-            )
+            services.tco_estimate_set(case=case, model=model, actor=request.user, **form.costs())
         except ValidationError as error:
             apply_errors(form, error)
         except ConflictError as error:
@@ -890,7 +888,7 @@ def sourcing_candidate(request, org_slug, sourcing_candidate_id):
                         model=SourcingCase.Model.STRATEGIC,
                         candidate=candidate,
                         actor=request.user,
-                        **tco_form.cleaned_data,
+                        **tco_form.costs(),
                     )
             except ValidationError as error:
                 apply_errors(form, error)
