@@ -226,3 +226,26 @@ def test_the_portfolio_cards_link_to_their_filtered_lists(owner, org_a, client_a
     assert 'href="/o/alpha/partnerships/?stage=pipeline"' in page
     listed = client.get("/o/alpha/partnerships/?stage=pipeline").content.decode()
     assert "Starting" in listed and "Running" not in listed
+
+
+def test_a_guest_sees_the_overview_without_internal_tabs_buttons_or_conflicts(
+    owner, org_a, make_member, client_as
+):
+    from partnerships.services import partnership_invite_guest
+    from tenancy.models import Role
+    from tests.partnerships.factories import ExclusivityFactory
+
+    guest = make_member(org_a, Role.PARTNER_GUEST, email="guest@partner.test")
+    mine = PartnershipFactory(organization=org_a, status="due_diligence")
+    other = PartnershipFactory(organization=org_a, name="Rival deal")
+    for p in (mine, other):
+        ExclusivityFactory(organization=org_a, partnership=p)
+    with tenant_scope(org_a):
+        partnership_invite_guest(partnership=mine, guest=guest, actor=owner)
+    page = client_as(guest).get(f"/o/alpha/partnerships/{mine.pk}/").content.decode()
+    assert "Overview" in page
+    for hidden in ("Due diligence</a>", "Strategy</a>", "Onboarding</a>", "Rival deal"):
+        assert hidden not in page
+    assert 'data-testid="lifecycle"' not in page
+    manager_page = client_as(owner).get(f"/o/alpha/partnerships/{mine.pk}/").content.decode()
+    assert "Rival deal" in manager_page and 'data-testid="lifecycle"' in manager_page
