@@ -390,9 +390,7 @@ def partnership_due_diligence(request, org_slug, partnership_id):
     _require_member(request)
     can_change = has_permission(request.membership, "partnerships.change", partnership)
     template_form = forms.ChecklistTemplateForm(request.POST or None)
-    item_form = forms.DueDiligenceNewItemForm(
-        request.POST if "title" in request.POST else None, prefix="new"
-    )
+    item_form = forms.DueDiligenceNewItemForm(prefix="new")
     if request.method == "POST":
         require_permission(request, "partnerships.change", partnership)
         try:

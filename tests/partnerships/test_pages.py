@@ -249,3 +249,32 @@ def test_a_guest_sees_the_overview_without_internal_tabs_buttons_or_conflicts(
     assert 'data-testid="lifecycle"' not in page
     manager_page = client_as(owner).get(f"/o/alpha/partnerships/{mine.pk}/").content.decode()
     assert "Rival deal" in manager_page and 'data-testid="lifecycle"' in manager_page
+
+
+def test_a_reviewer_attaches_evidence_and_it_downloads(owner, org_a, client_as):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from partnerships.models import DueDiligenceItem
+    from tests.partnerships.factories import DueDiligenceItemFactory
+
+    item = DueDiligenceItemFactory(organization=org_a, evidence="")
+    url = f"/o/alpha/partnerships/{item.partnership_id}/due-diligence/{item.pk}/"
+    client = client_as(owner)
+    response = client.post(
+        url,
+        {
+            "status": "passed",
+            "findings": "Clean screening.",
+            "evidence": SimpleUploadedFile("screening.pdf", b"%PDF-1.4 screening"),
+        },
+    )
+    assert response.status_code == 302
+    with tenant_scope(org_a):
+        item = DueDiligenceItem.objects.get(pk=item.pk)
+    assert (item.status, item.evidence.name.rsplit("/", 1)[-1]) == ("passed", "screening.pdf")
+    download = client.get(url + "evidence/")
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 screening"
+    # Saving again without a file keeps the evidence on record.
+    client.post(url, {"status": "passed", "findings": "Clean screening, re-checked."})
+    with tenant_scope(org_a):
+        assert DueDiligenceItem.objects.get(pk=item.pk).evidence.name == item.evidence.name
