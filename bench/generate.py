@@ -787,6 +787,12 @@ def _tenant(loader: Loader, shape: TenantShape, *, seed: int, end_period: date) 
         rng=random.Random(f"{seed}:{shape.slug}:integrations"), org_id=org_id,
         partnership_ids=partnership_ids, end_period=end_period,
     )  # fmt: skip
+    _risk(
+        loader, m=_models("risk.Risk", "risk.InsuranceCertificate", "risk.DataBreach",
+                          "risk.RiskScore"),
+        rng=random.Random(f"{seed}:{shape.slug}:risk"), org_id=org_id,
+        partnership_ids=partnership_ids, currency=shape.currency, owners=managers,
+    )  # fmt: skip
     _selection(
         loader, m=_models(
             "partnerships.DueDiligenceItem", "partnerships.Exclusivity",
@@ -995,6 +1001,79 @@ def _integrations(loader, shape, *, m, rng, org_id, partnership_ids, end_period)
     )  # fmt: skip
 
 
+RISK_CATEGORIES = ["cyber", "supply_continuity", "financial", "regulatory", "geopolitical",
+                   "reputational", "concentration", "quality"]  # fmt: skip
+COVERAGES = ["product_liability", "cyber", "cargo", "workplace"]
+
+
+def _risk(loader, *, m, rng, org_id, partnership_ids, currency, owners) -> None:
+    """Per partnership five register entries (allocated to either party), two insurance
+    certificates (some expiring within 60 days, some expired), a risk score; a data breach for
+    one partnership in twenty, a few of them open."""
+    from datetime import timedelta
+
+    risk_model, cert_model = m["risk.Risk"], m["risk.InsuranceCertificate"]
+    breach_model, score_model = m["risk.DataBreach"], m["risk.RiskScore"]
+    if not loader.has(risk_model):
+        loader.skipped.add("risk.Risk")
+        return
+    n, today = len(partnership_ids), NOW.date()
+    risk_ids = iter(loader.ids(risk_model, 5 * n))
+
+    def risks() -> Iterator[tuple]:
+        for pid in partnership_ids:
+            for k in range(5):
+                category = rng.choice(RISK_CATEGORIES)
+                li, im = rng.randrange(1, 6), rng.randrange(1, 6)
+                residual = (max(1, li - 1), im) if rng.random() < 0.6 else (None, None)
+                allocation = rng.choice(("retained", "transferred", "shared"))
+                to = "customer" if allocation == "retained" else "partner"
+                basis = "" if allocation == "retained" else "Partner's control and balance sheet."
+                yield (
+                    next(risk_ids), org_id, pid, f"{category.replace('_', ' ').title()} risk {k}",
+                    category, li, im, *residual, allocation, to, basis,
+                    "closed" if rng.random() < 0.1 else "open",
+                    today + timedelta(days=rng.randrange(-20, 180)), rng.choice(owners),
+                )  # fmt: skip
+
+    loader.copy(
+        risk_model,
+        ["id", "organization_id", "partnership_id", "title", "category", "inherent_likelihood",
+         "inherent_impact", "residual_likelihood", "residual_impact", "allocation",
+         "allocated_to", "allocation_basis", "status", "next_review_on", "owner_id"],
+        risks(),
+    )  # fmt: skip
+    cert_ids = iter(loader.ids(cert_model, 2 * n))
+    loader.copy(
+        cert_model,
+        ["id", "organization_id", "partnership_id", "coverage", "insurer", "policy_number",
+         "limit", "currency", "starts_on", "expires_on", "file"],
+        [(next(cert_ids), org_id, pid, COVERAGES[k], f"Insurer {rng.randrange(40)}",
+          f"POL-{pid}-{k}", f"{rng.randrange(1, 50) * 500_000}.00", currency,
+          (expires := today + timedelta(days=rng.randrange(-60, 400))) - timedelta(days=365),
+          expires, "") for pid in partnership_ids for k in range(2)],
+    )  # fmt: skip
+    breached = partnership_ids[::20]
+    breach_ids = iter(loader.ids(breach_model, len(breached)))
+    loader.copy(
+        breach_model,
+        ["id", "organization_id", "partnership_id", "title", "detected_at",
+         "notification_deadline", "status"],
+        [(next(breach_ids), org_id, pid, "Credential leak",
+          (detected := NOW - timedelta(hours=rng.randrange(1, 2000))),
+          detected + timedelta(hours=72), "open" if rng.random() < 0.2 else "notified")
+         for pid in breached],
+    )  # fmt: skip
+    score_ids = iter(loader.ids(score_model, n))
+    loader.copy(
+        score_model,
+        ["id", "organization_id", "partnership_id", "scored_on", "score", "breakdown",
+         "buyer_threshold", "partner_threshold"],
+        [(next(score_ids), org_id, pid, today, f"{rng.randrange(0, 10_000) / 100:.2f}",
+          json.dumps([]), "60.00", "70.00") for pid in partnership_ids],
+    )  # fmt: skip
+
+
 CR_TITLES = {
     "scope": "Add {} to the statement of work",
     "price": "Index-linked price change for {}",
@@ -1184,6 +1263,8 @@ def large_tenant_counts(url: str) -> dict[str, int]:
         "change-request approvers": "governance_changerequestapprover",
         "EDI documents": "integrations_edidocument",
         "EDI document lines": "integrations_edidocumentline",
+        "risks": "risk_risk",
+        "insurance certificates": "risk_insurancecertificate",
         "due-diligence items": "partnerships_duediligenceitem",
         "exclusivity scopes": "partnerships_exclusivity",
         "sourcing needs": "partnerships_sourcingcase",

@@ -615,6 +615,8 @@ PAGES = (
     ("partnership governance tab", "partnership-governance", True),
     ("integrations home (EDI documents)", "integrations-home", False),
     ("partnership integrations tab", "partnership-integrations", True),
+    ("portfolio risk page", "risk-home", False),
+    ("partnership risk tab", "partnership-risk", True),
 )
 
 

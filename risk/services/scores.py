@@ -1,0 +1,117 @@
+"""Risk services: third-party risk score."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from partnerships.models import Partnership
+from risk.models import (
+    SCORE_MAX,
+    SCORE_MIN,
+    RiskScore,
+    ScoreFactor,
+)
+from risk.scoring import FactorRating, weighted_score, weights_problem
+from risk.services._common import _recipients, _url
+from tenancy.audit import audit_record
+from tenancy.services import notify
+
+
+@transaction.atomic
+def score_factors_set(*, actor, factors: list[dict]) -> list[ScoreFactor]:
+    """Replace the organization's score factors. The weights must add up to 100."""
+    names = [(f.get("name") or "").strip() for f in factors]
+    if any(not n for n in names):
+        raise ValidationError({"factors": "Every factor needs a name."})
+    if len({n.lower() for n in names}) != len(names):
+        raise ValidationError({"factors": "Two factors have the same name."})
+    weights = [Decimal(str(f.get("weight"))) for f in factors]
+    problem = weights_problem(weights)
+    if problem:
+        raise ValidationError({"weights": problem})
+    old = {f.name: str(f.weight) for f in ScoreFactor.objects.all()}
+    ScoreFactor.objects.all().delete()
+    created = [
+        ScoreFactor.objects.create(
+            name=name,
+            weight=weight,
+            description=(f.get("description") or "")[:300],
+            source=f.get("source") or ScoreFactor.Source.MANUAL,
+            order=i,
+        )
+        for i, (name, weight, f) in enumerate(zip(names, weights, factors, strict=True))
+    ]
+    audit_record(
+        action="risk.score_factors.set",
+        actor=actor,
+        changes={"before": old, "after": {f.name: str(f.weight) for f in created}},
+    )
+    return created
+
+
+@transaction.atomic
+def risk_score_record(
+    *,
+    actor,
+    partnership: Partnership,
+    ratings: dict[int, Decimal],
+    buyer_threshold: Decimal,
+    partner_threshold: Decimal,
+    today: date,
+) -> RiskScore:
+    """Score the partner: a rating 0–100 for every factor (by factor id)."""
+    factors = list(ScoreFactor.objects.all())
+    problem = weights_problem([f.weight for f in factors])
+    if problem:
+        raise ValidationError({"factors": f"The score model is not usable: {problem}"})
+    errors = {}
+    items = []
+    for factor in factors:
+        value = ratings.get(factor.pk)
+        key = f"factor_{factor.pk}"
+        if value is None:
+            errors[key] = f"Rate {factor.name} from 0 to 100."
+            continue
+        value = Decimal(str(value))
+        if not SCORE_MIN <= value <= SCORE_MAX:
+            errors[key] = f"{factor.name}: use the scale from 0 to 100."
+            continue
+        items.append(FactorRating(factor.name, factor.weight, value))
+    extra = set(ratings) - {f.pk for f in factors}
+    if extra:
+        errors["ratings"] = "Some ratings are for factors that do not exist."
+    for name, value in (
+        ("buyer_threshold", buyer_threshold),
+        ("partner_threshold", partner_threshold),
+    ):
+        if value is None or not SCORE_MIN <= Decimal(str(value)) <= SCORE_MAX:
+            errors[name] = "A threshold is on the scale from 0 to 100."
+    if errors:
+        raise ValidationError(errors)
+    score, breakdown = weighted_score(items)
+    record = RiskScore.objects.create(
+        partnership=partnership,
+        scored_on=today,
+        score=score,
+        breakdown=breakdown,
+        buyer_threshold=buyer_threshold,
+        partner_threshold=partner_threshold,
+        scored_by=actor,
+    )
+    audit_record(
+        action="risk.score.recorded",
+        actor=actor,
+        obj=record,
+        changes={"score": str(score), "breakdown": breakdown},
+    )
+    if record.above_buyer_threshold:
+        notify(
+            recipients=_recipients(partnership),
+            title=f"{partnership.partner.name}: risk score {score} is above our threshold",
+            body=f"Our threshold is {buyer_threshold}; the partner's is {partner_threshold}.",
+            url=_url("partnership-risk", partnership.pk) + "#score",
+            dedupe_key=f"risk.score:{record.pk}",
+        )
+    return record

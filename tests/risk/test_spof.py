@@ -1,0 +1,55 @@
+"""Single points of failure against hand-drawn supplier graphs.
+
+partnership 10 → partner A ─castings→ X ─ore→ Z
+partnership 20 → partner B ─castings→ X
+partnership 30 → partner C ─castings→ X, ─castings→ Y  (an alternative for castings)
+partnership 40 → partner D ─chips→ Z
+"""
+
+from risk.spof import Link, single_points_of_failure, sole_source_links
+
+A, B, C, D, X, Y, Z = 1, 2, 3, 4, 5, 6, 7
+PARTNERSHIPS = {10: A, 20: B, 30: C, 40: D}
+LINKS = [
+    Link(A, X, "Castings"),
+    Link(B, X, "castings "),
+    Link(C, X, "castings"),
+    Link(C, Y, "Castings"),
+    Link(X, Z, "ore"),
+    Link(D, Z, "chips"),
+]
+
+
+def test_a_supplier_with_an_alternative_is_not_sole_source():
+    assert Link(C, X, "castings") not in sole_source_links(LINKS)
+    assert Link(A, X, "Castings") in sole_source_links(LINKS)
+
+
+def test_suppliers_several_partnerships_depend_on_without_alternative_are_found():
+    found = {s.supplier: s for s in single_points_of_failure(PARTNERSHIPS, LINKS)}
+    # X: A and B buy castings only there (C has Y as well). Z: reached through X by 10 and 20,
+    # and directly by D (40): three partnerships.
+    assert set(found) == {X, Z}
+    assert found[X].partnerships == [10, 20]
+    assert found[Z].partnerships == [10, 20, 40]
+    assert found[Z].paths[10] == (A, X, Z)
+    assert found[Z].paths[40] == (D, Z)
+    assert [s.supplier for s in single_points_of_failure(PARTNERSHIPS, LINKS)] == [Z, X]
+
+
+def test_a_link_that_does_not_say_what_it_supplies_counts_as_sole_source():
+    found = single_points_of_failure({1: A, 2: B}, [Link(A, X), Link(B, X)])
+    assert [(s.supplier, s.partnerships) for s in found] == [(X, [1, 2])]
+
+
+def test_one_dependent_partnership_is_not_a_single_point_of_failure():
+    assert single_points_of_failure({1: A}, [Link(A, X, "castings")]) == []
+
+
+def test_two_partnerships_with_the_same_partner_alone_are_not_a_sub_tier_finding():
+    assert single_points_of_failure({1: A, 2: A}, []) == []
+
+
+def test_a_cycle_in_the_graph_ends():
+    found = single_points_of_failure({1: A, 2: B}, [Link(A, X), Link(X, A), Link(B, X)])
+    assert {s.supplier for s in found} == {X, A}
