@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint format bench install clean
+.PHONY: run test lint format bench install clean mutation
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -24,6 +24,8 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(PY) scripts/with_services.py $(PY) manage.py makemigrations --check --dry-run
 
 format: install
@@ -32,6 +34,12 @@ format: install
 
 bench: install
 	$(PY) scripts/with_services.py $(PY) -m bench.run $(BENCH_ARGS)
+
+# Mutation testing of the services (slow, never in CI): docs/mutation.md. MUTATION_ARGS picks
+# targets, e.g. MUTATION_ARGS="performance.rca performance.qbrs".
+mutation: install
+	$(PY) -m pip install -q -e '.[mutation]'
+	$(PY) scripts/with_services.py $(PY) scripts/mutation.py $(MUTATION_ARGS)
 
 clean:
 	rm -rf var/test-media .pytest_cache

@@ -877,13 +877,15 @@ def _selection(loader, *, m, rng, org_id, partner_ids, partnership_ids, reviewer
             for i, cid in enumerate(case_ids)
         ],
     )  # fmt: skip
-    cand_ids = list(loader.ids(cand_model, cases * 3))
+    per = min(3, len(partner_ids))  # distinct partners per need
+    cand_ids = list(loader.ids(cand_model, cases * per))
     loader.copy(
         cand_model,
         ["id", "organization_id", "case_id", "partner_id", "risk_score", "notes"],
         [
-            (cand, org_id, case_ids[i // 3], partner_ids[(i * 7) % len(partner_ids)],
-             rng.randrange(1, 101), "")
+            (cand, org_id, case_ids[i // per],
+             partner_ids[((i // per) * per + i % per) % len(partner_ids)], rng.randrange(1, 101),
+             "")
             for i, cand in enumerate(cand_ids)
         ],
     )  # fmt: skip
@@ -901,9 +903,9 @@ def _selection(loader, *, m, rng, org_id, partner_ids, partnership_ids, reviewer
         score_model,
         ["id", "organization_id", "candidate_id", "criterion_id", "score"],
         (
-            (sid, org_id, cand, crit_ids[(ci // 3) * 6 + k], rng.randrange(1, 6))
+            (sid, org_id, cand, crit_ids[(ci // per) * 6 + k], rng.randrange(1, 6))
             for sid, (ci, cand, k) in zip(
-                loader.ids(score_model, cases * 18),
+                loader.ids(score_model, cases * per * 6),
                 ((ci, cand, k) for ci, cand in enumerate(cand_ids) for k in range(6)),
                 strict=True,
             )
@@ -911,7 +913,7 @@ def _selection(loader, *, m, rng, org_id, partner_ids, partnership_ids, reviewer
     )  # fmt: skip
 
     def estimates():
-        ids = iter(loader.ids(tco_model, cases * 5))
+        ids = iter(loader.ids(tco_model, cases * (2 + per)))
         for ci, case_id in enumerate(case_ids):
             for model in ("transactional", "strategic"):
                 yield (
@@ -926,7 +928,7 @@ def _selection(loader, *, m, rng, org_id, partner_ids, partnership_ids, reviewer
                     "60000.00",
                     "0.00",
                 )
-            for cand in cand_ids[ci * 3 : ci * 3 + 3]:
+            for cand in cand_ids[ci * per : ci * per + per]:
                 yield (next(ids), org_id, case_id, "strategic", cand, "80000.00",
                        f"{rng.randrange(500, 2000) * 1000}.00", "20000.00", "30000.00",
                        "100000.00")  # fmt: skip

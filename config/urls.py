@@ -5,7 +5,7 @@ from importlib import util
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from tenancy import api_views as tenancy_api
 from tenancy import views as tenancy_views
@@ -54,12 +54,17 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    # Accepting an invitation, the second factor (tenancy/access/public_urls.py).
+    path("", include("tenancy.access.public_urls")),
     path("o/<slug:org_slug>/", include(tenant_pages)),
+    # Calendar subscriptions (a per-user token, no session): governance meetings.
+    path("calendar/", include("governance.feed_urls")),
     path("api/v1/organizations/", tenancy_api.organization_list, name="api-organizations"),
     # Namespaced: API route names (partnership-detail …) must not shadow the pages' names.
     path("api/v1/o/<slug:org_slug>/", include((tenant_api, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its start-up script as a file: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 handler404 = "tenancy.views.page_not_found"

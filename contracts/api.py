@@ -4,7 +4,7 @@ from datetime import date
 
 import django_filters
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
@@ -20,6 +20,7 @@ from contracts.models import (
     ClauseVersion,
     IntakeJob,
     Obligation,
+    ObligationFulfilment,
     PlaybookClause,
     PlaybookRule,
 )
@@ -91,6 +92,14 @@ class AgreementSerializer(serializers.ModelSerializer):
         ]
         validators = []
 
+    def to_representation(self, agreement):
+        data = super().to_representation(agreement)
+        request = self.context.get("request")
+        membership = getattr(getattr(request, "_request", None), "membership", None)
+        if not selectors.sees_internal(membership):
+            data.pop("undecided_count", None)  # review state is the buyer's
+        return data
+
 
 class AgreementFilter(django_filters.FilterSet):
     expiring_before = django_filters.DateFilter(
@@ -105,6 +114,18 @@ class AgreementFilter(django_filters.FilterSet):
 
 class TransitionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Agreement.Status.choices)
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Needed to terminate."
+    )
+    on = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="Termination takes effect on."
+    )
+
+
+class AmendmentSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    reference = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    effective_date = serializers.DateField()
 
 
 class ReviewerSerializer(serializers.Serializer):
@@ -117,7 +138,8 @@ class AgreementViewSet(TenantModelViewSet):
     permission_module = "contracts"
     guest_partnership_path = "partnership"
     filterset_class = AgreementFilter
-    action_verbs = {"approve": "approve", "assign_reviewer": "review"}
+    action_verbs = {"approve": "approve", "assign_reviewer": "review", "amend": "change"}
+    create_only_fields = ("partnership",)
 
     def tenant_queryset(self):
         return selectors.agreement_list(membership=self.membership)
@@ -145,9 +167,21 @@ class AgreementViewSet(TenantModelViewSet):
         body = TransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         agreement = services.agreement_transition(
-            agreement=agreement, actor=request.user, status=body.validated_data["status"]
+            agreement=agreement, actor=request.user, **body.validated_data
         )
         return self._render(agreement)
+
+    @extend_schema(request=AmendmentSerializer, responses=AgreementSerializer)
+    @action(detail=True, methods=["post"])
+    def amend(self, request, *args, **kwargs):
+        """Start an amendment (a draft) of an approved or executed agreement."""
+        agreement = self.get_object()
+        body = AmendmentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        amendment = services.agreement_amend(
+            agreement=agreement, actor=request.user, **body.validated_data
+        )
+        return self._render(amendment)
 
     @extend_schema(request=None, responses=AgreementSerializer)
     @action(detail=True, methods=["post"])
@@ -171,13 +205,35 @@ class AgreementViewSet(TenantModelViewSet):
         return Response({"reviewers": [{"id": u.pk, "email": u.email} for u in reviewers]})
 
     @extend_schema(responses=DeviationSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def deviations(self, request, *args, **kwargs):
         """Deviations from the playbook, each with the rule that failed."""
         agreement = self.get_object()
-        return Response(DeviationSerializer(selectors.deviations_for(agreement), many=True).data)
+        found = selectors.deviations_visible(agreement, membership=self.membership)
+        return Response(DeviationSerializer(found, many=True).data)
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        parameters=[OpenApiParameter("on", date, description="YYYY-MM-DD (default today)")],
+        responses=inline_serializer(
+            "AgreementTerms",
+            fields={
+                "on": serializers.DateField(),
+                "clauses": inline_serializer(
+                    "TermInForce",
+                    fields={
+                        "clause": serializers.IntegerField(),
+                        "clause_type": serializers.CharField(),
+                        "text": serializers.CharField(),
+                        "parameters": serializers.JSONField(),
+                        "source_agreement": serializers.IntegerField(),
+                        "amended": serializers.BooleanField(),
+                    },
+                    many=True,
+                ),
+            },
+        ),
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def terms(self, request, *args, **kwargs):
         """The clauses in force on `?on=YYYY-MM-DD` (default today), amendments applied."""
         agreement = self.get_object()
@@ -228,10 +284,14 @@ class ClauseSerializer(serializers.ModelSerializer):
             "detection",
             "version",
             "deviations",
+            "partner_agreed_at",
+            "red_line_waiver",
             "created_at",
             "updated_at",
         ]
         read_only_fields = [
+            "partner_agreed_at",
+            "red_line_waiver",
             "decision",
             "decided_by",
             "decided_at",
@@ -243,12 +303,24 @@ class ClauseSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
+    def _membership(self):
+        request = self.context.get("request")
+        return getattr(getattr(request, "_request", None), "membership", None)
+
+    def to_representation(self, clause):
+        data = super().to_representation(clause)
+        if not selectors.sees_internal(self._membership()):
+            for name in selectors.GUEST_HIDDEN_CLAUSE_FIELDS:
+                data.pop(name, None)
+            data["decision"] = selectors.decision_for_guest(clause)
+        return data
+
     def get_deviations(self, clause) -> list[dict]:
         from contracts.playbook import clause_deviations
 
         playbook = self.context.get("playbook")
         if playbook is None:
-            playbook = self.context["playbook"] = selectors.playbook_map()
+            playbook = self.context["playbook"] = selectors.playbook_for(self._membership())
         entry = playbook.get(clause.clause_type)
         if entry is None:
             return []
@@ -267,6 +339,22 @@ class DecisionSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     redline_text = serializers.CharField(required=False, allow_blank=True, allow_null=True)
     redline_parameters = serializers.JSONField(required=False, allow_null=True)
+    justification = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Needed to accept a clause that breaks a red line (waives it; audited).",
+    )
+
+
+class RedlineAgreeSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="How the partner agreed; needed when a reviewer records it for them.",
+    )
 
 
 class CorrectionSerializer(serializers.Serializer):
@@ -306,6 +394,7 @@ class ClauseCommentSerializer(serializers.ModelSerializer):
             "author_name",
             "body",
             "decision",
+            "visibility",
             "created_at",
         ]
         read_only_fields = ["author", "decision", "created_at"]
@@ -323,7 +412,13 @@ class ClauseViewSet(TenantModelViewSet):
     permission_module = "contracts"
     guest_partnership_path = "agreement__partnership"
     filterset_class = ClauseFilter
-    action_verbs = {"decide": "review", "correct": "review", "confirm": "review"}
+    # Agreeing to a redline is the partner's act: guests may (the service checks who).
+    action_verbs = {
+        "decide": "review",
+        "correct": "review",
+        "confirm": "review",
+        "agree_redline": "view",
+    }
 
     def get_serializer_class(self):
         if self.action in ("update", "partial_update"):
@@ -372,18 +467,48 @@ class ClauseViewSet(TenantModelViewSet):
         clause = services.clause_confirm(clause=self.get_object(), actor=request.user)
         return self._render(clause)
 
+    @extend_schema(request=RedlineAgreeSerializer, responses=ClauseSerializer)
+    @action(detail=True, methods=["post"], url_path="agree-redline")
+    def agree_redline(self, request, *args, **kwargs):
+        """The partner agrees to the proposed redline (a guest of the partnership, or a
+        reviewer recording how the partner agreed)."""
+        clause = self.get_object()
+        body = RedlineAgreeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        clause = services.clause_redline_agree(
+            clause=clause, actor=request.user, **body.validated_data
+        )
+        return self._render(clause)
+
     @extend_schema(responses=ClauseVersionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def versions(self, request, *args, **kwargs):
         clause = self.get_object()
-        versions = ClauseVersion.objects.filter(clause=clause).order_by("number")
+        versions = selectors.clause_versions(clause=clause, membership=self.membership)
         return Response(ClauseVersionSerializer(versions, many=True).data)
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", int, description="Version number (default the first)"),
+            OpenApiParameter("to", int, description="Version number (default the latest)"),
+        ],
+        responses=inline_serializer(
+            "ClauseRedline",
+            fields={
+                "from": serializers.IntegerField(),
+                "to": serializers.IntegerField(),
+                "html": serializers.CharField(),
+            },
+        ),
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def redline(self, request, *args, **kwargs):
         """Word diff between two versions (`?from=1&to=3`, default first and latest)."""
         clause = self.get_object()
-        versions = {v.number: v for v in ClauseVersion.objects.filter(clause=clause)}
+        versions = {
+            v.number: v
+            for v in selectors.clause_versions(clause=clause, membership=self.membership)
+        }
         try:
             old = versions[int(request.query_params.get("from", min(versions)))]
             new = versions[int(request.query_params.get("to", max(versions)))]
@@ -409,9 +534,12 @@ class ClauseCommentViewSet(TenantModelViewSet):
     model = ClauseComment
     serializer_class = ClauseCommentSerializer
     permission_module = "contracts"
-    guest_partnership_path = None
+    # Guests read the shared comments of their partnerships and write their own (shared);
+    # the selector and the service apply the visibility rule.
+    guest_partnership_path = "clause__agreement__partnership"
     filterset_class = ClauseCommentFilter
     http_method_names = ["get", "post", "head", "options"]
+    action_verbs = {"create": "view"}
 
     def tenant_queryset(self):
         return selectors.clause_comments(membership=self.membership)
@@ -422,6 +550,7 @@ class ClauseCommentViewSet(TenantModelViewSet):
             actor=self.request.user,
             body=data.get("body", ""),
             parent=data.get("parent"),
+            visibility=data.get("visibility", ClauseComment.Visibility.INTERNAL),
         )
 
 
@@ -467,6 +596,33 @@ class ObligationUpdateSerializer(ObligationSerializer):
 class FulfilSerializer(serializers.Serializer):
     evidence = serializers.CharField(required=False, allow_blank=True, default="")
     evidence_url = serializers.URLField(required=False, allow_blank=True, default="")
+    evidence_file = serializers.FileField(
+        required=False, write_only=True, help_text="Evidence (multipart): PDF, DOCX, XLSX ..."
+    )
+
+
+class FulfilmentSerializer(serializers.ModelSerializer):
+    fulfilled_by_name = serializers.CharField(
+        source="fulfilled_by.display_name", read_only=True, default=""
+    )
+    has_file = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ObligationFulfilment
+        fields = [
+            "id",
+            "due_date",
+            "evidence",
+            "evidence_url",
+            "evidence_filename",
+            "has_file",
+            "fulfilled_by",
+            "fulfilled_by_name",
+            "fulfilled_at",
+        ]
+
+    def get_has_file(self, fulfilment) -> bool:
+        return bool(fulfilment.evidence_file)
 
 
 class ObligationFilter(django_filters.FilterSet):
@@ -508,12 +664,25 @@ class ObligationViewSet(TenantModelViewSet):
     def fulfil(self, request, *args, **kwargs):
         body = FulfilSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        upload = data.pop("evidence_file", None)
         obligation = services.obligation_fulfil(
-            obligation=self.get_object(), actor=request.user, **body.validated_data
+            obligation=self.get_object(),
+            actor=request.user,
+            evidence_filename=upload.name if upload else "",
+            evidence_content=upload.read() if upload else None,
+            **data,
         )
         return Response(
             ObligationSerializer(obligation, context=self.get_serializer_context()).data
         )
+
+    @extend_schema(responses=FulfilmentSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def fulfilments(self, request, *args, **kwargs):
+        """The history of fulfilments with their evidence (files download from the page)."""
+        found = selectors.obligation_fulfilments(self.get_object())
+        return Response(FulfilmentSerializer(found, many=True).data)
 
 
 class PlaybookRuleSerializer(serializers.ModelSerializer):
@@ -564,6 +733,7 @@ class PlaybookClauseViewSet(TenantModelViewSet):
     permission_module = "contracts"
     guest_partnership_path = None
     filterset_fields = ["clause_type", "required"]
+    create_only_fields = ("clause_type",)
 
     def tenant_queryset(self):
         return selectors.playbook_entries()
@@ -589,6 +759,7 @@ class PlaybookRuleViewSet(TenantModelViewSet):
     permission_module = "contracts"
     guest_partnership_path = None
     filterset_fields = ["playbook_clause", "severity", "is_active", "parameter"]
+    create_only_fields = ("playbook_clause",)
 
     def tenant_queryset(self):
         return selectors.playbook_rules()

@@ -9,9 +9,9 @@ renewed end date.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from dateutil.relativedelta import relativedelta
+from tenancy.dates import add_days, add_months
 
 FIXED = "fixed"
 AUTO_RENEWING = "auto_renewing"
@@ -28,13 +28,16 @@ class TermDates:
     will_renew: bool  # the term renews unless notice is given by notice_deadline
 
 
-def term_end(expiry: date, renewal_months: int, renewals: int) -> date:
-    """The end of the term after `renewals` renewals of `renewal_months` months."""
-    return expiry + relativedelta(months=renewal_months * renewals)
+def term_end(expiry: date, renewal_months: int, renewals: int) -> date | None:
+    """The end of the term after `renewals` renewals of `renewal_months` months (None: it
+    would fall after the last day of the calendar)."""
+    return add_months(expiry, renewal_months * renewals)
 
 
 def notice_deadline_for(end: date, notice_days: int | None) -> date:
-    return end - timedelta(days=notice_days or 0)
+    """The last day to give notice; never before the first day of the calendar (a notice
+    period longer than everything before the end means notice was due from the start)."""
+    return add_days(end, -(notice_days or 0)) or date.min
 
 
 def term_dates(
@@ -64,6 +67,8 @@ def term_dates(
         renewals = max(0, months_late // renewal_period_months - 1)
         while True:
             end = term_end(expiry_date, renewal_period_months, renewals)
+            if end is None:  # the renewals run past the end of the calendar
+                return TermDates(None, None, renewals, False)
             deadline = notice_deadline_for(end, notice_period_days)
             if deadline >= today:
                 break
@@ -85,9 +90,11 @@ def current_term_end(
     if term_type != AUTO_RENEWING or not renewal_period_months:
         return expiry_date
     renewals = 0
-    while term_end(expiry_date, renewal_period_months, renewals) < today:
+    while True:
+        end = term_end(expiry_date, renewal_period_months, renewals)
+        if end is None or end >= today:
+            return end
         renewals += 1
-    return term_end(expiry_date, renewal_period_months, renewals)
 
 
 def alert_lead_due(
@@ -107,6 +114,7 @@ def alert_lead_due(
 
 
 def next_due_date(due: date, recurrence: str) -> date | None:
-    """The next occurrence of a recurring obligation, or None for a one-off."""
+    """The next occurrence of a recurring obligation, or None for a one-off (and for one whose
+    next occurrence would fall after the last day of the calendar)."""
     months = {"monthly": 1, "quarterly": 3, "annually": 12}.get(recurrence)
-    return due + relativedelta(months=months) if months else None
+    return add_months(due, months) if months else None

@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 
 from contracts.detection.taxonomy import CHOICES as CLAUSE_TYPE_CHOICES
-from contracts.models import Agreement, Clause, Obligation, PlaybookRule
+from contracts.models import Agreement, Clause, ClauseComment, Obligation, PlaybookRule
 from contracts.playbook import PARAMETERS
 from partnerships.models import Partnership
 
@@ -69,6 +69,12 @@ class DecisionForm(forms.Form):
         required=False, widget=forms.Textarea(attrs={"rows": 4}), label="Redline wording"
     )
     redline_parameters = ParametersField(required=False, label="Parameters of the redline")
+    justification = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Justification for waiving a red line",
+        help_text="Needed only to accept a clause that breaks a red line; kept in the audit trail.",
+    )
 
 
 class CorrectionForm(forms.Form):
@@ -80,6 +86,50 @@ class CorrectionForm(forms.Form):
 class CommentForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Comment")
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    visibility = forms.ChoiceField(
+        choices=ClauseComment.Visibility.choices,
+        initial=ClauseComment.Visibility.INTERNAL,
+        required=False,
+    )
+
+
+class RedlineAgreeForm(forms.Form):
+    note = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="How the partner agreed",
+        help_text="For a reviewer recording the partner's agreement (an e-mail, a call).",
+    )
+
+
+class ClauseForm(forms.Form):
+    clause_type = forms.ChoiceField(choices=CLAUSE_TYPE_CHOICES, label="Clause type")
+    heading = forms.CharField(max_length=200, required=False)
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), label="Wording")
+    parameters = ParametersField(
+        required=False,
+        help_text="One per line, as name = value (cap_multiple = 1.5, notice_days = 90).",
+    )
+
+
+class AmendmentForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    reference = forms.CharField(max_length=60, required=False)
+    effective_date = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The amended clauses replace the agreement's from this date.",
+    )
+
+
+class TerminateForm(forms.Form):
+    on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), label="Termination takes effect on"
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Reason")
+    confirm = forms.BooleanField(
+        label="I understand that a terminated agreement cannot be reopened.",
+        error_messages={"required": "Tick the box to confirm the termination."},
+    )
 
 
 class ReviewerForm(forms.Form):
@@ -111,8 +161,11 @@ class ObligationForm(forms.ModelForm):
 
 
 class FulfilForm(forms.Form):
-    evidence = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
-    evidence_url = forms.URLField(required=False, assume_scheme="https")
+    evidence = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="How it was fulfilled"
+    )
+    evidence_url = forms.URLField(required=False, assume_scheme="https", label="Link")
+    evidence_file = forms.FileField(required=False, label="Evidence file")
 
 
 class RuleForm(forms.Form):

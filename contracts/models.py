@@ -12,6 +12,7 @@ from guardian.models import UserObjectPermissionBase
 
 from contracts.detection.taxonomy import CHOICES as CLAUSE_TYPE_CHOICES
 from partnerships.models import Partnership, TenantObjectPermissionManager
+from tenancy.jobs import JobStatus, UploadJob
 from tenancy.lifecycle import lifecycle
 from tenancy.models import TenantModel
 from tenancy.money import Money, amount_field, currency_field
@@ -19,7 +20,7 @@ from tenancy.money import Money, amount_field, currency_field
 AGREEMENT_LIFECYCLE = lifecycle(
     "agreement",
     {
-        "draft": {"in_legal_review", "terminated"},
+        "draft": {"in_legal_review"},
         "in_legal_review": {"draft", "approved"},
         "approved": {"executed", "in_legal_review"},
         "executed": {"expired", "terminated"},
@@ -165,6 +166,25 @@ class Agreement(TenantModel):
         return Money(self.annual_value, self.currency) if self.annual_value is not None else None
 
     @property
+    def dispute_steps(self) -> list[str]:
+        """The dispute ladder in words: "Negotiation → Arbitration (London, LCIA)"."""
+        labels = {
+            "negotiation": "Negotiation",
+            "mediation": "Mediation",
+            "expert_determination": "Expert determination",
+            "arbitration": "Arbitration",
+            "courts": "Courts",
+        }
+        steps = []
+        for step in self.dispute_resolution if isinstance(self.dispute_resolution, list) else []:
+            if not isinstance(step, dict):
+                continue
+            text = labels.get(step.get("step"), str(step.get("step", "")).replace("_", " "))
+            where = ", ".join(str(step[k]) for k in ("seat", "rules") if step.get(k))
+            steps.append(f"{text} ({where})" if where else text)
+        return steps
+
+    @property
     def liability_cap_label(self) -> str:
         if self.liability_cap_type == self.CapType.FIXED and self.liability_cap_amount is not None:
             return str(Money(self.liability_cap_amount, self.currency))
@@ -245,6 +265,14 @@ class Clause(TenantModel):
     # What the detector said, kept unchanged so corrections can be measured later.
     detection = models.JSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # A redline is a proposal to the partner: the clause is settled once the partner agrees.
+    partner_agreed_at = models.DateTimeField(null=True, blank=True)
+    partner_agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Accepting a clause that breaks a red line is the only way to waive it: the written
+    # justification (and who gave it) is kept here and in the audit trail.
+    red_line_waiver = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -260,6 +288,23 @@ class Clause(TenantModel):
 
     def get_partnership(self):
         return self.agreement.partnership
+
+    @property
+    def stated_terms(self) -> list[tuple[str, object]]:
+        """The parameters in words (the playbook's description), for pages and the PDF."""
+        from contracts.playbook import PARAMETERS
+
+        return [
+            (PARAMETERS.get(name, name.replace("_", " ").capitalize()), value)
+            for name, value in (self.parameters or {}).items()
+        ]
+
+    @property
+    def is_settled(self) -> bool:
+        """Accepted, or a redline the partner agreed to: what approval needs of every clause."""
+        return self.decision == self.Decision.ACCEPTED or (
+            self.decision == self.Decision.REDLINE and self.partner_agreed_at is not None
+        )
 
 
 # The decisions a reviewer can take (a clause starts as "pending").
@@ -302,7 +347,14 @@ class ClauseVersion(TenantModel):
 
 
 class ClauseComment(TenantModel):
-    """A threaded review comment on a clause; a decision is a comment with `decision` set."""
+    """A threaded review comment on a clause; a decision is a comment with `decision` set.
+
+    Internal comments are the buyer's own; shared ones (and every comment a partner guest
+    writes) are visible to the partner."""
+
+    class Visibility(models.TextChoices):
+        INTERNAL = "internal", "Internal"
+        SHARED = "shared", "Shared with the partner"
 
     clause = models.ForeignKey(Clause, on_delete=models.CASCADE, related_name="comments")
     parent = models.ForeignKey(
@@ -313,6 +365,9 @@ class ClauseComment(TenantModel):
     )
     body = models.TextField(blank=True)
     decision = models.CharField(max_length=10, choices=Clause.Decision.choices, blank=True)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.INTERNAL
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -393,14 +448,13 @@ class PlaybookRule(TenantModel):
         return self.playbook_clause.clause_type
 
 
-class IntakeJob(TenantModel):
-    """One uploaded contract being read: text extraction, clause detection, proposals."""
+class IntakeJob(UploadJob):
+    """One uploaded contract being read: text extraction, clause detection, proposals. A job of
+    the kernel's design (tenancy.jobs): status through the job lifecycle, one progress helper,
+    enqueued by task name, failed with a visible reason past the redelivery limit."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Reading"
-        SUCCEEDED = "succeeded", "Done"
-        FAILED = "failed", "Failed"
+    Status = JobStatus
+    job_action_prefix = "contracts.intake"
 
     partnership = models.ForeignKey(
         Partnership, on_delete=models.CASCADE, related_name="contract_intakes"
@@ -412,22 +466,9 @@ class IntakeJob(TenantModel):
     parent = models.ForeignKey(
         Agreement, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    filename = models.CharField(max_length=255)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    # Stored in the database: the upload and its job commit (or roll back) together.
-    content = models.BinaryField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)
-    error = models.TextField(blank=True)
     agreement = models.ForeignKey(
         Agreement, null=True, blank=True, on_delete=models.SET_NULL, related_name="intakes"
     )
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -486,3 +527,38 @@ class Obligation(TenantModel):
 
     def get_partnership(self):
         return self.agreement.partnership
+
+
+def _evidence_path(instance, filename):
+    return f"contracts/evidence/{instance.organization_id}/{instance.obligation_id}/{filename}"
+
+
+class ObligationFulfilment(TenantModel):
+    """One fulfilment of an obligation (a recurring one has one per occurrence), with what
+    proves it: a note, a link and/or a file."""
+
+    obligation = models.ForeignKey(Obligation, on_delete=models.CASCADE, related_name="fulfilments")
+    due_date = models.DateField(null=True, blank=True)
+    evidence = models.TextField(blank=True)
+    evidence_url = models.URLField(blank=True)
+    evidence_file = models.FileField(upload_to=_evidence_path, blank=True, max_length=300)
+    evidence_filename = models.CharField(max_length=255, blank=True)
+    fulfilled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    fulfilled_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["obligation_id", "-fulfilled_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["organization", "obligation", "fulfilled_at"],
+                name="obligationfulfilment_obl",
+            )
+        ]
+
+    def __str__(self):
+        return f"Fulfilment of {self.obligation_id}"
+
+    def get_partnership(self):
+        return self.obligation.agreement.partnership

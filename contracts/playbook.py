@@ -33,6 +33,7 @@ class Deviation:
     message: str
     actual: object = None
     is_open: bool = True
+    waived: bool = False  # a red line accepted with a written justification
 
     @property
     def is_red_line(self) -> bool:
@@ -157,6 +158,7 @@ def clause_deviations(clause, rules, *, annual_value) -> list[Deviation]:
     """Deviations of one clause against the active rules of its type."""
     params = effective_parameters(clause.parameters, annual_value=annual_value)
     is_open = clause.decision != "rejected"
+    waiver = bool(getattr(clause, "red_line_waiver", ""))
     found = []
     for rule in rules:
         if not rule.is_active:
@@ -178,7 +180,8 @@ def clause_deviations(clause, rules, *, annual_value) -> list[Deviation]:
                     actual=actual,
                 ),
                 actual=actual,
-                is_open=is_open,
+                is_open=is_open and not (waiver and rule.severity == "red_line"),
+                waived=waiver and rule.severity == "red_line",
             )
         )
     return found

@@ -6,19 +6,32 @@ from datetime import date
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from contracts import dates
+from contracts.detection.taxonomy import BY_CODE
 from contracts.models import (
     Agreement,
     AgreementUserObjectPermission,
     Clause,
     ClauseComment,
+    ClauseVersion,
     IntakeJob,
     Obligation,
+    ObligationFulfilment,
     PlaybookClause,
     PlaybookRule,
 )
 from contracts.playbook import Deviation, agreement_deviations
 from tenancy.models import AuditEvent, Membership, User
 from tenancy.permissions import restrict_for_guest
+
+
+def for_member(queryset: QuerySet, membership: Membership, agreement_path: str) -> QuerySet:
+    """What a member may list: everything; a guest, their partnerships' agreements that left
+    the buyer's draft (a draft is internal until it is sent for review)."""
+    prefix = f"{agreement_path}__" if agreement_path else ""
+    queryset = restrict_for_guest(queryset, membership, f"{prefix}partnership")
+    if membership is not None and membership.is_guest:
+        queryset = queryset.exclude(**{f"{prefix}status": Agreement.Status.DRAFT})
+    return queryset
 
 
 def agreement_list(*, membership: Membership) -> QuerySet[Agreement]:
@@ -32,26 +45,167 @@ def agreement_list(*, membership: Membership) -> QuerySet[Agreement]:
         )
         .order_by("partnership__name", "parent_id", "effective_date", "pk")
     )
-    return restrict_for_guest(queryset, membership, "partnership")
+    return for_member(queryset, membership, "")
 
 
 def clause_list(*, membership: Membership) -> QuerySet[Clause]:
     queryset = Clause.objects.select_related("agreement", "decided_by").order_by(
         "agreement_id", "order", "pk"
     )
-    return restrict_for_guest(queryset, membership, "agreement__partnership")
+    return for_member(queryset, membership, "agreement")
+
+
+# --- what a partner guest sees -------------------------------------------------------------
+# A guest is the supplier's employee: the agreement text and what was shared with the partner
+# (redlines proposed to them, shared comments, their own), never the buyer's playbook
+# positions, deviations, risk ratings, review state or internal comments. Pages and the API
+# ask these selectors, so the rule lives here once.
+
+
+def sees_internal(membership: Membership | None) -> bool:
+    """Whether the member sees the buyer's internal review (playbook, deviations, comments)."""
+    return membership is not None and not membership.is_guest
+
+
+def visible_comments(membership: Membership | None) -> QuerySet[ClauseComment]:
+    queryset = ClauseComment.objects.select_related("author")
+    if not sees_internal(membership):
+        queryset = queryset.filter(visibility=ClauseComment.Visibility.SHARED)
+    return queryset
 
 
 def clause_comments(*, membership: Membership) -> QuerySet[ClauseComment]:
-    queryset = ClauseComment.objects.select_related("author", "clause").order_by("created_at")
-    return restrict_for_guest(queryset, membership, "clause__agreement__partnership")
+    queryset = (
+        visible_comments(membership).select_related("author", "clause").order_by("created_at")
+    )
+    return for_member(queryset, membership, "clause__agreement")
+
+
+GUEST_VERSION_KINDS = (
+    ClauseVersion.Kind.ORIGINAL,
+    ClauseVersion.Kind.DETECTED,
+    ClauseVersion.Kind.REDLINE,
+)
+
+
+def clause_versions(*, clause: Clause, membership: Membership | None) -> list[ClauseVersion]:
+    """The clause's versions; a guest sees the wording as received and the redlines sent to
+    them, without the buyer's notes."""
+    versions = list(
+        ClauseVersion.objects.filter(clause=clause).select_related("author").order_by("number")
+    )
+    if sees_internal(membership):
+        return versions
+    shown = [v for v in versions if v.kind in GUEST_VERSION_KINDS]
+    for version in shown:
+        version.note = ""
+    return shown
+
+
+# Clause fields that are the buyer's review (risk comes from the playbook).
+GUEST_HIDDEN_CLAUSE_FIELDS = (
+    "risk",
+    "decided_by",
+    "decided_at",
+    "proposal",
+    "detection",
+    "deviations",
+    "red_line_waiver",
+)
+
+
+def decision_for_guest(clause: Clause) -> str:
+    """What a guest learns of the review: only that a redline was proposed to them."""
+    if clause.decision == Clause.Decision.REDLINE:
+        return Clause.Decision.REDLINE
+    return Clause.Decision.PENDING
+
+
+def playbook_for(membership: Membership | None) -> dict[str, PlaybookClause]:
+    """The playbook as this member may use it: empty for a guest."""
+    return playbook_map() if sees_internal(membership) else {}
+
+
+def deviations_visible(agreement: Agreement, *, membership: Membership | None) -> list[Deviation]:
+    if not sees_internal(membership):
+        return []
+    return deviations_for(agreement)
+
+
+@dataclass
+class ClauseRow:
+    clause: Clause
+    label: str
+    deviations: list = field(default_factory=list)
+    red_line: bool = False
+    playbook: PlaybookClause | None = None
+    threads: list = field(default_factory=list)
+    comment_count: int = 0
+
+    @property
+    def redline_for_partner(self) -> bool:
+        return self.clause.decision == Clause.Decision.REDLINE
+
+
+@dataclass
+class ReviewView:
+    rows: list[ClauseRow]
+    deviations: list[Deviation]
+    missing: list[Deviation]
+    internal: bool
+
+    @property
+    def open_red_lines(self) -> list[Deviation]:
+        return [d for d in self.deviations if d.is_red_line and d.is_open]
+
+
+def review_view(*, agreement: Agreement, membership: Membership | None, clauses=None) -> ReviewView:
+    """The clauses of an agreement as this member may see them, with deviations, playbook
+    positions and comment threads (clauses and comments prefetched by `agreement_for_detail`).
+    A guest gets rows without deviations, playbook or internal comments."""
+    clauses = list(agreement.clauses.all()) if clauses is None else clauses
+    internal = sees_internal(membership)
+    playbook = playbook_for(membership)
+    deviations = deviations_for(agreement, clauses, playbook) if internal else []
+    by_clause: dict = {}
+    for d in deviations:
+        by_clause.setdefault(d.clause_id, []).append(d)
+    rows = []
+    for clause in clauses:
+        comments = [
+            c
+            for c in clause.comments.all()
+            if internal or c.visibility == ClauseComment.Visibility.SHARED
+        ]
+        replies: dict = {}
+        for c in comments:
+            if c.parent_id:
+                replies.setdefault(c.parent_id, []).append(c)
+        threads = [c for c in comments if c.parent_id is None]
+        for c in threads:
+            c.reply_list = replies.get(c.pk, [])
+        found = by_clause.get(clause.pk, [])
+        rows.append(
+            ClauseRow(
+                clause=clause,
+                label=BY_CODE[clause.clause_type].label,
+                deviations=found,
+                red_line=any(d.is_red_line and d.is_open for d in found),
+                playbook=playbook.get(clause.clause_type),
+                threads=threads,
+                comment_count=len(comments),
+            )
+        )
+    return ReviewView(
+        rows=rows, deviations=deviations, missing=by_clause.get(None, []), internal=internal
+    )
 
 
 def obligation_list(*, membership: Membership) -> QuerySet[Obligation]:
     queryset = Obligation.objects.select_related(
         "agreement__partnership", "owner", "clause"
     ).order_by("due_date", "pk")
-    return restrict_for_guest(queryset, membership, "agreement__partnership")
+    return for_member(queryset, membership, "agreement")
 
 
 def playbook_entries() -> QuerySet[PlaybookClause]:
@@ -101,7 +255,10 @@ def reviewers_by_agreement(agreement_ids) -> dict[int, list[User]]:
 
 
 def review_queue(*, membership: Membership) -> list[Agreement]:
-    """Agreements waiting for legal, with their reviewers and open red lines (fixed queries)."""
+    """Agreements waiting for legal, with their reviewers and open red lines (fixed queries).
+    The queue is the buyer's internal work: a guest has none."""
+    if not sees_internal(membership):
+        return []
     agreements = list(
         agreement_list(membership=membership)
         .filter(status=Agreement.Status.IN_LEGAL_REVIEW)
@@ -117,12 +274,20 @@ def review_queue(*, membership: Membership) -> list[Agreement]:
     return agreements
 
 
+def agreement_status_counts(*, membership: Membership) -> dict[str, int]:
+    """{status: number of agreements}, one row per agreement (no join to multiply them)."""
+    queryset = for_member(Agreement.objects.all(), membership, "")
+    counts = dict.fromkeys(Agreement.Status.values, 0)
+    counts.update(queryset.order_by().values_list("status").annotate(n=Count("pk")))
+    return counts
+
+
 def agreement_for_detail(*, membership: Membership) -> QuerySet[Agreement]:
     return agreement_list(membership=membership).prefetch_related(
         Prefetch(
             "clauses",
             queryset=Clause.objects.select_related("decided_by").prefetch_related(
-                Prefetch("comments", queryset=ClauseComment.objects.select_related("author")),
+                Prefetch("comments", queryset=visible_comments(membership)),
                 "versions",
             ),
         ),
@@ -132,6 +297,10 @@ def agreement_for_detail(*, membership: Membership) -> QuerySet[Agreement]:
             "obligations", queryset=Obligation.objects.select_related("owner").order_by("due_date")
         ),
     )
+
+
+def obligation_fulfilments(obligation: Obligation) -> QuerySet[ObligationFulfilment]:
+    return ObligationFulfilment.objects.filter(obligation=obligation).select_related("fulfilled_by")
 
 
 @dataclass
@@ -221,8 +390,8 @@ def contract_calendar(*, today: date, membership: Membership | None = None) -> l
         status=Obligation.Status.OPEN, due_date__isnull=False
     )
     if membership is not None:
-        agreements = restrict_for_guest(agreements, membership, "partnership")
-        obligations = restrict_for_guest(obligations, membership, "agreement__partnership")
+        agreements = for_member(agreements, membership, "")
+        obligations = for_member(obligations, membership, "agreement")
     found = []
     for agreement in agreements:
         found.extend(agreement_milestones(agreement, today=today))
@@ -239,7 +408,46 @@ def contract_calendar(*, today: date, membership: Membership | None = None) -> l
     return sorted(found, key=lambda m: (m.on, m.agreement.pk))
 
 
+ACTION_LABELS = {
+    "contracts.agreement.created": "Agreement created",
+    "contracts.agreement.updated": "Agreement edited",
+    "contracts.agreement.in_legal_review": "Sent to legal review",
+    "contracts.agreement.draft": "Sent back to draft",
+    "contracts.agreement.approved": "Approved",
+    "contracts.agreement.executed": "Marked executed",
+    "contracts.agreement.expired": "Marked expired",
+    "contracts.agreement.terminated": "Terminated",
+    "contracts.agreement.reviewer_assigned": "Reviewer assigned",
+    "contracts.agreement.reviewer_removed": "Reviewer removed",
+    "contracts.agreement.amendment_started": "Amendment started",
+    "contracts.clause.created": "Clause added",
+    "contracts.clause.updated": "Clause edited",
+    "contracts.clause.deleted": "Clause removed",
+    "contracts.clause.accepted": "Clause accepted",
+    "contracts.clause.redline": "Redline proposed",
+    "contracts.clause.rejected": "Clause rejected",
+    "contracts.clause.redline_agreed": "Redline agreed by the partner",
+    "contracts.clause.commented": "Comment",
+    "contracts.clause.corrected": "Detection corrected",
+    "contracts.clause.proposal_confirmed": "Detection confirmed",
+}
+
+
+def action_label(action: str) -> str:
+    """An audit action in words (never its dotted code on screen)."""
+    if action in ACTION_LABELS:
+        return ACTION_LABELS[action]
+    return action.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+
+
 def agreement_timeline(agreement: Agreement) -> list[AuditEvent]:
+    events = _agreement_events(agreement)
+    for event in events:
+        event.label = action_label(event.action)  # type: ignore[attr-defined]
+    return events
+
+
+def _agreement_events(agreement: Agreement) -> list[AuditEvent]:
     clause_ids = [str(c.pk) for c in agreement.clauses.all()]
     return list(
         AuditEvent.objects.filter(

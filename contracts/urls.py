@@ -33,6 +33,24 @@ urlpatterns = [
         views.agreement_summary_pdf,
         name="agreement-summary-pdf",
     ),
+    path(
+        "contracts/agreements/<int:agreement_id>/terminate/",
+        views.agreement_terminate,
+        name="agreement-terminate",
+    ),
+    path(
+        "contracts/agreements/<int:agreement_id>/amend/",
+        views.agreement_amend,
+        name="agreement-amend",
+    ),
+    path(
+        "contracts/agreements/<int:agreement_id>/clauses/new/",
+        views.clause_add,
+        name="clause-add",
+    ),
+    path("contracts/clauses/<int:clause_id>/edit/", views.clause_edit, name="clause-edit"),
+    path("contracts/clauses/<int:clause_id>/agree/", views.clause_agree, name="clause-agree"),
+    path("contracts/clauses/<int:clause_id>/remove/", views.clause_remove, name="clause-remove"),
     path("contracts/clauses/<int:clause_id>/decide/", views.clause_decide, name="clause-decide"),
     path("contracts/clauses/<int:clause_id>/correct/", views.clause_correct, name="clause-correct"),
     path("contracts/clauses/<int:clause_id>/comment/", views.clause_comment, name="clause-comment"),
@@ -45,6 +63,16 @@ urlpatterns = [
         name="intake-job-status",
     ),
     path("contracts/obligations/", views.obligation_list, name="obligation-list"),
+    path(
+        "contracts/obligations/<int:obligation_id>/",
+        views.obligation_detail,
+        name="obligation-detail",
+    ),
+    path(
+        "contracts/fulfilments/<int:obligationfulfilment_id>/evidence/",
+        views.fulfilment_evidence,
+        name="fulfilment-evidence",
+    ),
     path(
         "contracts/obligations/<int:obligation_id>/fulfil/",
         views.obligation_fulfil,

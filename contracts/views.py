@@ -6,8 +6,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
-from django.http import HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,21 +17,27 @@ from contracts import selectors, services
 from contracts.detection.taxonomy import BY_CODE
 from contracts.forms import (
     AgreementForm,
+    AmendmentForm,
+    ClauseForm,
     CommentForm,
     CorrectionForm,
     DecisionForm,
     FulfilForm,
     ObligationForm,
+    RedlineAgreeForm,
     ReviewerForm,
     RuleForm,
+    TerminateForm,
     UploadForm,
     format_parameters,
 )
 from contracts.models import (
+    AGREEMENT_LIFECYCLE,
     Agreement,
     Clause,
-    ClauseVersion,
+    ClauseComment,
     Obligation,
+    ObligationFulfilment,
     PlaybookClause,
     PlaybookRule,
 )
@@ -41,28 +46,27 @@ from contracts.redline import redline_html
 from partnerships.models import Partnership
 from partnerships.selectors import partnership_portfolio
 from partnerships.views import partnership_tabs
+from tenancy.dates import add_days
 from tenancy.errors import ConflictError, PermissionDeniedError
 from tenancy.models import Role, User
-from tenancy.views import get_object_for_member_or_404, require_permission
-
-
-def _error_text(exc) -> str:
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            return " ".join(f"{m}" for msgs in exc.message_dict.values() for m in msgs)
-        return " ".join(exc.messages)
-    return getattr(exc, "message", None) or str(exc)
+from tenancy.views import (
+    get_object_for_member_or_404,
+    refusal_message,
+    refusals_to_messages,
+    require_permission,
+)
 
 
 def service_errors_to_messages(view):
-    """A POST whose service refuses (400/409/403 in the API) goes back with the reason."""
+    """Like tenancy.views.refusals_to_messages, for actions posted from several pages: a
+    refusal goes back to the page it came from (`next`) with the reason."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
         except (ValidationError, ConflictError) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, refusal_message(exc))
         except PermissionDeniedError as exc:
             raise PermissionDenied(str(exc)) from exc
         return redirect(request.POST.get("next") or request.META.get("HTTP_REFERER") or "/")
@@ -82,10 +86,18 @@ def _agreement(request, agreement_id, queryset=None):
 def _clause(request, clause_id):
     return get_object_for_member_or_404(
         request,
-        Clause.objects.select_related("agreement__partnership"),
+        selectors.clause_list(membership=request.membership).select_related(
+            "agreement__partnership"
+        ),
         partnership_path="agreement__partnership",
         pk=clause_id,
     )
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    """A service's refusal shown under the field it concerns (the typed values stay)."""
+    for name, errors in exc.message_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
 
 
 def _org_members(request, roles=None):
@@ -103,18 +115,17 @@ def _org_members(request, roles=None):
 def contracts_home(request, org_slug):
     require_permission(request, "contracts.view")
     today = timezone.localdate()
-    agreements = selectors.agreement_list(membership=request.membership)
     calendar = [
         m
         for m in selectors.contract_calendar(today=today, membership=request.membership)
         if today <= m.on <= today + timedelta(days=180)
     ]
-    counts = dict.fromkeys(Agreement.Status.values, 0)
-    counts.update(agreements.order_by().values_list("status").annotate(n=Count("pk")))
+    counts = selectors.agreement_status_counts(membership=request.membership)
     return render(
         request,
         "contracts/home.html",
         {
+            "internal": selectors.sees_internal(request.membership),
             "queue": selectors.review_queue(membership=request.membership),
             "upcoming": calendar[:20],
             "counts": [(label, counts[value], value) for value, label in Agreement.Status.choices],
@@ -169,7 +180,11 @@ def agreement_list(request, org_slug):
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
-                messages.success(request, "Agreement created.")
+                messages.success(
+                    request,
+                    f"Agreement “{agreement.title}” created as a draft: add its clauses or "
+                    "send it to legal review.",
+                )
                 return redirect("agreement-detail", org_slug, agreement.pk)
     return render(
         request,
@@ -234,53 +249,39 @@ def _as_tree(agreements):
 # --- agreement detail ---------------------------------------------------------------------
 
 
-def _clause_rows(agreement, clauses):
-    playbook = selectors.playbook_map()
-    deviations = selectors.deviations_for(agreement, clauses, playbook)
-    by_clause: dict = {}
-    for d in deviations:
-        by_clause.setdefault(d.clause_id, []).append(d)
-    rows = [
-        {
-            "clause": c,
-            "label": BY_CODE[c.clause_type].label,
-            "deviations": by_clause.get(c.pk, []),
-            "red_line": any(d.is_red_line and d.is_open for d in by_clause.get(c.pk, [])),
-            "playbook": playbook.get(c.clause_type),
-        }
-        for c in clauses
-    ]
-    return rows, deviations, by_clause.get(None, [])
-
-
 def agreement_detail(request, org_slug, agreement_id):
     agreement = _agreement(
         request, agreement_id, selectors.agreement_for_detail(membership=request.membership)
     )
     require_permission(request, "contracts.view", agreement)
+    return _detail_page(request, agreement)
+
+
+def _detail_page(request, agreement, *, obligation_form=None, status=200):
     today = timezone.localdate()
     try:
         on = date.fromisoformat(request.GET["on"]) if request.GET.get("on") else today
     except ValueError:
         on = today
-    clauses = list(agreement.clauses.all())
-    rows, deviations, missing = _clause_rows(agreement, clauses)
+    review = selectors.review_view(agreement=agreement, membership=request.membership)
     members = _org_members(request)
     return render(
         request,
         "contracts/agreement_detail.html",
         {
             "agreement": agreement,
-            "rows": rows,
-            "missing": missing,
-            "open_red_lines": [d for d in deviations if d.is_red_line and d.is_open],
+            "internal": review.internal,
+            "rows": review.rows,
+            "missing": review.missing,
+            "open_red_lines": review.open_red_lines,
             "milestones": selectors.agreement_milestones(agreement, today=today),
-            "timeline": selectors.agreement_timeline(agreement),
-            "reviewers": selectors.agreement_reviewers(agreement),
+            "timeline": selectors.agreement_timeline(agreement) if review.internal else [],
+            "reviewers": selectors.agreement_reviewers(agreement) if review.internal else [],
             "reviewer_form": ReviewerForm(
                 members=_org_members(request, [Role.LEGAL, Role.ORG_ADMIN])
             ),
-            "obligation_form": ObligationForm(
+            "obligation_form": obligation_form
+            or ObligationForm(
                 clauses=Clause.objects.filter(agreement=agreement).select_related("agreement"),
                 members=members,
             ),
@@ -288,16 +289,34 @@ def agreement_detail(request, org_slug, agreement_id):
             if agreement.amendments.all()
             else None,
             "on": on,
+            # Terminating has its own page (confirmation, reason, date); approval happens on
+            # the review page, where the blockers are shown.
             "transitions": sorted(
-                __import__(
-                    "contracts.models", fromlist=["AGREEMENT_LIFECYCLE"]
-                ).AGREEMENT_LIFECYCLE.allowed_from(agreement.status)
+                t
+                for t in AGREEMENT_LIFECYCLE.allowed_from(agreement.status)
+                if t not in (Agreement.Status.TERMINATED, Agreement.Status.APPROVED)
             ),
+            "can_terminate": Agreement.Status.TERMINATED
+            in AGREEMENT_LIFECYCLE.allowed_from(agreement.status),
+            "can_amend": agreement.status in (Agreement.Status.APPROVED, Agreement.Status.EXECUTED),
+            "editable": agreement.status in services.EDITABLE_STATUSES,
             "can_change": request.membership
             and not request.membership.is_guest
             and _has(request, "contracts.change"),
+            "obligation_errors": obligation_form is not None,
         },
+        status=status,
     )
+
+
+TRANSITION_DONE = {
+    "in_legal_review": "“{title}” was sent to legal review.",
+    "draft": "“{title}” is back in draft.",
+    "approved": "“{title}” is approved; its key terms now follow the accepted clauses.",
+    "executed": "“{title}” is marked executed.",
+    "expired": "“{title}” is marked expired.",
+    "terminated": "“{title}” is terminated.",
+}
 
 
 def _has(request, perm):
@@ -315,31 +334,33 @@ def agreement_transition(request, org_slug, agreement_id):
         request, "contracts.approve" if status == "approved" else "contracts.change", agreement
     )
     if status not in Agreement.Status.values:
-        raise ValidationError({"status": "Unknown status."})
+        raise ValidationError({"status": "Choose a status the agreement can move to."})
+    if status == Agreement.Status.TERMINATED:
+        return redirect("agreement-terminate", org_slug, agreement.pk)
     services.agreement_transition(agreement=agreement, actor=request.user, status=status)
-    messages.success(request, f"The agreement is now {Agreement.Status(status).label.lower()}.")
+    messages.success(request, TRANSITION_DONE[status].format(title=agreement.title))
     return redirect(
         request.POST.get("next") or reverse("agreement-detail", args=[org_slug, agreement.pk])
     )
 
 
 @require_POST
-@service_errors_to_messages
+@refusals_to_messages("agreement-detail", "agreement_id")
 def agreement_reviewer_assign(request, org_slug, agreement_id):
     agreement = _agreement(request, agreement_id)
     require_permission(request, "contracts.change", agreement)
     form = ReviewerForm(request.POST, members=_org_members(request, [Role.LEGAL, Role.ORG_ADMIN]))
     if not form.is_valid():
         raise ValidationError({"reviewer": "Choose a legal member."})
-    services.agreement_assign_reviewer(
-        agreement=agreement, reviewer=form.cleaned_data["reviewer"], actor=request.user
+    reviewer = form.cleaned_data["reviewer"]
+    services.agreement_assign_reviewer(agreement=agreement, reviewer=reviewer, actor=request.user)
+    messages.success(
+        request, f"{reviewer.display_name} now reviews “{agreement.title}” and was notified."
     )
-    messages.success(request, "Reviewer assigned.")
     return redirect("agreement-detail", org_slug, agreement.pk)
 
 
 @require_POST
-@service_errors_to_messages
 def obligation_add(request, org_slug, agreement_id):
     agreement = _agreement(request, agreement_id)
     require_permission(request, "contracts.change", agreement)
@@ -348,11 +369,22 @@ def obligation_add(request, org_slug, agreement_id):
         clauses=Clause.objects.filter(agreement=agreement).select_related("agreement"),
         members=_org_members(request),
     )
-    if not form.is_valid():
-        raise ValidationError({k: [str(e) for e in v] for k, v in form.errors.items()})
-    services.obligation_create(actor=request.user, agreement=agreement, **form.cleaned_data)
-    messages.success(request, "Obligation added.")
-    return redirect("agreement-detail", org_slug, agreement.pk)
+    if form.is_valid():
+        try:
+            obligation = services.obligation_create(
+                actor=request.user, agreement=agreement, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Obligation “{obligation.title}” added to “{agreement.title}”."
+            )
+            return redirect("agreement-detail", org_slug, agreement.pk)
+    agreement = _agreement(
+        request, agreement_id, selectors.agreement_for_detail(membership=request.membership)
+    )
+    return _detail_page(request, agreement, obligation_form=form, status=400)
 
 
 def obligation_list(request, org_slug):
@@ -370,77 +402,197 @@ def obligation_list(request, org_slug):
             "statuses": Obligation.Status.choices,
             "today": timezone.localdate(),
             "fulfil_form": FulfilForm(),
+            "can_change": not request.membership.is_guest and _has(request, "contracts.change"),
+        },
+    )
+
+
+def _obligation(request, obligation_id):
+    return get_object_for_member_or_404(
+        request,
+        selectors.obligation_list(membership=request.membership),
+        partnership_path="agreement__partnership",
+        pk=obligation_id,
+    )
+
+
+def obligation_detail(request, org_slug, obligation_id):
+    """An obligation with the history of its fulfilments and their evidence; members who may
+    change contracts record a fulfilment here (with a note, a link and/or a file)."""
+    obligation = _obligation(request, obligation_id)
+    require_permission(request, "contracts.view", obligation)
+    can_change = not request.membership.is_guest and _has(request, "contracts.change")
+    form = FulfilForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        require_permission(request, "contracts.change", obligation)
+        if request.membership.is_guest:
+            raise PermissionDenied("Your role does not allow this.")
+        if form.is_valid():
+            upload = form.cleaned_data.get("evidence_file")
+            try:
+                obligation = services.obligation_fulfil(
+                    obligation=obligation,
+                    actor=request.user,
+                    evidence=form.cleaned_data["evidence"],
+                    evidence_url=form.cleaned_data["evidence_url"],
+                    evidence_filename=upload.name if upload else "",
+                    evidence_content=upload.read() if upload else None,
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            except ConflictError as exc:
+                form.add_error(None, exc.message)
+            else:
+                if obligation.status == Obligation.Status.OPEN:
+                    messages.success(
+                        request,
+                        f"Fulfilment of “{obligation.title}” recorded; next due "
+                        f"{obligation.due_date:%d %b %Y}.",
+                    )
+                else:
+                    messages.success(request, f"“{obligation.title}” is fulfilled.")
+                return redirect("obligation-detail", org_slug, obligation.pk)
+    return render(
+        request,
+        "contracts/obligation_detail.html",
+        {
+            "obligation": obligation,
+            "fulfilments": selectors.obligation_fulfilments(obligation),
+            "form": form if can_change and obligation.status == Obligation.Status.OPEN else None,
+            "today": timezone.localdate(),
         },
     )
 
 
 @require_POST
-@service_errors_to_messages
+@refusals_to_messages("obligation-list")
 def obligation_fulfil(request, org_slug, obligation_id):
-    obligation = get_object_for_member_or_404(
-        request,
-        Obligation.objects.select_related("agreement__partnership"),
-        partnership_path="agreement__partnership",
-        pk=obligation_id,
-    )
+    """The quick form of the obligations list (a note and a link)."""
+    obligation = _obligation(request, obligation_id)
     require_permission(request, "contracts.change", obligation)
     form = FulfilForm(request.POST)
     if not form.is_valid():
         raise ValidationError({"evidence": "Say how the obligation was fulfilled."})
-    services.obligation_fulfil(obligation=obligation, actor=request.user, **form.cleaned_data)
-    messages.success(request, "Fulfilment recorded.")
+    obligation = services.obligation_fulfil(
+        obligation=obligation,
+        actor=request.user,
+        evidence=form.cleaned_data["evidence"],
+        evidence_url=form.cleaned_data["evidence_url"],
+    )
+    messages.success(request, f"Fulfilment of “{obligation.title}” recorded.")
     return redirect("obligation-list", org_slug)
+
+
+def fulfilment_evidence(request, org_slug, obligationfulfilment_id):
+    fulfilment = get_object_for_member_or_404(
+        request,
+        ObligationFulfilment.objects.select_related("obligation__agreement__partnership"),
+        partnership_path="obligation__agreement__partnership",
+        pk=obligationfulfilment_id,
+    )
+    require_permission(request, "contracts.view", fulfilment)
+    if not fulfilment.evidence_file:
+        raise Http404("No file was kept with this fulfilment.")
+    return FileResponse(
+        fulfilment.evidence_file.open("rb"),
+        as_attachment=True,
+        filename=fulfilment.evidence_filename or "evidence",
+    )
 
 
 # --- legal review -------------------------------------------------------------------------
 
 
-def agreement_review(request, org_slug, agreement_id):
-    agreement = _agreement(
-        request, agreement_id, selectors.agreement_for_detail(membership=request.membership)
-    )
-    require_permission(request, "contracts.view", agreement)
-    clauses = list(agreement.clauses.all())
-    rows, deviations, missing = _clause_rows(agreement, clauses)
-    for row in rows:
-        clause = row["clause"]
-        row["correction_form"] = CorrectionForm(
+REVIEW_FILTERS = {
+    "": "All clauses",
+    "undecided": "Not decided",
+    "red_lines": "Open red lines",
+}
+
+
+def _review_page(request, agreement, *, bound: dict | None = None, status=200):
+    """The review page; `bound` holds a clause's submitted form (with its errors) so what the
+    reviewer typed stays under the field that was refused."""
+    bound = bound or {}
+    review = selectors.review_view(agreement=agreement, membership=request.membership)
+    shown = request.GET.get("show", "")
+    shown = shown if shown in REVIEW_FILTERS else ""
+    for row in review.rows:
+        clause = row.clause
+        row.correction_form = bound.get(("correct", clause.pk)) or CorrectionForm(
             initial={
                 "clause_type": clause.clause_type,
                 "parameters": format_parameters(clause.parameters),
             },
             prefix=f"c{clause.pk}",
         )
-        row["decision_form"] = DecisionForm(
+        row.decision_form = bound.get(("decide", clause.pk)) or DecisionForm(
             initial={
                 "redline_text": clause.text,
                 "redline_parameters": format_parameters(clause.parameters),
             },
             prefix=f"d{clause.pk}",
         )
-        comments = list(clause.comments.all())
-        row["threads"] = [c for c in comments if c.parent_id is None]
-        replies: dict = {}
-        for c in comments:
-            if c.parent_id:
-                replies.setdefault(c.parent_id, []).append(c)
-        for c in row["threads"]:
-            c.reply_list = replies.get(c.pk, [])
+        row.comment_form = bound.get(("comment", clause.pk)) or CommentForm()
+        row.agree_form = bound.get(("agree", clause.pk)) or RedlineAgreeForm()
+        row.bound = any(key[1] == clause.pk for key in bound)
+    if shown == "undecided":
+        visible_rows = [r for r in review.rows if r.clause.decision == Clause.Decision.PENDING]
+    elif shown == "red_lines":
+        visible_rows = [r for r in review.rows if r.red_line]
+    else:
+        visible_rows = review.rows
+    internal = review.internal
     return render(
         request,
         "contracts/agreement_review.html",
         {
             "agreement": agreement,
-            "rows": rows,
-            "missing": missing,
-            "blockers": services.approval_blockers(agreement)
-            if agreement.status == Agreement.Status.IN_LEGAL_REVIEW
+            "internal": internal,
+            "rows": visible_rows,
+            "all_rows": review.rows,
+            "missing": review.missing,
+            "shown": shown,
+            "filters": [
+                (value, label, _filter_count(review.rows, value))
+                for value, label in REVIEW_FILTERS.items()
+            ]
+            if internal
             else [],
-            "may_review": services.may_review(request.user, agreement),
-            "decided": sum(1 for c in clauses if c.decision != Clause.Decision.PENDING),
+            "blockers": services.approval_blockers(agreement)
+            if internal and agreement.status == Agreement.Status.IN_LEGAL_REVIEW
+            else [],
+            "may_review": internal and services.may_review(request.user, agreement),
+            "may_comment": not internal or _has(request, "contracts.change"),
+            "may_edit": internal
+            and _has(request, "contracts.change")
+            and agreement.status in services.EDITABLE_STATUSES,
+            "decided": sum(1 for r in review.rows if r.clause.decision != Clause.Decision.PENDING),
             "parameter_help": PARAMETERS,
+            "visibilities": ClauseComment.Visibility.choices,
         },
+        status=status,
     )
+
+
+def _filter_count(rows, value) -> int:
+    if value == "undecided":
+        return sum(1 for r in rows if r.clause.decision == Clause.Decision.PENDING)
+    if value == "red_lines":
+        return sum(1 for r in rows if r.red_line)
+    return len(rows)
+
+
+def _review_agreement(request, agreement_id):
+    return _agreement(
+        request, agreement_id, selectors.agreement_for_detail(membership=request.membership)
+    )
+
+
+def agreement_review(request, org_slug, agreement_id):
+    agreement = _review_agreement(request, agreement_id)
+    require_permission(request, "contracts.view", agreement)
+    return _review_page(request, agreement)
 
 
 def _back_to_review(clause):
@@ -450,26 +602,71 @@ def _back_to_review(clause):
     )
 
 
+def _refused(request, clause, key, form, exc):
+    """Render the review page again with the refused form bound and its errors in place."""
+    if isinstance(exc, ValidationError):
+        _form_errors(form, exc)
+    else:
+        form.add_error(None, getattr(exc, "message", str(exc)))
+    agreement = _review_agreement(request, clause.agreement_id)
+    return _review_page(request, agreement, bound={(key, clause.pk): form}, status=400)
+
+
 @require_POST
-@service_errors_to_messages
 def clause_decide(request, org_slug, clause_id):
     clause = _clause(request, clause_id)
     require_permission(request, "contracts.review", clause)
     form = DecisionForm(request.POST, prefix=f"d{clause.pk}")
     if not form.is_valid():
-        raise ValidationError({k: [str(e) for e in v] for k, v in form.errors.items()})
+        return _refused(request, clause, "decide", form, ValidationError({}))
     data = form.cleaned_data
-    services.clause_decide(
-        clause=clause,
-        actor=request.user,
-        decision=data["decision"],
-        comment=data["comment"],
-        redline_text=data["redline_text"] if data["decision"] == "redline" else None,
-        redline_parameters=(data["redline_parameters"] or None)
-        if data["decision"] == "redline"
-        else None,
+    try:
+        services.clause_decide(
+            clause=clause,
+            actor=request.user,
+            decision=data["decision"],
+            comment=data["comment"],
+            redline_text=data["redline_text"] if data["decision"] == "redline" else None,
+            redline_parameters=(data["redline_parameters"] or None)
+            if data["decision"] == "redline"
+            else None,
+            justification=data["justification"],
+        )
+    except (ValidationError, ConflictError) as exc:
+        return _refused(request, clause, "decide", form, exc)
+    except PermissionDeniedError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    label = BY_CODE[clause.clause_type].label
+    done = {
+        "accepted": f"{label}: accepted.",
+        "redline": f"{label}: redline proposed to the partner.",
+        "rejected": f"{label}: rejected.",
+    }[data["decision"]]
+    if data["decision"] == "accepted" and data["justification"].strip():
+        done = f"{label}: accepted; the red line is waived with your justification."
+    messages.success(request, done)
+    return _back_to_review(clause)
+
+
+@require_POST
+def clause_agree(request, org_slug, clause_id):
+    """The partner agrees to a redline (a guest), or a reviewer records that they did."""
+    clause = _clause(request, clause_id)
+    require_permission(request, "contracts.view", clause)
+    form = RedlineAgreeForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, clause, "agree", form, ValidationError({}))
+    try:
+        services.clause_redline_agree(
+            clause=clause, actor=request.user, note=form.cleaned_data["note"]
+        )
+    except (ValidationError, ConflictError) as exc:
+        return _refused(request, clause, "agree", form, exc)
+    except PermissionDeniedError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    messages.success(
+        request, f"{BY_CODE[clause.clause_type].label}: the partner's agreement is recorded."
     )
-    messages.success(request, f"{BY_CODE[clause.clause_type].label}: decision recorded.")
     return _back_to_review(clause)
 
 
@@ -480,29 +677,54 @@ def clause_correct(request, org_slug, clause_id):
     require_permission(request, "contracts.review", clause)
     if request.POST.get("confirm"):
         services.clause_confirm(clause=clause, actor=request.user)
-        messages.success(request, "Proposal confirmed.")
+        messages.success(request, f"{BY_CODE[clause.clause_type].label}: proposal confirmed.")
         return _back_to_review(clause)
     form = CorrectionForm(request.POST, prefix=f"c{clause.pk}")
     if not form.is_valid():
-        raise ValidationError({k: [str(e) for e in v] for k, v in form.errors.items()})
-    services.clause_correct(clause=clause, actor=request.user, **form.cleaned_data)
+        return _refused(request, clause, "correct", form, ValidationError({}))
+    try:
+        services.clause_correct(clause=clause, actor=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        return _refused(request, clause, "correct", form, exc)
     messages.success(request, "Correction saved; the detector's proposal is kept for reference.")
     return _back_to_review(clause)
 
 
 @require_POST
-@service_errors_to_messages
 def clause_comment(request, org_slug, clause_id):
     clause = _clause(request, clause_id)
-    require_permission(request, "contracts.change", clause)
+    # A guest comments on their partnership's clauses (always shared with the partner);
+    # members need the right to change contracts. The service holds the rule.
+    require_permission(
+        request, "contracts.view" if request.membership.is_guest else "contracts.change", clause
+    )
     form = CommentForm(request.POST)
     if not form.is_valid():
-        raise ValidationError({"body": "Write the comment."})
+        return _refused(request, clause, "comment", form, ValidationError({}))
     parent = None
     if form.cleaned_data.get("parent"):
-        parent = clause.comments.filter(pk=form.cleaned_data["parent"]).first()
-    services.clause_comment_add(
-        clause=clause, actor=request.user, body=form.cleaned_data["body"], parent=parent
+        parent = (
+            selectors.visible_comments(request.membership)
+            .filter(clause=clause, pk=form.cleaned_data["parent"])
+            .first()
+        )
+    try:
+        comment = services.clause_comment_add(
+            clause=clause,
+            actor=request.user,
+            body=form.cleaned_data["body"],
+            parent=parent,
+            visibility=form.cleaned_data.get("visibility") or ClauseComment.Visibility.INTERNAL,
+        )
+    except ValidationError as exc:
+        return _refused(request, clause, "comment", form, exc)
+    except PermissionDeniedError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    messages.success(
+        request,
+        "Comment shared with the partner."
+        if comment.visibility == ClauseComment.Visibility.SHARED
+        else "Internal comment added (the partner does not see it).",
     )
     return _back_to_review(clause)
 
@@ -510,7 +732,7 @@ def clause_comment(request, org_slug, clause_id):
 def clause_redline(request, org_slug, clause_id):
     clause = _clause(request, clause_id)
     require_permission(request, "contracts.view", clause)
-    versions = list(ClauseVersion.objects.filter(clause=clause).select_related("author"))
+    versions = selectors.clause_versions(clause=clause, membership=request.membership)
     numbers = [v.number for v in versions]
 
     def pick(name, default):
@@ -539,6 +761,156 @@ def clause_redline(request, org_slug, clause_id):
             "html": html,
             "label": BY_CODE[clause.clause_type].label,
         },
+    )
+
+
+# --- clause editing, amendments, termination ----------------------------------------------
+
+
+def _require_editor(request, obj):
+    require_permission(request, "contracts.change", obj)
+    if request.membership.is_guest:
+        raise PermissionDenied("Your role does not allow this.")
+
+
+def clause_add(request, org_slug, agreement_id):
+    agreement = _agreement(request, agreement_id)
+    _require_editor(request, agreement)
+    form = ClauseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            clause = services.clause_create(
+                actor=request.user, agreement=agreement, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, f"{BY_CODE[clause.clause_type].label} added to “{agreement.title}”."
+            )
+            return redirect(
+                reverse("agreement-review", args=[org_slug, agreement.pk]) + f"#clause-{clause.pk}"
+            )
+    return render(
+        request,
+        "contracts/clause_form.html",
+        {"agreement": agreement, "form": form, "clause": None, "parameter_help": PARAMETERS},
+    )
+
+
+def clause_edit(request, org_slug, clause_id):
+    clause = _clause(request, clause_id)
+    _require_editor(request, clause)
+    form = ClauseForm(
+        request.POST or None,
+        initial={
+            "clause_type": clause.clause_type,
+            "heading": clause.heading,
+            "text": clause.text,
+            "parameters": format_parameters(clause.parameters),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            clause = services.clause_update(clause=clause, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"{BY_CODE[clause.clause_type].label} saved as version {clause.version}; "
+                "changed wording needs a new decision.",
+            )
+            return _back_to_review(clause)
+    return render(
+        request,
+        "contracts/clause_form.html",
+        {
+            "agreement": clause.agreement,
+            "form": form,
+            "clause": clause,
+            "parameter_help": PARAMETERS,
+        },
+    )
+
+
+@require_POST
+def clause_remove(request, org_slug, clause_id):
+    """Remove a clause from a draft or an agreement in review (after a tick to confirm)."""
+    clause = _clause(request, clause_id)
+    _require_editor(request, clause)
+    label = BY_CODE[clause.clause_type].label
+    if not request.POST.get("confirm"):
+        messages.error(request, f"Tick the box to confirm that {label.lower()} is removed.")
+        return redirect("clause-edit", org_slug, clause.pk)
+    agreement_id = clause.agreement_id
+    try:
+        services.clause_delete(clause=clause, actor=request.user)
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+        return redirect("clause-edit", org_slug, clause.pk)
+    messages.success(request, f"{label} removed from the agreement.")
+    return redirect("agreement-review", org_slug, agreement_id)
+
+
+def agreement_amend(request, org_slug, agreement_id):
+    agreement = _agreement(request, agreement_id)
+    _require_editor(request, agreement)
+    form = AmendmentForm(
+        request.POST or None, initial={"title": f"Amendment to {agreement.title}"[:200]}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            amendment = services.agreement_amend(
+                agreement=agreement, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"Amendment “{amendment.title}” started as a draft: add the clauses it changes.",
+            )
+            return redirect("clause-add", org_slug, amendment.pk)
+    return render(request, "contracts/agreement_amend.html", {"agreement": agreement, "form": form})
+
+
+def agreement_terminate(request, org_slug, agreement_id):
+    """Terminating is irreversible: a page that asks for the date, the reason and a tick."""
+    agreement = _agreement(request, agreement_id)
+    _require_editor(request, agreement)
+    allowed = Agreement.Status.TERMINATED in AGREEMENT_LIFECYCLE.allowed_from(agreement.status)
+    form = TerminateForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and allowed and form.is_valid():
+        try:
+            services.agreement_transition(
+                agreement=agreement,
+                actor=request.user,
+                status=Agreement.Status.TERMINATED,
+                reason=form.cleaned_data["reason"],
+                on=form.cleaned_data["on"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"“{agreement.title}” is terminated as of {form.cleaned_data['on']:%d %b %Y}.",
+            )
+            return redirect("agreement-detail", org_slug, agreement.pk)
+    return render(
+        request,
+        "contracts/agreement_terminate.html",
+        {"agreement": agreement, "form": form, "allowed": allowed},
+        status=200 if request.method == "GET" or not form.errors else 400,
     )
 
 
@@ -646,7 +1018,10 @@ def playbook(request, org_slug):
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
-                messages.success(request, "Rule added; deviations are recomputed everywhere.")
+                messages.success(
+                    request,
+                    f"Rule “{data['name']}” added; deviations are recomputed everywhere.",
+                )
                 return redirect("contracts-playbook", org_slug)
     entries = list(selectors.playbook_entries())
     return render(
@@ -657,7 +1032,7 @@ def playbook(request, org_slug):
 
 
 @require_POST
-@service_errors_to_messages
+@refusals_to_messages("contracts-playbook")
 def playbook_rule_toggle(request, org_slug, playbookrule_id):
     require_permission(request, "contracts.change")
     rule = get_object_for_member_or_404(
@@ -677,14 +1052,14 @@ def agreement_summary_pdf(request, org_slug, agreement_id):
         request, agreement_id, selectors.agreement_for_detail(membership=request.membership)
     )
     require_permission(request, "contracts.view", agreement)
-    clauses = list(agreement.clauses.all())
-    rows, deviations, missing = _clause_rows(agreement, clauses)
+    review = selectors.review_view(agreement=agreement, membership=request.membership)
     html = render_to_string(
         "contracts/agreement_summary_pdf.html",
         {
             "agreement": agreement,
-            "rows": rows,
-            "deviation_rows": [(BY_CODE[d.clause_type].label, d) for d in deviations],
+            "internal": review.internal,
+            "rows": review.rows,
+            "deviation_rows": [(BY_CODE[d.clause_type].label, d) for d in review.deviations],
             "milestones": selectors.agreement_milestones(agreement, today=timezone.localdate()),
             "generated": timezone.now(),
             "organization": request.organization,
@@ -715,7 +1090,7 @@ def contract_calendar_ics(request, org_slug):
         )
         event.add("summary", f"{milestone.label}: {milestone.agreement.title}")
         event.add("dtstart", milestone.on)
-        event.add("dtend", milestone.on + timedelta(days=1))
+        event.add("dtend", add_days(milestone.on, 1) or milestone.on)
         event.add("dtstamp", datetime.now(tz=timezone.get_current_timezone()))
         event.add(
             "url",

@@ -26,7 +26,16 @@ class ApproverSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ChangeRequestApprover
-        fields = ["id", "user", "user_name", "user_email", "party", "decision", "decided_at"]
+        fields = [
+            "id",
+            "user",
+            "user_name",
+            "user_email",
+            "party",
+            "decision",
+            "decided_at",
+            "required_by",
+        ]
         read_only_fields = fields
 
     def to_representation(self, instance):
@@ -45,6 +54,7 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
     currency = serializers.ChoiceField(
         choices=ChangeRequest._meta.get_field("currency").choices, required=False
     )
+    amendment = serializers.PrimaryKeyRelatedField(read_only=True)
     approvers = ApproverSerializer(many=True, read_only=True)
     approver_count = serializers.IntegerField(read_only=True, default=None)
     approved_count = serializers.IntegerField(read_only=True, default=None)
@@ -72,6 +82,8 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
             "withdrawn_at",
             "rejection_reason",
             "escalation_level",
+            "changes_requested_reason",
+            "amendment",
             "approvers",
             "approver_count",
             "approved_count",
@@ -88,6 +100,8 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
             "withdrawn_at",
             "rejection_reason",
             "escalation_level",
+            "changes_requested_reason",
+            "amendment",
             "created_at",
             "updated_at",
         ]
@@ -129,7 +143,7 @@ class ChangeRequestViewSet(TenantModelViewSet):
     permission_module = "governance"
     guest_partnership_path = "partnership"
     filterset_class = ChangeRequestFilter
-    action_verbs = {"approve": "approve", "reject": "approve"}
+    action_verbs = {"approve": "approve", "reject": "approve", "request_changes": "approve"}
 
     def tenant_queryset(self):
         return selectors.change_request_for_detail(membership=self.membership)
@@ -194,6 +208,22 @@ class ChangeRequestViewSet(TenantModelViewSet):
         body.is_valid(raise_exception=True)
         return self._render(
             services.change_request_reject(
+                change_request=change_request,
+                approver=request.user,
+                reason=body.validated_data["reason"],
+                now=timezone.now(),
+            )
+        )
+
+    @extend_schema(request=RejectSerializer, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"], url_path="request-changes")
+    def request_changes(self, request, *args, **kwargs):
+        """As a required approver, send it back to its requester as a draft, with the reason."""
+        change_request = self.get_object()
+        body = RejectSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._render(
+            services.change_request_request_changes(
                 change_request=change_request,
                 approver=request.user,
                 reason=body.validated_data["reason"],

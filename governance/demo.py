@@ -1,6 +1,9 @@
 """Demo data of the governance module: change requests in every state on the partnership the
 partner guest is invited to, one of them waiting for the guest's approval and one overdue and
-escalated, plus a draft on a second partnership. Idempotent: each request is found by title."""
+escalated, plus a draft on a second partnership; then, on every partnership, a steering
+committee of both parties, a past meeting with minutes and decisions, a quarterly review, an
+upcoming meeting, a RACI matrix and an overdue action item that is escalated. Idempotent:
+requests are found by title, committees by partnership."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -9,7 +12,7 @@ from django.utils import timezone
 
 from contracts.models import Agreement
 from governance import services
-from governance.models import ChangeRequest
+from governance.models import ChangeRequest, Committee, RaciActivity
 from tenancy.models import Role
 
 # title, partnership index, category, cost impact, schedule days, what happens to it
@@ -122,3 +125,144 @@ def seed(tenant) -> None:
                 now=start,
             )
     services.change_requests_escalate(now=now, period_days=3)
+    # After the requests: their approvers were chosen by hand before the committee existed.
+    for partnership in tenant.partnerships:
+        if not Committee.objects.filter(partnership=partnership).exists():
+            _seed_committee(tenant, partnership, now)
+
+
+def _seed_committee(tenant, partnership, now) -> None:
+    users = tenant.users
+    admin, manager = users[Role.ORG_ADMIN], users[Role.PROCUREMENT_MANAGER]
+    committee_member, guest = users[Role.COMMITTEE_MEMBER], users[Role.PARTNER_GUEST]
+    guest_invited = guest.has_perm("partnerships.view_partnership", partnership)
+    today = timezone.localdate(now)
+    committee = services.committee_create(
+        actor=admin, partnership=partnership, meeting_frequency="monthly"
+    )
+    seats = [
+        (committee_member, {"role": "chair", "is_programme_lead": True}),
+        (manager, {"role": "secretary", "has_vote": False}),
+        (admin, {"is_executive_sponsor": True}),
+    ]
+    if guest_invited:
+        seats.append((guest, {"is_executive_sponsor": True, "is_programme_lead": True}))
+    else:  # no partner representative invited yet: a quorum of ours only
+        committee = services.committee_update(
+            committee=committee, actor=admin, quorum_needs_both_parties=False
+        )
+    members = [
+        services.committee_member_add(
+            committee=committee, user=user, actor=admin, today=today - timedelta(days=120), **f
+        )
+        for user, f in seats
+    ]
+    # A meeting held a month ago: everybody present, a decision with its vote, minutes approved.
+    held_at = now - timedelta(days=30)
+    past = services.meeting_schedule(
+        committee=committee,
+        actor=manager,
+        now=held_at - timedelta(days=14),
+        title="Monthly steering committee",
+        starts_at=held_at,
+        location="Lyon plant, room 2",
+        agenda="Delivery performance\nOpen change requests\nCapacity for Q3",
+    )[0]
+    services.meeting_attendance_record(
+        meeting=past, actor=manager, present_member_ids=[m.pk for m in members], now=held_at
+    )
+    voters = [m.user for m in members if m.has_vote]
+    services.meeting_decision_record(
+        meeting=past,
+        actor=manager,
+        title="Approve the Q3 capacity plan",
+        text="Two extra shifts from July; reviewed again in September.",
+        votes=[(user, "for") for user in voters],
+        now=held_at,
+    )
+    services.meeting_minutes_save(
+        meeting=past,
+        actor=manager,
+        minutes="Delivery on time at 94%. The partner presented the Q3 capacity plan; "
+        "approved. Two change requests remain open.",
+    )
+    services.meeting_minutes_submit(meeting=past, actor=manager)
+    services.meeting_minutes_approve(meeting=past, approver=committee_member, now=held_at)
+    # The quarterly review recalibrated the priorities.
+    review_at = now - timedelta(days=10)
+    review = services.meeting_schedule(
+        committee=committee,
+        actor=manager,
+        now=review_at - timedelta(days=14),
+        title="Quarterly governance review",
+        kind="quarterly_review",
+        starts_at=review_at,
+    )[0]
+    services.meeting_attendance_record(
+        meeting=review, actor=manager, present_member_ids=[m.pk for m in members], now=review_at
+    )
+    services.meeting_priorities_record(
+        meeting=review,
+        actor=manager,
+        priorities=[
+            {"priority": "On-time delivery", "change": "Raised to first priority"},
+            {"priority": "Cost reduction", "change": "Target lowered from 5% to 3% this year"},
+        ],
+    )
+    services.meeting_schedule(
+        committee=committee,
+        actor=manager,
+        now=now,
+        title="Monthly steering committee",
+        starts_at=now + timedelta(days=14),
+        agenda="Follow-up of the capacity plan\nQ3 forecast",
+    )
+    # An action from the meeting, overdue and escalated.
+    action = services.meeting_action_create(
+        partnership=partnership,
+        meeting=past,
+        actor=manager,
+        title="Send the revised shift plan",
+        owner=guest if guest_invited else manager,
+        due_date=today - timedelta(days=5),
+        today=today - timedelta(days=30),
+    )
+    services.escalation_raise(
+        partnership=partnership,
+        actor=manager,
+        now=now,
+        action=action,
+        reason="Five days late; the Q3 ramp-up depends on it.",
+    )
+    # Open book: the partner's cost breakdown quarterly (received), its margin monthly (late).
+    cost = services.disclosure_create(
+        partnership=partnership,
+        actor=manager,
+        first_due_on=today - timedelta(days=60),
+        today=today - timedelta(days=90),
+        party="partner",
+        data_type="cost_breakdown",
+        description="Unit cost by component, material and labour",
+        cadence="quarterly",
+    )
+    services.disclosure_record_received(
+        disclosure=cost, actor=manager, received_on=today - timedelta(days=20), today=today
+    )
+    services.disclosure_create(
+        partnership=partnership,
+        actor=manager,
+        first_due_on=today - timedelta(days=12),
+        today=today - timedelta(days=40),
+        party="partner",
+        data_type="margin",
+        cadence="monthly",
+    )
+    # The RACI matrix: the sponsor accountable, the manager responsible.
+    activities = services.raci_install_defaults(partnership=partnership, actor=admin)
+    matrix = {}
+    for activity in RaciActivity.objects.filter(pk__in=[a.pk for a in activities]):
+        row = [(admin, "A"), (manager, "R"), (committee_member, "C")]
+        if guest_invited:
+            row.append((guest, "I"))
+        matrix[activity.pk] = row
+    services.raci_matrix_save(partnership=partnership, actor=admin, matrix=matrix)

@@ -7,4 +7,13 @@ BEAT_SCHEDULE = {
         "task": "governance.tasks.change_request_escalation_all_tenants",
         "schedule": crontab(hour=7, minute=15),
     },
+    # Hourly: a reminder goes out about a day before each meeting, once.
+    "governance-meeting-reminders": {
+        "task": "governance.tasks.meeting_reminders_all_tenants",
+        "schedule": crontab(minute=5),
+    },
+    "governance-escalations": {
+        "task": "governance.tasks.escalations_advance_all_tenants",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }

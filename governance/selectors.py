@@ -36,7 +36,9 @@ def _approver_count(**decision) -> Coalesce:
 def change_request_list(*, membership: Membership) -> QuerySet[ChangeRequest]:
     """Change requests with their partnership, agreement and requester, counting approvals."""
     queryset = (
-        ChangeRequest.objects.select_related("partnership__partner", "agreement", "requested_by")
+        ChangeRequest.objects.select_related(
+            "partnership__partner", "agreement", "amendment", "requested_by"
+        )
         .annotate(
             approver_count=_approver_count(),
             approved_count=_approver_count(decision=Decision.APPROVED),
@@ -104,3 +106,195 @@ def change_request_status_counts(*, membership: Membership) -> dict[str, int]:
     visible = restrict_for_guest(ChangeRequest.objects.all(), membership, "partnership")
     counts.update(visible.order_by().values_list("status").annotate(n=Count("pk")))
     return counts
+
+
+def change_request_block_reason(partnership: Partnership) -> str | None:
+    """Why the partnership's scorecard standing blocks change requests, or None.
+
+    The latest published scorecard carries the standing and its action (performance's standing
+    bands); `block_change_requests` blocks submission. performance.selectors has no read of
+    this yet, so it is read here from its model: one indexed query."""
+    from performance.models import Scorecard
+    from performance.scoring import StandingAction
+
+    latest = (
+        Scorecard.objects.filter(partnership=partnership, status=Scorecard.Status.PUBLISHED)
+        .order_by("-period_start")
+        .only("period_start", "standing", "standing_action")
+        .first()
+    )
+    if latest is None or latest.standing_action != StandingAction.BLOCK_CHANGE_REQUESTS:
+        return None
+    return (
+        f"The partner's scorecard standing is “{latest.standing}” "
+        f"({latest.period_start:%B %Y}), which blocks change requests until it improves."
+    )
+
+
+# --- committees, meetings, actions --------------------------------------------------------
+
+
+def committee_of(partnership: Partnership):
+    """The partnership's committee with its members and their users (two queries), or None."""
+    from governance.models import Committee, CommitteeMember
+
+    return (
+        Committee.objects.filter(partnership=partnership)
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=CommitteeMember.objects.select_related("user").order_by(
+                    "party", "role", "user__full_name"
+                ),
+            )
+        )
+        .first()
+    )
+
+
+def meeting_list(*, membership: Membership) -> QuerySet:
+    from governance.models import Meeting
+
+    queryset = Meeting.objects.select_related("committee__partnership").order_by("starts_at", "pk")
+    return restrict_for_guest(queryset, membership, "committee__partnership")
+
+
+def meeting_for_detail(*, membership: Membership) -> QuerySet:
+    """Meetings with attendance, decisions and their votes, and action items prefetched."""
+    from governance.models import MeetingAction, MeetingAttendance, MeetingDecision, Vote
+
+    return meeting_list(membership=membership).prefetch_related(
+        Prefetch(
+            "attendance",
+            queryset=MeetingAttendance.objects.select_related("member__user").order_by(
+                "member__party", "member__role", "pk"
+            ),
+        ),
+        Prefetch(
+            "decisions",
+            queryset=MeetingDecision.objects.prefetch_related(
+                Prefetch("votes", queryset=Vote.objects.select_related("member__user"))
+            ),
+        ),
+        Prefetch("actions", queryset=MeetingAction.objects.select_related("owner")),
+    )
+
+
+def action_list(*, membership: Membership) -> QuerySet:
+    from governance.models import MeetingAction
+
+    queryset = MeetingAction.objects.select_related("owner", "partnership", "meeting")
+    return restrict_for_guest(queryset, membership, "partnership")
+
+
+def raci_matrix(partnership: Partnership) -> tuple[list, list[User], dict]:
+    """(activities, people as columns, {(activity id, user id): letter}): three queries."""
+    from governance.models import RaciActivity, RaciAssignment
+
+    activities = list(RaciActivity.objects.filter(partnership=partnership))
+    cells = {}
+    people: dict[int, User] = {}
+    for row in RaciAssignment.objects.filter(activity__partnership=partnership).select_related(
+        "user"
+    ):
+        cells[(row.activity_id, row.user_id)] = row.letter
+        row.user.party = row.party
+        people.setdefault(row.user_id, row.user)
+    return activities, list(people.values()), cells
+
+
+def people_of_both_parties(partnership: Partnership) -> list[User]:
+    """Active members of the organization (not guests) and the guests of this partnership,
+    each carrying `party`. One query."""
+    invited = PartnershipUserObjectPermission.objects.filter(
+        content_object=partnership, permission__codename="view_partnership"
+    ).values("user_id")
+    memberships = (
+        Membership.objects.filter(organization_id=partnership.organization_id, is_active=True)
+        .filter(~Q(role=Role.PARTNER_GUEST) | Q(user_id__in=invited))
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+    users = []
+    for membership in memberships:
+        membership.user.party = (  # type: ignore[attr-defined]
+            "partner" if membership.is_guest else "customer"
+        )
+        users.append(membership.user)
+    return users
+
+
+def escalation_list(*, membership: Membership) -> QuerySet:
+    from governance.models import Escalation
+
+    queryset = Escalation.objects.select_related(
+        "partnership", "change_request", "action", "raised_by"
+    )
+    return restrict_for_guest(queryset, membership, "partnership")
+
+
+def escalation_path(partnership: Partnership) -> list:
+    from governance.models import EscalationContact, EscalationLevel
+
+    levels = list(EscalationLevel.objects.filter(partnership=partnership).order_by("rank"))
+    contacts: dict[int, list[User]] = {}
+    for row in EscalationContact.objects.filter(level__in=levels).select_related("user"):
+        contacts.setdefault(row.level_id, []).append(row.user)
+    for level in levels:
+        level.people = contacts.get(level.pk, [])
+    return levels
+
+
+# --- the approvals inbox ------------------------------------------------------------------
+
+
+def minutes_awaiting(*, membership: Membership) -> QuerySet:
+    """Meetings whose minutes await this member's approval (they chair the committee)."""
+    from governance.models import CommitteeMember, Meeting
+
+    chairs = CommitteeMember.objects.filter(
+        user_id=membership.user_id, role=CommitteeMember.Role.CHAIR
+    ).values("committee_id")
+    return meeting_list(membership=membership).filter(
+        minutes_status=Meeting.MinutesStatus.SUBMITTED, committee_id__in=chairs
+    )
+
+
+def inbox(*, membership: Membership) -> dict:
+    """Everything awaiting this member's decision across partnerships: change requests and
+    minutes (three queries)."""
+    return {
+        "change_requests": list(awaiting_decision(membership=membership)[:100]),
+        "minutes": list(minutes_awaiting(membership=membership)[:100]),
+    }
+
+
+def disclosure_list(*, membership: Membership) -> QuerySet:
+    from governance.models import Disclosure
+
+    queryset = Disclosure.objects.select_related("partnership")
+    return restrict_for_guest(queryset, membership, "partnership")
+
+
+def crisis_view(partnership: Partnership) -> dict:
+    """The protocol with its spokespeople and contact tree, and the latest log entries."""
+    from governance.models import CrisisContact, CrisisLogEntry, CrisisProtocol
+
+    protocol = (
+        CrisisProtocol.objects.filter(partnership=partnership)
+        .select_related("customer_spokesperson", "partner_spokesperson")
+        .first()
+    )
+    contacts = (
+        list(
+            CrisisContact.objects.filter(protocol=protocol).select_related(
+                "user", "reports_to__user"
+            )
+        )
+        if protocol
+        else []
+    )
+    log = list(
+        CrisisLogEntry.objects.filter(partnership=partnership).select_related("logged_by")[:100]
+    )
+    return {"protocol": protocol, "contacts": contacts, "log": log}

@@ -32,3 +32,34 @@ def change_request_escalation(*, organization_id: int, now: str | None = None) -
 def change_request_escalation_all_tenants() -> int:
     """The daily job: one `change_request_escalation` task per organization."""
     return for_each_tenant(change_request_escalation)
+
+
+@tenant_task()
+def meeting_reminders(*, organization_id: int, now: str | None = None) -> int:
+    """Remind the members of the organization's meetings starting within a day (once each)."""
+    moment = timezone.now() if now is None else datetime.fromisoformat(now)
+    return services.meeting_reminders_send(now=moment)
+
+
+@shared_task(**TASK_DEFAULTS)
+def meeting_reminders_all_tenants() -> int:
+    return for_each_tenant(meeting_reminders)
+
+
+@tenant_task()
+def escalations_advance(*, organization_id: int, now: str | None = None) -> dict:
+    """Escalate overdue action items and take overdue escalations one level up (idempotent:
+    each level is reached once per escalation)."""
+    moment = timezone.now() if now is None else datetime.fromisoformat(now)
+    run = services.escalations_run(now=moment)
+    return {
+        "raised": run.raised,
+        "advanced": run.advanced,
+        "resolved": run.resolved,
+        "notifications": run.notifications,
+    }
+
+
+@shared_task(**TASK_DEFAULTS)
+def escalations_advance_all_tenants() -> int:
+    return for_each_tenant(escalations_advance)

@@ -2,9 +2,12 @@
 
 from django.urls import path
 
+from governance import board_views as board
 from governance import views
 
 CR = "governance/change-requests/<int:change_request_id>/"
+P = "partnerships/<int:partnership_id>/governance/"
+M = "governance/meetings/<int:meeting_id>/"
 
 urlpatterns = [
     path("governance/", views.governance_home, name="governance-home"),
@@ -27,8 +30,90 @@ urlpatterns = [
         name="change-request-approver-remove",
     ),
     path(
+        f"{CR}request-changes/",
+        views.change_request_request_changes,
+        name="change-request-request-changes",
+    ),
+    path(
         "partnerships/<int:partnership_id>/governance/",
         views.partnership_governance,
         name="partnership-governance",
     ),
+    # steering committee
+    path(f"{P}committee/", board.partnership_committee, name="partnership-committee"),
+    path(f"{P}committee/save/", board.committee_save, name="committee-save"),
+    path(f"{P}committee/members/", board.committee_member_add, name="committee-member-add"),
+    path(
+        f"{P}committee/members/<int:committee_member_id>/remove/",
+        board.committee_member_remove,
+        name="committee-member-remove",
+    ),
+    path(f"{P}committee/meetings/new/", board.meeting_schedule, name="meeting-schedule"),
+    # meetings
+    path(M, board.meeting_detail, name="meeting-detail"),
+    path(f"{M}attendance/", board.meeting_attendance, name="meeting-attendance"),
+    path(f"{M}decisions/", board.meeting_decision, name="meeting-decision"),
+    path(f"{M}minutes/", board.meeting_minutes, name="meeting-minutes"),
+    path(f"{M}minutes/approve/", board.meeting_minutes_approve, name="meeting-minutes-approve"),
+    path(f"{M}minutes/changes/", board.meeting_minutes_changes, name="meeting-minutes-changes"),
+    path(f"{M}minutes.pdf", board.meeting_minutes_pdf, name="meeting-minutes-pdf"),
+    path(f"{M}priorities/", board.meeting_priorities, name="meeting-priorities"),
+    path(f"{M}cancel/", board.meeting_cancel, name="meeting-cancel"),
+    path(f"{M}actions/", board.meeting_action_add, name="meeting-action-add"),
+    path(f"{M}invitation.ics", board.meeting_ics, name="meeting-ics"),
+    path(
+        "governance/actions/<int:meeting_action_id>/status/",
+        board.meeting_action_status,
+        name="meeting-action-status",
+    ),
+    # RACI, decision rights, escalations
+    path(f"{P}raci/", board.partnership_raci, name="partnership-raci"),
+    path(f"{P}raci/save/", board.raci_save, name="raci-save"),
+    path(f"{P}raci/activities/", board.raci_activity_add, name="raci-activity-add"),
+    path(f"{P}raci/defaults/", board.raci_defaults, name="raci-defaults"),
+    path("governance/decision-rights/", board.decision_rights, name="decision-rights"),
+    path(
+        "governance/decision-rights/new/",
+        board.decision_right_rule_add,
+        name="decision-right-rule-add",
+    ),
+    path(
+        "governance/decision-rights/defaults/",
+        board.decision_rights_defaults,
+        name="decision-rights-defaults",
+    ),
+    path(
+        "governance/decision-rights/<int:decision_right_rule_id>/toggle/",
+        board.decision_right_rule_toggle,
+        name="decision-right-rule-toggle",
+    ),
+    path(f"{P}escalations/", board.partnership_escalations, name="partnership-escalations"),
+    path(f"{P}escalations/raise/", board.escalation_raise, name="escalation-raise"),
+    path(f"{P}escalations/path/", board.escalation_path_save, name="escalation-path-save"),
+    path(
+        "governance/escalations/<int:escalation_id>/",
+        board.escalation_detail,
+        name="escalation-detail",
+    ),
+    path(
+        "governance/escalations/<int:escalation_id>/resolve/",
+        board.escalation_resolve,
+        name="escalation-resolve",
+    ),
+    # transparency
+    path(f"{P}transparency/", board.partnership_transparency, name="partnership-transparency"),
+    path(f"{P}transparency/new/", board.disclosure_add, name="disclosure-add"),
+    path(
+        f"{P}transparency/<int:disclosure_id>/received/",
+        board.disclosure_received,
+        name="disclosure-received",
+    ),
+    path(f"{P}crisis/", board.partnership_crisis, name="partnership-crisis"),
+    path(f"{P}crisis/protocol/", board.crisis_protocol_save, name="crisis-protocol-save"),
+    path(f"{P}crisis/contacts/", board.crisis_contact_add, name="crisis-contact-add"),
+    path(f"{P}crisis/log/", board.crisis_log_add, name="crisis-log-add"),
+    # the approvals inbox and the calendar
+    path("governance/inbox/", board.governance_inbox, name="governance-inbox"),
+    path("governance/calendar/", board.calendar_settings, name="calendar-settings"),
+    path("governance/calendar/rotate/", board.calendar_token_rotate, name="calendar-token-rotate"),
 ]

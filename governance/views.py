@@ -32,6 +32,17 @@ PAGE_SIZE = 25
 _refusals_to_messages = refusals_to_messages("change-request-detail", "change_request_id")
 
 
+def _next(request, org_slug, change_request_id) -> str:
+    """Back where the form came from (the inbox's inline decisions), else the detail page."""
+    from django.urls import reverse
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse("change-request-detail", args=[org_slug, change_request_id])
+
+
 def _change_request(request, change_request_id, queryset=None) -> ChangeRequest:
     change_request = get_object_for_member_or_404(
         request,
@@ -204,6 +215,7 @@ def _detail(request, change_request_id, *, status=200, **forms):
         "blockers": services.submission_blockers(change_request) if can_change and is_draft else [],
         "can_decide": can_decide,
         "can_implement": can_change and change_request.status == ChangeRequest.Status.APPROVED,
+        "can_escalate": can_change and is_open and not membership.is_guest,
         "can_withdraw": can_change
         and is_open
         and services.may_withdraw(request.user, change_request, membership.role),
@@ -264,7 +276,7 @@ def change_request_approve(request, org_slug, change_request_id):
         messages.success(request, f"{change_request.reference} is approved by both parties.")
     else:
         messages.success(request, "Your approval is recorded.")
-    return redirect("change-request-detail", org_slug, change_request.pk)
+    return redirect(_next(request, org_slug, change_request.pk))
 
 
 @require_POST
@@ -285,7 +297,7 @@ def change_request_reject(request, org_slug, change_request_id):
             apply_errors(form, error)
         else:
             messages.success(request, f"{change_request.reference} rejected.")
-            return redirect("change-request-detail", org_slug, change_request.pk)
+            return redirect(_next(request, org_slug, change_request.pk))
     return _detail(request, change_request_id, status=400, reject_form=form)
 
 
@@ -294,10 +306,16 @@ def change_request_reject(request, org_slug, change_request_id):
 def change_request_implement(request, org_slug, change_request_id):
     change_request = _change_request(request, change_request_id)
     require_permission(request, "governance.change", change_request)
-    services.change_request_implement(
+    change_request = services.change_request_implement(
         change_request=change_request, actor=request.user, now=timezone.now()
     )
-    messages.success(request, f"{change_request.reference} marked implemented.")
+    if change_request.amendment_id:
+        messages.success(
+            request,
+            f"{change_request.reference} implemented: its amendment is drafted for legal review.",
+        )
+    else:
+        messages.success(request, f"{change_request.reference} marked implemented.")
     return redirect("change-request-detail", org_slug, change_request.pk)
 
 
@@ -359,3 +377,20 @@ def change_request_approver_remove(
     )
     messages.success(request, f"{approver.user.display_name} is no longer an approver.")
     return redirect("change-request-detail", org_slug, change_request.pk)
+
+
+@require_POST
+@_refusals_to_messages
+def change_request_request_changes(request, org_slug, change_request_id):
+    change_request = _change_request(request, change_request_id)
+    require_permission(request, "governance.approve", change_request)
+    form = RejectForm(request.POST)
+    form.is_valid()
+    services.change_request_request_changes(
+        change_request=change_request,
+        approver=request.user,
+        reason=form.cleaned_data.get("reason", ""),
+        now=timezone.now(),
+    )
+    messages.success(request, f"{change_request.reference} is back with its requester as a draft.")
+    return redirect(_next(request, org_slug, change_request.pk))

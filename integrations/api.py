@@ -25,6 +25,7 @@ from integrations.models import EdiDocument, EdiDocumentLine, EdiFinding
 from partnerships.models import Partnership
 from tenancy.api import TenantIdField, TenantViewSet
 from tenancy.api_errors import error_body
+from tenancy.api_parsers import SafeFormParser, SafeJSONParser, SafeMultiPartParser
 from tenancy.pagination import InsertionOrderPagination
 
 
@@ -203,7 +204,7 @@ class EdiDocumentViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveMo
     guest_partnership_path = None  # partner guests never see the integrations module
     filterset_class = EdiDocumentFilter
     http_method_names = ["get", "post", "head", "options"]
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser, *RAW_PARSERS]
+    parser_classes = [SafeMultiPartParser, SafeFormParser, SafeJSONParser, *RAW_PARSERS]
 
     def tenant_queryset(self):
         queryset = selectors.edi_documents()

@@ -9,11 +9,13 @@ from datetime import UTC
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import StreamingHttpResponse
+from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from partnerships.models import Partnership
@@ -22,15 +24,20 @@ from performance.models import (
     KPI_VALUE,
     PERSPECTIVE_CHOICES,
     ActionItem,
+    CorrectiveAction,
     Kpi,
     KpiTemplate,
     Measurement,
+    Qbr,
+    QbrAttendee,
+    RootCauseAnalysis,
     Scorecard,
     Side,
     Sla,
     SlaBreach,
 )
 from tenancy.api import (
+    MemberField,
     TenantIdField,
     TenantModelViewSet,
     TenantReadOnlyViewSet,
@@ -211,6 +218,7 @@ class KpiViewSet(TenantModelViewSet):
     serializer_class = KpiSerializer
     permission_module = "performance"
     filterset_fields = ["partnership", "perspective", "is_active"]
+    create_only_fields = ("partnership", "template")
 
     def tenant_queryset(self):
         return selectors.kpi_list(membership=self.membership)
@@ -237,7 +245,8 @@ class MeasurementViewSet(TenantModelViewSet):
     pagination_class = MeasurementCursorPagination
     filterset_class = MeasurementFilter
     action_verbs = {"approve": "change", "reject": "change", "bulk": "change"}
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    create_only_fields = ("kpi", "period_start")
 
     def required_verb(self, request) -> str:
         if self.action == "create" and self.membership.is_guest:
@@ -264,6 +273,7 @@ class MeasurementViewSet(TenantModelViewSet):
             value=data["value"],
             note=data.get("note", ""),
             pending=self.membership.is_guest,
+            today=timezone.now().date(),
         )
 
     def update_object(self, instance, data):
@@ -272,7 +282,21 @@ class MeasurementViewSet(TenantModelViewSet):
             actor=self.request.user,
             value=data.get("value", instance.value),
             note=data.get("note", ""),
+            reason=str(self.request.data.get("reason", "")),
         )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("reason", str, required=True, description="Why.")],
+        responses={204: None, 400: dict, 404: dict},
+    )
+    def destroy(self, request, *args, **kwargs):
+        """Delete a figure recorded by mistake: `?reason=` is required and audited."""
+        services.measurement_delete(
+            measurement=self.get_object(),
+            actor=request.user,
+            reason=request.query_params.get("reason", ""),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=MeasurementPushSerializer, responses={201: dict, 400: dict})
     @action(detail=False, methods=["post"])
@@ -284,6 +308,7 @@ class MeasurementViewSet(TenantModelViewSet):
             actor=request.user,
             partnership=body.validated_data["partnership"],
             rows=body.validated_data["rows"],
+            today=timezone.now().date(),
         )
         if not result.ok:
             rows = [{"row": line, "message": m} for line, m in result.row_errors]
@@ -389,8 +414,15 @@ def measurement_csv_rows(queryset, organization, chunk_size: int = 5000):
             yield buffer.getvalue()
 
 
+class SlaTierSerializer(serializers.Serializer):
+    threshold = serializers.DecimalField(max_digits=18, decimal_places=4)
+    percent_of_fee = serializers.DecimalField(max_digits=5, decimal_places=2)
+
+
 class SlaSerializer(serializers.ModelSerializer):
-    tiers = serializers.SerializerMethodField()
+    partnership = TenantRelatedField(Partnership)
+    kpi = TenantRelatedField(Kpi)
+    tiers = SlaTierSerializer(many=True, required=False, write_only=True, source="tier_list")
     breach_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -415,22 +447,50 @@ class SlaSerializer(serializers.ModelSerializer):
             "tiers",
             "breach_count",
         ]
+        read_only_fields = ["termination_right_since"]
+        validators = []
 
-    def get_tiers(self, sla) -> list[dict]:
-        return [
+    def to_representation(self, sla):
+        data = super().to_representation(sla)
+        data["tiers"] = [
             {"threshold": str(t.threshold), "percent_of_fee": str(t.percent_of_fee)}
             for t in sla.tiers.all()
         ]
+        data.setdefault("breach_count", getattr(sla, "breach_count", None))
+        return data
 
 
-class SlaViewSet(TenantReadOnlyViewSet):
+def _tiers(data) -> list | None:
+    tiers = data.pop("tier_list", None)
+    if tiers is None:
+        return None
+    return [(t["threshold"], t["percent_of_fee"]) for t in tiers]
+
+
+class SlaViewSet(TenantModelViewSet):
+    """SLAs with their credit tiers and termination trigger: create, edit, deactivate."""
+
     model = Sla
     serializer_class = SlaSerializer
     permission_module = "performance"
     filterset_fields = ["partnership", "kpi", "is_active"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def tenant_queryset(self):
         return selectors.sla_list(membership=self.membership)
+
+    def create_object(self, data):
+        tiers = _tiers(data) or []
+        return services.sla_create(actor=self.request.user, tiers=tiers, **data)
+
+    def update_object(self, instance, data):
+        data.pop("partnership", None)
+        if "kpi" in data and data["kpi"].pk != instance.kpi_id:
+            raise serializers.ValidationError({"kpi": "The metric of an SLA cannot change."})
+        data.pop("kpi", None)
+        return services.sla_update(
+            sla=instance, actor=self.request.user, tiers=_tiers(data), **data
+        )
 
 
 class SlaBreachSerializer(serializers.ModelSerializer):
@@ -453,8 +513,10 @@ class SlaBreachSerializer(serializers.ModelSerializer):
             "remediation_due",
             "termination_trigger_met",
             "status",
+            "status_reason",
             "created_at",
         ]
+        read_only_fields = ["status_reason"]
 
 
 class SlaBreachFilter(filters.FilterSet):
@@ -467,14 +529,35 @@ class SlaBreachFilter(filters.FilterSet):
         fields = ["partnership", "sla", "status", "period_from", "period_to"]
 
 
+class BreachStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["remediated", "waived"])
+    reason = serializers.CharField(max_length=1000)
+
+
 class SlaBreachViewSet(TenantReadOnlyViewSet):
     model = SlaBreach
     serializer_class = SlaBreachSerializer
     permission_module = "performance"
     filterset_class = SlaBreachFilter
+    action_verbs = {"status": "change"}
 
     def tenant_queryset(self):
         return selectors.breach_list(membership=self.membership)
+
+    @extend_schema(
+        request=BreachStatusSerializer,
+        responses={200: SlaBreachSerializer, 400: dict, 404: dict, 409: dict},
+    )
+    @action(detail=True, methods=["post"], url_path="status")
+    def status(self, request, *args, **kwargs):
+        """Close a breach as remediated or waive it, with a reason (409 once it is closed)."""
+        breach = self.get_object()
+        body = BreachStatusSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        breach = services.sla_breach_set_status(
+            breach=breach, actor=request.user, **body.validated_data
+        )
+        return Response(SlaBreachSerializer(breach).data)
 
 
 class ScorecardSerializer(serializers.ModelSerializer):
@@ -597,6 +680,8 @@ class ActionItemViewSet(TenantModelViewSet):
     permission_module = "performance"
     filterset_class = ActionItemFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
+    # Only the status changes through the API; anything else sent differently is refused.
+    create_only_fields = ("partnership", "qbr", "title", "owner", "due_date")
 
     def tenant_queryset(self):
         return selectors.action_board(membership=self.membership)
@@ -613,4 +698,225 @@ class ActionItemViewSet(TenantModelViewSet):
     def update_object(self, instance, data):
         return services.action_item_set_status(
             item=instance, actor=self.request.user, status=data.get("status", instance.status)
+        )
+
+
+# --- RCA and CAPA ------------------------------------------------------------------------------
+
+
+class CorrectiveActionSerializer(serializers.ModelSerializer):
+    owner = MemberField(required=False, allow_null=True)
+    status = serializers.CharField(read_only=True, help_text="open or done")
+    kind = serializers.ChoiceField(
+        choices=["corrective", "preventive"], required=False, default="corrective"
+    )
+
+    class Meta:
+        model = CorrectiveAction
+        fields = ["id", "rca", "description", "kind", "owner", "due_date", "status", "completed_at"]
+        read_only_fields = ["rca", "completed_at"]
+
+
+class RcaSerializer(serializers.ModelSerializer):
+    partnership = TenantRelatedField(Partnership)
+    sla = TenantRelatedField(Sla, read_only=True)
+    status = serializers.CharField(read_only=True, help_text="open, capa or closed")
+    effectiveness = serializers.CharField(
+        read_only=True, help_text="'' (not checked), effective or not_effective"
+    )
+    actions = CorrectiveActionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = RootCauseAnalysis
+        fields = [
+            "id",
+            "partnership",
+            "sla",
+            "problem",
+            "responsible_party",
+            "causes",
+            "five_whys",
+            "status",
+            "effectiveness_check_due",
+            "effectiveness",
+            "closed_at",
+            "created_at",
+            "actions",
+        ]
+        read_only_fields = ["effectiveness_check_due", "closed_at", "created_at"]
+
+
+class EffectivenessSerializer(serializers.Serializer):
+    effective = serializers.BooleanField()
+
+
+class RcaViewSet(TenantModelViewSet):
+    """Root-cause analyses (opened by the breach check or by hand) and their CAPA actions:
+    `capa` adds an action with owner and due date, `capa/<id>/complete` marks it done, `close`
+    closes the analysis and schedules the effectiveness check, `effectiveness` records it."""
+
+    model = RootCauseAnalysis
+    serializer_class = RcaSerializer
+    permission_module = "performance"
+    filterset_fields = ["partnership", "sla", "status"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    action_verbs = {
+        "capa": "change",
+        "capa_complete": "change",
+        "close": "change",
+        "effectiveness": "change",
+    }
+
+    def tenant_queryset(self):
+        return selectors.rca_list(membership=self.membership)
+
+    def create_object(self, data):
+        return services.rca_create(
+            actor=self.request.user,
+            partnership=data["partnership"],
+            problem=data["problem"],
+            responsible_party=data.get("responsible_party", Side.PARTNER),
+        )
+
+    def update_object(self, instance, data):
+        return services.rca_update(
+            rca=instance,
+            actor=self.request.user,
+            causes=data.get("causes"),
+            five_whys=data.get("five_whys"),
+            problem=data.get("problem"),
+        )
+
+    def _fresh(self, rca):
+        return RcaSerializer(selectors.rca_list(membership=self.membership).get(pk=rca.pk)).data
+
+    @extend_schema(request=CorrectiveActionSerializer, responses={201: CorrectiveActionSerializer})
+    @action(detail=True, methods=["post"])
+    def capa(self, request, *args, **kwargs):
+        rca = self.get_object()
+        body = CorrectiveActionSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        action_ = services.capa_add(
+            rca=rca,
+            actor=request.user,
+            description=data["description"],
+            due_date=data["due_date"],
+            owner=data.get("owner"),
+            kind=data.get("kind", "corrective"),
+        )
+        return Response(CorrectiveActionSerializer(action_).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: CorrectiveActionSerializer, 409: dict})
+    @action(detail=True, methods=["post"], url_path=r"capa/(?P<capa_id>\d+)/complete")
+    def capa_complete(self, request, capa_id=None, *args, **kwargs):
+        rca = self.get_object()
+        action_ = CorrectiveAction.objects.filter(rca=rca, pk=capa_id).first()
+        if action_ is None:
+            raise NotFound()
+        action_ = services.capa_complete(action=action_, actor=request.user)
+        return Response(CorrectiveActionSerializer(action_).data)
+
+    @extend_schema(request=None, responses={200: RcaSerializer, 409: dict})
+    @action(detail=True, methods=["post"])
+    def close(self, request, *args, **kwargs):
+        rca = services.rca_close(
+            rca=self.get_object(), actor=request.user, today=timezone.now().date()
+        )
+        return Response(self._fresh(rca))
+
+    @extend_schema(request=EffectivenessSerializer, responses={200: RcaSerializer, 409: dict})
+    @action(detail=True, methods=["post"])
+    def effectiveness(self, request, *args, **kwargs):
+        rca = self.get_object()
+        body = EffectivenessSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rca = services.rca_effectiveness_record(
+            rca=rca, actor=request.user, effective=body.validated_data["effective"]
+        )
+        return Response(self._fresh(rca))
+
+
+# --- QBRs --------------------------------------------------------------------------------------
+
+
+class QbrAttendeeSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="user.display_name", read_only=True)
+
+    class Meta:
+        model = QbrAttendee
+        fields = ["user", "name", "attended"]
+
+
+class QbrSerializer(serializers.ModelSerializer):
+    partnership = TenantRelatedField(Partnership)
+    status = serializers.CharField(read_only=True, help_text="scheduled, held or cancelled")
+    attendees = QbrAttendeeSerializer(many=True, read_only=True)
+    attendee_ids = serializers.ListField(
+        child=MemberField(), write_only=True, required=False, help_text="Member user ids."
+    )
+
+    class Meta:
+        model = Qbr
+        fields = [
+            "id",
+            "partnership",
+            "quarter_start",
+            "scheduled_at",
+            "duration_minutes",
+            "location",
+            "status",
+            "agenda",
+            "minutes",
+            "decisions",
+            "attendees",
+            "attendee_ids",
+            "created_at",
+        ]
+        read_only_fields = ["agenda", "minutes", "decisions", "created_at"]
+        validators = []
+
+
+class QbrMinutesSerializer(serializers.Serializer):
+    minutes = serializers.CharField(required=False, allow_blank=True, default="")
+    decisions = serializers.CharField(required=False, allow_blank=True, default="")
+    attended_user_ids = serializers.ListField(
+        child=serializers.IntegerField(), required=False, allow_null=True, default=None
+    )
+
+
+class QbrViewSet(TenantModelViewSet):
+    """Quarterly business reviews: list, schedule (one per quarter, agenda filled from the
+    quarter's scorecards, breaches and open actions), and `minutes` to record minutes,
+    decisions and attendance."""
+
+    model = Qbr
+    serializer_class = QbrSerializer
+    permission_module = "performance"
+    filterset_fields = ["partnership", "status"]
+    http_method_names = ["get", "post", "head", "options"]
+    action_verbs = {"minutes": "change"}
+
+    def tenant_queryset(self):
+        return selectors.qbr_list(membership=self.membership)
+
+    def create_object(self, data):
+        return services.qbr_schedule(
+            actor=self.request.user,
+            partnership=data["partnership"],
+            quarter=data["quarter_start"],
+            scheduled_at=data["scheduled_at"],
+            attendees=data.get("attendee_ids", []),
+            location=data.get("location", ""),
+        )
+
+    @extend_schema(request=QbrMinutesSerializer, responses={200: QbrSerializer, 409: dict})
+    @action(detail=True, methods=["post"])
+    def minutes(self, request, *args, **kwargs):
+        qbr = self.get_object()
+        body = QbrMinutesSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.qbr_record(qbr=qbr, actor=request.user, **body.validated_data)
+        return Response(
+            QbrSerializer(selectors.qbr_list(membership=self.membership).get(pk=qbr.pk)).data
         )

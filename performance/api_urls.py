@@ -7,6 +7,8 @@ from performance.api import (
     KpiViewSet,
     MeasurementExportView,
     MeasurementViewSet,
+    QbrViewSet,
+    RcaViewSet,
     ScorecardViewSet,
     SlaBreachViewSet,
     SlaViewSet,
@@ -20,6 +22,8 @@ router.register("slas", SlaViewSet, basename="sla")
 router.register("sla-breaches", SlaBreachViewSet, basename="sla-breach")
 router.register("scorecards", ScorecardViewSet, basename="scorecard")
 router.register("action-items", ActionItemViewSet, basename="action-item")
+router.register("rcas", RcaViewSet, basename="rca")
+router.register("qbrs", QbrViewSet, basename="qbr")
 urlpatterns = [
     path(
         "measurements/export/",

@@ -33,7 +33,8 @@ def trend_chart_svg(
 ) -> SafeString:
     """A 0-100 line chart of period scores (solid), rolling score (dashed) and relationship
     health scaled to 0-100 (dotted), oldest period on the left."""
-    left, right, top, bottom = 36, 12, 14, 28
+    # Margins wide enough for the "100" of the y axis and for the month labels at both ends.
+    left, right, top, bottom = 40, 28, 14, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     n = max(len(series), 1)
 
@@ -59,8 +60,12 @@ def trend_chart_svg(
     step = max(1, n // 8)
     for i, (period, _) in enumerate(series):
         if i % step == 0 or i == n - 1:
+            # The first and last labels hang inwards so neither is cut at the edge.
+            anchor = (
+                "middle" if n == 1 else ("start" if i == 0 else "end" if i == n - 1 else "middle")
+            )
             parts.append(
-                f'<text x="{x(i):.1f}" y="{height - 8}" text-anchor="middle" fill="#5d6b7c">'
+                f'<text x="{x(i):.1f}" y="{height - 10}" text-anchor="{anchor}" fill="#5d6b7c">'
                 f"{period:%b %y}</text>"
             )
 

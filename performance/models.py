@@ -22,6 +22,8 @@ from performance.scoring import (
     Perspective,
     criterion_score,
 )
+from tenancy.jobs import Job
+from tenancy.lifecycle import lifecycle
 from tenancy.models import TenantModel
 from tenancy.money import amount_field, currency_field
 
@@ -37,6 +39,54 @@ DIRECTION_CHOICES = [
 ]
 STANDING_ACTION_CHOICES = [(a, a.replace("_", " ").capitalize()) for a in STANDING_ACTIONS]
 KPI_VALUE = {"max_digits": 18, "decimal_places": 4}
+
+# The declared status transitions of the performance models (DESIGN.md "Lifecycles"); services
+# check them before every change, so an illegal step is a 409 with the reason.
+MEASUREMENT_LIFECYCLE = lifecycle(
+    "measurement", {"pending": {"approved", "rejected"}, "approved": (), "rejected": ()}
+)
+SCORECARD_LIFECYCLE = lifecycle("scorecard", {"draft": {"published"}, "published": ()})
+BREACH_LIFECYCLE = lifecycle(
+    "SLA breach", {"open": {"remediated", "waived"}, "remediated": (), "waived": ()}
+)
+APPEAL_LIFECYCLE = lifecycle(
+    "scorecard appeal", {"open": {"upheld", "rejected"}, "upheld": (), "rejected": ()}
+)
+REPORT_LIFECYCLE = lifecycle(
+    "scorecard report",
+    {
+        "queued": {"running", "queued"},
+        "running": {"done", "failed"},
+        "done": {"queued"},
+        "failed": {"queued", "running"},
+    },
+)
+QBR_LIFECYCLE = lifecycle(
+    "QBR", {"scheduled": {"held", "cancelled"}, "held": {"held"}, "cancelled": ()}
+)
+ACTION_ITEM_LIFECYCLE = lifecycle(
+    "action item",
+    {
+        "open": {"in_progress", "done", "cancelled"},
+        "in_progress": {"open", "done", "cancelled"},
+        "done": {"open"},
+        "cancelled": {"open"},
+    },
+)
+RCA_LIFECYCLE = lifecycle(
+    "root-cause analysis", {"open": {"capa"}, "capa": {"closed"}, "closed": {"capa"}}
+)
+CAPA_LIFECYCLE = lifecycle("corrective action", {"open": {"done"}, "done": ()})
+INITIATIVE_LIFECYCLE = lifecycle(
+    "improvement initiative",
+    {
+        "proposed": {"approved", "rejected"},
+        "approved": {"pilot", "implemented", "rejected"},
+        "pilot": {"implemented", "rejected"},
+        "implemented": (),
+        "rejected": (),
+    },
+)
 USER = settings.AUTH_USER_MODEL
 
 
@@ -393,6 +443,7 @@ class SlaBreach(TenantModel):
     remediation_due = models.DateField(null=True, blank=True)
     termination_trigger_met = models.BooleanField(default=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    status_reason = models.TextField(blank=True, max_length=1000, default="", db_default="")
     notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -836,3 +887,46 @@ class ImprovementInitiative(TenantModel):
     def priority(self) -> Decimal:
         """Impact per unit of effort: the quick wins first."""
         return (Decimal(self.impact) / Decimal(self.effort)).quantize(Decimal("0.01"))
+
+
+IMPORT_STAGE_LIFECYCLE = lifecycle("measurement import", {"check": {"import"}, "import": ()})
+
+
+class MeasurementImport(Job):
+    """A CSV/Excel file of measurements, checked and then imported by a background task.
+
+    Two stages on one job: `check` reads every row and stores a bounded sample plus the error
+    rows in `result`; once it succeeded without errors, the user confirms and the `import`
+    stage (queued again) writes all rows or none. The file stays in storage, never in the
+    session or the web worker's memory.
+    """
+
+    job_action_prefix = "performance.measurement_import"
+
+    class Stage(models.TextChoices):
+        CHECK = "check", "Checking"
+        IMPORT = "import", "Importing"
+
+    partnership = models.ForeignKey(
+        "partnerships.Partnership", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.CHECK)
+    file = models.FileField(upload_to="performance/imports/", max_length=300)
+    filename = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    row_count = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        USER, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["organization", "partnership", "created_at"], name="measurementimport_p"
+            )
+        ]
+
+    def __str__(self):
+        return f"Import of {self.filename}"

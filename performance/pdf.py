@@ -18,7 +18,8 @@ def render_scorecard_pdf(
 ) -> bytes:
     from weasyprint import HTML
 
-    view = partnership_performance(partnership=partnership, period=period_start)
+    # The report of a month shows nothing later than that month (trend, breaches).
+    view = partnership_performance(partnership=partnership, period=period_start, until=period_start)
     progress(30)
     html = render_to_string(
         "performance/scorecard_pdf.html",

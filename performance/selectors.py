@@ -69,24 +69,42 @@ def sla_list(*, membership: Membership) -> QuerySet[Sla]:
 
 
 def breach_list(*, membership: Membership) -> QuerySet[SlaBreach]:
-    queryset = SlaBreach.objects.select_related("sla", "partnership").order_by(
+    queryset = SlaBreach.objects.select_related("sla__kpi", "partnership").order_by(
         "-period_start", "partnership__name"
     )
     return restrict_for_guest(queryset, membership, "partnership")
+
+
+def visible_scorecards(queryset: QuerySet[Scorecard], membership: Membership | None):
+    """A partner guest sees published scorecards only: drafts are the buyer's working state."""
+    if membership is not None and membership.is_guest:
+        return queryset.filter(status=Scorecard.Status.PUBLISHED)
+    return queryset
 
 
 def scorecard_list(*, membership: Membership) -> QuerySet[Scorecard]:
     queryset = Scorecard.objects.select_related("partnership").order_by(
         "-period_start", "partnership_id"
     )
-    return restrict_for_guest(queryset, membership, "partnership")
+    return visible_scorecards(restrict_for_guest(queryset, membership, "partnership"), membership)
+
+
+def report_visible(*, report: ScorecardReport, membership: Membership) -> bool:
+    """A guest may open a PDF only of a published scorecard."""
+    if not membership.is_guest:
+        return True
+    return Scorecard.objects.filter(
+        partnership_id=report.partnership_id,
+        period_start=report.period_start,
+        status=Scorecard.Status.PUBLISHED,
+    ).exists()
 
 
 def portfolio_ranking(*, membership: Membership) -> list[Scorecard]:
     """The latest scorecard of each partnership the member sees, best rolling score first."""
     visible = partnership_portfolio(membership=membership).values("pk")
     latest = (
-        Scorecard.objects.filter(partnership_id__in=visible)
+        visible_scorecards(Scorecard.objects.filter(partnership_id__in=visible), membership)
         .order_by("partnership_id", "-period_start")
         .distinct("partnership_id")
         .values("pk")
@@ -144,11 +162,21 @@ def health_by_quarter(*, partnership: Partnership) -> list[dict]:
 
 
 def partnership_performance(
-    *, partnership: Partnership, period: date | None = None, months: int = 24
+    *,
+    partnership: Partnership,
+    period: date | None = None,
+    months: int = 24,
+    membership: Membership | None = None,
+    until: date | None = None,
 ) -> PerformanceView:
-    scorecards = list(
-        Scorecard.objects.filter(partnership=partnership).order_by("-period_start")[:months]
+    """The performance tab (and the PDF): `membership` hides drafts from a partner guest;
+    `until` ends the history at a month (a report of October shows nothing of November)."""
+    scorecards_qs = visible_scorecards(
+        Scorecard.objects.filter(partnership=partnership), membership
     )
+    if until is not None:
+        scorecards_qs = scorecards_qs.filter(period_start__lte=until)
+    scorecards = list(scorecards_qs.order_by("-period_start")[:months])
     scorecard = None
     if period is not None:
         scorecard = next((s for s in scorecards if s.period_start == period), None)
@@ -180,11 +208,13 @@ def partnership_performance(
     since = add_months(scorecard.period_start, -11) if scorecard else None
     breaches = (
         SlaBreach.objects.filter(partnership=partnership)
-        .select_related("sla")
+        .select_related("sla__kpi")
         .order_by("-period_start")
     )
     if since is not None:
         breaches = breaches.filter(period_start__gte=since)
+    if until is not None:
+        breaches = breaches.filter(period_start__lte=until)
     return PerformanceView(
         partnership=partnership,
         scorecard=scorecard,
@@ -212,9 +242,10 @@ def partnership_performance(
             .prefetch_related("tiers")
         ),
         appeals=list(
-            ScorecardAppeal.objects.filter(partnership=partnership).select_related(
-                "raised_by", "scorecard"
-            )[:20]
+            ScorecardAppeal.objects.filter(
+                partnership=partnership,
+                scorecard__in=visible_scorecards(Scorecard.objects.all(), membership),
+            ).select_related("raised_by", "scorecard")[:20]
         ),
         report=(
             ScorecardReport.objects.filter(
@@ -263,3 +294,19 @@ def breach_summary(*, membership: Membership) -> dict:
         total=Count("pk"),
         termination=Count("pk", filter=Q(termination_trigger_met=True)),
     )
+
+
+def rca_list(*, membership: Membership) -> QuerySet[RootCauseAnalysis]:
+    queryset = (
+        RootCauseAnalysis.objects.select_related("partnership", "sla")
+        .prefetch_related("actions")
+        .order_by("-created_at", "-pk")
+    )
+    return restrict_for_guest(queryset, membership, "partnership")
+
+
+def qbr_list(*, membership: Membership) -> QuerySet[Qbr]:
+    queryset = Qbr.objects.prefetch_related(
+        Prefetch("attendees", queryset=QbrAttendee.objects.select_related("user"))
+    ).order_by("-quarter_start", "-pk")
+    return restrict_for_guest(queryset, membership, "partnership")

@@ -4,21 +4,13 @@ calls one service; each is idempotent (unique keys and `notified_at`/`reminded_a
 from datetime import date
 
 from celery import shared_task
-from django.conf import settings
 from django.utils import timezone
 
 from performance import services
-from performance.models import ScorecardReport
+from performance.models import MeasurementImport, ScorecardReport
 from performance.periods import add_months, month_start
+from tenancy.jobs import enqueue
 from tenancy.tasks import TASK_DEFAULTS, for_each_tenant, tenant_task
-
-
-def run_or_enqueue(task, **kwargs):
-    """Enqueue after commit; with PERFORMANCE_TASKS_INLINE (a live server without a worker),
-    run the same task code path in-process instead."""
-    if getattr(settings, "PERFORMANCE_TASKS_INLINE", False):
-        return task.apply(kwargs=kwargs, throw=True)
-    return task.delay_on_commit(**kwargs)
 
 
 @tenant_task()
@@ -58,8 +50,10 @@ def scorecard_report_generate(*, organization_id: int, report_id: int) -> str:
 def scorecard_reports_monthly(*, organization_id: int, period_start: str) -> int:
     reports = services.reports_monthly_batch(period_start=date.fromisoformat(period_start))
     for report in reports:
-        run_or_enqueue(
-            scorecard_report_generate, organization_id=organization_id, report_id=report.pk
+        enqueue(
+            "performance.tasks.scorecard_report_generate",
+            organization_id=organization_id,
+            report_id=report.pk,
         )
     return len(reports)
 
@@ -79,3 +73,16 @@ def qbr_reminders(*, organization_id: int) -> int:
 @shared_task(**TASK_DEFAULTS)
 def qbr_reminders_all_tenants() -> int:
     return for_each_tenant(qbr_reminders)
+
+
+@tenant_task(
+    job=("performance.MeasurementImport", "import_id"), soft_time_limit=1800, time_limit=1900
+)
+def measurement_import_run(*, organization_id: int, import_id: int) -> str:
+    """Check or import an uploaded measurement file (the job's stage); a finished job is left
+    as it is, so a redelivery changes nothing."""
+    job = MeasurementImport.objects.select_related("partnership").get(pk=import_id)
+    now = timezone.now()
+    return services.measurement_import_run(
+        job=job, today=now.date(), now=now, limits=services.import_limits()
+    ).status

@@ -15,28 +15,43 @@ from django.views.decorators.http import require_POST
 
 from partnerships.models import Partnership
 from partnerships.views import partnership_tabs
-from performance import selectors, services, tasks
+from performance import selectors, services
 from performance.forms import (
     ActionItemForm,
     BreachCheckForm,
+    BreachStatusForm,
+    CapaForm,
     ImportForm,
     KpiForm,
+    MeasurementCorrectForm,
+    MeasurementDeleteForm,
     MeasurementForm,
     QbrRecordForm,
+    RcaForm,
+    SlaForm,
+    StandingBandFormSet,
     SurveyForm,
     apply_errors,
+    kpi_template_initial,
 )
 from performance.models import (
     ActionItem,
+    CorrectiveAction,
+    KpiTemplate,
     Measurement,
+    MeasurementImport,
     Qbr,
+    RootCauseAnalysis,
     Scorecard,
     ScorecardAppeal,
     ScorecardReport,
     Side,
+    Sla,
+    SlaBreach,
 )
 from performance.periods import add_months, month_start, parse_period
 from tenancy.errors import ConflictError
+from tenancy.jobs import enqueue, job_progress, tasks_inline
 from tenancy.views import get_object_for_member_or_404, require_permission
 
 
@@ -83,14 +98,22 @@ def portfolio_ranking(request, org_slug):
 
 def partnership_performance(request, org_slug, partnership_id):
     partnership = _partnership(request, partnership_id)
+    return _performance_page(request, partnership)
+
+
+def _performance_page(request, partnership, *, measurement_form=None, survey_form=None, status=200):
     period = None
     if request.GET.get("period"):
         try:
             period = parse_period(request.GET["period"])
         except ValueError:
             period = None
-    view = selectors.partnership_performance(partnership=partnership, period=period)
+    view = selectors.partnership_performance(
+        partnership=partnership, period=period, membership=request.membership
+    )
     is_guest = request.membership.is_guest
+    can_change = not is_guest and _can(request, "performance.change")
+    today = timezone.now().date()
     return render(
         request,
         "performance/partnership_performance.html",
@@ -99,13 +122,16 @@ def partnership_performance(request, org_slug, partnership_id):
             "partnership_tabs": partnership_tabs(request, partnership),
             "view": view,
             "scorecard": view.scorecard,
-            "measurement_form": MeasurementForm(partnership=partnership),
-            "survey_form": SurveyForm(),
+            "measurement_form": measurement_form or MeasurementForm(partnership=partnership),
+            "survey_form": survey_form or SurveyForm(),
             "is_guest": is_guest,
-            "can_change": not is_guest and _can(request, "performance.change"),
-            "check_from": add_months(month_start(timezone.now().date()), -24),
-            "check_to": timezone.now().date(),
+            "can_change": can_change,
+            # A viewer sees no form that would answer 403: members record, guests submit.
+            "can_submit": can_change or (is_guest and _can(request, "performance.submit")),
+            "check_from": add_months(month_start(today), -24),
+            "check_to": today,
         },
+        status=status,
     )
 
 
@@ -117,7 +143,8 @@ def _can(request, perm) -> bool:
 
 @require_POST
 def measurement_add(request, org_slug, partnership_id):
-    """Manual entry by a member, or a partner guest's figure submitted for approval."""
+    """Manual entry by a member, or a partner guest's figure submitted for approval. Errors are
+    shown under their field with the typed values kept."""
     partnership = _partnership(request, partnership_id)
     is_guest = request.membership.is_guest
     require_permission(
@@ -133,17 +160,85 @@ def measurement_add(request, org_slug, partnership_id):
                 value=form.cleaned_data["value"],
                 note=form.cleaned_data["note"],
                 pending=is_guest,
+                today=timezone.now().date(),
             )
+            kpi = form.cleaned_data["kpi"]
+            period = form.cleaned_data["period_start"]
             messages.success(
-                request, "Figure submitted for approval." if is_guest else "Measurement recorded."
+                request,
+                f"{kpi.name} for {period:%B %Y} submitted for approval."
+                if is_guest
+                else f"{kpi.name} for {period:%B %Y} recorded.",
             )
             return redirect(_performance_url(request, partnership))
         except ValidationError as error:
             apply_errors(form, error)
-    for field, errors in form.errors.items():
-        for message in errors:
-            messages.error(request, f"{field}: {message}" if field != "__all__" else message)
-    return redirect(_performance_url(request, partnership))
+    return _performance_page(request, partnership, measurement_form=form, status=400)
+
+
+def measurement_edit(request, org_slug, partnership_id, measurement_id):
+    """Correct or delete a recorded figure, with a reason (audited); scorecards recompute."""
+    partnership = _partnership(request, partnership_id)
+    require_permission(request, "performance.change", partnership)
+    measurement = get_object_for_member_or_404(
+        request,
+        Measurement.objects.select_related("kpi", "submitted_by"),
+        pk=measurement_id,
+        partnership_id=partnership.pk,
+    )
+    correct_form = MeasurementCorrectForm(initial={"value": measurement.value.normalize()})
+    delete_form = MeasurementDeleteForm()
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "delete":
+                delete_form = MeasurementDeleteForm(request.POST)
+                if delete_form.is_valid():
+                    services.measurement_delete(
+                        measurement=measurement,
+                        actor=request.user,
+                        reason=delete_form.cleaned_data["reason"],
+                    )
+                    messages.success(
+                        request,
+                        f"{measurement.kpi.name} for {measurement.period_start:%B %Y} deleted; "
+                        "scorecards recomputed.",
+                    )
+                    return redirect(_performance_url(request, partnership))
+            else:
+                correct_form = MeasurementCorrectForm(request.POST)
+                if correct_form.is_valid():
+                    services.measurement_correct(
+                        measurement=measurement,
+                        actor=request.user,
+                        value=correct_form.cleaned_data["value"],
+                        reason=correct_form.cleaned_data["reason"],
+                    )
+                    messages.success(
+                        request,
+                        f"{measurement.kpi.name} for {measurement.period_start:%B %Y} corrected; "
+                        "scorecards recomputed.",
+                    )
+                    return redirect(_performance_url(request, partnership))
+        except ValidationError as error:
+            apply_errors(
+                delete_form if request.POST.get("action") == "delete" else correct_form, error
+            )
+        except ConflictError as error:
+            messages.error(request, error.message)
+        status = 400
+    return render(
+        request,
+        "performance/measurement_edit.html",
+        {
+            "partnership": partnership,
+            "partnership_tabs": partnership_tabs(request, partnership),
+            "measurement": measurement,
+            "correct_form": correct_form,
+            "delete_form": delete_form,
+        },
+        status=status,
+    )
 
 
 @require_POST
@@ -166,44 +261,25 @@ def measurement_review(request, org_slug, partnership_id, measurement_id):
 
 
 def measurement_import(request, org_slug, partnership_id):
-    """Upload → preview with per-row errors → commit all rows or none."""
+    """Upload a CSV/Excel file: it is stored and checked by a background task (the page shows
+    its progress), never parsed in the web request or kept in the session."""
     partnership = _partnership(request, partnership_id)
     require_permission(request, "performance.change", partnership)
-    form = ImportForm()
-    result = None
-    if request.method == "POST" and request.POST.get("commit"):
-        content = request.session.pop(_import_key(partnership), None)
-        if content is None:
-            messages.error(request, "The preview expired; upload the file again.")
-        else:
-            result = services.measurements_import(
-                actor=request.user,
-                partnership=partnership,
-                content=content["data"].encode("latin-1"),
-                filename=content["name"],
-                commit=True,
-            )
-            if result.ok:
-                messages.success(request, f"Imported {result.created} measurements.")
-                return redirect(_performance_url(request, partnership))
-    elif request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
         if form.is_valid():
-            upload = form.cleaned_data["file"]
-            data = upload.read()
-            result = services.measurements_import(
-                actor=request.user,
-                partnership=partnership,
-                content=data,
-                filename=upload.name,
-                commit=False,
-            )
-            if result.ok:
-                # Keep the bytes server-side between preview and commit (latin-1 is lossless).
-                request.session[_import_key(partnership)] = {
-                    "name": upload.name,
-                    "data": data.decode("latin-1"),
-                }
+            try:
+                job = services.measurement_import_start(
+                    actor=request.user,
+                    partnership=partnership,
+                    upload=form.cleaned_data["file"],
+                    limits=services.import_limits(),
+                )
+                return redirect("performance-import-job", org_slug=org_slug, import_id=job.pk)
+            except ValidationError as error:
+                apply_errors(form, error)
+        status = 400
     return render(
         request,
         "performance/measurement_import.html",
@@ -211,19 +287,66 @@ def measurement_import(request, org_slug, partnership_id):
             "partnership": partnership,
             "partnership_tabs": partnership_tabs(request, partnership),
             "form": form,
-            "result": result,
+            "limits": services.import_limits_text(services.import_limits()),
+            "recent": list(
+                MeasurementImport.objects.filter(partnership=partnership)
+                .select_related("uploaded_by")
+                .defer("result")[:5]
+            ),
         },
+        status=status,
     )
 
 
-def _import_key(partnership) -> str:
-    return f"performance-import-{partnership.organization_id}-{partnership.pk}"
+IMPORT_ERRORS_PAGE = 200
+
+
+def measurement_import_job(request, org_slug, import_id):
+    """The job's progress; once checked, a bounded sample and every error row (paged); once
+    clean, the button that imports all rows."""
+    job = get_object_for_member_or_404(
+        request, MeasurementImport.objects.select_related("partnership"), pk=import_id
+    )
+    require_permission(request, "performance.change", job)
+    if request.method == "POST":
+        try:
+            services.measurement_import_confirm(job=job, actor=request.user)
+            messages.success(request, f"Importing {job.row_count:,} rows of {job.filename}.")
+        except ConflictError as error:
+            messages.error(request, error.message)
+        return redirect("performance-import-job", org_slug=org_slug, import_id=job.pk)
+    progress = job_progress(job)
+    if request.GET.get("format") == "json":
+        return JsonResponse(
+            {"status": job.status, "stage": job.stage, "progress": progress, "error": job.error}
+        )
+    result = job.result or {}
+    errors = Paginator(result.get("errors", []), IMPORT_ERRORS_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "performance/measurement_import_job.html",
+        {
+            "job": job,
+            "partnership": job.partnership,
+            "partnership_tabs": partnership_tabs(request, job.partnership),
+            "progress": progress,
+            "result": result,
+            "errors": errors,
+        },
+    )
 
 
 def kpi_create(request, org_slug, partnership_id):
     partnership = _partnership(request, partnership_id)
     require_permission(request, "performance.change", partnership)
-    form = KpiForm(request.POST or None)
+    initial = {}
+    if request.method == "GET" and request.GET.get("template", "").isdigit():
+        template = KpiTemplate.objects.filter(pk=int(request.GET["template"])).first()
+        if template is not None:
+            initial = kpi_template_initial(template)
+    form = KpiForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         template = data.pop("template", None)
@@ -246,7 +369,10 @@ def kpi_create(request, org_slug, partnership_id):
             "partnership": partnership,
             "partnership_tabs": partnership_tabs(request, partnership),
             "form": form,
+            "templates": list(selectors.kpi_template_list()),
+            "chosen_template": initial.get("template"),
         },
+        status=400 if form.errors else 200,
     )
 
 
@@ -280,6 +406,8 @@ def scorecard_action(request, org_slug, scorecard_id):
         request, Scorecard.objects.select_related("partnership"), pk=scorecard_id
     )
     require_permission(request, "performance.view", scorecard)
+    if request.membership.is_guest and scorecard.status != Scorecard.Status.PUBLISHED:
+        raise Http404("No such scorecard.")
     what = request.POST.get("action")
     try:
         if what == "publish":
@@ -363,22 +491,16 @@ def breach_check_run(request, org_slug):
     if not form.is_valid():
         messages.error(request, "Give the months to check as YYYY-MM.")
     else:
-        tasks.run_or_enqueue(
-            tasks.sla_breach_check,
+        enqueue(
+            "performance.tasks.sla_breach_check",
             organization_id=request.organization.pk,
             period_from=form.cleaned_data["period_from"].isoformat(),
             period_to=form.cleaned_data["period_to"].isoformat(),
         )
         messages.success(
-            request, "SLA breach check done." if _inline() else "SLA breach check queued."
+            request, "SLA breach check done." if tasks_inline() else "SLA breach check queued."
         )
     return redirect(request.POST.get("next") or reverse("performance-slas", args=[org_slug]))
-
-
-def _inline() -> bool:
-    from django.conf import settings
-
-    return getattr(settings, "PERFORMANCE_TASKS_INLINE", False)
 
 
 # --- PDF reports -------------------------------------------------------------------------------
@@ -391,11 +513,18 @@ def report_request(request, org_slug, partnership_id):
         period = parse_period(request.POST.get("period", ""))
     except ValueError:
         raise Http404("Unknown period.") from None
+    if (
+        request.membership.is_guest
+        and not selectors.scorecard_list(membership=request.membership)
+        .filter(partnership=partnership, period_start=period)
+        .exists()
+    ):
+        raise Http404("No published scorecard for this month.")
     report = services.report_request(
         partnership=partnership, period_start=period, actor=request.user
     )
-    tasks.run_or_enqueue(
-        tasks.scorecard_report_generate,
+    enqueue(
+        "performance.tasks.scorecard_report_generate",
         organization_id=request.organization.pk,
         report_id=report.pk,
     )
@@ -407,6 +536,8 @@ def report_status(request, org_slug, scorecardreport_id):
         request, ScorecardReport.objects.select_related("partnership"), pk=scorecardreport_id
     )
     require_permission(request, "performance.view", report)
+    if not selectors.report_visible(report=report, membership=request.membership):
+        raise Http404("No published scorecard for this month.")
     progress = report.progress
     if report.status in (ScorecardReport.Status.QUEUED, ScorecardReport.Status.RUNNING):
         progress = cache.get(
@@ -434,6 +565,8 @@ def report_download(request, org_slug, scorecardreport_id):
         request, ScorecardReport.objects.select_related("partnership"), pk=scorecardreport_id
     )
     require_permission(request, "performance.view", report)
+    if not selectors.report_visible(report=report, membership=request.membership):
+        raise Http404("No published scorecard for this month.")
     if report.status != ScorecardReport.Status.DONE or not report.file:
         raise Http404("This PDF is not ready.")
     return FileResponse(
@@ -455,7 +588,10 @@ def partnership_qbrs(request, org_slug, partnership_id):
         what = request.POST.get("action")
         try:
             if what == "schedule_year":
-                year = int(request.POST.get("year") or timezone.now().year)
+                year_text = (request.POST.get("year") or "").strip()
+                if not year_text.isdigit():
+                    raise ValidationError("Give the year as four digits, e.g. 2026.")
+                year = int(year_text)
                 created = services.qbr_schedule_year(
                     actor=request.user,
                     partnership=partnership,
@@ -488,8 +624,10 @@ def partnership_qbrs(request, org_slug, partnership_id):
                         messages.success(request, "Action item added.")
                     else:
                         messages.error(request, "An action needs a title and a due date.")
-        except (ConflictError, ValidationError, ValueError) as error:
-            messages.error(request, getattr(error, "message", None) or str(error))
+        except ConflictError as error:
+            messages.error(request, error.message)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
         return redirect("partnership-qbrs", org_slug=org_slug, partnership_id=partnership.pk)
     return render(
         request,
@@ -546,3 +684,242 @@ def action_item_status(request, org_slug, actionitem_id):
     except ValidationError as error:
         messages.error(request, "; ".join(error.messages))
     return redirect("performance-actions", org_slug=org_slug)
+
+
+# --- SLA editing, breach closing, RCA/CAPA, standings -----------------------------------------
+
+
+def _sla_values(form) -> dict:
+    data = dict(form.cleaned_data)
+    return {"tiers": data.pop("tiers"), **data}
+
+
+def sla_create(request, org_slug, partnership_id):
+    partnership = _partnership(request, partnership_id)
+    require_permission(request, "performance.change", partnership)
+    form = SlaForm(request.POST or None, partnership=partnership)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                values = _sla_values(form)
+                sla = services.sla_create(
+                    actor=request.user,
+                    partnership=partnership,
+                    owner=request.user,
+                    **values,
+                )
+                messages.success(request, f"SLA “{sla.name}” created for {partnership.name}.")
+                return redirect(_performance_url(request, partnership))
+            except ValidationError as error:
+                apply_errors(form, error)
+        status = 400
+    return render(
+        request,
+        "performance/sla_form.html",
+        {
+            "partnership": partnership,
+            "partnership_tabs": partnership_tabs(request, partnership),
+            "form": form,
+            "sla": None,
+        },
+        status=status,
+    )
+
+
+def sla_edit(request, org_slug, sla_id):
+    sla = get_object_for_member_or_404(
+        request, Sla.objects.select_related("partnership", "kpi"), pk=sla_id
+    )
+    partnership = sla.partnership
+    require_permission(request, "performance.change", sla)
+    form = SlaForm(request.POST or None, instance=sla, partnership=partnership)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                values = _sla_values(form)
+                values.pop("kpi", None)  # the metric of an SLA with breaches stays put
+                services.sla_update(sla=sla, actor=request.user, **values)
+                messages.success(request, f"SLA “{sla.name}” saved.")
+                return redirect("performance-slas", org_slug=org_slug)
+            except ValidationError as error:
+                apply_errors(form, error)
+        status = 400
+    form.fields["kpi"].disabled = True
+    return render(
+        request,
+        "performance/sla_form.html",
+        {
+            "partnership": partnership,
+            "partnership_tabs": partnership_tabs(request, partnership),
+            "form": form,
+            "sla": sla,
+        },
+        status=status,
+    )
+
+
+@require_POST
+def breach_status(request, org_slug, slabreach_id):
+    """Close a breach as remediated or waive it, with a reason (audited)."""
+    breach = get_object_for_member_or_404(
+        request, SlaBreach.objects.select_related("sla", "partnership"), pk=slabreach_id
+    )
+    require_permission(request, "performance.change", breach)
+    form = BreachStatusForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Choose remediated or waived and give a reason.")
+        services.sla_breach_set_status(
+            breach=breach,
+            actor=request.user,
+            status=form.cleaned_data["status"],
+            reason=form.cleaned_data["reason"],
+        )
+        done = "closed as remediated" if form.cleaned_data["status"] == "remediated" else "waived"
+        messages.success(
+            request, f"Breach of “{breach.sla.name}” ({breach.period_start:%B %Y}) {done}."
+        )
+    except ConflictError as error:
+        messages.error(request, error.message)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    target = request.POST.get("next", "")
+    if not target.startswith(f"/o/{org_slug}/"):
+        target = reverse("performance-slas", args=[org_slug])
+    return redirect(target)
+
+
+def rca_create(request, org_slug, partnership_id):
+    partnership = _partnership(request, partnership_id)
+    require_permission(request, "performance.change", partnership)
+    form = RcaForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rca = services.rca_create(
+                actor=request.user, partnership=partnership, problem=form.cleaned_data["problem"]
+            )
+            messages.success(request, "Root-cause analysis opened.")
+            return redirect("performance-rca", org_slug=org_slug, rootcauseanalysis_id=rca.pk)
+        except ValidationError as error:
+            apply_errors(form, error)
+    return render(
+        request,
+        "performance/rca_new.html",
+        {
+            "partnership": partnership,
+            "partnership_tabs": partnership_tabs(request, partnership),
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def rca_detail(request, org_slug, rootcauseanalysis_id):
+    """One root-cause analysis: problem, 5 whys, corrective/preventive actions with owner and
+    due date, closing, and the effectiveness check after closing."""
+    rca = get_object_for_member_or_404(
+        request,
+        RootCauseAnalysis.objects.select_related("partnership", "sla"),
+        pk=rootcauseanalysis_id,
+    )
+    require_permission(request, "performance.view", rca)
+    can_change = not request.membership.is_guest and _can(request, "performance.change")
+    rca_form = RcaForm(initial={"problem": rca.problem, "five_whys": "\n".join(rca.five_whys)})
+    capa_form = CapaForm(
+        organization=request.organization,
+        initial={"due_date": timezone.now().date() + timedelta(days=30)},
+    )
+    status = 200
+    if request.method == "POST":
+        require_permission(request, "performance.change", rca)
+        what = request.POST.get("action")
+        try:
+            if what == "update":
+                rca_form = RcaForm(request.POST)
+                if not rca_form.is_valid():
+                    raise ValidationError({})
+                services.rca_update(rca=rca, actor=request.user, **rca_form.cleaned_data)
+                messages.success(request, "Analysis saved.")
+            elif what == "add_capa":
+                capa_form = CapaForm(request.POST, organization=request.organization)
+                if not capa_form.is_valid():
+                    raise ValidationError({})
+                services.capa_add(rca=rca, actor=request.user, **capa_form.cleaned_data)
+                messages.success(request, "Action added.")
+            elif what == "complete_capa":
+                action = get_object_for_member_or_404(
+                    request, CorrectiveAction.objects.all(), pk=request.POST.get("capa"), rca=rca
+                )
+                services.capa_complete(action=action, actor=request.user)
+                messages.success(request, "Action marked done.")
+            elif what == "close":
+                services.rca_close(rca=rca, actor=request.user, today=timezone.now().date())
+                messages.success(request, "Analysis closed; effectiveness check scheduled.")
+            elif what == "effectiveness":
+                services.rca_effectiveness_record(
+                    rca=rca, actor=request.user, effective=request.POST.get("effective") == "yes"
+                )
+                messages.success(request, "Effectiveness recorded.")
+            else:
+                raise Http404("Unknown action.")
+            return redirect("performance-rca", org_slug=org_slug, rootcauseanalysis_id=rca.pk)
+        except ConflictError as error:
+            messages.error(request, error.message)
+        except ValidationError as error:
+            if getattr(error, "error_dict", None):
+                apply_errors(capa_form if what == "add_capa" else rca_form, error)
+            elif error.messages:
+                messages.error(request, " ".join(error.messages))
+        status = 400
+    return render(
+        request,
+        "performance/rca_detail.html",
+        {
+            "rca": rca,
+            "partnership": rca.partnership,
+            "partnership_tabs": partnership_tabs(request, rca.partnership),
+            "actions": list(rca.actions.select_related("owner")),
+            "rca_form": rca_form,
+            "capa_form": capa_form,
+            "can_change": can_change,
+        },
+        status=status,
+    )
+
+
+def standings_edit(request, org_slug):
+    """The organization's standings bands (0-100 covered exactly once)."""
+    require_permission(request, "performance.view")
+    can_change = not request.membership.is_guest and _can(request, "performance.change")
+    if request.membership.is_guest:
+        raise Http404("No such page.")
+    initial = [
+        {"name": s.name, "min_score": s.min_score, "max_score": s.max_score, "action": s.action}
+        for s in services.organization_standings()
+    ]
+    formset = StandingBandFormSet(initial=initial, prefix="band")
+    status = 200
+    if request.method == "POST":
+        require_permission(request, "performance.change")
+        formset = StandingBandFormSet(request.POST, prefix="band")
+        if formset.is_valid():
+            bands = [
+                (f["name"], f["min_score"], f["max_score"], f["action"])
+                for f in formset.cleaned_data
+                if f and f.get("name")
+            ]
+            try:
+                services.standings_replace(actor=request.user, bands=bands)
+                messages.success(request, "Standings saved; new scorecards use them.")
+                return redirect("performance-standings", org_slug=org_slug)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+        status = 400
+    return render(
+        request,
+        "performance/standings.html",
+        {"formset": formset, "can_change": can_change},
+        status=status,
+    )

@@ -7,6 +7,7 @@ prints the URL and the demo logins. Ctrl-C stops all of them.
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scripts.services import VAR, ensure_services  # noqa: E402
+from scripts.services import VAR, ensure_services, stop_service  # noqa: E402
 
 PYTHON = sys.executable
 HOST = os.environ.get("PARTNERLINE_HOST", "127.0.0.1")
@@ -24,6 +25,14 @@ PORT = os.environ.get("PARTNERLINE_PORT", "8000")
 
 def manage(env, *args):
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def _accepts_connections(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 def main() -> int:
@@ -46,11 +55,8 @@ def main() -> int:
             env=env,
         ),
     }
-    print(
-        f"\nPartnerline is running at http://{HOST}:{PORT}/  (Ctrl-C stops everything)\n",
-        flush=True,
-    )
     stopping = False
+    announced = False
 
     def stop(*_):
         nonlocal stopping
@@ -66,6 +72,14 @@ def main() -> int:
                     print(f"{name} exited with {process.returncode}; stopping.", flush=True)
                     exit_code = process.returncode or 1
                     stopping = True
+            if not announced and not stopping and _accepts_connections(HOST, int(PORT)):
+                # Printed only once the web server answers, so the URL is never a dead link.
+                print(
+                    f"\nPartnerline is running at http://{HOST}:{PORT}/  (Ctrl-C stops everything,"
+                    " the embedded PostgreSQL and Redis included)\n",
+                    flush=True,
+                )
+                announced = True
             time.sleep(0.5)
     finally:
         for process in processes.values():
@@ -76,7 +90,9 @@ def main() -> int:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
-        del handles
+        # The embedded servers (when this script started them) stop with their last handle.
+        for handle in handles:
+            stop_service(handle)
     return exit_code
 
 

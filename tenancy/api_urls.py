@@ -1,8 +1,23 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from tenancy.access.api import (
+    ApiKeyViewSet,
+    InvitationViewSet,
+    MemberViewSet,
+    OrganizationSettingsView,
+    SingleSignOnView,
+)
 from tenancy.api_views import AuditEventViewSet, NotificationViewSet
 
 router = SimpleRouter()
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("notifications", NotificationViewSet, basename="notification")
-urlpatterns = router.urls
+router.register("members", MemberViewSet, basename="member")
+router.register("invitations", InvitationViewSet, basename="invitation")
+router.register("api-keys", ApiKeyViewSet, basename="api-key")
+urlpatterns = [
+    *router.urls,
+    path("organization/", OrganizationSettingsView.as_view(), name="organization-settings"),
+    path("single-sign-on/", SingleSignOnView.as_view(), name="single-sign-on"),
+]

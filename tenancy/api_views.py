@@ -1,8 +1,9 @@
 """Tenancy endpoints: the caller's organizations, the audit trail, notifications."""
 
+import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.decorators import api_view
+from rest_framework.decorators import action, api_view
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -19,7 +20,12 @@ class OrganizationSerializer(serializers.Serializer):
     api_base = serializers.CharField()
 
 
-@extend_schema(responses=OrganizationSerializer(many=True))
+class OrganizationListSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = OrganizationSerializer(many=True)
+
+
+@extend_schema(responses=OrganizationListSerializer)
 @api_view(["GET"])
 def organization_list(request):
     """The organizations the caller belongs to (an API key: only its own)."""
@@ -59,18 +65,43 @@ class AuditEventSerializer(serializers.ModelSerializer):
         ]
 
 
+class AuditEventFilter(django_filters.FilterSet):
+    actor = django_filters.CharFilter(field_name="actor_label", lookup_expr="icontains")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["action", "object_type", "object_id"]
+
+
+class ChainStatusSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    events_checked = serializers.IntegerField()
+    first_broken_sequence = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+
+
 class AuditEventViewSet(TenantReadOnlyViewSet):
     """The organization's audit trail (organization admins only), newest first."""
 
     model = AuditEvent
     serializer_class = AuditEventSerializer
     permission_module = "tenancy"
-    action_verbs = {"list": "audit", "retrieve": "audit"}
+    action_verbs = {"list": "audit", "retrieve": "audit", "verification": "audit"}
     guest_partnership_path = None
-    filterset_fields = ["action", "object_type", "object_id"]
+    filterset_class = AuditEventFilter
 
     def tenant_queryset(self):
         return AuditEvent.objects.order_by("-sequence")
+
+    @extend_schema(responses=ChainStatusSerializer, filters=False)
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def verification(self, request, *args, **kwargs):
+        """Whether the hash chain is intact (recomputed when an event was added)."""
+        from tenancy.access.selectors import audit_chain_status
+
+        return Response(audit_chain_status(organization=self.organization))
 
 
 class NotificationSerializer(serializers.ModelSerializer):

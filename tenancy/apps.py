@@ -7,3 +7,4 @@ class TenancyConfig(AppConfig):
 
     def ready(self):
         from tenancy import signals  # noqa: F401
+        from tenancy.access import security, two_factor  # noqa: F401 - signal receivers

@@ -14,6 +14,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from tenancy.context import require_organization
+from tenancy.errors import ConflictError
 from tenancy.models import AuditEvent, Organization, User
 
 GENESIS_HASH = "0" * 64
@@ -80,13 +81,32 @@ def audit_record(
     return event
 
 
+def audit_value(value):
+    """A value as the trail stores it: a related record becomes its id plus a readable label
+    (the label as it was at the time, so the trail still reads after a rename)."""
+    if isinstance(value, models.Model):
+        return {"id": value.pk, "label": str(value)[:200]}
+    return value
+
+
 def changed_fields(instance: models.Model, fields: dict) -> dict:
-    """Apply `fields` to `instance` and return {name: [old, new]} for the ones that changed."""
+    """Apply `fields` to `instance` and return {name: [old, new]} for the ones that changed.
+
+    A saved instance is first locked (SELECT ... FOR UPDATE) and re-read, so the fields this
+    update does not touch are the ones in the database now, not the ones the caller loaded
+    before a concurrent write: saving it afterwards loses no one's change. A row deleted
+    meanwhile is a 409, not a crash.
+    """
+    if instance.pk is not None and not instance._state.adding:
+        manager = type(instance)._base_manager
+        if not manager.select_for_update().filter(pk=instance.pk).exists():
+            raise ConflictError("This record was deleted meanwhile.", code="gone")
+        instance.refresh_from_db()
     changes = {}
     for name, new in fields.items():
         old = getattr(instance, name)
         if old != new:
-            changes[name] = [old, new]
+            changes[name] = [audit_value(old), audit_value(new)]
             setattr(instance, name, new)
     return json.loads(_canonical(changes))
 

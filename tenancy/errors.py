@@ -21,3 +21,16 @@ class TransitionNotAllowed(ConflictError):
 
 class PermissionDeniedError(Exception):
     """The user may see the object but not do this to it (HTTP 403)."""
+
+
+# PostgreSQL aborted this transaction to let a concurrent one through (deadlock detected,
+# serialization failure): nothing was written, and the same request again will most likely pass.
+CONCURRENCY_SQLSTATES = ("40P01", "40001")
+CONCURRENT_CHANGE_MESSAGE = (
+    "These records were being changed by another request at the same moment; nothing was saved. "
+    "Try again."
+)
+
+
+def is_concurrency_failure(exc: Exception) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) in CONCURRENCY_SQLSTATES

@@ -8,17 +8,33 @@ slug and a non-member both get 404: a tenant's existence is not disclosed.
 """
 
 import re
+import zoneinfo
+from functools import lru_cache
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import JsonResponse
+from django.db import IntegrityError, OperationalError
+from django.http import JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.utils import timezone
 
 from tenancy.api_errors import error_response
 from tenancy.context import tenant_scope
-from tenancy.models import Membership
+from tenancy.errors import CONCURRENT_CHANGE_MESSAGE, is_concurrency_failure
+from tenancy.models import ApiKey, Membership
 from tenancy.services import api_key_authenticate
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TENANT_PATH = re.compile(r"^/(?P<api>api/v1/)?o/(?P<slug>[-a-zA-Z0-9_]+)(?:/|$)")
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str):
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
 
 
 def _api_error(status: int, message: str, code: str) -> JsonResponse:
@@ -36,13 +52,23 @@ class TenantMiddleware:
         is_api = request.path.startswith("/api/")
 
         header = request.META.get("HTTP_AUTHORIZATION", "")
-        if header[:7].lower() == "bearer ":
+        # API keys authenticate the API only: on a page a Bearer header is ignored, so a stolen
+        # key can never reach the HTML forms (e.g. to mint itself a successor).
+        if is_api and header[:7].lower() == "bearer ":
             api_key = api_key_authenticate(header[7:].strip())
             if api_key is None:
-                return _api_error(401, "The API key is malformed, unknown or revoked.", "bad_key")
+                request.security_refusal = "bad API key"
+                return _api_error(
+                    401, "The API key is malformed, unknown, expired or revoked.", "bad_key"
+                )
             request.api_key = api_key
             request.user = api_key.user
             request._dont_enforce_csrf_checks = True  # a key is not a cookie: no CSRF exposure
+            if api_key.scope == ApiKey.Scope.READ and request.method not in SAFE_METHODS:
+                request.security_refusal = "read-only API key used to write"
+                return _api_error(
+                    403, "This API key is read-only: it may only read.", "read_only_key"
+                )
 
         match = TENANT_PATH.match(request.path)
         if match is None:
@@ -64,6 +90,7 @@ class TenantMiddleware:
             .first()
         )
         if membership is None:
+            request.security_refusal = "not a member of the organization"
             if is_api:
                 return _api_error(404, "No such organization.", "not_found")
             return render(
@@ -75,5 +102,106 @@ class TenantMiddleware:
 
         request.organization = membership.organization
         request.membership = membership
-        with tenant_scope(membership.organization):
-            return self.get_response(request)
+        # Pages show times in the organization's time zone (its settings page sets it).
+        timezone.activate(_zone(membership.organization.time_zone))
+        try:
+            with tenant_scope(membership.organization):
+                return self.get_response(request)
+        except IntegrityError:
+            # A deferred foreign key checked at COMMIT: the row this write points to was
+            # deleted by a concurrent request. The write is rolled back; say so, do not 500.
+            message = "A record this change refers to was deleted meanwhile. Reload and retry."
+            if is_api:
+                return _api_error(409, message, "conflict")
+            return render(request, "errors/problem.html", {"message": message}, status=409)
+        except OperationalError as error:
+            if not is_concurrency_failure(error):
+                raise
+            if is_api:
+                return _api_error(409, CONCURRENT_CHANGE_MESSAGE, "concurrent_change")
+            return render(
+                request, "errors/problem.html", {"message": CONCURRENT_CHANGE_MESSAGE}, status=409
+            )
+        finally:
+            timezone.deactivate()
+
+
+# --- Request hygiene: one place for what no view should have to think about.
+
+NUL = "\x00"
+FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def without_nul(params):
+    """`params` (a QueryDict or dict of form/query parameters) with every NUL character
+    removed: PostgreSQL cannot store it, and no one types it on purpose."""
+    if isinstance(params, QueryDict):
+        if not any(
+            NUL in key or any(NUL in v for v in values if isinstance(v, str))
+            for key, values in params.lists()
+        ):
+            return params
+        clean = QueryDict(mutable=True, encoding=params.encoding)
+        for key, values in params.lists():
+            clean.setlist(
+                key.replace(NUL, ""),
+                [v.replace(NUL, "") if isinstance(v, str) else v for v in values],
+            )
+        clean._mutable = False
+        return clean
+    if isinstance(params, dict):
+        return {
+            k.replace(NUL, "") if isinstance(k, str) else k: (
+                v.replace(NUL, "") if isinstance(v, str) else v
+            )
+            for k, v in params.items()
+        }
+    return params
+
+
+def body_limit(content_type: str) -> int:
+    """Bytes a request body may have: JSON and forms are small; uploads (multipart, raw EDI)
+    may be as large as the biggest file a module accepts."""
+    if content_type in ("application/json", "application/x-www-form-urlencoded") or (
+        content_type.endswith("+json")
+    ):
+        return getattr(settings, "REQUEST_BODY_MAX_BYTES", 10 * 1024 * 1024)
+    return getattr(settings, "REQUEST_UPLOAD_MAX_BYTES", 70 * 1024 * 1024)
+
+
+class RequestHygieneMiddleware:
+    """Refuses an over-large body (413) before anything reads it, and strips NUL characters
+    from every query and form parameter (pages and API alike), so no view, form, filter or
+    search ever sends one to PostgreSQL. JSON bodies are checked by the API's parser."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        is_api = request.path.startswith("/api/")
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = body_limit(request.content_type or "")
+        if length > limit:
+            message = f"The request is too large ({length:,} bytes; at most {limit:,} bytes)."
+            if is_api:
+                return _api_error(413, message, "too_large")
+            return render(
+                request,
+                "errors/problem.html",
+                {"message": message, "title": "Too large"},
+                status=413,
+            )
+
+        request.GET = without_nul(request.GET)
+        if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
+            try:
+                request.POST = without_nul(request.POST)
+            except MultiPartParserError:
+                message = "The form data could not be read."
+                if is_api:
+                    return _api_error(400, message, "parse_error")
+                return render(request, "errors/problem.html", {"message": message}, status=400)
+        return self.get_response(request)

@@ -7,8 +7,13 @@ every query on them filters explicitly. Every other tenant table inherits `Tenan
 """
 
 import hashlib
+import json
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
@@ -57,6 +62,8 @@ class Organization(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
     default_currency = models.CharField(max_length=3, default="EUR")
+    time_zone = models.CharField(max_length=64, default="UTC")
+    logo = models.FileField(upload_to="organization-logos/", blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -120,6 +127,31 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: igno
         return super().get_queryset().filter(organization_id=CurrentOrganizationId())
 
 
+TEXT_MAX_CHARS = 50_000
+JSON_MAX_BYTES = 64 * 1024
+
+
+def _size_problem(field, value) -> str | None:
+    if isinstance(field, models.CharField | models.TextField) and isinstance(value, str):
+        if "\x00" in value:
+            return "Text may not contain the NUL character."
+        # A CharField's max_length is Django's own check; a TextField gets ours.
+        if isinstance(field, models.TextField) and len(value) > TEXT_MAX_CHARS:
+            return f"At most {TEXT_MAX_CHARS:,} characters (this has {len(value):,})."
+    elif isinstance(field, models.JSONField) and value is not None:
+        try:
+            encoded = json.dumps(value, cls=field.encoder or DjangoJSONEncoder)
+        except (TypeError, ValueError):
+            return "This value cannot be stored as JSON."
+        if "\\u0000" in encoded:
+            return "Text may not contain the NUL character."
+        if len(encoded) > JSON_MAX_BYTES:
+            return (
+                f"At most {JSON_MAX_BYTES // 1024:,} KB of data (this has {len(encoded):,} bytes)."
+            )
+    return None
+
+
 class TenantModel(models.Model):
     """Base of every tenant-owned table.
 
@@ -144,19 +176,45 @@ class TenantModel(models.Model):
             raise PermissionError("Refusing to write another organization's row.")
         super().save(*args, **kwargs)
 
+    def clean_fields(self, exclude=None):
+        """Django's field checks plus the sizes every page can afford to show: a text field
+        holds at most TEXT_MAX_CHARS characters, a JSON field at most
+        JSON_MAX_BYTES, and no text holds a NUL character (PostgreSQL cannot store one)."""
+        errors: dict = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for field in self._meta.concrete_fields:
+            if exclude and field.name in exclude:
+                continue
+            problem = _size_problem(field, getattr(self, field.attname))
+            if problem:
+                errors.setdefault(field.name, []).append(problem)
+        if errors:
+            raise ValidationError(errors)
+
 
 class ApiKey(models.Model):
     """A revocable key for REST clients, bound to one user and one organization.
 
     Only the SHA-256 of the secret is stored; the plain key is shown once, at creation. The key
     looks like `pl_<prefix>_<secret>`: the prefix finds the row, the hash proves the secret.
+    A read-only key may only use safe methods; a key past `expires_at` is refused. Keys
+    authenticate the API only, never pages.
     """
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read only"
+        READ_WRITE = "read_write", "Read and write"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=16, unique=True)
     key_hash = models.CharField(max_length=64)
+    scope = models.CharField(max_length=16, choices=Scope.choices, default=Scope.READ_WRITE)
+    expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -174,7 +232,10 @@ class ApiKey(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired()
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
 
 
 class AuditEvent(TenantModel):
@@ -243,3 +304,121 @@ class Notification(TenantModel):
 
     def __str__(self):
         return self.title
+
+
+class OutboxMessage(models.Model):
+    """A message waiting to leave the system (e-mail now; webhooks will use the same table).
+
+    Written in the same transaction as the change that causes it (`tenancy.outbox`), delivered by
+    a worker with retries and backoff, so neither a broker nor an SMTP outage after the commit
+    loses it. A system table like `Membership`: some mail belongs to no tenant (password reset),
+    so it carries the organization for display and filtering but no row-level security; pages
+    filter it explicitly by the request's organization, and only the delivery job reads it whole.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed (gave up)"
+
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    channel = models.CharField(max_length=20, default="email")
+    summary = models.CharField(max_length=300, blank=True)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            models.Index(fields=["organization", "-created_at"], name="outbox_by_organization"),
+        ]
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.summary or f"{self.channel} #{self.pk}"
+
+
+class Invitation(TenantModel):
+    """An invitation to join the organization by e-mail, with a role (for a partner guest: one
+    partnership). The link carries a signed token naming the invitation and its `nonce`; a new
+    link (re-invite) draws a new nonce, so the old one dies. Single use: `accepted_at`."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REVOKED = "revoked", "Withdrawn"
+
+    email = models.EmailField("e-mail address")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    partnership = models.ForeignKey(
+        "partnerships.Partnership",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    nonce = models.CharField(max_length=32)
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "status", "email"], name="invitation_status_email")
+        ]
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Invitation of {self.email}"
+
+    def is_expired(self, now) -> bool:
+        return self.expires_at <= now
+
+
+class SingleSignOn(models.Model):
+    """An organization's OpenID Connect provider, set by its org admin.
+
+    A boundary table like Membership (read on the login page, before any tenant is known, to
+    route an e-mail domain to its organization), so it carries no row-level security; every
+    query names the organization or the domain. `email_domains` are lower-case; one domain
+    belongs to at most one enabled organization (the service checks).
+    """
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="single_sign_on"
+    )
+    is_enabled = models.BooleanField(default=False)
+    issuer = models.URLField(max_length=300)
+    client_id = models.CharField(max_length=200)
+    client_secret = models.CharField(max_length=500)
+    email_domains = ArrayField(models.CharField(max_length=253), default=list, blank=True)
+    role_claim = models.CharField(max_length=100, default="partnerline_role")
+    default_role = models.CharField(max_length=32, choices=Role.choices, default=Role.VIEWER)
+    allow_jit = models.BooleanField("create members on first sign-in", default=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [GinIndex(fields=["email_domains"], name="sso_email_domains")]
+
+    def __str__(self):
+        return f"Single sign-on of {self.organization}"
+
+
+# Job-based tenancy models live beside their job machinery (tenancy/jobs.py imports this module,
+# so they are imported here at the end, once the classes they build on exist).
+from tenancy.exports import OrganizationExport  # noqa: E402, F401

@@ -30,6 +30,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | {
         "partnerships.change",
         "governance.withdraw",  # withdraw a change request someone else raised
+        "governance.stand_in",  # run a committee meeting in the chair's or secretary's place
         "contracts.change",
         "risk.change",
         "governance.change",

@@ -4,6 +4,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -40,35 +41,61 @@ def membership_grant(
     return membership
 
 
-def api_key_create(*, organization: Organization, user: User, name: str) -> tuple[ApiKey, str]:
+def api_key_create(
+    *,
+    organization: Organization,
+    user: User,
+    name: str,
+    scope: str = ApiKey.Scope.READ_WRITE,
+    expires_at=None,
+    now=None,
+) -> tuple[ApiKey, str]:
     """Create a key and return it with its plain text, which is never stored nor shown again."""
     if not Membership.objects.filter(organization=organization, user=user, is_active=True).exists():
         raise PermissionError(f"{user} is not a member of {organization}.")
+    if scope not in ApiKey.Scope.values:
+        raise ValidationError({"scope": "Choose read only or read and write."})
+    if expires_at is not None and expires_at <= (now or timezone.now()):
+        raise ValidationError({"expires_at": "The expiry must be in the future."})
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
-    key = ApiKey.objects.create(
+    key = ApiKey(
         organization=organization,
         user=user,
-        name=name.strip() or "API key",
+        name=name.replace("\x00", "").strip() or "API key",
         prefix=prefix,
         key_hash=ApiKey.hash_secret(secret),
+        scope=scope,
+        expires_at=expires_at,
     )
+    key.full_clean(exclude=["key_hash", "prefix"])  # the name's length, in the user's words
+    key.save()
     with tenant_scope(organization):
-        audit_record(action="tenancy.api_key.created", actor=user, obj=key)
+        audit_record(
+            action="tenancy.api_key.created",
+            actor=user,
+            obj=key,
+            changes={"scope": scope, "expires_at": expires_at},
+        )
     return key, f"pl_{prefix}_{secret}"
 
 
-def api_key_revoke(*, api_key: ApiKey, actor: User) -> ApiKey:
+def api_key_revoke(*, api_key: ApiKey, actor: User, now=None) -> ApiKey:
+    """Revoke a key: its owner does, or an org admin for any key of the organization (the
+    caller checks which; the audit event says whose key it was)."""
     if api_key.revoked_at is None:
-        api_key.revoked_at = timezone.now()
+        api_key.revoked_at = now or timezone.now()
         api_key.save(update_fields=["revoked_at"])
+        changes = {} if actor.pk == api_key.user_id else {"owner": api_key.user.email}
         with tenant_scope(api_key.organization):
-            audit_record(action="tenancy.api_key.revoked", actor=actor, obj=api_key)
+            audit_record(
+                action="tenancy.api_key.revoked", actor=actor, obj=api_key, changes=changes
+            )
     return api_key
 
 
-def api_key_authenticate(raw_key: str) -> ApiKey | None:
-    """The active key matching `raw_key`, or None. Constant-time comparison of the hash."""
+def api_key_authenticate(raw_key: str, *, now=None) -> ApiKey | None:
+    """The active, unexpired key matching `raw_key`, or None. Constant-time hash comparison."""
     parts = raw_key.split("_", 2)
     if len(parts) != 3 or parts[0] != "pl" or not parts[1] or not parts[2]:
         return None
@@ -79,7 +106,9 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
     )
     if key is None or not secrets.compare_digest(key.key_hash, ApiKey.hash_secret(parts[2])):
         return None
-    now = timezone.now()
+    now = now or timezone.now()
+    if key.is_expired(now):
+        return None
     # Writing last_used_at on every call would make each API read a write; a minute is enough.
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
@@ -118,15 +147,14 @@ def notify(
             continue  # already notified under this key
         created.append(notification)
         if email and user.email:
+            # EMAIL_BACKEND is the transactional outbox: the mail is a row written in this
+            # transaction, delivered by a worker after the commit (tenancy/outbox.py).
             link = f"{settings.SITE_URL}{url}" if url else ""
-            transaction.on_commit(
-                lambda u=user, lk=link: send_mail(  # type: ignore[misc]
-                    subject=f"[Partnerline] {title}",
-                    message=f"{body}\n\n{lk}".strip(),
-                    from_email=None,
-                    recipient_list=[u.email],
-                    fail_silently=True,
-                )
+            send_mail(
+                subject=f"[Partnerline] {title}",
+                message=f"{body}\n\n{link}".strip(),
+                from_email=None,
+                recipient_list=[user.email],
             )
     return created
 

@@ -6,14 +6,16 @@ in a request, and the context is gone when the task returns. Services enqueue th
 `tenancy.jobs.enqueue` (after commit, by task name). Scheduled jobs are `system` tasks that loop
 over organizations and enqueue one tenant task each (`for_each_tenant`).
 
-Every tenant task also gets, from the base class:
+Every task gets, from its base class (`LimitedTask`, in TASK_DEFAULTS; `TenantTask` for tenant
+tasks):
 - a redelivery limit: `acks_late` with `reject_on_worker_lost` redelivers a task whose worker
   died (out of memory, killed by the hard time limit). Deliveries of one task id (per retry) are
   counted in Redis; past `TASK_MAX_DELIVERIES` (3) the task is not run again and, when it works
   on a job (`job=("app.Model", "kwarg")`), the job is marked failed with a reason the user sees.
-- running twice at once is safe: the body runs under a transaction-level advisory lock on the
-  task's name and its object (`lock_on=("report_id",)`, or the job's kwarg), so a second delivery
-  waits for the first to commit and then finds the work done (the services check the state).
+- running twice at once is safe (tenant tasks): the body runs under a transaction-level advisory
+  lock on the task's name and its object (`lock_on=("report_id",)`, the job's kwarg, or by
+  default all its arguments), so a second delivery waits for the first to commit and then finds
+  the work done (the services check the state).
 """
 
 import logging
@@ -30,21 +32,10 @@ from django.utils import timezone
 from tenancy.context import tenant_scope
 from tenancy.jobs import enqueue
 from tenancy.models import Organization
+from tenancy.outbox import outbox_deliver_due
 from tenancy.services import notifications_purge_read
 
 logger = logging.getLogger(__name__)
-
-TASK_DEFAULTS: dict[str, Any] = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "autoretry_for": (ConnectionError, TimeoutError),
-    "retry_backoff": True,
-    "retry_backoff_max": 600,
-    "max_retries": 5,
-    "soft_time_limit": 300,
-    "time_limit": 360,
-}
-
 
 REDELIVERY_REASON = (
     "Processing stopped {count} times before it could finish, so it was not tried again. "
@@ -68,13 +59,54 @@ def delivery_count(task_id: str, retries: int = 0) -> int:
 
 
 # DjangoTask: delay_on_commit / apply_async_on_commit. Generic only in the stubs (any signature).
-class TenantTask(DjangoTask):  # type: ignore[type-arg]
+class LimitedTask(DjangoTask):  # type: ignore[type-arg]
+    """Base of every task (TASK_DEFAULTS): not run again past the redelivery limit."""
+
+    abstract = True
+
+    def _redelivered_too_often(self) -> int:
+        """Count this delivery; past the limit, the number of runs that died (else 0)."""
+        task_id = getattr(self.request, "id", None)
+        if not task_id:
+            return 0  # called directly, not delivered
+        count = delivery_count(task_id, self.request.retries or 0)
+        if count <= max_deliveries():
+            return 0
+        logger.error(
+            "task %s[%s] delivered %s times without finishing; not running it again",
+            self.name,
+            task_id,
+            count,
+        )
+        return count - 1
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._redelivered_too_often():
+            return None
+        return super().__call__(*args, **kwargs)
+
+
+TASK_DEFAULTS: dict[str, Any] = {
+    "base": LimitedTask,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (ConnectionError, TimeoutError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": 5,
+    "soft_time_limit": 300,
+    "time_limit": 360,
+}
+
+
+class TenantTask(LimitedTask):
     abstract = True
     # ("app_label.Model", "kwarg naming its pk"): the job this task works on, failed with a
     # reason when the task is delivered too often.
     job: tuple[str, str] | None = None
     # kwargs naming the object the task writes: deliveries with the same values run one at a
-    # time (defaults to the job's kwarg).
+    # time. Default: the job's kwarg, else every argument (the same call never runs twice at
+    # once).
     lock_on: tuple[str, ...] = ()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -82,25 +114,21 @@ class TenantTask(DjangoTask):  # type: ignore[type-arg]
         if organization_id is None:
             raise TypeError(f"{self.name} is a tenant task: pass organization_id=…")
         organization = Organization.objects.get(pk=organization_id)
-        task_id = getattr(self.request, "id", None)
-        if task_id:
-            count = delivery_count(task_id, self.request.retries or 0)
-            if count > max_deliveries():
-                self._give_up(organization, kwargs, count - 1)
-                return None
+        failed_runs = self._redelivered_too_often()
+        if failed_runs:
+            self._give_up(organization, kwargs, failed_runs)
+            return None
         with tenant_scope(organization):
             self._lock(organization_id, kwargs)
-            return super().__call__(*args, **kwargs)
+            return DjangoTask.__call__(self, *args, **kwargs)
 
-    def _lock_keys(self) -> tuple[str, ...]:
+    def _lock_keys(self, kwargs: dict[str, Any]) -> tuple[str, ...]:
         if self.lock_on:
             return tuple(self.lock_on)
-        return (self.job[1],) if self.job else ()
+        return (self.job[1],) if self.job else tuple(sorted(kwargs))
 
     def _lock(self, organization_id: int, kwargs: dict[str, Any]) -> None:
-        keys = self._lock_keys()
-        if not keys:
-            return
+        keys = self._lock_keys(kwargs)
         values = ":".join(str(kwargs.get(key)) for key in keys)
         with connection.cursor() as cursor:
             cursor.execute(
@@ -111,12 +139,6 @@ class TenantTask(DjangoTask):  # type: ignore[type-arg]
     def _give_up(
         self, organization: Organization, kwargs: dict[str, Any], failed_runs: int
     ) -> None:
-        logger.error(
-            "task %s[%s] delivered %s times without finishing; not running it again",
-            self.name,
-            self.request.id,
-            failed_runs + 1,
-        )
         if not self.job:
             return
         label, kwarg = self.job
@@ -133,7 +155,7 @@ class TenantTask(DjangoTask):  # type: ignore[type-arg]
 
 def tenant_task(**options: Any) -> Any:
     """Decorator for a task that runs inside one organization."""
-    return shared_task(base=TenantTask, bind=False, **{**TASK_DEFAULTS, **options})
+    return shared_task(**{**TASK_DEFAULTS, "base": TenantTask, "bind": False, **options})
 
 
 def for_each_tenant(task: Any, **kwargs: Any) -> int:
@@ -153,6 +175,22 @@ def notifications_purge(*, organization_id: int, older_than_days: int = 90) -> i
 @shared_task(**TASK_DEFAULTS)
 def notifications_purge_all_tenants() -> int:
     return for_each_tenant(notifications_purge)
+
+
+@shared_task(name="tenancy.tasks.outbox_deliver", **{**TASK_DEFAULTS, "autoretry_for": ()})
+def outbox_deliver() -> dict:
+    """Send what is due in the outbox (a system task: the outbox spans organizations)."""
+    from django.utils import timezone
+
+    return outbox_deliver_due(now=timezone.now())
+
+
+@tenant_task(job=("tenancy.OrganizationExport", "export_id"))
+def organization_export_run(*, organization_id: int, export_id: int) -> str:
+    """Write an organization's export archive (idempotent: a finished export is left alone)."""
+    from tenancy.portability import organization_export_run as run
+
+    return run(export_id=export_id, now=timezone.now()).status
 
 
 @tenant_task()

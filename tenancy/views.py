@@ -11,21 +11,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from tenancy.api_errors import error_response
 from tenancy.errors import ConflictError, PermissionDeniedError
-from tenancy.models import ApiKey, Notification
+from tenancy.models import Notification
 from tenancy.permissions import has_permission, restrict_for_guest
-from tenancy.selectors import api_keys_for_member, memberships_of, notifications_for
-from tenancy.services import (
-    api_key_create,
-    api_key_revoke,
-    notification_mark_read,
-    notifications_mark_all_read,
-)
+from tenancy.selectors import memberships_of, notifications_for
+from tenancy.services import notification_mark_read, notifications_mark_all_read
 
 
 def require_permission(request, perm: str, obj=None) -> None:
@@ -138,33 +134,6 @@ def notifications_read_all(request, org_slug):
     return redirect("notifications", org_slug=org_slug)
 
 
-def api_key_list(request, org_slug):
-    new_key = None
-    if request.method == "POST":
-        name = request.POST.get("name", "").strip()
-        if not name:
-            messages.error(request, "Give the key a name, so you know later what uses it.")
-        else:
-            _, new_key = api_key_create(
-                organization=request.organization, user=request.user, name=name
-            )
-            messages.success(request, "Key created. Copy it now: it is not shown again.")
-    keys = api_keys_for_member(organization=request.organization, user=request.user)
-    return render(request, "tenancy/api_keys.html", {"keys": keys, "new_key": new_key})
-
-
-@require_POST
-def api_key_revoke_view(request, org_slug, api_key_id):
-    api_key = ApiKey.objects.filter(
-        pk=api_key_id, organization=request.organization, user=request.user
-    ).first()
-    if api_key is None:
-        raise Http404("No such API key.")
-    api_key_revoke(api_key=api_key, actor=request.user)
-    messages.success(request, f"Key “{api_key.name}” revoked.")
-    return redirect("api-keys", org_slug=org_slug)
-
-
 def page_not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return error_response(404, "not_found", "Not found.")
@@ -180,4 +149,6 @@ def permission_denied(request, exception=None):
 def server_error(request):
     if request.path.startswith("/api/"):
         return error_response(500, "server_error", "Server error.")
-    return render(request, "errors/500.html", status=500)
+    # No request context: the context processors query the database, and after the error
+    # the request's transaction may be aborted (the 500 page itself must not fail).
+    return HttpResponseServerError(render_to_string("errors/500.html"))

@@ -12,6 +12,7 @@ from contracts.models import (
     ClauseVersion,
     IntakeJob,
     Obligation,
+    ObligationFulfilment,
     PlaybookClause,
     PlaybookRule,
 )
@@ -123,3 +124,14 @@ class ObligationFactory(TenantFactory):
     agreement = same_organization(AgreementFactory)
     title = factory.Sequence(lambda n: f"Deliver quarterly report {n}")
     due_date = datetime.date(2025, 3, 31)
+
+
+class ObligationFulfilmentFactory(TenantFactory):
+    class Meta:
+        model = ObligationFulfilment
+
+    obligation = same_organization(ObligationFactory)
+    due_date = datetime.date(2025, 3, 31)
+    evidence = "Report delivered to the steering committee."
+    evidence_file = factory.django.FileField(filename="evidence.pdf", data=b"%PDF-1.4 evidence")
+    evidence_filename = "evidence.pdf"

@@ -66,24 +66,26 @@ def test_an_illegal_lifecycle_step_is_a_409_with_the_reason(org_a, owner, api_as
         f"{API}/agreements/{agreement.pk}/transition/", {"status": "executed"}, format="json"
     )
     assert response.status_code == 409
-    assert "cannot go from 'draft' to 'executed'" in response.json()["error"]["message"]
+    message = response.json()["error"]["message"]
+    assert "An agreement that is draft cannot become executed" in message
+    assert "in_legal_review" not in message  # labels, never codes
 
 
-def test_approval_is_a_409_while_a_red_line_deviation_is_open(org_a, owner, api_as):
+def test_approval_is_a_409_until_every_clause_is_settled(org_a, owner, api_as):
     PlaybookRuleFactory(organization=org_a)
     agreement = AgreementFactory(organization=org_a, status=Agreement.Status.IN_LEGAL_REVIEW)
     clause = ClauseFactory(
         organization=org_a, agreement=agreement, parameters={"cap_multiple": "0.5"}
     )
     api = api_as(owner, org_a)
-    decided = api.post(
-        f"{API}/clauses/{clause.pk}/decide/", {"decision": "accepted"}, format="json"
-    )
-    assert decided.status_code == 200, decided.content
-    assert decided.json()["deviations"][0]["rule_name"] == "Cap at least 1× annual fees"
     response = api.post(f"{API}/agreements/{agreement.pk}/approve/")
     assert response.status_code == 409
     assert "Red-line deviation open" in response.json()["error"]["message"]
+    decided = api.post(
+        f"{API}/clauses/{clause.pk}/decide/", {"decision": "accepted"}, format="json"
+    )
+    assert decided.status_code == 400, decided.content
+    assert "waives the red line" in decided.json()["error"]["fields"]["justification"][0]
     redline = api.post(
         f"{API}/clauses/{clause.pk}/decide/",
         {
@@ -94,7 +96,18 @@ def test_approval_is_a_409_while_a_red_line_deviation_is_open(org_a, owner, api_
         format="json",
     )
     assert redline.status_code == 200
-    assert api.post(f"{API}/agreements/{agreement.pk}/approve/").json()["status"] == "approved"
+    waiting = api.post(f"{API}/agreements/{agreement.pk}/approve/")
+    assert waiting.status_code == 409
+    assert "wait for the partner's agreement" in waiting.json()["error"]["message"]
+    agreed = api.post(
+        f"{API}/clauses/{clause.pk}/agree-redline/",
+        {"note": "Accepted by their counsel by e-mail on 3 March."},
+        format="json",
+    )
+    assert agreed.status_code == 200, agreed.content
+    approved = api.post(f"{API}/agreements/{agreement.pk}/approve/")
+    assert approved.json()["status"] == "approved"
+    assert approved.json()["liability_cap_multiple"] == "2.00"  # the accepted wording's cap
 
 
 def test_bad_input_gets_a_message_per_field(org_a, owner, api_as):
@@ -154,7 +167,7 @@ def test_an_upload_of_an_unsupported_type_is_a_field_error(org_a, owner, api_as)
 def test_an_upload_through_the_api_is_read_by_the_real_task(
     org_a, owner, api_as, settings, django_capture_on_commit_callbacks
 ):
-    settings.CONTRACTS_INTAKE_INLINE = True
+    settings.TASKS_INLINE = True
     partnership = PartnershipFactory(organization=org_a)
     api = api_as(owner, org_a)
     with django_capture_on_commit_callbacks(execute=True):

@@ -39,7 +39,7 @@ def _in_review(org, legal, **clause_params):
 
 def test_an_illegal_lifecycle_step_is_refused_with_the_reason(scope, owner):
     agreement = AgreementFactory(organization=scope)
-    with pytest.raises(TransitionNotAllowed, match="cannot go from 'draft' to 'executed'"):
+    with pytest.raises(TransitionNotAllowed, match="An agreement that is draft cannot become"):
         services.agreement_transition(agreement=agreement, actor=owner, status="executed")
 
 
@@ -74,8 +74,7 @@ def test_it_refuses_approval_until_every_clause_is_decided(scope, playbook, lega
 
 def test_it_refuses_approval_while_a_red_line_deviation_is_open(scope, playbook, legal):
     agreement, cap, law = _in_review(scope, legal)
-    for clause in (cap, law):
-        services.clause_decide(clause=clause, actor=legal, decision="accepted")
+    services.clause_decide(clause=law, actor=legal, decision="accepted")
     with pytest.raises(ConflictError, match="Red-line deviation open") as refused:
         services.agreement_transition(agreement=agreement, actor=legal, status="approved")
     assert "Cap at least 1× annual fees" in refused.value.message
@@ -94,6 +93,7 @@ def test_a_redline_that_meets_the_playbook_lets_the_agreement_be_approved(scope,
         redline_text="Each party's liability shall not exceed 150% of the annual fees.",
         redline_parameters={"cap_multiple": "1.5"},
     )
+    services.clause_redline_agree(clause=cap, actor=legal, note="Agreed on the call of 3 May.")
     approved = services.agreement_transition(agreement=agreement, actor=legal, status="approved")
     assert approved.status == Agreement.Status.APPROVED
     cap.refresh_from_db()
@@ -114,7 +114,17 @@ def test_a_rejected_clause_is_struck_and_its_deviation_closed(scope, playbook, l
         services.clause_decide(clause=cap, actor=legal, decision="rejected")
     services.clause_decide(clause=cap, actor=legal, decision="rejected", comment="Strike it.")
     assert [d.is_open for d in deviations_for(agreement)] == [False]
-    services.agreement_transition(agreement=agreement, actor=legal, status="approved")
+
+
+def test_it_refuses_approval_while_a_clause_is_rejected(scope, playbook, legal):
+    agreement, cap, law = _in_review(scope, legal)
+    services.clause_decide(clause=law, actor=legal, decision="accepted")
+    services.clause_decide(clause=cap, actor=legal, decision="rejected", comment="Strike it.")
+    with pytest.raises(ConflictError, match="1 clause\\(s\\) are rejected"):
+        services.agreement_transition(agreement=agreement, actor=legal, status="approved")
+    services.clause_delete(clause=cap, actor=legal)
+    approved = services.agreement_transition(agreement=agreement, actor=legal, status="approved")
+    assert approved.status == Agreement.Status.APPROVED
 
 
 def test_only_an_assigned_reviewer_decides(scope, playbook, legal, make_member):

@@ -1,5 +1,7 @@
 """A legal reviewer uploads a contract, sees the detected clauses and deviations, corrects one
-proposal, decides every clause and approves; approval is refused while a red line is open."""
+proposal and decides every clause; approval is possible only once every clause is settled
+(accepted, or redlined with the partner's agreement), and the summary PDF then shows the
+accepted terms."""
 
 import pytest
 
@@ -27,9 +29,7 @@ def _decide(page, index, decision):
 def test_a_legal_reviewer_uploads_reviews_corrects_and_approves_a_contract(
     page, login, org_a, make_member, settings
 ):
-    settings.CONTRACTS_INTAKE_INLINE = (
-        True  # no worker in the live-server test: run the task inline
-    )
+    settings.TASKS_INLINE = True  # no worker in the live-server test: run the task inline
     lawyer = make_member(org_a, Role.LEGAL, email="lena@alpha.test", full_name="Lena Legal")
     PartnershipFactory(organization=org_a, name="Drive-train alliance")
     PlaybookRuleFactory(organization=org_a)  # cap ≥ 1× annual fees, a red line
@@ -88,21 +88,24 @@ def test_a_legal_reviewer_uploads_reviews_corrects_and_approves_a_contract(
     assert term.get_attribute("data-clause-type") == "renewal"
     assert term.get_by_test_id("clause-proposal").inner_text() == "Corrected by legal"
 
-    # Start the review and accept every clause.
+    # Start the review and accept every clause but the liability cap.
     page.get_by_role("button", name="Start legal review").click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_test_id("agreement-status").inner_text() == "In legal review"
-    for index in range(5):
+    for index in range(1, 5):
         _decide(page, index, "Accept")
-    assert page.get_by_test_id("decided-count").inner_text() == "5 of 5"
+    assert page.get_by_test_id("decided-count").inner_text() == "4 of 5"
 
-    # Approval is refused while the red line is open, with the reason.
-    page.get_by_role("button", name="Approve agreement").click()
-    page.wait_for_load_state("networkidle")
-    assert "Red-line deviation open" in page.locator(".message.error").inner_text()
-    assert page.get_by_test_id("agreement-status").inner_text() == "In legal review"
+    # Accepting the cap would waive a red line: refused, with the reason under the field.
+    _decide(page, 0, "Accept")
+    assert "waives the red line" in page.locator("p.error[data-field=justification]").inner_text()
+    assert page.get_by_test_id("decided-count").inner_text() == "4 of 5"
 
-    # A redline that meets the playbook closes it; now the agreement is approved.
+    # Approval is not possible while a clause is unsettled: the blockers say why.
+    assert "Red-line deviation open" in page.get_by_test_id("blockers").inner_text()
+    assert page.get_by_test_id("approve").is_disabled()
+
+    # A redline that meets the playbook closes the red line, but the partner must agree.
     cap = _cards(page).nth(0)
     cap.get_by_label("Propose redline", exact=True).check()
     cap.locator("textarea[name$=redline_text]").fill(
@@ -113,9 +116,25 @@ def test_a_legal_reviewer_uploads_reviews_corrects_and_approves_a_contract(
     cap.get_by_role("button", name="Record decision").click()
     page.wait_for_load_state("networkidle")
     assert "Redline proposed" in _cards(page).nth(0).get_by_test_id("clause-decision").inner_text()
-    page.get_by_role("button", name="Approve agreement").click()
+    assert "wait for the partner's agreement" in page.get_by_test_id("blockers").inner_text()
+    assert page.get_by_test_id("approve").is_disabled()
+
+    # The reviewer records how the partner agreed; now every clause is settled.
+    cap = _cards(page).nth(0)
+    cap.get_by_text("Record the partner's agreement").click()
+    cap.get_by_label("How the partner agreed").fill("Their counsel agreed by e-mail on 3 May.")
+    cap.get_by_role("button", name="Record agreement").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_test_id("blockers").count() == 0
+    page.get_by_test_id("approve").click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_test_id("agreement-status").inner_text() == "Approved"
+
+    # The summary PDF carries the accepted terms: the redlined 1.5× cap, not the original 0.5×.
+    pdf = page.request.get(page.url.replace("/review/", "/summary.pdf"))
+    text = _pdf_text(pdf.body())
+    assert "1.5× annual fees" in text and "0.5× annual fees" not in text
+    assert "150% of the fees paid" in text
 
     with tenant_scope(org_a):
         agreement = Agreement.objects.get(title="Alder MSA 2025")
@@ -132,3 +151,11 @@ def test_a_legal_reviewer_uploads_reviews_corrects_and_approves_a_contract(
 def _cap_id(org, agreement):
     with tenant_scope(org):
         return Clause.objects.get(agreement=agreement, clause_type="limitation_of_liability").pk
+
+
+def _pdf_text(content: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)

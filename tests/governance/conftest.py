@@ -51,3 +51,49 @@ def guest(org_a, make_member, partnership, owner):
 def scope(org_a):
     with tenant_scope(org_a):
         yield org_a
+
+
+@pytest.fixture
+def sponsor(org_a, make_member):
+    """The customer's executive sponsor (an organization admin)."""
+    return make_member(org_a, Role.ORG_ADMIN, email="sponsor@alpha.test", full_name="Sam Sponsor")
+
+
+@pytest.fixture
+def partner_sponsor(org_a, make_member, partnership, owner):
+    """The partner's executive sponsor: a second guest of the partnership."""
+    user = make_member(
+        org_a, Role.PARTNER_GUEST, email="pia@alder.test", full_name="Pia Partner-Sponsor"
+    )
+    with tenant_scope(org_a):
+        partnership_invite_guest(partnership=partnership, guest=user, actor=owner)
+    return user
+
+
+@pytest.fixture
+def board(org_a, partnership, manager, committee, guest, sponsor, partner_sponsor, owner):
+    """A steering committee of both parties: Carl chairs (customer, votes), Mia is secretary
+    (no vote), Greta votes for the partner and leads its programme, Sam and Pia are the two
+    executive sponsors (voting)."""
+    from governance import services
+    from governance.models import CommitteeMember
+
+    Role_ = CommitteeMember.Role
+    with tenant_scope(org_a):
+        board = services.committee_create(actor=owner, partnership=partnership)
+        today = NOW.date()
+        seats = {
+            "chair": (committee, {"role": Role_.CHAIR, "is_programme_lead": True}),
+            "secretary": (manager, {"role": Role_.SECRETARY, "has_vote": False}),
+            "guest": (guest, {"is_programme_lead": True}),
+            "sponsor": (sponsor, {"is_executive_sponsor": True}),
+            "partner_sponsor": (partner_sponsor, {"is_executive_sponsor": True}),
+        }
+        members = {
+            key: services.committee_member_add(
+                committee=board, user=user, actor=owner, today=today, **fields
+            )
+            for key, (user, fields) in seats.items()
+        }
+    board.seats = members
+    return board

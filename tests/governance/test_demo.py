@@ -43,3 +43,42 @@ def test_the_demo_has_change_requests_in_several_states_and_a_second_run_adds_no
         escalated = ChangeRequest.objects.get(title="Dual-source the gearbox housings")
         assert escalated.escalation_level >= 1
         assert ChangeRequest.objects.filter(agreement__isnull=False).exists()
+
+
+def test_each_demo_partnership_has_a_committee_meetings_a_raci_and_an_escalation():
+    from governance.models import Committee, Escalation, Meeting, MeetingDecision, RaciAssignment
+
+    tenant = seed_organization("northwind")
+    with tenant_scope(tenant.organization):
+        seed_partnerships(tenant)
+        contracts_demo.seed(tenant)
+        governance_demo.seed(tenant)
+        governance_demo.seed(tenant)
+        for partnership in tenant.partnerships:
+            committee = Committee.objects.get(partnership=partnership)
+            meetings = Meeting.objects.filter(committee=committee)
+            assert meetings.filter(minutes_status="approved").count() == 1
+            assert meetings.filter(kind="quarterly_review").exclude(priorities_changed=[]).exists()
+            assert MeetingDecision.objects.filter(meeting__committee=committee).count() == 1
+            assert (
+                RaciAssignment.objects.filter(activity__partnership=partnership, letter="A").count()
+                == 6
+            )
+            assert Escalation.objects.filter(partnership=partnership, status="open").count() == 1
+        first = Committee.objects.get(partnership=tenant.partnerships[0])
+        assert set(first.members.values_list("party", flat=True)) == {"customer", "partner"}
+
+
+def test_the_demo_has_an_overdue_open_book_disclosure():
+    from django.utils import timezone
+
+    from governance import services
+    from governance.models import Disclosure
+
+    tenant = seed_organization("northwind")
+    with tenant_scope(tenant.organization):
+        seed_partnerships(tenant)
+        governance_demo.seed(tenant)
+        today = timezone.localdate()
+        overdue = [d for d in Disclosure.objects.all() if services.is_overdue(d, today=today)]
+        assert {d.data_type for d in overdue} == {"margin"}

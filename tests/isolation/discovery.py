@@ -12,11 +12,12 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from drf_spectacular.generators import SchemaGenerator
 
-from tenancy.models import ApiKey, Membership, TenantModel
+from tenancy.models import ApiKey, Membership, OutboxMessage, TenantModel
 
 API_PREFIX = "/api/v1/o/{org_slug}/"
 PAGE_PREFIX = "o/<slug:org_slug>/"
-BOUNDARY_MODELS = (ApiKey, Membership)  # tenant-owned but read before a tenant is known
+# Tenant-owned but read before a tenant is known, or system tables filtered by organization by hand.
+BOUNDARY_MODELS = (ApiKey, Membership, OutboxMessage)
 
 
 @dataclass(frozen=True)

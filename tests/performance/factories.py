@@ -29,6 +29,9 @@ from tests.factories import TenantFactory, same_organization
 from tests.partnerships.factories import PartnershipFactory
 from tests.tenancy.factories import UserFactory
 
+# The tests' clock, passed to every rule that takes `today=`: later than any period they record.
+TODAY = date(2027, 6, 15)
+
 
 class KpiTemplateFactory(TenantFactory):
     class Meta:

@@ -7,7 +7,7 @@ import pytest
 
 from performance import services
 from tenancy.context import tenant_scope
-from tests.performance.factories import MeasurementFactory
+from tests.performance.factories import TODAY, MeasurementFactory
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/o/alpha"
@@ -110,7 +110,11 @@ def test_the_measurement_list_query_count_does_not_grow_with_rows(
 def test_scorecards_carry_an_etag_and_answer_304_when_unchanged(org_a, manager, scenario, api_as):
     with tenant_scope(org_a):
         services.measurement_record(
-            actor=manager, kpi=scenario["otd"], period_start=date(2025, 1, 1), value=Decimal("94")
+            actor=manager,
+            kpi=scenario["otd"],
+            period_start=date(2025, 1, 1),
+            value=Decimal("94"),
+            today=TODAY,
         )
     api = api_as(manager, org_a)
     response = api.get(f"{BASE}/scorecards/")
@@ -124,6 +128,7 @@ def test_scorecards_carry_an_etag_and_answer_304_when_unchanged(org_a, manager, 
             kpi=scenario["defects"],
             period_start=date(2025, 1, 1),
             value=Decimal("100"),
+            today=TODAY,
         )
     changed = api.get(f"{BASE}/scorecards/", HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200 and changed["ETag"] != etag

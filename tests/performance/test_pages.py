@@ -12,7 +12,7 @@ from performance.models import Measurement
 from tenancy.context import tenant_scope
 from tenancy.models import Role
 from tests.partnerships.factories import PartnershipFactory
-from tests.performance.factories import ActionItemFactory, SlaBreachFactory
+from tests.performance.factories import TODAY, ActionItemFactory, SlaBreachFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +26,7 @@ def grow(org, manager, scenario, months):
                     kpi=kpi,
                     period_start=date(2023 + month // 12, month % 12 + 1, 1),
                     value=Decimal(value),
+                    today=TODAY,
                 )
         services.sla_breach_check(
             period_from=date(2023, 1, 1),

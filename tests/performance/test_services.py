@@ -15,6 +15,7 @@ from performance.scoring import Direction
 from performance.sla import CreditTier, service_credit
 from tenancy.context import tenant_scope
 from tenancy.models import Notification
+from tests.performance.factories import TODAY
 
 NOW = datetime(2025, 7, 1, 6, 0, tzinfo=UTC)
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def record(manager, kpi, month, value):
     return services.measurement_record(
-        actor=manager, kpi=kpi, period_start=month, value=Decimal(value)
+        actor=manager, kpi=kpi, period_start=month, value=Decimal(value), today=TODAY
     )
 
 
@@ -152,6 +153,7 @@ def test_an_import_with_bad_rows_reports_each_row_and_imports_nothing(org_a, man
             content=CSV_BAD.encode(),
             filename="march.csv",
             commit=True,
+            today=TODAY,
         )
         assert Measurement.objects.count() == 0
     errors = dict(result.row_errors)
@@ -183,6 +185,7 @@ def test_a_clean_excel_import_commits_every_row_and_scores_the_months(org_a, man
             content=buffer.getvalue(),
             filename="jan.xlsx",
             commit=False,
+            today=TODAY,
         )
         assert preview.ok and Measurement.objects.count() == 0
         result = services.measurements_import(
@@ -191,6 +194,7 @@ def test_a_clean_excel_import_commits_every_row_and_scores_the_months(org_a, man
             content=buffer.getvalue(),
             filename="jan.xlsx",
             commit=True,
+            today=TODAY,
         )
         assert result.created == 2
         assert Scorecard.objects.get(period_start=date(2025, 1, 1)).total == Decimal("62.50")
@@ -200,6 +204,7 @@ def test_a_clean_excel_import_commits_every_row_and_scores_the_months(org_a, man
             content=buffer.getvalue(),
             filename="jan.xlsx",
             commit=True,
+            today=TODAY,
         )
     assert not again.ok and "already has a value for 2025-01" in again.row_errors[0][1]
 
@@ -212,6 +217,7 @@ def test_a_malformed_file_is_refused_as_a_whole(org_a, manager, scenario):
             content=b"\xff\xfe\x00garbage",
             filename="x.csv",
             commit=True,
+            today=TODAY,
         )
         missing = services.measurements_import(
             actor=manager,
@@ -219,6 +225,7 @@ def test_a_malformed_file_is_refused_as_a_whole(org_a, manager, scenario):
             content=b"a,b\n1,2\n",
             filename="x.csv",
             commit=True,
+            today=TODAY,
         )
     assert not result.ok and "UTF-8" in result.errors[0]
     assert "Missing column(s): kpi_code, period, value" in missing.errors[0]
@@ -315,6 +322,7 @@ def test_a_pending_partner_figure_does_not_count_until_approved(org_a, manager, 
             period_start=date(2025, 1, 1),
             value=Decimal("90"),
             pending=True,
+            today=TODAY,
         )
     assert breach_check(org_a).breaches_created == 0
     with tenant_scope(org_a):
@@ -350,7 +358,7 @@ def test_a_later_check_does_not_retry_termination_notices_already_sent(org_a, ma
         )
         for month in (4, 5):
             record(manager, scenario["defects"], date(2025, month, 1), "450")
-    with mock.patch("performance.services.notify", wraps=services.notify) as sent:
+    with mock.patch("performance.services.slas.notify", wraps=services.slas.notify) as sent:
         result = breach_check(org_a)
     assert result.termination_triggers == 1
     keys = [c.kwargs["dedupe_key"] for c in sent.call_args_list]

@@ -11,6 +11,7 @@ from performance import services, tasks
 from performance.models import ScorecardReport
 from tenancy.context import tenant_scope
 from tenancy.models import AuditEvent
+from tests.performance.factories import TODAY
 
 
 @pytest.mark.django_db(transaction=True)
@@ -20,7 +21,11 @@ def test_the_scorecard_pdf_task_delivered_twice_at_once_renders_once(
     settings.MEDIA_ROOT = tmp_path
     with tenant_scope(org_a):
         services.measurement_record(
-            actor=manager, kpi=scenario["otd"], period_start=date(2025, 1, 1), value=Decimal("94")
+            actor=manager,
+            kpi=scenario["otd"],
+            period_start=date(2025, 1, 1),
+            value=Decimal("94"),
+            today=TODAY,
         )
         report = services.report_request(
             partnership=scenario["partnership"], period_start=date(2025, 1, 1), actor=manager

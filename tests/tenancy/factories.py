@@ -1,7 +1,20 @@
+from datetime import timedelta
+
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from tenancy.models import ApiKey, AuditEvent, Membership, Notification, Role, User
+from tenancy.models import (
+    ApiKey,
+    AuditEvent,
+    Invitation,
+    Membership,
+    Notification,
+    OrganizationExport,
+    OutboxMessage,
+    Role,
+    User,
+)
 from tests.factories import OrganizationFactory, TenantFactory
 
 PASSWORD = "test-password-123"
@@ -63,3 +76,36 @@ class ApiKeyFactory(DjangoModelFactory):
     name = "factory key"
     prefix = factory.Sequence(lambda n: f"f{n:010d}")
     key_hash = factory.LazyFunction(lambda: ApiKey.hash_secret("factory-secret"))
+
+
+class OutboxMessageFactory(DjangoModelFactory):
+    class Meta:
+        model = OutboxMessage
+
+    organization = factory.SubFactory(OrganizationFactory)
+    summary = "Factory mail → someone@example.test"
+    payload = factory.LazyFunction(
+        lambda: {"subject": "Factory mail", "body": "", "to": ["someone@example.test"]}
+    )
+    status = OutboxMessage.Status.FAILED
+
+
+class OrganizationExportFactory(TenantFactory):
+    class Meta:
+        model = OrganizationExport
+
+    status = "succeeded"
+    progress = 100
+    file = factory.django.FileField(filename="factory.partnerline.zip", data=b"PK factory")
+
+
+class InvitationFactory(TenantFactory):
+    """A pending invitation as a member (no e-mail sent; use `member_invite` for the flow)."""
+
+    class Meta:
+        model = Invitation
+
+    email = factory.Sequence(lambda n: f"invitee{n}@example.test")
+    role = Role.VIEWER
+    nonce = factory.Sequence(lambda n: f"nonce{n:027d}")
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))

@@ -96,7 +96,9 @@ def test_the_organizations_endpoint_lists_only_the_callers(owner, org_a, org_b, 
 
 def test_the_api_key_page_shows_a_new_key_once(owner, client_as, org_a):
     client = client_as(owner)
-    response = client.post("/o/alpha/settings/api-keys/", {"name": "Power BI"})
+    response = client.post(
+        "/o/alpha/settings/api-keys/", {"name": "Power BI", "scope": "read_write"}
+    )
     raw = response.context["new_key"]
     assert raw.startswith("pl_") and raw in response.content.decode()
     assert raw not in client.get("/o/alpha/settings/api-keys/").content.decode()

@@ -57,3 +57,32 @@ def test_an_inline_task_really_runs_in_its_tenant(
     with django_capture_on_commit_callbacks(execute=True):
         jobs.enqueue(PROBE, organization_id=org_a.pk)
     assert results[0]["context_organization_id"] == org_a.pk
+
+
+def test_a_system_task_past_the_redelivery_limit_is_not_run_again(settings, monkeypatch):
+    import uuid
+
+    from tenancy.tasks import delivery_count
+
+    settings.TASK_MAX_DELIVERIES = 2
+    task = jobs.task_by_name("tenancy.tasks.notifications_purge_all_tenants")
+    ran = []
+    monkeypatch.setattr(task, "run", lambda: ran.append(True) or 1)
+    task_id = str(uuid.uuid4())
+    assert task.apply(task_id=task_id).get() == 1  # first delivery
+    assert task.apply(task_id=task_id).get() == 1  # redelivered once: still within the limit
+    delivery_count(task_id)  # a third delivery whose worker died
+    assert task.apply(task_id=task_id).get() is None
+    assert len(ran) == 2
+
+
+def test_tenant_tasks_lock_on_their_object_or_else_on_all_their_arguments():
+    from tenancy.tasks import tenant_probe
+
+    probe = jobs.task_by_name("tenancy.tasks.tenant_probe")
+    assert probe._lock_keys({"organization_id": 1, "b": 2}) == ("b", "organization_id")
+    pdf = jobs.task_by_name("performance.tasks.scorecard_report_generate")
+    assert pdf._lock_keys({"organization_id": 1, "report_id": 2}) == ("report_id",)
+    edi = jobs.task_by_name("integrations.tasks.edi_document_process")
+    assert edi._lock_keys({"organization_id": 1, "document_id": 2}) == ("document_id",)
+    assert tenant_probe.name == probe.name

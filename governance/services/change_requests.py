@@ -1,5 +1,4 @@
-"""Writes of the governance module: change requests, their required approvers and decisions,
-and the escalation of overdue decisions.
+"""Change requests, their required approvers and decisions.
 
 The approval rule lives here, once: a change request is approved only when every required
 approver of both parties (the customer's members and the partner's guests) has approved it; one
@@ -7,22 +6,18 @@ rejection rejects it. Decisions lock the change request row, so two simultaneous
 serialise: the second sees the first and exactly one of them moves the request to approved.
 """
 
-import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
 from contracts.models import Agreement
 from governance.models import (
     CHANGE_REQUEST_LIFECYCLE,
-    MAX_ESCALATION_LEVEL,
     ChangeRequest,
     ChangeRequestApprover,
 )
@@ -30,7 +25,7 @@ from partnerships.models import Partnership
 from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError, PermissionDeniedError
-from tenancy.models import Membership, Role, User
+from tenancy.models import Membership, User
 from tenancy.permissions import role_allows
 from tenancy.services import notify
 
@@ -284,14 +279,24 @@ def change_request_approver_remove(
 
 
 def submission_blockers(change_request: ChangeRequest) -> list[str]:
-    """Why the change request cannot be submitted now (empty: it can). Three queries."""
+    """Why the change request cannot be submitted now (empty: it can): a scorecard standing
+    that blocks change requests, approvers the decision-right rules need but the committee
+    lacks, approvers no longer eligible, or a party without any approver."""
+    from governance.selectors import change_request_block_reason
+    from governance.services.decision_rights import required_approvers
+
+    reasons = []
+    blocked = change_request_block_reason(change_request.partnership)
+    if blocked:
+        reasons.append(blocked)
+    required, rule_blockers = required_approvers(change_request)
+    reasons.extend(rule_blockers)
     approvers = list(
         ChangeRequestApprover.objects.filter(change_request=change_request).select_related("user")
     )
     users = [a.user for a in approvers]
     memberships = _memberships(users)
     invited = _invited(change_request.partnership, users)
-    reasons = []
     for approver in approvers:
         try:
             party = _party_of(
@@ -304,12 +309,44 @@ def submission_blockers(change_request: ChangeRequest) -> list[str]:
             continue
         if party != approver.party:
             reasons.append(f"{approver.user} no longer represents the {approver.party} party.")
-    parties = {a.party for a in approvers}
+    parties = {a.party for a in approvers} | {r.party for r in required}
     if Party.CUSTOMER not in parties:
         reasons.append("Add at least one approver of ours (a member who may approve).")
     if Party.PARTNER not in parties:
         reasons.append("Add at least one approver of the partner (a guest of this partnership).")
     return reasons
+
+
+def _add_required_approvers(change_request: ChangeRequest, actor: User | None) -> list[str]:
+    """Record the approvers the decision-right rules require (those not yet approvers)."""
+    from governance.services.decision_rights import required_approvers
+
+    required, _ = required_approvers(change_request)
+    existing = set(
+        ChangeRequestApprover.objects.filter(change_request=change_request).values_list(
+            "user_id", flat=True
+        )
+    )
+    added = []
+    for requirement in required:
+        if requirement.user.pk in existing:
+            continue
+        ChangeRequestApprover.objects.create(
+            organization=change_request.organization,
+            change_request=change_request,
+            user=requirement.user,
+            party=requirement.party,
+            required_by=requirement.reason[:200],
+        )
+        added.append(f"{requirement.user.email} ({requirement.party}): {requirement.reason}")
+    if added:
+        audit_record(
+            action="governance.change_request.approvers_required",
+            actor=actor,
+            obj=change_request,
+            changes={"required": added},
+        )
+    return added
 
 
 @transaction.atomic
@@ -320,6 +357,8 @@ def change_request_submit(
     change_request = _lock(change_request)
     CHANGE_REQUEST_LIFECYCLE.check(change_request.status, Status.SUBMITTED)
     blockers = submission_blockers(change_request)
+    if not blockers:
+        _add_required_approvers(change_request, actor)
     if blockers:
         raise ConflictError(
             f"{change_request.reference} cannot be submitted: " + " ".join(blockers),
@@ -483,12 +522,17 @@ def change_request_implement(
     change_request = _lock(change_request)
     old = _transition(change_request, Status.IMPLEMENTED)
     change_request.implemented_at = now
+    if change_request.agreement_id and change_request.amendment_id is None:
+        change_request.amendment = _amendment_create(change_request, actor)
     change_request.save()
     audit_record(
         action="governance.change_request.implemented",
         actor=actor,
         obj=change_request,
-        changes={"status": [old, Status.IMPLEMENTED]},
+        changes={
+            "status": [old, Status.IMPLEMENTED],
+            "amendment": change_request.amendment_id,
+        },
     )
     approvers = ChangeRequestApprover.objects.filter(change_request=change_request).select_related(
         "user"
@@ -498,6 +542,62 @@ def change_request_implement(
         title=f"{change_request.reference} implemented: {change_request.title}",
         url=change_request_url(change_request),
         dedupe_key=f"governance.change_request.implemented:{change_request.pk}",
+    )
+    return change_request
+
+
+def _amendment_create(change_request: ChangeRequest, actor: User | None) -> Agreement:
+    """The draft amendment of the agreement the change touches (contracts' own service)."""
+    from contracts.services import agreement_create
+
+    agreement = change_request.agreement
+    return agreement_create(
+        actor=actor,
+        partnership=change_request.partnership,
+        title=f"Amendment to {agreement.title}: {change_request.title}"[:200],
+        agreement_type=Agreement.Type.AMENDMENT,
+        amends=agreement,
+        reference=change_request.reference,
+        currency=agreement.currency,
+        value=change_request.cost_impact if change_request.cost_impact > 0 else None,
+    )
+
+
+@transaction.atomic
+def change_request_request_changes(
+    *, change_request: ChangeRequest, approver: User, reason: str, now: datetime
+) -> ChangeRequest:
+    """A required approver sends the request back to draft with what should change. Decisions
+    already taken are cleared, and the rule-required approvers are recomputed on resubmission."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say what should change."})
+    change_request = _lock(change_request)
+    row = _approver_row(change_request, approver)
+    _require_undecided(change_request, row)
+    old = _transition(change_request, Status.DRAFT)
+    change_request.changes_requested_reason = f"{approver.display_name}: {reason}"
+    change_request.submitted_at = None
+    change_request.escalation_level = 0
+    change_request.escalated_at = None
+    change_request.save()
+    ChangeRequestApprover.objects.filter(change_request=change_request).exclude(
+        required_by=""
+    ).delete()
+    ChangeRequestApprover.objects.filter(change_request=change_request).update(
+        decision=Decision.PENDING, decided_at=None, comment=""
+    )
+    audit_record(
+        action="governance.change_request.changes_requested",
+        actor=approver,
+        obj=change_request,
+        changes={"status": [old, Status.DRAFT], "party": row.party, "reason": reason},
+    )
+    notify(
+        recipients=[change_request.requested_by, change_request.partnership.owner],
+        title=f"Changes requested on {change_request.reference}: {change_request.title}",
+        body=f"{approver.display_name} ({row.get_party_display().lower()}): {reason}",
+        url=change_request_url(change_request),
     )
     return change_request
 
@@ -545,131 +645,3 @@ def change_request_withdraw(
             dedupe_key=f"governance.change_request.withdrawn:{change_request.pk}",
         )
     return change_request
-
-
-# --- escalation ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EscalationResult:
-    escalated: int
-    notifications: int
-
-
-def escalation_level_due(*, decision_due: datetime, now: datetime, period_days: int) -> int:
-    """The level a pending decision has reached: 1 once its deadline has passed, one more per
-    full escalation period since, at most MAX_ESCALATION_LEVEL. Counted in whole local days,
-    so every run on the same day agrees."""
-    if now <= decision_due:
-        return 0
-    days = (timezone.localdate(now) - timezone.localdate(decision_due)).days
-    return min(MAX_ESCALATION_LEVEL, 1 + days // max(period_days, 1))
-
-
-@transaction.atomic
-def change_requests_escalate(*, now: datetime, period_days: int) -> EscalationResult:
-    """Raise the escalation level of every overdue submitted change request still waiting for
-    a decision, and tell each newly reached level once.
-
-    Set-based: one locked read of the overdue requests, one bulk update, one read of their
-    pending approvers, one of the admins, then one notification per recipient and level (not
-    per request). A rerun the same day finds nothing to raise and sends nothing.
-    """
-    organization = require_organization()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s)", [_ESCALATION_LOCK_NAMESPACE, organization.pk]
-        )
-    pending = ChangeRequestApprover.objects.filter(
-        change_request=OuterRef("pk"), decision=Decision.PENDING
-    )
-    overdue = list(
-        ChangeRequest.objects.select_for_update(of=("self",))
-        .filter(
-            status=Status.SUBMITTED,
-            decision_due__lt=now,
-            escalation_level__lt=MAX_ESCALATION_LEVEL,
-        )
-        .filter(Exists(pending))
-        .select_related("partnership__owner")
-        .order_by("number")
-    )
-    raised: list[tuple[ChangeRequest, int]] = []  # (request, level it had before)
-    for change_request in overdue:
-        level = escalation_level_due(
-            decision_due=change_request.decision_due, now=now, period_days=period_days
-        )
-        if level > change_request.escalation_level:
-            raised.append((change_request, change_request.escalation_level))
-            change_request.escalation_level = level
-            change_request.escalated_at = now
-    if not raised:
-        return EscalationResult(escalated=0, notifications=0)
-    ChangeRequest.objects.bulk_update(
-        [cr for cr, _ in raised], ["escalation_level", "escalated_at"], batch_size=1000
-    )
-    audit_record(
-        action="governance.change_request.escalated",
-        changes={cr.reference: [before, cr.escalation_level] for cr, before in raised},
-        actor_label="escalation job",
-    )
-
-    # recipient id -> (user, level, [requests]) for every level each request newly reached.
-    pending_by_request: dict[int, list[User]] = {}
-    for row in ChangeRequestApprover.objects.filter(
-        change_request__in=[cr for cr, _ in raised], decision=Decision.PENDING
-    ).select_related("user"):
-        pending_by_request.setdefault(row.change_request_id, []).append(row.user)
-    admins = [
-        m.user
-        for m in Membership.objects.filter(
-            organization=organization, role=Role.ORG_ADMIN, is_active=True
-        ).select_related("user")
-    ]
-    batches: dict[tuple[int, int], tuple[User, list[ChangeRequest]]] = {}
-    for change_request, before in raised:
-        for level in range(before + 1, change_request.escalation_level + 1):
-            recipients: Sequence[User | None]
-            if level == 1:
-                recipients = [
-                    *pending_by_request.get(change_request.pk, []),
-                    change_request.partnership.owner,
-                ]
-            else:
-                recipients = admins
-            for user in recipients:
-                if user is not None:
-                    batches.setdefault((user.pk, level), (user, []))[1].append(change_request)
-    sent = 0
-    for (_, level), (user, requests) in batches.items():
-        sent += len(_notify_escalation(user=user, level=level, requests=requests))
-    return EscalationResult(escalated=len(raised), notifications=sent)
-
-
-def _notify_escalation(*, user: User, level: int, requests: list[ChangeRequest]):
-    organization = require_organization()
-    lines = [
-        f"{cr.reference} {cr.title} ({cr.partnership.name}): decision was due "
-        f"{timezone.localtime(cr.decision_due):%d %b %Y}"
-        for cr in requests
-    ]
-    ids = ",".join(str(cr.pk) for cr in requests)
-    digest = hashlib.sha256(ids.encode()).hexdigest()[:24]
-    count = len(requests)
-    what = requests[0].reference if count == 1 else f"{count} change requests"
-    return notify(
-        recipients=[user],
-        title=(
-            f"Overdue decision: {what}"
-            if level == 1
-            else f"Escalated to the organization admins: {what}"
-        ),
-        body="\n".join(lines),
-        url=(
-            change_request_url(requests[0])
-            if count == 1
-            else reverse("governance-home", args=[organization.slug])
-        ),
-        # Once per request set and level, however often the job runs.
-        dedupe_key=f"governance.change_request.escalated:{level}:{digest}",
-    )

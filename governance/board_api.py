@@ -1,0 +1,813 @@
+"""REST API of joint governance beyond change requests: committees and members, meetings
+(schedule, attendance, decisions with votes, minutes, priorities, invitations), decisions and
+votes, action items, the RACI matrix, decision-right rules, escalations and the approvals inbox.
+
+Thin: parse, call one service or selector, render. Bad input is a 400 per field, a refused
+step a 409 with the reason, a right the caller lacks a 403 (tenancy.api_errors); never a 500.
+Partner guests see only what is under their partnerships, never the organization's rules.
+"""
+
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from governance import selectors, services
+from governance.api import ChangeRequestSerializer
+from governance.ical import meeting_invitation
+from governance.models import (
+    ChangeRequest,
+    Committee,
+    CommitteeMember,
+    CrisisContact,
+    CrisisLogEntry,
+    CrisisProtocol,
+    DecisionRightRule,
+    Disclosure,
+    Escalation,
+    Meeting,
+    MeetingAction,
+    MeetingDecision,
+    RaciActivity,
+    RaciAssignment,
+    Vote,
+)
+from partnerships.models import Partnership
+from tenancy.api import (
+    MemberField,
+    TenantModelViewSet,
+    TenantReadOnlyViewSet,
+    TenantRelatedField,
+    TenantViewSet,
+)
+from tenancy.errors import ConflictError
+
+
+def _now():
+    return timezone.now()
+
+
+# --- committees ---------------------------------------------------------------------------
+
+
+class CommitteeMemberSerializer(serializers.ModelSerializer):
+    committee = TenantRelatedField(Committee)
+    user = MemberField()
+    user_name = serializers.CharField(source="user.display_name", read_only=True)
+
+    class Meta:
+        model = CommitteeMember
+        fields = [
+            "id",
+            "committee",
+            "user",
+            "user_name",
+            "party",
+            "role",
+            "has_vote",
+            "is_executive_sponsor",
+            "is_programme_lead",
+            "term_start",
+            "term_end",
+        ]
+        read_only_fields = ["party"]
+        extra_kwargs = {"term_start": {"required": False}}
+
+
+class CommitteeSerializer(serializers.ModelSerializer):
+    partnership = TenantRelatedField(Partnership)
+    members = CommitteeMemberSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Committee
+        fields = [
+            "id",
+            "partnership",
+            "name",
+            "quorum_rule",
+            "quorum_needs_both_parties",
+            "decision_threshold",
+            "meeting_frequency",
+            "term_months",
+            "members",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+        extra_kwargs = {"name": {"required": False}}
+        validators = []  # one committee per partnership: the service answers 409
+
+
+class CommitteeViewSet(TenantModelViewSet):
+    """The steering committee of each partnership (one per partnership)."""
+
+    model = Committee
+    serializer_class = CommitteeSerializer
+    permission_module = "governance"
+    guest_partnership_path = "partnership"
+    filterset_fields = ["partnership"]
+
+    def tenant_queryset(self):
+        return Committee.objects.select_related("partnership").prefetch_related("members__user")
+
+    def create_object(self, data):
+        return services.committee_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        data.pop("partnership", None)
+        return services.committee_update(committee=instance, actor=self.request.user, **data)
+
+    def destroy_object(self, instance):
+        raise ConflictError("A committee is not deleted; its records stay.", code="not_deletable")
+
+
+class CommitteeMemberViewSet(TenantModelViewSet):
+    """Members of both parties; the party follows from the membership (guests: partner)."""
+
+    model = CommitteeMember
+    serializer_class = CommitteeMemberSerializer
+    permission_module = "governance"
+    guest_partnership_path = "committee__partnership"
+    filterset_fields = ["committee", "role", "party"]
+
+    def tenant_queryset(self):
+        return CommitteeMember.objects.select_related("user", "committee")
+
+    def create_object(self, data):
+        return services.committee_member_add(
+            actor=self.request.user, today=timezone.localdate(), **data
+        )
+
+    def update_object(self, instance, data):
+        data.pop("committee", None)
+        data.pop("user", None)
+        return services.committee_member_update(member=instance, actor=self.request.user, **data)
+
+    def destroy_object(self, instance):
+        services.committee_member_remove(member=instance, actor=self.request.user)
+
+
+# --- meetings -----------------------------------------------------------------------------
+
+
+class VoteSerializer(serializers.ModelSerializer):
+    user = serializers.IntegerField(source="member.user_id", read_only=True)
+    user_name = serializers.CharField(source="member.user.display_name", read_only=True)
+    party = serializers.CharField(source="member.party", read_only=True)
+
+    class Meta:
+        model = Vote
+        fields = ["id", "user", "user_name", "party", "choice"]
+        read_only_fields = fields
+
+
+class MeetingDecisionSerializer(serializers.ModelSerializer):
+    votes = VoteSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = MeetingDecision
+        fields = ["id", "meeting", "title", "text", "outcome", "recorded_at", "votes"]
+        read_only_fields = fields
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    committee = TenantRelatedField(Committee)
+    occurrences = serializers.IntegerField(
+        write_only=True, required=False, default=1, min_value=1, max_value=12
+    )
+    present = serializers.SerializerMethodField()
+    decisions = MeetingDecisionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "committee",
+            "series",
+            "kind",
+            "title",
+            "starts_at",
+            "duration_minutes",
+            "location",
+            "agenda",
+            "status",
+            "minutes_status",
+            "minutes_approved_at",
+            "priorities_changed",
+            "present",
+            "decisions",
+            "occurrences",
+        ]
+        read_only_fields = [
+            "series",
+            "status",
+            "minutes_status",
+            "minutes_approved_at",
+            "priorities_changed",
+        ]
+
+    def get_present(self, meeting) -> list[int]:
+        return [a.member_id for a in meeting.attendance.all() if a.present]
+
+
+class AttendanceSerializer(serializers.Serializer):
+    present = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+
+
+class VoteInSerializer(serializers.Serializer):
+    user = MemberField()
+    choice = serializers.ChoiceField(choices=Vote.Choice.choices)
+
+
+class DecisionInSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    text = serializers.CharField(required=False, allow_blank=True, default="")
+    votes = VoteInSerializer(many=True)
+
+
+class MinutesSerializer(serializers.Serializer):
+    minutes = serializers.CharField(allow_blank=True)
+    submit = serializers.BooleanField(required=False, default=False)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class PrioritySerializer(serializers.Serializer):
+    priority = serializers.CharField(max_length=200)
+    change = serializers.CharField(max_length=500)
+
+
+class PrioritiesSerializer(serializers.Serializer):
+    priorities = PrioritySerializer(many=True)
+
+
+class MeetingViewSet(
+    TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin
+):
+    """Meetings: scheduled (one or a series), held with attendance and decisions, minuted."""
+
+    model = Meeting
+    serializer_class = MeetingSerializer
+    permission_module = "governance"
+    guest_partnership_path = "committee__partnership"
+    filterset_fields = ["committee", "status", "kind", "minutes_status"]
+
+    def tenant_queryset(self):
+        return selectors.meeting_for_detail(membership=self.membership)
+
+    def create_object(self, data):
+        return services.meeting_schedule(actor=self.request.user, now=_now(), **data)[0]
+
+    def _render(self, meeting):
+        meeting = self.get_queryset().get(pk=meeting.pk)
+        return Response(MeetingSerializer(meeting, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=AttendanceSerializer, responses=MeetingSerializer)
+    @action(detail=True, methods=["post"])
+    def attendance(self, request, *args, **kwargs):
+        meeting = self.get_object()
+        body = AttendanceSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.meeting_attendance_record(
+            meeting=meeting,
+            actor=request.user,
+            present_member_ids=body.validated_data["present"],
+            now=_now(),
+        )
+        return self._render(meeting)
+
+    @extend_schema(request=DecisionInSerializer, responses=MeetingDecisionSerializer)
+    @action(detail=True, methods=["post"])
+    def decisions(self, request, *args, **kwargs):
+        """Record a decision with its vote: 409 without quorum or for a second vote by the
+        same person, 403 for a vote by a non-member."""
+        meeting = self.get_object()
+        body = DecisionInSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        decision = services.meeting_decision_record(
+            meeting=meeting,
+            actor=request.user,
+            title=body.validated_data["title"],
+            text=body.validated_data["text"],
+            votes=[(v["user"], v["choice"]) for v in body.validated_data["votes"]],
+            now=_now(),
+        )
+        return Response(MeetingDecisionSerializer(decision).data, status=201)
+
+    @extend_schema(request=MinutesSerializer, responses=MeetingSerializer)
+    @action(detail=True, methods=["post"])
+    def minutes(self, request, *args, **kwargs):
+        meeting = self.get_object()
+        body = MinutesSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.meeting_minutes_save(
+            meeting=meeting, actor=request.user, minutes=body.validated_data["minutes"]
+        )
+        if body.validated_data["submit"]:
+            services.meeting_minutes_submit(meeting=meeting, actor=request.user)
+        return self._render(meeting)
+
+    @extend_schema(request=None, responses=MeetingSerializer)
+    @action(detail=True, methods=["post"], url_path="minutes/approve")
+    def minutes_approve(self, request, *args, **kwargs):
+        meeting = self.get_object()
+        services.meeting_minutes_approve(meeting=meeting, approver=request.user, now=_now())
+        return self._render(meeting)
+
+    @extend_schema(request=ReasonSerializer, responses=MeetingSerializer)
+    @action(detail=True, methods=["post"], url_path="minutes/request-changes")
+    def minutes_request_changes(self, request, *args, **kwargs):
+        meeting = self.get_object()
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.meeting_minutes_request_changes(
+            meeting=meeting, approver=request.user, reason=body.validated_data["reason"]
+        )
+        return self._render(meeting)
+
+    @extend_schema(request=PrioritiesSerializer, responses=MeetingSerializer)
+    @action(detail=True, methods=["post"])
+    def priorities(self, request, *args, **kwargs):
+        meeting = self.get_object()
+        body = PrioritiesSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.meeting_priorities_record(
+            meeting=meeting, actor=request.user, priorities=body.validated_data["priorities"]
+        )
+        return self._render(meeting)
+
+    @extend_schema(request=ReasonSerializer, responses=MeetingSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, *args, **kwargs):
+        meeting = self.get_object()
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.meeting_cancel(
+            meeting=meeting, actor=request.user, reason=body.validated_data["reason"]
+        )
+        return self._render(meeting)
+
+    @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def invitation(self, request, *args, **kwargs):
+        """The meeting as an iCalendar invitation (text/calendar)."""
+        meeting = self.get_object()
+        users = [m.user for m in meeting.committee.members.select_related("user")]
+        body = meeting_invitation(
+            meeting,
+            url=request.build_absolute_uri(
+                reverse("meeting-detail", args=[self.organization.slug, meeting.pk])
+            ),
+            attendees=users,
+        )
+        return HttpResponse(body, content_type="text/calendar; charset=utf-8")
+
+
+class VoteCastSerializer(serializers.Serializer):
+    choice = serializers.ChoiceField(choices=Vote.Choice.choices)
+
+
+class MeetingDecisionViewSet(TenantReadOnlyViewSet):
+    model = MeetingDecision
+    serializer_class = MeetingDecisionSerializer
+    permission_module = "governance"
+    guest_partnership_path = "meeting__committee__partnership"
+    filterset_fields = ["meeting", "outcome"]
+    action_verbs = {"votes": "approve"}
+
+    def tenant_queryset(self):
+        return MeetingDecision.objects.prefetch_related("votes__member__user")
+
+    @extend_schema(request=VoteCastSerializer, responses=MeetingDecisionSerializer)
+    @action(detail=True, methods=["post"])
+    def votes(self, request, *args, **kwargs):
+        """Your vote on a recorded decision, as a voting member present: once (409 after)."""
+        decision = self.get_object()
+        body = VoteCastSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        decision = services.meeting_vote_cast(
+            decision=decision, voter=request.user, choice=body.validated_data["choice"], now=_now()
+        )
+        decision = self.get_queryset().get(pk=decision.pk)
+        return Response(MeetingDecisionSerializer(decision).data)
+
+
+# --- action items -------------------------------------------------------------------------
+
+
+class MeetingActionSerializer(serializers.ModelSerializer):
+    partnership = TenantRelatedField(Partnership)
+    meeting = TenantRelatedField(Meeting, required=False, allow_null=True)
+    owner = MemberField()
+    owner_name = serializers.CharField(source="owner.display_name", read_only=True)
+
+    class Meta:
+        model = MeetingAction
+        fields = [
+            "id",
+            "partnership",
+            "meeting",
+            "title",
+            "owner",
+            "owner_name",
+            "party",
+            "due_date",
+            "status",
+            "completed_at",
+        ]
+        read_only_fields = ["party", "status", "completed_at"]
+
+
+class ActionStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=MeetingAction.Status.choices)
+
+
+class MeetingActionViewSet(
+    TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin
+):
+    model = MeetingAction
+    serializer_class = MeetingActionSerializer
+    permission_module = "governance"
+    guest_partnership_path = "partnership"
+    filterset_fields = ["partnership", "meeting", "status", "owner"]
+    action_verbs = {"status": "view"}  # the owner (guest or not) moves their own action on
+
+    def tenant_queryset(self):
+        return MeetingAction.objects.select_related("owner", "partnership")
+
+    def create_object(self, data):
+        return services.meeting_action_create(
+            actor=self.request.user, today=timezone.localdate(), **data
+        )
+
+    @extend_schema(request=ActionStatusSerializer, responses=MeetingActionSerializer)
+    @action(detail=True, methods=["post"], url_path="status")
+    def status(self, request, *args, **kwargs):
+        """The owner or a committee officer moves the action on (done closes its escalation)."""
+        item = self.get_object()
+        body = ActionStatusSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        item = services.meeting_action_set_status(
+            action=item, actor=request.user, status=body.validated_data["status"], now=_now()
+        )
+        return Response(MeetingActionSerializer(item, context=self.get_serializer_context()).data)
+
+
+# --- RACI ---------------------------------------------------------------------------------
+
+
+class RaciAssignmentSerializer(serializers.ModelSerializer):
+    user = MemberField()
+
+    class Meta:
+        model = RaciAssignment
+        fields = ["user", "letter", "party"]
+        read_only_fields = ["party"]
+
+
+class RaciActivitySerializer(serializers.ModelSerializer):
+    partnership = TenantRelatedField(Partnership)
+    assignments = RaciAssignmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = RaciActivity
+        fields = ["id", "partnership", "name", "position", "assignments"]
+        extra_kwargs = {"position": {"required": False}}
+        validators = []  # duplicate names: the service answers per field
+
+
+class RaciAssignmentsSerializer(serializers.Serializer):
+    assignments = RaciAssignmentSerializer(many=True)
+
+
+class RaciActivityViewSet(
+    TenantViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+):
+    """Rows of the RACI matrix; `PUT …/assignments/` replaces a row (exactly one Accountable,
+    at least one Responsible, else 400 and nothing changes)."""
+
+    model = RaciActivity
+    serializer_class = RaciActivitySerializer
+    permission_module = "governance"
+    guest_partnership_path = "partnership"
+    filterset_fields = ["partnership"]
+
+    def tenant_queryset(self):
+        return RaciActivity.objects.prefetch_related("assignments")
+
+    def create_object(self, data):
+        return services.raci_activity_create(actor=self.request.user, **data)
+
+    def destroy_object(self, instance):
+        services.raci_activity_delete(activity=instance, actor=self.request.user)
+
+    @extend_schema(request=RaciAssignmentsSerializer, responses=RaciActivitySerializer)
+    @action(detail=True, methods=["put"])
+    def assignments(self, request, *args, **kwargs):
+        activity = self.get_object()
+        body = RaciAssignmentsSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        services.raci_matrix_save(
+            partnership=activity.partnership,
+            actor=request.user,
+            matrix={
+                activity.pk: [(a["user"], a["letter"]) for a in body.validated_data["assignments"]]
+            },
+        )
+        activity = self.get_queryset().get(pk=activity.pk)
+        return Response(
+            RaciActivitySerializer(activity, context=self.get_serializer_context()).data
+        )
+
+
+# --- decision rights ----------------------------------------------------------------------
+
+
+class DecisionRightRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DecisionRightRule
+        fields = ["id", "name", "measure", "threshold", "approvers", "is_active", "position"]
+        extra_kwargs = {"position": {"required": False}}
+
+
+class DecisionRightRuleViewSet(TenantModelViewSet):
+    """The organization's decision-right rules (internal: guests never see them)."""
+
+    model = DecisionRightRule
+    serializer_class = DecisionRightRuleSerializer
+    permission_module = "governance"
+    guest_partnership_path = None
+
+    def create_object(self, data):
+        return services.decision_right_rule_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.decision_right_rule_update(rule=instance, actor=self.request.user, **data)
+
+    def destroy_object(self, instance):
+        services.decision_right_rule_delete(rule=instance, actor=self.request.user)
+
+
+# --- escalations --------------------------------------------------------------------------
+
+
+class EscalationSerializer(serializers.ModelSerializer):
+    partnership = TenantRelatedField(Partnership)
+    change_request = TenantRelatedField(ChangeRequest, required=False, allow_null=True)
+    action = TenantRelatedField(MeetingAction, required=False, allow_null=True)
+    item_kind = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Escalation
+        fields = [
+            "id",
+            "partnership",
+            "change_request",
+            "action",
+            "item_kind",
+            "title",
+            "reason",
+            "rank",
+            "level_due_at",
+            "status",
+            "opened_at",
+            "resolved_at",
+            "resolution",
+        ]
+        read_only_fields = [
+            "rank",
+            "level_due_at",
+            "status",
+            "opened_at",
+            "resolved_at",
+            "resolution",
+        ]
+        extra_kwargs = {"title": {"required": False}}
+        validators = []
+
+
+class ResolveSerializer(serializers.Serializer):
+    resolution = serializers.CharField()
+
+
+class EscalationViewSet(
+    TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin
+):
+    """Escalate any open item (change request, action item) or an issue; the job takes it up
+    the partnership's path when a level's deadline passes."""
+
+    model = Escalation
+    serializer_class = EscalationSerializer
+    permission_module = "governance"
+    guest_partnership_path = "partnership"
+    filterset_fields = ["partnership", "status", "change_request", "action"]
+
+    def tenant_queryset(self):
+        return selectors.escalation_list(membership=self.membership)
+
+    def create_object(self, data):
+        return services.escalation_raise(actor=self.request.user, now=_now(), **data)
+
+    @extend_schema(request=ResolveSerializer, responses=EscalationSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, *args, **kwargs):
+        escalation = self.get_object()
+        body = ResolveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        escalation = services.escalation_resolve(
+            escalation=escalation,
+            actor=request.user,
+            now=_now(),
+            resolution=body.validated_data["resolution"],
+        )
+        return Response(
+            EscalationSerializer(escalation, context=self.get_serializer_context()).data
+        )
+
+
+# --- the approvals inbox ------------------------------------------------------------------
+
+
+class InboxMeetingSerializer(serializers.ModelSerializer):
+    partnership = serializers.IntegerField(source="committee.partnership_id", read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = ["id", "title", "starts_at", "partnership", "minutes_status"]
+        read_only_fields = fields
+
+
+class InboxSerializer(serializers.Serializer):
+    change_requests = ChangeRequestSerializer(many=True)
+    minutes = InboxMeetingSerializer(many=True)
+
+
+class InboxViewSet(TenantViewSet, mixins.ListModelMixin):
+    """Everything awaiting the caller's decision across partnerships. Decide with
+    `change-requests/{id}/approve|reject|request-changes/` and
+    `meetings/{id}/minutes/approve|request-changes/`."""
+
+    model = ChangeRequest
+    permission_module = "governance"
+    serializer_class = InboxSerializer
+    pagination_class = None
+    filter_backends = []
+
+    @extend_schema(responses=InboxSerializer)
+    def list(self, request, *args, **kwargs):
+        data = selectors.inbox(membership=self.membership)
+        return Response(InboxSerializer(data, context=self.get_serializer_context()).data)
+
+
+# --- transparency -------------------------------------------------------------------------
+
+
+class DisclosureSerializer(serializers.ModelSerializer):
+    partnership = TenantRelatedField(Partnership)
+    first_due_on = serializers.DateField(write_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Disclosure
+        fields = [
+            "id",
+            "partnership",
+            "party",
+            "data_type",
+            "description",
+            "cadence",
+            "first_due_on",
+            "last_received_on",
+            "next_due_on",
+            "overdue",
+        ]
+        read_only_fields = ["last_received_on", "next_due_on"]
+
+    def get_overdue(self, disclosure) -> bool:
+        return services.is_overdue(disclosure, today=timezone.localdate())
+
+
+class ReceivedSerializer(serializers.Serializer):
+    received_on = serializers.DateField()
+
+
+class DisclosureViewSet(
+    TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin
+):
+    """Open-book disclosures: which data each party shares, how often; `overdue` once the next
+    one is past due. `POST …/received/` records a receipt."""
+
+    model = Disclosure
+    serializer_class = DisclosureSerializer
+    permission_module = "governance"
+    guest_partnership_path = "partnership"
+    filterset_fields = ["partnership", "party", "data_type"]
+
+    def tenant_queryset(self):
+        return selectors.disclosure_list(membership=self.membership)
+
+    def create_object(self, data):
+        return services.disclosure_create(
+            actor=self.request.user, today=timezone.localdate(), **data
+        )
+
+    @extend_schema(request=ReceivedSerializer, responses=DisclosureSerializer)
+    @action(detail=True, methods=["post"])
+    def received(self, request, *args, **kwargs):
+        disclosure = self.get_object()
+        body = ReceivedSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        disclosure = services.disclosure_record_received(
+            disclosure=disclosure,
+            actor=request.user,
+            received_on=body.validated_data["received_on"],
+            today=timezone.localdate(),
+        )
+        return Response(
+            DisclosureSerializer(disclosure, context=self.get_serializer_context()).data
+        )
+
+
+# --- crisis protocol ----------------------------------------------------------------------
+
+
+class CrisisContactSerializer(serializers.ModelSerializer):
+    user_name = serializers.CharField(source="user.display_name", read_only=True)
+
+    class Meta:
+        model = CrisisContact
+        fields = ["id", "user", "user_name", "party", "responsibility", "reports_to"]
+        read_only_fields = fields
+
+
+class CrisisProtocolSerializer(serializers.ModelSerializer):
+    contacts = CrisisContactSerializer(many=True, read_only=True)
+    steps = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = CrisisProtocol
+        fields = [
+            "id",
+            "partnership",
+            "customer_spokesperson",
+            "partner_spokesperson",
+            "steps",
+            "contacts",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class CrisisProtocolViewSet(TenantReadOnlyViewSet):
+    """Each partnership's crisis protocol: spokespeople, media steps and contact tree."""
+
+    model = CrisisProtocol
+    serializer_class = CrisisProtocolSerializer
+    permission_module = "governance"
+    guest_partnership_path = "partnership"
+    filterset_fields = ["partnership"]
+
+    def tenant_queryset(self):
+        return CrisisProtocol.objects.prefetch_related("contacts__user")
+
+
+class CrisisLogEntrySerializer(serializers.ModelSerializer):
+    partnership = TenantRelatedField(Partnership)
+
+    class Meta:
+        model = CrisisLogEntry
+        fields = [
+            "id",
+            "partnership",
+            "occurred_at",
+            "severity",
+            "title",
+            "action_taken",
+            "logged_by",
+            "created_at",
+        ]
+        read_only_fields = ["logged_by", "created_at"]
+
+
+class CrisisLogEntryViewSet(
+    TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin
+):
+    """The crisis log: appended (an event in the future is a 400), never edited."""
+
+    model = CrisisLogEntry
+    serializer_class = CrisisLogEntrySerializer
+    permission_module = "governance"
+    guest_partnership_path = "partnership"
+    filterset_fields = ["partnership", "severity"]
+
+    def create_object(self, data):
+        return services.crisis_log_record(actor=self.request.user, now=_now(), **data)

@@ -1,0 +1,256 @@
+"""Steering committees: one per partnership, members of both parties, and the quorum rule.
+
+A member's party follows from their membership, never from input: organization members sit for
+the customer, guests invited to the partnership for the partner. Members of the customer who
+vote, sponsor or lead the programme must hold a role that may approve governance decisions.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from governance.models import Committee, CommitteeMember, Party
+from governance.services.change_requests import _invited, _memberships
+from partnerships.models import Partnership
+from tenancy.audit import audit_record, changed_fields
+from tenancy.context import require_organization
+from tenancy.errors import ConflictError
+from tenancy.models import User
+from tenancy.permissions import role_allows
+
+COMMITTEE_FIELDS = (
+    "name",
+    "quorum_rule",
+    "quorum_needs_both_parties",
+    "decision_threshold",
+    "meeting_frequency",
+    "term_months",
+)
+MEMBER_FIELDS = (
+    "role",
+    "has_vote",
+    "is_executive_sponsor",
+    "is_programme_lead",
+    "term_start",
+    "term_end",
+)
+QUORUM_SHARE = {
+    Committee.QuorumRule.MAJORITY: Fraction(1, 2),  # more than half
+    Committee.QuorumRule.TWO_THIRDS: Fraction(2, 3),  # at least two thirds
+    Committee.QuorumRule.ALL: Fraction(1, 1),
+}
+
+
+@transaction.atomic
+def committee_create(
+    *, actor: User | None, partnership: Partnership, name: str = "", **fields
+) -> Committee:
+    if Committee.objects.filter(partnership=partnership).exists():
+        raise ConflictError(
+            f"{partnership.name} already has a steering committee.", code="committee_exists"
+        )
+    committee = Committee(
+        organization=require_organization(),
+        partnership=partnership,
+        name=name or "Joint steering committee",
+        **{k: v for k, v in fields.items() if k in COMMITTEE_FIELDS and k != "name"},
+    )
+    committee.full_clean()
+    committee.save()
+    audit_record(
+        action="governance.committee.created",
+        actor=actor,
+        obj=committee,
+        changes={"partnership": partnership.pk},
+    )
+    return committee
+
+
+@transaction.atomic
+def committee_update(*, committee: Committee, actor: User | None, **fields) -> Committee:
+    committee = Committee.objects.select_for_update().get(pk=committee.pk)
+    changes = changed_fields(committee, {k: v for k, v in fields.items() if k in COMMITTEE_FIELDS})
+    committee.full_clean()
+    committee.save()
+    if changes:
+        audit_record(
+            action="governance.committee.updated", actor=actor, obj=committee, changes=changes
+        )
+    return committee
+
+
+def _member_party(committee: Committee, user: User, *, decides: bool) -> str:
+    membership = _memberships([user]).get(user.pk)
+    if membership is None or not membership.is_active:
+        raise ValidationError({"user": "A committee member must be a member of this organization."})
+    if membership.is_guest:
+        if user.pk not in _invited(committee.partnership, [user]):
+            raise ValidationError(
+                {"user": f"{user} is a partner guest not invited to this partnership."}
+            )
+        return Party.PARTNER
+    if decides and not role_allows(membership.role, "governance.approve"):
+        raise ValidationError(
+            {
+                "user": f"{user} is a {membership.get_role_display().lower()}: that role does "
+                "not take governance decisions (make them an observer)."
+            }
+        )
+    return Party.CUSTOMER
+
+
+def _validate_member(member: CommitteeMember) -> None:
+    if member.role == CommitteeMember.Role.OBSERVER and member.has_vote:
+        raise ValidationError({"has_vote": "An observer has no vote."})
+    if member.term_end and member.term_end < member.term_start:
+        raise ValidationError({"term_end": "The term ends after it starts."})
+    member.full_clean()
+
+
+def _decides(member: CommitteeMember) -> bool:
+    return member.has_vote or member.is_executive_sponsor or member.is_programme_lead
+
+
+def _add_months(day: date, months: int) -> date:
+    from dateutil.relativedelta import relativedelta
+
+    return day + relativedelta(months=months)
+
+
+@transaction.atomic
+def committee_member_add(
+    *, committee: Committee, user: User, actor: User | None, today: date, **fields
+) -> CommitteeMember:
+    """Seat `user` on the committee; their term runs `term_months` from today by default."""
+    fields = {k: v for k, v in fields.items() if k in MEMBER_FIELDS}
+    fields.setdefault("term_start", today)
+    if fields.get("term_end") is None:
+        fields["term_end"] = _add_months(fields["term_start"], committee.term_months)
+    if fields.get("role") == CommitteeMember.Role.OBSERVER:
+        fields.setdefault("has_vote", False)
+    member = CommitteeMember(organization=require_organization(), committee=committee, user=user)
+    for key, value in fields.items():
+        setattr(member, key, value)
+    member.party = _member_party(committee, user, decides=_decides(member))
+    if CommitteeMember.objects.filter(committee=committee, user=user).exists():
+        raise ValidationError({"user": f"{user} already sits on this committee."})
+    _validate_member(member)
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError as error:  # a concurrent add of the same person
+        raise ValidationError({"user": f"{user} already sits on this committee."}) from error
+    audit_record(
+        action="governance.committee.member_added",
+        actor=actor,
+        obj=committee,
+        changes={
+            "member": user.email,
+            "party": member.party,
+            "role": member.role,
+            "has_vote": member.has_vote,
+            "executive_sponsor": member.is_executive_sponsor,
+            "programme_lead": member.is_programme_lead,
+        },
+    )
+    return member
+
+
+@transaction.atomic
+def committee_member_update(
+    *, member: CommitteeMember, actor: User | None, **fields
+) -> CommitteeMember:
+    member = (
+        CommitteeMember.objects.select_for_update().select_related("committee").get(pk=member.pk)
+    )
+    changes = changed_fields(member, {k: v for k, v in fields.items() if k in MEMBER_FIELDS})
+    if member.role == CommitteeMember.Role.OBSERVER and "has_vote" not in fields:
+        if member.has_vote:
+            changes["has_vote"] = [True, False]
+        member.has_vote = False
+    if _decides(member):
+        _member_party(member.committee, member.user, decides=True)
+    _validate_member(member)
+    member.save()
+    if changes:
+        audit_record(
+            action="governance.committee.member_updated",
+            actor=actor,
+            obj=member.committee,
+            changes={"member": member.user.email, **changes},
+        )
+    return member
+
+
+@transaction.atomic
+def committee_member_remove(*, member: CommitteeMember, actor: User | None) -> None:
+    from governance.models import Vote
+
+    if Vote.objects.filter(member=member).exists():
+        raise ConflictError(
+            f"{member.user} has votes on record: end their term instead of removing them.",
+            code="member_has_votes",
+        )
+    committee = member.committee
+    email = member.user.email
+    member.delete()
+    audit_record(
+        action="governance.committee.member_removed",
+        actor=actor,
+        obj=committee,
+        changes={"member": email},
+    )
+
+
+# --- quorum -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quorum:
+    reached: bool
+    present: int
+    voting: int
+    needed: int
+    reason: str
+
+
+def quorum_of(
+    committee: Committee, voting_members: list[CommitteeMember], present_ids: set[int]
+) -> Quorum:
+    """Whether the voting members present make a quorum under the committee's rule.
+
+    `present_ids` are committee-member ids marked present. With `quorum_needs_both_parties`,
+    at least one voting member of each party must be among them."""
+    voting = len(voting_members)
+    present = [m for m in voting_members if m.pk in present_ids]
+    share = QUORUM_SHARE[committee.quorum_rule]
+    if committee.quorum_rule == Committee.QuorumRule.MAJORITY:
+        needed = voting // 2 + 1
+    else:
+        needed = -(-voting * share.numerator // share.denominator)  # ceiling
+    needed = max(needed, 1)
+    if voting == 0:
+        return Quorum(False, 0, 0, 1, "The committee has no voting members.")
+    if len(present) < needed:
+        return Quorum(
+            False,
+            len(present),
+            voting,
+            needed,
+            f"No quorum: {len(present)} of {voting} voting members present, {needed} needed.",
+        )
+    if committee.quorum_needs_both_parties:
+        parties = {m.party for m in present}
+        for party, label in ((Party.CUSTOMER, "ours"), (Party.PARTNER, "the partner's")):
+            if party not in parties:
+                return Quorum(
+                    False,
+                    len(present),
+                    voting,
+                    needed,
+                    f"No quorum: no voting member of {label} is present.",
+                )
+    return Quorum(True, len(present), voting, needed, "")

@@ -1,0 +1,45 @@
+"""Relationship-health surveys."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+
+from partnerships.models import Partnership
+from performance.models import (
+    HealthSurveyResponse,
+)
+from performance.periods import quarter_start
+from tenancy.audit import audit_record
+from tenancy.context import require_organization
+from tenancy.models import User
+
+
+@transaction.atomic
+def health_survey_submit(
+    *,
+    actor: User,
+    partnership: Partnership,
+    period_start: date,
+    side: str,
+    collaboration: int,
+    communication: int,
+    cultural_alignment: int,
+    comment: str = "",
+) -> HealthSurveyResponse:
+    response = HealthSurveyResponse(
+        organization=require_organization(),
+        partnership=partnership,
+        period_start=quarter_start(period_start),
+        side=side,
+        respondent=actor,
+        collaboration=collaboration,
+        communication=communication,
+        cultural_alignment=cultural_alignment,
+        comment=comment,
+    )
+    response.full_clean()
+    response.save()
+    audit_record(action="performance.health_survey.submitted", actor=actor, obj=response)
+    return response

@@ -1,0 +1,118 @@
+"""PDF scorecard reports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from partnerships.models import Partnership
+from performance.models import (
+    ScorecardReport,
+)
+from performance.periods import month_start
+from performance.services.scorecards import scorecard_compute
+from tenancy.audit import audit_record
+from tenancy.context import require_organization
+from tenancy.models import User
+
+
+def report_progress_key(organization_id: int, report_id: int) -> str:
+    return f"org:{organization_id}:performance:report:{report_id}:progress"
+
+
+@transaction.atomic
+def report_request(
+    *, partnership: Partnership, period_start: date, actor: User | None
+) -> ScorecardReport:
+    """Queue a PDF of the partnership's scorecard for a month (one report row per month)."""
+    period = month_start(period_start)
+    report, _ = ScorecardReport.objects.get_or_create(
+        partnership=partnership,
+        period_start=period,
+        defaults={"organization": require_organization(), "requested_by": actor},
+    )
+    if report.status == ScorecardReport.Status.RUNNING:
+        return report
+    report.status = ScorecardReport.Status.QUEUED
+    report.progress = 0
+    report.error = ""
+    report.requested_by = actor or report.requested_by
+    report.save(update_fields=["status", "progress", "error", "requested_by"])
+    audit_record(action="performance.scorecard_report.requested", actor=actor, obj=report)
+    return report
+
+
+def report_generate(*, report: ScorecardReport, now: datetime) -> ScorecardReport:
+    """Render the PDF (WeasyPrint) and store it. Progress goes to the cache, since this runs in
+    one transaction that other connections cannot see until it commits."""
+    from performance.pdf import render_scorecard_pdf
+
+    organization = require_organization()
+    key = report_progress_key(organization.pk, report.pk)
+
+    def progress(percent: int) -> None:
+        cache.set(key, percent, timeout=3600)
+
+    progress(5)
+    pdf = render_scorecard_pdf(
+        partnership=report.partnership, period_start=report.period_start, progress=progress
+    )
+    # One name per report (organization and report ids keep tenants and partnerships apart), so
+    # a delivery whose worker died after writing the file but before committing leaves nothing
+    # behind: the next delivery writes over it instead of beside it.
+    name = (
+        f"scorecard-{report.organization_id}-{report.pk}-{report.partnership.code}"
+        f"-{report.period_start:%Y-%m}.pdf"
+    )
+    if report.file:
+        report.file.delete(save=False)
+    target = report.file.field.generate_filename(report, name)
+    if report.file.storage.exists(target):
+        report.file.storage.delete(target)  # an orphan of an interrupted delivery
+    report.file.save(name, ContentFile(pdf), save=False)
+    report.status = ScorecardReport.Status.DONE
+    report.progress = 100
+    report.generated_at = now
+    report.error = ""
+    report.save()
+    progress(100)
+    audit_record(action="performance.scorecard_report.generated", obj=report)
+    return report
+
+
+def report_run(*, report: ScorecardReport, now: datetime) -> str:
+    """Generate a requested report once: running → done, or failed with the reason.
+
+    The render runs in its own savepoint so a failure rolls back a half-stored file while the
+    failed status and its reason are still recorded.
+    """
+    if report.status == ScorecardReport.Status.DONE and report.file:
+        return report.status  # an earlier run already made it
+    ScorecardReport.objects.filter(pk=report.pk).update(status=ScorecardReport.Status.RUNNING)
+    try:
+        with transaction.atomic():
+            report = report_generate(report=report, now=now)
+    except Exception as error:  # noqa: BLE001 - a failed render is recorded, not retried forever
+        ScorecardReport.objects.filter(pk=report.pk).update(
+            status=ScorecardReport.Status.FAILED, error=f"{error.__class__.__name__}: {error}"[:500]
+        )
+        return ScorecardReport.Status.FAILED
+    return report.status
+
+
+def reports_monthly_batch(*, period_start: date) -> list[ScorecardReport]:
+    """Queue the month's scorecard PDF for every active partnership (existing ones are reused)."""
+    period = month_start(period_start)
+    reports = []
+    for partnership in Partnership.objects.filter(status=Partnership.Status.ACTIVE):
+        existing = ScorecardReport.objects.filter(
+            partnership=partnership, period_start=period, status=ScorecardReport.Status.DONE
+        ).first()
+        if existing is not None:
+            continue  # already generated: a rerun of the batch adds nothing
+        scorecard_compute(partnership=partnership, period_start=period)
+        reports.append(report_request(partnership=partnership, period_start=period, actor=None))
+    return reports

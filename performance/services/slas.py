@@ -1,0 +1,428 @@
+"""SLAs, their credit tiers and the set-based breach check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+
+from partnerships.models import Partnership
+from performance.models import (
+    BREACH_LIFECYCLE,
+    Kpi,
+    Sla,
+    SlaBreach,
+    SlaCreditTier,
+)
+from performance.periods import month_start
+from performance.services.scorecards import _scorecard_cache_key
+from tenancy.audit import audit_record, changed_fields
+from tenancy.context import require_organization
+from tenancy.models import User
+from tenancy.services import notify
+
+_BREACH_LOCK_NAMESPACE = 7_401
+
+
+SLA_FIELDS = (
+    "name",
+    "target",
+    "breach_threshold",
+    "window_months",
+    "period_fee",
+    "currency",
+    "credit_cap_percent",
+    "remediation_days",
+    "termination_breach_count",
+    "termination_window_months",
+    "rca_breach_count",
+    "owner",
+    "is_active",
+)
+
+
+def _replace_tiers(*, sla: Sla, tiers) -> None:
+    """Store the credit tiers [(threshold, percent of the period fee)], refusing two tiers at
+    one threshold, a tier on the good side of the breach threshold, or a percentage outside
+    0-100."""
+    tiers = [(Decimal(str(t)), Decimal(str(p))) for t, p in tiers]
+    thresholds = [t for t, _ in tiers]
+    if len(set(thresholds)) != len(thresholds):
+        raise ValidationError({"tiers": "Two credit tiers share the same threshold."})
+    higher = sla.kpi.direction == "higher_is_better"
+    for threshold, _ in tiers:
+        if (higher and threshold > sla.breach_threshold) or (
+            not higher and threshold < sla.breach_threshold
+        ):
+            raise ValidationError(
+                {"tiers": f"The tier at {threshold.normalize():f} is not a breach."}
+            )
+    SlaCreditTier.objects.filter(sla=sla).delete()
+    for threshold, percent in tiers:
+        tier = SlaCreditTier(
+            organization=sla.organization, sla=sla, threshold=threshold, percent_of_fee=percent
+        )
+        try:
+            tier.full_clean(exclude=["sla"])
+        except ValidationError as error:
+            raise ValidationError(
+                {"tiers": [f"{threshold.normalize():f}: {m}" for m in error.messages]}
+            ) from None
+        tier.save()
+
+
+@transaction.atomic
+def sla_create(
+    *,
+    actor: User | None,
+    partnership: Partnership,
+    kpi: Kpi,
+    name: str,
+    target: Decimal,
+    breach_threshold: Decimal,
+    tiers: list[tuple[Decimal, Decimal]] = (),
+    **fields,
+) -> Sla:
+    """Create an SLA with its service-credit tiers [(threshold, percent of the period fee)]."""
+    sla = Sla(
+        organization=require_organization(),
+        partnership=partnership,
+        kpi=kpi,
+        name=name,
+        target=target,
+        breach_threshold=breach_threshold,
+        **{k: v for k, v in fields.items() if k in SLA_FIELDS},
+    )
+    sla.full_clean()
+    sla.save()
+    _replace_tiers(sla=sla, tiers=tiers)
+    audit_record(
+        action="performance.sla.created",
+        actor=actor,
+        obj=sla,
+        changes={"tiers": [[str(t), str(p)] for t, p in tiers]},
+    )
+    return sla
+
+
+@transaction.atomic
+def sla_update(*, sla: Sla, actor: User | None, tiers=None, **fields) -> Sla:
+    """Edit an SLA's thresholds, fee, termination trigger and (when given) its credit tiers.
+    Breaches already found keep the credit computed when they were found."""
+    sla = Sla.objects.select_for_update().get(pk=sla.pk)
+    owner_changes = {}
+    if "owner" in fields:  # recorded by id: the audit trail stores no model instances
+        owner = fields.pop("owner")
+        if (owner.pk if owner else None) != sla.owner_id:
+            owner_changes["owner"] = [sla.owner_id, owner.pk if owner else None]
+            sla.owner = owner
+    changes = changed_fields(sla, {k: v for k, v in fields.items() if k in SLA_FIELDS})
+    changes.update(owner_changes)
+    sla.full_clean()
+    sla.save()
+    if tiers is not None:
+        old = [[str(t.threshold), str(t.percent_of_fee)] for t in sla.tiers.all()]
+        _replace_tiers(sla=sla, tiers=tiers)
+        new = [[str(Decimal(str(t))), str(Decimal(str(p)))] for t, p in tiers]
+        if old != new:
+            changes["tiers"] = (old, new)
+    if changes:
+        audit_record(
+            action="performance.sla.updated",
+            actor=actor,
+            obj=sla,
+            changes={k: [str(a), str(b)] for k, (a, b) in changes.items()},
+        )
+    return sla
+
+
+# The one statement that computes breaches (the SELECT) and stores them (INSERT … ON CONFLICT DO
+# NOTHING makes a rerun a no-op per (SLA, period)). Documented in docs/performance.md.
+BREACH_INSERT_SQL = """
+WITH measured AS (
+    SELECT s.organization_id, s.id AS sla_id, s.partnership_id, m.period_start,
+           CASE WHEN s.window_months = 1 THEN m.value ELSE (
+               SELECT AVG(w.value) FROM performance_measurement w
+               WHERE w.organization_id = s.organization_id AND w.kpi_id = s.kpi_id
+                 AND w.status = 'approved'
+                 AND w.period_start > m.period_start - make_interval(months => s.window_months)
+                 AND w.period_start <= m.period_start
+           ) END AS value,
+           s.breach_threshold, k.direction, s.period_fee, s.currency, s.credit_cap_percent,
+           s.remediation_days
+    FROM performance_sla s
+    JOIN performance_kpi k ON k.organization_id = s.organization_id AND k.id = s.kpi_id
+    JOIN performance_measurement m
+      ON m.organization_id = s.organization_id AND m.kpi_id = s.kpi_id
+    WHERE s.organization_id = %(organization_id)s AND s.is_active
+      AND m.status = 'approved'
+      AND m.period_start BETWEEN %(period_from)s AND %(period_to)s
+), breaching AS (
+    SELECT measured.*,
+           LEAST(COALESCE((
+               SELECT t.percent_of_fee FROM performance_slacredittier t
+               WHERE t.organization_id = measured.organization_id AND t.sla_id = measured.sla_id
+                 AND CASE WHEN measured.direction = 'higher_is_better'
+                          THEN measured.value <= t.threshold ELSE measured.value >= t.threshold END
+               ORDER BY CASE WHEN measured.direction = 'higher_is_better' THEN t.threshold END ASC,
+                        CASE WHEN measured.direction = 'lower_is_better' THEN t.threshold END DESC
+               LIMIT 1), 0), COALESCE(measured.credit_cap_percent, 100)) AS credit_percent
+    FROM measured
+    WHERE CASE WHEN direction = 'higher_is_better'
+               THEN value <= breach_threshold ELSE value >= breach_threshold END
+)
+INSERT INTO performance_slabreach (
+    organization_id, sla_id, partnership_id, period_start, measured_value, breach_threshold,
+    credit_percent, service_credit, currency, remediation_due, termination_trigger_met, status,
+    created_at)
+SELECT organization_id, sla_id, partnership_id, period_start, ROUND(value, 4), breach_threshold,
+       credit_percent, ROUND(period_fee * credit_percent / 100, 2), currency,
+       (period_start + make_interval(months => 1, days => remediation_days))::date, false, 'open',
+       %(now)s
+FROM breaching
+ON CONFLICT (organization_id, sla_id, period_start) DO NOTHING
+RETURNING id
+"""
+
+# Flags breaches that complete "N breaches within M months" and records since when the right
+# to terminate exists (the same window rule as sla.termination_trigger_met).
+TERMINATION_SQL = """
+WITH flagged AS (
+    UPDATE performance_slabreach b SET termination_trigger_met = true
+    FROM performance_sla s
+    WHERE b.organization_id = %(organization_id)s AND s.organization_id = b.organization_id
+      AND s.id = b.sla_id AND s.termination_breach_count IS NOT NULL
+      AND NOT b.termination_trigger_met AND b.status <> 'waived'
+      AND b.period_start BETWEEN %(period_from)s AND %(period_to)s
+      AND (SELECT COUNT(*) FROM performance_slabreach p
+           WHERE p.organization_id = b.organization_id AND p.sla_id = b.sla_id
+             AND p.status <> 'waived'
+             AND p.period_start
+                 > b.period_start - make_interval(months => s.termination_window_months)
+             AND p.period_start <= b.period_start) >= s.termination_breach_count
+    RETURNING b.sla_id, b.period_start
+)
+UPDATE performance_sla s SET termination_right_since = f.first_period
+FROM (SELECT sla_id, MIN(period_start) AS first_period FROM flagged GROUP BY sla_id) f
+WHERE s.organization_id = %(organization_id)s AND s.id = f.sla_id
+  AND (s.termination_right_since IS NULL OR s.termination_right_since > f.first_period)
+RETURNING s.id
+"""
+
+# Opens one RCA per SLA with repeated breaches in the window ending at period_to, unless one is
+# open or the newest breach is older than the SLA's latest RCA (so a rerun opens nothing).
+RCA_SQL = """
+INSERT INTO performance_rootcauseanalysis (
+    organization_id, partnership_id, sla_id, problem, responsible_party, causes, five_whys,
+    status, effectiveness, created_at)
+SELECT s.organization_id, s.partnership_id, s.id,
+       'Repeated breaches of SLA "' || s.name || '": ' || COUNT(*) || ' in the '
+         || s.termination_window_months || ' months to ' || to_char(%(period_to)s::date, 'YYYY-MM')
+         || '.',
+       'partner', '[]'::jsonb, '[]'::jsonb, 'open', '', %(now)s
+FROM performance_sla s
+JOIN performance_slabreach b ON b.organization_id = s.organization_id AND b.sla_id = s.id
+WHERE s.organization_id = %(organization_id)s AND b.status <> 'waived'
+  AND b.period_start > %(period_to)s::date - make_interval(months => s.termination_window_months)
+  AND b.period_start <= %(period_to)s
+  AND NOT EXISTS (SELECT 1 FROM performance_rootcauseanalysis r
+                  WHERE r.organization_id = s.organization_id AND r.sla_id = s.id
+                    AND r.status IN ('open', 'capa'))
+GROUP BY s.id
+HAVING COUNT(*) >= s.rca_breach_count
+   AND MAX(b.created_at) > COALESCE(
+       (SELECT MAX(r.created_at) FROM performance_rootcauseanalysis r
+        WHERE r.organization_id = s.organization_id AND r.sla_id = s.id), '-infinity')
+ON CONFLICT DO NOTHING
+RETURNING id
+"""
+
+
+@dataclass(frozen=True)
+class BreachCheckResult:
+    period_from: date
+    period_to: date
+    breaches_created: int
+    termination_triggers: int
+    rcas_opened: int
+    notifications: int
+
+
+def _notify_new_breaches(*, organization, now: datetime) -> int:
+    """One message per owner listing the breaches not notified yet; then they are marked."""
+    # Plain rows, not model instances: on a large tenant a month brings a thousand breaches.
+    pending = list(
+        SlaBreach.objects.filter(notified_at__isnull=True)
+        .order_by("id")
+        .values(
+            "id",
+            "period_start",
+            "measured_value",
+            "breach_threshold",
+            "currency",
+            "service_credit",
+            "termination_trigger_met",
+            "sla__name",
+            "partnership__name",
+            recipient_id=Coalesce("sla__owner_id", "partnership__owner_id"),
+        )
+    )
+    if not pending:
+        return 0
+    by_recipient: dict[int, list[dict]] = {}
+    for breach in pending:
+        if breach["recipient_id"] is not None:
+            by_recipient.setdefault(breach["recipient_id"], []).append(breach)
+    recipients = User.objects.in_bulk(list(by_recipient))
+    url = reverse("performance-slas", args=[organization.slug])
+    sent = 0
+    for recipient_id, breaches in by_recipient.items():
+        lines = [
+            f"{b['partnership__name']} · {b['sla__name']} · {b['period_start']:%Y-%m}: measured "
+            f"{b['measured_value'].normalize():f} "
+            f"(breach at {b['breach_threshold'].normalize():f}), "
+            f"service credit {b['currency']} {b['service_credit']:,.2f}"
+            + (" · termination trigger met" if b["termination_trigger_met"] else "")
+            for b in breaches
+        ]
+        sent += len(
+            notify(
+                recipients=[recipients[recipient_id]],
+                title=f"{len(breaches)} new SLA breach{'es' if len(breaches) > 1 else ''}",
+                body="\n".join(lines),
+                url=url,
+                dedupe_key=f"sla-breaches:{breaches[0]['id']}-{breaches[-1]['id']}",
+            )
+        )
+    SlaBreach.objects.filter(pk__in=[b["id"] for b in pending]).update(notified_at=now)
+    return sent
+
+
+def _notify_termination_rights(*, organization, sla_ids: list[int]) -> None:
+    """Tell each owner about the SLAs that gained a right to terminate in this check.
+
+    `sla_ids` are the SLAs whose `termination_right_since` this check set, so a rerun has none;
+    one message per owner however many SLAs (a large tenant's first check finds hundreds).
+    """
+    by_recipient: dict[int, tuple[User, list[Sla]]] = {}
+    for sla in Sla.objects.filter(pk__in=sla_ids).select_related("owner", "partnership__owner"):
+        recipient = sla.owner or sla.partnership.owner
+        if recipient is not None:
+            by_recipient.setdefault(recipient.pk, (recipient, []))[1].append(sla)
+    url = reverse("performance-slas", args=[organization.slug])
+    for recipient, slas in by_recipient.values():
+        slas.sort(key=lambda sla: sla.pk)
+        lines = [
+            f"{sla.partnership.name} · {sla.name}: {sla.termination_breach_count} breaches "
+            f"within {sla.termination_window_months} months since "
+            f"{sla.termination_right_since:%Y-%m}."
+            for sla in slas
+        ]
+        first = slas[0]
+        if len(slas) == 1:
+            title = f"{first.partnership.name}: right to terminate ({first.name})"
+        else:
+            title = f"Right to terminate under {len(slas)} SLAs"
+        notify(
+            recipients=[recipient],
+            title=title,
+            body="\n".join(lines),
+            url=url,
+            dedupe_key=f"sla-termination:{first.pk}:{first.termination_right_since}"
+            + (f"+{len(slas) - 1}" if len(slas) > 1 else ""),
+        )
+
+
+@transaction.atomic
+def sla_breach_check(
+    *, period_from: date, period_to: date, now: datetime, actor: User | None = None
+) -> BreachCheckResult:
+    """Find every SLA breach of the current organization between two months, set-based.
+
+    A handful of statements for the whole tenant: a lock, one INSERT … SELECT … ON CONFLICT DO
+    NOTHING that computes and stores the breaches with their service credit, one UPDATE for the
+    termination triggers, one INSERT for root-cause analyses, and one notification per owner
+    for breaches not notified yet. Rerunning it changes nothing.
+    """
+    organization = require_organization()
+    params = {
+        "organization_id": organization.pk,
+        "period_from": month_start(period_from),
+        "period_to": month_start(period_to),
+        "now": now,
+    }
+    with connection.cursor() as cursor:
+        # Two checks of one tenant at once would race on notifications; serialise them.
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [_BREACH_LOCK_NAMESPACE, organization.pk]
+        )
+        cursor.execute(BREACH_INSERT_SQL, params)
+        created = cursor.rowcount
+        cursor.execute(TERMINATION_SQL, params)
+        rights = [row[0] for row in cursor.fetchall()]
+        triggered = len(rights)
+        cursor.execute(RCA_SQL, params)
+        rcas = cursor.rowcount
+    if rights:
+        _notify_termination_rights(organization=organization, sla_ids=rights)
+    sent = _notify_new_breaches(organization=organization, now=now)
+    result = BreachCheckResult(
+        period_from=params["period_from"],
+        period_to=params["period_to"],
+        breaches_created=created,
+        termination_triggers=triggered,
+        rcas_opened=rcas,
+        notifications=sent,
+    )
+    if created or triggered or rcas:
+        audit_record(
+            action="performance.sla_breach_check.completed",
+            actor=actor,
+            actor_label="" if actor else "system: SLA breach check",
+            changes={
+                "from": str(result.period_from),
+                "to": str(result.period_to),
+                "breaches": created,
+                "termination_triggers": triggered,
+                "rcas": rcas,
+            },
+        )
+    if created:
+        affected = (
+            SlaBreach.objects.filter(period_start__range=(result.period_from, result.period_to))
+            .values_list("partnership_id", flat=True)
+            .distinct()
+        )
+        cache.delete_many([_scorecard_cache_key(organization.pk, pid) for pid in affected])
+    return result
+
+
+@transaction.atomic
+def sla_breach_set_status(
+    *, breach: SlaBreach, actor: User | None, status: str, reason: str = ""
+) -> SlaBreach:
+    """Close a breach as remediated or waive it; either needs a reason, kept with the breach and
+    in the audit trail. A waived breach no longer counts toward the termination trigger."""
+    if status not in SlaBreach.Status.values:
+        raise ValidationError({"status": "Choose remediated or waived."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the breach is closed or waived."})
+    breach = SlaBreach.objects.select_for_update().get(pk=breach.pk)
+    BREACH_LIFECYCLE.check(breach.status, status)
+    old = breach.status
+    breach.status = status
+    breach.status_reason = reason.strip()[:1000]
+    breach.save(update_fields=["status", "status_reason"])
+    audit_record(
+        action=f"performance.sla_breach.{status}",
+        actor=actor,
+        obj=breach,
+        changes={"status": [old, status], "reason": breach.status_reason},
+    )
+    return breach

@@ -1,0 +1,249 @@
+"""`make mutation`: mutmut (pinned in the `mutation` extra) over the services of performance,
+contracts and governance; slow, never in CI. See docs/mutation.md.
+
+    python scripts/mutation.py [TARGET ...] [--max-children N]
+
+Each target is one services module and the tests that exercise it. mutmut copies what it needs
+into a `mutants/` directory and runs pytest there; every target runs in a scratch copy of the
+repository under var/mutation/<target>/ (so targets do not share state and the checkout stays
+clean), with its own mutmut configuration. mutmut then runs, for each mutant, only the tests
+that executed the mutated function, forked from a warm process, against the reused test
+database. The script prints each target's kill rate and its surviving mutants.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRATCH = ROOT / "var" / "mutation"
+
+# target: (module to mutate, tests that exercise it)
+TARGETS: dict[str, tuple[str, list[str]]] = {
+    "performance.kpis": ("performance/services/kpis.py", ["tests/performance/test_rules.py"]),
+    "performance.measurements": (
+        "performance/services/measurements.py",
+        [
+            "tests/performance/test_rules.py",
+            "tests/performance/test_services.py",
+            "tests/performance/test_imports.py",
+        ],
+    ),
+    "performance.imports": (
+        "performance/services/imports.py",
+        ["tests/performance/test_imports.py"],
+    ),
+    "performance.slas": (
+        "performance/services/slas.py",
+        [
+            "tests/performance/test_services.py",
+            "tests/performance/test_dead_ends.py",
+            "tests/performance/test_rules.py",
+        ],
+    ),
+    "performance.scorecards": (
+        "performance/services/scorecards.py",
+        ["tests/performance/test_rules.py", "tests/performance/test_services.py"],
+    ),
+    "performance.reports": (
+        "performance/services/reports.py",
+        ["tests/performance/test_rules.py", "tests/performance/test_tasks.py"],
+    ),
+    "performance.qbrs": (
+        "performance/services/qbrs.py",
+        ["tests/performance/test_rules.py", "tests/performance/test_tasks.py"],
+    ),
+    "performance.rca": (
+        "performance/services/rca.py",
+        ["tests/performance/test_dead_ends.py", "tests/performance/test_rules.py"],
+    ),
+    # contracts/services/ is a package, one module per entity.
+    "contracts.agreements": (
+        "contracts/services/agreements.py",
+        [
+            "tests/contracts/test_review_rules.py",
+            "tests/contracts/test_services.py",
+            "tests/contracts/test_rules_edges.py",
+            "tests/contracts/test_date_range.py",
+        ],
+    ),
+    "contracts.clauses": (
+        "contracts/services/clauses.py",
+        [
+            "tests/contracts/test_review_rules.py",
+            "tests/contracts/test_rules_edges.py",
+            "tests/contracts/test_confidentiality.py",
+            "tests/contracts/test_services.py",
+        ],
+    ),
+    "contracts.obligations": (
+        "contracts/services/obligations.py",
+        [
+            "tests/contracts/test_rules_edges.py",
+            "tests/contracts/test_date_range.py",
+            "tests/contracts/test_services.py",
+        ],
+    ),
+    "governance": ("governance/services.py", ["tests/governance"]),
+}
+
+# Everything the Django project needs to start inside mutmut's copy.
+ALSO_COPY = [
+    "config",
+    "tenancy",
+    "partnerships",
+    "contracts",
+    "risk",
+    "governance",
+    "finance",
+    "integrations",
+    "performance",
+    "exit_planning",
+    "templates",
+    "static",
+    "manage.py",
+    "conftest.py",
+]
+
+
+def _copy_repository(target_dir: Path) -> None:
+    if target_dir.exists():
+        shutil.rmtree(target_dir)
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for name in files:
+        source = ROOT / name
+        if not source.is_file():
+            continue
+        destination = target_dir / name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, destination)
+
+
+def _undecorate(path: Path) -> int:
+    """mutmut 3 leaves decorated functions alone, and every service is `@transaction.atomic`:
+    in the scratch copy the decorator moves to an assignment at the end of the module (the same
+    wrapping, applied after the definitions), so the services' bodies are mutated."""
+    lines = path.read_text().splitlines()
+    out, wrapped = [], []
+    for index, line in enumerate(lines):
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if line == "@transaction.atomic" and following.startswith("def "):
+            wrapped.append(following[4:].split("(", 1)[0])
+            continue
+        out.append(line)
+    if wrapped:
+        out.append("")
+        out.append("# scripts/mutation.py: the decorators, applied after the definitions")
+        out.extend(f"{name} = transaction.atomic({name})" for name in wrapped)
+    path.write_text("\n".join(out) + "\n")
+    return len(wrapped)
+
+
+def _write_config(target_dir: Path, module: str, tests: list[str]) -> None:
+    app = module.split("/")[0]
+    pyproject = target_dir / "pyproject.toml"
+    # mutmut runs pytest from inside its `mutants/` copy and drops that directory from sys.path;
+    # pytest's own `pythonpath` puts it back before pytest-django imports the settings.
+    text = pyproject.read_text().replace(
+        "[tool.pytest.ini_options]\n", '[tool.pytest.ini_options]\npythonpath = ["."]\n', 1
+    )
+    copies = [c for c in ALSO_COPY if c != app and (target_dir / c).exists()]
+    text += (
+        "\n[tool.mutmut]\n"
+        f"source_paths = [{json.dumps(app)}]\n"
+        f"only_mutate = [{json.dumps(module)}]\n"
+        f"also_copy = {json.dumps(copies)}\n"
+        # The test database is created once and reused by every forked mutant run.
+        f"pytest_add_cli_args = {json.dumps(['--reuse-db', '-p', 'no:cacheprovider', '-x'])}\n"
+        f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
+        'process_isolation = "fork"\n'
+    )
+    pyproject.write_text(text)
+
+
+def _summary(target_dir: Path) -> tuple[dict[str, int], list[str]]:
+    mutmut = [sys.executable, "-m", "mutmut"]
+    output = subprocess.run(
+        [*mutmut, "results", "--all", "true"],
+        cwd=target_dir,
+        capture_output=True,
+        text=True,
+    ).stdout
+    counts: dict[str, int] = {}
+    survivors = []
+    for line in output.splitlines():
+        if ":" not in line:
+            continue
+        name, status = (part.strip() for part in line.rsplit(":", 1))
+        counts[status] = counts.get(status, 0) + 1
+        if status == "survived":
+            survivors.append(name)
+    return counts, survivors
+
+
+def run_target(name: str, max_children: int) -> dict:
+    module, tests = TARGETS[name]
+    target_dir = SCRATCH / name
+    _copy_repository(target_dir)
+    _undecorate(target_dir / module)
+    _write_config(target_dir, module, tests)
+    # mutmut takes `mutants/` off sys.path in its workers; a directory of links to the project's
+    # packages (inside `mutants/`, so the mutated code is what they import) keeps them importable.
+    links = target_dir / "links"
+    links.mkdir(exist_ok=True)
+    for package in ALSO_COPY + ["tests", "bench"]:
+        link = links / package
+        # Regular packages only: a namespace package (tenancy) found twice would be two paths.
+        if (target_dir / package / "__init__.py").exists() and not link.exists():
+            link.symlink_to(target_dir / "mutants" / package)
+    # A test database of its own: mutation runs never disturb the developer's test runs.
+    base = os.environ.get("TEST_DATABASE_NAME") or "test_partnerline"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(links),
+        "TEST_DATABASE_NAME": f"{base}_mutation",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children)],
+        cwd=target_dir,
+        env=env,
+        check=False,
+    )
+    counts, survivors = _summary(target_dir)
+    killed = counts.get("killed", 0) + counts.get("timeout", 0)
+    judged = killed + counts.get("survived", 0)
+    rate = killed / judged if judged else 0.0
+    print(f"\n== {name} ({module}): {rate:.0%} killed ({killed} of {judged}); {counts}")
+    for survivor in survivors:
+        print(f"   survived: {survivor}")
+    return {"target": name, "kill_rate": rate, "counts": counts, "survivors": survivors}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("targets", nargs="*", help=", ".join(TARGETS))
+    parser.add_argument("--max-children", type=int, default=1)
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.targets if name not in TARGETS]
+    if unknown:
+        parser.error(f"unknown target(s) {unknown}; choose among {', '.join(TARGETS)}")
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    reports = [run_target(name, args.max_children) for name in args.targets or list(TARGETS)]
+    (SCRATCH / "summary.json").write_text(json.dumps(reports, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

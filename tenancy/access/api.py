@@ -1,0 +1,293 @@
+"""Administration API: members, invitations and the organization's API keys. Org admins only,
+except that every member lists and revokes their own keys. Thin: parse, one service, render."""
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+
+from tenancy.access import services
+from tenancy.access.services import MEMBER_ROLES
+from tenancy.api import TenantViewSet
+from tenancy.models import ApiKey, Invitation, Membership, SingleSignOn
+from tenancy.permissions import has_permission
+from tenancy.services import api_key_revoke
+
+ADMIN_ACTIONS = (
+    "list",
+    "retrieve",
+    "create",
+    "update",
+    "partial_update",
+    "deactivate",
+    "resend",
+    "revoke",
+)
+ADMIN_VERBS = dict.fromkeys(ADMIN_ACTIONS, "admin")
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    email = serializers.EmailField(source="user.email", read_only=True)
+    full_name = serializers.CharField(source="user.full_name", read_only=True)
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+    role = serializers.ChoiceField(choices=MEMBER_ROLES)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "email", "full_name", "role", "role_label", "is_active"]
+        read_only_fields = ["id", "user", "email", "full_name", "role_label", "is_active"]
+
+
+class DeactivateSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class MemberViewSet(
+    TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin
+):
+    """Members of the organization (partner guests included): change a role, deactivate."""
+
+    model = Membership
+    serializer_class = MemberSerializer
+    permission_module = "tenancy"
+    action_verbs = ADMIN_VERBS
+    guest_partnership_path = None
+    http_method_names = ["get", "patch", "post", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Membership.objects.none()
+        return (
+            Membership.objects.filter(organization=self.organization)
+            .select_related("user")
+            .order_by("user__email")
+        )
+
+    def update_object(self, instance, data):
+        return services.membership_change_role(
+            membership=instance, role=data["role"], actor=self.request.user
+        )
+
+    @extend_schema(request=DeactivateSerializer, responses=MemberSerializer)
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, *args, **kwargs):
+        membership = self.get_object()
+        body = DeactivateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        membership = services.membership_deactivate(
+            membership=membership,
+            actor=request.user,
+            reason=body.validated_data["reason"],
+            now=timezone.now(),
+        )
+        return Response(MemberSerializer(membership).data)
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    role = serializers.ChoiceField(choices=MEMBER_ROLES)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "email",
+            "role",
+            "partnership",
+            "status",
+            "status_label",
+            "created_at",
+            "expires_at",
+            "accepted_at",
+        ]
+        read_only_fields = [
+            "id",
+            "partnership",
+            "status",
+            "status_label",
+            "created_at",
+            "expires_at",
+            "accepted_at",
+        ]
+
+
+class InvitationViewSet(
+    TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin
+):
+    """Invitations to join the organization (partner guests are invited from a partnership's
+    page). The link goes by e-mail to the invitee only; the API never returns it."""
+
+    model = Invitation
+    serializer_class = InvitationSerializer
+    permission_module = "tenancy"
+    action_verbs = ADMIN_VERBS
+    guest_partnership_path = None
+    filterset_fields = ["status", "email"]
+
+    def tenant_queryset(self):
+        return Invitation.objects.select_related("partnership").order_by("-created_at")
+
+    def create_object(self, data):
+        return services.member_invite(
+            organization=self.organization,
+            email=data["email"],
+            role=data["role"],
+            actor=self.request.user,
+            now=timezone.now(),
+        )
+
+    @extend_schema(request=None, responses=InvitationSerializer)
+    @action(detail=True, methods=["post"])
+    def resend(self, request, *args, **kwargs):
+        invitation = services.invitation_resend(
+            invitation=self.get_object(), actor=request.user, now=timezone.now()
+        )
+        return Response(InvitationSerializer(invitation).data)
+
+    @extend_schema(request=None, responses=InvitationSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, *args, **kwargs):
+        invitation = services.invitation_revoke(
+            invitation=self.get_object(), actor=request.user, now=timezone.now()
+        )
+        return Response(InvitationSerializer(invitation).data)
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    owner = serializers.EmailField(source="user.email", read_only=True)
+    scope_label = serializers.CharField(source="get_scope_display", read_only=True)
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ApiKey
+        fields = [
+            "id",
+            "name",
+            "owner",
+            "prefix",
+            "scope",
+            "scope_label",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+
+class ApiKeyViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """API keys: an org admin sees every key of the organization, anyone else their own.
+    Keys are created on the API keys page only (a key never mints another key)."""
+
+    model = ApiKey
+    serializer_class = ApiKeySerializer
+    permission_classes = [IsAuthenticated]
+    guest_partnership_path = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ApiKey.objects.none()
+        keys = ApiKey.objects.filter(organization=self.organization).select_related("user")
+        if not has_permission(self.membership, "tenancy.admin"):
+            keys = keys.filter(user=self.request.user)
+        return keys.order_by("-created_at")
+
+    @extend_schema(request=None, responses=ApiKeySerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, *args, **kwargs):
+        api_key = api_key_revoke(api_key=self.get_object(), actor=request.user, now=timezone.now())
+        return Response(ApiKeySerializer(api_key).data)
+
+
+class OrganizationSettingsSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(read_only=True)
+    default_currency = serializers.CharField(max_length=3)
+    time_zone = serializers.CharField(max_length=64)
+    has_logo = serializers.SerializerMethodField()
+
+    def get_has_logo(self, organization) -> bool:
+        return bool(organization.logo)
+
+
+class IsOrganizationAdmin(BasePermission):
+    message = "Only an organization admin may do this."
+
+    def has_permission(self, request, view):
+        return has_permission(getattr(request._request, "membership", None), "tenancy.admin")
+
+
+class OrganizationSingletonView(GenericAPIView):
+    """Base of the organization's one-of-a-kind resources (settings, single sign-on)."""
+
+    permission_classes = [IsAuthenticated, IsOrganizationAdmin]
+
+    def _organization(self, request):
+        return request._request.organization
+
+
+class OrganizationSettingsView(OrganizationSingletonView):
+    """The organization's settings (org admins). The logo is uploaded on the settings page."""
+
+    serializer_class = OrganizationSettingsSerializer
+
+    def get(self, request, *args, **kwargs):
+        return Response(OrganizationSettingsSerializer(self._organization(request)).data)
+
+    def patch(self, request, *args, **kwargs):
+        organization = self._organization(request)
+        body = OrganizationSettingsSerializer(organization, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        values = {
+            "name": organization.name,
+            "default_currency": organization.default_currency,
+            "time_zone": organization.time_zone,
+            **body.validated_data,
+        }
+        organization = services.organization_update_settings(
+            organization=organization, actor=request.user, **values
+        )
+        return Response(OrganizationSettingsSerializer(organization).data)
+
+
+class SingleSignOnSerializer(serializers.Serializer):
+    is_enabled = serializers.BooleanField()
+    issuer = serializers.CharField(max_length=300)
+    client_id = serializers.CharField(max_length=200)
+    client_secret = serializers.CharField(
+        max_length=500, write_only=True, required=False, allow_blank=True
+    )
+    email_domains = serializers.ListField(child=serializers.CharField(max_length=253))
+    role_claim = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    default_role = serializers.ChoiceField(choices=MEMBER_ROLES)
+    allow_jit = serializers.BooleanField()
+
+
+class SingleSignOnView(OrganizationSingletonView):
+    """The organization's OpenID Connect provider (org admins). The secret is write-only."""
+
+    serializer_class = SingleSignOnSerializer
+
+    def get(self, request, *args, **kwargs):
+        config = SingleSignOn.objects.filter(organization=self._organization(request)).first()
+        if config is None:
+            raise NotFound("Single sign-on is not set up.")
+        return Response(SingleSignOnSerializer(config).data)
+
+    def put(self, request, *args, **kwargs):
+        organization = self._organization(request)
+        body = SingleSignOnSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        data["email_domains"] = ", ".join(data["email_domains"])
+        data.setdefault("client_secret", "")
+        data.setdefault("role_claim", "")
+        config = services.sso_configure(
+            organization=organization, actor=request.user, now=timezone.now(), **data
+        )
+        return Response(SingleSignOnSerializer(config).data)

@@ -1,0 +1,429 @@
+"""The performance module's guard clauses, one test each that fails without its guard, plus the
+declared lifecycles (an illegal step is a conflict with the reason) and the clock passed in."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from performance import services
+from performance.models import (
+    ACTION_ITEM_LIFECYCLE,
+    BREACH_LIFECYCLE,
+    MEASUREMENT_LIFECYCLE,
+    QBR_LIFECYCLE,
+    RCA_LIFECYCLE,
+    SCORECARD_LIFECYCLE,
+    Kpi,
+    Measurement,
+    Qbr,
+    QbrAttendee,
+    Scorecard,
+    ScorecardReport,
+    SlaBreach,
+)
+from tenancy.audit import AuditEvent
+from tenancy.context import tenant_scope
+from tenancy.errors import ConflictError, TransitionNotAllowed
+from tenancy.models import Role
+from tests.performance.factories import TODAY, ActionItemFactory, SlaBreachFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def record(manager, kpi, month, value, **kwargs):
+    return services.measurement_record(
+        actor=manager, kpi=kpi, period_start=month, value=Decimal(value), today=TODAY, **kwargs
+    )
+
+
+def published_scorecard(manager, scenario, month=date(2025, 3, 1)):
+    record(manager, scenario["otd"], month, "97")
+    scorecard = services.scorecard_compute(partnership=scenario["partnership"], period_start=month)
+    return services.scorecard_publish(scorecard=scorecard, actor=manager)
+
+
+# --- The nine guards ----------------------------------------------------------------------------
+
+
+def test_each_side_acknowledges_a_published_scorecard_only_once(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        scorecard = published_scorecard(manager, scenario)
+        services.scorecard_acknowledge(scorecard=scorecard, actor=manager, side="buyer")
+        with pytest.raises(ConflictError, match="already acknowledged"):
+            services.scorecard_acknowledge(scorecard=scorecard, actor=manager, side="buyer")
+        services.scorecard_acknowledge(scorecard=scorecard, actor=manager, side="partner")
+        scorecard.refresh_from_db()
+        assert scorecard.acknowledged_by_buyer_id == manager.pk
+        assert scorecard.acknowledged_by_partner_id == manager.pk
+
+
+def test_a_published_scorecard_is_frozen_when_a_figure_changes(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        scorecard = published_scorecard(manager, scenario)
+        before = scorecard.total
+        measurement = Measurement.objects.get(kpi=scenario["otd"])
+        services.measurement_correct(
+            measurement=measurement, actor=manager, value=Decimal("91"), reason="resent"
+        )
+        scorecard.refresh_from_db()
+        assert scorecard.total == before
+        draft = services.scorecard_compute(
+            partnership=scenario["partnership"], period_start=date(2025, 3, 1)
+        )
+        assert draft.total == before
+
+
+def test_a_formula_that_depends_on_itself_through_another_kpi_is_refused(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        services.kpi_create(
+            actor=manager,
+            partnership=scenario["partnership"],
+            code="a_ratio",
+            name="A",
+            perspective="operational",
+            target=Decimal("1"),
+            red_threshold=Decimal("0"),
+            formula="otd_pct * 2",
+        )
+        b = services.kpi_create(
+            actor=manager,
+            partnership=scenario["partnership"],
+            code="b_ratio",
+            name="B",
+            perspective="operational",
+            target=Decimal("1"),
+            red_threshold=Decimal("0"),
+            formula="a_ratio + 1",
+        )
+        a = Kpi.objects.get(code="a_ratio")
+        with pytest.raises(ValidationError) as error:
+            services.kpi_update(kpi=a, actor=manager, formula="b_ratio + otd_pct")
+        assert "depend on itself" in str(error.value)
+        assert b.formula == "a_ratio + 1"
+
+
+def test_a_correction_to_an_implausible_value_is_refused(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        measurement = record(manager, scenario["otd"], date(2025, 3, 1), "97")
+        with pytest.raises(ValidationError) as error:
+            services.measurement_correct(
+                measurement=measurement, actor=manager, value=Decimal("140"), reason="typo"
+            )
+        assert "above the largest plausible value" in str(error.value)
+        measurement.refresh_from_db()
+        assert measurement.value == Decimal("97")
+
+
+def test_a_second_qbr_for_the_same_quarter_is_refused(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        when = datetime(2025, 4, 15, 10, tzinfo=UTC)
+        services.qbr_schedule(
+            actor=manager,
+            partnership=scenario["partnership"],
+            quarter=date(2025, 1, 1),
+            scheduled_at=when,
+        )
+        with pytest.raises(ValidationError) as error:
+            services.qbr_schedule(
+                actor=manager,
+                partnership=scenario["partnership"],
+                quarter=date(2025, 2, 1),
+                scheduled_at=when,
+            )
+        # In the user's words under the field, not the model's "Qbr with this Organization…".
+        assert error.value.message_dict == {
+            "quarter_start": ["A QBR for this quarter already exists."]
+        }
+        assert Qbr.objects.count() == 1
+
+
+def test_an_upheld_appeal_recomputes_the_published_scorecard(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        scorecard = published_scorecard(manager, scenario)
+        appeal = services.scorecard_appeal_raise(
+            scorecard=scorecard, actor=manager, criterion_code="otd_pct", comment="We shipped 99"
+        )
+        measurement = Measurement.objects.get(kpi=scenario["otd"])
+        services.measurement_correct(
+            measurement=measurement, actor=manager, value=Decimal("90"), reason="appeal"
+        )
+        frozen = Scorecard.objects.get(pk=scorecard.pk).total
+        services.scorecard_appeal_resolve(
+            appeal=appeal, actor=manager, uphold=True, resolution="Data corrected."
+        )
+        scorecard.refresh_from_db()
+        assert scorecard.total != frozen
+        assert scorecard.total == Decimal("0.00")  # 90 % is the red threshold
+
+
+def test_an_approved_figure_cannot_be_reviewed_again(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        pending = record(manager, scenario["otd"], date(2025, 3, 1), "97", pending=True)
+        services.measurement_review(measurement=pending, actor=manager, approve=True)
+        with pytest.raises(ConflictError, match="already approved"):
+            services.measurement_review(measurement=pending, actor=manager, approve=False)
+        pending.refresh_from_db()
+        assert pending.status == Measurement.Status.APPROVED
+
+
+def test_a_guests_figure_through_the_api_waits_for_approval(
+    org_a, manager, scenario, make_member, api_as
+):
+    from partnerships.services import partnership_invite_guest
+
+    guest = make_member(org_a, Role.PARTNER_GUEST, email="guest@partner.test")
+    with tenant_scope(org_a):
+        partnership_invite_guest(partnership=scenario["partnership"], guest=guest, actor=manager)
+    response = api_as(guest, org_a).post(
+        "/api/v1/o/alpha/measurements/",
+        {"kpi": scenario["otd"].pk, "period_start": "2025-03-01", "value": "97"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["status"] == "pending"
+    with tenant_scope(org_a):
+        assert not Scorecard.objects.exists()  # a pending figure counts for nothing yet
+
+
+def test_running_a_generated_pdf_again_renders_nothing_new(org_a, manager, scenario, settings):
+    with tenant_scope(org_a):
+        record(manager, scenario["otd"], date(2025, 3, 1), "97")
+        services.scorecard_compute(
+            partnership=scenario["partnership"], period_start=date(2025, 3, 1)
+        )
+        report = services.report_request(
+            partnership=scenario["partnership"], period_start=date(2025, 3, 1), actor=manager
+        )
+        now = datetime(2025, 4, 3, tzinfo=UTC)
+        assert services.report_run(report=report, now=now) == "done"
+        first = ScorecardReport.objects.get(pk=report.pk)
+        events = AuditEvent.objects.filter(action="performance.scorecard_report.generated").count()
+        assert services.report_run(report=first, now=now) == "done"
+        again = ScorecardReport.objects.get(pk=report.pk)
+        assert again.file.name == first.file.name
+        assert (
+            AuditEvent.objects.filter(action="performance.scorecard_report.generated").count()
+            == events
+            == 1
+        )
+
+
+# --- Lifecycles ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "machine, current, target",
+    [
+        (MEASUREMENT_LIFECYCLE, "rejected", "approved"),
+        (SCORECARD_LIFECYCLE, "published", "draft"),
+        (BREACH_LIFECYCLE, "waived", "open"),
+        (QBR_LIFECYCLE, "cancelled", "held"),
+        (ACTION_ITEM_LIFECYCLE, "done", "cancelled"),
+        (RCA_LIFECYCLE, "open", "closed"),
+    ],
+)
+def test_illegal_status_steps_are_refused_with_the_reason(machine, current, target):
+    with pytest.raises(TransitionNotAllowed, match=f"from '{current}' to '{target}'"):
+        machine.check(current, target)
+
+
+def test_a_waived_breach_cannot_be_closed_again_and_answers_409(
+    org_a, manager, scenario, client_as, api_as
+):
+    with tenant_scope(org_a):
+        breach = SlaBreachFactory(organization=org_a, sla=scenario["sla"])
+        services.sla_breach_set_status(
+            breach=breach, actor=manager, status="waived", reason="Force majeure (flood)."
+        )
+        with pytest.raises(TransitionNotAllowed):
+            services.sla_breach_set_status(
+                breach=breach, actor=manager, status="remediated", reason="x"
+            )
+    response = api_as(manager, org_a).post(
+        f"/api/v1/o/alpha/sla-breaches/{breach.pk}/status/",
+        {"status": "remediated", "reason": "Fixed"},
+        format="json",
+    )
+    assert response.status_code == 409
+    assert "cannot go from 'waived'" in response.json()["error"]["message"]
+
+
+def test_closing_a_breach_needs_a_reason_that_is_kept_and_audited(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        breach = SlaBreachFactory(organization=org_a, sla=scenario["sla"])
+        with pytest.raises(ValidationError) as error:
+            services.sla_breach_set_status(breach=breach, actor=manager, status="remediated")
+        assert "reason" in error.value.message_dict
+        services.sla_breach_set_status(
+            breach=breach, actor=manager, status="remediated", reason="Second shift added."
+        )
+        breach.refresh_from_db()
+        assert breach.status == SlaBreach.Status.REMEDIATED
+        assert breach.status_reason == "Second shift added."
+        event = AuditEvent.objects.get(action="performance.sla_breach.remediated")
+        assert event.changes["reason"] == "Second shift added."
+
+
+def test_an_action_item_status_follows_its_lifecycle(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        item = ActionItemFactory(organization=org_a, partnership=scenario["partnership"])
+        services.action_item_set_status(item=item, actor=manager, status="done")
+        with pytest.raises(TransitionNotAllowed):
+            services.action_item_set_status(item=item, actor=manager, status="cancelled")
+        services.action_item_set_status(item=item, actor=manager, status="open")
+        assert item.status == "open"
+
+
+# --- The clock is passed in ---------------------------------------------------------------------
+
+
+def test_a_figure_for_a_month_that_has_not_begun_is_refused(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        with pytest.raises(ValidationError) as error:
+            services.measurement_record(
+                actor=manager,
+                kpi=scenario["otd"],
+                period_start=date(2031, 1, 1),
+                value=Decimal("97"),
+                today=date(2026, 11, 26),
+            )
+        assert "2031-01 is in the future" in error.value.message_dict["period_start"][0]
+        # The current month is already open for figures.
+        record_now = services.measurement_record(
+            actor=manager,
+            kpi=scenario["otd"],
+            period_start=date(2026, 11, 1),
+            value=Decimal("97"),
+            today=date(2026, 11, 26),
+        )
+        assert record_now.period_start == date(2026, 11, 1)
+        assert not Scorecard.objects.filter(period_start=date(2031, 1, 1)).exists()
+
+
+def test_an_import_or_push_with_a_future_period_imports_nothing(org_a, manager, scenario):
+    content = b"kpi_code,period,value\notd_pct,2026-10,97\notd_pct,2031-01,99\n"
+    with tenant_scope(org_a):
+        result = services.measurements_import(
+            actor=manager,
+            partnership=scenario["partnership"],
+            content=content,
+            filename="figures.csv",
+            commit=True,
+            today=date(2026, 11, 26),
+        )
+        assert not result.ok and result.created == 0
+        assert result.row_errors == [
+            (3, "2031-01 is in the future: figures are recorded once the month has begun.")
+        ]
+        pushed = services.measurements_push(
+            actor=manager,
+            partnership=scenario["partnership"],
+            rows=[{"kpi_code": "otd_pct", "period": "2031-01", "value": "99"}],
+            today=date(2026, 11, 26),
+        )
+        assert not pushed.ok and not Measurement.objects.exists()
+
+
+def test_the_future_period_is_a_field_error_on_the_page_with_the_input_kept(
+    org_a, manager, scenario, client_as
+):
+    url = reverse("performance-measurement-add", args=["alpha", scenario["partnership"].pk])
+    response = client_as(manager).post(
+        url, {"kpi": scenario["otd"].pk, "period_start": "2031-01", "value": "99.5", "note": "x"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'data-field="period_start"' in html and "2031-01 is in the future" in html
+    assert 'value="99.5"' in html and 'value="2031-01"' in html
+
+
+# --- Correcting and deleting figures ------------------------------------------------------------
+
+
+def test_deleting_a_figure_needs_a_reason_and_recomputes_the_scorecard(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        record(manager, scenario["otd"], date(2025, 3, 1), "97")
+        defects = record(manager, scenario["defects"], date(2025, 3, 1), "450")
+        before = Scorecard.objects.get().total
+        with pytest.raises(ValidationError):
+            services.measurement_delete(measurement=defects, actor=manager, reason=" ")
+        services.measurement_delete(
+            measurement=defects, actor=manager, reason="Counted another plant's defects."
+        )
+        after = Scorecard.objects.get()
+        assert after.total != before
+        assert [row["code"] for row in after.breakdown if row["value"] is not None] == ["otd_pct"]
+        event = AuditEvent.objects.get(action="performance.measurement.deleted")
+        assert event.changes["reason"] == "Counted another plant's defects."
+
+
+def test_a_correction_from_the_page_recomputes_and_audits_the_reason(
+    org_a, manager, scenario, client_as
+):
+    with tenant_scope(org_a):
+        measurement = record(manager, scenario["otd"], date(2025, 3, 1), "97")
+    client = client_as(manager)
+    url = reverse(
+        "performance-measurement-edit", args=["alpha", scenario["partnership"].pk, measurement.pk]
+    )
+    page = client.get(url)
+    assert page.status_code == 200 and "97.0 %" in page.content.decode()
+    bad = client.post(url, {"action": "correct", "value": "140", "reason": "typo"})
+    assert bad.status_code == 400 and 'value="140"' in bad.content.decode()
+    response = client.post(url, {"action": "correct", "value": "92", "reason": "Resent file"})
+    assert response.status_code == 302
+    with tenant_scope(org_a):
+        row = next(r for r in Scorecard.objects.get().breakdown if r["code"] == "otd_pct")
+        assert Decimal(row["value"]) == Decimal("92")
+        measurement.refresh_from_db()
+        assert measurement.value == Decimal("92")
+        assert (
+            AuditEvent.objects.get(action="performance.measurement.corrected").changes["reason"]
+            == "Resent file"
+        )
+
+
+def test_a_viewer_cannot_open_the_correction_page(org_a, manager, scenario, make_member, client_as):
+    viewer = make_member(org_a, Role.VIEWER, email="viewer@alpha.test")
+    with tenant_scope(org_a):
+        measurement = record(manager, scenario["otd"], date(2025, 3, 1), "97")
+    url = reverse(
+        "performance-measurement-edit", args=["alpha", scenario["partnership"].pk, measurement.pk]
+    )
+    assert (
+        client_as(viewer)
+        .post(url, {"action": "delete", "reason": "x", "confirm": "on"})
+        .status_code
+        == 403
+    )
+    with tenant_scope(org_a):
+        assert Measurement.objects.filter(pk=measurement.pk).exists()
+
+
+# --- QBR scheduling -----------------------------------------------------------------------------
+
+
+def test_scheduling_the_year_when_the_owner_schedules_adds_them_once(
+    org_a, manager, scenario, client_as
+):
+    url = reverse("partnership-qbrs", args=["alpha", scenario["partnership"].pk])
+    response = client_as(manager).post(url, {"action": "schedule_year", "year": "2026"})
+    assert response.status_code == 302
+    with tenant_scope(org_a):
+        assert Qbr.objects.count() == 4
+        assert QbrAttendee.objects.filter(user=manager).count() == 4
+
+
+@pytest.mark.parametrize("year", ["20x6", "99999", "-1", ""])
+def test_a_bad_year_gets_a_plain_message(org_a, manager, scenario, client_as, year):
+    client = client_as(manager)
+    url = reverse("partnership-qbrs", args=["alpha", scenario["partnership"].pk])
+    page = client.post(url, {"action": "schedule_year", "year": year}, follow=True)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "invalid literal" not in html and "Give" in html
+    with tenant_scope(org_a):
+        assert not Qbr.objects.exists()

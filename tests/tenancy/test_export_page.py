@@ -1,0 +1,84 @@
+"""An org admin exports the organization's data from a page: a job with progress, then a
+download. One export at a time; nobody else may start or download one."""
+
+import io
+import zipfile
+
+import pytest
+
+from tenancy.context import tenant_scope
+from tenancy.exports import OrganizationExport
+from tenancy.models import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def _exports(organization):
+    with tenant_scope(organization):
+        return list(OrganizationExport.objects.all())
+
+
+@pytest.fixture
+def inline_tasks(settings):
+    settings.TASKS_INLINE = True
+
+
+def test_the_admin_starts_an_export_and_downloads_the_archive(
+    org_a, owner, client_as, inline_tasks, django_capture_on_commit_callbacks
+):
+    client = client_as(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/o/alpha/settings/export/start/", {"confirm": "yes"})
+    assert response.status_code == 302
+    [export] = _exports(org_a)
+    assert export.status == "succeeded" and export.result["tables"] > 10
+
+    page = client.get("/o/alpha/settings/export/").content.decode()
+    assert "Done" in page and 'data-testid="export-download"' in page
+    download = client.get(f"/o/alpha/settings/export/{export.pk}/download/")
+    assert download.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
+    assert "manifest.json" in archive.namelist()
+
+
+def test_an_export_needs_the_confirmation_box(org_a, owner, client_as, inline_tasks):
+    client_as(owner).post("/o/alpha/settings/export/start/", {})
+    assert _exports(org_a) == []
+
+
+def test_a_second_export_waits_for_the_first(org_a, owner, client_as, settings):
+    settings.TASKS_INLINE = False
+    client = client_as(owner)
+    client.post("/o/alpha/settings/export/start/", {"confirm": "yes"})
+    response = client.post("/o/alpha/settings/export/start/", {"confirm": "yes"}, follow=True)
+    assert "already being prepared" in response.content.decode()
+    assert len(_exports(org_a)) == 1
+    page = client.get("/o/alpha/settings/export/").content.decode()
+    assert 'http-equiv="refresh"' in page  # the page follows the running job
+
+
+def test_only_org_admins_export(org_a, member, make_member, client_as, inline_tasks):
+    manager = make_member(org_a, Role.PROCUREMENT_MANAGER)
+    for user in (member, manager):
+        assert client_as(user).get("/o/alpha/settings/export/").status_code == 403
+        response = client_as(user).post("/o/alpha/settings/export/start/", {"confirm": "yes"})
+        assert response.status_code == 403
+    assert _exports(org_a) == []
+
+
+def test_a_failed_export_says_so_on_the_page(
+    org_a, owner, client_as, inline_tasks, monkeypatch, django_capture_on_commit_callbacks
+):
+    import tenancy.portability as portability
+
+    def broken(**kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(portability, "organization_export", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        client_as(owner).post("/o/alpha/settings/export/start/", {"confirm": "yes"})
+    [export] = _exports(org_a)
+    assert export.status == "failed" and "could not be written (OSError)" in export.error
+    assert (
+        "could not be written" in client_as(owner).get("/o/alpha/settings/export/").content.decode()
+    )
