@@ -14,6 +14,7 @@ from integrations.forms import DocumentFilterForm, UploadForm
 from integrations.models import EdiDocument
 from partnerships.models import Partnership
 from partnerships.selectors import partnership_portfolio
+from tenancy.forms import apply_errors
 from tenancy.modules import workspace_tabs
 from tenancy.permissions import has_permission
 from tenancy.views import get_object_for_member_or_404, paginate, require_permission
@@ -88,8 +89,7 @@ def edi_document_upload(request, org_slug):
                 declared_size=upload.size,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            apply_errors(form, exc)
         else:
             if not created:
                 messages.info(

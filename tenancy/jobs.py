@@ -214,6 +214,12 @@ def enqueue(task: str, **kwargs: Any) -> None:
     once outside a transaction). With `TASKS_INLINE` it runs in-process instead, after commit."""
     task_obj = task_by_name(task) if isinstance(task, str) else task
     if tasks_inline():
-        transaction.on_commit(lambda: task_obj.apply(kwargs=kwargs))
+
+        def run_inline() -> None:
+            result = task_obj.apply(kwargs=kwargs)
+            if result.failed():  # as a worker would: logged, the request goes on
+                logger.error("inline task %s failed: %r", task_obj.name, result.result)
+
+        transaction.on_commit(run_inline)
     else:
         transaction.on_commit(lambda: task_obj.apply_async(kwargs=kwargs))

@@ -1,5 +1,7 @@
 """enqueue: after commit, by task name, inline with the one TASKS_INLINE switch."""
 
+from types import SimpleNamespace
+
 import pytest
 
 from tenancy import jobs
@@ -14,7 +16,8 @@ def sent(monkeypatch):
     calls = []
     task = jobs.task_by_name(PROBE)
     monkeypatch.setattr(task, "apply_async", lambda *a, **kw: calls.append(("queue", kw)))
-    monkeypatch.setattr(task, "apply", lambda *a, **kw: calls.append(("inline", kw)))
+    ok = SimpleNamespace(failed=lambda: False)
+    monkeypatch.setattr(task, "apply", lambda *a, **kw: calls.append(("inline", kw)) or ok)
     return calls
 
 
@@ -86,3 +89,12 @@ def test_tenant_tasks_lock_on_their_object_or_else_on_all_their_arguments():
     edi = jobs.task_by_name("integrations.tasks.edi_document_process")
     assert edi._lock_keys({"organization_id": 1, "document_id": 2}) == ("document_id",)
     assert tenant_probe.name == probe.name
+
+
+def test_an_inline_task_that_fails_is_logged_and_the_request_goes_on(
+    settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.TASKS_INLINE = True
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.enqueue(PROBE)  # no organization_id: the tenant task refuses to run
+    assert "inline task tenancy.tasks.tenant_probe failed" in caplog.text
