@@ -789,9 +789,10 @@ def _tenant(loader: Loader, shape: TenantShape, *, seed: int, end_period: date) 
     )  # fmt: skip
     _risk(
         loader, m=_models("risk.Risk", "risk.InsuranceCertificate", "risk.DataBreach",
-                          "risk.RiskScore"),
+                          "risk.RiskScore", "partnerships.Partner", "partnerships.SubTierLink"),
         rng=random.Random(f"{seed}:{shape.slug}:risk"), org_id=org_id,
-        partnership_ids=partnership_ids, currency=shape.currency, owners=managers,
+        partnership_ids=partnership_ids, partner_ids=partner_ids, currency=shape.currency,
+        owners=managers,
     )  # fmt: skip
     _selection(
         loader, m=_models(
@@ -876,13 +877,15 @@ def _selection(loader, *, m, rng, org_id, partner_ids, partnership_ids, reviewer
             for i, cid in enumerate(case_ids)
         ],
     )  # fmt: skip
-    cand_ids = list(loader.ids(cand_model, cases * 3))
+    per = min(3, len(partner_ids))  # distinct partners per need
+    cand_ids = list(loader.ids(cand_model, cases * per))
     loader.copy(
         cand_model,
         ["id", "organization_id", "case_id", "partner_id", "risk_score", "notes"],
         [
-            (cand, org_id, case_ids[i // 3], partner_ids[(i * 7) % len(partner_ids)],
-             rng.randrange(1, 101), "")
+            (cand, org_id, case_ids[i // per],
+             partner_ids[((i // per) * per + i % per) % len(partner_ids)], rng.randrange(1, 101),
+             "")
             for i, cand in enumerate(cand_ids)
         ],
     )  # fmt: skip
@@ -900,9 +903,9 @@ def _selection(loader, *, m, rng, org_id, partner_ids, partnership_ids, reviewer
         score_model,
         ["id", "organization_id", "candidate_id", "criterion_id", "score"],
         (
-            (sid, org_id, cand, crit_ids[(ci // 3) * 6 + k], rng.randrange(1, 6))
+            (sid, org_id, cand, crit_ids[(ci // per) * 6 + k], rng.randrange(1, 6))
             for sid, (ci, cand, k) in zip(
-                loader.ids(score_model, cases * 18),
+                loader.ids(score_model, cases * per * 6),
                 ((ci, cand, k) for ci, cand in enumerate(cand_ids) for k in range(6)),
                 strict=True,
             )
@@ -910,7 +913,7 @@ def _selection(loader, *, m, rng, org_id, partner_ids, partnership_ids, reviewer
     )  # fmt: skip
 
     def estimates():
-        ids = iter(loader.ids(tco_model, cases * 5))
+        ids = iter(loader.ids(tco_model, cases * (2 + per)))
         for ci, case_id in enumerate(case_ids):
             for model in ("transactional", "strategic"):
                 yield (
@@ -925,7 +928,7 @@ def _selection(loader, *, m, rng, org_id, partner_ids, partnership_ids, reviewer
                     "60000.00",
                     "0.00",
                 )
-            for cand in cand_ids[ci * 3 : ci * 3 + 3]:
+            for cand in cand_ids[ci * per : ci * per + per]:
                 yield (next(ids), org_id, case_id, "strategic", cand, "80000.00",
                        f"{rng.randrange(500, 2000) * 1000}.00", "20000.00", "30000.00",
                        "100000.00")  # fmt: skip
@@ -1004,10 +1007,12 @@ RISK_CATEGORIES = ["cyber", "supply_continuity", "financial", "regulatory", "geo
 COVERAGES = ["product_liability", "cyber", "cargo", "workplace"]
 
 
-def _risk(loader, *, m, rng, org_id, partnership_ids, currency, owners) -> None:
+def _risk(loader, *, m, rng, org_id, partnership_ids, partner_ids, currency, owners) -> None:
     """Per partnership five register entries (allocated to either party), two insurance
     certificates (some expiring within 60 days, some expired), a risk score; a data breach for
-    one partnership in twenty, a few of them open."""
+    one partnership in twenty, a few of them open; a sub-tier supplier graph (one sub-tier
+    supplier per ten partners, each partner buying two things, one of them from two sources)
+    for the single-point-of-failure search."""
     from datetime import timedelta
 
     risk_model, cert_model = m["risk.Risk"], m["risk.InsuranceCertificate"]
@@ -1062,6 +1067,27 @@ def _risk(loader, *, m, rng, org_id, partnership_ids, currency, owners) -> None:
           detected + timedelta(hours=72), "open" if rng.random() < 0.2 else "notified")
          for pid in breached],
     )  # fmt: skip
+    supplier_model, link_model = m["partnerships.Partner"], m["partnerships.SubTierLink"]
+    if loader.has(link_model):
+        suppliers = list(loader.ids(supplier_model, max(3, n // 10)))
+        loader.copy(
+            supplier_model,
+            ["id", "organization_id", "name", "legal_name", "country", "category", "tier"],
+            [(sid, org_id, f"Sub-tier supplier {i:04d}", f"Sub-tier supplier {i:04d} GmbH",
+              rng.choice(("DE", "CN", "TW", "PL", "MX")), "Sub-tier", "approved")
+             for i, sid in enumerate(suppliers)],
+        )  # fmt: skip
+        edges = []
+        for partner in partner_ids:
+            first, second, third = rng.sample(suppliers, 3)
+            edges += [(partner, first, "Castings"), (partner, second, "Electronics"),
+                      (partner, third, "Electronics")]  # fmt: skip
+        link_ids = iter(loader.ids(link_model, len(edges)))
+        loader.copy(
+            link_model,
+            ["id", "organization_id", "partner_id", "supplier_id", "supplies", "critical"],
+            [(next(link_ids), org_id, p, sup, what, what == "Castings") for p, sup, what in edges],
+        )  # fmt: skip
     score_ids = iter(loader.ids(score_model, n))
     loader.copy(
         score_model,
@@ -1263,6 +1289,7 @@ def large_tenant_counts(url: str) -> dict[str, int]:
         "EDI document lines": "integrations_edidocumentline",
         "risks": "risk_risk",
         "insurance certificates": "risk_insurancecertificate",
+        "sub-tier links": "partnerships_subtierlink",
         "due-diligence items": "partnerships_duediligenceitem",
         "exclusivity scopes": "partnerships_exclusivity",
         "sourcing needs": "partnerships_sourcingcase",

@@ -177,6 +177,16 @@ class SourcingCaseForm(ServiceForm):
 
 
 class TcoForm(ServiceForm):
+    """The costs of one model; an empty field keeps what is recorded (zero at first)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+    def costs(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if v is not None}
+
     class Meta:
         model = TcoEstimate
         fields = [

@@ -390,9 +390,7 @@ def partnership_due_diligence(request, org_slug, partnership_id):
     _require_member(request)
     can_change = has_permission(request.membership, "partnerships.change", partnership)
     template_form = forms.ChecklistTemplateForm(request.POST or None)
-    item_form = forms.DueDiligenceNewItemForm(
-        request.POST if "title" in request.POST else None, prefix="new"
-    )
+    item_form = forms.DueDiligenceNewItemForm(prefix="new")
     if request.method == "POST":
         require_permission(request, "partnerships.change", partnership)
         try:
@@ -741,9 +739,7 @@ def sourcing_tco(request, org_slug, sourcing_case_id, model):
     form = forms.TcoForm(request.POST, prefix=model)
     if form.is_valid():
         try:
-            services.tco_estimate_set(
-                case=case, model=model, actor=request.user, **form.cleaned_data
-            )
+            services.tco_estimate_set(case=case, model=model, actor=request.user, **form.costs())
         except ValidationError as error:
             apply_errors(form, error)
         except ConflictError as error:
@@ -890,7 +886,7 @@ def sourcing_candidate(request, org_slug, sourcing_candidate_id):
                         model=SourcingCase.Model.STRATEGIC,
                         candidate=candidate,
                         actor=request.user,
-                        **tco_form.cleaned_data,
+                        **tco_form.costs(),
                     )
             except ValidationError as error:
                 apply_errors(form, error)

@@ -690,9 +690,13 @@ class PortfolioViewSet(RiskViewSetBase, TenantViewSet):
                 ).data,
                 "single_points_of_failure": [
                     {
+                        "supplier_id": s["supplier_id"],
                         "supplier": s["name"],
                         "country": s.get("country", ""),
-                        "partnerships": [p.pk for p in s["partnerships"]],
+                        "partnerships": [
+                            {"id": p["pk"], "name": p["name"], "path": p["path"]}
+                            for p in s["partnerships"]
+                        ],
                     }
                     for s in portfolio.spofs
                 ],

@@ -10,6 +10,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from contracts.models import Clause
+from partnerships import services as partnership_services
+from partnerships.models import Partner, SubTierLink
 from risk import services
 from risk.models import (
     Bond,
@@ -109,7 +111,7 @@ RISKS = [
 ]
 
 FACTORS = [
-    ("Financial strength", 30, "Balance sheet, liquidity, payment behaviour."),
+    ("Financial strength", 30, "Rated from the partner's filed accounts when they are on record."),
     ("Market concentration", 25, "How few alternatives the market offers."),
     ("Compliance findings", 20, "Open audit and compliance findings."),
     ("Certifications", 15, "ISO 9001/27001/14001 and their validity."),
@@ -167,6 +169,7 @@ def seed(tenant) -> None:
     _breaches(partnerships[0], manager, now)
     _score(partnerships, manager, today)
     _compliance(tenant, partnerships, manager, today)
+    _shared_supplier(partnerships, manager)
 
 
 def _insurance(partnerships, manager, today) -> None:
@@ -296,18 +299,27 @@ def _score(partnerships, manager, today) -> None:
     if not ScoreFactor.objects.exists():
         services.score_factors_set(
             actor=manager,
-            factors=[{"name": n, "weight": w, "description": d} for n, w, d in FACTORS],
+            factors=[
+                {
+                    "name": n,
+                    "weight": w,
+                    "description": d,
+                    "source": "financials" if n == "Financial strength" else "manual",
+                }
+                for n, w, d in FACTORS
+            ],
         )
     factors = list(ScoreFactor.objects.order_by("order"))
-    ratings_by_partnership = ([80, 90, 30, 40, 40], [35, 60, 10, 20, 20], [50, 30, 40, 60, 70])
+    # The first partner's financial strength comes from its accounts (None: not rated by hand).
+    ratings_by_partnership = ([None, 90, 30, 40, 40], [35, 60, 10, 20, 20], [50, 30, 40, 60, 70])
     for partnership, ratings in zip(partnerships[:3], ratings_by_partnership, strict=False):
         if RiskScore.objects.filter(partnership=partnership).exists():
             continue
         services.risk_score_record(
             actor=manager,
             partnership=partnership,
-            ratings={f.pk: D(r) for f, r in zip(factors, ratings, strict=False)},
-            buyer_threshold=D("55"),
+            ratings={f.pk: D(r) for f, r in zip(factors, ratings, strict=False) if r is not None},
+            buyer_threshold=D("50"),
             partner_threshold=D("65"),
             today=today,
         )
@@ -396,4 +408,23 @@ def _compliance(tenant, partnerships, manager, today) -> None:
             countries="",
             categories="Precision components, Packaging",
             effective_on=today + timedelta(days=120),
+        )
+
+
+def _shared_supplier(partnerships, manager) -> None:
+    """The power-electronics partner buys its magnets from the same sole source as the
+    drive-train partner (the partnerships demo's Nordic Magnet AB): a single point of failure
+    for both partnerships, and through it the rare-earth mine behind it."""
+    magnets = Partner.objects.filter(name="Nordic Magnet AB").first()
+    if magnets is None or len(partnerships) < 5:
+        return
+    buyer = partnerships[4].partner
+    if not SubTierLink.objects.filter(partner=buyer, supplier=magnets).exists():
+        partnership_services.record_create(
+            model=SubTierLink,
+            actor=manager,
+            partner=buyer,
+            supplier=magnets,
+            supplies="Rare-earth magnets",
+            critical=True,
         )

@@ -274,11 +274,17 @@ class ScoreForm(forms.Form):
     def __init__(self, *args, factors, **kwargs):
         super().__init__(*args, **kwargs)
         for factor in factors:
+            from_accounts = factor.source == ScoreFactor.Source.FINANCIALS
             self.fields[f"factor_{factor.pk}"] = forms.DecimalField(
                 max_digits=6,
                 decimal_places=2,
+                required=not from_accounts,
                 label=f"{factor.name} (weight {factor.weight.normalize():f} %)",
-                help_text=factor.description or "0 = no risk, 100 = highest risk.",
+                help_text=(
+                    "Empty: rated from the partner's latest financial indicators."
+                    if from_accounts
+                    else factor.description or "0 = no risk, 100 = highest risk."
+                ),
             )
         self.factors = factors
 

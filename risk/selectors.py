@@ -8,11 +8,13 @@ view cannot leak the register.
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
-from partnerships.models import Partnership
+from partnerships.models import Partner, Partnership, SubTierLink
+from risk import spof
 from risk.charts import heatmap_svg
 from risk.models import (
     EXPIRY_THRESHOLDS,
@@ -46,7 +48,7 @@ def _visible(queryset: QuerySet, membership: Membership) -> QuerySet:
     return queryset
 
 
-def _with_current_rating(queryset: QuerySet[Risk]) -> QuerySet[Risk]:
+def _with_current_rating(queryset: QuerySet[Risk]) -> QuerySet[Any]:
     """Current likelihood and impact (residual where assessed, else inherent) and their score,
     computed in SQL so lists sort and heat maps group without a query per row."""
     return queryset.annotate(
@@ -273,10 +275,45 @@ def portfolio_risk(*, membership: Membership, today: date, now: datetime) -> Por
     )
 
 
-def single_points_of_failure(*, membership: Membership) -> list:
-    """Sub-tier suppliers several partnerships depend on with no alternative. Needs the
-    partnerships module's sub-tier supplier model; empty until it exists."""
-    return []
+def single_points_of_failure(*, membership: Membership) -> list[dict]:
+    """Sub-tier suppliers that several live partnerships depend on with no alternative
+    (risk.spof), each with the partnerships and the path through which they depend on it.
+    Three queries whatever the size of the graph."""
+    if membership is None or membership.is_guest:
+        return []
+    live = {
+        pk: (partner_id, name)
+        for pk, partner_id, name in Partnership.objects.exclude(
+            status=Partnership.Status.CLOSED
+        ).values_list("pk", "partner_id", "name")
+    }
+    links = [
+        spof.Link(partner, supplier, supplies)
+        for partner, supplier, supplies in SubTierLink.objects.values_list(
+            "partner_id", "supplier_id", "supplies"
+        )
+    ]
+    found = spof.single_points_of_failure({pk: v[0] for pk, v in live.items()}, links)
+    if not found:
+        return []
+    ids = {partner for f in found for path in f.paths.values() for partner in path}
+    partners = {p.pk: p for p in Partner.objects.filter(pk__in=ids).only("name", "country")}
+    return [
+        {
+            "supplier_id": f.supplier,
+            "name": partners[f.supplier].name,
+            "country": partners[f.supplier].country,
+            "partnerships": [
+                {
+                    "pk": pk,
+                    "name": live[pk][1],
+                    "path": " → ".join(partners[i].name for i in f.paths[pk]),
+                }
+                for pk in f.partnerships
+            ],
+        }
+        for f in found
+    ]
 
 
 def risk_timeline(risk: Risk) -> QuerySet:

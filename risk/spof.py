@@ -4,7 +4,7 @@ The graph's edges are the partners' sub-tier links: partner P buys `supplies` fr
 An edge is *sole-source* when P has no other supplier for the same thing (the same `supplies`,
 compared case-insensitively; an edge that does not say what it supplies counts as sole-source,
 since no alternative is known). A partnership depends on every supplier reachable from its
-partner through sole-source edges, at any depth, and on its partner itself.
+partner through sole-source edges (up to MAX_DEPTH tiers down), and on its partner itself.
 
 A single point of failure is a supplier that at least two partnerships depend on this way, at
 least one of them through the sub-tier graph (two partnerships with the same partner alone are
@@ -16,6 +16,9 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
 MIN_DEPENDENTS = 2
+# How many tiers below the partner the search follows (tier 2 to tier 5): deep enough for real
+# supply chains, and it keeps the search linear in the size of the graph.
+MAX_DEPTH = 4
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,11 @@ def sole_source_links(links: list[Link]) -> list[Link]:
 
 
 def single_points_of_failure(
-    partnerships: dict[int, int], links: list[Link], *, min_dependents: int = MIN_DEPENDENTS
+    partnerships: dict[int, int],
+    links: list[Link],
+    *,
+    min_dependents: int = MIN_DEPENDENTS,
+    max_depth: int = MAX_DEPTH,
 ) -> list[Spof]:
     """`partnerships` maps each live partnership id to its partner id."""
     graph: dict[int, list[int]] = defaultdict(list)
@@ -59,10 +66,12 @@ def single_points_of_failure(
         graph[link.partner].append(link.supplier)
     found: dict[int, Spof] = {}
     for partnership_id, partner_id in sorted(partnerships.items()):
-        paths = {partner_id: (partner_id,)}
+        paths: dict[int, tuple[int, ...]] = {partner_id: (partner_id,)}
         queue = deque([partner_id])
         while queue:
             current = queue.popleft()
+            if len(paths[current]) > max_depth:
+                continue
             for supplier in sorted(graph.get(current, ())):
                 if supplier not in paths:  # shortest path first; cycles end here
                     paths[supplier] = (*paths[current], supplier)

@@ -5,6 +5,7 @@ milestone is missed."""
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from partnerships.models import (
@@ -115,7 +116,7 @@ def due_diligence_item_update(
     old_status = item.status
     evidence = fields.pop("evidence", None)
     changes = apply_changes(item, fields)
-    if evidence:
+    if isinstance(evidence, UploadedFile):  # a new file; the one on record otherwise stays
         item.evidence = evidence
         changes["evidence"] = [None, evidence.name]
     if item.status in (DueDiligenceItem.Status.FAILED, DueDiligenceItem.Status.WAIVED) and not (

@@ -108,6 +108,7 @@ def attestation_record(
         requirement=requirement, attested_by=attested_by, period_start=period_start
     ).exists():
         raise ValidationError({"period_start": "You already attested this period."})
+    assert membership is not None  # refused above
     attestation = Attestation(
         requirement=requirement,
         attested_by=attested_by,
@@ -175,7 +176,7 @@ def force_majeure_log(
         title=(title or "").strip(),
         description=description,
         started_on=started_on,
-        notice_deadline=started_on + timedelta(days=notice_days) if started_on else None,
+        notice_deadline=started_on + timedelta(days=notice_days),
         affected_obligations=affected_obligations,
         escalation_steps=escalation_steps,
         alternative_sourcing_required=alternative_sourcing_required,

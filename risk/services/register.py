@@ -75,7 +75,8 @@ def _allocation_errors(risk: Risk) -> dict:
                 "Give the basis for allocating it to that party (e.g. their financial strength "
                 "or their control of the supply market)."
             )
-    if risk.clause_id and risk.clause.agreement.partnership_id != risk.partnership_id:
+    clause = risk.clause if risk.clause_id else None
+    if clause is not None and clause.agreement.partnership_id != risk.partnership_id:
         errors["clause"] = "The clause must belong to an agreement of this partnership."
     return errors
 

@@ -6,14 +6,14 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from partnerships.models import Partnership
+from partnerships.models import PartnerFinancials, Partnership
 from risk.models import (
     SCORE_MAX,
     SCORE_MIN,
     RiskScore,
     ScoreFactor,
 )
-from risk.scoring import FactorRating, weighted_score, weights_problem
+from risk.scoring import FactorRating, financial_rating, weighted_score, weights_problem
 from risk.services._common import _recipients, _url
 from tenancy.audit import audit_record
 from tenancy.services import notify
@@ -68,9 +68,28 @@ def risk_score_record(
         raise ValidationError({"factors": f"The score model is not usable: {problem}"})
     errors = {}
     items = []
+    notes = {}
     for factor in factors:
         value = ratings.get(factor.pk)
         key = f"factor_{factor.pk}"
+        if value is None and factor.source == ScoreFactor.Source.FINANCIALS:
+            latest = (
+                PartnerFinancials.objects.filter(partner_id=partnership.partner_id)
+                .order_by("-year")
+                .first()
+            )
+            if latest is None:
+                errors[key] = (
+                    f"No financial indicators of {partnership.partner.name} are on record: "
+                    f"rate {factor.name} by hand or add the partner's accounts."
+                )
+                continue
+            value, notes[factor.name] = financial_rating(
+                year=latest.year,
+                current_ratio=latest.current_ratio,
+                debt_ratio=latest.debt_ratio,
+                margin_percent=latest.margin_percent,
+            )
         if value is None:
             errors[key] = f"Rate {factor.name} from 0 to 100."
             continue
@@ -91,6 +110,9 @@ def risk_score_record(
     if errors:
         raise ValidationError(errors)
     score, breakdown = weighted_score(items)
+    for row in breakdown:
+        if row["factor"] in notes:
+            row["note"] = notes[row["factor"]]
     record = RiskScore.objects.create(
         partnership=partnership,
         scored_on=today,

@@ -36,6 +36,10 @@ def _run(seed: int):
                     "governance_changerequest",
                     "integrations_edidocument",
                     "integrations_edidocumentline",
+                    "partnerships_duediligenceitem",
+                    "partnerships_exclusivity",
+                    "partnerships_sourcingcase",
+                    "partnerships_candidatescore",
                 )
             }
             # Every decided request carries the decisions its state needs, from both parties.
@@ -111,6 +115,11 @@ def test_it_writes_the_promised_rows_for_every_tenant():
         "governance_changerequest": partnerships * 10,
         "integrations_edidocument": partnerships * 2,
         "integrations_edidocumentline": partnerships * 2 * 50,
+        "partnerships_duediligenceitem": partnerships * 6,
+        "partnerships_exclusivity": -(-partnerships // 10),
+        "partnerships_sourcingcase": max(1, partnerships // 20),
+        # three candidates (fewer when the tenant has fewer partners) on six criteria
+        "partnerships_candidatescore": max(1, partnerships // 20) * min(3, partnerships) * 6,
         "inconsistent change requests": 0,
         "EDI documents the reader disagrees with": [],
     }

@@ -2,6 +2,7 @@
 
 import pytest
 
+from partnerships.models import Partnership
 from tenancy.context import tenant_scope
 from tests.partnerships.factories import PartnershipFactory
 
@@ -130,3 +131,150 @@ def test_a_partner_guest_opens_none_of_the_buyers_assessment_pages(northwind, cl
         assert client.get(url).status_code in (403, 404), url
     page = client.get("/o/northwind/").content.decode()
     assert "Due diligence" not in page and "Exclusivity" not in page
+
+
+# --- Bad input on the pages: field errors, nothing saved ----------------------------------------
+
+
+def test_a_negative_annual_value_comes_back_under_its_field(owner, org_a, client_as):
+    from tests.partnerships.factories import PartnerFactory
+
+    partner = PartnerFactory(organization=org_a)
+    response = client_as(owner).post(
+        "/o/alpha/partnerships/new/",
+        {"partner": partner.pk, "name": "Packaging", "code": "PKG", "kind": "alliance",
+         "annual_value": "-5", "currency": "EUR"},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert response.context["form"].errors["annual_value"]
+    assert 'data-field="annual_value"' in response.content.decode()
+    with tenant_scope(org_a):
+        assert not Partnership.objects.filter(code="PKG").exists()
+
+
+def test_weights_that_do_not_add_up_are_shown_on_the_criteria_page(owner, org_a, client_as):
+    from partnerships import services
+
+    with tenant_scope(org_a):
+        case = services.sourcing_case_create(actor=owner, title="Need")
+        before = list(case.criteria.values_list("name", "weight"))
+    response = client_as(owner).post(
+        f"/o/alpha/sourcing/{case.pk}/criteria/",
+        {"name_0": "Reach", "weight_0": "60", "name_1": "Price", "weight_1": "30"},
+    )
+    assert response.status_code == 400
+    assert "they must add up to 100 %" in response.content.decode()
+    with tenant_scope(org_a):
+        assert list(case.criteria.values_list("name", "weight")) == before
+
+
+def test_a_score_out_of_scale_is_shown_under_its_criterion(owner, org_a, client_as):
+    from partnerships import services
+    from tests.partnerships.factories import SourcingCandidateFactory
+
+    with tenant_scope(org_a):
+        case = services.sourcing_case_create(actor=owner, title="Need")
+        first = case.criteria.order_by("pk").first()
+    candidate = SourcingCandidateFactory(organization=org_a, case=case)
+    response = client_as(owner).post(
+        f"/o/alpha/sourcing/candidates/{candidate.pk}/",
+        {f"score_{first.pk}": "7", "risk_score": "20"},
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors[f"score_{first.pk}"]
+    with tenant_scope(org_a):
+        assert not candidate.scores.exists()
+
+
+def test_the_dashboard_inbox_lists_what_waits_for_the_user_each_a_link(
+    owner, org_a, client_as, django_assert_max_num_queries
+):
+    import datetime
+
+    from tests.partnerships.factories import (
+        DueDiligenceItemFactory,
+        ExclusivityFactory,
+        OnboardingEscalationFactory,
+    )
+
+    first = PartnershipFactory(organization=org_a, name="Alpha packaging", owner=owner)
+    second = PartnershipFactory(organization=org_a, name="Beta packaging")
+    for p in (first, second):
+        ExclusivityFactory(organization=org_a, partnership=p)
+    for _ in range(7):
+        DueDiligenceItemFactory(organization=org_a, reviewer=owner)
+    OnboardingEscalationFactory(
+        organization=org_a, partnership=first, owner=owner, deadline=datetime.date(2020, 1, 1)
+    )
+    client = client_as(owner)
+    with django_assert_max_num_queries(23):
+        response = client.get("/o/alpha/")
+    sections = {s.key: s for s in response.context["inbox"]}
+    assert sections["due_diligence"].count == 7 and len(sections["due_diligence"].items) == 5
+    assert sections["escalations"].items[0].overdue
+    assert sections["exclusivity"].count == 1
+    page = response.content.decode()
+    assert f'href="/o/alpha/partnerships/{first.pk}/onboarding/"' in page
+    assert "Alpha packaging ↔ Beta packaging" in page
+
+
+def test_the_portfolio_cards_link_to_their_filtered_lists(owner, org_a, client_as):
+    PartnershipFactory(organization=org_a, name="Running", status="active")
+    PartnershipFactory(organization=org_a, name="Starting", status="due_diligence")
+    client = client_as(owner)
+    page = client.get("/o/alpha/").content.decode()
+    assert 'href="/o/alpha/partnerships/?stage=pipeline"' in page
+    listed = client.get("/o/alpha/partnerships/?stage=pipeline").content.decode()
+    assert "Starting" in listed and "Running" not in listed
+
+
+def test_a_guest_sees_the_overview_without_internal_tabs_buttons_or_conflicts(
+    owner, org_a, make_member, client_as
+):
+    from partnerships.services import partnership_invite_guest
+    from tenancy.models import Role
+    from tests.partnerships.factories import ExclusivityFactory
+
+    guest = make_member(org_a, Role.PARTNER_GUEST, email="guest@partner.test")
+    mine = PartnershipFactory(organization=org_a, status="due_diligence")
+    other = PartnershipFactory(organization=org_a, name="Rival deal")
+    for p in (mine, other):
+        ExclusivityFactory(organization=org_a, partnership=p)
+    with tenant_scope(org_a):
+        partnership_invite_guest(partnership=mine, guest=guest, actor=owner)
+    page = client_as(guest).get(f"/o/alpha/partnerships/{mine.pk}/").content.decode()
+    assert "Overview" in page
+    for hidden in ("Due diligence</a>", "Strategy</a>", "Onboarding</a>", "Rival deal"):
+        assert hidden not in page
+    assert 'data-testid="lifecycle"' not in page
+    manager_page = client_as(owner).get(f"/o/alpha/partnerships/{mine.pk}/").content.decode()
+    assert "Rival deal" in manager_page and 'data-testid="lifecycle"' in manager_page
+
+
+def test_a_reviewer_attaches_evidence_and_it_downloads(owner, org_a, client_as):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from partnerships.models import DueDiligenceItem
+    from tests.partnerships.factories import DueDiligenceItemFactory
+
+    item = DueDiligenceItemFactory(organization=org_a, evidence="")
+    url = f"/o/alpha/partnerships/{item.partnership_id}/due-diligence/{item.pk}/"
+    client = client_as(owner)
+    response = client.post(
+        url,
+        {
+            "status": "passed",
+            "findings": "Clean screening.",
+            "evidence": SimpleUploadedFile("screening.pdf", b"%PDF-1.4 screening"),
+        },
+    )
+    assert response.status_code == 302
+    with tenant_scope(org_a):
+        item = DueDiligenceItem.objects.get(pk=item.pk)
+    assert (item.status, item.evidence.name.rsplit("/", 1)[-1]) == ("passed", "screening.pdf")
+    download = client.get(url + "evidence/")
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 screening"
+    # Saving again without a file keeps the evidence on record.
+    client.post(url, {"status": "passed", "findings": "Clean screening, re-checked."})
+    with tenant_scope(org_a):
+        assert DueDiligenceItem.objects.get(pk=item.pk).evidence.name == item.evidence.name

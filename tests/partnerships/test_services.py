@@ -400,3 +400,24 @@ def test_an_objective_cannot_be_owned_by_a_stakeholder_of_another_partnership(sc
             owner=stranger,
         )
     assert "owner" in error.value.message_dict
+
+
+# --- The daily job --------------------------------------------------------------------------------
+
+
+def test_the_milestone_job_run_twice_escalates_once(org_a, owner):
+    from partnerships import tasks
+
+    partnership = PartnershipFactory(organization=org_a, owner=owner)
+    OnboardingMilestoneFactory(
+        organization=org_a, partnership=partnership, due_date=TODAY - datetime.timedelta(days=3)
+    )
+    kwargs = {"organization_id": org_a.pk, "today": TODAY.isoformat()}
+    first = tasks.onboarding_milestones_check.apply(kwargs=kwargs, throw=True).get()
+    second = tasks.onboarding_milestones_check.apply(kwargs=kwargs, throw=True).get()
+    assert (first, second) == ({"escalated": 1}, {"escalated": 0})
+
+
+def test_the_milestone_check_is_scheduled_daily(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["partnerships-onboarding-milestones-check"]
+    assert entry["task"] == "partnerships.tasks.onboarding_milestones_check_all_tenants"

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from contracts import demo as contracts_demo
-from partnerships.demo import seed_partnerships
+from partnerships import demo as partnerships_demo
 from risk import demo as risk_demo
 from risk import selectors
 from risk.models import (
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 def test_the_demo_covers_every_part_and_a_second_run_adds_nothing():
     tenant = seed_organization("northwind")
     with tenant_scope(tenant.organization):
-        seed_partnerships(tenant)
+        partnerships_demo.seed(tenant)
         contracts_demo.seed(tenant)
         risk_demo.seed(tenant)
         counts = [
@@ -51,3 +51,9 @@ def test_the_demo_covers_every_part_and_a_second_run_adds_nothing():
         assert PriceReview.objects.get().limited_by in ("cap", "")
         assert portfolio.overdue_compliance  # the anti-bribery training is overdue
         assert any(exposed for _, exposed in portfolio.watch)
+        assert [s["name"] for s in portfolio.spofs] == [
+            "Nordic Magnet AB",
+            "Baotou Rare Earth Mining",
+        ]
+        assert [s.partnership for s in portfolio.scores] == [tenant.partnerships[0]]
+        assert RiskScore.objects.filter(breakdown__0__note__startswith="From the 2025").exists()

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from risk.models import IndexValue, InsuranceCertificate, Risk, ScoreFactor
 from tenancy.context import tenant_scope
+from tests.partnerships.factories import PartnerFactory, PartnershipFactory, SubTierLinkFactory
 from tests.risk.factories import (
     AttestationFactory,
     ComplianceRequirementFactory,
@@ -209,6 +210,7 @@ def test_risk_pages_have_a_fixed_number_of_queries(
 ):
     today = timezone.localdate()
     with tenant_scope(org_a):
+        supplier = PartnerFactory(name="Rhine Castings")
         for i in range(8):
             RiskFactory(partnership=partnership)
             InsuranceCertificateFactory(
@@ -222,8 +224,14 @@ def test_risk_pages_have_a_fixed_number_of_queries(
             AttestationFactory(requirement=ComplianceRequirementFactory(partnership=partnership))
             ForceMajeureEventFactory(partnership=partnership)
             WatchItemFactory()
-    with django_assert_max_num_queries(20):
+            SubTierLinkFactory(
+                partner=PartnershipFactory().partner, supplier=supplier, supplies="Castings"
+            )
+        SubTierLinkFactory(partner=partnership.partner, supplier=supplier, supplies="Castings")
+    with django_assert_max_num_queries(22):
         assert browser.get(_url("risk/")).status_code == 200
+    text = browser.get(_url("risk/")).content.decode()
+    assert "Rhine Castings" in text
     with django_assert_max_num_queries(27):
         assert browser.get(_url(f"partnerships/{partnership.pk}/risk/")).status_code == 200
 

@@ -21,7 +21,7 @@ from risk.models import (
 )
 from tenancy.models import AuditEvent, Notification
 from tests.contracts.factories import AgreementFactory, ClauseFactory
-from tests.partnerships.factories import PartnershipFactory
+from tests.partnerships.factories import PartnerFinancialsFactory, PartnershipFactory
 from tests.risk.factories import (
     CyberAllocationFactory,
     IndexValueFactory,
@@ -421,3 +421,60 @@ def test_selectors_show_a_guest_nothing_of_the_register(scope, manager, guest, p
     assert list(selectors.latest_scores(membership=guest_membership)) == []
     with pytest.raises(PermissionError):
         selectors.partnership_risk(membership=guest_membership, partnership=partnership)
+
+
+def test_financial_strength_is_rated_from_the_partners_latest_accounts(
+    scope, manager, partnership, today
+):
+    PartnerFinancialsFactory(
+        partner=partnership.partner,
+        year=2024,
+        current_ratio=Decimal("2.5"),
+        debt_ratio=Decimal("0.2"),
+        margin_percent=Decimal("20"),
+    )
+    PartnerFinancialsFactory(
+        partner=partnership.partner,
+        year=2025,
+        current_ratio=Decimal("1.4"),
+        debt_ratio=Decimal("0.80"),
+        margin_percent=Decimal("20"),
+    )
+    financial, geography = services.score_factors_set(
+        actor=manager,
+        factors=[
+            {"name": "Financial strength", "weight": 60, "source": "financials"},
+            {"name": "Geography", "weight": 40},
+        ],
+    )
+    # 2025 accounts: (50 + 100 + 0) / 3 = 50; score 60 % × 50 + 40 % × 25 = 30 + 10 = 40
+    record = services.risk_score_record(
+        actor=manager,
+        partnership=partnership,
+        ratings={geography.pk: Decimal("25")},
+        buyer_threshold=Decimal("50"),
+        partner_threshold=Decimal("60"),
+        today=today,
+    )
+    assert record.score == Decimal("40.00")
+    assert record.breakdown[0]["rating"] == "50.00"
+    assert record.breakdown[0]["note"].startswith("From the 2025 accounts")
+
+
+def test_financial_strength_without_accounts_must_be_rated_by_hand(
+    scope, manager, partnership, today
+):
+    [factor] = services.score_factors_set(
+        actor=manager,
+        factors=[{"name": "Financial strength", "weight": 100, "source": "financials"}],
+    )
+    with pytest.raises(ValidationError) as error:
+        services.risk_score_record(
+            actor=manager,
+            partnership=partnership,
+            ratings={},
+            buyer_threshold=Decimal("50"),
+            partner_threshold=Decimal("60"),
+            today=today,
+        )
+    assert "No financial indicators" in error.value.message_dict[f"factor_{factor.pk}"][0]

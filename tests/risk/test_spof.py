@@ -6,7 +6,11 @@ partnership 30 → partner C ─castings→ X, ─castings→ Y  (an alternative
 partnership 40 → partner D ─chips→ Z
 """
 
+import pytest
+
+from risk import selectors
 from risk.spof import Link, single_points_of_failure, sole_source_links
+from tests.partnerships.factories import PartnerFactory, PartnershipFactory, SubTierLinkFactory
 
 A, B, C, D, X, Y, Z = 1, 2, 3, 4, 5, 6, 7
 PARTNERSHIPS = {10: A, 20: B, 30: C, 40: D}
@@ -53,3 +57,39 @@ def test_two_partnerships_with_the_same_partner_alone_are_not_a_sub_tier_finding
 def test_a_cycle_in_the_graph_ends():
     found = single_points_of_failure({1: A, 2: B}, [Link(A, X), Link(X, A), Link(B, X)])
     assert {s.supplier for s in found} == {X, A}
+
+
+@pytest.mark.django_db
+def test_the_portfolio_finds_a_shared_foundry_from_the_partner_records(scope, manager):
+    # Alder (drive-train) and Birch (axles) both buy castings only from Rhine Castings; Cedar
+    # (brakes) buys castings there too but also from Delta Foundry.
+    rhine, delta = PartnerFactory(name="Rhine Castings"), PartnerFactory(name="Delta Foundry")
+    alder, birch, cedar = (PartnerFactory(name=n) for n in ("Alder", "Birch", "Cedar"))
+    drive = PartnershipFactory(partner=alder, name="Drive-train")
+    axles = PartnershipFactory(partner=birch, name="Axles")
+    PartnershipFactory(partner=cedar, name="Brakes")
+    PartnershipFactory(partner=birch, name="Old axles", status="closed")
+    for partner in (alder, birch, cedar):
+        SubTierLinkFactory(partner=partner, supplier=rhine, supplies="Castings")
+    SubTierLinkFactory(partner=cedar, supplier=delta, supplies="castings")
+    [found] = selectors.single_points_of_failure(membership=manager.memberships.get())
+    assert found["name"] == "Rhine Castings"
+    assert [(p["pk"], p["path"]) for p in found["partnerships"]] == [
+        (drive.pk, "Alder → Rhine Castings"),
+        (axles.pk, "Birch → Rhine Castings"),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_guest_sees_no_single_points_of_failure(scope, guest):
+    assert selectors.single_points_of_failure(membership=guest.memberships.get()) == []
+
+
+def test_the_search_stops_at_the_deepest_tier_it_follows():
+    chain = [Link(i, i + 1) for i in range(1, 10)]  # 1 → 2 → … → 10
+    found = single_points_of_failure({1: 1, 2: 9}, chain, max_depth=2)
+    # From 1: 2 and 3 (two tiers). From 9: 10. No supplier is shared.
+    assert found == []
+    assert {s.supplier for s in single_points_of_failure({1: 1, 2: 9}, chain)} == set()
+    deep = single_points_of_failure({1: 1, 2: 3}, chain, max_depth=2)
+    assert [(s.supplier, s.partnerships) for s in deep] == [(3, [1, 2])]
