@@ -264,6 +264,7 @@ SPECTACULAR_SETTINGS = {
         "ClauseSourceEnum": "contracts.models.Clause.Source",
         "ChangeRequestStatusEnum": "governance.models.ChangeRequest.Status",
         "MemberRoleEnum": "tenancy.access.services.MEMBER_ROLES",
+        "RoleEnum": "tenancy.models.Role",
     },
 }
 
