@@ -6,6 +6,7 @@ from tenancy.access.api import (
     InvitationViewSet,
     MemberViewSet,
     OrganizationSettingsView,
+    PartnerAccessViewSet,
     SingleSignOnView,
 )
 from tenancy.api_views import AuditEventViewSet, NotificationViewSet
@@ -16,6 +17,7 @@ router.register("notifications", NotificationViewSet, basename="notification")
 router.register("members", MemberViewSet, basename="member")
 router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
+router.register("partner-access", PartnerAccessViewSet, basename="partner-access")
 urlpatterns = [
     *router.urls,
     path("organization/", OrganizationSettingsView.as_view(), name="organization-settings"),

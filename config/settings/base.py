@@ -278,6 +278,7 @@ SPECTACULAR_SETTINGS = {
         "BreachPartyEnum": "risk.models.BREACH_PARTY_CHOICES",
         "SourcingModelEnum": "partnerships.models.SourcingCase.Model",
         "MemberRoleEnum": "tenancy.access.services.MEMBER_ROLES",
+        "RoleEnum": "tenancy.models.Role",
     },
 }
 

@@ -5,15 +5,18 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from partnerships.models import Partnership
 from tenancy.access import services
+from tenancy.access.selectors import partnership_guests as selectors_partnership_guests
+from tenancy.access.selectors import pending_invitations
 from tenancy.access.services import MEMBER_ROLES
 from tenancy.api import TenantViewSet
-from tenancy.models import ApiKey, Invitation, Membership, SingleSignOn
+from tenancy.models import ApiKey, Invitation, Membership, Role, SingleSignOn
 from tenancy.permissions import has_permission
 from tenancy.services import api_key_revoke
 
@@ -88,7 +91,9 @@ class MemberViewSet(
 
 
 class InvitationSerializer(serializers.ModelSerializer):
-    role = serializers.ChoiceField(choices=MEMBER_ROLES)
+    # Any role may be shown (partner guests' invitations too); a member invitation through
+    # this API may not be a guest's (the service says so: guests are invited to a partnership).
+    role = serializers.ChoiceField(choices=Role.choices)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
@@ -291,3 +296,88 @@ class SingleSignOnView(OrganizationSingletonView):
             organization=organization, actor=request.user, now=timezone.now(), **data
         )
         return Response(SingleSignOnSerializer(config).data)
+
+
+class PartnerAccessGuestSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    full_name = serializers.CharField()
+
+
+class PartnerAccessSerializer(serializers.Serializer):
+    partnership = serializers.IntegerField()
+    guests = PartnerAccessGuestSerializer(many=True)
+    pending_invitations = InvitationSerializer(many=True)
+
+
+class GuestInviteSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class GuestRemoveSerializer(serializers.Serializer):
+    user = serializers.IntegerField()
+
+
+class PartnerAccessViewSet(TenantViewSet):
+    """Who from the partner may open a partnership: list, invite a supplier contact (an
+    e-mailed invitation), remove access. For those who may change the partnership; never
+    guests."""
+
+    model = Partnership
+    serializer_class = PartnerAccessSerializer
+    permission_module = "partnerships"
+    action_verbs = {"retrieve": "change", "invite": "change", "remove": "change"}
+    guest_partnership_path = ""
+
+    def tenant_queryset(self):
+        return self.model.objects.all()
+
+    def _access(self, partnership):
+        guests = selectors_partnership_guests(partnership=partnership)
+        return {
+            "partnership": partnership.pk,
+            "guests": [{"id": g.pk, "email": g.email, "full_name": g.full_name} for g in guests],
+            "pending_invitations": InvitationSerializer(
+                pending_invitations(partnership=partnership), many=True
+            ).data,
+        }
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self._access(self.get_object()))
+
+    @extend_schema(request=GuestInviteSerializer, responses={201: PartnerAccessSerializer})
+    @action(detail=True, methods=["post"])
+    def invite(self, request, *args, **kwargs):
+        partnership = self.get_object()
+        body = GuestInviteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.member_invite(
+            organization=self.organization,
+            email=body.validated_data["email"],
+            role=Role.PARTNER_GUEST,
+            partnership=partnership,
+            actor=request.user,
+            now=timezone.now(),
+        )
+        return Response(self._access(partnership), status=201)
+
+    @extend_schema(request=GuestRemoveSerializer, responses=PartnerAccessSerializer)
+    @action(detail=True, methods=["post"])
+    def remove(self, request, *args, **kwargs):
+        partnership = self.get_object()
+        body = GuestRemoveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        guest = next(
+            (
+                g
+                for g in selectors_partnership_guests(partnership=partnership)
+                if g.pk == body.validated_data["user"]
+            ),
+            None,
+        )
+        if guest is None:
+            raise ValidationError({"user": ["This person has no access to this partnership."]})
+        services.partnership_guest_remove(
+            partnership=partnership, guest=guest, actor=request.user, now=timezone.now()
+        )
+        return Response(self._access(partnership))

@@ -186,3 +186,30 @@ def _accept_as_new_guest_named(invitation):
     return services.invitation_accept(
         invitation=invitation, full_name="Contact", password="a-Long-pass-4321", now=NOW
     )
+
+
+def test_the_partner_access_api_lists_invites_and_removes(org_a, manager, partnerships, api_as):
+    invited, _ = partnerships
+    client = api_as(manager, org_a)
+    url = f"/api/v1/o/alpha/partner-access/{invited.pk}/"
+    response = client.post(f"{url}invite/", {"email": "sam@supplier.test"}, format="json")
+    assert response.status_code == 201
+    assert [i["email"] for i in response.json()["pending_invitations"]] == ["sam@supplier.test"]
+    with tenant_scope(org_a):
+        invitation = Invitation.objects.get(email="sam@supplier.test")
+    guest = _accept_as_new_guest(org_a, invitation).user
+    assert [g["email"] for g in client.get(url).json()["guests"]] == ["sam@supplier.test"]
+    removed = client.post(f"{url}remove/", {"user": guest.pk}, format="json")
+    assert removed.status_code == 200 and removed.json()["guests"] == []
+    unknown = client.post(f"{url}remove/", {"user": guest.pk}, format="json")
+    assert unknown.status_code == 400 and "user" in unknown.json()["error"]["fields"]
+
+
+def test_a_viewer_and_a_guest_cannot_use_the_partner_access_api(
+    org_a, manager, member, partnerships, api_as
+):
+    invited, _ = partnerships
+    guest = _accept_as_new_guest(org_a, _invite_guest(org_a, manager, invited)).user
+    url = f"/api/v1/o/alpha/partner-access/{invited.pk}/"
+    assert api_as(member, org_a).get(url).status_code == 403
+    assert api_as(guest, org_a).get(url).status_code == 403
