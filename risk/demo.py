@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from contracts.models import Clause
 from partnerships import services as partnership_services
-from partnerships.models import Partner, SubTierLink
+from partnerships.models import Partner, PartnerFinancials, SubTierLink
 from risk import services
 from risk.models import (
     Bond,
@@ -315,10 +315,16 @@ def _score(partnerships, manager, today) -> None:
     for partnership, ratings in zip(partnerships[:3], ratings_by_partnership, strict=False):
         if RiskScore.objects.filter(partnership=partnership).exists():
             continue
+        has_accounts = PartnerFinancials.objects.filter(partner_id=partnership.partner_id).exists()
         services.risk_score_record(
             actor=manager,
             partnership=partnership,
-            ratings={f.pk: D(r) for f, r in zip(factors, ratings, strict=False) if r is not None},
+            ratings={
+                f.pk: D(r if r is not None else 80)
+                for f, r in zip(factors, ratings, strict=False)
+                # Unrated: from the accounts, where the partner has some on record.
+                if r is not None or not has_accounts
+            },
             buyer_threshold=D("50"),
             partner_threshold=D("65"),
             today=today,
