@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from tenancy.context import require_organization
@@ -86,6 +87,8 @@ def audit_value(value):
     (the label as it was at the time, so the trail still reads after a rename)."""
     if isinstance(value, models.Model):
         return {"id": value.pk, "label": str(value)[:200]}
+    if isinstance(value, FieldFile) or (hasattr(value, "name") and hasattr(value, "read")):
+        return value.name or None  # a stored or uploaded file: its name
     return value
 
 

@@ -121,14 +121,18 @@ def test_a_nul_in_an_api_filter_is_ignored_not_a_500(owner, org_a, api_as):
 
 
 def test_an_api_key_name_over_100_characters_is_refused_with_a_message(owner, org_a, client_as):
-    response = client_as(owner).post("/o/alpha/settings/api-keys/", {"name": "k" * 101})
+    response = client_as(owner).post(
+        "/o/alpha/settings/api-keys/", {"name": "k" * 101, "scope": ApiKey.Scope.READ}
+    )
     assert response.status_code == 200
     assert "at most 100 characters" in response.content.decode()
     assert not ApiKey.objects.filter(user=owner).exists()
 
 
 def test_an_api_key_name_with_a_nul_is_stored_without_it(owner, org_a, client_as):
-    response = client_as(owner).post("/o/alpha/settings/api-keys/", {"name": "ci\u0000 key"})
+    response = client_as(owner).post(
+        "/o/alpha/settings/api-keys/", {"name": "ci\u0000 key", "scope": ApiKey.Scope.READ}
+    )
     assert response.status_code == 200
     assert ApiKey.objects.get(user=owner).name == "ci key"
 
