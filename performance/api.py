@@ -721,6 +721,8 @@ class RcaSerializer(serializers.ModelSerializer):
         read_only=True, help_text="'' (not checked), effective or not_effective"
     )
     actions = CorrectiveActionSerializer(many=True, read_only=True)
+    # A plain string in the schema (checked by the model): the enum name is another module's.
+    responsible_party = serializers.CharField(required=False, help_text="buyer or partner")
 
     class Meta:
         model = RootCauseAnalysis

@@ -11,7 +11,7 @@ urlpatterns = [
     path("performance/slas/check/", views.breach_check_run, name="performance-breach-check"),
     path("performance/actions/", views.action_board, name="performance-actions"),
     path(
-        "performance/imports/<int:import_id>/",
+        "performance/imports/<int:measurementimport_id>/",
         views.measurement_import_job,
         name="performance-import-job",
     ),

@@ -276,7 +276,9 @@ def measurement_import(request, org_slug, partnership_id):
                     upload=form.cleaned_data["file"],
                     limits=services.import_limits(),
                 )
-                return redirect("performance-import-job", org_slug=org_slug, import_id=job.pk)
+                return redirect(
+                    "performance-import-job", org_slug=org_slug, measurementimport_id=job.pk
+                )
             except ValidationError as error:
                 apply_errors(form, error)
         status = 400
@@ -301,11 +303,11 @@ def measurement_import(request, org_slug, partnership_id):
 IMPORT_ERRORS_PAGE = 200
 
 
-def measurement_import_job(request, org_slug, import_id):
+def measurement_import_job(request, org_slug, measurementimport_id):
     """The job's progress; once checked, a bounded sample and every error row (paged); once
     clean, the button that imports all rows."""
     job = get_object_for_member_or_404(
-        request, MeasurementImport.objects.select_related("partnership"), pk=import_id
+        request, MeasurementImport.objects.select_related("partnership"), pk=measurementimport_id
     )
     require_permission(request, "performance.change", job)
     if request.method == "POST":
@@ -314,7 +316,7 @@ def measurement_import_job(request, org_slug, import_id):
             messages.success(request, f"Importing {job.row_count:,} rows of {job.filename}.")
         except ConflictError as error:
             messages.error(request, error.message)
-        return redirect("performance-import-job", org_slug=org_slug, import_id=job.pk)
+        return redirect("performance-import-job", org_slug=org_slug, measurementimport_id=job.pk)
     progress = job_progress(job)
     if request.GET.get("format") == "json":
         return JsonResponse(
@@ -393,39 +395,42 @@ def survey_submit(request, org_slug, partnership_id):
                 **form.cleaned_data,
             )
             messages.success(request, "Thank you: relationship health recorded.")
+            return redirect(_performance_url(request, partnership))
         except ValidationError as error:
-            messages.error(request, "; ".join(error.messages))
-    else:
-        messages.error(request, "Rate each aspect from 1 to 5.")
-    return redirect(_performance_url(request, partnership))
+            apply_errors(form, error)
+    return _performance_page(request, partnership, survey_form=form, status=400)
 
 
 @require_POST
 def scorecard_action(request, org_slug, scorecard_id):
     scorecard = get_object_for_member_or_404(
-        request, Scorecard.objects.select_related("partnership"), pk=scorecard_id
+        request, Scorecard.objects.select_related("partnership__partner"), pk=scorecard_id
     )
     require_permission(request, "performance.view", scorecard)
     if request.membership.is_guest and scorecard.status != Scorecard.Status.PUBLISHED:
         raise Http404("No such scorecard.")
     what = request.POST.get("action")
     try:
+        month = f"{scorecard.period_start:%B %Y}"
         if what == "publish":
             require_permission(request, "performance.change", scorecard)
             services.scorecard_publish(scorecard=scorecard, actor=request.user)
+            done = f"Scorecard of {month} published to {scorecard.partnership.partner.name}."
         elif what == "acknowledge":
             side = Side.PARTNER if request.membership.is_guest else Side.BUYER
             services.scorecard_acknowledge(scorecard=scorecard, actor=request.user, side=side)
+            done = f"Scorecard of {month} acknowledged."
         elif what == "appeal":
-            services.scorecard_appeal_raise(
+            appeal = services.scorecard_appeal_raise(
                 scorecard=scorecard,
                 actor=request.user,
                 criterion_code=request.POST.get("criterion_code", ""),
                 comment=request.POST.get("comment", ""),
             )
+            done = f"Appeal on {appeal.criterion_code} of {month} sent."
         else:
             raise Http404("Unknown action.")
-        messages.success(request, "Done.")
+        messages.success(request, done)
     except (ConflictError, ValidationError) as error:
         messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
     return redirect(
@@ -669,7 +674,12 @@ def action_board(request, org_slug):
     return render(
         request,
         "performance/action_board.html",
-        {"columns": columns, "today": today, "statuses": ActionItem.Status.choices},
+        {
+            "columns": columns,
+            "today": today,
+            "statuses": ActionItem.Status.choices,
+            "can_change": not request.membership.is_guest and _can(request, "performance.change"),
+        },
     )
 
 

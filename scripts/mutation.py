@@ -49,7 +49,11 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     ),
     "performance.scorecards": (
         "performance/services/scorecards.py",
-        ["tests/performance/test_rules.py", "tests/performance/test_services.py"],
+        [
+            "tests/performance/test_rules.py",
+            "tests/performance/test_services.py",
+            "tests/performance/test_dead_ends.py",
+        ],
     ),
     "performance.reports": (
         "performance/services/reports.py",
@@ -57,7 +61,11 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     ),
     "performance.qbrs": (
         "performance/services/qbrs.py",
-        ["tests/performance/test_rules.py", "tests/performance/test_tasks.py"],
+        [
+            "tests/performance/test_rules.py",
+            "tests/performance/test_tasks.py",
+            "tests/performance/test_dead_ends.py",
+        ],
     ),
     "performance.rca": (
         "performance/services/rca.py",
@@ -152,28 +160,28 @@ def _undecorate(path: Path) -> int:
     return len(wrapped)
 
 
-FORK_HOOK = """
+FORK_SAFE_CONFTEST = '''"""Written by scripts/mutation.py. Each mutant runs in a process
+forked from one that already ran the tests and so holds its database connection; two processes
+on one socket corrupt each other's session (a mutant would then "fail" for nothing). Drop the
+inherited connection, unclosed, and let Django open a fresh one."""
 
-# scripts/mutation.py: mutmut forks one child per mutant from a process that already holds the
-# test database connection. A child must not use (or, on exit, close) the parent's socket: it
-# would end the parent's session and every later mutant would fail as if killed.
-import os as _os
+import pytest
 
 
-def _drop_inherited_connections():
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
     from django.db import connections
 
-    kept = globals().setdefault("_INHERITED", [])
     for connection in connections.all(initialized_only=True):
-        kept.append(connection.connection)  # never closed in the child
         connection.connection = None
-
-
-_os.register_at_fork(after_in_child=_drop_inherited_connections)
-"""
+        connection.in_atomic_block = False
+        connection.savepoint_ids = []
+        connection.needs_rollback = False
+'''
 
 
 def _write_config(target_dir: Path, module: str, tests: list[str]) -> None:
+    (target_dir / "conftest.py").write_text(FORK_SAFE_CONFTEST)
     app = module.split("/")[0]
     pyproject = target_dir / "pyproject.toml"
     # mutmut runs pytest from inside its `mutants/` copy and drops that directory from sys.path;
@@ -193,8 +201,6 @@ def _write_config(target_dir: Path, module: str, tests: list[str]) -> None:
         'process_isolation = "fork"\n'
     )
     pyproject.write_text(text)
-    conftest = target_dir / "tests" / "conftest.py"
-    conftest.write_text(conftest.read_text() + FORK_HOOK)
 
 
 def _summary(target_dir: Path) -> tuple[dict[str, int], list[str]]:

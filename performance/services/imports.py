@@ -326,7 +326,7 @@ def measurement_import_run(
                 share = stream.tell() / max(job.size, 1)
                 report(int((85 if importing else 99) * min(share, 1)))
             if importing:
-                periods = {date.fromisoformat(p) for p in job.result.get("periods", [])}
+                periods = {date.fromisoformat(p) for p in (job.result or {}).get("periods", [])}
                 scorecards_recompute(partnership=job.partnership, periods=periods)
     except ImportFileError as error:
         return _finish(job, now=now, failed=str(error))
@@ -340,7 +340,7 @@ def measurement_import_run(
         "periods": sorted(p.isoformat() for p in periods),
     }
     if importing:
-        result = {**job.result, "created": state.created}
+        result = {**(job.result or {}), "created": state.created}
     job.row_count = state.rows
     return _finish(job, now=now, result=result)
 
@@ -367,7 +367,7 @@ def _insert(*, job: MeasurementImport, rows: list[ImportRow], now: datetime) -> 
                 "source": Source.IMPORT.value,
                 "user": job.uploaded_by_id,
                 "now": now,
-                "kpis": [row.kpi.pk for row in rows],
+                "kpis": [row.kpi.pk for row in rows if row.kpi is not None],
                 "periods": [row.period for row in rows],
                 "values": [row.value for row in rows],
                 "notes": [row.note for row in rows],

@@ -164,7 +164,7 @@ def check_row(
         row.period = (
             period.date().replace(day=1)
             if isinstance(period, datetime)
-            else (period.replace(day=1) if isinstance(period, date) else parse_period(period))
+            else (period.replace(day=1) if isinstance(period, date) else parse_period(str(period)))
         )
         if kpi is not None and kpi.frequency == "quarterly" and row.period.month % 3 != 1:
             row.errors.append(f"{kpi.code} is quarterly: the period must start a quarter")
@@ -223,9 +223,10 @@ def _create_measurements(
     *, partnership: Partnership, rows: list[ImportRow], source: str, actor: User | None
 ) -> int:
     organization = require_organization()
+    # Checked rows: every one has its KPI, month and value.
     Measurement.objects.bulk_create(
         [
-            Measurement(
+            Measurement(  # type: ignore[misc]
                 organization=organization,
                 partnership=partnership,
                 kpi=row.kpi,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -36,7 +37,7 @@ def qbr_schedule(
     partnership: Partnership,
     quarter: date,
     scheduled_at: datetime,
-    attendees: list[User] = (),
+    attendees: Sequence[User] = (),
     location: str = "",
 ) -> Qbr:
     """Schedule the review of a quarter (one per quarter) and fill its agenda."""
@@ -62,7 +63,7 @@ def qbr_schedule(
 
 
 def qbr_schedule_year(
-    *, actor: User | None, partnership: Partnership, year: int, attendees: list[User] = ()
+    *, actor: User | None, partnership: Partnership, year: int, attendees: Sequence[User] = ()
 ) -> list[Qbr]:
     """The quarterly rhythm: a review in the third week after each quarter ends. Idempotent."""
     if not isinstance(year, int) or not QBR_YEARS[0] <= year <= QBR_YEARS[1]:

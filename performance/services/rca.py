@@ -55,7 +55,7 @@ def rca_update(
 ) -> RootCauseAnalysis:
     if rca.status == RootCauseAnalysis.Status.CLOSED:
         raise ConflictError("A closed analysis cannot be edited.")
-    fields = {}
+    fields: dict[str, object] = {}
     if causes is not None:
         fields["causes"] = causes
     if five_whys is not None:

@@ -27,6 +27,7 @@ from performance.periods import add_months, month_start, quarter_start
 from performance.scoring import (
     CriterionInput,
     Standing,
+    StandingAction,
     StandingsError,
     criterion_score,
     period_score,
@@ -210,7 +211,7 @@ def scorecard_compute(
     scorecard.perspectives = {k.value: _json_decimal(v) for k, v in result.perspectives.items()}
     scorecard.breakdown = breakdown
     scorecard.standing = standing.name if standing else ""
-    scorecard.standing_action = standing.action.value if standing else ""
+    scorecard.standing_action = StandingAction(standing.action).value if standing else ""
     scorecard.computed_at = timezone.now()
     scorecard.save()
     cache.delete(_scorecard_cache_key(organization.pk, partnership.pk))

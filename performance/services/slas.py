@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -86,7 +88,7 @@ def sla_create(
     name: str,
     target: Decimal,
     breach_threshold: Decimal,
-    tiers: list[tuple[Decimal, Decimal]] = (),
+    tiers: Sequence[tuple[Decimal, Decimal]] = (),
     **fields,
 ) -> Sla:
     """Create an SLA with its service-credit tiers [(threshold, percent of the period fee)]."""
@@ -351,7 +353,7 @@ def sla_breach_check(
     for breaches not notified yet. Rerunning it changes nothing.
     """
     organization = require_organization()
-    params = {
+    params: dict[str, Any] = {
         "organization_id": organization.pk,
         "period_from": month_start(period_from),
         "period_to": month_start(period_to),

@@ -1,12 +1,13 @@
-"""Display of the performance module's figures: perspective names instead of codes, and values
-with thousands separators and their unit's precision (98.0 %, EUR 46,250.00, 1,250 ppm)."""
+"""Display of the performance module's figures: perspective names instead of codes, and KPI
+values with thousands separators and their unit's precision (98.0 %, EUR 46,250.00, 1,250 ppm).
+Money amounts use the kernel's `money` filter (`{% load money %}`)."""
 
 from decimal import Decimal, InvalidOperation
 
 from django import template
 
 from performance.models import PERSPECTIVE_CHOICES
-from tenancy.money import CURRENCIES
+from tenancy.money import CURRENCIES, format_amount
 
 register = template.Library()
 
@@ -40,7 +41,7 @@ def format_value(value, unit: str = "") -> str:
     if unit == "%":
         return f"{number:,.1f} %"
     if unit.upper() in CURRENCY_CODES:
-        return f"{unit.upper()} {number:,.2f}"
+        return f"{unit.upper()} {format_amount(number, unit.upper())}"
     exponent = number.normalize().as_tuple().exponent
     places = 0 if not isinstance(exponent, int) else max(0, min(2, -exponent))
     text = f"{number:,.{places}f}"
@@ -57,12 +58,3 @@ def score(value) -> str:
     """A 0-100 score to one decimal ("87.5"), or N/A."""
     number = _decimal(value)
     return "N/A" if number is None else f"{number:,.1f}"
-
-
-@register.filter
-def amount(value, currency="") -> str:
-    """A money amount with its currency: EUR 46,250.00."""
-    number = _decimal(value)
-    if number is None:
-        return "—"
-    return f"{currency} {number:,.2f}".strip()

@@ -14,6 +14,7 @@ from performance.models import (
     Kpi,
     KpiTemplate,
     Measurement,
+    MeasurementImport,
     Qbr,
     QbrAttendee,
     RootCauseAnalysis,
@@ -154,6 +155,16 @@ class ScorecardReportFactory(TenantFactory):
     status = "done"
     progress = 100
     file = factory.django.FileField(filename="scorecard.pdf", data=b"%PDF-1.4 factory")
+
+
+class MeasurementImportFactory(TenantFactory):
+    class Meta:
+        model = MeasurementImport
+
+    partnership = same_organization(PartnershipFactory)
+    file = factory.django.FileField(filename="figures.csv", data=b"kpi_code,period,value\n")
+    filename = "figures.csv"
+    size = 22
 
 
 class QbrFactory(TenantFactory):

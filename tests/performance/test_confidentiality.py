@@ -135,3 +135,13 @@ def test_a_guest_sees_the_submit_form_and_the_survey(client_as, guest, scenario)
     html = client_as(guest).get(url).content.decode()
     assert "Submit a figure" in html and "Rate this quarter" in html
     assert "Recent measurements" not in html
+
+
+def test_a_viewer_sees_no_status_form_on_the_action_board(org_a, client_as, make_member, scenario):
+    from tests.performance.factories import ActionItemFactory
+
+    viewer = make_member(org_a, Role.VIEWER, email="viewer@alpha.test")
+    with tenant_scope(org_a):
+        ActionItemFactory(organization=org_a, partnership=scenario["partnership"])
+    html = client_as(viewer).get(reverse("performance-actions", args=["alpha"])).content.decode()
+    assert "Action" in html and "/status/" not in html

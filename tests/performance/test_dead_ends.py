@@ -327,3 +327,59 @@ def test_choosing_a_kpi_template_prefills_the_form_and_applies_it(
     empty = client.post(url, {"weight": "1"})
     assert empty.status_code == 400
     assert "Required unless you start from a library template" in empty.content.decode()
+
+
+def test_an_rca_is_edited_until_it_is_closed(org_a, manager, scenario, client_as, api_as):
+    with tenant_scope(org_a):
+        rca = services.rca_create(
+            actor=manager, partnership=scenario["partnership"], problem="Late trucks"
+        )
+    url = reverse("performance-rca", args=["alpha", rca.pk])
+    client = client_as(manager)
+    client.post(
+        url,
+        {"action": "update", "problem": "Late trucks in March", "five_whys": "No slot\n\nNo plan"},
+    )
+    api = api_as(manager, org_a)
+    patched = api.patch(
+        f"/api/v1/o/alpha/rcas/{rca.pk}/",
+        {"causes": [{"category": "process", "description": "No booking"}]},
+        format="json",
+    )
+    assert patched.status_code == 200, patched.content
+    bad = api.patch(
+        f"/api/v1/o/alpha/rcas/{rca.pk}/", {"causes": [{"category": "luck"}]}, format="json"
+    )
+    assert bad.status_code == 400 and "category" in bad.json()["error"]["message"]
+    with tenant_scope(org_a):
+        rca.refresh_from_db()
+        assert rca.problem == "Late trucks in March"
+        assert rca.five_whys == ["No slot", "No plan"]
+        assert rca.causes == [{"category": "process", "description": "No booking"}]
+        action = services.capa_add(
+            rca=rca, actor=manager, description="Book slots", due_date=date(2025, 6, 1)
+        )
+        services.capa_complete(action=action, actor=manager)
+        services.rca_close(rca=rca, actor=manager, today=date(2025, 6, 2))
+        assert rca.effectiveness_check_due == date(2025, 8, 31)
+    closed = api.patch(f"/api/v1/o/alpha/rcas/{rca.pk}/", {"problem": "x"}, format="json")
+    assert closed.status_code == 409
+    assert closed.json()["error"]["message"] == "A closed analysis cannot be edited."
+
+
+def test_publishing_a_scorecard_says_to_whom(org_a, manager, scenario, client_as):
+    with tenant_scope(org_a):
+        services.measurement_record(
+            actor=manager,
+            kpi=scenario["otd"],
+            period_start=date(2025, 3, 1),
+            value=Decimal("97"),
+            today=TODAY,
+        )
+        scorecard = services.scorecard_compute(
+            partnership=scenario["partnership"], period_start=date(2025, 3, 1)
+        )
+        partner = scenario["partnership"].partner.name
+    url = reverse("performance-scorecard-action", args=["alpha", scorecard.pk])
+    page = client_as(manager).post(url, {"action": "publish"}, follow=True)
+    assert f"Scorecard of March 2025 published to {partner}." in page.content.decode()
