@@ -160,26 +160,6 @@ def _undecorate(path: Path) -> int:
     return len(wrapped)
 
 
-FORK_HOOK = """
-
-# scripts/mutation.py: mutmut forks one child per mutant from a process that already holds the
-# test database connection. A child must not use (or, on exit, close) the parent's socket: it
-# would end the parent's session and every later mutant would fail as if killed.
-import os as _os
-
-
-def _drop_inherited_connections():
-    from django.db import connections
-
-    kept = globals().setdefault("_INHERITED", [])
-    for connection in connections.all(initialized_only=True):
-        kept.append(connection.connection)  # never closed in the child
-        connection.connection = None
-
-
-_os.register_at_fork(after_in_child=_drop_inherited_connections)
-"""
-
 FORK_SAFE_CONFTEST = '''"""Written by scripts/mutation.py. Each mutant runs in a process
 forked from one that already ran the tests and so holds its database connection; two processes
 on one socket corrupt each other's session (a mutant would then "fail" for nothing). Drop the
@@ -221,8 +201,6 @@ def _write_config(target_dir: Path, module: str, tests: list[str]) -> None:
         'process_isolation = "fork"\n'
     )
     pyproject.write_text(text)
-    conftest = target_dir / "tests" / "conftest.py"
-    conftest.write_text(conftest.read_text() + FORK_HOOK)
 
 
 def _summary(target_dir: Path) -> tuple[dict[str, int], list[str]]:

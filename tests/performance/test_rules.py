@@ -427,3 +427,85 @@ def test_a_bad_year_gets_a_plain_message(org_a, manager, scenario, client_as, ye
     assert "invalid literal" not in html and "Give" in html
     with tenant_scope(org_a):
         assert not Qbr.objects.exists()
+
+
+# --- RCA and CAPA: each step refused in the user's words, audited with who and what -------------
+
+
+def test_an_rca_cycle_is_audited_step_by_step_and_refuses_out_of_order_steps(
+    org_a, manager, scenario
+):
+    from performance.models import RootCauseAnalysis
+
+    def events():
+        return [
+            (e.action, e.actor_id, e.object_type, e.object_id, e.changes)
+            for e in AuditEvent.objects.filter(action__contains=".rca.").order_by("sequence")
+        ] + [
+            (e.action, e.actor_id, e.object_type, e.object_id, e.changes)
+            for e in AuditEvent.objects.filter(action__contains=".capa.").order_by("sequence")
+        ]
+
+    with tenant_scope(org_a):
+        rca = services.rca_create(
+            actor=manager,
+            partnership=scenario["partnership"],
+            problem="Late deliveries",
+            sla=scenario["sla"],
+        )
+        assert RootCauseAnalysis.objects.get(pk=rca.pk).sla_id == scenario["sla"].pk
+        with pytest.raises(ConflictError) as error:
+            services.rca_close(rca=rca, actor=manager, today=date(2025, 6, 1))
+        assert error.value.message == "Add at least one corrective action before closing."
+        with pytest.raises(ConflictError) as error:
+            services.rca_effectiveness_record(rca=rca, actor=manager, effective=True)
+        assert error.value.message == "Check effectiveness after closing the analysis."
+        services.rca_update(rca=rca, actor=manager, five_whys=["No slot", " ", "", "No plan"])
+        assert RootCauseAnalysis.objects.get(pk=rca.pk).five_whys == ["No slot", "No plan"]
+        action = services.capa_add(
+            rca=rca, actor=manager, description="Book slots", due_date=date(2025, 6, 1)
+        )
+        assert RootCauseAnalysis.objects.get(pk=rca.pk).status == "capa"
+        with pytest.raises(ConflictError) as error:
+            services.rca_close(rca=rca, actor=manager, today=date(2025, 6, 1))
+        assert error.value.message == "Every corrective action must be done before closing."
+        services.capa_complete(action=action, actor=manager)
+        action.refresh_from_db()
+        assert action.status == "done" and action.completed_at is not None
+        with pytest.raises(ConflictError) as error:
+            services.capa_complete(action=action, actor=manager)
+        assert error.value.message == "This action is already done."
+        services.rca_close(rca=rca, actor=manager, today=date(2025, 6, 1))
+        stored = RootCauseAnalysis.objects.get(pk=rca.pk)
+        assert stored.status == "closed" and stored.closed_at is not None
+        assert stored.effectiveness_check_due == date(2025, 8, 30)
+        with pytest.raises(ConflictError) as error:
+            services.rca_close(rca=rca, actor=manager, today=date(2025, 6, 1))
+        assert error.value.message == "This analysis is already closed."
+        with pytest.raises(ConflictError) as error:
+            services.capa_add(rca=rca, actor=manager, description="x", due_date=date(2025, 7, 1))
+        assert error.value.message == "A closed analysis takes no more actions."
+        services.rca_effectiveness_record(rca=rca, actor=manager, effective=False)
+        stored = RootCauseAnalysis.objects.get(pk=rca.pk)
+        assert stored.status == "capa" and stored.effectiveness == "not_effective"
+        rid, aid = str(rca.pk), str(action.pk)
+        assert events() == [
+            ("performance.rca.opened", manager.pk, "performance.rootcauseanalysis", rid, {}),
+            (
+                "performance.rca.updated",
+                manager.pk,
+                "performance.rootcauseanalysis",
+                rid,
+                {"five_whys": [[], ["No slot", "No plan"]]},
+            ),
+            ("performance.rca.closed", manager.pk, "performance.rootcauseanalysis", rid, {}),
+            (
+                "performance.rca.effectiveness_checked",
+                manager.pk,
+                "performance.rootcauseanalysis",
+                rid,
+                {"effective": False},
+            ),
+            ("performance.capa.added", manager.pk, "performance.correctiveaction", aid, {}),
+            ("performance.capa.completed", manager.pk, "performance.correctiveaction", aid, {}),
+        ]
