@@ -452,8 +452,10 @@ def test_an_rca_cycle_is_audited_step_by_step_and_refuses_out_of_order_steps(
             partnership=scenario["partnership"],
             problem="Late deliveries",
             sla=scenario["sla"],
+            responsible_party="buyer",
         )
-        assert RootCauseAnalysis.objects.get(pk=rca.pk).sla_id == scenario["sla"].pk
+        opened = RootCauseAnalysis.objects.get(pk=rca.pk)
+        assert opened.sla_id == scenario["sla"].pk and opened.responsible_party == "buyer"
         with pytest.raises(ConflictError) as error:
             services.rca_close(rca=rca, actor=manager, today=date(2025, 6, 1))
         assert error.value.message == "Add at least one corrective action before closing."
@@ -463,8 +465,13 @@ def test_an_rca_cycle_is_audited_step_by_step_and_refuses_out_of_order_steps(
         services.rca_update(rca=rca, actor=manager, five_whys=["No slot", " ", "", "No plan"])
         assert RootCauseAnalysis.objects.get(pk=rca.pk).five_whys == ["No slot", "No plan"]
         action = services.capa_add(
-            rca=rca, actor=manager, description="Book slots", due_date=date(2025, 6, 1)
+            rca=rca,
+            actor=manager,
+            description="Book slots",
+            due_date=date(2025, 6, 1),
+            kind="preventive",
         )
+        assert action.kind == "preventive"
         assert RootCauseAnalysis.objects.get(pk=rca.pk).status == "capa"
         with pytest.raises(ConflictError) as error:
             services.rca_close(rca=rca, actor=manager, today=date(2025, 6, 1))
