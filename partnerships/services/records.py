@@ -6,29 +6,9 @@ transaction, record the audit event `partnerships.<model>.<created|updated|delet
 
 from django.db import models, transaction
 
-from tenancy.audit import audit_record
+from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.models import User
-
-
-def _plain(value):
-    if isinstance(value, models.Model):
-        return str(value)
-    if hasattr(value, "name") and hasattr(value, "read"):  # an uploaded file
-        return value.name
-    return value
-
-
-def apply_changes(instance: models.Model, fields: dict) -> dict:
-    """Set `fields` on `instance`; {name: [old, new]} of what changed, ready for the audit
-    trail (related objects by name, files by file name)."""
-    changes = {}
-    for name, new in fields.items():
-        old = getattr(instance, name)
-        if old != new:
-            changes[name] = [_plain(old), _plain(new)]
-            setattr(instance, name, new)
-    return changes
 
 
 def _action(record: models.Model, verb: str) -> str:
@@ -46,7 +26,7 @@ def record_create(*, model: type[models.Model], actor: User | None, **fields) ->
 
 @transaction.atomic
 def record_update(*, record: models.Model, actor: User | None, **fields) -> models.Model:
-    changes = apply_changes(record, fields)
+    changes = changed_fields(record, fields)
     record.full_clean()
     record.save()
     if changes:
