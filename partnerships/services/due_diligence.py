@@ -14,8 +14,7 @@ from partnerships.models import (
     OnboardingMilestone,
     Partnership,
 )
-from partnerships.services.records import apply_changes
-from tenancy.audit import audit_record
+from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
@@ -115,7 +114,7 @@ def due_diligence_item_update(
     item = DueDiligenceItem.objects.select_for_update().get(pk=item.pk)
     old_status = item.status
     evidence = fields.pop("evidence", None)
-    changes = apply_changes(item, fields)
+    changes = changed_fields(item, fields)
     if isinstance(evidence, UploadedFile):  # a new file; the one on record otherwise stays
         item.evidence = evidence
         changes["evidence"] = [None, evidence.name]

@@ -3,8 +3,7 @@
 from django.db import transaction
 
 from partnerships.models import Partner
-from partnerships.services.records import apply_changes
-from tenancy.audit import audit_record
+from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
@@ -35,7 +34,7 @@ def partner_create(*, actor: User | None, name: str, **fields) -> Partner:
 
 @transaction.atomic
 def partner_update(*, partner: Partner, actor: User | None, **fields) -> Partner:
-    changes = apply_changes(partner, {k: v for k, v in fields.items() if k in PARTNER_FIELDS})
+    changes = changed_fields(partner, {k: v for k, v in fields.items() if k in PARTNER_FIELDS})
     partner.full_clean()
     partner.save()
     if changes:

@@ -4,8 +4,7 @@ from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
 from partnerships.models import PARTNERSHIP_LIFECYCLE, DueDiligenceItem, Partner, Partnership
-from partnerships.services.records import apply_changes
-from tenancy.audit import audit_record
+from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError, TransitionNotAllowed
 from tenancy.models import Membership, Role, User
@@ -44,7 +43,7 @@ def partnership_create(
 
 @transaction.atomic
 def partnership_update(*, partnership: Partnership, actor: User | None, **fields) -> Partnership:
-    changes = apply_changes(
+    changes = changed_fields(
         partnership, {k: v for k, v in fields.items() if k in PARTNERSHIP_FIELDS}
     )
     partnership.full_clean()

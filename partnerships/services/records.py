@@ -11,13 +11,6 @@ from tenancy.context import require_organization
 from tenancy.models import User
 
 
-def apply_changes(instance: models.Model, fields: dict) -> dict:
-    """Set `fields` on `instance`; {name: [old, new]} of what changed, ready for the audit
-    trail. The kernel's `changed_fields`: the row is locked and re-read first (no lost
-    update), related objects are recorded as id and label, files by file name."""
-    return changed_fields(instance, fields)
-
-
 def _action(record: models.Model, verb: str) -> str:
     return f"partnerships.{record._meta.model_name}.{verb}"
 
@@ -33,7 +26,7 @@ def record_create(*, model: type[models.Model], actor: User | None, **fields) ->
 
 @transaction.atomic
 def record_update(*, record: models.Model, actor: User | None, **fields) -> models.Model:
-    changes = apply_changes(record, fields)
+    changes = changed_fields(record, fields)
     record.full_clean()
     record.save()
     if changes:

@@ -21,8 +21,7 @@ from partnerships.models import (
     TcoEstimate,
 )
 from partnerships.services.partnerships import partnership_create
-from partnerships.services.records import apply_changes
-from tenancy.audit import audit_record
+from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
@@ -81,7 +80,7 @@ def sourcing_case_create(*, actor: User | None, title: str, **fields) -> Sourcin
 @transaction.atomic
 def sourcing_case_update(*, case: SourcingCase, actor: User | None, **fields) -> SourcingCase:
     _require_open(case)
-    changes = apply_changes(case, {k: v for k, v in fields.items() if k in CASE_FIELDS})
+    changes = changed_fields(case, {k: v for k, v in fields.items() if k in CASE_FIELDS})
     case.full_clean()
     case.save()
     if changes:
@@ -111,7 +110,7 @@ def tco_estimate_set(
         estimate = TcoEstimate(
             organization=require_organization(), case=case, model=model, candidate=candidate
         )
-    changes = apply_changes(estimate, {k: v for k, v in costs.items() if k in COST_FIELDS})
+    changes = changed_fields(estimate, {k: v for k, v in costs.items() if k in COST_FIELDS})
     estimate.full_clean()
     estimate.save()
     audit_record(action="partnerships.tcoestimate.set", actor=actor, obj=estimate, changes=changes)
@@ -206,7 +205,7 @@ def candidate_scores_set(
             errors.setdefault(f"score_{criterion_id}", []).append(
                 f"“{criteria[criterion_id].name}”: a score is from 1 to {sourcing.MAX_SCORE}."
             )
-    changes = apply_changes(
+    changes = changed_fields(
         candidate, {k: v for k, v in fields.items() if k in ("risk_score", "notes")}
     )
     try:

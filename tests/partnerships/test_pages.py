@@ -271,7 +271,8 @@ def test_a_reviewer_attaches_evidence_and_it_downloads(owner, org_a, client_as):
     assert response.status_code == 302
     with tenant_scope(org_a):
         item = DueDiligenceItem.objects.get(pk=item.pk)
-    assert (item.status, item.evidence.name.rsplit("/", 1)[-1]) == ("passed", "screening.pdf")
+    stored = item.evidence.name.rsplit("/", 1)[-1]  # the storage may add a suffix
+    assert item.status == "passed" and stored.startswith("screening") and stored.endswith(".pdf")
     download = client.get(url + "evidence/")
     assert b"".join(download.streaming_content) == b"%PDF-1.4 screening"
     # Saving again without a file keeps the evidence on record.
