@@ -291,6 +291,7 @@ def _insert_order(model_list) -> tuple[list, set[tuple[str, str]]]:
             )
             if cut is None:
                 raise
+            deferred.add(cut)
 
 
 def _coerce(f: models.Field, value):
@@ -348,6 +349,7 @@ def organization_import(*, source, actor: User | None = None) -> ImportResult:
 
         order, deferred = _insert_order([model_by_label[label] for label in tables])
         fill_later: list[tuple[type, int, str, int]] = []
+        permissions: dict[tuple[str, str], int] = {}
         with tenant_scope(organization), _keep_timestamps(order):
             for model in order:
                 label = _label(model)
@@ -358,7 +360,8 @@ def organization_import(*, source, actor: User | None = None) -> ImportResult:
                     for f in model._meta.concrete_fields
                     if f.is_relation and f.related_model is model
                 ]
-                for row in rows:  # one at a time: self-references need the earlier rows' ids
+                instances = []
+                for row in rows:  # self-references and cut cycles are filled in afterwards
                     values = {}
                     for f in model._meta.concrete_fields:
                         if f.attname == "id" or f.attname not in row:
@@ -373,9 +376,12 @@ def organization_import(*, source, actor: User | None = None) -> ImportResult:
                             elif target is Organization:
                                 value = organization.pk
                             elif target is Permission:
-                                value = Permission.objects.get(
-                                    content_type__app_label=value[0], codename=value[1]
-                                ).pk
+                                key = (value[0], value[1])
+                                if key not in permissions:
+                                    permissions[key] = Permission.objects.get(
+                                        content_type__app_label=key[0], codename=key[1]
+                                    ).pk
+                                value = permissions[key]
                             elif f in self_refs or (label, f.attname) in deferred:
                                 fill_later.append((model, row["id"], f.attname, value))
                                 value = None
@@ -386,10 +392,12 @@ def organization_import(*, source, actor: User | None = None) -> ImportResult:
                         else:
                             value = _coerce(f, value)
                         values[f.attname] = value
-                    instance = model(**values)
-                    model.objects.bulk_create([instance])
+                    instances.append(model(**values))
+                # One INSERT per 1,000 rows; PostgreSQL returns the new ids in order.
+                model.objects.bulk_create(instances, batch_size=1000)
+                for row, instance in zip(rows, instances, strict=True):
                     id_map[row["id"]] = instance.pk
-                    result.rows += 1
+                result.rows += len(instances)
             for model, old_id, attname, old_target in fill_later:
                 f = model._meta.get_field(attname.removesuffix("_id"))  # type: ignore[attr-defined]
                 new_target = result.id_maps[_label(f.related_model)][old_target]
