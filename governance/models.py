@@ -95,13 +95,15 @@ class ChangeRequest(TenantModel):
     # The last request for changes that sent it back to draft (who asked and why).
     changes_requested_reason = models.TextField(blank=True)
     # The draft amendment created when a change to an agreement is implemented; the agreement
-    # links back through `source_change_request`.
-    amendment = models.OneToOneField(
+    # links back through `source_change_requests` (one at most: the constraint below, led by the
+    # organization as every unique rule is, rather than a one-to-one's global unique index).
+    amendment = models.ForeignKey(
         Agreement,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="source_change_request",
+        related_name="source_change_requests",
+        db_index=False,
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -111,6 +113,11 @@ class ChangeRequest(TenantModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "number"], name="changerequest_unique_number"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "amendment"],
+                condition=models.Q(amendment__isnull=False),
+                name="changerequest_unique_amendment",
             ),
             models.CheckConstraint(
                 condition=models.Q(escalation_level__lte=MAX_ESCALATION_LEVEL),

@@ -62,7 +62,22 @@
       }
       return !(data.status === "queued" || data.status === "running");
     },
+    // Measurement import (performance/measurement_import_job.html): the page shows the result.
+    reload: function (box, data) {
+      if (data.status === "succeeded" || data.status === "failed") {
+        window.location.reload();
+        return true;
+      }
+      return false;
+    },
   };
+
+  // <form data-confirm="Question?">: ask before an irreversible action is sent.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form && form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
 
   // <a data-autofollow href="...">: go there at once (single sign-on hands over to the provider).
   function follow() {

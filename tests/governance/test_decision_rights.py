@@ -202,7 +202,7 @@ def test_implementing_a_change_to_an_agreement_drafts_its_amendment(
     amendment = change_request.amendment
     assert amendment.agreement_type == "amendment" and amendment.status == "draft"
     assert amendment.amends == agreement
-    assert amendment.source_change_request == change_request  # linked both ways
+    assert amendment.source_change_requests.get() == change_request  # linked both ways
     assert amendment.reference == change_request.reference
     assert amendment.value == Decimal("60000.00")
     assert "contracts.agreement.created" in AuditEvent.objects.values_list("action", flat=True)

@@ -15,7 +15,7 @@ from django.db import connection
 pytestmark = pytest.mark.django_db
 
 # Read before a tenant is known (tenancy/models.py): reference tables, not distributed.
-BOUNDARY_TABLES = {"tenancy_membership", "tenancy_apikey"}
+BOUNDARY_TABLES = {"tenancy_membership", "tenancy_apikey", "governance_calendarfeedtoken"}
 
 TENANT_TABLES_SQL = """
     SELECT c.relname FROM pg_class c
