@@ -48,7 +48,8 @@ from partnerships.selectors import partnership_portfolio
 from partnerships.views import partnership_tabs
 from tenancy.dates import add_days
 from tenancy.errors import ConflictError, PermissionDeniedError
-from tenancy.models import Role, User
+from tenancy.models import User
+from tenancy.permissions import roles_with
 from tenancy.views import (
     get_object_for_member_or_404,
     refusal_message,
@@ -278,7 +279,7 @@ def _detail_page(request, agreement, *, obligation_form=None, status=200):
             "timeline": selectors.agreement_timeline(agreement) if review.internal else [],
             "reviewers": selectors.agreement_reviewers(agreement) if review.internal else [],
             "reviewer_form": ReviewerForm(
-                members=_org_members(request, [Role.LEGAL, Role.ORG_ADMIN])
+                members=_org_members(request, roles_with("contracts.review"))
             ),
             "obligation_form": obligation_form
             or ObligationForm(
@@ -349,7 +350,7 @@ def agreement_transition(request, org_slug, agreement_id):
 def agreement_reviewer_assign(request, org_slug, agreement_id):
     agreement = _agreement(request, agreement_id)
     require_permission(request, "contracts.change", agreement)
-    form = ReviewerForm(request.POST, members=_org_members(request, [Role.LEGAL, Role.ORG_ADMIN]))
+    form = ReviewerForm(request.POST, members=_org_members(request, roles_with("contracts.review")))
     if not form.is_valid():
         raise ValidationError({"reviewer": "Choose a legal member."})
     reviewer = form.cleaned_data["reviewer"]

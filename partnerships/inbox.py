@@ -15,11 +15,12 @@ from governance.selectors import awaiting_decision
 from partnerships.models import DueDiligenceItem, OnboardingEscalation
 from partnerships.selectors import exclusivity_conflicts
 from performance.selectors import action_board, breach_list
-from tenancy.models import Membership, Role
+from tenancy.models import Membership
+from tenancy.permissions import roles_with
 
 HORIZON_DAYS = 90
 SHOWN = 5
-LEGAL_REVIEWERS = (Role.LEGAL, Role.ORG_ADMIN)
+LEGAL_REVIEWERS = tuple(roles_with("contracts.review"))  # legal reviewers and org admins
 
 
 @dataclass

@@ -101,16 +101,6 @@ class TokenForm(forms.Form):
     )
 
 
-def apply_errors(form: forms.Form, error) -> None:
-    """Attach a service's ValidationError to the form: per field where it has one.
-    (governance/ and performance/ keep copies of this; it belongs here, in tenancy.)"""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
-
-
 class SingleSignOnForm(forms.Form):
     is_enabled = forms.BooleanField(label="Single sign-on is on", required=False)
     issuer = forms.CharField(

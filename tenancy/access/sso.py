@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tenancy.access import services
-from tenancy.access.forms import SingleSignOnForm, apply_errors
+from tenancy.access.forms import SingleSignOnForm
 from tenancy.access.security import logger
+from tenancy.forms import apply_errors
 from tenancy.models import SingleSignOn
 from tenancy.views import require_permission
 

@@ -25,7 +25,6 @@ from tenancy.access.forms import (
     InviteGuestForm,
     InviteMemberForm,
     OrganizationSettingsForm,
-    apply_errors,
 )
 from tenancy.access.selectors import (
     api_keys_of_organization,
@@ -38,6 +37,7 @@ from tenancy.access.selectors import (
 )
 from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError
+from tenancy.forms import apply_errors
 from tenancy.models import ApiKey, Invitation, Membership, Role
 from tenancy.permissions import has_permission
 from tenancy.selectors import api_keys_for_member
