@@ -597,7 +597,7 @@ class EscalationSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class ResolveSerializer(serializers.Serializer):
+class EscalationResolveSerializer(serializers.Serializer):
     resolution = serializers.CharField()
 
 
@@ -619,11 +619,11 @@ class EscalationViewSet(
     def create_object(self, data):
         return services.escalation_raise(actor=self.request.user, now=_now(), **data)
 
-    @extend_schema(request=ResolveSerializer, responses=EscalationSerializer)
+    @extend_schema(request=EscalationResolveSerializer, responses=EscalationSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, *args, **kwargs):
         escalation = self.get_object()
-        body = ResolveSerializer(data=request.data)
+        body = EscalationResolveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         escalation = services.escalation_resolve(
             escalation=escalation,
@@ -859,7 +859,7 @@ class ComplianceOfficerViewSet(
         return services.compliance_officer_appoint(actor=self.request.user, **data)
 
 
-class AttestationSerializer(serializers.ModelSerializer):
+class OfficerAttestationSerializer(serializers.ModelSerializer):
     officer = TenantRelatedField(ComplianceOfficer)
     overdue = serializers.SerializerMethodField()
 
@@ -892,7 +892,7 @@ class AttestationViewSet(
     """Periodic attestations: requested with a due date; `POST …/attest/` by the officer, once."""
 
     model = Attestation
-    serializer_class = AttestationSerializer
+    serializer_class = OfficerAttestationSerializer
     permission_module = "governance"
     guest_partnership_path = "officer__partnership"
     filterset_fields = ["officer", "status"]
@@ -906,7 +906,7 @@ class AttestationViewSet(
             actor=self.request.user, today=timezone.localdate(), **data
         )
 
-    @extend_schema(request=AttestSerializer, responses=AttestationSerializer)
+    @extend_schema(request=AttestSerializer, responses=OfficerAttestationSerializer)
     @action(detail=True, methods=["post"])
     def attest(self, request, *args, **kwargs):
         attestation = self.get_object()
@@ -919,5 +919,5 @@ class AttestationViewSet(
             now=_now(),
         )
         return Response(
-            AttestationSerializer(attestation, context=self.get_serializer_context()).data
+            OfficerAttestationSerializer(attestation, context=self.get_serializer_context()).data
         )

@@ -486,6 +486,11 @@ class OnboardingEscalationViewSet(TenantReadOnlyViewSet):
 class SourcingCaseSerializer(serializers.ModelSerializer):
     owner = MemberField(required=False, allow_null=True)
 
+    # Read-only fields lose DRF's allow_blank: say that an undecided case has "" here.
+    chosen_model = serializers.ChoiceField(
+        choices=SourcingCase.Model.choices, allow_blank=True, read_only=True
+    )
+
     class Meta:
         model = SourcingCase
         fields = [

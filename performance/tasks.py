@@ -76,7 +76,7 @@ def qbr_reminders_all_tenants() -> int:
 
 
 @tenant_task(
-    job=("performance.MeasurementImport", "import_id"), soft_time_limit=1800, time_limit=1900
+    job=("performance.MeasurementImport", "import_id"), soft_time_limit=1200, time_limit=1260
 )
 def measurement_import_run(*, organization_id: int, import_id: int) -> str:
     """Check or import an uploaded measurement file (the job's stage); a finished job is left

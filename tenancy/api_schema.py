@@ -78,6 +78,11 @@ class TenantAutoSchema(AutoSchema):
 
     def _insert_field_validators(self, field, schema):
         super()._insert_field_validators(field, schema)
-        if isinstance(field, serializers.URLField) and field.allow_blank:
+        # A blank URL or e-mail is stored as "", which is no uri/email: say so in the schema.
+        blank_allowed = getattr(field, "allow_blank", False)
+        if isinstance(field, serializers.URLField) and blank_allowed:
             schema.pop("format", None)
             schema["anyOf"] = [{"format": "uri"}, {"maxLength": 0}]
+        elif isinstance(field, serializers.EmailField) and blank_allowed:
+            schema.pop("format", None)
+            schema["anyOf"] = [{"format": "email"}, {"maxLength": 0}]

@@ -127,7 +127,7 @@ CELERY_TASK_TIME_LIMIT = 360
 # seconds have passed. It must exceed the longest hard time limit of any task, or a task still
 # running would be delivered a second time (tests/tenancy/test_celery_settings.py checks it).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=1800),
 }
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = CELERY_BROKER_TRANSPORT_OPTIONS
 CELERY_TASK_SERIALIZER = "json"
@@ -276,6 +276,7 @@ SPECTACULAR_SETTINGS = {
         "RiskCategoryEnum": "risk.models.Risk.Category",
         "CategoryEnum": "governance.models.ChangeRequest.Category",  # kept its name
         "BreachPartyEnum": "risk.models.BREACH_PARTY_CHOICES",
+        "GovernancePartyEnum": "governance.models.ChangeRequestApprover.Party",
         "SourcingModelEnum": "partnerships.models.SourcingCase.Model",
         "MemberRoleEnum": "tenancy.access.services.MEMBER_ROLES",
         "RoleEnum": "tenancy.models.Role",

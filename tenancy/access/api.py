@@ -71,6 +71,8 @@ class MemberViewSet(
         )
 
     def update_object(self, instance, data):
+        if "role" not in data:  # a PATCH that changes nothing answers the member as it is
+            return instance
         return services.membership_change_role(
             membership=instance, role=data["role"], actor=self.request.user
         )

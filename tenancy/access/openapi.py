@@ -15,7 +15,7 @@ RATE_LIMITED = {
 
 def document_rate_limits(result, generator, request, public):
     for path, operations in result.get("paths", {}).items():
-        if not path.startswith("/api/v1/o/"):
+        if not path.startswith("/api/v1/"):  # /organizations/ is rate-limited too
             continue
         for operation in operations.values():
             if isinstance(operation, dict) and "responses" in operation:
