@@ -71,3 +71,30 @@ def test_a_vote_carries_by_the_committees_threshold_abstentions_not_cast():
     assert decision_outcome(unanimous, [Choice.FOR, Choice.ABSTAIN]) == carried
     assert decision_outcome(unanimous, [Choice.FOR, Choice.AGAINST]) == lost
     assert decision_outcome(unanimous, [Choice.ABSTAIN]) == lost
+
+
+def _members(*parties):
+    return [SimpleNamespace(pk=i, party=party) for i, party in enumerate(parties, start=1)]
+
+
+def test_quorum_counts_voting_members_present_under_the_committees_rule():
+    from governance.models import Party
+    from governance.services.committees import quorum_of
+
+    members = _members(Party.CUSTOMER, Party.CUSTOMER, Party.PARTNER, Party.PARTNER)
+
+    def committee(rule, both=False):
+        return SimpleNamespace(quorum_rule=rule, quorum_needs_both_parties=both)
+
+    majority = committee(Committee.QuorumRule.MAJORITY)
+    assert not quorum_of(majority, members, {1, 2}).reached  # 2 of 4 is not more than half
+    assert quorum_of(majority, members, {1, 2, 3}).reached
+    two_thirds = committee(Committee.QuorumRule.TWO_THIRDS)
+    assert quorum_of(two_thirds, members, {1, 2, 3}).needed == 3  # ceiling of 8/3
+    everyone = committee(Committee.QuorumRule.ALL)
+    assert not quorum_of(everyone, members, {1, 2, 3}).reached
+    both = committee(Committee.QuorumRule.MAJORITY, both=True)
+    result = quorum_of(both, members[:3], {1, 2})  # 2 of 3 present, both ours
+    assert not result.reached and "the partner's" in result.reason
+    assert quorum_of(both, members, {1, 2, 3}).reached
+    assert quorum_of(majority, [], set()).reason == "The committee has no voting members."
