@@ -54,7 +54,7 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
     currency = serializers.ChoiceField(
         choices=ChangeRequest._meta.get_field("currency").choices, required=False
     )
-    amendment = serializers.PrimaryKeyRelatedField(read_only=True)
+    amendment = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     approvers = ApproverSerializer(many=True, read_only=True)
     approver_count = serializers.IntegerField(read_only=True, default=None)
     approved_count = serializers.IntegerField(read_only=True, default=None)

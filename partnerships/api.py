@@ -382,6 +382,8 @@ class ExclusivityViewSet(
 class DueDiligenceItemSerializer(serializers.ModelSerializer):
     partnership = TenantRelatedField(Partnership)
     reviewer = MemberField(required=False, allow_null=True)
+    # null when no file is on record (the schema says so); null or absent on a write keeps it.
+    evidence = serializers.FileField(required=False, allow_null=True)
 
     class Meta:
         model = DueDiligenceItem
@@ -414,6 +416,8 @@ class DueDiligenceItemViewSet(TenantModelViewSet):
 
     def create_object(self, data):
         partnership = data.pop("partnership")
+        if data.get("evidence") is None:
+            data.pop("evidence", None)
         return services.due_diligence_item_create(
             partnership=partnership, actor=self.request.user, **data
         )

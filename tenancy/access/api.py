@@ -37,7 +37,8 @@ class MemberSerializer(serializers.ModelSerializer):
     email = serializers.EmailField(source="user.email", read_only=True)
     full_name = serializers.CharField(source="user.full_name", read_only=True)
     role_label = serializers.CharField(source="get_role_display", read_only=True)
-    role = serializers.ChoiceField(choices=MEMBER_ROLES)
+    # Guests are listed with their role; the service refuses making anyone a guest here.
+    role = serializers.ChoiceField(choices=Role.choices)
 
     class Meta:
         model = Membership
