@@ -80,15 +80,19 @@ class TenantMiddleware:
             if is_api:
                 return _api_error(401, "Authentication required.", "not_authenticated")
             return redirect_to_login(request.get_full_path())
-        # One query finds the organization and the caller's membership in it: an unknown slug
-        # and a non-member look the same (None).
-        membership = (
-            Membership.objects.filter(
-                organization__slug=match["slug"], user=request.user, is_active=True
+        if request.api_key is not None and request.api_key.membership_id is not None:
+            # Read with the key (its organization's slug matched above); None when inactive.
+            membership = request.api_key.membership
+        else:
+            # One query finds the organization and the caller's membership in it: an unknown
+            # slug and a non-member look the same (None).
+            membership = (
+                Membership.objects.filter(
+                    organization__slug=match["slug"], user=request.user, is_active=True
+                )
+                .select_related("organization")
+                .first()
             )
-            .select_related("organization")
-            .first()
-        )
         if membership is None:
             request.security_refusal = "not a member of the organization"
             if is_api:

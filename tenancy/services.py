@@ -51,7 +51,10 @@ def api_key_create(
     now=None,
 ) -> tuple[ApiKey, str]:
     """Create a key and return it with its plain text, which is never stored nor shown again."""
-    if not Membership.objects.filter(organization=organization, user=user, is_active=True).exists():
+    membership = Membership.objects.filter(
+        organization=organization, user=user, is_active=True
+    ).first()
+    if membership is None:
         raise PermissionError(f"{user} is not a member of {organization}.")
     if scope not in ApiKey.Scope.values:
         raise ValidationError({"scope": "Choose read only or read and write."})
@@ -62,6 +65,7 @@ def api_key_create(
     key = ApiKey(
         organization=organization,
         user=user,
+        membership=membership,
         name=name.replace("\x00", "").strip() or "API key",
         prefix=prefix,
         key_hash=ApiKey.hash_secret(secret),
@@ -95,12 +99,16 @@ def api_key_revoke(*, api_key: ApiKey, actor: User, now=None) -> ApiKey:
 
 
 def api_key_authenticate(raw_key: str, *, now=None) -> ApiKey | None:
-    """The active, unexpired key matching `raw_key`, or None. Constant-time hash comparison."""
+    """The active, unexpired key matching `raw_key`, or None. Constant-time hash comparison.
+
+    One query reads the key with its membership, organization and user: `key.membership` is the
+    caller's active membership (None for a key whose membership is inactive), so the tenant
+    middleware needs no second query."""
     parts = raw_key.split("_", 2)
     if len(parts) != 3 or parts[0] != "pl" or not parts[1] or not parts[2]:
         return None
     key = (
-        ApiKey.objects.select_related("user", "organization")
+        ApiKey.objects.select_related("user", "organization", "membership")
         .filter(prefix=parts[1], revoked_at__isnull=True, user__is_active=True)
         .first()
     )
@@ -109,6 +117,13 @@ def api_key_authenticate(raw_key: str, *, now=None) -> ApiKey | None:
     now = now or timezone.now()
     if key.is_expired(now):
         return None
+    if key.membership is not None:
+        if key.membership.is_active:
+            # The same rows as the key's own: no query when the middleware reads them.
+            key.membership.organization = key.organization
+            key.membership.user = key.user
+        else:
+            key.membership = None
     # Writing last_used_at on every call would make each API read a write; a minute is enough.
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)

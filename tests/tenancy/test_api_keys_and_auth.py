@@ -1,9 +1,11 @@
 """API keys, sign-in and the 4xx answers to bad callers."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from tenancy.models import ApiKey
+from tenancy.models import ApiKey, Membership
 from tenancy.services import api_key_authenticate, api_key_create, api_key_revoke
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +25,25 @@ def test_a_key_authenticates_and_records_when_it_was_last_used(owner, org_a):
     assert key.last_used_at is None
     assert api_key_authenticate(raw) == key
     assert ApiKey.objects.get(pk=key.pk).last_used_at is not None
+
+
+def test_one_query_authenticates_the_key_and_finds_its_membership(owner, org_a, api_as):
+    client = api_as(owner, org_a)
+    client.get("/api/v1/o/alpha/partnerships/")  # last_used_at is written on the first call
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/o/alpha/partnerships/").status_code == 200
+    reading_memberships = [q["sql"] for q in queries if 'FROM "tenancy_membership"' in q["sql"]]
+    assert reading_memberships == []
+    key_queries = [q["sql"] for q in queries if 'FROM "tenancy_apikey"' in q["sql"]]
+    assert len(key_queries) == 1 and '"tenancy_membership"' in key_queries[0]
+
+
+def test_the_key_of_a_deactivated_member_reaches_nothing(owner, org_a, make_member, api_as):
+    member = make_member(org_a, "procurement_manager")
+    client = api_as(member, org_a)
+    assert client.get("/api/v1/o/alpha/partnerships/").status_code == 200
+    Membership.objects.filter(user=member, organization=org_a).update(is_active=False)
+    assert client.get("/api/v1/o/alpha/partnerships/").status_code in (401, 404)
 
 
 def test_a_revoked_key_is_refused(owner, org_a, api_as):
