@@ -2,12 +2,9 @@
 streamed CSV export), SLAs and breaches, scorecards (ETag / If-None-Match), QBR action items."""
 
 import csv
-import hashlib
 import io
-import json
-from datetime import UTC
+from datetime import UTC, date
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django_filters import rest_framework as filters
@@ -43,8 +40,10 @@ from tenancy.api import (
     TenantReadOnlyViewSet,
     TenantRelatedField,
     TenantViewSet,
+    representation_etag,
 )
 from tenancy.api_errors import error_body
+from tenancy.changes import change_version, etag_matches, versioned_etag
 from tenancy.context import tenant_scope
 from tenancy.pagination import MeasurementCursorPagination
 
@@ -257,10 +256,39 @@ class MeasurementViewSet(TenantModelViewSet):
         return selectors.measurement_list(membership=self.membership)
 
     def list(self, request, *args, **kwargs):
-        """Same filters, guest restriction and cursor as the generic list; rows as `.values()`."""
-        queryset = self.filter_queryset(self.get_queryset()).values(*MEASUREMENT_LIST_COLUMNS)
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(MeasurementRowSerializer(page, many=True).data)
+        """Same filters, guest restriction and cursor as the generic list; rows as `.values()`.
+
+        A list of closed periods (`period_to` before this month) carries an ETag from the
+        organization's measurement change counter: a repeat read with `If-None-Match` is a 304
+        answered before the page's query runs."""
+        etag = self._closed_period_etag(request, today=timezone.now().date())
+        if etag is not None and etag_matches(request, etag):
+            response = Response(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            queryset = self.filter_queryset(self.get_queryset()).values(*MEASUREMENT_LIST_COLUMNS)
+            page = self.paginate_queryset(queryset)
+            response = self.get_paginated_response(MeasurementRowSerializer(page, many=True).data)
+        if etag is not None:
+            response["ETag"] = etag
+            response["Cache-Control"] = "private, no-cache"
+        return response
+
+    def _closed_period_etag(self, request, *, today) -> str | None:
+        try:
+            period_to = date.fromisoformat(request.query_params.get("period_to", ""))
+        except ValueError:
+            return None  # no upper bound (or a bad one, which the filter answers): no shortcut
+        if period_to >= today.replace(day=1):
+            return None
+        version = change_version(organization_id=self.organization.pk, name="measurements")
+        return versioned_etag(
+            "measurements",
+            version,
+            self.membership.pk,
+            self.membership.role,
+            request.build_absolute_uri(),
+            request.headers.get("Accept", ""),
+        )
 
     def create_object(self, data):
         kpi = data["kpi"]
@@ -601,10 +629,8 @@ class ScorecardFilter(filters.FilterSet):
 
 def _with_etag(request, response: Response) -> Response:
     """A strong ETag over the JSON body; a matching If-None-Match gets 304 without the body."""
-    body = json.dumps(response.data, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"))
-    etag = f'"{hashlib.sha256(body.encode()).hexdigest()[:32]}"'
-    candidates = [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]
-    if etag in candidates or "*" in candidates:
+    etag = representation_etag(response.data)
+    if etag_matches(request, etag):
         response = Response(status=status.HTTP_304_NOT_MODIFIED)
     response["ETag"] = etag
     response["Cache-Control"] = "private, no-cache"

@@ -243,6 +243,31 @@ class ApiKey(models.Model):
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())
 
 
+class ChangeCounter(models.Model):
+    """How many times a kind of record of an organization has changed, written only by database
+    triggers (statement-level, so a 100,000-row import bumps it once): an ETag built on it answers
+    a client's repeat read with a 304 without running the read's query (performance's
+    measurement list for closed periods). A system table like `Membership`, no row-level
+    security: the number discloses nothing and the trigger writes it for whoever changes rows.
+    """
+
+    # No database constraint: deleting an organization's rows fires the trigger, which may write
+    # a counter after Django collected the old ones; an orphan counter is harmless.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    name = models.CharField(max_length=40)
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="changecounter_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"
+
+
 class AuditEvent(TenantModel):
     """One entry of the organization's append-only, hash-chained audit trail.
 

@@ -23,7 +23,7 @@ from rest_framework.utils.urls import replace_query_param
 class DefaultPagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
-    max_page_size = 200
+    max_page_size = 1000
 
 
 @dataclass(frozen=True)

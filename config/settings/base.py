@@ -219,7 +219,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "tenancy.pagination.DefaultPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "tenancy.api_errors.exception_handler",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["tenancy.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         # DRF's parsers plus refusal of NUL, lone surrogates, inf and deep nesting.
         "tenancy.api_parsers.SafeJSONParser",

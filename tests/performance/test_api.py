@@ -4,6 +4,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from performance import services
 from tenancy.context import tenant_scope
@@ -238,3 +241,70 @@ def test_the_list_renders_a_measurement_exactly_as_its_detail_does(
     for row in listed:
         assert api.get(f"{BASE}/measurements/{row['id']}/").json() == row
     assert listed[0]["value"] in {"96.0000", "250.0000"} and listed[0]["created_at"].endswith("Z")
+
+
+CLOSED = {"period_from": "2024-01-01", "period_to": "2024-12-01"}
+
+
+def _closed_query(scenario):
+    return {**CLOSED, "partnership": scenario["partnership"].pk}
+
+
+def test_a_repeat_read_of_closed_periods_is_a_304_without_the_page_query(
+    org_a, manager, scenario, api_as
+):
+    fill(org_a, scenario)
+    api = api_as(manager, org_a)
+    first = api.get(f"{BASE}/measurements/", _closed_query(scenario))
+    assert first.status_code == 200 and len(first.json()["results"]) == 24
+    with CaptureQueriesContext(connection) as queries:
+        again = api.get(
+            f"{BASE}/measurements/", _closed_query(scenario), HTTP_IF_NONE_MATCH=first["ETag"]
+        )
+    assert again.status_code == 304 and again.content == b""
+    assert again["ETag"] == first["ETag"]
+    assert not [q for q in queries if 'FROM "performance_measurement"' in q["sql"]]
+
+
+def test_a_correction_or_a_renamed_kpi_changes_the_closed_periods_etag(
+    org_a, manager, scenario, api_as
+):
+    fill(org_a, scenario)
+    api = api_as(manager, org_a)
+    etag = api.get(f"{BASE}/measurements/", _closed_query(scenario))["ETag"]
+    with tenant_scope(org_a):
+        figure = scenario["otd"].measurements.order_by("period_start").first()
+        services.measurement_correct(
+            measurement=figure, actor=manager, value=Decimal("91"), reason="Recount"
+        )
+    corrected = api.get(f"{BASE}/measurements/", _closed_query(scenario), HTTP_IF_NONE_MATCH=etag)
+    assert corrected.status_code == 200 and corrected["ETag"] != etag
+    assert "91.0000" in {row["value"] for row in corrected.json()["results"]}
+    etag = corrected["ETag"]
+    with tenant_scope(org_a):
+        services.kpi_update(kpi=scenario["otd"], actor=manager, code="otd_on_time")
+    renamed = api.get(f"{BASE}/measurements/", _closed_query(scenario), HTTP_IF_NONE_MATCH=etag)
+    assert renamed.status_code == 200
+    assert "otd_on_time" in {row["kpi_code"] for row in renamed.json()["results"]}
+
+
+def test_open_periods_are_always_read_afresh(org_a, manager, scenario, api_as):
+    fill(org_a, scenario)
+    api = api_as(manager, org_a)
+    open_query = {"partnership": scenario["partnership"].pk}
+    response = api.get(f"{BASE}/measurements/", open_query)
+    assert response.status_code == 200 and "ETag" not in response
+    current = {**open_query, "period_to": timezone.now().date().replace(day=1).isoformat()}
+    assert "ETag" not in api.get(f"{BASE}/measurements/", current)
+
+
+def test_another_member_never_gets_a_304_for_someone_elses_etag(
+    org_a, manager, scenario, api_as, make_member
+):
+    fill(org_a, scenario)
+    etag = api_as(manager, org_a).get(f"{BASE}/measurements/", _closed_query(scenario))["ETag"]
+    viewer = make_member(org_a, "viewer")
+    other = api_as(viewer, org_a).get(
+        f"{BASE}/measurements/", _closed_query(scenario), HTTP_IF_NONE_MATCH=etag
+    )
+    assert other.status_code == 200
