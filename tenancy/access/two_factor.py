@@ -41,12 +41,18 @@ class SecondFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path.startswith("/api/") and (
+            request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("bearer ")
+        ):
+            # An API key (TenantMiddleware authenticates it or answers 401): no second factor,
+            # and the session is never read. On a page a Bearer header is ignored, so it must
+            # not skip the second factor either.
+            return self.get_response(request)
         user = getattr(request, "user", None)
         if (
             user is not None
             and user.is_authenticated
             and not request.path.startswith(EXEMPT_PREFIXES)
-            and not request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("bearer ")
             and request.session.get(SESSION_FLAG)
             and not user.is_verified()
         ):

@@ -38,6 +38,16 @@ def test_one_query_authenticates_the_key_and_finds_its_membership(owner, org_a, 
     assert len(key_queries) == 1 and '"tenancy_membership"' in key_queries[0]
 
 
+def test_a_key_authenticated_request_touches_no_session_cookie_or_message(owner, org_a, api_as):
+    client = api_as(owner, org_a)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/o/alpha/partnerships/")
+    assert response.status_code == 200
+    assert response.cookies == {}  # no session, CSRF or messages cookie was set
+    assert not [q for q in queries if "django_session" in q["sql"]]
+    assert not response.wsgi_request.session.accessed
+
+
 def test_the_key_of_a_deactivated_member_reaches_nothing(owner, org_a, make_member, api_as):
     member = make_member(org_a, "procurement_manager")
     client = api_as(member, org_a)

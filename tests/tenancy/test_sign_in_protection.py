@@ -104,6 +104,9 @@ def test_an_admin_turns_on_a_second_factor_and_is_asked_for_it(owner, client_as)
     response = fresh.get("/o/alpha/")
     assert response.status_code == 302 and "/accounts/two-factor/verify/" in response["Location"]
     assert fresh.get("/api/v1/o/alpha/partnerships/").status_code == 403
+    # A Bearer header on a page is ignored: it never stands in for the second factor.
+    bypass = fresh.get("/o/alpha/", HTTP_AUTHORIZATION="Bearer pl_x_y")
+    assert bypass.status_code == 302 and "/accounts/two-factor/verify/" in bypass["Location"]
     device.refresh_from_db()
     device.last_t = -1
     device.save()
