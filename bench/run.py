@@ -509,6 +509,13 @@ def bench_api(ctx: Context) -> None:
             for k in range(0, 40, 4)
             for perspective in ("operational", "customer")
         ],
+        # Issue 21: the same figures for a 1,000-row page, as time per row.
+        "whole tenant, one perspective, 1,000-row pages": [
+            f"{base}?perspective={perspective}&period_from={gen.month_add(ctx.end_period, -k - 2)}"
+            f"&period_to={gen.month_add(ctx.end_period, -k)}&page_size=1000"
+            for k in range(0, 40, 4)
+            for perspective in ("operational", "customer")
+        ],
     }
     headers = {"Authorization": f"Bearer {ctx.api_key}"}
     levels = ((1, 150, 20.0), (8, 600, 30.0), (32, 1200, 30.0))
@@ -585,6 +592,29 @@ def bench_api(ctx: Context) -> None:
                         f"{len(latencies)} requests, {errors} errors, load {load_average()}",
                     )
                 )
+                if max(rows) > 100 and clients == 1:
+                    ctx.report.add(
+                        Figure(
+                            "api",
+                            f"API p50 per row {suffix}",
+                            p50 / max(rows) * 1000,
+                            "µs",
+                            f"{max(rows)} rows per page; raw SQL "
+                            f"{sql_p50 / max(rows) * 1000:.1f} µs per row",
+                        )
+                    )
+                if clients in (1, 8):
+                    bench_peer(
+                        ctx,
+                        paths,
+                        headers,
+                        label=label,
+                        clients=clients,
+                        total=total,
+                        cap=cap,
+                        product_p50=p50,
+                        product_p95=p95,
+                    )
                 if clients == 8:
                     per_request = (web_cpu + db_cpu) / len(latencies) * 1000
                     ctx.report.add(
@@ -598,6 +628,43 @@ def bench_api(ctx: Context) -> None:
                             f"{(os.cpu_count() or 1) / per_request * 1000:.0f} req/s",
                         )
                     )
+
+
+def bench_peer(
+    ctx: Context,
+    paths: list[str],
+    headers: dict,
+    *,
+    label: str,
+    clients: int,
+    total: int,
+    cap: float,
+    product_p50: float,
+    product_p95: float,
+) -> None:
+    """The same URLs on the peer endpoint (bench/peer.py: a plain DRF ModelViewSet with a
+    ModelSerializer, same filters, pagination and middleware), at the same load level."""
+    peer_paths = [p.replace("/measurements/", "/bench-peer/measurements/") for p in paths]
+    status, _ = ctx.stack.get(peer_paths[0], headers)
+    if status != 200:
+        ctx.report.note(f"peer endpoint answered {status}; not measured")
+        return
+    latencies, errors, _ = load(
+        ctx.stack, peer_paths, headers, clients=clients, total=total, max_seconds=cap
+    )
+    p50 = percentile(latencies, 0.5) * 1000
+    p95 = percentile(latencies, 0.95) * 1000
+    ctx.report.add(
+        Figure(
+            "api",
+            f"peer (DRF ModelViewSet + ModelSerializer) p50 {label} @{clients}",
+            p50,
+            "ms",
+            f"product p50 {product_p50:.1f} ms (product ÷ peer), p95 {p95:.1f} ms "
+            f"vs product {product_p95:.1f} ms; {errors} errors",
+            product_p50 / p50,
+        )
+    )
 
 
 PAGES = (
