@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from partnerships.models import Partnership
@@ -100,8 +100,24 @@ def report_visible(*, report: ScorecardReport, membership: Membership) -> bool:
     ).exists()
 
 
-def portfolio_ranking(*, membership: Membership) -> list[Scorecard]:
-    """The latest scorecard of each partnership the member sees, best rolling score first."""
+RANKING_COLUMNS = (
+    "id",
+    "partnership_id",
+    "partnership__name",
+    "partnership__partner__name",
+    "period_start",
+    "total",
+    "rolling_score",
+    "trend",
+    "standing",
+    "standing_action",
+)
+
+
+def portfolio_ranking(*, membership: Membership) -> QuerySet[Scorecard]:
+    """The latest scorecard of each partnership the member sees, best rolling score first
+    (partnerships without one last, then by name). Ordered and sliced in SQL, with only the
+    columns the ranking shows (never the per-criterion breakdowns): slice or paginate it."""
     visible = partnership_portfolio(membership=membership).values("pk")
     latest = (
         visible_scorecards(Scorecard.objects.filter(partnership_id__in=visible), membership)
@@ -109,17 +125,12 @@ def portfolio_ranking(*, membership: Membership) -> list[Scorecard]:
         .distinct("partnership_id")
         .values("pk")
     )
-    scorecards = list(
-        Scorecard.objects.filter(pk__in=latest).select_related("partnership__partner")
+    return (
+        Scorecard.objects.filter(pk__in=latest)
+        .select_related("partnership__partner")
+        .only(*RANKING_COLUMNS)
+        .order_by(F("rolling_score").desc(nulls_last=True), "partnership__name", "pk")
     )
-    scorecards.sort(
-        key=lambda s: (
-            s.rolling_score is None,
-            -(s.rolling_score or Decimal(0)),
-            s.partnership.name,
-        )
-    )
-    return scorecards
 
 
 @dataclass

@@ -70,6 +70,9 @@ def _performance_url(request, partnership) -> str:
     return reverse("partnership-performance", args=[request.organization.slug, partnership.pk])
 
 
+RANKING_PAGE_SIZE = 50
+
+
 def performance_home(request, org_slug):
     require_permission(request, "performance.view")
     ranking = selectors.portfolio_ranking(membership=request.membership)
@@ -77,7 +80,8 @@ def performance_home(request, org_slug):
         request,
         "performance/home.html",
         {
-            "ranking": ranking[:10],
+            "ranking": list(ranking[:10]),
+            "rank_offset": 0,
             "summary": selectors.breach_summary(membership=request.membership),
             "recent_breaches": list(selectors.breach_list(membership=request.membership)[:10]),
             "templates": list(selectors.kpi_template_list())
@@ -89,10 +93,13 @@ def performance_home(request, org_slug):
 
 def portfolio_ranking(request, org_slug):
     require_permission(request, "performance.view")
+    page = Paginator(
+        selectors.portfolio_ranking(membership=request.membership), RANKING_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "performance/ranking.html",
-        {"ranking": selectors.portfolio_ranking(membership=request.membership)},
+        {"ranking": page.object_list, "page": page, "rank_offset": page.start_index() - 1},
     )
 
 

@@ -5,14 +5,21 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from performance import services
+from performance import services, views
 from performance.models import Measurement
 from tenancy.context import tenant_scope
 from tenancy.models import Role
 from tests.partnerships.factories import PartnershipFactory
-from tests.performance.factories import TODAY, ActionItemFactory, SlaBreachFactory
+from tests.performance.factories import (
+    TODAY,
+    ActionItemFactory,
+    ScorecardFactory,
+    SlaBreachFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +141,26 @@ def test_the_sla_list_is_paginated_with_a_fixed_number_of_queries(
     assert "Quality SLA 049" not in first and "Quality SLA 048" not in second
     assert "Page 2 of 2" in second and "Quality SLA 049" in second and "Quality SLA 054" in second
     assert client.get(url, {"page": "nope"}).status_code == 200
+
+
+def test_the_ranking_is_ordered_and_paginated_in_sql_without_breakdowns(
+    org_a, manager, client_as, monkeypatch
+):
+    with tenant_scope(org_a):
+        for name, rolling in (("Birch", "70.00"), ("Alder", None), ("Cedar", "90.00")):
+            ScorecardFactory(
+                organization=org_a,
+                partnership=PartnershipFactory(organization=org_a, name=name, owner=manager),
+                rolling_score=None if rolling is None else Decimal(rolling),
+                breakdown=[{"criterion": "secret-breakdown-marker"}],
+            )
+    monkeypatch.setattr(views, "RANKING_PAGE_SIZE", 2)
+    client = client_as(manager)
+    url = reverse("performance-ranking", args=["alpha"])
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(url).content.decode()
+    assert first.index("Cedar") < first.index("Birch") and "Alder" not in first
+    assert "Page 1 of 2" in first
+    assert not [q for q in queries if "breakdown" in q["sql"]]
+    second = client.get(url, {"page": 2}).content.decode()
+    assert "Alder" in second and "<td>3</td>" in second
