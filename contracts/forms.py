@@ -9,6 +9,7 @@ from contracts.detection.taxonomy import CHOICES as CLAUSE_TYPE_CHOICES
 from contracts.models import Agreement, Clause, ClauseComment, Obligation, PlaybookRule
 from contracts.playbook import PARAMETERS
 from partnerships.models import Partnership
+from tenancy.widgets import SearchSelect
 
 
 def parse_parameters(raw: str) -> dict:
@@ -44,12 +45,37 @@ class ParametersField(forms.CharField):
         return parse_parameters(super().to_python(value))
 
 
+PARTNERSHIP_PICKER = SearchSelect(search_url_name="partnership-search")
+AGREEMENT_PICKER = SearchSelect(search_url_name="agreement-search")
+
+
+class AgreementFilterForm(forms.Form):
+    partnership = forms.ModelChoiceField(
+        queryset=Partnership.objects.none(),
+        required=False,
+        widget=SearchSelect(
+            search_url_name="partnership-search",
+            blank_label="All partnerships",
+            attrs={"aria-label": "Partnership"},
+        ),
+    )
+
+    def __init__(self, *args, partnerships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partnership"].queryset = partnerships
+
+
 class UploadForm(forms.Form):
-    partnership = forms.ModelChoiceField(queryset=Partnership.objects.none())
+    partnership = forms.ModelChoiceField(
+        queryset=Partnership.objects.none(), widget=PARTNERSHIP_PICKER
+    )
     agreement_type = forms.ChoiceField(choices=Agreement.Type.choices, initial=Agreement.Type.MSA)
     title = forms.CharField(max_length=200, required=False, help_text="Defaults to the file name.")
     parent = forms.ModelChoiceField(
-        queryset=Agreement.objects.none(), required=False, label="Under agreement (for a SOW)"
+        queryset=Agreement.objects.none(),
+        required=False,
+        label="Under agreement (for a SOW)",
+        widget=AGREEMENT_PICKER,
     )
     file = forms.FileField(help_text="PDF, DOCX or TXT.")
 
@@ -197,6 +223,9 @@ class AgreementForm(forms.ModelForm):
         widgets = {
             "effective_date": forms.DateInput(attrs={"type": "date"}),
             "expiry_date": forms.DateInput(attrs={"type": "date"}),
+            "partnership": PARTNERSHIP_PICKER,
+            "parent": AGREEMENT_PICKER,
+            "amends": AGREEMENT_PICKER,
         }
 
     def __init__(self, *args, partnerships, agreements, **kwargs):

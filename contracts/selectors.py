@@ -48,6 +48,20 @@ def agreement_list(*, membership: Membership) -> QuerySet[Agreement]:
     return for_member(queryset, membership, "")
 
 
+def agreement_search(
+    *, membership: Membership, text: str, partnership_id: int | None = None
+) -> QuerySet[Agreement]:
+    """Agreements the member sees whose title or reference contains `text` (the searchable
+    picker's matches), optionally of one partnership; by title."""
+    queryset = Agreement.objects.select_related("partnership").order_by("title", "pk")
+    text = text.strip()
+    if text:
+        queryset = queryset.filter(Q(title__icontains=text) | Q(reference__icontains=text))
+    if partnership_id is not None:
+        queryset = queryset.filter(partnership_id=partnership_id)
+    return for_member(queryset, membership, "")
+
+
 def clause_list(*, membership: Membership) -> QuerySet[Clause]:
     queryset = Clause.objects.select_related("agreement", "decided_by").order_by(
         "agreement_id", "order", "pk"

@@ -5,6 +5,7 @@ from contracts import views
 urlpatterns = [
     path("contracts/", views.contracts_home, name="contracts-home"),
     path("contracts/agreements/", views.agreement_list, name="agreement-list"),
+    path("contracts/agreements/search/", views.agreement_picker_search, name="agreement-search"),
     path(
         "contracts/agreements/<int:agreement_id>/", views.agreement_detail, name="agreement-detail"
     ),

@@ -6,6 +6,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 from contracts import selectors, services
 from contracts.detection.taxonomy import BY_CODE
 from contracts.forms import (
+    AgreementFilterForm,
     AgreementForm,
     AmendmentForm,
     ClauseForm,
@@ -140,6 +142,9 @@ def contracts_home(request, org_slug):
     )
 
 
+AGREEMENTS_PER_PAGE = 50
+
+
 def agreement_list(request, org_slug):
     require_permission(request, "contracts.view")
     agreements = selectors.agreement_list(membership=request.membership)
@@ -187,15 +192,21 @@ def agreement_list(request, org_slug):
                     "send it to legal review.",
                 )
                 return redirect("agreement-detail", org_slug, agreement.pk)
+    page = Paginator(agreements, AGREEMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    filter_form = AgreementFilterForm(
+        initial={"partnership": filters["partnership"] if filters["partnership"].isdigit() else ""},
+        partnerships=partnership_portfolio(membership=request.membership),
+    )
     return render(
         request,
         "contracts/agreement_list.html",
         {
-            "agreements": agreements,
+            "agreements": page.object_list,
+            "page": page,
             "filters": filters,
             "types": Agreement.Type.choices,
             "statuses": Agreement.Status.choices,
-            "partnerships": partnership_portfolio(membership=request.membership),
+            "filter_form": filter_form,
             "form": form,
         },
     )
@@ -916,6 +927,23 @@ def agreement_terminate(request, org_slug, agreement_id):
 
 
 # --- intake -------------------------------------------------------------------------------
+
+
+def agreement_picker_search(request, org_slug):
+    """The searchable agreement picker's matches (tenancy/widgets.py): JSON, at most 20."""
+    require_permission(request, "contracts.view")
+    try:
+        partnership_id = int(request.GET["partnership"]) if request.GET.get("partnership") else None
+    except ValueError:
+        partnership_id = None
+    matches = selectors.agreement_search(
+        membership=request.membership,
+        text=request.GET.get("q", "")[:200],
+        partnership_id=partnership_id,
+    )[:20]
+    return JsonResponse(
+        {"results": [{"id": a.pk, "label": f"{a.title} ({a.partnership.name})"} for a in matches]}
+    )
 
 
 def intake_upload(request, org_slug):

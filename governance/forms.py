@@ -5,6 +5,7 @@ from django import forms
 
 from contracts.models import Agreement
 from governance.models import ChangeRequest
+from tenancy.widgets import SearchSelect
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -36,7 +37,11 @@ class ChangeRequestForm(forms.ModelForm):
             "schedule_impact_days": "Schedule impact (days)",
         }
         help_texts = {"cost_impact": "Negative for a saving."}
-        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "partnership": SearchSelect(search_url_name="partnership-search"),
+            "agreement": SearchSelect(search_url_name="agreement-search"),
+        }
 
     def __init__(self, *args, partnerships, **kwargs):
         super().__init__(*args, **kwargs)

@@ -30,6 +30,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("partnerships/", views.partnership_list, name="partnership-list"),
     path("partnerships/new/", views.partnership_create, name="partnership-create"),
+    path("partnerships/search/", views.partnership_picker_search, name="partnership-search"),
     path(P, views.partnership_detail, name="partnership-detail"),
     path(P + "edit/", views.partnership_edit, name="partnership-edit"),
     path(P + "transition/", views.partnership_transition, name="partnership-transition"),

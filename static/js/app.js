@@ -11,6 +11,32 @@
     }
   });
 
+  // <input data-search-url="..." data-search-select="<select id>">: a searchable picker
+  // (tenancy/widgets.py): as the user types, the select's options become the matches.
+  var searchTimer = null;
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (!box || !box.hasAttribute || !box.hasAttribute("data-search-url")) return;
+    var select = document.getElementById(box.getAttribute("data-search-select"));
+    if (!select) return;
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(function () {
+      var url = box.getAttribute("data-search-url") + "?q=" + encodeURIComponent(box.value);
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          var keep = select.value;
+          while (select.options.length) select.remove(0);
+          if (!select.required) select.add(new Option("—", ""));
+          (data.results || []).forEach(function (item) {
+            select.add(new Option(item.label, String(item.id), false, String(item.id) === keep));
+          });
+          if (select.options.length && !select.value) select.selectedIndex = 0;
+        })
+        .catch(function () {});
+    }, 200);
+  });
+
   // <div data-poll-url="..." data-poll-kind="...">: poll a job's status until it is finished.
   function poll(box) {
     var kind = box.getAttribute("data-poll-kind");

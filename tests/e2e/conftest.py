@@ -63,3 +63,14 @@ def login(live_server):
         page.wait_for_load_state("networkidle")
 
     return sign_in
+
+
+def pick(scope, label: str, search: str, option: str) -> None:
+    """Choose the option containing `option` in a searchable picker (tenancy/widgets.py) as a
+    user does: type into its search box, wait for the matches, select one."""
+    select = scope.get_by_label(label)
+    select_id = select.get_attribute("id")
+    scope.locator(f'input[data-search-select="{select_id}"]').fill(search)
+    match = select.locator("option", has_text=option).first
+    match.wait_for(state="attached")
+    select.select_option(value=match.get_attribute("value"))

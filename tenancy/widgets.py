@@ -1,0 +1,62 @@
+"""A searchable picker for foreign keys with thousands of rows (a partnership, an agreement).
+
+A plain `<select>` of every partnership of a 2,000-partnership tenant is 2,000 rows read, built
+as model instances and rendered on every form (issue 21). `SearchSelect` renders only the
+current choice, plus a search box: static/js/app.js (`data-search-url`) asks the page's own
+search endpoint as the user types and replaces the options with the matches. Validation is the
+field's own (`ModelChoiceField` looks up the one submitted id in its tenant-scoped queryset).
+"""
+
+from django import forms
+from django.forms.utils import flatatt
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from tenancy.context import current_organization
+
+
+class SearchSelect(forms.Select):
+    def __init__(
+        self,
+        *,
+        search_url_name: str,
+        placeholder: str = "Type to search…",
+        blank_label: str = "—",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.search_url_name = search_url_name
+        self.placeholder = placeholder
+        self.blank_label = blank_label
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        select_id = attrs.get("id") or f"id_{name}"
+        chosen = []
+        queryset = getattr(self.choices, "queryset", None)
+        if value not in (None, "") and queryset is not None:
+            chosen = [(obj.pk, str(obj)) for obj in queryset.filter(pk=value)[:1]]
+        blank = [("", self.blank_label)] if not self.is_required or not chosen else []
+        organization = current_organization()
+        url = reverse(self.search_url_name, args=[organization.slug]) if organization else ""
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (pk, " selected" if chosen and pk == chosen[0][0] else "", label)
+                for pk, label in blank + chosen
+            ),
+        )
+        return format_html(
+            '<input type="search" class="search-select" placeholder="{}" aria-label="Search"'
+            ' autocomplete="off" data-search-url="{}" data-search-select="{}">'
+            '<select name="{}" id="{}"{}{}>{}</select>',
+            self.placeholder,
+            url,
+            select_id,
+            name,
+            select_id,
+            flatatt({k: v for k, v in attrs.items() if k not in ("id", "name", "required")}),
+            " required" if self.is_required else "",
+            options,
+        )
