@@ -95,6 +95,45 @@ def test_a_rule_without_its_people_on_the_committee_blocks_submission(
     assert change_request.status == "draft" and approvers(change_request) == {}
 
 
+def test_without_a_committee_a_budget_change_above_the_threshold_still_needs_both_sponsors(
+    scope, manager, partnership, committee, guest
+):
+    """No steering committee is no bypass: the hand-picked approvers are not enough."""
+    change_request = draft(manager, partnership, category="price", cost_impact=Decimal("60000"))
+    for user in (committee, guest):
+        services.change_request_approver_add(
+            change_request=change_request, user=user, actor=manager
+        )
+    with pytest.raises(ConflictError) as error:
+        services.change_request_submit(change_request=change_request, actor=manager, now=NOW)
+    assert "needs our executive sponsor" in error.value.message
+    assert "needs the partner's executive sponsor" in error.value.message
+    change_request.refresh_from_db()
+    assert change_request.status == "draft"
+
+
+def test_without_a_committee_the_partnerships_own_sponsors_are_required(
+    scope, manager, partnership, committee, guest, sponsor, partner_sponsor
+):
+    partnership.executive_sponsor = sponsor
+    partnership.partner_sponsor_email = "PIA@alder.test"
+    partnership.save(update_fields=["executive_sponsor", "partner_sponsor_email"])
+    change_request = draft(manager, partnership, category="price", cost_impact=Decimal("60000"))
+    for user in (committee, guest):
+        services.change_request_approver_add(
+            change_request=change_request, user=user, actor=manager
+        )
+    services.change_request_submit(change_request=change_request, actor=manager, now=NOW)
+    required = approvers(change_request)
+    assert set(required) == {
+        "committee@alpha.test",
+        "guest@alder.test",
+        "sponsor@alpha.test",
+        "pia@alder.test",
+    }
+    assert required["pia@alder.test"].startswith("Executive sponsor: Budget change above 50,000")
+
+
 def test_stored_rules_replace_the_defaults(scope, board, manager, partnership, owner):
     services.decision_right_rule_create(
         actor=owner,
