@@ -109,21 +109,12 @@ def change_request_status_counts(*, membership: Membership) -> dict[str, int]:
 
 
 def change_request_block_reason(partnership: Partnership) -> str | None:
-    """Why the partnership's scorecard standing blocks change requests, or None.
+    """Why the partnership's scorecard standing blocks change requests, or None (read through
+    performance's selector: the latest published scorecard and its standing band's action)."""
+    from performance.selectors import scorecard_blocking_change_requests
 
-    The latest published scorecard carries the standing and its action (performance's standing
-    bands); `block_change_requests` blocks submission. performance.selectors has no read of
-    this yet, so it is read here from its model: one indexed query."""
-    from performance.models import Scorecard
-    from performance.scoring import StandingAction
-
-    latest = (
-        Scorecard.objects.filter(partnership=partnership, status=Scorecard.Status.PUBLISHED)
-        .order_by("-period_start")
-        .only("period_start", "standing", "standing_action")
-        .first()
-    )
-    if latest is None or latest.standing_action != StandingAction.BLOCK_CHANGE_REQUESTS:
+    latest = scorecard_blocking_change_requests(partnership=partnership)
+    if latest is None:
         return None
     return (
         f"The partner's scorecard standing is “{latest.standing}” "
