@@ -6,7 +6,7 @@ a service, render; a refused step comes back as a message, bad input as field er
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -47,11 +47,13 @@ from governance.models import (
     Escalation,
     Meeting,
     MeetingAction,
+    MinutesPdf,
 )
 from partnerships.models import Partnership
 from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError, PermissionDeniedError
 from tenancy.forms import apply_errors
+from tenancy.jobs import job_progress
 from tenancy.modules import workspace_tabs
 from tenancy.permissions import has_permission
 from tenancy.views import (
@@ -499,27 +501,59 @@ def meeting_ics(request, org_slug, meeting_id):
     return response
 
 
-@require_GET
+@require_POST
+@_to_meeting
 def meeting_minutes_pdf(request, org_slug, meeting_id):
-    from governance.pdf import render_minutes_pdf
-
-    meeting = _meeting(
-        request, meeting_id, selectors.meeting_for_detail(membership=request.membership)
-    )
+    """Ask for the minutes as a PDF: a job renders it; its page polls until it is ready."""
+    meeting = _meeting(request, meeting_id)
     if request.membership.is_guest and meeting.minutes_status != "approved":
         # The partner sees the minutes once approved, never a draft.
         raise Http404("The minutes of this meeting are not available yet.")
-    pdf = render_minutes_pdf(
-        meeting=meeting,
-        view={
-            "attendance": list(meeting.attendance.all()),
-            "decisions": list(meeting.decisions.all()),
-            "actions": list(meeting.actions.all()),
-        },
+    job = services.minutes_pdf_request(
+        meeting=meeting, actor=request.user, membership=request.membership, now=timezone.now()
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="minutes-{meeting.pk}.pdf"'
-    return response
+    return redirect("minutes-pdf-job", org_slug, job.pk)
+
+
+def _minutes_pdf(request, minutes_pdf_id) -> MinutesPdf:
+    """A minutes PDF job of a meeting the member sees (a guest: only of approved minutes)."""
+    job = get_object_for_member_or_404(
+        request,
+        MinutesPdf.objects.select_related("meeting__committee__partnership"),
+        partnership_path="meeting__committee__partnership",
+        pk=minutes_pdf_id,
+    )
+    require_permission(request, "governance.view", job)
+    if request.membership.is_guest and job.meeting.minutes_status != "approved":
+        raise Http404("The minutes of this meeting are not available yet.")
+    return job
+
+
+@require_GET
+def minutes_pdf_job(request, org_slug, minutes_pdf_id):
+    job = _minutes_pdf(request, minutes_pdf_id)
+    progress = job_progress(job)
+    if request.GET.get("format") == "json":
+        return JsonResponse({"status": job.status, "progress": progress, "error": job.error})
+    return render(
+        request,
+        "governance/minutes_pdf_job.html",
+        {"job": job, "meeting": job.meeting, "progress": progress},
+    )
+
+
+@require_GET
+def minutes_pdf_download(request, org_slug, minutes_pdf_id):
+    job = _minutes_pdf(request, minutes_pdf_id)
+    if job.status != job.job_states.succeeded or not job.file:
+        raise Http404("This PDF is not ready.")
+    if request.membership.is_guest and job.minutes_status != "approved":
+        raise Http404("This PDF holds minutes that were not approved.")
+    return FileResponse(
+        job.file.open("rb"),
+        filename=f"minutes-{job.meeting_id}.pdf",
+        content_type="application/pdf",
+    )
 
 
 # --- action items -------------------------------------------------------------------------

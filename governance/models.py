@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from contracts.models import Agreement
 from partnerships.models import Partnership
+from tenancy.jobs import Job
 from tenancy.lifecycle import lifecycle
 from tenancy.models import TenantModel
 from tenancy.money import Money, amount_field, currency_field
@@ -371,6 +372,38 @@ class Meeting(TenantModel):
     @property
     def agenda_items(self) -> list[str]:
         return [line.strip() for line in self.agenda.splitlines() if line.strip()]
+
+
+class MinutesPdf(Job):
+    """A PDF of a meeting's minutes, rendered by a task (tenancy.jobs: status and progress).
+    `minutes_status` is the status of the minutes it was rendered from: a partner guest gets
+    only a PDF of approved minutes."""
+
+    job_action_prefix = "governance.minutes_pdf"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="+")
+    minutes_status = models.CharField(
+        max_length=12, choices=Meeting.MinutesStatus.choices, blank=True
+    )
+    file = models.FileField(upload_to="governance/minutes/", blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["organization", "meeting", "requested_by"], name="minutespdf_meeting"
+            )
+        ]
+
+    def __str__(self):
+        return f"Minutes PDF of {self.meeting}"
+
+    def get_partnership(self):
+        return self.meeting.committee.partnership
 
 
 class MeetingAttendance(TenantModel):

@@ -103,6 +103,11 @@ from governance.services.meetings import (
     meeting_vote_cast,
     minutes_approvers,
 )
+from governance.services.minutes_pdf import (
+    MINUTES_PDF_TASK,
+    minutes_pdf_generate,
+    minutes_pdf_request,
+)
 from governance.services.raci import (
     DEFAULT_ACTIVITIES,
     raci_activity_create,
@@ -120,6 +125,9 @@ from governance.services.transparency import (
 )
 
 __all__ = [
+    "MINUTES_PDF_TASK",
+    "minutes_pdf_generate",
+    "minutes_pdf_request",
     "attestation_is_overdue",
     "attestation_reminders_send",
     "attestation_request",

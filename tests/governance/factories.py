@@ -25,6 +25,7 @@ from governance.models import (
     MeetingAction,
     MeetingAttendance,
     MeetingDecision,
+    MinutesPdf,
     Party,
     RaciActivity,
     RaciAssignment,
@@ -92,6 +93,13 @@ class MeetingFactory(TenantFactory):
         lambda: datetime.datetime(2030, 2, 1, 9, 0, tzinfo=datetime.UTC)
     )
     agenda = "Review of the quarter\nOpen change requests"
+
+
+class MinutesPdfFactory(TenantFactory):
+    class Meta:
+        model = MinutesPdf
+
+    meeting = same_organization(MeetingFactory)
 
 
 class MeetingAttendanceFactory(TenantFactory):
