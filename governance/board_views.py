@@ -19,7 +19,6 @@ from governance.board_forms import (
     ActionForm,
     ActionStatusForm,
     AttendanceForm,
-    AttestationRequestForm,
     AttestForm,
     CommitteeForm,
     CommitteeMemberForm,
@@ -50,6 +49,8 @@ from governance.models import (
     MinutesPdf,
 )
 from partnerships.models import Partnership
+from risk.models import ComplianceRequirement
+from risk.services import compliance
 from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError, PermissionDeniedError
 from tenancy.forms import apply_errors
@@ -896,7 +897,7 @@ def governance_inbox(request, org_slug):
         request,
         "governance/inbox.html",
         {
-            **selectors.inbox(membership=request.membership),
+            **selectors.inbox(membership=request.membership, today=timezone.localdate()),
             "approve_form": ApproveForm(),
             "reject_form": RejectForm(),
             "reason_form": ReasonForm(),
@@ -1132,17 +1133,11 @@ def crisis_log_add(request, org_slug, partnership_id):
 
 
 def partnership_compliance(request, org_slug, partnership_id, *, status=200, **forms):
+    """Compliance officers of both parties and, per requirement of the risk module's compliance
+    matrix, each officer's attestation of the current period."""
     partnership = _partnership(request, partnership_id)
     can_change = _can_change(request, partnership)
-    officers = selectors.compliance_officers(partnership)
-    today = timezone.localdate()
-    attestations = list(
-        selectors.attestation_list(membership=request.membership).filter(
-            officer__partnership=partnership
-        )
-    )
-    for attestation in attestations:
-        attestation.overdue = services.attestation_is_overdue(attestation, today=today)
+    view = selectors.compliance_view(partnership=partnership, today=timezone.localdate())
     people = selectors.people_of_both_parties(partnership) if can_change else []
     return render(
         request,
@@ -1150,12 +1145,10 @@ def partnership_compliance(request, org_slug, partnership_id, *, status=200, **f
         {
             "partnership": partnership,
             "partnership_tabs": workspace_tabs(request, partnership),
-            "officers": officers,
-            "attestations": attestations,
+            **view,
             "officer_form": forms.get("officer_form")
             or (OfficerForm(people=people) if can_change else None),
-            "request_form": forms.get("request_form")
-            or (AttestationRequestForm(officers=officers) if can_change and officers else None),
+            "can_change": can_change,
             "attest_form": AttestForm(),
         },
         status=status,
@@ -1169,13 +1162,11 @@ def compliance_officer_appoint(request, org_slug, partnership_id):
     form = OfficerForm(request.POST, people=selectors.people_of_both_parties(partnership))
     if form.is_valid():
         try:
-            services.compliance_officer_appoint(
+            compliance.compliance_officer_appoint(
                 partnership=partnership, actor=request.user, **form.cleaned_data
             )
         except ValidationError as error:
             apply_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
         else:
             messages.success(request, "Compliance officer appointed.")
             return redirect("partnership-compliance", org_slug, partnership.pk)
@@ -1183,42 +1174,24 @@ def compliance_officer_appoint(request, org_slug, partnership_id):
 
 
 @require_POST
-def attestation_request(request, org_slug, partnership_id):
-    partnership = _partnership(request, partnership_id)
-    require_permission(request, "governance.change", partnership)
-    form = AttestationRequestForm(request.POST, officers=selectors.compliance_officers(partnership))
-    if form.is_valid():
-        try:
-            services.attestation_request(
-                actor=request.user, today=timezone.localdate(), **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Attestation requested; the officer is told.")
-            return redirect("partnership-compliance", org_slug, partnership.pk)
-    return partnership_compliance(request, org_slug, partnership_id, status=400, request_form=form)
-
-
-@require_POST
-def attestation_attest(request, org_slug, attestation_id):
-    attestation = get_object_for_member_or_404(
+def compliance_officer_attest(request, org_slug, compliance_requirement_id):
+    """The officer attests the requirement's current period (from the compliance page or the
+    inbox)."""
+    requirement = get_object_for_member_or_404(
         request,
-        selectors.attestation_list(membership=request.membership),
-        partnership_path="officer__partnership",
-        pk=attestation_id,
+        ComplianceRequirement.objects.select_related("partnership"),
+        pk=compliance_requirement_id,
     )
-    require_permission(request, "governance.view", attestation)
+    require_permission(request, "governance.view", requirement)
     back = _back(
-        request,
-        reverse("partnership-compliance", args=[org_slug, attestation.officer.partnership_id]),
+        request, reverse("partnership-compliance", args=[org_slug, requirement.partnership_id])
     )
     form = AttestForm(request.POST)
     try:
         if not form.is_valid():
             raise ValidationError({"statement": "State what you attest."})
-        services.attestation_submit(
-            attestation=attestation,
+        compliance.compliance_officer_attest(
+            requirement=requirement,
             officer_user=request.user,
             statement=form.cleaned_data["statement"],
             now=timezone.now(),

@@ -67,8 +67,12 @@ def escalations_advance_all_tenants() -> int:
 
 @tenant_task()
 def attestation_reminders(*, organization_id: int, now: str | None = None) -> int:
+    """Remind the compliance officers who still owe a current period (the risk module's
+    compliance matrix), once per due date."""
+    from risk.services.compliance import compliance_reminders_send
+
     moment = timezone.now() if now is None else datetime.fromisoformat(now)
-    return services.attestation_reminders_send(now=moment)
+    return compliance_reminders_send(now=moment)
 
 
 @shared_task(**TASK_DEFAULTS)

@@ -129,11 +129,10 @@ urlpatterns = [
         board.compliance_officer_appoint,
         name="compliance-officer-appoint",
     ),
-    path(f"{P}compliance/attestations/", board.attestation_request, name="attestation-request"),
     path(
-        "governance/attestations/<int:attestation_id>/attest/",
-        board.attestation_attest,
-        name="attestation-attest",
+        "governance/compliance-requirements/<int:compliance_requirement_id>/attest/",
+        board.compliance_officer_attest,
+        name="compliance-officer-attest",
     ),
     # the approvals inbox and the calendar
     path("governance/inbox/", board.governance_inbox, name="governance-inbox"),

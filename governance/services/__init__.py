@@ -40,13 +40,6 @@ from governance.services.committees import (
     committee_update,
     quorum_of,
 )
-from governance.services.compliance import (
-    attestation_is_overdue,
-    attestation_reminders_send,
-    attestation_request,
-    attestation_submit,
-    compliance_officer_appoint,
-)
 from governance.services.crisis import (
     crisis_contact_add,
     crisis_log_record,
@@ -128,11 +121,6 @@ __all__ = [
     "MINUTES_PDF_TASK",
     "minutes_pdf_generate",
     "minutes_pdf_request",
-    "attestation_is_overdue",
-    "attestation_reminders_send",
-    "attestation_request",
-    "attestation_submit",
-    "compliance_officer_appoint",
     "crisis_contact_add",
     "crisis_log_record",
     "crisis_protocol_save",

@@ -109,8 +109,8 @@ def required_approvers(change_request: ChangeRequest) -> tuple[list[Requirement]
         return [], []
     committee = Committee.objects.filter(partnership_id=change_request.partnership_id).first()
     if committee is None:
-        # No steering committee: the rules still hold. Executive sponsors are then the
-        # partnership's own (ours and the partner's); any other rule cannot be met.
+        # No steering committee is no bypass of the sponsor rules: the executive sponsors are
+        # then the partnership's own (ours and the partner's).
         return _required_without_committee(change_request, applying)
     members = list(CommitteeMember.objects.filter(committee=committee).select_related("user"))
     found: dict[int, Requirement] = {}
@@ -166,11 +166,8 @@ def _required_without_committee(
     for rule in applying:
         label, _ = WHO[rule.approvers]
         if rule.approvers != Approvers.EXECUTIVE_SPONSORS:
-            label = label.removesuffix(" of the committee")
-            blockers.append(
-                f"“{rule.name}” needs the approval of the steering committee's {label}s of "
-                "both parties: the partnership has no steering committee yet."
-            )
+            # Programme leads and voting members exist only on a committee: until there is
+            # one, the approvers chosen by hand (of both parties) decide those changes.
             continue
         if sponsors is None:
             sponsors = _partnership_sponsors(change_request.partnership)

@@ -6,16 +6,8 @@ from datetime import datetime
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Prefetch
 
-from governance.models import (
-    Meeting,
-    MeetingAction,
-    MeetingAttendance,
-    MeetingDecision,
-    MinutesPdf,
-    Vote,
-)
+from governance.models import Meeting, MinutesPdf
 from tenancy.audit import audit_record
 from tenancy.errors import ConflictError
 from tenancy.jobs import JOB_LIFECYCLE, enqueue, job_progress_clear, job_progress_set
@@ -49,24 +41,10 @@ def minutes_pdf_request(
 
 
 def _meeting_for_pdf(meeting_id: int) -> Meeting:
-    return (
-        Meeting.objects.select_related("committee__partnership")
-        .prefetch_related(
-            Prefetch(
-                "attendance",
-                queryset=MeetingAttendance.objects.select_related("member__user").order_by(
-                    "member__party", "member__role", "pk"
-                ),
-            ),
-            Prefetch(
-                "decisions",
-                queryset=MeetingDecision.objects.prefetch_related(
-                    Prefetch("votes", queryset=Vote.objects.select_related("member__user"))
-                ),
-            ),
-            Prefetch("actions", queryset=MeetingAction.objects.select_related("owner")),
-        )
-        .get(pk=meeting_id)
+    from governance.selectors import with_minutes_detail
+
+    return with_minutes_detail(Meeting.objects.select_related("committee__partnership")).get(
+        pk=meeting_id
     )
 
 

@@ -6,12 +6,10 @@ from decimal import Decimal
 import factory
 
 from governance.models import (
-    Attestation,
     ChangeRequest,
     ChangeRequestApprover,
     Committee,
     CommitteeMember,
-    ComplianceOfficer,
     CrisisContact,
     CrisisLogEntry,
     CrisisProtocol,
@@ -31,6 +29,7 @@ from governance.models import (
     RaciAssignment,
     Vote,
 )
+from risk.models import ComplianceOfficer
 from tests.factories import TenantFactory, same_organization
 from tests.partnerships.factories import PartnershipFactory
 
@@ -264,19 +263,12 @@ class CrisisLogEntryFactory(TenantFactory):
 
 
 class ComplianceOfficerFactory(TenantFactory):
+    """The risk module's compliance officer (governance appoints them; the model is risk's)."""
+
     class Meta:
         model = ComplianceOfficer
 
     partnership = same_organization(PartnershipFactory)
     user = factory.SubFactory("tests.tenancy.factories.UserFactory")
     party = Party.CUSTOMER
-    area = ComplianceOfficer.Area.ANTI_BRIBERY
-
-
-class AttestationFactory(TenantFactory):
-    class Meta:
-        model = Attestation
-
-    officer = same_organization(ComplianceOfficerFactory)
-    period = factory.Sequence(lambda n: f"2030 Q{n % 4 + 1} ({n})")
-    due_on = datetime.date(2030, 3, 31)
+    framework = "anti_bribery"
