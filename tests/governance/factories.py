@@ -95,10 +95,16 @@ class MeetingFactory(TenantFactory):
 
 
 class MinutesPdfFactory(TenantFactory):
+    """A finished minutes PDF job (of approved minutes), so its download answers."""
+
     class Meta:
         model = MinutesPdf
 
     meeting = same_organization(MeetingFactory)
+    status = "succeeded"
+    progress = 100
+    minutes_status = "approved"
+    file = factory.django.FileField(filename="minutes.pdf", data=b"%PDF-1.4 minutes")
 
 
 class MeetingAttendanceFactory(TenantFactory):

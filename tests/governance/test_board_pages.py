@@ -149,6 +149,11 @@ def test_a_guest_never_downloads_a_pdf_of_minutes_rendered_before_approval(board
             membership=board.seats["secretary"].user.memberships.get(),
             now=timezone.now(),
         )
+    secretary = client_as(board.seats["secretary"].user)
+    waiting = secretary.get(_url("minutes-pdf-job", job.pk)).content.decode()
+    assert "data-poll-active" in waiting  # the page polls until the job is done
+    assert secretary.get(_url("minutes-pdf-download", job.pk)).status_code == 404
+    with tenant_scope(org_a):
         services.minutes_pdf_generate(job=job, now=timezone.now())
         Meeting.objects.filter(pk=meeting.pk).update(minutes_status="approved")
     guest = client_as(board.seats["guest"].user)
