@@ -21,5 +21,7 @@ router.register("governance-inbox", board_api.InboxViewSet, basename="governance
 router.register(
     "compliance-officers", board_api.ComplianceOfficerViewSet, basename="compliance-officer"
 )
-router.register("attestations", board_api.AttestationViewSet, basename="attestation")
+router.register(
+    "officer-attestations", board_api.OfficerAttestationViewSet, basename="officer-attestation"
+)
 urlpatterns = router.urls

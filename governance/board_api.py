@@ -20,11 +20,9 @@ from governance import selectors, services
 from governance.api import ChangeRequestSerializer
 from governance.ical import meeting_invitation
 from governance.models import (
-    Attestation,
     ChangeRequest,
     Committee,
     CommitteeMember,
-    ComplianceOfficer,
     CrisisContact,
     CrisisLogEntry,
     CrisisProtocol,
@@ -39,6 +37,8 @@ from governance.models import (
     Vote,
 )
 from partnerships.models import Partnership
+from risk.models import ComplianceOfficer, ComplianceRequirement
+from risk.services import compliance
 from tenancy.api import (
     MemberField,
     TenantModelViewSet,
@@ -248,6 +248,23 @@ class PrioritiesSerializer(serializers.Serializer):
     priorities = PrioritySerializer(many=True)
 
 
+def _meeting_step(name, serializer_class, service, field, *, caller="actor", url_path=None):
+    """A meeting action that validates `field` of the body and passes it to
+    `services.<service>(meeting=…, <caller>=request.user, <field>=…)`."""
+
+    def step(self, request, *args, **kwargs):
+        return self._apply(
+            serializer_class,
+            lambda meeting, data: getattr(services, service)(
+                meeting=meeting, **{caller: request.user, field: data[field]}
+            ),
+        )
+
+    step.__name__ = name
+    step = action(detail=True, methods=["post"], url_path=url_path or name)(step)
+    return extend_schema(request=serializer_class, responses=MeetingSerializer)(step)
+
+
 class MeetingViewSet(
     TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin
 ):
@@ -301,18 +318,25 @@ class MeetingViewSet(
         )
         return Response(MeetingDecisionSerializer(decision).data, status=201)
 
+    def _apply(self, serializer_class, step):
+        """Validate the body with `serializer_class`, apply `step(meeting, data)`, render."""
+        meeting = self.get_object()
+        body = serializer_class(data=self.request.data)
+        body.is_valid(raise_exception=True)
+        step(meeting, body.validated_data)
+        return self._render(meeting)
+
     @extend_schema(request=MinutesSerializer, responses=MeetingSerializer)
     @action(detail=True, methods=["post"])
     def minutes(self, request, *args, **kwargs):
-        meeting = self.get_object()
-        body = MinutesSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.meeting_minutes_save(
-            meeting=meeting, actor=request.user, minutes=body.validated_data["minutes"]
-        )
-        if body.validated_data["submit"]:
-            services.meeting_minutes_submit(meeting=meeting, actor=request.user)
-        return self._render(meeting)
+        def step(meeting, data):
+            services.meeting_minutes_save(
+                meeting=meeting, actor=request.user, minutes=data["minutes"]
+            )
+            if data["submit"]:
+                services.meeting_minutes_submit(meeting=meeting, actor=request.user)
+
+        return self._apply(MinutesSerializer, step)
 
     @extend_schema(request=None, responses=MeetingSerializer)
     @action(detail=True, methods=["post"], url_path="minutes/approve")
@@ -321,38 +345,19 @@ class MeetingViewSet(
         services.meeting_minutes_approve(meeting=meeting, approver=request.user, now=_now())
         return self._render(meeting)
 
-    @extend_schema(request=ReasonSerializer, responses=MeetingSerializer)
-    @action(detail=True, methods=["post"], url_path="minutes/request-changes")
-    def minutes_request_changes(self, request, *args, **kwargs):
-        meeting = self.get_object()
-        body = ReasonSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.meeting_minutes_request_changes(
-            meeting=meeting, approver=request.user, reason=body.validated_data["reason"]
-        )
-        return self._render(meeting)
-
-    @extend_schema(request=PrioritiesSerializer, responses=MeetingSerializer)
-    @action(detail=True, methods=["post"])
-    def priorities(self, request, *args, **kwargs):
-        meeting = self.get_object()
-        body = PrioritiesSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.meeting_priorities_record(
-            meeting=meeting, actor=request.user, priorities=body.validated_data["priorities"]
-        )
-        return self._render(meeting)
-
-    @extend_schema(request=ReasonSerializer, responses=MeetingSerializer)
-    @action(detail=True, methods=["post"])
-    def cancel(self, request, *args, **kwargs):
-        meeting = self.get_object()
-        body = ReasonSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.meeting_cancel(
-            meeting=meeting, actor=request.user, reason=body.validated_data["reason"]
-        )
-        return self._render(meeting)
+    # One field of the body handed to one service, as the caller: one action each.
+    minutes_request_changes = _meeting_step(
+        "minutes_request_changes",
+        ReasonSerializer,
+        "meeting_minutes_request_changes",
+        "reason",
+        caller="approver",
+        url_path="minutes/request-changes",
+    )
+    priorities = _meeting_step(
+        "priorities", PrioritiesSerializer, "meeting_priorities_record", "priorities"
+    )
+    cancel = _meeting_step("cancel", ReasonSerializer, "meeting_cancel", "reason")
 
     @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
@@ -648,14 +653,16 @@ class InboxMeetingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InboxAttestationSerializer(serializers.ModelSerializer):
-    area = serializers.CharField(source="officer.area", read_only=True)
-    partnership = serializers.IntegerField(source="officer.partnership_id", read_only=True)
+class InboxAttestationSerializer(serializers.Serializer):
+    """A current period the caller owes as compliance officer (attest with
+    `officer-attestations/{requirement}/attest/`)."""
 
-    class Meta:
-        model = Attestation
-        fields = ["id", "area", "period", "due_on", "partnership"]
-        read_only_fields = fields
+    requirement = serializers.IntegerField(source="requirement.pk", read_only=True)
+    framework = serializers.CharField(source="requirement.framework", read_only=True)
+    title = serializers.CharField(source="requirement.title", read_only=True)
+    due_on = serializers.DateField(source="requirement.due_on", read_only=True)
+    partnership = serializers.IntegerField(source="requirement.partnership_id", read_only=True)
+    overdue = serializers.BooleanField(read_only=True)
 
 
 class InboxSerializer(serializers.Serializer):
@@ -667,7 +674,8 @@ class InboxSerializer(serializers.Serializer):
 class InboxViewSet(TenantViewSet, mixins.ListModelMixin):
     """Everything awaiting the caller's decision across partnerships. Decide with
     `change-requests/{id}/approve|reject|request-changes/`,
-    `meetings/{id}/minutes/approve|request-changes/` and `attestations/{id}/attest/`."""
+    `meetings/{id}/minutes/approve|request-changes/` and
+    `officer-attestations/{requirement}/attest/`."""
 
     model = ChangeRequest
     permission_module = "governance"
@@ -678,7 +686,7 @@ class InboxViewSet(TenantViewSet, mixins.ListModelMixin):
 
     @extend_schema(responses=InboxSerializer)
     def list(self, request, *args, **kwargs):
-        data = selectors.inbox(membership=self.membership)
+        data = selectors.inbox(membership=self.membership, today=timezone.localdate())
         return Response(InboxSerializer(data, context=self.get_serializer_context()).data)
 
 
@@ -836,88 +844,82 @@ class ComplianceOfficerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ComplianceOfficer
-        fields = ["id", "partnership", "user", "party", "area"]
+        fields = ["id", "partnership", "user", "party", "framework"]
         read_only_fields = ["party"]
-        validators = []  # one per area and party: the service replaces the previous officer
+        validators = []  # one per framework and party: the service replaces the previous officer
 
 
 class ComplianceOfficerViewSet(
     TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin
 ):
-    """Compliance officers of both parties, one per area and party (appointing replaces)."""
+    """Compliance officers of both parties (the risk module's model), one per framework and
+    party (appointing replaces)."""
 
     model = ComplianceOfficer
     serializer_class = ComplianceOfficerSerializer
     permission_module = "governance"
     guest_partnership_path = "partnership"
-    filterset_fields = ["partnership", "area", "party"]
+    filterset_fields = ["partnership", "framework", "party"]
 
     def tenant_queryset(self):
         return ComplianceOfficer.objects.select_related("user")
 
     def create_object(self, data):
-        return services.compliance_officer_appoint(actor=self.request.user, **data)
+        return compliance.compliance_officer_appoint(actor=self.request.user, **data)
 
 
 class OfficerAttestationSerializer(serializers.ModelSerializer):
-    officer = TenantRelatedField(ComplianceOfficer)
-    overdue = serializers.SerializerMethodField()
+    """A requirement of the compliance matrix and the attestation of its current period."""
 
     class Meta:
-        model = Attestation
-        fields = [
-            "id",
-            "officer",
-            "period",
-            "due_on",
-            "status",
-            "statement",
-            "attested_at",
-            "overdue",
-        ]
-        read_only_fields = ["status", "statement", "attested_at"]
-        validators = []
-
-    def get_overdue(self, attestation) -> bool:
-        return services.attestation_is_overdue(attestation, today=timezone.localdate())
+        model = ComplianceRequirement
+        fields = ["id", "partnership", "framework", "title", "due_on", "attestation_months"]
+        read_only_fields = fields
 
 
 class AttestSerializer(serializers.Serializer):
     statement = serializers.CharField(max_length=2000)
 
 
-class AttestationViewSet(
-    TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin
-):
-    """Periodic attestations: requested with a due date; `POST …/attest/` by the officer, once."""
+class AttestationResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    requirement = serializers.IntegerField(source="requirement_id")
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    party = serializers.CharField()
+    statement = serializers.CharField()
+    attested_at = serializers.DateTimeField()
+    status = serializers.SerializerMethodField()
 
-    model = Attestation
+    def get_status(self, attestation) -> str:
+        return "attested"
+
+
+class OfficerAttestationViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """The compliance matrix's requirements (the risk module's); `POST …/{id}/attest/`: a
+    compliance officer of the requirement's area attests its current period, once (409 again,
+    403 for anyone else)."""
+
+    model = ComplianceRequirement
     serializer_class = OfficerAttestationSerializer
     permission_module = "governance"
-    guest_partnership_path = "officer__partnership"
-    filterset_fields = ["officer", "status"]
+    guest_partnership_path = "partnership"
+    filterset_fields = ["partnership", "framework"]
     action_verbs = {"attest": "view"}  # the officer (a guest or not) attests their own
 
     def tenant_queryset(self):
-        return selectors.attestation_list(membership=self.membership)
+        return ComplianceRequirement.objects.order_by("due_on", "pk")
 
-    def create_object(self, data):
-        return services.attestation_request(
-            actor=self.request.user, today=timezone.localdate(), **data
-        )
-
-    @extend_schema(request=AttestSerializer, responses=OfficerAttestationSerializer)
+    @extend_schema(request=AttestSerializer, responses=AttestationResultSerializer)
     @action(detail=True, methods=["post"])
     def attest(self, request, *args, **kwargs):
-        attestation = self.get_object()
+        requirement = self.get_object()
         body = AttestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        attestation = services.attestation_submit(
-            attestation=attestation,
+        attestation = compliance.compliance_officer_attest(
+            requirement=requirement,
             officer_user=request.user,
             statement=body.validated_data["statement"],
             now=_now(),
         )
-        return Response(
-            OfficerAttestationSerializer(attestation, context=self.get_serializer_context()).data
-        )
+        return Response(AttestationResultSerializer(attestation).data)

@@ -7,7 +7,6 @@ from governance.forms import DATETIME_LOCAL
 from governance.models import (
     Committee,
     CommitteeMember,
-    ComplianceOfficer,
     CrisisLogEntry,
     DecisionRightRule,
     Disclosure,
@@ -17,6 +16,7 @@ from governance.models import (
     RaciAssignment,
     Vote,
 )
+from risk.models import ComplianceRequirement
 
 
 def _people_choices(people, empty="Choose a person…"):
@@ -317,27 +317,11 @@ class CrisisLogForm(forms.Form):
 
 class OfficerForm(forms.Form):
     user = PersonField(label="Officer")
-    area = forms.ChoiceField(choices=ComplianceOfficer.Area.choices)
+    framework = forms.ChoiceField(choices=ComplianceRequirement.Framework.choices, label="Area")
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].set_people(people)
-
-
-class AttestationRequestForm(forms.Form):
-    officer = forms.ChoiceField(label="Officer and area")
-    period = forms.CharField(max_length=40, help_text="e.g. 2030 Q1")
-    due_on = forms.DateField(label="Due", widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args, officers, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.officers = {str(o.pk): o for o in officers}
-        self.fields["officer"].choices = [("", "Choose…")] + [
-            (str(o.pk), f"{o.get_area_display()}: {o.user.display_name}") for o in officers
-        ]
-
-    def clean_officer(self):
-        return self.officers[self.cleaned_data["officer"]]
 
 
 class AttestForm(forms.Form):

@@ -6,7 +6,7 @@ a service, render; a refused step comes back as a message, bad input as field er
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,6 @@ from governance.board_forms import (
     ActionForm,
     ActionStatusForm,
     AttendanceForm,
-    AttestationRequestForm,
     AttestForm,
     CommitteeForm,
     CommitteeMemberForm,
@@ -47,11 +46,15 @@ from governance.models import (
     Escalation,
     Meeting,
     MeetingAction,
+    MinutesPdf,
 )
 from partnerships.models import Partnership
+from risk.models import ComplianceRequirement
+from risk.services import compliance
 from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError, PermissionDeniedError
 from tenancy.forms import apply_errors
+from tenancy.jobs import job_progress
 from tenancy.modules import workspace_tabs
 from tenancy.permissions import has_permission
 from tenancy.views import (
@@ -499,27 +502,59 @@ def meeting_ics(request, org_slug, meeting_id):
     return response
 
 
-@require_GET
+@require_POST
+@_to_meeting
 def meeting_minutes_pdf(request, org_slug, meeting_id):
-    from governance.pdf import render_minutes_pdf
-
-    meeting = _meeting(
-        request, meeting_id, selectors.meeting_for_detail(membership=request.membership)
-    )
+    """Ask for the minutes as a PDF: a job renders it; its page polls until it is ready."""
+    meeting = _meeting(request, meeting_id)
     if request.membership.is_guest and meeting.minutes_status != "approved":
         # The partner sees the minutes once approved, never a draft.
         raise Http404("The minutes of this meeting are not available yet.")
-    pdf = render_minutes_pdf(
-        meeting=meeting,
-        view={
-            "attendance": list(meeting.attendance.all()),
-            "decisions": list(meeting.decisions.all()),
-            "actions": list(meeting.actions.all()),
-        },
+    job = services.minutes_pdf_request(
+        meeting=meeting, actor=request.user, membership=request.membership, now=timezone.now()
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="minutes-{meeting.pk}.pdf"'
-    return response
+    return redirect("minutes-pdf-job", org_slug, job.pk)
+
+
+def _minutes_pdf(request, minutes_pdf_id) -> MinutesPdf:
+    """A minutes PDF job of a meeting the member sees (a guest: only of approved minutes)."""
+    job = get_object_for_member_or_404(
+        request,
+        MinutesPdf.objects.select_related("meeting__committee__partnership"),
+        partnership_path="meeting__committee__partnership",
+        pk=minutes_pdf_id,
+    )
+    require_permission(request, "governance.view", job)
+    if request.membership.is_guest and job.meeting.minutes_status != "approved":
+        raise Http404("The minutes of this meeting are not available yet.")
+    return job
+
+
+@require_GET
+def minutes_pdf_job(request, org_slug, minutes_pdf_id):
+    job = _minutes_pdf(request, minutes_pdf_id)
+    progress = job_progress(job)
+    if request.GET.get("format") == "json":
+        return JsonResponse({"status": job.status, "progress": progress, "error": job.error})
+    return render(
+        request,
+        "governance/minutes_pdf_job.html",
+        {"job": job, "meeting": job.meeting, "progress": progress},
+    )
+
+
+@require_GET
+def minutes_pdf_download(request, org_slug, minutes_pdf_id):
+    job = _minutes_pdf(request, minutes_pdf_id)
+    if job.status != job.job_states.succeeded or not job.file:
+        raise Http404("This PDF is not ready.")
+    if request.membership.is_guest and job.minutes_status != "approved":
+        raise Http404("This PDF holds minutes that were not approved.")
+    return FileResponse(
+        job.file.open("rb"),
+        filename=f"minutes-{job.meeting_id}.pdf",
+        content_type="application/pdf",
+    )
 
 
 # --- action items -------------------------------------------------------------------------
@@ -862,7 +897,7 @@ def governance_inbox(request, org_slug):
         request,
         "governance/inbox.html",
         {
-            **selectors.inbox(membership=request.membership),
+            **selectors.inbox(membership=request.membership, today=timezone.localdate()),
             "approve_form": ApproveForm(),
             "reject_form": RejectForm(),
             "reason_form": ReasonForm(),
@@ -1098,17 +1133,11 @@ def crisis_log_add(request, org_slug, partnership_id):
 
 
 def partnership_compliance(request, org_slug, partnership_id, *, status=200, **forms):
+    """Compliance officers of both parties and, per requirement of the risk module's compliance
+    matrix, each officer's attestation of the current period."""
     partnership = _partnership(request, partnership_id)
     can_change = _can_change(request, partnership)
-    officers = selectors.compliance_officers(partnership)
-    today = timezone.localdate()
-    attestations = list(
-        selectors.attestation_list(membership=request.membership).filter(
-            officer__partnership=partnership
-        )
-    )
-    for attestation in attestations:
-        attestation.overdue = services.attestation_is_overdue(attestation, today=today)
+    view = selectors.compliance_view(partnership=partnership, today=timezone.localdate())
     people = selectors.people_of_both_parties(partnership) if can_change else []
     return render(
         request,
@@ -1116,12 +1145,10 @@ def partnership_compliance(request, org_slug, partnership_id, *, status=200, **f
         {
             "partnership": partnership,
             "partnership_tabs": workspace_tabs(request, partnership),
-            "officers": officers,
-            "attestations": attestations,
+            **view,
             "officer_form": forms.get("officer_form")
             or (OfficerForm(people=people) if can_change else None),
-            "request_form": forms.get("request_form")
-            or (AttestationRequestForm(officers=officers) if can_change and officers else None),
+            "can_change": can_change,
             "attest_form": AttestForm(),
         },
         status=status,
@@ -1135,13 +1162,11 @@ def compliance_officer_appoint(request, org_slug, partnership_id):
     form = OfficerForm(request.POST, people=selectors.people_of_both_parties(partnership))
     if form.is_valid():
         try:
-            services.compliance_officer_appoint(
+            compliance.compliance_officer_appoint(
                 partnership=partnership, actor=request.user, **form.cleaned_data
             )
         except ValidationError as error:
             apply_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
         else:
             messages.success(request, "Compliance officer appointed.")
             return redirect("partnership-compliance", org_slug, partnership.pk)
@@ -1149,42 +1174,24 @@ def compliance_officer_appoint(request, org_slug, partnership_id):
 
 
 @require_POST
-def attestation_request(request, org_slug, partnership_id):
-    partnership = _partnership(request, partnership_id)
-    require_permission(request, "governance.change", partnership)
-    form = AttestationRequestForm(request.POST, officers=selectors.compliance_officers(partnership))
-    if form.is_valid():
-        try:
-            services.attestation_request(
-                actor=request.user, today=timezone.localdate(), **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Attestation requested; the officer is told.")
-            return redirect("partnership-compliance", org_slug, partnership.pk)
-    return partnership_compliance(request, org_slug, partnership_id, status=400, request_form=form)
-
-
-@require_POST
-def attestation_attest(request, org_slug, attestation_id):
-    attestation = get_object_for_member_or_404(
+def compliance_officer_attest(request, org_slug, compliance_requirement_id):
+    """The officer attests the requirement's current period (from the compliance page or the
+    inbox)."""
+    requirement = get_object_for_member_or_404(
         request,
-        selectors.attestation_list(membership=request.membership),
-        partnership_path="officer__partnership",
-        pk=attestation_id,
+        ComplianceRequirement.objects.select_related("partnership"),
+        pk=compliance_requirement_id,
     )
-    require_permission(request, "governance.view", attestation)
+    require_permission(request, "governance.view", requirement)
     back = _back(
-        request,
-        reverse("partnership-compliance", args=[org_slug, attestation.officer.partnership_id]),
+        request, reverse("partnership-compliance", args=[org_slug, requirement.partnership_id])
     )
     form = AttestForm(request.POST)
     try:
         if not form.is_valid():
             raise ValidationError({"statement": "State what you attest."})
-        services.attestation_submit(
-            attestation=attestation,
+        compliance.compliance_officer_attest(
+            requirement=requirement,
             officer_user=request.user,
             statement=form.cleaned_data["statement"],
             now=timezone.now(),

@@ -13,6 +13,9 @@ from django.utils import timezone
 from contracts.models import Agreement
 from governance import services
 from governance.models import ChangeRequest, Committee, RaciActivity
+from partnerships.services import partnership_update
+from risk.models import ComplianceRequirement
+from risk.services import compliance
 from tenancy.models import Role
 
 # title, partnership index, category, cost impact, schedule days, what happens to it
@@ -74,6 +77,15 @@ def seed(tenant) -> None:
     guest = users[Role.PARTNER_GUEST]
     now = timezone.now()
     existing = set(ChangeRequest.objects.values_list("title", flat=True))
+    # The partnerships name their executive sponsors (ours the admin, the partner's the guest
+    # where invited): before a committee exists, large budget changes need them.
+    for partnership in tenant.partnerships:
+        if partnership.executive_sponsor_id is None:
+            sponsors: dict = {"executive_sponsor": users[Role.ORG_ADMIN]}
+            if guest.has_perm("partnerships.view_partnership", partnership):
+                sponsors["partner_sponsor_name"] = guest.display_name
+                sponsors["partner_sponsor_email"] = guest.email
+            partnership_update(partnership=partnership, actor=manager, **sponsors)
     for title, index, category, cost, days, fate in REQUESTS:
         if title in existing or index >= len(tenant.partnerships):
             continue
@@ -111,9 +123,12 @@ def seed(tenant) -> None:
                 now=start,
             )
         if fate == "implemented":
-            services.change_request_approve(
-                change_request=change_request, approver=guest, now=start
-            )
+            for approver in change_request.approvers.filter(decision="pending").select_related(
+                "user"
+            ):
+                services.change_request_approve(
+                    change_request=change_request, approver=approver.user, now=start
+                )
             services.change_request_implement(
                 change_request=change_request, actor=manager, now=start
             )
@@ -257,17 +272,23 @@ def _seed_committee(tenant, partnership, now) -> None:
         data_type="margin",
         cadence="monthly",
     )
-    # Compliance: our anti-bribery officer, with this quarter's attestation requested.
-    officer = services.compliance_officer_appoint(
-        partnership=partnership, actor=admin, user=admin, area="anti_bribery"
+    # Compliance: our anti-bribery officer, owing this quarter's attestation of the
+    # partnership's anti-bribery requirement (the risk module's compliance matrix).
+    compliance.compliance_officer_appoint(
+        partnership=partnership, actor=admin, user=admin, framework="anti_bribery"
     )
-    services.attestation_request(
-        officer=officer,
-        actor=manager,
-        period=f"{today.year} Q{(today.month - 1) // 3 + 1}",
-        due_on=today + timedelta(days=21),
-        today=today,
-    )
+    if not ComplianceRequirement.objects.filter(
+        partnership=partnership, framework="anti_bribery"
+    ).exists():
+        compliance.compliance_requirement_create(
+            actor=manager,
+            partnership=partnership,
+            framework="anti_bribery",
+            jurisdiction="GLOBAL",
+            title="Quarterly anti-bribery attestation",
+            due_on=today + timedelta(days=21),
+            attestation_months=3,
+        )
     # The RACI matrix: the sponsor accountable, the manager responsible.
     activities = services.raci_install_defaults(partnership=partnership, actor=admin)
     matrix = {}

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from contracts.models import Agreement
 from partnerships.models import Partnership
+from tenancy.jobs import Job
 from tenancy.lifecycle import lifecycle
 from tenancy.models import TenantModel
 from tenancy.money import Money, amount_field, currency_field
@@ -371,6 +372,38 @@ class Meeting(TenantModel):
     @property
     def agenda_items(self) -> list[str]:
         return [line.strip() for line in self.agenda.splitlines() if line.strip()]
+
+
+class MinutesPdf(Job):
+    """A PDF of a meeting's minutes, rendered by a task (tenancy.jobs: status and progress).
+    `minutes_status` is the status of the minutes it was rendered from: a partner guest gets
+    only a PDF of approved minutes."""
+
+    job_action_prefix = "governance.minutes_pdf"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="+")
+    minutes_status = models.CharField(
+        max_length=12, choices=Meeting.MinutesStatus.choices, blank=True
+    )
+    file = models.FileField(upload_to="governance/minutes/", blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["organization", "meeting", "requested_by"], name="minutespdf_meeting"
+            )
+        ]
+
+    def __str__(self):
+        return f"Minutes PDF of {self.meeting}"
+
+    def get_partnership(self):
+        return self.meeting.committee.partnership
 
 
 class MeetingAttendance(TenantModel):
@@ -847,75 +880,3 @@ class CrisisLogEntry(TenantModel):
 
     def __str__(self):
         return self.title
-
-
-# --- compliance officers and attestations -------------------------------------------------
-
-
-class ComplianceOfficer(TenantModel):
-    """A person of either party answerable for one compliance area of a partnership. One model
-    for governance and the risk module's compliance matrix (risk reads it, never copies it)."""
-
-    class Area(models.TextChoices):
-        ANTI_BRIBERY = "anti_bribery", "Anti-bribery"
-        LABOUR = "labour", "Labour standards"
-        ENVIRONMENT = "environment", "Environment"
-        DATA_PROTECTION = "data_protection", "Data protection"
-
-    partnership = models.ForeignKey(
-        Partnership, on_delete=models.CASCADE, related_name="compliance_officers"
-    )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    party = models.CharField(max_length=10, choices=Party.choices)
-    area = models.CharField(max_length=20, choices=Area.choices)
-
-    class Meta:
-        ordering = ["area", "party", "pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "partnership", "area", "party"],
-                name="complianceofficer_one_per_area_and_party",
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.user} ({self.get_area_display()})"
-
-
-class Attestation(TenantModel):
-    """A periodic statement by a compliance officer that their area complies, due by a date."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Awaiting attestation"
-        ATTESTED = "attested", "Attested"
-
-    officer = models.ForeignKey(
-        ComplianceOfficer, on_delete=models.PROTECT, related_name="attestations"
-    )
-    period = models.CharField(max_length=40, help_text="e.g. 2030 Q1")
-    due_on = models.DateField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    statement = models.TextField(blank=True)
-    attested_at = models.DateTimeField(null=True, blank=True)
-    reminded_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["due_on", "pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "officer", "period"], name="attestation_unique_period"
-            )
-        ]
-        indexes = [
-            models.Index(
-                fields=["organization", "due_on"],
-                condition=models.Q(status="pending"),
-                name="attestation_pending_due",
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.officer.get_area_display()} {self.period}"
-
-    def get_partnership(self):
-        return self.officer.partnership

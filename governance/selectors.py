@@ -1,6 +1,10 @@
 """Reads of the governance module. Lists join what they show (no query per row) and are
 restricted for partner guests to the partnerships they were invited to."""
 
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -109,21 +113,12 @@ def change_request_status_counts(*, membership: Membership) -> dict[str, int]:
 
 
 def change_request_block_reason(partnership: Partnership) -> str | None:
-    """Why the partnership's scorecard standing blocks change requests, or None.
+    """Why the partnership's scorecard standing blocks change requests, or None (read through
+    performance's selector: the latest published scorecard and its standing band's action)."""
+    from performance.selectors import scorecard_blocking_change_requests
 
-    The latest published scorecard carries the standing and its action (performance's standing
-    bands); `block_change_requests` blocks submission. performance.selectors has no read of
-    this yet, so it is read here from its model: one indexed query."""
-    from performance.models import Scorecard
-    from performance.scoring import StandingAction
-
-    latest = (
-        Scorecard.objects.filter(partnership=partnership, status=Scorecard.Status.PUBLISHED)
-        .order_by("-period_start")
-        .only("period_start", "standing", "standing_action")
-        .first()
-    )
-    if latest is None or latest.standing_action != StandingAction.BLOCK_CHANGE_REQUESTS:
+    latest = scorecard_blocking_change_requests(partnership=partnership)
+    if latest is None:
         return None
     return (
         f"The partner's scorecard standing is “{latest.standing}” "
@@ -159,11 +154,12 @@ def meeting_list(*, membership: Membership) -> QuerySet:
     return restrict_for_guest(queryset, membership, "committee__partnership")
 
 
-def meeting_for_detail(*, membership: Membership) -> QuerySet:
-    """Meetings with attendance, decisions and their votes, and action items prefetched."""
+def with_minutes_detail(queryset: QuerySet) -> QuerySet:
+    """Meetings with attendance, decisions and their votes, and action items prefetched (what
+    the meeting page and the minutes PDF show)."""
     from governance.models import MeetingAction, MeetingAttendance, MeetingDecision, Vote
 
-    return meeting_list(membership=membership).prefetch_related(
+    return queryset.prefetch_related(
         Prefetch(
             "attendance",
             queryset=MeetingAttendance.objects.select_related("member__user").order_by(
@@ -178,6 +174,11 @@ def meeting_for_detail(*, membership: Membership) -> QuerySet:
         ),
         Prefetch("actions", queryset=MeetingAction.objects.select_related("owner")),
     )
+
+
+def meeting_for_detail(*, membership: Membership) -> QuerySet:
+    """Meetings with attendance, decisions and their votes, and action items prefetched."""
+    return with_minutes_detail(meeting_list(membership=membership))
 
 
 def action_list(*, membership: Membership) -> QuerySet:
@@ -260,13 +261,13 @@ def minutes_awaiting(*, membership: Membership) -> QuerySet:
     )
 
 
-def inbox(*, membership: Membership) -> dict:
+def inbox(*, membership: Membership, today: date) -> dict:
     """Everything awaiting this member's decision across partnerships: change requests,
-    minutes and attestations (four queries)."""
+    minutes and attestations (a handful of queries, none per row)."""
     return {
         "change_requests": list(awaiting_decision(membership=membership)[:100]),
         "minutes": list(minutes_awaiting(membership=membership)[:100]),
-        "attestations": list(attestations_awaiting(membership=membership)[:100]),
+        "attestations": attestations_awaiting(membership=membership, today=today)[:100],
     }
 
 
@@ -301,29 +302,100 @@ def crisis_view(partnership: Partnership) -> dict:
     return {"protocol": protocol, "contacts": contacts, "log": log}
 
 
-# --- compliance ---------------------------------------------------------------------------
+# --- compliance (the risk module's one compliance model) --------------------------------
 
 
-def attestation_list(*, membership: Membership) -> QuerySet:
-    from governance.models import Attestation
+@dataclass(frozen=True)
+class OfficerDuty:
+    """One officer's attestation of one requirement's current period."""
 
-    queryset = Attestation.objects.select_related("officer__user", "officer__partnership")
-    return restrict_for_guest(queryset, membership, "officer__partnership")
+    requirement: Any
+    officer: Any
+    owes: bool
+    overdue: bool
+    attestation: Any  # theirs of the current period, or None
+    opens_on: date  # from when the current period can be attested
 
 
-def attestations_awaiting(*, membership: Membership) -> QuerySet:
-    """Pending attestations this member must give (they are the officer), the earliest due
-    first."""
-    from governance.models import Attestation
+def _duties(requirements, officers, *, today: date) -> list[OfficerDuty]:
+    from risk.models import ATTESTATION_WINDOW
+
+    duties = []
+    for requirement in requirements:
+        attestations = list(requirement.attestations.all())
+        for officer in officers:
+            if (officer.partnership_id, officer.framework) != (
+                requirement.partnership_id,
+                requirement.framework,
+            ):
+                continue
+            mine = next(
+                (
+                    a
+                    for a in attestations
+                    if a.attested_by_id == officer.user_id
+                    and a.period_end >= requirement.due_on - ATTESTATION_WINDOW
+                ),
+                None,
+            )
+            duties.append(
+                OfficerDuty(
+                    requirement=requirement,
+                    officer=officer,
+                    owes=officer.owes(requirement, attestations, today=today),
+                    overdue=officer.is_overdue(requirement, attestations, today=today),
+                    attestation=mine,
+                    opens_on=requirement.due_on - ATTESTATION_WINDOW,
+                )
+            )
+    return duties
+
+
+def _requirements(**filters) -> QuerySet:
+    from risk.models import Attestation, ComplianceRequirement
 
     return (
-        attestation_list(membership=membership)
-        .filter(officer__user_id=membership.user_id, status=Attestation.Status.PENDING)
+        ComplianceRequirement.objects.filter(**filters)
+        .select_related("partnership")
+        .prefetch_related(
+            Prefetch("attestations", queryset=Attestation.objects.select_related("attested_by"))
+        )
         .order_by("due_on", "pk")
     )
 
 
 def compliance_officers(partnership: Partnership) -> list:
-    from governance.models import ComplianceOfficer
+    from risk.models import ComplianceOfficer
 
     return list(ComplianceOfficer.objects.filter(partnership=partnership).select_related("user"))
+
+
+def compliance_view(*, partnership: Partnership, today: date) -> dict:
+    """The partnership's officers and, per requirement of the compliance matrix, each officer's
+    attestation of the current period (three queries)."""
+    officers = compliance_officers(partnership)
+    requirements = list(_requirements(partnership=partnership))
+    duties = _duties(requirements, officers, today=today)
+    return {"officers": officers, "requirements": requirements, "duties": duties}
+
+
+def attestations_awaiting(*, membership: Membership, today: date) -> list[OfficerDuty]:
+    """The current periods this member owes as a compliance officer, across the partnerships
+    they see, the earliest due first (three queries)."""
+    from risk.models import ATTESTATION_WINDOW, ComplianceOfficer
+
+    officers = list(
+        restrict_for_guest(
+            ComplianceOfficer.objects.filter(user_id=membership.user_id).select_related("user"),
+            membership,
+            "partnership",
+        )
+    )
+    if not officers:
+        return []
+    requirements = _requirements(
+        partnership_id__in={o.partnership_id for o in officers},
+        framework__in={o.framework for o in officers},
+        due_on__lte=today + ATTESTATION_WINDOW,
+    )
+    return [d for d in _duties(requirements, officers, today=today) if d.owes]

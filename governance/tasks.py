@@ -67,10 +67,24 @@ def escalations_advance_all_tenants() -> int:
 
 @tenant_task()
 def attestation_reminders(*, organization_id: int, now: str | None = None) -> int:
+    """Remind the compliance officers who still owe a current period (the risk module's
+    compliance matrix), once per due date."""
+    from risk.services.compliance import compliance_reminders_send
+
     moment = timezone.now() if now is None else datetime.fromisoformat(now)
-    return services.attestation_reminders_send(now=moment)
+    return compliance_reminders_send(now=moment)
 
 
 @shared_task(**TASK_DEFAULTS)
 def attestation_reminders_all_tenants() -> int:
     return for_each_tenant(attestation_reminders)
+
+
+# The job's kwarg is the lock: two deliveries at once run one after the other.
+@tenant_task(job=("governance.MinutesPdf", "minutes_pdf_id"), soft_time_limit=120, time_limit=180)
+def minutes_pdf_generate(*, organization_id: int, minutes_pdf_id: int) -> str:
+    """Render a meeting's minutes as a PDF (a finished job is left as it is)."""
+    from governance.models import MinutesPdf
+
+    job = MinutesPdf.objects.get(pk=minutes_pdf_id)
+    return services.minutes_pdf_generate(job=job, now=timezone.now()).status

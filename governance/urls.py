@@ -56,7 +56,17 @@ urlpatterns = [
     path(f"{M}minutes/", board.meeting_minutes, name="meeting-minutes"),
     path(f"{M}minutes/approve/", board.meeting_minutes_approve, name="meeting-minutes-approve"),
     path(f"{M}minutes/changes/", board.meeting_minutes_changes, name="meeting-minutes-changes"),
-    path(f"{M}minutes.pdf", board.meeting_minutes_pdf, name="meeting-minutes-pdf"),
+    path(f"{M}minutes/pdf/", board.meeting_minutes_pdf, name="meeting-minutes-pdf"),
+    path(
+        "governance/minutes-pdfs/<int:minutes_pdf_id>/",
+        board.minutes_pdf_job,
+        name="minutes-pdf-job",
+    ),
+    path(
+        "governance/minutes-pdfs/<int:minutes_pdf_id>/download/",
+        board.minutes_pdf_download,
+        name="minutes-pdf-download",
+    ),
     path(f"{M}priorities/", board.meeting_priorities, name="meeting-priorities"),
     path(f"{M}cancel/", board.meeting_cancel, name="meeting-cancel"),
     path(f"{M}actions/", board.meeting_action_add, name="meeting-action-add"),
@@ -119,11 +129,10 @@ urlpatterns = [
         board.compliance_officer_appoint,
         name="compliance-officer-appoint",
     ),
-    path(f"{P}compliance/attestations/", board.attestation_request, name="attestation-request"),
     path(
-        "governance/attestations/<int:attestation_id>/attest/",
-        board.attestation_attest,
-        name="attestation-attest",
+        "governance/compliance-requirements/<int:compliance_requirement_id>/attest/",
+        board.compliance_officer_attest,
+        name="compliance-officer-attest",
     ),
     # the approvals inbox and the calendar
     path("governance/inbox/", board.governance_inbox, name="governance-inbox"),

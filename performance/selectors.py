@@ -100,6 +100,22 @@ def report_visible(*, report: ScorecardReport, membership: Membership) -> bool:
     ).exists()
 
 
+def scorecard_blocking_change_requests(*, partnership: Partnership) -> Scorecard | None:
+    """The partnership's latest published scorecard if its standing blocks change requests
+    (its standing band's action), else None: one indexed query."""
+    from performance.scoring import StandingAction
+
+    latest = (
+        Scorecard.objects.filter(partnership=partnership, status=Scorecard.Status.PUBLISHED)
+        .order_by("-period_start")
+        .only("period_start", "standing", "standing_action")
+        .first()
+    )
+    if latest is None or latest.standing_action != StandingAction.BLOCK_CHANGE_REQUESTS:
+        return None
+    return latest
+
+
 RANKING_COLUMNS = (
     "id",
     "partnership_id",

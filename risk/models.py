@@ -6,7 +6,7 @@ Scales are declared here once (likelihood and impact 1–5, score 0–100); the 
 values outside them and the services say so per field before it gets that far.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -694,6 +694,11 @@ class RiskScore(TenantModel):
 # ---------------------------------------------------------------------------------------------
 
 
+# An attestation whose period ends this close to the due date (or later) attests the current
+# period; from this long before the due date the officers owe it.
+ATTESTATION_WINDOW = timedelta(days=31)
+
+
 class ComplianceRequirement(TenantModel):
     class Framework(models.TextChoices):
         GDPR = "gdpr", "GDPR (data protection)"
@@ -723,6 +728,8 @@ class ComplianceRequirement(TenantModel):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The due date whose reminder went to the compliance officers still owing it (once each).
+    reminded_for = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -743,6 +750,54 @@ class ComplianceRequirement(TenantModel):
 
     def is_overdue(self, today: date) -> bool:
         return self.due_on < today
+
+
+class ComplianceOfficer(TenantModel):
+    """The person of one party answerable for a framework (anti-bribery, labour, environment,
+    data protection, ...) in a partnership: they attest each period of the partnership's
+    requirements of that framework. One per framework and party; appointing replaces."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="compliance_officers"
+    )
+    framework = models.CharField(max_length=20, choices=ComplianceRequirement.Framework.choices)
+    party = models.CharField(max_length=20, choices=BREACH_PARTY_CHOICES)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["framework", "party", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "partnership", "framework", "party"],
+                name="complianceofficer_one_per_framework_party",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_framework_display()})"
+
+    def get_partnership(self):
+        return self.partnership
+
+    def owes(self, requirement: "ComplianceRequirement", attestations, *, today: date) -> bool:
+        """Whether this officer owes the requirement's current period on `today`
+        (`attestations`: the requirement's, loaded): the window is open and they have not
+        attested it."""
+        if (self.partnership_id, self.framework) != (
+            requirement.partnership_id,
+            requirement.framework,
+        ):
+            return False
+        if today < requirement.due_on - ATTESTATION_WINDOW:
+            return False
+        return not any(
+            a.attested_by_id == self.user_id
+            and a.period_end >= requirement.due_on - ATTESTATION_WINDOW
+            for a in attestations
+        )
+
+    def is_overdue(self, requirement: "ComplianceRequirement", attestations, *, today: date):
+        return requirement.due_on < today and self.owes(requirement, attestations, today=today)
 
 
 def evidence_upload_to(instance, filename: str) -> str:

@@ -40,13 +40,6 @@ from governance.services.committees import (
     committee_update,
     quorum_of,
 )
-from governance.services.compliance import (
-    attestation_is_overdue,
-    attestation_reminders_send,
-    attestation_request,
-    attestation_submit,
-    compliance_officer_appoint,
-)
 from governance.services.crisis import (
     crisis_contact_add,
     crisis_log_record,
@@ -103,6 +96,11 @@ from governance.services.meetings import (
     meeting_vote_cast,
     minutes_approvers,
 )
+from governance.services.minutes_pdf import (
+    MINUTES_PDF_TASK,
+    minutes_pdf_generate,
+    minutes_pdf_request,
+)
 from governance.services.raci import (
     DEFAULT_ACTIVITIES,
     raci_activity_create,
@@ -120,11 +118,9 @@ from governance.services.transparency import (
 )
 
 __all__ = [
-    "attestation_is_overdue",
-    "attestation_reminders_send",
-    "attestation_request",
-    "attestation_submit",
-    "compliance_officer_appoint",
+    "MINUTES_PDF_TASK",
+    "minutes_pdf_generate",
+    "minutes_pdf_request",
     "crisis_contact_add",
     "crisis_log_record",
     "crisis_protocol_save",

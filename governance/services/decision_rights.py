@@ -109,8 +109,9 @@ def required_approvers(change_request: ChangeRequest) -> tuple[list[Requirement]
         return [], []
     committee = Committee.objects.filter(partnership_id=change_request.partnership_id).first()
     if committee is None:
-        # No governance body yet: the approvers chosen by hand decide (both parties still).
-        return [], []
+        # No steering committee is no bypass of the sponsor rules: the executive sponsors are
+        # then the partnership's own (ours and the partner's).
+        return _required_without_committee(change_request, applying)
     members = list(CommitteeMember.objects.filter(committee=committee).select_related("user"))
     found: dict[int, Requirement] = {}
     blockers = []
@@ -127,6 +128,59 @@ def required_approvers(change_request: ChangeRequest) -> tuple[list[Requirement]
             found.setdefault(
                 member.user_id,
                 Requirement(member.user, member.party, f"{label.capitalize()}: {rule.name}"),
+            )
+    return list(found.values()), blockers
+
+
+def _partnership_sponsors(partnership) -> dict[str, User | None]:
+    """The executive sponsors named on the partnership: ours (a member who may approve) and the
+    partner's (the guest of this partnership with the partner sponsor's e-mail)."""
+    from governance.services.change_requests import _invited, _memberships, _party_of
+
+    ours = partnership.executive_sponsor
+    theirs = None
+    if partnership.partner_sponsor_email:
+        theirs = User.objects.filter(email__iexact=partnership.partner_sponsor_email).first()
+    found: dict[str, User | None] = {Party.CUSTOMER: None, Party.PARTNER: None}
+    candidates = [u for u in (ours, theirs) if u is not None]
+    memberships = _memberships(candidates)
+    invited = _invited(partnership, candidates)
+    for user in candidates:
+        try:
+            party = _party_of(memberships.get(user.pk), partnership, invited=user.pk in invited)
+        except ValidationError:
+            continue
+        if (user is ours and party == Party.CUSTOMER) or (
+            user is theirs and party == Party.PARTNER
+        ):
+            found[party] = user
+    return found
+
+
+def _required_without_committee(
+    change_request: ChangeRequest, applying: list
+) -> tuple[list[Requirement], list[str]]:
+    found: dict[int, Requirement] = {}
+    blockers = []
+    sponsors = None
+    for rule in applying:
+        label, _ = WHO[rule.approvers]
+        if rule.approvers != Approvers.EXECUTIVE_SPONSORS:
+            # Programme leads and voting members exist only on a committee: until there is
+            # one, the approvers chosen by hand (of both parties) decide those changes.
+            continue
+        if sponsors is None:
+            sponsors = _partnership_sponsors(change_request.partnership)
+        for party, whose in ((Party.CUSTOMER, "our"), (Party.PARTNER, "the partner's")):
+            user = sponsors[party]
+            if user is None:
+                blockers.append(
+                    f"“{rule.name}” needs {whose} {label}: the partnership names none who can "
+                    "approve (and it has no steering committee)."
+                )
+                continue
+            found.setdefault(
+                user.pk, Requirement(user, party, f"{label.capitalize()}: {rule.name}")
             )
     return list(found.values()), blockers
 

@@ -1,10 +1,16 @@
 """Risk services: compliance requirements and attestations, force majeure, incident response
 plans and the watch list.
 
-Compliance is one model for the whole product: the governance module records compliance
-officers' attestations through `attestation_record` too. An attestation names the attesting
-person and the period it covers; attesting the period that ends on or after the due date moves
-the requirement's due date on by its attestation interval.
+Compliance is one model for the whole product: the governance module's compliance officers
+are `ComplianceOfficer` rows here (one per partnership, framework and party) and they attest
+through `compliance_officer_attest`, which records an `Attestation` with `attestation_record`.
+An attestation names the attesting person and the period it covers. A requirement's current
+period ends on its due date; an attestation of it is one whose period ends within
+`ATTESTATION_WINDOW` of the due date or later. Attesting the current period moves the due date
+on by the attestation interval, once every officer of the framework has attested it (with no
+officers, the first attestation does). An officer owes the current period from the opening of
+the window until they attest it; past the due date it is overdue; reminders go once per due
+date, `REMINDER_LEAD_DAYS` before it.
 """
 
 from datetime import date, datetime, timedelta
@@ -12,10 +18,14 @@ from datetime import date, datetime, timedelta
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from partnerships.models import Partnership
 from risk.models import (
+    ATTESTATION_WINDOW,
     Attestation,
+    ComplianceOfficer,
     ComplianceRequirement,
     ForceMajeureEvent,
     IncidentResponsePlan,
@@ -23,11 +33,14 @@ from risk.models import (
 )
 from risk.services._common import _full_clean, _recipients, _url
 from tenancy.audit import audit_record, changed_fields
+from tenancy.errors import ConflictError, PermissionDeniedError
 from tenancy.models import Membership
 from tenancy.services import notify
 
 # Days the affected party has to give notice of force majeure when the contract says nothing.
 DEFAULT_FM_NOTICE_DAYS = 14
+# Officers still owing the current period are reminded this many days before the due date.
+REMINDER_LEAD_DAYS = 7
 
 
 @transaction.atomic
@@ -124,7 +137,7 @@ def attestation_record(
         attestation.evidence.save(evidence.name, evidence, save=False)
     attestation.save()
     changes = {}
-    if period_end >= requirement.due_on - timedelta(days=31):
+    if period_end >= requirement.due_on - ATTESTATION_WINDOW and not _officers_owing(requirement):
         changes = changed_fields(
             requirement,
             {"due_on": requirement.due_on + relativedelta(months=requirement.attestation_months)},
@@ -151,6 +164,172 @@ def attestation_record(
             dedupe_key=f"risk.attestation:{attestation.pk}",
         )
     return attestation
+
+
+# --- compliance officers -------------------------------------------------------------------
+
+
+def _officers_owing(requirement: ComplianceRequirement) -> list[ComplianceOfficer]:
+    """The requirement's officers who have not attested its current period (any date)."""
+    officers = list(
+        ComplianceOfficer.objects.filter(
+            partnership_id=requirement.partnership_id, framework=requirement.framework
+        )
+    )
+    attested = set(
+        Attestation.objects.filter(
+            requirement=requirement, period_end__gte=requirement.due_on - ATTESTATION_WINDOW
+        ).values_list("attested_by_id", flat=True)
+    )
+    return [o for o in officers if o.user_id not in attested]
+
+
+def _party_in(partnership: Partnership, user) -> str:
+    """The party `user` answers for in the partnership: an active member is ours, a guest
+    invited to the partnership the partner's; anyone else a ValidationError."""
+    from partnerships.models import PartnershipUserObjectPermission
+
+    membership = Membership.objects.filter(
+        organization_id=partnership.organization_id, user=user, is_active=True
+    ).first()
+    if membership is None:
+        raise ValidationError({"user": "The officer must be a member of this organization."})
+    if not membership.is_guest:
+        return "customer"
+    invited = PartnershipUserObjectPermission.objects.filter(
+        content_object=partnership, user=user, permission__codename="view_partnership"
+    ).exists()
+    if not invited:
+        raise ValidationError(
+            {"user": f"{user} is a partner guest not invited to this partnership."}
+        )
+    return "partner"
+
+
+@transaction.atomic
+def compliance_officer_appoint(
+    *, partnership: Partnership, actor, user, framework: str
+) -> ComplianceOfficer:
+    """Name the officer of one framework for the user's party (replacing the previous one: the
+    new officer owes what the previous one had not attested)."""
+    if framework not in ComplianceRequirement.Framework.values:
+        raise ValidationError({"framework": "Choose a compliance area."})
+    party = _party_in(partnership, user)
+    officer = (
+        ComplianceOfficer.objects.select_for_update()
+        .filter(partnership=partnership, framework=framework, party=party)
+        .first()
+    )
+    old = None
+    if officer is None:
+        officer = ComplianceOfficer(
+            partnership=partnership, framework=framework, party=party, user=user
+        )
+    else:
+        old = officer.user.email
+        officer.user = user
+    _full_clean(officer, exclude=["partnership"])
+    officer.save()
+    audit_record(
+        action="risk.compliance_officer.appointed",
+        actor=actor,
+        obj=officer,
+        changes={"framework": framework, "party": party, "officer": [old, user.email]},
+    )
+    return officer
+
+
+@transaction.atomic
+def compliance_officer_attest(
+    *,
+    requirement: ComplianceRequirement,
+    officer_user,
+    statement: str,
+    now: datetime,
+    outcome: str = Attestation.Outcome.COMPLIANT,
+    evidence=None,
+) -> Attestation:
+    """The officer attests the requirement's current period, once: the period runs from one
+    interval before the due date to the due date (or today, if that is earlier)."""
+    requirement = ComplianceRequirement.objects.select_for_update().get(pk=requirement.pk)
+    officer = ComplianceOfficer.objects.filter(
+        partnership_id=requirement.partnership_id,
+        framework=requirement.framework,
+        user=officer_user,
+    ).first()
+    if officer is None:
+        raise PermissionDeniedError(
+            f"Only a compliance officer for {requirement.get_framework_display().lower()} "
+            "attests this requirement."
+        )
+    today = now.date()
+    attestations = list(requirement.attestations.all())
+    if not officer.owes(requirement, attestations, today=today):
+        if today < requirement.due_on - ATTESTATION_WINDOW:
+            raise ConflictError(
+                f"The period due {requirement.due_on:%d %b %Y} opens for attestation on "
+                f"{requirement.due_on - ATTESTATION_WINDOW:%d %b %Y}.",
+                code="attestation_not_open",
+            )
+        raise ConflictError("You already attested this period.", code="already_attested")
+    period_start = requirement.due_on - relativedelta(months=requirement.attestation_months)
+    return attestation_record(
+        requirement=requirement,
+        attested_by=officer_user,
+        period_start=period_start + timedelta(days=1),
+        period_end=min(requirement.due_on, today),
+        statement=statement,
+        now=now,
+        outcome=outcome,
+        evidence=evidence,
+    )
+
+
+@transaction.atomic
+def compliance_reminders_send(*, now: datetime) -> int:
+    """Remind the officers who still owe a requirement's current period, once per due date,
+    within `REMINDER_LEAD_DAYS` of it (or past it). Returns the reminders sent."""
+    today = timezone.localdate(now)
+    requirements = list(
+        ComplianceRequirement.objects.select_for_update(skip_locked=True)
+        .filter(due_on__lte=today + timedelta(days=REMINDER_LEAD_DAYS))
+        .exclude(reminded_for=F("due_on"))
+        .prefetch_related("attestations")
+    )
+    if not requirements:
+        return 0
+    officers = list(
+        ComplianceOfficer.objects.filter(
+            partnership_id__in={r.partnership_id for r in requirements}
+        ).select_related("user")
+    )
+    sent = 0
+    for requirement in requirements:
+        attestations = list(requirement.attestations.all())
+        for officer in officers:
+            if not officer.owes(requirement, attestations, today=today):
+                continue
+            notify(
+                recipients=[officer.user],
+                title=f"Attestation due {requirement.due_on:%d %b %Y}: {requirement.title}",
+                body=f"{requirement.get_framework_display()}: attest the period ending "
+                f"{requirement.due_on:%d %b %Y}.",
+                url=_url("partnership-compliance", requirement.partnership_id),
+                dedupe_key=(
+                    f"risk.compliance.reminder:{requirement.pk}:{officer.user_id}:"
+                    f"{requirement.due_on:%Y-%m-%d}"
+                ),
+            )
+            sent += 1
+        requirement.reminded_for = requirement.due_on
+    ComplianceRequirement.objects.bulk_update(requirements, ["reminded_for"])
+    if sent:
+        audit_record(
+            action="risk.compliance.reminders_sent",
+            actor_label="reminder job",
+            changes={"requirements": [r.pk for r in requirements], "reminders": sent},
+        )
+    return sent
 
 
 @transaction.atomic

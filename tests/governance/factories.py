@@ -6,12 +6,10 @@ from decimal import Decimal
 import factory
 
 from governance.models import (
-    Attestation,
     ChangeRequest,
     ChangeRequestApprover,
     Committee,
     CommitteeMember,
-    ComplianceOfficer,
     CrisisContact,
     CrisisLogEntry,
     CrisisProtocol,
@@ -25,11 +23,13 @@ from governance.models import (
     MeetingAction,
     MeetingAttendance,
     MeetingDecision,
+    MinutesPdf,
     Party,
     RaciActivity,
     RaciAssignment,
     Vote,
 )
+from risk.models import ComplianceOfficer
 from tests.factories import TenantFactory, same_organization
 from tests.partnerships.factories import PartnershipFactory
 
@@ -92,6 +92,19 @@ class MeetingFactory(TenantFactory):
         lambda: datetime.datetime(2030, 2, 1, 9, 0, tzinfo=datetime.UTC)
     )
     agenda = "Review of the quarter\nOpen change requests"
+
+
+class MinutesPdfFactory(TenantFactory):
+    """A finished minutes PDF job (of approved minutes), so its download answers."""
+
+    class Meta:
+        model = MinutesPdf
+
+    meeting = same_organization(MeetingFactory)
+    status = "succeeded"
+    progress = 100
+    minutes_status = "approved"
+    file = factory.django.FileField(filename="minutes.pdf", data=b"%PDF-1.4 minutes")
 
 
 class MeetingAttendanceFactory(TenantFactory):
@@ -256,19 +269,12 @@ class CrisisLogEntryFactory(TenantFactory):
 
 
 class ComplianceOfficerFactory(TenantFactory):
+    """The risk module's compliance officer (governance appoints them; the model is risk's)."""
+
     class Meta:
         model = ComplianceOfficer
 
     partnership = same_organization(PartnershipFactory)
     user = factory.SubFactory("tests.tenancy.factories.UserFactory")
     party = Party.CUSTOMER
-    area = ComplianceOfficer.Area.ANTI_BRIBERY
-
-
-class AttestationFactory(TenantFactory):
-    class Meta:
-        model = Attestation
-
-    officer = same_organization(ComplianceOfficerFactory)
-    period = factory.Sequence(lambda n: f"2030 Q{n % 4 + 1} ({n})")
-    due_on = datetime.date(2030, 3, 31)
+    framework = "anti_bribery"

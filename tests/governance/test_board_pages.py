@@ -13,7 +13,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from governance import services
-from governance.models import Meeting, MeetingDecision, RaciAssignment
+from governance.models import Meeting, MeetingDecision, MinutesPdf, RaciAssignment
 from tenancy.context import tenant_scope
 from tests.governance.factories import MeetingFactory
 from tests.governance.test_services import draft
@@ -88,7 +88,10 @@ def test_a_decision_page_post_without_quorum_says_why_and_records_nothing(board,
         assert MeetingDecision.objects.count() == 0
 
 
-def test_the_minutes_pdf_reads_back_with_attendance_decisions_and_votes(board, client_as, org_a):
+def test_the_minutes_pdf_is_a_job_and_reads_back_with_attendance_decisions_and_votes(
+    board, client_as, org_a, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS_INLINE = True
     meeting = _held_meeting(board, org_a, title="March steering committee")
     secretary = board.seats["secretary"].user
     with tenant_scope(org_a):
@@ -102,9 +105,24 @@ def test_the_minutes_pdf_reads_back_with_attendance_decisions_and_votes(board, c
         services.meeting_minutes_save(
             meeting=meeting, actor=secretary, minutes="The partner presented the plan."
         )
-    response = client_as(secretary).get(_url("meeting-minutes-pdf", meeting.pk))
-    assert response["Content-Type"] == "application/pdf"
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    client = client_as(secretary)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(_url("meeting-minutes-pdf", meeting.pk))
+    assert response.status_code == 302
+    with tenant_scope(org_a):
+        [job] = MinutesPdf.objects.all()
+    assert response["Location"] == _url("minutes-pdf-job", job.pk)
+    assert client.get(_url("minutes-pdf-job", job.pk) + "?format=json").json() == {
+        "status": "succeeded",
+        "progress": 100,
+        "error": "",
+    }
+    page = client.get(_url("minutes-pdf-job", job.pk)).content.decode()
+    assert 'data-testid="minutes-pdf-download"' in page and "data-poll-active" not in page
+    download = client.get(_url("minutes-pdf-download", job.pk))
+    assert download["Content-Type"] == "application/pdf"
+    content = b"".join(download.streaming_content)
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
     for expected in (
         "Minutes: March steering committee",
         "Greta Guest",
@@ -114,13 +132,33 @@ def test_the_minutes_pdf_reads_back_with_attendance_decisions_and_votes(board, c
         "The partner presented the plan.",
     ):
         assert expected in text
-    # Draft minutes are the buyer's: the partner sees them once approved.
-    assert (
-        client_as(board.seats["guest"].user)
-        .get(_url("meeting-minutes-pdf", meeting.pk))
-        .status_code
-        == 404
-    )
+    # Draft minutes are the buyer's: the partner neither asks for them nor opens this PDF.
+    guest = client_as(board.seats["guest"].user)
+    assert guest.post(_url("meeting-minutes-pdf", meeting.pk)).status_code == 404
+    assert guest.get(_url("minutes-pdf-download", job.pk)).status_code == 404
+    with tenant_scope(org_a):
+        assert MinutesPdf.objects.count() == 1
+
+
+def test_a_guest_never_downloads_a_pdf_of_minutes_rendered_before_approval(board, client_as, org_a):
+    meeting = _held_meeting(board, org_a)
+    with tenant_scope(org_a):
+        job = services.minutes_pdf_request(
+            meeting=meeting,
+            actor=board.seats["secretary"].user,
+            membership=board.seats["secretary"].user.memberships.get(),
+            now=timezone.now(),
+        )
+    secretary = client_as(board.seats["secretary"].user)
+    waiting = secretary.get(_url("minutes-pdf-job", job.pk)).content.decode()
+    assert "data-poll-active" in waiting  # the page polls until the job is done
+    assert secretary.get(_url("minutes-pdf-download", job.pk)).status_code == 404
+    with tenant_scope(org_a):
+        services.minutes_pdf_generate(job=job, now=timezone.now())
+        Meeting.objects.filter(pk=meeting.pk).update(minutes_status="approved")
+    guest = client_as(board.seats["guest"].user)
+    assert guest.get(_url("minutes-pdf-job", job.pk)).status_code == 200
+    assert guest.get(_url("minutes-pdf-download", job.pk)).status_code == 404
 
 
 def test_the_raci_grid_refuses_two_accountables_with_a_400(

@@ -20,6 +20,15 @@ from tests.performance.factories import ScorecardFactory
 pytestmark = pytest.mark.django_db
 
 
+def draft_with_approvers(manager, partnership, approvers, **fields):
+    change_request = draft(manager, partnership, **fields)
+    for user in approvers:
+        services.change_request_approver_add(
+            change_request=change_request, user=user, actor=manager
+        )
+    return change_request
+
+
 def approvers(change_request) -> dict[str, str]:
     return dict(
         ChangeRequestApprover.objects.filter(change_request=change_request).values_list(
@@ -45,11 +54,13 @@ def test_a_budget_change_above_50000_needs_both_executive_sponsors(
 def test_a_budget_change_of_50000_or_less_needs_no_sponsor(
     scope, board, manager, partnership, committee, guest
 ):
-    change_request = draft(manager, partnership, category="price", cost_impact=Decimal("50000.00"))
-    for user in (committee, guest):
-        services.change_request_approver_add(
-            change_request=change_request, user=user, actor=manager
-        )
+    change_request = draft_with_approvers(
+        manager,
+        partnership,
+        category="price",
+        cost_impact=Decimal("50000.00"),
+        approvers=(committee, guest),
+    )
     services.change_request_submit(change_request=change_request, actor=manager, now=NOW)
     assert set(approvers(change_request)) == {"committee@alpha.test", "guest@alder.test"}
 
@@ -93,6 +104,49 @@ def test_a_rule_without_its_people_on_the_committee_blocks_submission(
     assert "needs the partner's executive sponsor" in error.value.message
     change_request.refresh_from_db()
     assert change_request.status == "draft" and approvers(change_request) == {}
+
+
+def test_without_a_committee_a_budget_change_above_the_threshold_still_needs_both_sponsors(
+    scope, manager, partnership, committee, guest
+):
+    """No steering committee is no bypass: the hand-picked approvers are not enough."""
+    change_request = draft_with_approvers(
+        manager,
+        partnership,
+        category="price",
+        cost_impact=Decimal("60000"),
+        approvers=(committee, guest),
+    )
+    with pytest.raises(ConflictError) as error:
+        services.change_request_submit(change_request=change_request, actor=manager, now=NOW)
+    assert "needs our executive sponsor" in error.value.message
+    assert "needs the partner's executive sponsor" in error.value.message
+    change_request.refresh_from_db()
+    assert change_request.status == "draft"
+
+
+def test_without_a_committee_the_partnerships_own_sponsors_are_required(
+    scope, manager, partnership, committee, guest, sponsor, partner_sponsor
+):
+    partnership.executive_sponsor = sponsor
+    partnership.partner_sponsor_email = "PIA@alder.test"
+    partnership.save(update_fields=["executive_sponsor", "partner_sponsor_email"])
+    change_request = draft_with_approvers(
+        manager,
+        partnership,
+        category="price",
+        cost_impact=Decimal("60000"),
+        approvers=(committee, guest),
+    )
+    services.change_request_submit(change_request=change_request, actor=manager, now=NOW)
+    required = approvers(change_request)
+    assert set(required) == {
+        "committee@alpha.test",
+        "guest@alder.test",
+        "sponsor@alpha.test",
+        "pia@alder.test",
+    }
+    assert required["pia@alder.test"].startswith("Executive sponsor: Budget change above 50,000")
 
 
 def test_stored_rules_replace_the_defaults(scope, board, manager, partnership, owner):
@@ -147,11 +201,7 @@ def test_a_blocking_scorecard_standing_blocks_submission_with_the_reason(
         standing="Blocked",
         standing_action="block_change_requests",
     )
-    change_request = draft(manager, partnership)
-    for user in (committee, guest):
-        services.change_request_approver_add(
-            change_request=change_request, user=user, actor=manager
-        )
+    change_request = draft_with_approvers(manager, partnership, approvers=(committee, guest))
     with pytest.raises(ConflictError) as error:
         services.change_request_submit(change_request=change_request, actor=manager, now=NOW)
     assert "scorecard standing is “Blocked” (December 2029)" in error.value.message
@@ -169,11 +219,7 @@ def test_a_draft_scorecard_does_not_block(scope, manager, committee, guest, part
     ScorecardFactory(
         partnership=partnership, status="draft", standing_action="block_change_requests"
     )
-    change_request = draft(manager, partnership)
-    for user in (committee, guest):
-        services.change_request_approver_add(
-            change_request=change_request, user=user, actor=manager
-        )
+    change_request = draft_with_approvers(manager, partnership, approvers=(committee, guest))
     services.change_request_submit(change_request=change_request, actor=manager, now=NOW)
 
 

@@ -8,6 +8,7 @@ governance API route and page with an object id, so a route added later is cover
 import pytest
 from rest_framework.test import APIClient
 
+from governance.api_urls import router
 from partnerships.services import partnership_invite_guest
 from tenancy.context import tenant_scope
 from tenancy.models import Role
@@ -24,11 +25,25 @@ def _governance(model) -> bool:
     return model is not None and model._meta.app_label == "governance"
 
 
-API_ROUTES = [r for r in api_routes() if r.has_id and _governance(r.model)]
-API_LISTS = [r for r in api_routes() if not r.has_id and _governance(r.model)]
-PAGE_ROUTES = [
-    r for r in page_routes() if r.id_kwargs and _governance(model_for_kwarg(r.id_kwargs[-1]))
-]
+# Governance's own routes on the risk module's compliance models (officers, attestations).
+GOVERNANCE_API_PREFIXES = tuple(
+    f"/api/v1/o/{{org_slug}}/{prefix}/" for prefix, *_ in router.registry
+)
+
+
+def _governance_api(route) -> bool:
+    return _governance(route.model) or route.path.startswith(GOVERNANCE_API_PREFIXES)
+
+
+def _governance_page(route) -> bool:
+    return _governance(model_for_kwarg(route.id_kwargs[-1])) or route.pattern.startswith(
+        "o/<slug:org_slug>/governance/"
+    )
+
+
+API_ROUTES = [r for r in api_routes() if r.has_id and _governance_api(r)]
+API_LISTS = [r for r in api_routes() if not r.has_id and _governance_api(r)]
+PAGE_ROUTES = [r for r in page_routes() if r.id_kwargs and _governance_page(r)]
 
 
 @pytest.fixture
@@ -61,6 +76,8 @@ def test_the_guest_suite_discovers_the_governance_routes():
     assert "/api/v1/o/{org_slug}/meetings/{id}/decisions/" in paths
     assert "/api/v1/o/{org_slug}/escalations/{id}/" in paths
     assert any("meeting_id" in r.id_kwargs for r in PAGE_ROUTES)
+    assert "/api/v1/o/{org_slug}/officer-attestations/{id}/attest/" in paths
+    assert any("compliance_requirement_id" in r.id_kwargs for r in PAGE_ROUTES)
 
 
 @pytest.mark.parametrize("route", API_ROUTES, ids=lambda r: r.path)
