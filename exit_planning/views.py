@@ -50,6 +50,11 @@ def _today():
     return timezone.localdate()
 
 
+def _data(request):
+    """The posted data of a form (an empty POST still binds the form: its errors show)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _party(request) -> str:
     return Party.PARTNER if request.membership.is_guest else Party.US
 
@@ -188,7 +193,7 @@ def _plan_form(request, partnership, data=None, initial=None):
 
 def exit_plan_create(request, org_slug, partnership_id):
     partnership = _partnership(request, partnership_id, "change")
-    form = _plan_form(request, partnership, request.POST or None, {"owner": partnership.owner})
+    form = _plan_form(request, partnership, _data(request), {"owner": partnership.owner})
     if request.method == "POST" and form.is_valid():
         try:
             services.exit_plan_create(
@@ -223,7 +228,7 @@ def exit_plan_edit(request, org_slug, exit_plan_id):
         "financial_risk_threshold": plan.financial_risk_threshold,
         **{name: getattr(plan, name) for name, _ in READINESS_PARTS},
     }
-    form = _plan_form(request, plan.partnership, request.POST or None, initial)
+    form = _plan_form(request, plan.partnership, _data(request), initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.exit_plan_update(plan=plan, actor=request.user, **form.cleaned_data)
@@ -277,7 +282,7 @@ def exit_report_pdf(request, org_slug, exit_plan_id):
 
 def trigger_record(request, org_slug, exit_plan_id):
     plan = _plan(request, exit_plan_id)
-    form = forms.TriggerForm(request.POST or None)
+    form = forms.TriggerForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.exit_trigger_record(
@@ -355,7 +360,7 @@ def task_edit(request, org_slug, wind_down_task_id):
         request, WindDownTask.objects.select_related("plan__partnership"), pk=wind_down_task_id
     )
     form = forms.TaskForm(
-        request.POST or None, initial={"start_on": task.start_on, "due_on": task.due_on}
+        _data(request), initial={"start_on": task.start_on, "due_on": task.due_on}
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -393,7 +398,7 @@ def task_done(request, org_slug, wind_down_task_id):
 
 def knowledge_create(request, org_slug, exit_plan_id):
     plan = _plan(request, exit_plan_id)
-    form = forms.KnowledgeForm(request.POST or None)
+    form = forms.KnowledgeForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.knowledge_item_create(plan=plan, actor=request.user, **form.cleaned_data)
@@ -445,7 +450,7 @@ def knowledge_back(request, org_slug, knowledge_transfer_item_id):
 
 def disposition_create(request, org_slug, exit_plan_id):
     plan = _plan(request, exit_plan_id)
-    form = forms.DispositionForm(request.POST or None)
+    form = forms.DispositionForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.disposition_create(
@@ -477,7 +482,7 @@ def _disposition(request, data_disposition_id, verb="change") -> DataDisposition
 
 def disposition_done(request, org_slug, data_disposition_id):
     item = _disposition(request, data_disposition_id)
-    form = forms.CertificateForm(request.POST or None, request.FILES or None)
+    form = forms.CertificateForm(_data(request), request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.disposition_mark_done(
@@ -536,9 +541,7 @@ def disposition_certificate(request, org_slug, data_disposition_id):
 
 def asset_create(request, org_slug, exit_plan_id):
     plan = _plan(request, exit_plan_id)
-    form = forms.AssetForm(
-        request.POST or None, initial={"currency": plan.partnership.currency or "EUR"}
-    )
+    form = forms.AssetForm(_data(request), initial={"currency": plan.partnership.currency or "EUR"})
     if request.method == "POST" and form.is_valid():
         try:
             services.asset_create(plan=plan, actor=request.user, **form.cleaned_data)
@@ -600,7 +603,7 @@ def _notice(request, stakeholder_notice_id) -> StakeholderNotice:
 def notice_create(request, org_slug, exit_plan_id):
     plan = _plan(request, exit_plan_id)
     form = forms.NoticeForm(
-        request.POST or None,
+        _data(request),
         initial={
             "message": f"Our partnership with {plan.partnership.partner.name} ends"
             + (f" on {plan.wind_down_end_date:%d %B %Y}" if plan.wind_down_end_date else "")
@@ -637,7 +640,7 @@ def notice_send(request, org_slug, stakeholder_notice_id):
 
 def notice_continuity(request, org_slug, stakeholder_notice_id):
     notice = _notice(request, stakeholder_notice_id)
-    form = forms.ContinuityForm(request.POST or None)
+    form = forms.ContinuityForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.notice_continuity_record(
@@ -706,7 +709,7 @@ def playbook_change_propose(request, org_slug, post_mortem_entry_id):
     require_permission(request, "exit_planning.change", entry)
     plan = entry.post_mortem.plan
     form = forms.PlaybookChangeForm(
-        request.POST or None, initial={"text": entry.text, "clause_type": "limitation_of_liability"}
+        _data(request), initial={"text": entry.text, "clause_type": "limitation_of_liability"}
     )
     if request.method == "POST" and form.is_valid():
         try:
