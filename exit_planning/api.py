@@ -546,10 +546,11 @@ class NoticeViewSet(ExitViewSetBase, CreateListRetrieve):
     @extend_schema(request=ContinuitySerializer, responses=NoticeSerializer)
     @action(detail=True, methods=["post"])
     def continuity(self, request, *args, **kwargs):
+        notice = self.get_object()
         body = ContinuitySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         notice = services.notice_continuity_record(
-            notice=self.get_object(),
+            notice=notice,
             actor=request.user,
             continuity_ok=body.validated_data["continuity_ok"],
             note=body.validated_data["continuity_note"],
@@ -665,10 +666,11 @@ class PlaybookChangeViewSet(ExitViewSetBase, CreateListRetrieve):
         )
 
     def _review(self, request, approve: bool):
+        change = self.get_object()
         body = ReviewSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         change = services.playbook_change_review(
-            change=self.get_object(),
+            change=change,
             actor=request.user,
             approve=approve,
             note=body.validated_data["note"],
