@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 
@@ -770,17 +771,9 @@ def notice_send(*, notice: StakeholderNotice, actor: User, now: datetime) -> Sta
     if notice.sent_at is not None:
         raise ConflictError(f"Already sent on {notice.sent_at:%d %b %Y}.", code="sent")
     if notice.email:
-        from django.core.mail import send_mail
-
-        transaction.on_commit(
-            lambda: send_mail(
-                f"Notice: {notice.plan.partnership.name}",
-                notice.message,
-                None,
-                [notice.email],
-                fail_silently=True,
-            )
-        )
+        # EMAIL_BACKEND is the transactional outbox: the mail is a row of this transaction,
+        # delivered after the commit (tenancy/outbox.py).
+        send_mail(f"Notice: {notice.plan.partnership.name}", notice.message, None, [notice.email])
     notice.sent_at, notice.sent_by = now, actor
     notice.save(update_fields=["sent_at", "sent_by"])
     audit_record(action="exit_planning.notice.sent", actor=actor, obj=notice)

@@ -73,6 +73,7 @@ class DataDispositionFactory(TenantFactory):
     action = DataDisposition.Action.RETURN
     rule = "gdpr"
     deadline = D(2030, 6, 30)
+    certificate = factory.django.FileField(filename="certificate.pdf", data=b"%PDF-1.4 destroyed")
 
 
 class AssetTransferFactory(TenantFactory):
@@ -114,11 +115,16 @@ class PostMortemEntryFactory(TenantFactory):
     text = "Cap liability at twice the annual fees for single-sourced parts."
 
 
+def _entry_type():
+    # Not get_for_model: its cache outlives the content types of a flushed test database.
+    return ContentType.objects.get_or_create(app_label="exit_planning", model="postmortementry")[0]
+
+
 class PlaybookChangeFactory(TenantFactory):
     class Meta:
         model = PlaybookChange
 
-    source_type = factory.LazyFunction(lambda: ContentType.objects.get_for_model(PostMortemEntry))
+    source_type = factory.LazyFunction(_entry_type)
     source_id = 1
     clause_type = "limitation_of_liability"
     text = "Cap liability at twice the annual fees for single-sourced parts."

@@ -66,7 +66,7 @@ def test_a_valuation_without_its_inputs_is_a_400_and_straight_line_is_computed(
 
 def test_a_destruction_done_without_certificate_is_a_400(api_as, manager, org_a, plan):
     with tenant_scope(org_a):
-        item = DataDispositionFactory(plan=plan, action="destroy")
+        item = DataDispositionFactory(plan=plan, action="destroy", certificate="")
     response = api_as(manager, org_a).post(f"{API}data/{item.pk}/done/")
     assert response.status_code == 400 and "certificate" in response.json()["error"]["fields"]
 

@@ -19,7 +19,7 @@ from tests.exit_planning.factories import (
     DataDispositionFactory,
     KnowledgeTransferItemFactory,
 )
-from tests.partnerships.factories import PartnershipFactory
+from tests.partnerships.factories import JointIpFactory, PartnershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +114,7 @@ def test_a_lead_time_outside_6_to_12_months_on_the_page_is_a_400_and_nothing_is_
 
 def test_a_destruction_without_certificate_on_the_page_is_a_400(browser, org_a, plan):
     with tenant_scope(org_a):
-        item = DataDispositionFactory(plan=plan, action="destroy")
+        item = DataDispositionFactory(plan=plan, action="destroy", certificate="")
     response = browser.post(_url(f"exit/data/{item.pk}/done/"), {})
     assert response.status_code == 400
     assert "certificate of destruction" in response.content.decode()
@@ -143,13 +143,20 @@ def test_a_valuation_method_without_its_inputs_on_the_page_is_a_400(browser, pla
 
 
 def test_the_guest_never_sees_readiness_triggers_notices_or_playbook_changes(
-    client_as, guest, plan, partnership
+    client_as, guest, plan, partnership, org_a
 ):
+    with tenant_scope(org_a):
+        JointIpFactory(
+            partnership=partnership,
+            title="Lightweight housing design",
+            licence_terms="Royalty-free",
+        )
     browser = client_as(guest)
     response = browser.get(_url(f"partnerships/{partnership.pk}/exit/"))
     assert response.status_code == 200
     text = response.content.decode()
     assert "Line handbook" in text and "Moulds" in text and "Cap liability higher." in text
+    assert "Lightweight housing design" in text and "Royalty-free" in text  # alliance IP
     for internal in (
         "readiness",
         "Castings moved to 3D.",

@@ -249,3 +249,33 @@ def test_a_post_mortem_completes_only_with_what_worked_failed_and_why(plan, mana
     with pytest.raises(ConflictError) as error:
         services.post_mortem_complete(plan=plan, actor=manager, now=NOW)
     assert "what failed" in error.value.message
+
+
+def test_a_stakeholder_notice_is_sent_once_and_logged(plan, manager, mailoutbox):
+    notice = services.notice_create(
+        plan=plan,
+        actor=manager,
+        stakeholder="Nordwind Trucks",
+        email="supply@nordwind.example",
+        kind="customer",
+        message="Supply continues through a new partner.",
+    )
+    services.notice_send(notice=notice, actor=manager, now=NOW)
+    notice.refresh_from_db()
+    assert notice.sent_at == NOW and notice.sent_by == manager
+    assert [m.to for m in mailoutbox] == [["supply@nordwind.example"]]
+    with pytest.raises(ConflictError):
+        services.notice_send(notice=notice, actor=manager, now=NOW)
+
+
+def test_a_stakeholder_at_risk_needs_a_note(plan, manager):
+    notice = services.notice_create(
+        plan=plan, actor=manager, stakeholder="Harbor Foods", kind="customer", message="Notice."
+    )
+    with pytest.raises(ValidationError):
+        services.notice_continuity_record(notice=notice, actor=manager, continuity_ok=False)
+    services.notice_continuity_record(
+        notice=notice, actor=manager, continuity_ok=False, note="No second source for lids."
+    )
+    notice.refresh_from_db()
+    assert notice.continuity_ok is False
