@@ -234,3 +234,27 @@ def test_a_manager_confirms_a_trigger_on_the_page_and_the_partnership_is_exiting
 def test_an_exit_plan_of_another_tenant_is_not_found(client_as, outsider, org_a, plan):
     assert client_as(outsider).get(f"/o/bravo/exit/plans/{plan.pk}/edit/").status_code == 404
     _ = NOW
+
+
+def test_the_exit_tab_and_home_take_the_same_queries_for_more_rows(
+    browser, org_a, plan, partnership, manager
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert browser.get(url).status_code == 200
+        return len(queries)
+
+    tab, home = _url(f"partnerships/{partnership.pk}/exit/"), _url("exit/")
+    before = count(tab), count(home)
+    with tenant_scope(org_a):
+        for n in range(4):
+            KnowledgeTransferItemFactory(plan=plan, title=f"Handbook {n}")
+            AssetTransferFactory(plan=plan, name=f"Mould {n}")
+            DataDispositionFactory(plan=plan, data_category=f"Category {n}")
+            services.exit_plan_create(
+                actor=manager, partnership=PartnershipFactory(organization=org_a)
+            )
+    assert (count(tab), count(home)) == before
