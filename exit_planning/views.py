@@ -138,7 +138,9 @@ def exit_home(request, org_slug):
         "exit_planning/home.html",
         {
             "page": paginate(request, plans),
-            "without_plan": list(
+            "without_plan": []
+            if membership.is_guest
+            else list(
                 selectors.partnerships_without_plan(membership=membership).select_related(
                     "partner"
                 )[:50]
