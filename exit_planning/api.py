@@ -71,7 +71,11 @@ class CreateListRetrieve(
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, default="")
+    reason = serializers.CharField(allow_blank=True, default="", max_length=2000)
+
+
+class SignOffSerializer(serializers.Serializer):
+    attendees = serializers.CharField(allow_blank=True, default="", max_length=4000)
 
 
 # --- Plans --------------------------------------------------------------------------------------
@@ -217,10 +221,13 @@ class ExitTriggerViewSet(ExitViewSetBase, CreateListRetrieve):
     @extend_schema(request=ReasonSerializer, responses=ExitTriggerSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request, *args, **kwargs):
+        trigger = self.get_object()
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
         trigger = services.exit_trigger_confirm(
-            trigger=self.get_object(),
+            trigger=trigger,
             actor=request.user,
-            reason=str(request.data.get("reason", "")),
+            reason=body.validated_data["reason"],
             now=timezone.now(),
         )
         return Response(self.get_serializer(trigger).data)
@@ -228,10 +235,13 @@ class ExitTriggerViewSet(ExitViewSetBase, CreateListRetrieve):
     @extend_schema(request=ReasonSerializer, responses=ExitTriggerSerializer)
     @action(detail=True, methods=["post"])
     def dismiss(self, request, *args, **kwargs):
+        trigger = self.get_object()
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
         trigger = services.exit_trigger_dismiss(
-            trigger=self.get_object(),
+            trigger=trigger,
             actor=request.user,
-            reason=str(request.data.get("reason", "")),
+            reason=body.validated_data["reason"],
             now=timezone.now(),
         )
         return Response(self.get_serializer(trigger).data)
@@ -340,13 +350,16 @@ class KnowledgeItemViewSet(ExitViewSetBase, CreateListRetrieve):
     def create_object(self, data):
         return services.knowledge_item_create(actor=self.request.user, **data)
 
-    @extend_schema(request=KnowledgeItemSerializer, responses=KnowledgeItemSerializer)
+    @extend_schema(request=SignOffSerializer, responses=KnowledgeItemSerializer)
     @action(detail=True, methods=["post"], url_path="sign-off")
     def sign_off(self, request, *args, **kwargs):
+        item = self.get_object()
+        body = SignOffSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
         item = services.knowledge_item_sign_off(
-            item=self.get_object(),
+            item=item,
             actor=request.user,
-            attendees=str(request.data.get("attendees", "")),
+            attendees=body.validated_data["attendees"],
             now=timezone.now(),
         )
         return Response(KnowledgeItemSerializer(item).data)
@@ -639,7 +652,7 @@ class PlaybookChangeSerializer(serializers.ModelSerializer):
 
 
 class ReviewSerializer(serializers.Serializer):
-    note = serializers.CharField(allow_blank=True, default="")
+    note = serializers.CharField(allow_blank=True, default="", max_length=2000)
 
 
 class PlaybookChangeViewSet(ExitViewSetBase, CreateListRetrieve):
