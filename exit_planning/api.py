@@ -32,6 +32,7 @@ from exit_planning.models import (
 from partnerships.models import Partnership
 from tenancy.api import (
     MemberField,
+    TenantIdField,
     TenantModelViewSet,
     TenantRelatedField,
     TenantViewSet,
@@ -70,7 +71,7 @@ class CreateListRetrieve(
     pass
 
 
-class ReasonSerializer(serializers.Serializer):
+class TriggerDecisionSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, default="", max_length=2000)
 
 
@@ -218,11 +219,11 @@ class ExitTriggerViewSet(ExitViewSetBase, CreateListRetrieve):
     def create_object(self, data):
         return services.exit_trigger_record(actor=self.request.user, today=_today(), **data)
 
-    @extend_schema(request=ReasonSerializer, responses=ExitTriggerSerializer)
+    @extend_schema(request=TriggerDecisionSerializer, responses=ExitTriggerSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request, *args, **kwargs):
         trigger = self.get_object()
-        body = ReasonSerializer(data=request.data)
+        body = TriggerDecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         trigger = services.exit_trigger_confirm(
             trigger=trigger,
@@ -232,11 +233,11 @@ class ExitTriggerViewSet(ExitViewSetBase, CreateListRetrieve):
         )
         return Response(self.get_serializer(trigger).data)
 
-    @extend_schema(request=ReasonSerializer, responses=ExitTriggerSerializer)
+    @extend_schema(request=TriggerDecisionSerializer, responses=ExitTriggerSerializer)
     @action(detail=True, methods=["post"])
     def dismiss(self, request, *args, **kwargs):
         trigger = self.get_object()
-        body = ReasonSerializer(data=request.data)
+        body = TriggerDecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         trigger = services.exit_trigger_dismiss(
             trigger=trigger,
@@ -575,7 +576,7 @@ class NoticeViewSet(ExitViewSetBase, CreateListRetrieve):
 
 
 class PostMortemEntrySerializer(serializers.ModelSerializer):
-    plan = TenantRelatedField(ExitPlan, write_only=True)
+    plan = TenantIdField(ExitPlan, write_only=True)
     party = serializers.CharField(read_only=True)
 
     class Meta:
@@ -610,7 +611,7 @@ class PostMortemEntryViewSet(ExitViewSetBase, CreateListRetrieve):
 
 
 class PlaybookChangeSerializer(serializers.ModelSerializer):
-    entry = TenantRelatedField(PostMortemEntry, write_only=True, help_text="The recommendation.")
+    entry = TenantIdField(PostMortemEntry, write_only=True, help_text="The recommendation.")
     source = serializers.SerializerMethodField()
 
     class Meta:
