@@ -54,14 +54,18 @@ def seed(tenant) -> None:
                 data_map_complete=index == 0,
                 knowledge_holders_named=True,
             )
-    _wind_down(manager, partner, today=today, now=now)
+    _wind_down(manager, tenant.users.get(Role.PARTNER_GUEST), partner, today=today, now=now)
     _closed(manager, partner, today=today, now=now)
 
 
-def _wind_down(manager, partner, *, today, now) -> None:
+def _wind_down(manager, guest, partner, *, today, now) -> None:
     partnership = _partnership(manager, partner, "Legacy packaging supply", WIND_DOWN_CODE)
     if ExitPlan.objects.filter(partnership=partnership).exists():
         return
+    if guest is not None:  # the partner's representative works the joint streams too
+        partnership_services.partnership_invite_guest(
+            partnership=partnership, guest=guest, actor=manager
+        )
     plan = services.exit_plan_create(
         actor=manager,
         partnership=partnership,

@@ -251,6 +251,9 @@ def exit_workspace(*, plan: ExitPlan, membership: Membership, today: date) -> Ex
     playbook changes)."""
     guest = membership.is_guest
     tasks = list(WindDownTask.objects.filter(plan=plan).select_related("owner"))
+    titles = {task.code: task.title for task in tasks}
+    for task in tasks:
+        setattr(task, "prerequisite_titles", [titles.get(c, c) for c in task.prerequisites])  # noqa: B010
     critical = winddown.critical_path(tasks)
     done = sum(1 for t in tasks if t.done_on is not None)
     view = ExitWorkspace(

@@ -164,7 +164,7 @@ def partnership_exit(request, org_slug, partnership_id):
     plan = selectors.plan_for_partnership(partnership)
     context = {
         "partnership": partnership,
-        "tabs": partnership_tabs(request, partnership),
+        "partnership_tabs": partnership_tabs(request, partnership),
         "plan": plan,
         "can_change": has_permission(request.membership, "exit_planning.change", partnership),
         "guest": request.membership.is_guest,

@@ -96,7 +96,8 @@ def test_the_exit_tab_shows_readiness_triggers_gantt_and_streams(
     assert "Castings moved to 3D." in text and "Awaiting confirmation" in text
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in text and "critical" in text
     assert "EUR 48,000.00" in text and "Line handbook" in text and "Nordwind Trucks" in text
-    assert "market_shift" not in text  # no raw codes
+    assert 'aria-current="page">Exit plan</a>' in text  # the workspace's tabs
+    assert ">notice<" not in text and "market_shift" not in text  # no raw codes
 
 
 def test_a_lead_time_outside_6_to_12_months_on_the_page_is_a_400_and_nothing_is_saved(
