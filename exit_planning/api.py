@@ -133,6 +133,7 @@ class ExitPlanSerializer(serializers.ModelSerializer):
         membership = getattr(getattr(request, "_request", None), "membership", None)
         if membership is not None and membership.is_guest:
             internal = (
+                "status",  # a trigger under consideration is the buyer's business
                 "readiness_score",
                 "readiness",
                 "sla_breach_count",

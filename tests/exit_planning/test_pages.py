@@ -159,6 +159,7 @@ def test_the_guest_never_sees_readiness_triggers_notices_or_playbook_changes(
     assert "Line handbook" in text and "Moulds" in text and "Cap liability higher." in text
     assert "Lightweight housing design" in text and "Royalty-free" in text  # alliance IP
     for internal in (
+        "Triggered",
         "readiness",
         "Castings moved to 3D.",
         "Nordwind Trucks",
