@@ -186,6 +186,9 @@ _MODULES = (
             "Stakeholder notices and post-mortems that update the playbook",
         ),
         tabs=(Tab("Exit plan", "partnership-exit"),),
+        # Guests see what is shared with the partner (wind-down, knowledge transfer, data,
+        # assets, the joint post-mortem); readiness, triggers and playbook changes stay internal.
+        guest=True,
     ),
 )
 
