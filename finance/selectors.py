@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 
 from finance import calc
+from finance.charts import fx_chart_svg
 from finance.models import (
     CostPool,
     FxArrangement,
@@ -327,6 +328,7 @@ def partnership_finance(*, membership: Membership, partnership: Partnership, tod
         for s in rebate_scheme_list(membership=membership).filter(partnership=partnership)
     ]
     arrangement = fx_arrangement_list(membership=membership).filter(partnership=partnership).first()
+    fx_rows = fx_exposure(arrangement=arrangement) if arrangement else []
     return {
         "savings": savings,
         "periods": periods,
@@ -337,7 +339,10 @@ def partnership_finance(*, membership: Membership, partnership: Partnership, tod
         ),
         "rebates": rebates,
         "arrangement": arrangement,
-        "fx_rows": fx_exposure(arrangement=arrangement) if arrangement else [],
+        "fx_rows": fx_rows,
+        "fx_chart": fx_chart_svg(fx_rows, currency=arrangement.contract_currency)
+        if arrangement
+        else "",
     }
 
 

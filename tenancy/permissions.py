@@ -48,7 +48,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     # Guests hold these only on objects under partnerships they were invited to.
     # Which modules a guest sees is the registry's `guest` attribute.
     Role.PARTNER_GUEST: _view_for(Role.PARTNER_GUEST)
-    | {"governance.approve", "performance.submit"},
+    | {"governance.approve", "performance.submit", "finance.verify"},
 }
 
 
