@@ -181,10 +181,11 @@ class SavingsEntryViewSet(FinanceViewSet):
     @extend_schema(request=EvidenceSerializer, responses=SavingsEntrySerializer)
     @action(detail=True, methods=["post"])
     def verify(self, request, *args, **kwargs):
+        entry = self.get_object()  # another organization's id is a 404 before any 400
         body = EvidenceSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         entry = services.savings_verify(
-            entry=self.get_object(),
+            entry=entry,
             actor=request.user,
             now=timezone.now(),
             evidence=body.validated_data["evidence"],
@@ -194,10 +195,11 @@ class SavingsEntryViewSet(FinanceViewSet):
     @extend_schema(request=ReasonSerializer, responses=SavingsEntrySerializer)
     @action(detail=True, methods=["post"])
     def dispute(self, request, *args, **kwargs):
+        entry = self.get_object()  # another organization's id is a 404 before any 400
         body = ReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         entry = services.savings_dispute(
-            entry=self.get_object(),
+            entry=entry,
             actor=request.user,
             now=timezone.now(),
             reason=body.validated_data["reason"],

@@ -5,7 +5,7 @@ from django import forms
 from finance.models import CostPool, Party, RebateScheme, SavingsEntry
 from tenancy.money import CURRENCIES
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _decimal(label, required=True, **kwargs):

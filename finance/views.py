@@ -137,11 +137,9 @@ def allocation_xlsx(request, org_slug, partnership_id):
     partnership = _partnership(request, partnership_id)
     try:
         month = date.fromisoformat(request.GET.get("month", ""))
-    except ValueError:
+    except ValueError:  # no month asked: the latest with pools (an empty sheet when none)
         periods = selectors.cost_pool_periods(partnership)
-        if not periods:
-            raise Http404("No cost pools yet.") from None
-        month = periods[0]
+        month = periods[0] if periods else _today().replace(day=1)
     statement = selectors.allocation_statement(
         partnership=partnership, period_start=month.replace(day=1)
     )
