@@ -289,3 +289,51 @@ def fx_effect(
     bearer = effect - other
     move_percent = (move / base_rate * HUNDRED).quantize(Decimal("0.01"))
     return FxEffect(at_base, at_actual, effect, within, beyond, bearer, other, move_percent)
+
+
+# -- payment terms and working capital --------------------------------------------------------
+
+DAYS_IN_YEAR = Decimal(365)
+
+
+@dataclass(frozen=True)
+class WorkingCapital:
+    dpo_days: Decimal  # days payable outstanding under the terms as paid
+    payables: Money  # the average balance owed: the cash the terms leave with us
+    implied_rate: Decimal | None  # annual % that forgoing the early-payment discount costs
+    discount_value: Money  # per year, if the discount is taken
+    cash_cost_of_discount: Money  # per year: the cash paid earlier × the cost of capital
+    take_discount_pays: bool | None  # None without a discount
+
+
+def working_capital(
+    *,
+    annual_spend: Money,
+    net_days: int,
+    discount_percent: Decimal = ZERO,
+    discount_days: int = 0,
+    payment_run_days: int = 1,
+    take_discount: bool = False,
+    cost_of_capital_percent: Decimal = ZERO,
+) -> WorkingCapital:
+    """Terms such as 2/10 net 30 paid in a weekly run: an invoice waits on average half a run
+    after its due day, so DPO = the day paid + run / 2. Payables = spend per day × DPO. The
+    implied annual rate of forgoing the discount is d / (1 − d) × 365 / (net − discount days);
+    the discount pays when it is worth more than the cost of paying that much earlier."""
+    half_run = Decimal(payment_run_days) / 2 if payment_run_days > 1 else ZERO
+    has_discount = discount_percent > 0 and discount_days < net_days
+    paid_on = discount_days if (take_discount and has_discount) else net_days
+    dpo = Decimal(paid_on) + half_run
+    per_day = annual_spend.amount / DAYS_IN_YEAR
+    payables = Money(per_day * dpo, annual_spend.currency).rounded()
+    zero = Money(ZERO, annual_spend.currency)
+    if not has_discount:
+        return WorkingCapital(dpo, payables, None, zero, zero, None)
+    share = discount_percent / HUNDRED
+    implied = (share / (1 - share) * DAYS_IN_YEAR / (net_days - discount_days) * HUNDRED).quantize(
+        Decimal("0.01")
+    )
+    value = Money(annual_spend.amount * share, annual_spend.currency).rounded()
+    earlier = per_day * (net_days - discount_days)
+    cost = Money(earlier * cost_of_capital_percent / HUNDRED, annual_spend.currency).rounded()
+    return WorkingCapital(dpo, payables, implied, value, cost, value.amount > cost.amount)

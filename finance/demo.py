@@ -1,8 +1,8 @@
 """Demo data of the finance module, for every demo partnership: a month's shared cost pools,
 a gain-share scheme with two bands and a cap, savings over the last quarter (verified by the
 other party, one claimed, one disputed), a paid statement, a volume rebate with its tiers and
-monthly volumes, and an FX arrangement with a rates table. Idempotent: a partnership that has
-savings already is left alone."""
+monthly volumes, payment terms, and an FX arrangement with a rates table. Idempotent: a
+partnership that has savings already is left alone."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -188,6 +188,19 @@ def seed(tenant) -> None:
                 period_start=date(today.year, month_index + 1, 1),
                 volume=((D(4200) + D(150) * month_index) * scale).quantize(D(1)),
             )
+        services.payment_terms_set(
+            actor=fin,
+            partnership=partnership,
+            net_days=(30, 45, 60)[index % 3],
+            discount_percent=D(2) if index % 3 == 0 else D(0),
+            discount_days=10 if index % 3 == 0 else 0,
+            payment_run_days=7,
+            take_discount=index % 3 == 0,
+            inventory=("owned", "consignment", "vendor_managed")[index % 3],
+            annual_spend=(D("4800000") * scale).quantize(D("0.01")),
+            currency=partnership.currency,
+            cost_of_capital=D("7.5"),
+        )
         if partnership.currency == "EUR":
             arrangement = services.fx_arrangement_set(
                 actor=fin,

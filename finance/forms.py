@@ -2,7 +2,7 @@
 
 from django import forms
 
-from finance.models import CostPool, Party, RebateScheme, SavingsEntry
+from finance.models import CostPool, Party, PaymentTerms, RebateScheme, SavingsEntry
 from tenancy.money import CURRENCIES
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -138,3 +138,25 @@ class FxArrangementForm(forms.Form):
 class FxAmountForm(forms.Form):
     period_start = forms.DateField(label="Month", widget=DATE)
     amount = _decimal("Invoiced (invoice currency)", decimal_places=2)
+
+
+class PaymentTermsForm(forms.Form):
+    net_days = forms.IntegerField(label="Net days", min_value=0, max_value=365, initial=30)
+    discount_percent = forms.DecimalField(
+        label="Early-payment discount (%)", max_digits=5, decimal_places=2, initial=0
+    )
+    discount_days = forms.IntegerField(
+        label="Discount if paid within (days)", min_value=0, max_value=365, initial=0
+    )
+    payment_run_days = forms.IntegerField(
+        label="We pay every (days)", min_value=1, max_value=90, initial=7
+    )
+    take_discount = forms.BooleanField(label="We take the discount", required=False)
+    inventory = forms.ChoiceField(
+        label="Inventory ownership", choices=PaymentTerms.Inventory.choices
+    )
+    annual_spend = _decimal("Annual spend", decimal_places=2)
+    currency = forms.ChoiceField(choices=CURRENCIES)
+    cost_of_capital = forms.DecimalField(
+        label="Our cost of capital (%)", max_digits=5, decimal_places=2, initial=8
+    )

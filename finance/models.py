@@ -431,3 +431,43 @@ class FxInvoiceAmount(TenantModel):
 
     def get_partnership(self):
         return self.arrangement.partnership
+
+
+# -- payment terms and working capital ---------------------------------------------------------
+
+
+class PaymentTerms(TenantModel):
+    """The partnership's payment terms (e.g. 2/10 net 30), how often we pay, who owns the
+    stock, and the figures their effect on days payable outstanding and cash is computed from."""
+
+    class Inventory(models.TextChoices):
+        OWNED = "owned", "Owned by us"
+        CONSIGNMENT = "consignment", "Consignment (the partner's until used)"
+        VENDOR_MANAGED = "vendor_managed", "Vendor-managed inventory"
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="+")
+    net_days = models.PositiveSmallIntegerField(default=30)
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
+    discount_days = models.PositiveSmallIntegerField(default=0)
+    payment_run_days = models.PositiveSmallIntegerField(
+        default=7, help_text="How often we pay: 1 daily, 7 weekly, 30 monthly."
+    )
+    take_discount = models.BooleanField(default=False)
+    inventory = models.CharField(max_length=20, choices=Inventory.choices, default=Inventory.OWNED)
+    annual_spend = amount_field()
+    currency = currency_field()
+    cost_of_capital = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal(8), help_text="Our cost of capital (%)."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "partnership"], name="paymentterms_one_per_partnership"
+            )
+        ]
+
+    def __str__(self):
+        if self.discount_percent:
+            return f"{self.discount_percent:g}/{self.discount_days} net {self.net_days}"
+        return f"Net {self.net_days}"

@@ -23,13 +23,14 @@ from finance.models import (
     GainShareBand,
     GainShareScheme,
     GainShareStatement,
+    PaymentTerms,
     RebateScheme,
     RebateTier,
     SavingsEntry,
     VolumeEntry,
 )
 from partnerships.models import Partnership
-from performance.models import ImprovementInitiative, Scorecard, StandingBand
+from performance.models import ImprovementInitiative, Kpi, Measurement, Scorecard, StandingBand
 from tenancy.models import Membership
 from tenancy.money import Money
 from tenancy.permissions import restrict_for_guest
@@ -329,6 +330,12 @@ def partnership_finance(*, membership: Membership, partnership: Partnership, tod
     ]
     arrangement = fx_arrangement_list(membership=membership).filter(partnership=partnership).first()
     fx_rows = fx_exposure(arrangement=arrangement) if arrangement else []
+    # Our payment analysis (cost of capital, whether to take the discount) is internal.
+    terms = (
+        None
+        if membership.is_guest
+        else PaymentTerms.objects.filter(partnership=partnership).first()
+    )
     return {
         "savings": savings,
         "periods": periods,
@@ -340,6 +347,9 @@ def partnership_finance(*, membership: Membership, partnership: Partnership, tod
         "rebates": rebates,
         "arrangement": arrangement,
         "fx_rows": fx_rows,
+        "outcomes": non_financial_outcomes(partnership=partnership),
+        "terms": terms,
+        "working_capital": working_capital_of(terms) if terms else None,
         "fx_chart": fx_chart_svg(fx_rows, currency=arrangement.contract_currency)
         if arrangement
         else "",
@@ -413,3 +423,81 @@ def disclosures_of(*, membership: Membership, partnership: Partnership) -> list:
     from governance.selectors import disclosure_list
 
     return list(disclosure_list(membership=membership).filter(partnership=partnership)[:50])
+
+
+def working_capital_of(terms: PaymentTerms) -> dict[str, Any]:
+    """The terms as paid, and the same terms with and without the early-payment discount."""
+    spend = Money(terms.annual_spend, terms.currency)
+    common = {
+        "annual_spend": spend,
+        "net_days": terms.net_days,
+        "discount_percent": terms.discount_percent,
+        "discount_days": terms.discount_days,
+        "payment_run_days": terms.payment_run_days,
+        "cost_of_capital_percent": terms.cost_of_capital,
+    }
+    current = calc.working_capital(take_discount=terms.take_discount, **common)
+    other = calc.working_capital(take_discount=not terms.take_discount, **common)
+    return {
+        "current": current,
+        "other": other,
+        "cash_difference": other.payables - current.payables,
+        "dpo_difference": other.dpo_days - current.dpo_days,
+    }
+
+
+# -- non-financial outcomes ----------------------------------------------------------------------
+
+OUTCOME_THEMES = (
+    ("Sustainability", ("co2", "carbon", "emission", "sustainab", "energy", "waste", "recycl")),
+    ("Supplier diversity", ("divers", "minority", "women-owned", "sme")),
+    ("Innovation adoption", ("innovat", "idea", "adopt", "patent", "new product")),
+)
+
+
+def _theme(kpi: Kpi) -> str | None:
+    text = f"{kpi.code} {kpi.name}".lower()
+    for theme, words in OUTCOME_THEMES:
+        if any(word in text for word in words):
+            return theme
+    if kpi.perspective == "innovation_learning":
+        return "Innovation adoption"
+    return None
+
+
+def non_financial_outcomes(*, partnership: Partnership) -> list[dict[str, Any]]:
+    """The partnership's KPIs on innovation, supplier diversity and sustainability (by
+    perspective and name), each with its first and latest approved value of the last twelve
+    measured months and the change between them. Two queries."""
+    kpis = [
+        kpi
+        for kpi in Kpi.objects.filter(partnership=partnership, is_active=True).order_by("name")
+        if _theme(kpi)
+    ]
+    if not kpis:
+        return []
+    values: dict[int, list[tuple[date, Decimal]]] = {}
+    for kpi_id, month, value in (
+        Measurement.objects.filter(kpi__in=kpis, status=Measurement.Status.APPROVED)
+        .order_by("kpi_id", "-period_start")
+        .values_list("kpi_id", "period_start", "value")
+    ):
+        points = values.setdefault(kpi_id, [])
+        if len(points) < 12:
+            points.append((month, value))
+    rows = []
+    for kpi in kpis:
+        points = values.get(kpi.pk, [])
+        latest = points[0] if points else None
+        first = points[-1] if points else None
+        rows.append(
+            {
+                "theme": _theme(kpi),
+                "kpi": kpi,
+                "latest": latest,
+                "first": first,
+                "change": (latest[1] - first[1]) if latest and first and len(points) > 1 else None,
+            }
+        )
+    rows.sort(key=lambda r: (r["theme"], r["kpi"].name))
+    return rows

@@ -23,6 +23,7 @@ urlpatterns = [
     path(P + "rebates/new/", views.rebate_scheme_create, name="rebate-create"),
     path(P + "fx/", views.fx_arrangement_edit, name="finance-fx-arrangement"),
     path(P + "fx/amounts/new/", views.fx_amount_add, name="finance-fx-amount-add"),
+    path(P + "payment-terms/", views.payment_terms_edit, name="finance-payment-terms"),
     path(S, views.savings_detail, name="savings-detail"),
     path(S + "verify/", views.savings_verify, name="savings-verify"),
     path(S + "dispute/", views.savings_dispute, name="savings-dispute"),

@@ -25,6 +25,7 @@ from finance.forms import (
     FxArrangementForm,
     FxImportForm,
     FxRateForm,
+    PaymentTermsForm,
     RebateSchemeForm,
     SavingsForm,
     SchemeForm,
@@ -32,7 +33,7 @@ from finance.forms import (
     TierForm,
     VolumeForm,
 )
-from finance.models import GainShareStatement
+from finance.models import GainShareStatement, PaymentTerms
 from finance.pdf import render_statement_pdf
 from partnerships.models import Partnership
 from tenancy.errors import ConflictError
@@ -656,5 +657,36 @@ def fx_amount_add(request, org_slug, partnership_id):
         form=form,
         back=_tab(partnership, "#fx"),
         submit="Record",
+        partnership=partnership,
+    )
+
+
+# -- payment terms -----------------------------------------------------------------------------
+
+
+def payment_terms_edit(request, org_slug, partnership_id):
+    partnership = _partnership(request, partnership_id, "change")
+    terms = PaymentTerms.objects.filter(partnership=partnership).first()
+    initial = (
+        {name: getattr(terms, name) for name in services.PAYMENT_TERMS_FIELDS}
+        if terms
+        else {"currency": partnership.currency}
+    )
+    form = PaymentTermsForm(request.POST or None, initial=initial)
+    done = _save(
+        request,
+        form,
+        lambda data: services.payment_terms_set(
+            actor=request.user, partnership=partnership, **data
+        ),
+        success="Payment terms saved.",
+        to=_tab(partnership, "#working-capital"),
+    )
+    return done or _form_page(
+        request,
+        title="Payment terms",
+        form=form,
+        back=_tab(partnership, "#working-capital"),
+        submit="Save the terms",
         partnership=partnership,
     )

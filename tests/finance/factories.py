@@ -14,6 +14,7 @@ from finance.models import (
     GainShareScheme,
     GainShareStatement,
     Party,
+    PaymentTerms,
     RebateScheme,
     RebateTier,
     SavingsEntry,
@@ -136,3 +137,11 @@ class FxInvoiceAmountFactory(TenantFactory):
     arrangement = same_organization(FxArrangementFactory)
     period_start = D(2030, 1, 1)
     amount = Decimal("100000")
+
+
+class PaymentTermsFactory(TenantFactory):
+    class Meta:
+        model = PaymentTerms
+
+    partnership = same_organization(PartnershipFactory)
+    annual_spend = Decimal("1000000.00")

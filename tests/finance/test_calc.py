@@ -238,3 +238,34 @@ def test_fx_parts_sum_to_the_effect(amount, actual):
     )
     assert result.bearer_part + result.other_part == result.effect
     assert result.within_band + result.beyond_band == result.effect
+
+
+# -- working capital --------------------------------------------------------------------------
+
+
+def test_two_ten_net_thirty_hand_computed():
+    # 3,650,000 a year = 10,000 a day; paid in a weekly run (+3.5 days on average).
+    terms = {
+        "annual_spend": eur("3650000"),
+        "net_days": 30,
+        "discount_percent": D(2),
+        "discount_days": 10,
+        "payment_run_days": 7,
+        "cost_of_capital_percent": D(8),
+    }
+    at_net = calc.working_capital(take_discount=False, **terms)
+    assert at_net.dpo_days == D("33.5")
+    assert at_net.payables == eur("335000.00")
+    assert at_net.implied_rate == D("37.24")  # 2/98 × 365/20
+    assert at_net.discount_value == eur("73000.00")
+    assert at_net.cash_cost_of_discount == eur("16000.00")  # 200,000 earlier at 8 %
+    assert at_net.take_discount_pays is True
+    early = calc.working_capital(take_discount=True, **terms)
+    assert early.dpo_days == D("13.5")
+    assert early.payables == eur("135000.00")
+
+
+def test_net_terms_without_discount():
+    result = calc.working_capital(annual_spend=eur("365000"), net_days=60, payment_run_days=1)
+    assert (result.dpo_days, result.payables) == (D(60), eur("60000.00"))
+    assert result.implied_rate is None and result.take_discount_pays is None

@@ -199,3 +199,47 @@ def test_partnership_tab_query_count_is_pinned(
     client.get(_url(partnership))
     with django_assert_max_num_queries(30):
         assert client.get(_url(partnership)).status_code == 200
+
+
+def test_payment_terms_page_and_the_guest_never_sees_the_analysis(
+    client_as, fin, guest, partnership
+):
+    client = client_as(fin)
+    url = _url(partnership, "payment-terms/")
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            "net_days": "30",
+            "discount_percent": "2",
+            "discount_days": "10",
+            "payment_run_days": "7",
+            "inventory": "consignment",
+            "annual_spend": "3650000",
+            "currency": "EUR",
+            "cost_of_capital": "8",
+        },
+    )
+    assert response.status_code == 302
+    tab = client.get(_url(partnership)).content.decode()
+    assert "33.5 days" in tab and "37.24 %" in tab
+    assert "Working capital" not in client_as(guest).get(_url(partnership)).content.decode()
+
+
+def test_non_financial_outcomes_come_from_the_kpis(client_as, fin, partnership, org_a):
+    from tests.performance.factories import KpiFactory, MeasurementFactory
+
+    with tenant_scope(org_a):
+        kpi = KpiFactory(
+            organization=org_a, partnership=partnership, code="co2", name="CO2 per unit", unit="kg"
+        )
+        KpiFactory(organization=org_a, partnership=partnership, name="On-time delivery")
+        for month, value in ((1, "4.20"), (2, "3.90"), (3, "3.60")):
+            MeasurementFactory(
+                organization=org_a, kpi=kpi, period_start=date(2030, month, 1), value=D(value)
+            )
+    html = client_as(fin).get(_url(partnership)).content.decode()
+    section = html[html.index('id="outcomes"') :]
+    assert "Sustainability" in section and "CO2 per unit" in section
+    assert "-0.60 kg" in section
+    assert "On-time delivery" not in section[: section.index("</table>")]

@@ -323,3 +323,30 @@ def test_fx_rates_import_and_exposure(scope, fin, partnership):
     rows = selectors.fx_exposure(arrangement=arrangement)
     assert [row["fx"].effect.amount for row in rows] == [D("3000.00"), D("9000.00")]
     assert rows[1]["fx"].other_part.amount == D("2250.00")
+
+
+def test_payment_terms_refuse_a_discount_after_the_due_date(scope, fin, partnership):
+    with pytest.raises(ValidationError) as error:
+        services.payment_terms_set(
+            actor=fin,
+            partnership=partnership,
+            net_days=30,
+            discount_percent=D(2),
+            discount_days=30,
+            annual_spend=D("-1"),
+            currency="EUR",
+        )
+    assert set(error.value.message_dict) == {"discount_days", "annual_spend"}
+    terms = services.payment_terms_set(
+        actor=fin,
+        partnership=partnership,
+        net_days=30,
+        discount_percent=D(2),
+        discount_days=10,
+        annual_spend=D("3650000"),
+        currency="EUR",
+        payment_run_days=7,
+    )
+    view = selectors.working_capital_of(terms)
+    assert view["current"].dpo_days == D("33.5")
+    assert view["cash_difference"].amount == D("-200000.00")  # taking it pays 20 days earlier
