@@ -24,6 +24,7 @@ from tenancy.api import (
     VersionedCreateMixin,
     VersionedRetrieveMixin,
 )
+from tenancy.permissions import has_permission
 
 CSV = "text/csv; charset=utf-8"
 
@@ -167,12 +168,22 @@ class SavingsEntryViewSet(FinanceViewSet):
     model = SavingsEntry
     serializer_class = SavingsEntrySerializer
     filterset_fields = ["partnership", "status", "category"]
-    action_verbs = {"verify": "verify", "dispute": "verify", "accept": "verify", "export": "view"}
+    action_verbs = {
+        "create": "claim",
+        "resubmit": "claim",
+        "verify": "verify",
+        "dispute": "verify",
+        "accept": "verify",
+        "export": "view",
+    }
 
     def tenant_queryset(self):
         return selectors.savings_list(membership=self.membership)
 
     def create_object(self, data):
+        # A guest claims only on a partnership they were invited to; any other is unknown.
+        if not has_permission(self.membership, "finance.claim", data["partnership"]):
+            raise serializers.ValidationError({"partnership": ["This partnership does not exist."]})
         return services.savings_record(actor=self.request.user, now=timezone.now(), **data)
 
     def _render(self, entry):

@@ -129,6 +129,7 @@ def partnership_finance(request, org_slug, partnership_id):
             "data": data,
             "disclosures": selectors.disclosures_of(membership=membership, partnership=partnership),
             "can_change": has_permission(membership, "finance.change", partnership),
+            "can_claim": has_permission(membership, "finance.claim", partnership),
             "is_guest": membership.is_guest,
         },
     )
@@ -177,7 +178,8 @@ def cost_pool_create(request, org_slug, partnership_id):
 
 
 def savings_create(request, org_slug, partnership_id):
-    partnership = _partnership(request, partnership_id, "change")
+    # Either party claims savings (the partner's guest on their partnerships): `finance.claim`.
+    partnership = _partnership(request, partnership_id, "claim")
     form = SavingsForm(
         request.POST or None,
         initiatives=selectors.initiatives_of(partnership),
@@ -190,7 +192,7 @@ def savings_create(request, org_slug, partnership_id):
         lambda data: services.savings_record(
             actor=request.user, partnership=partnership, now=timezone.now(), **data
         ),
-        success="Saving recorded. The partner verifies it.",
+        success="Saving recorded. The other party verifies it.",
         to=_tab(partnership, "#savings"),
     )
     return done or _form_page(
@@ -259,7 +261,7 @@ def savings_dispute(request, org_slug, savings_entry_id):
 @require_POST
 @refusals_to_messages("savings-detail", "savings_entry_id")
 def savings_resubmit(request, org_slug, savings_entry_id):
-    entry = _saving(request, savings_entry_id, "change")
+    entry = _saving(request, savings_entry_id, "claim")
     services.savings_resubmit(entry=entry, actor=request.user, now=timezone.now())
     messages.success(request, "Saving resubmitted for verification.")
     return redirect("savings-detail", org_slug, entry.pk)

@@ -48,7 +48,20 @@ def test_claim_and_verify_by_the_other_party(api_as, org_a, fin, guest, partners
     )
     assert verified.status_code == 200
     assert verified.json()["status"] == "verified"
-    assert partner.post(BASE + "savings/", {}, format="json").status_code == 403
+    # The partner claims too, only on their partnerships; the buyer verifies their claim.
+    from tests.partnerships.factories import PartnershipFactory
+
+    with tenant_scope(org_a):
+        other = PartnershipFactory(organization=org_a)
+    elsewhere = _claim(partner, other)
+    assert elsewhere.status_code == 400 and "does not exist" in str(elsewhere.json())
+    claim = _claim(partner, partnership)
+    assert claim.status_code == 201 and claim.json()["claimed_by_party"] == "partner"
+    assert "internal_note" not in claim.json()
+    by_buyer = buyer.post(
+        BASE + f"savings/{claim.json()['id']}/verify/", {"evidence": "PO history"}, format="json"
+    )
+    assert by_buyer.json()["verified_by_party"] == "buyer"
 
 
 def test_bad_input_is_a_4xx_with_the_reason(api_as, org_a, fin, partnership):
