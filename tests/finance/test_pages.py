@@ -254,3 +254,52 @@ def test_non_financial_outcomes_come_from_the_kpis(client_as, fin, partnership, 
     assert "Sustainability" in section and "CO2 per unit" in section
     assert "-0.60 kg" in section
     assert "On-time delivery" not in section[: section.index("</table>")]
+
+
+def test_rates_imported_from_csv_feed_the_fx_tab_and_its_chart(client_as, fin, partnership):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_as(fin)
+    bad = SimpleUploadedFile("rates.csv", b"USD,EUR,2030-01,-1\n", content_type="text/csv")
+    response = client.post("/o/alpha/finance/fx-rates/import/", {"file": bad}, follow=True)
+    assert "Row 1: A rate must be above zero." in response.content.decode()
+    good = SimpleUploadedFile(
+        "rates.csv", b"currency,quote_currency,month,rate\nUSD,EUR,2030-01,0.99\n"
+    )
+    client.post("/o/alpha/finance/fx-rates/import/", {"file": good})
+    client.post(
+        _url(partnership, "fx/"),
+        {
+            "contract_currency": "EUR",
+            "invoice_currency": "USD",
+            "base_rate": "0.90",
+            "band_percent": "5",
+            "bearer": "buyer",
+            "other_share": "50",
+        },
+    )
+    missing = client.post(
+        _url(partnership, "fx/amounts/new/"), {"period_start": "2030-02-01", "amount": "1"}
+    )
+    assert missing.status_code == 400
+    assert "no USD/EUR rate for February 2030" in missing.content.decode()
+    client.post(
+        _url(partnership, "fx/amounts/new/"), {"period_start": "2030-01-01", "amount": "100000"}
+    )
+    html = client.get(_url(partnership)).content.decode()
+    section = html[html.index('id="fx"') :]
+    assert "<svg" in section and "9,000.00" in section and "2,250.00" in section
+
+
+def test_an_overlapping_tier_is_refused_on_the_page(client_as, fin, partnership, org_a):
+    with tenant_scope(org_a):
+        scheme = RebateSchemeFactory(organization=org_a, partnership=partnership)
+    client = client_as(fin)
+    url = f"/o/alpha/finance/rebates/{scheme.pk}/tiers/new/"
+    assert (
+        client.post(url, {"from_volume": "0", "to_volume": "1000", "unit_price": "10"}).status_code
+        == 302
+    )
+    response = client.post(url, {"from_volume": "500", "to_volume": "", "unit_price": "9"})
+    assert response.status_code == 400
+    assert "tiers cannot overlap" in response.content.decode()
