@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 
 from finance import calc
 from finance.charts import fx_chart_svg
@@ -501,3 +502,34 @@ def non_financial_outcomes(*, partnership: Partnership) -> list[dict[str, Any]]:
         )
     rows.sort(key=lambda r: (r["theme"], r["kpi"].name))
     return rows
+
+
+# -- volumes from the integrations module's invoices ---------------------------------------------
+
+
+def invoiced_volumes(
+    *, partnership: Partnership, start: date, end: date, item_code: str = ""
+) -> dict[date, Decimal]:
+    """Units invoiced to us per month (accepted EDI invoices of the partnership, by issue date,
+    in [start, end)), all lines or those of one item (GTIN, buyer's or seller's code). One
+    grouped query."""
+    from integrations.models import EdiDocumentLine
+
+    lines = EdiDocumentLine.objects.filter(
+        partnership=partnership,
+        document__doc_type="invoice",
+        document__status="accepted",
+        document__issue_date__gte=start,
+        document__issue_date__lt=end,
+    )
+    if item_code:
+        lines = lines.filter(
+            Q(gtin=item_code) | Q(buyer_item_code=item_code) | Q(seller_item_code=item_code)
+        )
+    rows = (
+        lines.annotate(month=TruncMonth("document__issue_date"))
+        .order_by()
+        .values("month")
+        .annotate(units=Sum("quantity"))
+    )
+    return {row["month"]: row["units"] for row in rows if row["units"]}

@@ -32,7 +32,7 @@ from finance.models import (
     SavingsEntry,
     VolumeEntry,
 )
-from finance.selectors import latest_scorecard_standing, rate_for
+from finance.selectors import invoiced_volumes, latest_scorecard_standing, rate_for
 from partnerships.models import Partnership
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
@@ -567,6 +567,48 @@ def volume_record(
         changes={"period": start.isoformat(), "volume": str(volume)},
     )
     return entry
+
+
+INVOICES = "Invoices"
+
+
+@transaction.atomic
+def rebate_volumes_from_invoices(
+    *, actor, scheme: RebateScheme, today: date, item_code: str = ""
+) -> int:
+    """The rebate year's monthly volumes from the partnership's accepted EDI invoices (up to
+    today): each month's invoice-sourced entry is replaced, entered ones are left alone, so a
+    rerun changes nothing. Returns the number of months taken."""
+    end = min(scheme.year_start.replace(year=scheme.year_start.year + 1), today)
+    volumes = invoiced_volumes(
+        partnership=scheme.partnership,
+        start=scheme.year_start,
+        end=end,
+        item_code=(item_code or "").strip(),
+    )
+    source = f"{INVOICES} ({item_code.strip()})" if (item_code or "").strip() else INVOICES
+    existing = {
+        entry.period_start: entry
+        for entry in VolumeEntry.objects.select_for_update().filter(
+            scheme=scheme, source__startswith=INVOICES
+        )
+    }
+    for month, units in sorted(volumes.items()):
+        entry = existing.get(month)
+        if entry is None:
+            VolumeEntry.objects.create(
+                scheme=scheme, period_start=month, volume=units, source=source
+            )
+        elif entry.volume != units or entry.source != source:
+            entry.volume, entry.source = units, source
+            entry.save(update_fields=["volume", "source"])
+    audit_record(
+        action="finance.rebate.volumes_from_invoices",
+        actor=actor,
+        obj=scheme,
+        changes={"months": len(volumes), "item": item_code},
+    )
+    return len(volumes)
 
 
 # -- FX ----------------------------------------------------------------------------------------

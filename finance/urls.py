@@ -38,4 +38,9 @@ urlpatterns = [
     path(R + "tiers/new/", views.rebate_tier_add, name="rebate-tier-add"),
     path(R + "volumes/new/", views.rebate_volume_add, name="rebate-volume-add"),
     path(R + "rebate.xlsx", views.rebate_xlsx, name="rebate-xlsx"),
+    path(
+        R + "volumes/from-invoices/",
+        views.rebate_volumes_from_invoices,
+        name="rebate-volumes-from-invoices",
+    ),
 ]

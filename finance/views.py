@@ -539,6 +539,23 @@ def rebate_volume_add(request, org_slug, rebate_scheme_id):
     )
 
 
+@require_POST
+@refusals_to_messages("rebate-detail", "rebate_scheme_id")
+def rebate_volumes_from_invoices(request, org_slug, rebate_scheme_id):
+    scheme = _rebate(request, rebate_scheme_id, "change")
+    months = services.rebate_volumes_from_invoices(
+        actor=request.user,
+        scheme=scheme,
+        today=_today(),
+        item_code=request.POST.get("item_code", ""),
+    )
+    if months:
+        messages.success(request, f"Volumes of {months} month{'s' if months != 1 else ''} taken.")
+    else:
+        messages.info(request, "No accepted invoices in the rebate year so far.")
+    return redirect("rebate-detail", org_slug, scheme.pk)
+
+
 def rebate_xlsx(request, org_slug, rebate_scheme_id):
     scheme = _rebate(request, rebate_scheme_id)
     position = selectors.rebate_position(scheme=scheme, today=_today())

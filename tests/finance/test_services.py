@@ -350,3 +350,39 @@ def test_payment_terms_refuse_a_discount_after_the_due_date(scope, fin, partners
     view = selectors.working_capital_of(terms)
     assert view["current"].dpo_days == D("33.5")
     assert view["cash_difference"].amount == D("-200000.00")  # taking it pays 20 days earlier
+
+
+def test_rebate_volumes_come_from_accepted_edi_invoices(scope, fin, partnership, org_a):
+    from tests.integrations.factories import EdiDocumentFactory, EdiDocumentLineFactory
+
+    scheme = services.rebate_scheme_create(
+        actor=fin,
+        partnership=partnership,
+        name="Bearings",
+        kind="retroactive",
+        year_start=date(2030, 1, 1),
+        currency="EUR",
+    )
+    for issued, status, doc_type, quantity, gtin in (
+        (date(2030, 1, 5), "accepted", "invoice", "120", "4012345000016"),
+        (date(2030, 1, 20), "accepted", "invoice", "80", "4012345000016"),
+        (date(2030, 1, 21), "accepted", "invoice", "999", "9999999999999"),  # another item
+        (date(2030, 2, 3), "rejected", "invoice", "500", "4012345000016"),  # unreadable
+        (date(2030, 2, 4), "accepted", "order", "700", "4012345000016"),  # an order
+        (date(2030, 3, 2), "accepted", "invoice", "50", "4012345000016"),
+    ):
+        document = EdiDocumentFactory(
+            organization=org_a,
+            partnership=partnership,
+            issue_date=issued,
+            status=status,
+            doc_type=doc_type,
+        )
+        EdiDocumentLineFactory(
+            organization=org_a, document=document, quantity=D(quantity), gtin=gtin
+        )
+    kwargs = {"actor": fin, "scheme": scheme, "today": TODAY, "item_code": "4012345000016"}
+    assert services.rebate_volumes_from_invoices(**kwargs) == 2
+    assert services.rebate_volumes_from_invoices(**kwargs) == 2  # a rerun changes nothing
+    volumes = {v.period_start: v.volume for v in scheme.volumes.all()}
+    assert volumes == {date(2030, 1, 1): D(200), date(2030, 3, 1): D(50)}
