@@ -151,11 +151,11 @@ class SavingsEntrySerializer(serializers.ModelSerializer):
         return data
 
 
-class EvidenceSerializer(serializers.Serializer):
+class SavingsVerifySerializer(serializers.Serializer):
     evidence = serializers.CharField(allow_blank=True)
 
 
-class ReasonSerializer(serializers.Serializer):
+class SavingsDisputeSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 
 
@@ -189,11 +189,11 @@ class SavingsEntryViewSet(FinanceViewSet):
     def _render(self, entry):
         return Response(self.get_serializer(self.reread(entry)).data)
 
-    @extend_schema(request=EvidenceSerializer, responses=SavingsEntrySerializer)
+    @extend_schema(request=SavingsVerifySerializer, responses=SavingsEntrySerializer)
     @action(detail=True, methods=["post"])
     def verify(self, request, *args, **kwargs):
         entry = self.get_object()  # another organization's id is a 404 before any 400
-        body = EvidenceSerializer(data=request.data)
+        body = SavingsVerifySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         entry = services.savings_verify(
             entry=entry,
@@ -203,11 +203,11 @@ class SavingsEntryViewSet(FinanceViewSet):
         )
         return self._render(entry)
 
-    @extend_schema(request=ReasonSerializer, responses=SavingsEntrySerializer)
+    @extend_schema(request=SavingsDisputeSerializer, responses=SavingsEntrySerializer)
     @action(detail=True, methods=["post"])
     def dispute(self, request, *args, **kwargs):
         entry = self.get_object()  # another organization's id is a 404 before any 400
-        body = ReasonSerializer(data=request.data)
+        body = SavingsDisputeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         entry = services.savings_dispute(
             entry=entry,
@@ -406,7 +406,7 @@ class FxRateSerializer(serializers.ModelSerializer):
         validators = []  # posting a month again replaces its rate
 
 
-class FxImportSerializer(serializers.Serializer):
+class FxRateImportSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="CSV: currency, quote_currency, month, rate.")
 
 
@@ -424,10 +424,10 @@ class FxRateViewSet(FinanceViewSet):
     def create_object(self, data):
         return services.fx_rate_set(actor=self.request.user, **data)
 
-    @extend_schema(request=FxImportSerializer, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=FxRateImportSerializer, responses={201: OpenApiTypes.OBJECT})
     @action(detail=False, methods=["post"], url_path="import")
     def import_csv(self, request, *args, **kwargs):
-        body = FxImportSerializer(data=request.data)
+        body = FxRateImportSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
             text = body.validated_data["file"].read().decode("utf-8-sig")
