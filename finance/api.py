@@ -159,6 +159,16 @@ class SavingsDisputeSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 
 
+class SavingsStepSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, help_text="Why: the step is not undone.")
+
+
+class StatementStepSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        allow_blank=True, help_text="Why it is issued, or the payment reference of the payout."
+    )
+
+
 SAVINGS_CSV = ["id", "partnership", "title", "month", "category", "currency", "net", "status"]
 
 
@@ -225,11 +235,14 @@ class SavingsEntryViewSet(FinanceViewSet):
         )
         return self._render(entry)
 
-    @extend_schema(request=None, responses=SavingsEntrySerializer)
+    @extend_schema(request=SavingsStepSerializer, responses=SavingsEntrySerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, *args, **kwargs):
+        entry = self.get_object()
+        body = SavingsStepSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
         entry = services.savings_accept(
-            entry=self.get_object(), actor=request.user, now=timezone.now()
+            entry=entry, actor=request.user, now=timezone.now(), **body.validated_data
         )
         return self._render(entry)
 
@@ -310,20 +323,24 @@ class GainShareStatementViewSet(FinanceViewSet):
         )
 
     def _move(self, status_):
+        statement = self.get_object()
+        body = StatementStepSerializer(data=self.request.data)
+        body.is_valid(raise_exception=True)
         statement = services.gain_share_statement_transition(
-            statement=self.get_object(),
+            statement=statement,
             actor=self.request.user,
             status=status_,
             today=timezone.localdate(),
+            reason=body.validated_data["reason"],
         )
         return Response(self.get_serializer(statement).data)
 
-    @extend_schema(request=None, responses=GainShareStatementSerializer)
+    @extend_schema(request=StatementStepSerializer, responses=GainShareStatementSerializer)
     @action(detail=True, methods=["post"])
     def issue(self, request, *args, **kwargs):
         return self._move(GainShareStatement.Status.ISSUED)
 
-    @extend_schema(request=None, responses=GainShareStatementSerializer)
+    @extend_schema(request=StatementStepSerializer, responses=GainShareStatementSerializer)
     @action(detail=True, methods=["post"])
     def paid(self, request, *args, **kwargs):
         return self._move(GainShareStatement.Status.PAID)

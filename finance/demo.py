@@ -156,7 +156,13 @@ def seed(tenant) -> None:
             )
             for status in ("issued", "paid"):
                 services.gain_share_statement_transition(
-                    statement=statement, actor=fin, status=status, today=today
+                    statement=statement,
+                    actor=fin,
+                    status=status,
+                    today=today,
+                    reason="Agreed at the quarterly review."
+                    if status == "issued"
+                    else f"Credit note CN-{statement.pk:05d}",
                 )
         rebate = services.rebate_scheme_create(
             actor=fin,

@@ -286,15 +286,20 @@ def savings_resubmit(*, entry: SavingsEntry, actor, now: datetime) -> SavingsEnt
 
 
 @transaction.atomic
-def savings_accept(*, entry: SavingsEntry, actor, now: datetime) -> SavingsEntry:
-    """The buyer's finance accepts a verified saving into the books."""
+def savings_accept(*, entry: SavingsEntry, actor, now: datetime, reason: str) -> SavingsEntry:
+    """The buyer's finance accepts a verified saving into the books (for good: a reason)."""
     if party_of(actor) != Party.BUYER:
         raise ConflictError("Savings are accepted by the buyer's finance.", code="buyer_only")
     SAVINGS_LIFECYCLE.check(entry.status, SavingsEntry.Status.ACCEPTED)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why the saving is accepted into the books."})
     entry.status = SavingsEntry.Status.ACCEPTED
     entry.save(update_fields=["status"])
     audit_record(
-        action="finance.saving.accepted", actor=actor, obj=entry, changes={"at": now.isoformat()}
+        action="finance.saving.accepted",
+        actor=actor,
+        obj=entry,
+        changes={"at": now.isoformat(), "reason": reason.strip()},
     )
     return entry
 
@@ -454,9 +459,19 @@ def gain_share_statement_create(
 
 @transaction.atomic
 def gain_share_statement_transition(
-    *, statement: GainShareStatement, actor, status: str, today: date
+    *, statement: GainShareStatement, actor, status: str, today: date, reason: str
 ) -> GainShareStatement:
+    """Issue a statement to the partner or record its payout: neither step is undone, so each
+    takes a reason (the payment reference, for a payout)."""
     STATEMENT_LIFECYCLE.check(statement.status, status)
+    if not (reason or "").strip():
+        raise ValidationError(
+            {
+                "reason": "Give the payment reference."
+                if status == GainShareStatement.Status.PAID
+                else "Say why the statement is issued."
+            }
+        )
     old = statement.status
     statement.status = status
     if status == GainShareStatement.Status.PAID:
@@ -466,7 +481,7 @@ def gain_share_statement_transition(
         action=f"finance.gain_share.statement_{status}",
         actor=actor,
         obj=statement,
-        changes={"status": [old, status]},
+        changes={"status": [old, status], "reason": reason.strip()},
     )
     return statement
 

@@ -271,7 +271,9 @@ def savings_resubmit(request, org_slug, savings_entry_id):
 @refusals_to_messages("savings-detail", "savings_entry_id")
 def savings_accept(request, org_slug, savings_entry_id):
     entry = _saving(request, savings_entry_id, "verify")
-    services.savings_accept(entry=entry, actor=request.user, now=timezone.now())
+    services.savings_accept(
+        entry=entry, actor=request.user, now=timezone.now(), reason=request.POST.get("reason", "")
+    )
     messages.success(request, "Saving accepted.")
     return redirect("savings-detail", org_slug, entry.pk)
 
@@ -421,7 +423,11 @@ def statement_xlsx(request, org_slug, gain_share_statement_id):
 def statement_issue(request, org_slug, gain_share_statement_id):
     statement = _statement(request, gain_share_statement_id, "change")
     services.gain_share_statement_transition(
-        statement=statement, actor=request.user, status="issued", today=_today()
+        statement=statement,
+        actor=request.user,
+        status="issued",
+        today=_today(),
+        reason=request.POST.get("reason", ""),
     )
     messages.success(request, "Statement issued to the partner.")
     return redirect("statement-detail", org_slug, statement.pk)
@@ -432,7 +438,11 @@ def statement_issue(request, org_slug, gain_share_statement_id):
 def statement_paid(request, org_slug, gain_share_statement_id):
     statement = _statement(request, gain_share_statement_id, "change")
     services.gain_share_statement_transition(
-        statement=statement, actor=request.user, status="paid", today=_today()
+        statement=statement,
+        actor=request.user,
+        status="paid",
+        today=_today(),
+        reason=request.POST.get("reason", ""),
     )
     messages.success(request, "Payout recorded as paid.")
     return redirect("statement-detail", org_slug, statement.pk)

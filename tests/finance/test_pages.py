@@ -303,3 +303,16 @@ def test_an_overlapping_tier_is_refused_on_the_page(client_as, fin, partnership,
     response = client.post(url, {"from_volume": "500", "to_volume": "", "unit_price": "9"})
     assert response.status_code == 400
     assert "tiers cannot overlap" in response.content.decode()
+
+
+def test_a_payout_is_recorded_only_with_its_payment_reference(client_as, fin, partnership, org_a):
+    with tenant_scope(org_a):
+        statement = GainShareStatementFactory(organization=org_a, partnership=partnership)
+    client = client_as(fin)
+    url = f"/o/alpha/finance/statements/{statement.pk}/paid/"
+    refused = client.post(url, {"reason": ""}, follow=True).content.decode()
+    assert "Give the payment reference." in refused
+    client.post(url, {"reason": "Credit note CN-17"})
+    with tenant_scope(org_a):
+        statement.refresh_from_db()
+    assert (statement.status, statement.paid_on is not None) == ("paid", True)

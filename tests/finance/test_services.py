@@ -124,7 +124,9 @@ def test_the_partner_guest_verifies_the_buyers_claim_with_evidence(scope, fin, p
     )
     with pytest.raises(TransitionNotAllowed):
         services.savings_verify(entry=entry, actor=guest, now=NOW, evidence="again")
-    services.savings_accept(entry=entry, actor=fin, now=NOW)
+    with pytest.raises(ValidationError):
+        services.savings_accept(entry=entry, actor=fin, now=NOW, reason=" ")
+    services.savings_accept(entry=entry, actor=fin, now=NOW, reason="Booked in Q1 savings")
     assert entry.status == SavingsEntry.Status.ACCEPTED
 
 
@@ -179,15 +181,19 @@ def test_gain_share_statement_counts_verified_savings_only(scope, fin, partnersh
     )
     assert again.verified_savings == D("0.00")
     services.gain_share_statement_transition(
-        statement=statement, actor=fin, status="issued", today=TODAY
+        statement=statement, actor=fin, status="issued", today=TODAY, reason="Q1 review"
     )
+    with pytest.raises(ValidationError, match="payment reference"):
+        services.gain_share_statement_transition(
+            statement=statement, actor=fin, status="paid", today=TODAY, reason=""
+        )
     services.gain_share_statement_transition(
-        statement=statement, actor=fin, status="paid", today=TODAY
+        statement=statement, actor=fin, status="paid", today=TODAY, reason="Credit note 17"
     )
     assert (statement.status, statement.paid_on) == (GainShareStatement.Status.PAID, TODAY)
     with pytest.raises(TransitionNotAllowed):
         services.gain_share_statement_transition(
-            statement=statement, actor=fin, status="issued", today=TODAY
+            statement=statement, actor=fin, status="issued", today=TODAY, reason="again"
         )
 
 
