@@ -316,3 +316,17 @@ def test_a_payout_is_recorded_only_with_its_payment_reference(client_as, fin, pa
     with tenant_scope(org_a):
         statement.refresh_from_db()
     assert (statement.status, statement.paid_on is not None) == ("paid", True)
+
+
+def test_guest_never_sees_other_partnerships_on_the_portfolio_page(
+    client_as, guest, partnership, org_a
+):
+    from tests.partnerships.factories import PartnershipFactory
+
+    with tenant_scope(org_a):
+        other = PartnershipFactory(organization=org_a, name="Birch logistics")
+        SavingsEntryFactory(organization=org_a, partnership=partnership)
+        SavingsEntryFactory(organization=org_a, partnership=other)
+    html = client_as(guest).get("/o/alpha/finance/").content.decode()
+    assert "Alder drive-train" in html and "Birch logistics" not in html
+    assert "Exchange rates" not in html
