@@ -794,6 +794,14 @@ def _tenant(loader: Loader, shape: TenantShape, *, seed: int, end_period: date) 
         partnership_ids=partnership_ids, partner_ids=partner_ids, currency=shape.currency,
         owners=managers,
     )  # fmt: skip
+    from bench.finance import generate_finance  # issue 15: savings, statements, cost pools
+
+    generate_finance(
+        loader, m=_models("finance.SavingsEntry", "finance.GainShareStatement", "finance.CostPool"),
+        rng=random.Random(f"{seed}:{shape.slug}:finance"), org_id=org_id,
+        partnership_ids=partnership_ids, currency=shape.currency, end_period=end_period,
+        month_add=month_add,
+    )  # fmt: skip
     _selection(
         loader, m=_models(
             "partnerships.DueDiligenceItem", "partnerships.Exclusivity",

@@ -684,6 +684,8 @@ PAGES = (
     ("partnership integrations tab", "partnership-integrations", True),
     ("portfolio risk page", "risk-home", False),
     ("partnership risk tab", "partnership-risk", True),
+    ("portfolio savings page", "finance-home", False),
+    ("partnership finance tab", "partnership-finance", True),
 )
 
 

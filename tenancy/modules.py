@@ -135,9 +135,11 @@ _MODULES = (
             "Shared cost model and gain-share",
             "Pricing tiers and rebates, payment terms",
             "FX exposure",
-            "Savings against a baseline, verified by finance",
+            "Savings against a baseline, verified by the other party",
         ),
         tabs=(Tab("Finance", "partnership-finance"),),
+        # Guests verify the buyer's savings and see the shared cost model and statements.
+        guest=True,
     ),
     Module(
         "integrations",

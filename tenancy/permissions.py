@@ -41,14 +41,14 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.LEGAL: _view_for(Role.LEGAL)
     | {"contracts.change", "contracts.review", "contracts.approve", "risk.change"},
     Role.FINANCE: _view_for(Role.FINANCE)
-    | {"finance.change", "finance.verify", "performance.change"},
+    | {"finance.change", "finance.claim", "finance.verify", "performance.change"},
     Role.COMMITTEE_MEMBER: _view_for(Role.COMMITTEE_MEMBER)
     | {"governance.change", "governance.approve"},
     Role.VIEWER: _view_for(Role.VIEWER),
     # Guests hold these only on objects under partnerships they were invited to.
     # Which modules a guest sees is the registry's `guest` attribute.
     Role.PARTNER_GUEST: _view_for(Role.PARTNER_GUEST)
-    | {"governance.approve", "performance.submit"},
+    | {"governance.approve", "performance.submit", "finance.claim", "finance.verify"},
 }
 
 
