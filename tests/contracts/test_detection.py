@@ -208,6 +208,29 @@ def test_it_segments_numbered_sections_articles_and_caps_headings():
         assert text[piece.start : piece.end] == piece.text
 
 
+def test_sub_clauses_and_definitions_are_segments_of_their_own():
+    text = (
+        '1. DEFINITIONS\n\n"Affiliate" means any entity that controls a party.\n'
+        '"Change of Control" means the acquisition of more than half of the shares.\n\n'
+        "2. TERMINATION\n\nEither party may terminate this Agreement:\n"
+        "(a) Upon a material breach not cured within thirty days; or\n"
+        "(b) For convenience, on sixty (60) days' written notice.\n\n"
+        "3. GENERAL     Term. This Agreement lasts two years.     Notices. In writing."
+    )
+    pieces = segment(text)
+    starts = [piece.text[:12] for piece in pieces]
+    assert '"Affiliate" ' in starts[0] or starts[0].startswith("1. DEFINITIO")
+    assert '"Change of C' in starts
+    assert "(a) Upon a m" in starts
+    assert "(b) For conv" in starts
+    assert "3. GENERAL  " in starts  # the heading is glued to its first paragraph
+    assert "Notices. In " in starts
+    sub = pieces[starts.index("(b) For conv")]
+    assert sub.context == "TERMINATION"
+    for piece in pieces:
+        assert text[piece.start : piece.end] == piece.text
+
+
 # --- parameters --------------------------------------------------------------------------------
 
 
