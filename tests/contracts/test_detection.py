@@ -226,7 +226,7 @@ def test_sub_clauses_and_definitions_are_segments_of_their_own():
     assert "3. GENERAL  " in starts  # the heading is glued to its first paragraph
     assert "Notices. In " in starts
     sub = pieces[starts.index("(b) For conv")]
-    assert sub.context == "TERMINATION"
+    assert sub.context == "2. TERMINATION"
     for piece in pieces:
         assert text[piece.start : piece.end] == piece.text
 
