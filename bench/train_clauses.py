@@ -49,7 +49,9 @@ from contracts.detection.taxonomy import (  # noqa: E402
 )
 
 SEED = 20
-C_GRID = (0.03, 0.1, 0.3)
+# One value: a per-category grid (0.03, 0.1, 0.3) gained about 0.01 out-of-fold on the first
+# categories and tripled the training time on the shared 2-core machine.
+C_GRID = (0.1,)
 RULE_WEIGHT = 1.0
 BODY_FEATURES = 15000
 HEAD_FEATURES = 4000
@@ -87,7 +89,7 @@ def fold_of(groups: np.ndarray, folds: int) -> np.ndarray:
 
 def best_threshold(doc_max: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     best = (0.5, -1.0)
-    for threshold in np.concatenate([np.arange(0.01, 0.05, 0.01), np.arange(0.05, 0.96, 0.025)]):
+    for threshold in np.arange(0.05, 0.96, 0.025):
         predicted = doc_max >= threshold
         tp = int(np.sum(predicted & truth))
         fp = int(np.sum(predicted & ~truth))
