@@ -60,14 +60,19 @@ class Outcome:
     governing_law: str | None = None
     notice_days: int | None = None
     renewal_months: Decimal | None = None
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall clock
+    cpu_seconds: float = 0.0  # this process's CPU time: what the detector costs on a busy machine
 
 
 def run_one(path: Path) -> tuple[str, Outcome]:
     text = path.read_text(encoding="utf-8", errors="replace")
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     result = detect(text)
-    outcome = Outcome(name=path.name, seconds=time.perf_counter() - started)
+    outcome = Outcome(
+        name=path.name,
+        seconds=time.perf_counter() - started,
+        cpu_seconds=time.process_time() - cpu_started,
+    )
     for clause in result.clauses:
         outcome.spans.setdefault(clause.code, []).append((clause.start, clause.end))
     outcome.governing_law = result.facts.governing_law
@@ -126,6 +131,7 @@ def evaluate(split: str, errors_for: str | None, workers: int) -> int:
         results = list(pool.map(run_one, [c.path for c in contracts], chunksize=4))
     elapsed = time.perf_counter() - started
 
+    squashed_texts: dict[str, tuple[str, list[int]]] = {}
     rows = {}
     for category in MODEL_CATEGORIES:
         code = BY_CATEGORY[category].code
@@ -145,7 +151,9 @@ def evaluate(split: str, errors_for: str | None, workers: int) -> int:
                 false_positives.append((contract, text, spans))
             if not truth:
                 continue
-            squashed, index = _squash(text)
+            if contract.name not in squashed_texts:
+                squashed_texts[contract.name] = _squash(text)
+            squashed, index = squashed_texts[contract.name]
             for excerpt in contract.excerpts(category):
                 where = locate(excerpt, squashed, index)
                 if where is None:
@@ -198,13 +206,18 @@ def evaluate(split: str, errors_for: str | None, workers: int) -> int:
     print()
     print("Extracted values against CUAD's normalised answers (where CUAD has one):")
     _report_values(contracts, results)
-    times = sorted(outcome.seconds for _, outcome in results)
-    if times:
-        p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
-        print(
-            f"\nDetection time per contract (target: median < 0.5 s, none > 3 s): "
-            f"median {statistics.median(times):.3f} s, p95 {p95:.3f} s, max {times[-1]:.3f} s"
-        )
+    print("\nDetection time per contract (target: median < 0.5 s, none > 3 s):")
+    for label, times in (
+        ("wall clock", sorted(outcome.seconds for _, outcome in results)),
+        ("CPU", sorted(outcome.cpu_seconds for _, outcome in results)),
+    ):
+        if times:
+            p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+            print(
+                f"  {label:<11} median {statistics.median(times):.3f} s, p95 {p95:.3f} s, "
+                f"max {times[-1]:.3f} s"
+            )
+    print(f"  machine load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"{len(contracts)} contracts in {elapsed:.1f} s wall clock ({workers} workers)")
     return 0
 
