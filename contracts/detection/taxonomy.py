@@ -31,7 +31,7 @@ TAXONOMY: tuple[ClauseType, ...] = (
     # "anti-assignment", "joint IP" apart from "IP assignment", and so on. Codes are stable: where
     # an older code's meaning narrowed (``assignment_change_of_control`` is now the anti-assignment
     # clause only) the code was kept so stored clauses keep their type.
-    ClauseType("limitation_of_liability", "Cap on liability", ("Cap On Liability",)),
+    ClauseType("limitation_of_liability", "Limitation of liability", ("Cap On Liability",)),
     ClauseType("uncapped_liability", "Uncapped liability (carve-outs)", ("Uncapped Liability",)),
     ClauseType("indemnification", "Indemnification"),
     ClauseType(
@@ -42,7 +42,7 @@ TAXONOMY: tuple[ClauseType, ...] = (
     ClauseType("termination_for_cause", "Termination for cause"),
     ClauseType(
         "exit_transition",
-        "Post-termination services",
+        "Exit and transition assistance",
         ("Post-Termination Services",),
     ),
     ClauseType("data_portability", "Data portability and return"),
@@ -52,7 +52,7 @@ TAXONOMY: tuple[ClauseType, ...] = (
     ClauseType("governing_law", "Governing law", ("Governing Law",)),
     ClauseType("force_majeure", "Force majeure"),
     ClauseType("exclusivity", "Exclusivity", ("Exclusivity",)),
-    ClauseType("ip_ownership", "IP ownership assignment", ("Ip Ownership Assignment",)),
+    ClauseType("ip_ownership", "Intellectual property ownership", ("Ip Ownership Assignment",)),
     ClauseType("joint_ip_ownership", "Joint IP ownership", ("Joint Ip Ownership",)),
     ClauseType("licence_grant", "Licence grant", ("License Grant",)),
     ClauseType(
@@ -62,7 +62,7 @@ TAXONOMY: tuple[ClauseType, ...] = (
     ),
     ClauseType("confidentiality", "Confidentiality"),
     ClauseType("insurance", "Insurance", ("Insurance",)),
-    ClauseType("price_adjustment", "Price restrictions", ("Price Restrictions",)),
+    ClauseType("price_adjustment", "Price adjustment and restrictions", ("Price Restrictions",)),
     ClauseType(
         "most_favoured_customer",
         "Most favoured customer",
@@ -80,7 +80,7 @@ TAXONOMY: tuple[ClauseType, ...] = (
     ),
     ClauseType("assignment_change_of_control", "Assignment", ("Anti-Assignment",)),
     ClauseType("change_of_control", "Change of control", ("Change Of Control",)),
-    ClauseType("warranty", "Warranty duration", ("Warranty Duration",)),
+    ClauseType("warranty", "Warranty", ("Warranty Duration",)),
     # Service credits are the procurement form of liquidated damages: a pre-agreed sum owed on a
     # failure, instead of proven damages. CUAD's category is broader (termination fees, penalties).
     ClauseType(
