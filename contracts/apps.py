@@ -1,6 +1,23 @@
+import logging
+import os
+
 from django.apps import AppConfig
+
+logger = logging.getLogger(__name__)
 
 
 class ContractsConfig(AppConfig):
     name = "contracts"
     verbose_name = "Contracts"
+
+    def ready(self):
+        # The clause model is loaded once, at start-up, so the first upload does not pay for it
+        # (docs/clause-detection.md). A process that never detects can skip it.
+        if os.environ.get("PARTNERLINE_SKIP_CLAUSE_MODEL"):
+            return
+        from contracts.detection import load_model
+
+        try:
+            load_model()
+        except Exception:  # noqa: BLE001 - detection falls back to the rules; never block start-up
+            logger.exception("the clause model could not be loaded; detection uses the rules")

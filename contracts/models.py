@@ -562,3 +562,36 @@ class ObligationFulfilment(TenantModel):
 
     def get_partnership(self):
         return self.obligation.agreement.partnership
+
+
+class ClauseFeedback(TenantModel):
+    """A reviewer's correction of a detected clause's type: training data for the clause model.
+
+    Kept apart from the clause so that it survives the clause's later edits or deletion and can be
+    exported as is (``manage.py export_clause_feedback``): the segment as the detector saw it,
+    what the detector proposed (with its confidence) and what legal says it is.
+    """
+
+    clause = models.ForeignKey(
+        Clause, null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback"
+    )
+    agreement = models.ForeignKey(
+        Agreement, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    heading = models.CharField(max_length=200, blank=True)
+    text = models.TextField()
+    proposed_type = models.CharField(max_length=40, choices=CLAUSE_TYPE_CHOICES)
+    corrected_type = models.CharField(max_length=40, choices=CLAUSE_TYPE_CHOICES)
+    confidence = models.FloatField(null=True, blank=True)
+    detection_source = models.CharField(max_length=10, blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["organization", "created_at"], name="clausefeedback_time")]
+
+    def __str__(self):
+        return f"{self.proposed_type} → {self.corrected_type}"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from .classify import classify
+from .classify import classify_with_hits
 from .extract import (
     CorruptDocumentError,
     DocumentError,
@@ -26,9 +26,10 @@ from .extract import (
     extract_text,
 )
 from .facts import AgreementFacts, extract_facts
+from .model import ATTENTION_BELOW, ClauseModel, load_model
 from .params import Duration, Money, extract_parameters
 from .segment import Segment, segment
-from .taxonomy import BY_CODE, TAXONOMY, ClauseType
+from .taxonomy import BY_CATEGORY, BY_CODE, TAXONOMY, ClauseType
 
 __all__ = [
     "TAXONOMY",
@@ -44,6 +45,7 @@ __all__ = [
     "UnsupportedFileTypeError",
     "detect",
     "extract_text",
+    "load_model",
 ]
 
 
@@ -58,16 +60,26 @@ class DetectedClause:
     confidence: float
     rule: str
     parameters: dict[str, object] = field(default_factory=dict)
+    # "model" (the trained classifier decided, confidence = its calibrated probability) or
+    # "rules" (a type without a CUAD category, or no model shipped: the rules' confidence).
+    source: str = "rules"
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.confidence < ATTENTION_BELOW
 
     def to_dict(self) -> dict[str, object]:
         return {
             "code": self.code,
+            "label": BY_CODE[self.code].label,
             "cuad_categories": list(self.cuad_categories),
             "start": self.start,
             "end": self.end,
             "text": self.text,
             "heading": self.heading,
             "confidence": self.confidence,
+            "needs_attention": self.needs_attention,
+            "source": self.source,
             "rule": self.rule,
             "parameters": _jsonable(self.parameters),
         }
@@ -96,35 +108,66 @@ _TERM_HEADING = re.compile(r"\bterm\b(?!ination)|duration", re.IGNORECASE)
 _TERM_BODY = re.compile(r"(?:initial\s+)?term\s+of\s+this\s+agreement", re.IGNORECASE)
 
 
-def detect(text: str) -> DetectionResult:
+def detect(
+    text: str, *, model: ClauseModel | None = None, use_model: bool = True
+) -> DetectionResult:
     """Detect the clauses of a contract's text, with their parameters and the agreement facts.
 
-    A segment may carry several clause types (a "Term and Termination" paragraph is often both a
-    renewal and a termination-for-convenience clause); each is reported as its own clause with
-    the same span.
+    Each segment is scored by the trained model (``model.py``) for every CUAD category; it gets
+    the category's clause type when the calibrated probability reaches the category's threshold.
+    The explainable rules (``classify.py``) are features of that model, decide alone the types
+    CUAD does not label (indemnification, force majeure...), and say which segments the facts and
+    parameters are read from (cap amounts, notice days and governing law stay rule-extracted).
+    A segment may carry several types; each is reported as its own clause with the same span.
+    Without a shipped model (or with ``use_model=False``) the rules decide every type, as before
+    the model existed.
     """
+    if not use_model:
+        model = None
+    elif model is None:
+        model = load_model()
+    pieces = segment(text)
+    ruled = [classify_with_hits(piece) for piece in pieces]
+    probabilities = model.probabilities(pieces, [hits for _, hits in ruled]) if model else None
     clauses: list[DetectedClause] = []
     by_code: dict[str, list[str]] = {}
-    for piece in segment(text):
-        for found in classify(piece):
-            clause_type = BY_CODE[found.code]
-            clauses.append(
-                DetectedClause(
-                    code=found.code,
-                    cuad_categories=clause_type.cuad_categories,
-                    start=piece.start,
-                    end=piece.end,
-                    text=piece.text,
-                    heading=piece.heading,
-                    confidence=found.confidence,
-                    rule=found.rule,
-                    parameters=extract_parameters(found.code, piece.text),
-                )
-            )
+    for row, piece in enumerate(pieces):
+        found_by_code = {found.code: found for found in ruled[row][0]}
+        for found in ruled[row][0]:
             by_code.setdefault(found.code, []).append(piece.text)
+            if model is not None and BY_CODE[found.code].cuad_categories:
+                continue  # the model decides the types CUAD labels
+            clauses.append(_clause(piece, found.code, found.confidence, found.rule, "rules"))
+        if probabilities is not None and model is not None:
+            for column, category in enumerate(model.categories):
+                probability = float(probabilities[row, column])
+                if probability < model.thresholds[column] or category not in BY_CATEGORY:
+                    continue
+                code = BY_CATEGORY[category].code
+                rule = found_by_code[code].rule if code in found_by_code else ""
+                explanation = f"model: {probability:.2f}" + (f"; {rule}" if rule else "")
+                # A probability is never certain: kept within (0, 1) after rounding.
+                confidence = min(max(round(probability, 3), 0.001), 0.999)
+                clauses.append(_clause(piece, code, confidence, explanation, "model"))
         if _is_term_clause(piece):
             by_code.setdefault("_term", []).append(piece.text)
     return DetectionResult(clauses=clauses, facts=extract_facts(text, by_code))
+
+
+def _clause(piece: Segment, code: str, confidence: float, rule: str, source: str) -> DetectedClause:
+    clause_type = BY_CODE[code]
+    return DetectedClause(
+        code=code,
+        cuad_categories=clause_type.cuad_categories,
+        start=piece.start,
+        end=piece.end,
+        text=piece.text,
+        heading=piece.heading,
+        confidence=confidence,
+        rule=rule,
+        parameters=extract_parameters(code, piece.text),
+        source=source,
+    )
 
 
 def _is_term_clause(piece: Segment) -> bool:

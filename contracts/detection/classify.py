@@ -849,6 +849,13 @@ _DEFINITION = re.compile(
 
 def classify(segment: Segment) -> list[Classification]:
     """The clause types of one segment, strongest first."""
+    return classify_with_hits(segment)[0]
+
+
+def classify_with_hits(segment: Segment) -> tuple[list[Classification], set[str]]:
+    """The clause types of one segment, and every rule that fired on it ("code/rule name", and
+    "code" alone for each type that reached the threshold): the trained model's rule features."""
+    hits: set[str] = set()
     body = segment.text.lower()
     heading = segment.heading.lower()
     context = segment.context.lower()
@@ -861,9 +868,11 @@ def classify(segment: Segment) -> list[Classification]:
         for rule in rules:
             if rule.scope == "heading":
                 if heading and rule.pattern.search(heading):
+                    hits.add(f"{code}/{rule.name}")
                     heading_score = rule.weight
                     fired.append((rule.weight, f"{rule.name} ({segment.heading[:80]!r})"))
                 elif context and rule.pattern.search(context):
+                    hits.add(f"{code}/{rule.name} in article")
                     heading_score = rule.weight * CONTEXT_FACTOR
                     fired.append(
                         (heading_score, f"{rule.name} in article ({segment.context[:80]!r})")
@@ -871,6 +880,7 @@ def classify(segment: Segment) -> list[Classification]:
                 continue
             match = _search(rule, body)
             if match is not None:
+                hits.add(f"{code}/{rule.name}")
                 body_score += rule.weight
                 snippet = " ".join(body[match[0] : match[1]].split())
                 if len(snippet) > 90:
@@ -881,6 +891,7 @@ def classify(segment: Segment) -> list[Classification]:
         score = heading_score + body_score
         # A heading alone ("Insurance") with an empty body is a title, not a clause.
         if score >= THRESHOLD and (body_score > 0 or len(body) > 200):
+            hits.add(code)
             fired.sort(key=lambda item: -item[0])
             results.append(
                 Classification(
@@ -891,7 +902,19 @@ def classify(segment: Segment) -> list[Classification]:
                 )
             )
     results.sort(key=lambda c: -c.score)
-    return results
+    return results, hits
+
+
+def rule_names() -> list[str]:
+    """Every feature name ``classify_with_hits`` can report, in a stable order."""
+    names = []
+    for code, rules in RULES.items():
+        names.append(code)
+        for rule in rules:
+            names.append(f"{code}/{rule.name}")
+            if rule.scope == "heading":
+                names.append(f"{code}/{rule.name} in article")
+    return names
 
 
 def _search(rule: Rule, body: str) -> tuple[int, int] | None:

@@ -80,10 +80,13 @@ class Duration:
         return f"{self.value} {name}{'' if self.value == 1 else 's'}"
 
 
+# A match starts on a non-space character and the whitespace runs are possessive: PDF text has
+# runs of hundreds of spaces, on which three adjacent optional whitespace runs backtracked
+# cubically (75 ms a clause on long contracts, seconds per contract).
 _DURATION = re.compile(
-    rf"(?P<word>{_WORD_NUMBER})?\s*(?:\(\s*(?P<paren>\d{{1,4}})\s*\)|"
+    rf"(?=\S)(?P<word>{_WORD_NUMBER})?\s*+(?:\(\s*(?P<paren>\d{{1,4}})\s*\)|"
     rf"(?<![\d.,])(?P<digits>\d{{1,4}})(?![\d.,]\d))?"
-    r"[\s-]*(?P<qual>business|working|calendar)?[\s-]*"
+    r"[\s-]*+(?P<qual>business|working|calendar)?[\s-]*+"
     r"(?P<unit>days?|weeks?|months?|years?)\b",
     re.IGNORECASE,
 )

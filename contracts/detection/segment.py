@@ -8,7 +8,12 @@ segmenter therefore breaks at every signal it can trust:
 - blank lines;
 - lines starting with a clause number ("12.", "12.3", "Section 5", "ARTICLE IV");
 - a clause number after a run of three or more spaces inside a line (flattened PDF pages);
-- short ALL-CAPS lines ("GOVERNING LAW"), which are headings.
+- short ALL-CAPS lines ("GOVERNING LAW"), which are headings;
+- lettered and roman sub-clauses ("(a) ...", "(iv) ...") at line start or after a wide gap, so
+  that "may terminate: (a) for breach ... (b) on 60 days' notice" gives one segment per ground;
+- each definition of a definitions article (a quoted term followed by "means", at line start or
+  after a wide gap; "Term. Text..." titled paragraphs after a wide gap in flattened PDFs), so the
+  definitions are not one segment typed by whatever they mention.
 
 A heading standing alone is glued to the text that follows it, and kept as the segment's
 ``heading``; an inline heading ("11.2 Limitation of Liability. In no event...") is read off the
@@ -35,7 +40,7 @@ class Segment:
 
 # Longer than this and a segment is split again at sentence-ending line breaks: legal wants to read
 # the clause, not the page it sits on.
-MAX_SEGMENT_CHARS = 3000
+MAX_SEGMENT_CHARS = 1500
 
 _ROMAN = r"[IVXLC]{1,6}"
 _NUMBER = r"(?:\d{1,3}(?:\s?\.\s?\d{1,3}){1,3}\.?|\d{1,3}\.(?!\d))"
@@ -52,6 +57,18 @@ _LINE_NUMBERED = re.compile(
 # The same inside a flattened line, only after a wide gap to avoid "see 12.3 Termination".
 _GAP_NUMBERED = re.compile(
     rf"[ \t]{{3,}}(?=(?:\d{{1,3}}(?:\s?\.\s?\d{{1,3}}){{1,3}}\.?|{_KEYWORD_NUMBER})[ \t]+[A-Z\"“(])"
+)
+_SUB_MARK = r"\((?:[a-z]{1,2}|[ivx]{1,5}|\d{1,2})\)"
+# "(a) The Supplier..." at a line start or after a wide gap: a sub-clause of its own.
+_SUB_CLAUSE = re.compile(rf"(?m)(?:^|[ \t]{{3}})[ \t]*(?={_SUB_MARK}[ \t]+[A-Z\"“])")
+# A definition: '"Affiliate" means', '"Term" shall have the meaning', at line start or after a gap.
+_DEFINITION = re.compile(
+    r"(?m)(?:^|[ \t]{3})[ \t]*(?=[\"“][A-Z][^\"”\n]{0,80}[\"”][ \t]+"
+    r"(?:shall[ \t]+)?(?:means?|has[ \t]+the[ \t]+meaning|shall[ \t]+have|includes?)\b)"
+)
+# "     Accepted Note Practices. As applicable..." in a flattened PDF line: a titled paragraph.
+_GAP_TITLED = re.compile(
+    r"[ \t]{3,}(?=([A-Z][A-Za-z'’-]*(?:[ \t]+[A-Za-z'’-]+){0,7})[.:][ \t]+[A-Z\"“(])"
 )
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 _CAPS_LINE = re.compile(r"(?m)^[ \t]*([A-Z0-9][A-Z0-9 ,;:&'’\-/.()]{2,80})[ \t]*$")
@@ -103,6 +120,11 @@ def segment(text: str) -> list[Segment]:
             match.end() if pattern is _BLANK_LINE else match.start()
             for match in pattern.finditer(text)
         )
+    for pattern in (_SUB_CLAUSE, _DEFINITION):
+        breaks.update(match.end() for match in pattern.finditer(text))
+    for match in _GAP_TITLED.finditer(text):
+        if _is_title(match.group(1)):
+            breaks.add(match.end())
     for match in _CAPS_LINE.finditer(text):
         if _is_caps_heading(match.group(1)):
             breaks.add(match.start())

@@ -27,13 +27,12 @@ class ClauseType:
 
 
 TAXONOMY: tuple[ClauseType, ...] = (
-    # CUAD splits liability limits into the cap and its carve-outs ("Uncapped Liability"); both are
-    # written inside the same limitation-of-liability clause, so both measure it.
-    ClauseType(
-        "limitation_of_liability",
-        "Limitation of liability",
-        ("Cap On Liability", "Uncapped Liability"),
-    ),
+    # One CUAD category per type (issue #20): a reviewer sees "change of control" apart from
+    # "anti-assignment", "joint IP" apart from "IP assignment", and so on. Codes are stable: where
+    # an older code's meaning narrowed (``assignment_change_of_control`` is now the anti-assignment
+    # clause only) the code was kept so stored clauses keep their type.
+    ClauseType("limitation_of_liability", "Limitation of liability", ("Cap On Liability",)),
+    ClauseType("uncapped_liability", "Uncapped liability (carve-outs)", ("Uncapped Liability",)),
     ClauseType("indemnification", "Indemnification"),
     ClauseType(
         "termination_for_convenience",
@@ -53,12 +52,14 @@ TAXONOMY: tuple[ClauseType, ...] = (
     ClauseType("governing_law", "Governing law", ("Governing Law",)),
     ClauseType("force_majeure", "Force majeure"),
     ClauseType("exclusivity", "Exclusivity", ("Exclusivity",)),
-    ClauseType(
-        "ip_ownership",
-        "Intellectual property ownership",
-        ("Ip Ownership Assignment", "Joint Ip Ownership"),
-    ),
+    ClauseType("ip_ownership", "Intellectual property ownership", ("Ip Ownership Assignment",)),
+    ClauseType("joint_ip_ownership", "Joint IP ownership", ("Joint Ip Ownership",)),
     ClauseType("licence_grant", "Licence grant", ("License Grant",)),
+    ClauseType(
+        "perpetual_licence",
+        "Irrevocable or perpetual licence",
+        ("Irrevocable Or Perpetual License",),
+    ),
     ClauseType("confidentiality", "Confidentiality"),
     ClauseType("insurance", "Insurance", ("Insurance",)),
     ClauseType("price_adjustment", "Price adjustment and restrictions", ("Price Restrictions",)),
@@ -69,14 +70,16 @@ TAXONOMY: tuple[ClauseType, ...] = (
     ),
     ClauseType(
         "non_solicitation",
-        "Non-solicitation",
-        ("No-Solicit Of Employees", "No-Solicit Of Customers"),
+        "No-solicit of employees",
+        ("No-Solicit Of Employees",),
     ),
     ClauseType(
-        "assignment_change_of_control",
-        "Assignment and change of control",
-        ("Anti-Assignment", "Change Of Control"),
+        "no_solicit_customers",
+        "No-solicit of customers",
+        ("No-Solicit Of Customers",),
     ),
+    ClauseType("assignment_change_of_control", "Assignment", ("Anti-Assignment",)),
+    ClauseType("change_of_control", "Change of control", ("Change Of Control",)),
     ClauseType("warranty", "Warranty", ("Warranty Duration",)),
     # Service credits are the procurement form of liquidated damages: a pre-agreed sum owed on a
     # failure, instead of proven damages. CUAD's category is broader (termination fees, penalties).
@@ -93,6 +96,23 @@ TAXONOMY: tuple[ClauseType, ...] = (
     ),
     ClauseType("non_compete", "Non-compete", ("Non-Compete",)),
     ClauseType("minimum_commitment", "Minimum commitment", ("Minimum Commitment",)),
+    ClauseType("volume_restriction", "Volume restriction", ("Volume Restriction",)),
+    ClauseType(
+        "revenue_profit_sharing",
+        "Revenue or profit sharing",
+        ("Revenue/Profit Sharing",),
+    ),
+    ClauseType("source_code_escrow", "Source code escrow", ("Source Code Escrow",)),
+    ClauseType(
+        "rofr_rofo_rofn", "Right of first refusal, offer or negotiation", ("Rofr/Rofo/Rofn",)
+    ),
+    ClauseType("non_disparagement", "Non-disparagement", ("Non-Disparagement",)),
+    ClauseType("covenant_not_to_sue", "Covenant not to sue", ("Covenant Not To Sue",)),
+    ClauseType(
+        "third_party_beneficiary",
+        "Third-party beneficiary",
+        ("Third Party Beneficiary",),
+    ),
     ClauseType("other", "Other"),
 )
 
@@ -113,17 +133,49 @@ CUAD_FACT_CATEGORIES: tuple[str, ...] = (
     "Expiration Date",
 )
 CUAD_UNMAPPED_CATEGORIES: tuple[str, ...] = (
+    # They qualify a licence or an exclusivity rather than being a clause of their own.
     "Competitive Restriction Exception",
-    "Non-Disparagement",
-    "Rofr/Rofo/Rofn",
-    "Revenue/Profit Sharing",
-    "Volume Restriction",
     "Non-Transferable License",
     "Affiliate License-Licensor",
     "Affiliate License-Licensee",
     "Unlimited/All-You-Can-Eat-License",
-    "Irrevocable Or Perpetual License",
-    "Source Code Escrow",
-    "Covenant Not To Sue",
-    "Third Party Beneficiary",
 )
+
+# The 24 categories the product shows and the benchmark averages over (docs/clause-detection.md),
+# and the ten core ones among them.
+CORE_CATEGORIES: tuple[str, ...] = (
+    "Cap On Liability",
+    "Audit Rights",
+    "Termination For Convenience",
+    "Exclusivity",
+    "Ip Ownership Assignment",
+    "Change Of Control",
+    "Anti-Assignment",
+    "Insurance",
+    "Renewal Term",
+    "Governing Law",
+)
+PRODUCT_CATEGORIES: tuple[str, ...] = (
+    *CORE_CATEGORIES,
+    "Uncapped Liability",
+    "Joint Ip Ownership",
+    "License Grant",
+    "Post-Termination Services",
+    "Price Restrictions",
+    "Most Favored Nation",
+    "No-Solicit Of Customers",
+    "No-Solicit Of Employees",
+    "Warranty Duration",
+    "Liquidated Damages",
+    "Non-Compete",
+    "Minimum Commitment",
+    "Revenue/Profit Sharing",
+    "Source Code Escrow",
+)
+# Every category the trained model scores: the 24, then the others that have a type.
+MODEL_CATEGORIES: tuple[str, ...] = tuple(
+    dict.fromkeys((*PRODUCT_CATEGORIES, *(c for t in TAXONOMY for c in t.cuad_categories)))
+)
+BY_CATEGORY: dict[str, ClauseType] = {
+    category: clause_type for clause_type in TAXONOMY for category in clause_type.cuad_categories
+}

@@ -21,6 +21,7 @@ from contracts.services._shared import (
     _require_reviewer,
     membership_of,
 )
+from contracts.services.feedback import clause_feedback_record
 from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError, PermissionDeniedError
@@ -193,6 +194,13 @@ def clause_correct(
     if clause.source == Clause.Source.DETECTED:
         clause.proposal = Clause.Proposal.CORRECTED
         clause.save(update_fields=["proposal", "updated_at"])
+        if "clause_type" in changes:  # the detector's type was wrong: training data
+            clause_feedback_record(
+                clause=clause,
+                actor=actor,
+                proposed_type=changes["clause_type"][0],
+                corrected_type=clause.clause_type,
+            )
     audit_record(action="contracts.clause.corrected", actor=actor, obj=clause, changes=changes)
     return clause
 

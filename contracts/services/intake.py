@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from contracts.detection import DocumentError, detect, extract_text
+from contracts.detection import DocumentError, detect
+from contracts.detection.extract import extract_document
 from contracts.models import (
     Agreement,
     Clause,
@@ -205,9 +206,9 @@ def _intake_failed(job: IntakeJob, reason: str) -> None:
 
 
 def _intake_read(job: IntakeJob) -> None:
-    text = extract_text(bytes(job.content), job.filename)
+    extracted = extract_document(bytes(job.content), job.filename)
     _set_progress(job, 35)
-    result = detect(text)
+    result = detect(extracted.text)
     _set_progress(job, 70)
     organization = require_organization()
     agreement = Agreement(
@@ -240,6 +241,8 @@ def _intake_read(job: IntakeJob) -> None:
                 "code": found.code,
                 "cuad_categories": raw["cuad_categories"],
                 "confidence": found.confidence,
+                "needs_attention": found.needs_attention,
+                "source": found.source,
                 "rule": found.rule,
                 "span": [found.start, found.end],
                 "parameters": raw["parameters"],
@@ -261,6 +264,8 @@ def _intake_read(job: IntakeJob) -> None:
     if job.uploaded_by is not None and may_review_role(job.uploaded_by):
         assign_perm("contracts.review_agreement", job.uploaded_by, agreement)
     job.agreement = agreement
+    # Which pages had no text layer and were read by OCR (1-based), for the uploader to check.
+    job.result = {"clauses": len(groups), "ocr_pages": extracted.ocr_pages}
     job.status = IntakeJob.Status.SUCCEEDED
     job.progress = 100
     job.finished_at = timezone.now()
@@ -269,5 +274,9 @@ def _intake_read(job: IntakeJob) -> None:
         action="contracts.intake.succeeded",
         actor=job.uploaded_by,
         obj=job,
-        changes={"agreement": agreement.pk, "clauses": len(groups)},
+        changes={
+            "agreement": agreement.pk,
+            "clauses": len(groups),
+            "ocr_pages": extracted.ocr_pages,
+        },
     )

@@ -9,6 +9,7 @@ from contracts.models import (
     AgreementUserObjectPermission,
     Clause,
     ClauseComment,
+    ClauseFeedback,
     ClauseVersion,
     IntakeJob,
     Obligation,
@@ -82,6 +83,20 @@ class ClauseCommentFactory(TenantFactory):
 
     clause = same_organization(ClauseFactory)
     body = "Please check the carve-outs."
+
+
+class ClauseFeedbackFactory(TenantFactory):
+    class Meta:
+        model = ClauseFeedback
+
+    clause = same_organization(ClauseFactory)
+    agreement = factory.LazyAttribute(lambda o: o.clause.agreement)
+    heading = "Assignment"
+    text = "Neither party may assign this Agreement upon a change of control without consent."
+    proposed_type = "assignment_change_of_control"
+    corrected_type = "change_of_control"
+    confidence = 0.42
+    detection_source = "model"
 
 
 class PlaybookClauseFactory(TenantFactory):

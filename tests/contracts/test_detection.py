@@ -82,7 +82,8 @@ New York, without regard to its conflict of laws principles.
 
 
 def test_the_taxonomy_keeps_the_codes_the_models_use_as_choices():
-    assert set(CODES) == {
+    # Stored clauses keep their type: every earlier code still exists (new ones are added).
+    assert set(CODES) >= {
         "limitation_of_liability", "indemnification", "termination_for_convenience",
         "termination_for_cause", "exit_transition", "data_portability", "audit_rights",
         "compliance", "dispute_resolution", "governing_law", "force_majeure", "exclusivity",
@@ -92,11 +93,15 @@ def test_the_taxonomy_keeps_the_codes_the_models_use_as_choices():
     }  # fmt: skip
 
 
-def test_a_clause_type_may_map_to_several_cuad_categories():
-    assert BY_CODE["assignment_change_of_control"].cuad_categories == (
-        "Anti-Assignment",
-        "Change Of Control",
-    )
+def test_each_cuad_category_has_its_own_clause_type():
+    assert BY_CODE["assignment_change_of_control"].cuad_categories == ("Anti-Assignment",)
+    assert BY_CODE["change_of_control"].cuad_categories == ("Change Of Control",)
+    assert BY_CODE["ip_ownership"].cuad_categories == ("Ip Ownership Assignment",)
+    assert BY_CODE["joint_ip_ownership"].cuad_categories == ("Joint Ip Ownership",)
+    assert BY_CODE["non_solicitation"].cuad_categories == ("No-Solicit Of Employees",)
+    assert BY_CODE["no_solicit_customers"].cuad_categories == ("No-Solicit Of Customers",)
+    for code in ("revenue_profit_sharing", "source_code_escrow", "most_favoured_customer"):
+        assert len(BY_CODE[code].cuad_categories) == 1
     assert BY_CODE["indemnification"].cuad_category is None
 
 
@@ -156,7 +161,7 @@ def test_the_result_is_json_friendly_with_iso_dates_and_decimal_strings():
     assert dumped["facts"]["effective_date"] == "2021-03-01"
     cap = next(c for c in dumped["clauses"] if c["code"] == "limitation_of_liability")
     assert cap["parameters"]["amounts"][0] == {"amount": "2000000", "currency": "USD"}
-    assert cap["cuad_categories"] == ["Cap On Liability", "Uncapped Liability"]
+    assert cap["cuad_categories"] == ["Cap On Liability"]
 
 
 def test_termination_for_breach_is_not_termination_for_convenience():
@@ -164,9 +169,11 @@ def test_termination_for_breach_is_not_termination_for_convenience():
         "12.2 Termination. Either party may terminate this Agreement upon thirty (30) days' "
         "written notice if the other party commits a material breach and fails to cure it."
     )
-    codes = detect(text).codes()
-    assert "termination_for_cause" in codes
-    assert "termination_for_convenience" not in codes
+    assert detect(text, use_model=False).codes() == {"termination_for_cause"}
+    # The trained model may still propose it (its threshold favours recall), but never as a
+    # finding: below the attention threshold, for a reviewer to confirm.
+    for clause in detect(text).of_type("termination_for_convenience"):
+        assert clause.needs_attention
 
 
 def test_a_definition_does_not_count_as_a_clause():
@@ -204,6 +211,29 @@ def test_it_segments_numbered_sections_articles_and_caps_headings():
     assert pieces[0].heading == "ARTICLE IV CONFIDENTIALITY - Obligations"
     assert pieces[1].heading == "Term"
     assert pieces[1].context == "ARTICLE IV CONFIDENTIALITY"
+    for piece in pieces:
+        assert text[piece.start : piece.end] == piece.text
+
+
+def test_sub_clauses_and_definitions_are_segments_of_their_own():
+    text = (
+        '1. DEFINITIONS\n\n"Affiliate" means any entity that controls a party.\n'
+        '"Change of Control" means the acquisition of more than half of the shares.\n\n'
+        "2. TERMINATION\n\nEither party may terminate this Agreement:\n"
+        "(a) Upon a material breach not cured within thirty days; or\n"
+        "(b) For convenience, on sixty (60) days' written notice.\n\n"
+        "3. GENERAL     Term. This Agreement lasts two years.     Notices. In writing."
+    )
+    pieces = segment(text)
+    starts = [piece.text[:12] for piece in pieces]
+    assert '"Affiliate" ' in starts[0] or starts[0].startswith("1. DEFINITIO")
+    assert '"Change of C' in starts
+    assert "(a) Upon a m" in starts
+    assert "(b) For conv" in starts
+    assert "3. GENERAL  " in starts  # the heading is glued to its first paragraph
+    assert "Notices. In " in starts
+    sub = pieces[starts.index("(b) For conv")]
+    assert sub.context == "2. TERMINATION"
     for piece in pieces:
         assert text[piece.start : piece.end] == piece.text
 

@@ -1,9 +1,11 @@
 """``manage.py detect_clauses [--json] FILE...``: run the clause detector on files from disk.
 
-For legal and for debugging the rules: prints, per file, the clauses found (taxonomy code, the
-CUAD categories it corresponds to, span, text, parameters, the rule that fired) and the agreement
-facts. Thin on purpose: it only calls ``extract_text`` and ``detect``. A file that cannot be read
-reports its reason and the command moves on; the exit code is 1 if any file failed.
+For legal and for debugging the detector: prints, per file, the clauses found (clause type, the
+CUAD categories it maps to, span, text, calibrated confidence, whether it needs attention, the
+model score and the rules that fired, parameters) and the agreement facts. The JSON format is
+documented in docs/clause-detection.md ("detect_clauses --json"). Thin on purpose: it only calls
+``extract_document`` and ``detect``. A file that cannot be read reports its reason and the command
+moves on; the exit code is 1 if any file failed.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from contracts.detection import DocumentError, detect, extract_text
+from contracts.detection import DocumentError, detect
+from contracts.detection.extract import extract_document
 
 
 class Command(BaseCommand):
@@ -45,11 +48,15 @@ class Command(BaseCommand):
         except OSError as error:
             return {"file": str(path), "error": f"cannot read {path}: {error.strerror}"}
         try:
-            text = extract_text(data, path.name)
+            extracted = extract_document(data, path.name)
         except DocumentError as error:
             self.stderr.write(f"{path}: {error}")
             return {"file": str(path), "error": str(error), "error_type": type(error).__name__}
-        return {"file": str(path), **detect(text).to_dict()}
+        return {
+            "file": str(path),
+            "ocr_pages": extracted.ocr_pages,
+            **detect(extracted.text).to_dict(),
+        }
 
 
 def _dumps(value: object) -> str:
@@ -62,9 +69,10 @@ def _human(report: dict[str, object]) -> str:
     lines = [f"{report['file']}:"]
     for clause in report["clauses"]:
         text = " ".join(clause["text"].split())
+        attention = "!" if clause["needs_attention"] else " "
         lines.append(
             f"  {clause['code']:<30} {clause['start']:>7}-{clause['end']:<7} "
-            f"{clause['confidence']:.2f}  {text[:90]}"
+            f"{clause['confidence']:.2f}{attention} {text[:90]}"
         )
         if clause["parameters"]:
             lines.append(f"  {'':<30} parameters: {_dumps(clause['parameters'])}")
