@@ -138,7 +138,13 @@ class PartnerViewSet(TenantModelViewSet):
         services.partner_delete(partner=instance, actor=self.request.user)
 
     @extend_schema(responses=SupplyEdgeSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="supply-graph")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="supply-graph",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def supply_graph(self, request, *args, **kwargs):
         """The partner's sub-tier suppliers, tier by tier (2 = its direct suppliers)."""
         graph = selectors.supply_graph(self.get_object())
@@ -177,7 +183,13 @@ class PartnershipViewSet(TenantModelViewSet):
         return Response(PartnershipSerializer(partnership, context={"request": request}).data)
 
     @extend_schema(responses=TransitionOptionSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="transitions")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="transitions",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def transitions(self, request, *args, **kwargs):
         """Every lifecycle move from the current status, allowed or not, with the reasons."""
         partnership = self.get_object()

@@ -210,6 +210,8 @@ def test_the_schema_documents_list_and_object_actions_as_they_answer(schema):
     assert deviations["type"] == "array"
     versions = _response_schema(schema, f"{base}/clauses/{{id}}/versions/")
     assert versions["type"] == "array"
+    for listed in ("partnerships/{id}/transitions/", "partners/{id}/supply-graph/"):
+        assert _response_schema(schema, f"{base}/{listed}")["type"] == "array", listed
     terms = _response_schema(schema, f"{base}/agreements/{{id}}/terms/")
     assert set(terms["properties"]) == {"on", "clauses"}
     redline = _response_schema(schema, f"{base}/clauses/{{id}}/redline/")
