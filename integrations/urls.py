@@ -25,4 +25,65 @@ urlpatterns = [
         views.partnership_integrations,
         name="partnership-integrations",
     ),
+    path("integrations/discrepancies/", views.discrepancy_board, name="discrepancy-board"),
+    path(
+        "integrations/discrepancies/detect/",
+        views.discrepancy_detect_now,
+        name="discrepancy-detect",
+    ),
+    path(
+        "integrations/discrepancies/<int:discrepancy_id>/",
+        views.discrepancy_detail,
+        name="discrepancy-detail",
+    ),
+    path(
+        "integrations/discrepancies/<int:discrepancy_id>/dispute/",
+        views.discrepancy_dispute,
+        name="discrepancy-dispute",
+    ),
+    path(
+        "integrations/discrepancies/<int:discrepancy_id>/block-payment/",
+        views.discrepancy_block_payment,
+        name="discrepancy-block-payment",
+    ),
+    path(
+        "integrations/discrepancies/<int:discrepancy_id>/accept/",
+        views.discrepancy_accept,
+        name="discrepancy-accept",
+    ),
+    path(
+        "integrations/discrepancies/<int:discrepancy_id>/resolve/",
+        views.discrepancy_resolve,
+        name="discrepancy-resolve",
+    ),
+    path(
+        "partnerships/<int:partnership_id>/integrations/connectors/new/",
+        views.connector_create,
+        name="connector-create",
+    ),
+    path(
+        "integrations/connectors/<int:connector_id>/",
+        views.connector_detail,
+        name="connector-detail",
+    ),
+    path(
+        "integrations/connectors/<int:connector_id>/edit/",
+        views.connector_edit,
+        name="connector-edit",
+    ),
+    path(
+        "integrations/connectors/<int:connector_id>/activate/",
+        views.connector_activate,
+        name="connector-activate",
+    ),
+    path(
+        "integrations/connectors/<int:connector_id>/pause/",
+        views.connector_pause,
+        name="connector-pause",
+    ),
+    path(
+        "integrations/connectors/<int:connector_id>/retire/",
+        views.connector_retire,
+        name="connector-retire",
+    ),
 ]

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import factory
 
-from integrations.models import EdiDocument, EdiDocumentLine, EdiFinding
+from integrations.models import Connector, Discrepancy, EdiDocument, EdiDocumentLine, EdiFinding
 from tests.factories import TenantFactory, same_organization
 from tests.partnerships.factories import PartnershipFactory
 
@@ -64,3 +64,33 @@ class EdiFindingFactory(TenantFactory):
     code = "total_mismatch"
     severity = "error"
     message = "The declared line total is 100.00, but the lines add up to 90.00."
+
+
+class ConnectorFactory(TenantFactory):
+    class Meta:
+        model = Connector
+
+    partnership = same_organization(PartnershipFactory)
+    name = factory.Sequence(lambda n: f"EDIFACT feed {n + 1}")
+    method = Connector.Method.EDIFACT
+    direction = Connector.Direction.INBOUND
+    expected_frequency = Connector.Frequency.DAILY
+    partner_identifiers = factory.LazyFunction(lambda: ["4012345000009"])
+    status = Connector.Status.ACTIVE
+
+
+class DiscrepancyFactory(TenantFactory):
+    class Meta:
+        model = Discrepancy
+
+    partnership = same_organization(PartnershipFactory)
+    order_number = "PO-1"
+    item = factory.Sequence(lambda n: f"40123450{n:05d}")
+    kind = "price_differs"
+    severity = "low"
+    expected = Decimal("10")
+    actual = Decimal("11")
+    unit = "PCE"
+    amount_at_stake = Decimal("10.00")
+    currency = "EUR"
+    message = "Item invoiced at 11, ordered at 10."

@@ -1,0 +1,14 @@
+"""Beat entries of the integrations module (merged into CELERY_BEAT_SCHEDULE)."""
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE = {
+    "integrations-late-feeds": {
+        "task": "integrations.tasks.connector_feeds_check_all_tenants",
+        "schedule": crontab(minute=15),
+    },
+    "integrations-three-way-match": {
+        "task": "integrations.tasks.discrepancies_detect_all_tenants",
+        "schedule": crontab(minute=40),
+    },
+}
