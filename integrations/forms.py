@@ -2,7 +2,7 @@
 
 from django import forms
 
-from integrations.models import Connector, EdiDocument
+from integrations.models import WEBHOOK_EVENTS, Connector, EdiDocument, WebhookSubscription
 from partnerships.models import Partnership
 
 
@@ -118,3 +118,16 @@ class DiscrepancyFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", "Any status"), *Discrepancy.Status.choices]
         self.fields["partnership"].queryset = partnerships
+
+
+class WebhookSubscriptionForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(
+        choices=WEBHOOK_EVENTS, widget=forms.CheckboxSelectMultiple, label="Events"
+    )
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["name", "url", "events"]
+
+    def _post_clean(self):
+        pass  # the service validates the model

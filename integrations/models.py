@@ -425,3 +425,68 @@ DISCREPANCY_LIFECYCLE = lifecycle(
         Discrepancy.Status.PAYMENT_BLOCKED: _ACTIVE - {"payment_blocked"},
     },
 )
+
+
+WEBHOOK_EVENTS = [
+    ("breach.created", "SLA breach created"),
+    ("change_request.decided", "Change request decided"),
+    ("scorecard.published", "Scorecard published"),
+    ("discrepancy.opened", "Discrepancy opened"),
+]
+
+
+def _webhook_secret() -> str:
+    import secrets
+
+    return secrets.token_hex(32)
+
+
+class WebhookSubscription(TenantModel):
+    """A REST client's subscription: which events to POST to which URL, signed with the secret
+    (HMAC-SHA256 over the timestamp and the body)."""
+
+    name = models.CharField(max_length=100)
+    url = models.URLField(max_length=500, verbose_name="URL")
+    events = ArrayField(models.CharField(max_length=40, choices=WEBHOOK_EVENTS), default=list)
+    secret = models.CharField(max_length=64, default=_webhook_secret, editable=False)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["organization", "is_active"], name="webhook_active")]
+
+    def __str__(self):
+        return self.name
+
+
+class WebhookDelivery(TenantModel):
+    """One attempt to deliver an event to a subscription: the delivery log."""
+
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
+    outbox_message_id = models.BigIntegerField(help_text="The outbox row that carries it.")
+    event = models.CharField(max_length=40, choices=WEBHOOK_EVENTS)
+    event_id = models.CharField(max_length=36)
+    attempt = models.PositiveIntegerField()
+    succeeded = models.BooleanField(default=False)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    attempted_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-attempted_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["organization", "subscription", "attempted_at"], name="webhookdelivery_log"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.event} #{self.attempt} to {self.subscription_id}"

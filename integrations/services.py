@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from integrations import webhooks
 from integrations.edi import EdiParseError, Finding, ParsedDocument, detect_standard, parse_document
 from integrations.edi.result import (
     DESPATCH_ADVICE,
@@ -993,6 +994,9 @@ def discrepancies_detect(
               "cleared": len(cleared)}  # fmt: skip
     if new or cleared:
         audit_record(action="integrations.discrepancies.detected", changes=counts)
+    webhooks.events_raise(
+        event="discrepancy.opened", items=[discrepancy_payload(d) for d in new], now=now
+    )
     return counts
 
 
@@ -1050,3 +1054,32 @@ def discrepancy_act(
         changes={"status": [before, target], "reason": reason},
     )
     return discrepancy
+
+
+# --- events for webhooks (the one call other modules make) ----------------------------------
+
+
+def webhook_event_raise(*, event: str, data: dict, now=None) -> int:
+    """Other modules raise a webhook event with this one call, in their own transaction: the
+    deliveries are written to the outbox with the change (integrations.webhooks)."""
+    return webhooks.event_raise(event=event, data=data, now=now)
+
+
+def webhook_events_raise(*, event: str, items: list[dict], now=None) -> int:
+    """The same for a batch (one event per item)."""
+    return webhooks.events_raise(event=event, items=items, now=now)
+
+
+# What an object's event says about it (for webhook_object_event), when the object has it.
+_EVENT_FIELDS = ("partnership_id", "reference", "title", "status", "decided_at", "published_at",
+                 "period", "period_start", "score", "rejection_reason")  # fmt: skip
+
+
+def webhook_object_event(*, event: str, obj, now=None) -> int:
+    """Raise `event` about a model instance (a change request decided, a scorecard published):
+    its type, id and the public facts it has. One line in the module that raises it."""
+    data = {"object": obj._meta.label_lower, "id": obj.pk}
+    for name in _EVENT_FIELDS:
+        if hasattr(obj, name):
+            data[name.removesuffix("_id")] = getattr(obj, name)
+    return webhooks.event_raise(event=event, data=data, now=now)

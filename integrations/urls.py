@@ -26,6 +26,22 @@ urlpatterns = [
         name="partnership-integrations",
     ),
     path("integrations/discrepancies/", views.discrepancy_board, name="discrepancy-board"),
+    path("integrations/webhooks/", views.webhook_list, name="webhook-list"),
+    path(
+        "integrations/webhooks/<int:webhook_subscription_id>/",
+        views.webhook_detail,
+        name="webhook-detail",
+    ),
+    path(
+        "integrations/webhooks/<int:webhook_subscription_id>/pause/",
+        views.webhook_pause,
+        name="webhook-pause",
+    ),
+    path(
+        "integrations/webhooks/deliveries/<int:webhook_delivery_id>/redeliver/",
+        views.webhook_delivery_redeliver,
+        name="webhook-delivery-redeliver",
+    ),
     path(
         "integrations/discrepancies/detect/",
         views.discrepancy_detect_now,

@@ -12,15 +12,23 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from integrations import selectors, services
+from integrations import selectors, services, webhooks
 from integrations.forms import (
     ConnectorForm,
     DiscrepancyFilterForm,
     DocumentFilterForm,
     ReasonForm,
     UploadForm,
+    WebhookSubscriptionForm,
 )
-from integrations.models import DISCREPANCY_LIFECYCLE, Connector, Discrepancy, EdiDocument
+from integrations.models import (
+    DISCREPANCY_LIFECYCLE,
+    Connector,
+    Discrepancy,
+    EdiDocument,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from partnerships.models import Partnership
 from partnerships.selectors import partnership_portfolio
 from tenancy.forms import apply_errors
@@ -433,3 +441,80 @@ def discrepancy_accept(request, org_slug, discrepancy_id):
 @refusals_to_messages("discrepancy-detail", "discrepancy_id")
 def discrepancy_resolve(request, org_slug, discrepancy_id):
     return _act(request, org_slug, discrepancy_id, "resolve", "Discrepancy resolved.")
+
+
+# --- webhooks -----------------------------------------------------------------------------------
+
+
+def webhook_list(request, org_slug):
+    require_permission(request, "integrations.change")
+    _not_for_guests(request)
+    form = WebhookSubscriptionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            subscription = webhooks.webhook_subscription_create(
+                actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Subscription created: events are signed with its secret.")
+            return redirect("webhook-detail", org_slug, subscription.pk)
+    return render(
+        request,
+        "integrations/webhooks.html",
+        {
+            "subscriptions": WebhookSubscription.objects.order_by("name", "pk"),
+            "form": form,
+            "may_change": True,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _subscription(request, webhook_subscription_id):
+    require_permission(request, "integrations.change")
+    _not_for_guests(request)
+    return get_object_for_member_or_404(
+        request, WebhookSubscription.objects.all(), partnership_path=None,
+        pk=webhook_subscription_id,
+    )  # fmt: skip
+
+
+def webhook_detail(request, org_slug, webhook_subscription_id):
+    subscription = _subscription(request, webhook_subscription_id)
+    deliveries = WebhookDelivery.objects.filter(subscription=subscription).order_by(
+        "-attempted_at", "-pk"
+    )
+    return render(
+        request,
+        "integrations/webhook_detail.html",
+        {
+            "subscription": subscription,
+            "page": paginate(request, deliveries, per_page=50),
+            "may_change": True,
+        },
+    )
+
+
+@require_POST
+@refusals_to_messages("webhook-detail", "webhook_subscription_id")
+def webhook_pause(request, org_slug, webhook_subscription_id):
+    subscription = _subscription(request, webhook_subscription_id)
+    webhooks.webhook_subscription_set_active(
+        subscription=subscription, actor=request.user, active=not subscription.is_active
+    )
+    messages.success(request, "Subscription resumed." if subscription.is_active else "Paused.")
+    return redirect("webhook-detail", org_slug, subscription.pk)
+
+
+@require_POST
+def webhook_delivery_redeliver(request, org_slug, webhook_delivery_id):
+    require_permission(request, "integrations.change")
+    _not_for_guests(request)
+    delivery = get_object_for_member_or_404(
+        request, WebhookDelivery.objects.all(), partnership_path=None, pk=webhook_delivery_id
+    )
+    webhooks.webhook_redeliver(delivery=delivery, actor=request.user)
+    messages.success(request, "Queued for delivery again, with the same event id.")
+    return redirect("webhook-detail", org_slug, delivery.subscription_id)

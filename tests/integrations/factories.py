@@ -6,7 +6,15 @@ from decimal import Decimal
 
 import factory
 
-from integrations.models import Connector, Discrepancy, EdiDocument, EdiDocumentLine, EdiFinding
+from integrations.models import (
+    Connector,
+    Discrepancy,
+    EdiDocument,
+    EdiDocumentLine,
+    EdiFinding,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from tests.factories import TenantFactory, same_organization
 from tests.partnerships.factories import PartnershipFactory
 
@@ -94,3 +102,26 @@ class DiscrepancyFactory(TenantFactory):
     amount_at_stake = Decimal("10.00")
     currency = "EUR"
     message = "Item invoiced at 11, ordered at 10."
+
+
+class WebhookSubscriptionFactory(TenantFactory):
+    class Meta:
+        model = WebhookSubscription
+
+    name = factory.Sequence(lambda n: f"ERP {n + 1}")
+    url = "https://erp.example/hooks"
+    events = factory.LazyFunction(lambda: ["discrepancy.opened"])
+
+
+class WebhookDeliveryFactory(TenantFactory):
+    class Meta:
+        model = WebhookDelivery
+
+    subscription = same_organization(WebhookSubscriptionFactory)
+    outbox_message_id = 0
+    event = "discrepancy.opened"
+    event_id = factory.Sequence(lambda n: f"00000000-0000-0000-0000-{n:012d}")
+    attempt = 1
+    succeeded = False
+    status_code = 500
+    error = "The receiver answered HTTP 500."
