@@ -14,7 +14,6 @@ from django.db import connection, transaction
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from integrations.services import webhook_events_raise
 from partnerships.models import Partnership
 from performance.models import (
     BREACH_LIFECYCLE,
@@ -278,7 +277,6 @@ def _notify_new_breaches(*, organization, now: datetime) -> int:
     )
     if not pending:
         return 0
-    webhook_events_raise(event="breach.created", items=pending, now=now)
     by_recipient: dict[int, list[dict]] = {}
     for breach in pending:
         if breach["recipient_id"] is not None:
