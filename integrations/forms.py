@@ -2,7 +2,13 @@
 
 from django import forms
 
-from integrations.models import WEBHOOK_EVENTS, Connector, EdiDocument, WebhookSubscription
+from integrations.models import (
+    WEBHOOK_EVENTS,
+    Connector,
+    DataSharingTerm,
+    EdiDocument,
+    WebhookSubscription,
+)
 from partnerships.models import Partnership
 
 
@@ -128,6 +134,16 @@ class WebhookSubscriptionForm(forms.ModelForm):
     class Meta:
         model = WebhookSubscription
         fields = ["name", "url", "events"]
+
+    def _post_clean(self):
+        pass  # the service validates the model
+
+
+class DataSharingTermForm(forms.ModelForm):
+    class Meta:
+        model = DataSharingTerm
+        fields = ["category", "owner", "usage_rights", "retention_days", "on_expiry", "legal_basis"]
+        widgets = {"usage_rights": forms.Textarea(attrs={"rows": 3})}
 
     def _post_clean(self):
         pass  # the service validates the model

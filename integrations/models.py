@@ -491,3 +491,84 @@ class WebhookDelivery(TenantModel):
 
     def __str__(self):
         return f"{self.event} #{self.attempt} to {self.subscription_id}"
+
+
+class DataSharingTerm(TenantModel):
+    """What the two organizations agreed about one category of shared data: who owns it, what
+    it may be used for, how long it is kept and on what legal basis, and whether a legal hold
+    stops the retention job from touching it. Exit planning refers to these by category."""
+
+    class Category(models.TextChoices):
+        EDI_DOCUMENTS = "edi_documents", "EDI documents (orders, invoices, despatch advices)"
+        DISCREPANCIES = "discrepancies", "Three-way-match discrepancies"
+        MASTER_DATA = "master_data", "Master data (items, parties, cost codes)"
+        FORECASTS = "forecasts", "Demand forecasts and stock positions"
+
+    class Owner(models.TextChoices):
+        BUYER = "buyer", "Us (the buyer)"
+        PARTNER = "partner", "The partner"
+        JOINT = "joint", "Jointly owned"
+
+    class LegalBasis(models.TextChoices):
+        CONTRACT = "contract", "Performance of the contract"
+        LEGAL_OBLIGATION = "legal_obligation", "Legal obligation (e.g. tax records)"
+        LEGITIMATE_INTEREST = "legitimate_interest", "Legitimate interest"
+        CONSENT = "consent", "Consent"
+
+    class OnExpiry(models.TextChoices):
+        DELETE = "delete", "Delete"
+        ANONYMISE = "anonymise", "Anonymise (keep the figures, remove who and what)"
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    category = models.CharField(max_length=30, choices=Category.choices)
+    owner = models.CharField(max_length=10, choices=Owner.choices)
+    usage_rights = models.TextField(help_text="What each party may use the data for.")
+    retention_days = models.PositiveIntegerField(
+        verbose_name="Retention period (days)",
+        help_text="How long after it was received (or decided) the data is kept.",
+    )
+    on_expiry = models.CharField(max_length=10, choices=OnExpiry.choices, default="delete")
+    legal_basis = models.CharField(max_length=20, choices=LegalBasis.choices)
+    legal_hold = models.BooleanField(default=False)
+    legal_hold_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["category", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "partnership", "category"], name="datasharingterm_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_category_display()} ({self.partnership_id})"
+
+
+class RetentionRun(TenantModel):
+    """What one pass of the retention job did to one term's data (or why it did nothing)."""
+
+    term = models.ForeignKey(
+        DataSharingTerm, null=True, on_delete=models.SET_NULL, related_name="runs", db_index=False
+    )
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    category = models.CharField(max_length=30, choices=DataSharingTerm.Category.choices)
+    action = models.CharField(max_length=10)
+    cutoff = models.DateTimeField()
+    affected = models.PositiveIntegerField(default=0)
+    held = models.BooleanField(default=False)
+    note = models.TextField(blank=True)
+    ran_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-ran_at", "-pk"]
+        indexes = [
+            models.Index(fields=["organization", "partnership", "ran_at"], name="retentionrun_log")
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.affected} {self.category}"

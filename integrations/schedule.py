@@ -11,4 +11,8 @@ BEAT_SCHEDULE = {
         "task": "integrations.tasks.discrepancies_detect_all_tenants",
         "schedule": crontab(minute=40),
     },
+    "integrations-retention": {
+        "task": "integrations.tasks.retention_apply_all_tenants",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }

@@ -14,6 +14,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import PurePath
 
@@ -43,17 +44,19 @@ from integrations.models import (
     DISCREPANCY_LIFECYCLE,
     EDI_DOCUMENT_LIFECYCLE,
     Connector,
+    DataSharingTerm,
     Discrepancy,
     EdiDocument,
     EdiDocumentLine,
     EdiFinding,
+    RetentionRun,
 )
 from partnerships.models import Partnership
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.jobs import enqueue, job_progress, job_progress_clear, job_progress_set
-from tenancy.models import Role, User
+from tenancy.models import Membership, Role, User
 from tenancy.services import notify
 
 logger = logging.getLogger(__name__)
@@ -330,7 +333,7 @@ def _store_parsed(document: EdiDocument, parsed: ParsedDocument) -> None:
     # not the raw content again
     document.save(update_fields=[*HEADER_FIELDS, *COUNT_FIELDS, "started_at", "connector"])
     if document.connector_id:
-        seen = {"last_success_at": document.finished_at}
+        seen: dict[str, object] = {"last_success_at": document.finished_at}
         if document.error_count:
             seen["last_error_at"] = document.finished_at
             seen["last_error"] = (
@@ -735,8 +738,8 @@ def _connector_validate(connector: Connector) -> None:
         errors["name"] = "This partnership already has a connector with this name."
     if (
         connector.owner_id
-        and not connector.owner.memberships.filter(
-            organization_id=connector.organization_id, is_active=True
+        and not Membership.objects.filter(
+            user_id=connector.owner_id, organization_id=connector.organization_id, is_active=True
         )
         .exclude(role=Role.PARTNER_GUEST)
         .exists()
@@ -948,7 +951,7 @@ def discrepancies_detect(
         Partnership.objects.filter(pk__in={k[0] for k in followers}).values_list("pk", "owner_id")
     )
     new, changed, cleared = [], [], []
-    for key, (result, order_pk, currency) in planned.items():
+    for found_key, (result, order_pk, currency) in planned.items():
         values = {
             "expected": result.expected, "actual": result.actual, "unit": result.unit[:16],
             "amount_at_stake": result.amount_at_stake, "severity": result.severity,
@@ -956,17 +959,17 @@ def discrepancies_detect(
             "line_number": result.line_number, "last_seen_at": now,
             "order_document_id": order_pk,
         }  # fmt: skip
-        discrepancy = existing.get(key)
+        discrepancy = existing.get(found_key)
         if discrepancy is None:
             new.append(
                 Discrepancy(
                     organization=require_organization(),
-                    partnership_id=key[0],
-                    order_number=key[1],
-                    item=key[2],
-                    kind=key[3],
+                    partnership_id=found_key[0],
+                    order_number=found_key[1],
+                    item=found_key[2],
+                    kind=found_key[3],
                     currency=currency[:3],
-                    owner_id=owners.get(key[0]),
+                    owner_id=owners.get(found_key[0]),
                     detected_at=now,
                     **values,
                 )  # fmt: skip
@@ -976,10 +979,10 @@ def discrepancies_detect(
                 setattr(discrepancy, name, value)
             changed.append(discrepancy)
     matched_orders = set(followers)
-    for key, discrepancy in existing.items():
+    for seen_key, discrepancy in existing.items():
         if (
-            key not in planned
-            and (key[0], key[1]) in matched_orders
+            seen_key not in planned
+            and (seen_key[0], seen_key[1]) in matched_orders
             and discrepancy.status == Discrepancy.Status.OPEN
         ):
             DISCREPANCY_LIFECYCLE.check(discrepancy.status, Discrepancy.Status.RESOLVED)
@@ -1083,3 +1086,141 @@ def webhook_object_event(*, event: str, obj, now=None) -> int:
         if hasattr(obj, name):
             data[name.removesuffix("_id")] = getattr(obj, name)
     return webhooks.event_raise(event=event, data=data, now=now)
+
+
+# --- data-sharing terms and retention -------------------------------------------------------
+
+TERM_FIELDS = ("category", "owner", "usage_rights", "retention_days", "on_expiry", "legal_basis")
+
+
+@transaction.atomic
+def data_sharing_term_set(*, partnership: Partnership, actor: User, **fields) -> DataSharingTerm:
+    """Record (or change) the terms of one category of data of a partnership."""
+    _check_partnership(partnership)
+    unknown = set(fields) - set(TERM_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown term fields: {sorted(unknown)}")
+    term = DataSharingTerm.objects.filter(
+        partnership=partnership, category=fields.get("category")
+    ).first() or DataSharingTerm(organization=require_organization(), partnership=partnership)
+    before = {name: getattr(term, name) for name in TERM_FIELDS} if term.pk else {}
+    for name, value in fields.items():
+        setattr(term, name, value)
+    term.full_clean(exclude=["organization", "partnership"], validate_constraints=False)
+    if not (term.usage_rights or "").strip():
+        raise ValidationError({"usage_rights": "Say what each party may use the data for."})
+    term.save()
+    audit_record(
+        action="integrations.data_sharing_term.set",
+        actor=actor,
+        obj=term,
+        changes={
+            n: [before.get(n), getattr(term, n)]
+            for n in TERM_FIELDS
+            if before.get(n) != getattr(term, n)
+        },
+    )
+    return term
+
+
+@transaction.atomic
+def data_sharing_term_hold(
+    *, term: DataSharingTerm, actor: User, hold: bool, reason: str = ""
+) -> DataSharingTerm:
+    """Place or lift a legal hold: while held, the retention job leaves the data alone."""
+    reason = (reason or "").strip()
+    if hold and not reason:
+        raise ValidationError({"reason": "Say why the data is held (the matter or request)."})
+    if term.legal_hold == hold:
+        raise ConflictError("The data is already held." if hold else "The data is not held.")
+    term.legal_hold = hold
+    term.legal_hold_reason = reason if hold else ""
+    term.save(update_fields=["legal_hold", "legal_hold_reason"])
+    audit_record(
+        action=f"integrations.data_sharing_term.{'held' if hold else 'released'}",
+        actor=actor,
+        obj=term,
+        changes={"legal_hold": hold, "reason": reason},
+    )
+    return term
+
+
+def _expired_documents(term: DataSharingTerm, cutoff):
+    return EdiDocument.objects.filter(partnership_id=term.partnership_id, received_at__lt=cutoff)
+
+
+def _expired_discrepancies(term: DataSharingTerm, cutoff):
+    # Only decided ones: an open discrepancy is still being worked on.
+    return Discrepancy.objects.filter(
+        partnership_id=term.partnership_id,
+        status__in=[Discrepancy.Status.ACCEPTED, Discrepancy.Status.RESOLVED],
+        decided_at__lt=cutoff,
+    )
+
+
+def _apply_term(term: DataSharingTerm, cutoff) -> tuple[int, str]:
+    delete = term.on_expiry == DataSharingTerm.OnExpiry.DELETE
+    if term.category == DataSharingTerm.Category.EDI_DOCUMENTS:
+        documents = _expired_documents(term, cutoff)
+        if delete:
+            ids = list(documents.values_list("pk", flat=True))
+            Discrepancy.objects.filter(document_id__in=ids).update(document=None)
+            Discrepancy.objects.filter(order_document_id__in=ids).update(order_document=None)
+            EdiDocumentLine.objects.filter(document_id__in=ids).delete()
+            EdiFinding.objects.filter(document_id__in=ids).delete()
+            return documents.filter(pk__in=ids).delete()[1].get("integrations.EdiDocument", 0), (
+                "messages, lines and findings deleted"
+            )
+        pending = documents.exclude(size=0)
+        ids = list(pending.values_list("pk", flat=True))
+        EdiDocumentLine.objects.filter(document_id__in=ids).update(description="")
+        affected = pending.filter(pk__in=ids).update(
+            content=b"", size=0, filename="", sender_id="", receiver_id="", received_by=None,
+            error="",
+        )  # fmt: skip
+        return affected, "message bytes, parties, file names and line texts removed"
+    if term.category == DataSharingTerm.Category.DISCREPANCIES:
+        discrepancies = _expired_discrepancies(term, cutoff)
+        if delete:
+            return discrepancies.delete()[0], "decided discrepancies deleted"
+        affected = discrepancies.exclude(dispute_note="", resolution="", owner=None).update(
+            dispute_note="", resolution="", owner=None, decided_by=None
+        )
+        return affected, "notes and people removed from decided discrepancies"
+    return 0, "No data of this category is kept by the integrations module yet."
+
+
+@transaction.atomic
+def retention_apply(*, now) -> list[RetentionRun]:
+    """The retention job: for every term, delete or anonymise what is older than its retention
+    period, and record what was done. Data under legal hold is never touched (the run is
+    recorded as held)."""
+    runs = []
+    for term in DataSharingTerm.objects.select_for_update().order_by("pk"):
+        cutoff = now - timedelta(days=term.retention_days)
+        if term.legal_hold:
+            affected, note, held = 0, f"Legal hold: {term.legal_hold_reason}", True
+        else:
+            (affected, note), held = _apply_term(term, cutoff), False
+        runs.append(
+            RetentionRun(
+                organization=require_organization(),
+                term=term,
+                partnership_id=term.partnership_id,
+                category=term.category,
+                action="held" if held else term.on_expiry,
+                cutoff=cutoff,
+                affected=affected,
+                held=held,
+                note=note,
+                ran_at=now,
+            )  # fmt: skip
+        )
+    RetentionRun.objects.bulk_create(runs)
+    done = sum(r.affected for r in runs)
+    if done:
+        audit_record(
+            action="integrations.retention.applied",
+            changes={f"{r.category}:{r.partnership_id}": [r.action, r.affected] for r in runs},
+        )
+    return runs

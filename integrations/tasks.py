@@ -40,3 +40,17 @@ def discrepancies_detect(*, organization_id: int, now: str | None = None) -> dic
 def discrepancies_detect_all_tenants() -> int:
     """The hourly detection job: one `discrepancies_detect` per organization."""
     return for_each_tenant(discrepancies_detect)
+
+
+@tenant_task()
+def retention_apply(*, organization_id: int, now: str | None = None) -> int:
+    """The retention job of one organization; returns how many records it deleted or
+    anonymised (idempotent: what is gone or anonymised is not counted again)."""
+    moment = timezone.now() if now is None else datetime.fromisoformat(now)
+    return sum(run.affected for run in services.retention_apply(now=moment))
+
+
+@shared_task(**TASK_DEFAULTS)
+def retention_apply_all_tenants() -> int:
+    """The nightly retention job: one `retention_apply` per organization."""
+    return for_each_tenant(retention_apply)

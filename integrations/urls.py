@@ -73,6 +73,21 @@ urlpatterns = [
         name="discrepancy-resolve",
     ),
     path(
+        "partnerships/<int:partnership_id>/integrations/data-terms/new/",
+        views.data_sharing_term_create,
+        name="data-sharing-term-create",
+    ),
+    path(
+        "integrations/data-terms/<int:data_sharing_term_id>/hold/",
+        views.data_sharing_term_hold,
+        name="data-sharing-term-hold",
+    ),
+    path(
+        "integrations/data-terms/<int:data_sharing_term_id>/release/",
+        views.data_sharing_term_release,
+        name="data-sharing-term-release",
+    ),
+    path(
         "partnerships/<int:partnership_id>/integrations/connectors/new/",
         views.connector_create,
         name="connector-create",

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from integrations import selectors, services, webhooks
 from integrations.forms import (
     ConnectorForm,
+    DataSharingTermForm,
     DiscrepancyFilterForm,
     DocumentFilterForm,
     ReasonForm,
@@ -24,19 +25,23 @@ from integrations.forms import (
 from integrations.models import (
     DISCREPANCY_LIFECYCLE,
     Connector,
+    DataSharingTerm,
     Discrepancy,
     EdiDocument,
+    RetentionRun,
     WebhookDelivery,
     WebhookSubscription,
 )
 from partnerships.models import Partnership
 from partnerships.selectors import partnership_portfolio
+from tenancy.errors import ConflictError
 from tenancy.forms import apply_errors
 from tenancy.modules import workspace_tabs
 from tenancy.permissions import has_permission
 from tenancy.views import (
     get_object_for_member_or_404,
     paginate,
+    refusal_message,
     refusals_to_messages,
     require_permission,
 )
@@ -91,6 +96,14 @@ def partnership_integrations(request, org_slug, partnership_id):
             else selectors.connector_health(partnership.pk, now=timezone.now()),
             "is_guest": is_guest,
             "disputed": shared.filter(shared_with_partner=True)[:50],
+            "terms": []
+            if is_guest
+            else DataSharingTerm.objects.filter(partnership=partnership).order_by("category"),
+            "retention_runs": []
+            if is_guest
+            else RetentionRun.objects.filter(partnership=partnership).order_by("-ran_at", "-pk")[
+                :10
+            ],
             "counts": selectors.edi_document_counts(own),
             "page": paginate(request, selectors.edi_documents_filtered(own, **filters), 25),
             "filter_form": DocumentFilterForm(request.GET or None),
@@ -518,3 +531,73 @@ def webhook_delivery_redeliver(request, org_slug, webhook_delivery_id):
     webhooks.webhook_redeliver(delivery=delivery, actor=request.user)
     messages.success(request, "Queued for delivery again, with the same event id.")
     return redirect("webhook-detail", org_slug, delivery.subscription_id)
+
+
+# --- data-sharing terms ---------------------------------------------------------------------------
+
+
+def data_sharing_term_create(request, org_slug, partnership_id):
+    partnership = get_object_for_member_or_404(
+        request, Partnership.objects.all(), partnership_path="", pk=partnership_id
+    )
+    require_permission(request, "integrations.change", partnership)
+    _not_for_guests(request)
+    form = DataSharingTermForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.data_sharing_term_set(
+                partnership=partnership, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Data-sharing terms recorded.")
+            return redirect("partnership-integrations", org_slug, partnership.pk)
+    return render(
+        request,
+        "integrations/connector_form.html",
+        {
+            "form": form,
+            "partnership": partnership,
+            "title": f"Data-sharing terms for {partnership.name}",
+            "submit": "Record the terms",
+            "back": reverse("partnership-integrations", args=[org_slug, partnership.pk]),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _term(request, data_sharing_term_id) -> DataSharingTerm:
+    _not_for_guests(request)
+    term = get_object_for_member_or_404(
+        request, DataSharingTerm.objects.all(), partnership_path="partnership",
+        pk=data_sharing_term_id,
+    )  # fmt: skip
+    require_permission(request, "integrations.change", term)
+    return term
+
+
+@require_POST
+def data_sharing_term_hold(request, org_slug, data_sharing_term_id):
+    term = _term(request, data_sharing_term_id)
+    try:
+        services.data_sharing_term_hold(
+            term=term, actor=request.user, hold=True, reason=request.POST.get("reason", "")
+        )
+    except (ValidationError, ConflictError) as exc:
+        messages.error(request, refusal_message(exc))
+    else:
+        messages.success(request, "Legal hold placed: the retention job leaves this data alone.")
+    return redirect("partnership-integrations", org_slug, term.partnership_id)
+
+
+@require_POST
+def data_sharing_term_release(request, org_slug, data_sharing_term_id):
+    term = _term(request, data_sharing_term_id)
+    try:
+        services.data_sharing_term_hold(term=term, actor=request.user, hold=False)
+    except (ValidationError, ConflictError) as exc:
+        messages.error(request, refusal_message(exc))
+    else:
+        messages.success(request, "Legal hold lifted.")
+    return redirect("partnership-integrations", org_slug, term.partnership_id)

@@ -3,10 +3,10 @@
 import django.contrib.postgres.fields
 import django.db.models.deletion
 import django.utils.timezone
-import integrations.models
 from django.conf import settings
 from django.db import migrations, models
 
+import integrations.models
 import tenancy.rls
 
 

@@ -8,10 +8,12 @@ import factory
 
 from integrations.models import (
     Connector,
+    DataSharingTerm,
     Discrepancy,
     EdiDocument,
     EdiDocumentLine,
     EdiFinding,
+    RetentionRun,
     WebhookDelivery,
     WebhookSubscription,
 )
@@ -125,3 +127,26 @@ class WebhookDeliveryFactory(TenantFactory):
     succeeded = False
     status_code = 500
     error = "The receiver answered HTTP 500."
+
+
+class DataSharingTermFactory(TenantFactory):
+    class Meta:
+        model = DataSharingTerm
+
+    partnership = same_organization(PartnershipFactory)
+    category = "edi_documents"
+    owner = "joint"
+    usage_rights = "Both parties: order-to-pay processing only."
+    retention_days = 365
+    on_expiry = "delete"
+    legal_basis = "contract"
+
+
+class RetentionRunFactory(TenantFactory):
+    class Meta:
+        model = RetentionRun
+
+    partnership = same_organization(PartnershipFactory)
+    category = "edi_documents"
+    action = "delete"
+    cutoff = factory.LazyFunction(lambda: datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC))

@@ -44,7 +44,7 @@ def test_integrations_pages_use_a_fixed_number_of_queries(
     pages = [
         (reverse("integrations-home", args=["alpha"]), 13),
         (reverse("integrations-home", args=["alpha"]) + "?has_errors=1&standard=edifact", 13),
-        (reverse("partnership-integrations", args=["alpha", partnership.pk]), 16),
+        (reverse("partnership-integrations", args=["alpha", partnership.pk]), 18),
         (reverse("edi-document-detail", args=["alpha", last.pk]), 12),
         (reverse("edi-document-detail", args=["alpha", last.pk]) + "?page=2", 12),
         (reverse("edi-document-upload", args=["alpha"]), 11),

@@ -163,6 +163,9 @@ def test_a_plain_http_url_is_refused(org_a, manager):
 
     with tenant_scope(org_a), pytest.raises(ValidationError) as refused:
         webhooks.webhook_subscription_create(
-            actor=manager, name="ERP", url="http://erp.example/hooks", events=["scorecard.published"]
+            actor=manager,
+            name="ERP",
+            url="http://erp.example/hooks",
+            events=["scorecard.published"],
         )
     assert "HTTPS" in " ".join(refused.value.message_dict["url"])
