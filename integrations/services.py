@@ -644,21 +644,30 @@ def _receiving_connectors(partnership_id: int) -> list[Connector]:
 
 def connector_for_sender(*, document: EdiDocument, parsed: ParsedDocument) -> Connector | None:
     """The connector the message came through: one of the partnership's connectors carrying its
-    standard and type whose partner identifiers name its sender. A partnership without any
-    connector accepts the message with an information finding (the sender was not verified);
-    with connectors, a sender none of them names is refused (`SenderRefused`): a message from
-    another company is never filed under this partner."""
+    standard and type whose partner identifiers name the partner's party on the message (the
+    sender of an invoice or despatch advice; the supplier an order is addressed to). Without any
+    connector the message is accepted unverified (the document page says so); with connectors,
+    a party none of them names is refused (`SenderRefused`): a message from another company is
+    never filed under this partner."""
     connectors = _receiving_connectors(document.partnership_id)
-    sender = parsed.sender_id or "(none)"
     if not connectors:
         return None
+    # The partner's party on the message: who sent an invoice or a despatch advice, to whom an
+    # order (the buyer's own) was addressed.
+    is_order = parsed.doc_type == ORDER
+    party_id = parsed.receiver_id if is_order else parsed.sender_id
+    party = (
+        f"The order's supplier {party_id or '(none)'}"
+        if is_order
+        else (f"The sender {party_id or '(none)'}")
+    )
     carrying = [
         c
         for c in connectors
         if connector_carries(c, standard=parsed.standard, doc_type=parsed.doc_type)
     ]
     for connector in carrying:
-        if sender_matches(parsed.sender_id, connector.partner_identifiers):
+        if sender_matches(party_id, connector.partner_identifiers):
             return connector
     partner = document.partnership.partner.name if document.partnership_id else "the partner"
     what = (
@@ -672,8 +681,8 @@ def connector_for_sender(*, document: EdiDocument, parsed: ParsedDocument) -> Co
         )
     known = sorted({i for c in carrying for i in c.partner_identifiers}) or ["no identifier"]
     raise SenderRefused(
-        f"The sender {sender} is not one of {partner}'s identifiers on this partnership's "
-        f"connectors ({', '.join(known)}); the message was not accepted for this partnership."
+        f"{party} is not one of {partner}'s identifiers on this partnership's connectors "
+        f"({', '.join(known)}); the message was not accepted for this partnership."
     )
 
 

@@ -528,8 +528,12 @@ def webhook_delivery_redeliver(request, org_slug, webhook_delivery_id):
     delivery = get_object_for_member_or_404(
         request, WebhookDelivery.objects.all(), partnership_path=None, pk=webhook_delivery_id
     )
-    webhooks.webhook_redeliver(delivery=delivery, actor=request.user)
-    messages.success(request, "Queued for delivery again, with the same event id.")
+    try:
+        webhooks.webhook_redeliver(delivery=delivery, actor=request.user)
+    except ConflictError as exc:
+        messages.error(request, refusal_message(exc))
+    else:
+        messages.success(request, "Queued for delivery again, with the same event id.")
     return redirect("webhook-detail", org_slug, delivery.subscription_id)
 
 

@@ -79,10 +79,15 @@ def events_raise(*, event: str, items: list[dict], now: datetime | None = None) 
 def webhook_redeliver(*, delivery: WebhookDelivery, actor=None) -> OutboxMessage:
     """Send the event of a logged attempt again (same event id), through the outbox."""
     from tenancy.audit import audit_record
+    from tenancy.errors import ConflictError
 
-    original = OutboxMessage.objects.get(
+    original = OutboxMessage.objects.filter(
         pk=delivery.outbox_message_id, organization_id=delivery.organization_id
-    )
+    ).first()
+    if original is None:
+        raise ConflictError(
+            "The event is no longer kept (the outbox was purged); it cannot be sent again."
+        )
     row = outbox_enqueue(
         channel=CHANNEL, summary=f"{original.summary} (redelivery)"[:300],
         payload=original.payload,

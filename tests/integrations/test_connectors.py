@@ -234,3 +234,12 @@ def test_guest_never_sees_connectors(org_a, partnership, make_member, client_as)
         403,
         404,
     )
+
+
+def test_an_order_is_checked_on_the_supplier_it_is_addressed_to(org_a, partnership, ingest):
+    # samples.edifact: UNB sender 4012345000009 (the buyer), receiver 5412345000013 (supplier).
+    _connector(org_a, partnership, partner_identifiers=["5412345000013"])
+    order, _ = ingest(samples.edifact(kind="order"))
+    assert order.status == "accepted" and order.connector_id is not None
+    invoice, _ = ingest(samples.edifact(kind="invoice"))  # the same envelope: not the partner's
+    assert invoice.status == "rejected" and "The sender 4012345000009" in invoice.error
