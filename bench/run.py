@@ -1,6 +1,6 @@
 """`make bench`: generate the bench database if needed, start the real stack, measure, report.
 
-    python -m bench.run [--scale 1.0] [--only api,pages,breach,pdf,csv,edi] [--workers N]
+    python -m bench.run [--scale 1.0] [--only api,pages,breach,pdf,csv,edi,match] [--workers N]
 
 The stack is what production runs, on 127.0.0.1 only: gunicorn (sync workers) serving
 `config.wsgi` with `bench.settings` (the shared base, DEBUG off), PostgreSQL and Redis from
@@ -36,7 +36,7 @@ RESULTS = ROOT / "bench" / "results.md"
 HOST = "127.0.0.1"
 LARGE_TABLE_ROWS = 50_000  # a sequential scan over a table this big gets its plan printed
 SLOW_PLAN_MS = 50.0  # and so does any benchmarked statement slower than this
-SECTIONS = ("api", "pages", "csv", "breach", "pdf", "edi")
+SECTIONS = ("api", "pages", "csv", "breach", "pdf", "edi", "match")
 
 
 # --- Figures and the report ---------------------------------------------------------------------
@@ -1159,6 +1159,12 @@ def _edi_cleanup(ctx: Context, sha256s: list[str]) -> None:
         conn.execute("DELETE FROM integrations_edidocument WHERE id = ANY(%s)", [ids])
 
 
+def bench_match(ctx: Context) -> None:
+    from bench.integrations import bench_match as run
+
+    run(ctx, figure_class=Figure)
+
+
 def bench_edi(ctx: Context) -> None:
     import hashlib
 
@@ -1480,6 +1486,7 @@ def main(argv: list[str] | None = None) -> int:
             "breach": bench_breach,
             "pdf": bench_pdf,
             "edi": bench_edi,
+            "match": bench_match,
         }
         for name in SECTIONS:
             if name in only:

@@ -201,7 +201,7 @@ class EdiDocumentViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveMo
     model = EdiDocument
     serializer_class = EdiDocumentSerializer
     permission_module = "integrations"
-    guest_partnership_path = None  # partner guests never see the integrations module
+    guest_partnership_path = "partnership"  # a guest reads what their company sent
     filterset_class = EdiDocumentFilter
     http_method_names = ["get", "post", "head", "options"]
     parser_classes = [SafeMultiPartParser, SafeFormParser, SafeJSONParser, *RAW_PARSERS]

@@ -1,15 +1,16 @@
-"""Demo data of the integrations module: for the first active partnership, an EDIFACT order and
-the partner's invoice for it, which prices one item above the order (a finding the owner is
-notified of). Both go through the ingestion service, as a feed would send them. Idempotent: a
-message already received (by number) is not sent again."""
+"""Demo data of the integrations module: for the first active partnership, an EDIFACT connector
+(the partner's identifier, both systems assessed), an EDIFACT order and the partner's invoice for
+it, which prices one item above the order (a finding the owner is notified of, and a discrepancy
+of the three-way match, disputed with the partner). Both go through the ingestion service, as a
+feed would send them. Idempotent: a message already received (by number) is not sent again."""
 
 from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
-from integrations.models import EdiDocument
-from integrations.services import edi_document_ingest
+from integrations.models import Connector, Discrepancy, EdiDocument
+from integrations.services import discrepancies_detect, discrepancy_act, edi_document_ingest
 from tenancy.models import Role
 
 # gtin, buyer's code, description, quantity, unit, ordered price, invoiced price
@@ -74,6 +75,23 @@ def seed(tenant) -> None:
     buyer = f"{4300000000000 + tenant.organization.pk:013d}"
     supplier = f"{5400000000000 + partnership.pk:013d}"
     currency = partnership.currency
+    Connector.objects.get_or_create(
+        partnership=partnership,
+        name="EDIFACT feed",
+        defaults={
+            "method": Connector.Method.EDIFACT,
+            "direction": Connector.Direction.BOTH,
+            "message_types": ["invoice", "order"],
+            "expected_frequency": Connector.Frequency.WEEKLY,
+            "partner_identifiers": [supplier],
+            "owner": manager,
+            "status": Connector.Status.ACTIVE,
+            "buyer_system": "SAP S/4HANA 2023",
+            "partner_system": "Microsoft Dynamics 365 Business Central",
+            "formats_versions": "EDIFACT D.96A ORDERS and INVOIC",
+            "gaps": "The partner cannot send DESADV yet: receipts are matched from goods receipts.",
+        },
+    )
     for kind, number, issued, sender, receiver in (
         ("order", order_number, today - timedelta(days=21), buyer, supplier),
         ("invoice", invoice_number, today - timedelta(days=6), supplier, buyer),
@@ -95,4 +113,17 @@ def seed(tenant) -> None:
             filename=f"{number}.edi",
             received_via=EdiDocument.Channel.FEED,
             actor=manager,
+        )
+    now = timezone.now()
+    discrepancies_detect(now=now, partnership_id=partnership.pk)
+    price = Discrepancy.objects.filter(
+        partnership=partnership, kind="price_differs", status=Discrepancy.Status.OPEN
+    ).first()
+    if price is not None:
+        discrepancy_act(
+            discrepancy=price,
+            actor=manager,
+            action="dispute",
+            reason="The framework price for the hose is 11.90 until the next price review.",
+            now=now,
         )

@@ -2,7 +2,13 @@
 
 from django import forms
 
-from integrations.models import EdiDocument
+from integrations.models import (
+    WEBHOOK_EVENTS,
+    Connector,
+    DataSharingTerm,
+    EdiDocument,
+    WebhookSubscription,
+)
 from partnerships.models import Partnership
 
 
@@ -46,3 +52,98 @@ class DocumentFilterForm(forms.Form):
             del self.fields["partnership"]
         else:
             self.fields["partnership"].queryset = partnerships
+
+
+class IdentifierListField(forms.CharField):
+    """One identifier per line (or separated by commas) → a list."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        return [part.strip() for part in text.replace(",", "\n").splitlines() if part.strip()]
+
+
+class ConnectorForm(forms.ModelForm):
+    """Parses only: the connector's rules are in integrations.services."""
+
+    message_types = forms.MultipleChoiceField(
+        choices=[c for c in EdiDocument.DocType.choices if c[0] != "unknown"],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="None ticked means any document.",
+    )
+    partner_identifiers = IdentifierListField(
+        required=False,
+        label="Partner identifiers",
+        help_text="One per line: the sender identifiers in the partner's messages (UNB sender, "
+        "ISA06, UBL endpoint such as 0088:4012345000009). A message from any other sender is "
+        "refused.",
+    )
+
+    class Meta:
+        model = Connector
+        fields = [
+            "name",
+            "method",
+            "direction",
+            "message_types",
+            "expected_frequency",
+            "partner_identifiers",
+            "owner",
+            "buyer_system",
+            "partner_system",
+            "formats_versions",
+            "gaps",
+        ]
+        widgets = {"gaps": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members
+        self.fields["owner"].required = False
+
+    def _post_clean(self):
+        pass  # the service validates the model
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Reason")
+
+
+class DiscrepancyFilterForm(forms.Form):
+    status = forms.ChoiceField(required=False)
+    partnership = forms.ModelChoiceField(queryset=Partnership.objects.none(), required=False)
+
+    def __init__(self, *args, partnerships, **kwargs):
+        from integrations.models import Discrepancy
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", "Any status"), *Discrepancy.Status.choices]
+        self.fields["partnership"].queryset = partnerships
+
+
+class WebhookSubscriptionForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(
+        choices=WEBHOOK_EVENTS, widget=forms.CheckboxSelectMultiple, label="Events"
+    )
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["name", "url", "events"]
+
+    def _post_clean(self):
+        pass  # the service validates the model
+
+
+class DataSharingTermForm(forms.ModelForm):
+    class Meta:
+        model = DataSharingTerm
+        fields = ["category", "owner", "usage_rights", "retention_days", "on_expiry", "legal_basis"]
+        widgets = {"usage_rights": forms.Textarea(attrs={"rows": 3})}
+
+    def _post_clean(self):
+        pass  # the service validates the model

@@ -8,12 +8,16 @@ a message (envelope, counts, totals) or with its agreement with the order it ref
 """
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 
 from integrations.edi.result import DOC_TYPES, FINDING_CODES, SEVERITIES, STANDARDS
+from integrations.matching import KINDS as MATCH_KINDS
+from integrations.matching import SEVERITIES as MATCH_SEVERITIES
 from partnerships.models import Partnership
 from tenancy.jobs import Job, JobStates
+from tenancy.lifecycle import lifecycle
 from tenancy.models import TenantModel
 from tenancy.money import Money, amount_field
 
@@ -24,6 +28,111 @@ EDI_DOCUMENT_STATES = JobStates(
     queued="received", running="received", succeeded="accepted", failed="rejected"
 )
 EDI_DOCUMENT_LIFECYCLE = EDI_DOCUMENT_STATES.lifecycle("EDI document")
+
+
+class Connector(TenantModel):
+    """How documents travel between the two organizations of a partnership: one feed (method,
+    direction, message types), how often a message is expected, the partner's identifiers a
+    document's sender must match, and the assessment of both parties' systems."""
+
+    class Method(models.TextChoices):
+        EDIFACT = "edifact", "UN/EDIFACT"
+        X12 = "x12", "ANSI X12"
+        UBL = "ubl", "UBL (XML)"
+        REST_PUSH = "rest_push", "REST push (API)"
+        CSV_UPLOAD = "csv_upload", "CSV upload"
+        DROP_FOLDER = "drop_folder", "Drop folder"
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", "From the partner"
+        OUTBOUND = "outbound", "To the partner"
+        BOTH = "both", "Both ways"
+
+    class Frequency(models.TextChoices):
+        HOURLY = "hourly", "Every hour"
+        DAILY = "daily", "Every day"
+        WEEKLY = "weekly", "Every week"
+        MONTHLY = "monthly", "Every month"
+        ON_DEMAND = "on_demand", "When needed (no schedule)"
+
+    class Status(models.TextChoices):
+        TESTING = "testing", "Testing"
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        RETIRED = "retired", "Retired"
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="connectors", db_index=False
+    )
+    name = models.CharField(max_length=100)
+    method = models.CharField(max_length=20, choices=Method.choices)
+    direction = models.CharField(max_length=10, choices=Direction.choices, default="inbound")
+    message_types = ArrayField(
+        models.CharField(max_length=20, choices=[c for c in DOC_TYPES if c[0] != "unknown"]),
+        default=list,
+        blank=True,
+        help_text="The documents this feed carries; none ticked means any.",
+    )
+    expected_frequency = models.CharField(
+        max_length=10, choices=Frequency.choices, default=Frequency.DAILY
+    )
+    partner_identifiers = ArrayField(
+        models.CharField(max_length=100),
+        default=list,
+        blank=True,
+        help_text="The partner's sender identifiers as they appear in its messages (UNB "
+        "sender, ISA06, UBL endpoint such as 0088:4012345000009).",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.TESTING)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    # Assessment of both parties' ERP / e-procurement compatibility.
+    buyer_system = models.CharField(
+        max_length=200, blank=True, help_text="Our ERP or e-procurement system and version."
+    )
+    partner_system = models.CharField(
+        max_length=200, blank=True, help_text="The partner's system and version."
+    )
+    formats_versions = models.CharField(
+        max_length=200,
+        blank=True,
+        verbose_name="Formats and versions",
+        help_text="What both sides can exchange, e.g. EDIFACT D.96A INVOIC, X12 004010 850.",
+    )
+    gaps = models.TextField(blank=True, help_text="What one side cannot send or read yet.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "partnership", "name"], name="connector_unique_name"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "partnership"], name="connector_partnership"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def receives(self) -> bool:
+        return self.direction in (self.Direction.INBOUND, self.Direction.BOTH)
+
+
+CONNECTOR_LIFECYCLE = lifecycle(
+    "connector",
+    {
+        Connector.Status.TESTING: {Connector.Status.ACTIVE, Connector.Status.RETIRED},
+        Connector.Status.ACTIVE: {Connector.Status.PAUSED, Connector.Status.RETIRED},
+        Connector.Status.PAUSED: {Connector.Status.ACTIVE, Connector.Status.RETIRED},
+    },
+)
 
 
 class EdiDocument(Job):
@@ -48,6 +157,15 @@ class EdiDocument(Job):
 
     partnership = models.ForeignKey(
         Partnership, on_delete=models.PROTECT, related_name="edi_documents"
+    )
+    connector = models.ForeignKey(
+        Connector,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="documents",
+        db_index=False,
+        help_text="The feed the message came through (its sender matched the connector).",
     )
     standard = models.CharField(max_length=10, choices=Standard.choices, default="unknown")
     doc_type = models.CharField(max_length=20, choices=DocType.choices, default="unknown")
@@ -109,6 +227,10 @@ class EdiDocument(Job):
                 name="edidocument_number",
             ),
             models.Index(fields=["organization", "status"], name="edidocument_status"),
+            # Feed health: a connector's documents by time.
+            models.Index(
+                fields=["organization", "connector", "received_at"], name="edidocument_connector"
+            ),
         ]
 
     def __str__(self):
@@ -209,3 +331,244 @@ class EdiFinding(TenantModel):
 
     def get_partnership(self):
         return self.document.partnership
+
+
+class Discrepancy(TenantModel):
+    """What the three-way match found on one item of one order (integrations.matching), and what
+    the buyer does about it: dispute it with the partner, block the payment, accept it, or
+    resolve it with a reason."""
+
+    Kind = models.TextChoices("Kind", [(v.upper(), (v, label)) for v, label in MATCH_KINDS])
+    Severity = models.TextChoices(
+        "Severity", [(v.upper(), (v, label)) for v, label in MATCH_SEVERITIES]
+    )
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DISPUTED = "disputed", "Disputed with the partner"
+        PAYMENT_BLOCKED = "payment_blocked", "Payment blocked"
+        ACCEPTED = "accepted", "Accepted"
+        RESOLVED = "resolved", "Resolved"
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    order_number = models.CharField(max_length=70)
+    order_document = models.ForeignKey(
+        EdiDocument, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    document = models.ForeignKey(
+        EdiDocument,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="discrepancies",
+        help_text="The invoice or receipt that shows it (the latest).",
+    )
+    line_number = models.PositiveIntegerField(null=True, blank=True)
+    item = models.CharField(max_length=64)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    expected = models.DecimalField(max_digits=20, decimal_places=6)
+    actual = models.DecimalField(max_digits=20, decimal_places=6)
+    unit = models.CharField(max_length=16, blank=True)
+    amount_at_stake = amount_field(default=0)
+    currency = models.CharField(max_length=3, blank=True)
+    message = models.TextField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    shared_with_partner = models.BooleanField(default=False)
+    dispute_note = models.TextField(blank=True, help_text="What the partner is told.")
+    resolution = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    detected_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-detected_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "partnership", "order_number", "item", "kind"],
+                name="discrepancy_unique_item_kind",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status"], name="discrepancy_status"),
+            models.Index(
+                fields=["organization", "partnership", "status"], name="discrepancy_partnership"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.item} on {self.order_number}"
+
+    @property
+    def amount_money(self) -> Money | None:
+        return Money(self.amount_at_stake, self.currency) if self.currency else None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in (self.Status.ACCEPTED, self.Status.RESOLVED)
+
+
+_ACTIVE = {"disputed", "payment_blocked", "accepted", "resolved"}
+DISCREPANCY_LIFECYCLE = lifecycle(
+    "discrepancy",
+    {
+        Discrepancy.Status.OPEN: _ACTIVE,
+        Discrepancy.Status.DISPUTED: _ACTIVE - {"disputed"},
+        Discrepancy.Status.PAYMENT_BLOCKED: _ACTIVE - {"payment_blocked"},
+    },
+)
+
+
+# SLA breaches ("breach.created") are created set-based by performance's breach check; their
+# event is not raised yet (see docs/integrations.md).
+WEBHOOK_EVENTS = [
+    ("change_request.decided", "Change request decided"),
+    ("scorecard.published", "Scorecard published"),
+    ("discrepancy.opened", "Discrepancy opened"),
+]
+
+
+def _webhook_secret() -> str:
+    import secrets
+
+    return secrets.token_hex(32)
+
+
+class WebhookSubscription(TenantModel):
+    """A REST client's subscription: which events to POST to which URL, signed with the secret
+    (HMAC-SHA256 over the timestamp and the body)."""
+
+    name = models.CharField(max_length=100)
+    url = models.URLField(max_length=500, verbose_name="URL")
+    events = ArrayField(models.CharField(max_length=40, choices=WEBHOOK_EVENTS), default=list)
+    secret = models.CharField(max_length=64, default=_webhook_secret, editable=False)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["organization", "is_active"], name="webhook_active")]
+
+    def __str__(self):
+        return self.name
+
+
+class WebhookDelivery(TenantModel):
+    """One attempt to deliver an event to a subscription: the delivery log."""
+
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
+    outbox_message_id = models.BigIntegerField(help_text="The outbox row that carries it.")
+    event = models.CharField(max_length=40, choices=WEBHOOK_EVENTS)
+    event_id = models.CharField(max_length=36)
+    attempt = models.PositiveIntegerField()
+    succeeded = models.BooleanField(default=False)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    attempted_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-attempted_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["organization", "subscription", "attempted_at"], name="webhookdelivery_log"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.event} #{self.attempt} to {self.subscription_id}"
+
+
+class DataSharingTerm(TenantModel):
+    """What the two organizations agreed about one category of shared data: who owns it, what
+    it may be used for, how long it is kept and on what legal basis, and whether a legal hold
+    stops the retention job from touching it. Exit planning refers to these by category."""
+
+    class Category(models.TextChoices):
+        EDI_DOCUMENTS = "edi_documents", "EDI documents (orders, invoices, despatch advices)"
+        DISCREPANCIES = "discrepancies", "Three-way-match discrepancies"
+        MASTER_DATA = "master_data", "Master data (items, parties, cost codes)"
+        FORECASTS = "forecasts", "Demand forecasts and stock positions"
+
+    class Owner(models.TextChoices):
+        BUYER = "buyer", "Us (the buyer)"
+        PARTNER = "partner", "The partner"
+        JOINT = "joint", "Jointly owned"
+
+    class LegalBasis(models.TextChoices):
+        CONTRACT = "contract", "Performance of the contract"
+        LEGAL_OBLIGATION = "legal_obligation", "Legal obligation (e.g. tax records)"
+        LEGITIMATE_INTEREST = "legitimate_interest", "Legitimate interest"
+        CONSENT = "consent", "Consent"
+
+    class OnExpiry(models.TextChoices):
+        DELETE = "delete", "Delete"
+        ANONYMISE = "anonymise", "Anonymise (keep the figures, remove who and what)"
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    category = models.CharField(max_length=30, choices=Category.choices)
+    owner = models.CharField(max_length=10, choices=Owner.choices)
+    usage_rights = models.TextField(help_text="What each party may use the data for.")
+    retention_days = models.PositiveIntegerField(
+        verbose_name="Retention period (days)",
+        help_text="How long after it was received (or decided) the data is kept.",
+    )
+    on_expiry = models.CharField(max_length=10, choices=OnExpiry.choices, default="delete")
+    legal_basis = models.CharField(max_length=20, choices=LegalBasis.choices)
+    legal_hold = models.BooleanField(default=False)
+    legal_hold_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["category", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "partnership", "category"], name="datasharingterm_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_category_display()} ({self.partnership_id})"
+
+
+class RetentionRun(TenantModel):
+    """What one pass of the retention job did to one term's data (or why it did nothing)."""
+
+    term = models.ForeignKey(
+        DataSharingTerm, null=True, on_delete=models.SET_NULL, related_name="runs", db_index=False
+    )
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    category = models.CharField(max_length=30, choices=DataSharingTerm.Category.choices)
+    action = models.CharField(max_length=10)
+    cutoff = models.DateTimeField()
+    affected = models.PositiveIntegerField(default=0)
+    held = models.BooleanField(default=False)
+    note = models.TextField(blank=True)
+    ran_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-ran_at", "-pk"]
+        indexes = [
+            models.Index(fields=["organization", "partnership", "ran_at"], name="retentionrun_log")
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.affected} {self.category}"

@@ -2,10 +2,12 @@
 issue a query per row."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Avg, Count, F, Max, Q, QuerySet
 
-from integrations.models import EdiDocument, EdiDocumentLine, EdiFinding
+from integrations.health import WINDOW, FeedHealth, FeedStats, feed_health
+from integrations.models import Connector, EdiDocument, EdiDocumentLine, EdiFinding
 
 # What a list of documents shows; the raw bytes stay in the database until someone asks.
 LIST_DEFER = ("content",)
@@ -13,10 +15,17 @@ LIST_DEFER = ("content",)
 
 def edi_documents() -> QuerySet[EdiDocument]:
     return (
-        EdiDocument.objects.select_related("partnership__partner", "received_by")
+        EdiDocument.objects.select_related("partnership__partner", "received_by", "connector")
         .defer(*LIST_DEFER)
         .order_by("-received_at", "-pk")
     )
+
+
+def edi_documents_for(membership) -> QuerySet[EdiDocument]:
+    """Every document for a member; a partner guest's company sent those of their partnerships."""
+    from tenancy.permissions import restrict_for_guest
+
+    return restrict_for_guest(edi_documents(), membership, "partnership")
 
 
 def edi_documents_filtered(
@@ -80,3 +89,81 @@ def edi_document_lines(document: EdiDocument) -> QuerySet[EdiDocumentLine]:
 
 def edi_document_findings(document: EdiDocument) -> QuerySet[EdiFinding]:
     return EdiFinding.objects.filter(document=document).order_by("pk")
+
+
+def connectors(partnership_id: int | None = None) -> QuerySet[Connector]:
+    queryset = Connector.objects.select_related("partnership__partner", "owner")
+    if partnership_id is not None:
+        queryset = queryset.filter(partnership_id=partnership_id)
+    return queryset.order_by("name", "pk")
+
+
+def connector_feed_stats(connectors, *, now: datetime) -> dict[int, FeedStats]:
+    """Per connector, in one grouped query: messages and failures (rejected, or read with
+    errors) and the average time from receipt to read over the window, and the last message
+    ever received."""
+    ids = [c.pk for c in connectors]
+    stats = {pk: FeedStats() for pk in ids}
+    if not ids:
+        return stats
+    recent = Q(received_at__gte=now - WINDOW, received_at__lte=now)
+    rows = (
+        EdiDocument.objects.filter(connector_id__in=ids)
+        .order_by()
+        .values("connector_id")
+        .annotate(
+            documents=Count("pk", filter=recent),
+            failed=Count(
+                "pk",
+                filter=recent & (Q(status=EdiDocument.Status.REJECTED) | Q(error_count__gt=0)),
+            ),
+            last_received_at=Max("received_at", filter=Q(received_at__lte=now)),
+            latency=Avg(
+                F("finished_at") - F("received_at"), filter=recent & Q(finished_at__isnull=False)
+            ),
+        )
+    )
+    for row in rows:
+        key = row.pop("connector_id")
+        stats[key] = FeedStats(**row)
+    return stats
+
+
+@dataclass(frozen=True)
+class ConnectorRow:
+    connector: Connector
+    health: FeedHealth
+
+
+def connector_health(partnership_id: int, *, now: datetime) -> list[ConnectorRow]:
+    """The partnership's connectors with their feed health (two queries in all)."""
+    rows = list(connectors(partnership_id))
+    stats = connector_feed_stats(rows, now=now)
+    return [ConnectorRow(c, feed_health(connector=c, stats=stats[c.pk], now=now)) for c in rows]
+
+
+def discrepancies() -> QuerySet:
+    from integrations.models import Discrepancy
+
+    return Discrepancy.objects.select_related(
+        "partnership__partner", "owner", "document", "decided_by"
+    ).order_by("-detected_at", "-pk")
+
+
+def discrepancies_for(membership) -> QuerySet:
+    """What a member may see: everything; a partner guest only what was disputed with (shared
+    with) their partnerships."""
+    from tenancy.permissions import restrict_for_guest
+
+    queryset = restrict_for_guest(discrepancies(), membership, "partnership")
+    if membership.is_guest:
+        queryset = queryset.filter(shared_with_partner=True)
+    return queryset
+
+
+def discrepancy_counts(queryset) -> dict[str, int]:
+    from integrations.models import Discrepancy
+
+    return queryset.order_by().aggregate(
+        **{status: Count("pk", filter=Q(status=status)) for status in Discrepancy.Status.values}
+    )

@@ -14,16 +14,19 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.edi import EdiParseError, Finding, ParsedDocument, parse_document
+from integrations import webhooks
+from integrations.edi import EdiParseError, Finding, ParsedDocument, detect_standard, parse_document
 from integrations.edi.result import (
     DESPATCH_ADVICE,
     ERROR,
@@ -34,17 +37,26 @@ from integrations.edi.result import (
     WARNING,
     Code,
 )
+from integrations.health import FeedHealth, feed_health
+from integrations.matching import MatchLine, Tolerances, three_way_match
 from integrations.models import (
+    CONNECTOR_LIFECYCLE,
+    DISCREPANCY_LIFECYCLE,
     EDI_DOCUMENT_LIFECYCLE,
+    Connector,
+    DataSharingTerm,
+    Discrepancy,
     EdiDocument,
     EdiDocumentLine,
     EdiFinding,
+    RetentionRun,
 )
 from partnerships.models import Partnership
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
+from tenancy.errors import ConflictError
 from tenancy.jobs import enqueue, job_progress, job_progress_clear, job_progress_set
-from tenancy.models import User
+from tenancy.models import Membership, Role, User
 from tenancy.services import notify
 
 logger = logging.getLogger(__name__)
@@ -249,6 +261,8 @@ def _read(document: EdiDocument, progress: Callable[[int], None] | None = None) 
             progress(50)
             _store_parsed(document, parsed)
             progress(90)
+    except SenderRefused as exc:
+        _reject(document, str(exc), sender_refused=True)
     except EdiParseError as exc:
         _reject(document, str(exc))
     except Exception as exc:  # noqa: BLE001 - the message is kept and rejected; the cause logged
@@ -256,7 +270,7 @@ def _read(document: EdiDocument, progress: Callable[[int], None] | None = None) 
         _reject(document, f"The message could not be read ({exc.__class__.__name__}).")
 
 
-def _reject(document: EdiDocument, reason: str) -> None:
+def _reject(document: EdiDocument, reason: str, sender_refused: bool | None = None) -> None:
     # The savepoint rolled back the row; give the instance its stored state back too.
     started_at = document.started_at
     document.refresh_from_db(fields=[*HEADER_FIELDS, *COUNT_FIELDS])
@@ -265,7 +279,13 @@ def _reject(document: EdiDocument, reason: str) -> None:
     document.status = EdiDocument.Status.REJECTED
     document.error = reason
     document.finished_at = timezone.now()
-    document.save(update_fields=["status", "error", "started_at", "finished_at"])
+    if sender_refused is None:
+        document.connector = _connector_of_unreadable(document)
+    document.save(update_fields=["status", "error", "started_at", "finished_at", "connector"])
+    if document.connector_id:
+        Connector.objects.filter(pk=document.connector_id).update(
+            last_error_at=document.finished_at, last_error=reason[:1000]
+        )
 
 
 HEADER_FIELDS = (
@@ -298,6 +318,7 @@ COUNT_FIELDS = (
 def _store_parsed(document: EdiDocument, parsed: ParsedDocument) -> None:
     for name in HEADER_FIELDS:
         setattr(document, name, getattr(parsed, name))
+    document.connector = connector_for_sender(document=document, parsed=parsed)
     findings = [*parsed.findings, *order_discrepancies(document=document, parsed=parsed)]
     findings = _capped(findings)
     line_total = parsed.line_total
@@ -310,7 +331,16 @@ def _store_parsed(document: EdiDocument, parsed: ParsedDocument) -> None:
     document.finished_at = timezone.now()
     document.error = ""
     # not the raw content again
-    document.save(update_fields=[*HEADER_FIELDS, *COUNT_FIELDS, "started_at"])
+    document.save(update_fields=[*HEADER_FIELDS, *COUNT_FIELDS, "started_at", "connector"])
+    if document.connector_id:
+        seen: dict[str, object] = {"last_success_at": document.finished_at}
+        if document.error_count:
+            seen["last_error_at"] = document.finished_at
+            seen["last_error"] = (
+                f"{document.get_doc_type_display()} {document.document_number}: "
+                f"{document.error_count} error(s)"
+            )
+        Connector.objects.filter(pk=document.connector_id).update(**seen)
     _insert_lines(document, parsed)
     EdiFinding.objects.bulk_create(
         EdiFinding(
@@ -564,3 +594,642 @@ def _notify_problems(document: EdiDocument) -> None:
         url=reverse("edi-document-detail", args=[require_organization().slug, document.pk]),
         dedupe_key=f"integrations:edi_document:{document.pk}:problems",
     )
+
+
+# --- connectors -----------------------------------------------------------------------------
+
+# Methods that carry any standard (the message says which); the others carry their own.
+CARRIERS = {
+    Connector.Method.REST_PUSH,
+    Connector.Method.CSV_UPLOAD,
+    Connector.Method.DROP_FOLDER,
+}
+
+
+class SenderRefused(EdiParseError):
+    """The message reads, but its sender is not the partner's (no connector names it)."""
+
+
+def normalise_identifier(value: str) -> str:
+    return "".join((value or "").split()).upper()
+
+
+def sender_matches(sender: str, identifiers: list[str]) -> bool:
+    """The sender is one of the identifiers: compared without spaces or case; a UBL endpoint
+    `scheme:value` also matches its value alone (and the other way round)."""
+    sender = normalise_identifier(sender)
+    if not sender:
+        return False
+    wanted = {normalise_identifier(i) for i in identifiers if i and i.strip()}
+    return sender in wanted or sender.rsplit(":", 1)[-1] in {w.rsplit(":", 1)[-1] for w in wanted}
+
+
+def connector_carries(connector: Connector, *, standard: str, doc_type: str) -> bool:
+    return (
+        connector.status != Connector.Status.RETIRED
+        and connector.receives
+        and (connector.method == standard or connector.method in CARRIERS)
+        and (not connector.message_types or doc_type in connector.message_types)
+    )
+
+
+def _receiving_connectors(partnership_id: int) -> list[Connector]:
+    return list(
+        Connector.objects.filter(partnership_id=partnership_id)
+        .exclude(status=Connector.Status.RETIRED)
+        .exclude(direction=Connector.Direction.OUTBOUND)
+        .order_by("pk")
+    )
+
+
+def connector_for_sender(*, document: EdiDocument, parsed: ParsedDocument) -> Connector | None:
+    """The connector the message came through: one of the partnership's connectors carrying its
+    standard and type whose partner identifiers name the partner's party on the message (the
+    sender of an invoice or despatch advice; the supplier an order is addressed to). Without any
+    connector the message is accepted unverified (the document page says so); with connectors,
+    a party none of them names is refused (`SenderRefused`): a message from another company is
+    never filed under this partner."""
+    connectors = _receiving_connectors(document.partnership_id)
+    if not connectors:
+        return None
+    # The partner's party on the message: who sent an invoice or a despatch advice, to whom an
+    # order (the buyer's own) was addressed.
+    is_order = parsed.doc_type == ORDER
+    party_id = parsed.receiver_id if is_order else parsed.sender_id
+    party = (
+        f"The order's supplier {party_id or '(none)'}"
+        if is_order
+        else (f"The sender {party_id or '(none)'}")
+    )
+    carrying = [
+        c
+        for c in connectors
+        if connector_carries(c, standard=parsed.standard, doc_type=parsed.doc_type)
+    ]
+    for connector in carrying:
+        if sender_matches(party_id, connector.partner_identifiers):
+            return connector
+    partner = document.partnership.partner.name if document.partnership_id else "the partner"
+    what = (
+        f"{dict(EdiDocument.Standard.choices)[parsed.standard]} "
+        + dict(EdiDocument.DocType.choices)[parsed.doc_type].lower()
+    )
+    if not carrying:
+        raise SenderRefused(
+            f"No connector of this partnership carries a {what} message; set one up (or "
+            "widen a connector's message types) before sending it."
+        )
+    known = sorted({i for c in carrying for i in c.partner_identifiers}) or ["no identifier"]
+    raise SenderRefused(
+        f"{party} is not one of {partner}'s identifiers on this partnership's connectors "
+        f"({', '.join(known)}); the message was not accepted for this partnership."
+    )
+
+
+def _connector_of_unreadable(document: EdiDocument) -> Connector | None:
+    """A message that cannot be read counts against its feed when only one connector of the
+    partnership carries its standard."""
+    try:
+        standard = detect_standard(bytes(document.content))
+    except EdiParseError:
+        return None
+    carrying = [
+        c
+        for c in _receiving_connectors(document.partnership_id)
+        if c.method == standard or c.method in CARRIERS
+    ]
+    return carrying[0] if len(carrying) == 1 else None
+
+
+CONNECTOR_FIELDS = (
+    "name",
+    "method",
+    "direction",
+    "message_types",
+    "expected_frequency",
+    "partner_identifiers",
+    "owner",
+    "buyer_system",
+    "partner_system",
+    "formats_versions",
+    "gaps",
+)
+
+
+def _clean_identifiers(values) -> list[str]:
+    seen: dict[str, str] = {}
+    for value in values or []:
+        text = " ".join(str(value).split())
+        if text and normalise_identifier(text) not in seen:
+            seen[normalise_identifier(text)] = text
+    return list(seen.values())
+
+
+def _connector_validate(connector: Connector) -> None:
+    connector.partner_identifiers = _clean_identifiers(connector.partner_identifiers)
+    connector.message_types = sorted(set(connector.message_types or []))
+    connector.name = (connector.name or "").strip()
+    connector.full_clean(
+        exclude=["organization", "partnership", "owner"], validate_constraints=False
+    )
+    errors = {}
+    if connector.receives and not connector.partner_identifiers:
+        errors["partner_identifiers"] = (
+            "Name at least one identifier the partner sends from: without one, no message "
+            "from this feed can be accepted."
+        )
+    duplicate = (
+        Connector.objects.filter(partnership_id=connector.partnership_id, name=connector.name)
+        .exclude(pk=connector.pk)
+        .exists()
+    )
+    if duplicate:
+        errors["name"] = "This partnership already has a connector with this name."
+    if (
+        connector.owner_id
+        and not Membership.objects.filter(
+            user_id=connector.owner_id, organization_id=connector.organization_id, is_active=True
+        )
+        .exclude(role=Role.PARTNER_GUEST)
+        .exists()
+    ):
+        errors["owner"] = "The owner must be a member of this organization."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def connector_create(*, partnership: Partnership, actor: User, **fields) -> Connector:
+    _check_partnership(partnership)
+    unknown = set(fields) - set(CONNECTOR_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown connector fields: {sorted(unknown)}")
+    connector = Connector(organization=require_organization(), partnership=partnership, **fields)
+    _connector_validate(connector)
+    connector.save()
+    audit_record(
+        action="integrations.connector.created",
+        actor=actor,
+        obj=connector,
+        changes={name: _plain(getattr(connector, name)) for name in CONNECTOR_FIELDS},
+    )
+    return connector
+
+
+@transaction.atomic
+def connector_update(*, connector: Connector, actor: User, **fields) -> Connector:
+    unknown = set(fields) - set(CONNECTOR_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown connector fields: {sorted(unknown)}")
+    if connector.status == Connector.Status.RETIRED:
+        raise ConflictError("A retired connector cannot be changed.")
+    before = {name: _plain(getattr(connector, name)) for name in fields}
+    for name, value in fields.items():
+        setattr(connector, name, value)
+    _connector_validate(connector)
+    connector.save()
+    changes = {
+        name: [before[name], _plain(getattr(connector, name))]
+        for name in fields
+        if before[name] != _plain(getattr(connector, name))
+    }
+    audit_record(
+        action="integrations.connector.updated", actor=actor, obj=connector, changes=changes
+    )
+    return connector
+
+
+def _plain(value):
+    return value.pk if hasattr(value, "pk") else value
+
+
+@transaction.atomic
+def connector_transition(
+    *, connector: Connector, actor: User, status: str, reason: str = ""
+) -> Connector:
+    """Activate, pause or retire a connector. Retiring is final and needs a reason."""
+    connector = Connector.objects.select_for_update().get(pk=connector.pk)
+    CONNECTOR_LIFECYCLE.check(connector.status, status)
+    reason = (reason or "").strip()
+    if status == Connector.Status.RETIRED and not reason:
+        raise ValidationError({"reason": "Say why the connector is retired."})
+    before = connector.status
+    connector.status = status
+    connector.save(update_fields=["status"])
+    audit_record(
+        action=f"integrations.connector.{status}",
+        actor=actor,
+        obj=connector,
+        changes={"status": [before, status], **({"reason": reason} if reason else {})},
+    )
+    return connector
+
+
+def connector_feeds_check(*, now) -> int:
+    """The late-feed job: tell each late connector's owner (or its partnership's owner) once per
+    missed due time. Returns how many were told."""
+    from integrations.selectors import connector_feed_stats
+
+    connectors = list(
+        Connector.objects.filter(
+            status__in=[Connector.Status.ACTIVE, Connector.Status.TESTING]
+        ).select_related("partnership__owner", "owner")
+    )
+    stats = connector_feed_stats(connectors, now=now)
+    told = 0
+    for connector in connectors:
+        health: FeedHealth = feed_health(connector=connector, stats=stats[connector.pk], now=now)
+        recipient = connector.owner or connector.partnership.owner
+        if health.state != "late" or recipient is None or health.due_at is None:
+            continue
+        notify(
+            recipients=[recipient],
+            title=f"{connector.partnership.name}: feed “{connector.name}” is late",
+            body=_late_body(health, stats[connector.pk].last_received_at),
+            url=reverse("connector-detail", args=[require_organization().slug, connector.pk]),
+            dedupe_key=f"integrations:connector:{connector.pk}:late:{health.due_at:%Y%m%d%H%M}",
+        )
+        told += 1
+    return told
+
+
+def _late_body(health: FeedHealth, last_received_at) -> str:
+    last = (
+        f"The last message came on {last_received_at:%d %b %Y %H:%M}"
+        if last_received_at
+        else "No message has come since the connector was set up"
+    )
+    return f"{last}; the next was due on {health.due_at:%d %b %Y %H:%M} ({health.label.lower()})."
+
+
+# --- three-way match --------------------------------------------------------------------------
+
+
+def match_tolerances() -> Tolerances:
+    return Tolerances(
+        quantity_percent=Decimal(
+            str(getattr(settings, "INTEGRATIONS_MATCH_QUANTITY_TOLERANCE_PERCENT", "0"))
+        ),
+        price_percent=Decimal(
+            str(getattr(settings, "INTEGRATIONS_MATCH_PRICE_TOLERANCE_PERCENT", "0.5"))
+        ),
+    )
+
+
+_MATCH_FIELDS = ("expected", "actual", "unit", "amount_at_stake", "severity", "message",
+                 "document_id", "line_number", "last_seen_at", "order_document_id")  # fmt: skip
+
+
+@transaction.atomic
+def discrepancies_detect(
+    *, now, partnership_id: int | None = None, tolerances: Tolerances | None = None
+) -> dict[str, int]:
+    """The scheduled detection: every order with invoices or receipts is matched three ways
+    (integrations.matching); new discrepancies are opened (owner: the partnership's owner),
+    ones still found are brought up to date, open ones no longer found are resolved (the
+    missing receipt came, the credit note arrived). Decided ones are left as decided.
+    Returns counts: orders, opened, updated, cleared."""
+    tolerances = tolerances or match_tolerances()
+    documents = EdiDocument.objects.filter(status=EdiDocument.Status.ACCEPTED)
+    if partnership_id is not None:
+        documents = documents.filter(partnership_id=partnership_id)
+    headers = list(
+        documents.filter(doc_type__in=[ORDER, INVOICE, DESPATCH_ADVICE])
+        .order_by("received_at", "pk")
+        .values_list(
+            "pk", "partnership_id", "doc_type", "document_number", "order_reference",
+            "received_at", "currency",
+        )
+    )  # fmt: skip
+    orders: dict[tuple[int, str], tuple[int, str]] = {}
+    for pk, partnership, doc_type, number, _, _, currency in headers:
+        if doc_type == ORDER and number:
+            orders[(partnership, number)] = (pk, currency)  # the latest version wins
+    followers: dict[tuple[int, str], list[tuple]] = {}
+    for header in headers:
+        key = (header[1], header[4])
+        if header[2] != ORDER and key in orders:
+            followers.setdefault(key, []).append(header)
+    wanted = {pk for pk, _ in (orders[k] for k in followers)}
+    wanted |= {h[0] for hs in followers.values() for h in hs}
+    lines: dict[int, list[tuple]] = {}
+    rows = EdiDocumentLine.objects.filter(document_id__in=wanted).values_list(
+        "document_id", "line_number", "gtin", "buyer_item_code", "seller_item_code",
+        "quantity", "unit", "unit_price",
+    )  # fmt: skip
+    for row in rows.iterator(chunk_size=10_000):
+        lines.setdefault(row[0], []).append(row)
+    planned: dict[tuple, tuple] = {}
+    for (partnership, number), found in followers.items():
+        order_pk, currency = orders[(partnership, number)]
+        info = {h[0]: h for h in found}
+
+        def match_lines(pks, info=info, number=number):
+            return [
+                MatchLine(
+                    pk,
+                    info[pk][3] if pk in info else number,
+                    info[pk][5] if pk in info else now,
+                    *row[1:],
+                )  # fmt: skip
+                for pk in pks
+                for row in lines.get(pk, [])
+            ]
+
+        results = three_way_match(
+            order_number=number,
+            order=match_lines([order_pk]),
+            receipts=match_lines([h[0] for h in found if h[2] == DESPATCH_ADVICE]),
+            invoices=match_lines([h[0] for h in found if h[2] == INVOICE]),
+            tolerances=tolerances,
+        )
+        for result in results:
+            planned[(partnership, number, result.item[:64], result.kind)] = (
+                result,
+                order_pk,
+                currency,
+            )
+    existing = {
+        (d.partnership_id, d.order_number, d.item, d.kind): d
+        for d in Discrepancy.objects.filter(
+            (Q(partnership_id=partnership_id) if partnership_id is not None else Q()),
+            order_number__in={k[1] for k in followers} or {""},
+        )
+    }
+    owners = dict(
+        Partnership.objects.filter(pk__in={k[0] for k in followers}).values_list("pk", "owner_id")
+    )
+    new, changed, cleared = [], [], []
+    for found_key, (result, order_pk, currency) in planned.items():
+        values = {
+            "expected": result.expected, "actual": result.actual, "unit": result.unit[:16],
+            "amount_at_stake": result.amount_at_stake, "severity": result.severity,
+            "message": result.message, "document_id": result.document_id,
+            "line_number": result.line_number, "last_seen_at": now,
+            "order_document_id": order_pk,
+        }  # fmt: skip
+        discrepancy = existing.get(found_key)
+        if discrepancy is None:
+            new.append(
+                Discrepancy(
+                    organization=require_organization(),
+                    partnership_id=found_key[0],
+                    order_number=found_key[1],
+                    item=found_key[2],
+                    kind=found_key[3],
+                    currency=currency[:3],
+                    owner_id=owners.get(found_key[0]),
+                    detected_at=now,
+                    **values,
+                )  # fmt: skip
+            )
+        elif not discrepancy.is_closed:
+            for name, value in values.items():
+                setattr(discrepancy, name, value)
+            changed.append(discrepancy)
+    matched_orders = set(followers)
+    for seen_key, discrepancy in existing.items():
+        if (
+            seen_key not in planned
+            and (seen_key[0], seen_key[1]) in matched_orders
+            and discrepancy.status == Discrepancy.Status.OPEN
+        ):
+            DISCREPANCY_LIFECYCLE.check(discrepancy.status, Discrepancy.Status.RESOLVED)
+            discrepancy.status = Discrepancy.Status.RESOLVED
+            discrepancy.resolution = "No longer found by the three-way match."
+            discrepancy.decided_at = now
+            cleared.append(discrepancy)
+    Discrepancy.objects.bulk_create(new, batch_size=1000)
+    Discrepancy.objects.bulk_update(changed, _MATCH_FIELDS, batch_size=1000)
+    Discrepancy.objects.bulk_update(cleared, ["status", "resolution", "decided_at"])
+    counts = {"orders": len(followers), "opened": len(new), "updated": len(changed),
+              "cleared": len(cleared)}  # fmt: skip
+    if new or cleared:
+        audit_record(action="integrations.discrepancies.detected", changes=counts)
+    webhooks.events_raise(
+        event="discrepancy.opened", items=[discrepancy_payload(d) for d in new], now=now
+    )
+    return counts
+
+
+def discrepancy_payload(discrepancy: Discrepancy) -> dict:
+    return {
+        "id": discrepancy.pk,
+        "partnership": discrepancy.partnership_id,
+        "order_number": discrepancy.order_number,
+        "item": discrepancy.item,
+        "kind": discrepancy.kind,
+        "severity": discrepancy.severity,
+        "expected": str(discrepancy.expected.normalize()),
+        "actual": str(discrepancy.actual.normalize()),
+        "amount_at_stake": str(discrepancy.amount_at_stake),
+        "currency": discrepancy.currency,
+        "status": discrepancy.status,
+    }
+
+
+# What each action needs and does: (target status, field the reason goes to, word for it).
+DISCREPANCY_ACTIONS = {
+    "dispute": (Discrepancy.Status.DISPUTED, "dispute_note", "what the partner is told"),
+    "block_payment": (Discrepancy.Status.PAYMENT_BLOCKED, "resolution", "why payment is blocked"),
+    "accept": (Discrepancy.Status.ACCEPTED, "resolution", "why it is accepted"),
+    "resolve": (Discrepancy.Status.RESOLVED, "resolution", "how it was resolved"),
+}
+
+
+@transaction.atomic
+def discrepancy_act(
+    *, discrepancy: Discrepancy, actor: User, action: str, reason: str, now
+) -> Discrepancy:
+    """Dispute (shared with the partner, who sees it and the note), block the payment, accept,
+    or resolve a discrepancy; each needs a reason. Accepted and resolved are final."""
+    target, field_name, what = DISCREPANCY_ACTIONS[action]
+    discrepancy = Discrepancy.objects.select_for_update().get(pk=discrepancy.pk)
+    DISCREPANCY_LIFECYCLE.check(discrepancy.status, target)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": f"Say {what}."})
+    before = discrepancy.status
+    discrepancy.status = target
+    setattr(discrepancy, field_name, reason)
+    if target == Discrepancy.Status.DISPUTED:
+        discrepancy.shared_with_partner = True
+    discrepancy.decided_by = actor
+    discrepancy.decided_at = now
+    discrepancy.save(
+        update_fields=["status", field_name, "shared_with_partner", "decided_by", "decided_at"]
+    )
+    audit_record(
+        action=f"integrations.discrepancy.{target}",
+        actor=actor,
+        obj=discrepancy,
+        changes={"status": [before, target], "reason": reason},
+    )
+    return discrepancy
+
+
+# --- events for webhooks (the one call other modules make) ----------------------------------
+
+
+def webhook_event_raise(*, event: str, data: dict, now=None) -> int:
+    """Other modules raise a webhook event with this one call, in their own transaction: the
+    deliveries are written to the outbox with the change (integrations.webhooks)."""
+    return webhooks.event_raise(event=event, data=data, now=now)
+
+
+def webhook_events_raise(*, event: str, items: list[dict], now=None) -> int:
+    """The same for a batch (one event per item)."""
+    return webhooks.events_raise(event=event, items=items, now=now)
+
+
+# What an object's event says about it (for webhook_object_event), when the object has it.
+_EVENT_FIELDS = ("partnership_id", "reference", "title", "status", "decided_at", "published_at",
+                 "period", "period_start", "score", "rejection_reason")  # fmt: skip
+
+
+def webhook_object_event(*, event: str, obj, now=None) -> int:
+    """Raise `event` about a model instance (a change request decided, a scorecard published):
+    its type, id and the public facts it has. One line in the module that raises it."""
+    data = {"object": obj._meta.label_lower, "id": obj.pk}
+    for name in _EVENT_FIELDS:
+        if hasattr(obj, name):
+            data[name.removesuffix("_id")] = getattr(obj, name)
+    return webhooks.event_raise(event=event, data=data, now=now)
+
+
+# --- data-sharing terms and retention -------------------------------------------------------
+
+TERM_FIELDS = ("category", "owner", "usage_rights", "retention_days", "on_expiry", "legal_basis")
+
+
+@transaction.atomic
+def data_sharing_term_set(*, partnership: Partnership, actor: User, **fields) -> DataSharingTerm:
+    """Record (or change) the terms of one category of data of a partnership."""
+    _check_partnership(partnership)
+    unknown = set(fields) - set(TERM_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown term fields: {sorted(unknown)}")
+    term = DataSharingTerm.objects.filter(
+        partnership=partnership, category=fields.get("category")
+    ).first() or DataSharingTerm(organization=require_organization(), partnership=partnership)
+    before = {name: getattr(term, name) for name in TERM_FIELDS} if term.pk else {}
+    for name, value in fields.items():
+        setattr(term, name, value)
+    term.full_clean(exclude=["organization", "partnership"], validate_constraints=False)
+    if not (term.usage_rights or "").strip():
+        raise ValidationError({"usage_rights": "Say what each party may use the data for."})
+    term.save()
+    audit_record(
+        action="integrations.data_sharing_term.set",
+        actor=actor,
+        obj=term,
+        changes={
+            n: [before.get(n), getattr(term, n)]
+            for n in TERM_FIELDS
+            if before.get(n) != getattr(term, n)
+        },
+    )
+    return term
+
+
+@transaction.atomic
+def data_sharing_term_hold(
+    *, term: DataSharingTerm, actor: User, hold: bool, reason: str = ""
+) -> DataSharingTerm:
+    """Place or lift a legal hold: while held, the retention job leaves the data alone."""
+    reason = (reason or "").strip()
+    if hold and not reason:
+        raise ValidationError({"reason": "Say why the data is held (the matter or request)."})
+    if term.legal_hold == hold:
+        raise ConflictError("The data is already held." if hold else "The data is not held.")
+    term.legal_hold = hold
+    term.legal_hold_reason = reason if hold else ""
+    term.save(update_fields=["legal_hold", "legal_hold_reason"])
+    audit_record(
+        action=f"integrations.data_sharing_term.{'held' if hold else 'released'}",
+        actor=actor,
+        obj=term,
+        changes={"legal_hold": hold, "reason": reason},
+    )
+    return term
+
+
+def _expired_documents(term: DataSharingTerm, cutoff):
+    return EdiDocument.objects.filter(partnership_id=term.partnership_id, received_at__lt=cutoff)
+
+
+def _expired_discrepancies(term: DataSharingTerm, cutoff):
+    # Only decided ones: an open discrepancy is still being worked on.
+    return Discrepancy.objects.filter(
+        partnership_id=term.partnership_id,
+        status__in=[Discrepancy.Status.ACCEPTED, Discrepancy.Status.RESOLVED],
+        decided_at__lt=cutoff,
+    )
+
+
+def _apply_term(term: DataSharingTerm, cutoff) -> tuple[int, str]:
+    delete = term.on_expiry == DataSharingTerm.OnExpiry.DELETE
+    if term.category == DataSharingTerm.Category.EDI_DOCUMENTS:
+        documents = _expired_documents(term, cutoff)
+        if delete:
+            ids = list(documents.values_list("pk", flat=True))
+            Discrepancy.objects.filter(document_id__in=ids).update(document=None)
+            Discrepancy.objects.filter(order_document_id__in=ids).update(order_document=None)
+            EdiDocumentLine.objects.filter(document_id__in=ids).delete()
+            EdiFinding.objects.filter(document_id__in=ids).delete()
+            return documents.filter(pk__in=ids).delete()[1].get("integrations.EdiDocument", 0), (
+                "messages, lines and findings deleted"
+            )
+        pending = documents.exclude(size=0)
+        ids = list(pending.values_list("pk", flat=True))
+        EdiDocumentLine.objects.filter(document_id__in=ids).update(description="")
+        affected = pending.filter(pk__in=ids).update(
+            content=b"", size=0, filename="", sender_id="", receiver_id="", received_by=None,
+            error="",
+        )  # fmt: skip
+        return affected, "message bytes, parties, file names and line texts removed"
+    if term.category == DataSharingTerm.Category.DISCREPANCIES:
+        discrepancies = _expired_discrepancies(term, cutoff)
+        if delete:
+            return discrepancies.delete()[0], "decided discrepancies deleted"
+        affected = discrepancies.exclude(dispute_note="", resolution="", owner=None).update(
+            dispute_note="", resolution="", owner=None, decided_by=None
+        )
+        return affected, "notes and people removed from decided discrepancies"
+    return 0, "No data of this category is kept by the integrations module yet."
+
+
+@transaction.atomic
+def retention_apply(*, now) -> list[RetentionRun]:
+    """The retention job: for every term, delete or anonymise what is older than its retention
+    period, and record what was done. Data under legal hold is never touched (the run is
+    recorded as held)."""
+    runs = []
+    for term in DataSharingTerm.objects.select_for_update().order_by("pk"):
+        cutoff = now - timedelta(days=term.retention_days)
+        if term.legal_hold:
+            affected, note, held = 0, f"Legal hold: {term.legal_hold_reason}", True
+        else:
+            (affected, note), held = _apply_term(term, cutoff), False
+        runs.append(
+            RetentionRun(
+                organization=require_organization(),
+                term=term,
+                partnership_id=term.partnership_id,
+                category=term.category,
+                action="held" if held else term.on_expiry,
+                cutoff=cutoff,
+                affected=affected,
+                held=held,
+                note=note,
+                ran_at=now,
+            )  # fmt: skip
+        )
+    RetentionRun.objects.bulk_create(runs)
+    done = sum(r.affected for r in runs)
+    if done:
+        audit_record(
+            action="integrations.retention.applied",
+            changes={f"{r.category}:{r.partnership_id}": [r.action, r.affected] for r in runs},
+        )
+    return runs

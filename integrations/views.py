@@ -5,19 +5,46 @@ Thin: load with the tenancy helpers, call a selector or a service, render."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
 
-from integrations import selectors, services
-from integrations.forms import DocumentFilterForm, UploadForm
-from integrations.models import EdiDocument
+from integrations import selectors, services, webhooks
+from integrations.forms import (
+    ConnectorForm,
+    DataSharingTermForm,
+    DiscrepancyFilterForm,
+    DocumentFilterForm,
+    ReasonForm,
+    UploadForm,
+    WebhookSubscriptionForm,
+)
+from integrations.models import (
+    DISCREPANCY_LIFECYCLE,
+    Connector,
+    DataSharingTerm,
+    Discrepancy,
+    EdiDocument,
+    RetentionRun,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from partnerships.models import Partnership
 from partnerships.selectors import partnership_portfolio
+from tenancy.errors import ConflictError
 from tenancy.forms import apply_errors
 from tenancy.modules import workspace_tabs
 from tenancy.permissions import has_permission
-from tenancy.views import get_object_for_member_or_404, paginate, require_permission
+from tenancy.views import (
+    get_object_for_member_or_404,
+    paginate,
+    refusal_message,
+    refusals_to_messages,
+    require_permission,
+)
 
 LINES_PER_PAGE = 100
 FILTERS = ("partnership", "standard", "doc_type", "status", "has_errors", "q")
@@ -31,12 +58,13 @@ def integrations_home(request, org_slug):
     require_permission(request, "integrations.view")
     partnerships = partnership_portfolio(membership=request.membership)
     filters = _filters(request)
-    documents = selectors.edi_documents_filtered(selectors.edi_documents(), **filters)
+    visible = selectors.edi_documents_for(request.membership)
+    documents = selectors.edi_documents_filtered(visible, **filters)
     return render(
         request,
         "integrations/home.html",
         {
-            "counts": selectors.edi_document_counts(selectors.edi_documents()),
+            "counts": selectors.edi_document_counts(visible),
             "page": paginate(request, documents, per_page=25),
             "filter_form": DocumentFilterForm(request.GET or None, partnerships=partnerships),
             "filtering": any(filters.values()),
@@ -55,12 +83,27 @@ def partnership_integrations(request, org_slug, partnership_id):
     require_permission(request, "integrations.view", partnership)
     own = selectors.edi_documents().filter(partnership=partnership)
     filters = {**_filters(request), "partnership": ""}
+    is_guest = request.membership.is_guest
+    shared = selectors.discrepancies_for(request.membership).filter(partnership=partnership)
     return render(
         request,
         "integrations/partnership_integrations.html",
         {
             "partnership": partnership,
             "partnership_tabs": workspace_tabs(request, partnership),
+            "connectors": []
+            if is_guest
+            else selectors.connector_health(partnership.pk, now=timezone.now()),
+            "is_guest": is_guest,
+            "disputed": shared.filter(shared_with_partner=True)[:50],
+            "terms": []
+            if is_guest
+            else DataSharingTerm.objects.filter(partnership=partnership).order_by("category"),
+            "retention_runs": []
+            if is_guest
+            else RetentionRun.objects.filter(partnership=partnership).order_by("-ran_at", "-pk")[
+                :10
+            ],
             "counts": selectors.edi_document_counts(own),
             "page": paginate(request, selectors.edi_documents_filtered(own, **filters), 25),
             "filter_form": DocumentFilterForm(request.GET or None),
@@ -111,8 +154,9 @@ def edi_document_upload(request, org_slug):
 
 
 def _document(request, edi_document_id) -> EdiDocument:
+    # A partner guest reads the documents their company sent (under their partnerships).
     return get_object_for_member_or_404(
-        request, selectors.edi_documents(), partnership_path=None, pk=edi_document_id
+        request, selectors.edi_documents(), partnership_path="partnership", pk=edi_document_id
     )
 
 
@@ -159,3 +203,405 @@ def edi_document_original(request, org_slug, edi_document_id):
         True, document.filename or f"edi-document-{document.pk}.edi"
     )
     return response
+
+
+# --- connectors -----------------------------------------------------------------------------
+
+
+def _members(request):
+    from risk.selectors import risk_owner_candidates
+
+    return risk_owner_candidates(request.organization)
+
+
+def _connector(request, connector_id, verb="view") -> Connector:
+    _not_for_guests(request)  # the buyer's set-up, never the partner's
+    connector = get_object_for_member_or_404(
+        request, selectors.connectors(), partnership_path="partnership", pk=connector_id
+    )
+    require_permission(request, f"integrations.{verb}", connector)
+    return connector
+
+
+def connector_create(request, org_slug, partnership_id):
+    partnership = get_object_for_member_or_404(
+        request, Partnership.objects.select_related("partner"), partnership_path="",
+        pk=partnership_id,
+    )  # fmt: skip
+    require_permission(request, "integrations.change", partnership)
+    _not_for_guests(request)
+    form = ConnectorForm(request.POST or None, members=_members(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            connector = services.connector_create(
+                partnership=partnership, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Connector “{connector.name}” set up, in testing.")
+            return redirect("connector-detail", org_slug, connector.pk)
+    return render(
+        request,
+        "integrations/connector_form.html",
+        {
+            "form": form,
+            "partnership": partnership,
+            "title": f"New connector for {partnership.name}",
+            "submit": "Set up the connector",
+            "back": reverse("partnership-integrations", args=[org_slug, partnership.pk]),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def connector_detail(request, org_slug, connector_id):
+    connector = _connector(request, connector_id)
+    row = next(
+        r
+        for r in selectors.connector_health(connector.partnership_id, now=timezone.now())
+        if r.connector.pk == connector.pk
+    )
+    return render(
+        request,
+        "integrations/connector_detail.html",
+        {
+            "connector": connector,
+            "health": row.health,
+            "documents": selectors.edi_documents().filter(connector=connector)[:20],
+            "may_change": has_permission(request.membership, "integrations.change"),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+def connector_edit(request, org_slug, connector_id):
+    connector = _connector(request, connector_id, "change")
+    form = ConnectorForm(request.POST or None, instance=connector, members=_members(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.connector_update(connector=connector, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Connector saved.")
+            return redirect("connector-detail", org_slug, connector.pk)
+    return render(
+        request,
+        "integrations/connector_form.html",
+        {
+            "form": form,
+            "partnership": connector.partnership,
+            "title": f"Edit {connector.name}",
+            "submit": "Save",
+            "back": reverse("connector-detail", args=[org_slug, connector.pk]),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _connector_step(request, org_slug, connector_id, status, done):
+    connector = _connector(request, connector_id, "change")
+    reason = ""
+    if status == Connector.Status.RETIRED:
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError({"reason": "Say why the connector is retired."})
+        reason = form.cleaned_data["reason"]
+    services.connector_transition(
+        connector=connector, actor=request.user, status=status, reason=reason
+    )
+    messages.success(request, done)
+    return redirect("connector-detail", org_slug, connector_id)
+
+
+@require_POST
+@refusals_to_messages("connector-detail", "connector_id")
+def connector_activate(request, org_slug, connector_id):
+    return _connector_step(
+        request, org_slug, connector_id, Connector.Status.ACTIVE, "Connector active."
+    )
+
+
+@require_POST
+@refusals_to_messages("connector-detail", "connector_id")
+def connector_pause(request, org_slug, connector_id):
+    return _connector_step(
+        request, org_slug, connector_id, Connector.Status.PAUSED, "Connector paused."
+    )
+
+
+@require_POST
+@refusals_to_messages("connector-detail", "connector_id")
+def connector_retire(request, org_slug, connector_id):
+    return _connector_step(
+        request, org_slug, connector_id, Connector.Status.RETIRED, "Connector retired."
+    )
+
+
+# --- discrepancies (three-way match) ------------------------------------------------------------
+
+
+def _not_for_guests(request) -> None:
+    if request.membership.is_guest:
+        raise Http404("No such page.")
+
+
+def discrepancy_board(request, org_slug):
+    require_permission(request, "integrations.view")
+    visible = selectors.discrepancies_for(request.membership)
+    counts = selectors.discrepancy_counts(visible)
+    status = request.GET.get("status", "")
+    if status not in Discrepancy.Status.values:
+        status = "open" if "status" not in request.GET else ""
+    partnership = request.GET.get("partnership", "")
+    listed = visible.filter(status=status) if status else visible
+    if partnership.isdigit():
+        listed = listed.filter(partnership_id=int(partnership))
+    return render(
+        request,
+        "integrations/discrepancy_board.html",
+        {
+            "counts": [
+                (value, label, counts[value]) for value, label in Discrepancy.Status.choices
+            ],
+            "status": status,
+            "page": paginate(request, listed, per_page=50),
+            "filter_form": DiscrepancyFilterForm(
+                {"status": status, "partnership": partnership},
+                partnerships=partnership_portfolio(membership=request.membership),
+            ),
+            "may_change": has_permission(request.membership, "integrations.change"),
+            "is_guest": request.membership.is_guest,
+        },
+    )
+
+
+@require_POST
+def discrepancy_detect_now(request, org_slug):
+    require_permission(request, "integrations.change")
+    _not_for_guests(request)
+    counts = services.discrepancies_detect(now=timezone.now())
+    messages.success(
+        request,
+        f"{counts['orders']:,} order(s) matched: {counts['opened']:,} new discrepancies, "
+        f"{counts['cleared']:,} no longer found.",
+    )
+    return redirect("discrepancy-board", org_slug)
+
+
+def _discrepancy(request, discrepancy_id):
+    discrepancy = get_object_for_member_or_404(
+        request, selectors.discrepancies_for(request.membership), partnership_path="partnership",
+        pk=discrepancy_id,
+    )  # fmt: skip
+    require_permission(request, "integrations.view", discrepancy)
+    return discrepancy
+
+
+def discrepancy_detail(request, org_slug, discrepancy_id):
+    discrepancy = _discrepancy(request, discrepancy_id)
+    may_change = has_permission(request.membership, "integrations.change")
+    allowed = DISCREPANCY_LIFECYCLE.allowed_from(discrepancy.status)
+    actions = [
+        (name, target, what)
+        for name, (target, _, what) in services.DISCREPANCY_ACTIONS.items()
+        if target in allowed
+    ]
+    return render(
+        request,
+        "integrations/discrepancy_detail.html",
+        {
+            "discrepancy": discrepancy,
+            "actions": actions if may_change and not request.membership.is_guest else [],
+            "reason_form": ReasonForm(),
+            "is_guest": request.membership.is_guest,
+        },
+    )
+
+
+def _act(request, org_slug, discrepancy_id, action, done):
+    discrepancy = _discrepancy(request, discrepancy_id)
+    require_permission(request, "integrations.change", discrepancy)
+    _not_for_guests(request)
+    services.discrepancy_act(
+        discrepancy=discrepancy, actor=request.user, action=action,
+        reason=request.POST.get("reason", ""), now=timezone.now(),
+    )  # fmt: skip
+    messages.success(request, done)
+    return redirect("discrepancy-detail", org_slug, discrepancy_id)
+
+
+@require_POST
+@refusals_to_messages("discrepancy-detail", "discrepancy_id")
+def discrepancy_dispute(request, org_slug, discrepancy_id):
+    return _act(request, org_slug, discrepancy_id, "dispute", "Disputed: the partner sees it.")
+
+
+@require_POST
+@refusals_to_messages("discrepancy-detail", "discrepancy_id")
+def discrepancy_block_payment(request, org_slug, discrepancy_id):
+    return _act(request, org_slug, discrepancy_id, "block_payment", "Payment blocked.")
+
+
+@require_POST
+@refusals_to_messages("discrepancy-detail", "discrepancy_id")
+def discrepancy_accept(request, org_slug, discrepancy_id):
+    return _act(request, org_slug, discrepancy_id, "accept", "Discrepancy accepted.")
+
+
+@require_POST
+@refusals_to_messages("discrepancy-detail", "discrepancy_id")
+def discrepancy_resolve(request, org_slug, discrepancy_id):
+    return _act(request, org_slug, discrepancy_id, "resolve", "Discrepancy resolved.")
+
+
+# --- webhooks -----------------------------------------------------------------------------------
+
+
+def webhook_list(request, org_slug):
+    require_permission(request, "integrations.change")
+    _not_for_guests(request)
+    form = WebhookSubscriptionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            subscription = webhooks.webhook_subscription_create(
+                actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Subscription created: events are signed with its secret.")
+            return redirect("webhook-detail", org_slug, subscription.pk)
+    return render(
+        request,
+        "integrations/webhooks.html",
+        {
+            "subscriptions": WebhookSubscription.objects.order_by("name", "pk"),
+            "form": form,
+            "may_change": True,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _subscription(request, webhook_subscription_id):
+    require_permission(request, "integrations.change")
+    _not_for_guests(request)
+    return get_object_for_member_or_404(
+        request, WebhookSubscription.objects.all(), partnership_path=None,
+        pk=webhook_subscription_id,
+    )  # fmt: skip
+
+
+def webhook_detail(request, org_slug, webhook_subscription_id):
+    subscription = _subscription(request, webhook_subscription_id)
+    deliveries = WebhookDelivery.objects.filter(subscription=subscription).order_by(
+        "-attempted_at", "-pk"
+    )
+    return render(
+        request,
+        "integrations/webhook_detail.html",
+        {
+            "subscription": subscription,
+            "page": paginate(request, deliveries, per_page=50),
+            "may_change": True,
+        },
+    )
+
+
+@require_POST
+@refusals_to_messages("webhook-detail", "webhook_subscription_id")
+def webhook_pause(request, org_slug, webhook_subscription_id):
+    subscription = _subscription(request, webhook_subscription_id)
+    webhooks.webhook_subscription_set_active(
+        subscription=subscription, actor=request.user, active=not subscription.is_active
+    )
+    messages.success(request, "Subscription resumed." if subscription.is_active else "Paused.")
+    return redirect("webhook-detail", org_slug, subscription.pk)
+
+
+@require_POST
+def webhook_delivery_redeliver(request, org_slug, webhook_delivery_id):
+    require_permission(request, "integrations.change")
+    _not_for_guests(request)
+    delivery = get_object_for_member_or_404(
+        request, WebhookDelivery.objects.all(), partnership_path=None, pk=webhook_delivery_id
+    )
+    try:
+        webhooks.webhook_redeliver(delivery=delivery, actor=request.user)
+    except ConflictError as exc:
+        messages.error(request, refusal_message(exc))
+    else:
+        messages.success(request, "Queued for delivery again, with the same event id.")
+    return redirect("webhook-detail", org_slug, delivery.subscription_id)
+
+
+# --- data-sharing terms ---------------------------------------------------------------------------
+
+
+def data_sharing_term_create(request, org_slug, partnership_id):
+    partnership = get_object_for_member_or_404(
+        request, Partnership.objects.all(), partnership_path="", pk=partnership_id
+    )
+    require_permission(request, "integrations.change", partnership)
+    _not_for_guests(request)
+    form = DataSharingTermForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.data_sharing_term_set(
+                partnership=partnership, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "Data-sharing terms recorded.")
+            return redirect("partnership-integrations", org_slug, partnership.pk)
+    return render(
+        request,
+        "integrations/connector_form.html",
+        {
+            "form": form,
+            "partnership": partnership,
+            "title": f"Data-sharing terms for {partnership.name}",
+            "submit": "Record the terms",
+            "back": reverse("partnership-integrations", args=[org_slug, partnership.pk]),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _term(request, data_sharing_term_id) -> DataSharingTerm:
+    _not_for_guests(request)
+    term = get_object_for_member_or_404(
+        request, DataSharingTerm.objects.all(), partnership_path="partnership",
+        pk=data_sharing_term_id,
+    )  # fmt: skip
+    require_permission(request, "integrations.change", term)
+    return term
+
+
+@require_POST
+def data_sharing_term_hold(request, org_slug, data_sharing_term_id):
+    term = _term(request, data_sharing_term_id)
+    try:
+        services.data_sharing_term_hold(
+            term=term, actor=request.user, hold=True, reason=request.POST.get("reason", "")
+        )
+    except (ValidationError, ConflictError) as exc:
+        messages.error(request, refusal_message(exc))
+    else:
+        messages.success(request, "Legal hold placed: the retention job leaves this data alone.")
+    return redirect("partnership-integrations", org_slug, term.partnership_id)
+
+
+@require_POST
+def data_sharing_term_release(request, org_slug, data_sharing_term_id):
+    term = _term(request, data_sharing_term_id)
+    try:
+        services.data_sharing_term_hold(term=term, actor=request.user, hold=False)
+    except (ValidationError, ConflictError) as exc:
+        messages.error(request, refusal_message(exc))
+    else:
+        messages.success(request, "Legal hold lifted.")
+    return redirect("partnership-integrations", org_slug, term.partnership_id)

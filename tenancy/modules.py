@@ -154,9 +154,9 @@ _MODULES = (
             "Disaster-recovery tests",
         ),
         tabs=(Tab("Integrations", "partnership-integrations"),),
-        # A guest should one day see, read-only, the EDI documents their own company sent;
-        # until the guest scope of integrations exists, guests do not see the module.
-        guest=False,
+        # A guest sees, read-only, the EDI documents their company sent, their findings and
+        # the discrepancies disputed with them (integrations/views.py keeps the rest internal).
+        guest=True,
     ),
     Module(
         "performance",

@@ -9,9 +9,14 @@ commit and swept every minute by beat) sends due rows through the real backend
 send one row; a failure schedules the next attempt with exponential backoff, and after
 `OUTBOX_MAX_ATTEMPTS` the row is marked failed and stays visible on the organization's outbox page.
 Delivery is at least once: a worker killed between SMTP's acceptance and the commit sends again.
+
+Other channels (webhooks) use the same table, the same delivery loop, retries and backoff: the app
+that owns a channel registers its sender (`outbox_channel_register`) and enqueues with
+`outbox_enqueue` in the caller's transaction.
 """
 
 import contextlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -100,6 +105,25 @@ def outbox_email_enqueue(*, messages: list[EmailMessage]) -> list[OutboxMessage]
     return rows
 
 
+# Senders of the channels beyond e-mail: channel → sender(row, now), raising on failure.
+CHANNEL_SENDERS: dict[str, Callable[[OutboxMessage, datetime], None]] = {}
+
+
+def outbox_channel_register(channel: str, sender: Callable[[OutboxMessage, datetime], None]):
+    CHANNEL_SENDERS[channel] = sender
+
+
+def outbox_enqueue(*, channel: str, summary: str, payload: dict) -> OutboxMessage:
+    """A message of another channel, written in the caller's transaction."""
+    row = OutboxMessage.objects.create(
+        organization=current_organization(), channel=channel, summary=summary[:300],
+        payload=payload,
+    )  # fmt: skip
+    if getattr(settings, "OUTBOX_NUDGE_WORKER", True):
+        transaction.on_commit(_nudge_worker)
+    return row
+
+
 class OutboxEmailBackend(BaseEmailBackend):
     """EMAIL_BACKEND: store, do not send (see the module docstring)."""
 
@@ -122,7 +146,10 @@ def outbox_deliver_due(*, now: datetime, limit: int = 100) -> dict[str, int]:
         )
         for row in due:
             try:
-                _message(row.payload, connection).send()
+                if row.channel == "email":
+                    _message(row.payload, connection).send()
+                else:
+                    CHANNEL_SENDERS[row.channel](row, now)
             except Exception as error:  # noqa: BLE001 - any transport error is retried
                 row.attempts += 1
                 row.last_error = f"{type(error).__name__}: {error}"[:500]

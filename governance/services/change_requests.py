@@ -21,6 +21,7 @@ from governance.models import (
     ChangeRequest,
     ChangeRequestApprover,
 )
+from integrations.services import webhook_object_event
 from partnerships.models import Partnership
 from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
@@ -467,6 +468,7 @@ def change_request_approve(
             url=change_request_url(change_request),
             dedupe_key=f"governance.change_request.approved:{change_request.pk}",
         )
+        webhook_object_event(event="change_request.decided", obj=change_request, now=now)
     return change_request
 
 
@@ -512,6 +514,7 @@ def change_request_reject(
         url=change_request_url(change_request),
         dedupe_key=f"governance.change_request.rejected:{change_request.pk}",
     )
+    webhook_object_event(event="change_request.decided", obj=change_request, now=now)
     return change_request
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "ParsedLine",
     "detect_standard",
     "parse_document",
+    "parse_messages",
 ]
 
 
@@ -33,3 +34,22 @@ def parse_document(content: bytes) -> ParsedDocument:
     standard = detect_standard(content)
     parser = {EDIFACT: edifact.parse, X12: x12.parse, UBL: ubl.parse}[standard]
     return finalise(parser(content))
+
+
+def parse_messages(content: bytes) -> list[ParsedDocument | EdiParseError]:
+    """Every message of an interchange, each read and checked (`finalise`), or the
+    `EdiParseError` saying why that message cannot be read. Raises `EdiParseError` when the
+    interchange itself cannot be read."""
+    from integrations.edi import edifact, ubl, x12
+
+    standard = detect_standard(content)
+    parser = {EDIFACT: edifact.parse_all, X12: x12.parse_all, UBL: ubl.parse_all}[standard]
+    results: list[ParsedDocument | EdiParseError] = []
+    for message in parser(content):
+        if isinstance(message, ParsedDocument):
+            try:
+                message = finalise(message)
+            except EdiParseError as exc:
+                message = exc
+        results.append(message)
+    return results

@@ -6,9 +6,10 @@ a time, which takes about ten seconds per 100,000 lines. Messages here can have 
 thousands of lines, so segments are split with regular expressions that honour the same escape
 rules (tests/integrations/test_edifact.py checks both agree on every sample).
 
-The first message of the interchange is read: header (BGM, DTM 137, RFF ON/CO, CUX), lines (LIN,
-PIA, IMD/FTX, QTY, PRI, MOA) and the summary (CNT, MOA). The envelope is checked: UNB against
-UNZ, UNH against UNT, the UNT segment count and the UNZ message count.
+`parse_all` reads every message of the interchange, `parse` the first: header (BGM, DTM 137,
+RFF ON/CO, CUX), lines (LIN, PIA, IMD/FTX, QTY, PRI, MOA) and the summary (CNT, MOA). The
+envelope is checked: UNB against UNZ, UNH against UNT, the UNT segment count and the UNZ message
+count.
 """
 
 import re
@@ -159,32 +160,91 @@ def _optional_number(raw: str, what: str) -> Decimal | None:
 
 
 def parse(content: bytes) -> ParsedDocument:
-    """One pass over the segments: the envelope is checked as it goes by, the first message's
-    segments are read, later messages only counted."""
-    document = ParsedDocument(standard=EDIFACT)
-    envelope = _Envelope(document)
-    reader: _Reader | None = None
-    for tag, elements in segments(decode_text(content)):
-        if tag in ENVELOPE_TAGS:
-            envelope.see(tag, elements)
-            if tag == "UNH" and reader is None:
-                reader = _Reader(document, elements)
-        elif envelope.in_message:
-            envelope.count += 1
-            if envelope.messages == 1:
-                reader.feed(tag, elements)
-    envelope.finish()
-    if reader is None:
-        raise EdiParseError("The interchange holds no message (no UNH segment).")
-    reader.finish()
-    if envelope.messages > 1:
-        document.add(
+    """The first message of the interchange (the ingestion service stores one document per
+    interchange); further messages are a finding."""
+    messages = parse_all(content)
+    first = messages[0]
+    if isinstance(first, EdiParseError):
+        raise first
+    if len(messages) > 1:
+        first.add(
             Code.UNREAD_MESSAGES,
             ERROR,
-            f"The interchange carries {envelope.messages} messages; only the first "
-            f"({document.message_control_number}) was read. Send one message per interchange.",
+            f"The interchange carries {len(messages)} messages; only the first "
+            f"({first.message_control_number}) was read. Send one message per interchange.",
         )
-    return document
+    return first
+
+
+def parse_all(content: bytes) -> list[ParsedDocument | EdiParseError]:
+    """Every message of the interchange, in order: a `ParsedDocument`, or the `EdiParseError`
+    saying why that message cannot be read. One pass over the segments; the envelope is checked
+    as it goes by: UNH/UNT findings belong to their message, UNB/UNZ findings to every message
+    (each travelled in that envelope). Raises `EdiParseError` when the interchange itself cannot
+    be read or holds no message."""
+    interchange = ParsedDocument(standard=EDIFACT)
+    envelope = _Envelope(interchange)
+    results: list[ParsedDocument | EdiParseError] = []
+    reader: _Reader | None = None
+    failed: EdiParseError | None = None
+
+    def close() -> None:
+        nonlocal reader, failed
+        if failed is None and reader is not None:
+            try:
+                reader.finish()
+            except EdiParseError as exc:
+                failed = exc
+        if failed is not None:
+            results.append(failed)
+        elif reader is not None:
+            results.append(reader.document)
+        reader, failed = None, None
+
+    for tag, elements in segments(decode_text(content)):
+        if tag in ENVELOPE_TAGS:
+            if tag == "UNH":
+                if envelope.in_message:  # the previous message has no trailer
+                    envelope.in_message_at_end()
+                    close()
+                document = ParsedDocument(
+                    standard=EDIFACT,
+                    sender_id=interchange.sender_id,
+                    receiver_id=interchange.receiver_id,
+                    interchange_control_number=interchange.interchange_control_number,
+                )
+                envelope.message_document = document
+                try:
+                    reader = _Reader(document, elements)
+                except EdiParseError as exc:
+                    failed = _message_error(exc, elements)
+            envelope.see(tag, elements)
+            if tag == "UNT" and (reader is not None or failed is not None):
+                close()
+        elif envelope.in_message:
+            envelope.count += 1
+            if reader is not None and failed is None:
+                try:
+                    reader.feed(tag, elements)
+                except EdiParseError as exc:
+                    failed = _message_error(exc, None, reader.document)
+    if envelope.in_message:
+        envelope.in_message_at_end()
+    close()
+    envelope.finish()
+    if not results:
+        raise EdiParseError("The interchange holds no message (no UNH segment).")
+    for result in results:
+        if isinstance(result, ParsedDocument):
+            result.findings.extend(interchange.findings)
+    return results
+
+
+def _message_error(exc: EdiParseError, unh, document: ParsedDocument | None = None):
+    reference = _get(unh, 0) if unh is not None else (document.message_control_number or "")
+    error = EdiParseError(str(exc))
+    error.message_control_number = reference  # type: ignore[attr-defined]
+    return error
 
 
 ENVELOPE_TAGS = {"UNB", "UNZ", "UNG", "UNE", "UNH", "UNT"}
@@ -195,6 +255,8 @@ class _Envelope:
 
     def __init__(self, document: ParsedDocument):
         self.document = document
+        # Where UNH/UNT findings go: the message being read (the interchange until one starts).
+        self.message_document = document
         self.unb = self.unz = self.unh = None
         self.groups = self.messages = self.count = 0
         self.in_message = False
@@ -210,21 +272,23 @@ class _Envelope:
         elif tag == "UNG":
             self.groups += 1
         elif tag == "UNH":
-            if self.in_message:
-                self._trailer_missing()
             self.unh, self.in_message, self.count = elements, True, 1
             self.messages += 1
         elif tag == "UNT":
             if not self.in_message:
-                self.document.add(
+                self.message_document.add(
                     Code.MISSING_MANDATORY, ERROR, "A message trailer (UNT) has no header (UNH)."
                 )
                 return
             self._check_trailer(elements, self.count + 1)
             self.in_message = False
 
+    def in_message_at_end(self) -> None:
+        self._trailer_missing()
+        self.in_message = False
+
     def _trailer_missing(self) -> None:
-        self.document.add(
+        self.message_document.add(
             Code.MISSING_MANDATORY,
             ERROR,
             f"Message {_get(self.unh, 0)} has no trailer (UNT): it may have been cut short.",
@@ -233,7 +297,7 @@ class _Envelope:
     def _check_trailer(self, unt, counted: int) -> None:
         reference, trailer_reference = _get(self.unh, 0), _get(unt, 1)
         if reference != trailer_reference:
-            self.document.add(
+            self.message_document.add(
                 Code.ENVELOPE_MISMATCH,
                 ERROR,
                 f"The message reference is {reference} in the header (UNH) but "
@@ -241,7 +305,7 @@ class _Envelope:
             )
         declared = _get(unt, 0)
         if declared != str(counted):
-            self.document.add(
+            self.message_document.add(
                 Code.SEGMENT_COUNT_MISMATCH,
                 ERROR,
                 f"Message {reference}: the trailer (UNT) counts {declared or 'no'} segments; "
@@ -250,8 +314,6 @@ class _Envelope:
 
     def finish(self) -> None:
         document = self.document
-        if self.in_message:
-            self._trailer_missing()
         if self.unb is None:
             document.add(Code.MISSING_MANDATORY, ERROR, "The interchange has no header (UNB).")
         if self.unz is None:

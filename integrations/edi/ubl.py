@@ -112,6 +112,11 @@ def _party_id(root, role: str) -> str:
     return ""
 
 
+def parse_all(content: bytes) -> list[ParsedDocument | EdiParseError]:
+    """A UBL document is one message."""
+    return [parse(content)]
+
+
 def parse(content: bytes) -> ParsedDocument:
     try:  # nesting depth bounded while streaming, before the tree is built
         check_xml_stream(io.BytesIO(content), name="The message", max_depth=MAX_DEPTH)

@@ -5,7 +5,7 @@ fixed-width ISA header names the delimiters (the element separator is its fourth
 component separator its sixteenth element, the segment terminator the character after that, a
 newline in many files). The envelope is checked at every level: ISA/IEA control numbers and group
 count, GS/GE control numbers and transaction count, ST/SE control numbers and segment count.
-The first transaction set is read; others are reported as not read.
+`parse_all` reads every transaction set; `parse` the first (others are a finding).
 """
 
 from decimal import Decimal
@@ -74,11 +74,48 @@ def _get(segment: Segment, index: int) -> str:
 
 
 def parse(content: bytes) -> ParsedDocument:
-    document = ParsedDocument(standard=X12)
-    transactions = _envelope(segments(decode_text(content)), document)
+    """The first transaction set (the ingestion service stores one document per interchange);
+    further ones are a finding."""
+    messages = parse_all(content)
+    first = messages[0]
+    if isinstance(first, EdiParseError):
+        raise first
+    if len(messages) > 1:
+        first.add(
+            Code.UNREAD_MESSAGES,
+            ERROR,
+            f"The interchange carries {len(messages)} transaction sets; only the first "
+            f"({first.message_control_number}) was read. Send one per interchange.",
+        )
+    return first
+
+
+def parse_all(content: bytes) -> list[ParsedDocument | EdiParseError]:
+    """Every transaction set of the interchange, in order: a `ParsedDocument` or the
+    `EdiParseError` saying why that one cannot be read. ST/SE findings belong to their
+    transaction set; ISA/IEA and GS/GE findings to every one (each travelled in that envelope).
+    """
+    interchange = ParsedDocument(standard=X12)
+    transactions = _envelope(segments(decode_text(content)), interchange)
     if not transactions:
         raise EdiParseError("The interchange holds no transaction set (no ST segment).")
-    version, body = transactions[0]
+    results: list[ParsedDocument | EdiParseError] = []
+    for version, body, findings in transactions:
+        try:
+            results.append(_transaction(interchange, version, body, findings))
+        except EdiParseError as exc:
+            exc.message_control_number = _get(body[0], 2)  # type: ignore[attr-defined]
+            results.append(exc)
+    return results
+
+
+def _transaction(interchange: ParsedDocument, version: str, body, findings) -> ParsedDocument:
+    document = ParsedDocument(
+        standard=X12,
+        sender_id=interchange.sender_id,
+        receiver_id=interchange.receiver_id,
+        interchange_control_number=interchange.interchange_control_number,
+    )
     st = body[0]
     code = _get(st, 1)
     document.message_type = code
@@ -89,14 +126,9 @@ def parse(content: bytes) -> ParsedDocument:
             f"X12 transaction set {code or '(none)'} cannot be read here; send 850, 810 or 856."
         )
     document.doc_type = TRANSACTION_SETS[code]
-    if len(transactions) > 1:
-        document.add(
-            Code.UNREAD_MESSAGES,
-            ERROR,
-            f"The interchange carries {len(transactions)} transaction sets; only the first "
-            f"({document.message_control_number}) was read. Send one per interchange.",
-        )
+    document.findings.extend(findings)
     {"850": _order, "810": _invoice, "856": _ship_notice}[code](body[1:], document)
+    document.findings.extend(interchange.findings)
     return document
 
 
@@ -106,7 +138,9 @@ def _envelope(all_segments: list[Segment], document: ParsedDocument):
     document.sender_id = _get(isa, 6)
     document.receiver_id = _get(isa, 8)
     document.interchange_control_number = _get(isa, 13)
-    transactions: list[tuple[str, list[Segment]]] = []
+    transactions: list[tuple[str, list[Segment], list]] = []
+    # ST/SE findings go to the transaction set they are about.
+    local = ParsedDocument(standard=X12)
     groups = 0
     gs: Segment | None = None
     in_group = 0
@@ -119,16 +153,16 @@ def _envelope(all_segments: list[Segment], document: ParsedDocument):
             groups += 1
         elif tag == "ST":
             if current is not None:
-                _missing(document, f"Transaction set {_get(current[0], 2)} has no trailer (SE).")
-                transactions.append((_version(gs, isa), current))
-            current = [segment]
+                _missing(local, f"Transaction set {_get(current[0], 2)} has no trailer (SE).")
+                transactions.append((_version(gs, isa), current, local.findings))
+            current, local = [segment], ParsedDocument(standard=X12)
             in_group += 1
         elif tag == "SE":
             if current is None:
                 _missing(document, "A transaction set trailer (SE) has no header (ST).")
                 continue
             _compare(
-                document,
+                local,
                 Code.ENVELOPE_MISMATCH,
                 "transaction set control number",
                 _get(current[0], 2),
@@ -137,13 +171,13 @@ def _envelope(all_segments: list[Segment], document: ParsedDocument):
                 "SE02",
             )
             _count(
-                document,
+                local,
                 "segments of the transaction set",
                 "SE01",
                 _get(segment, 1),
                 len(current) + 1,
             )
-            transactions.append((_version(gs, isa), current))
+            transactions.append((_version(gs, isa), current, local.findings))
             current = None
         elif tag == "GE":
             if gs is None:
@@ -165,8 +199,8 @@ def _envelope(all_segments: list[Segment], document: ParsedDocument):
         elif current is not None:
             current.append(segment)
     if current is not None:
-        _missing(document, f"Transaction set {_get(current[0], 2)} has no trailer (SE).")
-        transactions.append((_version(gs, isa), current))
+        _missing(local, f"Transaction set {_get(current[0], 2)} has no trailer (SE).")
+        transactions.append((_version(gs, isa), current, local.findings))
     if gs is not None:
         _missing(document, f"Group {_get(gs, 6)} has no trailer (GE).")
     if iea is None:

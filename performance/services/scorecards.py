@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from integrations.services import webhook_object_event
 from partnerships.models import Partnership
 from performance.formula import FormulaError, parse_formula
 from performance.models import (
@@ -242,6 +243,7 @@ def scorecard_publish(*, scorecard: Scorecard, actor: User | None) -> Scorecard:
     scorecard.published_at = timezone.now()
     scorecard.save(update_fields=["status", "published_at"])
     audit_record(action="performance.scorecard.published", actor=actor, obj=scorecard)
+    webhook_object_event(event="scorecard.published", obj=scorecard)
     return scorecard
 
 

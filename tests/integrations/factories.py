@@ -6,7 +6,17 @@ from decimal import Decimal
 
 import factory
 
-from integrations.models import EdiDocument, EdiDocumentLine, EdiFinding
+from integrations.models import (
+    Connector,
+    DataSharingTerm,
+    Discrepancy,
+    EdiDocument,
+    EdiDocumentLine,
+    EdiFinding,
+    RetentionRun,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from tests.factories import TenantFactory, same_organization
 from tests.partnerships.factories import PartnershipFactory
 
@@ -64,3 +74,79 @@ class EdiFindingFactory(TenantFactory):
     code = "total_mismatch"
     severity = "error"
     message = "The declared line total is 100.00, but the lines add up to 90.00."
+
+
+class ConnectorFactory(TenantFactory):
+    class Meta:
+        model = Connector
+
+    partnership = same_organization(PartnershipFactory)
+    name = factory.Sequence(lambda n: f"EDIFACT feed {n + 1}")
+    method = Connector.Method.EDIFACT
+    direction = Connector.Direction.INBOUND
+    expected_frequency = Connector.Frequency.DAILY
+    partner_identifiers = factory.LazyFunction(lambda: ["4012345000009"])
+    status = Connector.Status.ACTIVE
+
+
+class DiscrepancyFactory(TenantFactory):
+    class Meta:
+        model = Discrepancy
+
+    partnership = same_organization(PartnershipFactory)
+    order_number = "PO-1"
+    item = factory.Sequence(lambda n: f"40123450{n:05d}")
+    kind = "price_differs"
+    severity = "low"
+    expected = Decimal("10")
+    actual = Decimal("11")
+    unit = "PCE"
+    amount_at_stake = Decimal("10.00")
+    currency = "EUR"
+    message = "Item invoiced at 11, ordered at 10."
+
+
+class WebhookSubscriptionFactory(TenantFactory):
+    class Meta:
+        model = WebhookSubscription
+
+    name = factory.Sequence(lambda n: f"ERP {n + 1}")
+    url = "https://erp.example/hooks"
+    events = factory.LazyFunction(lambda: ["discrepancy.opened"])
+
+
+class WebhookDeliveryFactory(TenantFactory):
+    class Meta:
+        model = WebhookDelivery
+
+    subscription = same_organization(WebhookSubscriptionFactory)
+    outbox_message_id = 0
+    event = "discrepancy.opened"
+    event_id = factory.Sequence(lambda n: f"00000000-0000-0000-0000-{n:012d}")
+    attempt = 1
+    succeeded = False
+    status_code = 500
+    error = "The receiver answered HTTP 500."
+
+
+class DataSharingTermFactory(TenantFactory):
+    class Meta:
+        model = DataSharingTerm
+
+    partnership = same_organization(PartnershipFactory)
+    category = "edi_documents"
+    owner = "joint"
+    usage_rights = "Both parties: order-to-pay processing only."
+    retention_days = 365
+    on_expiry = "delete"
+    legal_basis = "contract"
+
+
+class RetentionRunFactory(TenantFactory):
+    class Meta:
+        model = RetentionRun
+
+    partnership = same_organization(PartnershipFactory)
+    category = "edi_documents"
+    action = "delete"
+    cutoff = factory.LazyFunction(lambda: datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC))

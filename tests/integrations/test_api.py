@@ -205,7 +205,7 @@ def test_the_detail_has_the_findings(org_a, owner, api_as):
     assert [f["code"] for f in body["findings"]] == ["total_mismatch"]
 
 
-def test_a_viewer_reads_but_cannot_send_and_a_guest_sees_nothing(
+def test_a_viewer_reads_but_cannot_send_and_a_guest_reads_only_their_companys_documents(
     org_a, member, make_member, api_as, partnership
 ):
     document = EdiDocumentFactory(organization=org_a, partnership=partnership)
@@ -217,9 +217,13 @@ def test_a_viewer_reads_but_cannot_send_and_a_guest_sees_nothing(
 
     with tenant_scope(org_a):
         partnership_invite_guest(partnership=partnership, guest=guest, actor=None)
+    other = EdiDocumentFactory(organization=org_a)
     guest_api = api_as(guest, org_a)
-    assert guest_api.get(f"{API}/edi-documents/").status_code == 403
-    assert guest_api.get(f"{API}/edi-documents/{document.pk}/").status_code == 403
+    listed = guest_api.get(f"{API}/edi-documents/")
+    assert [d["id"] for d in listed.json()["results"]] == [document.pk]
+    assert guest_api.get(f"{API}/edi-documents/{document.pk}/").status_code == 200
+    assert guest_api.get(f"{API}/edi-documents/{other.pk}/").status_code == 404
+    assert _post_file(guest_api, partnership, samples.edifact()).status_code == 403
 
 
 def test_list_and_lines_query_counts_do_not_grow_with_rows(

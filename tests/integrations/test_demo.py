@@ -1,7 +1,7 @@
 import pytest
 
 from integrations import demo as integrations_demo
-from integrations.models import EdiDocument, EdiFinding
+from integrations.models import Discrepancy, EdiDocument, EdiFinding
 from partnerships.demo import seed_partnerships
 from tenancy import demo
 from tenancy.context import tenant_scope
@@ -25,3 +25,6 @@ def test_the_demo_has_an_order_and_an_invoice_with_one_price_discrepancy_and_is_
         (finding,) = EdiFinding.objects.filter(document=invoice)
         assert finding.code == "price_differs" and finding.line_number == 2
         assert Notification.objects.filter(recipient=invoice.partnership.owner).count() == 1
+        assert invoice.connector_id is not None and order.connector_id == invoice.connector_id
+        (discrepancy,) = Discrepancy.objects.all()
+        assert (discrepancy.kind, discrepancy.status) == ("price_differs", "disputed")

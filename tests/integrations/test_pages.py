@@ -1,6 +1,6 @@
 """Pages: the integrations home with counts and filters, the partnership tab, the upload that a
 task reads, a document with its findings and paginated lines; query counts pinned so they do not
-grow with rows; viewers read, guests are kept out."""
+grow with rows; viewers read, guests read only what their company sent."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,6 +11,7 @@ from tenancy.context import tenant_scope
 from tenancy.models import Role
 from tests.integrations import samples
 from tests.integrations.factories import (
+    ConnectorFactory,
     EdiDocumentFactory,
     EdiDocumentLineFactory,
     EdiFindingFactory,
@@ -37,11 +38,13 @@ def test_integrations_pages_use_a_fixed_number_of_queries(
     org_a, manager, partnership, client_as, django_assert_max_num_queries, documents, lines
 ):
     last = grow(org_a, partnership, documents, lines)[-1]
+    for number in range(documents):  # connectors with their feed health: two queries in all
+        ConnectorFactory(organization=org_a, partnership=partnership, name=f"Feed {number}")
     client = client_as(manager)
     pages = [
         (reverse("integrations-home", args=["alpha"]), 13),
         (reverse("integrations-home", args=["alpha"]) + "?has_errors=1&standard=edifact", 13),
-        (reverse("partnership-integrations", args=["alpha", partnership.pk]), 13),
+        (reverse("partnership-integrations", args=["alpha", partnership.pk]), 18),
         (reverse("edi-document-detail", args=["alpha", last.pk]), 12),
         (reverse("edi-document-detail", args=["alpha", last.pk]) + "?page=2", 12),
         (reverse("edi-document-upload", args=["alpha"]), 11),
@@ -155,10 +158,11 @@ def test_a_rejected_document_shows_why_and_offers_the_original(
     assert original.content == bytes(document.content)
 
 
-def test_a_viewer_reads_without_the_upload_and_a_guest_is_kept_out(
+def test_a_viewer_reads_without_the_upload_and_a_guest_reads_only_what_their_company_sent(
     org_a, member, make_member, partnership, client_as
 ):
     document = EdiDocumentFactory(organization=org_a, partnership=partnership)
+    other = EdiDocumentFactory(organization=org_a, document_number="OTHER-PARTNER-1")
     viewer = client_as(member)
     home = viewer.get(reverse("integrations-home", args=["alpha"])).content.decode()
     assert "Upload" not in home.split("<main>")[1]
@@ -174,4 +178,15 @@ def test_a_viewer_reads_without_the_upload_and_a_guest_is_kept_out(
         reverse("partnership-integrations", args=["alpha", partnership.pk]),
         reverse("edi-document-detail", args=["alpha", document.pk]),
     ):
-        assert guest_client.get(url).status_code == 403, url
+        response = guest_client.get(url)
+        assert response.status_code == 200, url
+        assert b"OTHER-PARTNER-1" not in response.content
+        assert b"Upload" not in response.content.split(b"<main")[1]
+        assert b"connector" not in response.content.lower().split(b"<main")[1]
+    assert (
+        guest_client.get(reverse("edi-document-detail", args=["alpha", other.pk])).status_code
+        == 404
+    )
+    assert guest_client.get(
+        reverse("partnership-integrations", args=["alpha", other.partnership_id])
+    ).status_code in (403, 404)

@@ -54,8 +54,9 @@ def test_lines_are_inserted_in_one_statement_whatever_their_number(
     org_a, ingest, lines, django_assert_max_num_queries
 ):
     content = samples.edifact(kind="order", items=_items(lines))
-    # Scope, lookup, document, lines, audit (with their savepoints): the same for 5 or 500.
-    with django_assert_max_num_queries(19):
+    # Scope, lookup, connectors, document, lines, audit (with their savepoints): the same for
+    # 5 or 500.
+    with django_assert_max_num_queries(20):
         document, _ = ingest(content)
     assert document.line_count == lines
     with tenant_scope(org_a):
