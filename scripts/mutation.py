@@ -54,6 +54,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/performance/test_services.py",
             "tests/performance/test_dead_ends.py",
             "tests/performance/test_confidentiality.py",
+            "tests/performance/test_scorecard_rules_pinned.py",
         ],
     ),
     "performance.reports": (

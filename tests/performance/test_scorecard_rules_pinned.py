@@ -330,3 +330,29 @@ def test_each_row_carries_its_rag_with_the_amber_threshold(org_a, manager, scena
         card = services.scorecard_compute(partnership=partnership, period_start=MARCH)
     rags = {row["code"]: row["rag"] for row in card.breakdown}
     assert rags == {"defects_ppm": "green", "otd_pct": "amber", "strict_otd": "red"}
+
+
+def test_a_breakdown_row_carries_what_the_page_and_the_pdf_show(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        _record(manager, scenario["otd"], MARCH, "97")
+        card = services.scorecard_compute(partnership=scenario["partnership"], period_start=MARCH)
+    row = next(row for row in card.breakdown if row["code"] == "otd_pct")
+    assert (row["name"], row["perspective"], row["unit"], row["formula"]) == (
+        "On-time delivery",
+        "operational",
+        "%",
+        "",
+    )
+    assert Decimal(row["target"]) == Decimal("98") and Decimal(row["weight"]) == Decimal("3")
+
+
+def test_the_rolling_score_follows_only_this_partnerships_history(org_a, manager, scenario):
+    from tests.partnerships.factories import PartnershipFactory
+
+    with tenant_scope(org_a):
+        other = PartnershipFactory(organization=org_a, owner=manager)
+        _record(manager, _kpi(manager, other, "otd_pct"), date(2025, 2, 1), "80")  # scores 0
+        _record(manager, scenario["otd"], MARCH, "99")
+        _record(manager, scenario["defects"], MARCH, "50")
+        card = services.scorecard_compute(partnership=scenario["partnership"], period_start=MARCH)
+    assert card.total == Decimal("100") and card.rolling_score == card.total
