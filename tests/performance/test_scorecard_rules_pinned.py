@@ -356,3 +356,17 @@ def test_the_rolling_score_follows_only_this_partnerships_history(org_a, manager
         _record(manager, scenario["defects"], MARCH, "50")
         card = services.scorecard_compute(partnership=scenario["partnership"], period_start=MARCH)
     assert card.total == Decimal("100") and card.rolling_score == card.total
+
+
+def test_another_partnerships_scorecard_of_the_month_is_left_alone(org_a, manager, scenario):
+    from tests.partnerships.factories import PartnershipFactory
+
+    with tenant_scope(org_a):
+        other = PartnershipFactory(organization=org_a, owner=manager)
+        _record(manager, _kpi(manager, other, "fill_rate"), MARCH, "99")
+        theirs = Scorecard.objects.get(partnership=other, period_start=MARCH)
+        _record(manager, scenario["otd"], MARCH, "97")
+        ours = services.scorecard_compute(partnership=scenario["partnership"], period_start=MARCH)
+        theirs.refresh_from_db()
+    assert ours.pk != theirs.pk and ours.partnership_id == scenario["partnership"].pk
+    assert [row["code"] for row in theirs.breakdown] == ["fill_rate"]
