@@ -370,3 +370,10 @@ def test_another_partnerships_scorecard_of_the_month_is_left_alone(org_a, manage
         theirs.refresh_from_db()
     assert ours.pk != theirs.pk and ours.partnership_id == scenario["partnership"].pk
     assert [row["code"] for row in theirs.breakdown] == ["fill_rate"]
+
+
+def test_a_month_without_figures_has_no_standing(org_a, scenario):
+    with tenant_scope(org_a):
+        card = services.scorecard_compute(partnership=scenario["partnership"], period_start=MARCH)
+    assert card.total is None and card.rolling_score is None
+    assert (card.standing, card.standing_action) == ("", "")
