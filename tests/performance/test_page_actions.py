@@ -76,20 +76,9 @@ def test_minutes_and_action_items_are_posted_to_their_own_qbr(org_a, manager, sc
 
 
 def test_a_refused_scorecard_step_returns_to_its_month_with_the_reason(
-    org_a, manager, scenario, client_as
+    manager, scenario, client_as, published
 ):
-    with tenant_scope(org_a):
-        services.measurement_record(
-            actor=manager,
-            kpi=scenario["otd"],
-            period_start=date(2025, 3, 1),
-            value=Decimal("97"),
-            today=TODAY,
-        )
-        scorecard = services.scorecard_compute(
-            partnership=scenario["partnership"], period_start=date(2025, 3, 1)
-        )
-        services.scorecard_publish(scorecard=scorecard, actor=manager)
+    scorecard = published
     url = reverse("performance-scorecard-publish", args=["alpha", scorecard.pk])
     page = client_as(manager).post(url, follow=True)
     month = reverse("partnership-performance", args=["alpha", scenario["partnership"].pk])
@@ -100,21 +89,13 @@ def test_a_refused_scorecard_step_returns_to_its_month_with_the_reason(
     assert "This scorecard is already published." in page.content.decode()
 
 
-def test_an_appeal_is_resolved_only_under_its_own_partnership(org_a, manager, scenario, client_as):
+def test_an_appeal_is_resolved_only_under_its_own_partnership(
+    org_a, manager, scenario, client_as, published
+):
     from tests.partnerships.factories import PartnershipFactory
 
+    scorecard = published
     with tenant_scope(org_a):
-        services.measurement_record(
-            actor=manager,
-            kpi=scenario["otd"],
-            period_start=date(2025, 3, 1),
-            value=Decimal("97"),
-            today=TODAY,
-        )
-        scorecard = services.scorecard_compute(
-            partnership=scenario["partnership"], period_start=date(2025, 3, 1)
-        )
-        services.scorecard_publish(scorecard=scorecard, actor=manager)
         appeal = services.scorecard_appeal_raise(
             scorecard=scorecard, actor=manager, criterion_code="otd_pct", comment="Wrong"
         )

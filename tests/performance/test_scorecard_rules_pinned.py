@@ -20,23 +20,6 @@ from tests.performance.factories import TODAY
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def published(org_a, manager, scenario):
-    with tenant_scope(org_a):
-        services.measurement_record(
-            actor=manager,
-            kpi=scenario["otd"],
-            period_start=date(2025, 3, 1),
-            value=Decimal("97"),
-            today=TODAY,
-        )
-        scorecard = services.scorecard_compute(
-            partnership=scenario["partnership"], period_start=date(2025, 3, 1)
-        )
-        services.scorecard_publish(scorecard=scorecard, actor=manager)
-    return scorecard
-
-
 def _event(action):
     return AuditEvent.objects.get(action=action)
 
