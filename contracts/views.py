@@ -50,6 +50,7 @@ from partnerships.selectors import partnership_portfolio
 from partnerships.views import partnership_tabs
 from tenancy.dates import add_days
 from tenancy.errors import ConflictError, PermissionDeniedError
+from tenancy.forms import apply_errors
 from tenancy.models import User
 from tenancy.permissions import roles_with
 from tenancy.views import (
@@ -95,12 +96,6 @@ def _clause(request, clause_id):
         partnership_path="agreement__partnership",
         pk=clause_id,
     )
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    """A service's refusal shown under the field it concerns (the typed values stay)."""
-    for name, errors in exc.message_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 def _org_members(request, roles=None):
@@ -387,7 +382,7 @@ def obligation_add(request, org_slug, agreement_id):
                 actor=request.user, agreement=agreement, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(
                 request, f"Obligation “{obligation.title}” added to “{agreement.title}”."
@@ -451,7 +446,7 @@ def obligation_detail(request, org_slug, obligation_id):
                     evidence_content=upload.read() if upload else None,
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                apply_errors(form, exc)
             except ConflictError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -617,7 +612,7 @@ def _back_to_review(clause):
 def _refused(request, clause, key, form, exc):
     """Render the review page again with the refused form bound and its errors in place."""
     if isinstance(exc, ValidationError):
-        _form_errors(form, exc)
+        apply_errors(form, exc)
     else:
         form.add_error(None, getattr(exc, "message", str(exc)))
     agreement = _review_agreement(request, clause.agreement_id)
@@ -795,7 +790,7 @@ def clause_add(request, org_slug, agreement_id):
                 actor=request.user, agreement=agreement, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            apply_errors(form, exc)
         except ConflictError as exc:
             form.add_error(None, exc.message)
         else:
@@ -828,7 +823,7 @@ def clause_edit(request, org_slug, clause_id):
         try:
             clause = services.clause_update(clause=clause, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            apply_errors(form, exc)
         except ConflictError as exc:
             form.add_error(None, exc.message)
         else:
@@ -881,7 +876,7 @@ def agreement_amend(request, org_slug, agreement_id):
                 agreement=agreement, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            apply_errors(form, exc)
         except ConflictError as exc:
             form.add_error(None, exc.message)
         else:
@@ -909,7 +904,7 @@ def agreement_terminate(request, org_slug, agreement_id):
                 on=form.cleaned_data["on"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            apply_errors(form, exc)
         except ConflictError as exc:
             form.add_error(None, exc.message)
         else:

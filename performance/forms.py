@@ -15,7 +15,6 @@ from performance.models import (
     Sla,
 )
 from performance.periods import parse_period
-from tenancy.forms import apply_errors  # noqa: F401 - performance.views imports it from here
 
 
 class MonthField(forms.CharField):

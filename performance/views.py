@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from partnerships.models import Partnership
 from partnerships.views import partnership_tabs
@@ -31,7 +31,6 @@ from performance.forms import (
     SlaForm,
     StandingBandFormSet,
     SurveyForm,
-    apply_errors,
     kpi_template_initial,
 )
 from performance.models import (
@@ -51,8 +50,26 @@ from performance.models import (
 )
 from performance.periods import add_months, month_start, parse_period
 from tenancy.errors import ConflictError
+from tenancy.forms import apply_errors
 from tenancy.jobs import enqueue, job_progress, tasks_inline
-from tenancy.views import get_object_for_member_or_404, require_permission
+from tenancy.views import (
+    get_object_for_member_or_404,
+    refusal_message,
+    refusals_to_messages,
+    require_permission,
+)
+
+# POST actions: one URL each; a step the service refuses goes back to the page the action
+# belongs to, with the reason as a message (tenancy.views.refusals_to_messages).
+_to_performance_tab = refusals_to_messages("partnership-performance", "partnership_id")
+_to_measurement = refusals_to_messages(
+    "performance-measurement-edit", "partnership_id", "measurement_id"
+)
+_to_import_job = refusals_to_messages("performance-import-job", "measurementimport_id")
+_to_scorecard = refusals_to_messages("performance-scorecard", "scorecard_id")
+_to_qbrs = refusals_to_messages("partnership-qbrs", "partnership_id")
+_to_action_board = refusals_to_messages("performance-actions")
+_to_rca = refusals_to_messages("performance-rca", "rootcauseanalysis_id")
 
 
 def _partnership(request, partnership_id) -> Partnership:
@@ -149,6 +166,7 @@ def _can(request, perm) -> bool:
 
 
 @require_POST
+@_to_performance_tab
 def measurement_add(request, org_slug, partnership_id):
     """Manual entry by a member, or a partner guest's figure submitted for approval. Errors are
     shown under their field with the typed values kept."""
@@ -183,8 +201,7 @@ def measurement_add(request, org_slug, partnership_id):
     return _performance_page(request, partnership, measurement_form=form, status=400)
 
 
-def measurement_edit(request, org_slug, partnership_id, measurement_id):
-    """Correct or delete a recorded figure, with a reason (audited); scorecards recompute."""
+def _measurement(request, partnership_id, measurement_id) -> tuple[Partnership, Measurement]:
     partnership = _partnership(request, partnership_id)
     require_permission(request, "performance.change", partnership)
     measurement = get_object_for_member_or_404(
@@ -193,47 +210,12 @@ def measurement_edit(request, org_slug, partnership_id, measurement_id):
         pk=measurement_id,
         partnership_id=partnership.pk,
     )
-    correct_form = MeasurementCorrectForm(initial={"value": measurement.value.normalize()})
-    delete_form = MeasurementDeleteForm()
-    status = 200
-    if request.method == "POST":
-        try:
-            if request.POST.get("action") == "delete":
-                delete_form = MeasurementDeleteForm(request.POST)
-                if delete_form.is_valid():
-                    services.measurement_delete(
-                        measurement=measurement,
-                        actor=request.user,
-                        reason=delete_form.cleaned_data["reason"],
-                    )
-                    messages.success(
-                        request,
-                        f"{measurement.kpi.name} for {measurement.period_start:%B %Y} deleted; "
-                        "scorecards recomputed.",
-                    )
-                    return redirect(_performance_url(request, partnership))
-            else:
-                correct_form = MeasurementCorrectForm(request.POST)
-                if correct_form.is_valid():
-                    services.measurement_correct(
-                        measurement=measurement,
-                        actor=request.user,
-                        value=correct_form.cleaned_data["value"],
-                        reason=correct_form.cleaned_data["reason"],
-                    )
-                    messages.success(
-                        request,
-                        f"{measurement.kpi.name} for {measurement.period_start:%B %Y} corrected; "
-                        "scorecards recomputed.",
-                    )
-                    return redirect(_performance_url(request, partnership))
-        except ValidationError as error:
-            apply_errors(
-                delete_form if request.POST.get("action") == "delete" else correct_form, error
-            )
-        except ConflictError as error:
-            messages.error(request, error.message)
-        status = 400
+    return partnership, measurement
+
+
+def _measurement_page(
+    request, partnership, measurement, *, correct_form=None, delete_form=None, status=200
+):
     return render(
         request,
         "performance/measurement_edit.html",
@@ -241,29 +223,91 @@ def measurement_edit(request, org_slug, partnership_id, measurement_id):
             "partnership": partnership,
             "partnership_tabs": partnership_tabs(request, partnership),
             "measurement": measurement,
-            "correct_form": correct_form,
-            "delete_form": delete_form,
+            "correct_form": correct_form
+            or MeasurementCorrectForm(initial={"value": measurement.value.normalize()}),
+            "delete_form": delete_form or MeasurementDeleteForm(),
         },
         status=status,
     )
 
 
+@require_GET
+def measurement_edit(request, org_slug, partnership_id, measurement_id):
+    """Correct or delete a recorded figure, with a reason (audited); scorecards recompute."""
+    partnership, measurement = _measurement(request, partnership_id, measurement_id)
+    return _measurement_page(request, partnership, measurement)
+
+
+def _measurement_form_step(
+    request, partnership, measurement, form, *, service, fields, done: str, form_name: str
+):
+    """A form posted on the measurement page: done → the performance tab (scorecards are
+    recomputed); refused → the page again with the errors under their fields."""
+    if form.is_valid():
+        try:
+            service(
+                measurement=measurement,
+                actor=request.user,
+                **{name: form.cleaned_data[name] for name in fields},
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"{measurement.kpi.name} for {measurement.period_start:%B %Y} {done}; "
+                "scorecards recomputed.",
+            )
+            return redirect(_performance_url(request, partnership))
+    return _measurement_page(request, partnership, measurement, status=400, **{form_name: form})
+
+
 @require_POST
+@_to_measurement
+def measurement_correct(request, org_slug, partnership_id, measurement_id):
+    partnership, measurement = _measurement(request, partnership_id, measurement_id)
+    return _measurement_form_step(
+        request,
+        partnership,
+        measurement,
+        MeasurementCorrectForm(request.POST),
+        service=services.measurement_correct,
+        fields=("value", "reason"),
+        done="corrected",
+        form_name="correct_form",
+    )
+
+
+@require_POST
+@_to_measurement
+def measurement_delete(request, org_slug, partnership_id, measurement_id):
+    partnership, measurement = _measurement(request, partnership_id, measurement_id)
+    return _measurement_form_step(
+        request,
+        partnership,
+        measurement,
+        MeasurementDeleteForm(request.POST),
+        service=services.measurement_delete,
+        fields=("reason",),
+        done="deleted",
+        form_name="delete_form",
+    )
+
+
+@require_POST
+@_to_performance_tab
 def measurement_review(request, org_slug, partnership_id, measurement_id):
     partnership = _partnership(request, partnership_id)
     require_permission(request, "performance.change", partnership)
     measurement = get_object_for_member_or_404(
         request, Measurement.objects.all(), pk=measurement_id, partnership_id=partnership.pk
     )
-    try:
-        services.measurement_review(
-            measurement=measurement,
-            actor=request.user,
-            approve=request.POST.get("decision") == "approve",
-        )
-        messages.success(request, "Figure reviewed.")
-    except ConflictError as error:
-        messages.error(request, error.message)
+    services.measurement_review(
+        measurement=measurement,
+        actor=request.user,
+        approve=request.POST.get("decision") == "approve",
+    )
+    messages.success(request, "Figure reviewed.")
     return redirect(_performance_url(request, partnership))
 
 
@@ -310,20 +354,29 @@ def measurement_import(request, org_slug, partnership_id):
 IMPORT_ERRORS_PAGE = 200
 
 
-def measurement_import_job(request, org_slug, measurementimport_id):
-    """The job's progress; once checked, a bounded sample and every error row (paged); once
-    clean, the button that imports all rows."""
+def _import_job(request, measurementimport_id) -> MeasurementImport:
     job = get_object_for_member_or_404(
         request, MeasurementImport.objects.select_related("partnership"), pk=measurementimport_id
     )
     require_permission(request, "performance.change", job)
-    if request.method == "POST":
-        try:
-            services.measurement_import_confirm(job=job, actor=request.user)
-            messages.success(request, f"Importing {job.row_count:,} rows of {job.filename}.")
-        except ConflictError as error:
-            messages.error(request, error.message)
-        return redirect("performance-import-job", org_slug=org_slug, measurementimport_id=job.pk)
+    return job
+
+
+@require_POST
+@_to_import_job
+def measurement_import_confirm(request, org_slug, measurementimport_id):
+    """Import every row of a clean, checked file (a background task)."""
+    job = _import_job(request, measurementimport_id)
+    services.measurement_import_confirm(job=job, actor=request.user)
+    messages.success(request, f"Importing {job.row_count:,} rows of {job.filename}.")
+    return redirect("performance-import-job", org_slug=org_slug, measurementimport_id=job.pk)
+
+
+@require_GET
+def measurement_import_job(request, org_slug, measurementimport_id):
+    """The job's progress; once checked, a bounded sample and every error row (paged); once
+    clean, the button that imports all rows."""
+    job = _import_job(request, measurementimport_id)
     progress = job_progress(job)
     if request.GET.get("format") == "json":
         return JsonResponse(
@@ -386,6 +439,7 @@ def kpi_create(request, org_slug, partnership_id):
 
 
 @require_POST
+@_to_performance_tab
 def survey_submit(request, org_slug, partnership_id):
     partnership = _partnership(request, partnership_id)
     is_guest = request.membership.is_guest
@@ -408,62 +462,87 @@ def survey_submit(request, org_slug, partnership_id):
     return _performance_page(request, partnership, survey_form=form, status=400)
 
 
-@require_POST
-def scorecard_action(request, org_slug, scorecard_id):
+def _scorecard(request, scorecard_id) -> Scorecard:
     scorecard = get_object_for_member_or_404(
         request, Scorecard.objects.select_related("partnership__partner"), pk=scorecard_id
     )
     require_permission(request, "performance.view", scorecard)
     if request.membership.is_guest and scorecard.status != Scorecard.Status.PUBLISHED:
         raise Http404("No such scorecard.")
-    what = request.POST.get("action")
-    try:
-        month = f"{scorecard.period_start:%B %Y}"
-        if what == "publish":
-            require_permission(request, "performance.change", scorecard)
-            services.scorecard_publish(scorecard=scorecard, actor=request.user)
-            done = f"Scorecard of {month} published to {scorecard.partnership.partner.name}."
-        elif what == "acknowledge":
-            side = Side.PARTNER if request.membership.is_guest else Side.BUYER
-            services.scorecard_acknowledge(scorecard=scorecard, actor=request.user, side=side)
-            done = f"Scorecard of {month} acknowledged."
-        elif what == "appeal":
-            appeal = services.scorecard_appeal_raise(
-                scorecard=scorecard,
-                actor=request.user,
-                criterion_code=request.POST.get("criterion_code", ""),
-                comment=request.POST.get("comment", ""),
-            )
-            done = f"Appeal on {appeal.criterion_code} of {month} sent."
-        else:
-            raise Http404("Unknown action.")
-        messages.success(request, done)
-    except (ConflictError, ValidationError) as error:
-        messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
-    return redirect(
+    return scorecard
+
+
+def _scorecard_url(request, scorecard) -> str:
+    return (
         _performance_url(request, scorecard.partnership) + f"?period={scorecard.period_start:%Y-%m}"
     )
 
 
+@require_GET
+def scorecard_detail(request, org_slug, scorecard_id):
+    """A scorecard lives on its partnership's performance tab, at its month."""
+    return redirect(_scorecard_url(request, _scorecard(request, scorecard_id)))
+
+
 @require_POST
-def appeal_resolve(request, org_slug, scorecardappeal_id):
+@_to_scorecard
+def scorecard_publish(request, org_slug, scorecard_id):
+    scorecard = _scorecard(request, scorecard_id)
+    require_permission(request, "performance.change", scorecard)
+    services.scorecard_publish(scorecard=scorecard, actor=request.user)
+    messages.success(
+        request,
+        f"Scorecard of {scorecard.period_start:%B %Y} published to "
+        f"{scorecard.partnership.partner.name}.",
+    )
+    return redirect(_scorecard_url(request, scorecard))
+
+
+@require_POST
+@_to_scorecard
+def scorecard_acknowledge(request, org_slug, scorecard_id):
+    scorecard = _scorecard(request, scorecard_id)
+    side = Side.PARTNER if request.membership.is_guest else Side.BUYER
+    services.scorecard_acknowledge(scorecard=scorecard, actor=request.user, side=side)
+    messages.success(request, f"Scorecard of {scorecard.period_start:%B %Y} acknowledged.")
+    return redirect(_scorecard_url(request, scorecard))
+
+
+@require_POST
+@_to_scorecard
+def scorecard_appeal(request, org_slug, scorecard_id):
+    scorecard = _scorecard(request, scorecard_id)
+    appeal = services.scorecard_appeal_raise(
+        scorecard=scorecard,
+        actor=request.user,
+        criterion_code=request.POST.get("criterion_code", ""),
+        comment=request.POST.get("comment", ""),
+    )
+    messages.success(
+        request, f"Appeal on {appeal.criterion_code} of {scorecard.period_start:%B %Y} sent."
+    )
+    return redirect(_scorecard_url(request, scorecard))
+
+
+@require_POST
+@_to_performance_tab
+def appeal_resolve(request, org_slug, partnership_id, scorecardappeal_id):
+    partnership = _partnership(request, partnership_id)
     appeal = get_object_for_member_or_404(
         request,
         ScorecardAppeal.objects.select_related("scorecard__partnership"),
         pk=scorecardappeal_id,
+        partnership_id=partnership.pk,
     )
     require_permission(request, "performance.change", appeal)
-    try:
-        services.scorecard_appeal_resolve(
-            appeal=appeal,
-            actor=request.user,
-            uphold=request.POST.get("decision") == "uphold",
-            resolution=request.POST.get("resolution", ""),
-        )
-        messages.success(request, "Appeal resolved.")
-    except (ConflictError, ValidationError) as error:
-        messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
-    return redirect(_performance_url(request, appeal.scorecard.partnership))
+    services.scorecard_appeal_resolve(
+        appeal=appeal,
+        actor=request.user,
+        uphold=request.POST.get("decision") == "uphold",
+        resolution=request.POST.get("resolution", ""),
+    )
+    messages.success(request, "Appeal resolved.")
+    return redirect(_performance_url(request, partnership))
 
 
 # --- SLAs and breaches -------------------------------------------------------------------------
@@ -592,55 +671,10 @@ def report_download(request, org_slug, scorecardreport_id):
 # --- QBRs and actions --------------------------------------------------------------------------
 
 
+@require_GET
 def partnership_qbrs(request, org_slug, partnership_id):
     partnership = _partnership(request, partnership_id)
     can_change = not request.membership.is_guest and _can(request, "performance.change")
-    if request.method == "POST":
-        require_permission(request, "performance.change", partnership)
-        what = request.POST.get("action")
-        try:
-            if what == "schedule_year":
-                year_text = (request.POST.get("year") or "").strip()
-                if not year_text.isdigit():
-                    raise ValidationError("Give the year as four digits, e.g. 2026.")
-                year = int(year_text)
-                created = services.qbr_schedule_year(
-                    actor=request.user,
-                    partnership=partnership,
-                    year=year,
-                    attendees=[u for u in (request.user, partnership.owner) if u],
-                )
-                messages.success(request, f"{len(created)} QBR(s) scheduled for {year}.")
-            elif what in ("record", "add_action"):
-                qbr = get_object_for_member_or_404(
-                    request,
-                    Qbr.objects.all(),
-                    pk=request.POST.get("qbr"),
-                    partnership_id=partnership.pk,
-                )
-                if what == "record":
-                    form = QbrRecordForm(request.POST)
-                    if form.is_valid():
-                        services.qbr_record(qbr=qbr, actor=request.user, **form.cleaned_data)
-                        messages.success(request, "Minutes saved.")
-                else:
-                    form = ActionItemForm(request.POST)
-                    if form.is_valid():
-                        services.action_item_create(
-                            actor=request.user,
-                            partnership=partnership,
-                            qbr=qbr,
-                            owner=request.user,
-                            **form.cleaned_data,
-                        )
-                        messages.success(request, "Action item added.")
-                    else:
-                        messages.error(request, "An action needs a title and a due date.")
-        except ConflictError as error:
-            messages.error(request, error.message)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        return redirect("partnership-qbrs", org_slug=org_slug, partnership_id=partnership.pk)
     return render(
         request,
         "performance/partnership_qbrs.html",
@@ -656,6 +690,64 @@ def partnership_qbrs(request, org_slug, partnership_id):
             "this_year": timezone.now().year,
         },
     )
+
+
+def _qbr(request, partnership_id, qbr_id) -> tuple[Partnership, Qbr]:
+    partnership = _partnership(request, partnership_id)
+    require_permission(request, "performance.change", partnership)
+    qbr = get_object_for_member_or_404(
+        request, Qbr.objects.all(), pk=qbr_id, partnership_id=partnership.pk
+    )
+    return partnership, qbr
+
+
+@require_POST
+@_to_qbrs
+def qbr_schedule_year(request, org_slug, partnership_id):
+    partnership = _partnership(request, partnership_id)
+    require_permission(request, "performance.change", partnership)
+    year_text = (request.POST.get("year") or "").strip()
+    if not year_text.isdigit():
+        raise ValidationError("Give the year as four digits, e.g. 2026.")
+    year = int(year_text)
+    created = services.qbr_schedule_year(
+        actor=request.user,
+        partnership=partnership,
+        year=year,
+        attendees=[u for u in (request.user, partnership.owner) if u],
+    )
+    messages.success(request, f"{len(created)} QBR(s) scheduled for {year}.")
+    return redirect("partnership-qbrs", org_slug=org_slug, partnership_id=partnership.pk)
+
+
+@require_POST
+@_to_qbrs
+def qbr_record(request, org_slug, partnership_id, qbr_id):
+    partnership, qbr = _qbr(request, partnership_id, qbr_id)
+    form = QbrRecordForm(request.POST)
+    if form.is_valid():
+        services.qbr_record(qbr=qbr, actor=request.user, **form.cleaned_data)
+        messages.success(request, "Minutes saved.")
+    return redirect("partnership-qbrs", org_slug=org_slug, partnership_id=partnership.pk)
+
+
+@require_POST
+@_to_qbrs
+def qbr_action_add(request, org_slug, partnership_id, qbr_id):
+    partnership, qbr = _qbr(request, partnership_id, qbr_id)
+    form = ActionItemForm(request.POST)
+    if form.is_valid():
+        services.action_item_create(
+            actor=request.user,
+            partnership=partnership,
+            qbr=qbr,
+            owner=request.user,
+            **form.cleaned_data,
+        )
+        messages.success(request, "Action item added.")
+    else:
+        messages.error(request, "An action needs a title and a due date.")
+    return redirect("partnership-qbrs", org_slug=org_slug, partnership_id=partnership.pk)
 
 
 def qbr_ical(request, org_slug, partnership_id, qbr_id):
@@ -691,15 +783,13 @@ def action_board(request, org_slug):
 
 
 @require_POST
+@_to_action_board
 def action_item_status(request, org_slug, actionitem_id):
     item = get_object_for_member_or_404(request, ActionItem.objects.all(), pk=actionitem_id)
     require_permission(request, "performance.change", item)
-    try:
-        services.action_item_set_status(
-            item=item, actor=request.user, status=request.POST.get("status", "")
-        )
-    except ValidationError as error:
-        messages.error(request, "; ".join(error.messages))
+    services.action_item_set_status(
+        item=item, actor=request.user, status=request.POST.get("status", "")
+    )
     return redirect("performance-actions", org_slug=org_slug)
 
 
@@ -798,10 +888,9 @@ def breach_status(request, org_slug, slabreach_id):
         messages.success(
             request, f"Breach of “{breach.sla.name}” ({breach.period_start:%B %Y}) {done}."
         )
-    except ConflictError as error:
-        messages.error(request, error.message)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    except (ConflictError, ValidationError) as error:
+        # Back where the form was (the SLA list or a performance tab), with the reason.
+        messages.error(request, refusal_message(error))
     target = request.POST.get("next", "")
     if not target.startswith(f"/o/{org_slug}/"):
         target = reverse("performance-slas", args=[org_slug])
@@ -833,63 +922,17 @@ def rca_create(request, org_slug, partnership_id):
     )
 
 
-def rca_detail(request, org_slug, rootcauseanalysis_id):
-    """One root-cause analysis: problem, 5 whys, corrective/preventive actions with owner and
-    due date, closing, and the effectiveness check after closing."""
+def _rca(request, rootcauseanalysis_id, *, change=False) -> RootCauseAnalysis:
     rca = get_object_for_member_or_404(
         request,
         RootCauseAnalysis.objects.select_related("partnership", "sla"),
         pk=rootcauseanalysis_id,
     )
-    require_permission(request, "performance.view", rca)
-    can_change = not request.membership.is_guest and _can(request, "performance.change")
-    rca_form = RcaForm(initial={"problem": rca.problem, "five_whys": "\n".join(rca.five_whys)})
-    capa_form = CapaForm(
-        organization=request.organization,
-        initial={"due_date": timezone.now().date() + timedelta(days=30)},
-    )
-    status = 200
-    if request.method == "POST":
-        require_permission(request, "performance.change", rca)
-        what = request.POST.get("action")
-        try:
-            if what == "update":
-                rca_form = RcaForm(request.POST)
-                if not rca_form.is_valid():
-                    raise ValidationError({})
-                services.rca_update(rca=rca, actor=request.user, **rca_form.cleaned_data)
-                messages.success(request, "Analysis saved.")
-            elif what == "add_capa":
-                capa_form = CapaForm(request.POST, organization=request.organization)
-                if not capa_form.is_valid():
-                    raise ValidationError({})
-                services.capa_add(rca=rca, actor=request.user, **capa_form.cleaned_data)
-                messages.success(request, "Action added.")
-            elif what == "complete_capa":
-                action = get_object_for_member_or_404(
-                    request, CorrectiveAction.objects.all(), pk=request.POST.get("capa"), rca=rca
-                )
-                services.capa_complete(action=action, actor=request.user)
-                messages.success(request, "Action marked done.")
-            elif what == "close":
-                services.rca_close(rca=rca, actor=request.user, today=timezone.now().date())
-                messages.success(request, "Analysis closed; effectiveness check scheduled.")
-            elif what == "effectiveness":
-                services.rca_effectiveness_record(
-                    rca=rca, actor=request.user, effective=request.POST.get("effective") == "yes"
-                )
-                messages.success(request, "Effectiveness recorded.")
-            else:
-                raise Http404("Unknown action.")
-            return redirect("performance-rca", org_slug=org_slug, rootcauseanalysis_id=rca.pk)
-        except ConflictError as error:
-            messages.error(request, error.message)
-        except ValidationError as error:
-            if getattr(error, "error_dict", None):
-                apply_errors(capa_form if what == "add_capa" else rca_form, error)
-            elif error.messages:
-                messages.error(request, " ".join(error.messages))
-        status = 400
+    require_permission(request, "performance.change" if change else "performance.view", rca)
+    return rca
+
+
+def _rca_page(request, rca, *, rca_form=None, capa_form=None, status=200):
     return render(
         request,
         "performance/rca_detail.html",
@@ -898,12 +941,103 @@ def rca_detail(request, org_slug, rootcauseanalysis_id):
             "partnership": rca.partnership,
             "partnership_tabs": partnership_tabs(request, rca.partnership),
             "actions": list(rca.actions.select_related("owner")),
-            "rca_form": rca_form,
-            "capa_form": capa_form,
-            "can_change": can_change,
+            "rca_form": rca_form
+            or RcaForm(initial={"problem": rca.problem, "five_whys": "\n".join(rca.five_whys)}),
+            "capa_form": capa_form
+            or CapaForm(
+                organization=request.organization,
+                initial={"due_date": timezone.now().date() + timedelta(days=30)},
+            ),
+            "can_change": not request.membership.is_guest and _can(request, "performance.change"),
         },
         status=status,
     )
+
+
+def _rca_redirect(org_slug, rca):
+    return redirect("performance-rca", org_slug=org_slug, rootcauseanalysis_id=rca.pk)
+
+
+@require_GET
+def rca_detail(request, org_slug, rootcauseanalysis_id):
+    """One root-cause analysis: problem, 5 whys, corrective/preventive actions with owner and
+    due date, closing, and the effectiveness check after closing."""
+    return _rca_page(request, _rca(request, rootcauseanalysis_id))
+
+
+def _rca_form_step(request, org_slug, rca, form, *, service, done: str, form_name: str):
+    """A form posted on the analysis page: done → back to it; refused → its field errors."""
+    if form.is_valid():
+        try:
+            service(rca=rca, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, done)
+            return _rca_redirect(org_slug, rca)
+    return _rca_page(request, rca, status=400, **{form_name: form})
+
+
+@require_POST
+@_to_rca
+def rca_update(request, org_slug, rootcauseanalysis_id):
+    rca = _rca(request, rootcauseanalysis_id, change=True)
+    return _rca_form_step(
+        request,
+        org_slug,
+        rca,
+        RcaForm(request.POST),
+        service=services.rca_update,
+        done="Analysis saved.",
+        form_name="rca_form",
+    )
+
+
+@require_POST
+@_to_rca
+def capa_add(request, org_slug, rootcauseanalysis_id):
+    rca = _rca(request, rootcauseanalysis_id, change=True)
+    return _rca_form_step(
+        request,
+        org_slug,
+        rca,
+        CapaForm(request.POST, organization=request.organization),
+        service=services.capa_add,
+        done="Action added.",
+        form_name="capa_form",
+    )
+
+
+@require_POST
+@_to_rca
+def capa_complete(request, org_slug, rootcauseanalysis_id, correctiveaction_id):
+    rca = _rca(request, rootcauseanalysis_id, change=True)
+    action = get_object_for_member_or_404(
+        request, CorrectiveAction.objects.all(), pk=correctiveaction_id, rca=rca
+    )
+    services.capa_complete(action=action, actor=request.user)
+    messages.success(request, "Action marked done.")
+    return _rca_redirect(org_slug, rca)
+
+
+@require_POST
+@_to_rca
+def rca_close(request, org_slug, rootcauseanalysis_id):
+    rca = _rca(request, rootcauseanalysis_id, change=True)
+    services.rca_close(rca=rca, actor=request.user, today=timezone.now().date())
+    messages.success(request, "Analysis closed; effectiveness check scheduled.")
+    return _rca_redirect(org_slug, rca)
+
+
+@require_POST
+@_to_rca
+def rca_effectiveness(request, org_slug, rootcauseanalysis_id):
+    rca = _rca(request, rootcauseanalysis_id, change=True)
+    services.rca_effectiveness_record(
+        rca=rca, actor=request.user, effective=request.POST.get("effective") == "yes"
+    )
+    messages.success(request, "Effectiveness recorded.")
+    return _rca_redirect(org_slug, rca)
 
 
 def standings_edit(request, org_slug):

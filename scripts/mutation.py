@@ -53,6 +53,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/performance/test_rules.py",
             "tests/performance/test_services.py",
             "tests/performance/test_dead_ends.py",
+            "tests/performance/test_confidentiality.py",
+            "tests/performance/test_scorecard_rules_pinned.py",
         ],
     ),
     "performance.reports": (
@@ -99,7 +101,30 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/contracts/test_services.py",
         ],
     ),
-    "governance": ("governance/services.py", ["tests/governance"]),
+    # governance/services/ is a package too; each module with the tests of its rules.
+    "governance.raci": (
+        "governance/services/raci.py",
+        [
+            "tests/governance/test_raci_and_escalations.py",
+            "tests/governance/test_rule_functions.py",
+        ],
+    ),
+    "governance.decision_rights": (
+        "governance/services/decision_rights.py",
+        ["tests/governance/test_decision_rights.py", "tests/governance/test_rule_functions.py"],
+    ),
+    "governance.meetings": (
+        "governance/services/meetings.py",
+        [
+            "tests/governance/test_committees.py",
+            "tests/governance/test_rule_functions.py",
+            "tests/governance/test_board_pages.py",
+        ],
+    ),
+    "governance.escalations": (
+        "governance/services/escalations.py",
+        ["tests/governance/test_raci_and_escalations.py", "tests/governance/test_tasks.py"],
+    ),
 }
 
 # Everything the Django project needs to start inside mutmut's copy.
@@ -240,9 +265,12 @@ def run_target(name: str, max_children: int) -> dict:
             link.symlink_to(target_dir / "mutants" / package)
     # A test database of its own: mutation runs never disturb the developer's test runs.
     base = os.environ.get("TEST_DATABASE_NAME") or "test_partnerline"
+    # mutmut itself may live outside the venv (a `pip install --target` directory on
+    # PYTHONPATH): keep what is there, after the links.
+    python_path = os.pathsep.join(p for p in (str(links), os.environ.get("PYTHONPATH")) if p)
     env = {
         **os.environ,
-        "PYTHONPATH": str(links),
+        "PYTHONPATH": python_path,
         "TEST_DATABASE_NAME": f"{base}_mutation",
     }
     subprocess.run(

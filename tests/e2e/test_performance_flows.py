@@ -71,7 +71,7 @@ def test_a_manager_creates_an_sla_and_sees_its_breach_and_credit(page, login, wo
 def test_a_manager_corrects_a_figure_and_the_score_follows(page, login, org_a, workspace):
     partnership = workspace["partnership"]
     with tenant_scope(org_a):
-        services.measurement_record(
+        measurement = services.measurement_record(
             actor=workspace["manager"],
             kpi=workspace["otd"],
             period_start=date(2025, 3, 1),
@@ -86,7 +86,8 @@ def test_a_manager_corrects_a_figure_and_the_score_follows(page, login, org_a, w
     correct.locator("input[name=value]").fill("150")
     correct.locator("textarea[name=reason]").fill("Typo in the supplier's file")
     correct.get_by_role("button", name="Save correction").click()
-    # Refused under its field, the typed value kept.
+    # Refused under its field, the typed value kept (the correction has a URL of its own).
+    assert page.url.endswith(f"/measurements/{measurement.pk}/correct/")
     assert "above the largest plausible value" in page.get_by_test_id("correct-form").inner_text()
     assert page.get_by_test_id("correct-form").locator("input[name=value]").input_value() == "150"
     page.get_by_test_id("correct-form").locator("input[name=value]").fill("98")

@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -63,3 +64,23 @@ def scenario(org_a, manager):
             tiers=[(Decimal("95"), Decimal("5")), (Decimal("90"), Decimal("10"))],
         )
     return {"partnership": partnership, "otd": otd, "defects": defects, "sla": sla}
+
+
+@pytest.fixture
+def published(org_a, manager, scenario):
+    """March 2025's scorecard of the scenario (on-time delivery 97 %), published."""
+    from tests.performance.factories import TODAY
+
+    with tenant_scope(org_a):
+        services.measurement_record(
+            actor=manager,
+            kpi=scenario["otd"],
+            period_start=date(2025, 3, 1),
+            value=Decimal("97"),
+            today=TODAY,
+        )
+        scorecard = services.scorecard_compute(
+            partnership=scenario["partnership"], period_start=date(2025, 3, 1)
+        )
+        services.scorecard_publish(scorecard=scorecard, actor=manager)
+    return scorecard

@@ -108,8 +108,11 @@ def test_a_guest_can_neither_request_nor_download_a_draft_pdf(
 
 def test_a_guest_cannot_act_on_a_draft_scorecard(client_as, guest, draft_and_published):
     _, draft = draft_and_published
-    url = reverse("performance-scorecard-action", args=["alpha", draft.pk])
-    assert client_as(guest).post(url, {"action": "acknowledge"}).status_code == 404
+    client = client_as(guest)
+    for action in ("acknowledge", "appeal"):
+        url = reverse(f"performance-scorecard-{action}", args=["alpha", draft.pk])
+        assert client.post(url).status_code == 404
+    assert client.get(reverse("performance-scorecard", args=["alpha", draft.pk])).status_code == 404
 
 
 def test_the_ranking_shows_a_guest_the_latest_published_scorecard(

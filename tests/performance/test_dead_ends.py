@@ -185,12 +185,12 @@ def test_an_rca_opened_by_the_breach_check_is_worked_through_on_its_page(
     tab = client.get(reverse("partnership-performance", args=["alpha", scenario["partnership"].pk]))
     url = reverse("performance-rca", args=["alpha", rca.pk])
     assert url in tab.content.decode()
-    missing = client.post(url, {"action": "add_capa", "description": "", "due_date": ""})
+    capas = reverse("performance-capa-add", args=["alpha", rca.pk])
+    missing = client.post(capas, {"description": "", "due_date": ""})
     assert missing.status_code == 400 and 'data-field="description"' in missing.content.decode()
     client.post(
-        url,
+        capas,
         {
-            "action": "add_capa",
             "description": "Second shift at the packing line",
             "kind": "corrective",
             "owner": manager.pk,
@@ -200,11 +200,15 @@ def test_an_rca_opened_by_the_breach_check_is_worked_through_on_its_page(
     with tenant_scope(org_a):
         action = CorrectiveAction.objects.get()
         assert action.owner == manager and action.due_date == date(2025, 6, 30)
-    early = client.post(url, {"action": "close"}, follow=True)
+    close = reverse("performance-rca-close", args=["alpha", rca.pk])
+    early = client.post(close, follow=True)
+    assert early.redirect_chain == [(url, 302)]
     assert "Every corrective action must be done" in early.content.decode()
-    client.post(url, {"action": "complete_capa", "capa": action.pk})
-    client.post(url, {"action": "close"})
-    client.post(url, {"action": "effectiveness", "effective": "yes"})
+    client.post(reverse("performance-capa-complete", args=["alpha", rca.pk, action.pk]))
+    client.post(close)
+    client.post(
+        reverse("performance-rca-effectiveness", args=["alpha", rca.pk]), {"effective": "yes"}
+    )
     with tenant_scope(org_a):
         rca.refresh_from_db()
         assert rca.status == "closed" and rca.effectiveness == "effective"
@@ -336,10 +340,11 @@ def test_an_rca_is_edited_until_it_is_closed(org_a, manager, scenario, client_as
         )
     url = reverse("performance-rca", args=["alpha", rca.pk])
     client = client_as(manager)
-    client.post(
-        url,
-        {"action": "update", "problem": "Late trucks in March", "five_whys": "No slot\n\nNo plan"},
+    saved = client.post(
+        reverse("performance-rca-update", args=["alpha", rca.pk]),
+        {"problem": "Late trucks in March", "five_whys": "No slot\n\nNo plan"},
     )
+    assert saved.status_code == 302 and saved["Location"] == url
     api = api_as(manager, org_a)
     patched = api.patch(
         f"/api/v1/o/alpha/rcas/{rca.pk}/",
@@ -380,6 +385,6 @@ def test_publishing_a_scorecard_says_to_whom(org_a, manager, scenario, client_as
             partnership=scenario["partnership"], period_start=date(2025, 3, 1)
         )
         partner = scenario["partnership"].partner.name
-    url = reverse("performance-scorecard-action", args=["alpha", scorecard.pk])
-    page = client_as(manager).post(url, {"action": "publish"}, follow=True)
+    url = reverse("performance-scorecard-publish", args=["alpha", scorecard.pk])
+    page = client_as(manager).post(url, follow=True)
     assert f"Scorecard of March 2025 published to {partner}." in page.content.decode()

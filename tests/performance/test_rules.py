@@ -366,14 +366,14 @@ def test_a_correction_from_the_page_recomputes_and_audits_the_reason(
     with tenant_scope(org_a):
         measurement = record(manager, scenario["otd"], date(2025, 3, 1), "97")
     client = client_as(manager)
-    url = reverse(
-        "performance-measurement-edit", args=["alpha", scenario["partnership"].pk, measurement.pk]
-    )
-    page = client.get(url)
+    args = ["alpha", scenario["partnership"].pk, measurement.pk]
+    page = client.get(reverse("performance-measurement-edit", args=args))
     assert page.status_code == 200 and "97.0 %" in page.content.decode()
-    bad = client.post(url, {"action": "correct", "value": "140", "reason": "typo"})
+    url = reverse("performance-measurement-correct", args=args)
+    assert url in page.content.decode()
+    bad = client.post(url, {"value": "140", "reason": "typo"})
     assert bad.status_code == 400 and 'value="140"' in bad.content.decode()
-    response = client.post(url, {"action": "correct", "value": "92", "reason": "Resent file"})
+    response = client.post(url, {"value": "92", "reason": "Resent file"})
     assert response.status_code == 302
     with tenant_scope(org_a):
         row = next(r for r in Scorecard.objects.get().breakdown if r["code"] == "otd_pct")
@@ -390,15 +390,11 @@ def test_a_viewer_cannot_open_the_correction_page(org_a, manager, scenario, make
     viewer = make_member(org_a, Role.VIEWER, email="viewer@alpha.test")
     with tenant_scope(org_a):
         measurement = record(manager, scenario["otd"], date(2025, 3, 1), "97")
-    url = reverse(
-        "performance-measurement-edit", args=["alpha", scenario["partnership"].pk, measurement.pk]
-    )
-    assert (
-        client_as(viewer)
-        .post(url, {"action": "delete", "reason": "x", "confirm": "on"})
-        .status_code
-        == 403
-    )
+    args = ["alpha", scenario["partnership"].pk, measurement.pk]
+    client = client_as(viewer)
+    assert client.get(reverse("performance-measurement-edit", args=args)).status_code == 403
+    url = reverse("performance-measurement-delete", args=args)
+    assert client.post(url, {"reason": "x", "confirm": "on"}).status_code == 403
     with tenant_scope(org_a):
         assert Measurement.objects.filter(pk=measurement.pk).exists()
 
@@ -409,8 +405,8 @@ def test_a_viewer_cannot_open_the_correction_page(org_a, manager, scenario, make
 def test_scheduling_the_year_when_the_owner_schedules_adds_them_once(
     org_a, manager, scenario, client_as
 ):
-    url = reverse("partnership-qbrs", args=["alpha", scenario["partnership"].pk])
-    response = client_as(manager).post(url, {"action": "schedule_year", "year": "2026"})
+    url = reverse("performance-qbr-schedule", args=["alpha", scenario["partnership"].pk])
+    response = client_as(manager).post(url, {"year": "2026"})
     assert response.status_code == 302
     with tenant_scope(org_a):
         assert Qbr.objects.count() == 4
@@ -420,8 +416,8 @@ def test_scheduling_the_year_when_the_owner_schedules_adds_them_once(
 @pytest.mark.parametrize("year", ["20x6", "99999", "-1", ""])
 def test_a_bad_year_gets_a_plain_message(org_a, manager, scenario, client_as, year):
     client = client_as(manager)
-    url = reverse("partnership-qbrs", args=["alpha", scenario["partnership"].pk])
-    page = client.post(url, {"action": "schedule_year", "year": year}, follow=True)
+    url = reverse("performance-qbr-schedule", args=["alpha", scenario["partnership"].pk])
+    page = client.post(url, {"year": year}, follow=True)
     html = page.content.decode()
     assert page.status_code == 200
     assert "invalid literal" not in html and "Give" in html

@@ -1,0 +1,113 @@
+"""Performance page actions are one URL each (docs/adding-a-module.md, "POST actions"): no form
+posts a hidden `action` field, a detail page takes no POST, and a step the service refuses goes
+back to the page it belongs to with the reason."""
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from performance import services
+from performance.models import ActionItem, Qbr
+from tenancy.context import tenant_scope
+from tests.performance.factories import TODAY
+
+pytestmark = pytest.mark.django_db
+
+
+def test_no_performance_template_dispatches_on_a_hidden_action_field():
+    folder = Path(settings.BASE_DIR) / "templates" / "performance"
+    offenders = [p.name for p in folder.glob("*.html") if 'name="action"' in p.read_text()]
+    assert offenders == []
+
+
+def test_detail_pages_take_no_post(org_a, manager, scenario, client_as):
+    with tenant_scope(org_a):
+        measurement = services.measurement_record(
+            actor=manager,
+            kpi=scenario["otd"],
+            period_start=date(2025, 3, 1),
+            value=Decimal("97"),
+            today=TODAY,
+        )
+        rca = services.rca_create(actor=manager, partnership=scenario["partnership"], problem="x")
+    pid = scenario["partnership"].pk
+    client = client_as(manager)
+    for url in (
+        reverse("performance-measurement-edit", args=["alpha", pid, measurement.pk]),
+        reverse("partnership-qbrs", args=["alpha", pid]),
+        reverse("performance-rca", args=["alpha", rca.pk]),
+    ):
+        assert client.post(url, {"action": "delete", "reason": "x"}).status_code == 405, url
+    with tenant_scope(org_a):
+        assert type(measurement).objects.filter(pk=measurement.pk).exists()
+
+
+def test_minutes_and_action_items_are_posted_to_their_own_qbr(org_a, manager, scenario, client_as):
+    pid = scenario["partnership"].pk
+    client = client_as(manager)
+    client.post(reverse("performance-qbr-schedule", args=["alpha", pid]), {"year": "2026"})
+    with tenant_scope(org_a):
+        first, second = Qbr.objects.order_by("scheduled_at")[:2]
+    page = client.post(
+        reverse("performance-qbr-record", args=["alpha", pid, second.pk]),
+        {"minutes": "Reviewed Q2", "decisions": "Second source"},
+        follow=True,
+    )
+    assert page.redirect_chain == [(reverse("partnership-qbrs", args=["alpha", pid]), 302)]
+    assert "Minutes saved." in page.content.decode()
+    missing = client.post(
+        reverse("performance-qbr-action-add", args=["alpha", pid, first.pk]), {}, follow=True
+    )
+    assert "An action needs a title and a due date." in missing.content.decode()
+    client.post(
+        reverse("performance-qbr-action-add", args=["alpha", pid, first.pk]),
+        {"title": "Send the forecast", "due_date": "2026-03-31"},
+    )
+    with tenant_scope(org_a):
+        second.refresh_from_db()
+        assert second.status == Qbr.Status.HELD and second.minutes == "Reviewed Q2"
+        assert ActionItem.objects.get().qbr == first
+        first.refresh_from_db()
+        assert first.status == Qbr.Status.SCHEDULED
+
+
+def test_a_refused_scorecard_step_returns_to_its_month_with_the_reason(
+    manager, scenario, client_as, published
+):
+    scorecard = published
+    url = reverse("performance-scorecard-publish", args=["alpha", scorecard.pk])
+    page = client_as(manager).post(url, follow=True)
+    month = reverse("partnership-performance", args=["alpha", scenario["partnership"].pk])
+    assert page.redirect_chain == [
+        (reverse("performance-scorecard", args=["alpha", scorecard.pk]), 302),
+        (month + "?period=2025-03", 302),
+    ]
+    assert "This scorecard is already published." in page.content.decode()
+
+
+def test_an_appeal_is_resolved_only_under_its_own_partnership(
+    org_a, manager, scenario, client_as, published
+):
+    from tests.partnerships.factories import PartnershipFactory
+
+    scorecard = published
+    with tenant_scope(org_a):
+        appeal = services.scorecard_appeal_raise(
+            scorecard=scorecard, actor=manager, criterion_code="otd_pct", comment="Wrong"
+        )
+        other = PartnershipFactory(organization=org_a, owner=manager)
+    client = client_as(manager)
+    body = {"decision": "reject", "resolution": "Figures confirmed"}
+    wrong = reverse("performance-appeal-resolve", args=["alpha", other.pk, appeal.pk])
+    assert client.post(wrong, body).status_code == 404
+    right = reverse(
+        "performance-appeal-resolve", args=["alpha", scenario["partnership"].pk, appeal.pk]
+    )
+    assert client.post(right, body).status_code == 302
+    with tenant_scope(org_a):
+        appeal.refresh_from_db()
+        assert appeal.status == "rejected"
