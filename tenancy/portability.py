@@ -33,6 +33,7 @@ from pathlib import Path
 
 from django.apps import apps
 from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
@@ -108,6 +109,9 @@ def _global_reference(f: models.Field, value):
     if f.related_model is Permission:
         permission = Permission.objects.select_related("content_type").get(pk=value)
         return [permission.content_type.app_label, permission.codename]
+    if f.related_model is ContentType:
+        content_type = ContentType.objects.get_for_id(value)
+        return [content_type.app_label, content_type.model]
     return value  # users: by id inside the archive, matched by e-mail on import
 
 
@@ -349,6 +353,7 @@ def organization_import(*, source, actor: User | None = None) -> ImportResult:
 
         order, deferred = _insert_order([model_by_label[label] for label in tables])
         fill_later: list[tuple[type, int, str, int]] = []
+        generic_later: list[tuple[type, int, str, int, int]] = []
         permissions: dict[tuple[str, str], int] = {}
         with tenant_scope(organization), _keep_timestamps(order):
             for model in order:
@@ -375,6 +380,13 @@ def organization_import(*, source, actor: User | None = None) -> ImportResult:
                                 value = user_map[value]
                             elif target is Organization:
                                 value = organization.pk
+                            elif target is ContentType:
+                                value = ContentType.objects.get_by_natural_key(*value).pk
+                                generic_id = f.attname.removesuffix("_type_id") + "_id"
+                                if generic_id in row:  # a generic reference (`x_type`, `x_id`)
+                                    generic_later.append(
+                                        (model, row["id"], generic_id, value, row[generic_id])
+                                    )
                             elif target is Permission:
                                 key = (value[0], value[1])
                                 if key not in permissions:
@@ -401,6 +413,14 @@ def organization_import(*, source, actor: User | None = None) -> ImportResult:
             for model, old_id, attname, old_target in fill_later:
                 f = model._meta.get_field(attname.removesuffix("_id"))  # type: ignore[attr-defined]
                 new_target = result.id_maps[_label(f.related_model)][old_target]
+                model.objects.filter(pk=result.id_maps[_label(model)][old_id]).update(  # type: ignore[attr-defined]
+                    **{attname: new_target}
+                )
+            # Generic references (a content type and an id) point at rows of any table: their
+            # ids are mapped once every table is in.
+            for model, old_id, attname, content_type_id, old_target in generic_later:
+                target_model = ContentType.objects.get_for_id(content_type_id).model_class()
+                new_target = result.id_maps[_label(target_model)][old_target]
                 model.objects.filter(pk=result.id_maps[_label(model)][old_id]).update(  # type: ignore[attr-defined]
                     **{attname: new_target}
                 )

@@ -280,6 +280,8 @@ SPECTACULAR_SETTINGS = {
         "SourcingModelEnum": "partnerships.models.SourcingCase.Model",
         "MemberRoleEnum": "tenancy.access.services.MEMBER_ROLES",
         "RoleEnum": "tenancy.models.Role",
+        "CurrencyEnum": "tenancy.money.CURRENCIES",
+        "FinancePartyEnum": "finance.models.Party",
     },
 }
 

@@ -54,8 +54,8 @@ def test_the_guest_workspace_shows_only_tabs_of_modules_the_guest_may_open(
         partnership_invite_guest(partnership=partnership, guest=guest, actor=owner)
     html = client_as(guest).get(f"/o/alpha/partnerships/{partnership.pk}/").content.decode()
     staff_html = client_as(owner).get(f"/o/alpha/partnerships/{partnership.pk}/").content.decode()
-    assert f"/partnerships/{partnership.pk}/integrations/" in staff_html
-    assert f"/partnerships/{partnership.pk}/integrations/" not in html
+    assert f"/partnerships/{partnership.pk}/risk/" in staff_html
+    assert f"/partnerships/{partnership.pk}/risk/" not in html
 
 
 def test_guest_visibility_is_a_registry_attribute(monkeypatch, org_a, make_member):
@@ -64,14 +64,14 @@ def test_guest_visibility_is_a_registry_attribute(monkeypatch, org_a, make_membe
     from tenancy import permissions
 
     guest_membership = make_member(org_a, Role.PARTNER_GUEST).memberships.get()
-    assert not has_permission(guest_membership, "integrations.view")
-    monkeypatch.setitem(MODULES, "integrations", replace(MODULES["integrations"], guest=True))
+    assert not has_permission(guest_membership, "risk.view")
+    monkeypatch.setitem(MODULES, "risk", replace(MODULES["risk"], guest=True))
     monkeypatch.setitem(
         permissions.ROLE_PERMISSIONS,
         Role.PARTNER_GUEST,
         permissions._view_for(Role.PARTNER_GUEST),
     )
-    assert has_permission(guest_membership, "integrations.view")
+    assert has_permission(guest_membership, "risk.view")
 
 
 def test_the_import_contracts_cover_exactly_the_registered_modules():

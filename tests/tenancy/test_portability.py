@@ -73,6 +73,11 @@ def _remapped(rows, label, models_by_label, id_map, organization_id):
             elif f.is_relation and value is not None and not isinstance(value, list):
                 target = f.related_model._meta.label_lower
                 row[f.attname] = id_map["tables"].get(target, {}).get(str(value), value)
+            elif isinstance(value, list) and f.attname.endswith("_type_id"):
+                # A generic reference: its object id goes through the map of the named table.
+                generic_id = f.attname.removesuffix("_type_id") + "_id"
+                target = ".".join(value)
+                row[generic_id] = id_map["tables"][target][str(row[generic_id])]
         out.append(row)
     return sorted(out, key=lambda r: r["id"])
 
