@@ -10,10 +10,14 @@ from integrations.models import (
     WebhookSubscription,
 )
 from partnerships.models import Partnership
+from tenancy.widgets import SearchSelect
 
 
 class UploadForm(forms.Form):
-    partnership = forms.ModelChoiceField(queryset=Partnership.objects.none())
+    partnership = forms.ModelChoiceField(
+        queryset=Partnership.objects.none(),
+        widget=SearchSelect(search_url_name="partnership-search"),
+    )
     file = forms.FileField(
         help_text="An EDIFACT interchange (ORDERS, INVOIC, DESADV), an X12 850, 810 or 856, or a "
         "UBL Invoice, CreditNote, Order or DespatchAdvice."
@@ -28,7 +32,11 @@ class DocumentFilterForm(forms.Form):
     """The filters above a list of documents (GET; every field optional)."""
 
     q = forms.CharField(required=False, label="Number or file")
-    partnership = forms.ModelChoiceField(queryset=Partnership.objects.none(), required=False)
+    partnership = forms.ModelChoiceField(
+        queryset=Partnership.objects.none(),
+        required=False,
+        widget=SearchSelect(search_url_name="partnership-search", blank_label="Any partnership"),
+    )
     standard = forms.ChoiceField(
         choices=[("", "Any standard"), *EdiDocument.Standard.choices], required=False
     )
@@ -116,7 +124,11 @@ class ReasonForm(forms.Form):
 
 class DiscrepancyFilterForm(forms.Form):
     status = forms.ChoiceField(required=False)
-    partnership = forms.ModelChoiceField(queryset=Partnership.objects.none(), required=False)
+    partnership = forms.ModelChoiceField(
+        queryset=Partnership.objects.none(),
+        required=False,
+        widget=SearchSelect(search_url_name="partnership-search", blank_label="Any partnership"),
+    )
 
     def __init__(self, *args, partnerships, **kwargs):
         from integrations.models import Discrepancy

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tenancy.models import Role
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, pick
 from tests.integrations import samples
 from tests.partnerships.factories import PartnershipFactory
 from tests.tenancy.factories import PASSWORD
@@ -64,7 +64,7 @@ def test_a_manager_uploads_a_message_and_reads_its_findings_on_a_desktop_and_a_p
         page.click("button[type=submit]")
         page.wait_for_load_state("networkidle")
         page.goto("/o/alpha/integrations/upload/")
-        page.select_option("select[name=partnership]", str(partnership.pk))
+        pick(page, "Partnership", "drive", "Drive-train alliance")
         page.set_input_files("input[name=file]", str(message))
         page.get_by_role("button", name="Upload and read").click()
         page.wait_for_selector("[data-testid=findings]")
