@@ -372,6 +372,8 @@ class KnowledgeItemViewSet(ExitViewSetBase, CreateListRetrieve):
 
 class DispositionSerializer(serializers.ModelSerializer):
     plan = TenantRelatedField(ExitPlan)
+    # null until a certificate is uploaded (through the `done` action, not this body).
+    certificate = serializers.FileField(read_only=True, allow_null=True)
 
     class Meta:
         model = DataDisposition

@@ -15,7 +15,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from finance import exports, selectors, services
-from finance.models import CostPool, FxRate, GainShareStatement, RebateScheme, SavingsEntry
+from finance.models import (
+    CostPool,
+    FxRate,
+    GainShareStatement,
+    Party,
+    RebateScheme,
+    SavingsEntry,
+)
 from partnerships.models import Partnership
 from performance.models import ImprovementInitiative
 from tenancy.api import (
@@ -96,6 +103,10 @@ class CostPoolViewSet(FinanceViewSet):
 
 class SavingsEntrySerializer(serializers.ModelSerializer):
     partnership = TenantRelatedField(Partnership)
+    # Blank until the other party has verified or disputed the claim.
+    verified_by_party = serializers.ChoiceField(
+        choices=Party.choices, allow_blank=True, read_only=True
+    )
     initiative = TenantRelatedField(ImprovementInitiative, required=False, allow_null=True)
 
     class Meta:

@@ -72,14 +72,14 @@ def test_a_legal_reviewer_uploads_reviews_corrects_and_approves_a_contract(
         "termination_for_convenience",
         "governing_law",
         "dispute_resolution",
-        "notice_period",
+        "renewal",  # the trained detector reads the term clause as a renewal clause
     ]
     cap = cards.nth(0)
     assert "Red line" in cap.get_by_test_id("deviation").inner_text()
     assert "Cap at least 1× annual fees" in cap.inner_text()
     assert "Fallback" in cards.nth(1).get_by_test_id("deviation").inner_text()
 
-    # Correct one proposal: the term clause is a renewal clause.
+    # Correct one proposal: legal states the renewal clause's parameters.
     term = cards.nth(4)
     term.locator("select[name$=clause_type]").select_option("renewal")
     term.locator("textarea[name$=parameters]").fill("renewal_months = 12\nnotice_days = 90")
@@ -141,7 +141,7 @@ def test_a_legal_reviewer_uploads_reviews_corrects_and_approves_a_contract(
         agreement = Agreement.objects.get(title="Alder MSA 2025")
         assert agreement.status == Agreement.Status.APPROVED
         corrected = Clause.objects.get(agreement=agreement, order=5)
-        assert corrected.detection["code"] == "notice_period"  # the detector's answer is kept
+        assert corrected.detection["code"] == "renewal"  # the detector's answer is kept
         assert corrected.versions.filter(kind=ClauseVersion.Kind.CORRECTION).exists()
     page.goto(f"/o/alpha/contracts/clauses/{_cap_id(org_a, agreement)}/redline/")
     inserted = " ".join(page.get_by_test_id("redline").locator("ins").all_inner_texts())

@@ -4,7 +4,7 @@ Every operation of /api/schema/, as the demo organization's admin with an API ke
 coverage, fuzzing and stateful phases (and the schema's examples), with the checks
 not_a_server_error, response_schema_conformance, status_code_conformance and
 content_type_conformance. Any finding fails the test; nothing is excluded. The run is bounded
-by schemathesis' own time budget (`--max-time`, shared out across the phases), so it adds a few
+by schemathesis' own time budget (`--max-time`, shared out across the phases), so it adds about two
 minutes to CI. The seed is fixed so a red build is reproducible; set SCHEMATHESIS_SEED to
 explore other inputs locally.
 """
@@ -30,7 +30,7 @@ CHECKS = (
     "content_type_conformance"
 )
 PHASES = "examples,coverage,fuzzing,stateful"
-MAX_TIME_SECONDS = int(os.environ.get("SCHEMATHESIS_MAX_TIME", "150"))
+MAX_TIME_SECONDS = int(os.environ.get("SCHEMATHESIS_MAX_TIME", "100"))
 OPERATION_LINE = re.compile(r"^\s+- (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /")
 SEED = os.environ.get("SCHEMATHESIS_SEED", "20261126")
 
@@ -104,6 +104,7 @@ def _run_schemathesis(live_server, tmp_path, key, selection):
     assert result.returncode == 0, report
     for phase in ("Coverage", "Fuzzing", "Stateful"):
         assert phase in result.stdout, f"the {phase} phase did not run:\n{report}"
-    # Operations that only ever got a 401/403 or a 429 were not tested at all.
-    assert "Authentication failed" not in result.stdout, report
+    # Operations that only ever got a 401 (the key stopped working) or a 429 were not tested at
+    # all. A 403 is an answer: some actions are not the org admin's (a guest verifies savings).
+    assert "401 Unauthorized" not in result.stdout, report
     assert "Rate limited" not in result.stdout, report
