@@ -18,8 +18,12 @@ install: $(VENV)/.installed
 run: install
 	$(PY) scripts/run.py
 
+# Two test processes (pytest-xdist; a file's tests stay in one process, so its module fixtures
+# are built once): each has its own test database, Redis database and media directory
+# (config/settings/test.py). `make test PYTEST_XDIST=` runs in one process.
+PYTEST_XDIST ?= -n 2 --dist loadfile
 test: install
-	$(PY) scripts/with_services.py $(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) scripts/with_services.py $(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -18,6 +18,7 @@ from django.db import models
 from django.utils import timezone
 
 from tenancy.context import current_organization, require_organization
+from tenancy.crypto import EncryptedTextField
 
 
 class UserManager(BaseUserManager):
@@ -435,7 +436,7 @@ class SingleSignOn(models.Model):
     is_enabled = models.BooleanField(default=False)
     issuer = models.URLField(max_length=300)
     client_id = models.CharField(max_length=200)
-    client_secret = models.CharField(max_length=500)
+    client_secret = EncryptedTextField(max_length=500)  # stored encrypted (tenancy/crypto.py)
     email_domains = ArrayField(models.CharField(max_length=253), default=list, blank=True)
     role_claim = models.CharField(max_length=100, default="partnerline_role")
     default_role = models.CharField(max_length=32, choices=Role.choices, default=Role.VIEWER)

@@ -15,6 +15,9 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 env = environ.Env()
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-insecure-key-change-me")
+# Fernet keys for secrets stored encrypted (tenancy/crypto.py), newest first; unset: one key
+# derived from SECRET_KEY. Rotate: prepend a new key, `manage.py rotate_field_encryption`.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])

@@ -548,6 +548,18 @@ def sso_configure(
     return config
 
 
+@transaction.atomic
+def single_sign_on_secrets_reencrypt() -> int:
+    """Re-encrypt every stored client secret with the first of FIELD_ENCRYPTION_KEYS (after a
+    key rotation; plaintext left from before encryption is encrypted too). Returns how many."""
+    from tenancy.models import SingleSignOn
+
+    configs = list(SingleSignOn.objects.select_for_update())
+    for config in configs:  # reading decrypts with any key; saving encrypts with the first
+        config.save(update_fields=["client_secret"])
+    return len(configs)
+
+
 class SingleSignOnRefused(Exception):
     """The provider vouched for someone this organization does not let in (a message to show)."""
 

@@ -143,7 +143,7 @@ def test_illegal_steps_are_409s_with_the_reason(
 
     response = api.post(f"{API}/{change_request.pk}/implement/")
     assert response.status_code == 409
-    assert "cannot go from 'submitted' to 'implemented'" in response.json()["error"]["message"]
+    assert "cannot go from “submitted” to “implemented”" in response.json()["error"]["message"]
 
     response = api.patch(f"{API}/{change_request.pk}/", {"title": "New"}, format="json")
     assert response.status_code == 409 and response.json()["error"]["code"] == "not_a_draft"

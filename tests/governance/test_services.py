@@ -325,7 +325,7 @@ def test_one_rejection_with_its_reason_rejects_the_request(
 
 def test_only_an_approved_request_is_implemented(scope, manager, committee, guest, partnership):
     change_request = submitted(manager, partnership, [committee, guest])
-    with pytest.raises(TransitionNotAllowed, match="cannot go from 'submitted' to 'implemented'"):
+    with pytest.raises(TransitionNotAllowed, match="cannot go from “submitted” to “implemented”"):
         services.change_request_implement(change_request=change_request, actor=manager, now=NOW)
     for user in (committee, guest):
         services.change_request_approve(change_request=change_request, approver=user, now=NOW)

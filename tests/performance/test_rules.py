@@ -248,7 +248,7 @@ def test_a_waived_breach_cannot_be_closed_again_and_answers_409(
         format="json",
     )
     assert response.status_code == 409
-    assert "cannot go from 'waived'" in response.json()["error"]["message"]
+    assert "cannot go from “waived”" in response.json()["error"]["message"]
 
 
 def test_closing_a_breach_needs_a_reason_that_is_kept_and_audited(org_a, manager, scenario):
