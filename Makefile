@@ -20,8 +20,9 @@ run: install
 
 # Two test processes (pytest-xdist; a file's tests stay in one process, so its module fixtures
 # are built once): each has its own test database, Redis database and media directory
-# (config/settings/test.py). `make test PYTEST_XDIST=` runs in one process.
-PYTEST_XDIST ?= -n 2 --dist loadfile
+# (config/settings/test.py). Files marked `heavy` are handed out first (tests/conftest.py), so
+# no process is left alone with a long file at the end. `make test PYTEST_XDIST=` runs in one process.
+PYTEST_XDIST ?= -n 2 --dist loadfile --no-loadscope-reorder
 test: install
 	$(PY) scripts/with_services.py $(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 

@@ -134,6 +134,22 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     app.conf.task_default_queue = "celery"
 
 
+# --- Order: the files that take minutes first ----------------------------------------------------
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `heavy(seconds=…)` run first, longest first (seconds: a quiet run of the
+    file on two cores, from `--durations`): under
+    pytest-xdist (`make test`) each process starts with a long file instead of one of them
+    finishing alone with it while the other idles."""
+
+    def seconds(item) -> float:
+        marker = item.get_closest_marker("heavy")
+        return marker.kwargs.get("seconds", 1) if marker else 0
+
+    items.sort(key=seconds, reverse=True)  # stable: the rest keep their order
+
+
 # --- CI: missing shared data is a failure, not a skip -------------------------------------------
 
 SHARED_DATA_MARKER = "PARTNERLINE_SHARED_DATA"  # every skip for missing ../shared/data names it

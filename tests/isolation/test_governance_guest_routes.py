@@ -18,7 +18,7 @@ from tests.isolation.conftest import COVERAGE
 from tests.isolation.discovery import api_routes, model_for_kwarg, page_routes
 from tests.partnerships.factories import PartnershipFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.heavy(seconds=80)]
 
 
 def _governance(model) -> bool:

@@ -19,7 +19,7 @@ from tests.factories import factory_for
 from tests.isolation.conftest import COVERAGE
 from tests.isolation.discovery import api_routes, model_for_kwarg, page_routes, tenant_models
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.heavy(seconds=90)]
 
 API_ROUTES = api_routes()
 PAGE_ROUTES = [route for route in page_routes() if route.id_kwargs]

@@ -226,7 +226,7 @@ def test_running_a_generated_pdf_again_renders_nothing_new(org_a, manager, scena
     ],
 )
 def test_illegal_status_steps_are_refused_with_the_reason(machine, current, target):
-    with pytest.raises(TransitionNotAllowed, match=f"from '{current}' to '{target}'"):
+    with pytest.raises(TransitionNotAllowed, match=f"from “{current}” to “{target}”"):
         machine.check(current, target)
 
 

@@ -14,7 +14,7 @@ from django.test import Client
 from tenancy.demo import DEMO_PASSWORD
 from tenancy.models import Membership
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.heavy(seconds=61)]
 
 MAX_DEPTH = 3
 MAX_PAGES_PER_ROLE = 80

@@ -23,7 +23,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from tenancy.models import Organization, Role, User
 from tenancy.services import api_key_create
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.heavy(seconds=125)]
 
 CHECKS = (
     "not_a_server_error,response_schema_conformance,status_code_conformance,"

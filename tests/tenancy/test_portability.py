@@ -82,6 +82,7 @@ def _remapped(rows, label, models_by_label, id_map, organization_id):
     return sorted(out, key=lambda r: r["id"])
 
 
+@pytest.mark.heavy(seconds=100)
 @pytest.mark.django_db(transaction=True)
 def test_both_demo_organizations_round_trip_into_an_empty_database(tmp_path):
     call_command("seed_demo", verbosity=0)

@@ -19,7 +19,7 @@ from tenancy.renderers import FastJSONRenderer
 from tenancy.services import api_key_create
 from tests.isolation.discovery import api_routes
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.heavy(seconds=28)]
 
 
 def test_the_fast_renderer_writes_what_drf_writes_for_awkward_values():
