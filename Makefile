@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint format bench install clean mutation train-clauses
+.PHONY: run test test-processes lint format bench install clean mutation train-clauses
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -22,9 +22,13 @@ run: install
 # are built once): each has its own test database, Redis database and media directory
 # (config/settings/test.py). Files marked `heavy` are handed out first (tests/conftest.py), so
 # no process is left alone with a long file at the end. `make test PYTEST_XDIST=` runs in one process.
-PYTEST_XDIST ?= -n 2 --dist loadfile --no-loadscope-reorder
+TEST_PROCESSES ?= 2
+PYTEST_XDIST ?= -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder
 test: install
 	$(PY) scripts/with_services.py $(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
+
+test-processes:  # .ci/run prepares one test database per process
+	@echo $(TEST_PROCESSES)
 
 lint: install
 	$(VENV)/bin/ruff check .
