@@ -117,7 +117,17 @@ from governance.services.transparency import (
     is_overdue,
 )
 
+from governance.services.sla_changes import (
+    sla_change_apply,
+    sla_change_blockers,
+    sla_change_propose,
+    sla_change_request_create,
+)
 __all__ = [
+    "sla_change_apply",
+    "sla_change_blockers",
+    "sla_change_propose",
+    "sla_change_request_create",
     "MINUTES_PDF_TASK",
     "minutes_pdf_generate",
     "minutes_pdf_request",
