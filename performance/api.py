@@ -32,6 +32,7 @@ from performance.models import (
     Side,
     Sla,
     SlaBreach,
+    SlaVersion,
 )
 from tenancy.api import (
     MemberField,
@@ -495,6 +496,36 @@ def _tiers(data) -> list | None:
     return [(t["threshold"], t["percent_of_fee"]) for t in tiers]
 
 
+class SlaVersionSerializer(serializers.ModelSerializer):
+    """One version of an SLA's terms and the months it applies to (`until` null: in force
+    since `effective_from` and still; the original version also covers the months before)."""
+
+    tiers = SlaTierSerializer(many=True, read_only=True, source="tier_dicts")
+    until = serializers.DateField(read_only=True, allow_null=True)
+    in_force = serializers.BooleanField(read_only=True)
+    is_original = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = SlaVersion
+        fields = [
+            "id",
+            "effective_from",
+            "until",
+            "in_force",
+            "is_original",
+            "target",
+            "breach_threshold",
+            "window_months",
+            "period_fee",
+            "currency",
+            "credit_cap_percent",
+            "tiers",
+            "source_reference",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
 class SlaViewSet(TenantModelViewSet):
     """SLAs with their credit tiers and termination trigger: create, edit, deactivate."""
 
@@ -519,6 +550,24 @@ class SlaViewSet(TenantModelViewSet):
         return services.sla_update(
             sla=instance, actor=self.request.user, tiers=_tiers(data), **data
         )
+
+    @extend_schema(request=None, responses=SlaVersionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def versions(self, request, *args, **kwargs):
+        """The SLA's terms over time, newest first: each version with the months it applied to
+        (changed through approved change requests, named by `source_reference`)."""
+        history = selectors.sla_version_history(sla=self.get_object(), today=timezone.now().date())
+        rows = []
+        for row in history:
+            version = row.version
+            version.until, version.in_force, version.is_original = (
+                row.until,
+                row.in_force,
+                row.is_original,
+            )
+            version.tier_dicts = version.tiers
+            rows.append(version)
+        return Response(SlaVersionSerializer(rows, many=True).data)
 
 
 class SlaBreachSerializer(serializers.ModelSerializer):

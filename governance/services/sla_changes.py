@@ -134,21 +134,22 @@ def sla_change_request_create(
     window_months: int = 1,
     tiers=(),
     period_fee: Decimal | None = None,
-    description: str = "",
-    decision_due: datetime | None = None,
+    **fields,
 ) -> ChangeRequest:
     """A draft service-level change request of the SLA's partnership proposing its new terms
-    (both written or neither)."""
+    (both written or neither). `fields`: the request's other fields (description, decision
+    due, cost impact, …)."""
     from governance.services.change_requests import change_request_create
 
+    fields.pop("partnership", None)
+    fields.pop("category", None)
     change_request = change_request_create(
         actor=actor,
         partnership=sla.partnership,
         title=title,
         now=now,
-        description=description,
         category=ChangeRequest.Category.SERVICE_LEVEL,
-        decision_due=decision_due,
+        **fields,
     )
     sla_change_propose(
         change_request=change_request,
@@ -161,6 +162,42 @@ def sla_change_request_create(
         tiers=tiers,
         period_fee=period_fee,
     )
+    return change_request
+
+
+@transaction.atomic
+def sla_change_withdraw(*, change_request: ChangeRequest, actor: User | None) -> None:
+    """A draft no longer proposes an SLA change."""
+    from governance.services.change_requests import _lock, _require_draft
+
+    change_request = _lock(change_request)
+    _require_draft(change_request, "its SLA change is edited")
+    deleted, _ = SlaChange.objects.filter(change_request=change_request).delete()
+    if deleted:
+        audit_record(
+            action="governance.change_request.sla_change_withdrawn", actor=actor, obj=change_request
+        )
+
+
+@transaction.atomic
+def change_request_save_with_sla_change(
+    *,
+    change_request: ChangeRequest,
+    actor: User | None,
+    now: datetime,
+    sla_change: dict[str, Any] | None,
+    **fields,
+) -> ChangeRequest:
+    """Edit a draft and the SLA change it proposes (None: it proposes none), together."""
+    from governance.services.change_requests import change_request_update
+
+    change_request = change_request_update(
+        change_request=change_request, actor=actor, now=now, **fields
+    )
+    if sla_change is None:
+        sla_change_withdraw(change_request=change_request, actor=actor)
+    else:
+        sla_change_propose(change_request=change_request, actor=actor, **sla_change)
     return change_request
 
 
@@ -191,9 +228,11 @@ def sla_change_apply(
     from performance.services import sla_version_create
 
     applied = []
-    for change in SlaChange.objects.select_for_update(of=("self",)).filter(
-        change_request=change_request, version__isnull=True
-    ).select_related("sla"):
+    for change in (
+        SlaChange.objects.select_for_update(of=("self",))
+        .filter(change_request=change_request, version__isnull=True)
+        .select_related("sla")
+    ):
         change.version = sla_version_create(
             sla=change.sla,
             actor=actor,

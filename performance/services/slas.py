@@ -61,7 +61,9 @@ def _clean_tiers(*, direction: str, breach_threshold: Decimal, tiers) -> list[tu
     try:
         tiers = [(Decimal(str(t)), Decimal(str(p))) for t, p in tiers]
     except (ArithmeticError, TypeError, ValueError):
-        raise ValidationError({"tiers": "Give each tier as a threshold and a percentage."}) from None
+        raise ValidationError(
+            {"tiers": "Give each tier as a threshold and a percentage."}
+        ) from None
     thresholds = [t for t, _ in tiers]
     if len(set(thresholds)) != len(thresholds):
         raise ValidationError({"tiers": "Two credit tiers share the same threshold."})
@@ -146,9 +148,7 @@ def sla_create(
     SlaVersion.objects.create(
         organization=sla.organization,
         sla=sla,
-        effective_from=min(
-            month_start(sla.created_at.date()), first_measured["first"] or date.max
-        ),
+        effective_from=min(month_start(sla.created_at.date()), first_measured["first"] or date.max),
         tiers=_tiers_json(sorted((Decimal(str(t)), Decimal(str(p))) for t, p in tiers)),
         created_by=actor if actor is not None and actor.is_authenticated else None,
         created_at=sla.created_at,

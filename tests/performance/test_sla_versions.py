@@ -134,9 +134,7 @@ def test_the_version_in_force_is_the_latest_from_the_month_or_before_else_the_or
 # --- when new terms may start ---------------------------------------------------------------
 
 
-def test_new_terms_are_refused_from_a_month_whose_breach_is_already_recorded(
-    org_a, manager, sla
-):
+def test_new_terms_are_refused_from_a_month_whose_breach_is_already_recorded(org_a, manager, sla):
     """Decision: refuse, never recompute. A recorded breach was credited by the terms then in
     force; new terms start after the last judged month."""
     with tenant_scope(org_a):
