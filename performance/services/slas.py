@@ -370,7 +370,7 @@ def sla_version_create(
     return version
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def sla_versions_apply_due(*, now: datetime) -> int:
     """Give every SLA whose new terms have come into force (their month has begun) those terms
     on its row; returns how many SLAs changed. One query finds the versions due (a partial
