@@ -32,7 +32,6 @@ from performance.models import (
     Side,
     Sla,
     SlaBreach,
-    SlaVersion,
 )
 from tenancy.api import (
     MemberField,
@@ -496,34 +495,36 @@ def _tiers(data) -> list | None:
     return [(t["threshold"], t["percent_of_fee"]) for t in tiers]
 
 
-class SlaVersionSerializer(serializers.ModelSerializer):
+class SlaVersionSerializer(serializers.Serializer):
     """One version of an SLA's terms and the months it applies to (`until` null: in force
     since `effective_from` and still; the original version also covers the months before)."""
 
-    tiers = SlaTierSerializer(many=True, read_only=True, source="tier_dicts")
+    id = serializers.IntegerField(source="version.id", read_only=True)
+    effective_from = serializers.DateField(source="version.effective_from", read_only=True)
     until = serializers.DateField(read_only=True, allow_null=True)
     in_force = serializers.BooleanField(read_only=True)
     is_original = serializers.BooleanField(read_only=True)
-
-    class Meta:
-        model = SlaVersion
-        fields = [
-            "id",
-            "effective_from",
-            "until",
-            "in_force",
-            "is_original",
-            "target",
-            "breach_threshold",
-            "window_months",
-            "period_fee",
-            "currency",
-            "credit_cap_percent",
-            "tiers",
-            "source_reference",
-            "created_at",
-        ]
-        read_only_fields = fields
+    target = serializers.DecimalField(
+        source="version.target", max_digits=18, decimal_places=4, read_only=True
+    )
+    breach_threshold = serializers.DecimalField(
+        source="version.breach_threshold", max_digits=18, decimal_places=4, read_only=True
+    )
+    window_months = serializers.IntegerField(source="version.window_months", read_only=True)
+    period_fee = serializers.DecimalField(
+        source="version.period_fee", max_digits=18, decimal_places=2, read_only=True
+    )
+    currency = serializers.CharField(source="version.currency", read_only=True)
+    credit_cap_percent = serializers.DecimalField(
+        source="version.credit_cap_percent",
+        max_digits=5,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
+    )
+    tiers = SlaTierSerializer(source="version.tiers", many=True, read_only=True)
+    source_reference = serializers.CharField(source="version.source_reference", read_only=True)
+    created_at = serializers.DateTimeField(source="version.created_at", read_only=True)
 
 
 class SlaViewSet(TenantModelViewSet):
@@ -557,17 +558,7 @@ class SlaViewSet(TenantModelViewSet):
         """The SLA's terms over time, newest first: each version with the months it applied to
         (changed through approved change requests, named by `source_reference`)."""
         history = selectors.sla_version_history(sla=self.get_object(), today=timezone.now().date())
-        rows = []
-        for row in history:
-            version = row.version
-            version.until, version.in_force, version.is_original = (
-                row.until,
-                row.in_force,
-                row.is_original,
-            )
-            version.tier_dicts = version.tiers
-            rows.append(version)
-        return Response(SlaVersionSerializer(rows, many=True).data)
+        return Response(SlaVersionSerializer(history, many=True).data)
 
 
 class SlaBreachSerializer(serializers.ModelSerializer):
