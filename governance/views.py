@@ -149,7 +149,7 @@ def _sla_initial(request, partnerships) -> dict:
     sla_id = request.GET.get("sla", "")
     sla = (
         selectors.sla_for_change(partnerships=partnerships).filter(pk=sla_id).first()
-        if sla_id.isdigit()
+        if sla_id.isdigit() and len(sla_id) < 16
         else None
     )
     if sla is None:

@@ -553,7 +553,7 @@ class SlaViewSet(TenantModelViewSet):
         )
 
     @extend_schema(request=None, responses=SlaVersionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def versions(self, request, *args, **kwargs):
         """The SLA's terms over time, newest first: each version with the months it applied to
         (changed through approved change requests, named by `source_reference`)."""
