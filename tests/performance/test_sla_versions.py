@@ -258,3 +258,21 @@ def test_existing_slas_get_their_original_terms_from_their_first_measured_month(
         {"threshold": "90", "percent_of_fee": "10"},
         {"threshold": "95", "percent_of_fee": "5"},
     ]
+
+
+def test_a_new_slas_original_terms_start_with_its_metrics_first_measurement(
+    org_a, manager, scenario
+):
+    with tenant_scope(org_a):
+        MeasurementFactory(
+            organization=org_a, kpi=scenario["defects"], period_start=date(2024, 2, 1)
+        )
+        sla = services.sla_create(
+            actor=manager,
+            partnership=scenario["partnership"],
+            kpi=scenario["defects"],
+            name="Defects SLA",
+            target=Decimal("100"),
+            breach_threshold=Decimal("400"),
+        )
+        assert SlaVersion.objects.get(sla=sla).effective_from == date(2024, 2, 1)
