@@ -14,8 +14,9 @@ from rest_framework.response import Response
 
 from contracts.models import Agreement
 from governance import selectors, services
-from governance.models import ChangeRequest, ChangeRequestApprover
+from governance.models import ChangeRequest, ChangeRequestApprover, SlaChange
 from partnerships.models import Partnership
+from performance.models import Sla
 from tenancy.api import MemberField, TenantModelViewSet, TenantRelatedField
 from tenancy.errors import ConflictError
 
@@ -44,6 +45,36 @@ class ApproverSerializer(serializers.ModelSerializer):
         return data
 
 
+class SlaChangeTierSerializer(serializers.Serializer):
+    threshold = serializers.DecimalField(max_digits=18, decimal_places=4)
+    percent_of_fee = serializers.DecimalField(max_digits=5, decimal_places=2)
+
+
+class SlaChangeSerializer(serializers.ModelSerializer):
+    """The new terms of one SLA a service-level change request proposes, from a month on
+    (`effective_from`, the first of a month). `period_fee` null: the fee stays. Once the request
+    is approved, `version` is the SLA version it created."""
+
+    sla = TenantRelatedField(Sla)
+    tiers = SlaChangeTierSerializer(many=True, required=False, default=list)
+    version = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    window_months = serializers.IntegerField(min_value=1, max_value=12, default=1)
+
+    class Meta:
+        model = SlaChange
+        fields = [
+            "sla",
+            "effective_from",
+            "target",
+            "breach_threshold",
+            "window_months",
+            "period_fee",
+            "tiers",
+            "version",
+        ]
+        validators = []
+
+
 class ChangeRequestSerializer(serializers.ModelSerializer):
     partnership = TenantRelatedField(Partnership)
     agreement = TenantRelatedField(Agreement, required=False, allow_null=True)
@@ -56,6 +87,7 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
     )
     amendment = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     approvers = ApproverSerializer(many=True, read_only=True)
+    sla_changes = SlaChangeSerializer(many=True, read_only=True)
     approver_count = serializers.IntegerField(read_only=True, default=None)
     approved_count = serializers.IntegerField(read_only=True, default=None)
 
@@ -85,6 +117,7 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
             "changes_requested_reason",
             "amendment",
             "approvers",
+            "sla_changes",
             "approver_count",
             "approved_count",
             "created_at",
@@ -248,6 +281,23 @@ class ChangeRequestViewSet(TenantModelViewSet):
                 change_request=self.get_object(), actor=request.user, now=timezone.now()
             )
         )
+
+    @extend_schema(request=SlaChangeSerializer, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["put", "delete"], url_path="sla-change")
+    def sla_change(self, request, *args, **kwargs):
+        """PUT: propose (or replace) the new terms of one SLA of the partnership from a month
+        on (draft only; the request becomes a service-level change). Approving the request
+        creates the SLA's new version. DELETE: propose none."""
+        change_request = self.get_object()
+        if request.method == "DELETE":
+            services.sla_change_withdraw(change_request=change_request, actor=request.user)
+            return self._render(change_request)
+        body = SlaChangeSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        data["tiers"] = [(t["threshold"], t["percent_of_fee"]) for t in data.get("tiers", [])]
+        services.sla_change_propose(change_request=change_request, actor=request.user, **data)
+        return self._render(change_request)
 
     @extend_schema(request=ApproverAddSerializer, responses=ChangeRequestSerializer)
     @action(detail=True, methods=["post"], url_path="approvers")

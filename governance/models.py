@@ -209,6 +209,52 @@ class ChangeRequestApprover(TenantModel):
 Party = ChangeRequestApprover.Party
 
 
+class SlaChange(TenantModel):
+    """The new terms of one SLA that a (service-level) change request proposes, from a month.
+
+    Approving the request (both parties, governance's approval flow) creates the SLA's new
+    version through `performance.services.sla_version_create`; `version` links to it, and the
+    version names the request (`source_reference`). Terms left empty stay as they are.
+    """
+
+    change_request = models.ForeignKey(
+        ChangeRequest, on_delete=models.CASCADE, related_name="sla_changes", db_index=False
+    )
+    sla = models.ForeignKey(
+        "performance.Sla", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    effective_from = models.DateField(help_text="The first month the new terms apply to.")
+    target = models.DecimalField(max_digits=18, decimal_places=4)
+    breach_threshold = models.DecimalField(max_digits=18, decimal_places=4)
+    window_months = models.PositiveSmallIntegerField(default=1)
+    period_fee = amount_field(null=True, blank=True)
+    # [{"threshold": "95", "percent_of_fee": "5"}, …]
+    tiers = models.JSONField(default=list, blank=True)
+    version = models.ForeignKey(
+        "performance.SlaVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "change_request"], name="slachange_one_per_request"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "sla"], name="slachange_sla")]
+
+    def __str__(self):
+        return f"{self.sla} from {self.effective_from:%Y-%m}"
+
+    def get_partnership(self):
+        return self.change_request.partnership
+
+
 # --- steering committee -------------------------------------------------------------------
 
 

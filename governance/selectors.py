@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from governance.models import ChangeRequest, ChangeRequestApprover
+from governance.models import ChangeRequest, ChangeRequestApprover, SlaChange
 from partnerships.models import Partnership, PartnershipUserObjectPermission
 from tenancy.models import AuditEvent, Membership, Role, User
 from tenancy.permissions import restrict_for_guest, roles_with
@@ -53,8 +53,15 @@ def change_request_list(*, membership: Membership) -> QuerySet[ChangeRequest]:
 
 
 def change_request_for_detail(*, membership: Membership) -> QuerySet[ChangeRequest]:
-    """The list plus every approver with their user (one more query for any number of rows)."""
-    return change_request_list(membership=membership).prefetch_related(_approvers())
+    """The list plus every approver with their user and the SLA change it proposes (two more
+    queries for any number of rows)."""
+    return change_request_list(membership=membership).prefetch_related(
+        _approvers(),
+        Prefetch(
+            "sla_changes",
+            queryset=SlaChange.objects.select_related("sla__kpi", "sla__partnership", "version"),
+        ),
+    )
 
 
 def awaiting_decision_of(queryset: QuerySet[ChangeRequest], *, user_id: int) -> QuerySet:
@@ -399,3 +406,14 @@ def attestations_awaiting(*, membership: Membership, today: date) -> list[Office
         due_on__lte=today + ATTESTATION_WINDOW,
     )
     return [d for d in _duties(requirements, officers, today=today) if d.owes]
+
+
+def sla_for_change(*, partnerships) -> QuerySet:
+    """The SLAs of these partnerships, whose terms a change request may propose to change."""
+    from performance.models import Sla
+
+    return (
+        Sla.objects.filter(partnership__in=partnerships)
+        .select_related("partnership", "kpi")
+        .prefetch_related("tiers")
+    )

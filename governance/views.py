@@ -10,7 +10,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from governance import selectors, services
-from governance.forms import ApproveForm, ApproverForm, ChangeRequestForm, RejectForm
+from governance.forms import (
+    ApproveForm,
+    ApproverForm,
+    ChangeRequestForm,
+    RejectForm,
+    tiers_text,
+)
 from governance.models import ChangeRequest, ChangeRequestApprover
 from partnerships.models import Partnership
 from partnerships.selectors import partnership_portfolio
@@ -117,10 +123,51 @@ def partnership_governance(request, org_slug, partnership_id):
 
 
 def _form_data(form) -> dict:
-    data = dict(form.cleaned_data)
+    data = form.request_fields()
     if data.get("schedule_impact_days") is None:
         data["schedule_impact_days"] = 0
     return data
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    """A service's errors on the form's fields; the SLA change's terms are the `sla_…` fields."""
+    if hasattr(error, "error_dict"):
+        renamed = {
+            (
+                f"sla_{field}"
+                if f"sla_{field}" in form.fields and field not in form.fields
+                else field
+            ): messages
+            for field, messages in error.message_dict.items()
+        }
+        error = ValidationError(renamed)
+    apply_errors(form, error)
+
+
+def _sla_initial(request, partnerships) -> dict:
+    """The form's start when proposed from an SLA's page (`?sla=`): its current terms."""
+    sla_id = request.GET.get("sla", "")
+    sla = (
+        selectors.sla_for_change(partnerships=partnerships).filter(pk=sla_id).first()
+        if sla_id.isdigit() and len(sla_id) < 16
+        else None
+    )
+    if sla is None:
+        return {}
+    return {
+        "partnership": sla.partnership_id,
+        "category": ChangeRequest.Category.SERVICE_LEVEL,
+        "title": f"New terms for SLA “{sla.name}”"[:200],
+        "sla": sla.pk,
+        "sla_target": sla.target,
+        "sla_breach_threshold": sla.breach_threshold,
+        "sla_window_months": sla.window_months,
+        "sla_period_fee": sla.period_fee,
+        "sla_tiers": "\n".join(
+            f"{t.threshold.normalize():f}, {t.percent_of_fee.normalize():f}"
+            for t in sla.tiers.all()
+        ),
+    }
 
 
 def change_request_create(request, org_slug):
@@ -129,14 +176,26 @@ def change_request_create(request, org_slug):
     initial = {"currency": request.organization.default_currency}
     if request.GET.get("partnership", "").isdigit():
         initial["partnership"] = int(request.GET["partnership"])
+    initial.update(_sla_initial(request, partnerships))
     form = ChangeRequestForm(request.POST or None, partnerships=partnerships, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            change_request = services.change_request_create(
-                actor=request.user, now=timezone.now(), **_form_data(form)
-            )
+            sla_change = form.sla_change()
+            if sla_change is None:
+                change_request = services.change_request_create(
+                    actor=request.user, now=timezone.now(), **_form_data(form)
+                )
+            else:
+                data = _form_data(form)
+                data.pop("partnership")
+                data.pop("category", None)
+                change_request = services.sla_change_request_create(
+                    actor=request.user, now=timezone.now(), **data, **sla_change
+                )
         except ValidationError as error:
-            apply_errors(form, error)
+            _apply_errors(form, error)
+        except ConflictError as error:
+            form.add_error("sla_effective_from", error.message)
         else:
             messages.success(
                 request, f"{change_request.reference} created. Add its approvers, then submit it."
@@ -156,24 +215,29 @@ def change_request_edit(request, org_slug, change_request_id):
     if change_request.status != ChangeRequest.Status.DRAFT:
         messages.error(request, f"{change_request.reference} is no longer a draft.")
         return redirect("change-request-detail", org_slug, change_request.pk)
+    proposed = change_request.sla_changes.first()
     form = ChangeRequestForm(
         request.POST or None,
         instance=change_request,
         partnerships=partnership_portfolio(membership=request.membership),
+        initial=_proposed_initial(proposed),
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.change_request_update(
+            services.change_request_save_with_sla_change(
                 change_request=change_request,
                 actor=request.user,
                 now=timezone.now(),
+                sla_change=form.sla_change(),
                 **_form_data(form),
             )
         except ValidationError as error:
-            apply_errors(form, error)
+            _apply_errors(form, error)
         except ConflictError as error:
-            messages.error(request, error.message)
-            return redirect("change-request-detail", org_slug, change_request.pk)
+            if error.code != "sla_already_judged":
+                messages.error(request, error.message)
+                return redirect("change-request-detail", org_slug, change_request.pk)
+            form.add_error("sla_effective_from", error.message)
         else:
             messages.success(request, f"{change_request.reference} saved.")
             return redirect("change-request-detail", org_slug, change_request.pk)
@@ -183,6 +247,20 @@ def change_request_edit(request, org_slug, change_request_id):
         {"form": form, "change_request": change_request},
         status=400 if form.errors else 200,
     )
+
+
+def _proposed_initial(proposed) -> dict:
+    if proposed is None:
+        return {}
+    return {
+        "sla": proposed.sla_id,
+        "sla_effective_from": proposed.effective_from,
+        "sla_target": proposed.target,
+        "sla_breach_threshold": proposed.breach_threshold,
+        "sla_window_months": proposed.window_months,
+        "sla_period_fee": proposed.period_fee,
+        "sla_tiers": tiers_text(proposed.tiers),
+    }
 
 
 def _detail(request, change_request_id, *, status=200, **forms):
@@ -294,7 +372,7 @@ def change_request_reject(request, org_slug, change_request_id):
                 now=timezone.now(),
             )
         except ValidationError as error:
-            apply_errors(form, error)
+            _apply_errors(form, error)
         else:
             messages.success(request, f"{change_request.reference} rejected.")
             return redirect(_next(request, org_slug, change_request.pk))
@@ -347,7 +425,7 @@ def change_request_approver_add(request, org_slug, change_request_id):
                 actor=request.user,
             )
         except ValidationError as error:
-            apply_errors(form, error)
+            _apply_errors(form, error)
         else:
             messages.success(
                 request,

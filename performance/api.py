@@ -495,6 +495,38 @@ def _tiers(data) -> list | None:
     return [(t["threshold"], t["percent_of_fee"]) for t in tiers]
 
 
+class SlaVersionSerializer(serializers.Serializer):
+    """One version of an SLA's terms and the months it applies to (`until` null: in force
+    since `effective_from` and still; the original version also covers the months before)."""
+
+    id = serializers.IntegerField(source="version.id", read_only=True)
+    effective_from = serializers.DateField(source="version.effective_from", read_only=True)
+    until = serializers.DateField(read_only=True, allow_null=True)
+    in_force = serializers.BooleanField(read_only=True)
+    is_original = serializers.BooleanField(read_only=True)
+    target = serializers.DecimalField(
+        source="version.target", max_digits=18, decimal_places=4, read_only=True
+    )
+    breach_threshold = serializers.DecimalField(
+        source="version.breach_threshold", max_digits=18, decimal_places=4, read_only=True
+    )
+    window_months = serializers.IntegerField(source="version.window_months", read_only=True)
+    period_fee = serializers.DecimalField(
+        source="version.period_fee", max_digits=18, decimal_places=2, read_only=True
+    )
+    currency = serializers.CharField(source="version.currency", read_only=True)
+    credit_cap_percent = serializers.DecimalField(
+        source="version.credit_cap_percent",
+        max_digits=5,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
+    )
+    tiers = SlaTierSerializer(source="version.tiers", many=True, read_only=True)
+    source_reference = serializers.CharField(source="version.source_reference", read_only=True)
+    created_at = serializers.DateTimeField(source="version.created_at", read_only=True)
+
+
 class SlaViewSet(TenantModelViewSet):
     """SLAs with their credit tiers and termination trigger: create, edit, deactivate."""
 
@@ -519,6 +551,14 @@ class SlaViewSet(TenantModelViewSet):
         return services.sla_update(
             sla=instance, actor=self.request.user, tiers=_tiers(data), **data
         )
+
+    @extend_schema(request=None, responses=SlaVersionSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def versions(self, request, *args, **kwargs):
+        """The SLA's terms over time, newest first: each version with the months it applied to
+        (changed through approved change requests, named by `source_reference`)."""
+        history = selectors.sla_version_history(sla=self.get_object(), today=timezone.now().date())
+        return Response(SlaVersionSerializer(history, many=True).data)
 
 
 class SlaBreachSerializer(serializers.ModelSerializer):

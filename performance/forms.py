@@ -233,7 +233,7 @@ class SlaForm(forms.ModelForm):
         self.fields["kpi"].queryset = Kpi.objects.filter(
             partnership=partnership, formula=""
         ).order_by("name")
-        if self.instance.pk and not self.is_bound:
+        if self.instance.pk:  # also bound: a disabled tiers field keeps these
             self.initial["tiers"] = tiers_text(self.instance)
 
     def _post_clean(self):

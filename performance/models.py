@@ -422,6 +422,77 @@ class SlaCreditTier(TenantModel):
         return f"{self.threshold} → {self.percent_of_fee} %"
 
 
+# The terms of an SLA that a change request may change; each SlaVersion holds a copy of them.
+SLA_VERSIONED_TERMS = (
+    "target",
+    "breach_threshold",
+    "window_months",
+    "period_fee",
+    "currency",
+    "credit_cap_percent",
+)
+
+
+class SlaVersion(TenantModel):
+    """The terms of one SLA from a month on: its history, never rewritten.
+
+    The version in force for a month is the one with the latest `effective_from` on or before it
+    (the first version also covers the months before it: the original terms). The breach check
+    judges each month by its version; the `Sla` row holds the terms in force now (copied when a
+    version comes into force, `applied_at`). `tiers` is the credit tiers as
+    [{"threshold": "95", "percent_of_fee": "5"}, …]. `source_reference` names the change request
+    that agreed the version (e.g. CR-0042; empty for the original terms).
+    """
+
+    sla = models.ForeignKey(Sla, on_delete=models.CASCADE, related_name="versions", db_index=False)
+    effective_from = models.DateField(help_text="The first month the terms apply to.")
+    target = models.DecimalField(**KPI_VALUE)
+    breach_threshold = models.DecimalField(**KPI_VALUE)
+    window_months = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    period_fee = amount_field(default=Decimal("0"))
+    currency = currency_field()
+    credit_cap_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+    tiers = models.JSONField(default=list, blank=True)
+    source_reference = models.CharField(max_length=40, blank=True)
+    created_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # When the terms were copied onto the Sla row (null: not in force yet).
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["sla_id", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "sla", "effective_from"], name="slaversion_unique_month"
+            )
+        ]
+        indexes = [
+            # Versions waiting to come into force (the daily check applies them).
+            models.Index(
+                fields=["organization", "effective_from"],
+                condition=models.Q(applied_at__isnull=True),
+                name="slaversion_pending",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.sla} from {self.effective_from:%Y-%m}"
+
+    @property
+    def tier_list(self) -> list[tuple[Decimal, Decimal]]:
+        return [(Decimal(t["threshold"]), Decimal(t["percent_of_fee"])) for t in self.tiers]
+
+
 class SlaBreach(TenantModel):
     """A breach of one SLA in one period; unique per (SLA, period), so the check is idempotent."""
 

@@ -27,6 +27,7 @@ from performance.models import (
     ScorecardReport,
     Sla,
     SlaBreach,
+    SlaVersion,
 )
 from performance.periods import add_months
 from tenancy.models import Membership
@@ -65,6 +66,67 @@ def sla_list(*, membership: Membership) -> QuerySet[Sla]:
         .annotate(breach_count=Coalesce(Subquery(breach_count), 0))
         .order_by("partnership__name", "name", "pk")
     )
+    return restrict_for_guest(queryset, membership, "partnership")
+
+
+@dataclass(frozen=True)
+class SlaVersionPeriod:
+    """One version of an SLA with the months it applies to (`until` None: still in force)."""
+
+    version: SlaVersion
+    is_original: bool  # the first version also covers every month before it
+    until: date | None
+    in_force: bool
+
+
+def sla_versions_by_sla(sla_ids) -> dict[int, list[SlaVersion]]:
+    """The versions of several SLAs, oldest first, in one query."""
+    versions: dict[int, list[SlaVersion]] = {}
+    for version in SlaVersion.objects.filter(sla_id__in=list(sla_ids)).order_by(
+        "sla_id", "effective_from"
+    ):
+        versions.setdefault(version.sla_id, []).append(version)
+    return versions
+
+
+def sla_version_in_force(
+    sla: Sla, period_start: date, *, versions: list[SlaVersion] | None = None
+) -> SlaVersion | None:
+    """The version that judges `period_start`: the latest from that month or before, else the
+    first one (the original terms cover the months before it). Pass `versions` (oldest first,
+    e.g. from `sla_versions_by_sla`) to judge many months without a query each."""
+    if versions is None:
+        versions = list(SlaVersion.objects.filter(sla=sla).order_by("effective_from"))
+    in_force = None
+    for version in versions:
+        if version.effective_from <= period_start:
+            in_force = version
+    return in_force or (versions[0] if versions else None)
+
+
+def sla_version_history(*, sla: Sla, today: date) -> list[SlaVersionPeriod]:
+    """The SLA's versions, newest first, each with the months it applied to."""
+    versions = list(
+        SlaVersion.objects.filter(sla=sla).select_related("created_by").order_by("effective_from")
+    )
+    current = sla_version_in_force(sla, today.replace(day=1), versions=versions)
+    rows = []
+    for index, version in enumerate(versions):
+        following = versions[index + 1] if index + 1 < len(versions) else None
+        rows.append(
+            SlaVersionPeriod(
+                version=version,
+                is_original=index == 0,
+                until=add_months(following.effective_from, -1) if following else None,
+                in_force=version is current,
+            )
+        )
+    return rows[::-1]
+
+
+def sla_for_member(*, membership: Membership) -> QuerySet[Sla]:
+    """The SLAs a member may open (a guest: those of the partnerships shared with them)."""
+    queryset = Sla.objects.select_related("partnership", "kpi", "owner").prefetch_related("tiers")
     return restrict_for_guest(queryset, membership, "partnership")
 
 

@@ -23,6 +23,11 @@ urlpatterns = [
     path("performance/standings/", views.standings_edit, name="performance-standings"),
     path("performance/slas/<int:sla_id>/", views.sla_edit, name="performance-sla-edit"),
     path(
+        "performance/slas/<int:sla_id>/versions/",
+        views.sla_detail,
+        name="performance-sla-detail",
+    ),
+    path(
         "performance/breaches/<int:slabreach_id>/status/",
         views.breach_status,
         name="performance-breach-status",

@@ -34,6 +34,7 @@ from performance.forms import (
     kpi_template_initial,
 )
 from performance.models import (
+    SLA_VERSIONED_TERMS,
     ActionItem,
     CorrectiveAction,
     KpiTemplate,
@@ -834,6 +835,28 @@ def sla_create(request, org_slug, partnership_id):
     )
 
 
+def sla_detail(request, org_slug, sla_id):
+    """An SLA's terms now and their history: each version with the months it applied to and
+    the change request that agreed it. A partner guest sees those of their partnerships."""
+    sla = get_object_for_member_or_404(
+        request, selectors.sla_for_member(membership=request.membership), pk=sla_id
+    )
+    require_permission(request, "performance.view", sla)
+    membership = request.membership
+    return render(
+        request,
+        "performance/sla_detail.html",
+        {
+            "sla": sla,
+            "partnership": sla.partnership,
+            "partnership_tabs": partnership_tabs(request, sla.partnership),
+            "history": selectors.sla_version_history(sla=sla, today=timezone.now().date()),
+            "can_change": not membership.is_guest and _can(request, "performance.change"),
+            "can_propose": not membership.is_guest and _can(request, "governance.change"),
+        },
+    )
+
+
 def sla_edit(request, org_slug, sla_id):
     sla = get_object_for_member_or_404(
         request, Sla.objects.select_related("partnership", "kpi"), pk=sla_id
@@ -841,6 +864,12 @@ def sla_edit(request, org_slug, sla_id):
     partnership = sla.partnership
     require_permission(request, "performance.change", sla)
     form = SlaForm(request.POST or None, instance=sla, partnership=partnership)
+    # Terms that judged a month, or were changed by a change request, change only through one.
+    governed = services.sla_terms_governed_reason(sla)
+    if governed:
+        for name in (*SLA_VERSIONED_TERMS, "tiers"):
+            if name in form.fields:
+                form.fields[name].disabled = True
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -852,6 +881,8 @@ def sla_edit(request, org_slug, sla_id):
                 return redirect("performance-slas", org_slug=org_slug)
             except ValidationError as error:
                 apply_errors(form, error)
+            except ConflictError as error:
+                form.add_error(None, error.message)
         status = 400
     form.fields["kpi"].disabled = True
     return render(
@@ -862,6 +893,7 @@ def sla_edit(request, org_slug, sla_id):
             "partnership_tabs": partnership_tabs(request, partnership),
             "form": form,
             "sla": sla,
+            "governed": governed,
         },
         status=status,
     )

@@ -109,6 +109,14 @@ from governance.services.raci import (
     raci_matrix_save,
     raci_problems,
 )
+from governance.services.sla_changes import (
+    change_request_save_with_sla_change,
+    sla_change_apply,
+    sla_change_blockers,
+    sla_change_propose,
+    sla_change_request_create,
+    sla_change_withdraw,
+)
 from governance.services.transparency import (
     DISCLOSURE_FIELDS,
     disclosure_create,
@@ -118,6 +126,12 @@ from governance.services.transparency import (
 )
 
 __all__ = [
+    "change_request_save_with_sla_change",
+    "sla_change_withdraw",
+    "sla_change_apply",
+    "sla_change_blockers",
+    "sla_change_propose",
+    "sla_change_request_create",
     "MINUTES_PDF_TASK",
     "minutes_pdf_generate",
     "minutes_pdf_request",

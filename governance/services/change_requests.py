@@ -285,11 +285,13 @@ def submission_blockers(change_request: ChangeRequest) -> list[str]:
     lacks, approvers no longer eligible, or a party without any approver."""
     from governance.selectors import change_request_block_reason
     from governance.services.decision_rights import required_approvers
+    from governance.services.sla_changes import sla_change_blockers
 
     reasons = []
     blocked = change_request_block_reason(change_request.partnership)
     if blocked:
         reasons.append(blocked)
+    reasons.extend(sla_change_blockers(change_request))
     required, rule_blockers = required_approvers(change_request)
     reasons.extend(rule_blockers)
     approvers = list(
@@ -461,6 +463,10 @@ def change_request_approve(
             obj=change_request,
             changes={"status": [old, Status.APPROVED]},
         )
+        # An approved SLA change becomes the SLA's new version now (see services.sla_changes).
+        from governance.services.sla_changes import sla_change_apply
+
+        sla_change_apply(change_request=change_request, actor=approver, now=now)
         notify(
             recipients=[change_request.requested_by, change_request.partnership.owner],
             title=f"{change_request.reference} approved by both parties: {change_request.title}",

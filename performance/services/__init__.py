@@ -94,7 +94,11 @@ from performance.services.slas import (
     sla_breach_check,
     sla_breach_set_status,
     sla_create,
+    sla_terms_governed_reason,
     sla_update,
+    sla_version_check,
+    sla_version_create,
+    sla_versions_apply_due,
 )
 
 __all__ = [
@@ -127,7 +131,11 @@ __all__ = [
     "import_limits_text",
     "SLA_FIELDS",
     "sla_create",
+    "sla_terms_governed_reason",
     "sla_update",
+    "sla_version_check",
+    "sla_version_create",
+    "sla_versions_apply_due",
     "BREACH_INSERT_SQL",
     "TERMINATION_SQL",
     "RCA_SQL",

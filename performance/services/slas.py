@@ -11,21 +11,26 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Min
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from partnerships.models import Partnership
 from performance.models import (
     BREACH_LIFECYCLE,
+    SLA_VERSIONED_TERMS,
     Kpi,
+    Measurement,
     Sla,
     SlaBreach,
     SlaCreditTier,
+    SlaVersion,
 )
 from performance.periods import month_start
 from performance.services.scorecards import _scorecard_cache_key
 from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
+from tenancy.errors import ConflictError
 from tenancy.models import User
 from tenancy.services import notify
 
@@ -49,10 +54,43 @@ SLA_FIELDS = (
 )
 
 
-def _replace_tiers(*, sla: Sla, tiers) -> None:
-    """Store the credit tiers [(threshold, percent of the period fee)], refusing two tiers at
-    one threshold, a tier on the good side of the breach threshold, or a percentage outside
+def _clean_tiers(*, direction: str, breach_threshold: Decimal, tiers) -> list[tuple]:
+    """The credit tiers [(threshold, percent of the period fee)] as Decimals, refusing two tiers
+    at one threshold, a tier on the good side of the breach threshold, or a percentage outside
     0-100."""
+    try:
+        tiers = [(Decimal(str(t)), Decimal(str(p))) for t, p in tiers]
+    except (ArithmeticError, TypeError, ValueError):
+        raise ValidationError(
+            {"tiers": "Give each tier as a threshold and a percentage."}
+        ) from None
+    thresholds = [t for t, _ in tiers]
+    if len(set(thresholds)) != len(thresholds):
+        raise ValidationError({"tiers": "Two credit tiers share the same threshold."})
+    higher = direction == "higher_is_better"
+    for threshold, percent in tiers:
+        if (higher and threshold > breach_threshold) or (
+            not higher and threshold < breach_threshold
+        ):
+            raise ValidationError(
+                {"tiers": f"The tier at {threshold.normalize():f} is not a breach."}
+            )
+        if not Decimal(0) <= percent <= Decimal(100):
+            raise ValidationError(
+                {"tiers": f"{threshold.normalize():f}: the percentage must be within 0-100."}
+            )
+    return sorted(tiers)
+
+
+def _tiers_json(tiers: Sequence[tuple[Decimal, Decimal]]) -> list[dict[str, str]]:
+    return [
+        {"threshold": f"{t.normalize():f}", "percent_of_fee": f"{p.normalize():f}"}
+        for t, p in tiers
+    ]
+
+
+def _replace_tiers(*, sla: Sla, tiers) -> None:
+    """Store the credit tiers [(threshold, percent of the period fee)] (see `_clean_tiers`)."""
     tiers = [(Decimal(str(t)), Decimal(str(p))) for t, p in tiers]
     thresholds = [t for t, _ in tiers]
     if len(set(thresholds)) != len(thresholds):
@@ -104,6 +142,19 @@ def sla_create(
     sla.full_clean()
     sla.save()
     _replace_tiers(sla=sla, tiers=tiers)
+    # The original terms are the SLA's first version (the history a change request extends),
+    # from the month it is agreed or its metric's first measurement, whichever is earlier.
+    first_measured = Measurement.objects.filter(kpi=kpi).aggregate(first=Min("period_start"))
+    SlaVersion.objects.create(
+        organization=sla.organization,
+        sla=sla,
+        effective_from=min(month_start(sla.created_at.date()), first_measured["first"] or date.max),
+        tiers=_tiers_json(sorted((Decimal(str(t)), Decimal(str(p))) for t, p in tiers)),
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_at=sla.created_at,
+        applied_at=sla.created_at,
+        **{term: getattr(sla, term) for term in SLA_VERSIONED_TERMS},
+    )
     audit_record(
         action="performance.sla.created",
         actor=actor,
@@ -113,11 +164,26 @@ def sla_create(
     return sla
 
 
+def sla_terms_governed_reason(sla: Sla) -> str:
+    """Why the SLA's terms no longer change by editing (empty: they still may).
+
+    The terms of an SLA that has been judged (a breach is recorded) or changed by a change
+    request are its history: they change only through a change request, from a month on."""
+    if SlaBreach.objects.filter(sla=sla).exists() or sla.versions.count() > 1:
+        return (
+            f"The terms of “{sla.name}” have been applied or changed since they were agreed: "
+            "propose the new terms in a change request (service level) from a month on."
+        )
+    return ""
+
+
 @transaction.atomic
 def sla_update(*, sla: Sla, actor: User | None, tiers=None, **fields) -> Sla:
-    """Edit an SLA's thresholds, fee, termination trigger and (when given) its credit tiers.
-    Breaches already found keep the credit computed when they were found."""
-    sla = Sla.objects.select_for_update().get(pk=sla.pk)
+    """Edit an SLA's name, owner, termination trigger and the like, and correct its terms
+    (thresholds, window, fee, credit tiers) while no breach was judged by them and no change
+    request changed them; afterwards the terms change through a change request (a 409
+    `sla_terms_governed`). Breaches already found keep the credit computed when they were found."""
+    sla = Sla.objects.select_for_update().select_related("kpi").get(pk=sla.pk)
     owner_changes = {}
     if "owner" in fields:  # recorded by id: the audit trail stores no model instances
         owner = fields.pop("owner")
@@ -127,13 +193,27 @@ def sla_update(*, sla: Sla, actor: User | None, tiers=None, **fields) -> Sla:
     changes = changed_fields(sla, {k: v for k, v in fields.items() if k in SLA_FIELDS})
     changes.update(owner_changes)
     sla.full_clean()
+    old_tiers = [[str(t.threshold), str(t.percent_of_fee)] for t in sla.tiers.all()]
+    new_tiers = old_tiers
+    if tiers is not None:
+        new_tiers = [[str(Decimal(str(t))), str(Decimal(str(p)))] for t, p in tiers]
+        if sorted((Decimal(t), Decimal(p)) for t, p in old_tiers) != sorted(
+            (Decimal(t), Decimal(p)) for t, p in new_tiers
+        ):
+            changes["tiers"] = (old_tiers, new_tiers)
+    terms_changed = "tiers" in changes or any(term in changes for term in SLA_VERSIONED_TERMS)
+    if terms_changed:
+        reason = sla_terms_governed_reason(sla)
+        if reason:
+            raise ConflictError(reason, code="sla_terms_governed")
     sla.save()
     if tiers is not None:
-        old = [[str(t.threshold), str(t.percent_of_fee)] for t in sla.tiers.all()]
         _replace_tiers(sla=sla, tiers=tiers)
-        new = [[str(Decimal(str(t))), str(Decimal(str(p)))] for t, p in tiers]
-        if old != new:
-            changes["tiers"] = (old, new)
+    if terms_changed:  # a correction of the original terms: their version says the same
+        sla.versions.update(
+            tiers=_tiers_json(sorted((t.threshold, t.percent_of_fee) for t in sla.tiers.all())),
+            **{term: getattr(sla, term) for term in SLA_VERSIONED_TERMS},
+        )
     if changes:
         audit_record(
             action="performance.sla.updated",
@@ -144,37 +224,230 @@ def sla_update(*, sla: Sla, actor: User | None, tiers=None, **fields) -> Sla:
     return sla
 
 
+# --- versions: the terms of an SLA from a month on --------------------------------------------
+
+
+def sla_version_check(
+    *,
+    sla: Sla,
+    effective_from: date,
+    target: Decimal,
+    breach_threshold: Decimal,
+    window_months: int,
+    tiers: Sequence[tuple[Decimal, Decimal]] = (),
+    period_fee: Decimal | None = None,
+) -> dict[str, Any]:
+    """The terms of a new version of `sla` from `effective_from`, or why there can be none.
+
+    - it starts on the first of a month, after every version the SLA has (history is appended,
+      never reordered);
+    - no breach is recorded for that month or a later one: those months were judged, with their
+      service credits, by the terms then in force, and a version never rewrites them (409
+      `sla_already_judged`, saying the earliest month a new version may start);
+    - the terms themselves are valid (breach threshold on the failing side of the target,
+      window 1-12 months, fee not negative, credit tiers beyond the breach threshold).
+    """
+    if effective_from.day != 1:
+        raise ValidationError({"effective_from": "A version applies from the first of a month."})
+    latest = sla.versions.order_by("-effective_from").first()
+    if latest is not None and effective_from <= latest.effective_from:
+        raise ValidationError(
+            {
+                "effective_from": f"“{sla.name}” has terms from {latest.effective_from:%Y-%m}: "
+                "new terms start in a later month."
+            }
+        )
+    judged = list(
+        SlaBreach.objects.filter(sla=sla, period_start__gte=effective_from)
+        .order_by("period_start")
+        .values_list("period_start", flat=True)
+    )
+    if judged:
+        months = ", ".join(f"{m:%Y-%m}" for m in judged[:6]) + ("…" if len(judged) > 6 else "")
+        after = judged[-1]
+        earliest = date(after.year + after.month // 12, after.month % 12 + 1, 1)
+        raise ConflictError(
+            f"Breaches of “{sla.name}” are already recorded for {months} with their service "
+            f"credits, judged by the terms then in force: new terms may start from "
+            f"{earliest:%Y-%m} at the earliest.",
+            code="sla_already_judged",
+        )
+    errors: dict[str, str] = {}
+    if window_months is None or not 1 <= int(window_months) <= 12:
+        errors["window_months"] = "The window is 1 to 12 months."
+    if period_fee is not None and period_fee < 0:
+        errors["period_fee"] = "The fee of a period is not negative."
+    higher = sla.kpi.direction == "higher_is_better"
+    if (higher and breach_threshold > target) or (not higher and breach_threshold < target):
+        errors["breach_threshold"] = "The breach threshold is on the good side of the target."
+    if errors:
+        raise ValidationError(errors)
+    clean_tiers = _clean_tiers(
+        direction=sla.kpi.direction, breach_threshold=breach_threshold, tiers=tiers
+    )
+    return {
+        "effective_from": effective_from,
+        "target": target,
+        "breach_threshold": breach_threshold,
+        "window_months": int(window_months),
+        "period_fee": period_fee if period_fee is not None else sla.period_fee,
+        "currency": sla.currency,
+        "credit_cap_percent": sla.credit_cap_percent,
+        "tiers": clean_tiers,
+    }
+
+
+def _apply_version(sla: Sla, version: SlaVersion) -> None:
+    """Copy a version's terms onto the SLA row (the terms in force now) and its tier table."""
+    for term in SLA_VERSIONED_TERMS:
+        setattr(sla, term, getattr(version, term))
+    sla.save(update_fields=list(SLA_VERSIONED_TERMS))
+    SlaCreditTier.objects.filter(sla=sla).delete()
+    SlaCreditTier.objects.bulk_create(
+        SlaCreditTier(organization=sla.organization, sla=sla, threshold=t, percent_of_fee=p)
+        for t, p in version.tier_list
+    )
+
+
+@transaction.atomic
+def sla_version_create(
+    *,
+    sla: Sla,
+    actor: User | None,
+    now: datetime,
+    effective_from: date,
+    target: Decimal,
+    breach_threshold: Decimal,
+    window_months: int,
+    tiers: Sequence[tuple[Decimal, Decimal]] = (),
+    period_fee: Decimal | None = None,
+    source_reference: str = "",
+) -> SlaVersion:
+    """Record new terms of `sla` from `effective_from` (the rules: `sla_version_check`).
+
+    Months before it keep being judged by the version then in force. When the month has begun
+    the SLA row takes the new terms now; otherwise the breach check's `sla_versions_apply_due`
+    does when it comes."""
+    sla = Sla.objects.select_for_update().select_related("kpi").get(pk=sla.pk)
+    terms = sla_version_check(
+        sla=sla,
+        effective_from=effective_from,
+        target=target,
+        breach_threshold=breach_threshold,
+        window_months=window_months,
+        tiers=tiers,
+        period_fee=period_fee,
+    )
+    clean_tiers = terms.pop("tiers")
+    version = SlaVersion(
+        organization=sla.organization,
+        sla=sla,
+        tiers=_tiers_json(clean_tiers),
+        source_reference=source_reference[:40],
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_at=now,
+        **terms,
+    )
+    version.full_clean(exclude=["sla"])
+    version.save()
+    if effective_from <= month_start(now.date()):
+        _apply_version(sla, version)
+        SlaVersion.objects.filter(sla=sla, applied_at__isnull=True).update(applied_at=now)
+    audit_record(
+        action="performance.sla.version_created",
+        actor=actor,
+        obj=sla,
+        changes={
+            "effective_from": f"{effective_from:%Y-%m}",
+            "source": source_reference,
+            "target": str(target),
+            "breach_threshold": str(breach_threshold),
+            "window_months": int(window_months),
+            "period_fee": str(version.period_fee),
+            "tiers": version.tiers,
+        },
+    )
+    return version
+
+
+@transaction.atomic(savepoint=False)
+def sla_versions_apply_due(*, now: datetime) -> int:
+    """Give every SLA whose new terms have come into force (their month has begun) those terms
+    on its row; returns how many SLAs changed. One query finds the versions due (a partial
+    index holds only those not applied yet)."""
+    due = list(
+        SlaVersion.objects.filter(
+            applied_at__isnull=True, effective_from__lte=month_start(now.date())
+        ).order_by("sla_id", "effective_from")
+    )
+    latest: dict[int, SlaVersion] = {}
+    for version in due:
+        latest[version.sla_id] = version
+    slas = Sla.objects.select_for_update().in_bulk(list(latest))
+    for sla_id, version in latest.items():
+        _apply_version(slas[sla_id], version)
+    SlaVersion.objects.filter(pk__in=[v.pk for v in due]).update(applied_at=now)
+    return len(latest)
+
+
 # The one statement that computes breaches (the SELECT) and stores them (INSERT … ON CONFLICT DO
-# NOTHING makes a rerun a no-op per (SLA, period)). Documented in docs/performance.md.
+# NOTHING makes a rerun a no-op per (SLA, period)). Each month is judged by the SLA's version in
+# force for it (the LATERAL join: the latest version from that month or before, else the first
+# one; an SLA without versions by its own row). Documented in docs/performance.md.
 BREACH_INSERT_SQL = """
 WITH measured AS (
     SELECT s.organization_id, s.id AS sla_id, s.partnership_id, m.period_start,
-           CASE WHEN s.window_months = 1 THEN m.value ELSE (
+           CASE WHEN COALESCE(v.window_months, s.window_months) = 1 THEN m.value ELSE (
                SELECT AVG(w.value) FROM performance_measurement w
                WHERE w.organization_id = s.organization_id AND w.kpi_id = s.kpi_id
                  AND w.status = 'approved'
-                 AND w.period_start > m.period_start - make_interval(months => s.window_months)
+                 AND w.period_start > m.period_start
+                     - make_interval(months => COALESCE(v.window_months, s.window_months))
                  AND w.period_start <= m.period_start
            ) END AS value,
-           s.breach_threshold, k.direction, s.period_fee, s.currency, s.credit_cap_percent,
-           s.remediation_days
+           COALESCE(v.breach_threshold, s.breach_threshold) AS breach_threshold, k.direction,
+           COALESCE(v.period_fee, s.period_fee) AS period_fee,
+           COALESCE(v.currency, s.currency) AS currency,
+           CASE WHEN v.id IS NULL THEN s.credit_cap_percent ELSE v.credit_cap_percent END
+               AS credit_cap_percent,
+           v.tiers AS version_tiers, s.remediation_days
     FROM performance_sla s
     JOIN performance_kpi k ON k.organization_id = s.organization_id AND k.id = s.kpi_id
     JOIN performance_measurement m
       ON m.organization_id = s.organization_id AND m.kpi_id = s.kpi_id
+    LEFT JOIN LATERAL (
+        SELECT v.id, v.window_months, v.breach_threshold, v.period_fee, v.currency,
+               v.credit_cap_percent, v.tiers
+        FROM performance_slaversion v
+        WHERE v.organization_id = s.organization_id AND v.sla_id = s.id
+        ORDER BY v.effective_from <= m.period_start DESC,
+                 CASE WHEN v.effective_from <= m.period_start THEN v.effective_from END DESC,
+                 v.effective_from
+        LIMIT 1
+    ) v ON true
     WHERE s.organization_id = %(organization_id)s AND s.is_active
       AND m.status = 'approved'
       AND m.period_start BETWEEN %(period_from)s AND %(period_to)s
 ), breaching AS (
     SELECT measured.*,
-           LEAST(COALESCE((
+           LEAST(COALESCE(CASE WHEN measured.version_tiers IS NULL THEN (
                SELECT t.percent_of_fee FROM performance_slacredittier t
                WHERE t.organization_id = measured.organization_id AND t.sla_id = measured.sla_id
                  AND CASE WHEN measured.direction = 'higher_is_better'
                           THEN measured.value <= t.threshold ELSE measured.value >= t.threshold END
                ORDER BY CASE WHEN measured.direction = 'higher_is_better' THEN t.threshold END ASC,
                         CASE WHEN measured.direction = 'lower_is_better' THEN t.threshold END DESC
-               LIMIT 1), 0), COALESCE(measured.credit_cap_percent, 100)) AS credit_percent
+               LIMIT 1) ELSE (
+               SELECT (t.tier->>'percent_of_fee')::numeric
+               FROM jsonb_array_elements(measured.version_tiers) AS t(tier)
+               WHERE CASE WHEN measured.direction = 'higher_is_better'
+                          THEN measured.value <= (t.tier->>'threshold')::numeric
+                          ELSE measured.value >= (t.tier->>'threshold')::numeric END
+               ORDER BY CASE WHEN measured.direction = 'higher_is_better'
+                             THEN (t.tier->>'threshold')::numeric END ASC,
+                        CASE WHEN measured.direction = 'lower_is_better'
+                             THEN (t.tier->>'threshold')::numeric END DESC
+               LIMIT 1) END, 0), COALESCE(measured.credit_cap_percent, 100)) AS credit_percent
     FROM measured
     WHERE CASE WHEN direction = 'higher_is_better'
                THEN value <= breach_threshold ELSE value >= breach_threshold END
@@ -353,6 +626,9 @@ def sla_breach_check(
     for breaches not notified yet. Rerunning it changes nothing.
     """
     organization = require_organization()
+    # New terms whose month has begun become the SLA rows' terms (the check judges each month
+    # by its own version either way).
+    sla_versions_apply_due(now=now)
     params: dict[str, Any] = {
         "organization_id": organization.pk,
         "period_from": month_start(period_from),

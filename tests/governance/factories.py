@@ -27,11 +27,13 @@ from governance.models import (
     Party,
     RaciActivity,
     RaciAssignment,
+    SlaChange,
     Vote,
 )
 from risk.models import ComplianceOfficer
 from tests.factories import TenantFactory, same_organization
 from tests.partnerships.factories import PartnershipFactory
+from tests.performance.factories import SlaFactory
 
 
 class ChangeRequestFactory(TenantFactory):
@@ -278,3 +280,21 @@ class ComplianceOfficerFactory(TenantFactory):
     user = factory.SubFactory("tests.tenancy.factories.UserFactory")
     party = Party.CUSTOMER
     framework = "anti_bribery"
+
+
+class SlaChangeFactory(TenantFactory):
+    """New terms of an SLA proposed by a (service-level) change request."""
+
+    class Meta:
+        model = SlaChange
+
+    change_request = same_organization(
+        ChangeRequestFactory, category=ChangeRequest.Category.SERVICE_LEVEL
+    )
+    sla = same_organization(
+        SlaFactory, kpi__partnership=factory.SelfAttribute("...change_request.partnership")
+    )
+    effective_from = datetime.date(2030, 2, 1)
+    target = Decimal("99")
+    breach_threshold = Decimal("96")
+    tiers = factory.LazyFunction(lambda: [{"threshold": "96", "percent_of_fee": "5"}])

@@ -24,6 +24,7 @@ from performance.models import (
     Sla,
     SlaBreach,
     SlaCreditTier,
+    SlaVersion,
     StandingBand,
 )
 from tests.factories import TenantFactory, same_organization
@@ -91,6 +92,20 @@ class SlaCreditTierFactory(TenantFactory):
     sla = same_organization(SlaFactory)
     threshold = factory.Sequence(lambda n: Decimal(90 - n % 80))
     percent_of_fee = Decimal("5")
+
+
+class SlaVersionFactory(TenantFactory):
+    """A later version of an SLA's terms (stricter: breach at 96)."""
+
+    class Meta:
+        model = SlaVersion
+
+    sla = same_organization(SlaFactory)
+    effective_from = factory.Sequence(lambda n: date(2030 + n // 12, n % 12 + 1, 1))
+    target = Decimal("99")
+    breach_threshold = Decimal("96")
+    period_fee = Decimal("10000.00")
+    tiers = factory.LazyFunction(lambda: [{"threshold": "96", "percent_of_fee": "5"}])
 
 
 class SlaBreachFactory(TenantFactory):
