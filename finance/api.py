@@ -24,7 +24,7 @@ from finance.models import (
     SavingsEntry,
 )
 from partnerships.models import Partnership
-from performance.models import ImprovementInitiative
+from innovation.models import ImprovementInitiative
 from tenancy.api import (
     TenantRelatedField,
     TenantViewSet,

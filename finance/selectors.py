@@ -31,7 +31,8 @@ from finance.models import (
     VolumeEntry,
 )
 from partnerships.models import Partnership
-from performance.models import ImprovementInitiative, Kpi, Measurement, Scorecard, StandingBand
+from innovation.models import ImprovementInitiative
+from performance.models import Kpi, Measurement, Scorecard, StandingBand
 from tenancy.models import Membership
 from tenancy.money import Money
 from tenancy.permissions import restrict_for_guest
