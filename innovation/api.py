@@ -8,7 +8,7 @@ and lessons learned (playbook changes) are the buyer's own.
 """
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -49,7 +49,8 @@ def _is_guest(serializer) -> bool:
 class InnovationViewSet(
     TenantViewSet, mixins.ListModelMixin, VersionedRetrieveMixin, VersionedCreateMixin
 ):
-    """Rows are created, then moved by actions (never deleted)."""
+    """Rows are created, then moved by actions (never deleted). A viewset that also edits puts
+    VersionedUpdateMixin after this class, so the service-calling perform_update wins."""
 
     permission_module = "innovation"
     http_method_names = ["get", "post", "head", "options"]
@@ -170,16 +171,18 @@ class InitiativeSerializer(serializers.ModelSerializer):
         ]
         extra_kwargs = {"currency": {"required": False}}
 
-    @extend_schema(responses=EvaluationSerializer)
+    @extend_schema_field(EvaluationSerializer)
     def get_evaluation(self, initiative) -> dict:
         evaluation = selectors.evaluation_of(initiative)
-        return {
-            "buyer_total": evaluation.buyer_total,
-            "partner_total": evaluation.partner_total,
-            "combined": evaluation.combined,
-            "complete": evaluation.complete,
-            "missing": evaluation.missing,
-        }
+        return EvaluationSerializer(
+            {
+                "buyer_total": evaluation.buyer_total,
+                "partner_total": evaluation.partner_total,
+                "combined": evaluation.combined,
+                "complete": evaluation.complete,
+                "missing": evaluation.missing,
+            }
+        ).data
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -221,7 +224,7 @@ class BenefitResultSerializer(serializers.Serializer):
     realised_benefit = serializers.DecimalField(max_digits=18, decimal_places=2)
 
 
-class InitiativeViewSet(LessonMixin, VersionedUpdateMixin, InnovationViewSet):
+class InitiativeViewSet(LessonMixin, InnovationViewSet, VersionedUpdateMixin):
     """Initiatives of either party: submitted (a guest too), scored once per party and
     criterion, decided by the buyer, tracked to the realised benefit in the savings ledger."""
 
@@ -315,14 +318,14 @@ class InitiativeViewSet(LessonMixin, VersionedUpdateMixin, InnovationViewSet):
             initiative=initiative, actor=request.user, now=timezone.now(), **body.validated_data
         )
         initiative.refresh_from_db()
-        return Response(
+        body = BenefitResultSerializer(
             {
                 "saving": entry.pk,
                 "net_amount": entry.net_amount,
                 "realised_benefit": initiative.realised_benefit,
-            },
-            status=201,
+            }
         )
+        return Response(body.data, status=201)
 
 
 # -- pilots ------------------------------------------------------------------------------------
@@ -448,7 +451,7 @@ class SourcingModelSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
-class SourcingModelViewSet(LessonMixin, VersionedUpdateMixin, InnovationViewSet):
+class SourcingModelViewSet(LessonMixin, InnovationViewSet, VersionedUpdateMixin):
     """The register of sourcing models the alliance co-develops."""
 
     model = SourcingModel
