@@ -507,8 +507,10 @@ class PlaybookChange(TenantModel):
     """A proposed change to a playbook or template, with its source and review state.
 
     The source is generic (a post-mortem recommendation, an innovation lesson learned from an
-    initiative, pilot, task force or supplier programme); applying an approved change calls the owning module's service and links back to
-    what it changed. Internal to the buyer: guests never see it.
+    initiative, pilot, task force or supplier programme); applying an approved change to the
+    clause playbook calls the owning module's service and links back to what it changed (the
+    training material lives outside: applying records that it was done). Internal to the
+    buyer: guests never see it.
     """
 
     class Target(models.TextChoices):

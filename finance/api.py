@@ -23,8 +23,8 @@ from finance.models import (
     RebateScheme,
     SavingsEntry,
 )
-from partnerships.models import Partnership
 from innovation.models import ImprovementInitiative
+from partnerships.models import Partnership
 from tenancy.api import (
     TenantRelatedField,
     TenantViewSet,

@@ -30,8 +30,8 @@ from finance.models import (
     SavingsEntry,
     VolumeEntry,
 )
-from partnerships.models import Partnership
 from innovation.models import ImprovementInitiative
+from partnerships.models import Partnership
 from performance.models import Kpi, Measurement, Scorecard, StandingBand
 from tenancy.models import Membership
 from tenancy.money import Money

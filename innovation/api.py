@@ -99,7 +99,6 @@ class LessonMixin:
 # -- initiatives -------------------------------------------------------------------------------
 
 
-
 class CriterionSerializer(serializers.ModelSerializer):
     buyer = serializers.SerializerMethodField()
     partner = serializers.SerializerMethodField()
@@ -272,7 +271,9 @@ class InitiativeViewSet(LessonMixin, InnovationViewSet, VersionedUpdateMixin):
         body.is_valid(raise_exception=True)
         criterion = body.validated_data["criterion"]
         if criterion.initiative_id != initiative.pk:
-            raise serializers.ValidationError({"criterion": ["Not a criterion of this initiative."]})
+            raise serializers.ValidationError(
+                {"criterion": ["Not a criterion of this initiative."]}
+            )
         services.criterion_score(
             criterion=criterion,
             actor=request.user,
@@ -572,7 +573,9 @@ class TaskForceViewSet(LessonMixin, InnovationViewSet):
         body.is_valid(raise_exception=True)
         milestone = body.validated_data["milestone"]
         if milestone.task_force_id != task_force.pk:
-            raise serializers.ValidationError({"milestone": ["Not a milestone of this task force."]})
+            raise serializers.ValidationError(
+                {"milestone": ["Not a milestone of this task force."]}
+            )
         services.task_force_milestone_done(
             milestone=milestone, actor=request.user, today=timezone.localdate()
         )
@@ -662,9 +665,7 @@ class KnowledgeSessionViewSet(InnovationViewSet):
         services.session_attendee_add(session=session, actor=request.user, **body.validated_data)
         return self._render(session, status=201)
 
-    @extend_schema(
-        request={"multipart/form-data": MaterialSerializer}, responses=SessionSerializer
-    )
+    @extend_schema(request={"multipart/form-data": MaterialSerializer}, responses=SessionSerializer)
     @action(detail=True, methods=["post"])
     def materials(self, request, *args, **kwargs):
         session = self.get_object()

@@ -173,19 +173,29 @@ def seed(tenant) -> None:
         mandate="Secure a second source for NdFeB magnets within 12 months.",
     )
     services.task_force_member_add(
-        task_force=task_force, actor=manager, name="Procurement Manager", party=Party.BUYER,
+        task_force=task_force,
+        actor=manager,
+        name="Procurement Manager",
+        party=Party.BUYER,
         role="Lead",
     )
     services.task_force_member_add(
-        task_force=task_force, actor=manager, name="Piet de Vries", party=Party.PARTNER,
+        task_force=task_force,
+        actor=manager,
+        name="Piet de Vries",
+        party=Party.PARTNER,
         role="Category engineer",
     )
     services.task_force_milestone_add(
-        task_force=task_force, actor=manager, title="Long list of sources",
+        task_force=task_force,
+        actor=manager,
+        title="Long list of sources",
         due_on=today - timedelta(days=10),
     )
     services.task_force_milestone_add(
-        task_force=task_force, actor=manager, title="Samples qualified",
+        task_force=task_force,
+        actor=manager,
+        title="Samples qualified",
         due_on=today + timedelta(days=120),
     )
     services.task_force_activate(task_force=task_force, actor=manager)

@@ -35,8 +35,13 @@ INITIATIVE_LIFECYCLE = lifecycle(
 )
 PILOT_LIFECYCLE = lifecycle(
     "pilot",
-    {"planned": {"running", "cancelled"}, "running": {"go", "no_go"}, "go": (), "no_go": (),
-     "cancelled": ()},
+    {
+        "planned": {"running", "cancelled"},
+        "running": {"go", "no_go"},
+        "go": (),
+        "no_go": (),
+        "cancelled": (),
+    },
 )
 SOURCING_MODEL_LIFECYCLE = lifecycle(
     "sourcing model",
@@ -479,9 +484,7 @@ class SupplierInvestment(TenantModel):
 
     class Meta:
         ordering = ["invested_on", "pk"]
-        indexes = [
-            models.Index(fields=["organization", "programme"], name="investment_programme")
-        ]
+        indexes = [models.Index(fields=["organization", "programme"], name="investment_programme")]
 
     def __str__(self):
         return self.description

@@ -36,7 +36,9 @@ def _scoped(queryset: QuerySet, membership: Membership, path: str = "partnership
 
 
 def initiative_list(*, membership: Membership) -> QuerySet[ImprovementInitiative]:
-    queryset = ImprovementInitiative.objects.select_related("partnership__partner").prefetch_related(
+    queryset = ImprovementInitiative.objects.select_related(
+        "partnership__partner"
+    ).prefetch_related(
         Prefetch("criteria", queryset=EvaluationCriterion.objects.prefetch_related("scores"))
     )
     if membership.is_guest:
@@ -74,7 +76,8 @@ def session_list(*, membership: Membership) -> QuerySet[KnowledgeSession]:
 def programme_list(*, membership: Membership) -> QuerySet[SupplierProgramme]:
     return _scoped(
         SupplierProgramme.objects.select_related("partnership").prefetch_related(
-            "investments", Prefetch("targets", queryset=SupplierTargetKpi.objects.select_related("kpi"))
+            "investments",
+            Prefetch("targets", queryset=SupplierTargetKpi.objects.select_related("kpi")),
         ),
         membership,
     )
@@ -124,7 +127,9 @@ def evaluation_of(initiative: ImprovementInitiative) -> Evaluation:
         rows.append(row)
         for party, score in ((Party.BUYER, row.buyer), (Party.PARTNER, row.partner)):
             if score is None:
-                missing.append(f"{criterion.name} ({'buyer' if party == Party.BUYER else 'partner'})")
+                missing.append(
+                    f"{criterion.name} ({'buyer' if party == Party.BUYER else 'partner'})"
+                )
     buyer, partner = _weighted(rows, Party.BUYER), _weighted(rows, Party.PARTNER)
     combined = None
     if buyer is not None and partner is not None:

@@ -304,9 +304,11 @@ BENEFIT_STATES = (
 
 
 def _refresh_realised(initiative: ImprovementInitiative) -> None:
-    total = SavingsEntry.objects.filter(initiative=initiative).exclude(
-        status=SavingsEntry.Status.DISPUTED
-    ).aggregate(total=Sum("net_amount"))["total"]
+    total = (
+        SavingsEntry.objects.filter(initiative=initiative)
+        .exclude(status=SavingsEntry.Status.DISPUTED)
+        .aggregate(total=Sum("net_amount"))["total"]
+    )
     initiative.realised_benefit = total
     initiative.save(update_fields=["realised_benefit"])
 
@@ -469,7 +471,9 @@ def pilot_decide(*, pilot: Pilot, actor: User, now: datetime, go: bool, evidence
         for row in selectors.pilot_results(pilot)
     ]
     pilot.decided_by, pilot.decided_at = actor, now
-    pilot.save(update_fields=["status", "evidence", "evidence_snapshot", "decided_by", "decided_at"])
+    pilot.save(
+        update_fields=["status", "evidence", "evidence_snapshot", "decided_by", "decided_at"]
+    )
     initiative = pilot.initiative
     if go and initiative is not None and initiative.status == ImprovementInitiative.Status.PILOT:
         _move(initiative, ImprovementInitiative.Status.IMPLEMENTED, actor)
@@ -630,9 +634,7 @@ def task_force_activate(*, task_force: TaskForce, actor: User) -> TaskForce:
     TASK_FORCE_LIFECYCLE.check(task_force.status, TaskForce.Status.ACTIVE)
     parties = set(task_force.members.values_list("party", flat=True))
     if parties != {Party.BUYER, Party.PARTNER}:
-        raise ConflictError(
-            "A task force starts with members of both parties.", code="one_sided"
-        )
+        raise ConflictError("A task force starts with members of both parties.", code="one_sided")
     task_force.status = TaskForce.Status.ACTIVE
     task_force.save(update_fields=["status"])
     audit_record(action="innovation.task_force.activated", actor=actor, obj=task_force)

@@ -51,7 +51,6 @@ from innovation.models import (
     ImprovementInitiative,
     KnowledgeSession,
     Party,
-    Pilot,
     SessionMaterial,
     SourcingModel,
     SupplierProgramme,
@@ -183,7 +182,9 @@ def _initiative_url(initiative) -> str:
 def initiative_create(request, org_slug, partnership_id):
     partnership = _partnership(request, partnership_id, "submit")
     guest = request.membership.is_guest
-    form = InitiativeForm(request.POST or None, guest=guest, initial={"currency": partnership.currency})
+    form = InitiativeForm(
+        request.POST or None, guest=guest, initial={"currency": partnership.currency}
+    )
     done = _save(
         request,
         form,
@@ -531,7 +532,9 @@ def task_force_create(request, org_slug, partnership_id):
     done = _save(
         request,
         form,
-        lambda data: services.task_force_create(actor=request.user, partnership=partnership, **data),
+        lambda data: services.task_force_create(
+            actor=request.user, partnership=partnership, **data
+        ),
         success="Task force set up: add members of both parties.",
         to=_task_force_url,
     )
@@ -796,7 +799,9 @@ def programme_investment_add(request, org_slug, supplier_programme_id):
 @refusals_to_messages("supplier-programme-detail", "supplier_programme_id")
 def programme_target_add(request, org_slug, supplier_programme_id):
     programme = _load(
-        request, SupplierProgramme.objects.select_related("partnership"), supplier_programme_id,
+        request,
+        SupplierProgramme.objects.select_related("partnership"),
+        supplier_programme_id,
         "change",
     )
     form = TargetForm(request.POST, kpis=Kpi.objects.filter(partnership=programme.partnership))

@@ -68,7 +68,9 @@ def test_the_initiative_flow_from_the_partners_idea_to_the_savings_ledger(
     assert benefit.status_code == 201, benefit.json()
     assert benefit.json()["realised_benefit"] == "50.00"
     with tenant_scope(org_a):
-        assert SavingsEntry.objects.get(pk=benefit.json()["saving"]).initiative_id == initiative["id"]
+        assert (
+            SavingsEntry.objects.get(pk=benefit.json()["saving"]).initiative_id == initiative["id"]
+        )
 
 
 def test_guest_never_sees_the_buyers_internal_note(api_as, org_a, manager, guest, partnership):

@@ -101,7 +101,9 @@ def test_guest_never_sees_the_buyers_internal_note(client_as, org_a, manager, gu
     assert "Walk-away" not in client_as(guest).get(_detail(initiative)).content.decode()
 
 
-def test_guest_never_sees_the_buyers_evaluation_comments(client_as, org_a, submitted, manager, guest):
+def test_guest_never_sees_the_buyers_evaluation_comments(
+    client_as, org_a, submitted, manager, guest
+):
     from innovation import services
     from tests.innovation.conftest import NOW
 
@@ -220,7 +222,9 @@ def test_a_manager_runs_a_task_force_and_a_session_on_the_pages(
         {"title": "Bad", "file": SimpleUploadedFile("slides.docx", b"not a zip")},
         follow=True,
     )
-    assert refused.status_code == 200 and "Bad" not in refused.content.decode().split("Materials")[1]
+    assert (
+        refused.status_code == 200 and "Bad" not in refused.content.decode().split("Materials")[1]
+    )
 
 
 def test_nonsense_posts_never_give_a_500(client_as, submitted, manager):

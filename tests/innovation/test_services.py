@@ -189,9 +189,7 @@ def test_a_rejected_initiative_is_not_decided_again(submitted, manager):
 
 def test_scoring_closes_with_the_decision(approved, guest):
     with pytest.raises(ConflictError) as error:
-        services.criterion_score(
-            criterion=approved.criteria.first(), actor=guest, now=NOW, score=1
-        )
+        services.criterion_score(criterion=approved.criteria.first(), actor=guest, now=NOW, score=1)
     assert error.value.code == "evaluation_closed"
 
 
@@ -511,9 +509,7 @@ def test_a_target_kpi_is_of_the_programmes_partnership(scope, org_a, manager):
 # -- lessons learned ---------------------------------------------------------------------------
 
 
-def test_a_lesson_learned_becomes_a_proposed_change_to_the_training_material(
-    scope, org_a, manager
-):
+def test_a_lesson_learned_becomes_a_proposed_change_to_the_training_material(scope, org_a, manager):
     pilot = PilotFactory(organization=org_a)
     change = services.lesson_propose(
         source=pilot, actor=manager, text="Train buyers on reading classifier confidence."
