@@ -261,7 +261,7 @@ class InitiativeViewSet(LessonMixin, InnovationViewSet, VersionedUpdateMixin):
         body = CriterionAddSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.criterion_add(initiative=initiative, actor=request.user, **body.validated_data)
-        return self._render(initiative, status=201)
+        return self._render(initiative)
 
     @extend_schema(request=ScoreInputSerializer, responses=InitiativeSerializer)
     @action(detail=True, methods=["post"])
@@ -281,7 +281,7 @@ class InitiativeViewSet(LessonMixin, InnovationViewSet, VersionedUpdateMixin):
             score=body.validated_data["score"],
             comment=body.validated_data["comment"],
         )
-        return self._render(initiative, status=201)
+        return self._render(initiative)
 
     @extend_schema(request=DecisionSerializer, responses=InitiativeSerializer)
     @action(detail=True, methods=["post"])
@@ -402,7 +402,7 @@ class PilotViewSet(LessonMixin, InnovationViewSet):
         body = PilotCriterionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.pilot_criterion_add(pilot=pilot, actor=request.user, **body.validated_data)
-        return self._render(pilot, status=201)
+        return self._render(pilot)
 
     @extend_schema(request=None, responses=PilotSerializer)
     @action(detail=True, methods=["post"])
@@ -552,7 +552,7 @@ class TaskForceViewSet(LessonMixin, InnovationViewSet):
         services.task_force_member_add(
             task_force=task_force, actor=request.user, **body.validated_data
         )
-        return self._render(task_force, status=201)
+        return self._render(task_force)
 
     @extend_schema(request=MilestoneSerializer, responses=TaskForceSerializer)
     @action(detail=True, methods=["post"])
@@ -563,7 +563,7 @@ class TaskForceViewSet(LessonMixin, InnovationViewSet):
         services.task_force_milestone_add(
             task_force=task_force, actor=request.user, **body.validated_data
         )
-        return self._render(task_force, status=201)
+        return self._render(task_force)
 
     @extend_schema(request=MilestoneDoneSerializer, responses=TaskForceSerializer)
     @action(detail=True, methods=["post"], url_path="milestone-done")
@@ -663,7 +663,7 @@ class KnowledgeSessionViewSet(InnovationViewSet):
         body = AttendeeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.session_attendee_add(session=session, actor=request.user, **body.validated_data)
-        return self._render(session, status=201)
+        return self._render(session)
 
     @extend_schema(request={"multipart/form-data": MaterialSerializer}, responses=SessionSerializer)
     @action(detail=True, methods=["post"])
@@ -677,7 +677,7 @@ class KnowledgeSessionViewSet(InnovationViewSet):
             title=body.validated_data["title"],
             upload=body.validated_data["file"],
         )
-        return self._render(session, status=201)
+        return self._render(session)
 
     @extend_schema(request=FollowUpsSerializer, responses=SessionSerializer)
     @action(detail=True, methods=["post"], url_path="follow-ups")
@@ -780,7 +780,7 @@ class SupplierProgrammeViewSet(LessonMixin, InnovationViewSet):
         body = InvestmentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.investment_add(programme=programme, actor=request.user, **body.validated_data)
-        return self._render(programme, status=201)
+        return self._render(programme)
 
     @extend_schema(request=TargetSerializer, responses=ProgrammeSerializer)
     @action(detail=True, methods=["post"])
@@ -789,7 +789,7 @@ class SupplierProgrammeViewSet(LessonMixin, InnovationViewSet):
         body = TargetSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.target_kpi_add(programme=programme, actor=request.user, **body.validated_data)
-        return self._render(programme, status=201)
+        return self._render(programme)
 
     @extend_schema(request=ProgrammeStatusSerializer, responses=ProgrammeSerializer)
     @action(detail=True, methods=["post"])
