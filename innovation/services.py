@@ -92,6 +92,11 @@ INITIATIVE_FIELDS = (
 )
 
 
+def _benefit_not_negative(fields: dict) -> None:
+    if fields.get("expected_benefit") is not None and fields["expected_benefit"] < 0:
+        raise ValidationError({"expected_benefit": "An expected benefit cannot be negative."})
+
+
 @transaction.atomic
 def initiative_submit(
     *, actor: User, partnership: Partnership, now: datetime, **fields: Any
@@ -104,8 +109,7 @@ def initiative_submit(
     if party == Party.PARTNER:
         fields.pop("internal_note", None)  # the buyer's note is never the partner's
     fields.setdefault("currency", partnership.currency)
-    if fields.get("expected_benefit") is not None and fields["expected_benefit"] < 0:
-        raise ValidationError({"expected_benefit": "An expected benefit cannot be negative."})
+    _benefit_not_negative(fields)
     initiative = ImprovementInitiative(
         partnership=partnership,
         submitted_by=actor,
@@ -139,6 +143,7 @@ def initiative_update(
         raise ConflictError("A decided initiative is no longer edited.", code="decided")
     if party_of(actor) == Party.PARTNER:
         fields.pop("internal_note", None)
+    _benefit_not_negative(fields)
     allowed = {k: v for k, v in fields.items() if k in INITIATIVE_FIELDS}
     changes = changed_fields(initiative, allowed)
     _full_clean(initiative, exclude=["partnership"])

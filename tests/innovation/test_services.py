@@ -534,3 +534,48 @@ def test_a_lesson_for_the_clause_playbook_names_a_clause_type(scope, org_a, mana
 def test_the_partner_does_not_propose_playbook_changes(submitted, guest):
     with pytest.raises(ConflictError):
         services.lesson_propose(source=submitted, actor=guest, text="Lesson")
+
+
+def test_an_edit_keeps_the_expected_benefit_positive_and_the_note_the_buyers(
+    scope, partnership, manager, guest
+):
+    initiative = services.initiative_submit(
+        actor=manager, partnership=partnership, now=NOW, title="X", internal_note="ours"
+    )
+    with pytest.raises(ValidationError):
+        services.initiative_update(
+            initiative=initiative, actor=manager, expected_benefit=Decimal("-5")
+        )
+    services.initiative_update(initiative=initiative, actor=guest, internal_note="theirs")
+    initiative.refresh_from_db()
+    assert initiative.internal_note == "ours"
+
+
+def test_only_the_buyer_marks_an_initiative_implemented(approved, manager, guest):
+    with pytest.raises(ConflictError):
+        services.initiative_implemented(initiative=approved, actor=guest)
+    assert services.initiative_implemented(initiative=approved, actor=manager).status == (
+        "implemented"
+    )
+
+
+def test_the_partner_does_not_decide_a_pilot(scope, org_a, partnership, manager, guest):
+    pilot = _running(org_a, partnership, manager)
+    with pytest.raises(ConflictError) as error:
+        services.pilot_decide(pilot=pilot, actor=guest, now=NOW, go=True, evidence="x")
+    assert error.value.code == "buyer_only"
+
+
+def test_a_cancelled_pilot_does_not_start(scope, org_a, partnership, manager):
+    pilot = _pilot(partnership, manager)
+    services.pilot_cancel(pilot=pilot, actor=manager)
+    with pytest.raises(TransitionNotAllowed):
+        services.pilot_start(pilot=pilot, actor=manager)
+
+
+def test_a_sourcing_model_edit_keeps_two_participants(scope, partnership, manager):
+    model = services.sourcing_model_create(
+        actor=manager, partnership=partnership, name="VMO", kind="shared_vmo", participants="A\nB"
+    )
+    with pytest.raises(ValidationError):
+        services.sourcing_model_update(model=model, actor=manager, participants=["A"])
