@@ -506,13 +506,16 @@ PLAYBOOK_CHANGE_LIFECYCLE = lifecycle(
 class PlaybookChange(TenantModel):
     """A proposed change to a playbook or template, with its source and review state.
 
-    The source is generic (a post-mortem recommendation today; an innovation lesson learned
-    later); applying an approved change calls the owning module's service and links back to
-    what it changed. Internal to the buyer: guests never see it.
+    The source is generic (a post-mortem recommendation, an innovation lesson learned from an
+    initiative, pilot, task force or supplier programme); applying an approved change to the
+    clause playbook calls the owning module's service and links back to what it changed (the
+    training material lives outside: applying records that it was done). Internal to the
+    buyer: guests never see it.
     """
 
     class Target(models.TextChoices):
         CLAUSE_PLAYBOOK = "clause_playbook", "Clause playbook"
+        TRAINING_MATERIAL = "training_material", "Training material"
 
     class Field(models.TextChoices):
         GUIDANCE = "guidance", "Add to the guidance"
@@ -540,7 +543,8 @@ class PlaybookChange(TenantModel):
         help_text="The partnership the source came from, if any.",
     )
     target = models.CharField(max_length=30, choices=Target.choices, default=Target.CLAUSE_PLAYBOOK)
-    clause_type = models.CharField(max_length=40)
+    # The clause playbook's entry; empty for training material.
+    clause_type = models.CharField(max_length=40, blank=True)
     field = models.CharField(max_length=20, choices=Field.choices, default=Field.GUIDANCE)
     text = models.TextField(max_length=4000)
     rationale = models.TextField(blank=True)

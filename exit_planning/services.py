@@ -871,8 +871,12 @@ def playbook_change_propose(
     partnership: Partnership | None = None,
     target: str = PlaybookChange.Target.CLAUSE_PLAYBOOK,
 ) -> PlaybookChange:
-    """A proposed change from any source (a post-mortem recommendation today)."""
-    if clause_type not in BY_CODE:
+    """A proposed change from any source (a post-mortem recommendation, an innovation lesson
+    learned). A change to the clause playbook names its clause type; one to the training
+    material does not."""
+    if target == PlaybookChange.Target.TRAINING_MATERIAL:
+        clause_type = ""
+    elif clause_type not in BY_CODE:
         raise ValidationError({"clause_type": "Choose a clause type of the playbook."})
     change = PlaybookChange(
         organization=require_organization(),
@@ -943,6 +947,12 @@ def playbook_change_apply(*, change: PlaybookChange, actor: User, now: datetime)
     if change.status == PlaybookChange.Status.PROPOSED:
         raise ConflictError("Review the change before applying it.", code="not_reviewed")
     PLAYBOOK_CHANGE_LIFECYCLE.check(change.status, PlaybookChange.Status.APPLIED)
+    if change.target == PlaybookChange.Target.TRAINING_MATERIAL:
+        # The training material lives outside Partnerline: applying records that it was done.
+        change.status, change.applied_at = PlaybookChange.Status.APPLIED, now
+        change.save(update_fields=["status", "applied_at"])
+        audit_record(action="exit_planning.playbook_change.applied", actor=actor, obj=change)
+        return change
     current = PlaybookClause.objects.filter(clause_type=change.clause_type).first()
     fields: dict = {}
     if change.field == PlaybookChange.Field.GUIDANCE:

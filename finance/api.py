@@ -23,8 +23,8 @@ from finance.models import (
     RebateScheme,
     SavingsEntry,
 )
+from innovation.models import ImprovementInitiative
 from partnerships.models import Partnership
-from performance.models import ImprovementInitiative
 from tenancy.api import (
     TenantRelatedField,
     TenantViewSet,

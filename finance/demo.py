@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from finance import services
 from finance.models import FxRate, SavingsEntry
-from performance.models import ImprovementInitiative
+from innovation.models import ImprovementInitiative
 from tenancy.models import Role
 
 D = Decimal

@@ -129,7 +129,7 @@ class SavingsEntry(TenantModel):
     gross_amount = amount_field(default=Decimal(0))
     net_amount = amount_field(default=Decimal(0))
     initiative = models.ForeignKey(
-        "performance.ImprovementInitiative",
+        "innovation.ImprovementInitiative",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

@@ -30,8 +30,9 @@ from finance.models import (
     SavingsEntry,
     VolumeEntry,
 )
+from innovation.models import ImprovementInitiative
 from partnerships.models import Partnership
-from performance.models import ImprovementInitiative, Kpi, Measurement, Scorecard, StandingBand
+from performance.models import Kpi, Measurement, Scorecard, StandingBand
 from tenancy.models import Membership
 from tenancy.money import Money
 from tenancy.permissions import restrict_for_guest

@@ -1,5 +1,6 @@
 """Models of the performance module: KPIs and measurements, SLAs and breaches, scorecards,
-relationship-health surveys, PDF reports, QBRs, RCA/CAPA and improvement initiatives.
+relationship-health surveys, PDF reports, QBRs and RCA/CAPA (improvement initiatives live in
+the innovation module).
 
 Table names are Django's defaults (`performance_<model>`); `docs/performance.md` lists them with
 the breach-check SQL. The arithmetic lives in `scoring.py`, `sla.py` and `formula.py`; the rules
@@ -77,16 +78,6 @@ RCA_LIFECYCLE = lifecycle(
     "root-cause analysis", {"open": {"capa"}, "capa": {"closed"}, "closed": {"capa"}}
 )
 CAPA_LIFECYCLE = lifecycle("corrective action", {"open": {"done"}, "done": ()})
-INITIATIVE_LIFECYCLE = lifecycle(
-    "improvement initiative",
-    {
-        "proposed": {"approved", "rejected"},
-        "approved": {"pilot", "implemented", "rejected"},
-        "pilot": {"implemented", "rejected"},
-        "implemented": (),
-        "rejected": (),
-    },
-)
 USER = settings.AUTH_USER_MODEL
 
 
@@ -915,49 +906,6 @@ class CorrectiveAction(TenantModel):
 
     def __str__(self):
         return self.description[:80]
-
-
-class ImprovementInitiative(TenantModel):
-    """An improvement idea or pilot from either party, scored on impact and effort."""
-
-    class Status(models.TextChoices):
-        PROPOSED = "proposed", "Proposed"
-        APPROVED = "approved", "Approved"
-        PILOT = "pilot", "In pilot"
-        IMPLEMENTED = "implemented", "Implemented"
-        REJECTED = "rejected", "Rejected"
-
-    partnership = models.ForeignKey(
-        "partnerships.Partnership", on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    submitted_by_side = models.CharField(max_length=10, choices=Side.choices, default=Side.BUYER)
-    impact = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(5)]
-    )
-    effort = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(5)]
-    )
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROPOSED)
-    expected_benefit = amount_field(null=True, blank=True)
-    realised_benefit = amount_field(null=True, blank=True)
-    currency = currency_field()
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [
-            models.Index(fields=["organization", "partnership"], name="initiative_partnership")
-        ]
-
-    def __str__(self):
-        return self.title
-
-    @property
-    def priority(self) -> Decimal:
-        """Impact per unit of effort: the quick wins first."""
-        return (Decimal(self.impact) / Decimal(self.effort)).quantize(Decimal("0.01"))
 
 
 IMPORT_STAGE_LIFECYCLE = lifecycle("measurement import", {"check": {"import"}, "import": ()})

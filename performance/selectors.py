@@ -9,13 +9,13 @@ from decimal import Decimal
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from innovation.models import ImprovementInitiative
 from partnerships.models import Partnership
 from partnerships.selectors import partnership_portfolio
 from performance.charts import trend_chart_svg
 from performance.models import (
     ActionItem,
     HealthSurveyResponse,
-    ImprovementInitiative,
     Kpi,
     KpiTemplate,
     Measurement,

@@ -192,6 +192,25 @@ _MODULES = (
         # assets, the joint post-mortem); readiness, triggers and playbook changes stay internal.
         guest=True,
     ),
+    Module(
+        "innovation",
+        "Innovation & joint programmes",
+        "Innovation",
+        "innovation-home",
+        summary="Improvement initiatives scored by both parties, pilots, sourcing models, task "
+        "forces, knowledge sharing and joint supplier development.",
+        capabilities=(
+            "Initiatives from either party, weighted evaluation by both, decision",
+            "Realised benefit in the savings ledger",
+            "Pilots with KPI success criteria and a go / no-go decision",
+            "Sourcing models, task forces and knowledge-sharing sessions",
+            "Joint supplier development with target KPIs",
+        ),
+        tabs=(Tab("Innovation", "partnership-innovation"),),
+        # Guests submit and score initiatives of their partnerships and see the joint work;
+        # the buyer's internal notes, evaluation comments and lessons learned stay internal.
+        guest=True,
+    ),
 )
 
 # code -> Module, in navigation order.

@@ -37,6 +37,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "integrations.change",
         "performance.change",
         "exit_planning.change",
+        "innovation.change",
+        "innovation.submit",  # submit and score initiatives
+        "innovation.decide",  # approve, park or reject an initiative; a pilot's go / no-go
     },
     Role.LEGAL: _view_for(Role.LEGAL)
     | {"contracts.change", "contracts.review", "contracts.approve", "risk.change"},
@@ -48,7 +51,13 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     # Guests hold these only on objects under partnerships they were invited to.
     # Which modules a guest sees is the registry's `guest` attribute.
     Role.PARTNER_GUEST: _view_for(Role.PARTNER_GUEST)
-    | {"governance.approve", "performance.submit", "finance.claim", "finance.verify"},
+    | {
+        "governance.approve",
+        "performance.submit",
+        "finance.claim",
+        "finance.verify",
+        "innovation.submit",
+    },
 }
 
 

@@ -23,10 +23,6 @@ from performance.services.imports import (
     measurement_import_run,
     measurement_import_start,
 )
-from performance.services.initiatives import (
-    initiative_create,
-    initiative_update,
-)
 from performance.services.kpis import (
     KPI_FIELDS,
     kpi_create,
@@ -174,6 +170,4 @@ __all__ = [
     "capa_complete",
     "rca_close",
     "rca_effectiveness_record",
-    "initiative_create",
-    "initiative_update",
 ]

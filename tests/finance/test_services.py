@@ -13,7 +13,7 @@ from finance.models import GainShareStatement, Party, SavingsEntry
 from performance.models import Scorecard, StandingBand
 from tenancy.errors import ConflictError, TransitionNotAllowed
 from tests.finance.conftest import NOW, TODAY
-from tests.performance.factories import ImprovementInitiativeFactory
+from tests.innovation.factories import ImprovementInitiativeFactory
 
 pytestmark = pytest.mark.django_db
 D = Decimal

@@ -10,7 +10,6 @@ from performance.models import (
     ActionItem,
     CorrectiveAction,
     HealthSurveyResponse,
-    ImprovementInitiative,
     Kpi,
     KpiTemplate,
     Measurement,
@@ -224,13 +223,3 @@ class CorrectiveActionFactory(TenantFactory):
     partnership = factory.SelfAttribute("rca.partnership")
     description = "Add a second carrier for the northern lane."
     due_date = factory.LazyFunction(lambda: timezone.now().date() + timedelta(days=30))
-
-
-class ImprovementInitiativeFactory(TenantFactory):
-    class Meta:
-        model = ImprovementInitiative
-
-    partnership = same_organization(PartnershipFactory)
-    title = factory.Sequence(lambda n: f"Initiative {n}")
-    impact = 4
-    effort = 2

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InnovationConfig(AppConfig):
+    name = "innovation"
+    verbose_name = "Innovation & joint programmes"
