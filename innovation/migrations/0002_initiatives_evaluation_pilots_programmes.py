@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('innovation', '0001_initiative_from_performance'),
         ('partnerships', '0003_module_one_selection_and_strategy'),
-        ('performance', '0007_initiative_moved_to_innovation'),
+        ('performance', '0008_initiative_moved_to_innovation'),
         ('tenancy', '0008_change_counter'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

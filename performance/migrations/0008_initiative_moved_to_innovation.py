@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("performance", "0006_measurement_change_triggers"),
+        ("performance", "0007_sla_versions"),
         ("innovation", "0001_initiative_from_performance"),
         ("finance", "0003_initiative_in_innovation"),
     ]
