@@ -131,7 +131,7 @@ def test_an_illegal_transition_is_a_409(api_as, org_a, manager, partnership):
     assert buyer.post(url, {"decision": "rejected", "reason": "No budget."}).status_code == 200
     again = buyer.post(url, {"decision": "parked", "reason": "Later."}, format="json")
     assert again.status_code == 409
-    assert "cannot go from 'rejected' to 'parked'" in str(again.json())
+    assert "cannot go from “rejected” to “parked”" in again.json()["error"]["message"]
 
 
 def test_a_criterion_of_another_initiative_is_refused(api_as, org_a, manager, partnership):
