@@ -8,6 +8,7 @@ document already received when the same bytes come again, or 422 when the messag
 
 import django_filters
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -21,11 +22,26 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from integrations import selectors, services
-from integrations.models import EdiDocument, EdiDocumentLine, EdiFinding
+from integrations.models import (
+    Connector,
+    DataSharingTerm,
+    Discrepancy,
+    EdiDocument,
+    EdiDocumentLine,
+    EdiFinding,
+)
 from partnerships.models import Partnership
-from tenancy.api import TenantIdField, TenantViewSet
+from tenancy.api import (
+    MemberField,
+    TenantIdField,
+    TenantViewSet,
+    VersionedCreateMixin,
+    VersionedRetrieveMixin,
+    VersionedUpdateMixin,
+)
 from tenancy.api_errors import error_body
 from tenancy.api_parsers import SafeFormParser, SafeJSONParser, SafeMultiPartParser
+from tenancy.errors import ConflictError
 from tenancy.pagination import InsertionOrderPagination
 
 
@@ -305,3 +321,312 @@ class EdiDocumentViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveMo
             True, document.filename or f"edi-document-{document.pk}.edi"
         )
         return response
+
+
+# --- connectors, discrepancies, data-sharing terms --------------------------------------------
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        allow_blank=True, max_length=2000, help_text="Why (kept with the record and audited)."
+    )
+
+
+class ConnectorSerializer(serializers.ModelSerializer):
+    partnership = TenantIdField(Partnership)
+    owner = MemberField(required=False, allow_null=True)
+    message_types = serializers.ListField(
+        child=serializers.ChoiceField(
+            choices=[c for c in EdiDocument.DocType.choices if c[0] != "unknown"]
+        ),
+        required=False,
+    )
+    partner_identifiers = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False
+    )
+
+    class Meta:
+        model = Connector
+        fields = [
+            "id",
+            "partnership",
+            "name",
+            "method",
+            "direction",
+            "message_types",
+            "expected_frequency",
+            "partner_identifiers",
+            "owner",
+            "status",
+            "last_success_at",
+            "last_error_at",
+            "last_error",
+            "buyer_system",
+            "partner_system",
+            "formats_versions",
+            "gaps",
+            "created_at",
+        ]
+        read_only_fields = [
+            "status",
+            "last_success_at",
+            "last_error_at",
+            "last_error",
+            "created_at",
+        ]
+
+
+class ConnectorViewSet(
+    TenantViewSet,
+    mixins.ListModelMixin,
+    VersionedRetrieveMixin,
+    VersionedCreateMixin,
+    VersionedUpdateMixin,
+):
+    """Connectors (feeds) of the partnerships: the buyer's set-up, never shown to a partner
+    guest. Created in testing; `activate`, `pause`, `retire` (final, with a reason) move it."""
+
+    model = Connector
+    serializer_class = ConnectorSerializer
+    permission_module = "integrations"
+    guest_partnership_path = None  # the buyer's set-up
+    filterset_fields = ["partnership", "method", "direction", "status"]
+    create_only_fields = ("partnership",)
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def tenant_queryset(self):
+        return selectors.connectors()
+
+    def create_object(self, data):
+        data = dict(data)
+        return services.connector_create(
+            partnership=data.pop("partnership"), actor=self.request.user, **data
+        )
+
+    def update_object(self, instance, data):
+        data = {k: v for k, v in data.items() if k != "partnership"}
+        return services.connector_update(connector=instance, actor=self.request.user, **data)
+
+    def _step(self, status_value, reason=""):
+        connector = services.connector_transition(
+            connector=self.get_object(), actor=self.request.user, status=status_value,
+            reason=reason,
+        )  # fmt: skip
+        return Response(
+            ConnectorSerializer(self.reread(connector), context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(request=None, responses=ConnectorSerializer)
+    @action(detail=True, methods=["post"])
+    def activate(self, request, *args, **kwargs):
+        """Testing or paused → active (409 from retired)."""
+        return self._step(Connector.Status.ACTIVE)
+
+    @extend_schema(request=None, responses=ConnectorSerializer)
+    @action(detail=True, methods=["post"])
+    def pause(self, request, *args, **kwargs):
+        """Active → paused: the feed is no longer watched for lateness."""
+        return self._step(Connector.Status.PAUSED)
+
+    @extend_schema(request=ReasonSerializer, responses=ConnectorSerializer)
+    @action(detail=True, methods=["post"])
+    def retire(self, request, *args, **kwargs):
+        """Retire the connector (final); the reason is required."""
+        self.get_object()
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._step(Connector.Status.RETIRED, body.validated_data["reason"])
+
+
+class DiscrepancySerializer(serializers.ModelSerializer):
+    """A discrepancy as a member of the organization reads it."""
+
+    class Meta:
+        model = Discrepancy
+        fields = [
+            "id",
+            "partnership",
+            "order_number",
+            "order_document",
+            "document",
+            "line_number",
+            "item",
+            "kind",
+            "severity",
+            "expected",
+            "actual",
+            "unit",
+            "amount_at_stake",
+            "currency",
+            "message",
+            "status",
+            "shared_with_partner",
+            "dispute_note",
+            "owner",
+            "resolution",
+            "decided_by",
+            "decided_at",
+            "detected_at",
+            "last_seen_at",
+        ]
+        read_only_fields = fields
+
+
+# What a partner guest reads of a discrepancy disputed with them: never the owner nor the
+# internal decision (who decided, the resolution text).
+GUEST_DISCREPANCY_HIDDEN = ("owner", "resolution", "decided_by", "decided_at", "order_document")
+
+
+class GuestDiscrepancySerializer(DiscrepancySerializer):
+    class Meta(DiscrepancySerializer.Meta):
+        fields = [f for f in DiscrepancySerializer.Meta.fields if f not in GUEST_DISCREPANCY_HIDDEN]
+        read_only_fields = fields
+
+
+class DiscrepancyViewSet(TenantViewSet, mixins.ListModelMixin, VersionedRetrieveMixin):
+    """What the three-way match found. Members read every discrepancy and act on them with a
+    reason: `dispute` (shared with the partner), `block-payment`, `accept`, `resolve` (the last
+    two are final). A partner guest reads only the ones disputed with them."""
+
+    model = Discrepancy
+    serializer_class = DiscrepancySerializer
+    permission_module = "integrations"
+    guest_partnership_path = "partnership"
+    filterset_fields = ["partnership", "status", "kind", "severity", "order_number"]
+
+    def tenant_queryset(self):
+        return selectors.discrepancies_for(self.membership)
+
+    def get_serializer_class(self):
+        if not getattr(self, "swagger_fake_view", False) and self.membership.is_guest:
+            return GuestDiscrepancySerializer
+        return DiscrepancySerializer
+
+    def _act(self, name):
+        discrepancy = self.get_object()
+        body = ReasonSerializer(data=self.request.data)
+        body.is_valid(raise_exception=True)
+        services.discrepancy_act(
+            discrepancy=discrepancy, actor=self.request.user, action=name,
+            reason=body.validated_data["reason"], now=timezone.now(),
+        )  # fmt: skip
+        return Response(
+            DiscrepancySerializer(
+                self.reread(discrepancy), context=self.get_serializer_context()
+            ).data
+        )
+
+    @extend_schema(request=ReasonSerializer, responses=DiscrepancySerializer)
+    @action(detail=True, methods=["post"])
+    def dispute(self, request, *args, **kwargs):
+        """Dispute it with the partner: they see it and the reason (the note)."""
+        return self._act("dispute")
+
+    @extend_schema(request=ReasonSerializer, responses=DiscrepancySerializer)
+    @action(detail=True, methods=["post"], url_path="block-payment")
+    def block_payment(self, request, *args, **kwargs):
+        """Block the payment of the invoice until it is settled."""
+        return self._act("block_payment")
+
+    @extend_schema(request=ReasonSerializer, responses=DiscrepancySerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, *args, **kwargs):
+        """Accept the difference (final)."""
+        return self._act("accept")
+
+    @extend_schema(request=ReasonSerializer, responses=DiscrepancySerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, *args, **kwargs):
+        """Mark it resolved, saying how (final)."""
+        return self._act("resolve")
+
+
+class DataSharingTermSerializer(serializers.ModelSerializer):
+    partnership = TenantIdField(Partnership)
+
+    class Meta:
+        model = DataSharingTerm
+        fields = [
+            "id",
+            "partnership",
+            "category",
+            "owner",
+            "usage_rights",
+            "retention_days",
+            "on_expiry",
+            "legal_basis",
+            "legal_hold",
+            "legal_hold_reason",
+            "created_at",
+        ]
+        read_only_fields = ["legal_hold", "legal_hold_reason", "created_at"]
+
+
+class DataSharingTermViewSet(
+    TenantViewSet,
+    mixins.ListModelMixin,
+    VersionedRetrieveMixin,
+    VersionedCreateMixin,
+    VersionedUpdateMixin,
+):
+    """What both organizations agreed per category of shared data (owner, usage, retention,
+    legal basis). One term per partnership and category: creating one for a category that has
+    a term is a 409. `hold` (with a reason) and `release` place and lift a legal hold. Internal:
+    a partner guest does not read them here."""
+
+    model = DataSharingTerm
+    serializer_class = DataSharingTermSerializer
+    permission_module = "integrations"
+    guest_partnership_path = None
+    filterset_fields = ["partnership", "category", "legal_hold"]
+    create_only_fields = ("partnership", "category")
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def tenant_queryset(self):
+        return DataSharingTerm.objects.select_related("partnership").order_by("category", "pk")
+
+    def create_object(self, data):
+        data = dict(data)
+        partnership = data.pop("partnership")
+        if DataSharingTerm.objects.filter(
+            partnership=partnership, category=data.get("category")
+        ).exists():
+            raise ConflictError(
+                "This partnership already has terms for this category: change them instead.",
+                code="duplicate",
+            )
+        return services.data_sharing_term_set(
+            partnership=partnership, actor=self.request.user, **data
+        )
+
+    def update_object(self, instance, data):
+        fields = {name: data.get(name, getattr(instance, name)) for name in services.TERM_FIELDS}
+        return services.data_sharing_term_set(
+            partnership=instance.partnership, actor=self.request.user, **fields
+        )
+
+    def _render(self, term):
+        return Response(
+            DataSharingTermSerializer(self.reread(term), context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(request=ReasonSerializer, responses=DataSharingTermSerializer)
+    @action(detail=True, methods=["post"])
+    def hold(self, request, *args, **kwargs):
+        """Place a legal hold (the reason is required): the retention job leaves the data."""
+        term = self.get_object()
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._render(
+            services.data_sharing_term_hold(
+                term=term, actor=request.user, hold=True, reason=body.validated_data["reason"]
+            )
+        )
+
+    @extend_schema(request=None, responses=DataSharingTermSerializer)
+    @action(detail=True, methods=["post"])
+    def release(self, request, *args, **kwargs):
+        """Lift the legal hold."""
+        return self._render(
+            services.data_sharing_term_hold(term=self.get_object(), actor=request.user, hold=False)
+        )

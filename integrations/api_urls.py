@@ -4,4 +4,7 @@ from integrations import api
 
 router = SimpleRouter()
 router.register("edi-documents", api.EdiDocumentViewSet, basename="edi-document")
+router.register("connectors", api.ConnectorViewSet, basename="connector")
+router.register("discrepancies", api.DiscrepancyViewSet, basename="discrepancy")
+router.register("data-sharing-terms", api.DataSharingTermViewSet, basename="data-sharing-term")
 urlpatterns = router.urls

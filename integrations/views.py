@@ -379,8 +379,8 @@ def discrepancy_board(request, org_slug):
 
 @require_POST
 def discrepancy_detect_now(request, org_slug):
+    _not_for_guests(request)  # the organization's own set-up: a guest is told it does not exist
     require_permission(request, "integrations.change")
-    _not_for_guests(request)
     counts = services.discrepancies_detect(now=timezone.now())
     messages.success(
         request,
@@ -460,8 +460,8 @@ def discrepancy_resolve(request, org_slug, discrepancy_id):
 
 
 def webhook_list(request, org_slug):
+    _not_for_guests(request)  # the organization's own set-up: a guest is told it does not exist
     require_permission(request, "integrations.change")
-    _not_for_guests(request)
     form = WebhookSubscriptionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -486,8 +486,8 @@ def webhook_list(request, org_slug):
 
 
 def _subscription(request, webhook_subscription_id):
+    _not_for_guests(request)  # the organization's own set-up: a guest is told it does not exist
     require_permission(request, "integrations.change")
-    _not_for_guests(request)
     return get_object_for_member_or_404(
         request, WebhookSubscription.objects.all(), partnership_path=None,
         pk=webhook_subscription_id,
@@ -523,8 +523,8 @@ def webhook_pause(request, org_slug, webhook_subscription_id):
 
 @require_POST
 def webhook_delivery_redeliver(request, org_slug, webhook_delivery_id):
+    _not_for_guests(request)  # the organization's own set-up: a guest is told it does not exist
     require_permission(request, "integrations.change")
-    _not_for_guests(request)
     delivery = get_object_for_member_or_404(
         request, WebhookDelivery.objects.all(), partnership_path=None, pk=webhook_delivery_id
     )
