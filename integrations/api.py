@@ -127,6 +127,8 @@ class EdiDocumentSerializer(serializers.ModelSerializer):
             "status",
             "sender_id",
             "receiver_id",
+            "interchange",
+            "message_index",
             "interchange_control_number",
             "message_control_number",
             "document_number",
@@ -315,7 +317,9 @@ class EdiDocumentViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveMo
     def original(self, request, *args, **kwargs):
         """The message exactly as it was received."""
         document = self.get_object()
-        stored = EdiDocument.objects.filter(pk=document.pk).values_list("content", flat=True)[0]
+        stored = EdiDocument.objects.filter(pk=document.interchange_id or document.pk).values_list(
+            "content", flat=True
+        )[0]
         response = HttpResponse(bytes(stored), content_type="application/octet-stream")
         response["Content-Disposition"] = content_disposition_header(
             True, document.filename or f"edi-document-{document.pk}.edi"

@@ -167,6 +167,20 @@ class EdiDocument(Job):
         db_index=False,
         help_text="The feed the message came through (its sender matched the connector).",
     )
+    # An interchange carrying several messages is stored once (the first message's document
+    # keeps the bytes); each further message is a document of its own pointing at it.
+    interchange = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="further_messages",
+        db_index=False,
+        help_text="The document whose bytes carried this message (its 2nd, 3rd … message).",
+    )
+    message_index = models.PositiveIntegerField(
+        default=1, help_text="Position of the message in its interchange."
+    )
     standard = models.CharField(max_length=10, choices=Standard.choices, default="unknown")
     doc_type = models.CharField(max_length=20, choices=DocType.choices, default="unknown")
     message_type = models.CharField(
@@ -227,6 +241,10 @@ class EdiDocument(Job):
                 name="edidocument_number",
             ),
             models.Index(fields=["organization", "status"], name="edidocument_status"),
+            models.Index(
+                fields=["organization", "interchange", "message_index"],
+                name="edidocument_interchange",
+            ),
             # Feed health: a connector's documents by time.
             models.Index(
                 fields=["organization", "connector", "received_at"], name="edidocument_connector"

@@ -87,6 +87,17 @@ def edi_document_lines(document: EdiDocument) -> QuerySet[EdiDocumentLine]:
     return EdiDocumentLine.objects.filter(document=document).order_by("pk")
 
 
+def edi_document_further_messages(document: EdiDocument) -> list[EdiDocument]:
+    """The 2nd, 3rd … messages of the interchange `document` was received as (uploads)."""
+    if document.interchange_id:
+        return []
+    return list(
+        EdiDocument.objects.filter(interchange=document)
+        .defer(*LIST_DEFER)
+        .order_by("message_index")
+    )
+
+
 def edi_document_findings(document: EdiDocument) -> QuerySet[EdiFinding]:
     return EdiFinding.objects.filter(document=document).order_by("pk")
 

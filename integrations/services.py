@@ -26,7 +26,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations import webhooks
-from integrations.edi import EdiParseError, Finding, ParsedDocument, detect_standard, parse_document
+from integrations.edi import (
+    EdiParseError,
+    Finding,
+    ParsedDocument,
+    detect_standard,
+    parse_document,
+    parse_messages,
+)
 from integrations.edi.result import (
     DESPATCH_ADVICE,
     ERROR,
@@ -231,14 +238,19 @@ def edi_document_process(*, document_id: int) -> EdiDocument:
             return document
         document.started_at = timezone.now()
         job_progress_set(document, 10)
-        _read(document, progress=lambda percent: job_progress_set(document, percent))
-        audit_record(
-            action=f"integrations.edi_document.{document.status}",
-            actor=document.received_by,
-            obj=document,
-            changes=_audit_changes(document),
+        further = _read(
+            document,
+            progress=lambda percent: job_progress_set(document, percent),
+            all_messages=True,
         )
-        _notify_problems(document)
+        for read in (document, *further):
+            audit_record(
+                action=f"integrations.edi_document.{read.status}",
+                actor=document.received_by,
+                obj=read,
+                changes=_audit_changes(read),
+            )
+            _notify_problems(read)
     job_progress_clear(document)
     return document
 
@@ -251,16 +263,79 @@ def edi_document_progress(document: EdiDocument) -> int:
 # --- reading ------------------------------------------------------------------------------
 
 
-def _read(document: EdiDocument, progress: Callable[[int], None] | None = None) -> None:
+def _read(
+    document: EdiDocument,
+    progress: Callable[[int], None] | None = None,
+    *,
+    all_messages: bool = False,
+) -> list[EdiDocument]:
     """Parse the stored message and store its header, lines and findings: all of it, or (when
-    it cannot be read) none of it and the document rejected with the reason."""
+    it cannot be read) none of it and the document rejected with the reason.
+
+    With `all_messages` (uploads), every message of an interchange is stored: the first in
+    `document`, each further one as a document of its own (`interchange` = `document`),
+    read, checked and rejected on its own; returns those further documents."""
     progress = progress or (lambda percent: None)
+    if not all_messages:
+        _read_one(document, lambda: parse_document(bytes(document.content)))
+        progress(90)
+        return []
+    try:
+        messages = parse_messages(bytes(document.content))
+    except EdiParseError as exc:
+        _reject(document, str(exc))
+        return []
+    except Exception as exc:  # noqa: BLE001 - the message is kept and rejected; the cause logged
+        logger.exception("EDI interchange %s could not be read", document.pk)
+        _reject(document, f"The message could not be read ({exc.__class__.__name__}).")
+        return []
+    progress(40)
+    _read_one(document, _given(messages[0]))
+    further = []
+    for index, message in enumerate(messages[1:], start=2):
+        sibling = _store_further_message(document, index)
+        _read_one(sibling, _given(message))
+        further.append(sibling)
+        progress(40 + 50 * index // len(messages))
+    progress(90)
+    return further
+
+
+def _given(message: ParsedDocument | EdiParseError) -> Callable[[], ParsedDocument]:
+    def parsed() -> ParsedDocument:
+        if isinstance(message, EdiParseError):
+            raise message
+        return message
+
+    return parsed
+
+
+def _store_further_message(document: EdiDocument, index: int) -> EdiDocument:
+    """A document for the `index`-th message of `document`'s interchange: the bytes stay on
+    the interchange's document; its fingerprint derives from the interchange's and the index
+    (unique, and a resend of the interchange finds the first document)."""
+    sibling = EdiDocument(
+        organization_id=document.organization_id,
+        partnership=document.partnership,
+        interchange=document,
+        message_index=index,
+        filename=document.filename,
+        size=document.size,
+        sha256=hashlib.sha256(f"{document.sha256}:{index}".encode()).hexdigest(),
+        content=b"",
+        received_via=document.received_via,
+        received_by=document.received_by,
+        received_at=document.received_at,
+        started_at=timezone.now(),
+    )
+    sibling.save(force_insert=True)
+    return sibling
+
+
+def _read_one(document: EdiDocument, parse: Callable[[], ParsedDocument]) -> None:
     try:
         with transaction.atomic():  # a savepoint: a failure leaves no line or finding behind
-            parsed = parse_document(bytes(document.content))
-            progress(50)
-            _store_parsed(document, parsed)
-            progress(90)
+            _store_parsed(document, parse())
     except SenderRefused as exc:
         _reject(document, str(exc), sender_refused=True)
     except EdiParseError as exc:
@@ -433,6 +508,9 @@ def _audit_changes(document: EdiDocument) -> dict:
         "errors": document.error_count,
         "warnings": document.warning_count,
     }
+    if document.interchange_id:
+        changes["interchange"] = document.interchange_id
+        changes["message_index"] = document.message_index
     if document.error:
         changes["reason"] = document.error
     return changes
@@ -689,8 +767,9 @@ def connector_for_sender(*, document: EdiDocument, parsed: ParsedDocument) -> Co
 def _connector_of_unreadable(document: EdiDocument) -> Connector | None:
     """A message that cannot be read counts against its feed when only one connector of the
     partnership carries its standard."""
+    holder = document.interchange if document.interchange_id else document
     try:
-        standard = detect_standard(bytes(document.content))
+        standard = detect_standard(bytes(holder.content))
     except EdiParseError:
         return None
     carrying = [

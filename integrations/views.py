@@ -171,6 +171,7 @@ def edi_document_detail(request, org_slug, edi_document_id):
         {
             "document": document,
             "findings": selectors.edi_document_findings(document),
+            "further_messages": selectors.edi_document_further_messages(document),
             "page": paginator.get_page(request.GET.get("page")),
             "progress": services.edi_document_progress(document),
         },
@@ -197,7 +198,9 @@ def edi_document_original(request, org_slug, edi_document_id):
     """The message exactly as received."""
     require_permission(request, "integrations.view")
     document = _document(request, edi_document_id)
-    content = EdiDocument.objects.filter(pk=document.pk).values_list("content", flat=True)[0]
+    content = EdiDocument.objects.filter(pk=document.interchange_id or document.pk).values_list(
+        "content", flat=True
+    )[0]
     response = HttpResponse(bytes(content), content_type="application/octet-stream")
     response["Content-Disposition"] = content_disposition_header(
         True, document.filename or f"edi-document-{document.pk}.edi"

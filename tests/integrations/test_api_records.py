@@ -199,9 +199,7 @@ def test_terms_are_recorded_changed_and_held_with_a_reason(org_a, manager, api_a
     assert created.status_code == 201, created.content
     term_id = created.json()["id"]
     assert api.post(f"{API}/data-sharing-terms/", body, format="json").status_code == 409
-    blank = api.patch(
-        f"{API}/data-sharing-terms/{term_id}/", {"usage_rights": "  "}, format="json"
-    )
+    blank = api.patch(f"{API}/data-sharing-terms/{term_id}/", {"usage_rights": "  "}, format="json")
     assert blank.status_code == 400
     changed = api.patch(f"{API}/data-sharing-terms/{term_id}/", {"retention_days": 30},
                         format="json")  # fmt: skip
