@@ -445,9 +445,8 @@ DISCREPANCY_LIFECYCLE = lifecycle(
 )
 
 
-# SLA breaches ("breach.created") are created set-based by performance's breach check; their
-# event is not raised yet (see docs/integrations.md).
 WEBHOOK_EVENTS = [
+    ("breach.created", "SLA breach created"),
     ("change_request.decided", "Change request decided"),
     ("scorecard.published", "Scorecard published"),
     ("discrepancy.opened", "Discrepancy opened"),

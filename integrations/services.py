@@ -1156,8 +1156,11 @@ def webhook_event_raise(*, event: str, data: dict, now=None) -> int:
     return webhooks.event_raise(event=event, data=data, now=now)
 
 
-def webhook_events_raise(*, event: str, items: list[dict], now=None) -> int:
-    """The same for a batch (one event per item)."""
+def webhook_events_raise(
+    *, event: str, items: list[dict] | Callable[[], list[dict]], now=None
+) -> int:
+    """The same for a batch (one event per item); `items` may be a callable that reads the
+    payloads, called only when someone subscribes to `event`."""
     return webhooks.events_raise(event=event, items=items, now=now)
 
 
