@@ -23,7 +23,9 @@ from rest_framework.response import Response
 
 from integrations import selectors, services
 from integrations.models import (
+    CodeMapping,
     Connector,
+    CrosswalkReprocess,
     DataSharingTerm,
     Discrepancy,
     EdiDocument,
@@ -633,4 +635,150 @@ class DataSharingTermViewSet(
         """Lift the legal hold."""
         return self._render(
             services.data_sharing_term_hold(term=self.get_object(), actor=request.user, hold=False)
+        )
+
+
+# --- master-data crosswalks -------------------------------------------------------------------
+
+
+class CodeMappingSerializer(serializers.ModelSerializer):
+    partnership = TenantIdField(Partnership)
+
+    class Meta:
+        model = CodeMapping
+        fields = [
+            "id",
+            "partnership",
+            "kind",
+            "partner_code",
+            "our_code",
+            "description",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_by", "created_at", "updated_at"]
+
+
+class UnmappedCodeSerializer(serializers.Serializer):
+    partnership = serializers.IntegerField(source="partnership_id")
+    kind = serializers.CharField()
+    partner_code = serializers.CharField()
+    description = serializers.CharField()
+    documents = serializers.IntegerField(help_text="Documents waiting on it (or carrying it).")
+    lines = serializers.IntegerField()
+
+
+class CodeMappingViewSet(
+    TenantViewSet,
+    mixins.ListModelMixin,
+    VersionedRetrieveMixin,
+    VersionedCreateMixin,
+    VersionedUpdateMixin,
+    mixins.DestroyModelMixin,
+):
+    """The master-data crosswalk: a partner's code (supplier, material, cost code) and ours.
+    Creating a material mapping queues the re-processing of the documents waiting on it.
+    `unmapped/` lists the codes the partner's documents carry that are not mapped yet. The
+    buyer's set-up: a partner guest does not read it here."""
+
+    model = CodeMapping
+    serializer_class = CodeMappingSerializer
+    permission_module = "integrations"
+    guest_partnership_path = None
+    filterset_fields = ["partnership", "kind", "partner_code", "our_code"]
+    create_only_fields = ("partnership", "kind", "partner_code")
+
+    def tenant_queryset(self):
+        return selectors.code_mappings()
+
+    def create_object(self, data):
+        data = dict(data)
+        if CodeMapping.objects.filter(
+            partnership=data["partnership"], kind=data["kind"],
+            partner_code=" ".join(data["partner_code"].split()),
+        ).exists():  # fmt: skip
+            raise ConflictError(
+                "This partner code is mapped already: change that mapping instead.",
+                code="duplicate",
+            )
+        return services.code_mapping_set(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.code_mapping_set(
+            partnership=instance.partnership,
+            kind=instance.kind,
+            partner_code=instance.partner_code,
+            our_code=data.get("our_code", instance.our_code),
+            description=data.get("description", instance.description),
+            actor=self.request.user,
+        )
+
+    def perform_destroy(self, instance):
+        services.code_mapping_delete(mapping=instance, actor=self.request.user)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("partnership", int, description="One partnership only.")],
+        responses=UnmappedCodeSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"])
+    def unmapped(self, request, *args, **kwargs):
+        """Codes the partner's documents carry that the crosswalk does not map yet."""
+        raw = request.query_params.get("partnership", "")
+        partnership_id = None
+        if raw:
+            partnership_id = (
+                Partnership.objects.filter(pk=int(raw)).values_list("pk", flat=True).first()
+                if raw.isdigit()
+                else None
+            )
+            if partnership_id is None:
+                raise serializers.ValidationError({"partnership": ["No such partnership."]})
+        rows = [] if self.membership.is_guest else selectors.unmapped_codes(partnership_id)
+        return Response(UnmappedCodeSerializer(rows, many=True).data)
+
+
+class CrosswalkReprocessSerializer(serializers.ModelSerializer):
+    partnership = TenantIdField(Partnership)
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CrosswalkReprocess
+        fields = [
+            "id",
+            "partnership",
+            "status",
+            "progress",
+            "result",
+            "error",
+            "requested_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = [f for f in fields if f != "partnership"]
+
+    def get_progress(self, job) -> int:
+        return job.current_progress
+
+
+class CrosswalkReprocessViewSet(
+    TenantViewSet, mixins.ListModelMixin, VersionedRetrieveMixin, mixins.CreateModelMixin
+):
+    """Re-processing of the documents waiting on mapped codes: POST queues one (a job still
+    queued for the partnership is returned instead); GET follows its progress and result."""
+
+    model = CrosswalkReprocess
+    serializer_class = CrosswalkReprocessSerializer
+    permission_module = "integrations"
+    guest_partnership_path = None
+    filterset_fields = ["partnership", "status"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def tenant_queryset(self):
+        return selectors.crosswalk_reprocesses()
+
+    def create_object(self, data):
+        return services.crosswalk_reprocess_request(
+            partnership=data["partnership"], actor=self.request.user
         )

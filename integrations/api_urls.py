@@ -7,4 +7,8 @@ router.register("edi-documents", api.EdiDocumentViewSet, basename="edi-document"
 router.register("connectors", api.ConnectorViewSet, basename="connector")
 router.register("discrepancies", api.DiscrepancyViewSet, basename="discrepancy")
 router.register("data-sharing-terms", api.DataSharingTermViewSet, basename="data-sharing-term")
+router.register("code-mappings", api.CodeMappingViewSet, basename="code-mapping")
+router.register(
+    "crosswalk-reprocesses", api.CrosswalkReprocessViewSet, basename="crosswalk-reprocess"
+)
 urlpatterns = router.urls

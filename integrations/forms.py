@@ -4,6 +4,7 @@ from django import forms
 
 from integrations.models import (
     WEBHOOK_EVENTS,
+    CodeMapping,
     Connector,
     DataSharingTerm,
     EdiDocument,
@@ -159,3 +160,10 @@ class DataSharingTermForm(forms.ModelForm):
 
     def _post_clean(self):
         pass  # the service validates the model
+
+
+class CodeMappingForm(forms.Form):
+    kind = forms.ChoiceField(choices=CodeMapping.Kind.choices)
+    partner_code = forms.CharField(max_length=64, label="The partner's code")
+    our_code = forms.CharField(max_length=64, label="Our code")
+    description = forms.CharField(max_length=200, required=False)

@@ -589,3 +589,68 @@ class RetentionRun(TenantModel):
 
     def __str__(self):
         return f"{self.action} {self.affected} {self.category}"
+
+
+class CodeMapping(TenantModel):
+    """One line of the master-data crosswalk between the two organizations of a partnership:
+    a code as the partner sends it (their supplier number, their item code, their cost code)
+    and ours. Material mappings fill our item code on the lines of the partner's documents
+    that came without it, so the three-way match can compare them with our orders."""
+
+    class Kind(models.TextChoices):
+        SUPPLIER = "supplier", "Supplier (party)"
+        MATERIAL = "material", "Material (item)"
+        COST_CODE = "cost_code", "Cost code"
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    partner_code = models.CharField(
+        max_length=64, help_text="The code as the partner sends it (their item number…)."
+    )
+    our_code = models.CharField(max_length=64, help_text="Our code for the same thing.")
+    description = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "partner_code", "pk"]
+        constraints = [
+            # One partner code means one thing of ours (several of theirs may map to one).
+            models.UniqueConstraint(
+                fields=["organization", "partnership", "kind", "partner_code"],
+                name="codemapping_unique_partner_code",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.partner_code} → {self.our_code}"
+
+
+class CrosswalkReprocess(Job):
+    """Re-processing the documents of a partnership that waited on unmapped codes: our codes
+    are filled in from the crosswalk and the three-way match runs again (a task with
+    progress)."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["organization", "partnership", "status"], name="crosswalkreprocess_state"
+            )
+        ]
+
+    def __str__(self):
+        return f"Re-processing {self.partnership_id} ({self.status})"

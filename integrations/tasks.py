@@ -54,3 +54,9 @@ def retention_apply(*, organization_id: int, now: str | None = None) -> int:
 def retention_apply_all_tenants() -> int:
     """The nightly retention job: one `retention_apply` per organization."""
     return for_each_tenant(retention_apply)
+
+
+@tenant_task(job=("integrations.CrosswalkReprocess", "job_id"))
+def crosswalk_reprocess(*, organization_id: int, job_id: int) -> str:
+    """Re-process the documents that waited on codes now in the crosswalk (idempotent)."""
+    return services.crosswalk_reprocess(job_id=job_id).status

@@ -117,4 +117,19 @@ urlpatterns = [
         views.connector_retire,
         name="connector-retire",
     ),
+    path(
+        "partnerships/<int:partnership_id>/integrations/crosswalk/",
+        views.crosswalk,
+        name="crosswalk",
+    ),
+    path(
+        "partnerships/<int:partnership_id>/integrations/crosswalk/reprocess/",
+        views.crosswalk_reprocess_request,
+        name="crosswalk-reprocess",
+    ),
+    path(
+        "integrations/code-mappings/<int:code_mapping_id>/delete/",
+        views.code_mapping_delete,
+        name="code-mapping-delete",
+    ),
 ]

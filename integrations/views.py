@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from integrations import selectors, services, webhooks
 from integrations.forms import (
+    CodeMappingForm,
     ConnectorForm,
     DataSharingTermForm,
     DiscrepancyFilterForm,
@@ -608,3 +609,70 @@ def data_sharing_term_release(request, org_slug, data_sharing_term_id):
     else:
         messages.success(request, "Legal hold lifted.")
     return redirect("partnership-integrations", org_slug, term.partnership_id)
+
+
+# --- master-data crosswalks -----------------------------------------------------------------------
+
+
+def crosswalk(request, org_slug, partnership_id):
+    """The partnership's crosswalk: the mappings, the codes its documents carry that are not
+    mapped yet (each with a form to map it), and the re-processing of waiting documents."""
+    _not_for_guests(request)
+    partnership = get_object_for_member_or_404(
+        request, Partnership.objects.select_related("partner"), partnership_path="",
+        pk=partnership_id,
+    )  # fmt: skip
+    require_permission(request, "integrations.view", partnership)
+    may_change = has_permission(request.membership, "integrations.change", partnership)
+    form = CodeMappingForm(request.POST or None)
+    if request.method == "POST":
+        require_permission(request, "integrations.change", partnership)
+        if form.is_valid():
+            try:
+                mapping = services.code_mapping_set(
+                    partnership=partnership, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, f"Mapped: {mapping}.")
+                return redirect("crosswalk", org_slug, partnership.pk)
+    jobs = list(selectors.crosswalk_reprocesses(partnership.pk)[:5])
+    return render(
+        request,
+        "integrations/crosswalk.html",
+        {
+            "partnership": partnership,
+            "partnership_tabs": workspace_tabs(request, partnership),
+            "mappings": paginate(request, selectors.code_mappings(partnership.pk), per_page=100),
+            "unmapped": selectors.unmapped_codes(partnership.pk, limit=200),
+            "jobs": [(job, job.current_progress) for job in jobs],
+            "form": form,
+            "may_change": may_change,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def code_mapping_delete(request, org_slug, code_mapping_id):
+    _not_for_guests(request)
+    mapping = get_object_for_member_or_404(
+        request, selectors.code_mappings(), partnership_path="partnership", pk=code_mapping_id
+    )
+    require_permission(request, "integrations.change", mapping)
+    services.code_mapping_delete(mapping=mapping, actor=request.user)
+    messages.success(request, "Mapping removed; lines it already filled keep our code.")
+    return redirect("crosswalk", org_slug, mapping.partnership_id)
+
+
+@require_POST
+def crosswalk_reprocess_request(request, org_slug, partnership_id):
+    _not_for_guests(request)
+    partnership = get_object_for_member_or_404(
+        request, Partnership.objects.all(), partnership_path="", pk=partnership_id
+    )
+    require_permission(request, "integrations.change", partnership)
+    services.crosswalk_reprocess_request(partnership=partnership, actor=request.user)
+    messages.success(request, "Re-processing queued: its progress shows below.")
+    return redirect("crosswalk", org_slug, partnership.pk)

@@ -7,7 +7,9 @@ from decimal import Decimal
 import factory
 
 from integrations.models import (
+    CodeMapping,
     Connector,
+    CrosswalkReprocess,
     DataSharingTerm,
     Discrepancy,
     EdiDocument,
@@ -150,3 +152,22 @@ class RetentionRunFactory(TenantFactory):
     category = "edi_documents"
     action = "delete"
     cutoff = factory.LazyFunction(lambda: datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC))
+
+
+class CodeMappingFactory(TenantFactory):
+    class Meta:
+        model = CodeMapping
+
+    partnership = same_organization(PartnershipFactory)
+    kind = "material"
+    partner_code = factory.Sequence(lambda n: f"SUP-{n + 1:04d}")
+    our_code = factory.Sequence(lambda n: f"MAT-{n + 1:04d}")
+
+
+class CrosswalkReprocessFactory(TenantFactory):
+    class Meta:
+        model = CrosswalkReprocess
+
+    partnership = same_organization(PartnershipFactory)
+    status = "succeeded"
+    result = factory.LazyFunction(lambda: {"lines": 0, "documents": 0})
