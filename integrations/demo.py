@@ -1,7 +1,8 @@
 """Demo data of the integrations module: for the first active partnership, an EDIFACT connector
 (the partner's identifier, both systems assessed), an EDIFACT order and the partner's invoice for
 it, which prices one item above the order (a finding the owner is notified of, and a discrepancy
-of the three-way match, disputed with the partner). Both go through the ingestion service, as a
+of the three-way match, disputed with the partner), and a master-data crosswalk (two materials,
+the supplier number, a cost code). Both go through the ingestion service, as a
 feed would send them. Idempotent: a message already received (by number) is not sent again."""
 
 from datetime import timedelta
@@ -9,8 +10,13 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from integrations.models import Connector, Discrepancy, EdiDocument
-from integrations.services import discrepancies_detect, discrepancy_act, edi_document_ingest
+from integrations.models import CodeMapping, Connector, Discrepancy, EdiDocument
+from integrations.services import (
+    code_mapping_set,
+    discrepancies_detect,
+    discrepancy_act,
+    edi_document_ingest,
+)
 from tenancy.models import Role
 
 # gtin, buyer's code, description, quantity, unit, ordered price, invoiced price
@@ -115,6 +121,20 @@ def seed(tenant) -> None:
             actor=manager,
         )
     now = timezone.now()
+    # The crosswalk: the partner's article numbers and supplier number, and a cost code.
+    for kind, theirs, ours, text in (
+        ("material", "SUP-6204", "MAT-100231", "Bearing 6204-2RS"),
+        ("material", "SUP-HH12", "MAT-100877", "Hydraulic hose 1/2in, 2 m"),
+        ("supplier", supplier, f"V-{partnership.pk:05d}", partnership.partner.name),
+        ("cost_code", "MRO-01", "4711-300", "Maintenance, repair and operations"),
+    ):
+        if not CodeMapping.objects.filter(
+            partnership=partnership, kind=kind, partner_code=theirs
+        ).exists():
+            code_mapping_set(
+                partnership=partnership, kind=kind, partner_code=theirs, our_code=ours,
+                description=text[:200], actor=manager, now=now,
+            )  # fmt: skip
     discrepancies_detect(now=now, partnership_id=partnership.pk)
     price = Discrepancy.objects.filter(
         partnership=partnership, kind="price_differs", status=Discrepancy.Status.OPEN
