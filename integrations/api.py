@@ -27,10 +27,14 @@ from integrations.models import (
     Connector,
     CrosswalkReprocess,
     DataSharingTerm,
+    DemandForecast,
     Discrepancy,
     EdiDocument,
     EdiDocumentLine,
     EdiFinding,
+    ForecastVersion,
+    StockPolicy,
+    StockPosition,
 )
 from partnerships.models import Partnership
 from tenancy.api import (
@@ -781,4 +785,211 @@ class CrosswalkReprocessViewSet(
     def create_object(self, data):
         return services.crosswalk_reprocess_request(
             partnership=data["partnership"], actor=self.request.user
+        )
+
+
+# --- forecasts and stock ----------------------------------------------------------------------
+
+
+class ForecastVersionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ForecastVersion
+        fields = ["id", "number", "lines", "changes", "note", "created_by", "created_at"]
+        read_only_fields = fields
+
+
+class ForecastVersionCreateSerializer(serializers.Serializer):
+    lines = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField(allow_blank=True)),
+        help_text="[[item, 'YYYY-MM', quantity], …]",
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DemandForecastSerializer(serializers.ModelSerializer):
+    partnership = TenantIdField(Partnership)
+    next_update_due = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DemandForecast
+        fields = [
+            "id",
+            "partnership",
+            "title",
+            "unit",
+            "update_frequency",
+            "current_version",
+            "last_updated_at",
+            "next_update_due",
+            "created_at",
+        ]
+        read_only_fields = ["current_version", "last_updated_at", "created_at"]
+
+    def get_next_update_due(self, forecast) -> str | None:
+        due = services.forecast_update_due(forecast)
+        return due.isoformat() if due else None
+
+
+class DemandForecastViewSet(
+    TenantViewSet, mixins.ListModelMixin, VersionedRetrieveMixin, VersionedCreateMixin
+):
+    """Demand forecasts shared by both parties (a partner guest reads those of their
+    partnerships). `versions/` lists every version (who changed what, when); POST adds one."""
+
+    model = DemandForecast
+    serializer_class = DemandForecastSerializer
+    permission_module = "integrations"
+    guest_partnership_path = "partnership"
+    filterset_fields = ["partnership", "update_frequency"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def tenant_queryset(self):
+        return selectors.forecasts()
+
+    def create_object(self, data):
+        data = dict(data)
+        return services.forecast_create(
+            partnership=data.pop("partnership"), actor=self.request.user, **data
+        )
+
+    @extend_schema(methods=["GET"], request=None, responses=ForecastVersionSerializer(many=True))
+    @extend_schema(
+        methods=["POST"],
+        request=ForecastVersionCreateSerializer,
+        responses={201: ForecastVersionSerializer},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def versions(self, request, *args, **kwargs):
+        """The versions, newest first; POST a new one (409 when nothing changed)."""
+        forecast = self.get_object()
+        if request.method == "GET":
+            rows = selectors.forecast_versions(forecast)[:200]
+            return Response(ForecastVersionSerializer(rows, many=True).data)
+        body = ForecastVersionCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        version = services.forecast_version_add(
+            forecast=forecast, actor=request.user, **body.validated_data
+        )
+        return Response(ForecastVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+    def required_verb(self, request) -> str:
+        return "change" if request.method == "POST" else "view"
+
+
+class StockPolicySerializer(serializers.ModelSerializer):
+    partnership = TenantIdField(Partnership)
+
+    class Meta:
+        model = StockPolicy
+        fields = [
+            "id",
+            "partnership",
+            "item",
+            "unit",
+            "safety_stock",
+            "reorder_point",
+            "owner",
+            "created_at",
+        ]
+        read_only_fields = ["owner", "created_at"]
+
+
+class StockPolicyViewSet(
+    TenantViewSet,
+    mixins.ListModelMixin,
+    VersionedRetrieveMixin,
+    VersionedCreateMixin,
+    VersionedUpdateMixin,
+):
+    """Safety stock and reorder point per item (created or changed through the service)."""
+
+    model = StockPolicy
+    serializer_class = StockPolicySerializer
+    permission_module = "integrations"
+    guest_partnership_path = None
+    filterset_fields = ["partnership", "item"]
+    create_only_fields = ("partnership", "item")
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def tenant_queryset(self):
+        return StockPolicy.objects.select_related("partnership").order_by("item", "pk")
+
+    def create_object(self, data):
+        data = dict(data)
+        return services.stock_policy_set(
+            partnership=data.pop("partnership"), actor=self.request.user, **data
+        )
+
+    def update_object(self, instance, data):
+        return services.stock_policy_set(
+            partnership=instance.partnership,
+            item=instance.item,
+            unit=data.get("unit", instance.unit),
+            safety_stock=data.get("safety_stock", instance.safety_stock),
+            reorder_point=data.get("reorder_point", instance.reorder_point),
+            actor=self.request.user,
+        )
+
+
+class StockPositionSerializer(serializers.ModelSerializer):
+    lag_seconds = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StockPosition
+        fields = [
+            "id",
+            "partnership",
+            "item",
+            "quantity",
+            "as_of",
+            "received_at",
+            "received_via",
+            "level",
+            "lag_seconds",
+        ]
+        read_only_fields = fields
+
+    def get_lag_seconds(self, position) -> int:
+        return int(position.lag.total_seconds())
+
+
+class StockPositionInSerializer(serializers.Serializer):
+    item = serializers.CharField(max_length=64)
+    quantity = serializers.DecimalField(max_digits=18, decimal_places=4)
+    as_of = serializers.DateTimeField()
+
+
+class StockFeedSerializer(serializers.Serializer):
+    partnership = TenantIdField(Partnership)
+    positions = StockPositionInSerializer(many=True, allow_empty=False, max_length=5000)
+
+
+class StockPositionViewSet(TenantViewSet, mixins.ListModelMixin, VersionedRetrieveMixin):
+    """Stock positions from the feeds. POST a batch (`{"partnership", "positions": [{item,
+    quantity, as_of}]}`): each is stored with its level against the item's policy, and an
+    item that crosses its reorder point or safety stock alerts the owner."""
+
+    model = StockPosition
+    serializer_class = StockPositionSerializer
+    permission_module = "integrations"
+    guest_partnership_path = None
+    filterset_fields = ["partnership", "item", "level"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def tenant_queryset(self):
+        return StockPosition.objects.order_by("-as_of", "-pk")
+
+    @extend_schema(request=StockFeedSerializer, responses={201: StockPositionSerializer(many=True)})
+    def create(self, request, *args, **kwargs):
+        body = StockFeedSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        result = services.stock_positions_record(
+            partnership=body.validated_data["partnership"],
+            positions=body.validated_data["positions"],
+            now=timezone.now(),
+            actor=request.user,
+        )
+        return Response(
+            StockPositionSerializer(result.positions, many=True).data,
+            status=status.HTTP_201_CREATED,
         )

@@ -11,4 +11,7 @@ router.register("code-mappings", api.CodeMappingViewSet, basename="code-mapping"
 router.register(
     "crosswalk-reprocesses", api.CrosswalkReprocessViewSet, basename="crosswalk-reprocess"
 )
+router.register("forecasts", api.DemandForecastViewSet, basename="forecast")
+router.register("stock-policies", api.StockPolicyViewSet, basename="stock-policy")
+router.register("stock-positions", api.StockPositionViewSet, basename="stock-position")
 urlpatterns = router.urls

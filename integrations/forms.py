@@ -7,6 +7,7 @@ from integrations.models import (
     CodeMapping,
     Connector,
     DataSharingTerm,
+    DemandForecast,
     EdiDocument,
     WebhookSubscription,
 )
@@ -167,3 +168,39 @@ class CodeMappingForm(forms.Form):
     partner_code = forms.CharField(max_length=64, label="The partner's code")
     our_code = forms.CharField(max_length=64, label="Our code")
     description = forms.CharField(max_length=200, required=False)
+
+
+class ForecastForm(forms.Form):
+    title = forms.CharField(max_length=120)
+    unit = forms.CharField(max_length=16, required=False)
+    update_frequency = forms.ChoiceField(
+        choices=DemandForecast.Frequency.choices, label="Agreed update frequency"
+    )
+
+
+class ForecastVersionForm(forms.Form):
+    lines = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="One line per item and month: item, YYYY-MM, quantity (comma-separated).",
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_lines(self):
+        rows = []
+        for raw in self.cleaned_data["lines"].splitlines():
+            if raw.strip():
+                rows.append([part.strip() for part in raw.split(",")])
+        return rows
+
+
+class StockPolicyForm(forms.Form):
+    item = forms.CharField(max_length=64)
+    unit = forms.CharField(max_length=16, required=False)
+    safety_stock = forms.DecimalField(max_digits=18, decimal_places=4, min_value=0)
+    reorder_point = forms.DecimalField(max_digits=18, decimal_places=4, min_value=0)
+
+
+class StockReplayForm(forms.Form):
+    content = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}), label="Sample feed (CSV: item, quantity, as_of)"
+    )

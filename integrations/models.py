@@ -654,3 +654,139 @@ class CrosswalkReprocess(Job):
 
     def __str__(self):
         return f"Re-processing {self.partnership_id} ({self.status})"
+
+
+class DemandForecast(TenantModel):
+    """A demand forecast both parties share, updated at the agreed frequency; each update is a
+    version (who changed what, when)."""
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", "Every week"
+        MONTHLY = "monthly", "Every month"
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    title = models.CharField(max_length=120)
+    unit = models.CharField(max_length=16, blank=True, help_text="PCE, KG …")
+    update_frequency = models.CharField(
+        max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY,
+        help_text="How often the parties agreed to update it.",
+    )  # fmt: skip
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    current_version = models.PositiveIntegerField(default=0)
+    last_updated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["title", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "partnership", "title"], name="demandforecast_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "partnership"], name="demandforecast_partnership")
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class ForecastVersion(TenantModel):
+    """One update of a forecast: its lines (item, month, quantity) and what changed against the
+    previous version."""
+
+    forecast = models.ForeignKey(
+        DemandForecast, on_delete=models.CASCADE, related_name="versions", db_index=False
+    )
+    number = models.PositiveIntegerField()
+    lines = models.JSONField(default=list, help_text="[[item, 'YYYY-MM', quantity], …]")
+    changes = models.JSONField(
+        default=list, help_text="[{item, period, before, after}] against the previous version."
+    )
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "forecast", "number"], name="forecastversion_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.forecast_id} v{self.number}"
+
+    def get_partnership(self):
+        return self.forecast.partnership
+
+
+class StockPolicy(TenantModel):
+    """Safety stock and reorder point of one item of a partnership: a stock position from the
+    feeds at or below them alerts the owner."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    item = models.CharField(max_length=64)
+    unit = models.CharField(max_length=16, blank=True)
+    safety_stock = models.DecimalField(max_digits=18, decimal_places=4)
+    reorder_point = models.DecimalField(max_digits=18, decimal_places=4)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["item", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "partnership", "item"], name="stockpolicy_unique_item"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.item}: reorder at {self.reorder_point}"
+
+
+class StockPosition(TenantModel):
+    """A stock position of one item as a feed reported it (measured at `as_of`, received at
+    `received_at`: the difference is the sync lag), with its level against the policy."""
+
+    class Level(models.TextChoices):
+        OK = "ok", "Above the reorder point"
+        REORDER = "reorder", "At or below the reorder point"
+        SAFETY = "safety", "At or below the safety stock"
+        NO_POLICY = "no_policy", "No policy for the item"
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    item = models.CharField(max_length=64)
+    quantity = models.DecimalField(max_digits=18, decimal_places=4)
+    as_of = models.DateTimeField(help_text="When the position was measured at the source.")
+    received_at = models.DateTimeField(default=timezone.now)
+    received_via = models.CharField(max_length=10, default="api")
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.NO_POLICY)
+
+    class Meta:
+        ordering = ["-as_of", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["organization", "partnership", "item", "as_of"], name="stockposition_item"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.item}: {self.quantity} at {self.as_of:%Y-%m-%d %H:%M}"
+
+    @property
+    def lag(self):
+        return self.received_at - self.as_of

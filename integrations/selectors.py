@@ -267,3 +267,42 @@ def crosswalk_reprocesses(partnership_id: int | None = None) -> QuerySet:
     if partnership_id is not None:
         queryset = queryset.filter(partnership_id=partnership_id)
     return queryset.order_by("-created_at", "-pk")
+
+
+# --- forecasts and stock ----------------------------------------------------------------------
+
+
+def forecasts(partnership_id: int | None = None) -> QuerySet:
+    from integrations.models import DemandForecast
+
+    queryset = DemandForecast.objects.select_related("partnership", "owner")
+    if partnership_id is not None:
+        queryset = queryset.filter(partnership_id=partnership_id)
+    return queryset.order_by("title", "pk")
+
+
+def forecast_versions(forecast) -> QuerySet:
+    from integrations.models import ForecastVersion
+
+    return (
+        ForecastVersion.objects.filter(forecast=forecast)
+        .select_related("created_by")
+        .order_by("-number")
+    )
+
+
+def stock_policies(partnership_id: int) -> QuerySet:
+    from integrations.models import StockPolicy
+
+    return StockPolicy.objects.filter(partnership_id=partnership_id).order_by("item", "pk")
+
+
+def stock_latest_positions(partnership_id: int, *, limit: int = 500) -> list:
+    """The latest position of each item of the partnership (one DISTINCT ON query)."""
+    from integrations.models import StockPosition
+
+    return list(
+        StockPosition.objects.filter(partnership_id=partnership_id)
+        .order_by("item", "-as_of", "-pk")
+        .distinct("item")[:limit]
+    )

@@ -54,11 +54,15 @@ from integrations.models import (
     Connector,
     CrosswalkReprocess,
     DataSharingTerm,
+    DemandForecast,
     Discrepancy,
     EdiDocument,
     EdiDocumentLine,
     EdiFinding,
+    ForecastVersion,
     RetentionRun,
+    StockPolicy,
+    StockPosition,
 )
 from partnerships.models import Partnership
 from tenancy.audit import audit_record
@@ -1592,3 +1596,303 @@ def document_kpis_record(*, now, partnership_id: int | None = None, actor: User 
     if counts["recorded"] or counts["corrected"]:
         audit_record(action="integrations.document_kpis.recorded", actor=actor, changes=counts)
     return counts
+
+
+# --- demand forecasts, stock policies and positions ---------------------------------------------
+
+FORECAST_PERIODS = {"weekly": timedelta(days=7), "monthly": timedelta(days=31)}
+
+
+def forecast_update_due(forecast: DemandForecast):
+    """When the next version is due (the agreed frequency after the last one), or None before
+    the first."""
+    if forecast.last_updated_at is None:
+        return None
+    return forecast.last_updated_at + FORECAST_PERIODS[forecast.update_frequency]
+
+
+@transaction.atomic
+def forecast_create(
+    *, partnership: Partnership, title: str, actor: User | None, update_frequency: str = "monthly",
+    unit: str = "", owner: User | None = None,
+) -> DemandForecast:  # fmt: skip
+    _check_partnership(partnership)
+    forecast = DemandForecast(
+        organization=require_organization(), partnership=partnership,
+        title=" ".join((title or "").split()), unit=(unit or "").strip(),
+        update_frequency=update_frequency, owner=owner or actor,
+    )  # fmt: skip
+    forecast.full_clean(
+        exclude=["organization", "partnership", "owner"], validate_constraints=False
+    )
+    if DemandForecast.objects.filter(partnership=partnership, title=forecast.title).exists():
+        raise ValidationError({"title": "This partnership already has a forecast of this title."})
+    forecast.save()
+    audit_record(
+        action="integrations.forecast.created", actor=actor, obj=forecast,
+        changes={"title": forecast.title, "update_frequency": forecast.update_frequency},
+    )  # fmt: skip
+    return forecast
+
+
+def _forecast_lines(raw_lines) -> list[list[str]]:
+    """[(item, 'YYYY-MM', quantity)] checked and normalised; errors name the line."""
+    import re
+
+    lines: dict[tuple[str, str], Decimal] = {}
+    for number, raw in enumerate(raw_lines or [], start=1):
+        try:
+            item, period, quantity = raw
+        except (TypeError, ValueError):
+            raise ValidationError(
+                {"lines": f"Line {number}: give item, month and quantity."}
+            ) from None
+        item = " ".join(str(item or "").split())[:64]
+        period = str(period or "").strip()
+        if not item:
+            raise ValidationError({"lines": f"Line {number}: the item is missing."})
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+            raise ValidationError({"lines": f"Line {number}: the month must read YYYY-MM."})
+        try:
+            value = Decimal(str(quantity).strip())
+        except ArithmeticError:
+            raise ValidationError(
+                {"lines": f"Line {number}: “{quantity}” is not a quantity."}
+            ) from None
+        if not value.is_finite() or value < 0 or abs(value) >= Decimal("1e14"):
+            raise ValidationError({"lines": f"Line {number}: the quantity must be 0 or more."})
+        if (item, period) in lines:
+            raise ValidationError({"lines": f"Line {number}: {item} {period} is given twice."})
+        lines[(item, period)] = value
+    if not lines:
+        raise ValidationError({"lines": "Give at least one line: item, month, quantity."})
+    return [[i, p, f"{q.normalize():f}"] for (i, p), q in sorted(lines.items())]
+
+
+@transaction.atomic
+def forecast_version_add(
+    *, forecast: DemandForecast, lines, actor: User | None, note: str = "", now=None
+) -> ForecastVersion:
+    """A new version of the forecast: what changed against the previous one (item, month,
+    before, after) is kept with who made it and when. A version that changes nothing is
+    refused."""
+    now = now or timezone.now()
+    forecast = DemandForecast.objects.select_for_update().get(pk=forecast.pk)
+    new_lines = _forecast_lines(lines)
+    previous = ForecastVersion.objects.filter(forecast=forecast).order_by("-number").first()
+    before = {(i, p): q for i, p, q in (previous.lines if previous else [])}
+    after = {(i, p): q for i, p, q in new_lines}
+    changes = [
+        {"item": i, "period": p, "before": before.get((i, p)), "after": after.get((i, p))}
+        for (i, p) in sorted(set(before) | set(after))
+        if before.get((i, p)) != after.get((i, p))
+    ]
+    if previous is not None and not changes:
+        raise ConflictError("Nothing changed against the current version.", code="unchanged")
+    version = ForecastVersion.objects.create(
+        organization=require_organization(), forecast=forecast,
+        number=forecast.current_version + 1, lines=new_lines, changes=changes,
+        note=(note or "").strip(), created_by=actor, created_at=now,
+    )  # fmt: skip
+    forecast.current_version, forecast.last_updated_at = version.number, now
+    forecast.save(update_fields=["current_version", "last_updated_at"])
+    audit_record(
+        action="integrations.forecast.version_added", actor=actor, obj=forecast,
+        changes={"version": version.number, "changed": len(changes)},
+    )  # fmt: skip
+    return version
+
+
+def _quantity(value) -> Decimal | None:
+    try:
+        number = Decimal(str(value).strip())
+    except ArithmeticError:
+        return None
+    return number if number.is_finite() else None
+
+
+@transaction.atomic
+def stock_policy_set(
+    *, partnership: Partnership, item: str, safety_stock, reorder_point, actor: User | None,
+    unit: str = "", owner: User | None = None,
+) -> StockPolicy:  # fmt: skip
+    """Safety stock and reorder point of an item (create or change). The safety stock is at
+    most the reorder point; both are 0 or more."""
+    _check_partnership(partnership)
+    item = " ".join((item or "").split())
+    if not item:
+        raise ValidationError({"item": "Give the item."})
+    errors = {}
+    safety_stock, reorder_point = _quantity(safety_stock), _quantity(reorder_point)
+    for name, value in (("safety_stock", safety_stock), ("reorder_point", reorder_point)):
+        if value is None or value < 0 or value >= Decimal("1e14"):
+            errors[name] = "A quantity of 0 or more."
+    if not errors and safety_stock > reorder_point:  # type: ignore[operator]
+        errors["safety_stock"] = "The safety stock cannot be above the reorder point."
+    if errors:
+        raise ValidationError(errors)
+    policy = StockPolicy.objects.filter(partnership=partnership, item=item[:64]).first()
+    if policy is None:
+        policy = StockPolicy(organization=require_organization(), partnership=partnership,
+                             item=item[:64])  # fmt: skip
+    policy.safety_stock, policy.reorder_point = Decimal(safety_stock), Decimal(reorder_point)
+    policy.unit, policy.owner = (unit or "").strip()[:16], owner or policy.owner or actor
+    policy.full_clean(exclude=["organization", "partnership", "owner"], validate_constraints=False)
+    policy.save()
+    audit_record(
+        action="integrations.stock_policy.set", actor=actor, obj=policy,
+        changes={"item": policy.item, "safety_stock": str(policy.safety_stock),
+                 "reorder_point": str(policy.reorder_point)},
+    )  # fmt: skip
+    return policy
+
+
+def stock_level(policy: StockPolicy | None, quantity: Decimal) -> str:
+    if policy is None:
+        return StockPosition.Level.NO_POLICY
+    if quantity <= policy.safety_stock:
+        return StockPosition.Level.SAFETY
+    if quantity <= policy.reorder_point:
+        return StockPosition.Level.REORDER
+    return StockPosition.Level.OK
+
+
+_LEVEL_RANK = {"no_policy": 0, "ok": 0, "reorder": 1, "safety": 2}
+
+
+@dataclass
+class StockFeedResult:
+    positions: list[StockPosition]
+    alerts: int
+
+    @property
+    def max_lag(self):
+        return max((p.lag for p in self.positions), default=None)
+
+    @property
+    def average_lag(self):
+        if not self.positions:
+            return None
+        return sum((p.lag for p in self.positions), timedelta()) / len(self.positions)
+
+
+def _position_rows(raw_positions) -> list[tuple[str, Decimal, object]]:
+    from django.utils.dateparse import parse_datetime
+
+    rows = []
+    for number, raw in enumerate(raw_positions or [], start=1):
+        item = " ".join(str(raw.get("item") or "").split())[:64]
+        try:
+            quantity = Decimal(str(raw.get("quantity")).strip())
+        except ArithmeticError:
+            quantity = None
+        as_of = raw.get("as_of")
+        if isinstance(as_of, str):
+            try:
+                as_of = parse_datetime(as_of.strip())
+            except ValueError:
+                as_of = None
+        if not item or quantity is None or not quantity.is_finite() or as_of is None:
+            raise ValidationError(
+                {"positions": f"Position {number}: give the item, a quantity and as_of "
+                 "(ISO date and time)."}
+            )  # fmt: skip
+        if timezone.is_naive(as_of):
+            as_of = timezone.make_aware(as_of)
+        rows.append((item, quantity, as_of))
+    if not rows:
+        raise ValidationError({"positions": "No stock position was sent."})
+    return rows
+
+
+@transaction.atomic
+def stock_positions_record(
+    *, partnership: Partnership, positions, now, received_via: str = "api",
+    actor: User | None = None,
+) -> StockFeedResult:  # fmt: skip
+    """Store the stock positions a feed reports and alert (a tenancy notification to the
+    policy's owner, else the partnership's) when an item's position crosses its reorder point
+    or its safety stock downwards: once per crossing, not again while it stays there."""
+    _check_partnership(partnership)
+    rows = _position_rows(positions)
+    items = {item for item, _, _ in rows}
+    policies = {
+        p.item: p
+        for p in StockPolicy.objects.filter(partnership=partnership, item__in=items)
+        .select_related("owner", "partnership__owner")
+    }  # fmt: skip
+    last_level: dict[str, str] = {}
+    for item in items:
+        latest = (
+            StockPosition.objects.filter(partnership=partnership, item=item)
+            .order_by("-as_of", "-pk")
+            .values_list("level", flat=True)
+            .first()
+        )
+        last_level[item] = latest or StockPosition.Level.OK
+    created, alerts = [], 0
+    for item, quantity, as_of in sorted(rows, key=lambda r: r[2]):
+        policy = policies.get(item)
+        level = stock_level(policy, quantity)
+        position = StockPosition(
+            organization=require_organization(), partnership=partnership, item=item,
+            quantity=quantity, as_of=as_of, received_at=now, received_via=received_via[:10],
+            level=level,
+        )  # fmt: skip
+        created.append(position)
+        if policy is not None and _LEVEL_RANK[level] > _LEVEL_RANK[last_level[item]]:
+            recipient = policy.owner or partnership.owner
+            if recipient is not None:
+                threshold = policy.safety_stock if level == "safety" else policy.reorder_point
+                what = "safety stock" if level == "safety" else "reorder point"
+                notify(
+                    recipients=[recipient],
+                    title=f"{partnership.name}: {item} at or below its {what}",
+                    body=f"{quantity.normalize():f} {policy.unit} on {as_of:%d %b %Y %H:%M} "
+                    f"(the {what} is {threshold.normalize():f}).",
+                    url=reverse("stock-overview", args=[require_organization().slug,
+                                                        partnership.pk]),
+                    dedupe_key=f"integrations:stock:{policy.pk}:{level}:{as_of:%Y%m%d%H%M%S}",
+                )  # fmt: skip
+                alerts += 1
+        last_level[item] = level
+    StockPosition.objects.bulk_create(created)
+    audit_record(
+        action="integrations.stock_positions.recorded", actor=actor, obj=partnership,
+        changes={"positions": len(created), "alerts": alerts, "via": received_via},
+    )  # fmt: skip
+    return StockFeedResult(created, alerts)
+
+
+SAMPLE_STOCK_FEED = """item,quantity,as_of
+MAT-100231,950,{t1}
+MAT-100877,140,{t1}
+MAT-100231,610,{t2}
+MAT-100877,35,{t2}
+"""
+
+
+def stock_feed_sample(*, now) -> str:
+    return SAMPLE_STOCK_FEED.format(
+        t1=(now - timedelta(hours=6)).isoformat(timespec="seconds"),
+        t2=(now - timedelta(minutes=40)).isoformat(timespec="seconds"),
+    )
+
+
+def stock_feed_replay(*, partnership: Partnership, content: str, now) -> StockFeedResult:
+    """The integration test: read a stock feed (CSV: item, quantity, as_of) as the feed would
+    deliver it, with the levels and alerts it would raise and its sync lag, then roll it all
+    back (nothing is kept, nobody is notified)."""
+    import csv
+    import io
+
+    reader = csv.DictReader(io.StringIO(content or ""))
+    if not reader.fieldnames or {"item", "quantity", "as_of"} - set(reader.fieldnames):
+        raise ValidationError({"content": "The feed needs the columns item, quantity, as_of."})
+    rows = list(reader)[:5000]
+    with transaction.atomic():
+        result = stock_positions_record(
+            partnership=partnership, positions=rows, now=now, received_via="replay"
+        )
+        transaction.set_rollback(True)
+    return result

@@ -132,4 +132,24 @@ urlpatterns = [
         views.code_mapping_delete,
         name="code-mapping-delete",
     ),
+    path(
+        "partnerships/<int:partnership_id>/integrations/forecasts/",
+        views.forecast_list,
+        name="forecast-list",
+    ),
+    path(
+        "integrations/forecasts/<int:demand_forecast_id>/",
+        views.forecast_detail,
+        name="forecast-detail",
+    ),
+    path(
+        "partnerships/<int:partnership_id>/integrations/stock/",
+        views.stock_overview,
+        name="stock-overview",
+    ),
+    path(
+        "partnerships/<int:partnership_id>/integrations/stock/replay/",
+        views.stock_replay,
+        name="stock-replay",
+    ),
 ]

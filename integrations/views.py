@@ -19,7 +19,11 @@ from integrations.forms import (
     DataSharingTermForm,
     DiscrepancyFilterForm,
     DocumentFilterForm,
+    ForecastForm,
+    ForecastVersionForm,
     ReasonForm,
+    StockPolicyForm,
+    StockReplayForm,
     UploadForm,
     WebhookSubscriptionForm,
 )
@@ -676,3 +680,159 @@ def crosswalk_reprocess_request(request, org_slug, partnership_id):
     services.crosswalk_reprocess_request(partnership=partnership, actor=request.user)
     messages.success(request, "Re-processing queued: its progress shows below.")
     return redirect("crosswalk", org_slug, partnership.pk)
+
+
+# --- forecasts and stock --------------------------------------------------------------------------
+
+
+def _partnership(request, partnership_id, *, guests=True):
+    if not guests:
+        _not_for_guests(request)
+    partnership = get_object_for_member_or_404(
+        request, Partnership.objects.select_related("partner", "owner"), partnership_path="",
+        pk=partnership_id,
+    )  # fmt: skip
+    require_permission(request, "integrations.view", partnership)
+    return partnership
+
+
+def _may_change(request, obj) -> bool:
+    return not request.membership.is_guest and has_permission(
+        request.membership, "integrations.change", obj
+    )
+
+
+def forecast_list(request, org_slug, partnership_id):
+    """The partnership's shared demand forecasts (a guest reads them); create one."""
+    partnership = _partnership(request, partnership_id)
+    may_change = _may_change(request, partnership)
+    form = ForecastForm(request.POST or None)
+    if request.method == "POST":
+        _not_for_guests(request)
+        require_permission(request, "integrations.change", partnership)
+        if form.is_valid():
+            try:
+                forecast = services.forecast_create(
+                    partnership=partnership, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, "Forecast created: add its first version.")
+                return redirect("forecast-detail", org_slug, forecast.pk)
+    now = timezone.now()
+    rows = [(f, services.forecast_update_due(f)) for f in selectors.forecasts(partnership.pk)[:200]]
+    return render(
+        request,
+        "integrations/forecasts.html",
+        {
+            "partnership": partnership,
+            "partnership_tabs": workspace_tabs(request, partnership),
+            "rows": rows,
+            "now": now,
+            "form": form,
+            "may_change": may_change,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def forecast_detail(request, org_slug, demand_forecast_id):
+    forecast = get_object_for_member_or_404(
+        request, selectors.forecasts(), partnership_path="partnership", pk=demand_forecast_id
+    )
+    require_permission(request, "integrations.view", forecast)
+    may_change = _may_change(request, forecast)
+    form = ForecastVersionForm(request.POST or None)
+    if request.method == "POST":
+        _not_for_guests(request)
+        require_permission(request, "integrations.change", forecast)
+        if form.is_valid():
+            try:
+                version = services.forecast_version_add(
+                    forecast=forecast, actor=request.user, lines=form.cleaned_data["lines"],
+                    note=form.cleaned_data["note"],
+                )  # fmt: skip
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            except ConflictError as exc:
+                form.add_error("lines", refusal_message(exc))
+            else:
+                messages.success(request, f"Version {version.number} saved.")
+                return redirect("forecast-detail", org_slug, forecast.pk)
+    versions = list(selectors.forecast_versions(forecast)[:50])
+    return render(
+        request,
+        "integrations/forecast_detail.html",
+        {
+            "forecast": forecast,
+            "current": versions[0] if versions else None,
+            "versions": versions,
+            "due": services.forecast_update_due(forecast),
+            "now": timezone.now(),
+            "form": form,
+            "may_change": may_change,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def stock_overview(request, org_slug, partnership_id):
+    """Safety stock and reorder points per item, and the latest positions from the feeds."""
+    partnership = _partnership(request, partnership_id, guests=False)
+    form = StockPolicyForm(request.POST or None)
+    if request.method == "POST":
+        require_permission(request, "integrations.change", partnership)
+        if form.is_valid():
+            try:
+                policy = services.stock_policy_set(
+                    partnership=partnership, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, f"Policy saved for {policy.item}.")
+                return redirect("stock-overview", org_slug, partnership.pk)
+    return render(
+        request,
+        "integrations/stock.html",
+        {
+            "partnership": partnership,
+            "partnership_tabs": workspace_tabs(request, partnership),
+            "policies": selectors.stock_policies(partnership.pk)[:500],
+            "positions": selectors.stock_latest_positions(partnership.pk),
+            "form": form,
+            "may_change": _may_change(request, partnership),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def stock_replay(request, org_slug, partnership_id):
+    """The integration test page: replay a sample stock feed (nothing is kept) and show the
+    levels and alerts it would raise and its sync lag."""
+    partnership = _partnership(request, partnership_id, guests=False)
+    require_permission(request, "integrations.change", partnership)
+    now = timezone.now()
+    form = StockReplayForm(
+        request.POST or None, initial={"content": services.stock_feed_sample(now=now)}
+    )
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.stock_feed_replay(
+                partnership=partnership, content=form.cleaned_data["content"], now=now
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+    return render(
+        request,
+        "integrations/stock_replay.html",
+        {
+            "partnership": partnership,
+            "partnership_tabs": workspace_tabs(request, partnership),
+            "form": form,
+            "result": result,
+        },
+        status=400 if form.errors else 200,
+    )

@@ -11,11 +11,15 @@ from integrations.models import (
     Connector,
     CrosswalkReprocess,
     DataSharingTerm,
+    DemandForecast,
     Discrepancy,
     EdiDocument,
     EdiDocumentLine,
     EdiFinding,
+    ForecastVersion,
     RetentionRun,
+    StockPolicy,
+    StockPosition,
     WebhookDelivery,
     WebhookSubscription,
 )
@@ -171,3 +175,40 @@ class CrosswalkReprocessFactory(TenantFactory):
     partnership = same_organization(PartnershipFactory)
     status = "succeeded"
     result = factory.LazyFunction(lambda: {"lines": 0, "documents": 0})
+
+
+class DemandForecastFactory(TenantFactory):
+    class Meta:
+        model = DemandForecast
+
+    partnership = same_organization(PartnershipFactory)
+    title = factory.Sequence(lambda n: f"Forecast {n + 1}")
+
+
+class ForecastVersionFactory(TenantFactory):
+    class Meta:
+        model = ForecastVersion
+
+    forecast = same_organization(DemandForecastFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    lines = factory.LazyFunction(lambda: [["MAT-1", "2026-04", "100"]])
+
+
+class StockPolicyFactory(TenantFactory):
+    class Meta:
+        model = StockPolicy
+
+    partnership = same_organization(PartnershipFactory)
+    item = factory.Sequence(lambda n: f"MAT-{n + 1}")
+    safety_stock = Decimal("50")
+    reorder_point = Decimal("100")
+
+
+class StockPositionFactory(TenantFactory):
+    class Meta:
+        model = StockPosition
+
+    partnership = same_organization(PartnershipFactory)
+    item = "MAT-1"
+    quantity = Decimal("120")
+    as_of = factory.LazyFunction(lambda: datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
