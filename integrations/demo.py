@@ -2,7 +2,8 @@
 (the partner's identifier, both systems assessed), an EDIFACT order and the partner's invoice for
 it, which prices one item above the order (a finding the owner is notified of, and a discrepancy
 of the three-way match, disputed with the partner), and a master-data crosswalk (two materials,
-the supplier number, a cost code). Both go through the ingestion service, as a
+the supplier number, a cost code), a shared demand forecast in two versions and a stock
+policy. Both go through the ingestion service, as a
 feed would send them. Idempotent: a message already received (by number) is not sent again."""
 
 from datetime import timedelta
@@ -10,12 +11,15 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from integrations.models import CodeMapping, Connector, Discrepancy, EdiDocument
+from integrations.models import CodeMapping, Connector, DemandForecast, Discrepancy, EdiDocument
 from integrations.services import (
     code_mapping_set,
     discrepancies_detect,
     discrepancy_act,
     edi_document_ingest,
+    forecast_create,
+    forecast_version_add,
+    stock_policy_set,
 )
 from tenancy.models import Role
 
@@ -135,6 +139,30 @@ def seed(tenant) -> None:
                 partnership=partnership, kind=kind, partner_code=theirs, our_code=ours,
                 description=text[:200], actor=manager, now=now,
             )  # fmt: skip
+    # A shared forecast in two versions, and the stock policy of the hose.
+    forecast = DemandForecast.objects.filter(
+        partnership=partnership, title="Drive-train parts"
+    ).first()
+    if forecast is None:
+        forecast = forecast_create(
+            partnership=partnership, title="Drive-train parts", update_frequency="monthly",
+            unit="PCE", actor=manager,
+        )  # fmt: skip
+        months = [(today.replace(day=1) + timedelta(days=32 * n)).strftime("%Y-%m") for n in (1, 2)]
+        forecast_version_add(
+            forecast=forecast, actor=manager, now=now - timedelta(days=30),
+            lines=[[code, m, qty] for code, qty in (("MAT-100231", "400"), ("MAT-100877", "120"))
+                   for m in months],
+        )  # fmt: skip
+        forecast_version_add(
+            forecast=forecast, actor=manager, now=now, note="Second shift from next month.",
+            lines=[[code, m, qty] for code, qty in (("MAT-100231", "480"), ("MAT-100877", "120"))
+                   for m in months],
+        )  # fmt: skip
+        stock_policy_set(
+            partnership=partnership, item="MAT-100877", safety_stock="40", reorder_point="100",
+            unit="PCE", actor=manager,
+        )  # fmt: skip
     discrepancies_detect(now=now, partnership_id=partnership.pk)
     price = Discrepancy.objects.filter(
         partnership=partnership, kind="price_differs", status=Discrepancy.Status.OPEN

@@ -4,7 +4,6 @@ from the feeds alert the owner once per crossing; the integration test page repl
 feed (nothing kept) and shows its sync lag."""
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
