@@ -23,6 +23,7 @@ from rest_framework.response import Response
 
 from integrations import selectors, services
 from integrations.models import (
+    CONNECTOR_ROLES,
     CodeMapping,
     Connector,
     CrosswalkReprocess,
@@ -296,6 +297,7 @@ class EdiDocumentViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveMo
             received_via=EdiDocument.Channel.API,
             actor=request.user,
             declared_size=declared_size,
+            api_key_prefix=getattr(request.auth, "prefix", "") or "",
         )
         document = self.get_queryset().prefetch_related("findings").get(pk=document.pk)
         data = EdiDocumentDetailSerializer(document, context=self.get_serializer_context()).data
@@ -354,6 +356,12 @@ class ConnectorSerializer(serializers.ModelSerializer):
     partner_identifiers = serializers.ListField(
         child=serializers.CharField(max_length=100), required=False
     )
+    allowed_roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=CONNECTOR_ROLES), required=False
+    )
+    allowed_api_keys = serializers.ListField(
+        child=serializers.CharField(max_length=16), required=False
+    )
 
     class Meta:
         model = Connector
@@ -375,6 +383,12 @@ class ConnectorSerializer(serializers.ModelSerializer):
             "partner_system",
             "formats_versions",
             "gaps",
+            "endpoint_url",
+            "allowed_roles",
+            "allowed_api_keys",
+            "encryption_in_transit",
+            "encryption_at_rest",
+            "monitoring_contact",
             "created_at",
         ]
         read_only_fields = [

@@ -3,6 +3,7 @@
 from django import forms
 
 from integrations.models import (
+    CONNECTOR_ROLES,
     WEBHOOK_EVENTS,
     CodeMapping,
     Connector,
@@ -94,6 +95,18 @@ class ConnectorForm(forms.ModelForm):
         "refused.",
     )
 
+    allowed_roles = forms.MultipleChoiceField(
+        choices=CONNECTOR_ROLES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="None ticked means any role that may send.",
+    )
+    allowed_api_keys = IdentifierListField(
+        required=False,
+        label="Allowed API keys",
+        help_text="One key prefix per line (the pl_<prefix>_ part); none means any key.",
+    )
+
     class Meta:
         model = Connector
         fields = [
@@ -108,6 +121,12 @@ class ConnectorForm(forms.ModelForm):
             "partner_system",
             "formats_versions",
             "gaps",
+            "endpoint_url",
+            "allowed_roles",
+            "allowed_api_keys",
+            "encryption_in_transit",
+            "encryption_at_rest",
+            "monitoring_contact",
         ]
         widgets = {"gaps": forms.Textarea(attrs={"rows": 3})}
 
@@ -115,6 +134,14 @@ class ConnectorForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = members
         self.fields["owner"].required = False
+        for name in ("encryption_in_transit", "encryption_at_rest"):
+            self.fields[name].required = False  # left out: the model's default
+
+    def clean_encryption_in_transit(self):
+        return self.cleaned_data.get("encryption_in_transit") or "tls"
+
+    def clean_encryption_at_rest(self):
+        return self.cleaned_data.get("encryption_at_rest") or "database"
 
     def _post_clean(self):
         pass  # the service validates the model

@@ -30,6 +30,29 @@ EDI_DOCUMENT_STATES = JobStates(
 EDI_DOCUMENT_LIFECYCLE = EDI_DOCUMENT_STATES.lifecycle("EDI document")
 
 
+# Who may send through a connector (a partner guest never sends: pages and API refuse it).
+CONNECTOR_ROLES = [
+    ("org_admin", "Organization admin"),
+    ("procurement_manager", "Procurement manager"),
+    ("legal", "Legal reviewer"),
+    ("finance", "Finance"),
+    ("committee_member", "Steering committee member"),
+    ("viewer", "Viewer"),
+]
+IN_TRANSIT = [
+    ("tls", "TLS 1.2 or later (HTTPS, FTPS, AS2 over HTTPS)"),
+    ("ssh", "SSH (SFTP)"),
+    ("as2", "AS2 (S/MIME signed and encrypted)"),
+    ("vpn", "Private network / VPN"),
+    ("none", "None"),
+]
+AT_REST = [
+    ("database", "Encrypted database and backups (the platform's)"),
+    ("pgp", "PGP-encrypted files"),
+    ("none", "None stated"),
+]
+
+
 class Connector(TenantModel):
     """How documents travel between the two organizations of a partnership: one feed (method,
     direction, message types), how often a message is expected, the partner's identifiers a
@@ -104,6 +127,33 @@ class Connector(TenantModel):
         help_text="What both sides can exchange, e.g. EDIFACT D.96A INVOIC, X12 004010 850.",
     )
     gaps = models.TextField(blank=True, help_text="What one side cannot send or read yet.")
+    # Security protocol of the feed: who may use it, how the data is protected, who watches it.
+    endpoint_url = models.CharField(
+        max_length=500, blank=True, verbose_name="Endpoint URL",
+        help_text="Where messages are exchanged (https://…, sftp://…, ftps://…).",
+    )  # fmt: skip
+    allowed_roles = ArrayField(
+        models.CharField(max_length=30, choices=CONNECTOR_ROLES), default=list, blank=True,
+        help_text="Roles whose members may send through this feed; none ticked means any role "
+        "that may send.",
+    )  # fmt: skip
+    allowed_api_keys = ArrayField(
+        models.CharField(max_length=16), default=list, blank=True,
+        verbose_name="Allowed API keys",
+        help_text="Prefixes of the API keys that may push through this feed; none means any.",
+    )  # fmt: skip
+    encryption_in_transit = models.CharField(
+        max_length=10, choices=IN_TRANSIT, default="tls",
+        help_text="How messages are protected on the way.",
+    )  # fmt: skip
+    encryption_at_rest = models.CharField(
+        max_length=10, choices=AT_REST, default="database",
+        help_text="How the stored messages are protected.",
+    )  # fmt: skip
+    monitoring_contact = models.CharField(
+        max_length=200, blank=True,
+        help_text="Who watches the feed and is called when it fails (name, e-mail, on-call).",
+    )  # fmt: skip
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

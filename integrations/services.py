@@ -48,6 +48,7 @@ from integrations.health import FeedHealth, feed_health
 from integrations.matching import MatchLine, Tolerances, three_way_match
 from integrations.models import (
     CONNECTOR_LIFECYCLE,
+    CONNECTOR_ROLES,
     DISCREPANCY_LIFECYCLE,
     EDI_DOCUMENT_LIFECYCLE,
     CodeMapping,
@@ -167,8 +168,10 @@ def edi_document_ingest(
     received_via: str = EdiDocument.Channel.API,
     actor: User | None = None,
     declared_size: int | None = None,
+    api_key_prefix: str = "",
 ) -> tuple[EdiDocument, bool]:
-    """Store, read and check one message; returns (document, created).
+    """Store, read and check one message; returns (document, created). `api_key_prefix`: the
+    key it was pushed with (a connector may allow only some keys).
 
     A resend of the same bytes returns the document already received with created=False. A
     message that cannot be read is stored `rejected` with the reason (never raised). Empty or
@@ -185,6 +188,7 @@ def edi_document_ingest(
     if not created:
         return document, False
     document.started_at = timezone.now()
+    document.sent_with_key = api_key_prefix  # type: ignore[attr-defined]
     _read(document)
     audit_record(
         action=f"integrations.edi_document.{document.status}",
@@ -752,6 +756,7 @@ def connector_for_sender(*, document: EdiDocument, parsed: ParsedDocument) -> Co
     ]
     for connector in carrying:
         if sender_matches(party_id, connector.partner_identifiers):
+            _check_connector_access(connector, document)
             return connector
     partner = document.partnership.partner.name if document.partnership_id else "the partner"
     what = (
@@ -798,6 +803,12 @@ CONNECTOR_FIELDS = (
     "partner_system",
     "formats_versions",
     "gaps",
+    "endpoint_url",
+    "allowed_roles",
+    "allowed_api_keys",
+    "encryption_in_transit",
+    "encryption_at_rest",
+    "monitoring_contact",
 )
 
 
@@ -839,8 +850,132 @@ def _connector_validate(connector: Connector) -> None:
         .exists()
     ):
         errors["owner"] = "The owner must be a member of this organization."
+    errors.update(_connector_security_errors(connector))
     if errors:
         raise ValidationError(errors)
+
+
+# The endpoint schemes each protection in transit allows; a plain http:// or ftp:// endpoint is
+# refused whatever is stated.
+TRANSIT_SCHEMES = {
+    "tls": {"https", "ftps"},
+    "ssh": {"sftp"},
+    "as2": {"https"},
+    "vpn": {"https", "ftps", "sftp"},
+    "none": {"https", "ftps", "sftp"},
+}
+
+
+def _connector_security_errors(connector: Connector) -> dict[str, str]:
+    """What the app can check of a connector's security protocol: the endpoint is encrypted and
+    agrees with the stated protection in transit; the API keys allowed are live keys of this
+    organization."""
+    from urllib.parse import urlsplit
+
+    from django.core.validators import URLValidator
+
+    from tenancy.models import ApiKey
+
+    errors: dict[str, str] = {}
+    connector.endpoint_url = (connector.endpoint_url or "").strip()
+    connector.monitoring_contact = " ".join((connector.monitoring_contact or "").split())
+    connector.allowed_roles = sorted(set(connector.allowed_roles or []))
+    connector.allowed_api_keys = sorted(
+        {k.strip() for k in connector.allowed_api_keys or [] if k.strip()}
+    )
+    if connector.endpoint_url:
+        scheme = urlsplit(connector.endpoint_url).scheme.lower()
+        try:
+            URLValidator(schemes=["http", "https", "ftp", "ftps", "sftp"])(connector.endpoint_url)
+        except ValidationError:
+            errors["endpoint_url"] = "Give a full address: https://…, ftps://… or sftp://…."
+        else:
+            if scheme in ("http", "ftp"):
+                errors["endpoint_url"] = (
+                    f"{scheme}:// sends messages unencrypted: use https://, ftps:// or sftp://."
+                )
+            elif scheme not in TRANSIT_SCHEMES[connector.encryption_in_transit]:
+                errors["encryption_in_transit"] = (
+                    f"A {scheme}:// endpoint is not protected by "
+                    f"{connector.get_encryption_in_transit_display()}: state what protects it."
+                )
+    if connector.allowed_api_keys:
+        live = set(
+            ApiKey.objects.filter(
+                organization_id=connector.organization_id, prefix__in=connector.allowed_api_keys,
+                revoked_at__isnull=True,
+            ).values_list("prefix", flat=True)
+        )  # fmt: skip
+        unknown = [k for k in connector.allowed_api_keys if k not in live]
+        if unknown:
+            errors["allowed_api_keys"] = (
+                f"No live API key of this organization has the prefix {', '.join(unknown)}."
+            )
+    return errors
+
+
+def connector_security_checks(connector: Connector) -> list[tuple[bool, str]]:
+    """The security protocol as the connector page shows it: (met, what), for what the app
+    checks and what a connector needs before it goes active."""
+    from urllib.parse import urlsplit
+
+    scheme = urlsplit(connector.endpoint_url).scheme.lower() if connector.endpoint_url else ""
+    return [
+        (
+            connector.encryption_in_transit != "none",
+            f"Encryption in transit: {connector.get_encryption_in_transit_display()}",
+        ),
+        (
+            not scheme or scheme in {"https", "ftps", "sftp"},
+            f"Endpoint {connector.endpoint_url or '(none: messages come through the API)'}"
+            + (" is encrypted" if scheme in {"https", "ftps", "sftp"} else ""),
+        ),
+        (
+            connector.encryption_at_rest != "none",
+            f"Encryption at rest: {connector.get_encryption_at_rest_display()}",
+        ),
+        (
+            bool(connector.monitoring_contact),
+            f"Monitoring contact: {connector.monitoring_contact or 'none named'}",
+        ),
+        (
+            True,
+            "Access: "
+            + (
+                ", ".join(dict(CONNECTOR_ROLES)[r] for r in connector.allowed_roles)
+                if connector.allowed_roles
+                else "any role that may send"
+            )
+            + "; API keys: "
+            + (", ".join(connector.allowed_api_keys) if connector.allowed_api_keys else "any"),
+        ),  # fmt: skip
+    ]
+
+
+def _check_connector_access(connector: Connector, document: EdiDocument) -> None:
+    """The sender matched the connector; the person and key who sent it must be allowed to use
+    it (its access control). Messages without a person (feeds) are not checked by role."""
+    actor_id = document.received_by_id
+    if connector.allowed_roles and actor_id is not None:
+        role = (
+            Membership.objects.filter(
+                user_id=actor_id, organization_id=document.organization_id, is_active=True
+            )
+            .values_list("role", flat=True)
+            .first()
+        )
+        if role not in connector.allowed_roles:
+            raise SenderRefused(
+                f"Your role may not send through the connector “{connector.name}” (allowed: "
+                f"{', '.join(dict(CONNECTOR_ROLES)[r] for r in connector.allowed_roles)})."
+            )
+    if connector.allowed_api_keys and document.received_via == EdiDocument.Channel.API:
+        key = getattr(document, "sent_with_key", "")
+        if key not in connector.allowed_api_keys:
+            raise SenderRefused(
+                f"The API key {key or '(none)'} may not push through the connector "
+                f"“{connector.name}”; its allowed keys are {', '.join(connector.allowed_api_keys)}."
+            )
 
 
 @transaction.atomic
@@ -898,6 +1033,18 @@ def connector_transition(
     reason = (reason or "").strip()
     if status == Connector.Status.RETIRED and not reason:
         raise ValidationError({"reason": "Say why the connector is retired."})
+    if status == Connector.Status.ACTIVE:
+        missing = []
+        if connector.encryption_in_transit == "none":
+            missing.append("encryption in transit")
+        if not connector.monitoring_contact:
+            missing.append("a monitoring contact")
+        if missing:
+            raise ConflictError(
+                f"A connector goes active with {' and '.join(missing)}: edit its security "
+                "protocol first.",
+                code="security_incomplete",
+            )
     before = connector.status
     connector.status = status
     connector.save(update_fields=["status"])

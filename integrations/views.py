@@ -275,6 +275,7 @@ def connector_detail(request, org_slug, connector_id):
         "integrations/connector_detail.html",
         {
             "connector": connector,
+            "security": services.connector_security_checks(connector),
             "health": row.health,
             "documents": selectors.edi_documents().filter(connector=connector)[:20],
             "may_change": has_permission(request.membership, "integrations.change"),

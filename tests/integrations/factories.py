@@ -93,6 +93,7 @@ class ConnectorFactory(TenantFactory):
     expected_frequency = Connector.Frequency.DAILY
     partner_identifiers = factory.LazyFunction(lambda: ["4012345000009"])
     status = Connector.Status.ACTIVE
+    monitoring_contact = "EDI on-call, edi@alpha.test"
 
 
 class DiscrepancyFactory(TenantFactory):
