@@ -77,6 +77,11 @@ def test_a_connector_goes_active_only_with_encryption_in_transit_and_a_monitorin
         )
 
 
+def _send(client, partnership, number):
+    body = {"partnership": partnership.pk, "content": samples.edifact(number=number).decode()}
+    return client.post(f"{API}/edi-documents/", body, format="json")
+
+
 def test_only_the_allowed_roles_and_keys_send_through_the_connector(
     org_a, partnership, manager, owner, api_as
 ):
@@ -87,26 +92,17 @@ def test_only_the_allowed_roles_and_keys_send_through_the_connector(
         allowed_roles=[Role.ORG_ADMIN], allowed_api_keys=[allowed_key.prefix],
     )  # fmt: skip
     # A procurement manager's key: the role is not allowed.
-    by_manager = api_as(manager, org_a).post(
-        f"{API}/edi-documents/", {"partnership": partnership.pk,
-                                  "content": samples.edifact().decode()}, format="json",
-    )  # fmt: skip
+    by_manager = _send(api_as(manager, org_a), partnership, "PO-1")
     assert by_manager.status_code == 422
     assert "role may not send" in by_manager.json()["error"]["message"]
     # An admin, but with another key.
-    other = api_as(owner, org_a).post(
-        f"{API}/edi-documents/", {"partnership": partnership.pk,
-                                  "content": samples.edifact(number="PO-2").decode()}, format="json",
-    )  # fmt: skip
+    other = _send(api_as(owner, org_a), partnership, "PO-2")
     assert other.status_code == 422 and "may not push" in other.json()["error"]["message"]
     from rest_framework.test import APIClient
 
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_allowed}")
-    sent = client.post(
-        f"{API}/edi-documents/", {"partnership": partnership.pk,
-                                  "content": samples.edifact(number="PO-3").decode()}, format="json",
-    )  # fmt: skip
+    sent = _send(client, partnership, "PO-3")
     assert sent.status_code == 201, sent.content
     with tenant_scope(org_a):
         assert EdiDocument.objects.filter(status="accepted").count() == 1
