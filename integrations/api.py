@@ -29,6 +29,7 @@ from integrations.models import (
     CrosswalkReprocess,
     DataSharingTerm,
     DemandForecast,
+    DisasterRecoveryTest,
     Discrepancy,
     EdiDocument,
     EdiDocumentLine,
@@ -1006,4 +1007,111 @@ class StockPositionViewSet(TenantViewSet, mixins.ListModelMixin, VersionedRetrie
         return Response(
             StockPositionSerializer(result.positions, many=True).data,
             status=status.HTTP_201_CREATED,
+        )
+
+
+# --- disaster-recovery tests ------------------------------------------------------------------
+
+
+class DisasterRecoveryTestSerializer(serializers.ModelSerializer):
+    partnership = TenantIdField(Partnership)
+    connector = TenantIdField(Connector, required=False, allow_null=True)
+
+    class Meta:
+        model = DisasterRecoveryTest
+        fields = [
+            "id",
+            "partnership",
+            "connector",
+            "title",
+            "plan",
+            "participants",
+            "scheduled_for",
+            "rto_target_minutes",
+            "rpo_target_minutes",
+            "status",
+            "executed_at",
+            "rto_achieved_minutes",
+            "rpo_achieved_minutes",
+            "passed",
+            "findings",
+            "cancel_reason",
+            "recorded_by",
+            "created_at",
+        ]
+        read_only_fields = [
+            "status",
+            "executed_at",
+            "rto_achieved_minutes",
+            "rpo_achieved_minutes",
+            "passed",
+            "findings",
+            "cancel_reason",
+            "recorded_by",
+            "created_at",
+        ]
+
+
+class DrResultSerializer(serializers.Serializer):
+    executed_at = serializers.DateTimeField()
+    rto_achieved_minutes = serializers.IntegerField(min_value=0, max_value=10_000_000)
+    rpo_achieved_minutes = serializers.IntegerField(min_value=0, max_value=10_000_000)
+    findings = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DisasterRecoveryTestViewSet(
+    TenantViewSet, mixins.ListModelMixin, VersionedRetrieveMixin, VersionedCreateMixin
+):
+    """Joint disaster-recovery tests (a partner guest reads those of their partnerships):
+    plan one, `record-result` (RTO / RPO achieved against the targets: passed or failed), or
+    `cancel` it with a reason."""
+
+    model = DisasterRecoveryTest
+    serializer_class = DisasterRecoveryTestSerializer
+    permission_module = "integrations"
+    guest_partnership_path = "partnership"
+    filterset_fields = ["partnership", "status", "passed"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def tenant_queryset(self):
+        return selectors.dr_tests()
+
+    def create_object(self, data):
+        data = dict(data)
+        return services.dr_test_schedule(
+            partnership=data.pop("partnership"), actor=self.request.user, now=timezone.now(),
+            **data,
+        )  # fmt: skip
+
+    def _render(self, test):
+        return Response(
+            DisasterRecoveryTestSerializer(
+                self.reread(test), context=self.get_serializer_context()
+            ).data
+        )
+
+    @extend_schema(request=DrResultSerializer, responses=DisasterRecoveryTestSerializer)
+    @action(detail=True, methods=["post"], url_path="record-result")
+    def record_result(self, request, *args, **kwargs):
+        """Record what the test achieved (409 unless planned)."""
+        test = self.get_object()
+        body = DrResultSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._render(
+            services.dr_test_record_result(
+                test=test, actor=request.user, now=timezone.now(), **body.validated_data
+            )
+        )
+
+    @extend_schema(request=ReasonSerializer, responses=DisasterRecoveryTestSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, *args, **kwargs):
+        """Cancel a planned test (final), with the reason."""
+        test = self.get_object()
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._render(
+            services.dr_test_cancel(
+                test=test, actor=request.user, reason=body.validated_data["reason"]
+            )
         )

@@ -14,4 +14,5 @@ router.register(
 router.register("forecasts", api.DemandForecastViewSet, basename="forecast")
 router.register("stock-policies", api.StockPolicyViewSet, basename="stock-policy")
 router.register("stock-positions", api.StockPositionViewSet, basename="stock-position")
+router.register("dr-tests", api.DisasterRecoveryTestViewSet, basename="dr-test")
 urlpatterns = router.urls

@@ -2,8 +2,8 @@
 (the partner's identifier, both systems assessed), an EDIFACT order and the partner's invoice for
 it, which prices one item above the order (a finding the owner is notified of, and a discrepancy
 of the three-way match, disputed with the partner), and a master-data crosswalk (two materials,
-the supplier number, a cost code), a shared demand forecast in two versions and a stock
-policy. Both go through the ingestion service, as a
+the supplier number, a cost code), a shared demand forecast in two versions, a stock
+policy and a planned joint disaster-recovery test. Both go through the ingestion service, as a
 feed would send them. Idempotent: a message already received (by number) is not sent again."""
 
 from datetime import timedelta
@@ -11,11 +11,19 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from integrations.models import CodeMapping, Connector, DemandForecast, Discrepancy, EdiDocument
+from integrations.models import (
+    CodeMapping,
+    Connector,
+    DemandForecast,
+    DisasterRecoveryTest,
+    Discrepancy,
+    EdiDocument,
+)
 from integrations.services import (
     code_mapping_set,
     discrepancies_detect,
     discrepancy_act,
+    dr_test_schedule,
     edi_document_ingest,
     forecast_create,
     forecast_version_add,
@@ -162,6 +170,17 @@ def seed(tenant) -> None:
         stock_policy_set(
             partnership=partnership, item="MAT-100877", safety_stock="40", reorder_point="100",
             unit="PCE", actor=manager,
+        )  # fmt: skip
+    # A joint disaster-recovery test of the EDIFACT feed, three weeks ahead.
+    if not DisasterRecoveryTest.objects.filter(partnership=partnership).exists():
+        dr_test_schedule(
+            partnership=partnership, actor=manager, now=now, title="EDI gateway failover",
+            plan="Stop the primary EDI gateway at 09:00; both parties switch to the standby "
+            "endpoint, resend the morning's invoices and reconcile counts.",
+            participants="Our integration team and the partner's EDI desk.",
+            scheduled_for=now + timedelta(days=21), rto_target_minutes=240,
+            rpo_target_minutes=15,
+            connector=Connector.objects.filter(partnership=partnership).first(),
         )  # fmt: skip
     discrepancies_detect(now=now, partnership_id=partnership.pk)
     price = Discrepancy.objects.filter(

@@ -231,3 +231,31 @@ class StockReplayForm(forms.Form):
     content = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}), label="Sample feed (CSV: item, quantity, as_of)"
     )
+
+
+class DrTestForm(forms.Form):
+    title = forms.CharField(max_length=150)
+    plan = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    participants = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    scheduled_for = forms.DateTimeField(
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    rto_target_minutes = forms.IntegerField(min_value=1, label="RTO target (minutes)")
+    rpo_target_minutes = forms.IntegerField(min_value=1, label="RPO target (minutes)")
+    connector = forms.ModelChoiceField(
+        queryset=Connector.objects.none(), required=False, label="Feed tested"
+    )
+
+    def __init__(self, *args, connectors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["connector"].queryset = connectors
+
+
+class DrResultForm(forms.Form):
+    executed_at = forms.DateTimeField(
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        label="Ran at",
+    )
+    rto_achieved_minutes = forms.IntegerField(min_value=0, label="Recovered in (minutes)")
+    rpo_achieved_minutes = forms.IntegerField(min_value=0, label="Data lost (minutes)")
+    findings = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))

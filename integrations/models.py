@@ -840,3 +840,67 @@ class StockPosition(TenantModel):
     @property
     def lag(self):
         return self.received_at - self.as_of
+
+
+class DisasterRecoveryTest(TenantModel):
+    """A joint disaster-recovery test of the integration: the plan, when both parties run it,
+    and the result: recovery time and data loss achieved against the targets (RTO / RPO)."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    connector = models.ForeignKey(
+        Connector, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The feed tested (none: the whole integration).",
+    )  # fmt: skip
+    title = models.CharField(max_length=150)
+    plan = models.TextField(help_text="The scenario and the steps of both parties.")
+    participants = models.TextField(blank=True, help_text="Who takes part, on both sides.")
+    scheduled_for = models.DateTimeField()
+    rto_target_minutes = models.PositiveIntegerField(
+        verbose_name="RTO target (minutes)", help_text="Longest acceptable time to recover."
+    )
+    rpo_target_minutes = models.PositiveIntegerField(
+        verbose_name="RPO target (minutes)", help_text="Longest acceptable window of data lost."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
+    executed_at = models.DateTimeField(null=True, blank=True)
+    rto_achieved_minutes = models.PositiveIntegerField(null=True, blank=True)
+    rpo_achieved_minutes = models.PositiveIntegerField(null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+    findings = models.TextField(blank=True)
+    cancel_reason = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-scheduled_for", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["organization", "partnership", "scheduled_for"], name="drtest_partnership"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+DR_TEST_LIFECYCLE = lifecycle(
+    "disaster-recovery test",
+    {
+        DisasterRecoveryTest.Status.PLANNED: {
+            DisasterRecoveryTest.Status.COMPLETED,
+            DisasterRecoveryTest.Status.CANCELLED,
+        }
+    },
+)

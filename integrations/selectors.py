@@ -306,3 +306,14 @@ def stock_latest_positions(partnership_id: int, *, limit: int = 500) -> list:
         .order_by("item", "-as_of", "-pk")
         .distinct("item")[:limit]
     )
+
+
+def dr_tests(partnership_id: int | None = None) -> QuerySet:
+    from integrations.models import DisasterRecoveryTest
+
+    queryset = DisasterRecoveryTest.objects.select_related(
+        "partnership", "connector", "recorded_by"
+    )
+    if partnership_id is not None:
+        queryset = queryset.filter(partnership_id=partnership_id)
+    return queryset.order_by("-scheduled_for", "-pk")

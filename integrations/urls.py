@@ -152,4 +152,19 @@ urlpatterns = [
         views.stock_replay,
         name="stock-replay",
     ),
+    path(
+        "partnerships/<int:partnership_id>/integrations/dr-tests/",
+        views.dr_test_list,
+        name="dr-test-list",
+    ),
+    path(
+        "integrations/dr-tests/<int:disaster_recovery_test_id>/",
+        views.dr_test_detail,
+        name="dr-test-detail",
+    ),
+    path(
+        "integrations/dr-tests/<int:disaster_recovery_test_id>/cancel/",
+        views.dr_test_cancel,
+        name="dr-test-cancel",
+    ),
 ]

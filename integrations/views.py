@@ -19,6 +19,8 @@ from integrations.forms import (
     DataSharingTermForm,
     DiscrepancyFilterForm,
     DocumentFilterForm,
+    DrResultForm,
+    DrTestForm,
     ForecastForm,
     ForecastVersionForm,
     ReasonForm,
@@ -837,3 +839,89 @@ def stock_replay(request, org_slug, partnership_id):
         },
         status=400 if form.errors else 200,
     )
+
+
+# --- disaster-recovery tests ----------------------------------------------------------------------
+
+
+def dr_test_list(request, org_slug, partnership_id):
+    """The partnership's disaster-recovery tests (a guest reads them: they are joint); plan one."""
+    partnership = _partnership(request, partnership_id)
+    form = DrTestForm(request.POST or None, connectors=selectors.connectors(partnership.pk))
+    if request.method == "POST":
+        _not_for_guests(request)
+        require_permission(request, "integrations.change", partnership)
+        if form.is_valid():
+            try:
+                test = services.dr_test_schedule(
+                    partnership=partnership, actor=request.user, now=timezone.now(),
+                    **form.cleaned_data,
+                )  # fmt: skip
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, "Disaster-recovery test planned.")
+                return redirect("dr-test-detail", org_slug, test.pk)
+    return render(
+        request,
+        "integrations/dr_tests.html",
+        {
+            "partnership": partnership,
+            "partnership_tabs": workspace_tabs(request, partnership),
+            "tests": selectors.dr_tests(partnership.pk)[:100],
+            "form": form,
+            "may_change": _may_change(request, partnership),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _dr_test(request, disaster_recovery_test_id):
+    test = get_object_for_member_or_404(
+        request, selectors.dr_tests(), partnership_path="partnership",
+        pk=disaster_recovery_test_id,
+    )  # fmt: skip
+    require_permission(request, "integrations.view", test)
+    return test
+
+
+def dr_test_detail(request, org_slug, disaster_recovery_test_id):
+    test = _dr_test(request, disaster_recovery_test_id)
+    form = DrResultForm(request.POST or None)
+    if request.method == "POST":
+        _not_for_guests(request)
+        require_permission(request, "integrations.change", test)
+        if form.is_valid():
+            try:
+                services.dr_test_record_result(
+                    test=test, actor=request.user, now=timezone.now(), **form.cleaned_data
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            except ConflictError as exc:
+                form.add_error(None, refusal_message(exc))
+            else:
+                messages.success(request, "Result recorded.")
+                return redirect("dr-test-detail", org_slug, test.pk)
+    return render(
+        request,
+        "integrations/dr_test_detail.html",
+        {
+            "test": test,
+            "form": form,
+            "reason_form": ReasonForm(),
+            "may_change": _may_change(request, test),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@refusals_to_messages("dr-test-detail", "disaster_recovery_test_id")
+def dr_test_cancel(request, org_slug, disaster_recovery_test_id):
+    _not_for_guests(request)
+    test = _dr_test(request, disaster_recovery_test_id)
+    require_permission(request, "integrations.change", test)
+    services.dr_test_cancel(test=test, actor=request.user, reason=request.POST.get("reason", ""))
+    messages.success(request, "Test cancelled.")
+    return redirect("dr-test-detail", org_slug, test.pk)

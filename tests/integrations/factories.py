@@ -12,6 +12,7 @@ from integrations.models import (
     CrosswalkReprocess,
     DataSharingTerm,
     DemandForecast,
+    DisasterRecoveryTest,
     Discrepancy,
     EdiDocument,
     EdiDocumentLine,
@@ -213,3 +214,17 @@ class StockPositionFactory(TenantFactory):
     item = "MAT-1"
     quantity = Decimal("120")
     as_of = factory.LazyFunction(lambda: datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
+
+
+class DisasterRecoveryTestFactory(TenantFactory):
+    class Meta:
+        model = DisasterRecoveryTest
+
+    partnership = same_organization(PartnershipFactory)
+    title = factory.Sequence(lambda n: f"Failover drill {n + 1}")
+    plan = "Stop the primary EDI gateway; both parties switch to the standby."
+    scheduled_for = factory.LazyFunction(
+        lambda: datetime.datetime(2030, 1, 1, 9, 0, tzinfo=datetime.UTC)
+    )
+    rto_target_minutes = 240
+    rpo_target_minutes = 15

@@ -1,7 +1,14 @@
 import pytest
 
 from integrations import demo as integrations_demo
-from integrations.models import CodeMapping, DemandForecast, Discrepancy, EdiDocument, EdiFinding
+from integrations.models import (
+    CodeMapping,
+    DemandForecast,
+    DisasterRecoveryTest,
+    Discrepancy,
+    EdiDocument,
+    EdiFinding,
+)
 from partnerships.demo import seed_partnerships
 from tenancy import demo
 from tenancy.context import tenant_scope
@@ -32,3 +39,5 @@ def test_the_demo_has_an_order_and_an_invoice_with_one_price_discrepancy_and_is_
         assert kinds == ["cost_code", "material", "material", "supplier"]
         (forecast,) = DemandForecast.objects.all()
         assert forecast.current_version == 2
+        (dr_test,) = DisasterRecoveryTest.objects.all()
+        assert dr_test.status == "planned" and dr_test.connector_id is not None
