@@ -14,7 +14,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import PurePath
 
@@ -780,7 +780,7 @@ def connector_for_sender(*, document: EdiDocument, parsed: ParsedDocument) -> Co
 def _connector_of_unreadable(document: EdiDocument) -> Connector | None:
     """A message that cannot be read counts against its feed when only one connector of the
     partnership carries its standard."""
-    holder = document.interchange if document.interchange_id else document
+    holder = document.interchange if document.interchange else document
     try:
         standard = detect_standard(bytes(holder.content))
     except EdiParseError:
@@ -1667,7 +1667,7 @@ def document_kpis_record(*, now, partnership_id: int | None = None, actor: User 
     ).select_related("partnership")
     if partnership_id is not None:
         kpis = kpis.filter(partnership_id=partnership_id)
-    by_partnership: dict[int, dict[str, object]] = {}
+    by_partnership: dict[int, dict[str, Kpi]] = {}
     for kpi in kpis:
         by_partnership.setdefault(kpi.partnership_id, {})[kpi.code] = kpi
     counts = {"recorded": 0, "corrected": 0, "unchanged": 0, "kept_manual": 0}
@@ -1876,7 +1876,12 @@ def stock_policy_set(
     for name, value in (("safety_stock", safety_stock), ("reorder_point", reorder_point)):
         if value is None or value < 0 or value >= Decimal("1e14"):
             errors[name] = "A quantity of 0 or more."
-    if not errors and safety_stock > reorder_point:  # type: ignore[operator]
+    if (
+        not errors
+        and safety_stock is not None
+        and reorder_point is not None
+        and safety_stock > reorder_point
+    ):
         errors["safety_stock"] = "The safety stock cannot be above the reorder point."
     if errors:
         raise ValidationError(errors)
@@ -1925,7 +1930,7 @@ class StockFeedResult:
         return sum((p.lag for p in self.positions), timedelta()) / len(self.positions)
 
 
-def _position_rows(raw_positions) -> list[tuple[str, Decimal, object]]:
+def _position_rows(raw_positions) -> list[tuple[str, Decimal, datetime]]:
     from django.utils.dateparse import parse_datetime
 
     rows = []
@@ -2080,7 +2085,7 @@ def dr_test_schedule(
         value = getattr(test, name)
         if value is None or value <= 0:
             errors[name] = "A target of at least one minute."
-    if test.connector_id and test.connector.partnership_id != partnership.pk:
+    if test.connector is not None and test.connector.partnership_id != partnership.pk:
         errors["connector"] = "Choose a connector of this partnership."
     if errors:
         raise ValidationError(errors)
