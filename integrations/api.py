@@ -7,7 +7,7 @@ document already received when the same bytes come again, or 422 when the messag
 """
 
 import django_filters
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
@@ -320,6 +320,33 @@ class EdiDocumentViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveMo
         document = self.get_object()
         page = self.paginate_queryset(selectors.edi_document_lines(document))
         return self.get_paginated_response(EdiDocumentLineSerializer(page, many=True).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", str, enum=list(services.OUTBOUND_KINDS)),
+            OpenApiParameter(
+                "to", str, enum=list(services.OUTBOUND_STANDARDS), description="The standard."
+            ),
+        ],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"])
+    def outbound(self, request, *args, **kwargs):
+        """An accepted order as a message to send: the order (`kind=order`: ORDERS / UBL
+        Order) or its response accepting every line (`kind=order_response`: ORDRSP / UBL
+        OrderResponse), `to=edifact|ubl` (not `standard`: that filters the documents). Not
+        for partner guests."""
+        document = self.get_object()
+        if self.membership.is_guest:
+            raise Http404("No such document.")
+        filename, content = services.outbound_message(
+            document=document, kind=request.query_params.get("kind", "order_response"),
+            standard=request.query_params.get("to", "edifact"), actor=request.user,
+            now=timezone.now(),
+        )  # fmt: skip
+        response = HttpResponse(content, content_type="application/octet-stream")
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        return response
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])

@@ -167,4 +167,9 @@ urlpatterns = [
         views.dr_test_cancel,
         name="dr-test-cancel",
     ),
+    path(
+        "integrations/edi-documents/<int:edi_document_id>/outbound/",
+        views.edi_document_outbound,
+        name="edi-document-outbound",
+    ),
 ]

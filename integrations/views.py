@@ -925,3 +925,27 @@ def dr_test_cancel(request, org_slug, disaster_recovery_test_id):
     services.dr_test_cancel(test=test, actor=request.user, reason=request.POST.get("reason", ""))
     messages.success(request, "Test cancelled.")
     return redirect("dr-test-detail", org_slug, test.pk)
+
+
+def edi_document_outbound(request, org_slug, edi_document_id):
+    """Download an order as a message to send (ORDERS / UBL Order) or its order response
+    (ORDRSP / UBL OrderResponse): ?kind=order|order_response&to=edifact|ubl."""
+    _not_for_guests(request)
+    require_permission(request, "integrations.change")
+    document = _document(request, edi_document_id)
+    try:
+        filename, content = services.outbound_message(
+            document=document, kind=request.GET.get("kind", "order_response"),
+            standard=request.GET.get("to", "edifact"), actor=request.user,
+            now=timezone.now(),
+        )  # fmt: skip
+    except (ValidationError, ConflictError) as exc:
+        messages.error(request, refusal_message(exc) if isinstance(exc, ConflictError) else
+                       " ".join(exc.messages))  # fmt: skip
+        return redirect("edi-document-detail", org_slug, document.pk)
+    response = HttpResponse(
+        content,
+        content_type="application/edifact" if filename.endswith(".edi") else "application/xml",
+    )
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
