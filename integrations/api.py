@@ -366,7 +366,7 @@ class EdiDocumentViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveMo
 # --- connectors, discrepancies, data-sharing terms --------------------------------------------
 
 
-class ReasonSerializer(serializers.Serializer):
+class IntegrationsReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(
         allow_blank=True, max_length=2000, help_text="Why (kept with the record and audited)."
     )
@@ -480,12 +480,12 @@ class ConnectorViewSet(
         """Active → paused: the feed is no longer watched for lateness."""
         return self._step(Connector.Status.PAUSED)
 
-    @extend_schema(request=ReasonSerializer, responses=ConnectorSerializer)
+    @extend_schema(request=IntegrationsReasonSerializer, responses=ConnectorSerializer)
     @action(detail=True, methods=["post"])
     def retire(self, request, *args, **kwargs):
         """Retire the connector (final); the reason is required."""
         self.get_object()
-        body = ReasonSerializer(data=request.data)
+        body = IntegrationsReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._step(Connector.Status.RETIRED, body.validated_data["reason"])
 
@@ -556,7 +556,7 @@ class DiscrepancyViewSet(TenantViewSet, mixins.ListModelMixin, VersionedRetrieve
 
     def _act(self, name):
         discrepancy = self.get_object()
-        body = ReasonSerializer(data=self.request.data)
+        body = IntegrationsReasonSerializer(data=self.request.data)
         body.is_valid(raise_exception=True)
         services.discrepancy_act(
             discrepancy=discrepancy, actor=self.request.user, action=name,
@@ -568,25 +568,25 @@ class DiscrepancyViewSet(TenantViewSet, mixins.ListModelMixin, VersionedRetrieve
             ).data
         )
 
-    @extend_schema(request=ReasonSerializer, responses=DiscrepancySerializer)
+    @extend_schema(request=IntegrationsReasonSerializer, responses=DiscrepancySerializer)
     @action(detail=True, methods=["post"])
     def dispute(self, request, *args, **kwargs):
         """Dispute it with the partner: they see it and the reason (the note)."""
         return self._act("dispute")
 
-    @extend_schema(request=ReasonSerializer, responses=DiscrepancySerializer)
+    @extend_schema(request=IntegrationsReasonSerializer, responses=DiscrepancySerializer)
     @action(detail=True, methods=["post"], url_path="block-payment")
     def block_payment(self, request, *args, **kwargs):
         """Block the payment of the invoice until it is settled."""
         return self._act("block_payment")
 
-    @extend_schema(request=ReasonSerializer, responses=DiscrepancySerializer)
+    @extend_schema(request=IntegrationsReasonSerializer, responses=DiscrepancySerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, *args, **kwargs):
         """Accept the difference (final)."""
         return self._act("accept")
 
-    @extend_schema(request=ReasonSerializer, responses=DiscrepancySerializer)
+    @extend_schema(request=IntegrationsReasonSerializer, responses=DiscrepancySerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, *args, **kwargs):
         """Mark it resolved, saying how (final)."""
@@ -662,12 +662,12 @@ class DataSharingTermViewSet(
             DataSharingTermSerializer(self.reread(term), context=self.get_serializer_context()).data
         )
 
-    @extend_schema(request=ReasonSerializer, responses=DataSharingTermSerializer)
+    @extend_schema(request=IntegrationsReasonSerializer, responses=DataSharingTermSerializer)
     @action(detail=True, methods=["post"])
     def hold(self, request, *args, **kwargs):
         """Place a legal hold (the reason is required): the retention job leaves the data."""
         term = self.get_object()
-        body = ReasonSerializer(data=request.data)
+        body = IntegrationsReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._render(
             services.data_sharing_term_hold(
@@ -1130,12 +1130,12 @@ class DisasterRecoveryTestViewSet(
             )
         )
 
-    @extend_schema(request=ReasonSerializer, responses=DisasterRecoveryTestSerializer)
+    @extend_schema(request=IntegrationsReasonSerializer, responses=DisasterRecoveryTestSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, *args, **kwargs):
         """Cancel a planned test (final), with the reason."""
         test = self.get_object()
-        body = ReasonSerializer(data=request.data)
+        body = IntegrationsReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._render(
             services.dr_test_cancel(
