@@ -1,7 +1,9 @@
 """Demo data of the integrations module: for the first active partnership, an EDIFACT connector
 (the partner's identifier, both systems assessed), an EDIFACT order and the partner's invoice for
 it, which prices one item above the order (a finding the owner is notified of, and a discrepancy
-of the three-way match, disputed with the partner). Both go through the ingestion service, as a
+of the three-way match, disputed with the partner), and a master-data crosswalk (two materials,
+the supplier number, a cost code), a shared demand forecast in two versions, a stock
+policy and a planned joint disaster-recovery test. Both go through the ingestion service, as a
 feed would send them. Idempotent: a message already received (by number) is not sent again."""
 
 from datetime import timedelta
@@ -9,8 +11,24 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from integrations.models import Connector, Discrepancy, EdiDocument
-from integrations.services import discrepancies_detect, discrepancy_act, edi_document_ingest
+from integrations.models import (
+    CodeMapping,
+    Connector,
+    DemandForecast,
+    DisasterRecoveryTest,
+    Discrepancy,
+    EdiDocument,
+)
+from integrations.services import (
+    code_mapping_set,
+    discrepancies_detect,
+    discrepancy_act,
+    dr_test_schedule,
+    edi_document_ingest,
+    forecast_create,
+    forecast_version_add,
+    stock_policy_set,
+)
 from tenancy.models import Role
 
 # gtin, buyer's code, description, quantity, unit, ordered price, invoiced price
@@ -115,6 +133,55 @@ def seed(tenant) -> None:
             actor=manager,
         )
     now = timezone.now()
+    # The crosswalk: the partner's article numbers and supplier number, and a cost code.
+    for kind, theirs, ours, text in (
+        ("material", "SUP-6204", "MAT-100231", "Bearing 6204-2RS"),
+        ("material", "SUP-HH12", "MAT-100877", "Hydraulic hose 1/2in, 2 m"),
+        ("supplier", supplier, f"V-{partnership.pk:05d}", partnership.partner.name),
+        ("cost_code", "MRO-01", "4711-300", "Maintenance, repair and operations"),
+    ):
+        if not CodeMapping.objects.filter(
+            partnership=partnership, kind=kind, partner_code=theirs
+        ).exists():
+            code_mapping_set(
+                partnership=partnership, kind=kind, partner_code=theirs, our_code=ours,
+                description=text[:200], actor=manager, now=now,
+            )  # fmt: skip
+    # A shared forecast in two versions, and the stock policy of the hose.
+    forecast = DemandForecast.objects.filter(
+        partnership=partnership, title="Drive-train parts"
+    ).first()
+    if forecast is None:
+        forecast = forecast_create(
+            partnership=partnership, title="Drive-train parts", update_frequency="monthly",
+            unit="PCE", actor=manager,
+        )  # fmt: skip
+        months = [(today.replace(day=1) + timedelta(days=32 * n)).strftime("%Y-%m") for n in (1, 2)]
+        forecast_version_add(
+            forecast=forecast, actor=manager, now=now - timedelta(days=30),
+            lines=[[code, m, qty] for code, qty in (("MAT-100231", "400"), ("MAT-100877", "120"))
+                   for m in months],
+        )  # fmt: skip
+        forecast_version_add(
+            forecast=forecast, actor=manager, now=now, note="Second shift from next month.",
+            lines=[[code, m, qty] for code, qty in (("MAT-100231", "480"), ("MAT-100877", "120"))
+                   for m in months],
+        )  # fmt: skip
+        stock_policy_set(
+            partnership=partnership, item="MAT-100877", safety_stock="40", reorder_point="100",
+            unit="PCE", actor=manager,
+        )  # fmt: skip
+    # A joint disaster-recovery test of the EDIFACT feed, three weeks ahead.
+    if not DisasterRecoveryTest.objects.filter(partnership=partnership).exists():
+        dr_test_schedule(
+            partnership=partnership, actor=manager, now=now, title="EDI gateway failover",
+            plan="Stop the primary EDI gateway at 09:00; both parties switch to the standby "
+            "endpoint, resend the morning's invoices and reconcile counts.",
+            participants="Our integration team and the partner's EDI desk.",
+            scheduled_for=now + timedelta(days=21), rto_target_minutes=240,
+            rpo_target_minutes=15,
+            connector=Connector.objects.filter(partnership=partnership).first(),
+        )  # fmt: skip
     discrepancies_detect(now=now, partnership_id=partnership.pk)
     price = Discrepancy.objects.filter(
         partnership=partnership, kind="price_differs", status=Discrepancy.Status.OPEN

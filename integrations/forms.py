@@ -3,9 +3,12 @@
 from django import forms
 
 from integrations.models import (
+    CONNECTOR_ROLES,
     WEBHOOK_EVENTS,
+    CodeMapping,
     Connector,
     DataSharingTerm,
+    DemandForecast,
     EdiDocument,
     WebhookSubscription,
 )
@@ -92,6 +95,18 @@ class ConnectorForm(forms.ModelForm):
         "refused.",
     )
 
+    allowed_roles = forms.MultipleChoiceField(
+        choices=CONNECTOR_ROLES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="None ticked means any role that may send.",
+    )
+    allowed_api_keys = IdentifierListField(
+        required=False,
+        label="Allowed API keys",
+        help_text="One key prefix per line (the pl_<prefix>_ part); none means any key.",
+    )
+
     class Meta:
         model = Connector
         fields = [
@@ -106,6 +121,12 @@ class ConnectorForm(forms.ModelForm):
             "partner_system",
             "formats_versions",
             "gaps",
+            "endpoint_url",
+            "allowed_roles",
+            "allowed_api_keys",
+            "encryption_in_transit",
+            "encryption_at_rest",
+            "monitoring_contact",
         ]
         widgets = {"gaps": forms.Textarea(attrs={"rows": 3})}
 
@@ -113,6 +134,14 @@ class ConnectorForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = members
         self.fields["owner"].required = False
+        for name in ("encryption_in_transit", "encryption_at_rest"):
+            self.fields[name].required = False  # left out: the model's default
+
+    def clean_encryption_in_transit(self):
+        return self.cleaned_data.get("encryption_in_transit") or "tls"
+
+    def clean_encryption_at_rest(self):
+        return self.cleaned_data.get("encryption_at_rest") or "database"
 
     def _post_clean(self):
         pass  # the service validates the model
@@ -159,3 +188,74 @@ class DataSharingTermForm(forms.ModelForm):
 
     def _post_clean(self):
         pass  # the service validates the model
+
+
+class CodeMappingForm(forms.Form):
+    kind = forms.ChoiceField(choices=CodeMapping.Kind.choices)
+    partner_code = forms.CharField(max_length=64, label="The partner's code")
+    our_code = forms.CharField(max_length=64, label="Our code")
+    description = forms.CharField(max_length=200, required=False)
+
+
+class ForecastForm(forms.Form):
+    title = forms.CharField(max_length=120)
+    unit = forms.CharField(max_length=16, required=False)
+    update_frequency = forms.ChoiceField(
+        choices=DemandForecast.Frequency.choices, label="Agreed update frequency"
+    )
+
+
+class ForecastVersionForm(forms.Form):
+    lines = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="One line per item and month: item, YYYY-MM, quantity (comma-separated).",
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_lines(self):
+        rows = []
+        for raw in self.cleaned_data["lines"].splitlines():
+            if raw.strip():
+                rows.append([part.strip() for part in raw.split(",")])
+        return rows
+
+
+class StockPolicyForm(forms.Form):
+    item = forms.CharField(max_length=64)
+    unit = forms.CharField(max_length=16, required=False)
+    safety_stock = forms.DecimalField(max_digits=18, decimal_places=4, min_value=0)
+    reorder_point = forms.DecimalField(max_digits=18, decimal_places=4, min_value=0)
+
+
+class StockReplayForm(forms.Form):
+    content = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}), label="Sample feed (CSV: item, quantity, as_of)"
+    )
+
+
+class DrTestForm(forms.Form):
+    title = forms.CharField(max_length=150)
+    plan = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    participants = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    scheduled_for = forms.DateTimeField(
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    rto_target_minutes = forms.IntegerField(min_value=1, label="RTO target (minutes)")
+    rpo_target_minutes = forms.IntegerField(min_value=1, label="RPO target (minutes)")
+    connector = forms.ModelChoiceField(
+        queryset=Connector.objects.none(), required=False, label="Feed tested"
+    )
+
+    def __init__(self, *args, connectors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["connector"].queryset = connectors
+
+
+class DrResultForm(forms.Form):
+    executed_at = forms.DateTimeField(
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        label="Ran at",
+    )
+    rto_achieved_minutes = forms.IntegerField(min_value=0, label="Recovered in (minutes)")
+    rpo_achieved_minutes = forms.IntegerField(min_value=0, label="Data lost (minutes)")
+    findings = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))

@@ -30,6 +30,29 @@ EDI_DOCUMENT_STATES = JobStates(
 EDI_DOCUMENT_LIFECYCLE = EDI_DOCUMENT_STATES.lifecycle("EDI document")
 
 
+# Who may send through a connector (a partner guest never sends: pages and API refuse it).
+CONNECTOR_ROLES = [
+    ("org_admin", "Organization admin"),
+    ("procurement_manager", "Procurement manager"),
+    ("legal", "Legal reviewer"),
+    ("finance", "Finance"),
+    ("committee_member", "Steering committee member"),
+    ("viewer", "Viewer"),
+]
+IN_TRANSIT = [
+    ("tls", "TLS 1.2 or later (HTTPS, FTPS, AS2 over HTTPS)"),
+    ("ssh", "SSH (SFTP)"),
+    ("as2", "AS2 (S/MIME signed and encrypted)"),
+    ("vpn", "Private network / VPN"),
+    ("none", "None"),
+]
+AT_REST = [
+    ("database", "Encrypted database and backups (the platform's)"),
+    ("pgp", "PGP-encrypted files"),
+    ("none", "None stated"),
+]
+
+
 class Connector(TenantModel):
     """How documents travel between the two organizations of a partnership: one feed (method,
     direction, message types), how often a message is expected, the partner's identifiers a
@@ -104,6 +127,33 @@ class Connector(TenantModel):
         help_text="What both sides can exchange, e.g. EDIFACT D.96A INVOIC, X12 004010 850.",
     )
     gaps = models.TextField(blank=True, help_text="What one side cannot send or read yet.")
+    # Security protocol of the feed: who may use it, how the data is protected, who watches it.
+    endpoint_url = models.CharField(
+        max_length=500, blank=True, verbose_name="Endpoint URL",
+        help_text="Where messages are exchanged (https://…, sftp://…, ftps://…).",
+    )  # fmt: skip
+    allowed_roles = ArrayField(
+        models.CharField(max_length=30, choices=CONNECTOR_ROLES), default=list, blank=True,
+        help_text="Roles whose members may send through this feed; none ticked means any role "
+        "that may send.",
+    )  # fmt: skip
+    allowed_api_keys = ArrayField(
+        models.CharField(max_length=16), default=list, blank=True,
+        verbose_name="Allowed API keys",
+        help_text="Prefixes of the API keys that may push through this feed; none means any.",
+    )  # fmt: skip
+    encryption_in_transit = models.CharField(
+        max_length=10, choices=IN_TRANSIT, default="tls",
+        help_text="How messages are protected on the way.",
+    )  # fmt: skip
+    encryption_at_rest = models.CharField(
+        max_length=10, choices=AT_REST, default="database",
+        help_text="How the stored messages are protected.",
+    )  # fmt: skip
+    monitoring_contact = models.CharField(
+        max_length=200, blank=True,
+        help_text="Who watches the feed and is called when it fails (name, e-mail, on-call).",
+    )  # fmt: skip
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -167,6 +217,20 @@ class EdiDocument(Job):
         db_index=False,
         help_text="The feed the message came through (its sender matched the connector).",
     )
+    # An interchange carrying several messages is stored once (the first message's document
+    # keeps the bytes); each further message is a document of its own pointing at it.
+    interchange = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="further_messages",
+        db_index=False,
+        help_text="The document whose bytes carried this message (its 2nd, 3rd … message).",
+    )
+    message_index = models.PositiveIntegerField(
+        default=1, help_text="Position of the message in its interchange."
+    )
     standard = models.CharField(max_length=10, choices=Standard.choices, default="unknown")
     doc_type = models.CharField(max_length=20, choices=DocType.choices, default="unknown")
     message_type = models.CharField(
@@ -227,6 +291,10 @@ class EdiDocument(Job):
                 name="edidocument_number",
             ),
             models.Index(fields=["organization", "status"], name="edidocument_status"),
+            models.Index(
+                fields=["organization", "interchange", "message_index"],
+                name="edidocument_interchange",
+            ),
             # Feed health: a connector's documents by time.
             models.Index(
                 fields=["organization", "connector", "received_at"], name="edidocument_connector"
@@ -427,9 +495,8 @@ DISCREPANCY_LIFECYCLE = lifecycle(
 )
 
 
-# SLA breaches ("breach.created") are created set-based by performance's breach check; their
-# event is not raised yet (see docs/integrations.md).
 WEBHOOK_EVENTS = [
+    ("breach.created", "SLA breach created"),
     ("change_request.decided", "Change request decided"),
     ("scorecard.published", "Scorecard published"),
     ("discrepancy.opened", "Discrepancy opened"),
@@ -572,3 +639,268 @@ class RetentionRun(TenantModel):
 
     def __str__(self):
         return f"{self.action} {self.affected} {self.category}"
+
+
+class CodeMapping(TenantModel):
+    """One line of the master-data crosswalk between the two organizations of a partnership:
+    a code as the partner sends it (their supplier number, their item code, their cost code)
+    and ours. Material mappings fill our item code on the lines of the partner's documents
+    that came without it, so the three-way match can compare them with our orders."""
+
+    class Kind(models.TextChoices):
+        SUPPLIER = "supplier", "Supplier (party)"
+        MATERIAL = "material", "Material (item)"
+        COST_CODE = "cost_code", "Cost code"
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    partner_code = models.CharField(
+        max_length=64, help_text="The code as the partner sends it (their item number…)."
+    )
+    our_code = models.CharField(max_length=64, help_text="Our code for the same thing.")
+    description = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "partner_code", "pk"]
+        constraints = [
+            # One partner code means one thing of ours (several of theirs may map to one).
+            models.UniqueConstraint(
+                fields=["organization", "partnership", "kind", "partner_code"],
+                name="codemapping_unique_partner_code",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.partner_code} → {self.our_code}"
+
+
+class CrosswalkReprocess(Job):
+    """Re-processing the documents of a partnership that waited on unmapped codes: our codes
+    are filled in from the crosswalk and the three-way match runs again (a task with
+    progress)."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["organization", "partnership", "status"], name="crosswalkreprocess_state"
+            )
+        ]
+
+    def __str__(self):
+        return f"Re-processing {self.partnership_id} ({self.status})"
+
+
+class DemandForecast(TenantModel):
+    """A demand forecast both parties share, updated at the agreed frequency; each update is a
+    version (who changed what, when)."""
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", "Every week"
+        MONTHLY = "monthly", "Every month"
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    title = models.CharField(max_length=120)
+    unit = models.CharField(max_length=16, blank=True, help_text="PCE, KG …")
+    update_frequency = models.CharField(
+        max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY,
+        help_text="How often the parties agreed to update it.",
+    )  # fmt: skip
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    current_version = models.PositiveIntegerField(default=0)
+    last_updated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["title", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "partnership", "title"], name="demandforecast_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "partnership"], name="demandforecast_partnership")
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class ForecastVersion(TenantModel):
+    """One update of a forecast: its lines (item, month, quantity) and what changed against the
+    previous version."""
+
+    forecast = models.ForeignKey(
+        DemandForecast, on_delete=models.CASCADE, related_name="versions", db_index=False
+    )
+    number = models.PositiveIntegerField()
+    lines = models.JSONField(default=list, help_text="[[item, 'YYYY-MM', quantity], …]")
+    changes = models.JSONField(
+        default=list, help_text="[{item, period, before, after}] against the previous version."
+    )
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "forecast", "number"], name="forecastversion_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.forecast_id} v{self.number}"
+
+    def get_partnership(self):
+        return self.forecast.partnership
+
+
+class StockPolicy(TenantModel):
+    """Safety stock and reorder point of one item of a partnership: a stock position from the
+    feeds at or below them alerts the owner."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    item = models.CharField(max_length=64)
+    unit = models.CharField(max_length=16, blank=True)
+    safety_stock = models.DecimalField(max_digits=18, decimal_places=4)
+    reorder_point = models.DecimalField(max_digits=18, decimal_places=4)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["item", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "partnership", "item"], name="stockpolicy_unique_item"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.item}: reorder at {self.reorder_point}"
+
+
+class StockPosition(TenantModel):
+    """A stock position of one item as a feed reported it (measured at `as_of`, received at
+    `received_at`: the difference is the sync lag), with its level against the policy."""
+
+    class Level(models.TextChoices):
+        OK = "ok", "Above the reorder point"
+        REORDER = "reorder", "At or below the reorder point"
+        SAFETY = "safety", "At or below the safety stock"
+        NO_POLICY = "no_policy", "No policy for the item"
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    item = models.CharField(max_length=64)
+    quantity = models.DecimalField(max_digits=18, decimal_places=4)
+    as_of = models.DateTimeField(help_text="When the position was measured at the source.")
+    received_at = models.DateTimeField(default=timezone.now)
+    received_via = models.CharField(max_length=10, default="api")
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.NO_POLICY)
+
+    class Meta:
+        ordering = ["-as_of", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["organization", "partnership", "item", "as_of"], name="stockposition_item"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.item}: {self.quantity} at {self.as_of:%Y-%m-%d %H:%M}"
+
+    @property
+    def lag(self):
+        return self.received_at - self.as_of
+
+
+class DisasterRecoveryTest(TenantModel):
+    """A joint disaster-recovery test of the integration: the plan, when both parties run it,
+    and the result: recovery time and data loss achieved against the targets (RTO / RPO)."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    connector = models.ForeignKey(
+        Connector, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The feed tested (none: the whole integration).",
+    )  # fmt: skip
+    title = models.CharField(max_length=150)
+    plan = models.TextField(help_text="The scenario and the steps of both parties.")
+    participants = models.TextField(blank=True, help_text="Who takes part, on both sides.")
+    scheduled_for = models.DateTimeField()
+    rto_target_minutes = models.PositiveIntegerField(
+        verbose_name="RTO target (minutes)", help_text="Longest acceptable time to recover."
+    )
+    rpo_target_minutes = models.PositiveIntegerField(
+        verbose_name="RPO target (minutes)", help_text="Longest acceptable window of data lost."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
+    executed_at = models.DateTimeField(null=True, blank=True)
+    rto_achieved_minutes = models.PositiveIntegerField(null=True, blank=True)
+    rpo_achieved_minutes = models.PositiveIntegerField(null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+    findings = models.TextField(blank=True)
+    cancel_reason = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-scheduled_for", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["organization", "partnership", "scheduled_for"], name="drtest_partnership"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+DR_TEST_LIFECYCLE = lifecycle(
+    "disaster-recovery test",
+    {
+        DisasterRecoveryTest.Status.PLANNED: {
+            DisasterRecoveryTest.Status.COMPLETED,
+            DisasterRecoveryTest.Status.CANCELLED,
+        }
+    },
+)

@@ -11,6 +11,10 @@ BEAT_SCHEDULE = {
         "task": "integrations.tasks.discrepancies_detect_all_tenants",
         "schedule": crontab(minute=40),
     },
+    "integrations-document-kpis": {
+        "task": "integrations.tasks.document_kpis_record_all_tenants",
+        "schedule": crontab(hour=3, minute=10),
+    },
     "integrations-retention": {
         "task": "integrations.tasks.retention_apply_all_tenants",
         "schedule": crontab(hour=2, minute=30),

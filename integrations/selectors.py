@@ -87,6 +87,17 @@ def edi_document_lines(document: EdiDocument) -> QuerySet[EdiDocumentLine]:
     return EdiDocumentLine.objects.filter(document=document).order_by("pk")
 
 
+def edi_document_further_messages(document: EdiDocument) -> list[EdiDocument]:
+    """The 2nd, 3rd … messages of the interchange `document` was received as (uploads)."""
+    if document.interchange_id:
+        return []
+    return list(
+        EdiDocument.objects.filter(interchange=document)
+        .defer(*LIST_DEFER)
+        .order_by("message_index")
+    )
+
+
 def edi_document_findings(document: EdiDocument) -> QuerySet[EdiFinding]:
     return EdiFinding.objects.filter(document=document).order_by("pk")
 
@@ -167,3 +178,142 @@ def discrepancy_counts(queryset) -> dict[str, int]:
     return queryset.order_by().aggregate(
         **{status: Count("pk", filter=Q(status=status)) for status in Discrepancy.Status.values}
     )
+
+
+# --- master-data crosswalks -------------------------------------------------------------------
+
+
+def code_mappings(partnership_id: int | None = None) -> QuerySet:
+    from integrations.models import CodeMapping
+
+    queryset = CodeMapping.objects.select_related("partnership", "created_by")
+    if partnership_id is not None:
+        queryset = queryset.filter(partnership_id=partnership_id)
+    return queryset.order_by("kind", "partner_code", "pk")
+
+
+@dataclass(frozen=True)
+class UnmappedCode:
+    partnership_id: int
+    kind: str
+    partner_code: str
+    description: str
+    documents: int  # documents waiting on it (materials); documents that carry it (suppliers)
+    lines: int
+
+
+def unmapped_codes(partnership_id: int | None = None, *, limit: int = 500) -> list[UnmappedCode]:
+    """Codes the partner's documents carry that the crosswalk does not map yet, most used
+    first: materials (an item code of theirs on a line without ours: those documents wait on
+    it) and suppliers (the sender of an invoice or despatch advice). Two grouped queries."""
+    from django.db.models import Exists, OuterRef
+
+    from integrations.models import CodeMapping
+
+    def mapped(kind, column):
+        return Exists(
+            CodeMapping.objects.filter(
+                partnership_id=OuterRef("partnership_id"), kind=kind, partner_code=OuterRef(column)
+            )
+        )
+
+    lines = EdiDocumentLine.objects.filter(buyer_item_code="").exclude(seller_item_code="")
+    documents = EdiDocument.objects.filter(
+        status=EdiDocument.Status.ACCEPTED, doc_type__in=["invoice", "despatch_advice"]
+    ).exclude(sender_id="")
+    if partnership_id is not None:
+        lines = lines.filter(partnership_id=partnership_id)
+        documents = documents.filter(partnership_id=partnership_id)
+    materials = (
+        lines.filter(~mapped("material", "seller_item_code"))
+        .order_by()
+        .values("partnership_id", "seller_item_code")
+        .annotate(
+            documents=Count("document_id", distinct=True),
+            lines=Count("pk"),
+            description=Max("description"),
+        )
+        .order_by("-documents", "seller_item_code")[:limit]
+    )
+    suppliers = (
+        documents.filter(~mapped("supplier", "sender_id"))
+        .order_by()
+        .values("partnership_id", "sender_id")
+        .annotate(documents=Count("pk"))
+        .order_by("-documents", "sender_id")[:limit]
+    )
+    found = [
+        UnmappedCode(
+            row["partnership_id"],
+            "material",
+            row["seller_item_code"],
+            (row["description"] or "")[:200],
+            row["documents"],
+            row["lines"],
+        )  # fmt: skip
+        for row in materials
+    ]
+    found += [
+        UnmappedCode(row["partnership_id"], "supplier", row["sender_id"], "", row["documents"], 0)
+        for row in suppliers
+    ]
+    return found
+
+
+def crosswalk_reprocesses(partnership_id: int | None = None) -> QuerySet:
+    from integrations.models import CrosswalkReprocess
+
+    queryset = CrosswalkReprocess.objects.select_related("partnership", "requested_by")
+    if partnership_id is not None:
+        queryset = queryset.filter(partnership_id=partnership_id)
+    return queryset.order_by("-created_at", "-pk")
+
+
+# --- forecasts and stock ----------------------------------------------------------------------
+
+
+def forecasts(partnership_id: int | None = None) -> QuerySet:
+    from integrations.models import DemandForecast
+
+    queryset = DemandForecast.objects.select_related("partnership", "owner")
+    if partnership_id is not None:
+        queryset = queryset.filter(partnership_id=partnership_id)
+    return queryset.order_by("title", "pk")
+
+
+def forecast_versions(forecast) -> QuerySet:
+    from integrations.models import ForecastVersion
+
+    return (
+        ForecastVersion.objects.filter(forecast=forecast)
+        .select_related("created_by")
+        .order_by("-number")
+    )
+
+
+def stock_policies(partnership_id: int) -> QuerySet:
+    from integrations.models import StockPolicy
+
+    return StockPolicy.objects.filter(partnership_id=partnership_id).order_by("item", "pk")
+
+
+def stock_latest_positions(partnership_id: int, *, limit: int = 500) -> list:
+    """The latest position of each item of the partnership (one DISTINCT ON query)."""
+    from integrations.models import StockPosition
+
+    return list(
+        StockPosition.objects.filter(partnership_id=partnership_id)
+        .order_by("item", "-as_of", "-pk")
+        .distinct("item")[:limit]
+    )
+
+
+def dr_tests(partnership_id: int | None = None) -> QuerySet:
+    from integrations.models import DisasterRecoveryTest
+
+    queryset = DisasterRecoveryTest.objects.select_related(
+        "partnership", "connector", "recorded_by"
+    )
+    if partnership_id is not None:
+        queryset = queryset.filter(partnership_id=partnership_id)
+    return queryset.order_by("-scheduled_for", "-pk")

@@ -54,3 +54,22 @@ def retention_apply(*, organization_id: int, now: str | None = None) -> int:
 def retention_apply_all_tenants() -> int:
     """The nightly retention job: one `retention_apply` per organization."""
     return for_each_tenant(retention_apply)
+
+
+@tenant_task(job=("integrations.CrosswalkReprocess", "job_id"))
+def crosswalk_reprocess(*, organization_id: int, job_id: int) -> str:
+    """Re-process the documents that waited on codes now in the crosswalk (idempotent)."""
+    return services.crosswalk_reprocess(job_id=job_id).status
+
+
+@tenant_task()
+def document_kpis_record(*, organization_id: int, now: str | None = None) -> dict:
+    """KPIs from the documents of one organization, written to performance (idempotent)."""
+    moment = timezone.now() if now is None else datetime.fromisoformat(now)
+    return services.document_kpis_record(now=moment)
+
+
+@shared_task(**TASK_DEFAULTS)
+def document_kpis_record_all_tenants() -> int:
+    """The nightly KPI job: one `document_kpis_record` per organization."""
+    return for_each_tenant(document_kpis_record)

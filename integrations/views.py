@@ -14,11 +14,18 @@ from django.views.decorators.http import require_POST
 
 from integrations import selectors, services, webhooks
 from integrations.forms import (
+    CodeMappingForm,
     ConnectorForm,
     DataSharingTermForm,
     DiscrepancyFilterForm,
     DocumentFilterForm,
+    DrResultForm,
+    DrTestForm,
+    ForecastForm,
+    ForecastVersionForm,
     ReasonForm,
+    StockPolicyForm,
+    StockReplayForm,
     UploadForm,
     WebhookSubscriptionForm,
 )
@@ -171,6 +178,7 @@ def edi_document_detail(request, org_slug, edi_document_id):
         {
             "document": document,
             "findings": selectors.edi_document_findings(document),
+            "further_messages": selectors.edi_document_further_messages(document),
             "page": paginator.get_page(request.GET.get("page")),
             "progress": services.edi_document_progress(document),
         },
@@ -197,7 +205,9 @@ def edi_document_original(request, org_slug, edi_document_id):
     """The message exactly as received."""
     require_permission(request, "integrations.view")
     document = _document(request, edi_document_id)
-    content = EdiDocument.objects.filter(pk=document.pk).values_list("content", flat=True)[0]
+    content = EdiDocument.objects.filter(pk=document.interchange_id or document.pk).values_list(
+        "content", flat=True
+    )[0]
     response = HttpResponse(bytes(content), content_type="application/octet-stream")
     response["Content-Disposition"] = content_disposition_header(
         True, document.filename or f"edi-document-{document.pk}.edi"
@@ -267,6 +277,7 @@ def connector_detail(request, org_slug, connector_id):
         "integrations/connector_detail.html",
         {
             "connector": connector,
+            "security": services.connector_security_checks(connector),
             "health": row.health,
             "documents": selectors.edi_documents().filter(connector=connector)[:20],
             "may_change": has_permission(request.membership, "integrations.change"),
@@ -379,8 +390,8 @@ def discrepancy_board(request, org_slug):
 
 @require_POST
 def discrepancy_detect_now(request, org_slug):
+    _not_for_guests(request)  # the organization's own set-up: a guest is told it does not exist
     require_permission(request, "integrations.change")
-    _not_for_guests(request)
     counts = services.discrepancies_detect(now=timezone.now())
     messages.success(
         request,
@@ -460,8 +471,8 @@ def discrepancy_resolve(request, org_slug, discrepancy_id):
 
 
 def webhook_list(request, org_slug):
+    _not_for_guests(request)  # the organization's own set-up: a guest is told it does not exist
     require_permission(request, "integrations.change")
-    _not_for_guests(request)
     form = WebhookSubscriptionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -486,8 +497,8 @@ def webhook_list(request, org_slug):
 
 
 def _subscription(request, webhook_subscription_id):
+    _not_for_guests(request)  # the organization's own set-up: a guest is told it does not exist
     require_permission(request, "integrations.change")
-    _not_for_guests(request)
     return get_object_for_member_or_404(
         request, WebhookSubscription.objects.all(), partnership_path=None,
         pk=webhook_subscription_id,
@@ -523,8 +534,8 @@ def webhook_pause(request, org_slug, webhook_subscription_id):
 
 @require_POST
 def webhook_delivery_redeliver(request, org_slug, webhook_delivery_id):
+    _not_for_guests(request)  # the organization's own set-up: a guest is told it does not exist
     require_permission(request, "integrations.change")
-    _not_for_guests(request)
     delivery = get_object_for_member_or_404(
         request, WebhookDelivery.objects.all(), partnership_path=None, pk=webhook_delivery_id
     )
@@ -605,3 +616,336 @@ def data_sharing_term_release(request, org_slug, data_sharing_term_id):
     else:
         messages.success(request, "Legal hold lifted.")
     return redirect("partnership-integrations", org_slug, term.partnership_id)
+
+
+# --- master-data crosswalks -----------------------------------------------------------------------
+
+
+def crosswalk(request, org_slug, partnership_id):
+    """The partnership's crosswalk: the mappings, the codes its documents carry that are not
+    mapped yet (each with a form to map it), and the re-processing of waiting documents."""
+    _not_for_guests(request)
+    partnership = get_object_for_member_or_404(
+        request, Partnership.objects.select_related("partner"), partnership_path="",
+        pk=partnership_id,
+    )  # fmt: skip
+    require_permission(request, "integrations.view", partnership)
+    may_change = has_permission(request.membership, "integrations.change", partnership)
+    form = CodeMappingForm(request.POST or None)
+    if request.method == "POST":
+        require_permission(request, "integrations.change", partnership)
+        if form.is_valid():
+            try:
+                mapping = services.code_mapping_set(
+                    partnership=partnership, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, f"Mapped: {mapping}.")
+                return redirect("crosswalk", org_slug, partnership.pk)
+    jobs = list(selectors.crosswalk_reprocesses(partnership.pk)[:5])
+    return render(
+        request,
+        "integrations/crosswalk.html",
+        {
+            "partnership": partnership,
+            "partnership_tabs": workspace_tabs(request, partnership),
+            "mappings": paginate(request, selectors.code_mappings(partnership.pk), per_page=100),
+            "unmapped": selectors.unmapped_codes(partnership.pk, limit=200),
+            "jobs": [(job, job.current_progress) for job in jobs],
+            "form": form,
+            "may_change": may_change,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def code_mapping_delete(request, org_slug, code_mapping_id):
+    _not_for_guests(request)
+    mapping = get_object_for_member_or_404(
+        request, selectors.code_mappings(), partnership_path="partnership", pk=code_mapping_id
+    )
+    require_permission(request, "integrations.change", mapping)
+    services.code_mapping_delete(mapping=mapping, actor=request.user)
+    messages.success(request, "Mapping removed; lines it already filled keep our code.")
+    return redirect("crosswalk", org_slug, mapping.partnership_id)
+
+
+@require_POST
+def crosswalk_reprocess_request(request, org_slug, partnership_id):
+    _not_for_guests(request)
+    partnership = get_object_for_member_or_404(
+        request, Partnership.objects.all(), partnership_path="", pk=partnership_id
+    )
+    require_permission(request, "integrations.change", partnership)
+    services.crosswalk_reprocess_request(partnership=partnership, actor=request.user)
+    messages.success(request, "Re-processing queued: its progress shows below.")
+    return redirect("crosswalk", org_slug, partnership.pk)
+
+
+# --- forecasts and stock --------------------------------------------------------------------------
+
+
+def _partnership(request, partnership_id, *, guests=True):
+    if not guests:
+        _not_for_guests(request)
+    partnership = get_object_for_member_or_404(
+        request, Partnership.objects.select_related("partner", "owner"), partnership_path="",
+        pk=partnership_id,
+    )  # fmt: skip
+    require_permission(request, "integrations.view", partnership)
+    return partnership
+
+
+def _may_change(request, obj) -> bool:
+    return not request.membership.is_guest and has_permission(
+        request.membership, "integrations.change", obj
+    )
+
+
+def forecast_list(request, org_slug, partnership_id):
+    """The partnership's shared demand forecasts (a guest reads them); create one."""
+    partnership = _partnership(request, partnership_id)
+    may_change = _may_change(request, partnership)
+    form = ForecastForm(request.POST or None)
+    if request.method == "POST":
+        _not_for_guests(request)
+        require_permission(request, "integrations.change", partnership)
+        if form.is_valid():
+            try:
+                forecast = services.forecast_create(
+                    partnership=partnership, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, "Forecast created: add its first version.")
+                return redirect("forecast-detail", org_slug, forecast.pk)
+    now = timezone.now()
+    rows = [(f, services.forecast_update_due(f)) for f in selectors.forecasts(partnership.pk)[:200]]
+    return render(
+        request,
+        "integrations/forecasts.html",
+        {
+            "partnership": partnership,
+            "partnership_tabs": workspace_tabs(request, partnership),
+            "rows": rows,
+            "now": now,
+            "form": form,
+            "may_change": may_change,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def forecast_detail(request, org_slug, demand_forecast_id):
+    forecast = get_object_for_member_or_404(
+        request, selectors.forecasts(), partnership_path="partnership", pk=demand_forecast_id
+    )
+    require_permission(request, "integrations.view", forecast)
+    may_change = _may_change(request, forecast)
+    form = ForecastVersionForm(request.POST or None)
+    if request.method == "POST":
+        _not_for_guests(request)
+        require_permission(request, "integrations.change", forecast)
+        if form.is_valid():
+            try:
+                version = services.forecast_version_add(
+                    forecast=forecast, actor=request.user, lines=form.cleaned_data["lines"],
+                    note=form.cleaned_data["note"],
+                )  # fmt: skip
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            except ConflictError as exc:
+                form.add_error("lines", refusal_message(exc))
+            else:
+                messages.success(request, f"Version {version.number} saved.")
+                return redirect("forecast-detail", org_slug, forecast.pk)
+    versions = list(selectors.forecast_versions(forecast)[:50])
+    return render(
+        request,
+        "integrations/forecast_detail.html",
+        {
+            "forecast": forecast,
+            "current": versions[0] if versions else None,
+            "versions": versions,
+            "due": services.forecast_update_due(forecast),
+            "now": timezone.now(),
+            "form": form,
+            "may_change": may_change,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def stock_overview(request, org_slug, partnership_id):
+    """Safety stock and reorder points per item, and the latest positions from the feeds."""
+    partnership = _partnership(request, partnership_id, guests=False)
+    form = StockPolicyForm(request.POST or None)
+    if request.method == "POST":
+        require_permission(request, "integrations.change", partnership)
+        if form.is_valid():
+            try:
+                policy = services.stock_policy_set(
+                    partnership=partnership, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, f"Policy saved for {policy.item}.")
+                return redirect("stock-overview", org_slug, partnership.pk)
+    return render(
+        request,
+        "integrations/stock.html",
+        {
+            "partnership": partnership,
+            "partnership_tabs": workspace_tabs(request, partnership),
+            "policies": selectors.stock_policies(partnership.pk)[:500],
+            "positions": selectors.stock_latest_positions(partnership.pk),
+            "form": form,
+            "may_change": _may_change(request, partnership),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def stock_replay(request, org_slug, partnership_id):
+    """The integration test page: replay a sample stock feed (nothing is kept) and show the
+    levels and alerts it would raise and its sync lag."""
+    partnership = _partnership(request, partnership_id, guests=False)
+    require_permission(request, "integrations.change", partnership)
+    now = timezone.now()
+    form = StockReplayForm(
+        request.POST or None, initial={"content": services.stock_feed_sample(now=now)}
+    )
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.stock_feed_replay(
+                partnership=partnership, content=form.cleaned_data["content"], now=now
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+    return render(
+        request,
+        "integrations/stock_replay.html",
+        {
+            "partnership": partnership,
+            "partnership_tabs": workspace_tabs(request, partnership),
+            "form": form,
+            "result": result,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# --- disaster-recovery tests ----------------------------------------------------------------------
+
+
+def dr_test_list(request, org_slug, partnership_id):
+    """The partnership's disaster-recovery tests (a guest reads them: they are joint); plan one."""
+    partnership = _partnership(request, partnership_id)
+    form = DrTestForm(request.POST or None, connectors=selectors.connectors(partnership.pk))
+    if request.method == "POST":
+        _not_for_guests(request)
+        require_permission(request, "integrations.change", partnership)
+        if form.is_valid():
+            try:
+                test = services.dr_test_schedule(
+                    partnership=partnership, actor=request.user, now=timezone.now(),
+                    **form.cleaned_data,
+                )  # fmt: skip
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, "Disaster-recovery test planned.")
+                return redirect("dr-test-detail", org_slug, test.pk)
+    return render(
+        request,
+        "integrations/dr_tests.html",
+        {
+            "partnership": partnership,
+            "partnership_tabs": workspace_tabs(request, partnership),
+            "tests": selectors.dr_tests(partnership.pk)[:100],
+            "form": form,
+            "may_change": _may_change(request, partnership),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _dr_test(request, disaster_recovery_test_id):
+    test = get_object_for_member_or_404(
+        request, selectors.dr_tests(), partnership_path="partnership",
+        pk=disaster_recovery_test_id,
+    )  # fmt: skip
+    require_permission(request, "integrations.view", test)
+    return test
+
+
+def dr_test_detail(request, org_slug, disaster_recovery_test_id):
+    test = _dr_test(request, disaster_recovery_test_id)
+    form = DrResultForm(request.POST or None)
+    if request.method == "POST":
+        _not_for_guests(request)
+        require_permission(request, "integrations.change", test)
+        if form.is_valid():
+            try:
+                services.dr_test_record_result(
+                    test=test, actor=request.user, now=timezone.now(), **form.cleaned_data
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            except ConflictError as exc:
+                form.add_error(None, refusal_message(exc))
+            else:
+                messages.success(request, "Result recorded.")
+                return redirect("dr-test-detail", org_slug, test.pk)
+    return render(
+        request,
+        "integrations/dr_test_detail.html",
+        {
+            "test": test,
+            "form": form,
+            "reason_form": ReasonForm(),
+            "may_change": _may_change(request, test),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@refusals_to_messages("dr-test-detail", "disaster_recovery_test_id")
+def dr_test_cancel(request, org_slug, disaster_recovery_test_id):
+    _not_for_guests(request)
+    test = _dr_test(request, disaster_recovery_test_id)
+    require_permission(request, "integrations.change", test)
+    services.dr_test_cancel(test=test, actor=request.user, reason=request.POST.get("reason", ""))
+    messages.success(request, "Test cancelled.")
+    return redirect("dr-test-detail", org_slug, test.pk)
+
+
+def edi_document_outbound(request, org_slug, edi_document_id):
+    """Download an order as a message to send (ORDERS / UBL Order) or its order response
+    (ORDRSP / UBL OrderResponse): ?kind=order|order_response&to=edifact|ubl."""
+    _not_for_guests(request)
+    require_permission(request, "integrations.change")
+    document = _document(request, edi_document_id)
+    try:
+        filename, content = services.outbound_message(
+            document=document, kind=request.GET.get("kind", "order_response"),
+            standard=request.GET.get("to", "edifact"), actor=request.user,
+            now=timezone.now(),
+        )  # fmt: skip
+    except (ValidationError, ConflictError) as exc:
+        messages.error(request, refusal_message(exc) if isinstance(exc, ConflictError) else
+                       " ".join(exc.messages))  # fmt: skip
+        return redirect("edi-document-detail", org_slug, document.pk)
+    response = HttpResponse(
+        content,
+        content_type="application/edifact" if filename.endswith(".edi") else "application/xml",
+    )
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response

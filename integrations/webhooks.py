@@ -15,6 +15,7 @@ import hmac
 import json
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 import requests
@@ -45,9 +46,16 @@ def event_raise(*, event: str, data: dict, now: datetime | None = None) -> int:
     return events_raise(event=event, items=[data], now=now)
 
 
-def events_raise(*, event: str, items: list[dict], now: datetime | None = None) -> int:
-    """`event` once per item (a batch job's new breaches), one subscription query in all."""
-    if current_organization() is None or not items:
+def events_raise(
+    *,
+    event: str,
+    items: list[dict] | Callable[[], list[dict]],
+    now: datetime | None = None,
+) -> int:
+    """`event` once per item (a batch job's new breaches), one subscription query in all.
+    `items` may be a callable, called only when someone subscribes: a set-based job reads its
+    new rows for the payloads only then (one query when nobody subscribes)."""
+    if current_organization() is None or (not callable(items) and not items):
         return 0
     subscriptions = list(
         WebhookSubscription.objects.filter(is_active=True, events__contains=[event]).only(
@@ -56,6 +64,8 @@ def events_raise(*, event: str, items: list[dict], now: datetime | None = None) 
     )
     if not subscriptions:
         return 0
+    if callable(items):
+        items = items()
     occurred = (now or datetime.now().astimezone()).isoformat()
     queued = 0
     for item in items:

@@ -285,6 +285,8 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "tenancy.models.Role",
         "CurrencyEnum": "tenancy.money.CURRENCIES",
         "FinancePartyEnum": "finance.models.Party",
+        "ConnectorDirectionEnum": "integrations.models.Connector.Direction",
+        "DirectionEnum": "performance.models.DIRECTION_CHOICES",  # kept its name
     },
 }
 

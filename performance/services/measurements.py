@@ -313,8 +313,10 @@ def measurement_record(
     today: date,
     note: str = "",
     pending: bool = False,
+    source: str | None = None,
 ) -> Measurement:
-    """Manual entry by a member (approved at once) or by a partner guest (`pending=True`)."""
+    """Manual entry by a member (approved at once) or by a partner guest (`pending=True`);
+    another module's job passes its `source` (the integrations feed's computed KPIs)."""
     if kpi.is_formula:
         raise ValidationError({"kpi": f"{kpi.code} is computed by its formula."})
     period = month_start(period_start)
@@ -342,7 +344,7 @@ def measurement_record(
         value=value,
         note=note,
         submitted_by=actor,
-        source=Source.PARTNER if pending else Source.MANUAL,
+        source=source or (Source.PARTNER if pending else Source.MANUAL),
         status=Measurement.Status.PENDING if pending else Measurement.Status.APPROVED,
     )
     measurement.full_clean()

@@ -15,6 +15,7 @@ from django.db.models import Min
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
+from integrations.services import webhook_events_raise
 from partnerships.models import Partnership
 from performance.models import (
     BREACH_LIFECYCLE,
@@ -642,6 +643,7 @@ def sla_breach_check(
         )
         cursor.execute(BREACH_INSERT_SQL, params)
         created = cursor.rowcount
+        new_ids = [row[0] for row in cursor.fetchall()]
         cursor.execute(TERMINATION_SQL, params)
         rights = [row[0] for row in cursor.fetchall()]
         triggered = len(rights)
@@ -650,6 +652,12 @@ def sla_breach_check(
     if rights:
         _notify_termination_rights(organization=organization, sla_ids=rights)
     sent = _notify_new_breaches(organization=organization, now=now)
+    if new_ids:
+        # `breach.created` for webhook subscribers, through the outbox in this transaction; the
+        # breaches are read for the payloads only when someone subscribes (one query if not).
+        webhook_events_raise(
+            event="breach.created", items=lambda: breach_payloads(new_ids), now=now
+        )
     result = BreachCheckResult(
         period_from=params["period_from"],
         period_to=params["period_to"],
@@ -679,6 +687,37 @@ def sla_breach_check(
         )
         cache.delete_many([_scorecard_cache_key(organization.pk, pid) for pid in affected])
     return result
+
+
+def breach_payloads(breach_ids: list[int]) -> list[dict]:
+    """What a `breach.created` event says about each breach (one query)."""
+    rows = (
+        SlaBreach.objects.filter(pk__in=breach_ids)
+        .order_by("pk")
+        .values(
+            "id", "partnership_id", "sla_id", "sla__name", "sla__kpi__code", "period_start",
+            "measured_value", "breach_threshold", "credit_percent", "service_credit", "currency",
+            "remediation_due", "termination_trigger_met", "status",
+        )
+    )  # fmt: skip
+    return [
+        {
+            "object": "performance.slabreach",
+            "id": row["id"],
+            "partnership": row["partnership_id"],
+            "sla": {"id": row["sla_id"], "name": row["sla__name"], "kpi": row["sla__kpi__code"]},
+            "period": f"{row['period_start']:%Y-%m}",
+            "measured_value": f"{row['measured_value'].normalize():f}",
+            "breach_threshold": f"{row['breach_threshold'].normalize():f}",
+            "credit_percent": str(row["credit_percent"]),
+            "service_credit": str(row["service_credit"]),
+            "currency": row["currency"],
+            "remediation_due": row["remediation_due"],
+            "termination_trigger_met": row["termination_trigger_met"],
+            "status": row["status"],
+        }
+        for row in rows
+    ]
 
 
 @transaction.atomic

@@ -7,13 +7,20 @@ from decimal import Decimal
 import factory
 
 from integrations.models import (
+    CodeMapping,
     Connector,
+    CrosswalkReprocess,
     DataSharingTerm,
+    DemandForecast,
+    DisasterRecoveryTest,
     Discrepancy,
     EdiDocument,
     EdiDocumentLine,
     EdiFinding,
+    ForecastVersion,
     RetentionRun,
+    StockPolicy,
+    StockPosition,
     WebhookDelivery,
     WebhookSubscription,
 )
@@ -87,6 +94,7 @@ class ConnectorFactory(TenantFactory):
     expected_frequency = Connector.Frequency.DAILY
     partner_identifiers = factory.LazyFunction(lambda: ["4012345000009"])
     status = Connector.Status.ACTIVE
+    monitoring_contact = "EDI on-call, edi@alpha.test"
 
 
 class DiscrepancyFactory(TenantFactory):
@@ -150,3 +158,73 @@ class RetentionRunFactory(TenantFactory):
     category = "edi_documents"
     action = "delete"
     cutoff = factory.LazyFunction(lambda: datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC))
+
+
+class CodeMappingFactory(TenantFactory):
+    class Meta:
+        model = CodeMapping
+
+    partnership = same_organization(PartnershipFactory)
+    kind = "material"
+    partner_code = factory.Sequence(lambda n: f"SUP-{n + 1:04d}")
+    our_code = factory.Sequence(lambda n: f"MAT-{n + 1:04d}")
+
+
+class CrosswalkReprocessFactory(TenantFactory):
+    class Meta:
+        model = CrosswalkReprocess
+
+    partnership = same_organization(PartnershipFactory)
+    status = "succeeded"
+    result = factory.LazyFunction(lambda: {"lines": 0, "documents": 0})
+
+
+class DemandForecastFactory(TenantFactory):
+    class Meta:
+        model = DemandForecast
+
+    partnership = same_organization(PartnershipFactory)
+    title = factory.Sequence(lambda n: f"Forecast {n + 1}")
+
+
+class ForecastVersionFactory(TenantFactory):
+    class Meta:
+        model = ForecastVersion
+
+    forecast = same_organization(DemandForecastFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    lines = factory.LazyFunction(lambda: [["MAT-1", "2026-04", "100"]])
+
+
+class StockPolicyFactory(TenantFactory):
+    class Meta:
+        model = StockPolicy
+
+    partnership = same_organization(PartnershipFactory)
+    item = factory.Sequence(lambda n: f"MAT-{n + 1}")
+    safety_stock = Decimal("50")
+    reorder_point = Decimal("100")
+
+
+class StockPositionFactory(TenantFactory):
+    class Meta:
+        model = StockPosition
+
+    partnership = same_organization(PartnershipFactory)
+    item = "MAT-1"
+    quantity = Decimal("120")
+    as_of = factory.LazyFunction(lambda: datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
+
+
+class DisasterRecoveryTestFactory(TenantFactory):
+    class Meta:
+        model = DisasterRecoveryTest
+
+    partnership = same_organization(PartnershipFactory)
+    title = factory.Sequence(lambda n: f"Failover drill {n + 1}")
+    plan = "Stop the primary EDI gateway; both parties switch to the standby."
+    scheduled_for = factory.LazyFunction(
+        lambda: datetime.datetime(2030, 1, 1, 9, 0, tzinfo=datetime.UTC)
+    )
+    rto_target_minutes = 240
+    rpo_target_minutes = 15

@@ -194,7 +194,8 @@ def test_a_manager_sets_up_a_connector_and_the_partnership_page_shows_its_health
     url = reverse("connector-create", args=["alpha", partnership.pk])
     response = client.post(url, {"name": "Alder X12", "method": "x12", "direction": "inbound",
                                  "message_types": ["invoice"], "expected_frequency": "daily",
-                                 "partner_identifiers": "ALDERDRIVE\n0088:123"})  # fmt: skip
+                                 "partner_identifiers": "ALDERDRIVE\n0088:123",
+                                 "monitoring_contact": "EDI desk"})  # fmt: skip
     assert response.status_code == 302
     with tenant_scope(org_a):
         connector = Connector.objects.get()

@@ -1,7 +1,14 @@
 import pytest
 
 from integrations import demo as integrations_demo
-from integrations.models import Discrepancy, EdiDocument, EdiFinding
+from integrations.models import (
+    CodeMapping,
+    DemandForecast,
+    DisasterRecoveryTest,
+    Discrepancy,
+    EdiDocument,
+    EdiFinding,
+)
 from partnerships.demo import seed_partnerships
 from tenancy import demo
 from tenancy.context import tenant_scope
@@ -28,3 +35,9 @@ def test_the_demo_has_an_order_and_an_invoice_with_one_price_discrepancy_and_is_
         assert invoice.connector_id is not None and order.connector_id == invoice.connector_id
         (discrepancy,) = Discrepancy.objects.all()
         assert (discrepancy.kind, discrepancy.status) == ("price_differs", "disputed")
+        kinds = sorted(CodeMapping.objects.values_list("kind", flat=True))
+        assert kinds == ["cost_code", "material", "material", "supplier"]
+        (forecast,) = DemandForecast.objects.all()
+        assert forecast.current_version == 2
+        (dr_test,) = DisasterRecoveryTest.objects.all()
+        assert dr_test.status == "planned" and dr_test.connector_id is not None
