@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from partnerships.models import Partner, Partnership, SubTierLink
@@ -232,7 +232,7 @@ class Portfolio:
     bands: list
     expiring: list
     breaches: list
-    scores: list
+    scores: list  # the highest latest scores above a threshold (PORTFOLIO_SCORES of them)
     spofs: list
     counts: dict
     heatmap_counts: dict
@@ -241,6 +241,22 @@ class Portfolio:
 
 
 TOP_RISKS = 10
+PORTFOLIO_SCORES = 25
+
+
+def scores_above_threshold(*, membership: Membership) -> QuerySet[RiskScore]:
+    """Latest scores (one per partnership) above the buyer's or the partner's threshold,
+    highest first, filtered and sorted in SQL."""
+    latest = RiskScore.objects.order_by("partnership_id", "-scored_on", "-pk").distinct(
+        "partnership_id"
+    )
+    return _visible(
+        RiskScore.objects.filter(pk__in=Subquery(latest.values("pk")))
+        .filter(Q(score__gt=F("buyer_threshold")) | Q(score__gt=F("partner_threshold")))
+        .select_related("partnership__partner")
+        .order_by("-score", "pk"),
+        membership,
+    )
 
 
 def portfolio_risk(*, membership: Membership, today: date, now: datetime) -> Portfolio:
@@ -251,21 +267,19 @@ def portfolio_risk(*, membership: Membership, today: date, now: datetime) -> Por
     open_risks = risk_for_detail(membership=membership).filter(status=Risk.Status.OPEN)
     counts = heatmap_counts(Risk.objects.all())
     breaches = list(open_breaches(membership=membership)[:50])
+    above = scores_above_threshold(membership=membership)
     return Portfolio(
         top_risks=list(open_risks[:TOP_RISKS]),
         heatmap=heatmap_svg(counts, title="Open risks across the portfolio"),
         bands=rating_bands(counts),
         expiring=list(expiring_certificates(membership=membership, today=today)[:100]),
         breaches=breaches,
-        scores=[
-            s
-            for s in latest_scores(membership=membership)
-            if s.above_buyer_threshold or s.above_partner_threshold
-        ],
+        scores=list(above[:PORTFOLIO_SCORES]),
         spofs=single_points_of_failure(membership=membership),
         counts={
             "open_risks": sum(counts.values()),
             "overdue_breaches": sum(1 for b in breaches if b.is_overdue(now)),
+            "scores_above_threshold": above.count(),
         },
         heatmap_counts=counts,
         overdue_compliance=list(

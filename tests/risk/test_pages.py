@@ -228,7 +228,7 @@ def test_risk_pages_have_a_fixed_number_of_queries(
                 partner=PartnershipFactory().partner, supplier=supplier, supplies="Castings"
             )
         SubTierLinkFactory(partner=partnership.partner, supplier=supplier, supplies="Castings")
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(23):
         assert browser.get(_url("risk/")).status_code == 200
     text = browser.get(_url("risk/")).content.decode()
     assert "Rhine Castings" in text
