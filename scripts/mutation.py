@@ -107,6 +107,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         [
             "tests/governance/test_raci_and_escalations.py",
             "tests/governance/test_rule_functions.py",
+            "tests/governance/test_raci_rules_pinned.py",
         ],
     ),
     "governance.decision_rights": (
@@ -124,6 +125,23 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "governance.escalations": (
         "governance/services/escalations.py",
         ["tests/governance/test_raci_and_escalations.py", "tests/governance/test_tasks.py"],
+    ),
+    "governance.committees": (
+        "governance/services/committees.py",
+        [
+            "tests/governance/test_committees.py",
+            "tests/governance/test_rule_functions.py",
+            "tests/governance/test_decision_rights.py",
+        ],
+    ),
+    "governance.change_requests": (
+        "governance/services/change_requests.py",
+        [
+            "tests/governance/test_services.py",
+            "tests/governance/test_decision_rights.py",
+            "tests/governance/test_tasks.py",
+            "tests/governance/test_raci_and_escalations.py",
+        ],
     ),
 }
 
