@@ -112,7 +112,11 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     ),
     "governance.decision_rights": (
         "governance/services/decision_rights.py",
-        ["tests/governance/test_decision_rights.py", "tests/governance/test_rule_functions.py"],
+        [
+            "tests/governance/test_decision_rights.py",
+            "tests/governance/test_rule_functions.py",
+            "tests/governance/test_decision_rights_rules_pinned.py",
+        ],
     ),
     "governance.meetings": (
         "governance/services/meetings.py",

@@ -26,9 +26,7 @@ def test_an_activity_without_a_name_is_refused_on_its_name(scope, partnership, o
     assert not RaciActivity.objects.exists()
 
 
-def test_an_activity_name_is_unique_in_a_partnership_whatever_its_case(
-    scope, partnership, owner
-):
+def test_an_activity_name_is_unique_in_a_partnership_whatever_its_case(scope, partnership, owner):
     services.raci_activity_create(partnership=partnership, name="Contract approvals", actor=owner)
     with pytest.raises(ValidationError) as refused:
         services.raci_activity_create(
@@ -45,9 +43,7 @@ def test_another_partnership_may_have_an_activity_of_the_same_name(
     services.raci_activity_create(
         partnership=other_partnership, name="Contract approvals", actor=owner
     )
-    services.raci_activity_create(
-        partnership=other_partnership, name="Scope change", actor=owner
-    )
+    services.raci_activity_create(partnership=other_partnership, name="Scope change", actor=owner)
     activity = services.raci_activity_create(
         partnership=partnership, name="Contract approvals", actor=owner
     )
