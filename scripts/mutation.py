@@ -128,7 +128,11 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     ),
     "governance.escalations": (
         "governance/services/escalations.py",
-        ["tests/governance/test_raci_and_escalations.py", "tests/governance/test_tasks.py"],
+        [
+            "tests/governance/test_raci_and_escalations.py",
+            "tests/governance/test_tasks.py",
+            "tests/governance/test_escalation_rules_pinned.py",
+        ],
     ),
     "governance.committees": (
         "governance/services/committees.py",
