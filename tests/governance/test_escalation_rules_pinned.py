@@ -371,3 +371,94 @@ def test_closing_an_item_resolves_only_its_own_open_escalation(
     assert resolve(now=NOW, actor=manager, resolution="Done", action=action) == 1
     open_items = Escalation.objects.filter(status="open")
     assert list(open_items.values_list("change_request", flat=True)) == [second.pk]
+
+
+def test_a_partnership_without_an_owner_has_nobody_at_the_working_team(scope, partnership):
+    partnership.owner = None
+    partnership.save(update_fields=["owner"])
+    assert services.default_path_levels(partnership)[0]["contacts"] == []
+
+
+def test_an_escalation_starts_at_the_partnerships_own_path(scope, partnership, manager, guest):
+    services.escalation_path_save(
+        partnership=partnership,
+        actor=manager,
+        levels=[_level("executive_sponsors", 2, [guest]), _level("mediation", 30)],
+    )
+    escalation = services.escalation_raise(
+        partnership=partnership, actor=manager, now=NOW, title="Late invoices"
+    )
+    assert escalation.level_due_at == NOW + timedelta(days=2)
+    assert AuditEvent.objects.filter(action="governance.escalation_path.saved").count() == 1
+    assert EscalationLevel.objects.filter(partnership=partnership).count() == 2
+
+
+def test_the_usual_path_is_stored_in_the_name_of_who_raised_the_first_escalation(
+    scope, partnership, manager
+):
+    services.escalation_raise(partnership=partnership, actor=manager, now=NOW, title="Late")
+    event = AuditEvent.objects.get(action="governance.escalation_path.saved")
+    assert event.actor == manager
+
+
+def test_a_resolution_is_required_even_when_none_is_given(scope, partnership, manager):
+    escalation = services.escalation_raise(
+        partnership=partnership, actor=manager, now=NOW, title="Late invoices"
+    )
+    with pytest.raises(ValidationError):
+        services.escalation_resolve(escalation=escalation, actor=manager, now=NOW, resolution=None)
+
+
+def test_the_job_counts_every_overdue_action_it_raises(scope, board, partnership):
+    _action(board, partnership)
+    _action(board, partnership)
+    assert services.escalations_run(now=NOW + timedelta(days=8)).raised == 2
+
+
+def test_the_job_resolves_an_action_closed_behind_its_back(scope, board, partnership):
+    from governance.models import MeetingAction
+
+    action = _action(board, partnership)
+    services.escalations_run(now=NOW + timedelta(days=8))
+    MeetingAction.objects.filter(pk=action.pk).update(status="done")
+    run = services.escalations_run(now=NOW + timedelta(days=13))
+    assert (run.resolved, run.advanced) == (1, 0)
+
+
+def test_the_job_works_through_every_due_escalation_whatever_the_one_before_it(
+    scope, partnership, manager, committee, guest
+):
+    """An escalation at the top of the path, or one whose item closed, does not stop the job:
+    the others due are still taken up (each told), and resolved ones are left alone."""
+    services.escalation_path_save(
+        partnership=partnership,
+        actor=manager,
+        levels=[_level("working_team", 1, [committee]), _level("committee", 1, [guest])],
+    )
+    at_top = services.escalation_raise(partnership=partnership, actor=manager, now=NOW, title="Top")
+    services.escalations_run(now=NOW + timedelta(days=1))
+    at_top.refresh_from_db()
+    assert at_top.rank == 2
+    day = NOW + timedelta(days=1)
+    withdrawn = submitted(manager, partnership, [committee, guest], cost_impact=1000)
+    open_request = submitted(manager, partnership, [committee, guest], cost_impact=2000)
+    closed = services.escalation_raise(
+        partnership=partnership, actor=manager, now=day, change_request=withdrawn
+    )
+    services.change_request_withdraw(change_request=withdrawn, actor=manager, now=day)
+    others = [
+        services.escalation_raise(partnership=partnership, actor=manager, now=day, **item)
+        for item in ({"change_request": open_request}, {"title": "Issue one"}, {"title": "Two"})
+    ]
+    run = services.escalations_run(now=day + timedelta(days=1))
+    # Three taken up, each told to the committee's contact and to whoever raised it.
+    assert run == services.EscalationRun(raised=0, advanced=3, resolved=1, notifications=6)
+    closed.refresh_from_db()
+    assert closed.status == "resolved"
+    for escalation in others:
+        escalation.refresh_from_db()
+        assert (escalation.rank, escalation.status) == (2, "open")
+    steps = EscalationStep.objects.filter(rank=2)
+    assert steps.count() == 4 and set(steps.values_list("by_job", flat=True)) == {True}
+    later = services.escalations_run(now=day + timedelta(days=30))
+    assert later == services.EscalationRun(0, 0, 0, 0)
