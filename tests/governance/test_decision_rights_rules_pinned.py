@@ -73,7 +73,7 @@ def test_rules_apply_in_their_position_then_in_the_order_they_were_made(scope, o
     services.decision_right_rule_create(
         actor=owner, name="Tie B", measure="scope", approvers="committee", position=5
     )
-    # An update rewrites the row (PostgreSQL then reads it last): the order is still by id.
+    # An update rewrites the row (PostgreSQL may then read it last): the order is still by id.
     services.decision_right_rule_update(rule=tie_a, actor=owner, approvers="programme_leads")
     assert [rule.name for rule in services.effective_rules()] == [
         "First",
