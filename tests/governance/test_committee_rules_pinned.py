@@ -328,3 +328,16 @@ def test_without_both_parties_present_there_is_no_quorum_and_the_missing_one_is_
         False, 2, 3, 2, "No quorum: no voting member of the partner's is present."
     )
     assert quorum_of(_committee(Rule.MAJORITY), _members(C, C, P), {1, 2}).reached
+
+
+def test_a_person_may_sit_on_the_committees_of_two_partnerships(
+    scope, committee_, owner, committee, manager
+):
+    from tests.partnerships.factories import PartnershipFactory
+
+    other = services.committee_create(
+        actor=owner, partnership=PartnershipFactory(organization=scope, owner=manager)
+    )
+    services.committee_member_add(committee=committee_, user=committee, actor=owner, today=TODAY)
+    services.committee_member_add(committee=other, user=committee, actor=owner, today=TODAY)
+    assert CommitteeMember.objects.filter(user=committee).count() == 2
