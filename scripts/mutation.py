@@ -140,6 +140,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/governance/test_committees.py",
             "tests/governance/test_rule_functions.py",
             "tests/governance/test_decision_rights.py",
+            "tests/governance/test_committee_rules_pinned.py",
         ],
     ),
     "governance.change_requests": (
