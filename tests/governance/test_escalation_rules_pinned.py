@@ -366,9 +366,14 @@ def test_closing_an_item_resolves_only_its_own_open_escalation(
     for item in ({"change_request": first}, {"change_request": second}, {"action": action}):
         services.escalation_raise(partnership=partnership, actor=manager, now=NOW, **item)
     resolve = services.escalations_resolve_for
-    assert resolve(now=NOW, actor=manager, resolution="Done") == 0
-    assert resolve(now=NOW, actor=manager, resolution="Done", change_request=first) == 1
-    assert resolve(now=NOW, actor=manager, resolution="Done", action=action) == 1
+    later = NOW + timedelta(days=1)
+    assert resolve(now=later, actor=manager, resolution="Done") == 0
+    assert resolve(now=later, actor=committee, resolution="Done", change_request=first) == 1
+    assert resolve(now=later, actor=manager, resolution="Done", action=action) == 1
+    resolved = Escalation.objects.get(change_request=first)
+    assert (resolved.resolved_at, resolved.resolution) == (later, "Done")
+    event = AuditEvent.objects.filter(action="governance.escalation.resolved").first()
+    assert (event.actor, event.object_id) == (committee, str(resolved.pk))
     open_items = Escalation.objects.filter(status="open")
     assert list(open_items.values_list("change_request", flat=True)) == [second.pk]
 
@@ -428,8 +433,9 @@ def test_the_job_resolves_an_action_closed_behind_its_back(scope, board, partner
 def test_the_job_works_through_every_due_escalation_whatever_the_one_before_it(
     scope, partnership, manager, committee, guest
 ):
-    """An escalation at the top of the path, or one whose item closed, does not stop the job:
-    the others due are still taken up (each told), and resolved ones are left alone."""
+    """An escalation at the top of the path, one whose item closed, or one whose next level was
+    already reached does not stop the job: the others due are still taken up (each told), and
+    resolved ones are left alone."""
     services.escalation_path_save(
         partnership=partnership,
         actor=manager,
@@ -440,25 +446,41 @@ def test_the_job_works_through_every_due_escalation_whatever_the_one_before_it(
     at_top.refresh_from_db()
     assert at_top.rank == 2
     day = NOW + timedelta(days=1)
-    withdrawn = submitted(manager, partnership, [committee, guest], cost_impact=1000)
+    withdrawn = [
+        submitted(manager, partnership, [committee, guest], cost_impact=cost)
+        for cost in (1000, 1500)
+    ]
     open_request = submitted(manager, partnership, [committee, guest], cost_impact=2000)
-    closed = services.escalation_raise(
-        partnership=partnership, actor=manager, now=day, change_request=withdrawn
+    closed = [
+        services.escalation_raise(
+            partnership=partnership, actor=manager, now=day, change_request=change_request
+        )
+        for change_request in withdrawn
+    ]
+    for change_request in withdrawn:
+        services.change_request_withdraw(change_request=change_request, actor=manager, now=day)
+    reached = services.escalation_raise(
+        partnership=partnership, actor=manager, now=day, title="Level 2 already reached"
     )
-    services.change_request_withdraw(change_request=withdrawn, actor=manager, now=day)
+    EscalationStep.objects.create(
+        organization=scope, escalation=reached, rank=2, reached_at=day, by_job=True
+    )
     others = [
         services.escalation_raise(partnership=partnership, actor=manager, now=day, **item)
         for item in ({"change_request": open_request}, {"title": "Issue one"}, {"title": "Two"})
     ]
     run = services.escalations_run(now=day + timedelta(days=1))
     # Three taken up, each told to the committee's contact and to whoever raised it.
-    assert run == services.EscalationRun(raised=0, advanced=3, resolved=1, notifications=6)
-    closed.refresh_from_db()
-    assert closed.status == "resolved"
+    assert run == services.EscalationRun(raised=0, advanced=3, resolved=2, notifications=6)
+    for escalation in closed:
+        escalation.refresh_from_db()
+        assert escalation.status == "resolved"
+    reached.refresh_from_db()
+    assert reached.rank == 1
     for escalation in others:
         escalation.refresh_from_db()
         assert (escalation.rank, escalation.status) == (2, "open")
-    steps = EscalationStep.objects.filter(rank=2)
+    steps = EscalationStep.objects.filter(rank=2).exclude(escalation=reached)
     assert steps.count() == 4 and set(steps.values_list("by_job", flat=True)) == {True}
     later = services.escalations_run(now=day + timedelta(days=30))
     assert later == services.EscalationRun(0, 0, 0, 0)
