@@ -99,6 +99,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/contracts/test_rules_edges.py",
             "tests/contracts/test_date_range.py",
             "tests/contracts/test_services.py",
+            "tests/contracts/test_obligation_rules_pinned.py",
         ],
     ),
     # governance/services/ is a package too; each module with the tests of its rules.
