@@ -99,6 +99,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/contracts/test_rules_edges.py",
             "tests/contracts/test_date_range.py",
             "tests/contracts/test_services.py",
+            "tests/contracts/test_obligation_rules_pinned.py",
         ],
     ),
     # governance/services/ is a package too; each module with the tests of its rules.
@@ -107,11 +108,16 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         [
             "tests/governance/test_raci_and_escalations.py",
             "tests/governance/test_rule_functions.py",
+            "tests/governance/test_raci_rules_pinned.py",
         ],
     ),
     "governance.decision_rights": (
         "governance/services/decision_rights.py",
-        ["tests/governance/test_decision_rights.py", "tests/governance/test_rule_functions.py"],
+        [
+            "tests/governance/test_decision_rights.py",
+            "tests/governance/test_rule_functions.py",
+            "tests/governance/test_decision_rights_rules_pinned.py",
+        ],
     ),
     "governance.meetings": (
         "governance/services/meetings.py",
@@ -123,7 +129,29 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     ),
     "governance.escalations": (
         "governance/services/escalations.py",
-        ["tests/governance/test_raci_and_escalations.py", "tests/governance/test_tasks.py"],
+        [
+            "tests/governance/test_raci_and_escalations.py",
+            "tests/governance/test_tasks.py",
+            "tests/governance/test_escalation_rules_pinned.py",
+        ],
+    ),
+    "governance.committees": (
+        "governance/services/committees.py",
+        [
+            "tests/governance/test_committees.py",
+            "tests/governance/test_rule_functions.py",
+            "tests/governance/test_decision_rights.py",
+            "tests/governance/test_committee_rules_pinned.py",
+        ],
+    ),
+    "governance.change_requests": (
+        "governance/services/change_requests.py",
+        [
+            "tests/governance/test_services.py",
+            "tests/governance/test_decision_rights.py",
+            "tests/governance/test_tasks.py",
+            "tests/governance/test_raci_and_escalations.py",
+        ],
     ),
 }
 

@@ -357,3 +357,76 @@ def test_a_month_without_figures_has_no_standing(org_a, scenario):
         card = services.scorecard_compute(partnership=scenario["partnership"], period_start=MARCH)
     assert card.total is None and card.rolling_score is None
     assert (card.standing, card.standing_action) == ("", "")
+
+
+def test_the_rolling_score_weighs_this_month_and_the_five_before_it(org_a, manager, scenario):
+    from performance.scoring import rolling_score
+    from tests.performance.factories import ScorecardFactory
+
+    partnership = scenario["partnership"]
+    totals = {
+        date(2024, 9, 1): "50",  # seven months back: outside the window
+        date(2024, 10, 1): "0",  # six months back: the oldest month inside it
+        date(2024, 11, 1): "100",
+        date(2024, 12, 1): "100",
+        date(2025, 1, 1): "100",
+        date(2025, 2, 1): "100",
+    }
+    with tenant_scope(org_a):
+        for month, total in totals.items():
+            ScorecardFactory(
+                organization=org_a, partnership=partnership, period_start=month, total=total
+            )
+        card = services.scorecard_compute(partnership=partnership, period_start=MARCH)
+    window = [(MARCH, None)] + [
+        (month, Decimal(total)) for month, total in totals.items() if month >= date(2024, 10, 1)
+    ]
+    assert card.rolling_score == rolling_score(window, decay=Decimal("0.8"))
+    assert Decimal("80") < card.rolling_score < Decimal("100")
+
+
+def test_kpis_of_one_perspective_are_listed_by_code(org_a, manager, scenario):
+    partnership = scenario["partnership"]
+    with tenant_scope(org_a):
+        _kpi(manager, partnership, "zz_pct")
+        _kpi(manager, partnership, "aa_pct")
+        card = services.scorecard_compute(partnership=partnership, period_start=MARCH)
+    assert [row["code"] for row in card.breakdown] == [
+        "defects_ppm",  # customer
+        "aa_pct",  # operational, by code
+        "otd_pct",
+        "zz_pct",
+    ]
+
+
+def test_computing_a_scorecard_drops_the_partnerships_cached_scorecards(org_a, scenario):
+    from django.core.cache import cache
+
+    from performance.services.scorecards import _scorecard_cache_key
+
+    partnership = scenario["partnership"]
+    key = _scorecard_cache_key(org_a.pk, partnership.pk)
+    cache.set(key, "stale", timeout=60)
+    with tenant_scope(org_a):
+        services.scorecard_compute(partnership=partnership, period_start=MARCH)
+    assert cache.get(key) is None
+
+
+def test_recomputing_a_month_redoes_this_partnerships_later_scorecards_only(
+    org_a, manager, scenario
+):
+    from tests.partnerships.factories import PartnershipFactory
+    from tests.performance.factories import ScorecardFactory
+
+    partnership = scenario["partnership"]
+    with tenant_scope(org_a):
+        other = PartnershipFactory(organization=org_a, owner=manager)
+        ScorecardFactory(organization=org_a, partnership=other, period_start=date(2025, 6, 1))
+        for month in (date(2025, 1, 1), date(2025, 4, 1), date(2025, 5, 1)):
+            ScorecardFactory(organization=org_a, partnership=partnership, period_start=month)
+        redone = services.scorecards_recompute(partnership=partnership, periods=[MARCH])
+    assert [(card.partnership_id, card.period_start) for card in redone] == [
+        (partnership.pk, MARCH),
+        (partnership.pk, date(2025, 4, 1)),
+        (partnership.pk, date(2025, 5, 1)),
+    ]

@@ -1,0 +1,116 @@
+"""Obligation rules pinned against the mutants that survived `make mutation`
+(docs/mutation.md): a clause of the same agreement, a recurring obligation's first due date,
+the evidence a fulfilment needs and keeps, the exact refusals, and the audit trail."""
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from contracts import services
+from contracts.models import ObligationFulfilment
+from tenancy.models import AuditEvent
+from tests.contracts.factories import AgreementFactory, ClauseFactory, ObligationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_obligation_cites_a_clause_of_its_own_agreement_only(scope, owner):
+    agreement = AgreementFactory(organization=scope)
+    other = ClauseFactory(organization=scope)
+    with pytest.raises(ValidationError) as refused:
+        services.obligation_create(actor=owner, agreement=agreement, title="Report", clause=other)
+    assert refused.value.message_dict == {
+        "clause": ["The clause must belong to the same agreement."]
+    }
+    own = ClauseFactory(organization=scope, agreement=agreement)
+    created = services.obligation_create(
+        actor=owner, agreement=agreement, title="Report", clause=own
+    )
+    assert created.clause == own
+
+
+def test_a_recurring_obligation_needs_its_first_due_date(scope, owner):
+    agreement = AgreementFactory(organization=scope)
+    with pytest.raises(ValidationError) as refused:
+        services.obligation_create(
+            actor=owner, agreement=agreement, title="Report", recurrence="monthly"
+        )
+    assert refused.value.message_dict == {
+        "due_date": ["A recurring obligation needs its first due date."]
+    }
+    once = services.obligation_create(actor=owner, agreement=agreement, title="Once")
+    assert once.due_date is None
+
+
+def test_creating_an_obligation_is_audited_with_its_author(scope, owner):
+    agreement = AgreementFactory(organization=scope)
+    created = services.obligation_create(
+        actor=owner, agreement=agreement, title="Report", colour="red"
+    )
+    event = AuditEvent.objects.get(action="contracts.obligation.created")
+    assert (event.actor, event.object_type, event.object_id) == (
+        owner,
+        "contracts.obligation",
+        str(created.pk),
+    )
+
+
+def test_a_fulfilment_without_any_evidence_is_refused_in_words(scope, owner):
+    obligation = ObligationFactory(organization=scope)
+    with pytest.raises(ValidationError) as refused:
+        services.obligation_fulfil(obligation=obligation, actor=owner, evidence="  ")
+    assert refused.value.message_dict == {"evidence": ["Say how the obligation was fulfilled."]}
+    done = services.obligation_fulfil(
+        obligation=obligation, actor=owner, evidence_url="https://files.example/report"
+    )
+    assert done.status == "fulfilled"
+
+
+def test_an_evidence_file_of_another_type_is_refused_with_the_types_kept(scope, owner):
+    obligation = ObligationFactory(organization=scope)
+    with pytest.raises(ValidationError) as refused:
+        services.obligation_fulfil(
+            obligation=obligation,
+            actor=owner,
+            evidence_filename="../setup.exe",
+            evidence_content=b"MZ",
+        )
+    assert refused.value.message_dict == {
+        "evidence_file": [
+            "“setup.exe” is not a file type kept as evidence; upload one of "
+            "PDF, DOCX, XLSX, CSV, TXT, PNG, JPG, JPEG, EML."
+        ]
+    }
+
+
+def test_a_fulfilment_is_kept_in_the_history_and_audited(scope, owner, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    obligation = ObligationFactory(organization=scope, due_date=date(2025, 3, 31))
+    done = services.obligation_fulfil(
+        obligation=obligation,
+        actor=owner,
+        evidence=" Sent. ",
+        evidence_filename="report.pdf",
+        evidence_content=b"%PDF",
+    )
+    assert done.fulfilled_at is not None
+    kept = ObligationFulfilment.objects.get()
+    assert (kept.due_date, kept.evidence, kept.evidence_filename, kept.fulfilled_by) == (
+        date(2025, 3, 31),
+        "Sent.",
+        "report.pdf",
+        owner,
+    )
+    assert kept.evidence_file.name.endswith(".pdf")
+    event = AuditEvent.objects.get(action="contracts.obligation.fulfilled")
+    assert (event.actor, event.object_id, event.changes) == (
+        owner,
+        str(obligation.pk),
+        {
+            "due_date": "2025-03-31",
+            "evidence": "Sent.",
+            "evidence_file": "report.pdf",
+            "next_due_date": None,
+        },
+    )
