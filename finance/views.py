@@ -40,7 +40,12 @@ from tenancy.errors import ConflictError
 from tenancy.forms import apply_errors
 from tenancy.modules import workspace_tabs
 from tenancy.permissions import has_permission
-from tenancy.views import get_object_for_member_or_404, refusals_to_messages, require_permission
+from tenancy.views import (
+    get_object_for_member_or_404,
+    paginate,
+    refusals_to_messages,
+    require_permission,
+)
 
 
 def _today() -> date:
@@ -107,7 +112,7 @@ def finance_home(request, org_slug):
         request,
         "finance/home.html",
         {
-            "rows": rows,
+            "page": paginate(request, rows),  # totals are over every row, not the page
             "totals": selectors.portfolio_totals(rows),
             "can_rates": has_permission(request.membership, "finance.change"),
         },

@@ -1,5 +1,6 @@
 """Reads of the partnerships module."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -342,19 +343,26 @@ def exclusivity_conflicts(
             "partnership__partner"
         )
     rows = list(candidates.order_by("pk"))
+    folded = [(_folded(row.categories), _folded(row.regions)) for row in rows]
+    # Only scopes sharing a category can conflict: compare within each category's bucket
+    # rather than every pair of the portfolio.
+    sharing: dict[str, list[int]] = defaultdict(list)
+    for index, (categories, _) in enumerate(folded):
+        for key in categories:
+            sharing[key].append(index)
+    pairs = {(a, b) for bucket in sharing.values() for a in bucket for b in bucket if a < b}
     found = []
-    for index, first in enumerate(rows):
-        for second in rows[index + 1 :]:
-            if first.partnership_id == second.partnership_id:
-                continue
-            cats_a, cats_b = _folded(first.categories), _folded(second.categories)
-            regions_a, regions_b = _folded(first.regions), _folded(second.regions)
-            categories = [cats_a[k] for k in cats_a if k in cats_b]
-            regions = [regions_a[k] for k in regions_a if k in regions_b]
-            start = max(first.start_date, second.start_date)
-            end = min(first.end_date, second.end_date)
-            if categories and regions and start <= end:
-                found.append(ExclusivityConflict(first, second, categories, regions, start, end))
+    for a, b in sorted(pairs):
+        first, second = rows[a], rows[b]
+        if first.partnership_id == second.partnership_id:
+            continue
+        (cats_a, regions_a), (cats_b, regions_b) = folded[a], folded[b]
+        categories = [cats_a[k] for k in cats_a if k in cats_b]
+        regions = [regions_a[k] for k in regions_a if k in regions_b]
+        start = max(first.start_date, second.start_date)
+        end = min(first.end_date, second.end_date)
+        if categories and regions and start <= end:
+            found.append(ExclusivityConflict(first, second, categories, regions, start, end))
     if partnership is not None:
         found = [c for c in found if c.involves(partnership.pk)]
     return found

@@ -132,7 +132,7 @@ def sla_for_member(*, membership: Membership) -> QuerySet[Sla]:
 
 def breach_list(*, membership: Membership) -> QuerySet[SlaBreach]:
     queryset = SlaBreach.objects.select_related("sla__kpi", "partnership").order_by(
-        "-period_start", "partnership__name"
+        "-period_start", "partnership__name", "pk"
     )
     return restrict_for_guest(queryset, membership, "partnership")
 

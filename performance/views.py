@@ -549,6 +549,7 @@ def appeal_resolve(request, org_slug, partnership_id, scorecardappeal_id):
 # --- SLAs and breaches -------------------------------------------------------------------------
 
 SLA_PAGE_SIZE = 50
+BREACH_PAGE_SIZE = 50
 
 
 def sla_list(request, org_slug):
@@ -568,7 +569,10 @@ def sla_list(request, org_slug):
         "performance/sla_list.html",
         {
             "slas": slas,
-            "breaches": list(selectors.breach_list(membership=request.membership)[:200]),
+            # Newest first, a page at a time (each open breach carries its close/waive form).
+            "breaches": Paginator(
+                selectors.breach_list(membership=request.membership), BREACH_PAGE_SIZE
+            ).get_page(request.GET.get("breaches_page")),
             "form": form,
             "can_change": not request.membership.is_guest and _can(request, "performance.change"),
         },

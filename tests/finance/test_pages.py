@@ -1,6 +1,7 @@
 """The finance pages: every action is a page with a form; the guest verifies savings and never
 sees the buyer's internal note or the competition-law review; lists are pinned in queries."""
 
+import re
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
@@ -184,6 +185,25 @@ def test_portfolio_savings_page_counts_claimed_verified_and_paid(
         page = client.get("/o/alpha/finance/")
     html = page.content.decode()
     assert "4,000.00" in html and "2,000.00" in html and "700.00" in html
+
+
+def test_portfolio_savings_page_shows_fifty_partnerships_a_page_and_totals_them_all(
+    client_as, fin, org_a
+):
+    with tenant_scope(org_a):
+        for _ in range(53):
+            SavingsEntryFactory(organization=org_a, currency="EUR")  # one partnership each
+    client = client_as(fin)
+
+    first = client.get("/o/alpha/finance/").content.decode()
+    second = client.get("/o/alpha/finance/?page=2").content.decode()
+
+    rows = re.compile(r'href="/o/alpha/partnerships/\d+/finance/"')
+    assert len(rows.findall(first)) == 50
+    assert "Page 1 of 2 · 53 in all" in first
+    assert len(rows.findall(second)) == 3
+    for html in (first, second):  # the totals are the portfolio's, on every page
+        assert "EUR 53,000.00" in html
 
 
 def test_partnership_tab_issues_no_query_per_row(client_as, fin, partnership, org_a):

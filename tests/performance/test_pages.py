@@ -19,6 +19,7 @@ from tests.performance.factories import (
     ActionItemFactory,
     ScorecardFactory,
     SlaBreachFactory,
+    SlaFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -141,6 +142,24 @@ def test_the_sla_list_is_paginated_with_a_fixed_number_of_queries(
     assert "Quality SLA 049" not in first and "Quality SLA 048" not in second
     assert "Page 2 of 2" in second and "Quality SLA 049" in second and "Quality SLA 054" in second
     assert client.get(url, {"page": "nope"}).status_code == 200
+
+
+def test_the_breaches_under_the_sla_list_come_a_page_at_a_time_newest_first(
+    org_a, manager, client_as, django_assert_max_num_queries
+):
+    with tenant_scope(org_a):
+        sla = SlaFactory(organization=org_a)
+        SlaBreachFactory.reset_sequence()
+        SlaBreachFactory.create_batch(views.BREACH_PAGE_SIZE + 2, organization=org_a, sla=sla)
+    client = client_as(manager)
+    url = reverse("performance-slas", args=["alpha"])
+    with django_assert_max_num_queries(17):
+        first = client.get(url).content.decode()
+    second = client.get(url, {"breaches_page": 2}).content.decode()
+    assert "Page 1 of 2 (52 breaches)" in first
+    # Newest first: the 52 monthly breaches run from 2020-01 to 2024-04.
+    assert "2024-04" in first and "2020-03" in first and "2020-02" not in first
+    assert "2020-02" in second and "2020-01" in second and "2020-03" not in second
 
 
 def test_the_ranking_is_ordered_and_paginated_in_sql_without_breakdowns(
