@@ -347,8 +347,8 @@ def exclusivity_conflicts(
     # Only scopes sharing a category can conflict: compare within each category's bucket
     # rather than every pair of the portfolio.
     sharing: dict[str, list[int]] = defaultdict(list)
-    for index, (categories, _) in enumerate(folded):
-        for key in categories:
+    for index, (folded_categories, _) in enumerate(folded):
+        for key in folded_categories:
             sharing[key].append(index)
     pairs = {(a, b) for bucket in sharing.values() for a in bucket for b in bucket if a < b}
     found = []
