@@ -50,6 +50,7 @@ class ChangeRequestForm(forms.ModelForm):
     sla = forms.ModelChoiceField(
         queryset=Sla.objects.none(),
         required=False,
+        widget=SearchSelect(search_url_name="sla-search", blank_label="No SLA change"),
         label="SLA whose terms change",
         help_text="Optional: the request then proposes the SLA's new terms from a month on; "
         "approving it creates the SLA's new version.",

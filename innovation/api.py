@@ -201,7 +201,7 @@ class ScoreInputSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class DecisionSerializer(serializers.Serializer):
+class InitiativeDecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["approved", "parked", "rejected"])
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -283,11 +283,11 @@ class InitiativeViewSet(LessonMixin, InnovationViewSet, VersionedUpdateMixin):
         )
         return self._render(initiative)
 
-    @extend_schema(request=DecisionSerializer, responses=InitiativeSerializer)
+    @extend_schema(request=InitiativeDecisionSerializer, responses=InitiativeSerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request, *args, **kwargs):
         initiative = self.get_object()
-        body = DecisionSerializer(data=request.data)
+        body = InitiativeDecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         initiative = services.initiative_decide(
             initiative=initiative, actor=request.user, now=timezone.now(), **body.validated_data

@@ -130,6 +130,20 @@ def sla_for_member(*, membership: Membership) -> QuerySet[Sla]:
     return restrict_for_guest(queryset, membership, "partnership")
 
 
+def sla_search(
+    *, membership: Membership, text: str, partnership_id: int | None = None
+) -> QuerySet[Sla]:
+    """SLAs the member sees whose name contains `text` (the searchable picker's matches),
+    optionally of one partnership; by partnership, then name."""
+    queryset = Sla.objects.select_related("partnership").order_by("partnership__name", "name", "pk")
+    text = text.strip()
+    if text:
+        queryset = queryset.filter(Q(name__icontains=text) | Q(partnership__name__icontains=text))
+    if partnership_id is not None:
+        queryset = queryset.filter(partnership_id=partnership_id)
+    return restrict_for_guest(queryset, membership, "partnership")
+
+
 def breach_list(*, membership: Membership) -> QuerySet[SlaBreach]:
     queryset = SlaBreach.objects.select_related("sla__kpi", "partnership").order_by(
         "-period_start", "partnership__name", "pk"

@@ -9,6 +9,7 @@ urlpatterns = [
     path("performance/ranking/", views.portfolio_ranking, name="performance-ranking"),
     path("performance/slas/", views.sla_list, name="performance-slas"),
     path("performance/slas/check/", views.breach_check_run, name="performance-breach-check"),
+    path("performance/slas/search/", views.sla_picker_search, name="sla-search"),
     path("performance/actions/", views.action_board, name="performance-actions"),
     path(
         "performance/imports/<int:measurementimport_id>/",

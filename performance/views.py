@@ -579,6 +579,23 @@ def sla_list(request, org_slug):
     )
 
 
+def sla_picker_search(request, org_slug):
+    """The searchable SLA picker's matches (tenancy/widgets.py): JSON, at most 20."""
+    require_permission(request, "performance.view")
+    try:
+        partnership_id = int(request.GET["partnership"]) if request.GET.get("partnership") else None
+    except ValueError:
+        partnership_id = None
+    matches = selectors.sla_search(
+        membership=request.membership,
+        text=request.GET.get("q", "")[:200],
+        partnership_id=partnership_id,
+    )[:20]
+    return JsonResponse(
+        {"results": [{"id": s.pk, "label": f"{s.name} ({s.partnership.name})"} for s in matches]}
+    )
+
+
 @require_POST
 def breach_check_run(request, org_slug):
     """Run (or queue) the set-based SLA breach check for a range of months."""

@@ -287,6 +287,7 @@ SPECTACULAR_SETTINGS = {
         "FinancePartyEnum": "finance.models.Party",
         "ConnectorDirectionEnum": "integrations.models.Connector.Direction",
         "DirectionEnum": "performance.models.DIRECTION_CHOICES",  # kept its name
+        "SupplierProgrammeStatusEnum": "innovation.models.SupplierProgramme.Status",
     },
 }
 

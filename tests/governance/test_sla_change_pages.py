@@ -181,3 +181,33 @@ def test_a_guest_cannot_propose_sla_terms_through_the_api(org_a, manager, guest,
     with tenant_scope(org_a):
         assert SlaChange.objects.exists()
         assert SlaVersion.objects.filter(sla=sla).count() == 1
+
+
+def test_the_change_request_form_picks_the_sla_by_searching_not_from_every_sla(
+    org_a, manager, partnership, sla, client_as
+):
+    with tenant_scope(org_a):
+        other = make_sla(manager, PartnershipFactory(organization=org_a, name="Birch castings"))
+    client = client_as(manager)
+
+    form = client.get(reverse("change-request-create", args=["alpha"])).content.decode()
+    assert 'data-search-url="/o/alpha/performance/slas/search/"' in form
+    assert f'<option value="{sla.pk}"' not in form and f'<option value="{other.pk}"' not in form
+
+    found = client.get("/o/alpha/performance/slas/search/", {"q": "birch"}).json()["results"]
+    assert found == [{"id": other.pk, "label": f"{other.name} (Birch castings)"}]
+    chosen = client.get(
+        reverse("change-request-create", args=["alpha"]) + f"?sla={sla.pk}"
+    ).content.decode()
+    assert f'<option value="{sla.pk}" selected>' in chosen
+
+
+def test_the_sla_search_shows_a_guest_only_the_slas_of_their_partnership(
+    org_a, manager, partnership, sla, guest, client_as
+):
+    with tenant_scope(org_a):
+        make_sla(manager, PartnershipFactory(organization=org_a, name="Birch castings"))
+
+    found = client_as(guest).get("/o/alpha/performance/slas/search/").json()["results"]
+
+    assert [row["id"] for row in found] == [sla.pk]
