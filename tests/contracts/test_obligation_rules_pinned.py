@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 
 from contracts import services
 from contracts.models import ObligationFulfilment
-from tenancy.models import AuditEvent
+from contracts.services.obligations import EVIDENCE_MAX_BYTES
+from tenancy.models import AuditEvent, Notification
 from tests.contracts.factories import AgreementFactory, ClauseFactory, ObligationFactory
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +115,78 @@ def test_a_fulfilment_is_kept_in_the_history_and_audited(scope, owner, settings,
             "next_due_date": None,
         },
     )
+
+
+def _fulfil_with_file(obligation, owner, name, content):
+    return services.obligation_fulfil(
+        obligation=obligation, actor=owner, evidence_filename=name, evidence_content=content
+    )
+
+
+def test_a_file_of_exactly_the_limit_is_kept_and_one_byte_more_is_refused_under_its_field(
+    scope, owner
+):
+    limit = EVIDENCE_MAX_BYTES
+    kept = _fulfil_with_file(
+        ObligationFactory(organization=scope), owner, "proof.pdf", b"x" * limit
+    )
+    assert ObligationFulfilment.objects.get(obligation=kept).evidence_filename == "proof.pdf"
+
+    with pytest.raises(ValidationError) as refused:
+        _fulfil_with_file(
+            ObligationFactory(organization=scope), owner, "big.pdf", b"x" * (limit + 1)
+        )
+    assert refused.value.message_dict == {
+        "evidence_file": ["“big.pdf” is 10.0 MB; the limit is 10 MB."]
+    }
+    with pytest.raises(ValidationError) as refused:
+        _fulfil_with_file(
+            ObligationFactory(organization=scope), owner, "big.pdf", b"x" * (3 * limit)
+        )
+    assert refused.value.message_dict == {
+        "evidence_file": ["“big.pdf” is 30.0 MB; the limit is 10 MB."]
+    }
+
+
+def test_an_empty_evidence_file_is_refused_under_its_field(scope, owner):
+    with pytest.raises(ValidationError) as refused:
+        _fulfil_with_file(ObligationFactory(organization=scope), owner, "proof.pdf", b"")
+    assert refused.value.message_dict == {"evidence_file": ["“proof.pdf” is empty."]}
+
+
+def test_an_evidence_file_name_is_kept_to_200_characters(scope, owner):
+    fits = "a" * 196 + ".pdf"  # 200 characters: kept whole
+    kept = _fulfil_with_file(ObligationFactory(organization=scope), owner, fits, b"%PDF-1.4")
+    assert ObligationFulfilment.objects.get(obligation=kept).evidence_filename == fits
+
+    cut = "a" * 197 + ".pdf"  # 201 characters: cut to 200, the type is lost with the cut
+    with pytest.raises(ValidationError) as refused:
+        _fulfil_with_file(ObligationFactory(organization=scope), owner, cut, b"%PDF-1.4")
+    assert refused.value.message_dict["evidence_file"][0].startswith(f"“{cut[:200]}” is not")
+
+
+def test_a_fulfilment_with_only_a_link_keeps_no_note_and_no_file(scope, owner):
+    obligation = ObligationFactory(organization=scope, due_date=None)
+    services.obligation_fulfil(
+        obligation=obligation, actor=owner, evidence_url="https://evidence.example/report"
+    )
+    fulfilment = ObligationFulfilment.objects.get(obligation=obligation)
+    assert (fulfilment.evidence, fulfilment.evidence_filename, fulfilment.evidence_file.name) == (
+        "",
+        "",
+        "",
+    )
+
+
+def test_only_open_obligations_past_their_due_date_with_an_owner_are_reminded_once(scope, owner):
+    today = date(2025, 4, 10)
+    late = ObligationFactory(organization=scope, owner=owner, due_date=date(2025, 4, 9))
+    ObligationFactory(organization=scope, owner=owner, due_date=today)  # due today: not late
+    ObligationFactory(organization=scope, owner=None, due_date=date(2025, 3, 1))  # nobody to tell
+    done = ObligationFactory(organization=scope, owner=owner, due_date=date(2025, 3, 1))
+    services.obligation_fulfil(obligation=done, actor=owner, evidence="Sent.")  # fulfilled
+
+    assert services.obligations_notify_overdue(today=today) == 1
+    reminders = Notification.objects.filter(recipient=owner, title__startswith="Overdue")
+    assert [n.title for n in reminders] == [f"Overdue obligation: {late.title}"]
+    assert services.obligations_notify_overdue(today=today) == 0  # once per due date
