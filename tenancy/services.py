@@ -1,7 +1,7 @@
 """Writes of the tenancy app: organizations, memberships, API keys, notifications."""
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -174,19 +174,20 @@ def notify(
     return created
 
 
-def notification_mark_read(*, notification: Notification) -> None:
+def notification_mark_read(*, notification: Notification, now: datetime) -> None:
+    """Read once: the first reading's time stays."""
     if notification.read_at is None:
-        notification.read_at = timezone.now()
+        notification.read_at = now
         notification.save(update_fields=["read_at"])
 
 
-def notifications_mark_all_read(*, user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+def notifications_mark_all_read(*, user: User, now: datetime) -> int:
+    """Every unread notification of `user` (never another's) read at `now`; returns how many."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=now)
 
 
-def notifications_purge_read(*, older_than_days: int = 90) -> int:
-    cutoff = timezone.now() - timedelta(days=older_than_days)
+def notifications_purge_read(*, now: datetime, older_than_days: int = 90) -> int:
+    """Delete notifications read more than `older_than_days` ago (unread ones stay)."""
+    cutoff = now - timedelta(days=older_than_days)
     deleted, _ = Notification.objects.filter(read_at__lt=cutoff).delete()
     return deleted

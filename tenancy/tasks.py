@@ -169,7 +169,7 @@ def for_each_tenant(task: Any, **kwargs: Any) -> int:
 
 @tenant_task()
 def notifications_purge(*, organization_id: int, older_than_days: int = 90) -> int:
-    return notifications_purge_read(older_than_days=older_than_days)
+    return notifications_purge_read(now=timezone.now(), older_than_days=older_than_days)
 
 
 @shared_task(**TASK_DEFAULTS)

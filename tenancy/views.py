@@ -14,6 +14,7 @@ from django.db import connection
 from django.http import Http404, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tenancy.api_errors import error_response
@@ -122,7 +123,7 @@ def notification_read(request, org_slug, notification_id):
     notification = Notification.objects.filter(pk=notification_id, recipient=request.user).first()
     if notification is None:
         raise Http404("No such notification.")
-    notification_mark_read(notification=notification)
+    notification_mark_read(notification=notification, now=timezone.now())
     if notification.url.startswith("/"):
         return redirect(notification.url)
     return redirect("notifications", org_slug=org_slug)
@@ -130,7 +131,7 @@ def notification_read(request, org_slug, notification_id):
 
 @require_POST
 def notifications_read_all(request, org_slug):
-    notifications_mark_all_read(user=request.user)
+    notifications_mark_all_read(user=request.user, now=timezone.now())
     return redirect("notifications", org_slug=org_slug)
 
 

@@ -23,14 +23,14 @@ def _stored(config) -> str:
         return cursor.fetchone()[0]
 
 
-def _configure(organization, actor, secret="provider-secret-123"):
+def _configure(organization, actor, secret="provider-secret-123", domain="alpha.test"):
     return services.sso_configure(
         organization=organization,
         actor=actor,
         issuer="https://login.alpha.test",
         client_id="partnerline",
         client_secret=secret,
-        email_domains="alpha.test",
+        email_domains=domain,
         role_claim="partnerline_role",
         default_role=Role.VIEWER,
         allow_jit=True,
@@ -92,3 +92,22 @@ def test_the_migration_encrypts_secrets_stored_in_plaintext(org_a, owner):
 
     assert crypto.is_encrypted(_stored(config))
     assert SingleSignOn.objects.get(pk=config.pk).client_secret == "left-in-plaintext"
+
+
+def test_single_sign_on_secrets_reencrypt_moves_every_secret_to_the_newest_key(
+    org_a, org_b, owner, outsider, settings
+):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [old]
+    first, second = (
+        _configure(org_a, owner, "alpha-secret"),
+        _configure(org_b, outsider, "b", "bravo.test"),
+    )
+    settings.FIELD_ENCRYPTION_KEYS = [new, old]
+
+    assert services.single_sign_on_secrets_reencrypt() == 2
+
+    new_only = Fernet(new.encode())
+    for config, secret in ((first, "alpha-secret"), (second, "b")):
+        token = _stored(config).removeprefix(crypto.PREFIX).encode()
+        assert new_only.decrypt(token).decode() == secret
