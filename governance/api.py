@@ -282,7 +282,8 @@ class ChangeRequestViewSet(TenantModelViewSet):
             )
         )
 
-    @extend_schema(request=SlaChangeSerializer, responses=ChangeRequestSerializer)
+    @extend_schema(methods=["PUT"], request=SlaChangeSerializer, responses=ChangeRequestSerializer)
+    @extend_schema(methods=["DELETE"], request=None, responses={200: ChangeRequestSerializer})
     @action(detail=True, methods=["put", "delete"], url_path="sla-change")
     def sla_change(self, request, *args, **kwargs):
         """PUT: propose (or replace) the new terms of one SLA of the partnership from a month

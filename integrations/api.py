@@ -49,6 +49,7 @@ from tenancy.api import (
 )
 from tenancy.api_errors import error_body
 from tenancy.api_parsers import SafeFormParser, SafeJSONParser, SafeMultiPartParser
+from tenancy.api_schema import ErrorSerializer
 from tenancy.errors import ConflictError
 from tenancy.pagination import InsertionOrderPagination
 
@@ -328,7 +329,12 @@ class EdiDocumentViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveMo
                 "to", str, enum=list(services.OUTBOUND_STANDARDS), description="The standard."
             ),
         ],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            409: OpenApiResponse(
+                ErrorSerializer, description="The document is not an accepted order."
+            ),
+        },
     )
     @action(detail=True, methods=["get"])
     def outbound(self, request, *args, **kwargs):
@@ -781,7 +787,8 @@ class CodeMappingViewSet(
             if partnership_id is None:
                 raise serializers.ValidationError({"partnership": ["No such partnership."]})
         rows = [] if self.membership.is_guest else selectors.unmapped_codes(partnership_id)
-        return Response(UnmappedCodeSerializer(rows, many=True).data)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(UnmappedCodeSerializer(page, many=True).data)
 
 
 class CrosswalkReprocessSerializer(serializers.ModelSerializer):
@@ -905,8 +912,8 @@ class DemandForecastViewSet(
         """The versions, newest first; POST a new one (409 when nothing changed)."""
         forecast = self.get_object()
         if request.method == "GET":
-            rows = selectors.forecast_versions(forecast)[:200]
-            return Response(ForecastVersionSerializer(rows, many=True).data)
+            page = self.paginate_queryset(selectors.forecast_versions(forecast))
+            return self.get_paginated_response(ForecastVersionSerializer(page, many=True).data)
         body = ForecastVersionCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         version = services.forecast_version_add(

@@ -151,7 +151,9 @@ def test_the_api_maps_codes_lists_the_unmapped_and_follows_reprocessing(
     org_a, manager, api_as, partnership, waiting
 ):
     api = api_as(manager, org_a)
-    unmapped = api.get(f"{API}/code-mappings/unmapped/", {"partnership": partnership.pk}).json()
+    unmapped = api.get(f"{API}/code-mappings/unmapped/", {"partnership": partnership.pk}).json()[
+        "results"
+    ]
     assert {"kind": "material", "partner_code": "SUP-1"}.items() <= unmapped[0].items()
     body = {"partnership": partnership.pk, "kind": "material", "partner_code": "SUP-1",
             "our_code": "MAT-1"}  # fmt: skip

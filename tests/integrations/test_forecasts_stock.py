@@ -181,7 +181,7 @@ def test_the_api_shares_forecasts_and_takes_stock_positions(
     created = api.post(url, {"lines": [["MAT-1", "2026-05", "100"]]}, format="json")
     assert created.status_code == 201 and created.json()["number"] == 1
     assert api.post(url, {"lines": [["MAT-1", "2026-05", "100"]]}, format="json").status_code == 409
-    assert api.get(url).json()[0]["lines"] == [["MAT-1", "2026-05", "100"]]
+    assert api.get(url).json()["results"][0]["lines"] == [["MAT-1", "2026-05", "100"]]
     policy = api.post(
         f"{API}/stock-policies/",
         {"partnership": partnership.pk, "item": "MAT-1", "safety_stock": "10",
