@@ -395,6 +395,44 @@ def agreement_milestones(agreement: Agreement, *, today: date) -> list[Milestone
     return sorted(found, key=lambda m: m.on)
 
 
+def agreement_deadlines(
+    *, membership: Membership, today: date, until: date, owner_id: int | None = None
+) -> list[Milestone]:
+    """Renewals, expiries and notice deadlines from `today` to `until`, soonest first, of the
+    live agreements the member sees (with `owner_id`: those that person owns, or whose
+    partnership they own). An auto-renewing agreement whose first term ended long ago still
+    renews, so it is read whatever its expiry date; one query of the columns the dates need."""
+    queryset = (
+        Agreement.objects.select_related("partnership")
+        .only(
+            "title",
+            "term_type",
+            "effective_date",
+            "expiry_date",
+            "renewal_period_months",
+            "notice_period_days",
+            "partnership__name",
+        )  # fmt: skip
+        .exclude(status__in=("expired", "terminated", "draft"))
+        .exclude(term_type=Agreement.TermType.PERPETUAL)
+        .filter(expiry_date__isnull=False)
+        .filter(
+            Q(expiry_date__gte=today)
+            | Q(term_type=Agreement.TermType.AUTO_RENEWING, renewal_period_months__gt=0)
+        )
+        .order_by("pk")
+    )
+    if owner_id is not None:
+        queryset = queryset.filter(Q(owner_id=owner_id) | Q(partnership__owner_id=owner_id))
+    found = (
+        milestone
+        for agreement in for_member(queryset, membership, "")
+        for milestone in agreement_milestones(agreement, today=today)
+        if milestone.kind in ("renewal", "notice", "expiry") and today <= milestone.on <= until
+    )
+    return sorted(found, key=lambda m: (m.on, m.agreement.pk))
+
+
 def contract_calendar(*, today: date, membership: Membership | None = None) -> list[Milestone]:
     """Dates of every live agreement and open obligation, for the iCal feed and the landing page."""
     agreements = Agreement.objects.select_related("partnership").exclude(

@@ -10,11 +10,11 @@ from datetime import date, timedelta
 from django.db.models import Q
 from django.urls import reverse
 
-from contracts.selectors import agreement_list, agreement_milestones, obligation_list
+from contracts.selectors import agreement_deadlines, agreement_list, obligation_list
 from governance.selectors import awaiting_decision
 from partnerships.models import DueDiligenceItem, OnboardingEscalation
 from partnerships.selectors import exclusivity_conflicts
-from performance.selectors import action_board, breach_list
+from performance.selectors import action_board, open_breaches_owned_by
 from tenancy.models import Membership
 from tenancy.permissions import roles_with
 
@@ -145,20 +145,8 @@ def inbox_for(*, membership: Membership, today: date) -> list[InboxSection]:
         )
     )
     horizon = today + timedelta(days=HORIZON_DAYS)
-    agreements = (
-        agreement_list(membership=membership)
-        .filter(Q(owner_id=user_id) | Q(partnership__owner_id=user_id))
-        .exclude(status__in=("expired", "terminated", "draft"))
-        .filter(Q(expiry_date__isnull=True) | Q(expiry_date__gte=today))[:200]
-    )
-    deadlines = sorted(
-        (
-            m
-            for agreement in agreements
-            for m in agreement_milestones(agreement, today=today)
-            if m.kind in ("renewal", "notice", "expiry") and today <= m.on <= horizon
-        ),
-        key=lambda m: m.on,
+    deadlines = agreement_deadlines(
+        membership=membership, today=today, until=horizon, owner_id=user_id
     )
     sections.append(
         InboxSection(
@@ -178,9 +166,7 @@ def inbox_for(*, membership: Membership, today: date) -> list[InboxSection]:
             url("agreement-list", query=f"?expiring_before={horizon.isoformat()}"),
         )
     )
-    breaches = breach_list(membership=membership).filter(
-        Q(sla__owner_id=user_id) | Q(partnership__owner_id=user_id), status="open"
-    )
+    breaches = open_breaches_owned_by(membership=membership, user_id=user_id)
     rows, count = _take(breaches)
     sections.append(
         InboxSection(

@@ -151,6 +151,17 @@ def breach_list(*, membership: Membership) -> QuerySet[SlaBreach]:
     return restrict_for_guest(queryset, membership, "partnership")
 
 
+def open_breaches_owned_by(*, membership: Membership, user_id: int) -> QuerySet[SlaBreach]:
+    """Open breaches of the SLAs `user_id` owns or of the partnerships they own, newest first.
+    The owners are matched through two id lists (IN subqueries) rather than a join of every
+    SLA and partnership: PostgreSQL then reads only the open breaches."""
+    return breach_list(membership=membership).filter(
+        Q(sla__in=Sla.objects.filter(owner_id=user_id).values("pk"))
+        | Q(partnership__in=Partnership.objects.filter(owner_id=user_id).values("pk")),
+        status=SlaBreach.Status.OPEN,
+    )
+
+
 def visible_scorecards(queryset: QuerySet[Scorecard], membership: Membership | None):
     """A partner guest sees published scorecards only: drafts are the buyer's working state."""
     if membership is not None and membership.is_guest:

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from contracts.models import Clause
@@ -137,6 +138,19 @@ class Risk(TenantModel):
                 fields=["organization", "next_review_on"],
                 condition=Q(status="open"),
                 name="risk_review_due",
+            ),
+            # The open risks by current score, highest first (risk.selectors.risk_list's order,
+            # the same expression): the portfolio's top ten without sorting thousands.
+            models.Index(
+                F("organization"),
+                (
+                    Coalesce("residual_likelihood", "inherent_likelihood")
+                    * Coalesce("residual_impact", "inherent_impact")
+                ).desc(),
+                F("created_at").desc(),
+                F("id").desc(),
+                condition=Q(status="open"),
+                name="risk_open_by_score",
             ),
         ]
 

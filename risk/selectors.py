@@ -233,7 +233,8 @@ class Portfolio:
     expiring: list
     breaches: list
     scores: list  # the highest latest scores above a threshold (PORTFOLIO_SCORES of them)
-    spofs: list
+    spofs: list  # the first `spofs_shown` (all by default)
+    spof_count: int
     counts: dict
     heatmap_counts: dict
     overdue_compliance: list
@@ -259,7 +260,14 @@ def scores_above_threshold(*, membership: Membership) -> QuerySet[RiskScore]:
     )
 
 
-def portfolio_risk(*, membership: Membership, today: date, now: datetime) -> Portfolio:
+def portfolio_risk(
+    *,
+    membership: Membership,
+    today: date,
+    now: datetime,
+    spofs_shown: int | None = None,
+    spof_paths: int | None = None,
+) -> Portfolio:
     """The portfolio risk page: top risks, heat map, expiring and expired certificates, open
     breaches of duty, latest scores above a threshold, single points of failure."""
     if membership is None or membership.is_guest:
@@ -268,6 +276,9 @@ def portfolio_risk(*, membership: Membership, today: date, now: datetime) -> Por
     counts = heatmap_counts(Risk.objects.all())
     breaches = list(open_breaches(membership=membership)[:50])
     above = scores_above_threshold(membership=membership)
+    spof_count, spofs = _single_points_of_failure(
+        membership=membership, limit=spofs_shown, paths=spof_paths
+    )
     return Portfolio(
         top_risks=list(open_risks[:TOP_RISKS]),
         heatmap=heatmap_svg(counts, title="Open risks across the portfolio"),
@@ -275,7 +286,8 @@ def portfolio_risk(*, membership: Membership, today: date, now: datetime) -> Por
         expiring=list(expiring_certificates(membership=membership, today=today)[:100]),
         breaches=breaches,
         scores=list(above[:PORTFOLIO_SCORES]),
-        spofs=single_points_of_failure(membership=membership),
+        spofs=spofs,
+        spof_count=spof_count,
         counts={
             "open_risks": sum(counts.values()),
             "overdue_breaches": sum(1 for b in breaches if b.is_overdue(now)),
@@ -289,12 +301,23 @@ def portfolio_risk(*, membership: Membership, today: date, now: datetime) -> Por
     )
 
 
-def single_points_of_failure(*, membership: Membership) -> list[dict]:
+def single_points_of_failure(
+    *, membership: Membership, limit: int | None = None, paths: int | None = None
+) -> list[dict]:
     """Sub-tier suppliers that several live partnerships depend on with no alternative
-    (risk.spof), each with the partnerships and the path through which they depend on it.
-    Three queries whatever the size of the graph."""
+    (risk.spof), each with the partnerships and the path through which they depend on it,
+    those most depended on first. `limit` keeps that many suppliers and `paths` that many
+    partnerships of each (`dependents` still counts them all); only the partners on the kept
+    paths are read. Three queries whatever the size of the graph."""
+    return _single_points_of_failure(membership=membership, limit=limit, paths=paths)[1]
+
+
+def _single_points_of_failure(
+    *, membership: Membership, limit: int | None, paths: int | None
+) -> tuple[int, list[dict]]:
+    """How many suppliers are single points of failure, and the first `limit` of them."""
     if membership is None or membership.is_guest:
-        return []
+        return 0, []
     live = {
         pk: (partner_id, name)
         for pk, partner_id, name in Partnership.objects.exclude(
@@ -308,25 +331,34 @@ def single_points_of_failure(*, membership: Membership) -> list[dict]:
         )
     ]
     found = spof.single_points_of_failure({pk: v[0] for pk, v in live.items()}, links)
-    if not found:
-        return []
-    ids = {partner for f in found for path in f.paths.values() for partner in path}
-    partners = {p.pk: p for p in Partner.objects.filter(pk__in=ids).only("name", "country")}
-    return [
+    kept = [(f, f.partnerships[:paths]) for f in found[:limit]]
+    if not kept:
+        return 0, []
+    # Every path ends at its supplier, so the kept paths name every partner shown.
+    ids = {partner for f, shown in kept for pk in shown for partner in f.paths[pk]}
+    partners = {
+        pk: (name, country)
+        for pk, name, country in Partner.objects.filter(pk__in=ids).values_list(
+            "pk", "name", "country"
+        )
+    }
+    return len(found), [
         {
             "supplier_id": f.supplier,
-            "name": partners[f.supplier].name,
-            "country": partners[f.supplier].country,
+            "name": partners[f.supplier][0],
+            "country": partners[f.supplier][1],
+            "dependents": len(f.paths),
+            "more": len(f.paths) - len(shown),
             "partnerships": [
                 {
                     "pk": pk,
                     "name": live[pk][1],
-                    "path": " → ".join(partners[i].name for i in f.paths[pk]),
+                    "path": " → ".join(partners[i][0] for i in f.paths[pk]),
                 }
-                for pk in f.partnerships
+                for pk in shown
             ],
         }
-        for f in found
+        for f, shown in kept
     ]
 
 

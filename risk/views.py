@@ -109,11 +109,21 @@ def _tab_url(partnership, anchor=""):
 # -- the portfolio and the partnership tab ----------------------------------------------------
 
 
+# The portfolio page lists the suppliers most depended on and a few partnerships of each; the
+# API's portfolio gives them all.
+SPOFS_SHOWN = 20
+SPOF_PATHS_SHOWN = 5
+
+
 def risk_home(request, org_slug):
     require_permission(request, "risk.view")
     today = _today()
     portfolio = selectors.portfolio_risk(
-        membership=request.membership, today=today, now=timezone.now()
+        membership=request.membership,
+        today=today,
+        now=timezone.now(),
+        spofs_shown=SPOFS_SHOWN,
+        spof_paths=SPOF_PATHS_SHOWN,
     )
     return render(
         request,

@@ -6,6 +6,8 @@ partnership 30 → partner C ─castings→ X, ─castings→ Y  (an alternative
 partnership 40 → partner D ─chips→ Z
 """
 
+from datetime import UTC, datetime
+
 import pytest
 
 from risk import selectors
@@ -93,3 +95,34 @@ def test_the_search_stops_at_the_deepest_tier_it_follows():
     assert {s.supplier for s in single_points_of_failure({1: 1, 2: 9}, chain)} == set()
     deep = single_points_of_failure({1: 1, 2: 3}, chain, max_depth=2)
     assert [(s.supplier, s.partnerships) for s in deep] == [(3, [1, 2])]
+
+
+@pytest.mark.django_db
+def test_the_portfolio_page_keeps_the_most_depended_on_suppliers_and_counts_the_rest(
+    scope, manager
+):
+    # Rhine supplies three partnerships, Delta two: with one supplier and one path kept, Rhine
+    # stays, with its first partnership and "2 more"; both are still counted.
+    rhine, delta = PartnerFactory(name="Rhine Castings"), PartnerFactory(name="Delta Foundry")
+    partners = [PartnerFactory(name=n) for n in ("Alder", "Birch", "Cedar")]
+    partnerships = [PartnershipFactory(partner=p, name=f"{p.name} deal") for p in partners]
+    for partner in partners:
+        SubTierLinkFactory(partner=partner, supplier=rhine, supplies="castings")
+    for partner in partners[:2]:
+        SubTierLinkFactory(partner=partner, supplier=delta, supplies="forgings")
+    membership = manager.memberships.get()
+    [kept] = selectors.single_points_of_failure(membership=membership, limit=1, paths=1)
+    assert (kept["name"], kept["dependents"], kept["more"]) == ("Rhine Castings", 3, 2)
+    assert kept["partnerships"] == [
+        {"pk": partnerships[0].pk, "name": "Alder deal", "path": "Alder → Rhine Castings"}
+    ]
+    everything = selectors.single_points_of_failure(membership=membership)
+    assert [(s["name"], s["dependents"], s["more"]) for s in everything] == [
+        ("Rhine Castings", 3, 0),
+        ("Delta Foundry", 2, 0),
+    ]
+    now = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+    portfolio = selectors.portfolio_risk(
+        membership=membership, today=now.date(), now=now, spofs_shown=1, spof_paths=1
+    )
+    assert portfolio.spof_count == 2 and len(portfolio.spofs) == 1
