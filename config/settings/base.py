@@ -231,10 +231,7 @@ REST_FRAMEWORK = {
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Per API key and per organization (tenancy/access/throttling.py): 429 with Retry-After.
-    "DEFAULT_THROTTLE_CLASSES": [
-        "tenancy.access.throttling.ApiKeyRateThrottle",
-        "tenancy.access.throttling.OrganizationRateThrottle",
-    ],
+    "DEFAULT_THROTTLE_CLASSES": ["tenancy.access.throttling.TenantRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "api_key": API_RATE_PER_KEY,
         "organization": API_RATE_PER_ORGANIZATION,

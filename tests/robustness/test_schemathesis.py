@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from rest_framework.throttling import SimpleRateThrottle
 
+from tenancy.access.throttling import TenantRateThrottle
 from tenancy.models import Organization, Role, User
 from tenancy.services import api_key_create
 
@@ -41,7 +41,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_deviation(
     # The rate limits have their own tests (tests/tenancy/test_rate_limits_and_headers.py);
     # here they would turn most of the fuzzing budget into 429s and leave operations untested.
     monkeypatch.setattr(
-        SimpleRateThrottle,
+        TenantRateThrottle,
         "THROTTLE_RATES",
         {"api_key": "1000000/min", "organization": "1000000/min"},
     )
