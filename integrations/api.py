@@ -163,10 +163,19 @@ class EdiDocumentSerializer(serializers.ModelSerializer):
 
 class EdiDocumentDetailSerializer(EdiDocumentSerializer):
     findings = EdiFindingSerializer(many=True, read_only=True)
+    further_messages = serializers.SerializerMethodField(
+        help_text="The documents of this interchange's 2nd, 3rd … message, in order."
+    )
 
     class Meta(EdiDocumentSerializer.Meta):
-        fields = [*EdiDocumentSerializer.Meta.fields, "findings"]
+        fields = [*EdiDocumentSerializer.Meta.fields, "findings", "further_messages"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_further_messages(self, document) -> list[int]:
+        return list(
+            document.further_messages.order_by("message_index").values_list("pk", flat=True)
+        )
 
 
 class EdiDocumentUploadSerializer(serializers.Serializer):
@@ -269,7 +278,9 @@ class EdiDocumentViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveMo
         },
     )
     def create(self, request, *args, **kwargs):
-        """Receive one message: detect its standard, read it, check it, store it."""
+        """Receive a message: detect its standard, read it, check it, store it. An interchange
+        of several messages stores each as a document of its own (`further_messages`, each
+        read and checked on its own); the answer is the first message's document."""
         declared_size = None
         if isinstance(request.data, bytes):
             body = self.get_serializer(

@@ -172,8 +172,10 @@ def edi_document_ingest(
     declared_size: int | None = None,
     api_key_prefix: str = "",
 ) -> tuple[EdiDocument, bool]:
-    """Store, read and check one message; returns (document, created). `api_key_prefix`: the
-    key it was pushed with (a connector may allow only some keys).
+    """Store, read and check a message; returns (document, created). Every message of an
+    interchange is stored, the first in `document`, each further one as a document of its own
+    (as uploads do). `api_key_prefix`: the key it was pushed with (a connector may allow only
+    some keys).
 
     A resend of the same bytes returns the document already received with created=False. A
     message that cannot be read is stored `rejected` with the reason (never raised). Empty or
@@ -191,14 +193,15 @@ def edi_document_ingest(
         return document, False
     document.started_at = timezone.now()
     document.sent_with_key = api_key_prefix  # type: ignore[attr-defined]
-    _read(document)
-    audit_record(
-        action=f"integrations.edi_document.{document.status}",
-        actor=actor,
-        obj=document,
-        changes=_audit_changes(document),
-    )
-    _notify_problems(document)
+    further = _read(document, all_messages=True)
+    for read in (document, *further):
+        audit_record(
+            action=f"integrations.edi_document.{read.status}",
+            actor=actor,
+            obj=read,
+            changes=_audit_changes(read),
+        )
+        _notify_problems(read)
     return document, True
 
 
@@ -340,6 +343,8 @@ def _store_further_message(document: EdiDocument, index: int) -> EdiDocument:
         received_at=document.received_at,
         started_at=timezone.now(),
     )
+    # The key an API client pushed the interchange with (a connector may allow only some).
+    sibling.sent_with_key = getattr(document, "sent_with_key", "")  # type: ignore[attr-defined]
     sibling.save(force_insert=True)
     return sibling
 

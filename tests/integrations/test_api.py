@@ -246,3 +246,41 @@ def test_list_and_lines_query_counts_do_not_grow_with_rows(
     for path in ("edi-documents/", f"edi-documents/{document.pk}/lines/"):
         with django_assert_max_num_queries(8):
             assert api.get(f"{API}/{path}").status_code == 200
+
+
+def test_an_interchange_pushed_through_the_api_stores_every_message(
+    owner, org_a, api_as, partnership
+):
+    from tenancy.models import AuditEvent
+    from tests.integrations.test_tasks import _interchange_of_three
+
+    api = api_as(owner, org_a)
+    response = _post_file(api, partnership, _interchange_of_three())
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["document_number"], body["message_index"]) == ("PO-1001", 1)
+    assert "unread_messages" not in {f["code"] for f in body["findings"]}
+    second_id, third_id = body["further_messages"]
+    second = api.get(f"{API}/edi-documents/{second_id}/").json()
+    assert (second["document_number"], second["interchange"], second["message_index"]) == (
+        "INV-7", body["id"], 2,
+    )  # fmt: skip
+    assert "price_differs" in {f["code"] for f in second["findings"]}
+    third = api.get(f"{API}/edi-documents/{third_id}/").json()
+    assert (third["status"], third["message_index"]) == ("rejected", 3)
+    with tenant_scope(org_a):
+        audited = set(
+            AuditEvent.objects.filter(action__startswith="integrations.edi_document.").values_list(
+                "object_id", "action"
+            )
+        )
+    assert audited == {
+        (str(body["id"]), "integrations.edi_document.accepted"),
+        (str(second_id), "integrations.edi_document.accepted"),
+        (str(third_id), "integrations.edi_document.rejected"),
+    }
+    # A resend of the same interchange finds the first document and stores nothing more.
+    again = _post_file(api, partnership, _interchange_of_three())
+    assert again.status_code == 200 and again.json()["id"] == body["id"]
+    with tenant_scope(org_a):
+        assert EdiDocument.objects.count() == 3
