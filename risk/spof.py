@@ -40,16 +40,15 @@ class Spof:
 
 
 def sole_source_links(links: list[Link]) -> list[Link]:
+    items = [link.supplies.strip().lower() for link in links]  # each link's item, once
     by_item: dict[tuple[int, str], set[int]] = defaultdict(set)
-    for link in links:
-        item = link.supplies.strip().lower()
+    for link, item in zip(links, items, strict=True):
         if item:
             by_item[(link.partner, item)].add(link.supplier)
     return [
         link
-        for link in links
-        if not link.supplies.strip()
-        or len(by_item[(link.partner, link.supplies.strip().lower())]) == 1
+        for link, item in zip(links, items, strict=True)
+        if not item or len(by_item[(link.partner, item)]) == 1
     ]
 
 
