@@ -31,7 +31,6 @@ from integrations.edi import (
     Finding,
     ParsedDocument,
     detect_standard,
-    parse_document,
     parse_messages,
 )
 from integrations.edi.result import (
@@ -193,7 +192,7 @@ def edi_document_ingest(
         return document, False
     document.started_at = timezone.now()
     document.sent_with_key = api_key_prefix  # type: ignore[attr-defined]
-    further = _read(document, all_messages=True)
+    further = _read(document)
     for read in (document, *further):
         audit_record(
             action=f"integrations.edi_document.{read.status}",
@@ -253,11 +252,7 @@ def edi_document_process(*, document_id: int) -> EdiDocument:
             return document
         document.started_at = timezone.now()
         job_progress_set(document, 10)
-        further = _read(
-            document,
-            progress=lambda percent: job_progress_set(document, percent),
-            all_messages=True,
-        )
+        further = _read(document, progress=lambda percent: job_progress_set(document, percent))
         for read in (document, *further):
             audit_record(
                 action=f"integrations.edi_document.{read.status}",
@@ -279,22 +274,15 @@ def edi_document_progress(document: EdiDocument) -> int:
 
 
 def _read(
-    document: EdiDocument,
-    progress: Callable[[int], None] | None = None,
-    *,
-    all_messages: bool = False,
+    document: EdiDocument, progress: Callable[[int], None] | None = None
 ) -> list[EdiDocument]:
-    """Parse the stored message and store its header, lines and findings: all of it, or (when
-    it cannot be read) none of it and the document rejected with the reason.
+    """Parse the stored interchange and store each message's header, lines and findings: all
+    of it, or (when it cannot be read) none of it and the document rejected with the reason.
 
-    With `all_messages` (uploads), every message of an interchange is stored: the first in
-    `document`, each further one as a document of its own (`interchange` = `document`),
-    read, checked and rejected on its own; returns those further documents."""
+    Every message is stored: the first in `document`, each further one as a document of its
+    own (`interchange` = `document`), read, checked and rejected on its own; returns those
+    further documents."""
     progress = progress or (lambda percent: None)
-    if not all_messages:
-        _read_one(document, lambda: parse_document(bytes(document.content)))
-        progress(90)
-        return []
     try:
         messages = parse_messages(bytes(document.content))
     except EdiParseError as exc:
