@@ -103,6 +103,9 @@ class DetectionResult:
         }
 
 
+# Clause types the agreement facts are read from.
+_FACT_CODES = frozenset({"governing_law", "renewal", "notice_period"})
+
 # Segments that state the term of the agreement, for the facts (not a clause type of their own).
 _TERM_HEADING = re.compile(r"\bterm\b(?!ination)|duration", re.IGNORECASE)
 _TERM_BODY = re.compile(r"(?:initial\s+)?term\s+of\s+this\s+agreement", re.IGNORECASE)
@@ -131,6 +134,7 @@ def detect(
     probabilities = model.probabilities(pieces, [hits for _, hits in ruled]) if model else None
     clauses: list[DetectedClause] = []
     by_code: dict[str, list[str]] = {}
+    model_by_code: dict[str, list[str]] = {}
     for row, piece in enumerate(pieces):
         found_by_code = {found.code: found for found in ruled[row][0]}
         for found in ruled[row][0]:
@@ -149,8 +153,14 @@ def detect(
                 # A probability is never certain: kept within (0, 1) after rounding.
                 confidence = min(max(round(probability, 3), 0.001), 0.999)
                 clauses.append(_clause(piece, code, confidence, explanation, "model"))
+                if code in _FACT_CODES and code not in found_by_code:
+                    model_by_code.setdefault(code, []).append(piece.text)
         if _is_term_clause(piece):
             by_code.setdefault("_term", []).append(piece.text)
+    # The facts are read from the segments the rules typed first, then from those only the model
+    # typed (a governing-law sentence worded in a way no rule knows).
+    for code, texts in model_by_code.items():
+        by_code.setdefault(code, []).extend(texts)
     return DetectionResult(clauses=clauses, facts=extract_facts(text, by_code))
 
 

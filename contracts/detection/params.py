@@ -299,6 +299,9 @@ _COUNTRIES = {
     "taiwan": "Taiwan", "brazil": "Brazil", "mexico": "Mexico", "canada": "Canada",
     "district of columbia": "District of Columbia", "cayman islands": "Cayman Islands",
     "bermuda": "Bermuda", "british virgin islands": "British Virgin Islands",
+    "south africa": "South Africa", "republic of south africa": "South Africa",
+    "victoria": "Victoria, Australia", "queensland": "Queensland, Australia",
+    "western australia": "Western Australia, Australia",
     "united kingdom": "England and Wales", "united states": "United States",
     "united states of america": "United States", "u.s.": "United States",
 }  # fmt: skip
@@ -313,7 +316,7 @@ _JURISDICTION_RE = re.compile(
 )
 _LAW_ANCHOR = re.compile(
     r"(?:govern(?:ed|s|ing)|constru(?:ed|e)|interpret(?:ed)?|enforced|subject\s+to|"
-    r"accordance\s+with)"
+    r"accordance\s+with|controlled\s+by)"
     r"[^.;]{0,160}?\blaws?\b",
     re.IGNORECASE,
 )
@@ -329,7 +332,28 @@ def find_governing_law(text: str) -> str | None:
         if law:
             return law
     match = re.search(r"\blaws?\s+of\s+(?:the\s+)?([^.;]{0,120})", text, re.IGNORECASE)
+    law = _pick_jurisdiction(match.group(1)) if match else None
+    if law:
+        return law
+    # "governed by PRC law", "governed by English law": the adjective names the jurisdiction.
+    match = _ADJECTIVE_LAW.search(text)
+    if match:
+        return _ADJECTIVES[match.group(1).lower()]
+    # "accepted in the State of Nevada and governed by the laws thereof".
+    match = _LAWS_THEREOF.search(text)
     return _pick_jurisdiction(match.group(1)) if match else None
+
+
+_ADJECTIVES = {
+    "prc": "People's Republic of China", "chinese": "People's Republic of China",
+    "english": "England and Wales", "german": "Germany", "french": "France", "swiss": "Switzerland",
+    "dutch": "Netherlands", "israeli": "Israel", "japanese": "Japan", "singapore": "Singapore",
+    "irish": "Ireland", "scots": "Scotland", "scottish": "Scotland", "indian": "India",
+}  # fmt: skip
+_ADJECTIVE_LAW = re.compile(
+    r"govern(?:ed|s)\s+by\s+(?:the\s+)?(" + "|".join(_ADJECTIVES) + r")\s+laws?\b", re.IGNORECASE
+)
+_LAWS_THEREOF = re.compile(r"([^.;]{0,120})\blaws\s+thereof\b", re.IGNORECASE)
 
 
 def _pick_jurisdiction(window: str) -> str | None:
@@ -474,6 +498,15 @@ _TERM_LENGTH_BEFORE = re.compile(
 )
 
 
+_TERM_LENGTH_AFTER = re.compile(
+    r"\s*+(?:\(\s*\d+\s*\)\s*)?(?:renewal\s+|extension\s+)?(?:periods?|terms?)\b", re.IGNORECASE
+)
+
+
+def _gap(text: str, start: int, end: int) -> int:
+    return len(" ".join(text[start:end].split())) if end > start else 0
+
+
 def find_notice_period(text: str) -> Duration | None:
     """The notice period of a clause: the duration closest to the word "notice"."""
     best: tuple[int, Duration] | None = None
@@ -485,9 +518,13 @@ def find_notice_period(text: str) -> Duration | None:
             continue
         if _TERM_LENGTH_BEFORE.search(text[max(0, start - 30) : start]):
             continue  # "successive periods of one year" is the renewal term, not the notice
-        # Gap between the duration and the word, on whichever side of it the word stands.
+        if _TERM_LENGTH_AFTER.match(text, end):
+            continue  # "successive one (1) year periods" too
+        # Gap between the duration and the word, on whichever side of it the word stands, in
+        # characters of text with its whitespace runs collapsed (PDF exports pad with spaces).
         distance = min(
-            position - end if position >= end else max(0, start - position) for position in notices
+            _gap(text, end, position) if position >= end else _gap(text, position, start)
+            for position in notices
         )
         if distance <= 60 and (best is None or distance < best[0]):
             best = (distance, duration)
@@ -497,14 +534,52 @@ def find_notice_period(text: str) -> Duration | None:
 _RENEWAL_TERM = re.compile(
     r"(?:successive|additional|renewal|further|subsequent|consecutive|extension)\s+"
     r"(?:terms?|periods?)\s+of\s+(?:up\s+to\s+)?(?P<a>[^.;]{0,40}?(?:days?|weeks?|months?|years?))"
-    r"|(?:renew(?:ed|s)?|extend(?:ed|s)?)\b[^.;]{0,60}?\bfor\s+(?:an?\s+|one\s+or\s+more\s+)?"
+    r"|(?:renew(?:ed|s|al|able|ing)?|extend(?:ed|s)?|extension)\b[^.;]{0,60}?\bfor\s+"
+    r"(?:an?\s+|one\s+or\s+more\s+)?"
     r"(?:additional\s+|successive\s+|further\s+|subsequent\s+|consecutive\s+|like\s+|renewal\s+)*"
     r"(?:terms?\s+of\s+|periods?\s+of\s+)?(?P<b>[^.;]{0,30}?(?:days?|weeks?|months?|years?))",
     re.IGNORECASE,
 )
 
 
+# Renewals stated without a number: "renews from year to year", "month to month", "renewing
+# annually", "successive annual periods", "renewed tacitly every year".
+_RENEWAL_IMPLICIT = re.compile(
+    r"(?:renew\w*|extend\w*|extension|continu\w*)\b[^.;]{0,80}?"
+    r"(?:\b(?P<y>year[\s-]+to[\s-]+year|annual(?:ly)?|every\s+year|yearly)|"
+    r"\b(?P<m>month[\s-]+to[\s-]+month|monthly|every\s+month))\b"
+    r"|\b(?P<y2>year[\s-]+to[\s-]+year|annual)\s+(?:renewals?|extensions?)\b"
+    r"|\b(?P<m2>month[\s-]+to[\s-]+month)\b",
+    re.IGNORECASE,
+)
+# "an automatic 2 year term extension", "renewable for 1 year extension", "a renewable one-year
+# term": the number is before the word.
+_RENEWAL_BEFORE = re.compile(
+    r"(?P<d>\b[\w()]+[\s-]+(?:\(\d+\)[\s-]*)?(?:year|month)s?)[\s-]+(?:term\s+)?"
+    r"(?:renewals?|extensions?)\b|\brenewable\s+(?P<d2>[\w()]+[\s-]+(?:\(\d+\)[\s-]*)?"
+    r"(?:year|month)s?)[\s-]+(?:terms?|periods?)\b",
+    re.IGNORECASE,
+)
+
+
 def find_renewal_term(text: str) -> Duration | None:
+    found = _renewal_term_stated(text)
+    if found:
+        return found
+    match = _RENEWAL_BEFORE.search(text)
+    if match:
+        durations = find_durations(match.group("d") or match.group("d2"))
+        if durations:
+            return durations[-1][0]
+    match = _RENEWAL_IMPLICIT.search(text)
+    if match:
+        if match.group("y") or match.group("y2"):
+            return Duration(1, "year")
+        return Duration(1, "month")
+    return None
+
+
+def _renewal_term_stated(text: str) -> Duration | None:
     for match in _RENEWAL_TERM.finditer(text):
         phrase = match.group("a") or match.group("b")
         durations = find_durations(phrase)

@@ -23,13 +23,16 @@ from contracts.detection import (
     extract_text,
 )
 from contracts.detection.params import (
+    Duration,
     find_arbitration,
     find_dates,
     find_durations,
     find_fee_basis,
     find_governing_law,
     find_money,
+    find_notice_period,
     find_percentages,
+    find_renewal_term,
 )
 from contracts.detection.segment import segment
 from contracts.detection.taxonomy import BY_CODE, CODES
@@ -282,6 +285,11 @@ def test_it_reads_percentages():
         ("subject to the laws of the State of California", "California"),
         ("governed by the laws of the United States and the State of Texas", "Texas"),
         ("governed by the laws of the Province of Ontario", "Ontario, Canada"),
+        ("governed by PRC Laws", "People's Republic of China"),
+        ("controlled by the laws of the State of Texas", "Texas"),
+        ("accepted in the State of Nevada and governed by the laws thereof", "Nevada"),
+        ("governed by the Laws of the Republic of South Africa", "South Africa"),
+        ("governed by the laws of Victoria, Australia", "Victoria, Australia"),
     ],
 )
 def test_it_normalises_the_governing_law(sentence, jurisdiction):
@@ -502,3 +510,50 @@ def test_the_renewal_notice_is_not_confused_with_the_renewal_term_or_another_not
     facts = detect(text).facts
     assert facts.notice_period_days == 90
     assert facts.renewal_term.value == 1 and facts.renewal_term.unit == "year"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value", "unit"),
+    [
+        ("this agreement will renew automatically from year to year unless cancelled", 1, "year"),
+        ("and automatically renewing annually thereafter", 1, "year"),
+        ("shall continue automatically for successive annual periods", 1, "year"),
+        ("shall be effective month to month, until terminated", 1, "month"),
+        ("with an automatic 2 year term extension unless otherwise advised", 2, "year"),
+        (
+            "subject to any automatic renewal or extension for one year as required by law",
+            1,
+            "year",
+        ),
+        ("with automatic renewal for additional successive one-year terms", 1, "year"),
+        ("automatic extension for consecutive one (1) year periods thereafter", 1, "year"),
+    ],
+)
+def test_a_renewal_term_is_read_however_the_contract_words_it(sentence, value, unit):
+    assert find_renewal_term(f"This Agreement {sentence}.") == Duration(value, unit)
+
+
+def test_the_length_of_the_renewal_periods_is_not_taken_for_the_notice():
+    clause = (
+        "This Agreement shall be automatically renewed for additional successive one (1) year "
+        "periods, unless written notice of non-renewal is received no later than six (6) months "
+        "prior to the expiration of the then current term."
+    )
+    assert find_notice_period(clause) == Duration(6, "month")
+
+
+def test_the_notice_is_found_across_the_padding_of_a_pdf_export():
+    clause = (
+        "unless either party           provides  the  other party with written notification "
+        "of termination of           the  letter  Agreement  at  least 60 days prior to end."
+    )
+    assert find_notice_period(clause) == Duration(60, "day")
+
+
+def test_the_facts_name_the_state_a_law_thereof_clause_refers_back_to():
+    text = (
+        "1. Services. The Supplier shall provide the services described in Schedule A.\n\n"
+        "2. Law. This Agreement is accepted by Company in the State of Nevada and shall be "
+        "governed by and construed in accordance with the laws thereof.\n"
+    )
+    assert detect(text).facts.governing_law == "Nevada"
