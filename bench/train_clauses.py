@@ -1,6 +1,6 @@
 """Train the clause classifier on CUAD's development split: ``make train-clauses``.
 
-    python bench/train_clauses.py [--out contracts/detection/clause_model.joblib] [--folds 5]
+    python bench/train_clauses.py [--out contracts/detection/clause_model.joblib] [--folds 3]
 
 Reproducible: the split is the fixed hash rule of ``bench/cuad.py`` (held-out contracts are
 never read here), the folds are a deterministic grouping of contracts, and the solver is
