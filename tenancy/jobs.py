@@ -185,19 +185,10 @@ def job_fail(*, model: type[models.Model], pk: Any, reason: str, now: datetime) 
 
 # --- enqueue ----------------------------------------------------------------------------------
 
-# The one switch: run tasks in-process after commit. The old per-module names still work
-# until every module has switched to TASKS_INLINE (remove them then):
-LEGACY_INLINE_SETTINGS = (
-    "CONTRACTS_INTAKE_INLINE",
-    "PERFORMANCE_TASKS_INLINE",
-    "INTEGRATIONS_TASKS_INLINE",
-)
-
 
 def tasks_inline() -> bool:
-    if getattr(settings, "TASKS_INLINE", False):
-        return True
-    return any(getattr(settings, name, False) for name in LEGACY_INLINE_SETTINGS)
+    """The one switch (`TASKS_INLINE`): run tasks in-process after commit."""
+    return bool(getattr(settings, "TASKS_INLINE", False))
 
 
 def task_by_name(name: str) -> Any:

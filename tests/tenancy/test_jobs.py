@@ -41,11 +41,11 @@ def test_with_tasks_inline_the_task_runs_in_process_after_commit(
     assert sent == [("inline", {"kwargs": {"organization_id": org_a.pk}})]
 
 
-@pytest.mark.parametrize("legacy", jobs.LEGACY_INLINE_SETTINGS)
-def test_the_old_per_module_inline_settings_still_switch_inline(settings, legacy):
+def test_only_tasks_inline_switches_inline(settings):
     settings.TASKS_INLINE = False
+    settings.CONTRACTS_INTAKE_INLINE = True  # an old per-module name: no longer read
     assert not jobs.tasks_inline()
-    setattr(settings, legacy, True)
+    settings.TASKS_INLINE = True
     assert jobs.tasks_inline()
 
 
