@@ -746,6 +746,11 @@ def test_a_decision_is_refused_in_words(scope, reviewed, legal):
     assert no_words.value.message_dict == {
         "redline_text": ["A redline needs the proposed wording."]
     }
+    with pytest.raises(ValidationError) as no_text_at_all:
+        services.clause_decide(clause=clause, actor=legal, decision="redline")
+    assert no_text_at_all.value.message_dict == {
+        "redline_text": ["A redline needs the proposed wording."]
+    }
     with pytest.raises(ValidationError) as bad_parameters:
         services.clause_decide(
             clause=clause,
@@ -934,3 +939,26 @@ def test_a_guests_comment_is_always_shared_and_may_answer_a_shared_one(
     assert under_internal.value.message_dict == {
         "parent": ["Reply to a comment on the same clause."]
     }
+
+
+def test_a_clause_created_without_a_heading_has_none(scope, owner):
+    clause = services.clause_create(
+        actor=owner,
+        agreement=AgreementFactory(organization=scope),
+        clause_type="governing_law",
+        text="English law.",
+    )
+    clause.refresh_from_db()
+    assert clause.heading == ""
+
+
+def test_a_fixed_cap_of_twice_the_annual_fees_is_accepted_without_a_justification(
+    scope, reviewed, owner, playbook
+):
+    """2 000 000 against annual fees of 1 000 000: a cap of 2x, within the red line."""
+    clause = ClauseFactory(
+        organization=scope, agreement=reviewed, parameters={"cap_amount": "2000000"}
+    )
+    services.clause_decide(clause=clause, actor=owner, decision="accepted")
+    clause.refresh_from_db()
+    assert (clause.decision, clause.red_line_waiver) == ("accepted", "")
