@@ -82,6 +82,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/contracts/test_services.py",
             "tests/contracts/test_rules_edges.py",
             "tests/contracts/test_date_range.py",
+            "tests/contracts/test_agreement_rules_pinned.py",
         ],
     ),
     "contracts.clauses": (
