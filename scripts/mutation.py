@@ -82,6 +82,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/contracts/test_services.py",
             "tests/contracts/test_rules_edges.py",
             "tests/contracts/test_date_range.py",
+            "tests/contracts/test_agreement_rules_pinned.py",
         ],
     ),
     "contracts.clauses": (
@@ -91,6 +92,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/contracts/test_rules_edges.py",
             "tests/contracts/test_confidentiality.py",
             "tests/contracts/test_services.py",
+            "tests/contracts/test_clause_rules_pinned.py",
         ],
     ),
     "contracts.obligations": (
@@ -167,6 +169,7 @@ ALSO_COPY = [
     "integrations",
     "performance",
     "exit_planning",
+    "innovation",
     "templates",
     "static",
     "manage.py",
