@@ -11,6 +11,10 @@ class ContractsConfig(AppConfig):
     verbose_name = "Contracts"
 
     def ready(self):
+        from contracts.selectors import ACTION_LABELS
+        from tenancy.audit import action_labels_register
+
+        action_labels_register(ACTION_LABELS)
         # The clause model is loaded once, at start-up, so the first upload does not pay for it
         # (docs/clause-detection.md). A process that never detects can skip it.
         if os.environ.get("PARTNERLINE_SKIP_CLAUSE_MODEL"):

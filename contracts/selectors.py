@@ -20,6 +20,7 @@ from contracts.models import (
     PlaybookRule,
 )
 from contracts.playbook import Deviation, agreement_deviations
+from tenancy.audit import action_label
 from tenancy.models import AuditEvent, Membership, User
 from tenancy.permissions import restrict_for_guest
 
@@ -460,6 +461,7 @@ def contract_calendar(*, today: date, membership: Membership | None = None) -> l
     return sorted(found, key=lambda m: (m.on, m.agreement.pk))
 
 
+# The agreement timeline's wording (registered with tenancy.audit in ContractsConfig.ready).
 ACTION_LABELS = {
     "contracts.agreement.created": "Agreement created",
     "contracts.agreement.updated": "Agreement edited",
@@ -483,13 +485,6 @@ ACTION_LABELS = {
     "contracts.clause.corrected": "Detection corrected",
     "contracts.clause.proposal_confirmed": "Detection confirmed",
 }
-
-
-def action_label(action: str) -> str:
-    """An audit action in words (never its dotted code on screen)."""
-    if action in ACTION_LABELS:
-        return ACTION_LABELS[action]
-    return action.rsplit(".", 1)[-1].replace("_", " ").capitalize()
 
 
 def agreement_timeline(agreement: Agreement) -> list[AuditEvent]:

@@ -20,6 +20,7 @@ from governance.forms import (
 from governance.models import ChangeRequest, ChangeRequestApprover
 from partnerships.models import Partnership
 from partnerships.selectors import partnership_portfolio
+from tenancy.audit import action_verb
 from tenancy.errors import ConflictError
 from tenancy.forms import apply_errors
 from tenancy.modules import workspace_tabs
@@ -312,7 +313,7 @@ def _detail(request, change_request_id, *, status=200, **forms):
         "approve_form": forms.get("approve_form") or ApproveForm(),
         "reject_form": forms.get("reject_form") or RejectForm(),
         "timeline": [
-            (event, event.action.rsplit(".", 1)[-1].replace("_", " ").capitalize())
+            (event, action_verb(event.action))
             for event in selectors.change_request_timeline(change_request)
         ],
         "now": timezone.now(),

@@ -51,6 +51,7 @@ from risk.models import (
     PriceMechanism,
     Risk,
 )
+from tenancy.audit import action_verb
 from tenancy.errors import ConflictError
 from tenancy.forms import apply_errors
 from tenancy.modules import workspace_tabs as partnership_tabs
@@ -212,10 +213,7 @@ def risk_detail(request, org_slug, risk_id, status=200, **forms):
             "review_form": forms.get("review_form") or ReviewForm(),
             "close_form": forms.get("close_form") or CloseForm(),
             "can_change": has_permission(request.membership, "risk.change", risk),
-            "timeline": [
-                (e, e.action.rsplit(".", 1)[-1].replace("_", " ").capitalize())
-                for e in selectors.risk_timeline(risk)
-            ],
+            "timeline": [(e, action_verb(e.action)) for e in selectors.risk_timeline(risk)],
             "today": _today(),
         },
         status=status,

@@ -147,3 +147,64 @@ def audit_chain_verify() -> ChainReport:
         previous_hash = event.hash
         expected_sequence += 1
     return ChainReport(organization, checked, None)
+
+
+# --- reading the trail -------------------------------------------------------------------------
+
+# Modules add the wording of their own actions here (contracts: its timeline's labels); any
+# other action reads from its code: "governance.change_request.approved" → "Change request
+# approved".
+ACTION_LABELS: dict[str, str] = {}
+
+
+def action_labels_register(labels: dict[str, str]) -> None:
+    ACTION_LABELS.update(labels)
+
+
+def action_label(action: str) -> str:
+    """An audit action in words (never its dotted code on screen)."""
+    if action in ACTION_LABELS:
+        return ACTION_LABELS[action]
+    parts = action.split(".")
+    if len(parts) >= 3:
+        entity, verb = parts[-2].replace("_", " "), parts[-1].replace("_", " ")
+        return f"{entity[:1].upper()}{entity[1:]} {verb}"
+    return action_verb(action)
+
+
+def action_verb(action: str) -> str:
+    """What happened, for the timeline of the object itself: "….approved" → "Approved"."""
+    return action.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+
+
+def change_text(value) -> str:
+    """One value of an event's changes as a person reads it: a record by its label, a mapping
+    as "name: value" pairs, a list joined, nothing as "—", yes/no for booleans."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        if set(value) == {"id", "label"}:
+            return str(value["label"])
+        return ", ".join(
+            f"{key.replace('_', ' ')}: {change_text(item)}" for key, item in value.items()
+        )
+    if isinstance(value, list):
+        return ", ".join(change_text(item) for item in value)
+    return str(value)
+
+
+def changes_text(changes) -> list[tuple[str, str]]:
+    """An event's changes as (field in words, "old → new" or the value) pairs."""
+    if not isinstance(changes, dict):
+        return [("", change_text(changes))] if changes else []
+    rows = []
+    for name, value in changes.items():
+        label = name.replace("_", " ")
+        label = label[:1].upper() + label[1:]
+        if isinstance(value, list) and len(value) == 2:
+            rows.append((label, f"{change_text(value[0])} → {change_text(value[1])}"))
+        else:
+            rows.append((label, change_text(value)))
+    return rows

@@ -13,10 +13,15 @@ EDITABLE_STATUSES = (Agreement.Status.DRAFT, Agreement.Status.IN_LEGAL_REVIEW)
 
 
 def _jsonable(changes: dict) -> dict:
-    return {
-        k: [str(a) if a is not None else None, str(b) if b is not None else None]
-        for k, (a, b) in changes.items()
-    }
+    """[old, new] pairs for the audit trail: text, except mappings and lists (a clause's
+    parameters), which stay structured so the trail reads "cap multiple: 0.5 → 2"."""
+
+    def value(item):
+        if item is None or isinstance(item, dict | list):
+            return item
+        return str(item)
+
+    return {k: [value(a), value(b)] for k, (a, b) in changes.items()}
 
 
 def membership_of(user: User) -> Membership | None:

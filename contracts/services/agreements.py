@@ -61,11 +61,15 @@ AGREEMENT_FIELDS = (
 def _validate_dispute_ladder(ladder) -> None:
     if not isinstance(ladder, list):
         raise ValidationError({"dispute_resolution": "Give the steps as a list."})
-    allowed = {"negotiation", "mediation", "expert_determination", "arbitration", "courts"}
+    allowed = ("negotiation", "mediation", "expert_determination", "arbitration", "courts")
     for step in ladder:
         if not isinstance(step, dict) or step.get("step") not in allowed:
             raise ValidationError(
-                {"dispute_resolution": f"Each step needs a 'step' among {sorted(allowed)}."}
+                {
+                    "dispute_resolution": "Each step needs a “step”: "
+                    + ", ".join(allowed[:-1])
+                    + f" or {allowed[-1]}."
+                }
             )
 
 

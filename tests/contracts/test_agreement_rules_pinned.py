@@ -19,7 +19,7 @@ from tests.partnerships.factories import PartnershipFactory
 
 pytestmark = pytest.mark.django_db
 
-LADDER_STEPS = "['arbitration', 'courts', 'expert_determination', 'mediation', 'negotiation']"
+LADDER_STEPS = "negotiation, mediation, expert_determination, arbitration or courts"
 
 
 def _create(scope, owner, **fields):
@@ -54,7 +54,7 @@ def test_a_ladder_step_that_is_not_one_of_the_five_is_refused_naming_them(scope,
     with pytest.raises(ValidationError) as refused:
         _create(scope, owner, dispute_resolution=ladder)
     assert refused.value.message_dict == {
-        "dispute_resolution": [f"Each step needs a 'step' among {LADDER_STEPS}."]
+        "dispute_resolution": [f"Each step needs a “step”: {LADDER_STEPS}."]
     }
 
 

@@ -725,7 +725,7 @@ def test_a_redline_is_a_new_version_with_the_comment_as_its_note_and_is_audited(
         "decision": ["pending", "redline"],
         "comment": "Our floor.",
         "text": ["Liability is capped at 0.5x.", "Liability is capped at 2x."],
-        "parameters": ["{'cap_multiple': '0.5'}", "{'cap_multiple': '2'}"],
+        "parameters": [{"cap_multiple": "0.5"}, {"cap_multiple": "2"}],
     }
 
 

@@ -244,7 +244,7 @@ def test_audit_actions_read_as_words():
     from contracts.selectors import action_label
 
     assert action_label("contracts.clause.redline_agreed") == "Redline agreed by the partner"
-    assert action_label("contracts.intake.some_new_thing") == "Some new thing"
+    assert action_label("contracts.intake.some_new_thing") == "Intake some new thing"
 
 
 def test_dispute_steps_tolerate_odd_stored_values():

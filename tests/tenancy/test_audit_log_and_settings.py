@@ -56,6 +56,44 @@ def test_a_broken_chain_is_shown_as_broken(owner, org_a, events, client_as):
     assert "chain broken" in page
 
 
+def test_the_log_shows_actions_and_changes_in_words_never_their_codes(org_a, owner, client_as):
+    with tenant_scope(org_a):
+        audit_record(
+            action="contracts.clause.redline",
+            actor=owner,
+            changes={
+                "decision": ["pending", "redline"],
+                "parameters": [{"cap_multiple": "0.5"}, {"cap_multiple": "2"}],
+                "owner": [None, {"id": 7, "label": "Dana Buyer"}],
+                "red_lines_waived": True,
+            },
+        )
+        audit_record(action="governance.change_request.approved", actor=owner)
+    page = client_as(owner).get("/o/alpha/settings/audit/").content.decode()
+    assert ">Redline proposed<" in page and ">Change request approved<" in page
+    assert "Parameters: cap multiple: 0.5 → cap multiple: 2" in page
+    assert "Owner: — → Dana Buyer" in page and "Red lines waived: yes" in page
+    assert "{&#x27;" not in page and "[&#x27;" not in page  # no Python text
+
+
+def test_an_action_reads_from_its_code_unless_its_module_words_it():
+    from tenancy.audit import action_label, changes_text
+
+    assert action_label("contracts.clause.redline_agreed") == "Redline agreed by the partner"
+    assert action_label("tenancy.api_key.revoked") == "Api key revoked"
+    assert action_label("exit_planning.trigger.fired") == "Trigger fired"
+    assert action_label("login") == "Login"
+    assert changes_text({"notice_period_days": [None, 90], "note": ""}) == [
+        ("Notice period days", "— → 90"),
+        ("Note", "—"),
+    ]
+    # A pair is [before, after] (the trail's convention); a longer list is listed.
+    assert changes_text({"tags": ["a", "b", "c"], "flag": False}) == [
+        ("Tags", "a, b, c"),
+        ("Flag", "no"),
+    ]
+
+
 def test_the_audit_log_is_for_org_admins_only(member, client_as):
     assert client_as(member).get("/o/alpha/settings/audit/").status_code == 403
     assert client_as(member).get("/o/alpha/settings/audit/export.csv").status_code == 403
