@@ -69,10 +69,6 @@ class TriggerForm(forms.Form):
     evidence = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What happened")
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Reason")
-
-
 class TaskForm(forms.Form):
     start_on = forms.DateField(widget=DATE)
     due_on = forms.DateField(widget=DATE)

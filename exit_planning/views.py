@@ -34,7 +34,7 @@ from exit_planning.models import (
 )
 from partnerships.models import Partnership
 from tenancy.errors import ConflictError
-from tenancy.forms import apply_errors
+from tenancy.forms import ReasonForm, apply_errors
 from tenancy.models import Membership, User
 from tenancy.modules import workspace_tabs as partnership_tabs
 from tenancy.permissions import has_permission
@@ -177,7 +177,7 @@ def partnership_exit(request, org_slug, partnership_id):
         )
         context["readiness"] = plan.readiness
         context["trigger_form"] = forms.TriggerForm()
-        context["reason_form"] = forms.ReasonForm()
+        context["reason_form"] = ReasonForm()
         context["contribution_form"] = forms.ContributionForm()
         context["signoff_form"] = forms.SignOffForm()
         context["certificate_form"] = forms.CertificateForm()

@@ -144,10 +144,6 @@ class MinutesForm(forms.Form):
     minutes = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), required=False)
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Reason")
-
-
 class PrioritiesForm(forms.Form):
     priorities = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -33,7 +33,6 @@ from governance.board_forms import (
     MinutesForm,
     OfficerForm,
     PrioritiesForm,
-    ReasonForm,
     ReceivedForm,
     RuleForm,
 )
@@ -53,7 +52,7 @@ from risk.models import ComplianceRequirement
 from risk.services import compliance
 from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError, PermissionDeniedError
-from tenancy.forms import apply_errors
+from tenancy.forms import ReasonForm, apply_errors
 from tenancy.jobs import job_progress
 from tenancy.modules import workspace_tabs
 from tenancy.permissions import has_permission

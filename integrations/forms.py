@@ -147,10 +147,6 @@ class ConnectorForm(forms.ModelForm):
         pass  # the service validates the model
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Reason")
-
-
 class DiscrepancyFilterForm(forms.Form):
     status = forms.ChoiceField(required=False)
     partnership = forms.ModelChoiceField(

@@ -23,7 +23,6 @@ from integrations.forms import (
     DrTestForm,
     ForecastForm,
     ForecastVersionForm,
-    ReasonForm,
     StockPolicyForm,
     StockReplayForm,
     UploadForm,
@@ -42,7 +41,7 @@ from integrations.models import (
 from partnerships.models import Partnership
 from partnerships.selectors import partnership_portfolio
 from tenancy.errors import ConflictError
-from tenancy.forms import apply_errors
+from tenancy.forms import ReasonForm, apply_errors
 from tenancy.modules import workspace_tabs
 from tenancy.permissions import has_permission
 from tenancy.views import (

@@ -11,3 +11,9 @@ def apply_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+class ReasonForm(forms.Form):
+    """The reason an action asks for (withdraw, retire, dispute, resolve …): required, in words."""
+
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Reason")
