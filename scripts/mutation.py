@@ -167,6 +167,7 @@ ALSO_COPY = [
     "integrations",
     "performance",
     "exit_planning",
+    "innovation",
     "templates",
     "static",
     "manage.py",
