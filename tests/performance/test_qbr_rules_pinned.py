@@ -109,6 +109,7 @@ def test_the_year_is_scheduled_two_weeks_after_each_quarter_at_ten(org_a, manage
             (date(2026, 10, 1), datetime(2027, 1, 15, 10, tzinfo=UTC)),
         ]
         assert QbrAttendee.objects.filter(user=manager).count() == 4
+        assert {q.location for q in Qbr.objects.all()} == {""}  # no place given: none stored
         assert len(_events("performance.qbr.scheduled")) == 4
         assert all(e.actor == manager for e in _events("performance.qbr.scheduled"))
 
@@ -122,6 +123,16 @@ def test_scheduling_a_year_again_adds_only_the_missing_quarters(org_a, manager, 
         assert [q.quarter_start for q in created] == [date(2026, 4, 1), date(2026, 10, 1)]
         assert services.qbr_schedule_year(actor=manager, partnership=partnership, year=2026) == []
         assert Qbr.objects.count() == 4
+
+
+def test_another_partnerships_reviews_do_not_fill_this_partnerships_year(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        other = PartnershipFactory(organization=org_a, name="Birch gearboxes")
+        _schedule(manager, other, quarter=date(2026, 4, 1))
+        created = services.qbr_schedule_year(
+            actor=manager, partnership=scenario["partnership"], year=2026
+        )
+        assert [q.quarter_start.month for q in created] == [1, 4, 7, 10]
 
 
 @pytest.mark.parametrize("year", [2000, 2100])
@@ -278,8 +289,10 @@ def test_recording_a_qbr_stores_minutes_decisions_and_who_came(
 def test_a_qbr_recorded_without_attendance_leaves_it_unknown(org_a, manager, scenario):
     with tenant_scope(org_a):
         qbr = _schedule(manager, scenario["partnership"], attendees=[manager])
-        services.qbr_record(qbr=qbr, actor=manager, minutes="m")
+        services.qbr_record(qbr=qbr, actor=manager)
         assert QbrAttendee.objects.get(qbr=qbr).attended is None
+        stored = Qbr.objects.get(pk=qbr.pk)
+        assert (stored.status, stored.minutes, stored.decisions) == ("held", "", "")
 
 
 def test_a_cancelled_qbr_cannot_be_recorded(org_a, manager, scenario):
@@ -442,6 +455,8 @@ def test_attendees_of_qbrs_in_the_next_seven_days_are_reminded_once(
         assert services.qbr_reminders_send(now=NOW) == 0
         # An hour later the review seven days and a second ahead is in the window.
         assert services.qbr_reminders_send(now=NOW + timedelta(hours=1)) == 1
+        # Those reminded keep the time of their reminder: they are not reminded again.
+        assert QbrAttendee.objects.get(qbr=last_day).reminded_at == NOW
 
 
 def test_the_reminder_window_is_the_number_of_days_given(org_a, manager, scenario):
@@ -505,6 +520,7 @@ def test_owners_of_overdue_open_actions_are_reminded_once_each(
         }
         assert services.qbr_reminders_send(now=NOW + timedelta(days=1)) == 1  # "Due today"
         assert services.qbr_reminders_send(now=NOW + timedelta(days=2)) == 0
+        assert ActionItem.objects.get(pk=yesterday.pk).overdue_reminded_at == NOW
 
 
 # --- The calendar invitation --------------------------------------------------------------------
