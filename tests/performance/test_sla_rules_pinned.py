@@ -8,17 +8,21 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from integrations import webhooks
 from performance import services
 from performance.models import Sla, SlaBreach, SlaCreditTier, SlaVersion
 from performance.periods import month_start
+from performance.services.scorecards import _scorecard_cache_key
 from performance.services.slas import breach_payloads
 from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError, TransitionNotAllowed
-from tenancy.models import AuditEvent, Notification
+from tenancy.models import AuditEvent, Notification, OutboxMessage
 from tests.partnerships.factories import PartnershipFactory
 from tests.performance.factories import TODAY, MeasurementFactory, SlaBreachFactory
 
@@ -772,3 +776,151 @@ def test_the_created_at_of_a_scenario_sla_is_its_first_versions_time(org_a, scen
     with tenant_scope(org_a):
         version = SlaVersion.objects.get(sla=scenario["sla"])
         assert version.created_at == scenario["sla"].created_at <= timezone.now()
+
+
+# --- added after the re-run of the survivors ----------------------------------------------------
+
+
+def test_an_anonymous_actor_is_stored_as_nobody_on_the_versions(org_a, manager, sla):
+    with tenant_scope(org_a):
+        version = services.sla_version_create(
+            sla=sla,
+            actor=AnonymousUser(),
+            now=NOW,
+            effective_from=date(2025, 10, 1),
+            target=Decimal("99"),
+            breach_threshold=Decimal("96"),
+            window_months=1,
+        )
+        created = _new_sla(AnonymousUser(), scenario_of(sla), name="Anonymous")
+        assert SlaVersion.objects.get(pk=version.pk).created_by is None
+        assert SlaVersion.objects.get(sla=created).created_by is None
+        # Without a reference, none is stored or audited.
+        assert SlaVersion.objects.get(pk=version.pk).source_reference == ""
+        assert _events("performance.sla.version_created")[0].changes["source"] == ""
+
+
+def scenario_of(sla):
+    return {"partnership": sla.partnership, "otd": sla.kpi}
+
+
+def test_terms_in_force_now_mark_only_this_slas_pending_versions_applied(org_a, manager, sla):
+    with tenant_scope(org_a):
+        other = _new_sla(manager, scenario_of(sla), name="Other")
+        SlaVersion.objects.filter(sla=other).update(effective_from=date(2025, 1, 1))
+        pending = services.sla_version_create(
+            sla=other,
+            actor=manager,
+            now=NOW,
+            effective_from=date(2025, 12, 1),
+            target=Decimal("99"),
+            breach_threshold=Decimal("96"),
+            window_months=1,
+        )
+        original = SlaVersion.objects.get(sla=sla)
+        services.sla_version_create(
+            sla=sla,
+            actor=manager,
+            now=NOW,
+            effective_from=date(2025, 9, 1),
+            target=Decimal("99"),
+            breach_threshold=Decimal("96"),
+            window_months=1,
+        )
+        assert SlaVersion.objects.get(pk=pending.pk).applied_at is None
+        assert SlaVersion.objects.get(pk=original.pk).applied_at == original.applied_at != NOW
+
+
+def test_giving_an_sla_its_own_owner_again_or_no_owner_changes_nothing(org_a, manager, scenario):
+    sla = scenario["sla"]
+    with tenant_scope(org_a):
+        services.sla_update(sla=sla, actor=manager, owner=manager)
+        services.sla_update(sla=sla, actor=manager, remediation_days=20)
+        assert Sla.objects.get(pk=sla.pk).owner == manager
+        assert _events("performance.sla.updated")[0].changes == {"remediation_days": ["30", "20"]}
+        assert len(_events("performance.sla.updated")) == 1
+
+
+def test_breaches_and_rights_to_terminate_go_to_each_slas_own_owner(
+    org_a, manager, make_member, scenario
+):
+    ops = make_member(org_a, email="ops@alpha.test")
+    with tenant_scope(org_a):
+        Sla.objects.filter(pk=scenario["sla"].pk).update(owner=ops, termination_breach_count=1)
+        _new_sla(
+            manager,
+            scenario,
+            name="Quality SLA",
+            kpi=scenario["defects"],
+            target=Decimal("100"),
+            breach_threshold=Decimal("400"),
+            termination_breach_count=1,
+            owner=manager,
+        )
+        _record(manager, scenario["otd"], date(2025, 2, 1), "93")
+        _record(manager, scenario["defects"], date(2025, 2, 1), "450")
+        result = _breach_check()
+        told = sorted(
+            Notification.objects.values_list("recipient__email", "title").order_by(
+                "recipient__email", "title"
+            )
+        )
+    assert result.notifications == 2
+    assert told == [
+        ("manager@alpha.test", "1 new SLA breach"),
+        ("manager@alpha.test", "Alder drive-train: right to terminate (Quality SLA)"),
+        ("ops@alpha.test", "1 new SLA breach"),
+        ("ops@alpha.test", "Alder drive-train: right to terminate (Delivery SLA)"),
+    ]
+
+
+def test_a_check_that_only_finds_a_right_to_terminate_is_audited(org_a, manager, scenario):
+    sla = scenario["sla"]
+    with tenant_scope(org_a):
+        Sla.objects.filter(pk=sla.pk).update(rca_breach_count=10)
+        for month in (1, 2, 3):
+            SlaBreachFactory(organization=org_a, sla=sla, period_start=date(2025, month, 1))
+        result = _breach_check()
+        assert (result.breaches_created, result.termination_triggers, result.rcas_opened) == (
+            0,
+            1,
+            0,
+        )
+        [event] = _events("performance.sla_breach_check.completed")
+        assert event.changes["termination_triggers"] == 1 and event.changes["breaches"] == 0
+
+
+def test_new_breaches_drop_the_cached_scorecards_of_their_partnerships_only(
+    org_a, manager, scenario
+):
+    ours = _scorecard_cache_key(org_a.pk, scenario["partnership"].pk)
+    other = PartnershipFactory(organization=org_a)
+    theirs = _scorecard_cache_key(org_a.pk, other.pk)
+    cache.set(ours, "cached")
+    cache.set(theirs, "cached")
+    with tenant_scope(org_a):
+        _record(manager, scenario["otd"], date(2025, 2, 1), "93")
+        _breach_check()
+    assert cache.get(ours) is None
+    assert cache.get(theirs) == "cached"
+
+
+def test_each_new_breach_is_queued_for_the_subscribers_of_breach_created(
+    org_a, manager, scenario, settings
+):
+    settings.INTEGRATIONS_WEBHOOKS_ALLOW_HTTP = True
+    with tenant_scope(org_a):
+        webhooks.webhook_subscription_create(
+            actor=manager,
+            name="ERP",
+            url="http://erp.example.test/hooks",
+            events=["breach.created"],
+        )
+        _record(manager, scenario["otd"], date(2025, 2, 1), "93")
+        _breach_check()
+        breach = SlaBreach.objects.get()
+        [message] = OutboxMessage.objects.filter(channel=webhooks.CHANNEL)
+    assert message.payload["event"] == "breach.created"
+    assert message.payload["occurred_at"] == NOW.isoformat()
+    assert message.payload["data"]["id"] == breach.pk
+    assert message.payload["data"]["period"] == "2025-02"
