@@ -896,10 +896,10 @@ def test_new_breaches_drop_the_cached_scorecards_of_their_partnerships_only(
     ours = _scorecard_cache_key(org_a.pk, scenario["partnership"].pk)
     other = PartnershipFactory(organization=org_a)
     theirs = _scorecard_cache_key(org_a.pk, other.pk)
-    cache.set(ours, "cached")
-    cache.set(theirs, "cached")
     with tenant_scope(org_a):
-        _record(manager, scenario["otd"], date(2025, 2, 1), "93")
+        _record(manager, scenario["otd"], date(2025, 2, 1), "93")  # drops the cache itself
+        cache.set(ours, "cached")
+        cache.set(theirs, "cached")
         _breach_check()
     assert cache.get(ours) is None
     assert cache.get(theirs) == "cached"
@@ -924,3 +924,10 @@ def test_each_new_breach_is_queued_for_the_subscribers_of_breach_created(
     assert message.payload["occurred_at"] == NOW.isoformat()
     assert message.payload["data"]["id"] == breach.pk
     assert message.payload["data"]["period"] == "2025-02"
+
+
+def test_another_slas_breaches_do_not_hold_back_new_terms(org_a, manager, sla):
+    with tenant_scope(org_a):
+        other = _new_sla(manager, scenario_of(sla), name="Other")
+        SlaBreachFactory(organization=org_a, sla=other, period_start=date(2025, 5, 1))
+        assert _check(sla, effective_from=date(2025, 4, 1))["effective_from"] == date(2025, 4, 1)
