@@ -63,7 +63,11 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     ),
     "performance.reports": (
         "performance/services/reports.py",
-        ["tests/performance/test_rules.py", "tests/performance/test_tasks.py"],
+        [
+            "tests/performance/test_rules.py",
+            "tests/performance/test_tasks.py",
+            "tests/performance/test_report_rules_pinned.py",
+        ],
     ),
     "performance.qbrs": (
         "performance/services/qbrs.py",
