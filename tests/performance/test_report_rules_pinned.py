@@ -30,7 +30,14 @@ def _events(action):
     return list(AuditEvent.objects.filter(action=action).order_by("sequence"))
 
 
+SEEN_DURING_RENDER = {}
+
+
 def _stub_render(*, partnership, period_start, progress):
+    """What the render sees: the progress already shown and the report's stored status."""
+    report = ScorecardReport.objects.get(partnership=partnership, period_start=period_start)
+    key = report_progress_key(report.organization_id, report.pk)
+    SEEN_DURING_RENDER.update(progress=cache.get(key), status=report.status)
     progress(50)
     return PDF
 
@@ -141,6 +148,8 @@ def test_a_generated_report_keeps_its_named_file_time_and_full_progress(
             "",
         )
         assert cache.get(report_progress_key(org_a.pk, report.pk)) == 100
+        # While it renders, the report reads as running and 5 % done.
+        assert SEEN_DURING_RENDER == {"progress": 5, "status": "running"}
         [event] = _events("performance.scorecard_report.generated")
         assert (event.actor, event.object_id) == (None, str(report.pk))
         stub_pdf.assert_called_once_with(
@@ -205,15 +214,29 @@ def test_a_failed_render_is_recorded_with_its_reason_cut_to_500_characters(
 def test_the_monthly_batch_queues_each_active_partnership_once(org_a, manager, scenario, stub_pdf):
     with tenant_scope(org_a):
         PartnershipFactory(organization=org_a, status=Partnership.Status.CLOSED)
-        done = PartnershipFactory(organization=org_a)
+        # Listed first whatever the order (by name or by id): the ones after it still count.
+        done = PartnershipFactory(organization=org_a, name="AAA done")
         ScorecardReportFactory(
             organization=org_a, partnership=done, period_start=date(2025, 3, 1), status="done"
         )
+        february = PartnershipFactory(organization=org_a, name="ZZZ done in February")
+        ScorecardReportFactory(
+            organization=org_a,
+            partnership=february,
+            period_start=date(2025, 2, 1),
+            status="done",
+        )
+        failed = PartnershipFactory(organization=org_a, name="ZZZZ failed in March")
+        ScorecardReportFactory(
+            organization=org_a, partnership=failed, period_start=date(2025, 3, 1), status="failed"
+        )
         queued = services.reports_monthly_batch(period_start=date(2025, 3, 20))
-        assert [(r.partnership, r.period_start, r.status) for r in queued] == [
-            (scenario["partnership"], date(2025, 3, 1), "queued")
+        assert sorted((r.partnership.name, r.period_start, r.status) for r in queued) == [
+            ("Alder drive-train", date(2025, 3, 1), "queued"),
+            ("ZZZ done in February", date(2025, 3, 1), "queued"),
+            ("ZZZZ failed in March", date(2025, 3, 1), "queued"),
         ]
-        assert queued[0].requested_by is None
+        assert {r.requested_by for r in queued} == {None}
         assert Scorecard.objects.filter(
             partnership=scenario["partnership"], period_start=date(2025, 3, 1)
         ).exists()
