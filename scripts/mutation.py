@@ -26,7 +26,10 @@ SCRATCH = ROOT / "var" / "mutation"
 
 # target: (module to mutate, tests that exercise it)
 TARGETS: dict[str, tuple[str, list[str]]] = {
-    "performance.kpis": ("performance/services/kpis.py", ["tests/performance/test_rules.py"]),
+    "performance.kpis": (
+        "performance/services/kpis.py",
+        ["tests/performance/test_rules.py", "tests/performance/test_kpi_rules_pinned.py"],
+    ),
     "performance.measurements": (
         "performance/services/measurements.py",
         [
@@ -45,6 +48,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/performance/test_services.py",
             "tests/performance/test_dead_ends.py",
             "tests/performance/test_rules.py",
+            "tests/performance/test_sla_versions.py",
         ],
     ),
     "performance.scorecards": (
@@ -59,7 +63,11 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     ),
     "performance.reports": (
         "performance/services/reports.py",
-        ["tests/performance/test_rules.py", "tests/performance/test_tasks.py"],
+        [
+            "tests/performance/test_rules.py",
+            "tests/performance/test_tasks.py",
+            "tests/performance/test_report_rules_pinned.py",
+        ],
     ),
     "performance.qbrs": (
         "performance/services/qbrs.py",
@@ -67,6 +75,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/performance/test_rules.py",
             "tests/performance/test_tasks.py",
             "tests/performance/test_dead_ends.py",
+            "tests/performance/test_qbr_rules_pinned.py",
         ],
     ),
     "performance.rca": (

@@ -185,14 +185,14 @@ def sla_update(*, sla: Sla, actor: User | None, tiers=None, **fields) -> Sla:
     request changed them; afterwards the terms change through a change request (a 409
     `sla_terms_governed`). Breaches already found keep the credit computed when they were found."""
     sla = Sla.objects.select_for_update().select_related("kpi").get(pk=sla.pk)
-    owner_changes = {}
-    if "owner" in fields:  # recorded by id: the audit trail stores no model instances
-        owner = fields.pop("owner")
-        if (owner.pk if owner else None) != sla.owner_id:
-            owner_changes["owner"] = [sla.owner_id, owner.pk if owner else None]
-            sla.owner = owner
+    owner_given = "owner" in fields
+    owner = fields.pop("owner", None)
+    # changed_fields re-reads the row first: the owner is set after it, or it would be lost.
     changes = changed_fields(sla, {k: v for k, v in fields.items() if k in SLA_FIELDS})
-    changes.update(owner_changes)
+    if owner_given and (owner.pk if owner else None) != sla.owner_id:
+        # recorded by id: the audit trail stores no model instances
+        changes["owner"] = [sla.owner_id, owner.pk if owner else None]
+        sla.owner = owner
     sla.full_clean()
     old_tiers = [[str(t.threshold), str(t.percent_of_fee)] for t in sla.tiers.all()]
     new_tiers = old_tiers
