@@ -889,3 +889,31 @@ def test_the_escalation_an_action_closes_is_resolved_by_whoever_finished_it(
     )
     event = _event("governance.escalation.resolved")
     assert (event.actor, event.actor_label) == (_user(board, "guest"), "guest@alder.test")
+
+
+def test_a_series_of_two_shares_a_series_and_says_two_meetings(scope, board):
+    pair = _schedule(board, occurrences=2)
+    assert pair[0].series is not None and pair[0].series == pair[1].series
+    invitation = Notification.objects.filter(
+        dedupe_key=f"governance.meeting.scheduled:{pair[0].pk}"
+    ).first()
+    assert invitation.body == "2 meetings, The calendar invitation is on the meeting's page."
+
+
+def test_a_simple_majority_carries_three_to_two_where_two_thirds_would_not():
+    assert services.decision_outcome("simple_majority", ["for"] * 3 + ["against"] * 2) == "carried"
+
+
+def test_a_decision_without_text_stores_none_and_a_member_only_submits_as_officer(scope, board):
+    meeting = _held(board)
+    decision = services.meeting_decision_record(
+        meeting=meeting,
+        actor=_user(board, "chair"),
+        title="Approve",
+        votes=[(_user(board, "chair"), "for")],
+        now=LATER,
+    )
+    assert MeetingDecision.objects.get(pk=decision.pk).text == ""
+    with pytest.raises(PermissionDeniedError) as refused:
+        services.meeting_minutes_submit(meeting=meeting, actor=_user(board, "guest"))
+    assert str(refused.value) == "Only the committee's chair or secretary submits the minutes."
