@@ -136,6 +136,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/governance/test_committees.py",
             "tests/governance/test_rule_functions.py",
             "tests/governance/test_board_pages.py",
+            "tests/governance/test_meeting_rules_pinned.py",
         ],
     ),
     "governance.escalations": (
