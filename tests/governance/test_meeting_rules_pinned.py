@@ -917,3 +917,117 @@ def test_a_decision_without_text_stores_none_and_a_member_only_submits_as_office
     with pytest.raises(PermissionDeniedError) as refused:
         services.meeting_minutes_submit(meeting=meeting, actor=_user(board, "guest"))
     assert str(refused.value) == "Only the committee's chair or secretary submits the minutes."
+
+
+# --- officers and members of another committee --------------------------------------------------
+
+
+@pytest.fixture
+def other_board(scope, board, org_a, owner, make_member):
+    """A second committee, of another partnership: Olga chairs it, Vic votes on it."""
+    from governance.models import CommitteeMember
+    from tests.partnerships.factories import PartnershipFactory
+
+    olga = make_member(org_a, Role.COMMITTEE_MEMBER, email="olga@alpha.test", full_name="Olga")
+    vic = make_member(org_a, Role.COMMITTEE_MEMBER, email="vic@alpha.test", full_name="Vic")
+    other = services.committee_create(
+        actor=owner, partnership=PartnershipFactory(organization=org_a)
+    )
+    services.committee_member_add(
+        committee=other, user=olga, actor=owner, today=TODAY, role=CommitteeMember.Role.CHAIR
+    )
+    services.committee_member_add(committee=other, user=vic, actor=owner, today=TODAY)
+    other.chair, other.voter = olga, vic
+    return other
+
+
+def test_the_chair_of_another_committee_is_no_officer_of_this_one(scope, board, other_board):
+    assert services.is_officer(_user(board, "chair"), board)
+    assert not services.is_officer(other_board.chair, board)
+    meeting = _schedule(board)[0]
+    with pytest.raises(PermissionDeniedError) as refused:
+        services.meeting_attendance_record(
+            meeting=meeting, actor=other_board.chair, present_member_ids=[], now=LATER
+        )
+    assert str(refused.value) == "Only the committee's chair or secretary records attendance."
+
+
+def test_a_procurement_manager_off_the_committee_stands_in_and_a_viewer_does_not(
+    scope, board, org_a, make_member
+):
+    stand_in = make_member(org_a, Role.PROCUREMENT_MANAGER, email="paula@alpha.test")
+    viewer = make_member(org_a, Role.VIEWER, email="vera@alpha.test")
+    assert services.is_officer(stand_in, board)
+    assert not services.is_officer(viewer, board)
+
+
+def test_the_chair_records_attendance_and_writes_and_submits_the_minutes(scope, board):
+    # The chair is a committee member by role: only their seat makes them an officer here.
+    chair = _user(board, "chair")
+    meeting = _schedule(board)[0]
+    services.meeting_attendance_record(
+        meeting=meeting,
+        actor=chair,
+        present_member_ids=[board.seats[k].pk for k in EVERYONE],
+        now=LATER,
+    )
+    services.meeting_minutes_save(meeting=meeting, actor=chair, minutes="Capacity agreed.")
+    services.meeting_minutes_submit(meeting=meeting, actor=chair)
+    meeting.refresh_from_db()
+    assert (meeting.minutes, meeting.minutes_status) == ("Capacity agreed.", "submitted")
+
+
+def test_members_and_chairs_of_another_committee_count_for_nothing_here(scope, board, other_board):
+    meeting = _held(board)
+    quorum = services.meeting_quorum(meeting)
+    # Four voting members here (the secretary has no vote), all present: Vic is not one.
+    assert (quorum.reached, quorum.present, quorum.voting) == (True, 4, 4)
+    assert services.minutes_approvers(meeting) == [_user(board, "chair")]
+    with pytest.raises(PermissionDeniedError) as refused:
+        services.meeting_decision_record(
+            meeting=meeting,
+            actor=_user(board, "secretary"),
+            title="Extend the pilot",
+            votes=[(other_board.voter, "for")],
+            now=LATER,
+        )
+    assert str(refused.value) == f"{other_board.voter} is not a member of this committee: no vote."
+
+
+def test_presence_at_another_meeting_gives_no_vote_at_this_one(scope, board):
+    _held(board)  # Greta was present at the first meeting
+    second = _held(
+        board,
+        present_keys=["chair", "secretary", "sponsor", "partner_sponsor"],
+        starts_at=LATER + timedelta(days=30),
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.meeting_decision_record(
+            meeting=second,
+            actor=_user(board, "secretary"),
+            title="Extend the pilot",
+            votes=[(_user(board, "guest"), "for")],
+            now=LATER + timedelta(days=30),
+        )
+    assert _refusal(refused) == {
+        "votes": [f"{_user(board, 'guest')} is not recorded as present: no vote."]
+    }
+
+
+def test_a_unanimous_committee_does_not_carry_three_for_and_one_against(scope, board):
+    board.decision_threshold = "unanimous"
+    board.save()
+    meeting = _held(board)
+    decision = services.meeting_decision_record(
+        meeting=meeting,
+        actor=_user(board, "secretary"),
+        title="Extend the pilot",
+        votes=[
+            (_user(board, "chair"), "for"),
+            (_user(board, "guest"), "for"),
+            (_user(board, "sponsor"), "for"),
+            (_user(board, "partner_sponsor"), "against"),
+        ],
+        now=LATER,
+    )
+    assert decision.outcome == MeetingDecision.Outcome.NOT_CARRIED
