@@ -95,3 +95,11 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.currency} {format_amount(self.amount, self.currency)}"
+
+
+def currency_code_problem(code: str) -> str | None:
+    """Why `code` is no currency code (None when it is one): three letters, ISO 4217 style."""
+    code = (code or "").strip()
+    if len(code) != 3 or not code.isalpha():
+        return "Use a three-letter ISO 4217 code, such as EUR."
+    return None

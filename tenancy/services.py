@@ -12,10 +12,14 @@ from django.utils import timezone
 from tenancy.audit import audit_record
 from tenancy.context import require_organization, tenant_scope
 from tenancy.models import ApiKey, Membership, Notification, Organization, Role, User
+from tenancy.money import currency_code_problem
 
 
 def organization_create(*, name: str, slug: str, default_currency: str = "EUR") -> Organization:
-    organization = Organization(name=name, slug=slug, default_currency=default_currency)
+    currency = (default_currency or "").strip().upper()
+    if problem := currency_code_problem(currency):
+        raise ValidationError({"default_currency": problem})
+    organization = Organization(name=name, slug=slug, default_currency=currency)
     organization.full_clean()
     organization.save()
     with tenant_scope(organization):

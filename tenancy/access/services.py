@@ -24,6 +24,7 @@ from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError
 from tenancy.lifecycle import lifecycle
 from tenancy.models import ApiKey, Invitation, Membership, Organization, Role, User
+from tenancy.money import currency_code_problem
 
 INVITATION_LIFECYCLE = lifecycle(
     "invitation",
@@ -412,8 +413,8 @@ def organization_update_settings(
     if not name:
         errors["name"] = "Give the organization a name."
     currency = (default_currency or "").strip().upper()
-    if len(currency) != 3 or not currency.isalpha():
-        errors["default_currency"] = "Use a three-letter ISO 4217 code, such as EUR."
+    if problem := currency_code_problem(currency):
+        errors["default_currency"] = problem
     if time_zone not in zoneinfo.available_timezones():
         errors["time_zone"] = "Choose a time zone from the list."
     if logo is not None:

@@ -1,0 +1,74 @@
+"""The small rules of integrations/services.py that its bigger flows rely on, each named: the
+upload limit, identifiers compared without spaces or case, which connector carries a message,
+the match tolerances, the KPI lead time and the stock level of a position."""
+
+from decimal import Decimal
+
+from integrations import services
+from integrations.models import Connector, StockPolicy, StockPosition
+
+
+def test_the_upload_limit_is_64_mb_unless_set(settings):
+    assert services.upload_max_bytes() == 64 * 1024 * 1024
+    settings.INTEGRATIONS_EDI_MAX_BYTES = 1000
+    assert services.upload_max_bytes() == 1000
+
+
+def test_identifiers_are_compared_without_spaces_or_case():
+    assert services.normalise_identifier(" 4012345 00001 ") == "401234500001"
+    assert services.normalise_identifier("gln:4012345") == "GLN:4012345"
+    assert services.normalise_identifier(None) == ""
+
+
+def _connector(**fields):
+    values = {"status": "active", "direction": "inbound", "method": "edifact", "message_types": []}
+    return Connector(**{**values, **fields})
+
+
+def test_a_connector_carries_what_it_receives_in_its_standard_and_types():
+    assert services.connector_carries(_connector(), standard="edifact", doc_type="invoice")
+    assert not services.connector_carries(_connector(), standard="ubl", doc_type="invoice")
+    # REST push, CSV upload and drop folders carry any standard.
+    assert services.connector_carries(
+        _connector(method="rest_push"), standard="ubl", doc_type="invoice"
+    )
+    assert services.connector_carries(
+        _connector(direction="both"), standard="edifact", doc_type="order"
+    )
+    assert not services.connector_carries(
+        _connector(direction="outbound"), standard="edifact", doc_type="invoice"
+    )
+    assert not services.connector_carries(
+        _connector(status="retired"), standard="edifact", doc_type="invoice"
+    )
+    assert services.connector_carries(
+        _connector(status="paused"), standard="edifact", doc_type="invoice"
+    )
+    only_invoices = _connector(message_types=["invoice"])
+    assert services.connector_carries(only_invoices, standard="edifact", doc_type="invoice")
+    assert not services.connector_carries(only_invoices, standard="edifact", doc_type="order")
+
+
+def test_the_match_tolerances_default_to_exact_quantities_and_half_a_percent_on_price(settings):
+    default = services.match_tolerances()
+    assert (default.quantity_percent, default.price_percent) == (Decimal("0"), Decimal("0.5"))
+    settings.INTEGRATIONS_MATCH_QUANTITY_TOLERANCE_PERCENT = "2"
+    settings.INTEGRATIONS_MATCH_PRICE_TOLERANCE_PERCENT = 1
+    set_ = services.match_tolerances()
+    assert (set_.quantity_percent, set_.price_percent) == (Decimal("2"), Decimal("1"))
+
+
+def test_a_delivery_is_late_after_a_lead_time_of_14_days_unless_set(settings):
+    assert services.kpi_lead_time_days() == 14
+    settings.INTEGRATIONS_KPI_LEAD_TIME_DAYS = "21"
+    assert services.kpi_lead_time_days() == 21
+
+
+def test_a_stock_position_is_at_safety_stock_at_the_reorder_point_or_ok():
+    policy = StockPolicy(safety_stock=Decimal("10"), reorder_point=Decimal("20"))
+    Level = StockPosition.Level
+    assert services.stock_level(None, Decimal("5")) == Level.NO_POLICY
+    assert services.stock_level(policy, Decimal("10")) == Level.SAFETY
+    assert services.stock_level(policy, Decimal("10.0001")) == Level.REORDER
+    assert services.stock_level(policy, Decimal("20")) == Level.REORDER
+    assert services.stock_level(policy, Decimal("20.0001")) == Level.OK
