@@ -4,6 +4,8 @@ the match tolerances, the KPI lead time and the stock level of a position."""
 
 from decimal import Decimal
 
+import pytest
+
 from integrations import services
 from integrations.models import Connector, StockPolicy, StockPosition
 
@@ -72,3 +74,35 @@ def test_a_stock_position_is_at_safety_stock_at_the_reorder_point_or_ok():
     assert services.stock_level(policy, Decimal("10.0001")) == Level.REORDER
     assert services.stock_level(policy, Decimal("20")) == Level.REORDER
     assert services.stock_level(policy, Decimal("20.0001")) == Level.OK
+
+
+def test_the_kpi_codes_are_the_agreed_defaults_unless_one_is_renamed(settings):
+    assert services.document_kpi_codes() == {
+        "on_time_delivery": "otd_pct",
+        "fill_rate": "fill_rate_pct",
+        "invoice_accuracy": "invoice_accuracy_pct",
+        "requisition_to_pay_days": "r2p_days",
+    }
+    settings.INTEGRATIONS_KPI_CODES = {"fill_rate": "ifr"}
+    assert services.document_kpi_codes()["fill_rate"] == "ifr"
+    assert services.document_kpi_codes()["on_time_delivery"] == "otd_pct"
+
+
+@pytest.mark.django_db
+def test_a_deleted_mapping_is_gone_and_audited_with_what_it_mapped(org_a, manager, partnership):
+    from integrations.models import CodeMapping
+    from tenancy.context import tenant_scope
+    from tenancy.models import AuditEvent
+
+    with tenant_scope(org_a):
+        mapping = services.code_mapping_set(
+            partnership=partnership, kind="material", partner_code="SUP-1", our_code="MAT-1",
+            actor=manager,
+        )  # fmt: skip
+        services.code_mapping_delete(mapping=mapping, actor=manager)
+        assert not CodeMapping.objects.exists()
+        event = AuditEvent.objects.get(action="integrations.code_mapping.deleted")
+    assert (event.actor_id, event.changes) == (
+        manager.pk,
+        {"kind": "material", "partner_code": "SUP-1", "our_code": "MAT-1"},
+    )
