@@ -113,6 +113,35 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/contracts/test_obligation_rules_pinned.py",
         ],
     ),
+    "contracts.shared": (
+        "contracts/services/_shared.py",
+        [
+            "tests/contracts/test_shared_rules.py",
+            "tests/contracts/test_review_rules.py",
+            "tests/contracts/test_confidentiality.py",
+            "tests/contracts/test_agreement_rules_pinned.py",
+        ],
+    ),
+    "contracts.intake": (
+        "contracts/services/intake.py",
+        [
+            "tests/contracts/test_intake.py",
+            "tests/contracts/test_intake_redelivery.py",
+            "tests/contracts/test_rules_edges.py",
+        ],
+    ),
+    "contracts.notices": (
+        "contracts/services/notices.py",
+        ["tests/contracts/test_date_range.py", "tests/contracts/test_services.py"],
+    ),
+    "contracts.playbook": (
+        "contracts/services/playbook.py",
+        ["tests/contracts/test_api.py", "tests/contracts/test_confidentiality.py"],
+    ),
+    "contracts.feedback": (
+        "contracts/services/feedback.py",
+        ["tests/contracts/test_clause_feedback.py"],
+    ),
     # governance/services/ is a package too; each module with the tests of its rules.
     "governance.raci": (
         "governance/services/raci.py",
@@ -164,6 +193,34 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/governance/test_tasks.py",
             "tests/governance/test_raci_and_escalations.py",
         ],
+    ),
+    "governance.change_request_escalation": (
+        "governance/services/change_request_escalation.py",
+        ["tests/governance/test_tasks.py"],
+    ),
+    "governance.sla_changes": (
+        "governance/services/sla_changes.py",
+        ["tests/governance/test_sla_changes.py", "tests/governance/test_sla_change_pages.py"],
+    ),
+    "governance.crisis": (
+        "governance/services/crisis.py",
+        ["tests/governance/test_crisis.py"],
+    ),
+    "governance.transparency": (
+        "governance/services/transparency.py",
+        ["tests/governance/test_transparency.py", "tests/governance/test_compliance.py"],
+    ),
+    "governance.calendar": (
+        "governance/services/calendar.py",
+        ["tests/governance/test_board_pages.py", "tests/governance/test_committees.py"],
+    ),
+    "governance.minutes_pdf": (
+        "governance/services/minutes_pdf.py",
+        ["tests/governance/test_board_pages.py"],
+    ),
+    "performance.health": (
+        "performance/services/health.py",
+        ["tests/performance/test_pages.py", "tests/performance/test_api.py"],
     ),
 }
 
