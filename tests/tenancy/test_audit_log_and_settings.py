@@ -188,3 +188,18 @@ def test_the_csv_export_neutralises_spreadsheet_formulas(owner, org_a, client_as
     row = next(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert row["actor_label"] == "'=cmd|' /C calc'!A0"
     assert row["changes"] == '{"n": 1}'  # JSON, not Python's repr
+
+
+def test_the_csv_export_says_what_happened_in_words_beside_the_codes(owner, org_a, client_as):
+    with tenant_scope(org_a):
+        audit_record(
+            action="governance.change_request.approved",
+            changes={"status": ["submitted", "approved"], "reason": "Budget agreed"},
+        )
+    response = client_as(owner).get(
+        "/o/alpha/settings/audit/export.csv", {"action": "change_request.approved"}
+    )
+    row = next(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert row["action"] == "governance.change_request.approved"
+    assert row["what_happened"] == "Change request approved"
+    assert row["changes_in_words"] == "Reason: Budget agreed; Status: submitted → approved"
