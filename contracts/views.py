@@ -59,6 +59,7 @@ from tenancy.views import (
     refusals_to_messages,
     require_permission,
 )
+from tenancy.widgets import picker_query, picker_response
 
 
 def service_errors_to_messages(view):
@@ -927,18 +928,11 @@ def agreement_terminate(request, org_slug, agreement_id):
 def agreement_picker_search(request, org_slug):
     """The searchable agreement picker's matches (tenancy/widgets.py): JSON, at most 20."""
     require_permission(request, "contracts.view")
-    try:
-        partnership_id = int(request.GET["partnership"]) if request.GET.get("partnership") else None
-    except ValueError:
-        partnership_id = None
+    text, partnership_id = picker_query(request)
     matches = selectors.agreement_search(
-        membership=request.membership,
-        text=request.GET.get("q", "")[:200],
-        partnership_id=partnership_id,
-    )[:20]
-    return JsonResponse(
-        {"results": [{"id": a.pk, "label": f"{a.title} ({a.partnership.name})"} for a in matches]}
+        membership=request.membership, text=text, partnership_id=partnership_id
     )
+    return picker_response(matches, lambda a: f"{a.title} ({a.partnership.name})")
 
 
 def intake_upload(request, org_slug):

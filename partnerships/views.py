@@ -7,7 +7,7 @@ back as a message, bad input as field errors."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -39,6 +39,7 @@ from tenancy.views import (
     refusals_to_messages,
     require_permission,
 )
+from tenancy.widgets import picker_query, picker_response
 
 STAGES = {
     "pipeline": (
@@ -126,18 +127,12 @@ def module_overview(request, org_slug, module: str):
 # --- Partnerships --------------------------------------------------------------------------------
 
 
-SEARCH_RESULTS = 20
-
-
 def partnership_picker_search(request, org_slug):
     """The searchable partnership picker's matches (tenancy/widgets.py): JSON, at most 20."""
     require_permission(request, "partnerships.view")
-    matches = partnership_search(
-        partnership_portfolio(membership=request.membership), request.GET.get("q", "")[:200]
-    )[:SEARCH_RESULTS]
-    return JsonResponse(
-        {"results": [{"id": p.pk, "label": f"{p.name} ({p.partner.name})"} for p in matches]}
-    )
+    text, _ = picker_query(request)
+    matches = partnership_search(partnership_portfolio(membership=request.membership), text)
+    return picker_response(matches, lambda p: f"{p.name} ({p.partner.name})")
 
 
 def partnership_list(request, org_slug):

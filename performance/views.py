@@ -59,6 +59,7 @@ from tenancy.views import (
     refusals_to_messages,
     require_permission,
 )
+from tenancy.widgets import picker_query, picker_response
 
 # POST actions: one URL each; a step the service refuses goes back to the page the action
 # belongs to, with the reason as a message (tenancy.views.refusals_to_messages).
@@ -582,18 +583,11 @@ def sla_list(request, org_slug):
 def sla_picker_search(request, org_slug):
     """The searchable SLA picker's matches (tenancy/widgets.py): JSON, at most 20."""
     require_permission(request, "performance.view")
-    try:
-        partnership_id = int(request.GET["partnership"]) if request.GET.get("partnership") else None
-    except ValueError:
-        partnership_id = None
+    text, partnership_id = picker_query(request)
     matches = selectors.sla_search(
-        membership=request.membership,
-        text=request.GET.get("q", "")[:200],
-        partnership_id=partnership_id,
-    )[:20]
-    return JsonResponse(
-        {"results": [{"id": s.pk, "label": f"{s.name} ({s.partnership.name})"} for s in matches]}
+        membership=request.membership, text=text, partnership_id=partnership_id
     )
+    return picker_response(matches, lambda s: f"{s.name} ({s.partnership.name})")
 
 
 @require_POST

@@ -9,6 +9,7 @@ field's own (`ModelChoiceField` looks up the one submitted id in its tenant-scop
 
 from django import forms
 from django.forms.utils import flatatt
+from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -60,3 +61,26 @@ class SearchSelect(forms.Select):
             " required" if self.is_required else "",
             options,
         )
+
+
+# --- the picker's search answer -----------------------------------------------------------------
+
+PICKER_RESULTS = 20
+
+
+def picker_query(request) -> tuple[str, int | None]:
+    """What a picker asks for: its typed text (at most 200 characters) and, for pickers narrowed
+    to one partnership, that partnership's id (anything but a number narrows nothing)."""
+    text = request.GET.get("q", "")[:200]
+    try:
+        partnership_id = int(request.GET["partnership"]) if request.GET.get("partnership") else None
+    except ValueError:
+        partnership_id = None
+    return text, partnership_id
+
+
+def picker_response(matches, label) -> JsonResponse:
+    """The picker's JSON: the first PICKER_RESULTS matches as {"id", "label"}."""
+    return JsonResponse(
+        {"results": [{"id": match.pk, "label": label(match)} for match in matches[:PICKER_RESULTS]]}
+    )

@@ -12,6 +12,7 @@ from tenancy.context import tenant_scope
 from tenancy.models import Role
 from tests.contracts.factories import AgreementFactory
 from tests.partnerships.factories import PartnershipFactory
+from tests.performance.factories import SlaFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +47,33 @@ def test_a_search_answers_at_most_twenty_matches_by_name_or_partner(org_a, owner
     assert {r["label"].split(" (")[0] for r in agreements["results"]} == {
         f"MSA {i}" for i in range(20, 25)
     }
+
+
+def test_the_agreement_and_sla_pickers_narrow_to_one_partnership_and_ignore_a_bad_id(
+    org_a, owner, client_as
+):
+    _grow(org_a, 25)
+    with tenant_scope(org_a):
+        chosen = PartnershipFactory(organization=org_a, name="Birch works")
+        agreement = AgreementFactory(organization=org_a, partnership=chosen, title="MSA Birch")
+        SlaFactory(organization=org_a, kpi__partnership=chosen, name="Birch uptime")
+        SlaFactory(organization=org_a, name="Other uptime")
+    client = client_as(owner)
+    narrowed = client.get(
+        "/o/alpha/contracts/agreements/search/", {"q": "MSA", "partnership": chosen.pk}
+    ).json()["results"]
+    assert narrowed == [{"id": agreement.pk, "label": "MSA Birch (Birch works)"}]
+    anywhere = client.get(
+        "/o/alpha/contracts/agreements/search/", {"q": "MSA", "partnership": "birch"}
+    ).json()["results"]
+    assert len(anywhere) == 20  # a partnership that is not a number narrows nothing
+    slas = client.get(
+        "/o/alpha/performance/slas/search/", {"q": "uptime", "partnership": chosen.pk}
+    ).json()["results"]
+    assert [r["label"] for r in slas] == ["Birch uptime (Birch works)"]
+    assert client.get(
+        "/o/alpha/performance/slas/search/", {"q": "x" * 5000, "partnership": "1e9"}
+    ).json() == {"results": []}
 
 
 def test_a_guest_searches_only_their_own_partnership(org_a, owner, make_member, client_as):
