@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from integrations import services
 from integrations.models import EdiDocument, EdiDocumentLine, EdiFinding
+from integrations.services import monitoring, reading
 from tenancy.context import tenant_scope
 from tenancy.models import AuditEvent, Notification
 from tests.integrations import samples
@@ -101,7 +102,7 @@ def test_a_failure_after_parsing_leaves_no_line_behind(org_a, ingest, monkeypatc
     def explode(document, parsed):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "_insert_lines", explode)
+    monkeypatch.setattr(reading, "_insert_lines", explode)
     document, _ = ingest(samples.edifact(kind="order"))
     assert document.status == "rejected" and "RuntimeError" in document.error
     with tenant_scope(org_a):
@@ -182,7 +183,7 @@ def test_an_invoice_above_the_ordered_quantity_or_price_is_flagged_and_the_owner
         assert len(notices) == 1 and "2 error(s)" in notices[0].title
         assert f"/edi-documents/{document.pk}/" in notices[0].url
         # Telling again (a task rerun) does not notify twice.
-        services._notify_problems(document)
+        monitoring._notify_problems(document)
         assert Notification.objects.filter(recipient=manager).count() == 1
 
 

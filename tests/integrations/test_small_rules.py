@@ -1,6 +1,7 @@
-"""The small rules of integrations/services.py that its bigger flows rely on, each named: the
-upload limit, identifiers compared without spaces or case, which connector carries a message,
-the match tolerances, the KPI lead time and the stock level of a position."""
+"""The small rules of the integrations services (integrations/services/) that their bigger
+flows rely on, each named: the upload limit, identifiers compared without spaces or case, which
+connector carries a message, the match tolerances, the KPI lead time and the stock level of a
+position."""
 
 from decimal import Decimal
 

@@ -1,0 +1,119 @@
+"""Demand forecasts shared with a partner: created, then updated in versions that keep what
+changed."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.models import DemandForecast, ForecastVersion
+from integrations.services._shared import _check_partnership
+from partnerships.models import Partnership
+from tenancy.audit import audit_record
+from tenancy.context import require_organization
+from tenancy.errors import ConflictError
+from tenancy.models import User
+
+FORECAST_PERIODS = {"weekly": timedelta(days=7), "monthly": timedelta(days=31)}
+
+
+def forecast_update_due(forecast: DemandForecast):
+    """When the next version is due (the agreed frequency after the last one), or None before
+    the first."""
+    if forecast.last_updated_at is None:
+        return None
+    return forecast.last_updated_at + FORECAST_PERIODS[forecast.update_frequency]
+
+
+@transaction.atomic
+def forecast_create(
+    *, partnership: Partnership, title: str, actor: User | None, update_frequency: str = "monthly",
+    unit: str = "", owner: User | None = None,
+) -> DemandForecast:  # fmt: skip
+    _check_partnership(partnership)
+    forecast = DemandForecast(
+        organization=require_organization(), partnership=partnership,
+        title=" ".join((title or "").split()), unit=(unit or "").strip(),
+        update_frequency=update_frequency, owner=owner or actor,
+    )  # fmt: skip
+    forecast.full_clean(
+        exclude=["organization", "partnership", "owner"], validate_constraints=False
+    )
+    if DemandForecast.objects.filter(partnership=partnership, title=forecast.title).exists():
+        raise ValidationError({"title": "This partnership already has a forecast of this title."})
+    forecast.save()
+    audit_record(
+        action="integrations.forecast.created", actor=actor, obj=forecast,
+        changes={"title": forecast.title, "update_frequency": forecast.update_frequency},
+    )  # fmt: skip
+    return forecast
+
+
+def _forecast_lines(raw_lines) -> list[list[str]]:
+    """[(item, 'YYYY-MM', quantity)] checked and normalised; errors name the line."""
+    import re
+
+    lines: dict[tuple[str, str], Decimal] = {}
+    for number, raw in enumerate(raw_lines or [], start=1):
+        try:
+            item, period, quantity = raw
+        except (TypeError, ValueError):
+            raise ValidationError(
+                {"lines": f"Line {number}: give item, month and quantity."}
+            ) from None
+        item = " ".join(str(item or "").split())[:64]
+        period = str(period or "").strip()
+        if not item:
+            raise ValidationError({"lines": f"Line {number}: the item is missing."})
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+            raise ValidationError({"lines": f"Line {number}: the month must read YYYY-MM."})
+        try:
+            value = Decimal(str(quantity).strip())
+        except ArithmeticError:
+            raise ValidationError(
+                {"lines": f"Line {number}: “{quantity}” is not a quantity."}
+            ) from None
+        if not value.is_finite() or value < 0 or abs(value) >= Decimal("1e14"):
+            raise ValidationError({"lines": f"Line {number}: the quantity must be 0 or more."})
+        if (item, period) in lines:
+            raise ValidationError({"lines": f"Line {number}: {item} {period} is given twice."})
+        lines[(item, period)] = value
+    if not lines:
+        raise ValidationError({"lines": "Give at least one line: item, month, quantity."})
+    return [[i, p, f"{q.normalize():f}"] for (i, p), q in sorted(lines.items())]
+
+
+@transaction.atomic
+def forecast_version_add(
+    *, forecast: DemandForecast, lines, actor: User | None, note: str = "", now=None
+) -> ForecastVersion:
+    """A new version of the forecast: what changed against the previous one (item, month,
+    before, after) is kept with who made it and when. A version that changes nothing is
+    refused."""
+    now = now or timezone.now()
+    forecast = DemandForecast.objects.select_for_update().get(pk=forecast.pk)
+    new_lines = _forecast_lines(lines)
+    previous = ForecastVersion.objects.filter(forecast=forecast).order_by("-number").first()
+    before = {(i, p): q for i, p, q in (previous.lines if previous else [])}
+    after = {(i, p): q for i, p, q in new_lines}
+    changes = [
+        {"item": i, "period": p, "before": before.get((i, p)), "after": after.get((i, p))}
+        for (i, p) in sorted(set(before) | set(after))
+        if before.get((i, p)) != after.get((i, p))
+    ]
+    if previous is not None and not changes:
+        raise ConflictError("Nothing changed against the current version.", code="unchanged")
+    version = ForecastVersion.objects.create(
+        organization=require_organization(), forecast=forecast,
+        number=forecast.current_version + 1, lines=new_lines, changes=changes,
+        note=(note or "").strip(), created_by=actor, created_at=now,
+    )  # fmt: skip
+    forecast.current_version, forecast.last_updated_at = version.number, now
+    forecast.save(update_fields=["current_version", "last_updated_at"])
+    audit_record(
+        action="integrations.forecast.version_added", actor=actor, obj=forecast,
+        changes={"version": version.number, "changed": len(changes)},
+    )  # fmt: skip
+    return version
