@@ -1,0 +1,41 @@
+"""Helpers the exit_planning services share: page links, who hears about an exit, and the
+plan's lifecycle move."""
+
+from django.urls import reverse
+
+from exit_planning.models import EXIT_PLAN_LIFECYCLE, ExitPlan
+from tenancy.context import require_organization
+from tenancy.models import Membership, Role, User
+
+
+def _url(name: str, *args) -> str:
+    return reverse(name, args=[require_organization().slug, *args])
+
+
+def _plan_url(plan: ExitPlan) -> str:
+    return _url("partnership-exit", plan.partnership_id)
+
+
+def _full_clean(instance, exclude=None) -> None:
+    instance.full_clean(exclude=[*(exclude or []), "organization"], validate_constraints=False)
+
+
+def _owners(plan: ExitPlan) -> list[User]:
+    """Who hears about an exit: the plan's owner, the partnership's owner and executive
+    sponsor, or the organization's admins when nobody is named."""
+    partnership = plan.partnership
+    users = [u for u in (plan.owner, partnership.owner, partnership.executive_sponsor) if u]
+    if users:
+        return users
+    return [
+        m.user
+        for m in Membership.objects.filter(
+            organization=require_organization(), role=Role.ORG_ADMIN, is_active=True
+        ).select_related("user")
+    ]
+
+
+def _plan_move(plan: ExitPlan, status: str) -> None:
+    EXIT_PLAN_LIFECYCLE.check(plan.status, status)
+    plan.status = status
+    plan.save(update_fields=["status", "updated_at"])

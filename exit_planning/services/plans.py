@@ -1,0 +1,115 @@
+"""The exit plan: created (one per partnership), its fields and lead time changed while the
+wind-down is not open, and closed once the wind-down is done and the data disposition verified."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from exit_planning.models import (
+    EXIT_PLAN_LIFECYCLE,
+    LEAD_TIME_MAX,
+    LEAD_TIME_MIN,
+    READINESS_PARTS,
+    DataDisposition,
+    ExitPlan,
+    WindDownTask,
+)
+from exit_planning.services._shared import _full_clean, _plan_move
+from partnerships.models import Partnership
+from partnerships.services.partnerships import partnership_transition
+from tenancy.audit import audit_record, audit_value, changed_fields
+from tenancy.context import require_organization
+from tenancy.errors import ConflictError
+from tenancy.models import User
+
+PLAN_FIELDS = (
+    "owner",
+    "governing_agreement",
+    "lead_time_months",
+    "sla_breach_count",
+    "sla_breach_window_months",
+    "financial_risk_threshold",
+    *(name for name, _ in READINESS_PARTS),
+)
+
+
+def _lead_time_error(value) -> None:
+    if value is None or not LEAD_TIME_MIN <= int(value) <= LEAD_TIME_MAX:
+        raise ValidationError(
+            {
+                "lead_time_months": f"Choose a lead time from {LEAD_TIME_MIN} to {LEAD_TIME_MAX} "
+                "months before the agreement ends."
+            }
+        )
+
+
+def _check_agreement(plan: ExitPlan) -> None:
+    agreement = plan.governing_agreement
+    if agreement is not None and agreement.partnership_id != plan.partnership_id:
+        raise ValidationError({"governing_agreement": "Choose an agreement of this partnership."})
+
+
+@transaction.atomic
+def exit_plan_create(*, actor: User | None, partnership: Partnership, **fields) -> ExitPlan:
+    if ExitPlan.objects.filter(partnership=partnership).exists():
+        raise ConflictError("This partnership already has an exit plan.", code="exists")
+    allowed = {k: v for k, v in fields.items() if k in PLAN_FIELDS}
+    if "lead_time_months" in allowed:
+        _lead_time_error(allowed["lead_time_months"])
+    plan = ExitPlan(organization=require_organization(), partnership=partnership, **allowed)
+    _check_agreement(plan)
+    _full_clean(plan)
+    plan.save()
+    audit_record(
+        action="exit_planning.plan.created",
+        actor=actor,
+        obj=plan,
+        changes={k: audit_value(v) for k, v in allowed.items()},
+    )
+    return plan
+
+
+@transaction.atomic
+def exit_plan_update(*, plan: ExitPlan, actor: User | None, **fields) -> ExitPlan:
+    allowed = {k: v for k, v in fields.items() if k in PLAN_FIELDS}
+    if "lead_time_months" in allowed:
+        _lead_time_error(allowed["lead_time_months"])
+        if plan.wind_down_opened_on and allowed["lead_time_months"] != plan.lead_time_months:
+            raise ConflictError(
+                "The wind-down is already open; its lead time no longer changes.",
+                code="wind_down_open",
+            )
+    changes = changed_fields(plan, allowed)
+    _check_agreement(plan)
+    _full_clean(plan)
+    plan.save()
+    if changes:
+        audit_record(action="exit_planning.plan.updated", actor=actor, obj=plan, changes=changes)
+    return plan
+
+
+@transaction.atomic
+def exit_plan_close(*, plan: ExitPlan, actor: User, today: date) -> ExitPlan:
+    plan = ExitPlan.objects.select_for_update().select_related("partnership").get(pk=plan.pk)
+    EXIT_PLAN_LIFECYCLE.check(plan.status, ExitPlan.Status.CLOSED)
+    open_tasks = WindDownTask.objects.filter(plan=plan, done_on__isnull=True).count()
+    unverified = DataDisposition.objects.filter(plan=plan).exclude(
+        status=DataDisposition.Status.VERIFIED
+    )
+    reasons = []
+    if open_tasks:
+        reasons.append(f"{open_tasks} wind-down tasks are open")
+    if unverified.exists():
+        reasons.append("data disposition is not verified")
+    if reasons:
+        raise ConflictError("Close the exit once done: " + "; ".join(reasons) + ".", code="open")
+    if plan.partnership.status != Partnership.Status.CLOSED:
+        partnership_transition(
+            partnership=plan.partnership, actor=actor, status=Partnership.Status.CLOSED
+        )
+    _plan_move(plan, ExitPlan.Status.CLOSED)
+    plan.closed_on = today
+    plan.save(update_fields=["closed_on"])
+    audit_record(action="exit_planning.plan.closed", actor=actor, obj=plan)
+    return plan

@@ -1,0 +1,70 @@
+"""The joint post-mortem: opened on the first contribution, written by both parties, completed."""
+
+from datetime import datetime
+
+from django.db import transaction
+
+from exit_planning.models import ExitPlan, PostMortem, PostMortemEntry
+from exit_planning.services._shared import _full_clean
+from tenancy.audit import audit_record
+from tenancy.errors import ConflictError
+from tenancy.models import User
+
+
+def post_mortem_get_or_open(*, plan: ExitPlan) -> PostMortem:
+    post_mortem = PostMortem.objects.filter(plan=plan).first()
+    if post_mortem is None:
+        post_mortem = PostMortem.objects.create(organization=plan.organization, plan=plan)
+    return post_mortem
+
+
+@transaction.atomic
+def post_mortem_contribute(
+    *, plan: ExitPlan, actor: User | None, party: str, section: str, text: str
+) -> PostMortemEntry:
+    """Either party adds what worked, what failed, a root cause or a recommendation."""
+    post_mortem = post_mortem_get_or_open(plan=plan)
+    if post_mortem.status == PostMortem.Status.COMPLETED:
+        raise ConflictError("The post-mortem is completed.", code="completed")
+    entry = PostMortemEntry(
+        organization=plan.organization,
+        post_mortem=post_mortem,
+        section=section,
+        party=party,
+        text=(text or "").strip(),
+        author=actor,
+    )
+    _full_clean(entry)
+    entry.save()
+    audit_record(
+        action="exit_planning.post_mortem.contributed",
+        actor=actor,
+        obj=entry,
+        changes={"section": section, "party": party},
+    )
+    return entry
+
+
+@transaction.atomic
+def post_mortem_complete(*, plan: ExitPlan, actor: User, now: datetime) -> PostMortem:
+    post_mortem = PostMortem.objects.select_for_update().filter(plan=plan).first()
+    if post_mortem is None:
+        raise ConflictError("Nobody has contributed to the post-mortem yet.", code="empty")
+    if post_mortem.status == PostMortem.Status.COMPLETED:
+        raise ConflictError("The post-mortem is already completed.", code="completed")
+    sections = set(post_mortem.entries.values_list("section", flat=True))
+    missing = [
+        label
+        for value, label in PostMortemEntry.Section.choices
+        if value != PostMortemEntry.Section.RECOMMENDATION and value not in sections
+    ]
+    if missing:
+        raise ConflictError(
+            "Complete it once it says " + ", ".join(m.lower() for m in missing) + ".",
+            code="incomplete",
+        )
+    post_mortem.status = PostMortem.Status.COMPLETED
+    post_mortem.completed_by, post_mortem.completed_at = actor, now
+    post_mortem.save(update_fields=["status", "completed_by", "completed_at"])
+    audit_record(action="exit_planning.post_mortem.completed", actor=actor, obj=post_mortem)
+    return post_mortem
