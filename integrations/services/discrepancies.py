@@ -174,8 +174,9 @@ def discrepancy_payload(discrepancy: Discrepancy) -> dict:
         "item": discrepancy.item,
         "kind": discrepancy.kind,
         "severity": discrepancy.severity,
-        "expected": str(discrepancy.expected.normalize()),
-        "actual": str(discrepancy.actual.normalize()),
+        # Plain notation: 100 must not travel as "1E+2".
+        "expected": f"{discrepancy.expected.normalize():f}",
+        "actual": f"{discrepancy.actual.normalize():f}",
         "amount_at_stake": str(discrepancy.amount_at_stake),
         "currency": discrepancy.currency,
         "status": discrepancy.status,
