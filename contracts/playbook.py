@@ -49,6 +49,11 @@ def _decimal(value) -> Decimal | None:
         return None
 
 
+def _plain(value: Decimal) -> str:
+    """A multiple as text without trailing zeros and in plain notation (10, never "1E+1")."""
+    return f"{value.normalize():f}"
+
+
 def normalise_detected_parameters(code: str, raw: dict) -> dict:
     """The detector's parameters (JSON form) turned into the playbook's normalised keys."""
     params: dict = {}
@@ -67,11 +72,11 @@ def normalise_detected_parameters(code: str, raw: dict) -> dict:
         multiple = _decimal(raw.get("fee_multiple"))
         months = raw.get("fees_months")
         if multiple is not None and months:
-            params["cap_multiple"] = str((multiple * Decimal(months) / 12).normalize())
+            params["cap_multiple"] = _plain(multiple * Decimal(months) / 12)
         elif multiple is not None:
-            params["cap_multiple"] = str(multiple.normalize())
+            params["cap_multiple"] = _plain(multiple)
         elif months:
-            params["cap_multiple"] = str((Decimal(months) / 12).normalize())
+            params["cap_multiple"] = _plain(Decimal(months) / 12)
         amounts = raw.get("amounts") or []
         if amounts and isinstance(amounts[0], dict):
             params["cap_amount"] = amounts[0].get("amount")
