@@ -226,7 +226,8 @@ def _measurement_page(
             "partnership_tabs": partnership_tabs(request, partnership),
             "measurement": measurement,
             "correct_form": correct_form
-            or MeasurementCorrectForm(initial={"value": measurement.value.normalize()}),
+            # Plain notation: 100 must not prefill as "1E+2".
+            or MeasurementCorrectForm(initial={"value": f"{measurement.value.normalize():f}"}),
             "delete_form": delete_form or MeasurementDeleteForm(),
         },
         status=status,

@@ -386,6 +386,16 @@ def test_a_correction_from_the_page_recomputes_and_audits_the_reason(
         )
 
 
+def test_the_correction_form_is_prefilled_with_the_value_as_written(
+    org_a, manager, scenario, client_as
+):
+    with tenant_scope(org_a):
+        measurement = record(manager, scenario["otd"], date(2025, 3, 1), "100.00")
+    args = ["alpha", scenario["partnership"].pk, measurement.pk]
+    page = client_as(manager).get(reverse("performance-measurement-edit", args=args))
+    assert 'name="value" value="100"' in page.content.decode()  # never "1E+2"
+
+
 def test_a_viewer_cannot_open_the_correction_page(org_a, manager, scenario, make_member, client_as):
     viewer = make_member(org_a, Role.VIEWER, email="viewer@alpha.test")
     with tenant_scope(org_a):
