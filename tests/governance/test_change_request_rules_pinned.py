@@ -390,10 +390,10 @@ def test_an_admin_approves_for_us(scope, manager, owner, partnership):
 def test_removing_an_approver_removes_theirs_only_and_is_audited_with_their_party(
     scope, manager, committee, guest, partnership
 ):
+    other = _draft(manager, partnership, title="Other")
+    _add(other, manager, guest)  # the guest's first approver row: another request's
     change_request = _draft(manager, partnership)
     _add(change_request, manager, committee, guest)
-    other = _draft(manager, partnership, title="Other")
-    _add(other, manager, guest)
     services.change_request_approver_remove(
         change_request=change_request, user=guest, actor=manager
     )
@@ -912,6 +912,14 @@ def test_a_change_that_saves_money_drafts_an_amendment_without_a_value(
             change_request=change_request, actor=manager, now=LATER
         )
         assert ChangeRequest.objects.get(pk=done.pk).amendment.value is None
+    # Any cost to the customer, however small, is the amendment's value.
+    change_request = _approved(
+        manager, committee, guest, partnership, agreement=agreement, cost_impact=Decimal("0.50")
+    )
+    done = services.change_request_implement(
+        change_request=change_request, actor=manager, now=LATER
+    )
+    assert ChangeRequest.objects.get(pk=done.pk).amendment.value == Decimal("0.50")
 
 
 def test_an_amendment_already_drafted_is_kept(scope, manager, committee, guest, partnership):
