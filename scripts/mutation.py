@@ -204,7 +204,11 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     ),
     "governance.sla_changes": (
         "governance/services/sla_changes.py",
-        ["tests/governance/test_sla_changes.py", "tests/governance/test_sla_change_pages.py"],
+        [
+            "tests/governance/test_sla_changes.py",
+            "tests/governance/test_sla_change_pages.py",
+            "tests/governance/test_sla_change_rules_pinned.py",
+        ],
     ),
     "governance.crisis": (
         "governance/services/crisis.py",
