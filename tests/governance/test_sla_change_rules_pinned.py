@@ -209,6 +209,22 @@ def test_a_request_proposing_new_terms_belongs_to_the_slas_partnership(scope, or
     assert _event("governance.change_request.sla_change_proposed").actor == manager
 
 
+def test_a_request_proposing_terms_without_a_window_judges_month_by_month(scope, manager, sla):
+    change_request = services.sla_change_request_create(
+        actor=manager,
+        sla=sla,
+        title="Stricter delivery SLA",
+        now=NOW,
+        effective_from=DECEMBER,
+        target=Decimal("99"),
+        breach_threshold=Decimal("97"),
+    )
+    change = SlaChange.objects.get(change_request=change_request)
+    assert (change.window_months, change.period_fee, change.tiers) == (1, None, [])
+    # Created as a service-level change (not made one afterwards by the proposal).
+    assert _event("governance.change_request.created").changes["category"] == "service_level"
+
+
 def test_withdrawing_a_proposal_removes_this_requests_only_and_is_audited_once(scope, manager, sla):
     other = propose(manager, sla)
     change_request = propose(manager, sla)
@@ -241,6 +257,18 @@ def test_saving_a_draft_with_or_without_new_terms(scope, manager, owner, sla):
     assert SlaChange.objects.get().effective_from == JANUARY
     assert _event("governance.change_request.updated").actor == owner
     assert _event("governance.change_request.sla_change_proposed").actor == owner
+    with pytest.raises(ValidationError) as refused:
+        services.change_request_save_with_sla_change(
+            change_request=change_request,
+            actor=owner,
+            now=NOW,
+            decision_due=NOW - timedelta(hours=1),
+            sla_change=None,
+        )
+    assert refused.value.message_dict == {
+        "decision_due": ["The decision deadline must be in the future."]
+    }
+    assert SlaChange.objects.exists()  # the edit and the withdrawal together, or neither
     services.change_request_save_with_sla_change(
         change_request=change_request, actor=owner, now=NOW, sla_change=None
     )
