@@ -163,6 +163,18 @@ def test_the_proposals_refusals_are_in_the_users_words(
         )
 
 
+def test_proposed_terms_are_checked_by_performances_rules_fee_included(
+    scope, manager, partnership, sla
+):
+    change_request = services.change_request_create(
+        actor=manager, partnership=partnership, title="Delivery", now=NOW
+    )
+    with pytest.raises(ValidationError) as refused:
+        _propose(change_request, manager, sla, period_fee=Decimal("-1.00"))
+    assert refused.value.message_dict == {"period_fee": ["The fee of a period is not negative."]}
+    assert not SlaChange.objects.exists()
+
+
 def test_a_request_proposing_new_terms_belongs_to_the_slas_partnership(scope, org_a, manager, sla):
     elsewhere = PartnershipFactory(organization=org_a)
     change_request = services.sla_change_request_create(
