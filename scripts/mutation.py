@@ -192,15 +192,23 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/governance/test_decision_rights.py",
             "tests/governance/test_tasks.py",
             "tests/governance/test_raci_and_escalations.py",
+            "tests/governance/test_change_request_rules_pinned.py",
         ],
     ),
     "governance.change_request_escalation": (
         "governance/services/change_request_escalation.py",
-        ["tests/governance/test_tasks.py"],
+        [
+            "tests/governance/test_tasks.py",
+            "tests/governance/test_change_request_escalation_rules_pinned.py",
+        ],
     ),
     "governance.sla_changes": (
         "governance/services/sla_changes.py",
-        ["tests/governance/test_sla_changes.py", "tests/governance/test_sla_change_pages.py"],
+        [
+            "tests/governance/test_sla_changes.py",
+            "tests/governance/test_sla_change_pages.py",
+            "tests/governance/test_sla_change_rules_pinned.py",
+        ],
     ),
     "governance.crisis": (
         "governance/services/crisis.py",
