@@ -33,7 +33,6 @@ from tenancy.services import notify
 # First key of pg_advisory_xact_lock(int, int) for change-request numbers; the second is the
 # organization. (7_301 is the audit trail, 7_401 the SLA breach check.)
 _NUMBER_LOCK_NAMESPACE = 7_501
-_ESCALATION_LOCK_NAMESPACE = 7_502
 
 CHANGE_REQUEST_FIELDS = (
     "agreement",
@@ -395,7 +394,8 @@ def change_request_submit(
             f"{timezone.localtime(change_request.decision_due):%d %b %Y %H:%M}."
         ),
         url=change_request_url(change_request),
-        dedupe_key=f"governance.change_request.submitted:{change_request.pk}",
+        # Once per submission: a request resubmitted after a request for changes is news again.
+        dedupe_key=f"governance.change_request.submitted:{change_request.pk}:{now:%Y%m%dT%H%M%S%f}",
     )
     return change_request
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from governance import services
 from governance.models import ChangeRequest, ChangeRequestApprover, CommitteeMember
@@ -54,8 +55,9 @@ def _submitted(manager, partnership, approvers, **fields):
 
 
 def _notes(kind, change_request):
+    key = f"governance.change_request.{kind}:{change_request.pk}"
     return Notification.objects.filter(
-        dedupe_key=f"governance.change_request.{kind}:{change_request.pk}"
+        Q(dedupe_key=key) | Q(dedupe_key__startswith=f"{key}:")
     ).order_by("recipient__email")
 
 
@@ -980,9 +982,11 @@ def test_a_request_for_changes_sends_it_back_to_draft_clears_decisions_and_is_to
     assert notes[0].title == "Changes requested on CR-0001: Saturday service desk"
     assert notes[0].body == "Greta Guest (partner): Start in March"
     assert notes[0].url == _url(change_request)
-    # Resubmitted, the rules add their approvers again.
+    # Resubmitted, the rules add their approvers again, and every approver hears of it again.
     services.change_request_submit(change_request=change_request, actor=manager, now=LATER)
     assert ChangeRequestApprover.objects.count() == 4
+    awaiting = Notification.objects.filter(recipient=committee, title__contains="awaits your")
+    assert awaiting.count() == 2
 
 
 def test_a_request_for_changes_leaves_other_requests_approvers_alone(
