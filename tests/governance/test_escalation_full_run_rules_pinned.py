@@ -1,0 +1,90 @@
+"""Escalation rules pinned against the mutants that survived the first full run of
+`governance.escalations` (all 587 mutants; test_escalation_rules_pinned.py answers the first
+half's): which actions the job takes up, and what the path and a raised escalation keep."""
+
+from datetime import timedelta
+
+import pytest
+
+from governance import services
+from governance.models import Escalation, EscalationContact, EscalationLevel, MeetingAction
+from tenancy.models import AuditEvent
+from tests.governance.conftest import NOW
+from tests.governance.test_raci_and_escalations import _action
+from tests.partnerships.factories import PartnershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+# --- the job ----------------------------------------------------------------------------------
+
+
+def test_the_job_takes_up_an_action_only_once_its_deadline_has_passed(scope, board, partnership):
+    action = _action(board, partnership)  # due 17 Jan 2030
+    on_the_day = services.escalations_run(now=NOW + timedelta(days=7))
+    assert on_the_day.raised == 0
+    assert not Escalation.objects.exists()
+    the_day_after = services.escalations_run(now=NOW + timedelta(days=8))
+    assert the_day_after.raised == 1
+    assert Escalation.objects.get().action == action
+
+
+def test_the_job_leaves_done_and_cancelled_actions_alone_and_takes_up_one_in_progress(
+    scope, board, partnership
+):
+    done, cancelled, in_progress = (_action(board, partnership) for _ in range(3))
+    MeetingAction.objects.filter(pk=done.pk).update(status="done")
+    MeetingAction.objects.filter(pk=cancelled.pk).update(status="cancelled")
+    MeetingAction.objects.filter(pk=in_progress.pk).update(status="in_progress")
+    run = services.escalations_run(now=NOW + timedelta(days=8))
+    assert run.raised == 1
+    assert Escalation.objects.get().action == in_progress
+
+
+# --- the path ---------------------------------------------------------------------------------
+
+
+def _climb_to_level_two(board, partnership):
+    action = _action(board, partnership)
+    services.escalations_run(now=NOW + timedelta(days=8))
+    services.escalations_run(now=NOW + timedelta(days=13))
+    escalation = Escalation.objects.get(action=action)
+    assert escalation.rank == 2
+    return escalation
+
+
+def test_a_resolved_escalation_above_the_new_path_does_not_hold_it_back(
+    scope, board, partnership, manager
+):
+    escalation = _climb_to_level_two(board, partnership)
+    services.escalation_resolve(
+        escalation=escalation, actor=manager, now=NOW + timedelta(days=14), resolution="Sent"
+    )
+    saved = services.escalation_path_save(
+        partnership=partnership, actor=manager, levels=[{"tier": "committee", "response_days": 3}]
+    )
+    assert [(level.rank, level.tier) for level in saved] == [(1, "committee")]
+    assert EscalationLevel.objects.filter(partnership=partnership).count() == 1
+
+
+def test_an_open_escalation_of_another_partnership_does_not_hold_this_path_back(
+    scope, board, partnership, manager
+):
+    _climb_to_level_two(board, partnership)
+    other = PartnershipFactory(organization=scope, name="Birch", owner=manager)
+    services.escalation_path_save(
+        partnership=other, actor=manager, levels=[{"tier": "committee", "response_days": 3}]
+    )
+    assert EscalationLevel.objects.filter(partnership=other).count() == 1
+    # This partnership's path is untouched by the other's.
+    assert EscalationLevel.objects.filter(partnership=partnership).count() == 4
+
+
+def test_a_level_given_without_contacts_is_saved_with_nobody_named(scope, partnership, manager):
+    [level] = services.escalation_path_save(
+        partnership=partnership, actor=manager, levels=[{"tier": "mediation", "response_days": 30}]
+    )
+    assert (level.rank, level.tier, level.response_days) == (1, "mediation", 30)
+    assert not EscalationContact.objects.exists()
+    event = AuditEvent.objects.get(action="governance.escalation_path.saved")
+    assert event.changes == {"levels": [{"tier": "mediation", "response_days": 30, "contacts": []}]}
