@@ -5,6 +5,7 @@ half's): which actions the job takes up, and what the path and a raised escalati
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from governance import services
 from governance.models import Escalation, EscalationContact, EscalationLevel, MeetingAction
@@ -88,3 +89,21 @@ def test_a_level_given_without_contacts_is_saved_with_nobody_named(scope, partne
     assert not EscalationContact.objects.exists()
     event = AuditEvent.objects.get(action="governance.escalation_path.saved")
     assert event.changes == {"levels": [{"tier": "mediation", "response_days": 30, "contacts": []}]}
+
+
+# --- raising ----------------------------------------------------------------------------------
+
+
+def test_an_issue_without_a_title_is_refused_even_when_none_is_given(scope, partnership, manager):
+    with pytest.raises(ValidationError) as refused:
+        services.escalation_raise(partnership=partnership, actor=manager, now=NOW, title=None)
+    assert refused.value.message_dict == {"title": ["Say what is escalated."]}
+    assert not Escalation.objects.exists()
+
+
+def test_an_issue_raised_without_a_reason_has_none(scope, partnership, manager):
+    escalation = services.escalation_raise(
+        partnership=partnership, actor=manager, now=NOW, title="Late invoices"
+    )
+    escalation.refresh_from_db()
+    assert escalation.reason == ""
