@@ -5,12 +5,21 @@ half's): which actions the job takes up, and what the path and a raised escalati
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 
 from governance import services
-from governance.models import Escalation, EscalationContact, EscalationLevel, MeetingAction
+from governance.models import (
+    Escalation,
+    EscalationContact,
+    EscalationLevel,
+    EscalationStep,
+    MeetingAction,
+)
+from tenancy.errors import ConflictError
 from tenancy.models import AuditEvent
 from tests.governance.conftest import NOW
+from tests.governance.factories import EscalationFactory
 from tests.governance.test_raci_and_escalations import _action
 from tests.partnerships.factories import PartnershipFactory
 
@@ -107,3 +116,41 @@ def test_an_issue_raised_without_a_reason_has_none(scope, partnership, manager):
     )
     escalation.refresh_from_db()
     assert escalation.reason == ""
+
+
+def test_a_long_title_is_cut_to_300_characters(scope, partnership, manager):
+    escalation = services.escalation_raise(
+        partnership=partnership, actor=manager, now=NOW, title="  " + "x" * 400
+    )
+    escalation.refresh_from_db()
+    assert escalation.title == "x" * 300
+
+
+def test_an_escalation_raised_by_no_one_signed_in_names_no_one(scope, partnership):
+    escalation = services.escalation_raise(
+        partnership=partnership, actor=AnonymousUser(), now=NOW, title="Late invoices"
+    )
+    escalation.refresh_from_db()
+    assert escalation.raised_by is None
+    assert EscalationStep.objects.get(escalation=escalation).by_job is False
+
+
+def test_an_item_escalated_by_someone_else_at_the_same_moment_is_refused(
+    scope, board, partnership, manager, monkeypatch
+):
+    """Two requests escalate one action at once: the other's row lands after this one's checks,
+    so the database's one-open-escalation rule refuses this one, in the same words."""
+    action = _action(board, partnership)
+    validate = Escalation.full_clean
+
+    def full_clean_then_the_other_request_commits(escalation, *args, **kwargs):
+        validate(escalation, *args, **kwargs)
+        EscalationFactory(organization=scope, partnership=partnership, action=action)
+
+    monkeypatch.setattr(Escalation, "full_clean", full_clean_then_the_other_request_commits)
+    with pytest.raises(ConflictError) as refused:
+        services.escalation_raise(partnership=partnership, actor=manager, now=NOW, action=action)
+    assert (refused.value.code, refused.value.message) == (
+        "already_escalated",
+        "This item is already escalated.",
+    )
