@@ -70,11 +70,14 @@ def test_a_token_answers_without_a_tenant_and_names_the_person_and_organization(
     assert membership == Membership.objects.get(organization=org_a, user=manager)
 
 
-def test_a_member_no_longer_active_has_no_feed(org_a, manager):
+def test_a_member_no_longer_active_has_no_feed_though_others_there_are_active(
+    org_a, manager, committee
+):
     with tenant_scope(org_a):
         token = services.calendar_token_rotate(user=manager)
     Membership.objects.filter(user=manager).update(is_active=False)
     assert services.calendar_token_resolve(token) is None
+    assert Membership.objects.filter(organization=org_a, user=committee, is_active=True).exists()
 
 
 def test_a_member_who_left_has_no_feed_even_as_a_member_elsewhere(org_a, org_b, manager):
