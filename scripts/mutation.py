@@ -174,6 +174,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/governance/test_raci_and_escalations.py",
             "tests/governance/test_tasks.py",
             "tests/governance/test_escalation_rules_pinned.py",
+            "tests/governance/test_escalation_full_run_rules_pinned.py",
         ],
     ),
     "governance.committees": (
@@ -212,19 +213,26 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     ),
     "governance.crisis": (
         "governance/services/crisis.py",
-        ["tests/governance/test_crisis.py"],
+        ["tests/governance/test_crisis.py", "tests/governance/test_crisis_rules_pinned.py"],
     ),
     "governance.transparency": (
         "governance/services/transparency.py",
-        ["tests/governance/test_transparency.py", "tests/governance/test_compliance.py"],
+        [
+            "tests/governance/test_transparency.py",
+            "tests/governance/test_compliance.py",
+            "tests/governance/test_transparency_rules_pinned.py",
+        ],
     ),
     "governance.calendar": (
         "governance/services/calendar.py",
-        ["tests/governance/test_board_pages.py", "tests/governance/test_committees.py"],
+        ["tests/governance/test_board_pages.py", "tests/governance/test_calendar_rules_pinned.py"],
     ),
     "governance.minutes_pdf": (
         "governance/services/minutes_pdf.py",
-        ["tests/governance/test_board_pages.py"],
+        [
+            "tests/governance/test_board_pages.py",
+            "tests/governance/test_minutes_pdf_rules_pinned.py",
+        ],
     ),
     "performance.health": (
         "performance/services/health.py",
