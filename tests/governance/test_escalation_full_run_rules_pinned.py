@@ -154,3 +154,24 @@ def test_an_item_escalated_by_someone_else_at_the_same_moment_is_refused(
         "already_escalated",
         "This item is already escalated.",
     )
+
+
+def test_an_item_escalated_by_someone_else_just_before_validation_reads_the_same_refusal(
+    scope, board, partnership, manager, monkeypatch
+):
+    """The other request's row lands between this one's check and its validation: the refusal is
+    still in words, never the name of the database's constraint."""
+    action = _action(board, partnership)
+    validate = Escalation.full_clean
+
+    def the_other_request_commits_then_full_clean(escalation, *args, **kwargs):
+        EscalationFactory(organization=scope, partnership=partnership, action=action)
+        validate(escalation, *args, **kwargs)
+
+    monkeypatch.setattr(Escalation, "full_clean", the_other_request_commits_then_full_clean)
+    with pytest.raises(ConflictError) as refused:
+        services.escalation_raise(partnership=partnership, actor=manager, now=NOW, action=action)
+    assert (refused.value.code, refused.value.message) == (
+        "already_escalated",
+        "This item is already escalated.",
+    )
