@@ -128,6 +128,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/contracts/test_intake.py",
             "tests/contracts/test_intake_redelivery.py",
             "tests/contracts/test_rules_edges.py",
+            "tests/contracts/test_intake_rules_pinned.py",
         ],
     ),
     "contracts.notices": (

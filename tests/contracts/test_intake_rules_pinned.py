@@ -90,6 +90,16 @@ def test_a_file_of_exactly_the_limit_is_accepted_and_one_byte_more_refused(scope
     }
 
 
+def test_sizes_are_shown_in_mebibytes_of_1_048_576_bytes(scope, legal, settings):
+    # Chosen just past a rounding step: a mebibyte of any other size rounds the other way.
+    settings.CONTRACTS_UPLOAD_MAX_BYTES = 2_621_441  # 2.5 MiB and a byte: shown as 3
+    assert _refusal(
+        scope, legal, filename="scan.pdf", content=b"%PDF", declared_size=3_198_157
+    ) == {
+        "file": ["“scan.pdf” is 3.1 MB; the limit is 3 MB."]  # 3.05 MiB and a bit
+    }
+
+
 def test_the_declared_size_counts_when_larger_than_what_arrived(scope, legal, settings):
     settings.CONTRACTS_UPLOAD_MAX_BYTES = 2 * MB
     assert _refusal(scope, legal, filename="cut.pdf", content=b"%PDF", declared_size=5 * MB) == {
@@ -162,6 +172,16 @@ def test_the_title_comes_from_the_file_name_when_none_is_given(
 ):
     job = _create(scope, legal, filename=filename, title=title)
     assert job.title == expected
+
+
+def test_an_upload_without_a_title_is_named_after_its_file(scope, legal):
+    job = services.intake_job_create(
+        actor=legal,
+        partnership=PartnershipFactory(organization=scope),
+        filename="alder_supply_agreement.txt",
+        content=b"SUPPLY AGREEMENT",
+    )
+    assert job.title == "alder supply agreement"
 
 
 def test_a_long_file_name_is_cut_at_255_characters(scope, legal):
@@ -380,6 +400,25 @@ def test_a_single_clause_does_not_move_the_progress_past_70(scope, legal, monkey
     assert seen == [70]
 
 
+def test_two_clauses_move_the_progress_halfway_then_to_95(scope, legal, monkeypatch):
+    text = (
+        "1. Governing Law\nThis Agreement is governed by Swiss law.\n\n"
+        "2. Termination for Convenience\nEither party may terminate this Agreement for "
+        "convenience upon thirty (30) days prior written notice."
+    )
+    job = _create(scope, legal, content=text.encode())
+    key = job_progress_key(job)
+    seen = []
+    real = intake._snapshot
+    monkeypatch.setattr(
+        intake, "_snapshot", lambda *a, **kw: (seen.append(cache.get(key)), real(*a, **kw))
+    )
+    services.intake_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.result["clauses"] == 2
+    assert seen == [70, 82]
+
+
 def test_a_queued_jobs_progress_is_read_from_the_cache(scope, legal):
     job = _create(scope, legal)
     assert services.intake_progress_key(job) == job_progress_key(job)
@@ -410,12 +449,16 @@ def test_an_unreadable_document_fails_with_its_reason_audited_and_finished(scope
     assert cache.get(job_progress_key(job)) is None
 
 
-def test_an_unexpected_error_fails_the_job_naming_the_error_only(scope, legal, monkeypatch):
+def test_an_unexpected_error_fails_the_job_naming_the_error_only(scope, legal, monkeypatch, caplog):
     def crash(text):
         raise KeyError("internal detail")
 
     monkeypatch.setattr(intake, "detect", crash)
     job = _read(scope, legal)
+    # The details go to the log, with the traceback, for the operators.
+    (logged,) = [r for r in caplog.records if r.name == "contracts.services.intake"]
+    assert logged.getMessage() == f"contract intake {job.pk} failed"
+    assert logged.exc_info[0] is KeyError
     assert job.status == IntakeJob.Status.FAILED
     assert job.error == "The document could not be read (KeyError)."
     assert Agreement.objects.count() == 0
@@ -538,6 +581,9 @@ def test_a_segment_is_proposed_as_its_most_confident_type_other_last(scope):
     assert group["primary"] is stronger
     (group,) = intake._group_by_segment([other])
     assert group["primary"] is other
+    another = _found("other", 0, 0.5)
+    (group,) = intake._group_by_segment([other, another])
+    assert group["primary"] is other
 
 
 def test_segments_are_listed_in_the_order_of_the_text(scope):
@@ -554,8 +600,11 @@ def test_a_detected_heading_is_kept_and_a_long_one_cut(scope, legal, monkeypatch
     def with_heading(text):
         result = real_detect(text)
         result.clauses[0].heading = "H" * 250
+        result.clauses[0].rule = "r" * 600
         return result
 
     monkeypatch.setattr(intake, "detect", with_heading)
     job = _read(scope, legal)
-    assert job.agreement.clauses.get(order=1).heading == "H" * 200
+    first = job.agreement.clauses.get(order=1)
+    assert first.heading == "H" * 200
+    assert first.versions.get().note == "r" * 500  # the rule that found it, cut at 500
