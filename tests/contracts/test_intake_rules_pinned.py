@@ -436,7 +436,8 @@ def test_an_unreadable_document_fails_with_its_reason_audited_and_finished(scope
     before = timezone.now()
     job = _read(scope, legal, filename="blank.txt", content=b"   \n\n  ")
     assert job.status == IntakeJob.Status.FAILED and job.agreement is None
-    assert "empty" in job.error.lower()
+    # The reason names the file, as the uploader knows it.
+    assert job.error == "blank.txt is empty: there is nothing to analyse."
     assert before <= job.finished_at <= timezone.now()
     event = AuditEvent.objects.get(action="contracts.intake.failed")
     assert (event.actor, event.object_type, event.object_id) == (
