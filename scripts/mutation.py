@@ -137,7 +137,11 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     ),
     "contracts.playbook": (
         "contracts/services/playbook.py",
-        ["tests/contracts/test_api.py", "tests/contracts/test_confidentiality.py"],
+        [
+            "tests/contracts/test_api.py",
+            "tests/contracts/test_confidentiality.py",
+            "tests/contracts/test_playbook_rules_pinned.py",
+        ],
     ),
     "contracts.feedback": (
         "contracts/services/feedback.py",
