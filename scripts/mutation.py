@@ -120,6 +120,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/contracts/test_review_rules.py",
             "tests/contracts/test_confidentiality.py",
             "tests/contracts/test_agreement_rules_pinned.py",
+            "tests/contracts/test_shared_rules_pinned.py",
         ],
     ),
     "contracts.intake": (
