@@ -35,11 +35,14 @@ def _assign(user, agreement, codename="review_agreement"):
     )
 
 
-def test_an_assigned_reviewer_is_one_of_this_agreement_only(scope, legal):
+def test_an_assigned_reviewer_is_one_of_this_agreement_only(scope, legal, make_member):
     agreement = AgreementFactory(organization=scope)
     other = AgreementFactory(organization=scope)
     _assign(legal, agreement)
     assert is_reviewer(legal, agreement) and not is_reviewer(legal, other)
+    colleague = make_member(scope, Role.LEGAL)
+    assert not is_reviewer(colleague, agreement)
+    assert not may_review(colleague, agreement)
 
 
 def test_another_object_permission_does_not_make_a_reviewer(scope, legal):
