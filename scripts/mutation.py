@@ -134,7 +134,11 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     ),
     "contracts.notices": (
         "contracts/services/notices.py",
-        ["tests/contracts/test_date_range.py", "tests/contracts/test_services.py"],
+        [
+            "tests/contracts/test_date_range.py",
+            "tests/contracts/test_services.py",
+            "tests/contracts/test_notices_rules_pinned.py",
+        ],
     ),
     "contracts.playbook": (
         "contracts/services/playbook.py",
@@ -146,7 +150,10 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     ),
     "contracts.feedback": (
         "contracts/services/feedback.py",
-        ["tests/contracts/test_clause_feedback.py"],
+        [
+            "tests/contracts/test_clause_feedback.py",
+            "tests/contracts/test_feedback_rules_pinned.py",
+        ],
     ),
     # governance/services/ is a package too; each module with the tests of its rules.
     "governance.raci": (
