@@ -152,3 +152,32 @@ def test_the_count_is_of_new_alerts_across_agreements(scope, make_member):
         "Notice deadline in 27 days: First",
         "Notice deadline in 27 days: Second",
     ]
+
+
+def test_an_agreement_without_an_alert_today_does_not_stop_the_others(scope, make_member):
+    # Listed first (same partnership, earlier start): a perpetual agreement, then one whose
+    # deadline is far off; the last one is due its 30-day alert.
+    partnership = PartnershipFactory(organization=scope)
+    owner = make_member(scope, Role.PROCUREMENT_MANAGER)
+    _agreement(
+        scope,
+        make_member,
+        owner=owner,
+        partnership=partnership,
+        effective_date=date(2020, 1, 1),
+        term_type="perpetual",
+        renewal_period_months=None,
+    )
+    _agreement(
+        scope,
+        make_member,
+        owner=owner,
+        partnership=partnership,
+        effective_date=date(2021, 1, 1),
+        expiry_date=date(2030, 12, 31),
+    )
+    due = _agreement(
+        scope, make_member, owner=owner, partnership=partnership, effective_date=date(2022, 1, 1)
+    )
+    assert services.notice_alerts_send(today=TODAY) == 1
+    assert Notification.objects.get().dedupe_key == f"contracts.notice.{due.pk}.2025-10-02.30"
