@@ -220,3 +220,34 @@ def test_the_evidence_file_is_stored_with_its_bytes_under_its_name(
         kept.evidence_file.close()
     assert kept.evidence_file.name.rsplit("/", 1)[-1].startswith("certificate")
     assert kept.evidence_filename == "certificate.pdf"
+
+
+def test_an_obligation_change_is_checked_stored_and_audited_and_only_its_fields(scope, owner):
+    obligation = ObligationFactory(organization=scope, due_date=date(2025, 3, 31))
+    services.obligation_update(
+        obligation=obligation,
+        actor=owner,
+        title="Deliver the annual audit report",
+        due_date=date(2025, 6, 30),
+        organization=None,
+    )
+    obligation.refresh_from_db()
+    assert (obligation.title, obligation.due_date, obligation.organization) == (
+        "Deliver the annual audit report",
+        date(2025, 6, 30),
+        scope,
+    )
+    event = AuditEvent.objects.get(action="contracts.obligation.updated")
+    assert (event.actor, event.object_id) == (owner, str(obligation.pk))
+    assert event.changes["due_date"] == ["2025-03-31", "2025-06-30"]
+    services.obligation_update(obligation=obligation, actor=owner, title=obligation.title)
+    assert AuditEvent.objects.filter(action="contracts.obligation.updated").count() == 1
+    with pytest.raises(ValidationError) as refused:
+        services.obligation_update(
+            obligation=obligation, actor=owner, recurrence="monthly", due_date=None
+        )
+    assert refused.value.message_dict == {
+        "due_date": ["A recurring obligation needs its first due date."]
+    }
+    obligation.refresh_from_db()
+    assert obligation.due_date == date(2025, 6, 30)
