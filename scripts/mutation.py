@@ -120,6 +120,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/contracts/test_review_rules.py",
             "tests/contracts/test_confidentiality.py",
             "tests/contracts/test_agreement_rules_pinned.py",
+            "tests/contracts/test_shared_rules_pinned.py",
         ],
     ),
     "contracts.intake": (
@@ -128,19 +129,31 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/contracts/test_intake.py",
             "tests/contracts/test_intake_redelivery.py",
             "tests/contracts/test_rules_edges.py",
+            "tests/contracts/test_intake_rules_pinned.py",
         ],
     ),
     "contracts.notices": (
         "contracts/services/notices.py",
-        ["tests/contracts/test_date_range.py", "tests/contracts/test_services.py"],
+        [
+            "tests/contracts/test_date_range.py",
+            "tests/contracts/test_services.py",
+            "tests/contracts/test_notices_rules_pinned.py",
+        ],
     ),
     "contracts.playbook": (
         "contracts/services/playbook.py",
-        ["tests/contracts/test_api.py", "tests/contracts/test_confidentiality.py"],
+        [
+            "tests/contracts/test_api.py",
+            "tests/contracts/test_confidentiality.py",
+            "tests/contracts/test_playbook_rules_pinned.py",
+        ],
     ),
     "contracts.feedback": (
         "contracts/services/feedback.py",
-        ["tests/contracts/test_clause_feedback.py"],
+        [
+            "tests/contracts/test_clause_feedback.py",
+            "tests/contracts/test_feedback_rules_pinned.py",
+        ],
     ),
     # governance/services/ is a package too; each module with the tests of its rules.
     "governance.raci": (

@@ -18,8 +18,10 @@ def clause_feedback_record(
     if corrected_type not in BY_CODE:
         return None
     detection = clause.detection or {}
-    # The segment as the detector saw it: the clause's first version, not a later edit.
-    text = detection.get("text") or clause.text
+    # The segment as the detector saw it: the clause's first version, not a later edit (intake
+    # keeps the detector's words as version 1, not in `detection`).
+    first = clause.versions.order_by("number").first()
+    text = detection.get("text") or (first.text if first is not None else "") or clause.text
     confidence = detection.get("confidence")
     return ClauseFeedback.objects.create(
         organization=clause.organization,

@@ -190,3 +190,64 @@ def test_only_open_obligations_past_their_due_date_with_an_owner_are_reminded_on
     reminders = Notification.objects.filter(recipient=owner, title__startswith="Overdue")
     assert [n.title for n in reminders] == [f"Overdue obligation: {late.title}"]
     assert services.obligations_notify_overdue(today=today) == 0  # once per due date
+
+
+def test_a_recurring_fulfilment_records_the_next_due_date_in_the_audit_trail(scope, owner):
+    obligation = ObligationFactory(
+        organization=scope, due_date=date(2025, 3, 31), recurrence="quarterly"
+    )
+    services.obligation_fulfil(obligation=obligation, actor=owner, evidence="Q1 report sent.")
+    event = AuditEvent.objects.get(action="contracts.obligation.fulfilled")
+    assert event.changes == {
+        "due_date": "2025-03-31",
+        "evidence": "Q1 report sent.",
+        "evidence_file": "",
+        "next_due_date": "2025-06-30",
+    }
+
+
+def test_the_evidence_file_is_stored_with_its_bytes_under_its_name(
+    scope, owner, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    obligation = ObligationFactory(organization=scope)
+    _fulfil_with_file(obligation, owner, "certificate.pdf", b"%PDF-1.4 insurance certificate")
+    kept = ObligationFulfilment.objects.get()
+    kept.evidence_file.open("rb")
+    try:
+        assert kept.evidence_file.read() == b"%PDF-1.4 insurance certificate"
+    finally:
+        kept.evidence_file.close()
+    assert kept.evidence_file.name.rsplit("/", 1)[-1].startswith("certificate")
+    assert kept.evidence_filename == "certificate.pdf"
+
+
+def test_an_obligation_change_is_checked_stored_and_audited_and_only_its_fields(scope, owner):
+    obligation = ObligationFactory(organization=scope, due_date=date(2025, 3, 31))
+    services.obligation_update(
+        obligation=obligation,
+        actor=owner,
+        title="Deliver the annual audit report",
+        due_date=date(2025, 6, 30),
+        organization=None,
+    )
+    obligation.refresh_from_db()
+    assert (obligation.title, obligation.due_date, obligation.organization) == (
+        "Deliver the annual audit report",
+        date(2025, 6, 30),
+        scope,
+    )
+    event = AuditEvent.objects.get(action="contracts.obligation.updated")
+    assert (event.actor, event.object_id) == (owner, str(obligation.pk))
+    assert event.changes["due_date"] == ["2025-03-31", "2025-06-30"]
+    services.obligation_update(obligation=obligation, actor=owner, title=obligation.title)
+    assert AuditEvent.objects.filter(action="contracts.obligation.updated").count() == 1
+    with pytest.raises(ValidationError) as refused:
+        services.obligation_update(
+            obligation=obligation, actor=owner, recurrence="monthly", due_date=None
+        )
+    assert refused.value.message_dict == {
+        "due_date": ["A recurring obligation needs its first due date."]
+    }
+    obligation.refresh_from_db()
+    assert obligation.due_date == date(2025, 6, 30)
