@@ -74,7 +74,8 @@ class UploadForm(forms.Form):
     parent = forms.ModelChoiceField(
         queryset=Agreement.objects.none(),
         required=False,
-        label="Under agreement (for a SOW)",
+        label="Under or amending agreement",
+        help_text="The MSA a SOW sits under, or the agreement an amendment changes.",
         widget=AGREEMENT_PICKER,
     )
     file = forms.FileField(help_text="PDF, DOCX or TXT.")

@@ -942,7 +942,7 @@ def intake_upload(request, org_slug):
         request.POST or None,
         request.FILES or None,
         partnerships=partnerships,
-        agreements=Agreement.objects.filter(agreement_type=Agreement.Type.MSA).order_by("title"),
+        agreements=Agreement.objects.order_by("title"),
     )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -92,6 +92,12 @@ def intake_job_create(
         )
     if not content:
         raise ValidationError({"file": f"“{filename}” is empty."})
+    # An amendment is read into an agreement that amends `parent`: both known before the reading,
+    # so that a reading never fails on what the upload could have said.
+    if agreement_type == Agreement.Type.AMENDMENT and parent is None:
+        raise ValidationError({"parent": "Say which agreement this amendment changes."})
+    if parent is not None and parent.partnership_id != partnership.pk:
+        raise ValidationError({"parent": "It must belong to the same partnership."})
     if not (title or "").strip():
         title = PurePath(filename).stem.replace("_", " ").strip() or "Uploaded agreement"
     job = IntakeJob(
@@ -211,12 +217,15 @@ def _intake_read(job: IntakeJob) -> None:
     result = detect(extracted.text)
     _set_progress(job, 70)
     organization = require_organization()
+    amendment = job.agreement_type == Agreement.Type.AMENDMENT
     agreement = Agreement(
         organization=organization,
         partnership=job.partnership,
         agreement_type=job.agreement_type,
         title=job.title,
-        parent=job.parent,
+        # The agreement named at upload: an amendment amends it, anything else sits under it.
+        parent=None if amendment else job.parent,
+        amends=job.parent if amendment else None,
         owner=job.uploaded_by,
         **_agreement_fields_from(result, job.partnership, organization),
     )

@@ -609,3 +609,46 @@ def test_a_detected_heading_is_kept_and_a_long_one_cut(scope, legal, monkeypatch
     first = job.agreement.clauses.get(order=1)
     assert first.heading == "H" * 200
     assert first.versions.get().note == "r" * 500  # the rule that found it, cut at 500
+
+
+# --- amendments ---------------------------------------------------------------------------------
+
+
+def test_an_amendment_upload_must_say_which_agreement_it_changes(scope, legal):
+    assert _refusal(scope, legal, agreement_type=Agreement.Type.AMENDMENT) == {
+        "parent": ["Say which agreement this amendment changes."]
+    }
+
+
+def test_the_agreement_named_at_upload_must_be_of_the_same_partnership(scope, legal):
+    other = AgreementFactory(organization=scope)
+    assert _refusal(
+        scope, legal, partnership=PartnershipFactory(organization=scope), parent=other
+    ) == {"parent": ["It must belong to the same partnership."]}
+
+
+def test_an_amendment_is_read_into_an_agreement_that_amends_the_one_named(scope, legal):
+    msa = AgreementFactory(organization=scope)
+    job = _read(
+        scope,
+        legal,
+        partnership=msa.partnership,
+        agreement_type=Agreement.Type.AMENDMENT,
+        parent=msa,
+        title="Amendment 1",
+    )
+    assert job.status == IntakeJob.Status.SUCCEEDED, job.error
+    amendment = job.agreement
+    assert (amendment.agreement_type, amendment.amends, amendment.parent) == (
+        Agreement.Type.AMENDMENT,
+        msa,
+        None,
+    )
+
+
+def test_a_sow_is_read_into_an_agreement_under_the_one_named(scope, legal):
+    msa = AgreementFactory(organization=scope)
+    job = _read(
+        scope, legal, partnership=msa.partnership, agreement_type=Agreement.Type.SOW, parent=msa
+    )
+    assert (job.agreement.parent, job.agreement.amends) == (msa, None)
