@@ -178,6 +178,38 @@ def test_a_fulfilment_with_only_a_link_keeps_no_note_and_no_file(scope, owner):
     )
 
 
+def test_the_fulfilment_keeps_its_evidence_link_on_the_obligation_and_in_its_history(scope, owner):
+    obligation = ObligationFactory(organization=scope, due_date=None)
+    services.obligation_fulfil(
+        obligation=obligation, actor=owner, evidence_url="https://evidence.example/report"
+    )
+    obligation.refresh_from_db()
+    fulfilment = ObligationFulfilment.objects.get(obligation=obligation)
+    assert (obligation.evidence_url, fulfilment.evidence_url) == (
+        "https://evidence.example/report",
+        "https://evidence.example/report",
+    )
+
+
+def test_an_overdue_reminder_says_when_it_was_due_under_which_agreement_and_links_to_it(
+    scope, owner
+):
+    agreement = AgreementFactory(organization=scope, title="Logistics MSA")
+    ObligationFactory(
+        organization=scope, agreement=agreement, owner=owner, due_date=date(2025, 4, 1)
+    )
+    services.obligations_notify_overdue(today=date(2025, 4, 10))
+    reminder = Notification.objects.get(recipient=owner, title__startswith="Overdue")
+    assert reminder.body == "Due 01 Apr 2025 under “Logistics MSA”."
+    assert reminder.url == services.agreement_url(agreement)
+
+
+def test_the_reminder_job_counts_every_reminder_it_sends(scope, owner):
+    for day in (1, 2, 3):
+        ObligationFactory(organization=scope, owner=owner, due_date=date(2025, 4, day))
+    assert services.obligations_notify_overdue(today=date(2025, 4, 10)) == 3
+
+
 def test_only_open_obligations_past_their_due_date_with_an_owner_are_reminded_once(scope, owner):
     today = date(2025, 4, 10)
     late = ObligationFactory(organization=scope, owner=owner, due_date=date(2025, 4, 9))
