@@ -570,3 +570,33 @@ def test_an_import_that_meets_a_recorded_figure_writes_nothing_and_says_where(
         [event] = _events("performance.measurement_import.failed")
         assert event.changes == {"file": "figures.csv", "rows": 2, "reason": stored.error}
         assert not _events("performance.measurement_import.imported")
+
+
+def test_csv_files_as_spreadsheets_save_them_are_checked(org_a, manager, scenario):
+    """Excel's "CSV UTF-8" (a byte-order mark), semicolons or tabs as separators, a quoted note
+    on two lines, and a character cut by the first 4 KB the separator is guessed from."""
+    files = {
+        "bom": "\ufeff" + HEADER + 'otd_pct,2025-01,97,"first\r\nsecond"\r\n',
+        "semicolon": "kpi_code;period;value;note\notd_pct;2025-01;97;first\n",
+        "tab": "kpi_code\tperiod\tvalue\tnote\notd_pct\t2025-01\t97\tfirst\n",
+    }
+    with tenant_scope(org_a):
+        for name, text in files.items():
+            job = _run(_job(scenario, text.encode()))
+            assert job.status == "succeeded", (name, job.error)
+            [row] = job.result["sample"]
+            assert (row["kpi_code"], row["period"], row["value"], row["errors"]) == (
+                "otd_pct",
+                "2025-01",
+                "97",
+                [],
+            ), name
+        assert row["note"] == "first"
+        bom = _run(_job(scenario, files["bom"].encode()))
+        assert bom.result["sample"][0]["note"] == "first\r\nsecond"
+
+        start = (HEADER + "otd_pct,2025-01,97,").encode()
+        content = start + b"x" * (4095 - len(start)) + "é\n".encode()
+        assert content[4095:4097] == "é".encode()  # the 4 KB sample ends inside it
+        job = _run(_job(scenario, content))
+        assert job.status == "succeeded" and job.result["ok"], job.error

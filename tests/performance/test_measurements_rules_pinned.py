@@ -710,6 +710,7 @@ def test_a_file_that_cannot_be_imported_says_why(org_a, manager, scenario):
             result = _import(manager, partnership, content, filename=filename)
             assert result.errors == errors, filename
             assert not result.ok and result.created == 0
+            assert result.rows == [] and result.row_errors == []
         assert not Measurement.objects.exists()
         assert not _events("performance.measurements.imported")
 
@@ -777,3 +778,21 @@ def test_a_push_of_this_month_is_taken_and_of_next_month_refused(org_a, manager,
             today=today,
         )
         assert taken.ok and Measurement.objects.get().period_start == date(2026, 11, 1)
+
+
+def test_an_excel_formula_is_read_by_the_value_excel_saved_with_it(org_a, manager, scenario):
+    import zipfile
+
+    book = _xlsx([["kpi_code", "period", "value"], ["otd_pct", "2025-01", "=90+4"]])
+    # openpyxl saves no computed value; Excel does: put one in, as Excel would have.
+    source, saved = zipfile.ZipFile(BytesIO(book)), BytesIO()
+    with zipfile.ZipFile(saved, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<f>90+4</f><v></v>", b"<f>90+4</f><v>94</v>")
+            target.writestr(item, data)
+    with tenant_scope(org_a):
+        result = _import(manager, scenario["partnership"], saved.getvalue(), filename="f.xlsx")
+        assert result.row_errors == []
+        assert [(r.kpi_code, r.value) for r in result.rows] == [("otd_pct", Decimal("94"))]
