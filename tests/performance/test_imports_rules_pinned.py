@@ -600,3 +600,35 @@ def test_csv_files_as_spreadsheets_save_them_are_checked(org_a, manager, scenari
         assert content[4095:4097] == "é".encode()  # the 4 KB sample ends inside it
         job = _run(_job(scenario, content))
         assert job.status == "succeeded" and job.result["ok"], job.error
+
+
+def test_a_blank_line_between_rows_is_skipped_and_the_rows_after_it_checked(
+    org_a, manager, scenario
+):
+    content = _csv("otd_pct,2025-01,97,", ",,,", "", "otd_pct,2025-02,96,")
+    with tenant_scope(org_a):
+        job = _run(_job(scenario, content))
+        assert job.result["ok"] and job.row_count == 2
+        assert [row["line"] for row in job.result["sample"]] == [2, 5]
+
+
+def test_an_excel_formula_is_checked_by_the_value_excel_saved_with_it(org_a, manager, scenario):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["kpi_code", "period", "value"])
+    book.active.append(["otd_pct", "2025-01", "=90+4"])
+    written = io.BytesIO()
+    book.save(written)
+    # openpyxl saves no computed value; Excel does: put one in, as Excel would have.
+    source, saved = zipfile.ZipFile(written), io.BytesIO()
+    with zipfile.ZipFile(saved, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<f>90+4</f><v></v>", b"<f>90+4</f><v>94</v>")
+            target.writestr(item, data)
+    with tenant_scope(org_a):
+        job = _run(_job(scenario, saved.getvalue(), filename="f.xlsx"))
+        assert job.result["ok"], job.result
+        assert job.result["sample"][0]["value"] == "94"
