@@ -36,11 +36,12 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/performance/test_rules.py",
             "tests/performance/test_services.py",
             "tests/performance/test_imports.py",
+            "tests/performance/test_measurements_rules_pinned.py",
         ],
     ),
     "performance.imports": (
         "performance/services/imports.py",
-        ["tests/performance/test_imports.py"],
+        ["tests/performance/test_imports.py", "tests/performance/test_imports_rules_pinned.py"],
     ),
     "performance.slas": (
         "performance/services/slas.py",
@@ -249,7 +250,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     ),
     "performance.health": (
         "performance/services/health.py",
-        ["tests/performance/test_pages.py", "tests/performance/test_api.py"],
+        ["tests/performance/test_health_rules_pinned.py"],
     ),
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from partnerships.models import Partnership
@@ -28,10 +29,17 @@ def health_survey_submit(
     cultural_alignment: int,
     comment: str = "",
 ) -> HealthSurveyResponse:
+    """One person's ratings (1-5) of the relationship for the quarter of `period_start`: one
+    answer per person and quarter, a second refused under the quarter's field."""
+    quarter = quarter_start(period_start)
+    if HealthSurveyResponse.objects.filter(
+        partnership=partnership, period_start=quarter, respondent=actor
+    ).exists():
+        raise ValidationError({"period_start": "You already rated this quarter."})
     response = HealthSurveyResponse(
         organization=require_organization(),
         partnership=partnership,
-        period_start=quarter_start(period_start),
+        period_start=quarter,
         side=side,
         respondent=actor,
         collaboration=collaboration,
