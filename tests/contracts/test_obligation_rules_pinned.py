@@ -148,6 +148,15 @@ def test_a_file_of_exactly_the_limit_is_kept_and_one_byte_more_is_refused_under_
     }
 
 
+def test_an_evidence_files_size_is_shown_in_mebibytes_of_1_048_576_bytes(scope, owner):
+    # Chosen just past a rounding step: 10.95 MiB and a few bytes shows as 11.0, not 10.9.
+    with pytest.raises(ValidationError) as refused:
+        _fulfil_with_file(ObligationFactory(organization=scope), owner, "big.pdf", b"x" * 11481908)
+    assert refused.value.message_dict == {
+        "evidence_file": ["“big.pdf” is 11.0 MB; the limit is 10 MB."]
+    }
+
+
 def test_an_empty_evidence_file_is_refused_under_its_field(scope, owner):
     with pytest.raises(ValidationError) as refused:
         _fulfil_with_file(ObligationFactory(organization=scope), owner, "proof.pdf", b"")
