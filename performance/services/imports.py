@@ -219,7 +219,7 @@ def _sample_row(row: ImportRow) -> dict:
         "line": row.line,
         "kpi_code": row.kpi_code,
         "period": f"{row.period:%Y-%m}" if row.period else "",
-        "value": None if row.value is None else str(row.value.normalize()),
+        "value": None if row.value is None else f"{row.value.normalize():f}",  # never "1E+2"
         "unit": row.kpi.unit if row.kpi else "",
         "note": row.note[:100],
         "errors": row.errors,
