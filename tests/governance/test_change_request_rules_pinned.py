@@ -1073,3 +1073,29 @@ def test_a_procurement_manager_withdraws_someone_elses_request(
     change_request = _submitted(owner, partnership, [committee, guest])
     services.change_request_withdraw(change_request=change_request, actor=manager, now=NOW)
     assert ChangeRequest.objects.get(pk=change_request.pk).status == "withdrawn"
+
+
+def test_the_decided_event_carries_the_time_of_the_decision_not_of_the_sending(
+    scope, manager, committee, guest, partnership, settings
+):
+    _subscribe(manager, settings)
+    approved = _submitted(manager, partnership, [committee, guest])
+    services.change_request_approve(change_request=approved, approver=committee, now=NOW)
+    services.change_request_approve(change_request=approved, approver=guest, now=LATER)
+    rejected = _submitted(manager, partnership, [committee, guest])
+    services.change_request_reject(
+        change_request=rejected, approver=committee, reason="Too dear", now=LATER
+    )
+    sent = OutboxMessage.objects.filter(channel=webhooks.CHANNEL).order_by("pk")
+    assert [(m.payload["data"]["id"], m.payload["occurred_at"]) for m in sent] == [
+        (approved.pk, LATER.isoformat()),
+        (rejected.pk, LATER.isoformat()),
+    ]
+
+
+def test_an_approval_without_a_comment_keeps_no_comment(
+    scope, manager, committee, guest, partnership
+):
+    change_request = _submitted(manager, partnership, [committee, guest])
+    services.change_request_approve(change_request=change_request, approver=committee, now=LATER)
+    assert ChangeRequestApprover.objects.get(user=committee).comment == ""
