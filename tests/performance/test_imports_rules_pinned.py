@@ -14,7 +14,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from performance import services
 from performance.models import Measurement, MeasurementImport, Scorecard
-from performance.services.imports import DEFAULT_IMPORT_LIMITS, ImportLimits
+from performance.services.imports import (
+    DEFAULT_IMPORT_LIMITS,
+    ImportFileError,
+    ImportLimits,
+    iter_import_rows,
+)
 from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError
 from tenancy.jobs import job_progress
@@ -632,3 +637,21 @@ def test_an_excel_formula_is_checked_by_the_value_excel_saved_with_it(org_a, man
         job = _run(_job(scenario, saved.getvalue(), filename="f.xlsx"))
         assert job.result["ok"], job.result
         assert job.result["sample"][0]["value"] == "94"
+
+
+def test_every_missing_column_is_named_in_the_refusal():
+    stream = io.BytesIO(b"kpi_code,note\notd_pct,x\n")
+    with pytest.raises(ImportFileError) as refused:
+        list(iter_import_rows(stream, filename="figures.csv", limits=DEFAULT_IMPORT_LIMITS))
+    assert str(refused.value) == (
+        "Missing column(s): period, value. Expected a header row with kpi_code, period, value "
+        "(and optionally note)."
+    )
+
+
+def test_a_row_with_more_cells_than_columns_is_an_error_row_of_its_line(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        job = _checked(manager, scenario, "otd_pct,2025-01,97,,surplus,cells")
+    assert [(r["line"], r["errors"]) for r in job.result["errors"]] == [
+        (2, ["malformed row: 6 cells for 4 columns"])
+    ]
