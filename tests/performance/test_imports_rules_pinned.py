@@ -655,3 +655,16 @@ def test_a_row_with_more_cells_than_columns_is_an_error_row_of_its_line(org_a, m
     assert [(r["line"], r["errors"]) for r in job.result["errors"]] == [
         (2, ["malformed row: 6 cells for 4 columns"])
     ]
+
+
+def test_an_import_counts_the_rows_of_every_chunk(org_a, manager, scenario):
+    with tenant_scope(org_a):
+        job = _checked(
+            manager, scenario, "otd_pct,2025-01,97,", "otd_pct,2025-02,96,", "otd_pct,2025-03,95,"
+        )
+        services.measurement_import_confirm(job=job, actor=manager)
+        job.refresh_from_db()
+        _run(job, chunk_rows=2)  # two chunks: 2 rows, then 1
+        job.refresh_from_db()
+        assert (job.status, job.result["created"]) == ("succeeded", 3)
+        assert Measurement.objects.filter(partnership=scenario["partnership"]).count() >= 3
