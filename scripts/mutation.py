@@ -208,6 +208,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/governance/test_tasks.py",
             "tests/governance/test_raci_and_escalations.py",
             "tests/governance/test_change_request_rules_pinned.py",
+            "tests/governance/test_sla_changes.py",
         ],
     ),
     "governance.change_request_escalation": (
