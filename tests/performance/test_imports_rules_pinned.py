@@ -668,3 +668,13 @@ def test_an_import_counts_the_rows_of_every_chunk(org_a, manager, scenario):
         job.refresh_from_db()
         assert (job.status, job.result["created"]) == ("succeeded", 3)
         assert Measurement.objects.filter(partnership=scenario["partnership"]).count() >= 3
+
+
+def test_a_long_files_check_reports_the_share_read_rising_to_99(org_a, manager, scenario):
+    reported = []
+    content = _csv(*["otd_pct,2025-01,97," + "n" * 30] * 3000)  # about 150 KB
+    with tenant_scope(org_a):
+        _run(_job(scenario, content), progress=reported.append, chunk_rows=500)
+    assert len(reported) == 6
+    assert 0 < reported[0] < 99  # a share of the file, not the whole of it
+    assert reported == sorted(reported) and reported[-1] == 99
