@@ -12,6 +12,7 @@ from integrations.models import (
     EdiDocument,
     WebhookSubscription,
 )
+from integrations.services.connectors import CONNECTOR_FIELDS
 from partnerships.models import Partnership
 from tenancy.widgets import SearchSelect
 
@@ -109,25 +110,7 @@ class ConnectorForm(forms.ModelForm):
 
     class Meta:
         model = Connector
-        fields = [
-            "name",
-            "method",
-            "direction",
-            "message_types",
-            "expected_frequency",
-            "partner_identifiers",
-            "owner",
-            "buyer_system",
-            "partner_system",
-            "formats_versions",
-            "gaps",
-            "endpoint_url",
-            "allowed_roles",
-            "allowed_api_keys",
-            "encryption_in_transit",
-            "encryption_at_rest",
-            "monitoring_contact",
-        ]
+        fields = list(CONNECTOR_FIELDS)  # the fields the service takes, one list
         widgets = {"gaps": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, members, **kwargs):
