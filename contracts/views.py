@@ -50,6 +50,7 @@ from partnerships.selectors import partnership_portfolio
 from partnerships.views import partnership_tabs
 from tenancy.dates import add_days
 from tenancy.errors import ConflictError, PermissionDeniedError
+from tenancy.filesize import limit_text
 from tenancy.forms import apply_errors
 from tenancy.models import User
 from tenancy.permissions import roles_with
@@ -969,7 +970,7 @@ def intake_upload(request, org_slug):
         {
             "form": form,
             "jobs": selectors.intake_jobs()[:10],
-            "max_mb": services.upload_max_bytes() // 1_048_576,
+            "max_size": limit_text(services.upload_max_bytes()),
         },
     )
 

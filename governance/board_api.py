@@ -45,6 +45,8 @@ from tenancy.api import (
     TenantReadOnlyViewSet,
     TenantRelatedField,
     TenantViewSet,
+    VersionedRetrieveMixin,
+    VersionedUpdateMixin,
 )
 from tenancy.errors import ConflictError
 
@@ -723,16 +725,23 @@ class ReceivedSerializer(serializers.Serializer):
 
 
 class DisclosureViewSet(
-    TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin
+    TenantViewSet,
+    mixins.ListModelMixin,
+    VersionedRetrieveMixin,
+    mixins.CreateModelMixin,
+    VersionedUpdateMixin,
 ):
     """Open-book disclosures: which data each party shares, how often; `overdue` once the next
-    one is past due. `POST …/received/` records a receipt."""
+    one is past due. `PATCH` changes who discloses what and how often; `POST …/received/`
+    records a receipt (which alone moves the next due date)."""
 
     model = Disclosure
     serializer_class = DisclosureSerializer
     permission_module = "governance"
     guest_partnership_path = "partnership"
     filterset_fields = ["partnership", "party", "data_type"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    create_only_fields = ("partnership",)
 
     def tenant_queryset(self):
         return selectors.disclosure_list(membership=self.membership)
@@ -741,6 +750,14 @@ class DisclosureViewSet(
         return services.disclosure_create(
             actor=self.request.user, today=timezone.localdate(), **data
         )
+
+    def update_object(self, instance, data):
+        if "first_due_on" in data:
+            raise serializers.ValidationError(
+                {"first_due_on": ["Set when the disclosure is agreed; a receipt moves it."]}
+            )
+        data.pop("partnership", None)
+        return services.disclosure_update(disclosure=instance, actor=self.request.user, **data)
 
     @extend_schema(request=ReceivedSerializer, responses=DisclosureSerializer)
     @action(detail=True, methods=["post"])

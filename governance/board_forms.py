@@ -243,7 +243,9 @@ class EscalationLevelsForm(forms.Form):
 RACI_CHOICES = [("", "—")] + list(RaciAssignment.Letter.choices)
 
 
-class DisclosureForm(forms.Form):
+class DisclosureEditForm(forms.Form):
+    """What an agreed disclosure says; a receipt, not an edit, moves its due date."""
+
     party = forms.ChoiceField(
         choices=[("partner", "The partner"), ("customer", "We")], label="Who discloses"
     )
@@ -252,6 +254,9 @@ class DisclosureForm(forms.Form):
     cadence = forms.ChoiceField(
         choices=Disclosure.Frequency.choices, initial="quarterly", label="How often"
     )
+
+
+class DisclosureForm(DisclosureEditForm):
     first_due_on = forms.DateField(
         label="First due", widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -26,6 +26,7 @@ from governance.board_forms import (
     CrisisLogForm,
     CrisisProtocolForm,
     DecisionForm,
+    DisclosureEditForm,
     DisclosureForm,
     EscalationLevelsForm,
     EscalationRaiseForm,
@@ -992,6 +993,34 @@ def disclosure_add(request, org_slug, partnership_id):
             messages.success(request, "Disclosure added.")
             return redirect("partnership-transparency", org_slug, partnership.pk)
     return partnership_transparency(request, org_slug, partnership_id, form=form, status=400)
+
+
+def disclosure_edit(request, org_slug, partnership_id, disclosure_id):
+    partnership = _partnership(request, partnership_id)
+    require_permission(request, "governance.change", partnership)
+    disclosure = get_object_for_member_or_404(
+        request, Disclosure.objects.all(), pk=disclosure_id, partnership=partnership
+    )
+    form = DisclosureEditForm(
+        request.POST or None,
+        initial={name: getattr(disclosure, name) for name in services.DISCLOSURE_FIELDS},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.disclosure_update(
+                disclosure=disclosure, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Disclosure saved.")
+            return redirect("partnership-transparency", org_slug, partnership.pk)
+    return render(
+        request,
+        "governance/disclosure_form.html",
+        {"partnership": partnership, "disclosure": disclosure, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 _to_transparency = refusals_to_messages("partnership-transparency", "partnership_id")

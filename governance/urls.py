@@ -114,6 +114,11 @@ urlpatterns = [
     path(f"{P}transparency/", board.partnership_transparency, name="partnership-transparency"),
     path(f"{P}transparency/new/", board.disclosure_add, name="disclosure-add"),
     path(
+        f"{P}transparency/<int:disclosure_id>/edit/",
+        board.disclosure_edit,
+        name="disclosure-edit",
+    ),
+    path(
         f"{P}transparency/<int:disclosure_id>/received/",
         board.disclosure_received,
         name="disclosure-received",

@@ -41,6 +41,7 @@ from integrations.models import (
 from partnerships.models import Partnership
 from partnerships.selectors import partnership_portfolio
 from tenancy.errors import ConflictError
+from tenancy.filesize import limit_text
 from tenancy.forms import ReasonForm, apply_errors
 from tenancy.modules import workspace_tabs
 from tenancy.permissions import has_permission
@@ -153,7 +154,7 @@ def edi_document_upload(request, org_slug):
         {
             "form": form,
             "recent": selectors.edi_documents().filter(received_via="upload")[:10],
-            "max_mb": services.upload_max_bytes() // 1_048_576,
+            "max_size": limit_text(services.upload_max_bytes()),
             "may_change": True,
         },
     )

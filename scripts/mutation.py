@@ -41,7 +41,12 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     ),
     "performance.imports": (
         "performance/services/imports.py",
-        ["tests/performance/test_imports.py", "tests/performance/test_imports_rules_pinned.py"],
+        [
+            "tests/performance/test_imports.py",
+            "tests/performance/test_imports_rules_pinned.py",
+            # The row checks of a file, through the job since the in-memory import went.
+            "tests/performance/test_measurements_rules_pinned.py",
+        ],
     ),
     "performance.slas": (
         "performance/services/slas.py",

@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from django.conf import settings
 
-MB = 1024 * 1024
+from tenancy.filesize import MB, over_limit_texts, size_text
 
 
 class ArchiveRefused(ValueError):
@@ -67,26 +67,28 @@ def check_office_archive(
             )
         total = sum(member.file_size for member in members)
         if total > limits.max_total_bytes:
+            total_shown, limit_shown = over_limit_texts(total, limits.max_total_bytes)
             raise ArchiveRefused(
-                f"{name} unpacks to {total / MB:,.0f} MB (at most "
-                f"{limits.max_total_bytes / MB:,.0f} MB). Split it or remove embedded media, "
-                "then upload it again."
+                f"{name} unpacks to {total_shown} (at most {limit_shown}). Split it or remove "
+                "embedded media, then upload it again."
             )
         for member in members:
             ratio = member.file_size / max(member.compress_size, 1)
             if member.file_size > MB and ratio > limits.max_ratio:
                 raise ArchiveRefused(
-                    f"{name} unpacks to {member.file_size / MB:,.0f} MB from "
-                    f"{member.compress_size / 1024:,.0f} KB, {ratio:,.0f} to 1 (at most "
+                    f"{name} unpacks to {size_text(member.file_size)} from "
+                    f"{size_text(member.compress_size)}, {ratio:,.0f} to 1 (at most "
                     f"{limits.max_ratio} to 1), as a decompression bomb does, so it was not "
                     "opened. Save it again from the original application and upload it again."
                 )
             if _is_xml(member.filename):
                 if member.file_size > limits.max_xml_bytes:
+                    part_shown, limit_shown = over_limit_texts(
+                        member.file_size, limits.max_xml_bytes
+                    )
                     raise ArchiveRefused(
-                        f"{name} has a part of {member.file_size / MB:,.0f} MB (at most "
-                        f"{limits.max_xml_bytes / MB:,.0f} MB). Split the document and upload "
-                        "the parts."
+                        f"{name} has a part of {part_shown} (at most {limit_shown}). Split the "
+                        "document and upload the parts."
                     )
                 try:
                     with archive.open(member) as stream:

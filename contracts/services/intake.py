@@ -29,6 +29,7 @@ from partnerships.models import Partnership
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
 from tenancy.dates import in_range
+from tenancy.filesize import over_limit_texts
 from tenancy.jobs import (
     JOB_LIFECYCLE,
     enqueue,
@@ -84,11 +85,9 @@ def intake_job_create(
     limit = upload_max_bytes()
     size = max(len(content), declared_size or 0)
     if size > limit:
+        size_shown, limit_shown = over_limit_texts(size, limit)
         raise ValidationError(
-            {
-                "file": f"“{filename}” is {size / 1_048_576:.1f} MB; the limit is "
-                f"{limit / 1_048_576:.0f} MB."
-            }
+            {"file": f"“{filename}” is {size_shown}; the limit is {limit_shown}."}
         )
     if not content:
         raise ValidationError({"file": f"“{filename}” is empty."})

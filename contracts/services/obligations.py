@@ -19,6 +19,7 @@ from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.dates import check_dates
 from tenancy.errors import ConflictError
+from tenancy.filesize import over_limit_texts
 from tenancy.models import User
 from tenancy.services import notify
 
@@ -94,12 +95,8 @@ def _check_evidence_file(filename: str, content: bytes) -> str:
             }
         )
     if len(content) > EVIDENCE_MAX_BYTES:
-        raise ValidationError(
-            {
-                "evidence_file": f"“{name}” is {len(content) / 1_048_576:.1f} MB; the limit is "
-                f"{EVIDENCE_MAX_BYTES // 1_048_576} MB."
-            }
-        )
+        size, limit = over_limit_texts(len(content), EVIDENCE_MAX_BYTES)
+        raise ValidationError({"evidence_file": f"“{name}” is {size}; the limit is {limit}."})
     if not content:
         raise ValidationError({"evidence_file": f"“{name}” is empty."})
     return name

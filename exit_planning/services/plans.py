@@ -98,7 +98,9 @@ def exit_plan_close(*, plan: ExitPlan, actor: User, today: date) -> ExitPlan:
         status=DataDisposition.Status.VERIFIED
     )
     reasons = []
-    if open_tasks:
+    if open_tasks == 1:
+        reasons.append("1 wind-down task is open")
+    elif open_tasks:
         reasons.append(f"{open_tasks} wind-down tasks are open")
     if unverified.exists():
         reasons.append("data disposition is not verified")

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from integrations.edi import EdiParseError, ParsedDocument, detect_standard, parse_messages
 from integrations.edi.result import CENT
+from tenancy.filesize import over_limit_texts
 
 
 def _amount(value: Decimal | None) -> str | None:
@@ -113,11 +114,11 @@ def describe(content: bytes, *, name: str, max_bytes: int) -> dict:
     """The report on one file; never raises for what the file holds."""
     report: dict = {"file": name, "size": len(content)}
     if len(content) > max_bytes:
+        size, limit = over_limit_texts(len(content), max_bytes)
         return {
             **report,
             "status": "rejected",
-            "reason": f"The file is {len(content) / 1_048_576:.1f} MB; the limit is "
-            f"{max_bytes / 1_048_576:.0f} MB. Split the interchange.",
+            "reason": f"The file is {size}; the limit is {limit}. Split the interchange.",
         }
     try:
         standard = detect_standard(content)

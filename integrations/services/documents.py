@@ -24,6 +24,7 @@ from integrations.services.reading import _audit_changes, _read
 from partnerships.models import Partnership
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
+from tenancy.filesize import over_limit_texts
 from tenancy.jobs import enqueue, job_progress, job_progress_clear, job_progress_set
 from tenancy.models import User
 
@@ -38,10 +39,11 @@ def _check_content(content: bytes, filename: str, declared_size: int | None) -> 
     limit = upload_max_bytes()
     size = max(len(content or b""), declared_size or 0)
     if size > limit:
+        size_shown, limit_shown = over_limit_texts(size, limit)
         raise ValidationError(
             {
-                "file": f"“{name}” is {size / 1_048_576:.1f} MB; the limit is "
-                f"{limit / 1_048_576:.0f} MB. Split the interchange."
+                "file": f"“{name}” is {size_shown}; the limit is {limit_shown}. "
+                "Split the interchange."
             }
         )
     if not content or not content.strip():

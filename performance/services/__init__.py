@@ -39,7 +39,6 @@ from performance.services.measurements import (
     measurement_delete,
     measurement_record,
     measurement_review,
-    measurements_import,
     measurements_push,
 )
 from performance.services.qbrs import (
@@ -107,7 +106,6 @@ __all__ = [
     "ImportResult",
     "IMPORT_COLUMNS",
     "check_row",
-    "measurements_import",
     "measurements_push",
     "measurement_record",
     "measurement_review",

@@ -31,11 +31,11 @@ from performance.services.measurements import IMPORT_COLUMNS, ImportRow, check_r
 from performance.services.scorecards import scorecards_recompute
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
+from tenancy.filesize import MB, limit_text, over_limit_texts
 from tenancy.jobs import JOB_LIFECYCLE, enqueue, job_progress_clear, job_progress_set
 from tenancy.models import User
 from tenancy.uploads import ArchiveRefused, check_office_archive
 
-MB = 1024 * 1024
 IMPORT_TASK = "performance.tasks.measurement_import_run"
 EXTENSIONS = (".csv", ".txt", ".xlsx", ".xlsm")
 
@@ -58,10 +58,6 @@ class ImportFileError(ValueError):
     """The file as a whole cannot be imported; the message is for the person who uploaded it."""
 
 
-def _size_text(size: int) -> str:
-    return f"{size / MB:,.1f} MB" if size >= MB / 10 else f"{size:,} bytes"
-
-
 @transaction.atomic
 def measurement_import_start(
     *,
@@ -76,11 +72,9 @@ def measurement_import_start(
     if not name.lower().endswith(EXTENSIONS):
         raise ValidationError({"file": "Upload a CSV (UTF-8) or an Excel .xlsx file."})
     if upload.size > limits.max_bytes:
+        size, limit = over_limit_texts(upload.size, limits.max_bytes)
         raise ValidationError(
-            {
-                "file": f"The file is {_size_text(upload.size)}; the limit is "
-                f"{_size_text(limits.max_bytes)}. Split it into smaller files."
-            }
+            {"file": f"The file is {size}; the limit is {limit}. Split it into smaller files."}
         )
     if upload.size == 0:
         raise ValidationError({"file": "The file is empty."})
@@ -419,4 +413,4 @@ def import_limits() -> ImportLimits:
 
 
 def import_limits_text(limits: ImportLimits = DEFAULT_IMPORT_LIMITS) -> str:
-    return f"At most {_size_text(limits.max_bytes)} and {limits.max_rows:,} rows per file."
+    return f"At most {limit_text(limits.max_bytes)} and {limits.max_rows:,} rows per file."

@@ -1,9 +1,8 @@
-"""Measurements: manual entry, review, correction and bulk import."""
+"""Measurements: manual entry, review, correction and the API push, and the row check that the
+file import (services/imports.py, a background job) shares with the push."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -94,49 +93,6 @@ class ImportResult:
 
 
 IMPORT_COLUMNS = ("kpi_code", "period", "value")
-
-
-def _read_table(*, content: bytes, filename: str) -> tuple[list[dict], list[str]]:
-    """Rows of a CSV or Excel file as dicts keyed by lower-case header, plus file-level errors."""
-    name = filename.lower()
-    if name.endswith((".xlsx", ".xlsm")):
-        from openpyxl import load_workbook
-
-        try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-            table = [list(row) for row in sheet.iter_rows(values_only=True)]
-        except Exception as error:  # noqa: BLE001 - any unreadable workbook is a user error
-            return [], [f"The Excel file cannot be read ({error.__class__.__name__})."]
-    else:
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return [], ["The file is not UTF-8 text: save it as CSV (UTF-8) or .xlsx."]
-        try:
-            dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        try:
-            table = list(csv.reader(io.StringIO(text), dialect))
-        except csv.Error as error:
-            return [], [f"The CSV file is malformed: {error}."]
-    table = [row for row in table if any(cell not in (None, "") for cell in row)]
-    if not table:
-        return [], ["The file is empty."]
-    header = [str(cell or "").strip().lower() for cell in table[0]]
-    missing = [column for column in IMPORT_COLUMNS if column not in header]
-    if missing:
-        return [], [
-            f"Missing column(s): {', '.join(missing)}. Expected a header row with "
-            "kpi_code, period, value (and optionally note)."
-        ]
-    rows = []
-    for cells in table[1:]:
-        if len(cells) > len(header):
-            rows.append({"__error__": f"{len(cells)} cells for {len(header)} columns"})
-            continue
-        rows.append({header[i]: cells[i] for i in range(len(cells))})
-    return rows, []
 
 
 def check_row(
@@ -245,46 +201,10 @@ def _create_measurements(
     return len(rows)
 
 
-def measurements_import(
-    *,
-    actor: User | None,
-    partnership: Partnership,
-    content: bytes,
-    filename: str,
-    commit: bool,
-    today: date,
-    source: str = Source.IMPORT,
-) -> ImportResult:
-    """Preview (commit=False) or import a CSV/Excel file: all rows or none.
-
-    Columns: kpi_code, period (YYYY-MM), value, note (optional). Any row error (unknown KPI,
-    non-numeric or implausible value, duplicate or already recorded period) imports nothing.
-    """
-    raw_rows, file_errors = _read_table(content=content, filename=filename)
-    if file_errors:
-        return ImportResult(rows=[], errors=file_errors)
-    rows = _validate_rows(partnership=partnership, raw_rows=raw_rows, first_line=2, today=today)
-    result = ImportResult(rows=rows)
-    if not rows:
-        result.errors.append("The file has a header but no data rows.")
-    if commit and result.ok:
-        with transaction.atomic():
-            result.created = _create_measurements(
-                partnership=partnership, rows=rows, source=source, actor=actor
-            )
-            audit_record(
-                action="performance.measurements.imported",
-                actor=actor,
-                obj=partnership,
-                changes={"file": filename[:100], "rows": result.created},
-            )
-    return result
-
-
 def measurements_push(
     *, actor: User | None, partnership: Partnership, rows: list[dict], today: date
 ) -> ImportResult:
-    """Bulk push from the API: same checks and all-or-nothing rule as the file import."""
+    """Bulk push from the API: the file import's checks (`check_row`) and all-or-nothing rule."""
     validated = _validate_rows(partnership=partnership, raw_rows=rows, first_line=1, today=today)
     result = ImportResult(rows=validated)
     if not validated:

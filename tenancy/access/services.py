@@ -201,8 +201,11 @@ def invitation_resend(*, invitation: Invitation, actor: User, now: datetime) -> 
 
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, actor: User, now: datetime) -> Invitation:
-    INVITATION_LIFECYCLE.check(invitation.status, Invitation.Status.REVOKED)
+    """Withdraw a pending invitation. Judged on the row as it is now (locked, as the accept
+    locks it): an invitation accepted since the caller read it stays accepted."""
     with tenant_scope(invitation.organization):
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        INVITATION_LIFECYCLE.check(invitation.status, Invitation.Status.REVOKED)
         invitation.status = Invitation.Status.REVOKED
         invitation.save(update_fields=["status"])
         audit_record(
@@ -594,19 +597,22 @@ def sso_sign_in(*, config, claims: dict, now: datetime) -> User:
     membership = (
         Membership.objects.filter(organization=organization, user=user).first() if user else None
     )
-    if membership is not None and not membership.is_active:
-        raise SingleSignOnRefused(
-            f"Your access to {organization} was removed. Ask an administrator to invite you again."
-        )
+    active = membership is not None and membership.is_active
     with tenant_scope(organization):
+        # A newcomer's invitation, or a removed member's new one (their account signs in only
+        # with the provider: it has no password to sign in with and accept the link).
         invitation = (
-            Invitation.objects.filter(
+            None
+            if active
+            else Invitation.objects.filter(
                 email__iexact=email, status=Invitation.Status.PENDING, expires_at__gt=now
             )
             .order_by("-created_at")
             .first()
-            if membership is None
-            else None
+        )
+    if membership is not None and not active and invitation is None:
+        raise SingleSignOnRefused(
+            f"Your access to {organization} was removed. Ask an administrator to invite you again."
         )
     if membership is None and invitation is None and not config.allow_jit:
         raise SingleSignOnRefused(
@@ -616,7 +622,7 @@ def sso_sign_in(*, config, claims: dict, now: datetime) -> User:
         user = User(email=email, full_name=str(claims.get("name") or "")[:200])
         user.set_unusable_password()
         user.save()
-    if membership is None and invitation is not None:
+    if invitation is not None:
         membership = invitation_accept(invitation=invitation, user=user, now=now)
     if membership is None:
         membership = Membership.objects.create(

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from contracts import services
@@ -85,29 +86,41 @@ def test_a_file_over_the_limit_is_refused_with_its_size_and_the_limit(scope, leg
 def test_a_file_of_exactly_the_limit_is_accepted_and_one_byte_more_refused(scope, legal, settings):
     settings.CONTRACTS_UPLOAD_MAX_BYTES = 1024
     assert _create(scope, legal, content=b"x" * 1024).size == 1024
+    # A kilobyte and a byte both read "1 KB": the sizes are then given in bytes.
     assert _refusal(scope, legal, content=b"x" * 1025) == {
-        "file": ["“msa.txt” is 0.0 MB; the limit is 0 MB."]
+        "file": ["“msa.txt” is 1,025 bytes; the limit is 1,024 bytes."]
     }
 
 
 def test_sizes_are_shown_in_mebibytes_of_1_048_576_bytes(scope, legal, settings):
     # Chosen just past a rounding step: a mebibyte of any other size rounds the other way.
-    settings.CONTRACTS_UPLOAD_MAX_BYTES = 2_621_441  # 2.5 MiB and a byte: shown as 3
+    settings.CONTRACTS_UPLOAD_MAX_BYTES = 2_621_441  # 2.5 MiB and a byte: never "3 MB"
     assert _refusal(
         scope, legal, filename="scan.pdf", content=b"%PDF", declared_size=3_198_157
     ) == {
-        "file": ["“scan.pdf” is 3.1 MB; the limit is 3 MB."]  # 3.05 MiB and a bit
+        "file": ["“scan.pdf” is 3.1 MB; the limit is 2.5 MB."]  # 3.05 MiB and a bit
     }
+
+
+def test_a_file_a_byte_over_a_limit_never_reads_as_the_limit(scope, legal, settings):
+    settings.CONTRACTS_UPLOAD_MAX_BYTES = 2_621_441
+    assert _refusal(
+        scope, legal, filename="scan.pdf", content=b"%PDF", declared_size=2_621_442
+    ) == {"file": ["“scan.pdf” is 2,621,442 bytes; the limit is 2,621,441 bytes."]}
+    # Where a second decimal tells them apart, it is used.
+    assert _refusal(
+        scope, legal, filename="scan.pdf", content=b"%PDF", declared_size=2_650_000
+    ) == {"file": ["“scan.pdf” is 2.53 MB; the limit is 2.5 MB."]}
 
 
 def test_the_declared_size_counts_when_larger_than_what_arrived(scope, legal, settings):
     settings.CONTRACTS_UPLOAD_MAX_BYTES = 2 * MB
     assert _refusal(scope, legal, filename="cut.pdf", content=b"%PDF", declared_size=5 * MB) == {
-        "file": ["“cut.pdf” is 5.0 MB; the limit is 2 MB."]
+        "file": ["“cut.pdf” is 5 MB; the limit is 2 MB."]
     }
     # A smaller declared size does not hide what arrived.
     assert _refusal(scope, legal, filename="lie.txt", content=b"x" * (3 * MB), declared_size=1) == {
-        "file": ["“lie.txt” is 3.0 MB; the limit is 2 MB."]
+        "file": ["“lie.txt” is 3 MB; the limit is 2 MB."]
     }
 
 
@@ -652,3 +665,11 @@ def test_a_sow_is_read_into_an_agreement_under_the_one_named(scope, legal):
         scope, legal, partnership=msa.partnership, agreement_type=Agreement.Type.SOW, parent=msa
     )
     assert (job.agreement.parent, job.agreement.amends) == (msa, None)
+
+
+def test_the_upload_page_states_the_limit_in_the_words_of_the_refusal(
+    org_a, legal, client_as, settings
+):
+    settings.CONTRACTS_UPLOAD_MAX_BYTES = 2_621_441  # 2.5 MiB and a byte
+    html = client_as(legal).get(reverse("intake-upload", args=["alpha"])).content.decode()
+    assert "PDF, DOCX or TXT up to 2.5 MB." in html

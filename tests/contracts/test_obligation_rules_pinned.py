@@ -137,23 +137,23 @@ def test_a_file_of_exactly_the_limit_is_kept_and_one_byte_more_is_refused_under_
             ObligationFactory(organization=scope), owner, "big.pdf", b"x" * (limit + 1)
         )
     assert refused.value.message_dict == {
-        "evidence_file": ["“big.pdf” is 10.0 MB; the limit is 10 MB."]
+        "evidence_file": ["“big.pdf” is 10,485,761 bytes; the limit is 10,485,760 bytes."]
     }
     with pytest.raises(ValidationError) as refused:
         _fulfil_with_file(
             ObligationFactory(organization=scope), owner, "big.pdf", b"x" * (3 * limit)
         )
     assert refused.value.message_dict == {
-        "evidence_file": ["“big.pdf” is 30.0 MB; the limit is 10 MB."]
+        "evidence_file": ["“big.pdf” is 30 MB; the limit is 10 MB."]
     }
 
 
 def test_an_evidence_files_size_is_shown_in_mebibytes_of_1_048_576_bytes(scope, owner):
-    # Chosen just past a rounding step: 10.95 MiB and a few bytes shows as 11.0, not 10.9.
+    # Chosen just past a rounding step: 10.95 MiB and a few bytes shows as 11, not 10.9.
     with pytest.raises(ValidationError) as refused:
         _fulfil_with_file(ObligationFactory(organization=scope), owner, "big.pdf", b"x" * 11481908)
     assert refused.value.message_dict == {
-        "evidence_file": ["“big.pdf” is 11.0 MB; the limit is 10 MB."]
+        "evidence_file": ["“big.pdf” is 11 MB; the limit is 10 MB."]
     }
 
 

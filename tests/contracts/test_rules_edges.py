@@ -125,7 +125,7 @@ def test_evidence_files_that_are_empty_or_too_big_are_refused(scope, owner, sett
             evidence="Done.",
         )
     too_big = b"x" * (obligations.EVIDENCE_MAX_BYTES + 1)
-    with pytest.raises(ValidationError, match="the limit is 10 MB"):
+    with pytest.raises(ValidationError, match="the limit is 10,485,760 bytes"):
         services.obligation_fulfil(
             obligation=obligation,
             actor=owner,

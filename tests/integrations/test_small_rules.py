@@ -6,8 +6,11 @@ position."""
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from integrations import services
+from integrations.edi.report import describe
 from integrations.models import Connector, StockPolicy, StockPosition
 
 
@@ -107,3 +110,41 @@ def test_a_deleted_mapping_is_gone_and_audited_with_what_it_mapped(org_a, manage
         manager.pk,
         {"kind": "material", "partner_code": "SUP-1", "our_code": "MAT-1"},
     )
+
+
+def test_an_oversized_message_is_refused_with_its_size_and_the_limit_in_the_same_words(
+    ingest, settings
+):
+    settings.INTEGRATIONS_EDI_MAX_BYTES = 2_621_441  # 2.5 MiB and a byte: never "3 MB"
+    with pytest.raises(ValidationError) as refused:
+        ingest(b"x" * 3_198_157, filename="po.edi")
+    assert refused.value.message_dict == {
+        "file": ["“po.edi” is 3.1 MB; the limit is 2.5 MB. Split the interchange."]
+    }
+    with pytest.raises(ValidationError) as refused:
+        ingest(b"x" * 2_621_442, filename="po.edi")
+    assert refused.value.message_dict == {
+        "file": [
+            "“po.edi” is 2,621,442 bytes; the limit is 2,621,441 bytes. Split the interchange."
+        ]
+    }
+
+
+def test_the_command_report_refuses_an_oversized_file_in_the_same_words():
+    report = describe(b"x" * 101, name="po.edi", max_bytes=100)
+    assert report == {
+        "file": "po.edi",
+        "size": 101,
+        "status": "rejected",
+        "reason": "The file is 101 bytes; the limit is 100 bytes. Split the interchange.",
+    }
+    report = describe(b"x" * (2 * 1024 * 1024), name="po.edi", max_bytes=1024 * 1024)
+    assert report["reason"] == "The file is 2 MB; the limit is 1 MB. Split the interchange."
+
+
+def test_the_upload_page_states_a_limit_that_is_not_whole_megabytes_rounded_down(
+    org_a, manager, client_as, settings
+):
+    settings.INTEGRATIONS_EDI_MAX_BYTES = 3_103_784  # 2.96 MiB
+    html = client_as(manager).get(reverse("edi-document-upload", args=["alpha"])).content.decode()
+    assert "up to 2.9 MB." in html

@@ -39,6 +39,10 @@ def test_the_guest_suite_discovers_the_governance_routes():
     assert any("meeting_id" in r.id_kwargs for r in PAGE_ROUTES)
     assert "/api/v1/o/{org_slug}/officer-attestations/{id}/attest/" in paths
     assert any("compliance_requirement_id" in r.id_kwargs for r in PAGE_ROUTES)
+    # The disclosure's edit page and its PATCH.
+    assert "disclosure-edit" in {r.name for r in PAGE_ROUTES}
+    disclosures = {r.path: r for r in API_ROUTES}["/api/v1/o/{org_slug}/disclosures/{id}/"]
+    assert "PATCH" in disclosures.methods
 
 
 @pytest.mark.parametrize("route", API_ROUTES, ids=lambda r: r.path)

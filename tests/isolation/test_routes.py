@@ -67,6 +67,8 @@ def test_every_tenant_model_has_a_factory():
 def test_the_suite_discovers_api_routes_and_pages():
     assert any(route.has_id for route in API_ROUTES)
     assert any("partnership_id" in route.id_kwargs for route in PAGE_ROUTES)
+    # A page registered later is among them (the disclosure's edit page).
+    assert "disclosure-edit" in {route.name for route in PAGE_ROUTES}
 
 
 @pytest.mark.parametrize("route", [r for r in API_ROUTES if r.has_id], ids=lambda r: r.path)

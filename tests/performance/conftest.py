@@ -10,6 +10,12 @@ from tests.partnerships.factories import PartnershipFactory
 
 
 @pytest.fixture
+def media(settings, tmp_path):
+    """Uploaded files (an import's) in a directory of the test's own."""
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
 def manager(org_a, make_member):
     return make_member(org_a, Role.PROCUREMENT_MANAGER, email="manager@alpha.test")
 

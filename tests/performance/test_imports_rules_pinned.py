@@ -156,7 +156,7 @@ def test_a_file_of_the_size_limit_is_taken_and_one_byte_more_is_refused(org_a, m
         }
         big = _upload(b"x" * (2 * 1024 * 1024 + 1))
         assert _refusal(lambda: _start(manager, scenario, big, max_bytes=1024 * 1024)) == {
-            "file": ["The file is 2.0 MB; the limit is 1.0 MB. Split it into smaller files."]
+            "file": ["The file is 2 MB; the limit is 1 MB. Split it into smaller files."]
         }
         assert MeasurementImport.objects.count() == 1
 
@@ -171,13 +171,14 @@ def test_an_empty_upload_is_refused(org_a, manager, scenario):
 
 
 def test_the_limits_read_as_the_page_states_them(settings):
-    assert services.import_limits_text() == "At most 50.0 MB and 1,000,000 rows per file."
+    assert services.import_limits_text() == "At most 50 MB and 1,000,000 rows per file."
     assert (
-        services.import_limits_text(ImportLimits(max_bytes=104_857, max_rows=500))
-        == "At most 104,857 bytes and 500 rows per file."
+        services.import_limits_text(ImportLimits(max_bytes=1023, max_rows=500))
+        == "At most 1,023 bytes and 500 rows per file."
     )
-    assert services.import_limits_text(ImportLimits(max_bytes=104_858)).startswith(
-        "At most 0.1 MB and"
+    # A limit is rounded down: 102.399 KB reads 102.3 KB, never 102.4.
+    assert services.import_limits_text(ImportLimits(max_bytes=104_857)).startswith(
+        "At most 102.3 KB and"
     )
     settings.PERFORMANCE_IMPORT_LIMITS = None
     assert services.import_limits() is DEFAULT_IMPORT_LIMITS

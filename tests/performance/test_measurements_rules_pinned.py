@@ -1,8 +1,8 @@
 """Measurement rules pinned against the mutants that survived `make mutation` (docs/mutation.md):
 which months take a figure, which values are plausible and how a typed value is read, every
 refusal in the user's words, what a recorded, reviewed, corrected or deleted figure stores, its
-audit event and notification, which scorecards are recomputed, and the file import and API push
-(their rows, lines, duplicates and all-or-nothing rule)."""
+audit event and notification, which scorecards are recomputed, and the rows of a file import
+(through its job) and of an API push (their lines, duplicates and all-or-nothing rule)."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,6 +19,7 @@ from tenancy.errors import ConflictError
 from tenancy.models import AuditEvent, Notification
 from tests.partnerships.factories import PartnershipFactory
 from tests.performance.factories import TODAY, KpiFactory, MeasurementFactory
+from tests.performance.importing import created, import_file, row_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -39,18 +40,6 @@ def _refusal(call) -> dict:
     with pytest.raises(ValidationError) as refused:
         call()
     return refused.value.message_dict
-
-
-def _import(actor, partnership, content, *, commit=True, filename="figures.csv", **kwargs):
-    return services.measurements_import(
-        actor=actor,
-        partnership=partnership,
-        content=content,
-        filename=filename,
-        commit=commit,
-        today=TODAY,
-        **kwargs,
-    )
 
 
 def _push(actor, partnership, rows, today=TODAY):
@@ -521,11 +510,14 @@ def test_deleting_a_pending_figure_leaves_the_scorecards_alone(org_a, manager, s
         assert len(_events("performance.measurement.deleted")) == 1
 
 
-# --- The file import ----------------------------------------------------------------------------
+# --- The file import --------------------------------------------------------------------------
+# Through the import job (services/imports.py), the only file import: the page and the API use it.
+# Its upload, stages, progress and audit events are pinned in test_imports_rules_pinned.py; here,
+# what each row of a file is checked for, as the shared `check_row` says.
 
 
-def test_a_previewed_file_writes_nothing_and_a_committed_one_writes_every_row(
-    org_a, manager, scenario, make_member
+def test_a_checked_file_writes_nothing_and_a_confirmed_one_writes_every_row(
+    org_a, manager, scenario, make_member, media
 ):
     importer = make_member(org_a, email="importer@alpha.test")
     content = (
@@ -536,16 +528,16 @@ def test_a_previewed_file_writes_nothing_and_a_committed_one_writes_every_row(
     )
     partnership = scenario["partnership"]
     with tenant_scope(org_a):
-        preview = _import(importer, partnership, content, commit=False)
-        assert preview.ok and preview.created == 0 and preview.errors == []
-        assert [(r.line, r.kpi_code, r.period, r.value, r.note) for r in preview.rows] == [
-            (2, "otd_pct", date(2025, 1, 1), Decimal("94"), "first"),
-            (3, "defects_ppm", date(2025, 1, 1), Decimal("100"), ""),
-        ]
-        assert not Measurement.objects.exists() and not _events("performance.measurements.imported")
+        checked = import_file(importer, partnership, content, confirm=False)
+        assert checked.result["ok"] and checked.result["errors"] == [] and created(checked) == 0
+        assert [
+            (r["line"], r["kpi_code"], r["period"], r["value"], r["note"])
+            for r in checked.result["sample"]
+        ] == [(2, "otd_pct", "2025-01", "94", "first"), (3, "defects_ppm", "2025-01", "100", "")]
+        assert not Measurement.objects.exists()
 
-        result = _import(importer, partnership, content, filename="F" * 150 + ".csv")
-        assert result.ok and result.created == 2
+        imported = import_file(importer, partnership, content)
+        assert imported.stage == "import" and created(imported) == 2
         rows = Measurement.objects.order_by("kpi__code")
         assert [
             (m.kpi.code, m.period_start, m.value, m.note, m.source, m.status, m.submitted_by)
@@ -556,28 +548,12 @@ def test_a_previewed_file_writes_nothing_and_a_committed_one_writes_every_row(
         ]
         assert {m.partnership_id for m in rows} == {partnership.pk}
         assert {m.organization_id for m in rows} == {org_a.pk}
-        [event] = _events("performance.measurements.imported")
-        assert event.actor == importer
-        assert (event.object_type, event.object_id) == (
-            "partnerships.partnership",
-            str(partnership.pk),
-        )
-        assert event.changes == {"file": "F" * 100, "rows": 2}
         assert Scorecard.objects.get(period_start=date(2025, 1, 1)).total == Decimal("62.50")
 
 
-def test_an_import_may_name_its_source(org_a, manager, scenario):
-    with tenant_scope(org_a):
-        _import(
-            manager,
-            scenario["partnership"],
-            b"kpi_code,period,value\notd_pct,2025-01,94\n",
-            source="integration",
-        )
-        assert Measurement.objects.get().source == "integration"
-
-
-def test_every_row_of_an_import_is_checked_and_reported_by_its_line(org_a, manager, scenario):
+def test_every_row_of_an_import_is_checked_and_reported_by_its_line(
+    org_a, manager, scenario, media
+):
     partnership = scenario["partnership"]
     with tenant_scope(org_a):
         KpiFactory(organization=org_a, code="other_pct")  # another partnership's KPI
@@ -599,9 +575,9 @@ def test_every_row_of_an_import_is_checked_and_reported_by_its_line(org_a, manag
             b"otd_pct,2025-05,\n"  # 11
             b"defects_ppm,2025-05,100000000000000\n"  # 12
         )
-        result = _import(manager, partnership, content)
-        assert not result.ok and result.created == 0 and result.errors == []
-        assert result.row_errors == [
+        job = import_file(manager, partnership, content)
+        assert not job.result["ok"] and job.stage == "check" and created(job) == 0
+        assert row_errors(job) == [
             (2, "kpi_code is empty"),
             (3, "unknown KPI code “other_pct” for Alder drive-train"),
             (4, "ratio is computed by a formula and cannot be imported"),
@@ -613,20 +589,24 @@ def test_every_row_of_an_import_is_checked_and_reported_by_its_line(org_a, manag
             (12, "100000000000000.0000 is out of range"),
         ]
         assert not Measurement.objects.exists()
-        assert not _events("performance.measurements.imported")
 
 
-def test_an_imported_note_is_cut_at_500_characters(org_a, manager, scenario):
+def test_a_row_error_after_blank_lines_names_the_rows_own_line(org_a, manager, scenario, media):
+    content = b"kpi_code,period,value\notd_pct,2025-01,97\n\n,,\notd_pct,2025-13,96\n"
+    with tenant_scope(org_a):
+        job = import_file(manager, scenario["partnership"], content)
+        assert row_errors(job) == [(5, "period “2025-13” has no month 13")]
+
+
+def test_an_imported_note_is_cut_at_500_characters(org_a, manager, scenario, media):
     content = f"kpi_code,period,value,note\notd_pct,2025-01,94,{'n' * 600}\n".encode()
     with tenant_scope(org_a):
-        result = _import(manager, scenario["partnership"], content, commit=False)
-        assert result.rows[0].note == "n" * 500
-        _import(manager, scenario["partnership"], content)
+        assert created(import_file(manager, scenario["partnership"], content)) == 1
         assert Measurement.objects.get().note == "n" * 500
 
 
 def test_duplicates_within_a_file_and_figures_already_recorded_are_reported(
-    org_a, manager, scenario
+    org_a, manager, scenario, media
 ):
     partnership = scenario["partnership"]
     with tenant_scope(org_a):
@@ -646,8 +626,8 @@ def test_duplicates_within_a_file_and_figures_already_recorded_are_reported(
             b"defects_ppm,2025-01,100\n"  # 6: another partnership's KPI has January
             b"otd_pct,2025-01,97\n"  # 7
         )
-        result = _import(manager, partnership, content)
-        assert result.row_errors == [
+        job = import_file(manager, partnership, content)
+        assert row_errors(job) == [
             (4, "duplicate period 2025-01 for otd_pct (also on line 2)"),
             (5, "otd_pct already has a value for 2025-02; correct it instead"),
             (7, "duplicate period 2025-01 for otd_pct (also on line 2)"),
@@ -655,7 +635,7 @@ def test_duplicates_within_a_file_and_figures_already_recorded_are_reported(
         assert Measurement.objects.filter(partnership=partnership).count() == 1
 
 
-def test_an_excel_file_gives_its_cells_types(org_a, manager, scenario):
+def test_an_excel_file_gives_its_cells_types(org_a, manager, scenario, media):
     content = _xlsx(
         [
             ["kpi_code", "period", "value", "note"],
@@ -666,53 +646,58 @@ def test_an_excel_file_gives_its_cells_types(org_a, manager, scenario):
         ]
     )
     with tenant_scope(org_a):
-        result = _import(manager, scenario["partnership"], content, filename="JAN.XLSX")
-        assert [(r.line, r.period, r.value, r.note) for r in result.rows] == [
-            (2, date(2025, 1, 1), Decimal("94.5"), ""),
-            (3, date(2025, 1, 1), Decimal("100"), "ok"),
-            (4, date(2025, 2, 1), None, ""),
+        job = import_file(manager, scenario["partnership"], content, filename="JAN.XLSX")
+        assert [(r["line"], r["period"], r["value"], r["note"]) for r in job.result["sample"]] == [
+            (2, "2025-01", "94.5", ""),
+            (3, "2025-01", "100", "ok"),
+            (4, "2025-02", None, ""),
         ]
-        assert result.row_errors == [(4, "value “97,5” is not a number")]
+        assert row_errors(job) == [(4, "value “97,5” is not a number")]
         assert not Measurement.objects.exists()
 
 
-def test_semicolon_and_tab_separated_files_are_read(org_a, manager, scenario):
+def test_semicolon_and_tab_separated_files_are_read(org_a, manager, scenario, media):
     with tenant_scope(org_a):
         for separator in (";", "\t"):
             content = separator.join(["kpi_code", "period", "value"]) + "\n"
             content += separator.join(["otd_pct", "2025-01", "94.5"]) + "\n"
-            result = _import(manager, scenario["partnership"], content.encode(), commit=False)
-            assert result.ok, separator
-            assert [(r.kpi_code, r.value) for r in result.rows] == [("otd_pct", Decimal("94.5"))]
+            job = import_file(manager, scenario["partnership"], content.encode(), confirm=False)
+            assert job.result["ok"], separator
+            assert [(r["kpi_code"], r["value"]) for r in job.result["sample"]] == [
+                ("otd_pct", "94.5")
+            ]
 
 
-def test_a_file_that_cannot_be_imported_says_why(org_a, manager, scenario):
+def test_a_file_that_cannot_be_imported_says_why(org_a, manager, scenario, media):
     partnership = scenario["partnership"]
     cases = {
-        ("x.csv", b"\xff\xfe\x00garbage"): [
-            "The file is not UTF-8 text: save it as CSV (UTF-8) or .xlsx."
-        ],
-        ("x.xlsx", b"not a workbook"): ["The Excel file cannot be read (BadZipFile)."],
-        ("x.xlsm", b"not a workbook"): ["The Excel file cannot be read (BadZipFile)."],
-        ("x.csv", b""): ["The file is empty."],
-        ("x.csv", b",,\n\n"): ["The file is empty."],
-        ("x.csv", b"kpi_code,value\notd_pct,94\n"): [
+        ("x.csv", b"\xff\xfe\x00garbage"): (
+            "Line 1 is not UTF-8 text: save the file as CSV (UTF-8) or .xlsx."
+        ),
+        ("x.xlsx", b"not a workbook"): (
+            "The Excel file is not a valid Office file. Save it again and upload it again."
+        ),
+        ("x.xlsm", b"not a workbook"): (
+            "The Excel file is not a valid Office file. Save it again and upload it again."
+        ),
+        ("x.csv", b",,\n\n"): "The file is empty.",
+        ("x.csv", b"kpi_code,value\notd_pct,94\n"): (
             "Missing column(s): period. Expected a header row with kpi_code, period, value "
             "(and optionally note)."
-        ],
-        ("x.csv", b"kpi_code,period,value\n"): ["The file has a header but no data rows."],
-        ("x.csv", b'kpi_code,period,value\n"otd_pct,' + b"x" * 140_000 + b"\n"): [
-            "The CSV file is malformed: field larger than field limit (131072)."
-        ],
+        ),
+        ("x.csv", b"kpi_code,period,value\n"): "The file has a header but no data rows.",
+        ("x.csv", b'kpi_code,period,value\n"otd_pct,' + b"x" * 140_000 + b"\n"): (
+            "The CSV file is malformed near line 2: field larger than field limit (131072)."
+        ),
     }
     with tenant_scope(org_a):
-        for (filename, content), errors in cases.items():
-            result = _import(manager, partnership, content, filename=filename)
-            assert result.errors == errors, filename
-            assert not result.ok and result.created == 0
-            assert result.rows == [] and result.row_errors == []
+        for (filename, content), reason in cases.items():
+            job = import_file(manager, partnership, content, filename=filename)
+            assert (job.status, job.error, job.result) == ("failed", reason, None), filename
+        with pytest.raises(ValidationError) as refused:
+            import_file(manager, partnership, b"", filename="x.csv")
+        assert refused.value.message_dict == {"file": ["The file is empty."]}
         assert not Measurement.objects.exists()
-        assert not _events("performance.measurements.imported")
 
 
 # --- The API push -------------------------------------------------------------------------------
@@ -780,7 +765,7 @@ def test_a_push_of_this_month_is_taken_and_of_next_month_refused(org_a, manager,
         assert taken.ok and Measurement.objects.get().period_start == date(2026, 11, 1)
 
 
-def test_an_excel_formula_is_read_by_the_value_excel_saved_with_it(org_a, manager, scenario):
+def test_an_excel_formula_is_read_by_the_value_excel_saved_with_it(org_a, manager, scenario, media):
     import zipfile
 
     book = _xlsx([["kpi_code", "period", "value"], ["otd_pct", "2025-01", "=90+4"]])
@@ -793,6 +778,6 @@ def test_an_excel_formula_is_read_by_the_value_excel_saved_with_it(org_a, manage
                 data = data.replace(b"<f>90+4</f><v></v>", b"<f>90+4</f><v>94</v>")
             target.writestr(item, data)
     with tenant_scope(org_a):
-        result = _import(manager, scenario["partnership"], saved.getvalue(), filename="f.xlsx")
-        assert result.row_errors == []
-        assert [(r.kpi_code, r.value) for r in result.rows] == [("otd_pct", Decimal("94"))]
+        job = import_file(manager, scenario["partnership"], saved.getvalue(), filename="f.xlsx")
+        assert row_errors(job) == []
+        assert [(r["kpi_code"], r["value"]) for r in job.result["sample"]] == [("otd_pct", "94")]

@@ -29,6 +29,7 @@ from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError, TransitionNotAllowed
 from tenancy.models import Role
 from tests.performance.factories import TODAY, ActionItemFactory, SlaBreachFactory
+from tests.performance.importing import created, import_file, row_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -303,19 +304,12 @@ def test_a_figure_for_a_month_that_has_not_begun_is_refused(org_a, manager, scen
         assert not Scorecard.objects.filter(period_start=date(2031, 1, 1)).exists()
 
 
-def test_an_import_or_push_with_a_future_period_imports_nothing(org_a, manager, scenario):
+def test_an_import_or_push_with_a_future_period_imports_nothing(org_a, manager, scenario, media):
     content = b"kpi_code,period,value\notd_pct,2026-10,97\notd_pct,2031-01,99\n"
     with tenant_scope(org_a):
-        result = services.measurements_import(
-            actor=manager,
-            partnership=scenario["partnership"],
-            content=content,
-            filename="figures.csv",
-            commit=True,
-            today=date(2026, 11, 26),
-        )
-        assert not result.ok and result.created == 0
-        assert result.row_errors == [
+        job = import_file(manager, scenario["partnership"], content, today=date(2026, 11, 26))
+        assert not job.result["ok"] and created(job) == 0
+        assert row_errors(job) == [
             (3, "2031-01 is in the future: figures are recorded once the month has begun.")
         ]
         pushed = services.measurements_push(

@@ -16,6 +16,7 @@ from performance.sla import CreditTier, service_credit
 from tenancy.context import tenant_scope
 from tenancy.models import Notification
 from tests.performance.factories import TODAY
+from tests.performance.importing import created, import_file, row_errors
 
 NOW = datetime(2025, 7, 1, 6, 0, tzinfo=UTC)
 pytestmark = pytest.mark.django_db
@@ -145,19 +146,14 @@ CSV_BAD = (
 )
 
 
-def test_an_import_with_bad_rows_reports_each_row_and_imports_nothing(org_a, manager, scenario):
+def test_an_import_with_bad_rows_reports_each_row_and_imports_nothing(
+    org_a, manager, scenario, media
+):
     with tenant_scope(org_a):
-        result = services.measurements_import(
-            actor=manager,
-            partnership=scenario["partnership"],
-            content=CSV_BAD.encode(),
-            filename="march.csv",
-            commit=True,
-            today=TODAY,
-        )
+        job = import_file(manager, scenario["partnership"], CSV_BAD.encode(), filename="march.csv")
         assert Measurement.objects.count() == 0
-    errors = dict(result.row_errors)
-    assert not result.ok and result.created == 0
+    errors = dict(row_errors(job))
+    assert not job.result["ok"] and created(job) == 0
     assert 2 not in errors
     assert "unknown KPI code “unknown_kpi”" in errors[3]
     assert "no month 13" in errors[4]
@@ -166,7 +162,9 @@ def test_an_import_with_bad_rows_reports_each_row_and_imports_nothing(org_a, man
     assert "above the largest plausible value 100" in errors[7]
 
 
-def test_a_clean_excel_import_commits_every_row_and_scores_the_months(org_a, manager, scenario):
+def test_a_clean_excel_import_commits_every_row_and_scores_the_months(
+    org_a, manager, scenario, media
+):
     from io import BytesIO
 
     from openpyxl import Workbook
@@ -178,57 +176,28 @@ def test_a_clean_excel_import_commits_every_row_and_scores_the_months(org_a, man
     sheet.append(["defects_ppm", date(2025, 1, 1), 100])
     buffer = BytesIO()
     book.save(buffer)
+    partnership = scenario["partnership"]
     with tenant_scope(org_a):
-        preview = services.measurements_import(
-            actor=manager,
-            partnership=scenario["partnership"],
-            content=buffer.getvalue(),
-            filename="jan.xlsx",
-            commit=False,
-            today=TODAY,
+        checked = import_file(
+            manager, partnership, buffer.getvalue(), filename="jan.xlsx", confirm=False
         )
-        assert preview.ok and Measurement.objects.count() == 0
-        result = services.measurements_import(
-            actor=manager,
-            partnership=scenario["partnership"],
-            content=buffer.getvalue(),
-            filename="jan.xlsx",
-            commit=True,
-            today=TODAY,
-        )
-        assert result.created == 2
+        assert checked.result["ok"] and Measurement.objects.count() == 0
+        imported = import_file(manager, partnership, buffer.getvalue(), filename="jan.xlsx")
+        assert created(imported) == 2
         assert Scorecard.objects.get(period_start=date(2025, 1, 1)).total == Decimal("62.50")
-        again = services.measurements_import(
-            actor=manager,
-            partnership=scenario["partnership"],
-            content=buffer.getvalue(),
-            filename="jan.xlsx",
-            commit=True,
-            today=TODAY,
-        )
-    assert not again.ok and "already has a value for 2025-01" in again.row_errors[0][1]
+        again = import_file(manager, partnership, buffer.getvalue(), filename="jan.xlsx")
+    assert not again.result["ok"] and "already has a value for 2025-01" in row_errors(again)[0][1]
 
 
-def test_a_malformed_file_is_refused_as_a_whole(org_a, manager, scenario):
+def test_a_malformed_file_is_refused_as_a_whole(org_a, manager, scenario, media):
     with tenant_scope(org_a):
-        result = services.measurements_import(
-            actor=manager,
-            partnership=scenario["partnership"],
-            content=b"\xff\xfe\x00garbage",
-            filename="x.csv",
-            commit=True,
-            today=TODAY,
+        garbage = import_file(
+            manager, scenario["partnership"], b"\xff\xfe\x00garbage", filename="x.csv"
         )
-        missing = services.measurements_import(
-            actor=manager,
-            partnership=scenario["partnership"],
-            content=b"a,b\n1,2\n",
-            filename="x.csv",
-            commit=True,
-            today=TODAY,
-        )
-    assert not result.ok and "UTF-8" in result.errors[0]
-    assert "Missing column(s): kpi_code, period, value" in missing.errors[0]
+        missing = import_file(manager, scenario["partnership"], b"a,b\n1,2\n", filename="x.csv")
+    assert garbage.status == "failed" and "UTF-8" in garbage.error
+    assert missing.status == "failed"
+    assert "Missing column(s): kpi_code, period, value" in missing.error
 
 
 def breach_check(org, period_from=date(2025, 1, 1), period_to=date(2025, 6, 1)):
