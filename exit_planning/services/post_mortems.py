@@ -12,9 +12,12 @@ from tenancy.models import User
 
 
 def post_mortem_get_or_open(*, plan: ExitPlan) -> PostMortem:
-    post_mortem = PostMortem.objects.filter(plan=plan).first()
-    if post_mortem is None:
-        post_mortem = PostMortem.objects.create(organization=plan.organization, plan=plan)
+    """The plan's post-mortem, opened on first use. Two first contributions at once both land in
+    the one post-mortem: get_or_create reads again when the other's insert wins the race (one
+    post-mortem per plan is a constraint)."""
+    post_mortem, _ = PostMortem.objects.get_or_create(
+        plan=plan, defaults={"organization": plan.organization}
+    )
     return post_mortem
 
 
