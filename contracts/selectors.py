@@ -521,3 +521,15 @@ def intake_jobs() -> QuerySet[IntakeJob]:
     return IntakeJob.objects.select_related("partnership", "agreement", "uploaded_by").defer(
         "content"
     )
+
+
+def governing_agreements(*, partnership_id: int) -> list[Agreement]:
+    """The partnership's executed (or terminated) MSA and JV agreements: the ones whose end ends
+    the partnership (exit planning)."""
+    return list(
+        Agreement.objects.filter(
+            partnership_id=partnership_id,
+            agreement_type__in=[Agreement.Type.MSA, Agreement.Type.JV],
+            status__in=[Agreement.Status.EXECUTED, Agreement.Status.TERMINATED],
+        ).order_by("pk")
+    )

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.safestring import mark_safe
 
 from contracts.models import Agreement
-from contracts.selectors import agreement_milestones
+from contracts.selectors import agreement_milestones, governing_agreements
 from exit_planning import winddown
 from exit_planning.models import (
     AssetTransfer,
@@ -26,9 +26,6 @@ from exit_planning.models import (
 )
 from partnerships.models import JointIp, Partnership
 from partnerships.selectors import joint_ip_of, partnership_portfolio
-from performance.models import Scorecard, Sla, SlaBreach
-from risk.models import RiskScore
-from tenancy.dates import add_months
 from tenancy.models import Membership
 from tenancy.permissions import restrict_for_guest
 
@@ -159,13 +156,7 @@ def governing_agreement_end(plan: ExitPlan, *, today: date) -> AgreementEnd | No
     if plan.governing_agreement_id is not None:
         candidates = [plan.governing_agreement]
     else:
-        candidates = list(
-            Agreement.objects.filter(
-                partnership_id=plan.partnership_id,
-                agreement_type__in=[Agreement.Type.MSA, Agreement.Type.JV],
-                status__in=[Agreement.Status.EXECUTED, Agreement.Status.TERMINATED],
-            ).order_by("pk")
-        )
+        candidates = governing_agreements(partnership_id=plan.partnership_id)
     ends = []
     for agreement in candidates:
         if agreement is None:
@@ -177,43 +168,6 @@ def governing_agreement_end(plan: ExitPlan, *, today: date) -> AgreementEnd | No
             if milestone.kind == "expiry":
                 ends.append(AgreementEnd(agreement, milestone.on, "expiry"))
     return min(ends, key=lambda e: (e.on, e.agreement.pk), default=None)
-
-
-def termination_rights(partnership_id: int) -> list[Sla]:
-    """SLAs whose breach check raised a right to terminate (performance's breach check)."""
-    return list(
-        Sla.objects.filter(
-            partnership_id=partnership_id, termination_right_since__isnull=False
-        ).order_by("pk")
-    )
-
-
-def breaches_in_window(partnership_id: int, *, today: date, months: int) -> list[SlaBreach]:
-    since = add_months(today, -months) or today
-    return list(
-        SlaBreach.objects.filter(
-            partnership_id=partnership_id, period_start__gte=since, period_start__lte=today
-        )
-        .exclude(status=SlaBreach.Status.WAIVED)
-        .select_related("sla")
-        .order_by("period_start", "pk")
-    )
-
-
-def latest_published_scorecard(partnership_id: int) -> Scorecard | None:
-    return (
-        Scorecard.objects.filter(partnership_id=partnership_id, status=Scorecard.Status.PUBLISHED)
-        .order_by("-period_start")
-        .first()
-    )
-
-
-def latest_risk_score(partnership_id: int) -> RiskScore | None:
-    return (
-        RiskScore.objects.filter(partnership_id=partnership_id)
-        .order_by("-scored_on", "-pk")
-        .first()
-    )
 
 
 def alliance_ip(partnership: Partnership) -> list[JointIp]:

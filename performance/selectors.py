@@ -30,6 +30,7 @@ from performance.models import (
     SlaVersion,
 )
 from performance.periods import add_months
+from tenancy.dates import add_months as add_calendar_months
 from tenancy.models import Membership
 from tenancy.permissions import restrict_for_guest
 
@@ -424,3 +425,37 @@ def qbr_list(*, membership: Membership) -> QuerySet[Qbr]:
         Prefetch("attendees", queryset=QbrAttendee.objects.select_related("user"))
     ).order_by("-quarter_start", "-pk")
     return restrict_for_guest(queryset, membership, "partnership")
+
+
+# --- Reads for other modules (exit planning's automatic triggers) --------------------------------
+
+
+def sla_termination_rights(*, partnership_id: int) -> list[Sla]:
+    """SLAs whose breach check raised a right to terminate."""
+    return list(
+        Sla.objects.filter(
+            partnership_id=partnership_id, termination_right_since__isnull=False
+        ).order_by("pk")
+    )
+
+
+def breaches_in_window(*, partnership_id: int, today: date, months: int) -> list[SlaBreach]:
+    """The partnership's breaches of the last `months` months up to `today`, oldest first; a
+    waived breach does not count."""
+    since = add_calendar_months(today, -months) or today
+    return list(
+        SlaBreach.objects.filter(
+            partnership_id=partnership_id, period_start__gte=since, period_start__lte=today
+        )
+        .exclude(status=SlaBreach.Status.WAIVED)
+        .select_related("sla")
+        .order_by("period_start", "pk")
+    )
+
+
+def latest_published_scorecard(*, partnership_id: int) -> Scorecard | None:
+    return (
+        Scorecard.objects.filter(partnership_id=partnership_id, status=Scorecard.Status.PUBLISHED)
+        .order_by("-period_start")
+        .first()
+    )

@@ -438,3 +438,12 @@ def watch_exposure(*, membership: Membership) -> list[tuple[WatchItem, list[Part
         ]
         result.append((item, exposed))
     return result
+
+
+def latest_risk_score(*, partnership_id: int) -> RiskScore | None:
+    """The partnership's most recent risk score (exit planning's financial-risk trigger)."""
+    return (
+        RiskScore.objects.filter(partnership_id=partnership_id)
+        .order_by("-scored_on", "-pk")
+        .first()
+    )

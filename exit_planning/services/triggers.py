@@ -12,6 +12,8 @@ from exit_planning.models import EXIT_PLAN_LIFECYCLE, ExitPlan, ExitTrigger
 from exit_planning.services._shared import _owners, _plan_move, _plan_url
 from partnerships.models import Partnership
 from partnerships.services.partnerships import partnership_transition
+from performance import selectors as performance_selectors
+from risk import selectors as risk_selectors
 from tenancy.audit import audit_record
 from tenancy.dates import add_months
 from tenancy.errors import ConflictError
@@ -60,7 +62,7 @@ def exit_triggers_evaluate_plan(*, plan: ExitPlan, today: date) -> list[ExitTrig
     """The automatic triggers of one plan, each condition firing once."""
     fired: list[ExitTrigger | None] = []
     pid = plan.partnership_id
-    for sla in selectors.termination_rights(pid):
+    for sla in performance_selectors.sla_termination_rights(partnership_id=pid):
         fired.append(
             _fire(
                 plan,
@@ -71,7 +73,9 @@ def exit_triggers_evaluate_plan(*, plan: ExitPlan, today: date) -> list[ExitTrig
                 today=today,
             )
         )
-    breaches = selectors.breaches_in_window(pid, today=today, months=plan.sla_breach_window_months)
+    breaches = performance_selectors.breaches_in_window(
+        partnership_id=pid, today=today, months=plan.sla_breach_window_months
+    )
     if len(breaches) >= plan.sla_breach_count:
         reached = breaches[plan.sla_breach_count - 1]  # the breach that reached the count
         fired.append(
@@ -85,7 +89,7 @@ def exit_triggers_evaluate_plan(*, plan: ExitPlan, today: date) -> list[ExitTrig
                 today=today,
             )
         )
-    scorecard = selectors.latest_published_scorecard(pid)
+    scorecard = performance_selectors.latest_published_scorecard(partnership_id=pid)
     if scorecard and scorecard.standing_action in selectors.BLOCKING_STANDING_ACTIONS:
         fired.append(
             _fire(
@@ -97,7 +101,7 @@ def exit_triggers_evaluate_plan(*, plan: ExitPlan, today: date) -> list[ExitTrig
                 today=today,
             )
         )
-    score = selectors.latest_risk_score(pid)
+    score = risk_selectors.latest_risk_score(partnership_id=pid)
     if score is not None:
         threshold = (
             plan.financial_risk_threshold
