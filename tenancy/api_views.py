@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from tenancy.api import TenantReadOnlyViewSet
 from tenancy.models import AuditEvent, Notification
-from tenancy.selectors import memberships_of
+from tenancy.sessions import session_memberships
 
 
 class OrganizationSerializer(serializers.Serializer):
@@ -29,7 +29,7 @@ class OrganizationListSerializer(serializers.Serializer):
 @api_view(["GET"])
 def organization_list(request):
     """The organizations the caller belongs to (an API key: only its own)."""
-    memberships = memberships_of(request.user)
+    memberships = session_memberships(request._request)
     api_key = getattr(request._request, "api_key", None)
     if api_key is not None:
         memberships = [m for m in memberships if m.organization_id == api_key.organization_id]

@@ -6,5 +6,5 @@ class TenancyConfig(AppConfig):
     verbose_name = "Tenancy"
 
     def ready(self):
-        from tenancy import signals  # noqa: F401
+        from tenancy import sessions, signals  # noqa: F401
         from tenancy.access import security, two_factor  # noqa: F401 - signal receivers

@@ -2,7 +2,8 @@
 member may open (the navigation, from the module registry) in every page."""
 
 from tenancy.modules import nav_modules
-from tenancy.selectors import memberships_of, unread_notification_count
+from tenancy.selectors import unread_notification_count
+from tenancy.sessions import session_memberships
 
 
 def tenant(request):
@@ -13,7 +14,7 @@ def tenant(request):
         "organization": organization,
         "membership": getattr(request, "membership", None),
         "nav_modules": nav_modules(request),
-        "my_memberships": memberships_of(request.user),
+        "my_memberships": session_memberships(request),
         "unread_notifications": unread_notification_count(user=request.user)
         if organization is not None
         else 0,

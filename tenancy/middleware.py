@@ -22,8 +22,9 @@ from django.utils import timezone
 from tenancy.api_errors import error_response
 from tenancy.context import tenant_scope
 from tenancy.errors import CONCURRENT_CHANGE_MESSAGE, is_concurrency_failure
-from tenancy.models import ApiKey, Membership
+from tenancy.models import ApiKey, Membership, Organization
 from tenancy.services import api_key_authenticate
+from tenancy.sessions import session_organization_id
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TENANT_PATH = re.compile(r"^/(?P<api>api/v1/)?o/(?P<slug>[-a-zA-Z0-9_]+)(?:/|$)")
@@ -102,6 +103,24 @@ class TenantMiddleware:
                 "errors/404.html",
                 {"message": "There is no organization at this address that you belong to."},
                 status=404,
+            )
+
+        only = session_organization_id(request)
+        if only is not None and membership.organization_id != only:
+            request.security_refusal = "single sign-on session outside its organization"
+            signed_in_at = Organization.objects.filter(pk=only).first()
+            message = (
+                f"You signed in through the single sign-on of {signed_in_at}, which opens "
+                f"{signed_in_at} only. Sign out, then sign in with your password to open "
+                f"{membership.organization}."
+            )
+            if is_api:
+                return _api_error(403, message, "single_sign_on_scope")
+            return render(
+                request,
+                "errors/problem.html",
+                {"title": "Sign in again", "message": message},
+                status=403,
             )
 
         request.organization = membership.organization

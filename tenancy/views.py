@@ -21,8 +21,9 @@ from tenancy.api_errors import error_response
 from tenancy.errors import ConflictError, PermissionDeniedError
 from tenancy.models import Notification
 from tenancy.permissions import has_permission, restrict_for_guest
-from tenancy.selectors import memberships_of, notifications_for
+from tenancy.selectors import notifications_for
 from tenancy.services import notification_mark_read, notifications_mark_all_read
+from tenancy.sessions import session_memberships
 
 
 def require_permission(request, perm: str, obj=None) -> None:
@@ -76,7 +77,7 @@ def get_object_for_member_or_404(request, queryset, *, partnership_path="partner
 
 @login_required
 def home(request):
-    memberships = memberships_of(request.user)
+    memberships = session_memberships(request)
     if len(memberships) == 1:
         return redirect("dashboard", org_slug=memberships[0].organization.slug)
     return render(request, "tenancy/choose_organization.html", {"memberships": memberships})

@@ -614,6 +614,14 @@ def sso_sign_in(*, config, claims: dict, now: datetime) -> User:
         raise SingleSignOnRefused(
             f"Your access to {organization} was removed. Ask an administrator to invite you again."
         )
+    if user is not None and membership is None and invitation is None:
+        # Just-in-time membership is for newcomers: an account that exists already (it belongs
+        # to other organizations) joins this one by an invitation, never because this
+        # organization's provider names its address.
+        raise SingleSignOnRefused(
+            f"You already have a Partnerline account. Ask an administrator of {organization} "
+            "to invite you."
+        )
     if membership is None and invitation is None and not config.allow_jit:
         raise SingleSignOnRefused(
             f"You are not a member of {organization} yet. Ask an administrator to invite you."

@@ -22,6 +22,7 @@ from tenancy.access.forms import SingleSignOnForm
 from tenancy.access.security import logger
 from tenancy.forms import apply_errors
 from tenancy.models import SingleSignOn
+from tenancy.sessions import SSO_ORGANIZATION
 from tenancy.views import require_permission
 
 _SESSION_KEY = "sso_organization_id"
@@ -110,6 +111,8 @@ def sso_callback(request):
     request.session.pop(_SESSION_KEY, None)
     next_url = request.session.pop("sso_next", "")
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    # This session opens this organization only (tenancy/sessions.py says why).
+    request.session[SSO_ORGANIZATION] = config.organization_id
     if next_url.startswith("/") and not next_url.startswith("//"):
         return redirect(next_url)
     return redirect("dashboard", config.organization.slug)

@@ -22,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from tenancy.access.forms import TokenForm
 from tenancy.access.security import logger
 from tenancy.api_errors import error_body
+from tenancy.sessions import session_organization_id
 
 EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/invitations/")
 
@@ -91,6 +92,20 @@ def totp_devices_remove(*, user) -> None:
 
 @login_required
 def setup(request):
+    if session_organization_id(request) is not None:
+        # A second factor guards every organization of the account: it is not set up (nor
+        # removed) from a session that one organization's provider opened.
+        return render(
+            request,
+            "errors/problem.html",
+            {
+                "title": "Sign in with your password",
+                "message": "Two-step sign-in protects your account in every organization. "
+                "Sign in with your password to set it up or turn it off; your single sign-on "
+                "provider has its own.",
+            },
+            status=403,
+        )
     confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
     form = TokenForm(request.POST or None)
     if confirmed is not None:

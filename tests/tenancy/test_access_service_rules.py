@@ -504,3 +504,20 @@ def test_a_deactivated_member_is_refused_until_invited_again(org_a, owner, sso, 
     assert (membership.is_active, membership.role) == (True, Role.FINANCE)
     with tenant_scope(org_a):
         assert Invitation.objects.get(pk=invitation.pk).status == Invitation.Status.ACCEPTED
+
+
+def test_an_account_of_another_organization_joins_only_by_invitation_not_by_the_provider(
+    org_a, org_b, owner, sso, make_member
+):
+    # Bravo's person, whose address happens to be in a domain Alpha's provider signs in.
+    make_member(org_b, Role.ORG_ADMIN, email="dana@alpha.test")
+    with pytest.raises(SingleSignOnRefused) as refused:
+        services.sso_sign_in(config=sso, claims={"email": "dana@alpha.test"}, now=NOW)
+    assert str(refused.value) == (
+        "You already have a Partnerline account. Ask an administrator of Alpha Industries to "
+        "invite you."
+    )
+    assert not Membership.objects.filter(organization=org_a, user__email="dana@alpha.test")
+    _invite(org_a, owner, email="dana@alpha.test", role=Role.FINANCE)
+    services.sso_sign_in(config=sso, claims={"email": "dana@alpha.test"}, now=NOW)
+    assert _membership(org_a, "dana@alpha.test").role == Role.FINANCE

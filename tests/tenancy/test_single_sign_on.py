@@ -176,3 +176,38 @@ def test_the_provider_cannot_demote_the_last_admin(org_a, owner, sso, provider):
     provider.user = {"email": owner.email, "partnerline_role": "viewer"}
     assert _sign_in_with_sso(Client(), owner.email).status_code == 302
     assert Membership.objects.get(organization=org_a, user=owner).role == Role.ORG_ADMIN
+
+
+def test_a_session_signed_in_through_sso_opens_only_that_organization(
+    org_a, org_b, owner, sso, provider, make_member
+):
+    """Alpha's provider vouches for Alpha's people: the same account's membership in Bravo
+    (granted by Bravo's admin, who never trusted that provider) needs the account's password."""
+    person = make_member(org_a, Role.VIEWER, email="kim@alpha.test")
+    Membership.objects.create(organization=org_b, user=person, role=Role.ORG_ADMIN)
+    person.set_password("kims-own-secret-42")
+    person.save()
+    provider.user = {"email": "kim@alpha.test", "partnerline_role": "viewer"}
+    client = Client()
+    assert _sign_in_with_sso(client, "kim@alpha.test")["Location"] == "/o/alpha/"
+
+    assert client.get("/o/alpha/").status_code == 200
+    page = client.get("/o/bravo/")
+    assert page.status_code == 403
+    assert (
+        "You signed in through the single sign-on of Alpha Industries, which opens Alpha "
+        "Industries only. Sign out, then sign in with your password to open Bravo Holdings."
+    ) in page.content.decode()
+    api = client.get("/api/v1/o/bravo/partnerships/")
+    assert (api.status_code, api.json()["error"]["code"]) == (403, "single_sign_on_scope")
+    # The start page, the switcher and the API's list show Alpha alone.
+    assert client.get("/")["Location"] == "/o/alpha/"
+    assert "Bravo Holdings" not in client.get("/o/alpha/").content.decode()
+    listed = client.get("/api/v1/organizations/").json()["results"]
+    assert [organization["slug"] for organization in listed] == ["alpha"]
+    # Account-wide security is not changed from this session.
+    assert client.get("/accounts/two-factor/").status_code == 403
+
+    # The account's own password opens every organization again, in the same browser.
+    assert client.login(email="kim@alpha.test", password="kims-own-secret-42")
+    assert client.get("/o/bravo/").status_code == 200
