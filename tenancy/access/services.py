@@ -614,13 +614,17 @@ def sso_sign_in(*, config, claims: dict, now: datetime) -> User:
         raise SingleSignOnRefused(
             f"Your access to {organization} was removed. Ask an administrator to invite you again."
         )
-    if user is not None and membership is None and invitation is None:
-        # Just-in-time membership is for newcomers: an account that exists already (it belongs
-        # to other organizations) joins this one by an invitation, never because this
-        # organization's provider names its address.
+    if user is not None and membership is None:
+        # An account that exists already (it belongs to other organizations) joins this one
+        # only by its owner's consent: accepting the invitation signed in with the account's
+        # own password. Never because this organization's provider names its address, nor
+        # because its admin invited that address (tenancy/sessions.py says why).
         raise SingleSignOnRefused(
-            f"You already have a Partnerline account. Ask an administrator of {organization} "
-            "to invite you."
+            "You already have a Partnerline account. Open the invitation from your e-mail and "
+            "sign in with your password to accept it."
+            if invitation is not None
+            else f"You already have a Partnerline account. Ask an administrator of "
+            f"{organization} to invite you."
         )
     if membership is None and invitation is None and not config.allow_jit:
         raise SingleSignOnRefused(

@@ -506,11 +506,11 @@ def test_a_deactivated_member_is_refused_until_invited_again(org_a, owner, sso, 
         assert Invitation.objects.get(pk=invitation.pk).status == Invitation.Status.ACCEPTED
 
 
-def test_an_account_of_another_organization_joins_only_by_invitation_not_by_the_provider(
+def test_an_account_of_another_organization_joins_only_by_accepting_with_its_password(
     org_a, org_b, owner, sso, make_member
 ):
     # Bravo's person, whose address happens to be in a domain Alpha's provider signs in.
-    make_member(org_b, Role.ORG_ADMIN, email="dana@alpha.test")
+    dana = make_member(org_b, Role.ORG_ADMIN, email="dana@alpha.test")
     with pytest.raises(SingleSignOnRefused) as refused:
         services.sso_sign_in(config=sso, claims={"email": "dana@alpha.test"}, now=NOW)
     assert str(refused.value) == (
@@ -518,6 +518,15 @@ def test_an_account_of_another_organization_joins_only_by_invitation_not_by_the_
         "invite you."
     )
     assert not Membership.objects.filter(organization=org_a, user__email="dana@alpha.test")
-    _invite(org_a, owner, email="dana@alpha.test", role=Role.FINANCE)
-    services.sso_sign_in(config=sso, claims={"email": "dana@alpha.test"}, now=NOW)
+    invitation = _invite(org_a, owner, email="dana@alpha.test", role=Role.FINANCE)
+    with pytest.raises(SingleSignOnRefused) as refused:
+        services.sso_sign_in(config=sso, claims={"email": "dana@alpha.test"}, now=NOW)
+    assert str(refused.value) == (
+        "You already have a Partnerline account. Open the invitation from your e-mail and sign "
+        "in with your password to accept it."
+    )
+    assert not Membership.objects.filter(organization=org_a, user__email="dana@alpha.test")
+    # Dana accepts, signed in with her password; from then on Alpha's provider signs her in.
+    services.invitation_accept(invitation=invitation, user=dana, now=NOW)
+    assert services.sso_sign_in(config=sso, claims={"email": "dana@alpha.test"}, now=NOW) == dana
     assert _membership(org_a, "dana@alpha.test").role == Role.FINANCE
