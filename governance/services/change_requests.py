@@ -180,7 +180,7 @@ def change_request_update(
 # --- approvers ----------------------------------------------------------------------------
 
 
-def _party_of(membership: Membership | None, partnership: Partnership, *, invited: bool) -> str:
+def _party_of(membership: Membership | None, *, invited: bool) -> str:
     """The party a member can approve for, or a ValidationError saying why they cannot.
 
     Customer approvers are members of the organization whose role may approve governance
@@ -234,11 +234,7 @@ def change_request_approver_add(
     change_request = _lock(change_request)
     _require_draft(change_request, "approvers are changed")
     membership = _memberships([user]).get(user.pk)
-    party = _party_of(
-        membership,
-        change_request.partnership,
-        invited=user.pk in _invited(change_request.partnership, [user]),
-    )
+    party = _party_of(membership, invited=user.pk in _invited(change_request.partnership, [user]))
     if ChangeRequestApprover.objects.filter(change_request=change_request, user=user).exists():
         raise ValidationError({"user": f"{user} is already an approver of this change request."})
     approver = ChangeRequestApprover(
@@ -302,9 +298,7 @@ def submission_blockers(change_request: ChangeRequest) -> list[str]:
     for approver in approvers:
         try:
             party = _party_of(
-                memberships.get(approver.user_id),
-                change_request.partnership,
-                invited=approver.user_id in invited,
+                memberships.get(approver.user_id), invited=approver.user_id in invited
             )
         except ValidationError as error:
             reasons.extend(error.message_dict["user"])

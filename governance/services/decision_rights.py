@@ -147,7 +147,7 @@ def _partnership_sponsors(partnership) -> dict[str, User | None]:
     invited = _invited(partnership, candidates)
     for user in candidates:
         try:
-            party = _party_of(memberships.get(user.pk), partnership, invited=user.pk in invited)
+            party = _party_of(memberships.get(user.pk), invited=user.pk in invited)
         except ValidationError:
             continue
         if (user is ours and party == Party.CUSTOMER) or (
