@@ -259,9 +259,9 @@ def agreement_transition(
         agreement.approved_at = now
         changes.update(_apply_key_terms_from_clauses(agreement, save=False))
     if status == Agreement.Status.EXECUTED:
-        agreement.executed_on = today or timezone.localdate()
+        agreement.executed_on = today or timezone.localdate(now)
     if status == Agreement.Status.EXPIRED:
-        agreement.ended_on = today or timezone.localdate()
+        agreement.ended_on = today or timezone.localdate(now)
     if status == Agreement.Status.TERMINATED:
         errors = {}
         if not reason.strip():

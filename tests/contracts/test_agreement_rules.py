@@ -137,6 +137,23 @@ def test_a_draft_is_not_amended_and_the_refusal_names_its_status(scope, owner):
     assert refused.value.message.startswith("An agreement that is draft is edited, not amended")
 
 
+def test_without_a_day_given_the_day_recorded_is_the_one_of_the_moment_passed_in(scope, owner):
+    agreement = AgreementFactory(organization=scope, status=Agreement.Status.APPROVED)
+    executed = services.agreement_transition(
+        agreement=agreement,
+        actor=owner,
+        status="executed",
+        now=datetime(2031, 1, 15, 12, tzinfo=UTC),
+    )
+    expired = services.agreement_transition(
+        agreement=agreement,
+        actor=owner,
+        status="expired",
+        now=datetime(2032, 1, 15, 12, tzinfo=UTC),
+    )
+    assert (executed.executed_on, expired.ended_on) == (date(2031, 1, 15), date(2032, 1, 15))
+
+
 def test_each_transition_records_its_day_and_an_audit_event(scope, owner, legal):
     from tests.contracts.factories import ClauseFactory
 
