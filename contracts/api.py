@@ -167,7 +167,7 @@ class AgreementViewSet(TenantModelViewSet):
         body = TransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         agreement = services.agreement_transition(
-            agreement=agreement, actor=request.user, **body.validated_data
+            agreement=agreement, actor=request.user, now=timezone.now(), **body.validated_data
         )
         return self._render(agreement)
 
@@ -188,7 +188,10 @@ class AgreementViewSet(TenantModelViewSet):
     def approve(self, request, *args, **kwargs):
         """Approve: every clause decided and no red-line deviation open, else 409 with why."""
         agreement = services.agreement_transition(
-            agreement=self.get_object(), actor=request.user, status=Agreement.Status.APPROVED
+            agreement=self.get_object(),
+            actor=request.user,
+            status=Agreement.Status.APPROVED,
+            now=timezone.now(),
         )
         return self._render(agreement)
 
@@ -448,7 +451,9 @@ class ClauseViewSet(TenantModelViewSet):
         clause = self.get_object()
         body = DecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        clause = services.clause_decide(clause=clause, actor=request.user, **body.validated_data)
+        clause = services.clause_decide(
+            clause=clause, actor=request.user, now=timezone.now(), **body.validated_data
+        )
         return self._render(clause)
 
     @extend_schema(request=CorrectionSerializer, responses=ClauseSerializer)
@@ -476,7 +481,7 @@ class ClauseViewSet(TenantModelViewSet):
         body = RedlineAgreeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         clause = services.clause_redline_agree(
-            clause=clause, actor=request.user, **body.validated_data
+            clause=clause, actor=request.user, now=timezone.now(), **body.validated_data
         )
         return self._render(clause)
 
@@ -671,6 +676,7 @@ class ObligationViewSet(TenantModelViewSet):
             actor=request.user,
             evidence_filename=upload.name if upload else "",
             evidence_content=upload.read() if upload else None,
+            now=timezone.now(),
             **data,
         )
         return Response(

@@ -5,6 +5,8 @@ playbook. Idempotent: everything is looked up (by reference) before it is create
 from datetime import date
 from decimal import Decimal
 
+from django.utils import timezone
+
 from contracts import services
 from contracts.models import Agreement, Clause, Obligation, PlaybookClause, PlaybookRule
 from tenancy.demo import DemoTenant
@@ -162,9 +164,10 @@ def seed(tenant: DemoTenant) -> None:
     legal = tenant.users[Role.LEGAL]
     procurement = tenant.users[Role.PROCUREMENT_MANAGER]
     _seed_playbook(legal)
+    now = timezone.now()
     for index, partnership in enumerate(tenant.partnerships):
         deviating = index == 0
-        _seed_partnership(partnership, legal, procurement, deviating)
+        _seed_partnership(partnership, legal, procurement, deviating, now)
 
 
 def _seed_playbook(actor) -> None:
@@ -211,7 +214,7 @@ def _clause_params(kind, deviating):
     return {}, dict(kind)
 
 
-def _seed_partnership(partnership, legal, procurement, deviating) -> None:
+def _seed_partnership(partnership, legal, procurement, deviating, now) -> None:
     reference = f"{partnership.code}-MSA"
     if Agreement.objects.filter(reference=reference).exists():
         return
@@ -267,14 +270,18 @@ def _seed_partnership(partnership, legal, procurement, deviating) -> None:
     services.agreement_assign_reviewer(agreement=msa, reviewer=legal, actor=procurement)
     # Compliant MSAs are through review and executed; the deviating one waits in legal's queue.
     if deviating:
-        services.agreement_transition(agreement=msa, actor=procurement, status="in_legal_review")
-    else:
-        services.agreement_transition(agreement=msa, actor=procurement, status="in_legal_review")
-        for clause in Clause.objects.filter(agreement=msa):
-            services.clause_decide(clause=clause, actor=legal, decision="accepted")
-        services.agreement_transition(agreement=msa, actor=legal, status="approved")
         services.agreement_transition(
-            agreement=msa, actor=procurement, status="executed", today=start
+            agreement=msa, actor=procurement, status="in_legal_review", now=now
+        )
+    else:
+        services.agreement_transition(
+            agreement=msa, actor=procurement, status="in_legal_review", now=now
+        )
+        for clause in Clause.objects.filter(agreement=msa):
+            services.clause_decide(clause=clause, actor=legal, decision="accepted", now=now)
+        services.agreement_transition(agreement=msa, actor=legal, status="approved", now=now)
+        services.agreement_transition(
+            agreement=msa, actor=procurement, status="executed", today=start, now=now
         )
     for number, (title, months) in enumerate(
         [("Implementation services", 12), ("Run and maintain services", 24)], start=1

@@ -10,7 +10,7 @@ from tenancy.tasks import TASK_DEFAULTS, for_each_tenant, tenant_task
 @tenant_task(job=("contracts.IntakeJob", "job_id"))
 def intake_process(*, organization_id: int, job_id: int) -> str:
     """Read one uploaded contract (idempotent: a finished job is left as it is)."""
-    return services.intake_job_run(job_id=job_id).status
+    return services.intake_job_run(job_id=job_id, clock=timezone.now).status
 
 
 @tenant_task()

@@ -346,7 +346,9 @@ def agreement_transition(request, org_slug, agreement_id):
         raise ValidationError({"status": "Choose a status the agreement can move to."})
     if status == Agreement.Status.TERMINATED:
         return redirect("agreement-terminate", org_slug, agreement.pk)
-    services.agreement_transition(agreement=agreement, actor=request.user, status=status)
+    services.agreement_transition(
+        agreement=agreement, actor=request.user, status=status, now=timezone.now()
+    )
     messages.success(request, TRANSITION_DONE[status].format(title=agreement.title))
     return redirect(
         request.POST.get("next") or reverse("agreement-detail", args=[org_slug, agreement.pk])
@@ -446,6 +448,7 @@ def obligation_detail(request, org_slug, obligation_id):
                     evidence_url=form.cleaned_data["evidence_url"],
                     evidence_filename=upload.name if upload else "",
                     evidence_content=upload.read() if upload else None,
+                    now=timezone.now(),
                 )
             except ValidationError as exc:
                 apply_errors(form, exc)
@@ -487,6 +490,7 @@ def obligation_fulfil(request, org_slug, obligation_id):
         actor=request.user,
         evidence=form.cleaned_data["evidence"],
         evidence_url=form.cleaned_data["evidence_url"],
+        now=timezone.now(),
     )
     messages.success(request, f"Fulfilment of “{obligation.title}” recorded.")
     return redirect("obligation-list", org_slug)
@@ -640,6 +644,7 @@ def clause_decide(request, org_slug, clause_id):
             if data["decision"] == "redline"
             else None,
             justification=data["justification"],
+            now=timezone.now(),
         )
     except (ValidationError, ConflictError) as exc:
         return _refused(request, clause, "decide", form, exc)
@@ -667,7 +672,7 @@ def clause_agree(request, org_slug, clause_id):
         return _refused(request, clause, "agree", form, ValidationError({}))
     try:
         services.clause_redline_agree(
-            clause=clause, actor=request.user, note=form.cleaned_data["note"]
+            clause=clause, actor=request.user, note=form.cleaned_data["note"], now=timezone.now()
         )
     except (ValidationError, ConflictError) as exc:
         return _refused(request, clause, "agree", form, exc)
@@ -904,6 +909,7 @@ def agreement_terminate(request, org_slug, agreement_id):
                 status=Agreement.Status.TERMINATED,
                 reason=form.cleaned_data["reason"],
                 on=form.cleaned_data["on"],
+                now=timezone.now(),
             )
         except ValidationError as exc:
             apply_errors(form, exc)

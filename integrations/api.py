@@ -311,6 +311,7 @@ class EdiDocumentViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveMo
             actor=request.user,
             declared_size=declared_size,
             api_key_prefix=getattr(request.auth, "prefix", "") or "",
+            clock=timezone.now,
         )
         document = self.get_queryset().prefetch_related("findings").get(pk=document.pk)
         data = EdiDocumentDetailSerializer(document, context=self.get_serializer_context()).data
@@ -765,7 +766,7 @@ class CodeMappingViewSet(
                 "This partner code is mapped already: change that mapping instead.",
                 code="duplicate",
             )
-        return services.code_mapping_set(actor=self.request.user, **data)
+        return services.code_mapping_set(actor=self.request.user, now=timezone.now(), **data)
 
     def update_object(self, instance, data):
         return services.code_mapping_set(
@@ -775,6 +776,7 @@ class CodeMappingViewSet(
             our_code=data.get("our_code", instance.our_code),
             description=data.get("description", instance.description),
             actor=self.request.user,
+            now=timezone.now(),
         )
 
     def perform_destroy(self, instance):
@@ -844,7 +846,7 @@ class CrosswalkReprocessViewSet(
 
     def create_object(self, data):
         return services.crosswalk_reprocess_request(
-            partnership=data["partnership"], actor=self.request.user
+            partnership=data["partnership"], actor=self.request.user, now=timezone.now()
         )
 
 
@@ -928,7 +930,7 @@ class DemandForecastViewSet(
         body = ForecastVersionCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         version = services.forecast_version_add(
-            forecast=forecast, actor=request.user, **body.validated_data
+            forecast=forecast, actor=request.user, now=timezone.now(), **body.validated_data
         )
         return Response(ForecastVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 

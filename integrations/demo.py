@@ -131,6 +131,7 @@ def seed(tenant) -> None:
             filename=f"{number}.edi",
             received_via=EdiDocument.Channel.FEED,
             actor=manager,
+            clock=timezone.now,
         )
     now = timezone.now()
     # The crosswalk: the partner's article numbers and supplier number, and a cost code.

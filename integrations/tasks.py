@@ -12,7 +12,7 @@ from tenancy.tasks import TASK_DEFAULTS, for_each_tenant, tenant_task
 @tenant_task(job=("integrations.EdiDocument", "document_id"))
 def edi_document_process(*, organization_id: int, document_id: int) -> str:
     """Read one received EDI message (idempotent: a document already read is left as it is)."""
-    return services.edi_document_process(document_id=document_id).status
+    return services.edi_document_process(document_id=document_id, clock=timezone.now).status
 
 
 @tenant_task()
@@ -59,7 +59,7 @@ def retention_apply_all_tenants() -> int:
 @tenant_task(job=("integrations.CrosswalkReprocess", "job_id"))
 def crosswalk_reprocess(*, organization_id: int, job_id: int) -> str:
     """Re-process the documents that waited on codes now in the crosswalk (idempotent)."""
-    return services.crosswalk_reprocess(job_id=job_id).status
+    return services.crosswalk_reprocess(job_id=job_id, clock=timezone.now).status
 
 
 @tenant_task()

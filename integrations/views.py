@@ -137,6 +137,7 @@ def edi_document_upload(request, org_slug):
                 filename=upload.name,
                 content=b"" if too_big else upload.read(),
                 declared_size=upload.size,
+                now=timezone.now(),
             )
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -637,7 +638,10 @@ def crosswalk(request, org_slug, partnership_id):
         if form.is_valid():
             try:
                 mapping = services.code_mapping_set(
-                    partnership=partnership, actor=request.user, **form.cleaned_data
+                    partnership=partnership,
+                    actor=request.user,
+                    now=timezone.now(),
+                    **form.cleaned_data,
                 )
             except ValidationError as exc:
                 apply_errors(form, exc)
@@ -680,7 +684,9 @@ def crosswalk_reprocess_request(request, org_slug, partnership_id):
         request, Partnership.objects.all(), partnership_path="", pk=partnership_id
     )
     require_permission(request, "integrations.change", partnership)
-    services.crosswalk_reprocess_request(partnership=partnership, actor=request.user)
+    services.crosswalk_reprocess_request(
+        partnership=partnership, actor=request.user, now=timezone.now()
+    )
     messages.success(request, "Re-processing queued: its progress shows below.")
     return redirect("crosswalk", org_slug, partnership.pk)
 
@@ -754,7 +760,7 @@ def forecast_detail(request, org_slug, demand_forecast_id):
             try:
                 version = services.forecast_version_add(
                     forecast=forecast, actor=request.user, lines=form.cleaned_data["lines"],
-                    note=form.cleaned_data["note"],
+                    note=form.cleaned_data["note"], now=timezone.now(),
                 )  # fmt: skip
             except ValidationError as exc:
                 apply_errors(form, exc)

@@ -294,6 +294,7 @@ class MeasurementViewSet(TenantModelViewSet):
         kpi = data["kpi"]
         if self.membership.is_guest:
             self.check_object_permissions(self.request, kpi)
+        now = timezone.now()
         return services.measurement_record(
             actor=self.request.user,
             kpi=kpi,
@@ -301,7 +302,8 @@ class MeasurementViewSet(TenantModelViewSet):
             value=data["value"],
             note=data.get("note", ""),
             pending=self.membership.is_guest,
-            today=timezone.now().date(),
+            today=now.date(),
+            now=now,
         )
 
     def update_object(self, instance, data):
@@ -311,6 +313,7 @@ class MeasurementViewSet(TenantModelViewSet):
             value=data.get("value", instance.value),
             note=data.get("note", ""),
             reason=str(self.request.data.get("reason", "")),
+            now=timezone.now(),
         )
 
     @extend_schema(
@@ -323,6 +326,7 @@ class MeasurementViewSet(TenantModelViewSet):
             measurement=self.get_object(),
             actor=request.user,
             reason=request.query_params.get("reason", ""),
+            now=timezone.now(),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -332,11 +336,13 @@ class MeasurementViewSet(TenantModelViewSet):
         """Push many measurements at once: every row is checked; any error imports nothing."""
         body = MeasurementPushSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        now = timezone.now()
         result = services.measurements_push(
             actor=request.user,
             partnership=body.validated_data["partnership"],
             rows=body.validated_data["rows"],
-            today=timezone.now().date(),
+            today=now.date(),
+            now=now,
         )
         if not result.ok:
             rows = [{"row": line, "message": m} for line, m in result.row_errors]
@@ -354,14 +360,14 @@ class MeasurementViewSet(TenantModelViewSet):
     @action(detail=True, methods=["post"])
     def approve(self, request, *args, **kwargs):
         measurement = services.measurement_review(
-            measurement=self.get_object(), actor=request.user, approve=True
+            measurement=self.get_object(), actor=request.user, approve=True, now=timezone.now()
         )
         return Response(MeasurementSerializer(measurement).data)
 
     @action(detail=True, methods=["post"])
     def reject(self, request, *args, **kwargs):
         measurement = services.measurement_review(
-            measurement=self.get_object(), actor=request.user, approve=False
+            measurement=self.get_object(), actor=request.user, approve=False, now=timezone.now()
         )
         return Response(MeasurementSerializer(measurement).data)
 
@@ -697,7 +703,9 @@ class ScorecardViewSet(TenantReadOnlyViewSet):
 
     @action(detail=True, methods=["post"])
     def publish(self, request, *args, **kwargs):
-        scorecard = services.scorecard_publish(scorecard=self.get_object(), actor=request.user)
+        scorecard = services.scorecard_publish(
+            scorecard=self.get_object(), actor=request.user, now=timezone.now()
+        )
         return Response(ScorecardSerializer(scorecard).data)
 
     @action(detail=True, methods=["post"])
@@ -705,7 +713,7 @@ class ScorecardViewSet(TenantReadOnlyViewSet):
         """Either party acknowledges (a guest for the partner, a member for the buyer)."""
         side = Side.PARTNER if self.membership.is_guest else Side.BUYER
         scorecard = services.scorecard_acknowledge(
-            scorecard=self.get_object(), actor=request.user, side=side
+            scorecard=self.get_object(), actor=request.user, side=side, now=timezone.now()
         )
         return Response(ScorecardSerializer(scorecard).data)
 
@@ -882,14 +890,15 @@ class RcaViewSet(TenantModelViewSet):
         action_ = CorrectiveAction.objects.filter(rca=rca, pk=capa_id).first()
         if action_ is None:
             raise NotFound
-        action_ = services.capa_complete(action=action_, actor=request.user)
+        action_ = services.capa_complete(action=action_, actor=request.user, now=timezone.now())
         return Response(CorrectiveActionSerializer(action_).data)
 
     @extend_schema(request=None, responses={200: RcaSerializer, 409: dict})
     @action(detail=True, methods=["post"])
     def close(self, request, *args, **kwargs):
+        now = timezone.now()
         rca = services.rca_close(
-            rca=self.get_object(), actor=request.user, today=timezone.now().date()
+            rca=self.get_object(), actor=request.user, today=now.date(), now=now
         )
         return Response(self._fresh(rca))
 

@@ -85,7 +85,8 @@ def seed(tenant) -> None:
             red_threshold=Decimal(red),
             weight=Decimal(weight),
         )
-    today = timezone.now().date()
+    now = timezone.now()
+    today = now.date()
     last = add_months(month_start(today), -1)
     months = [add_months(last, -i) for i in range(23, -1, -1)]
     for partnership in tenant.partnerships:
@@ -136,7 +137,7 @@ def seed(tenant) -> None:
                     )
         if not Scorecard.objects.filter(partnership=partnership).exists():
             for month in months:
-                services.scorecard_compute(partnership=partnership, period_start=month)
+                services.scorecard_compute(partnership=partnership, period_start=month, now=now)
         if not Qbr.objects.filter(partnership=partnership).exists():
             quarter = date(last.year, (last.month - 1) // 3 * 3 + 1, 1)
             when = datetime.combine(today + timedelta(days=10), datetime.min.time(), tzinfo=UTC)
@@ -156,6 +157,4 @@ def seed(tenant) -> None:
                 title="Agree a recovery plan for late deliveries",
                 due_date=today + timedelta(days=21),
             )
-    services.sla_breach_check(
-        period_from=months[0], period_to=last, now=timezone.now(), actor=manager
-    )
+    services.sla_breach_check(period_from=months[0], period_to=last, now=now, actor=manager)

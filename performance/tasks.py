@@ -48,7 +48,9 @@ def scorecard_report_generate(*, organization_id: int, report_id: int) -> str:
 
 @tenant_task()
 def scorecard_reports_monthly(*, organization_id: int, period_start: str) -> int:
-    reports = services.reports_monthly_batch(period_start=date.fromisoformat(period_start))
+    reports = services.reports_monthly_batch(
+        period_start=date.fromisoformat(period_start), now=timezone.now()
+    )
     for report in reports:
         enqueue(
             "performance.tasks.scorecard_report_generate",

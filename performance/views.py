@@ -179,6 +179,7 @@ def measurement_add(request, org_slug, partnership_id):
     )
     form = MeasurementForm(request.POST, partnership=partnership)
     if form.is_valid():
+        now = timezone.now()
         try:
             services.measurement_record(
                 actor=request.user,
@@ -187,7 +188,8 @@ def measurement_add(request, org_slug, partnership_id):
                 value=form.cleaned_data["value"],
                 note=form.cleaned_data["note"],
                 pending=is_guest,
-                today=timezone.now().date(),
+                today=now.date(),
+                now=now,
             )
             kpi = form.cleaned_data["kpi"]
             period = form.cleaned_data["period_start"]
@@ -251,6 +253,7 @@ def _measurement_form_step(
             service(
                 measurement=measurement,
                 actor=request.user,
+                now=timezone.now(),
                 **{name: form.cleaned_data[name] for name in fields},
             )
         except ValidationError as error:
@@ -309,6 +312,7 @@ def measurement_review(request, org_slug, partnership_id, measurement_id):
         measurement=measurement,
         actor=request.user,
         approve=request.POST.get("decision") == "approve",
+        now=timezone.now(),
     )
     messages.success(request, "Figure reviewed.")
     return redirect(_performance_url(request, partnership))
@@ -492,7 +496,7 @@ def scorecard_detail(request, org_slug, scorecard_id):
 def scorecard_publish(request, org_slug, scorecard_id):
     scorecard = _scorecard(request, scorecard_id)
     require_permission(request, "performance.change", scorecard)
-    services.scorecard_publish(scorecard=scorecard, actor=request.user)
+    services.scorecard_publish(scorecard=scorecard, actor=request.user, now=timezone.now())
     messages.success(
         request,
         f"Scorecard of {scorecard.period_start:%B %Y} published to "
@@ -506,7 +510,9 @@ def scorecard_publish(request, org_slug, scorecard_id):
 def scorecard_acknowledge(request, org_slug, scorecard_id):
     scorecard = _scorecard(request, scorecard_id)
     side = Side.PARTNER if request.membership.is_guest else Side.BUYER
-    services.scorecard_acknowledge(scorecard=scorecard, actor=request.user, side=side)
+    services.scorecard_acknowledge(
+        scorecard=scorecard, actor=request.user, side=side, now=timezone.now()
+    )
     messages.success(request, f"Scorecard of {scorecard.period_start:%B %Y} acknowledged.")
     return redirect(_scorecard_url(request, scorecard))
 
@@ -543,6 +549,7 @@ def appeal_resolve(request, org_slug, partnership_id, scorecardappeal_id):
         actor=request.user,
         uphold=request.POST.get("decision") == "uphold",
         resolution=request.POST.get("resolution", ""),
+        now=timezone.now(),
     )
     messages.success(request, "Appeal resolved.")
     return redirect(_performance_url(request, partnership))
@@ -1063,7 +1070,7 @@ def capa_complete(request, org_slug, rootcauseanalysis_id, correctiveaction_id):
     action = get_object_for_member_or_404(
         request, CorrectiveAction.objects.all(), pk=correctiveaction_id, rca=rca
     )
-    services.capa_complete(action=action, actor=request.user)
+    services.capa_complete(action=action, actor=request.user, now=timezone.now())
     messages.success(request, "Action marked done.")
     return _rca_redirect(org_slug, rca)
 
@@ -1072,7 +1079,8 @@ def capa_complete(request, org_slug, rootcauseanalysis_id, correctiveaction_id):
 @_to_rca
 def rca_close(request, org_slug, rootcauseanalysis_id):
     rca = _rca(request, rootcauseanalysis_id, change=True)
-    services.rca_close(rca=rca, actor=request.user, today=timezone.now().date())
+    now = timezone.now()
+    services.rca_close(rca=rca, actor=request.user, today=now.date(), now=now)
     messages.success(request, "Analysis closed; effectiveness check scheduled.")
     return _rca_redirect(org_slug, rca)
 

@@ -56,7 +56,7 @@ class TenantMiddleware:
         # API keys authenticate the API only: on a page a Bearer header is ignored, so a stolen
         # key can never reach the HTML forms (e.g. to mint itself a successor).
         if is_api and header[:7].lower() == "bearer ":
-            api_key = api_key_authenticate(header[7:].strip())
+            api_key = api_key_authenticate(header[7:].strip(), now=timezone.now())
             if api_key is None:
                 request.security_refusal = "bad API key"
                 return _api_error(

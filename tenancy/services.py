@@ -7,7 +7,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from tenancy.audit import audit_record
 from tenancy.context import require_organization, tenant_scope
@@ -52,7 +51,7 @@ def api_key_create(
     name: str,
     scope: str = ApiKey.Scope.READ_WRITE,
     expires_at=None,
-    now=None,
+    now: datetime,
 ) -> tuple[ApiKey, str]:
     """Create a key and return it with its plain text, which is never stored nor shown again."""
     membership = Membership.objects.filter(
@@ -62,7 +61,7 @@ def api_key_create(
         raise PermissionError(f"{user} is not a member of {organization}.")
     if scope not in ApiKey.Scope.values:
         raise ValidationError({"scope": "Choose read only or read and write."})
-    if expires_at is not None and expires_at <= (now or timezone.now()):
+    if expires_at is not None and expires_at <= now:
         raise ValidationError({"expires_at": "The expiry must be in the future."})
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
@@ -88,11 +87,11 @@ def api_key_create(
     return key, f"pl_{prefix}_{secret}"
 
 
-def api_key_revoke(*, api_key: ApiKey, actor: User, now=None) -> ApiKey:
+def api_key_revoke(*, api_key: ApiKey, actor: User, now: datetime) -> ApiKey:
     """Revoke a key: its owner does, or an org admin for any key of the organization (the
     caller checks which; the audit event says whose key it was)."""
     if api_key.revoked_at is None:
-        api_key.revoked_at = now or timezone.now()
+        api_key.revoked_at = now
         api_key.save(update_fields=["revoked_at"])
         changes = {} if actor.pk == api_key.user_id else {"owner": api_key.user.email}
         with tenant_scope(api_key.organization):
@@ -102,7 +101,7 @@ def api_key_revoke(*, api_key: ApiKey, actor: User, now=None) -> ApiKey:
     return api_key
 
 
-def api_key_authenticate(raw_key: str, *, now=None) -> ApiKey | None:
+def api_key_authenticate(raw_key: str, *, now: datetime) -> ApiKey | None:
     """The active, unexpired key matching `raw_key`, or None. Constant-time hash comparison.
 
     One query reads the key with its membership, organization and user: `key.membership` is the
@@ -118,7 +117,6 @@ def api_key_authenticate(raw_key: str, *, now=None) -> ApiKey | None:
     )
     if key is None or not secrets.compare_digest(key.key_hash, ApiKey.hash_secret(parts[2])):
         return None
-    now = now or timezone.now()
     if key.is_expired(now):
         return None
     if key.membership is not None:

@@ -6,6 +6,7 @@ import os
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tenancy.models import Role
@@ -64,7 +65,9 @@ def api_as():
     """An API client authenticated with a fresh API key of `user` in `organization`."""
 
     def make(user, organization) -> APIClient:
-        _, raw_key = api_key_create(organization=organization, user=user, name="test")
+        _, raw_key = api_key_create(
+            organization=organization, user=user, name="test", now=timezone.now()
+        )
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
         client.raw_key = raw_key

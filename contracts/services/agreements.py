@@ -1,6 +1,6 @@
 """Agreements: create, edit, reviewers, the lifecycle and approval."""
 
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -233,6 +233,7 @@ def agreement_transition(
     today: date | None = None,
     reason: str = "",
     on: date | None = None,
+    now: datetime,
 ) -> Agreement:
     """Move an agreement along draft → in_legal_review → approved → executed → expired |
     terminated; an illegal step or an unmet condition raises a ConflictError (409).
@@ -255,12 +256,12 @@ def agreement_transition(
             raise ConflictError(
                 "The agreement cannot be approved: " + " ".join(blockers), code="approval_blocked"
             )
-        agreement.approved_at = timezone.now()
+        agreement.approved_at = now
         changes.update(_apply_key_terms_from_clauses(agreement, save=False))
     if status == Agreement.Status.EXECUTED:
-        agreement.executed_on = today or timezone.localdate()
+        agreement.executed_on = today or timezone.localdate(now)
     if status == Agreement.Status.EXPIRED:
-        agreement.ended_on = today or timezone.localdate()
+        agreement.ended_on = today or timezone.localdate(now)
     if status == Agreement.Status.TERMINATED:
         errors = {}
         if not reason.strip():

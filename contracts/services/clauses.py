@@ -1,8 +1,9 @@
 """Clauses: create, edit, detector corrections, review decisions and comments."""
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from contracts.detection.taxonomy import BY_CODE
 from contracts.models import (
@@ -225,6 +226,7 @@ def clause_decide(
     redline_text: str | None = None,
     redline_parameters: dict | None = None,
     justification: str = "",
+    now: datetime,
 ) -> Clause:
     """A reviewer's decision on one clause: accept, propose a redline (new wording, and the
     parameters it states, sent to the partner), or reject (strike the clause). Recorded as an
@@ -275,7 +277,7 @@ def clause_decide(
     old = clause.decision
     clause.decision = decision
     clause.decided_by = actor
-    clause.decided_at = timezone.now()
+    clause.decided_at = now
     clause.partner_agreed_at, clause.partner_agreed_by = None, None
     clause.red_line_waiver = justification.strip() if waived else ""
     if clause.proposal == Clause.Proposal.PROPOSED:
@@ -313,7 +315,9 @@ def may_waive_red_line(user: User | None) -> bool:
 
 
 @transaction.atomic
-def clause_redline_agree(*, clause: Clause, actor: User | None, note: str = "") -> Clause:
+def clause_redline_agree(
+    *, clause: Clause, actor: User | None, note: str = "", now: datetime
+) -> Clause:
     """The partner agrees to a proposed redline: a partner guest of the partnership says so
     on the review page, or a reviewer records it with how the partner agreed (`note`)."""
     clause = Clause.objects.select_for_update().select_related("agreement").get(pk=clause.pk)
@@ -333,7 +337,7 @@ def clause_redline_agree(*, clause: Clause, actor: User | None, note: str = "") 
         _require_reviewer(actor, agreement)
         if not note.strip():
             raise ValidationError({"note": "Say how the partner agreed (an e-mail, a call)."})
-    clause.partner_agreed_at = timezone.now()
+    clause.partner_agreed_at = now
     clause.partner_agreed_by = actor
     clause.save(update_fields=["partner_agreed_at", "partner_agreed_by", "updated_at"])
     if note.strip():

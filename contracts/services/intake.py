@@ -2,12 +2,13 @@
 
 import hashlib
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from contracts.detection import DocumentError, detect
@@ -172,35 +173,38 @@ def _agreement_fields_from(result, partnership: Partnership, organization) -> di
     return fields
 
 
-def intake_job_run(*, job_id: int) -> IntakeJob:
+def intake_job_run(*, job_id: int, clock: Callable[[], datetime]) -> IntakeJob:
     """Read an uploaded contract: extract its text, detect clauses, create the draft agreement
     with one proposed clause per segment. All or nothing: a failure leaves the job failed with
-    its reason and no agreement or clause behind. Running it again is a no-op."""
+    its reason and no agreement or clause behind. Running it again is a no-op. `clock` is read
+    when the job starts and when it finishes."""
     with transaction.atomic():
         job = IntakeJob.objects.select_for_update().get(pk=job_id)
         if job.status in (IntakeJob.Status.SUCCEEDED, IntakeJob.Status.FAILED):
             return job
         JOB_LIFECYCLE.check(job.status, IntakeJob.Status.RUNNING)
         job.status = IntakeJob.Status.RUNNING
-        job.started_at = timezone.now()
+        job.started_at = clock()
         _set_progress(job, 5)
         try:
             with transaction.atomic():  # a savepoint: a failure rolls back only the proposals
-                _intake_read(job)
+                _intake_read(job, clock=clock)
         except DocumentError as exc:
-            _intake_failed(job, str(exc))
+            _intake_failed(job, str(exc), now=clock())
         except Exception as exc:  # noqa: BLE001 - the reason is kept on the job, then logged
             logger.exception("contract intake %s failed", job.pk)
-            _intake_failed(job, f"The document could not be read ({exc.__class__.__name__}).")
+            _intake_failed(
+                job, f"The document could not be read ({exc.__class__.__name__}).", now=clock()
+            )
         job_progress_clear(job)
         return job
 
 
-def _intake_failed(job: IntakeJob, reason: str) -> None:
+def _intake_failed(job: IntakeJob, reason: str, *, now: datetime) -> None:
     job.status = IntakeJob.Status.FAILED
     job.error = reason
     job.agreement = None
-    job.finished_at = timezone.now()
+    job.finished_at = now
     job.save()
     audit_record(
         action="contracts.intake.failed",
@@ -210,7 +214,7 @@ def _intake_failed(job: IntakeJob, reason: str) -> None:
     )
 
 
-def _intake_read(job: IntakeJob) -> None:
+def _intake_read(job: IntakeJob, *, clock: Callable[[], datetime]) -> None:
     extracted = extract_document(bytes(job.content), job.filename)
     _set_progress(job, 35)
     result = detect(extracted.text)
@@ -276,7 +280,7 @@ def _intake_read(job: IntakeJob) -> None:
     job.result = {"clauses": len(groups), "ocr_pages": extracted.ocr_pages}
     job.status = IntakeJob.Status.SUCCEEDED
     job.progress = 100
-    job.finished_at = timezone.now()
+    job.finished_at = clock()
     job.save()
     audit_record(
         action="contracts.intake.succeeded",

@@ -1,12 +1,11 @@
 """Obligations: create, edit, fulfil (recurring ones roll forward) and overdue reminders."""
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
 
 from contracts import dates
 from contracts.models import (
@@ -111,6 +110,7 @@ def obligation_fulfil(
     evidence_url: str = "",
     evidence_filename: str = "",
     evidence_content: bytes | None = None,
+    now: datetime,
 ) -> Obligation:
     """Record a fulfilment with its evidence (a note, a link and/or a file), kept in the
     obligation's history. A recurring obligation moves to its next due date; one whose next
@@ -134,7 +134,7 @@ def obligation_fulfil(
         obligation.due_date = following
     else:
         obligation.status = Obligation.Status.FULFILLED
-        obligation.fulfilled_at = timezone.now()
+        obligation.fulfilled_at = now
     obligation.full_clean()
     obligation.save()
     fulfilment = ObligationFulfilment(

@@ -1,9 +1,11 @@
 """Master-data crosswalks: a partner's codes mapped to ours, and the re-processing of the
 documents that waited on a mapping."""
 
+from collections.abc import Callable
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.utils import timezone
 
 from integrations.models import CodeMapping, CrosswalkReprocess, EdiDocumentLine
 from integrations.services._shared import _check_partnership
@@ -33,14 +35,13 @@ def code_mapping_set(
     our_code: str,
     actor: User | None,
     description: str = "",
-    now=None,
+    now: datetime,
 ) -> CodeMapping:
     """Map a partner's code to ours (or change what it maps to). A partner code means one thing
     of ours; several partner codes may map to one of ours. When documents wait on the code (a
     material the partner sent without our item code), their re-processing is queued (one job
     per partnership at a time)."""
     _check_partnership(partnership)
-    now = now or timezone.now()
     if kind not in CodeMapping.Kind.values:
         raise ValidationError({"kind": "Choose supplier, material or cost code."})
     partner_code = _code(partner_code, "partner_code", "the partner's code")
@@ -93,7 +94,7 @@ def code_mapping_delete(*, mapping: CodeMapping, actor: User | None) -> None:
 
 @transaction.atomic
 def crosswalk_reprocess_request(
-    *, partnership: Partnership, actor: User | None, now=None
+    *, partnership: Partnership, actor: User | None, now: datetime
 ) -> CrosswalkReprocess:
     """Queue the re-processing of the partnership's documents waiting on mapped codes; a job
     still queued for the partnership is reused (it will see every mapping made until it runs)."""
@@ -107,7 +108,7 @@ def crosswalk_reprocess_request(
         return queued
     job = CrosswalkReprocess.objects.create(
         organization=require_organization(), partnership=partnership, requested_by=actor,
-        created_at=now or timezone.now(),
+        created_at=now,
     )  # fmt: skip
     audit_record(action="integrations.crosswalk_reprocess.queued", actor=actor, obj=job)
     enqueue(
@@ -128,16 +129,17 @@ RETURNING l.document_id
 """
 
 
-def crosswalk_reprocess(*, job_id: int, now=None) -> CrosswalkReprocess:
+def crosswalk_reprocess(*, job_id: int, clock: Callable[[], datetime]) -> CrosswalkReprocess:
     """The task's work: fill our item code on the lines that came without it, from the
     crosswalk (one UPDATE … FROM), then run the three-way match of the partnership again.
-    Idempotent: a finished job is left as it is; a line already carrying our code is kept."""
+    Idempotent: a finished job is left as it is; a line already carrying our code is kept.
+    `clock` is read when the job starts, when the match runs and when the job ends."""
     states = CrosswalkReprocess.job_states
     with transaction.atomic():
         job = CrosswalkReprocess.objects.select_for_update().get(pk=job_id)
         if job.status in states.finished:
             return job
-        job.status, job.started_at = states.running, timezone.now()
+        job.status, job.started_at = states.running, clock()
         job.save(update_fields=["status", "started_at"])
         job_progress_set(job, 10)
         quote = connection.ops.quote_name
@@ -154,9 +156,9 @@ def crosswalk_reprocess(*, job_id: int, now=None) -> CrosswalkReprocess:
             documents = {row[0] for row in cursor.fetchall()}
             lines = cursor.rowcount
         job_progress_set(job, 50)
-        counts = discrepancies_detect(now=now or timezone.now(), partnership_id=job.partnership_id)
+        counts = discrepancies_detect(now=clock(), partnership_id=job.partnership_id)
         job.status, job.progress = states.succeeded, 100
-        job.finished_at = timezone.now()
+        job.finished_at = clock()
         job.result = {"lines": lines, "documents": len(documents), **counts}
         job.save(update_fields=["status", "progress", "finished_at", "result"])
         audit_record(

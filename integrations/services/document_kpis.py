@@ -109,7 +109,7 @@ def document_kpis_record(*, now, partnership_id: int | None = None, actor: User 
             if measured is None:
                 measurement_record(
                     actor=actor, kpi=kpi, period_start=month, value=value, today=today,
-                    note=note, source=Source.INTEGRATION,
+                    note=note, source=Source.INTEGRATION, now=now,
                 )  # fmt: skip
                 counts["recorded"] += 1
             elif measured.source != Source.INTEGRATION:
@@ -117,7 +117,7 @@ def document_kpis_record(*, now, partnership_id: int | None = None, actor: User 
             elif measured.value != value and measured.status != Measurement.Status.REJECTED:
                 measurement_correct(
                     measurement=measured, actor=actor, value=value,
-                    reason="The documents of the month changed.",
+                    reason="The documents of the month changed.", now=now,
                 )  # fmt: skip
                 counts["corrected"] += 1
             else:

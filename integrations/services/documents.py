@@ -10,12 +10,13 @@ already received.
 """
 
 import hashlib
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from integrations.models import EdiDocument
 from integrations.services._shared import _check_partnership
@@ -67,6 +68,7 @@ def _store_received(
     filename: str,
     received_via: str,
     actor: User | None,
+    now: datetime,
 ) -> tuple[EdiDocument, bool]:
     """Keep the message as it came, before anything reads it. Idempotent on its SHA-256."""
     _check_partnership(partnership)
@@ -83,7 +85,7 @@ def _store_received(
         content=content,
         received_via=received_via,
         received_by=actor if actor is not None and actor.is_authenticated else None,
-        received_at=timezone.now(),
+        received_at=now,
     )
     # The foreign keys are known good (checked above, or the caller); uniqueness is the
     # database's job (below), so no query here.
@@ -112,6 +114,7 @@ def edi_document_ingest(
     actor: User | None = None,
     declared_size: int | None = None,
     api_key_prefix: str = "",
+    clock: Callable[[], datetime],
 ) -> tuple[EdiDocument, bool]:
     """Store, read and check a message; returns (document, created). Every message of an
     interchange is stored, the first in `document`, each further one as a document of its own
@@ -121,6 +124,8 @@ def edi_document_ingest(
     A resend of the same bytes returns the document already received with created=False. A
     message that cannot be read is stored `rejected` with the reason (never raised). Empty or
     oversized content is refused with a field error and nothing is stored.
+
+    `clock` is read when the message is received, when its reading starts and when it ends.
     """
     _check_content(content, filename, declared_size)
     document, created = _store_received(
@@ -129,12 +134,13 @@ def edi_document_ingest(
         filename=filename,
         received_via=received_via,
         actor=actor,
+        now=clock(),
     )
     if not created:
         return document, False
-    document.started_at = timezone.now()
+    document.started_at = clock()
     document.sent_with_key = api_key_prefix  # type: ignore[attr-defined]
-    further = _read(document)
+    further = _read(document, clock=clock)
     for read in (document, *further):
         audit_record(
             action=f"integrations.edi_document.{read.status}",
@@ -155,6 +161,7 @@ def edi_document_receive(
     received_via: str = EdiDocument.Channel.UPLOAD,
     actor: User | None = None,
     declared_size: int | None = None,
+    now: datetime,
 ) -> tuple[EdiDocument, bool]:
     """Store a message and enqueue its reading (`edi_document_process`); returns (document,
     created). For uploads: the page follows the task's progress."""
@@ -165,6 +172,7 @@ def edi_document_receive(
         filename=filename,
         received_via=received_via,
         actor=actor,
+        now=now,
     )
     if not created:
         return document, False
@@ -182,8 +190,9 @@ def edi_document_receive(
     return document, True
 
 
-def edi_document_process(*, document_id: int) -> EdiDocument:
-    """Read a received message (the upload task). Running it again is a no-op."""
+def edi_document_process(*, document_id: int, clock: Callable[[], datetime]) -> EdiDocument:
+    """Read a received message (the upload task). Running it again is a no-op. `clock` is read
+    when the reading starts and when it ends."""
     with transaction.atomic():
         document = (
             EdiDocument.objects.select_for_update(of=("self",))
@@ -192,9 +201,11 @@ def edi_document_process(*, document_id: int) -> EdiDocument:
         )
         if document.status != EdiDocument.Status.RECEIVED:
             return document
-        document.started_at = timezone.now()
+        document.started_at = clock()
         job_progress_set(document, 10)
-        further = _read(document, progress=lambda percent: job_progress_set(document, percent))
+        further = _read(
+            document, clock=clock, progress=lambda percent: job_progress_set(document, percent)
+        )
         for read in (document, *further):
             audit_record(
                 action=f"integrations.edi_document.{read.status}",

@@ -1,12 +1,11 @@
 """Demand forecasts shared with a partner: created, then updated in versions that keep what
 changed."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from integrations.models import DemandForecast, ForecastVersion
 from integrations.services._shared import _check_partnership
@@ -87,12 +86,11 @@ def _forecast_lines(raw_lines) -> list[list[str]]:
 
 @transaction.atomic
 def forecast_version_add(
-    *, forecast: DemandForecast, lines, actor: User | None, note: str = "", now=None
+    *, forecast: DemandForecast, lines, actor: User | None, note: str = "", now: datetime
 ) -> ForecastVersion:
     """A new version of the forecast: what changed against the previous one (item, month,
     before, after) is kept with who made it and when. A version that changes nothing is
     refused."""
-    now = now or timezone.now()
     forecast = DemandForecast.objects.select_for_update().get(pk=forecast.pk)
     new_lines = _forecast_lines(lines)
     previous = ForecastVersion.objects.filter(forecast=forecast).order_by("-number").first()

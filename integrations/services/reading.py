@@ -6,9 +6,9 @@ compared with its order (services.monitoring)."""
 import hashlib
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from django.db import connection, transaction
-from django.utils import timezone
 
 from integrations.edi import EdiParseError, Finding, ParsedDocument, parse_messages
 from integrations.edi.result import ERROR, WARNING
@@ -34,30 +34,33 @@ FINDINGS_PER_CODE = 50
 
 
 def _read(
-    document: EdiDocument, progress: Callable[[int], None] | None = None
+    document: EdiDocument,
+    *,
+    clock: Callable[[], datetime],
+    progress: Callable[[int], None] | None = None,
 ) -> list[EdiDocument]:
     """Parse the stored interchange and store each message's header, lines and findings: all
     of it, or (when it cannot be read) none of it and the document rejected with the reason.
 
     Every message is stored: the first in `document`, each further one as a document of its
     own (`interchange` = `document`), read, checked and rejected on its own; returns those
-    further documents."""
+    further documents. `clock` stamps when each message's reading starts and ends."""
     progress = progress or (lambda percent: None)
     try:
         messages = parse_messages(bytes(document.content))
     except EdiParseError as exc:
-        _reject(document, str(exc))
+        _reject(document, str(exc), now=clock())
         return []
     except Exception as exc:  # noqa: BLE001 - the message is kept and rejected; the cause logged
         logger.exception("EDI interchange %s could not be read", document.pk)
-        _reject(document, f"The message could not be read ({exc.__class__.__name__}).")
+        _reject(document, f"The message could not be read ({exc.__class__.__name__}).", now=clock())
         return []
     progress(40)
-    _read_one(document, _given(messages[0]))
+    _read_one(document, _given(messages[0]), clock=clock)
     further = []
     for index, message in enumerate(messages[1:], start=2):
-        sibling = _store_further_message(document, index)
-        _read_one(sibling, _given(message))
+        sibling = _store_further_message(document, index, now=clock())
+        _read_one(sibling, _given(message), clock=clock)
         further.append(sibling)
         progress(40 + 50 * index // len(messages))
     progress(90)
@@ -73,7 +76,7 @@ def _given(message: ParsedDocument | EdiParseError) -> Callable[[], ParsedDocume
     return parsed
 
 
-def _store_further_message(document: EdiDocument, index: int) -> EdiDocument:
+def _store_further_message(document: EdiDocument, index: int, *, now: datetime) -> EdiDocument:
     """A document for the `index`-th message of `document`'s interchange: the bytes stay on
     the interchange's document; its fingerprint derives from the interchange's and the index
     (unique, and a resend of the interchange finds the first document)."""
@@ -89,7 +92,7 @@ def _store_further_message(document: EdiDocument, index: int) -> EdiDocument:
         received_via=document.received_via,
         received_by=document.received_by,
         received_at=document.received_at,
-        started_at=timezone.now(),
+        started_at=now,
     )
     # The key an API client pushed the interchange with (a connector may allow only some).
     sibling.sent_with_key = getattr(document, "sent_with_key", "")  # type: ignore[attr-defined]
@@ -97,20 +100,24 @@ def _store_further_message(document: EdiDocument, index: int) -> EdiDocument:
     return sibling
 
 
-def _read_one(document: EdiDocument, parse: Callable[[], ParsedDocument]) -> None:
+def _read_one(
+    document: EdiDocument, parse: Callable[[], ParsedDocument], *, clock: Callable[[], datetime]
+) -> None:
     try:
         with transaction.atomic():  # a savepoint: a failure leaves no line or finding behind
-            _store_parsed(document, parse())
+            _store_parsed(document, parse(), clock=clock)
     except SenderRefused as exc:
-        _reject(document, str(exc), sender_refused=True)
+        _reject(document, str(exc), sender_refused=True, now=clock())
     except EdiParseError as exc:
-        _reject(document, str(exc))
+        _reject(document, str(exc), now=clock())
     except Exception as exc:  # noqa: BLE001 - the message is kept and rejected; the cause logged
         logger.exception("EDI document %s could not be read", document.pk)
-        _reject(document, f"The message could not be read ({exc.__class__.__name__}).")
+        _reject(document, f"The message could not be read ({exc.__class__.__name__}).", now=clock())
 
 
-def _reject(document: EdiDocument, reason: str, sender_refused: bool | None = None) -> None:
+def _reject(
+    document: EdiDocument, reason: str, sender_refused: bool | None = None, *, now: datetime
+) -> None:
     # The savepoint rolled back the row; give the instance its stored state back too.
     started_at = document.started_at
     document.refresh_from_db(fields=[*HEADER_FIELDS, *COUNT_FIELDS])
@@ -118,7 +125,7 @@ def _reject(document: EdiDocument, reason: str, sender_refused: bool | None = No
     EDI_DOCUMENT_LIFECYCLE.check(document.status, EdiDocument.Status.REJECTED)
     document.status = EdiDocument.Status.REJECTED
     document.error = reason
-    document.finished_at = timezone.now()
+    document.finished_at = now
     if sender_refused is None:
         document.connector = _connector_of_unreadable(document)
     document.save(update_fields=["status", "error", "started_at", "finished_at", "connector"])
@@ -155,7 +162,9 @@ COUNT_FIELDS = (
 )
 
 
-def _store_parsed(document: EdiDocument, parsed: ParsedDocument) -> None:
+def _store_parsed(
+    document: EdiDocument, parsed: ParsedDocument, *, clock: Callable[[], datetime]
+) -> None:
     for name in HEADER_FIELDS:
         setattr(document, name, getattr(parsed, name))
     document.connector = connector_for_sender(document=document, parsed=parsed)
@@ -168,7 +177,7 @@ def _store_parsed(document: EdiDocument, parsed: ParsedDocument) -> None:
     document.line_count = len(parsed.lines)
     document.error_count = sum(1 for f in findings if f.severity == ERROR)
     document.warning_count = sum(1 for f in findings if f.severity == WARNING)
-    document.finished_at = timezone.now()
+    document.finished_at = clock()
     document.error = ""
     # not the raw content again
     document.save(update_fields=[*HEADER_FIELDS, *COUNT_FIELDS, "started_at", "connector"])

@@ -321,7 +321,7 @@ def measurement_import_run(
                 report(int((85 if importing else 99) * min(share, 1)))
             if importing:
                 periods = {date.fromisoformat(p) for p in (job.result or {}).get("periods", [])}
-                scorecards_recompute(partnership=job.partnership, periods=periods)
+                scorecards_recompute(partnership=job.partnership, periods=periods, now=now)
     except ImportFileError as error:
         return _finish(job, now=now, failed=str(error))
     result = {

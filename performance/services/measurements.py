@@ -176,7 +176,12 @@ def _validate_rows(
 
 
 def _create_measurements(
-    *, partnership: Partnership, rows: list[ImportRow], source: str, actor: User | None
+    *,
+    partnership: Partnership,
+    rows: list[ImportRow],
+    source: str,
+    actor: User | None,
+    now: datetime,
 ) -> int:
     organization = require_organization()
     # Checked rows: every one has its KPI, month and value.
@@ -197,12 +202,12 @@ def _create_measurements(
         ],
         batch_size=2000,
     )
-    scorecards_recompute(partnership=partnership, periods={row.period for row in rows})
+    scorecards_recompute(partnership=partnership, periods={row.period for row in rows}, now=now)
     return len(rows)
 
 
 def measurements_push(
-    *, actor: User | None, partnership: Partnership, rows: list[dict], today: date
+    *, actor: User | None, partnership: Partnership, rows: list[dict], today: date, now: datetime
 ) -> ImportResult:
     """Bulk push from the API: the file import's checks (`check_row`) and all-or-nothing rule."""
     validated = _validate_rows(partnership=partnership, raw_rows=rows, first_line=1, today=today)
@@ -212,7 +217,7 @@ def measurements_push(
     if result.ok:
         with transaction.atomic():
             result.created = _create_measurements(
-                partnership=partnership, rows=validated, source=Source.API, actor=actor
+                partnership=partnership, rows=validated, source=Source.API, actor=actor, now=now
             )
             audit_record(
                 action="performance.measurements.pushed",
@@ -234,6 +239,7 @@ def measurement_record(
     note: str = "",
     pending: bool = False,
     source: str | None = None,
+    now: datetime,
 ) -> Measurement:
     """Manual entry by a member (approved at once) or by a partner guest (`pending=True`);
     another module's job passes its `source` (the integrations feed's computed KPIs)."""
@@ -289,13 +295,13 @@ def measurement_record(
             dedupe_key=f"measurement-submitted:{measurement.pk}",
         )
     else:
-        scorecards_recompute(partnership=kpi.partnership, periods={period})
+        scorecards_recompute(partnership=kpi.partnership, periods={period}, now=now)
     return measurement
 
 
 @transaction.atomic
 def measurement_review(
-    *, measurement: Measurement, actor: User | None, approve: bool
+    *, measurement: Measurement, actor: User | None, approve: bool, now: datetime
 ) -> Measurement:
     """Approve or reject a partner's submitted figure."""
     measurement = Measurement.objects.select_for_update().get(pk=measurement.pk)
@@ -313,7 +319,7 @@ def measurement_review(
     )
     if approve:
         scorecards_recompute(
-            partnership=measurement.partnership, periods={measurement.period_start}
+            partnership=measurement.partnership, periods={measurement.period_start}, now=now
         )
     return measurement
 
@@ -326,6 +332,7 @@ def measurement_correct(
     value: Decimal,
     reason: str = "",
     note: str = "",
+    now: datetime,
 ) -> Measurement:
     """Correct the value of a recorded figure (the reason goes to the audit trail); the
     scorecards of its month and later recompute. A rejected figure is not corrected: record it
@@ -351,13 +358,15 @@ def measurement_correct(
     )
     if measurement.status == Measurement.Status.APPROVED:
         scorecards_recompute(
-            partnership=measurement.partnership, periods={measurement.period_start}
+            partnership=measurement.partnership, periods={measurement.period_start}, now=now
         )
     return measurement
 
 
 @transaction.atomic
-def measurement_delete(*, measurement: Measurement, actor: User | None, reason: str) -> None:
+def measurement_delete(
+    *, measurement: Measurement, actor: User | None, reason: str, now: datetime
+) -> None:
     """Delete a figure recorded by mistake: a reason is required and kept in the audit trail;
     the scorecards of its month and later recompute without it."""
     if not reason.strip():
@@ -378,4 +387,4 @@ def measurement_delete(*, measurement: Measurement, actor: User | None, reason: 
     )
     measurement.delete()
     if counted:
-        scorecards_recompute(partnership=partnership, periods={period})
+        scorecards_recompute(partnership=partnership, periods={period}, now=now)

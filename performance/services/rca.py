@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
 from partnerships.models import Partnership
 from performance.models import (
@@ -101,12 +100,14 @@ def capa_add(
 
 
 @transaction.atomic
-def capa_complete(*, action: CorrectiveAction, actor: User | None) -> CorrectiveAction:
+def capa_complete(
+    *, action: CorrectiveAction, actor: User | None, now: datetime
+) -> CorrectiveAction:
     if action.status == CorrectiveAction.Status.DONE:
         raise ConflictError("This action is already done.")
     CAPA_LIFECYCLE.check(action.status, CorrectiveAction.Status.DONE)
     action.status = CorrectiveAction.Status.DONE
-    action.completed_at = timezone.now()
+    action.completed_at = now
     action.save(update_fields=["status", "completed_at"])
     audit_record(action="performance.capa.completed", actor=actor, obj=action)
     return action
@@ -114,7 +115,12 @@ def capa_complete(*, action: CorrectiveAction, actor: User | None) -> Corrective
 
 @transaction.atomic
 def rca_close(
-    *, rca: RootCauseAnalysis, actor: User | None, today: date, check_after_days: int = 90
+    *,
+    rca: RootCauseAnalysis,
+    actor: User | None,
+    today: date,
+    check_after_days: int = 90,
+    now: datetime,
 ) -> RootCauseAnalysis:
     """Close once every corrective action is done; schedule the effectiveness check."""
     if rca.status == RootCauseAnalysis.Status.CLOSED:
@@ -125,7 +131,7 @@ def rca_close(
         raise ConflictError("Every corrective action must be done before closing.")
     RCA_LIFECYCLE.check(rca.status, RootCauseAnalysis.Status.CLOSED)
     rca.status = RootCauseAnalysis.Status.CLOSED
-    rca.closed_at = timezone.now()
+    rca.closed_at = now
     rca.effectiveness_check_due = today + timedelta(days=check_after_days)
     rca.save(update_fields=["status", "closed_at", "effectiveness_check_due"])
     audit_record(action="performance.rca.closed", actor=actor, obj=rca)

@@ -103,7 +103,7 @@ def report_run(*, report: ScorecardReport, now: datetime) -> str:
     return report.status
 
 
-def reports_monthly_batch(*, period_start: date) -> list[ScorecardReport]:
+def reports_monthly_batch(*, period_start: date, now: datetime) -> list[ScorecardReport]:
     """Queue the month's scorecard PDF for every active partnership (existing ones are reused)."""
     period = month_start(period_start)
     reports = []
@@ -113,6 +113,6 @@ def reports_monthly_batch(*, period_start: date) -> list[ScorecardReport]:
         ).first()
         if existing is not None:
             continue  # already generated: a rerun of the batch adds nothing
-        scorecard_compute(partnership=partnership, period_start=period)
+        scorecard_compute(partnership=partnership, period_start=period, now=now)
         reports.append(report_request(partnership=partnership, period_start=period, actor=None))
     return reports

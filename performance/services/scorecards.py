@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from integrations.services import webhook_object_event
 from partnerships.models import Partnership
@@ -143,7 +142,7 @@ def _criterion_rows(kpis: list[Kpi], values: dict[str, Decimal | None]):
 
 
 def scorecard_compute(
-    *, partnership: Partnership, period_start: date, force: bool = False
+    *, partnership: Partnership, period_start: date, force: bool = False, now: datetime
 ) -> Scorecard:
     """Compute (or recompute) the scorecard of one month. A published one is frozen unless
     `force` (an upheld appeal)."""
@@ -213,13 +212,13 @@ def scorecard_compute(
     scorecard.breakdown = breakdown
     scorecard.standing = standing.name if standing else ""
     scorecard.standing_action = StandingAction(standing.action).value if standing else ""
-    scorecard.computed_at = timezone.now()
+    scorecard.computed_at = now
     scorecard.save()
     cache.delete(_scorecard_cache_key(organization.pk, partnership.pk))
     return scorecard
 
 
-def scorecards_recompute(*, partnership: Partnership, periods) -> list[Scorecard]:
+def scorecards_recompute(*, partnership: Partnership, periods, now: datetime) -> list[Scorecard]:
     """Recompute the given months and every later month that already has a scorecard (their
     rolling score and trend depend on the earlier ones)."""
     periods = sorted({month_start(p) for p in periods})
@@ -229,26 +228,28 @@ def scorecards_recompute(*, partnership: Partnership, periods) -> list[Scorecard
         partnership=partnership, period_start__gt=periods[0]
     ).values_list("period_start", flat=True)
     return [
-        scorecard_compute(partnership=partnership, period_start=period)
+        scorecard_compute(partnership=partnership, period_start=period, now=now)
         for period in sorted(set(periods) | set(later))
     ]
 
 
 @transaction.atomic
-def scorecard_publish(*, scorecard: Scorecard, actor: User | None) -> Scorecard:
+def scorecard_publish(*, scorecard: Scorecard, actor: User | None, now: datetime) -> Scorecard:
     if scorecard.status == Scorecard.Status.PUBLISHED:
         raise ConflictError("This scorecard is already published.")
     SCORECARD_LIFECYCLE.check(scorecard.status, Scorecard.Status.PUBLISHED)
     scorecard.status = Scorecard.Status.PUBLISHED
-    scorecard.published_at = timezone.now()
+    scorecard.published_at = now
     scorecard.save(update_fields=["status", "published_at"])
     audit_record(action="performance.scorecard.published", actor=actor, obj=scorecard)
-    webhook_object_event(event="scorecard.published", obj=scorecard)
+    webhook_object_event(event="scorecard.published", obj=scorecard, now=now)
     return scorecard
 
 
 @transaction.atomic
-def scorecard_acknowledge(*, scorecard: Scorecard, actor: User, side: str) -> Scorecard:
+def scorecard_acknowledge(
+    *, scorecard: Scorecard, actor: User, side: str, now: datetime
+) -> Scorecard:
     """Either party acknowledges a published scorecard (once per side)."""
     if scorecard.status != Scorecard.Status.PUBLISHED:
         raise ConflictError("Only a published scorecard can be acknowledged.")
@@ -256,7 +257,7 @@ def scorecard_acknowledge(*, scorecard: Scorecard, actor: User, side: str) -> Sc
     if getattr(scorecard, f"{field_name}_id"):
         raise ConflictError("This side has already acknowledged the scorecard.")
     setattr(scorecard, field_name, actor)
-    setattr(scorecard, f"{field_name}_at", timezone.now())
+    setattr(scorecard, f"{field_name}_at", now)
     scorecard.save(update_fields=[field_name, f"{field_name}_at"])
     audit_record(
         action="performance.scorecard.acknowledged",
@@ -306,7 +307,7 @@ def scorecard_appeal_raise(
 
 @transaction.atomic
 def scorecard_appeal_resolve(
-    *, appeal: ScorecardAppeal, actor: User, uphold: bool, resolution: str
+    *, appeal: ScorecardAppeal, actor: User, uphold: bool, resolution: str, now: datetime
 ) -> ScorecardAppeal:
     if appeal.status != ScorecardAppeal.Status.OPEN:
         raise ConflictError("This appeal is already resolved.")
@@ -317,7 +318,7 @@ def scorecard_appeal_resolve(
     appeal.status = target
     appeal.resolution = resolution.strip()
     appeal.resolved_by = actor
-    appeal.resolved_at = timezone.now()
+    appeal.resolved_at = now
     appeal.save()
     audit_record(action=f"performance.scorecard_appeal.{appeal.status}", actor=actor, obj=appeal)
     if uphold:  # the owner corrected the data: let the published scorecard follow it
@@ -325,5 +326,6 @@ def scorecard_appeal_resolve(
             partnership=appeal.scorecard.partnership,
             period_start=appeal.scorecard.period_start,
             force=True,
+            now=now,
         )
     return appeal

@@ -258,6 +258,7 @@ def api_key_list(request, org_slug):
                 expires_at=datetime.combine(expires_on, time.max, tzinfo=tz)
                 if expires_on
                 else None,
+                now=timezone.now(),
             )
         except ValidationError as error:
             error.error_dict["expires_on"] = error.error_dict.pop("expires_at", [])

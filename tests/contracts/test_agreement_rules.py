@@ -2,11 +2,12 @@
 (who, what, which object), the amendment's inherited terms, the limits' boundaries and the
 refusal messages in words."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from contracts import services
 from contracts.models import Agreement
@@ -64,13 +65,17 @@ def test_the_limits_themselves_are_allowed(scope, owner):
 def test_an_illegal_step_names_the_steps_that_are_allowed(scope, owner):
     draft = AgreementFactory(organization=scope)
     with pytest.raises(TransitionNotAllowed) as refused:
-        services.agreement_transition(agreement=draft, actor=owner, status="executed")
+        services.agreement_transition(
+            agreement=draft, actor=owner, status="executed", now=timezone.now()
+        )
     assert refused.value.message == (
         "An agreement that is draft cannot become executed (it can become: in legal review)."
     )
     ended = AgreementFactory(organization=scope, status=Agreement.Status.TERMINATED)
     with pytest.raises(TransitionNotAllowed) as final:
-        services.agreement_transition(agreement=ended, actor=owner, status="draft")
+        services.agreement_transition(
+            agreement=ended, actor=owner, status="draft", now=timezone.now()
+        )
     assert final.value.message == "An agreement that is terminated cannot become draft."
 
 
@@ -132,15 +137,41 @@ def test_a_draft_is_not_amended_and_the_refusal_names_its_status(scope, owner):
     assert refused.value.message.startswith("An agreement that is draft is edited, not amended")
 
 
+def test_without_a_day_given_the_day_recorded_is_the_one_of_the_moment_passed_in(scope, owner):
+    agreement = AgreementFactory(organization=scope, status=Agreement.Status.APPROVED)
+    executed = services.agreement_transition(
+        agreement=agreement,
+        actor=owner,
+        status="executed",
+        now=datetime(2031, 1, 15, 12, tzinfo=UTC),
+    )
+    expired = services.agreement_transition(
+        agreement=agreement,
+        actor=owner,
+        status="expired",
+        now=datetime(2032, 1, 15, 12, tzinfo=UTC),
+    )
+    assert (executed.executed_on, expired.ended_on) == (date(2031, 1, 15), date(2032, 1, 15))
+
+
 def test_each_transition_records_its_day_and_an_audit_event(scope, owner, legal):
     from tests.contracts.factories import ClauseFactory
 
     agreement = AgreementFactory(organization=scope, status=Agreement.Status.IN_LEGAL_REVIEW)
     ClauseFactory(organization=scope, agreement=agreement, decision="accepted")
-    approved = services.agreement_transition(agreement=agreement, actor=owner, status="approved")
-    assert approved.approved_at is not None
+    approved = services.agreement_transition(
+        agreement=agreement,
+        actor=owner,
+        status="approved",
+        now=datetime(2025, 1, 20, 11, tzinfo=UTC),
+    )
+    assert approved.approved_at == datetime(2025, 1, 20, 11, tzinfo=UTC)
     executed = services.agreement_transition(
-        agreement=agreement, actor=owner, status="executed", today=date(2025, 2, 1)
+        agreement=agreement,
+        actor=owner,
+        status="executed",
+        today=date(2025, 2, 1),
+        now=timezone.now(),
     )
     assert executed.executed_on == date(2025, 2, 1)
     terminated = services.agreement_transition(
@@ -149,6 +180,7 @@ def test_each_transition_records_its_day_and_an_audit_event(scope, owner, legal)
         status="terminated",
         reason="  Insolvency of the supplier.  ",
         on=agreement.effective_date,  # the first day of the agreement is allowed
+        now=timezone.now(),
     )
     assert terminated.ended_on == agreement.effective_date
     event = _event("contracts.agreement.terminated", agreement)
@@ -170,7 +202,9 @@ def test_a_blocked_approval_carries_its_code_and_every_reason(scope, owner):
     ClauseFactory(organization=scope, agreement=agreement)
     ClauseFactory(organization=scope, agreement=agreement, decision="rejected")
     with pytest.raises(ConflictError) as refused:
-        services.agreement_transition(agreement=agreement, actor=owner, status="approved")
+        services.agreement_transition(
+            agreement=agreement, actor=owner, status="approved", now=timezone.now()
+        )
     assert refused.value.code == "approval_blocked"
     assert refused.value.message == (
         "The agreement cannot be approved: 1 clause(s) still need a decision (Limitation of "

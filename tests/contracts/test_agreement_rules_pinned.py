@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from contracts import services
 from contracts.models import Agreement, Clause
@@ -165,18 +166,24 @@ def test_an_open_red_line_blocks_approval_in_words(scope, playbook, owner):
 def test_an_illegal_step_names_both_statuses_by_their_labels(scope, owner):
     ended = AgreementFactory(organization=scope, status=Agreement.Status.TERMINATED)
     with pytest.raises(TransitionNotAllowed) as to_review:
-        services.agreement_transition(agreement=ended, actor=owner, status="in_legal_review")
+        services.agreement_transition(
+            agreement=ended, actor=owner, status="in_legal_review", now=timezone.now()
+        )
     assert to_review.value.message == (
         "An agreement that is terminated cannot become in legal review."
     )
     executed = AgreementFactory(organization=scope, status=Agreement.Status.EXECUTED)
     with pytest.raises(TransitionNotAllowed) as back:
-        services.agreement_transition(agreement=executed, actor=owner, status="draft")
+        services.agreement_transition(
+            agreement=executed, actor=owner, status="draft", now=timezone.now()
+        )
     assert back.value.message == (
         "An agreement that is executed cannot become draft (it can become: expired, terminated)."
     )
     with pytest.raises(TransitionNotAllowed) as unknown:
-        services.agreement_transition(agreement=executed, actor=owner, status="archived")
+        services.agreement_transition(
+            agreement=executed, actor=owner, status="archived", now=timezone.now()
+        )
     assert unknown.value.message == (
         "An agreement that is executed cannot become archived (it can become: expired, terminated)."
     )
@@ -185,7 +192,9 @@ def test_an_illegal_step_names_both_statuses_by_their_labels(scope, owner):
 def test_a_draft_without_clauses_is_not_sent_to_legal_review_and_is_told_why(scope, owner):
     draft = AgreementFactory(organization=scope)
     with pytest.raises(ConflictError) as refused:
-        services.agreement_transition(agreement=draft, actor=owner, status="in_legal_review")
+        services.agreement_transition(
+            agreement=draft, actor=owner, status="in_legal_review", now=timezone.now()
+        )
     assert refused.value.message == ("Add or upload the clauses before sending it to legal review.")
 
 
@@ -195,7 +204,7 @@ def test_a_termination_is_refused_in_words_for_each_missing_or_wrong_fact(scope,
     def terminate(**facts):
         with pytest.raises(ValidationError) as refused:
             services.agreement_transition(
-                agreement=executed, actor=owner, status="terminated", **facts
+                agreement=executed, actor=owner, status="terminated", now=timezone.now(), **facts
             )
         return refused.value.message_dict
 

@@ -503,6 +503,7 @@ def _redline(clause, legal):
         decision="redline",
         redline_text="Liability is capped at 2x the annual fees.",
         redline_parameters={"cap_multiple": "2"},
+        now=timezone.now(),
     )
 
 
@@ -513,9 +514,10 @@ def test_a_guest_agrees_to_a_redline_without_a_note_and_it_is_audited(
     partnership_invite_guest(partnership=reviewed.partnership, guest=guest, actor=owner)
     clause = ClauseFactory(organization=scope, agreement=reviewed)
     _redline(clause, legal)
-    services.clause_redline_agree(clause=clause, actor=guest)
+    moment = datetime(2025, 5, 3, 9, 15, tzinfo=UTC)
+    services.clause_redline_agree(clause=clause, actor=guest, now=moment)
     clause.refresh_from_db()
-    assert clause.partner_agreed_by == guest and clause.partner_agreed_at is not None
+    assert (clause.partner_agreed_by, clause.partner_agreed_at) == (guest, moment)
     assert not ClauseComment.objects.filter(visibility=ClauseComment.Visibility.SHARED).exists()
     event = _event("contracts.clause.redline_agreed")
     assert (event.actor, event.object_id, event.changes) == (
@@ -530,7 +532,9 @@ def test_a_reviewer_records_the_partners_agreement_on_their_behalf_with_the_note
 ):
     clause = ClauseFactory(organization=scope, agreement=reviewed)
     _redline(clause, legal)
-    services.clause_redline_agree(clause=clause, actor=legal, note="  E-mail of 3 May. ")
+    services.clause_redline_agree(
+        clause=clause, actor=legal, note="  E-mail of 3 May. ", now=timezone.now()
+    )
     comment = ClauseComment.objects.get(visibility=ClauseComment.Visibility.SHARED)
     assert (comment.organization, comment.clause, comment.author, comment.body) == (
         scope,
@@ -548,25 +552,25 @@ def test_a_reviewer_records_the_partners_agreement_on_their_behalf_with_the_note
 def test_the_partners_agreement_is_refused_in_words(scope, reviewed, legal, owner, make_member):
     clause = ClauseFactory(organization=scope, agreement=reviewed)
     with pytest.raises(ConflictError) as not_a_redline:
-        services.clause_redline_agree(clause=clause, actor=legal, note="x")
+        services.clause_redline_agree(clause=clause, actor=legal, note="x", now=timezone.now())
     assert not_a_redline.value.message == "Only a proposed redline is agreed by the partner."
     _redline(clause, legal)
     with pytest.raises(ValidationError) as no_note:
-        services.clause_redline_agree(clause=clause, actor=legal, note=" ")
+        services.clause_redline_agree(clause=clause, actor=legal, note=" ", now=timezone.now())
     assert no_note.value.message_dict == {
         "note": ["Say how the partner agreed (an e-mail, a call)."]
     }
     stranger = make_member(scope, Role.PARTNER_GUEST, email="stranger@guest.test")
     with pytest.raises(PermissionDeniedError) as not_theirs:
-        services.clause_redline_agree(clause=clause, actor=stranger)
+        services.clause_redline_agree(clause=clause, actor=stranger, now=timezone.now())
     assert str(not_theirs.value) == "Only a guest of this partnership may agree for them."
-    services.clause_redline_agree(clause=clause, actor=legal, note="x")
+    services.clause_redline_agree(clause=clause, actor=legal, note="x", now=timezone.now())
     with pytest.raises(ConflictError) as twice:
-        services.clause_redline_agree(clause=clause, actor=legal, note="x")
+        services.clause_redline_agree(clause=clause, actor=legal, note="x", now=timezone.now())
     assert twice.value.message == "The partner already agreed to this redline."
     Agreement.objects.filter(pk=reviewed.pk).update(status=Agreement.Status.APPROVED)
     with pytest.raises(ConflictError) as after_review:
-        services.clause_redline_agree(clause=clause, actor=legal, note="x")
+        services.clause_redline_agree(clause=clause, actor=legal, note="x", now=timezone.now())
     assert after_review.value.message == (
         "Redlines are agreed while the agreement is in legal review."
     )
@@ -649,8 +653,10 @@ def test_an_acceptance_is_recorded_with_who_when_an_internal_comment_and_an_audi
     scope, reviewed, legal
 ):
     clause = _detected(scope, reviewed, clause_type="governing_law", parameters={})
-    before = timezone.now()
-    services.clause_decide(clause=clause, actor=legal, decision="accepted", comment="Fine.")
+    moment = datetime(2025, 5, 2, 14, 30, tzinfo=UTC)
+    services.clause_decide(
+        clause=clause, actor=legal, decision="accepted", comment="Fine.", now=moment
+    )
     clause.refresh_from_db()
     assert (clause.decision, clause.decided_by, clause.proposal, clause.red_line_waiver) == (
         Clause.Decision.ACCEPTED,
@@ -658,7 +664,7 @@ def test_an_acceptance_is_recorded_with_who_when_an_internal_comment_and_an_audi
         Clause.Proposal.CONFIRMED,
         "",
     )
-    assert before <= clause.decided_at <= timezone.now()
+    assert clause.decided_at == moment  # the clock passed in, not the one on the wall
     comment = ClauseComment.objects.get()
     assert (
         comment.organization,
@@ -685,7 +691,7 @@ def test_a_decision_leaves_a_corrected_proposal_corrected(scope, reviewed, legal
         source=Clause.Source.DETECTED,
         proposal=Clause.Proposal.CORRECTED,
     )
-    services.clause_decide(clause=clause, actor=legal, decision="accepted")
+    services.clause_decide(clause=clause, actor=legal, decision="accepted", now=timezone.now())
     clause.refresh_from_db()
     assert clause.proposal == Clause.Proposal.CORRECTED
 
@@ -706,6 +712,7 @@ def test_a_redline_is_a_new_version_with_the_comment_as_its_note_and_is_audited(
         comment="Our floor.",
         redline_text="  Liability is capped at 2x.  ",
         redline_parameters={"cap_multiple": "2"},
+        now=timezone.now(),
     )
     clause.refresh_from_db()
     assert (clause.decision, clause.text, clause.parameters, clause.version) == (
@@ -731,7 +738,9 @@ def test_a_redline_is_a_new_version_with_the_comment_as_its_note_and_is_audited(
 
 def test_a_redline_of_the_wording_alone_keeps_the_parameters(scope, reviewed, legal):
     clause = ClauseFactory(organization=scope, agreement=reviewed, parameters={"cap_multiple": "1"})
-    services.clause_decide(clause=clause, actor=legal, decision="redline", redline_text="New.")
+    services.clause_decide(
+        clause=clause, actor=legal, decision="redline", redline_text="New.", now=timezone.now()
+    )
     clause.refresh_from_db()
     assert (clause.text, clause.parameters) == ("New.", {"cap_multiple": "1"})
 
@@ -739,15 +748,17 @@ def test_a_redline_of_the_wording_alone_keeps_the_parameters(scope, reviewed, le
 def test_a_decision_is_refused_in_words(scope, reviewed, legal):
     clause = ClauseFactory(organization=scope, agreement=reviewed)
     with pytest.raises(ValidationError) as unknown:
-        services.clause_decide(clause=clause, actor=legal, decision="pending")
+        services.clause_decide(clause=clause, actor=legal, decision="pending", now=timezone.now())
     assert unknown.value.message_dict == {"decision": ["Choose accept, redline or reject."]}
     with pytest.raises(ValidationError) as no_words:
-        services.clause_decide(clause=clause, actor=legal, decision="redline", redline_text=" ")
+        services.clause_decide(
+            clause=clause, actor=legal, decision="redline", redline_text=" ", now=timezone.now()
+        )
     assert no_words.value.message_dict == {
         "redline_text": ["A redline needs the proposed wording."]
     }
     with pytest.raises(ValidationError) as no_text_at_all:
-        services.clause_decide(clause=clause, actor=legal, decision="redline")
+        services.clause_decide(clause=clause, actor=legal, decision="redline", now=timezone.now())
     assert no_text_at_all.value.message_dict == {
         "redline_text": ["A redline needs the proposed wording."]
     }
@@ -758,16 +769,19 @@ def test_a_decision_is_refused_in_words(scope, reviewed, legal):
             decision="redline",
             redline_text="New.",
             redline_parameters=["2"],
+            now=timezone.now(),
         )
     assert bad_parameters.value.message_dict == {
         "parameters": ["Parameters are an object of name: value."]
     }
     with pytest.raises(ValidationError) as no_reason:
-        services.clause_decide(clause=clause, actor=legal, decision="rejected", comment=" ")
+        services.clause_decide(
+            clause=clause, actor=legal, decision="rejected", comment=" ", now=timezone.now()
+        )
     assert no_reason.value.message_dict == {"comment": ["Say why the clause is rejected."]}
     Agreement.objects.filter(pk=reviewed.pk).update(status=Agreement.Status.DRAFT)
     with pytest.raises(ConflictError) as not_in_review:
-        services.clause_decide(clause=clause, actor=legal, decision="accepted")
+        services.clause_decide(clause=clause, actor=legal, decision="accepted", now=timezone.now())
     assert not_in_review.value.message == (
         "Clauses are decided while the agreement is in legal review."
     )
@@ -793,7 +807,9 @@ def test_accepting_a_red_line_breach_names_every_rule_broken_and_needs_an_admin(
         organization=scope, agreement=reviewed, parameters={"cap_multiple": "0.5"}
     )
     with pytest.raises(ValidationError) as unjustified:
-        services.clause_decide(clause=clause, actor=owner, decision="accepted", justification=" ")
+        services.clause_decide(
+            clause=clause, actor=owner, decision="accepted", justification=" ", now=timezone.now()
+        )
     assert unjustified.value.message_dict == {
         "justification": [
             "This clause breaks a red line (Cap at least 1× annual fees; Cap stated in writing): "
@@ -802,13 +818,21 @@ def test_accepting_a_red_line_breach_names_every_rule_broken_and_needs_an_admin(
     }
     with pytest.raises(PermissionDeniedError) as not_admin:
         services.clause_decide(
-            clause=clause, actor=legal, decision="accepted", justification="Board decision."
+            clause=clause,
+            actor=legal,
+            decision="accepted",
+            justification="Board decision.",
+            now=timezone.now(),
         )
     assert str(not_admin.value) == (
         "Only an organization admin may accept a clause that breaks a red line."
     )
     services.clause_decide(
-        clause=clause, actor=owner, decision="accepted", justification="  Board decision. "
+        clause=clause,
+        actor=owner,
+        decision="accepted",
+        justification="  Board decision. ",
+        now=timezone.now(),
     )
     clause.refresh_from_db()
     assert clause.red_line_waiver == "Board decision."
@@ -828,7 +852,7 @@ def test_a_fixed_cap_below_the_annual_fees_breaks_the_red_line_when_accepted(
         organization=scope, agreement=reviewed, parameters={"cap_amount": "500000"}
     )
     with pytest.raises(ValidationError) as refused:
-        services.clause_decide(clause=clause, actor=owner, decision="accepted")
+        services.clause_decide(clause=clause, actor=owner, decision="accepted", now=timezone.now())
     assert "Cap at least 1× annual fees" in refused.value.message_dict["justification"][0]
 
 
@@ -837,7 +861,11 @@ def test_a_justification_without_a_red_line_broken_is_not_stored_as_a_waiver(
 ):
     clause = ClauseFactory(organization=scope, agreement=reviewed, parameters={"cap_multiple": "2"})
     services.clause_decide(
-        clause=clause, actor=owner, decision="accepted", justification="Just in case."
+        clause=clause,
+        actor=owner,
+        decision="accepted",
+        justification="Just in case.",
+        now=timezone.now(),
     )
     clause.refresh_from_db()
     assert clause.red_line_waiver == ""
@@ -959,6 +987,6 @@ def test_a_fixed_cap_of_twice_the_annual_fees_is_accepted_without_a_justificatio
     clause = ClauseFactory(
         organization=scope, agreement=reviewed, parameters={"cap_amount": "2000000"}
     )
-    services.clause_decide(clause=clause, actor=owner, decision="accepted")
+    services.clause_decide(clause=clause, actor=owner, decision="accepted", now=timezone.now())
     clause.refresh_from_db()
     assert (clause.decision, clause.red_line_waiver) == ("accepted", "")

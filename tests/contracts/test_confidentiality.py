@@ -3,6 +3,7 @@ partner, never the buyer's playbook positions, deviations, review state or inter
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from contracts import selectors, services
 from contracts.models import Agreement, ClauseComment
@@ -69,6 +70,7 @@ def review(org_a, owner, make_member):
             comment="Internal reasoning on the redline.",
             redline_text="Governed by the laws of Switzerland.",
             redline_parameters={"governing_law": "Switzerland"},
+            now=timezone.now(),
         )
     return {
         "agreement": agreement,

@@ -4,7 +4,7 @@ trail, timestamps, the draft agreement and its proposed clauses, who may review 
 its failures with their reasons, and the facts and segments the draft is made from."""
 
 import hashlib
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -42,12 +42,22 @@ def _create(scope, actor, filename="msa.txt", content=b"MASTER SERVICES AGREEMEN
     )
 
 
-def _read(scope, actor, content=None, filename="msa.txt", **kwargs):
+def _read(scope, actor, content=None, filename="msa.txt", clock=timezone.now, **kwargs):
     content = MSA_TEXT.encode() if content is None else content
     job = _create(scope, actor, filename=filename, content=content, **kwargs)
-    services.intake_job_run(job_id=job.pk)
+    services.intake_job_run(job_id=job.pk, clock=clock)
     job.refresh_from_db()
     return job
+
+
+def _ticking(*moments):
+    """A clock that gives each moment in turn (a job reads it when it starts and when it ends);
+    one reading too many stops it."""
+    return iter(moments).__next__
+
+
+STARTED = datetime(2025, 5, 2, 9, 0, 0, tzinfo=UTC)
+FINISHED = datetime(2025, 5, 2, 9, 0, 7, tzinfo=UTC)
 
 
 def _refusal(scope, actor, **kwargs):
@@ -306,11 +316,10 @@ def test_a_proposed_clause_is_rated_against_the_playbook(scope, legal, playbook)
 
 
 def test_a_successful_reading_is_recorded_on_the_job_and_in_the_audit_trail(scope, legal):
-    before = timezone.now()
-    job = _read(scope, legal)
+    job = _read(scope, legal, clock=_ticking(STARTED, FINISHED))
     assert job.status == IntakeJob.Status.SUCCEEDED
     assert (job.progress, job.error) == (100, "")
-    assert before <= job.started_at <= job.finished_at <= timezone.now()
+    assert (job.started_at, job.finished_at) == (STARTED, FINISHED)  # the clock passed in
     assert job.result == {"clauses": 5, "ocr_pages": []}
     created = AuditEvent.objects.get(action="contracts.agreement.created")
     assert (created.actor, created.object_type, created.object_id) == (
@@ -354,7 +363,7 @@ def test_the_uploading_lawyer_reviews_the_draft_but_an_uploader_who_does_not_rev
 def test_a_job_without_an_uploader_is_read_too(scope):
     # The uploader's account may have been deleted before the job ran.
     job = IntakeJobFactory(organization=scope, content=MSA_TEXT.encode(), uploaded_by=None)
-    services.intake_job_run(job_id=job.pk)
+    services.intake_job_run(job_id=job.pk, clock=timezone.now)
     job.refresh_from_db()
     assert job.status == IntakeJob.Status.SUCCEEDED
     assert job.agreement.owner is None
@@ -379,7 +388,7 @@ def test_progress_is_5_35_70_then_rises_per_clause_and_is_cleared_at_the_end(
 
     for target in ("extract_document", "detect", "_snapshot", "_apply_key_terms_from_clauses"):
         watching(target)
-    services.intake_job_run(job_id=job.pk)
+    services.intake_job_run(job_id=job.pk, clock=timezone.now)
     assert seen == [
         ("extract_document", 5),
         ("detect", 35),
@@ -407,7 +416,7 @@ def test_a_single_clause_does_not_move_the_progress_past_70(scope, legal, monkey
         "_apply_key_terms_from_clauses",
         lambda agreement: (seen.append(cache.get(key)), real(agreement)),
     )
-    services.intake_job_run(job_id=job.pk)
+    services.intake_job_run(job_id=job.pk, clock=timezone.now)
     job.refresh_from_db()
     assert job.result["clauses"] == 1
     assert seen == [70]
@@ -426,7 +435,7 @@ def test_two_clauses_move_the_progress_halfway_then_to_95(scope, legal, monkeypa
     monkeypatch.setattr(
         intake, "_snapshot", lambda *a, **kw: (seen.append(cache.get(key)), real(*a, **kw))
     )
-    services.intake_job_run(job_id=job.pk)
+    services.intake_job_run(job_id=job.pk, clock=timezone.now)
     job.refresh_from_db()
     assert job.result["clauses"] == 2
     assert seen == [70, 82]
@@ -446,12 +455,13 @@ def test_a_queued_jobs_progress_is_read_from_the_cache(scope, legal):
 
 
 def test_an_unreadable_document_fails_with_its_reason_audited_and_finished(scope, legal):
-    before = timezone.now()
-    job = _read(scope, legal, filename="blank.txt", content=b"   \n\n  ")
+    job = _read(
+        scope, legal, filename="blank.txt", content=b"   \n\n  ", clock=_ticking(STARTED, FINISHED)
+    )
     assert job.status == IntakeJob.Status.FAILED and job.agreement is None
     # The reason names the file, as the uploader knows it.
     assert job.error == "blank.txt is empty: there is nothing to analyse."
-    assert before <= job.finished_at <= timezone.now()
+    assert (job.started_at, job.finished_at) == (STARTED, FINISHED)
     event = AuditEvent.objects.get(action="contracts.intake.failed")
     assert (event.actor, event.object_type, event.object_id) == (
         legal,
@@ -497,7 +507,7 @@ def test_a_failure_after_the_draft_was_made_leaves_no_agreement_on_the_job(
 def test_a_failed_job_is_not_read_again(scope, legal):
     job = _read(scope, legal, filename="blank.txt", content=b"   ")
     error = job.error
-    services.intake_job_run(job_id=job.pk)
+    services.intake_job_run(job_id=job.pk, clock=timezone.now)
     job.refresh_from_db()
     assert (job.status, job.error) == (IntakeJob.Status.FAILED, error)
     assert AuditEvent.objects.filter(action="contracts.intake.failed").count() == 1
@@ -506,7 +516,7 @@ def test_a_failed_job_is_not_read_again(scope, legal):
 def test_a_finished_job_is_not_read_again(scope, legal):
     job = _read(scope, legal)
     finished = job.finished_at
-    services.intake_job_run(job_id=job.pk)
+    services.intake_job_run(job_id=job.pk, clock=timezone.now)
     job.refresh_from_db()
     assert job.finished_at == finished
     assert Agreement.objects.count() == 1

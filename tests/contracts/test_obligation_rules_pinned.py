@@ -2,10 +2,11 @@
 (docs/mutation.md): a clause of the same agreement, a recurring obligation's first due date,
 the evidence a fulfilment needs and keeps, the exact refusals, and the audit trail."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from contracts import services
 from contracts.models import ObligationFulfilment
@@ -60,10 +61,15 @@ def test_creating_an_obligation_is_audited_with_its_author(scope, owner):
 def test_a_fulfilment_without_any_evidence_is_refused_in_words(scope, owner):
     obligation = ObligationFactory(organization=scope)
     with pytest.raises(ValidationError) as refused:
-        services.obligation_fulfil(obligation=obligation, actor=owner, evidence="  ")
+        services.obligation_fulfil(
+            obligation=obligation, actor=owner, evidence="  ", now=timezone.now()
+        )
     assert refused.value.message_dict == {"evidence": ["Say how the obligation was fulfilled."]}
     done = services.obligation_fulfil(
-        obligation=obligation, actor=owner, evidence_url="https://files.example/report"
+        obligation=obligation,
+        actor=owner,
+        evidence_url="https://files.example/report",
+        now=timezone.now(),
     )
     assert done.status == "fulfilled"
 
@@ -76,6 +82,7 @@ def test_an_evidence_file_of_another_type_is_refused_with_the_types_kept(scope, 
             actor=owner,
             evidence_filename="../setup.exe",
             evidence_content=b"MZ",
+            now=timezone.now(),
         )
     assert refused.value.message_dict == {
         "evidence_file": [
@@ -94,8 +101,9 @@ def test_a_fulfilment_is_kept_in_the_history_and_audited(scope, owner, settings,
         evidence=" Sent. ",
         evidence_filename="report.pdf",
         evidence_content=b"%PDF",
+        now=datetime(2025, 3, 30, 16, 0, tzinfo=UTC),
     )
-    assert done.fulfilled_at is not None
+    assert done.fulfilled_at == datetime(2025, 3, 30, 16, 0, tzinfo=UTC)
     kept = ObligationFulfilment.objects.get()
     assert (kept.due_date, kept.evidence, kept.evidence_filename, kept.fulfilled_by) == (
         date(2025, 3, 31),
@@ -119,7 +127,11 @@ def test_a_fulfilment_is_kept_in_the_history_and_audited(scope, owner, settings,
 
 def _fulfil_with_file(obligation, owner, name, content):
     return services.obligation_fulfil(
-        obligation=obligation, actor=owner, evidence_filename=name, evidence_content=content
+        obligation=obligation,
+        actor=owner,
+        evidence_filename=name,
+        evidence_content=content,
+        now=timezone.now(),
     )
 
 
@@ -177,7 +189,10 @@ def test_an_evidence_file_name_is_kept_to_200_characters(scope, owner):
 def test_a_fulfilment_with_only_a_link_keeps_no_note_and_no_file(scope, owner):
     obligation = ObligationFactory(organization=scope, due_date=None)
     services.obligation_fulfil(
-        obligation=obligation, actor=owner, evidence_url="https://evidence.example/report"
+        obligation=obligation,
+        actor=owner,
+        evidence_url="https://evidence.example/report",
+        now=timezone.now(),
     )
     fulfilment = ObligationFulfilment.objects.get(obligation=obligation)
     assert (fulfilment.evidence, fulfilment.evidence_filename, fulfilment.evidence_file.name) == (
@@ -190,7 +205,10 @@ def test_a_fulfilment_with_only_a_link_keeps_no_note_and_no_file(scope, owner):
 def test_the_fulfilment_keeps_its_evidence_link_on_the_obligation_and_in_its_history(scope, owner):
     obligation = ObligationFactory(organization=scope, due_date=None)
     services.obligation_fulfil(
-        obligation=obligation, actor=owner, evidence_url="https://evidence.example/report"
+        obligation=obligation,
+        actor=owner,
+        evidence_url="https://evidence.example/report",
+        now=timezone.now(),
     )
     obligation.refresh_from_db()
     fulfilment = ObligationFulfilment.objects.get(obligation=obligation)
@@ -225,7 +243,9 @@ def test_only_open_obligations_past_their_due_date_with_an_owner_are_reminded_on
     ObligationFactory(organization=scope, owner=owner, due_date=today)  # due today: not late
     ObligationFactory(organization=scope, owner=None, due_date=date(2025, 3, 1))  # nobody to tell
     done = ObligationFactory(organization=scope, owner=owner, due_date=date(2025, 3, 1))
-    services.obligation_fulfil(obligation=done, actor=owner, evidence="Sent.")  # fulfilled
+    services.obligation_fulfil(
+        obligation=done, actor=owner, evidence="Sent.", now=timezone.now()
+    )  # fulfilled
 
     assert services.obligations_notify_overdue(today=today) == 1
     reminders = Notification.objects.filter(recipient=owner, title__startswith="Overdue")
@@ -237,7 +257,9 @@ def test_a_recurring_fulfilment_records_the_next_due_date_in_the_audit_trail(sco
     obligation = ObligationFactory(
         organization=scope, due_date=date(2025, 3, 31), recurrence="quarterly"
     )
-    services.obligation_fulfil(obligation=obligation, actor=owner, evidence="Q1 report sent.")
+    services.obligation_fulfil(
+        obligation=obligation, actor=owner, evidence="Q1 report sent.", now=timezone.now()
+    )
     event = AuditEvent.objects.get(action="contracts.obligation.fulfilled")
     assert event.changes == {
         "due_date": "2025-03-31",

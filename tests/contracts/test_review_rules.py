@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from contracts import services
 from contracts.models import Agreement, Clause
@@ -50,28 +51,35 @@ def _redline_cap(cap, actor, multiple="1"):
         comment="Our floor is 12 months' fees.",
         redline_text=f"Each party's liability is capped at {multiple}x the annual fees.",
         redline_parameters={"cap_multiple": multiple},
+        now=timezone.now(),
     )
 
 
 def _approve(agreement, actor):
-    return services.agreement_transition(agreement=agreement, actor=actor, status="approved")
+    return services.agreement_transition(
+        agreement=agreement, actor=actor, status="approved", now=timezone.now()
+    )
 
 
 def test_it_refuses_approval_while_a_redline_waits_for_the_partner(in_review, legal):
     agreement, cap, law = in_review
-    services.clause_decide(clause=law, actor=legal, decision="accepted")
+    services.clause_decide(clause=law, actor=legal, decision="accepted", now=timezone.now())
     _redline_cap(cap, legal)
     with pytest.raises(ConflictError, match="wait for the partner's agreement"):
         _approve(agreement, legal)
-    services.clause_redline_agree(clause=cap, actor=legal, note="E-mail of 3 May.")
+    services.clause_redline_agree(
+        clause=cap, actor=legal, note="E-mail of 3 May.", now=timezone.now()
+    )
     assert _approve(agreement, legal).status == Agreement.Status.APPROVED
 
 
 def test_after_approval_the_terms_come_from_the_accepted_clause_versions(in_review, legal):
     agreement, cap, law = in_review
-    services.clause_decide(clause=law, actor=legal, decision="accepted")
+    services.clause_decide(clause=law, actor=legal, decision="accepted", now=timezone.now())
     _redline_cap(cap, legal, multiple="1")
-    services.clause_redline_agree(clause=cap, actor=legal, note="Agreed on the call.")
+    services.clause_redline_agree(
+        clause=cap, actor=legal, note="Agreed on the call.", now=timezone.now()
+    )
     approved = _approve(agreement, legal)
     approved.refresh_from_db()
     assert approved.liability_cap_type == Agreement.CapType.FEE_MULTIPLE
@@ -88,9 +96,11 @@ def test_the_summary_pdf_shows_the_accepted_terms(in_review, legal, client_as):
     from pypdf import PdfReader
 
     agreement, cap, law = in_review
-    services.clause_decide(clause=law, actor=legal, decision="accepted")
+    services.clause_decide(clause=law, actor=legal, decision="accepted", now=timezone.now())
     _redline_cap(cap, legal, multiple="1")
-    services.clause_redline_agree(clause=cap, actor=legal, note="Agreed on the call.")
+    services.clause_redline_agree(
+        clause=cap, actor=legal, note="Agreed on the call.", now=timezone.now()
+    )
     _approve(agreement, legal)
     pdf = client_as(legal).get(f"/o/alpha/contracts/agreements/{agreement.pk}/summary.pdf")
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
@@ -101,7 +111,7 @@ def test_the_summary_pdf_shows_the_accepted_terms(in_review, legal, client_as):
 def test_a_changed_redline_needs_the_partner_again(in_review, legal):
     agreement, cap, law = in_review
     _redline_cap(cap, legal, multiple="1")
-    services.clause_redline_agree(clause=cap, actor=legal, note="Agreed.")
+    services.clause_redline_agree(clause=cap, actor=legal, note="Agreed.", now=timezone.now())
     _redline_cap(cap, legal, multiple="1.5")
     cap.refresh_from_db()
     assert cap.partner_agreed_at is None and not cap.is_settled
@@ -111,19 +121,19 @@ def test_a_reviewer_records_the_partners_agreement_only_with_how_it_was_given(in
     agreement, cap, law = in_review
     _redline_cap(cap, legal)
     with pytest.raises(ValidationError) as refused:
-        services.clause_redline_agree(clause=cap, actor=legal, note=" ")
+        services.clause_redline_agree(clause=cap, actor=legal, note=" ", now=timezone.now())
     assert "note" in refused.value.message_dict
 
 
 def test_only_a_proposed_redline_is_agreed(in_review, legal):
     agreement, cap, law = in_review
-    services.clause_decide(clause=law, actor=legal, decision="accepted")
+    services.clause_decide(clause=law, actor=legal, decision="accepted", now=timezone.now())
     with pytest.raises(ConflictError, match="Only a proposed redline"):
-        services.clause_redline_agree(clause=law, actor=legal, note="x")
+        services.clause_redline_agree(clause=law, actor=legal, note="x", now=timezone.now())
     _redline_cap(cap, legal)
-    services.clause_redline_agree(clause=cap, actor=legal, note="x")
+    services.clause_redline_agree(clause=cap, actor=legal, note="x", now=timezone.now())
     with pytest.raises(ConflictError, match="already agreed"):
-        services.clause_redline_agree(clause=cap, actor=legal, note="x")
+        services.clause_redline_agree(clause=cap, actor=legal, note="x", now=timezone.now())
 
 
 def test_a_redline_is_agreed_only_during_legal_review(in_review, legal):
@@ -131,7 +141,7 @@ def test_a_redline_is_agreed_only_during_legal_review(in_review, legal):
     _redline_cap(cap, legal)
     Agreement.objects.filter(pk=agreement.pk).update(status=Agreement.Status.DRAFT)
     with pytest.raises(ConflictError, match="in legal review"):
-        services.clause_redline_agree(clause=cap, actor=legal, note="x")
+        services.clause_redline_agree(clause=cap, actor=legal, note="x", now=timezone.now())
 
 
 def test_a_member_who_is_not_a_reviewer_cannot_record_the_partners_agreement(
@@ -141,13 +151,15 @@ def test_a_member_who_is_not_a_reviewer_cannot_record_the_partners_agreement(
     _redline_cap(cap, legal)
     buyer = make_member(scope, Role.PROCUREMENT_MANAGER)
     with pytest.raises(PermissionDeniedError):
-        services.clause_redline_agree(clause=cap, actor=buyer, note="They said yes.")
+        services.clause_redline_agree(
+            clause=cap, actor=buyer, note="They said yes.", now=timezone.now()
+        )
 
 
 def test_accepting_a_red_line_breach_needs_a_written_justification(in_review, owner):
     agreement, cap, law = in_review
     with pytest.raises(ValidationError) as refused:
-        services.clause_decide(clause=cap, actor=owner, decision="accepted")
+        services.clause_decide(clause=cap, actor=owner, decision="accepted", now=timezone.now())
     assert "Cap at least 1× annual fees" in refused.value.message_dict["justification"][0]
     cap.refresh_from_db()
     assert cap.decision == Clause.Decision.PENDING
@@ -157,18 +169,23 @@ def test_accepting_a_red_line_breach_needs_the_right_role(in_review, legal):
     agreement, cap, law = in_review
     with pytest.raises(PermissionDeniedError, match="organization admin"):
         services.clause_decide(
-            clause=cap, actor=legal, decision="accepted", justification="Commercially vital."
+            clause=cap,
+            actor=legal,
+            decision="accepted",
+            justification="Commercially vital.",
+            now=timezone.now(),
         )
 
 
 def test_a_justified_acceptance_waives_the_red_line_in_the_audit_trail(in_review, owner):
     agreement, cap, law = in_review
-    services.clause_decide(clause=law, actor=owner, decision="accepted")
+    services.clause_decide(clause=law, actor=owner, decision="accepted", now=timezone.now())
     services.clause_decide(
         clause=cap,
         actor=owner,
         decision="accepted",
         justification="The partner carries insurance of 5 M; the board agreed on 2 May.",
+        now=timezone.now(),
     )
     cap.refresh_from_db()
     assert cap.red_line_waiver.startswith("The partner carries insurance")
@@ -182,7 +199,7 @@ def test_a_justified_acceptance_waives_the_red_line_in_the_audit_trail(in_review
 
 def test_accepting_a_clause_within_the_playbook_needs_no_justification(in_review, legal):
     agreement, cap, law = in_review
-    services.clause_decide(clause=law, actor=legal, decision="accepted")
+    services.clause_decide(clause=law, actor=legal, decision="accepted", now=timezone.now())
     law.refresh_from_db()
     assert law.decision == Clause.Decision.ACCEPTED and law.red_line_waiver == ""
 
@@ -190,7 +207,11 @@ def test_accepting_a_clause_within_the_playbook_needs_no_justification(in_review
 def test_a_waiver_is_dropped_when_the_clause_wording_changes(in_review, owner):
     agreement, cap, law = in_review
     services.clause_decide(
-        clause=cap, actor=owner, decision="accepted", justification="Board decision of 2 May."
+        clause=cap,
+        actor=owner,
+        decision="accepted",
+        justification="Board decision of 2 May.",
+        now=timezone.now(),
     )
     services.clause_update(clause=cap, actor=owner, text="Liability is capped at 0.4x fees.")
     cap.refresh_from_db()
@@ -200,9 +221,9 @@ def test_a_waiver_is_dropped_when_the_clause_wording_changes(in_review, owner):
 
 def test_a_redline_that_still_breaks_a_red_line_blocks_approval(in_review, legal):
     agreement, cap, law = in_review
-    services.clause_decide(clause=law, actor=legal, decision="accepted")
+    services.clause_decide(clause=law, actor=legal, decision="accepted", now=timezone.now())
     _redline_cap(cap, legal, multiple="0.8")
-    services.clause_redline_agree(clause=cap, actor=legal, note="Agreed.")
+    services.clause_redline_agree(clause=cap, actor=legal, note="Agreed.", now=timezone.now())
     with pytest.raises(ConflictError, match="Red-line deviation open"):
         _approve(agreement, legal)
 
@@ -211,7 +232,12 @@ def test_a_draft_is_not_terminated(scope, owner):
     agreement = AgreementFactory(organization=scope)
     with pytest.raises(ConflictError, match="cannot become terminated"):
         services.agreement_transition(
-            agreement=agreement, actor=owner, status="terminated", reason="x", on=None
+            agreement=agreement,
+            actor=owner,
+            status="terminated",
+            reason="x",
+            on=None,
+            now=timezone.now(),
         )
 
 
@@ -220,7 +246,9 @@ def test_termination_needs_a_reason_and_a_date(scope, owner):
 
     agreement = AgreementFactory(organization=scope, status=Agreement.Status.EXECUTED)
     with pytest.raises(ValidationError) as refused:
-        services.agreement_transition(agreement=agreement, actor=owner, status="terminated")
+        services.agreement_transition(
+            agreement=agreement, actor=owner, status="terminated", now=timezone.now()
+        )
     assert set(refused.value.message_dict) == {"reason", "on"}
     with pytest.raises(ValidationError) as early:
         services.agreement_transition(
@@ -229,6 +257,7 @@ def test_termination_needs_a_reason_and_a_date(scope, owner):
             status="terminated",
             reason="Material breach.",
             on=date(2023, 12, 31),
+            now=timezone.now(),
         )
     assert "before the agreement" in early.value.message_dict["on"][0]
     done = services.agreement_transition(
@@ -237,6 +266,7 @@ def test_termination_needs_a_reason_and_a_date(scope, owner):
         status="terminated",
         reason="Material breach of the SLA schedule.",
         on=date(2025, 6, 30),
+        now=timezone.now(),
     )
     assert done.status == Agreement.Status.TERMINATED and done.ended_on == date(2025, 6, 30)
     event = AuditEvent.objects.get(action="contracts.agreement.terminated")

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from contracts import services
 from contracts.models import Agreement, Clause, ClauseComment
@@ -59,7 +60,11 @@ def _redlined(scope, legal, owner):
     clause = ClauseFactory(organization=scope, agreement=agreement)
     services.agreement_assign_reviewer(agreement=agreement, reviewer=legal, actor=owner)
     services.clause_decide(
-        clause=clause, actor=legal, decision="redline", redline_text="New cap wording."
+        clause=clause,
+        actor=legal,
+        decision="redline",
+        redline_text="New cap wording.",
+        now=timezone.now(),
     )
     return agreement, clause
 
@@ -68,24 +73,28 @@ def test_a_guest_of_another_partnership_cannot_agree_to_a_redline(scope, legal, 
     agreement, clause = _redlined(scope, legal, owner)
     stranger = make_member(scope, Role.PARTNER_GUEST, email="stranger@guest.test")
     with pytest.raises(PermissionDeniedError):
-        services.clause_redline_agree(clause=clause, actor=stranger)
+        services.clause_redline_agree(clause=clause, actor=stranger, now=timezone.now())
     guest = make_member(scope, Role.PARTNER_GUEST, email="invited@guest.test")
     partnership_invite_guest(partnership=agreement.partnership, guest=guest, actor=owner)
-    agreed = services.clause_redline_agree(clause=clause, actor=guest)
+    agreed = services.clause_redline_agree(clause=clause, actor=guest, now=timezone.now())
     assert agreed.partner_agreed_by == guest  # a guest needs no note
 
 
 def test_the_partners_agreement_with_a_note_is_a_shared_comment(scope, legal, owner):
     agreement, clause = _redlined(scope, legal, owner)
-    services.clause_redline_agree(clause=clause, actor=legal, note="E-mail of 3 May.")
+    services.clause_redline_agree(
+        clause=clause, actor=legal, note="E-mail of 3 May.", now=timezone.now()
+    )
     comment = ClauseComment.objects.get(clause=clause, body="E-mail of 3 May.")
     assert comment.visibility == ClauseComment.Visibility.SHARED
 
 
 def test_a_new_decision_drops_the_partners_agreement(scope, legal, owner):
     agreement, clause = _redlined(scope, legal, owner)
-    services.clause_redline_agree(clause=clause, actor=legal, note="Agreed.")
-    services.clause_decide(clause=clause, actor=legal, decision="rejected", comment="No.")
+    services.clause_redline_agree(clause=clause, actor=legal, note="Agreed.", now=timezone.now())
+    services.clause_decide(
+        clause=clause, actor=legal, decision="rejected", comment="No.", now=timezone.now()
+    )
     clause.refresh_from_db()
     assert clause.partner_agreed_at is None and clause.partner_agreed_by is None
 
@@ -99,6 +108,7 @@ def test_termination_out_of_the_calendar_is_refused(scope, owner):
             status="terminated",
             reason="Breach.",
             on=date(9999, 1, 1),
+            now=timezone.now(),
         )
     assert "Give a date between" in refused.value.message_dict["on"][0]
 
@@ -106,7 +116,11 @@ def test_termination_out_of_the_calendar_is_refused(scope, owner):
 def test_an_expiry_records_the_day(scope, owner):
     agreement = AgreementFactory(organization=scope, status=Agreement.Status.EXECUTED)
     done = services.agreement_transition(
-        agreement=agreement, actor=owner, status="expired", today=date(2026, 12, 31)
+        agreement=agreement,
+        actor=owner,
+        status="expired",
+        today=date(2026, 12, 31),
+        now=timezone.now(),
     )
     assert done.ended_on == date(2026, 12, 31)
 
@@ -123,6 +137,7 @@ def test_evidence_files_that_are_empty_or_too_big_are_refused(scope, owner, sett
             evidence_filename="empty.pdf",
             evidence_content=b"",
             evidence="Done.",
+            now=timezone.now(),
         )
     too_big = b"x" * (obligations.EVIDENCE_MAX_BYTES + 1)
     with pytest.raises(ValidationError, match="the limit is 10,485,760 bytes"):
@@ -131,18 +146,27 @@ def test_evidence_files_that_are_empty_or_too_big_are_refused(scope, owner, sett
             actor=owner,
             evidence_filename="big.pdf",
             evidence_content=too_big,
+            now=timezone.now(),
         )
     done = services.obligation_fulfil(
-        obligation=obligation, actor=owner, evidence_filename="ok.pdf", evidence_content=b"%PDF"
+        obligation=obligation,
+        actor=owner,
+        evidence_filename="ok.pdf",
+        evidence_content=b"%PDF",
+        now=timezone.now(),
     )
     assert done.status == "fulfilled"  # a file alone is evidence enough
 
 
 def test_a_fulfilled_obligation_is_not_fulfilled_again(scope, owner):
     obligation = ObligationFactory(organization=scope)
-    services.obligation_fulfil(obligation=obligation, actor=owner, evidence="Done.")
+    services.obligation_fulfil(
+        obligation=obligation, actor=owner, evidence="Done.", now=timezone.now()
+    )
     with pytest.raises(ConflictError, match="already fulfilled"):
-        services.obligation_fulfil(obligation=obligation, actor=owner, evidence="Again.")
+        services.obligation_fulfil(
+            obligation=obligation, actor=owner, evidence="Again.", now=timezone.now()
+        )
 
 
 def _facts(**values):

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from contracts import services
 from contracts.models import Agreement, Clause, ClauseVersion
@@ -40,13 +41,17 @@ def _in_review(org, legal, **clause_params):
 def test_an_illegal_lifecycle_step_is_refused_with_the_reason(scope, owner):
     agreement = AgreementFactory(organization=scope)
     with pytest.raises(TransitionNotAllowed, match="An agreement that is draft cannot become"):
-        services.agreement_transition(agreement=agreement, actor=owner, status="executed")
+        services.agreement_transition(
+            agreement=agreement, actor=owner, status="executed", now=timezone.now()
+        )
 
 
 def test_a_draft_without_clauses_cannot_go_to_legal_review(scope, owner):
     agreement = AgreementFactory(organization=scope)
     with pytest.raises(ConflictError, match="clauses"):
-        services.agreement_transition(agreement=agreement, actor=owner, status="in_legal_review")
+        services.agreement_transition(
+            agreement=agreement, actor=owner, status="in_legal_review", now=timezone.now()
+        )
 
 
 def test_deviations_name_the_rule_that_failed(scope, playbook, legal):
@@ -69,14 +74,18 @@ def test_a_fixed_cap_is_compared_with_the_annual_fees(scope, playbook, legal):
 def test_it_refuses_approval_until_every_clause_is_decided(scope, playbook, legal):
     agreement, cap, law = _in_review(scope, legal, cap_multiple="1.5")
     with pytest.raises(ConflictError, match="still need a decision"):
-        services.agreement_transition(agreement=agreement, actor=legal, status="approved")
+        services.agreement_transition(
+            agreement=agreement, actor=legal, status="approved", now=timezone.now()
+        )
 
 
 def test_it_refuses_approval_while_a_red_line_deviation_is_open(scope, playbook, legal):
     agreement, cap, law = _in_review(scope, legal)
-    services.clause_decide(clause=law, actor=legal, decision="accepted")
+    services.clause_decide(clause=law, actor=legal, decision="accepted", now=timezone.now())
     with pytest.raises(ConflictError, match="Red-line deviation open") as refused:
-        services.agreement_transition(agreement=agreement, actor=legal, status="approved")
+        services.agreement_transition(
+            agreement=agreement, actor=legal, status="approved", now=timezone.now()
+        )
     assert "Cap at least 1× annual fees" in refused.value.message
     agreement.refresh_from_db()
     assert agreement.status == Agreement.Status.IN_LEGAL_REVIEW
@@ -84,7 +93,7 @@ def test_it_refuses_approval_while_a_red_line_deviation_is_open(scope, playbook,
 
 def test_a_redline_that_meets_the_playbook_lets_the_agreement_be_approved(scope, playbook, legal):
     agreement, cap, law = _in_review(scope, legal)
-    services.clause_decide(clause=law, actor=legal, decision="accepted")
+    services.clause_decide(clause=law, actor=legal, decision="accepted", now=timezone.now())
     services.clause_decide(
         clause=cap,
         actor=legal,
@@ -92,9 +101,14 @@ def test_a_redline_that_meets_the_playbook_lets_the_agreement_be_approved(scope,
         comment="Our floor is 12 months' fees.",
         redline_text="Each party's liability shall not exceed 150% of the annual fees.",
         redline_parameters={"cap_multiple": "1.5"},
+        now=timezone.now(),
     )
-    services.clause_redline_agree(clause=cap, actor=legal, note="Agreed on the call of 3 May.")
-    approved = services.agreement_transition(agreement=agreement, actor=legal, status="approved")
+    services.clause_redline_agree(
+        clause=cap, actor=legal, note="Agreed on the call of 3 May.", now=timezone.now()
+    )
+    approved = services.agreement_transition(
+        agreement=agreement, actor=legal, status="approved", now=timezone.now()
+    )
     assert approved.status == Agreement.Status.APPROVED
     cap.refresh_from_db()
     assert cap.version == 2
@@ -109,21 +123,29 @@ def test_a_redline_that_meets_the_playbook_lets_the_agreement_be_approved(scope,
 
 def test_a_rejected_clause_is_struck_and_its_deviation_closed(scope, playbook, legal):
     agreement, cap, law = _in_review(scope, legal)
-    services.clause_decide(clause=law, actor=legal, decision="accepted")
+    services.clause_decide(clause=law, actor=legal, decision="accepted", now=timezone.now())
     with pytest.raises(ValidationError):
-        services.clause_decide(clause=cap, actor=legal, decision="rejected")
-    services.clause_decide(clause=cap, actor=legal, decision="rejected", comment="Strike it.")
+        services.clause_decide(clause=cap, actor=legal, decision="rejected", now=timezone.now())
+    services.clause_decide(
+        clause=cap, actor=legal, decision="rejected", comment="Strike it.", now=timezone.now()
+    )
     assert [d.is_open for d in deviations_for(agreement)] == [False]
 
 
 def test_it_refuses_approval_while_a_clause_is_rejected(scope, playbook, legal):
     agreement, cap, law = _in_review(scope, legal)
-    services.clause_decide(clause=law, actor=legal, decision="accepted")
-    services.clause_decide(clause=cap, actor=legal, decision="rejected", comment="Strike it.")
+    services.clause_decide(clause=law, actor=legal, decision="accepted", now=timezone.now())
+    services.clause_decide(
+        clause=cap, actor=legal, decision="rejected", comment="Strike it.", now=timezone.now()
+    )
     with pytest.raises(ConflictError, match="1 clause\\(s\\) are rejected"):
-        services.agreement_transition(agreement=agreement, actor=legal, status="approved")
+        services.agreement_transition(
+            agreement=agreement, actor=legal, status="approved", now=timezone.now()
+        )
     services.clause_delete(clause=cap, actor=legal)
-    approved = services.agreement_transition(agreement=agreement, actor=legal, status="approved")
+    approved = services.agreement_transition(
+        agreement=agreement, actor=legal, status="approved", now=timezone.now()
+    )
     assert approved.status == Agreement.Status.APPROVED
 
 
@@ -131,7 +153,9 @@ def test_only_an_assigned_reviewer_decides(scope, playbook, legal, make_member):
     agreement, cap, _ = _in_review(scope, legal)
     other_legal = make_member(scope, Role.LEGAL)
     with pytest.raises(PermissionDeniedError):
-        services.clause_decide(clause=cap, actor=other_legal, decision="accepted")
+        services.clause_decide(
+            clause=cap, actor=other_legal, decision="accepted", now=timezone.now()
+        )
 
 
 def test_a_correction_is_kept_next_to_the_detectors_proposal(scope, legal):
@@ -231,7 +255,9 @@ def test_overdue_obligations_notify_their_owner_once(scope, owner):
     obligation = ObligationFactory(organization=scope, owner=owner, due_date=date(2025, 3, 31))
     assert services.obligations_notify_overdue(today=date(2025, 4, 2)) == 1
     assert services.obligations_notify_overdue(today=date(2025, 4, 3)) == 0
-    services.obligation_fulfil(obligation=obligation, actor=owner, evidence="Report sent")
+    services.obligation_fulfil(
+        obligation=obligation, actor=owner, evidence="Report sent", now=timezone.now()
+    )
     obligation.refresh_from_db()
     assert obligation.status == "fulfilled"
 
@@ -240,6 +266,8 @@ def test_fulfilling_a_recurring_obligation_moves_it_to_the_next_due_date(scope, 
     obligation = ObligationFactory(
         organization=scope, owner=owner, due_date=date(2025, 3, 31), recurrence="quarterly"
     )
-    services.obligation_fulfil(obligation=obligation, actor=owner, evidence="Q1 report")
+    services.obligation_fulfil(
+        obligation=obligation, actor=owner, evidence="Q1 report", now=timezone.now()
+    )
     obligation.refresh_from_db()
     assert (obligation.status, obligation.due_date) == ("open", date(2025, 6, 30))

@@ -3,6 +3,7 @@ the text, the redline proposed to them and the comments shared with them, never 
 playbook positions, deviations, review queue or internal comments. They agree to the redline."""
 
 import pytest
+from django.utils import timezone
 
 from contracts import services
 from contracts.models import Agreement, Clause, ClauseComment
@@ -61,6 +62,7 @@ def test_the_partner_guest_sees_no_playbook_position_or_internal_comment(
             comment="Internal reasoning: our floor is 1x.",
             redline_text="Liability is capped at the annual fees.",
             redline_parameters={"cap_multiple": "1"},
+            now=timezone.now(),
         )
 
     login(page, guest)

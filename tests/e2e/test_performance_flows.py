@@ -77,6 +77,7 @@ def test_a_manager_corrects_a_figure_and_the_score_follows(page, login, org_a, w
             period_start=date(2025, 3, 1),
             value=Decimal("90"),
             today=timezone.now().date(),
+            now=timezone.now(),
         )
     login(page, workspace["manager"])
     page.goto(f"/o/alpha/partnerships/{partnership.pk}/performance/")
@@ -111,9 +112,12 @@ def test_the_partner_guest_sees_no_draft_scorecard(page, login, org_a, make_memb
                 period_start=month,
                 value=Decimal(value),
                 today=timezone.now().date(),
+                now=timezone.now(),
             )
-        march = services.scorecard_compute(partnership=partnership, period_start=date(2025, 3, 1))
-        services.scorecard_publish(scorecard=march, actor=manager)
+        march = services.scorecard_compute(
+            partnership=partnership, period_start=date(2025, 3, 1), now=timezone.now()
+        )
+        services.scorecard_publish(scorecard=march, actor=manager, now=timezone.now())
 
     login(page, guest)
     page.goto(f"/o/alpha/partnerships/{partnership.pk}/performance/")

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from contracts.models import Agreement
 from exit_planning import tasks
@@ -102,6 +103,7 @@ def test_a_termination_right_from_the_breach_check_fires_once_and_notifies_the_o
                 period_start=date(2029, month, 1),
                 value=Decimal("91"),
                 today=date(2029, 12, 1),
+                now=timezone.now(),
             )
         performance.sla_breach_check(
             period_from=date(2029, 9, 1),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from integrations import services
 from tenancy.context import tenant_scope
@@ -41,13 +42,22 @@ def partnership(org_a, manager):
 def ingest(org_a, partnership, manager):
     """ingest(content) → (document, created), inside organization A's scope."""
 
-    def run(content: bytes, *, filename="message.edi", actor=manager, to=None, **kwargs):
+    def run(
+        content: bytes,
+        *,
+        filename="message.edi",
+        actor=manager,
+        to=None,
+        clock=timezone.now,
+        **kwargs,
+    ):
         with tenant_scope(org_a):
             return services.edi_document_ingest(
                 partnership=to or partnership,
                 content=content,
                 filename=filename,
                 actor=actor,
+                clock=clock,
                 **kwargs,
             )
 

@@ -6,6 +6,7 @@ only with encryption in transit and a monitoring contact."""
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from integrations import services
 from integrations.models import EdiDocument
@@ -86,7 +87,9 @@ def test_only_the_allowed_roles_and_keys_send_through_the_connector(
     org_a, partnership, manager, owner, api_as
 ):
     with tenant_scope(org_a):
-        allowed_key, raw_allowed = api_key_create(organization=org_a, user=owner, name="ERP")
+        allowed_key, raw_allowed = api_key_create(
+            organization=org_a, user=owner, name="ERP", now=timezone.now()
+        )
     ConnectorFactory(
         organization=org_a, partnership=partnership, partner_identifiers=[SENDER],
         allowed_roles=[Role.ORG_ADMIN], allowed_api_keys=[allowed_key.prefix],

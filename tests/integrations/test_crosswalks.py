@@ -3,7 +3,7 @@ carry unmapped are listed to map; mapping a material queues the re-processing of
 waiting on it (a job with progress), which gives their lines our code and runs the three-way
 match again."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -66,12 +66,12 @@ def test_unmapped_codes_are_listed_and_mapping_one_reprocesses_the_documents_wai
     with django_capture_on_commit_callbacks(execute=False), tenant_scope(org_a):
         services.code_mapping_set(
             partnership=partnership, kind="material", partner_code=" SUP-1 ", our_code="MAT-1",
-            actor=manager,
+            actor=manager, now=NOW,
         )  # fmt: skip
         # A second mapping before the job runs joins the same queued job.
         services.code_mapping_set(
             partnership=partnership, kind="supplier", partner_code="4012345000009",
-            our_code="V-100", actor=manager,
+            our_code="V-100", actor=manager, now=NOW,
         )  # fmt: skip
         assert CrosswalkReprocess.objects.count() == 1
     assert _run_jobs(org_a) == ["succeeded"]
@@ -84,7 +84,7 @@ def test_unmapped_codes_are_listed_and_mapping_one_reprocesses_the_documents_wai
         assert kinds == {"price_differs": "open", "item_not_ordered": "resolved"}
         assert selectors.unmapped_codes(partnership.pk) == []
         # Running the job again changes nothing.
-        services.crosswalk_reprocess(job_id=job.pk)
+        services.crosswalk_reprocess(job_id=job.pk, clock=lambda: NOW)
         assert Discrepancy.objects.count() == 2
 
 
@@ -98,11 +98,33 @@ def test_a_line_that_carries_our_code_is_never_overwritten(
     with django_capture_on_commit_callbacks(execute=False), tenant_scope(org_a):
         services.code_mapping_set(
             partnership=partnership, kind="material", partner_code="SUP-1", our_code="MAT-1",
-            actor=manager,
+            actor=manager, now=NOW,
         )  # fmt: skip
     _run_jobs(org_a)
     with tenant_scope(org_a):
         assert EdiDocumentLine.objects.get(pk=kept.pk).buyer_item_code == "MAT-9"
+
+
+def test_a_mapping_and_its_reprocessing_are_stamped_by_the_clock_passed_in(
+    org_a, manager, partnership, waiting, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False), tenant_scope(org_a):
+        mapping = services.code_mapping_set(
+            partnership=partnership, kind="material", partner_code="SUP-1", our_code="MAT-1",
+            actor=manager, now=NOW,
+        )  # fmt: skip
+        job = CrosswalkReprocess.objects.get()
+    assert (mapping.created_at, mapping.updated_at, job.created_at) == (NOW, NOW, NOW)
+    # The job reads the clock when it starts, when the match runs and when it ends.
+    started, matched, finished = (NOW + timedelta(minutes=1, seconds=s) for s in (0, 1, 2))
+    with tenant_scope(org_a):
+        services.crosswalk_reprocess(
+            job_id=job.pk, clock=iter([started, matched, finished]).__next__
+        )
+        job.refresh_from_db()
+        detected = set(Discrepancy.objects.values_list("detected_at", flat=True))
+    assert (job.status, job.started_at, job.finished_at) == ("succeeded", started, finished)
+    assert detected == {matched}
 
 
 @pytest.mark.parametrize(
@@ -117,7 +139,7 @@ def test_a_line_that_carries_our_code_is_never_overwritten(
 def test_a_mapping_needs_both_codes_and_a_known_kind(org_a, manager, partnership, fields, error):
     values = {"kind": "cost_code", "partner_code": "CC-1", "our_code": "4711", **fields}
     with tenant_scope(org_a), pytest.raises(ValidationError) as refused:
-        services.code_mapping_set(partnership=partnership, actor=manager, **values)
+        services.code_mapping_set(partnership=partnership, actor=manager, now=NOW, **values)
     assert error in refused.value.message_dict
 
 
@@ -126,7 +148,7 @@ def test_a_partner_code_maps_to_one_of_ours_and_remapping_changes_it(org_a, mana
         for our in ("4711", "4712"):
             services.code_mapping_set(
                 partnership=partnership, kind="cost_code", partner_code="CC-1", our_code=our,
-                actor=manager,
+                actor=manager, now=NOW,
             )  # fmt: skip
         assert list(CodeMapping.objects.values_list("our_code", flat=True)) == ["4712"]
         assert not CrosswalkReprocess.objects.exists()  # nothing waits on a cost code

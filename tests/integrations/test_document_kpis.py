@@ -113,7 +113,7 @@ def test_a_figure_entered_by_hand_is_never_overwritten(org_a, manager, partnersh
     with tenant_scope(org_a):
         otd = _kpi(manager, partnership, "otd_pct")
         performance.measurement_record(
-            actor=manager, kpi=otd, period_start=JAN, value=Decimal("91"), today=NOW.date()
+            actor=manager, kpi=otd, period_start=JAN, value=Decimal("91"), today=NOW.date(), now=NOW
         )
         assert services.document_kpis_record(now=NOW)["kept_manual"] == 1
         assert Measurement.objects.get(kpi=otd).value == Decimal("91")

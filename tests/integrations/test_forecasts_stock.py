@@ -68,16 +68,16 @@ def test_a_version_with_a_bad_line_is_refused_with_the_line(
     org_a, manager, forecast, lines, message
 ):
     with tenant_scope(org_a), pytest.raises(ValidationError) as refused:
-        services.forecast_version_add(forecast=forecast, actor=manager, lines=lines)
+        services.forecast_version_add(forecast=forecast, actor=manager, lines=lines, now=NOW)
     assert message in " ".join(refused.value.message_dict["lines"])
 
 
 def test_a_version_that_changes_nothing_is_refused(org_a, manager, forecast):
     lines = [["MAT-1", "2026-05", "100"]]
     with tenant_scope(org_a):
-        services.forecast_version_add(forecast=forecast, actor=manager, lines=lines)
+        services.forecast_version_add(forecast=forecast, actor=manager, lines=lines, now=NOW)
         with pytest.raises(ConflictError):
-            services.forecast_version_add(forecast=forecast, actor=manager, lines=lines)
+            services.forecast_version_add(forecast=forecast, actor=manager, lines=lines, now=NOW)
         assert ForecastVersion.objects.count() == 1
 
 

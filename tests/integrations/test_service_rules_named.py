@@ -368,7 +368,7 @@ def sent(monkeypatch):
 def test_a_crosswalk_reprocess_is_queued_once_while_one_waits(org_a, partnership, manager, sent):
     with tenant_scope(org_a):
         job = services.crosswalk_reprocess_request(partnership=partnership, actor=manager, now=NOW)
-        again = services.crosswalk_reprocess_request(partnership=partnership, actor=None)
+        again = services.crosswalk_reprocess_request(partnership=partnership, actor=None, now=NOW)
         assert again == job
         assert CrosswalkReprocess.objects.count() == 1
         assert (job.status, job.requested_by, job.created_at) == ("queued", manager, NOW)

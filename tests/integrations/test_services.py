@@ -2,10 +2,12 @@
 returns the same document, an unreadable message is kept (rejected, with the reason), and an
 invoice is compared with the order it references; the owner is told once."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from integrations import services
 from integrations.models import EdiDocument, EdiDocumentLine, EdiFinding
@@ -79,7 +81,7 @@ def test_the_same_bytes_in_another_organization_are_another_document(org_b, inge
     other = PartnershipFactory(organization=org_b)
     with tenant_scope(org_b):
         document, created = services.edi_document_ingest(
-            partnership=other, content=samples.edifact(kind="order")
+            partnership=other, content=samples.edifact(kind="order"), clock=timezone.now
         )
         assert created and EdiDocument.objects.count() == 1
 
@@ -96,6 +98,38 @@ def test_garbage_is_kept_rejected_with_the_reason_and_nothing_else(org_a, ingest
         assert AuditEvent.objects.filter(action="integrations.edi_document.rejected").count() == 1
         notice = Notification.objects.get(recipient=manager)
     assert "could not be read" in notice.title
+
+
+def _clock(*moments):
+    """A clock giving each moment in turn; one reading too many stops it."""
+    return iter(moments).__next__
+
+
+RECEIVED, STARTED, FINISHED = (datetime(2026, 3, 2, 9, 0, s, tzinfo=UTC) for s in (0, 1, 3))
+
+
+def test_a_message_is_stamped_received_started_and_finished_by_the_clock_passed_in(org_a, ingest):
+    document, _ = ingest(samples.edifact(kind="order"), clock=_clock(RECEIVED, STARTED, FINISHED))
+    with tenant_scope(org_a):
+        document.refresh_from_db()
+    assert document.status == "accepted"
+    assert (document.received_at, document.started_at, document.finished_at) == (
+        RECEIVED,
+        STARTED,
+        FINISHED,
+    )
+
+
+def test_an_unreadable_message_is_finished_at_the_clocks_reading_too(org_a, ingest):
+    document, _ = ingest(samples.GARBAGE, clock=_clock(RECEIVED, STARTED, FINISHED))
+    with tenant_scope(org_a):
+        document.refresh_from_db()
+    assert document.status == "rejected"
+    assert (document.received_at, document.started_at, document.finished_at) == (
+        RECEIVED,
+        STARTED,
+        FINISHED,
+    )
 
 
 def test_a_failure_after_parsing_leaves_no_line_behind(org_a, ingest, monkeypatch):
@@ -132,7 +166,9 @@ def test_empty_or_oversized_content_is_refused_and_nothing_is_stored(
 def test_a_partnership_of_another_organization_is_refused(org_a, org_b):
     foreign = PartnershipFactory(organization=org_b)
     with tenant_scope(org_a), pytest.raises(ValidationError) as refused:
-        services.edi_document_ingest(partnership=foreign, content=samples.edifact())
+        services.edi_document_ingest(
+            partnership=foreign, content=samples.edifact(), clock=timezone.now
+        )
     assert "partnership" in refused.value.message_dict
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from integrations import services
 from integrations.edi.report import describe
@@ -101,7 +102,7 @@ def test_a_deleted_mapping_is_gone_and_audited_with_what_it_mapped(org_a, manage
     with tenant_scope(org_a):
         mapping = services.code_mapping_set(
             partnership=partnership, kind="material", partner_code="SUP-1", our_code="MAT-1",
-            actor=manager,
+            actor=manager, now=timezone.now(),
         )  # fmt: skip
         services.code_mapping_delete(mapping=mapping, actor=manager)
         assert not CodeMapping.objects.exists()

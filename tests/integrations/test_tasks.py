@@ -2,8 +2,10 @@
 and it runs in a real worker too."""
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from integrations import services, tasks
 from integrations.models import EdiDocument, EdiDocumentLine
@@ -15,7 +17,11 @@ from tests.integrations import samples
 def _receive(org, partnership, actor, content):
     with tenant_scope(org):
         return services.edi_document_receive(
-            partnership=partnership, content=content, filename="po.edi", actor=actor
+            partnership=partnership,
+            content=content,
+            filename="po.edi",
+            actor=actor,
+            now=timezone.now(),
         )
 
 
@@ -47,6 +53,28 @@ def test_the_task_reads_the_message_and_a_second_run_changes_nothing(org_a, part
             AuditEvent.objects.filter(object_id=str(document.pk)).values_list("action", flat=True)
         )
     assert actions == ["integrations.edi_document.received", "integrations.edi_document.accepted"]
+
+
+@pytest.mark.django_db
+def test_an_upload_is_received_at_the_moment_passed_in_and_read_by_the_clock_passed_in(
+    org_a, partnership, manager
+):
+    received = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    started, finished = received + timedelta(minutes=1), received + timedelta(minutes=1, seconds=4)
+    with tenant_scope(org_a):
+        document, _ = services.edi_document_receive(
+            partnership=partnership, content=samples.edifact(), actor=manager, now=received
+        )
+        services.edi_document_process(
+            document_id=document.pk, clock=iter([started, finished]).__next__
+        )
+        document.refresh_from_db()
+    assert document.status == "accepted"
+    assert (document.received_at, document.started_at, document.finished_at) == (
+        received,
+        started,
+        finished,
+    )
 
 
 @pytest.mark.django_db

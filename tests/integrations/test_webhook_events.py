@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from governance import services as governance
 from integrations import services, webhooks
@@ -67,7 +68,12 @@ def _kpi_with_sla(manager, partnership):
 
 def _record(manager, kpi, month, value):
     performance.measurement_record(
-        actor=manager, kpi=kpi, period_start=month, value=Decimal(value), today=TODAY
+        actor=manager,
+        kpi=kpi,
+        period_start=month,
+        value=Decimal(value),
+        today=TODAY,
+        now=timezone.now(),
     )
 
 
@@ -136,8 +142,10 @@ def test_a_scorecard_published_is_sent_signed(org_a, manager, partnership, subsc
     with tenant_scope(org_a):
         kpi = _kpi_with_sla(manager, partnership)
         _record(manager, kpi, date(2025, 3, 1), "97")
-        card = performance.scorecard_compute(partnership=partnership, period_start=date(2025, 3, 1))
-        performance.scorecard_publish(scorecard=card, actor=manager)
+        card = performance.scorecard_compute(
+            partnership=partnership, period_start=date(2025, 3, 1), now=timezone.now()
+        )
+        performance.scorecard_publish(scorecard=card, actor=manager, now=timezone.now())
     (body,) = _delivered(receiver)
     assert body["event"] == "scorecard.published" and body["data"]["id"] == card.pk
 

@@ -3,6 +3,7 @@ guest invited to one partnership never reaches another partnership's objects of 
 organization (404 on reads, never a 2xx on writes), by session or by API key, and lists none of
 them. A module's file picks its routes with `module_routes` and calls the three checks."""
 
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from partnerships.services import partnership_invite_guest
@@ -54,7 +55,9 @@ def make_guest_world(organization, owner, make_member) -> dict:
         partnership_invite_guest(partnership=theirs, guest=guest, actor=owner)
     session = APIClient()
     session.force_login(guest)
-    _, raw_key = api_key_create(organization=organization, user=guest, name="guest")
+    _, raw_key = api_key_create(
+        organization=organization, user=guest, name="guest", now=timezone.now()
+    )
     keyed = APIClient()
     keyed.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
     own = APIClient()

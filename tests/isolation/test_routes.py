@@ -11,6 +11,7 @@ import io
 
 import pytest
 from django.urls import get_resolver
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tenancy.context import tenant_scope
@@ -45,7 +46,9 @@ def world(org_a, org_b, owner, make_member):
     session.force_login(outsider)
     from tenancy.services import api_key_create
 
-    _, raw_key = api_key_create(organization=org_b, user=outsider, name="attacker")
+    _, raw_key = api_key_create(
+        organization=org_b, user=outsider, name="attacker", now=timezone.now()
+    )
     keyed = APIClient()
     keyed.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
     own = APIClient()

@@ -6,6 +6,7 @@ Routes are discovered like the rest of the suite (tests/isolation/discovery.py):
 on the `Sla` viewset and every page taking an `sla_id`, so a route added later is covered."""
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from partnerships.services import partnership_invite_guest
@@ -36,7 +37,7 @@ def guest_world(org_a, owner, make_member):
         SlaVersionFactory(organization=org_a, sla=other_sla)
     session = APIClient()
     session.force_login(guest)
-    _, raw_key = api_key_create(organization=org_a, user=guest, name="guest")
+    _, raw_key = api_key_create(organization=org_a, user=guest, name="guest", now=timezone.now())
     keyed = APIClient()
     keyed.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
     return {

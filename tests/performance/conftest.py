@@ -2,6 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from performance import services
 from tenancy.context import tenant_scope
@@ -84,9 +85,10 @@ def published(org_a, manager, scenario):
             period_start=date(2025, 3, 1),
             value=Decimal("97"),
             today=TODAY,
+            now=timezone.now(),
         )
         scorecard = services.scorecard_compute(
-            partnership=scenario["partnership"], period_start=date(2025, 3, 1)
+            partnership=scenario["partnership"], period_start=date(2025, 3, 1), now=timezone.now()
         )
-        services.scorecard_publish(scorecard=scorecard, actor=manager)
+        services.scorecard_publish(scorecard=scorecard, actor=manager, now=timezone.now())
     return scorecard

@@ -118,6 +118,7 @@ def test_scorecards_carry_an_etag_and_answer_304_when_unchanged(org_a, manager, 
             period_start=date(2025, 1, 1),
             value=Decimal("94"),
             today=TODAY,
+            now=timezone.now(),
         )
     api = api_as(manager, org_a)
     response = api.get(f"{BASE}/scorecards/")
@@ -132,6 +133,7 @@ def test_scorecards_carry_an_etag_and_answer_304_when_unchanged(org_a, manager, 
             period_start=date(2025, 1, 1),
             value=Decimal("100"),
             today=TODAY,
+            now=timezone.now(),
         )
     changed = api.get(f"{BASE}/scorecards/", HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200 and changed["ETag"] != etag
@@ -275,7 +277,11 @@ def test_a_correction_or_a_renamed_kpi_changes_the_closed_periods_etag(
     with tenant_scope(org_a):
         figure = scenario["otd"].measurements.order_by("period_start").first()
         services.measurement_correct(
-            measurement=figure, actor=manager, value=Decimal("91"), reason="Recount"
+            measurement=figure,
+            actor=manager,
+            value=Decimal("91"),
+            reason="Recount",
+            now=timezone.now(),
         )
     corrected = api.get(f"{BASE}/measurements/", _closed_query(scenario), HTTP_IF_NONE_MATCH=etag)
     assert corrected.status_code == 200 and corrected["ETag"] != etag

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from performance import services
 from performance.models import ScorecardReport
@@ -37,13 +38,14 @@ def draft_and_published(org_a, manager, scenario):
                 period_start=month,
                 value=Decimal(otd),
                 today=TODAY,
+                now=timezone.now(),
             )
         published = services.scorecard_compute(
-            partnership=scenario["partnership"], period_start=date(2025, 3, 1)
+            partnership=scenario["partnership"], period_start=date(2025, 3, 1), now=timezone.now()
         )
-        services.scorecard_publish(scorecard=published, actor=manager)
+        services.scorecard_publish(scorecard=published, actor=manager, now=timezone.now())
         draft = services.scorecard_compute(
-            partnership=scenario["partnership"], period_start=date(2025, 4, 1)
+            partnership=scenario["partnership"], period_start=date(2025, 4, 1), now=timezone.now()
         )
     return published, draft
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from performance import services
 from performance.models import (
@@ -66,6 +67,7 @@ def test_an_sla_created_on_its_page_finds_its_breach_and_credit(
             period_start=date(2025, 3, 1),
             value=Decimal("650"),
             today=TODAY,
+            now=timezone.now(),
         )
         services.sla_breach_check(
             period_from=date(2025, 3, 1),
@@ -174,6 +176,7 @@ def test_an_rca_opened_by_the_breach_check_is_worked_through_on_its_page(
                 period_start=date(2025, month, 1),
                 value=Decimal("93"),
                 today=TODAY,
+                now=timezone.now(),
             )
         services.sla_breach_check(
             period_from=date(2025, 3, 1),
@@ -364,8 +367,8 @@ def test_an_rca_is_edited_until_it_is_closed(org_a, manager, scenario, client_as
         action = services.capa_add(
             rca=rca, actor=manager, description="Book slots", due_date=date(2025, 6, 1)
         )
-        services.capa_complete(action=action, actor=manager)
-        services.rca_close(rca=rca, actor=manager, today=date(2025, 6, 2))
+        services.capa_complete(action=action, actor=manager, now=timezone.now())
+        services.rca_close(rca=rca, actor=manager, today=date(2025, 6, 2), now=timezone.now())
         assert rca.effectiveness_check_due == date(2025, 8, 31)
     closed = api.patch(f"/api/v1/o/alpha/rcas/{rca.pk}/", {"problem": "x"}, format="json")
     assert closed.status_code == 409
@@ -380,9 +383,10 @@ def test_publishing_a_scorecard_says_to_whom(org_a, manager, scenario, client_as
             period_start=date(2025, 3, 1),
             value=Decimal("97"),
             today=TODAY,
+            now=timezone.now(),
         )
         scorecard = services.scorecard_compute(
-            partnership=scenario["partnership"], period_start=date(2025, 3, 1)
+            partnership=scenario["partnership"], period_start=date(2025, 3, 1), now=timezone.now()
         )
         partner = scenario["partnership"].partner.name
     url = reverse("performance-scorecard-publish", args=["alpha", scorecard.pk])

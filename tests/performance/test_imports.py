@@ -116,6 +116,7 @@ def test_a_figure_recorded_between_check_and_import_imports_nothing(org_a, manag
             period_start=date(2025, 2, 1),
             value=Decimal("90"),
             today=TODAY,
+            now=NOW,
         )
         job = run(services.measurement_import_confirm(job=job, actor=manager), chunk_rows=1)
         assert job.status == "failed"

@@ -295,6 +295,7 @@ def test_duplicates_are_found_across_chunks_and_recorded_figures_in_each(org_a, 
             period_start=date(2025, 3, 1),
             value=Decimal("90"),
             today=TODAY,
+            now=NOW,
         )
         job = _checked(
             manager,
@@ -556,6 +557,7 @@ def test_an_import_that_meets_a_recorded_figure_writes_nothing_and_says_where(
             period_start=date(2025, 2, 1),
             value=Decimal("90"),
             today=TODAY,
+            now=NOW,
         )
         reported = []
         job = _run(

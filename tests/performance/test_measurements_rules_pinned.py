@@ -11,6 +11,7 @@ from io import BytesIO
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from performance import services
 from performance.models import Measurement, Scorecard
@@ -32,7 +33,13 @@ def _events(action):
 
 def _record(actor, kpi, value, month=MARCH, **kwargs):
     return services.measurement_record(
-        actor=actor, kpi=kpi, period_start=month, value=value, today=TODAY, **kwargs
+        actor=actor,
+        kpi=kpi,
+        period_start=month,
+        value=value,
+        today=TODAY,
+        now=timezone.now(),
+        **kwargs,
     )
 
 
@@ -43,7 +50,9 @@ def _refusal(call) -> dict:
 
 
 def _push(actor, partnership, rows, today=TODAY):
-    return services.measurements_push(actor=actor, partnership=partnership, rows=rows, today=today)
+    return services.measurements_push(
+        actor=actor, partnership=partnership, rows=rows, today=today, now=timezone.now()
+    )
 
 
 def _xlsx(rows) -> bytes:
@@ -328,7 +337,9 @@ def test_approving_a_partners_figure_records_who_audits_and_scores_it(
     reviewer = make_member(org_a, email="reviewer@alpha.test")
     with tenant_scope(org_a):
         pending = _record(manager, scenario["otd"], Decimal("94"), pending=True)
-        reviewed = services.measurement_review(measurement=pending, actor=reviewer, approve=True)
+        reviewed = services.measurement_review(
+            measurement=pending, actor=reviewer, approve=True, now=timezone.now()
+        )
         assert reviewed.status == "approved"
         stored = _stored(pending)
         assert (stored["status"], stored["reviewed_by"], stored["submitted_by"]) == (
@@ -347,7 +358,9 @@ def test_rejecting_a_partners_figure_keeps_it_out_of_the_scorecards(
     reviewer = make_member(org_a, email="reviewer@alpha.test")
     with tenant_scope(org_a):
         pending = _record(manager, scenario["otd"], Decimal("94"), pending=True)
-        services.measurement_review(measurement=pending, actor=reviewer, approve=False)
+        services.measurement_review(
+            measurement=pending, actor=reviewer, approve=False, now=timezone.now()
+        )
         stored = _stored(pending)
         assert (stored["status"], stored["reviewed_by"]) == ("rejected", reviewer)
         [event] = _events("performance.measurement.rejected")
@@ -355,7 +368,9 @@ def test_rejecting_a_partners_figure_keeps_it_out_of_the_scorecards(
         assert not _events("performance.measurement.approved")
         assert not Scorecard.objects.exists()
         with pytest.raises(ConflictError) as refused:
-            services.measurement_review(measurement=pending, actor=reviewer, approve=True)
+            services.measurement_review(
+                measurement=pending, actor=reviewer, approve=True, now=timezone.now()
+            )
         assert str(refused.value) == "This figure is already rejected."
 
 
@@ -363,7 +378,9 @@ def test_a_members_figure_needs_no_review(org_a, manager, scenario):
     with tenant_scope(org_a):
         recorded = _record(manager, scenario["otd"], Decimal("94"))
         with pytest.raises(ConflictError) as refused:
-            services.measurement_review(measurement=recorded, actor=manager, approve=True)
+            services.measurement_review(
+                measurement=recorded, actor=manager, approve=True, now=timezone.now()
+            )
         assert str(refused.value) == "This figure is already approved."
         assert _stored(recorded)["reviewed_by"] is None
         assert not _events("performance.measurement.approved")
@@ -385,6 +402,7 @@ def test_a_correction_stores_the_value_audits_old_and_new_and_rescores_later_mon
             actor=corrector,
             value="98",
             reason="  The carrier resent the report.  ",
+            now=timezone.now(),
         )
         stored = _stored(measurement)
         assert (stored["value"], stored["note"]) == (Decimal("98"), "first count")
@@ -407,6 +425,7 @@ def test_a_correction_with_a_note_replaces_the_note_and_the_reason_is_cut(org_a,
             value=Decimal("95.123456"),
             reason="x" * 600,
             note="recounted",
+            now=timezone.now(),
         )
         stored = _stored(measurement)
         assert (stored["value"], stored["note"]) == (Decimal("95.1235"), "recounted")
@@ -424,7 +443,11 @@ def test_a_correction_refuses_what_a_new_figure_refuses(org_a, manager, scenario
         }.items():
             refused = _refusal(
                 lambda value=value: services.measurement_correct(
-                    measurement=measurement, actor=manager, value=value, reason="x"
+                    measurement=measurement,
+                    actor=manager,
+                    value=value,
+                    reason="x",
+                    now=timezone.now(),
                 )
             )
             assert refused == {"value": [message]}
@@ -435,10 +458,16 @@ def test_a_correction_refuses_what_a_new_figure_refuses(org_a, manager, scenario
 def test_a_rejected_figure_is_not_corrected(org_a, manager, scenario):
     with tenant_scope(org_a):
         pending = _record(manager, scenario["otd"], Decimal("94"), pending=True)
-        services.measurement_review(measurement=pending, actor=manager, approve=False)
+        services.measurement_review(
+            measurement=pending, actor=manager, approve=False, now=timezone.now()
+        )
         with pytest.raises(ConflictError) as refused:
             services.measurement_correct(
-                measurement=pending, actor=manager, value=Decimal("95"), reason="x"
+                measurement=pending,
+                actor=manager,
+                value=Decimal("95"),
+                reason="x",
+                now=timezone.now(),
             )
         assert str(refused.value) == (
             "A rejected figure is not corrected: record the right value instead."
@@ -450,7 +479,11 @@ def test_correcting_a_pending_figure_does_not_count_it_yet(org_a, manager, scena
     with tenant_scope(org_a):
         pending = _record(manager, scenario["otd"], Decimal("94"), pending=True)
         services.measurement_correct(
-            measurement=pending, actor=manager, value=Decimal("96"), reason="typo"
+            measurement=pending,
+            actor=manager,
+            value=Decimal("96"),
+            reason="typo",
+            now=timezone.now(),
         )
         assert _stored(pending)["value"] == Decimal("96")
         assert len(_events("performance.measurement.corrected")) == 1
@@ -466,7 +499,7 @@ def test_deleting_a_figure_needs_a_reason_in_the_users_words(org_a, manager, sce
         for reason in ("", "   "):
             refused = _refusal(
                 lambda reason=reason: services.measurement_delete(
-                    measurement=measurement, actor=manager, reason=reason
+                    measurement=measurement, actor=manager, reason=reason, now=timezone.now()
                 )
             )
             assert refused == {"reason": ["Say why this figure is deleted."]}
@@ -482,7 +515,9 @@ def test_deleting_a_figure_audits_what_it_was_and_rescores_its_month(
         _record(manager, scenario["otd"], Decimal("94"))
         defects = _record(manager, scenario["defects"], Decimal("450"))
         pk = defects.pk
-        services.measurement_delete(measurement=defects, actor=deleter, reason=" " + "r" * 600)
+        services.measurement_delete(
+            measurement=defects, actor=deleter, reason=" " + "r" * 600, now=timezone.now()
+        )
         assert not Measurement.objects.filter(pk=pk).exists()
         [event] = _events("performance.measurement.deleted")
         assert (event.actor, event.object_type, event.object_id) == (
@@ -504,7 +539,9 @@ def test_deleting_a_figure_audits_what_it_was_and_rescores_its_month(
 def test_deleting_a_pending_figure_leaves_the_scorecards_alone(org_a, manager, scenario):
     with tenant_scope(org_a):
         pending = _record(manager, scenario["otd"], Decimal("94"), pending=True)
-        services.measurement_delete(measurement=pending, actor=manager, reason="sent twice")
+        services.measurement_delete(
+            measurement=pending, actor=manager, reason="sent twice", now=timezone.now()
+        )
         assert not Measurement.objects.exists()
         assert not Scorecard.objects.exists()
         assert len(_events("performance.measurement.deleted")) == 1

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from performance import services
 from performance.models import ActionItem, Qbr
@@ -32,6 +33,7 @@ def test_detail_pages_take_no_post(org_a, manager, scenario, client_as):
             period_start=date(2025, 3, 1),
             value=Decimal("97"),
             today=TODAY,
+            now=timezone.now(),
         )
         rca = services.rca_create(actor=manager, partnership=scenario["partnership"], problem="x")
     pid = scenario["partnership"].pk

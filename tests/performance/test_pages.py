@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from performance import services, views
 from performance.models import Measurement
@@ -35,6 +36,7 @@ def grow(org, manager, scenario, months):
                     period_start=date(2023 + month // 12, month % 12 + 1, 1),
                     value=Decimal(value),
                     today=TODAY,
+                    now=timezone.now(),
                 )
         services.sla_breach_check(
             period_from=date(2023, 1, 1),

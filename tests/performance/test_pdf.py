@@ -36,6 +36,7 @@ def test_an_october_report_has_no_november_and_names_perspectives(org_a, manager
                 period_start=date(2025, month, 1),
                 value=Decimal(otd),
                 today=TODAY,
+                now=timezone.now(),
             )
         services.sla_breach_check(
             period_from=date(2025, 9, 1), period_to=date(2025, 11, 1), now=timezone.now()

@@ -230,14 +230,15 @@ def test_the_monthly_batch_queues_each_active_partnership_once(org_a, manager, s
         ScorecardReportFactory(
             organization=org_a, partnership=failed, period_start=date(2025, 3, 1), status="failed"
         )
-        queued = services.reports_monthly_batch(period_start=date(2025, 3, 20))
+        queued = services.reports_monthly_batch(period_start=date(2025, 3, 20), now=NOW)
         assert sorted((r.partnership.name, r.period_start, r.status) for r in queued) == [
             ("Alder drive-train", date(2025, 3, 1), "queued"),
             ("ZZZ done in February", date(2025, 3, 1), "queued"),
             ("ZZZZ failed in March", date(2025, 3, 1), "queued"),
         ]
         assert {r.requested_by for r in queued} == {None}
-        assert Scorecard.objects.filter(
+        computed = Scorecard.objects.get(
             partnership=scenario["partnership"], period_start=date(2025, 3, 1)
-        ).exists()
+        )
+        assert computed.computed_at == NOW  # the task's moment, passed down
         assert not Scorecard.objects.filter(partnership=done).exists()

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from performance import services
 from performance.models import (
@@ -36,14 +37,22 @@ pytestmark = pytest.mark.django_db
 
 def record(manager, kpi, month, value, **kwargs):
     return services.measurement_record(
-        actor=manager, kpi=kpi, period_start=month, value=Decimal(value), today=TODAY, **kwargs
+        actor=manager,
+        kpi=kpi,
+        period_start=month,
+        value=Decimal(value),
+        today=TODAY,
+        now=timezone.now(),
+        **kwargs,
     )
 
 
 def published_scorecard(manager, scenario, month=date(2025, 3, 1)):
     record(manager, scenario["otd"], month, "97")
-    scorecard = services.scorecard_compute(partnership=scenario["partnership"], period_start=month)
-    return services.scorecard_publish(scorecard=scorecard, actor=manager)
+    scorecard = services.scorecard_compute(
+        partnership=scenario["partnership"], period_start=month, now=timezone.now()
+    )
+    return services.scorecard_publish(scorecard=scorecard, actor=manager, now=timezone.now())
 
 
 # --- The nine guards ----------------------------------------------------------------------------
@@ -52,10 +61,16 @@ def published_scorecard(manager, scenario, month=date(2025, 3, 1)):
 def test_each_side_acknowledges_a_published_scorecard_only_once(org_a, manager, scenario):
     with tenant_scope(org_a):
         scorecard = published_scorecard(manager, scenario)
-        services.scorecard_acknowledge(scorecard=scorecard, actor=manager, side="buyer")
+        services.scorecard_acknowledge(
+            scorecard=scorecard, actor=manager, side="buyer", now=timezone.now()
+        )
         with pytest.raises(ConflictError, match="already acknowledged"):
-            services.scorecard_acknowledge(scorecard=scorecard, actor=manager, side="buyer")
-        services.scorecard_acknowledge(scorecard=scorecard, actor=manager, side="partner")
+            services.scorecard_acknowledge(
+                scorecard=scorecard, actor=manager, side="buyer", now=timezone.now()
+            )
+        services.scorecard_acknowledge(
+            scorecard=scorecard, actor=manager, side="partner", now=timezone.now()
+        )
         scorecard.refresh_from_db()
         assert scorecard.acknowledged_by_buyer_id == manager.pk
         assert scorecard.acknowledged_by_partner_id == manager.pk
@@ -67,12 +82,16 @@ def test_a_published_scorecard_is_frozen_when_a_figure_changes(org_a, manager, s
         before = scorecard.total
         measurement = Measurement.objects.get(kpi=scenario["otd"])
         services.measurement_correct(
-            measurement=measurement, actor=manager, value=Decimal("91"), reason="resent"
+            measurement=measurement,
+            actor=manager,
+            value=Decimal("91"),
+            reason="resent",
+            now=timezone.now(),
         )
         scorecard.refresh_from_db()
         assert scorecard.total == before
         draft = services.scorecard_compute(
-            partnership=scenario["partnership"], period_start=date(2025, 3, 1)
+            partnership=scenario["partnership"], period_start=date(2025, 3, 1), now=timezone.now()
         )
         assert draft.total == before
 
@@ -111,7 +130,11 @@ def test_a_correction_to_an_implausible_value_is_refused(org_a, manager, scenari
         measurement = record(manager, scenario["otd"], date(2025, 3, 1), "97")
         with pytest.raises(ValidationError) as error:
             services.measurement_correct(
-                measurement=measurement, actor=manager, value=Decimal("140"), reason="typo"
+                measurement=measurement,
+                actor=manager,
+                value=Decimal("140"),
+                reason="typo",
+                now=timezone.now(),
             )
         assert "above the largest plausible value" in str(error.value)
         measurement.refresh_from_db()
@@ -149,11 +172,19 @@ def test_an_upheld_appeal_recomputes_the_published_scorecard(org_a, manager, sce
         )
         measurement = Measurement.objects.get(kpi=scenario["otd"])
         services.measurement_correct(
-            measurement=measurement, actor=manager, value=Decimal("90"), reason="appeal"
+            measurement=measurement,
+            actor=manager,
+            value=Decimal("90"),
+            reason="appeal",
+            now=timezone.now(),
         )
         frozen = Scorecard.objects.get(pk=scorecard.pk).total
         services.scorecard_appeal_resolve(
-            appeal=appeal, actor=manager, uphold=True, resolution="Data corrected."
+            appeal=appeal,
+            actor=manager,
+            uphold=True,
+            resolution="Data corrected.",
+            now=timezone.now(),
         )
         scorecard.refresh_from_db()
         assert scorecard.total != frozen
@@ -163,9 +194,13 @@ def test_an_upheld_appeal_recomputes_the_published_scorecard(org_a, manager, sce
 def test_an_approved_figure_cannot_be_reviewed_again(org_a, manager, scenario):
     with tenant_scope(org_a):
         pending = record(manager, scenario["otd"], date(2025, 3, 1), "97", pending=True)
-        services.measurement_review(measurement=pending, actor=manager, approve=True)
+        services.measurement_review(
+            measurement=pending, actor=manager, approve=True, now=timezone.now()
+        )
         with pytest.raises(ConflictError, match="already approved"):
-            services.measurement_review(measurement=pending, actor=manager, approve=False)
+            services.measurement_review(
+                measurement=pending, actor=manager, approve=False, now=timezone.now()
+            )
         pending.refresh_from_db()
         assert pending.status == Measurement.Status.APPROVED
 
@@ -193,7 +228,7 @@ def test_running_a_generated_pdf_again_renders_nothing_new(org_a, manager, scena
     with tenant_scope(org_a):
         record(manager, scenario["otd"], date(2025, 3, 1), "97")
         services.scorecard_compute(
-            partnership=scenario["partnership"], period_start=date(2025, 3, 1)
+            partnership=scenario["partnership"], period_start=date(2025, 3, 1), now=timezone.now()
         )
         report = services.report_request(
             partnership=scenario["partnership"], period_start=date(2025, 3, 1), actor=manager
@@ -290,6 +325,7 @@ def test_a_figure_for_a_month_that_has_not_begun_is_refused(org_a, manager, scen
                 period_start=date(2031, 1, 1),
                 value=Decimal("97"),
                 today=date(2026, 11, 26),
+                now=timezone.now(),
             )
         assert "2031-01 is in the future" in error.value.message_dict["period_start"][0]
         # The current month is already open for figures.
@@ -299,6 +335,7 @@ def test_a_figure_for_a_month_that_has_not_begun_is_refused(org_a, manager, scen
             period_start=date(2026, 11, 1),
             value=Decimal("97"),
             today=date(2026, 11, 26),
+            now=timezone.now(),
         )
         assert record_now.period_start == date(2026, 11, 1)
         assert not Scorecard.objects.filter(period_start=date(2031, 1, 1)).exists()
@@ -317,6 +354,7 @@ def test_an_import_or_push_with_a_future_period_imports_nothing(org_a, manager, 
             partnership=scenario["partnership"],
             rows=[{"kpi_code": "otd_pct", "period": "2031-01", "value": "99"}],
             today=date(2026, 11, 26),
+            now=timezone.now(),
         )
         assert not pushed.ok and not Measurement.objects.exists()
 
@@ -343,9 +381,14 @@ def test_deleting_a_figure_needs_a_reason_and_recomputes_the_scorecard(org_a, ma
         defects = record(manager, scenario["defects"], date(2025, 3, 1), "450")
         before = Scorecard.objects.get().total
         with pytest.raises(ValidationError):
-            services.measurement_delete(measurement=defects, actor=manager, reason=" ")
+            services.measurement_delete(
+                measurement=defects, actor=manager, reason=" ", now=timezone.now()
+            )
         services.measurement_delete(
-            measurement=defects, actor=manager, reason="Counted another plant's defects."
+            measurement=defects,
+            actor=manager,
+            reason="Counted another plant's defects.",
+            now=timezone.now(),
         )
         after = Scorecard.objects.get()
         assert after.total != before
@@ -457,7 +500,7 @@ def test_an_rca_cycle_is_audited_step_by_step_and_refuses_out_of_order_steps(
         opened = RootCauseAnalysis.objects.get(pk=rca.pk)
         assert opened.sla_id == scenario["sla"].pk and opened.responsible_party == "buyer"
         with pytest.raises(ConflictError) as error:
-            services.rca_close(rca=rca, actor=manager, today=date(2025, 6, 1))
+            services.rca_close(rca=rca, actor=manager, today=date(2025, 6, 1), now=timezone.now())
         assert error.value.message == "Add at least one corrective action before closing."
         with pytest.raises(ConflictError) as error:
             services.rca_effectiveness_record(rca=rca, actor=manager, effective=True)
@@ -474,20 +517,20 @@ def test_an_rca_cycle_is_audited_step_by_step_and_refuses_out_of_order_steps(
         assert action.kind == "preventive"
         assert RootCauseAnalysis.objects.get(pk=rca.pk).status == "capa"
         with pytest.raises(ConflictError) as error:
-            services.rca_close(rca=rca, actor=manager, today=date(2025, 6, 1))
+            services.rca_close(rca=rca, actor=manager, today=date(2025, 6, 1), now=timezone.now())
         assert error.value.message == "Every corrective action must be done before closing."
-        services.capa_complete(action=action, actor=manager)
+        services.capa_complete(action=action, actor=manager, now=timezone.now())
         action.refresh_from_db()
         assert action.status == "done" and action.completed_at is not None
         with pytest.raises(ConflictError) as error:
-            services.capa_complete(action=action, actor=manager)
+            services.capa_complete(action=action, actor=manager, now=timezone.now())
         assert error.value.message == "This action is already done."
-        services.rca_close(rca=rca, actor=manager, today=date(2025, 6, 1))
+        services.rca_close(rca=rca, actor=manager, today=date(2025, 6, 1), now=timezone.now())
         stored = RootCauseAnalysis.objects.get(pk=rca.pk)
         assert stored.status == "closed" and stored.closed_at is not None
         assert stored.effectiveness_check_due == date(2025, 8, 30)
         with pytest.raises(ConflictError) as error:
-            services.rca_close(rca=rca, actor=manager, today=date(2025, 6, 1))
+            services.rca_close(rca=rca, actor=manager, today=date(2025, 6, 1), now=timezone.now())
         assert error.value.message == "This analysis is already closed."
         with pytest.raises(ConflictError) as error:
             services.capa_add(rca=rca, actor=manager, description="x", due_date=date(2025, 7, 1))

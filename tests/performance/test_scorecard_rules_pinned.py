@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from performance import services
 from performance.models import Scorecard, ScorecardAppeal, Side, StandingBand
@@ -66,7 +67,7 @@ def test_publishing_twice_is_refused_in_words(org_a, manager, published):
         event = _event("performance.scorecard.published")
         assert event.actor == manager and event.object_id == str(published.pk)
         with pytest.raises(ConflictError) as refused:
-            services.scorecard_publish(scorecard=published, actor=manager)
+            services.scorecard_publish(scorecard=published, actor=manager, now=timezone.now())
     assert refused.value.message == "This scorecard is already published."
 
 
@@ -75,7 +76,9 @@ def test_each_side_acknowledges_on_its_own_fields_once(
 ):
     partner = make_member(org_a, Role.PARTNER_GUEST, email="partner@supplier.test")
     with tenant_scope(org_a):
-        services.scorecard_acknowledge(scorecard=published, actor=manager, side=Side.BUYER)
+        services.scorecard_acknowledge(
+            scorecard=published, actor=manager, side=Side.BUYER, now=timezone.now()
+        )
         stored = Scorecard.objects.get(pk=published.pk)
         assert stored.acknowledged_by_buyer == manager and stored.acknowledged_by_buyer_at
         assert stored.acknowledged_by_partner is None and stored.acknowledged_by_partner_at is None
@@ -83,23 +86,29 @@ def test_each_side_acknowledges_on_its_own_fields_once(
         assert event.actor == manager and event.object_id == str(published.pk)
         assert event.changes == {"side": "buyer"}
 
-        services.scorecard_acknowledge(scorecard=stored, actor=partner, side=Side.PARTNER)
+        services.scorecard_acknowledge(
+            scorecard=stored, actor=partner, side=Side.PARTNER, now=timezone.now()
+        )
         stored = Scorecard.objects.get(pk=published.pk)
         assert stored.acknowledged_by_partner == partner and stored.acknowledged_by_partner_at
         assert stored.acknowledged_by_buyer == manager
 
         with pytest.raises(ConflictError) as twice:
-            services.scorecard_acknowledge(scorecard=stored, actor=partner, side=Side.PARTNER)
+            services.scorecard_acknowledge(
+                scorecard=stored, actor=partner, side=Side.PARTNER, now=timezone.now()
+            )
     assert twice.value.message == "This side has already acknowledged the scorecard."
 
 
 def test_a_draft_is_neither_acknowledged_nor_appealed(org_a, manager, scenario):
     with tenant_scope(org_a):
         draft = services.scorecard_compute(
-            partnership=scenario["partnership"], period_start=date(2025, 4, 1)
+            partnership=scenario["partnership"], period_start=date(2025, 4, 1), now=timezone.now()
         )
         with pytest.raises(ConflictError) as ack:
-            services.scorecard_acknowledge(scorecard=draft, actor=manager, side=Side.BUYER)
+            services.scorecard_acknowledge(
+                scorecard=draft, actor=manager, side=Side.BUYER, now=timezone.now()
+            )
         with pytest.raises(ConflictError) as appeal:
             services.scorecard_appeal_raise(
                 scorecard=draft, actor=manager, criterion_code="otd_pct", comment="Wrong"
@@ -156,10 +165,14 @@ def test_the_decision_on_an_appeal_is_what_is_stored(
         )
         with pytest.raises(ValidationError) as no_reason:
             services.scorecard_appeal_resolve(
-                appeal=appeal, actor=manager, uphold=uphold, resolution=" "
+                appeal=appeal, actor=manager, uphold=uphold, resolution=" ", now=timezone.now()
             )
         services.scorecard_appeal_resolve(
-            appeal=appeal, actor=manager, uphold=uphold, resolution=" Checked the file. "
+            appeal=appeal,
+            actor=manager,
+            uphold=uphold,
+            resolution=" Checked the file. ",
+            now=timezone.now(),
         )
         stored = ScorecardAppeal.objects.get(pk=appeal.pk)
         assert stored.status == status and stored.resolution == "Checked the file."
@@ -168,7 +181,7 @@ def test_the_decision_on_an_appeal_is_what_is_stored(
         assert event.actor == manager and event.object_id == str(appeal.pk)
         with pytest.raises(ConflictError) as again:
             services.scorecard_appeal_resolve(
-                appeal=stored, actor=manager, uphold=uphold, resolution="Again"
+                appeal=stored, actor=manager, uphold=uphold, resolution="Again", now=timezone.now()
             )
     assert no_reason.value.message_dict == {"resolution": ["Explain the decision to the partner."]}
     assert again.value.message == "This appeal is already resolved."
@@ -200,6 +213,7 @@ def test_a_formula_on_a_later_formula_is_still_evaluated(org_a, manager, scenari
             period_start=date(2025, 3, 1),
             value=Decimal("90"),
             today=TODAY,
+            now=timezone.now(),
         )
         card = Scorecard.objects.get(period_start=date(2025, 3, 1))
     values = {row["code"]: row["value"] for row in card.breakdown}
@@ -220,6 +234,7 @@ def test_a_formula_that_no_longer_parses_is_no_data(org_a, manager, scenario):
             period_start=date(2025, 3, 1),
             value=Decimal("90"),
             today=TODAY,
+            now=timezone.now(),
         )
         card = Scorecard.objects.get(period_start=date(2025, 3, 1))
     row = next(row for row in card.breakdown if row["code"] == "ratio")
@@ -240,7 +255,13 @@ def _kpi(manager, partnership, code, perspective="operational", **extra):
 
 def _record(manager, kpi, month, value, **extra):
     return services.measurement_record(
-        actor=manager, kpi=kpi, period_start=month, value=Decimal(value), today=TODAY, **extra
+        actor=manager,
+        kpi=kpi,
+        period_start=month,
+        value=Decimal(value),
+        today=TODAY,
+        now=timezone.now(),
+        **extra,
     )
 
 
@@ -271,7 +292,9 @@ def test_a_scorecard_counts_only_its_partnerships_active_kpis_and_approved_figur
         Kpi.objects.filter(pk=old.pk).update(is_active=False)
         _record(manager, scenario["defects"], MARCH, "120", pending=True)  # not approved yet
         _record(manager, scenario["otd"], MARCH, "97")
-        card = services.scorecard_compute(partnership=partnership, period_start=MARCH)
+        card = services.scorecard_compute(
+            partnership=partnership, period_start=MARCH, now=timezone.now()
+        )
     values = {row["code"]: row["value"] for row in card.breakdown}
     assert values == {"defects_ppm": None, "otd_pct": "97.0000"}
 
@@ -281,7 +304,9 @@ def test_the_breakdown_is_listed_by_perspective_then_code(org_a, manager, scenar
     with tenant_scope(org_a):
         _kpi(manager, partnership, "zz_cost", perspective="financial")
         _kpi(manager, partnership, "aa_speed")
-        card = services.scorecard_compute(partnership=partnership, period_start=MARCH)
+        card = services.scorecard_compute(
+            partnership=partnership, period_start=MARCH, now=timezone.now()
+        )
     assert [row["code"] for row in card.breakdown] == [
         "defects_ppm",
         "zz_cost",
@@ -295,7 +320,9 @@ def test_a_quarterly_figure_counts_in_every_month_of_its_quarter(org_a, manager,
     with tenant_scope(org_a):
         quarterly = _kpi(manager, partnership, "audit_score", frequency="quarterly")
         _record(manager, quarterly, date(2025, 1, 1), "99")
-        card = services.scorecard_compute(partnership=partnership, period_start=MARCH)
+        card = services.scorecard_compute(
+            partnership=partnership, period_start=MARCH, now=timezone.now()
+        )
     row = next(row for row in card.breakdown if row["code"] == "audit_score")
     assert Decimal(row["value"]) == Decimal("99") and row["rag"] == "green"
 
@@ -307,7 +334,9 @@ def test_each_row_carries_its_rag_with_the_amber_threshold(org_a, manager, scena
         _record(manager, strict, MARCH, "93")  # worse than amber: red
         _record(manager, scenario["otd"], MARCH, "93")  # no amber threshold: amber
         _record(manager, scenario["defects"], MARCH, "100")  # at target: green
-        card = services.scorecard_compute(partnership=partnership, period_start=MARCH)
+        card = services.scorecard_compute(
+            partnership=partnership, period_start=MARCH, now=timezone.now()
+        )
     rags = {row["code"]: row["rag"] for row in card.breakdown}
     assert rags == {"defects_ppm": "green", "otd_pct": "amber", "strict_otd": "red"}
 
@@ -315,7 +344,9 @@ def test_each_row_carries_its_rag_with_the_amber_threshold(org_a, manager, scena
 def test_a_breakdown_row_carries_what_the_page_and_the_pdf_show(org_a, manager, scenario):
     with tenant_scope(org_a):
         _record(manager, scenario["otd"], MARCH, "97")
-        card = services.scorecard_compute(partnership=scenario["partnership"], period_start=MARCH)
+        card = services.scorecard_compute(
+            partnership=scenario["partnership"], period_start=MARCH, now=timezone.now()
+        )
     row = next(row for row in card.breakdown if row["code"] == "otd_pct")
     assert (row["name"], row["perspective"], row["unit"], row["formula"]) == (
         "On-time delivery",
@@ -334,7 +365,9 @@ def test_the_rolling_score_follows_only_this_partnerships_history(org_a, manager
         _record(manager, _kpi(manager, other, "otd_pct"), date(2025, 2, 1), "80")  # scores 0
         _record(manager, scenario["otd"], MARCH, "99")
         _record(manager, scenario["defects"], MARCH, "50")
-        card = services.scorecard_compute(partnership=scenario["partnership"], period_start=MARCH)
+        card = services.scorecard_compute(
+            partnership=scenario["partnership"], period_start=MARCH, now=timezone.now()
+        )
     assert card.total == Decimal("100") and card.rolling_score == card.total
 
 
@@ -346,7 +379,9 @@ def test_another_partnerships_scorecard_of_the_month_is_left_alone(org_a, manage
         _record(manager, _kpi(manager, other, "fill_rate"), MARCH, "99")
         theirs = Scorecard.objects.get(partnership=other, period_start=MARCH)
         _record(manager, scenario["otd"], MARCH, "97")
-        ours = services.scorecard_compute(partnership=scenario["partnership"], period_start=MARCH)
+        ours = services.scorecard_compute(
+            partnership=scenario["partnership"], period_start=MARCH, now=timezone.now()
+        )
         theirs.refresh_from_db()
     assert ours.pk != theirs.pk and ours.partnership_id == scenario["partnership"].pk
     assert [row["code"] for row in theirs.breakdown] == ["fill_rate"]
@@ -354,7 +389,9 @@ def test_another_partnerships_scorecard_of_the_month_is_left_alone(org_a, manage
 
 def test_a_month_without_figures_has_no_standing(org_a, scenario):
     with tenant_scope(org_a):
-        card = services.scorecard_compute(partnership=scenario["partnership"], period_start=MARCH)
+        card = services.scorecard_compute(
+            partnership=scenario["partnership"], period_start=MARCH, now=timezone.now()
+        )
     assert card.total is None and card.rolling_score is None
     assert (card.standing, card.standing_action) == ("", "")
 
@@ -377,7 +414,9 @@ def test_the_rolling_score_weighs_this_month_and_the_five_before_it(org_a, manag
             ScorecardFactory(
                 organization=org_a, partnership=partnership, period_start=month, total=total
             )
-        card = services.scorecard_compute(partnership=partnership, period_start=MARCH)
+        card = services.scorecard_compute(
+            partnership=partnership, period_start=MARCH, now=timezone.now()
+        )
     window = [(MARCH, None)] + [
         (month, Decimal(total)) for month, total in totals.items() if month >= date(2024, 10, 1)
     ]
@@ -390,7 +429,9 @@ def test_kpis_of_one_perspective_are_listed_by_code(org_a, manager, scenario):
     with tenant_scope(org_a):
         _kpi(manager, partnership, "zz_pct")
         _kpi(manager, partnership, "aa_pct")
-        card = services.scorecard_compute(partnership=partnership, period_start=MARCH)
+        card = services.scorecard_compute(
+            partnership=partnership, period_start=MARCH, now=timezone.now()
+        )
     assert [row["code"] for row in card.breakdown] == [
         "defects_ppm",  # customer
         "aa_pct",  # operational, by code
@@ -408,7 +449,7 @@ def test_computing_a_scorecard_drops_the_partnerships_cached_scorecards(org_a, s
     key = _scorecard_cache_key(org_a.pk, partnership.pk)
     cache.set(key, "stale", timeout=60)
     with tenant_scope(org_a):
-        services.scorecard_compute(partnership=partnership, period_start=MARCH)
+        services.scorecard_compute(partnership=partnership, period_start=MARCH, now=timezone.now())
     assert cache.get(key) is None
 
 
@@ -424,7 +465,9 @@ def test_recomputing_a_month_redoes_this_partnerships_later_scorecards_only(
         ScorecardFactory(organization=org_a, partnership=other, period_start=date(2025, 6, 1))
         for month in (date(2025, 1, 1), date(2025, 4, 1), date(2025, 5, 1)):
             ScorecardFactory(organization=org_a, partnership=partnership, period_start=month)
-        redone = services.scorecards_recompute(partnership=partnership, periods=[MARCH])
+        redone = services.scorecards_recompute(
+            partnership=partnership, periods=[MARCH], now=timezone.now()
+        )
     assert [(card.partnership_id, card.period_start) for card in redone] == [
         (partnership.pk, MARCH),
         (partnership.pk, date(2025, 4, 1)),

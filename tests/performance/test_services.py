@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 def record(manager, kpi, month, value):
     return services.measurement_record(
-        actor=manager, kpi=kpi, period_start=month, value=Decimal(value), today=TODAY
+        actor=manager, kpi=kpi, period_start=month, value=Decimal(value), today=TODAY, now=NOW
     )
 
 
@@ -54,7 +54,7 @@ def test_a_kpi_without_data_is_excluded_and_a_period_without_data_is_na(org_a, m
         record(manager, scenario["otd"], date(2025, 1, 1), "94")
         january = Scorecard.objects.get(period_start=date(2025, 1, 1))
         empty = services.scorecard_compute(
-            partnership=scenario["partnership"], period_start=date(2025, 2, 1)
+            partnership=scenario["partnership"], period_start=date(2025, 2, 1), now=NOW
         )
     assert january.total == Decimal("50.00")  # defects had no data: excluded, not 0 or 100
     assert {r["code"]: r["score"] for r in january.breakdown}["defects_ppm"] is None
@@ -304,10 +304,11 @@ def test_a_pending_partner_figure_does_not_count_until_approved(org_a, manager, 
             value=Decimal("90"),
             pending=True,
             today=TODAY,
+            now=NOW,
         )
     assert breach_check(org_a).breaches_created == 0
     with tenant_scope(org_a):
-        services.measurement_review(measurement=pending, actor=manager, approve=True)
+        services.measurement_review(measurement=pending, actor=manager, approve=True, now=NOW)
     assert breach_check(org_a).breaches_created == 1
 
 

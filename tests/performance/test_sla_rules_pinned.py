@@ -563,7 +563,7 @@ def test_future_terms_wait_for_their_month_then_the_latest_due_applies(org_a, ma
 
 def _record(manager, kpi, month, value):
     return services.measurement_record(
-        actor=manager, kpi=kpi, period_start=month, value=Decimal(value), today=TODAY
+        actor=manager, kpi=kpi, period_start=month, value=Decimal(value), today=TODAY, now=NOW
     )
 
 

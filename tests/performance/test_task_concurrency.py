@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from performance import services, tasks
 from performance.models import ScorecardReport
@@ -26,6 +27,7 @@ def test_the_scorecard_pdf_task_delivered_twice_at_once_renders_once(
             period_start=date(2025, 1, 1),
             value=Decimal("94"),
             today=TODAY,
+            now=timezone.now(),
         )
         report = services.report_request(
             partnership=scenario["partnership"], period_start=date(2025, 1, 1), actor=manager

@@ -17,7 +17,12 @@ from tests.performance.factories import TODAY, ActionItemFactory, QbrAttendeeFac
 
 def record(manager, kpi, month, value):
     services.measurement_record(
-        actor=manager, kpi=kpi, period_start=month, value=Decimal(value), today=TODAY
+        actor=manager,
+        kpi=kpi,
+        period_start=month,
+        value=Decimal(value),
+        today=TODAY,
+        now=timezone.now(),
     )
 
 

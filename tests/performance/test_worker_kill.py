@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from config.celery import app
 from performance import services, tasks
@@ -139,6 +140,7 @@ def test_a_breach_check_killed_with_its_worker_breaches_once(
             period_start=date(2025, 2, 1),
             value=Decimal("92"),
             today=TODAY,
+            now=timezone.now(),
         )
 
     def breaches():
@@ -172,6 +174,7 @@ def test_a_pdf_killed_with_its_worker_is_rendered_once(
             period_start=date(2025, 1, 1),
             value=Decimal("94"),
             today=TODAY,
+            now=timezone.now(),
         )
         report = ScorecardReport.objects.create(
             organization=org_a,

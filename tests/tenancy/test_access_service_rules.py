@@ -231,7 +231,7 @@ def test_a_guest_left_without_partnerships_is_deactivated_and_loses_their_keys(
     org_a, owner, guest_world
 ):
     guest, first, second = guest_world["guest"], guest_world["first"], guest_world["second"]
-    api_key_create(organization=org_a, user=guest, name="guest's script")
+    api_key_create(organization=org_a, user=guest, name="guest's script", now=NOW)
     services.partnership_guest_remove(partnership=first, guest=guest, actor=owner, now=NOW)
     services.partnership_guest_remove(partnership=second, guest=guest, actor=owner, now=NOW)
     membership = Membership.objects.get(organization=org_a, user=guest)

@@ -21,7 +21,7 @@ def _keyed(raw_key) -> APIClient:
 
 
 def test_an_api_key_cannot_mint_api_keys_through_the_settings_page(owner, org_a):
-    _, raw = api_key_create(organization=org_a, user=owner, name="stolen")
+    _, raw = api_key_create(organization=org_a, user=owner, name="stolen", now=timezone.now())
     client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
     response = client.post(
         "/o/alpha/settings/api-keys/", {"name": "successor", "scope": "read_write"}
@@ -31,13 +31,15 @@ def test_an_api_key_cannot_mint_api_keys_through_the_settings_page(owner, org_a)
 
 
 def test_an_api_key_opens_no_page_at_all(owner, org_a):
-    _, raw = api_key_create(organization=org_a, user=owner, name="stolen")
+    _, raw = api_key_create(organization=org_a, user=owner, name="stolen", now=timezone.now())
     response = Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/o/alpha/")
     assert response.status_code == 302
 
 
 def test_a_read_only_key_reads_but_may_not_write(owner, org_a):
-    _, raw = api_key_create(organization=org_a, user=owner, name="BI", scope=ApiKey.Scope.READ)
+    _, raw = api_key_create(
+        organization=org_a, user=owner, name="BI", scope=ApiKey.Scope.READ, now=timezone.now()
+    )
     client = _keyed(raw)
     assert client.get("/api/v1/o/alpha/partnerships/").status_code == 200
     response = client.post("/api/v1/o/alpha/partners/", {"name": "Acme"}, format="json")
@@ -46,7 +48,7 @@ def test_a_read_only_key_reads_but_may_not_write(owner, org_a):
 
 
 def test_a_read_write_key_may_write(owner, org_a):
-    _, raw = api_key_create(organization=org_a, user=owner, name="ERP")
+    _, raw = api_key_create(organization=org_a, user=owner, name="ERP", now=timezone.now())
     response = _keyed(raw).post("/api/v1/o/alpha/partners/", {"name": "Acme"}, format="json")
     assert response.status_code == 201
 
@@ -54,7 +56,7 @@ def test_a_read_write_key_may_write(owner, org_a):
 def test_an_expired_key_is_refused(owner, org_a):
     now = timezone.now()
     key, raw = api_key_create(
-        organization=org_a, user=owner, name="temp", expires_at=now + timedelta(hours=1)
+        organization=org_a, user=owner, name="temp", expires_at=now + timedelta(hours=1), now=now
     )
     assert _keyed(raw).get("/api/v1/o/alpha/partnerships/").status_code == 200
     ApiKey.objects.filter(pk=key.pk).update(expires_at=now - timedelta(seconds=1))
@@ -73,7 +75,9 @@ def test_an_expiry_in_the_past_is_a_field_error_on_the_page(owner, org_a, client
 
 
 def test_an_org_admin_sees_and_revokes_a_colleagues_key(owner, member, org_a, client_as):
-    key, raw = api_key_create(organization=org_a, user=member, name="member script")
+    key, raw = api_key_create(
+        organization=org_a, user=member, name="member script", now=timezone.now()
+    )
     client = client_as(owner)
     assert "member script" in client.get("/o/alpha/settings/api-keys/").content.decode()
     client.post(f"/o/alpha/settings/api-keys/{key.pk}/revoke/")
@@ -82,7 +86,7 @@ def test_an_org_admin_sees_and_revokes_a_colleagues_key(owner, member, org_a, cl
 
 
 def test_a_member_cannot_revoke_a_colleagues_key(owner, member, org_a, client_as):
-    key, _ = api_key_create(organization=org_a, user=owner, name="admin script")
+    key, _ = api_key_create(organization=org_a, user=owner, name="admin script", now=timezone.now())
     assert (
         "admin script" not in client_as(member).get("/o/alpha/settings/api-keys/").content.decode()
     )
@@ -92,7 +96,7 @@ def test_a_member_cannot_revoke_a_colleagues_key(owner, member, org_a, client_as
 
 
 def test_the_api_lists_every_key_for_admins_and_own_keys_for_others(owner, member, org_a, api_as):
-    api_key_create(organization=org_a, user=member, name="member script")
+    api_key_create(organization=org_a, user=member, name="member script", now=timezone.now())
     admin_names = {
         k["name"] for k in api_as(owner, org_a).get("/api/v1/o/alpha/api-keys/").json()["results"]
     }
@@ -104,7 +108,9 @@ def test_the_api_lists_every_key_for_admins_and_own_keys_for_others(owner, membe
 
 
 def test_an_admin_revokes_a_key_through_the_api(owner, member, org_a, api_as):
-    key, _ = api_key_create(organization=org_a, user=member, name="member script")
+    key, _ = api_key_create(
+        organization=org_a, user=member, name="member script", now=timezone.now()
+    )
     response = api_as(owner, org_a).post(f"/api/v1/o/alpha/api-keys/{key.pk}/revoke/")
     assert response.status_code == 200 and response.json()["is_active"] is False
 
@@ -114,6 +120,8 @@ def test_the_admin_key_list_needs_a_fixed_number_of_queries(
 ):
     client = api_as(owner, org_a)
     for _ in range(10):
-        api_key_create(organization=org_a, user=make_member(org_a, Role.VIEWER), name="k")
+        api_key_create(
+            organization=org_a, user=make_member(org_a, Role.VIEWER), name="k", now=timezone.now()
+        )
     with django_assert_max_num_queries(10):
         assert client.get("/api/v1/o/alpha/api-keys/").status_code == 200

@@ -1,18 +1,23 @@
 """API keys, sign-in and the 4xx answers to bad callers."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tenancy.models import ApiKey, Membership
 from tenancy.services import api_key_authenticate, api_key_create, api_key_revoke
 
 pytestmark = pytest.mark.django_db
+MOMENT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def test_an_api_key_is_stored_only_as_a_hash(owner, org_a):
-    key, raw = api_key_create(organization=org_a, user=owner, name="BI")
+    key, raw = api_key_create(organization=org_a, user=owner, name="BI", now=timezone.now())
     stored = ApiKey.objects.get(pk=key.pk)
     assert raw.startswith(f"pl_{stored.prefix}_")
     secret = raw.split("_", 2)[2]
@@ -21,10 +26,22 @@ def test_an_api_key_is_stored_only_as_a_hash(owner, org_a):
 
 
 def test_a_key_authenticates_and_records_when_it_was_last_used(owner, org_a):
-    key, raw = api_key_create(organization=org_a, user=owner, name="BI")
+    key, raw = api_key_create(organization=org_a, user=owner, name="BI", now=timezone.now())
     assert key.last_used_at is None
-    assert api_key_authenticate(raw) == key
-    assert ApiKey.objects.get(pk=key.pk).last_used_at is not None
+    assert api_key_authenticate(raw, now=MOMENT) == key
+    assert ApiKey.objects.get(pk=key.pk).last_used_at == MOMENT  # the clock passed in
+
+
+def test_a_key_is_expired_at_the_moment_passed_in_not_the_wall_clock(owner, org_a):
+    expiry = MOMENT + timedelta(days=1)
+    with pytest.raises(ValidationError) as refused:
+        api_key_create(organization=org_a, user=owner, name="BI", expires_at=expiry, now=expiry)
+    assert refused.value.message_dict == {"expires_at": ["The expiry must be in the future."]}
+    _, raw = api_key_create(
+        organization=org_a, user=owner, name="BI", expires_at=expiry, now=MOMENT
+    )
+    assert api_key_authenticate(raw, now=expiry - timedelta(seconds=1)) is not None
+    assert api_key_authenticate(raw, now=expiry) is None
 
 
 def test_one_query_authenticates_the_key_and_finds_its_membership(owner, org_a, api_as):
@@ -59,7 +76,8 @@ def test_the_key_of_a_deactivated_member_reaches_nothing(owner, org_a, make_memb
 def test_a_revoked_key_is_refused(owner, org_a, api_as):
     client = api_as(owner, org_a)
     assert client.get("/api/v1/o/alpha/partnerships/").status_code == 200
-    api_key_revoke(api_key=ApiKey.objects.get(user=owner), actor=owner)
+    revoked = api_key_revoke(api_key=ApiKey.objects.get(user=owner), actor=owner, now=MOMENT)
+    assert revoked.revoked_at == MOMENT
     response = client.get("/api/v1/o/alpha/partnerships/")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "bad_key"

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from tenancy.models import ApiKey
 from tenancy.services import api_key_authenticate
@@ -16,7 +17,7 @@ def test_create_api_key_prints_a_working_key_once(owner, org_a):
     out = StringIO()
     call_command("create_api_key", email=owner.email, org="alpha", stdout=out)
     raw = out.getvalue().strip()
-    assert api_key_authenticate(raw).user == owner
+    assert api_key_authenticate(raw, now=timezone.now()).user == owner
     assert ApiKey.objects.filter(user=owner, organization=org_a).count() == 1
 
 

@@ -128,7 +128,7 @@ def test_deactivation_refuses_the_next_page_and_api_request_at_once(
     org_a, owner, member, client_as
 ):
     session = client_as(member)
-    _, raw_key = api_key_create(organization=org_a, user=member, name="script")
+    _, raw_key = api_key_create(organization=org_a, user=member, name="script", now=timezone.now())
     assert session.get("/o/alpha/").status_code == 200
     membership = Membership.objects.get(organization=org_a, user=member)
     services.membership_deactivate(

@@ -10,6 +10,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from django.utils.functional import lazy
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
@@ -45,7 +46,9 @@ def test_every_demo_list_and_object_renders_as_drf_renders_it():
     call_command("seed_demo", stdout=StringIO())
     organization = Organization.objects.get(slug="northwind")
     admin = Membership.objects.filter(organization=organization, role=Role.ORG_ADMIN).first()
-    _, key = api_key_create(organization=organization, user=admin.user, name="renderer")
+    _, key = api_key_create(
+        organization=organization, user=admin.user, name="renderer", now=timezone.now()
+    )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     compared = 0

@@ -1,6 +1,7 @@
 """Print a new API key: manage.py create_api_key --email E --org SLUG (shown once)."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from tenancy.models import Organization, User
 from tenancy.services import api_key_create
@@ -22,7 +23,9 @@ class Command(BaseCommand):
         if organization is None:
             raise CommandError(f"No organization with slug {org}.")
         try:
-            _, raw_key = api_key_create(organization=organization, user=user, name=name)
+            _, raw_key = api_key_create(
+                organization=organization, user=user, name=name, now=timezone.now()
+            )
         except PermissionError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(raw_key)
