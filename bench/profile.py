@@ -96,10 +96,13 @@ def explain(name: str, ranks: list[int]) -> None:
 def api(path: str, with_profile: bool, loads: int = 30) -> None:
     organization, user = _setup()
     from django.test import Client
+    from django.utils import timezone
 
     from tenancy.services import api_key_create
 
-    _, key = api_key_create(organization=organization, user=user, name="bench.profile")
+    _, key = api_key_create(
+        organization=organization, user=user, name="bench.profile", now=timezone.now()
+    )
     client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     server_ms, queries = _timed(client, path, loads=loads)
     sql_ms = sum(float(q["time"]) for q in queries) * 1000

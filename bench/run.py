@@ -1170,6 +1170,8 @@ def bench_edi(ctx: Context) -> None:
 
     print("\nEDI ingestion (EDIFACT orders and invoices, 1,000 lines each)", flush=True)
     try:
+        from django.utils import timezone
+
         from integrations.edi import parse_document
         from integrations.services import edi_document_ingest
     except ImportError as error:
@@ -1204,6 +1206,7 @@ def bench_edi(ctx: Context) -> None:
                     content=content,
                     filename="bench.edi",
                     received_via="feed",
+                    clock=timezone.now,
                 )
             if not created or document.status != "accepted":
                 raise RuntimeError(f"message not ingested: {document.status} {document.error}")
@@ -1410,6 +1413,7 @@ def main(argv: list[str] | None = None) -> int:
     gen.setup_django(url)
 
     from django.conf import settings
+    from django.utils import timezone
 
     from config.celery import app
     from tenancy.models import Organization, User
@@ -1417,7 +1421,9 @@ def main(argv: list[str] | None = None) -> int:
 
     organization = Organization.objects.get(slug=gen.LARGE_SLUG)
     user = User.objects.get(email=f"user000@{gen.LARGE_SLUG}.{gen.USER_DOMAIN}")
-    _, api_key = api_key_create(organization=organization, user=user, name="bench")
+    _, api_key = api_key_create(
+        organization=organization, user=user, name="bench", now=timezone.now()
+    )
     db = Database(url, settings.DB_RUNTIME_ROLE, organization.pk)
     report = Report()
     info = machine()
