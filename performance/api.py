@@ -261,7 +261,7 @@ class MeasurementViewSet(TenantModelViewSet):
         A list of closed periods (`period_to` before this month) carries an ETag from the
         organization's measurement change counter: a repeat read with `If-None-Match` is a 304
         answered before the page's query runs."""
-        etag = self._closed_period_etag(request, today=timezone.now().date())
+        etag = self._closed_period_etag(request, today=timezone.localdate())
         if etag is not None and etag_matches(request, etag):
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
         else:
@@ -563,7 +563,7 @@ class SlaViewSet(TenantModelViewSet):
     def versions(self, request, *args, **kwargs):
         """The SLA's terms over time, newest first: each version with the months it applied to
         (changed through approved change requests, named by `source_reference`)."""
-        history = selectors.sla_version_history(sla=self.get_object(), today=timezone.now().date())
+        history = selectors.sla_version_history(sla=self.get_object(), today=timezone.localdate())
         return Response(SlaVersionSerializer(history, many=True).data)
 
 

@@ -139,7 +139,7 @@ def _performance_page(request, partnership, *, measurement_form=None, survey_for
     )
     is_guest = request.membership.is_guest
     can_change = not is_guest and _can(request, "performance.change")
-    today = timezone.now().date()
+    today = timezone.localdate()
     return render(
         request,
         "performance/partnership_performance.html",
@@ -563,7 +563,7 @@ BREACH_PAGE_SIZE = 50
 
 def sla_list(request, org_slug):
     require_permission(request, "performance.view")
-    today = timezone.now().date()
+    today = timezone.localdate()
     form = BreachCheckForm(
         initial={
             "period_from": f"{add_months(month_start(today), -24):%Y-%m}",
@@ -708,10 +708,10 @@ def partnership_qbrs(request, org_slug, partnership_id):
             "qbrs": selectors.qbr_workspace(partnership=partnership),
             "record_form": QbrRecordForm(),
             "action_form": ActionItemForm(
-                initial={"due_date": timezone.now().date() + timedelta(days=30)}
+                initial={"due_date": timezone.localdate() + timedelta(days=30)}
             ),
             "can_change": can_change,
-            "this_year": timezone.now().year,
+            "this_year": timezone.localdate().year,
         },
     )
 
@@ -789,7 +789,7 @@ def qbr_ical(request, org_slug, partnership_id, qbr_id):
 def action_board(request, org_slug):
     require_permission(request, "performance.view")
     items = list(selectors.action_board(membership=request.membership))
-    today = timezone.now().date()
+    today = timezone.localdate()
     columns = [
         (label, [i for i in items if i.status == value])
         for value, label in ActionItem.Status.choices
@@ -873,7 +873,7 @@ def sla_detail(request, org_slug, sla_id):
             "sla": sla,
             "partnership": sla.partnership,
             "partnership_tabs": partnership_tabs(request, sla.partnership),
-            "history": selectors.sla_version_history(sla=sla, today=timezone.now().date()),
+            "history": selectors.sla_version_history(sla=sla, today=timezone.localdate()),
             "can_change": not membership.is_guest and _can(request, "performance.change"),
             "can_propose": not membership.is_guest and _can(request, "governance.change"),
         },
@@ -1001,7 +1001,7 @@ def _rca_page(request, rca, *, rca_form=None, capa_form=None, status=200):
             "capa_form": capa_form
             or CapaForm(
                 organization=request.organization,
-                initial={"due_date": timezone.now().date() + timedelta(days=30)},
+                initial={"due_date": timezone.localdate() + timedelta(days=30)},
             ),
             "can_change": not request.membership.is_guest and _can(request, "performance.change"),
         },

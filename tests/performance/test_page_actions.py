@@ -2,9 +2,10 @@
 posts a hidden `action` field, a detail page takes no POST, and a step the service refuses goes
 back to the page it belongs to with the reason."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -113,3 +114,21 @@ def test_an_appeal_is_resolved_only_under_its_own_partnership(
     with tenant_scope(org_a):
         appeal.refresh_from_db()
         assert appeal.status == "rejected"
+
+
+def test_a_page_counts_days_in_the_organizations_time_zone_not_in_utc(
+    org_a, manager, scenario, client_as
+):
+    """An action item's suggested due date is 30 days from the organization's today. The zone is
+    picked so that its day differs from UTC's whenever the test runs (UTC+14 from 10:00 UTC,
+    UTC-11 before)."""
+    now = timezone.now()
+    zone = "Pacific/Kiritimati" if now.hour >= 10 else "Pacific/Pago_Pago"
+    type(org_a).objects.filter(pk=org_a.pk).update(time_zone=zone)
+    local_today = timezone.localtime(now, ZoneInfo(zone)).date()
+    assert local_today != now.date()
+    page = client_as(manager).get(
+        reverse("partnership-qbrs", args=["alpha", scenario["partnership"].pk])
+    )
+    due = page.context["action_form"].initial["due_date"]
+    assert due == local_today + timedelta(days=30)
