@@ -40,7 +40,7 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={digest.hexdigest()}"
 
 
-def event_raise(*, event: str, data: dict, now: datetime | None = None) -> int:
+def event_raise(*, event: str, data: dict, now: datetime) -> int:
     """Queue `event` for every active subscription to it, in the caller's transaction. One
     query when nobody subscribes. Returns how many deliveries were queued."""
     return events_raise(event=event, items=[data], now=now)
@@ -50,7 +50,7 @@ def events_raise(
     *,
     event: str,
     items: list[dict] | Callable[[], list[dict]],
-    now: datetime | None = None,
+    now: datetime,
 ) -> int:
     """`event` once per item (a batch job's new breaches), one subscription query in all.
     `items` may be a callable, called only when someone subscribes: a set-based job reads its
@@ -66,7 +66,7 @@ def events_raise(
         return 0
     if callable(items):
         items = items()
-    occurred = (now or datetime.now().astimezone()).isoformat()
+    occurred = now.isoformat()
     queued = 0
     for item in items:
         data = json.loads(json.dumps(item, cls=DjangoJSONEncoder))

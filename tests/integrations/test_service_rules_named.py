@@ -426,7 +426,9 @@ def test_a_webhook_event_is_queued_once_for_each_subscription_to_it(org_a):
 def test_a_webhook_event_nobody_subscribes_to_queues_nothing(org_a):
     with tenant_scope(org_a):
         WebhookSubscriptionFactory(organization=org_a, events=["discrepancy.opened"])
-        assert services.webhook_event_raise(event="scorecard.published", data={"id": 7}) == 0
+        assert (
+            services.webhook_event_raise(event="scorecard.published", data={"id": 7}, now=NOW) == 0
+        )
     assert _webhook_payloads() == []
 
 
@@ -438,7 +440,7 @@ def test_a_batch_of_webhook_events_reads_its_payloads_only_when_someone_subscrib
         return [{"id": 1}, {"id": 2}]
 
     with tenant_scope(org_a):
-        assert services.webhook_events_raise(event="breach.created", items=items) == 0
+        assert services.webhook_events_raise(event="breach.created", items=items, now=NOW) == 0
         assert reads == []
         WebhookSubscriptionFactory(organization=org_a, events=["breach.created"])
         assert services.webhook_events_raise(event="breach.created", items=items, now=NOW) == 2
@@ -453,8 +455,11 @@ def test_an_object_event_carries_its_type_id_and_the_public_facts_it_has(org_a, 
     with tenant_scope(org_a):
         WebhookSubscriptionFactory(organization=org_a, events=["discrepancy.opened"])
         discrepancy = DiscrepancyFactory(organization=org_a, partnership=partnership)
-        assert services.webhook_object_event(event="discrepancy.opened", obj=discrepancy) == 1
+        assert (
+            services.webhook_object_event(event="discrepancy.opened", obj=discrepancy, now=NOW) == 1
+        )
     [payload] = _webhook_payloads()
+    assert payload["occurred_at"] == NOW.isoformat()
     # A discrepancy has a partnership, a status and a decision time (none yet): those are said,
     # with the partnership under its plain name; it has no title, score or period.
     assert payload["data"] == {
