@@ -87,4 +87,4 @@ def minutes_pdf_generate(*, organization_id: int, minutes_pdf_id: int) -> str:
     from governance.models import MinutesPdf
 
     job = MinutesPdf.objects.get(pk=minutes_pdf_id)
-    return services.minutes_pdf_generate(job=job, now=timezone.now()).status
+    return services.minutes_pdf_generate(job=job, clock=timezone.now).status

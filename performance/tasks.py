@@ -84,7 +84,9 @@ def measurement_import_run(*, organization_id: int, import_id: int) -> str:
     """Check or import an uploaded measurement file (the job's stage); a finished job is left
     as it is, so a redelivery changes nothing."""
     job = MeasurementImport.objects.select_related("partnership").get(pk=import_id)
-    now = timezone.now()
     return services.measurement_import_run(
-        job=job, today=now.date(), now=now, limits=services.import_limits()
+        job=job,
+        today=timezone.localdate(),
+        clock=timezone.now,
+        limits=services.import_limits(),
     ).status

@@ -2,6 +2,7 @@
 request: the page asks for it, polls the job's progress and offers the file once made. A partner
 guest asks only for approved minutes and gets only a PDF of approved minutes."""
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.core.files.base import ContentFile
@@ -49,9 +50,10 @@ def _meeting_for_pdf(meeting_id: int) -> Meeting:
 
 
 @transaction.atomic
-def minutes_pdf_generate(*, job: MinutesPdf, now: datetime) -> MinutesPdf:
+def minutes_pdf_generate(*, job: MinutesPdf, clock: Callable[[], datetime]) -> MinutesPdf:
     """Render the job's PDF once: running → succeeded, or failed with the reason. A finished
-    job is left as it is (a redelivery changes nothing)."""
+    job is left as it is (a redelivery changes nothing). `clock` is read when the job starts and
+    when it ends."""
     from governance.pdf import render_minutes_pdf
 
     job = MinutesPdf.objects.select_for_update().get(pk=job.pk)
@@ -59,7 +61,7 @@ def minutes_pdf_generate(*, job: MinutesPdf, now: datetime) -> MinutesPdf:
         return job
     JOB_LIFECYCLE.check(job.status, job.job_states.running)
     job.status = job.job_states.running
-    job.started_at = job.started_at or now
+    job.started_at = job.started_at or clock()
     job.save(update_fields=["status", "started_at"])
     job_progress_set(job, 10)
     try:
@@ -79,14 +81,14 @@ def minutes_pdf_generate(*, job: MinutesPdf, now: datetime) -> MinutesPdf:
             job.minutes_status = meeting.minutes_status
             job.status = job.job_states.succeeded
             job.progress = 100
-            job.finished_at = now
+            job.finished_at = clock()
             job.error = ""
             job.save()
     except Exception as error:  # noqa: BLE001 - a failed render is recorded for the user
         job.refresh_from_db()
         job.status = job.job_states.failed
         job.error = "The PDF could not be made; try again, or tell your administrator."
-        job.finished_at = now
+        job.finished_at = clock()
         job.save(update_fields=["status", "error", "finished_at"])
         audit_record(
             action="governance.minutes_pdf.failed",

@@ -270,16 +270,18 @@ def measurement_import_run(
     *,
     job: MeasurementImport,
     today: date,
-    now: datetime,
+    clock: Callable[[], datetime],
     limits: ImportLimits = DEFAULT_IMPORT_LIMITS,
     progress: Callable[[int], None] | None = None,
 ) -> MeasurementImport:
     """Run the job's current stage (check or import). A rerun of a finished job changes nothing.
-    A problem of the file fails the job with the reason; row errors are the check's result."""
+    A problem of the file fails the job with the reason; row errors are the check's result.
+    `clock` is read when the stage starts (the stamp of every row it writes) and when it ends."""
     job = MeasurementImport.objects.select_for_update().get(pk=job.pk)
     if job.is_finished:
         return job
     JOB_LIFECYCLE.check(job.status, job.job_states.running)
+    now = clock()
     job.status = job.job_states.running
     job.started_at = job.started_at or now
     job.save(update_fields=["status", "started_at"])
@@ -323,7 +325,7 @@ def measurement_import_run(
                 periods = {date.fromisoformat(p) for p in (job.result or {}).get("periods", [])}
                 scorecards_recompute(partnership=job.partnership, periods=periods, now=now)
     except ImportFileError as error:
-        return _finish(job, now=now, failed=str(error))
+        return _finish(job, now=clock(), failed=str(error))
     result = {
         "ok": state.rows > 0 and state.error_count == 0,
         "rows": state.rows,
@@ -336,7 +338,7 @@ def measurement_import_run(
     if importing:
         result = {**(job.result or {}), "created": state.created}
     job.row_count = state.rows
-    return _finish(job, now=now, result=result)
+    return _finish(job, now=clock(), result=result)
 
 
 # One INSERT … SELECT FROM unnest(arrays) per chunk, not an INSERT per row: the rows are already

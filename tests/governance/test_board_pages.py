@@ -154,7 +154,7 @@ def test_a_guest_never_downloads_a_pdf_of_minutes_rendered_before_approval(board
     assert "data-poll-active" in waiting  # the page polls until the job is done
     assert secretary.get(_url("minutes-pdf-download", job.pk)).status_code == 404
     with tenant_scope(org_a):
-        services.minutes_pdf_generate(job=job, now=timezone.now())
+        services.minutes_pdf_generate(job=job, clock=timezone.now)
         Meeting.objects.filter(pk=meeting.pk).update(minutes_status="approved")
     guest = client_as(board.seats["guest"].user)
     assert guest.get(_url("minutes-pdf-job", job.pk)).status_code == 200

@@ -25,6 +25,7 @@ from tests.governance.factories import (
 
 pytestmark = pytest.mark.django_db
 LATER = NOW + timedelta(minutes=5)
+LATEST = LATER + timedelta(seconds=40)  # the render took 40 seconds
 
 
 @pytest.fixture
@@ -159,7 +160,7 @@ def test_the_job_renders_the_meeting_with_its_attendance_decisions_and_actions(
         "job_progress_set",
         lambda job, percent: (progress.append(percent), real_set(job, percent)),
     )
-    done = services.minutes_pdf_generate(job=job, now=LATER)
+    done = services.minutes_pdf_generate(job=job, clock=iter([LATER, LATEST]).__next__)
     [call] = rendered
     assert call["meeting"] == meeting
     assert call["meeting"].committee.partnership == partnership
@@ -172,7 +173,7 @@ def test_the_job_renders_the_meeting_with_its_attendance_decisions_and_actions(
         "succeeded",
         100,
         LATER,
-        LATER,
+        LATEST,
         "",
     )
     assert done.minutes_status == "submitted"
@@ -198,7 +199,7 @@ def test_the_job_lists_who_attended(scope, board, rendered, monkeypatch):
         now=NOW,
     )
     job = _request(meeting, secretary)
-    services.minutes_pdf_generate(job=job, now=LATER)
+    services.minutes_pdf_generate(job=job, clock=lambda: LATER)
     attendance = rendered[0]["view"]["attendance"]
     assert {(row.member.user.email, row.present) for row in attendance} >= {
         ("committee@alpha.test", True),
@@ -211,7 +212,7 @@ def test_a_redelivered_running_job_keeps_when_it_started(meeting, manager, rende
     monkeypatch.setattr(minutes_pdf_module, "enqueue", lambda task, **kw: None)
     job = _request(meeting, manager)
     MinutesPdf.objects.filter(pk=job.pk).update(status="running", started_at=NOW)
-    done = services.minutes_pdf_generate(job=job, now=LATER)
+    done = services.minutes_pdf_generate(job=job, clock=lambda: LATER)
     done.refresh_from_db()
     assert (done.status, done.started_at, done.finished_at) == ("succeeded", NOW, LATER)
 
@@ -221,7 +222,7 @@ def test_a_finished_job_is_left_as_it_is(meeting, manager, rendered, monkeypatch
     monkeypatch.setattr(minutes_pdf_module, "enqueue", lambda task, **kw: None)
     job = _request(meeting, manager)
     MinutesPdf.objects.filter(pk=job.pk).update(status=finished, finished_at=NOW, progress=7)
-    again = services.minutes_pdf_generate(job=job, now=LATER)
+    again = services.minutes_pdf_generate(job=job, clock=lambda: LATER)
     assert (again.status, again.finished_at, again.progress) == (finished, NOW, 7)
     again.refresh_from_db()
     assert (again.status, again.finished_at, again.started_at) == (finished, NOW, None)
@@ -239,14 +240,14 @@ def test_a_failed_render_is_recorded_in_the_users_words_and_audited_with_its_rea
 
     monkeypatch.setattr("governance.pdf.render_minutes_pdf", broken)
     job = _request(meeting, manager)
-    failed = services.minutes_pdf_generate(job=job, now=LATER)
+    failed = services.minutes_pdf_generate(job=job, clock=iter([LATER, LATEST]).__next__)
     assert failed.status == "failed"
     failed.refresh_from_db()
     assert (failed.status, failed.error, failed.started_at, failed.finished_at) == (
         "failed",
         "The PDF could not be made; try again, or tell your administrator.",
         LATER,
-        LATER,
+        LATEST,
     )
     assert (failed.file.name, failed.minutes_status) == ("", "")
     assert cache.get(job_progress_key(failed)) is None

@@ -26,10 +26,10 @@ def import_file(
     job = services.measurement_import_start(
         actor=actor, partnership=partnership, upload=SimpleUploadedFile(filename, content)
     )
-    job = services.measurement_import_run(job=job, today=today, now=NOW)
+    job = services.measurement_import_run(job=job, today=today, clock=lambda: NOW)
     if confirm and job.status == "succeeded" and job.result["ok"]:
         job = services.measurement_import_confirm(job=job, actor=actor)
-        job = services.measurement_import_run(job=job, today=today, now=NOW)
+        job = services.measurement_import_run(job=job, today=today, clock=lambda: NOW)
     return job
 
 

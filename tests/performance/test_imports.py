@@ -37,7 +37,7 @@ def run(job, **limits):
     return services.measurement_import_run(
         job=job,
         today=TODAY,
-        now=NOW,
+        clock=lambda: NOW,
         limits=ImportLimits(**limits) if limits else services.DEFAULT_IMPORT_LIMITS,
     )
 

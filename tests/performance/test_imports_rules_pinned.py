@@ -6,7 +6,7 @@ the audit event of each step."""
 
 import io
 import zipfile
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -63,7 +63,7 @@ def _run(job, progress=None, **limits):
     return services.measurement_import_run(
         job=job,
         today=TODAY,
-        now=NOW,
+        clock=lambda: NOW,
         limits=ImportLimits(**limits) if limits else DEFAULT_IMPORT_LIMITS,
         progress=progress,
     )
@@ -681,3 +681,20 @@ def test_a_long_files_check_reports_the_share_read_rising_to_99(org_a, manager, 
     assert len(reported) == 6
     assert 0 < reported[0] < 99  # a share of the file, not the whole of it
     assert reported == sorted(reported) and reported[-1] == 99
+
+
+def test_a_stage_reads_the_clock_when_it_starts_and_again_when_it_ends(org_a, manager, scenario):
+    """The rows carry the moment the stage started; the job's end is a second reading."""
+    later = NOW + timedelta(minutes=3)
+    with tenant_scope(org_a):
+        job = _start(manager, scenario, _upload(_csv("otd_pct,2025-01,97,")))
+        checked = services.measurement_import_run(
+            job=job, today=TODAY, clock=iter([EARLIER, NOW]).__next__
+        )
+        assert (checked.started_at, checked.finished_at) == (EARLIER, NOW)
+        confirmed = services.measurement_import_confirm(job=checked, actor=manager)
+        imported = services.measurement_import_run(
+            job=confirmed, today=TODAY, clock=iter([NOW, later]).__next__
+        )
+        assert imported.finished_at == later
+        assert list(Measurement.objects.values_list("created_at", flat=True)) == [NOW]
