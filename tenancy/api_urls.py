@@ -7,6 +7,7 @@ from tenancy.access.api import (
     MemberViewSet,
     OrganizationSettingsView,
     PartnerAccessViewSet,
+    SingleSignOnDomainsVerifyView,
     SingleSignOnView,
 )
 from tenancy.api_views import AuditEventViewSet, NotificationViewSet
@@ -22,4 +23,9 @@ urlpatterns = [
     *router.urls,
     path("organization/", OrganizationSettingsView.as_view(), name="organization-settings"),
     path("single-sign-on/", SingleSignOnView.as_view(), name="single-sign-on"),
+    path(
+        "single-sign-on/verify-domains/",
+        SingleSignOnDomainsVerifyView.as_view(),
+        name="single-sign-on-verify-domains",
+    ),
 ]

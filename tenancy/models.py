@@ -426,8 +426,10 @@ class SingleSignOn(models.Model):
 
     A boundary table like Membership (read on the login page, before any tenant is known, to
     route an e-mail domain to its organization), so it carries no row-level security; every
-    query names the organization or the domain. `email_domains` are lower-case; one domain
-    belongs to at most one enabled organization (the service checks).
+    query names the organization or the domain. `email_domains` are lower-case. Only the
+    `verified_domains` among them route and sign in: those whose DNS holds the TXT record
+    `partnerline-domain-verification=<domain_token>` at `_partnerline-challenge.<domain>` (the
+    service checks), and a verified domain belongs to one enabled organization.
     """
 
     organization = models.OneToOneField(
@@ -438,13 +440,18 @@ class SingleSignOn(models.Model):
     client_id = models.CharField(max_length=200)
     client_secret = EncryptedTextField(max_length=500)  # stored encrypted (tenancy/crypto.py)
     email_domains = ArrayField(models.CharField(max_length=253), default=list, blank=True)
+    verified_domains = ArrayField(models.CharField(max_length=253), default=list, blank=True)
+    domain_token = models.CharField(max_length=64, blank=True, default="")
     role_claim = models.CharField(max_length=100, default="partnerline_role")
     default_role = models.CharField(max_length=32, choices=Role.choices, default=Role.VIEWER)
     allow_jit = models.BooleanField("create members on first sign-in", default=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [GinIndex(fields=["email_domains"], name="sso_email_domains")]
+        indexes = [
+            GinIndex(fields=["email_domains"], name="sso_email_domains"),
+            GinIndex(fields=["verified_domains"], name="sso_verified_domains"),
+        ]
 
     def __str__(self):
         return f"Single sign-on of {self.organization}"

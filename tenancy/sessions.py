@@ -2,9 +2,9 @@
 
 A session signed in through an organization's single sign-on opens that organization only. Its
 provider vouches for that organization's people; the same account's memberships elsewhere were
-granted by other administrators, who never trusted that provider. Without this, the admin of any
-organization could point its own provider at an address of theirs, invite a person of another
-organization under their e-mail, sign in as them and open the other organization. A password
+granted by other administrators, who never trusted that provider. The supplier's employee who is
+a partner guest of a buyer is the plain case: the supplier's admin runs the provider of the
+employee's (proven) domain, and could otherwise open the buyer's partnership as them. A password
 sign-in (the account's own secret) opens every organization the account belongs to; so does an
 API key, which is bound to its own organization anyway.
 """

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from partnerships.models import Partnership
 from tenancy.access import services
+from tenancy.access.domains import expected_record
 from tenancy.access.selectors import partnership_guests as selectors_partnership_guests
 from tenancy.access.selectors import pending_invitations
 from tenancy.access.services import MEMBER_ROLES
@@ -274,6 +275,34 @@ class SingleSignOnSerializer(serializers.Serializer):
     role_claim = serializers.CharField(max_length=100, allow_blank=True, required=False)
     default_role = serializers.ChoiceField(choices=MEMBER_ROLES)
     allow_jit = serializers.BooleanField()
+    verified_domains = serializers.ListField(child=serializers.CharField(), read_only=True)
+    domain_record = serializers.SerializerMethodField(
+        help_text="The TXT record that proves a domain, published at "
+        "`_partnerline-challenge.<domain>`; then POST single-sign-on/verify-domains/."
+    )
+
+    def get_domain_record(self, config) -> str:
+        return expected_record(config.domain_token)
+
+
+class SingleSignOnDomainCheckSerializer(serializers.Serializer):
+    domains = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="Per domain: “verified”, “already verified”, or why it is not.",
+    )
+
+
+class SingleSignOnDomainsVerifyView(OrganizationSingletonView):
+    """Check the DNS records that prove the organization's single sign-on domains."""
+
+    serializer_class = SingleSignOnDomainCheckSerializer
+
+    @extend_schema(request=None, responses={200: SingleSignOnDomainCheckSerializer})
+    def post(self, request, *args, **kwargs):
+        found = services.sso_domains_verify(
+            organization=self._organization(request), actor=request.user, now=timezone.now()
+        )
+        return Response({"domains": found})
 
 
 class SingleSignOnView(OrganizationSingletonView):

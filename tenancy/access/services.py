@@ -8,6 +8,7 @@ boundary tables (no row-level security), so each query names the organization ex
 import contextlib
 import secrets
 import zoneinfo
+from collections.abc import Callable
 from datetime import datetime
 
 from django.conf import settings
@@ -19,6 +20,12 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 
+from tenancy.access.domains import (
+    DomainLookupFailed,
+    challenge_name,
+    expected_record,
+    txt_records,
+)
 from tenancy.audit import audit_record
 from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError
@@ -511,20 +518,19 @@ def sso_configure(
         errors["client_secret"] = "Enter the client secret the provider gave you."
     if not (client_id or "").strip():
         errors["client_id"] = "Enter the client id the provider gave you."
-    taken = (
-        SingleSignOn.objects.filter(is_enabled=True, email_domains__overlap=domains)
-        .exclude(organization=organization)
-        .exists()
-    )
-    if is_enabled and taken:
+    # A domain removed from the list loses its proof; the others keep theirs.
+    verified = [d for d in (config.verified_domains if config else []) if d in domains]
+    if is_enabled and _domains_taken(verified, organization=organization):
         errors["email_domains"] = "One of these domains already signs in to another organization."
     if errors:
         raise ValidationError(errors)
     config = config or SingleSignOn(organization=organization)
+    config.domain_token = config.domain_token or secrets.token_urlsafe(24)
     before = {
         "issuer": config.issuer,
         "client_id": config.client_id,
         "email_domains": list(config.email_domains or []),
+        "verified_domains": list(config.verified_domains or []),
         "role_claim": config.role_claim,
         "default_role": config.default_role,
         "allow_jit": config.allow_jit,
@@ -535,6 +541,7 @@ def sso_configure(
     secret_changed = secret != config.client_secret
     config.client_secret = secret
     config.email_domains = domains
+    config.verified_domains = verified
     config.role_claim = (role_claim or "").strip()
     config.default_role = default_role
     config.allow_jit = allow_jit
@@ -550,6 +557,77 @@ def sso_configure(
             action="tenancy.single_sign_on.configured", actor=actor, obj=config, changes=changes
         )
     return config
+
+
+def _domains_taken(domains: list[str], *, organization: Organization) -> list[str]:
+    """Which of `domains` another enabled organization has proven and signs in with."""
+    from tenancy.models import SingleSignOn
+
+    if not domains:
+        return []
+    others = SingleSignOn.objects.filter(
+        is_enabled=True, verified_domains__overlap=domains
+    ).exclude(organization=organization)
+    return sorted({d for config in others for d in config.verified_domains if d in domains})
+
+
+# What a domain check found, per domain, in the admin's words.
+DOMAIN_VERIFIED = "verified"
+DOMAIN_ALREADY = "already verified"
+
+
+@transaction.atomic
+def sso_domains_verify(
+    *,
+    organization: Organization,
+    actor: User,
+    now: datetime,
+    lookup: Callable[[str], list[str]] | None = None,
+) -> dict[str, str]:
+    """Check the DNS of each of the organization's single sign-on domains not yet proven: the
+    TXT record `partnerline-domain-verification=<token>` at `_partnerline-challenge.<domain>`
+    proves it. Returns, per domain, what was found ("verified", "already verified" or why not);
+    the newly proven ones are audited."""
+    from tenancy.models import SingleSignOn
+
+    config = SingleSignOn.objects.select_for_update().filter(organization=organization).first()
+    if config is None:
+        raise ConflictError("Set up single sign-on first.", code="not_configured")
+    lookup = lookup or txt_records  # the DNS (tests hand in its answer)
+    expected = expected_record(config.domain_token)
+    found: dict[str, str] = {}
+    newly = []
+    for domain in config.email_domains:
+        if domain in config.verified_domains:
+            found[domain] = DOMAIN_ALREADY
+            continue
+        try:
+            records = lookup(challenge_name(domain))
+        except DomainLookupFailed:
+            found[domain] = "the DNS did not answer; try again in a few minutes"
+            continue
+        if expected not in records:
+            found[domain] = (
+                f"no TXT record “{expected}” at {challenge_name(domain)} yet (DNS changes "
+                "can take an hour to show)"
+            )
+        elif _domains_taken([domain], organization=organization):
+            found[domain] = "another organization signs in with this domain"
+        else:
+            found[domain] = DOMAIN_VERIFIED
+            newly.append(domain)
+    if newly:
+        config.verified_domains = [*config.verified_domains, *newly]
+        config.updated_at = now
+        config.save(update_fields=["verified_domains", "updated_at"])
+        with tenant_scope(organization):
+            audit_record(
+                action="tenancy.single_sign_on.domains_verified",
+                actor=actor,
+                obj=config,
+                changes={"domains": newly},
+            )
+    return found
 
 
 @transaction.atomic
@@ -590,7 +668,7 @@ def sso_sign_in(*, config, claims: dict, now: datetime) -> User:
     email = (claims.get("email") or "").strip().lower()
     if not email or claims.get("email_verified") is False:
         raise SingleSignOnRefused("Your provider did not confirm an e-mail address.")
-    if email.rsplit("@", 1)[-1] not in config.email_domains:
+    if email.rsplit("@", 1)[-1] not in config.verified_domains:
         raise SingleSignOnRefused(f"{email} is not in a domain that signs in to {organization}.")
     claimed_role = _role_from_claims(config, claims)
     user = User.objects.filter(email__iexact=email).first()

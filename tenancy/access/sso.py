@@ -18,8 +18,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tenancy.access import services
+from tenancy.access.domains import challenge_name, expected_record
 from tenancy.access.forms import SingleSignOnForm
 from tenancy.access.security import logger
+from tenancy.errors import ConflictError
 from tenancy.forms import apply_errors
 from tenancy.models import SingleSignOn
 from tenancy.sessions import SSO_ORGANIZATION
@@ -33,7 +35,7 @@ def sso_for_email(email: str) -> SingleSignOn | None:
     if not domain or "@" not in (email or ""):
         return None
     return (
-        SingleSignOn.objects.filter(is_enabled=True, email_domains__contains=[domain])
+        SingleSignOn.objects.filter(is_enabled=True, verified_domains__contains=[domain])
         .select_related("organization")
         .first()
     )
@@ -148,12 +150,45 @@ def sso_settings(request, org_slug):
         else:
             messages.success(request, "Single sign-on saved.")
             return redirect("sso-settings", org_slug)
+    domains = (
+        [
+            {
+                "name": domain,
+                "verified": domain in config.verified_domains,
+                "record_name": challenge_name(domain),
+            }
+            for domain in config.email_domains
+        ]
+        if config
+        else []
+    )
     return render(
         request,
         "tenancy/access/sso_settings.html",
         {
             "form": form,
             "config": config,
+            "domains": domains,
+            "record_value": expected_record(config.domain_token) if config else "",
             "callback_url": request.build_absolute_uri(reverse("sso-callback")),
         },
     )
+
+
+@require_POST
+def sso_domains_verify(request, org_slug):
+    """Check the DNS records that prove the organization's domains (the button on the page)."""
+    require_permission(request, "tenancy.admin")
+    try:
+        found = services.sso_domains_verify(
+            organization=request.organization, actor=request.user, now=timezone.now()
+        )
+    except ConflictError as error:
+        messages.error(request, error.message)
+        return redirect("sso-settings", org_slug)
+    for domain, outcome in found.items():
+        if outcome == services.DOMAIN_VERIFIED:
+            messages.success(request, f"{domain} is verified: its people can sign in.")
+        elif outcome != services.DOMAIN_ALREADY:
+            messages.error(request, f"{domain} is not verified: {outcome}.")
+    return redirect("sso-settings", org_slug)

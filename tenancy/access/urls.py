@@ -27,4 +27,9 @@ urlpatterns = [
     path("settings/audit/export.csv", views.audit_log_export, name="audit-log-export"),
     path("settings/organization/", views.organization_settings, name="organization-settings"),
     path("settings/single-sign-on/", sso.sso_settings, name="sso-settings"),
+    path(
+        "settings/single-sign-on/verify-domains/",
+        sso.sso_domains_verify,
+        name="sso-verify-domains",
+    ),
 ]

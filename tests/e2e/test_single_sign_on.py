@@ -8,6 +8,7 @@ from django.utils import timezone
 from tenancy.access import services
 from tenancy.models import Membership, Role
 from tests.tenancy.oidc_provider import LocalProvider
+from tests.tenancy.sso import prove_domains
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +23,7 @@ def provider():
 def test_single_sign_on_from_the_login_page_with_the_role_from_the_claim(
     page, org_a, owner, provider
 ):
-    services.sso_configure(
+    config = services.sso_configure(
         organization=org_a,
         actor=owner,
         issuer=provider.issuer,
@@ -35,6 +36,7 @@ def test_single_sign_on_from_the_login_page_with_the_role_from_the_claim(
         is_enabled=True,
         now=timezone.now(),
     )
+    prove_domains(config, owner)
     provider.user = {
         "email": "fin@alpha.test",
         "email_verified": True,

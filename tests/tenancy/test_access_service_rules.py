@@ -20,6 +20,7 @@ from tenancy.errors import TransitionNotAllowed
 from tenancy.models import ApiKey, AuditEvent, Invitation, Membership, Organization, Role, User
 from tenancy.services import api_key_create
 from tests.partnerships.factories import PartnershipFactory
+from tests.tenancy.sso import prove_domains
 
 pytestmark = pytest.mark.django_db
 
@@ -352,7 +353,7 @@ def test_a_logo_is_replaced_or_removed_and_removing_none_changes_nothing(org_a, 
 
 @pytest.fixture
 def sso(org_a, owner):
-    return services.sso_configure(
+    config = services.sso_configure(
         organization=org_a,
         actor=owner,
         issuer="https://login.alpha.test",
@@ -365,6 +366,7 @@ def sso(org_a, owner):
         is_enabled=True,
         now=NOW,
     )
+    return prove_domains(config, owner)
 
 
 def _membership(org, email) -> Membership:

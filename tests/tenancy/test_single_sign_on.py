@@ -1,17 +1,24 @@
 """Single sign-on with OpenID Connect against a local provider: domain routing on the login
 page, the role from a claim, just-in-time membership, refusals."""
 
+import importlib
 import re
 from urllib.parse import urlsplit
 
 import pytest
 import requests
+from django.apps import apps as django_apps
 from django.test import Client
 from django.utils import timezone
 
 from tenancy.access import services
-from tenancy.models import Membership, Role, SingleSignOn, User
+from tenancy.access.domains import DomainLookupFailed, expected_record
+from tenancy.access.sso import sso_for_email
+from tenancy.context import tenant_scope
+from tenancy.errors import ConflictError
+from tenancy.models import AuditEvent, Membership, Role, SingleSignOn, User
 from tests.tenancy.oidc_provider import LocalProvider
+from tests.tenancy.sso import prove_domains
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +32,7 @@ def provider():
 
 @pytest.fixture
 def sso(org_a, owner, provider):
-    return services.sso_configure(
+    config = services.sso_configure(
         organization=org_a,
         actor=owner,
         issuer=provider.issuer,
@@ -38,6 +45,7 @@ def sso(org_a, owner, provider):
         is_enabled=True,
         now=timezone.now(),
     )
+    return prove_domains(config, owner)
 
 
 def _sign_in_with_sso(client: Client, email: str):
@@ -150,21 +158,101 @@ def test_the_admin_sets_up_single_sign_on_on_its_page(org_a, owner, client_as, p
     assert "s3cret" not in again
 
 
+def _configure_bravo(org_b, outsider, provider, domains="alpha.test"):
+    return services.sso_configure(
+        organization=org_b,
+        actor=outsider,
+        issuer=provider.issuer,
+        client_id="x",
+        client_secret="y",
+        email_domains=domains,
+        role_claim="",
+        default_role=Role.VIEWER,
+        allow_jit=True,
+        is_enabled=True,
+        now=timezone.now(),
+    )
+
+
 def test_a_domain_cannot_route_to_two_organizations(org_b, outsider, sso, provider):
-    with pytest.raises(Exception, match="another organization"):
-        services.sso_configure(
-            organization=org_b,
-            actor=outsider,
-            issuer=provider.issuer,
-            client_id="x",
-            client_secret="y",
-            email_domains="alpha.test",
-            role_claim="",
-            default_role=Role.VIEWER,
-            allow_jit=True,
-            is_enabled=True,
-            now=timezone.now(),
-        )
+    """Bravo may name Alpha's domain, but it routes and signs in nowhere until proven, and a
+    domain another enabled organization has proven is not proven twice."""
+    bravo = _configure_bravo(org_b, outsider, provider)
+    assert bravo.verified_domains == []
+    assert sso_for_email("rae@alpha.test").organization == sso.organization
+    with pytest.raises(services.SingleSignOnRefused, match="not in a domain that signs in"):
+        services.sso_sign_in(config=bravo, claims={"email": "rae@alpha.test"}, now=timezone.now())
+    found = services.sso_domains_verify(
+        organization=org_b,
+        actor=outsider,
+        now=timezone.now(),
+        lookup=lambda name: [expected_record(bravo.domain_token)],
+    )
+    assert found == {"alpha.test": "another organization signs in with this domain"}
+    bravo.refresh_from_db()
+    assert bravo.verified_domains == []
+
+
+def test_naming_a_domain_without_its_dns_record_proves_nothing(org_b, outsider, provider):
+    bravo = _configure_bravo(org_b, outsider, provider, domains="bravo.test, alpha.test")
+    records = {
+        "_partnerline-challenge.bravo.test": [expected_record(bravo.domain_token), "v=spf1 -all"],
+        "_partnerline-challenge.alpha.test": ["partnerline-domain-verification=someone-else"],
+    }
+    found = services.sso_domains_verify(
+        organization=org_b, actor=outsider, now=timezone.now(), lookup=records.__getitem__
+    )
+    assert found == {
+        "bravo.test": "verified",
+        "alpha.test": "no TXT record “partnerline-domain-verification="
+        f"{bravo.domain_token}” at _partnerline-challenge.alpha.test yet (DNS changes can take "
+        "an hour to show)",
+    }
+    bravo.refresh_from_db()
+    assert bravo.verified_domains == ["bravo.test"]
+    assert sso_for_email("ann@bravo.test") == bravo and sso_for_email("ann@alpha.test") is None
+    again = services.sso_domains_verify(
+        organization=org_b, actor=outsider, now=timezone.now(), lookup=records.__getitem__
+    )
+    assert again["bravo.test"] == "already verified"
+    with tenant_scope(org_b):
+        [event] = AuditEvent.objects.filter(action="tenancy.single_sign_on.domains_verified")
+    assert (event.actor, event.changes) == (outsider, {"domains": ["bravo.test"]})
+    # Taking a domain off the list takes its proof with it.
+    bravo = _configure_bravo(org_b, outsider, provider, domains="alpha.test")
+    assert bravo.verified_domains == []
+
+
+def test_the_admin_proves_a_domain_from_the_single_sign_on_page(
+    org_a, owner, client_as, provider, monkeypatch
+):
+    config = services.sso_configure(
+        organization=org_a,
+        actor=owner,
+        issuer=provider.issuer,
+        client_id="partnerline",
+        client_secret="s3cret",
+        email_domains="alpha.test",
+        role_claim="",
+        default_role=Role.VIEWER,
+        allow_jit=True,
+        is_enabled=True,
+        now=timezone.now(),
+    )
+    client = client_as(owner)
+    page = client.get("/o/alpha/settings/single-sign-on/").content.decode()
+    assert "_partnerline-challenge.alpha.test" in page
+    assert expected_record(config.domain_token) in page and "Not verified" in page
+    monkeypatch.setattr("tenancy.access.services.txt_records", lambda name: [])
+    shown = client.post("/o/alpha/settings/single-sign-on/verify-domains/", follow=True)
+    assert "alpha.test is not verified: no TXT record" in shown.content.decode()
+    published = {"_partnerline-challenge.alpha.test": [expected_record(config.domain_token)]}
+    monkeypatch.setattr("tenancy.access.services.txt_records", published.__getitem__)
+    shown = client.post("/o/alpha/settings/single-sign-on/verify-domains/", follow=True)
+    assert "alpha.test is verified: its people can sign in." in shown.content.decode()
+    assert ">Verified<" in shown.content.decode()
+    api = client.post("/api/v1/o/alpha/single-sign-on/verify-domains/")
+    assert api.json() == {"domains": {"alpha.test": "already verified"}}
 
 
 def test_the_login_page_offers_single_sign_on_by_e_mail_domain(client):
@@ -211,3 +299,40 @@ def test_a_session_signed_in_through_sso_opens_only_that_organization(
     # The account's own password opens every organization again, in the same browser.
     assert client.login(email="kim@alpha.test", password="kims-own-secret-42")
     assert client.get("/o/bravo/").status_code == 200
+
+
+def test_a_dns_that_does_not_answer_leaves_the_domain_unproven_and_says_to_retry(
+    org_b, outsider, provider
+):
+    _configure_bravo(org_b, outsider, provider, domains="bravo.test")
+
+    def silent(name):
+        raise DomainLookupFailed("timeout")
+
+    found = services.sso_domains_verify(
+        organization=org_b, actor=outsider, now=timezone.now(), lookup=silent
+    )
+    assert found == {"bravo.test": "the DNS did not answer; try again in a few minutes"}
+    assert SingleSignOn.objects.get(organization=org_b).verified_domains == []
+
+
+def test_domains_are_checked_only_once_single_sign_on_is_set_up(org_b, outsider):
+    with pytest.raises(ConflictError, match="^Set up single sign-on first.$"):
+        services.sso_domains_verify(organization=org_b, actor=outsider, now=timezone.now())
+
+
+def test_providers_set_up_before_domains_were_proven_keep_signing_in(org_a, owner, provider):
+    """Migration 0010 marks the domains of existing providers verified, each with a token."""
+    config = SingleSignOn.objects.create(
+        organization=org_a,
+        issuer=provider.issuer,
+        client_id="x",
+        client_secret="y",
+        email_domains=["alpha.test", "alpha-group.test"],
+        is_enabled=True,
+    )
+    migration = importlib.import_module("tenancy.migrations.0010_sso_domain_verification")
+    migration.grandfather_domains(django_apps, None)
+    config.refresh_from_db()
+    assert config.verified_domains == ["alpha.test", "alpha-group.test"]
+    assert len(config.domain_token) >= 24
