@@ -243,11 +243,11 @@ def test_the_admin_proves_a_domain_from_the_single_sign_on_page(
     page = client.get("/o/alpha/settings/single-sign-on/").content.decode()
     assert "_partnerline-challenge.alpha.test" in page
     assert expected_record(config.domain_token) in page and "Not verified" in page
-    monkeypatch.setattr("tenancy.access.services.txt_records", lambda name: [])
+    monkeypatch.setattr("tenancy.access.services.sso.txt_records", lambda name: [])
     shown = client.post("/o/alpha/settings/single-sign-on/verify-domains/", follow=True)
     assert "alpha.test is not verified: no TXT record" in shown.content.decode()
     published = {"_partnerline-challenge.alpha.test": [expected_record(config.domain_token)]}
-    monkeypatch.setattr("tenancy.access.services.txt_records", published.__getitem__)
+    monkeypatch.setattr("tenancy.access.services.sso.txt_records", published.__getitem__)
     shown = client.post("/o/alpha/settings/single-sign-on/verify-domains/", follow=True)
     assert "alpha.test is verified: its people can sign in." in shown.content.decode()
     assert ">Verified<" in shown.content.decode()
