@@ -243,6 +243,7 @@ def test_the_admin_proves_a_domain_from_the_single_sign_on_page(
     page = client.get("/o/alpha/settings/single-sign-on/").content.decode()
     assert "_partnerline-challenge.alpha.test" in page
     assert expected_record(config.domain_token) in page and "Not verified" in page
+    assert "no domain is verified yet: nobody can sign in with the provider" in page
     monkeypatch.setattr("tenancy.access.services.sso.txt_records", lambda name: [])
     shown = client.post("/o/alpha/settings/single-sign-on/verify-domains/", follow=True)
     assert "alpha.test is not verified: no TXT record" in shown.content.decode()
@@ -251,6 +252,7 @@ def test_the_admin_proves_a_domain_from_the_single_sign_on_page(
     shown = client.post("/o/alpha/settings/single-sign-on/verify-domains/", follow=True)
     assert "alpha.test is verified: its people can sign in." in shown.content.decode()
     assert ">Verified<" in shown.content.decode()
+    assert "no domain is verified yet" not in shown.content.decode()
     api = client.post("/api/v1/o/alpha/single-sign-on/verify-domains/")
     assert api.json() == {"domains": {"alpha.test": "already verified"}}
 
