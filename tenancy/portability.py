@@ -20,7 +20,6 @@ mail); ids inside free text and JSON (notification links, audit `changes`) keep 
 
 import base64
 import hashlib
-import io
 import json
 import logging
 import zipfile
@@ -38,6 +37,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
+from django.utils import timezone
 
 from tenancy.audit import GENESIS_HASH, audit_record, event_hash
 from tenancy.context import tenant_scope
@@ -115,8 +115,11 @@ def _global_reference(f: models.Field, value):
     return value  # users: by id inside the archive, matched by e-mail on import
 
 
-def organization_export(*, organization: Organization, destination, progress=None) -> dict:
-    """Write the archive of `organization` to `destination` (a path or a binary file object)."""
+def organization_export(
+    *, organization: Organization, destination, now: datetime, progress=None
+) -> dict:
+    """Write the archive of `organization` to `destination` (a path or a binary file object);
+    its manifest says it was exported at `now`."""
     tables: dict[str, list[dict]] = {}
     user_ids: set[int] = set()
     files: set[str] = set()
@@ -154,7 +157,7 @@ def organization_export(*, organization: Organization, destination, progress=Non
     manifest = {
         "format": FORMAT,
         "version": VERSION,
-        "exported_at": datetime.now().astimezone(),
+        "exported_at": now,
         "organization": _row(organization),
         "tables": {},
         "files": {},
@@ -475,15 +478,8 @@ def _rechain(events, organization, result, user_map, source_head) -> int:
     return len(rows)
 
 
-def archive_bytes(*, organization: Organization) -> bytes:
-    """The archive in memory (tests and small organizations)."""
-    buffer = io.BytesIO()
-    organization_export(organization=organization, destination=buffer)
-    return buffer.getvalue()
-
-
-def archive_path_for(organization: Organization, folder: Path) -> Path:
-    stamp = datetime.now().astimezone().strftime("%Y%m%dT%H%M%S")
+def archive_path_for(organization: Organization, folder: Path, *, now: datetime) -> Path:
+    stamp = timezone.localtime(now).strftime("%Y%m%dT%H%M%S")
     return folder / f"{organization.slug}-{stamp}.partnerline.zip"
 
 
@@ -555,6 +551,7 @@ def _organization_export_write(*, export_id: int, now: datetime):
         manifest = organization_export(
             organization=export.organization,
             destination=handle,
+            now=now,
             progress=lambda done, total: job_progress_set(export, 5 + 85 * done // total),
         )
         size = handle.tell()

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -20,6 +21,8 @@ from tenancy.context import tenant_scope
 from tenancy.models import Organization
 from tenancy.portability import ArchiveError, organization_export, organization_import
 from tests.performance.factories import ScorecardReportFactory
+
+EXPORTED_AT = datetime(2030, 1, 10, 9, 0, tzinfo=UTC)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,7 +95,10 @@ def test_both_demo_organizations_round_trip_into_an_empty_database(tmp_path):
     archives = {}
     for organization in Organization.objects.filter(slug__in=["northwind", "contoso"]):
         archives[organization.slug] = tmp_path / f"{organization.slug}.zip"
-        organization_export(organization=organization, destination=archives[organization.slug])
+        manifest = organization_export(
+            organization=organization, destination=archives[organization.slug], now=EXPORTED_AT
+        )
+        assert manifest["exported_at"] == EXPORTED_AT.isoformat()
 
     scratch = f"{connection.settings_dict['NAME']}_import"[:63]
     media = tmp_path / "media"
@@ -157,7 +163,7 @@ def test_both_demo_organizations_round_trip_into_an_empty_database(tmp_path):
 @pytest.mark.django_db
 def test_importing_over_an_existing_organization_is_refused(org_a, tmp_path):
     path = tmp_path / "alpha.zip"
-    organization_export(organization=org_a, destination=path)
+    organization_export(organization=org_a, destination=path, now=EXPORTED_AT)
     from tenancy.errors import ConflictError
 
     with pytest.raises(ConflictError, match="already exists"):
@@ -167,7 +173,7 @@ def test_importing_over_an_existing_organization_is_refused(org_a, tmp_path):
 @pytest.mark.django_db
 def test_a_damaged_archive_is_refused_with_the_damaged_part_named(org_a, tmp_path):
     path = tmp_path / "alpha.zip"
-    organization_export(organization=org_a, destination=path)
+    organization_export(organization=org_a, destination=path, now=EXPORTED_AT)
     damaged = tmp_path / "damaged.zip"
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(damaged, "w") as target:
         for item in source.infolist():

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from tenancy.models import Organization
 from tenancy.portability import archive_path_for, organization_export
@@ -21,8 +22,9 @@ class Command(BaseCommand):
         organization = Organization.objects.filter(slug=slug).first()
         if organization is None:
             raise CommandError(f"No organization with the address “{slug}”.")
-        path = Path(output) if output else archive_path_for(organization, Path.cwd())
-        manifest = organization_export(organization=organization, destination=path)
+        now = timezone.now()
+        path = Path(output) if output else archive_path_for(organization, Path.cwd(), now=now)
+        manifest = organization_export(organization=organization, destination=path, now=now)
         rows = sum(entry["rows"] for entry in manifest["tables"].values())
         self.stdout.write(
             f"{path}: {rows:,} rows in {len(manifest['tables'])} tables, "
