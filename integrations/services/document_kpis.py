@@ -1,6 +1,7 @@
 """KPIs from the documents exchanged: on-time delivery, fill rate, invoice accuracy and the
 requisition-to-pay cycle, written to the partnership's KPIs fed by the integration."""
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -30,7 +31,9 @@ def kpi_lead_time_days() -> int:
 
 
 @transaction.atomic
-def document_kpis_record(*, now, partnership_id: int | None = None, actor: User | None = None):
+def document_kpis_record(
+    *, now: datetime, partnership_id: int | None = None, actor: User | None = None
+):
     """The KPI job: compute on-time delivery, fill rate, invoice accuracy and the
     requisition-to-pay cycle from the documents (integrations.kpis) and write them, through
     performance's measurement services, to the partnership's KPIs of the agreed codes whose
