@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from django.apps import apps as django_apps
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
@@ -338,3 +339,47 @@ def test_providers_set_up_before_domains_were_proven_keep_signing_in(org_a, owne
     config.refresh_from_db()
     assert config.verified_domains == ["alpha.test", "alpha-group.test"]
     assert len(config.domain_token) >= 24
+
+
+def test_saving_the_settings_again_keeps_the_token_the_dns_already_holds(org_b, outsider, provider):
+    first = _configure_bravo(org_b, outsider, provider, domains="bravo.test")
+    again = _configure_bravo(org_b, outsider, provider, domains="bravo.test, bravo.example")
+    assert again.domain_token == first.domain_token and len(first.domain_token) >= 24
+
+
+def test_a_provider_is_not_switched_on_over_a_domain_another_organization_signs_in_with(
+    org_a, owner, org_b, outsider, provider
+):
+    """Bravo proved alpha-group.test while its provider was off; Alpha proved it since and signs
+    in with it. Bravo cannot switch its provider on over it."""
+    bravo = SingleSignOn.objects.create(
+        organization=org_b,
+        issuer=provider.issuer,
+        client_id="x",
+        client_secret="y",
+        email_domains=["alpha-group.test"],
+        verified_domains=["alpha-group.test"],
+        domain_token="bravo-token-0123456789abcdef",
+        is_enabled=False,
+    )
+    alpha = services.sso_configure(
+        organization=org_a,
+        actor=owner,
+        issuer=provider.issuer,
+        client_id="partnerline",
+        client_secret="s3cret",
+        email_domains="alpha-group.test",
+        role_claim="",
+        default_role=Role.VIEWER,
+        allow_jit=True,
+        is_enabled=True,
+        now=timezone.now(),
+    )
+    assert prove_domains(alpha, owner).verified_domains == ["alpha-group.test"]
+    with pytest.raises(ValidationError) as refused:
+        _configure_bravo(org_b, outsider, provider, domains="alpha-group.test")
+    assert refused.value.message_dict == {
+        "email_domains": ["One of these domains already signs in to another organization."]
+    }
+    bravo.refresh_from_db()
+    assert bravo.is_enabled is False
