@@ -706,6 +706,7 @@ class PlaybookRuleSerializer(serializers.ModelSerializer):
             "operator",
             "value",
             "severity",
+            "waived_by",
             "is_active",
             "created_at",
         ]

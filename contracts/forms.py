@@ -204,6 +204,13 @@ class RuleForm(forms.Form):
         required=False, help_text="A number, or a comma-separated list for one of / none of."
     )
     severity = forms.ChoiceField(choices=PlaybookRule.Severity.choices)
+    waived_by = forms.ChoiceField(
+        choices=PlaybookRule.WaivedBy.choices,
+        initial=PlaybookRule.WaivedBy.ORG_ADMIN,
+        required=False,
+        label="A red line may be waived by",
+        help_text="Who may accept a clause that breaks it, with a written reason.",
+    )
 
     def cleaned_value(self):
         raw = (self.cleaned_data.get("value") or "").strip()

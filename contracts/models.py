@@ -423,6 +423,10 @@ class PlaybookRule(TenantModel):
         RED_LINE = "red_line", "Red line"
         WARNING = "warning", "Fallback (warning)"
 
+    class WaivedBy(models.TextChoices):
+        ORG_ADMIN = "org_admin", "Organization admins"
+        LEGAL = "legal", "Legal reviewers and organization admins"
+
     playbook_clause = models.ForeignKey(
         PlaybookClause, on_delete=models.CASCADE, related_name="rules"
     )
@@ -431,6 +435,12 @@ class PlaybookRule(TenantModel):
     operator = models.CharField(max_length=10, choices=Operator.choices)
     value = models.JSONField(default=None, null=True, blank=True)
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.WARNING)
+    waived_by = models.CharField(
+        max_length=10,
+        choices=WaivedBy.choices,
+        default=WaivedBy.ORG_ADMIN,
+        help_text="Who may accept a clause that breaks this red line (with a written reason).",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 

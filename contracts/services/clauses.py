@@ -11,8 +11,10 @@ from contracts.models import (
     Clause,
     ClauseComment,
     ClauseVersion,
+    PlaybookRule,
 )
 from contracts.playbook import (
+    Deviation,
     clause_deviations,
 )
 from contracts.selectors import clause_list, playbook_map
@@ -206,14 +208,14 @@ def clause_correct(
     return clause
 
 
-def _red_lines_broken(clause: Clause) -> list[str]:
-    """Names of the red-line rules the clause's current parameters break (waiver aside)."""
+def _red_lines_broken(clause: Clause) -> list[Deviation]:
+    """The red-line rules the clause's current parameters break (waiver aside)."""
     entry = playbook_map().get(clause.clause_type)
     if entry is None:
         return []
     clause.red_line_waiver = ""
     found = clause_deviations(clause, entry.rules.all(), annual_value=clause.agreement.annual_value)
-    return [d.rule_name for d in found if d.is_red_line]
+    return [d for d in found if d.is_red_line]
 
 
 @transaction.atomic
@@ -248,7 +250,8 @@ def clause_decide(
     changes: dict = {}
     waived: list[str] = []
     if decision == Clause.Decision.ACCEPTED:
-        waived = _red_lines_broken(clause)
+        broken = _red_lines_broken(clause)
+        waived = [d.rule_name for d in broken]
         if waived and not justification.strip():
             raise ValidationError(
                 {
@@ -257,7 +260,8 @@ def clause_decide(
                     + "): accepting it waives the red line, so write why."
                 }
             )
-        if waived and not may_waive_red_line(actor):
+        rule_ids = [d.rule_id for d in broken if d.rule_id is not None]
+        if waived and not may_waive_red_line(actor, rule_ids=rule_ids):
             raise PermissionDeniedError(
                 "Only an organization admin may accept a clause that breaks a red line."
             )
@@ -309,9 +313,22 @@ def _guest_sees(membership, clause: Clause) -> bool:
     )
 
 
-def may_waive_red_line(user: User | None) -> bool:
+def may_waive_red_line(user: User | None, *, rule_ids: list[int]) -> bool:
+    """Whether `user` may accept a clause breaking the red-line rules `rule_ids`: an organization
+    admin always (`contracts.waive_red_line`); a legal reviewer (`contracts.review`) when every
+    one of those rules says legal may waive it (the playbook's `waived_by`, set by an admin)."""
     membership = membership_of(user) if user is not None else None
-    return membership is not None and role_allows(membership.role, "contracts.waive_red_line")
+    if membership is None:
+        return False
+    if role_allows(membership.role, "contracts.waive_red_line"):
+        return True
+    return (
+        role_allows(membership.role, "contracts.review")
+        and bool(rule_ids)
+        and not PlaybookRule.objects.filter(pk__in=rule_ids)
+        .exclude(waived_by=PlaybookRule.WaivedBy.LEGAL)
+        .exists()
+    )
 
 
 @transaction.atomic

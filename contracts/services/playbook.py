@@ -69,9 +69,11 @@ def playbook_rule_create(
     operator: str,
     value=None,
     severity: str = PlaybookRule.Severity.WARNING,
+    waived_by: str = PlaybookRule.WaivedBy.ORG_ADMIN,
     is_active: bool = True,
 ) -> PlaybookRule:
     _validate_rule(parameter, operator, value)
+    _check_waived_by(actor, waived_by)
     rule = PlaybookRule(
         organization=require_organization(),
         playbook_clause=playbook_clause,
@@ -80,6 +82,7 @@ def playbook_rule_create(
         operator=operator,
         value=value,
         severity=severity,
+        waived_by=waived_by,
         is_active=is_active,
     )
     rule.full_clean()
@@ -93,9 +96,21 @@ def playbook_rule_create(
             "operator": operator,
             "value": value,
             "severity": severity,
+            "waived_by": waived_by,
         },
     )
     return rule
+
+
+def _check_waived_by(actor: User | None, waived_by: str) -> None:
+    """Letting legal waive a red line is the organization admins' call: legal does not widen
+    its own rights."""
+    from contracts.services.clauses import may_waive_red_line
+
+    if waived_by == PlaybookRule.WaivedBy.LEGAL and not may_waive_red_line(actor, rule_ids=[]):
+        raise ValidationError(
+            {"waived_by": "Only an organization admin lets legal reviewers waive a red line."}
+        )
 
 
 @transaction.atomic
@@ -103,8 +118,10 @@ def playbook_rule_update(*, rule: PlaybookRule, actor: User | None, **fields) ->
     allowed = {
         k: v
         for k, v in fields.items()
-        if k in ("name", "parameter", "operator", "value", "severity", "is_active")
+        if k in ("name", "parameter", "operator", "value", "severity", "waived_by", "is_active")
     }
+    if "waived_by" in allowed and allowed["waived_by"] != rule.waived_by:
+        _check_waived_by(actor, allowed["waived_by"])
     changes = changed_fields(rule, allowed)
     _validate_rule(rule.parameter, rule.operator, rule.value)
     rule.full_clean()

@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from contracts import services
 from contracts.models import Agreement
 from tenancy.context import tenant_scope
+from tenancy.models import Role
 from tests.contracts.factories import (
     AgreementFactory,
     ClauseFactory,
@@ -151,6 +152,24 @@ def test_a_playbook_rule_needs_a_known_parameter(org_a, owner, api_as):
     )
     assert response.status_code == 400
     assert "parameter" in response.json()["error"]["fields"]
+
+
+def test_only_an_admin_lets_legal_waive_a_red_line_through_the_api(
+    org_a, owner, make_member, api_as
+):
+    rule = PlaybookRuleFactory(organization=org_a, severity="red_line")
+    legal = make_member(org_a, Role.LEGAL, email="lena@alpha.test")
+    refused = api_as(legal, org_a).patch(
+        f"{API}/playbook-rules/{rule.pk}/", {"waived_by": "legal"}, format="json"
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"] == {
+        "waived_by": ["Only an organization admin lets legal reviewers waive a red line."]
+    }
+    allowed = api_as(owner, org_a).patch(
+        f"{API}/playbook-rules/{rule.pk}/", {"waived_by": "legal"}, format="json"
+    )
+    assert (allowed.status_code, allowed.json()["waived_by"]) == (200, "legal")
 
 
 def test_an_upload_of_an_unsupported_type_is_a_field_error(org_a, owner, api_as):

@@ -11,7 +11,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from contracts import services
-from contracts.models import Agreement, Clause, ClauseComment, ClauseFeedback, ClauseVersion
+from contracts.models import (
+    Agreement,
+    Clause,
+    ClauseComment,
+    ClauseFeedback,
+    ClauseVersion,
+    PlaybookRule,
+)
 from contracts.services.clauses import _apply_key_terms_from_clauses
 from partnerships.services import partnership_invite_guest
 from tenancy.errors import ConflictError, PermissionDeniedError
@@ -990,3 +997,79 @@ def test_a_fixed_cap_of_twice_the_annual_fees_is_accepted_without_a_justificatio
     services.clause_decide(clause=clause, actor=owner, decision="accepted", now=timezone.now())
     clause.refresh_from_db()
     assert (clause.decision, clause.red_line_waiver) == ("accepted", "")
+
+
+def test_legal_waives_a_red_line_only_where_every_broken_rule_says_legal_may(
+    scope, reviewed, legal, make_member, playbook
+):
+    from tests.contracts.factories import PlaybookRuleFactory
+
+    cap = playbook["cap"]
+    cap.waived_by = PlaybookRule.WaivedBy.LEGAL
+    cap.save()
+    in_writing = PlaybookRuleFactory(
+        organization=scope,
+        playbook_clause=cap.playbook_clause,
+        name="Cap stated in writing",
+        parameter="cap_amount",
+        operator="present",
+        value=None,
+    )
+    clause = ClauseFactory(
+        organization=scope, agreement=reviewed, parameters={"cap_multiple": "0.5"}
+    )
+    # Two red lines broken, one of them admins-only: legal may not.
+    with pytest.raises(PermissionDeniedError) as admins_only:
+        services.clause_decide(
+            clause=clause, actor=legal, decision="accepted", justification="Ok", now=timezone.now()
+        )
+    assert str(admins_only.value) == (
+        "Only an organization admin may accept a clause that breaks a red line."
+    )
+    in_writing.waived_by = PlaybookRule.WaivedBy.LEGAL
+    in_writing.save()
+    # Every broken rule now lets legal waive it: a legal reviewer may, no other role but admin.
+    finance = make_member(scope, Role.FINANCE, email="fin@alpha.test")
+    rule_ids = [cap.pk, in_writing.pk]
+    assert services.may_waive_red_line(finance, rule_ids=rule_ids) is False
+    assert services.may_waive_red_line(legal, rule_ids=[]) is False
+    assert services.may_waive_red_line(legal, rule_ids=rule_ids) is True
+    services.clause_decide(
+        clause=clause,
+        actor=legal,
+        decision="accepted",
+        justification="Capped by the parent guarantee.",
+        now=timezone.now(),
+    )
+    clause.refresh_from_db()
+    assert (clause.decision, clause.red_line_waiver) == (
+        "accepted",
+        "Capped by the parent guarantee.",
+    )
+
+
+def test_only_an_admin_lets_legal_waive_a_red_line(scope, legal, owner, playbook):
+    cap = playbook["cap"]
+    with pytest.raises(ValidationError) as refused:
+        services.playbook_rule_update(rule=cap, actor=legal, waived_by="legal")
+    assert refused.value.message_dict == {
+        "waived_by": ["Only an organization admin lets legal reviewers waive a red line."]
+    }
+    with pytest.raises(ValidationError):
+        services.playbook_rule_create(
+            actor=legal,
+            playbook_clause=cap.playbook_clause,
+            name="Cap stated",
+            parameter="cap_amount",
+            operator="present",
+            severity="red_line",
+            waived_by="legal",
+        )
+    cap.refresh_from_db()
+    assert cap.waived_by == PlaybookRule.WaivedBy.ORG_ADMIN
+    services.playbook_rule_update(rule=cap, actor=owner, waived_by="legal")
+    cap.refresh_from_db()
+    assert cap.waived_by == PlaybookRule.WaivedBy.LEGAL
+    assert _event("contracts.playbook_rule.updated").changes == {
+        "waived_by": ["org_admin", "legal"]
+    }

@@ -10,7 +10,7 @@ from contracts import services
 from contracts.models import PlaybookClause, PlaybookRule
 from contracts.playbook import PARAMETERS
 from tenancy.context import tenant_scope
-from tenancy.models import AuditEvent
+from tenancy.models import AuditEvent, Role
 from tests.contracts.factories import PlaybookClauseFactory, PlaybookRuleFactory
 
 pytestmark = pytest.mark.django_db
@@ -212,13 +212,18 @@ def test_a_rule_stores_what_it_was_given_and_is_audited(scope, owner):
         "operator": "in",
         "value": ["London", "Geneva"],
         "severity": "red_line",
+        "waived_by": "org_admin",
     }
 
 
 def test_a_rule_is_a_warning_and_active_unless_said_otherwise(scope, owner):
     rule = _rule(scope, owner)
     rule.refresh_from_db()
-    assert (rule.severity, rule.is_active) == (PlaybookRule.Severity.WARNING, True)
+    assert (rule.severity, rule.is_active, rule.waived_by) == (
+        PlaybookRule.Severity.WARNING,
+        True,
+        PlaybookRule.WaivedBy.ORG_ADMIN,
+    )
     event = AuditEvent.objects.get(action="contracts.playbook_rule.created")
     assert event.changes["severity"] == "warning"
 
@@ -320,18 +325,25 @@ def test_a_rule_added_on_the_playbook_page_makes_the_entry_and_the_rule(org_a, o
             "operator": "in",
             "value": "London, Geneva",
             "severity": "red_line",
+            "waived_by": "legal",
         },
     )
     assert response.status_code == 302
     with tenant_scope(org_a):
         rule = PlaybookRule.objects.get()
         assert rule.playbook_clause.clause_type == "dispute_resolution"
-        assert (rule.value, rule.severity) == (["London", "Geneva"], "red_line")
+        assert (rule.value, rule.severity, rule.waived_by) == (
+            ["London", "Geneva"],
+            "red_line",
+            "legal",
+        )
         assert list(
             AuditEvent.objects.filter(action__startswith="contracts.playbook").values_list(
                 "action", flat=True
             )
         ) == ["contracts.playbook.created", "contracts.playbook_rule.created"]
+    page = client_as(owner).get(PAGE).content.decode()
+    assert "Waived by: legal reviewers and organization admins" in page
 
 
 def test_a_rule_refused_on_the_playbook_page_shows_the_reason_under_the_value(
@@ -376,3 +388,27 @@ def test_a_rule_is_changed_and_deleted_through_the_api(org_a, owner, api_as):
     with tenant_scope(org_a):
         assert not PlaybookRule.objects.exists()
         assert AuditEvent.objects.filter(action="contracts.playbook_rule.deleted").count() == 1
+
+
+def test_legal_cannot_let_itself_waive_a_red_line_from_the_playbook_page(
+    org_a, client_as, make_member
+):
+    lena = make_member(org_a, Role.LEGAL, email="lena@alpha.test")
+    response = client_as(lena).post(
+        PAGE,
+        {
+            "clause_type": "dispute_resolution",
+            "name": "Seat in an allowed city",
+            "parameter": "arbitration_seat",
+            "operator": "in",
+            "value": "London",
+            "severity": "red_line",
+            "waived_by": "legal",
+        },
+    )
+    assert response.status_code == 200
+    assert "Only an organization admin lets legal reviewers waive a red line." in (
+        response.content.decode()
+    )
+    with tenant_scope(org_a):
+        assert not PlaybookRule.objects.exists()
