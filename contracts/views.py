@@ -1038,7 +1038,7 @@ def playbook(request, org_slug):
                     operator=data["operator"],
                     value=form.cleaned_value(),
                     severity=data["severity"],
-                    waived_by=data["waived_by"] or PlaybookRule.WaivedBy.ORG_ADMIN,
+                    **({"waived_by": data["waived_by"]} if data["waived_by"] else {}),
                 )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():

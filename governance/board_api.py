@@ -752,10 +752,6 @@ class DisclosureViewSet(
         )
 
     def update_object(self, instance, data):
-        if "first_due_on" in data:
-            raise serializers.ValidationError(
-                {"first_due_on": ["Set when the disclosure is agreed; a receipt moves it."]}
-            )
         data.pop("partnership", None)
         return services.disclosure_update(disclosure=instance, actor=self.request.user, **data)
 

@@ -51,6 +51,12 @@ def disclosure_create(
 
 @transaction.atomic
 def disclosure_update(*, disclosure: Disclosure, actor: User | None, **fields) -> Disclosure:
+    """Who discloses what, and how often. The due date is not edited: it was agreed with the
+    disclosure and only a receipt moves it (`disclosure_record_received`)."""
+    if "first_due_on" in fields:
+        raise ValidationError(
+            {"first_due_on": "Set when the disclosure is agreed; a receipt moves it."}
+        )
     disclosure = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
     changes = changed_fields(
         disclosure, {k: v for k, v in fields.items() if k in DISCLOSURE_FIELDS}

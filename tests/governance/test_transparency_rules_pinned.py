@@ -229,3 +229,16 @@ def test_a_disclosure_is_overdue_only_after_its_due_day(scope, partnership, owne
     disclosure = _create(partnership, owner, first_due_on=date(2030, 1, 20))
     assert not services.is_overdue(disclosure, today=date(2030, 1, 20))
     assert services.is_overdue(disclosure, today=date(2030, 1, 21))
+
+
+def test_the_agreed_due_date_is_not_edited_only_a_receipt_moves_it(scope, partnership, owner):
+    disclosure = _create(partnership, owner)
+    with pytest.raises(ValidationError) as refused:
+        services.disclosure_update(
+            disclosure=disclosure, actor=owner, cadence="annually", first_due_on=date(2040, 1, 1)
+        )
+    assert refused.value.message_dict == {
+        "first_due_on": ["Set when the disclosure is agreed; a receipt moves it."]
+    }
+    disclosure.refresh_from_db()
+    assert (disclosure.cadence, disclosure.next_due_on) == ("quarterly", TODAY)

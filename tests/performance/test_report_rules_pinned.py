@@ -242,3 +242,30 @@ def test_the_monthly_batch_queues_each_active_partnership_once(org_a, manager, s
         )
         assert computed.computed_at == NOW  # the task's moment, passed down
         assert not Scorecard.objects.filter(partnership=done).exists()
+
+
+def test_report_generate_stores_the_pdf_stamped_with_the_moment_given(
+    org_a, manager, scenario, stub_pdf
+):
+    with tenant_scope(org_a):
+        report = ScorecardReportFactory(
+            organization=org_a,
+            partnership=scenario["partnership"],
+            period_start=date(2025, 3, 1),
+            status="running",
+            file=None,
+            error="an earlier failure",
+        )
+        generated = services.report_generate(report=report, now=NOW)
+        stored = ScorecardReport.objects.get(pk=report.pk)
+        assert stored == generated
+        assert (stored.status, stored.progress, stored.generated_at, stored.error) == (
+            "done",
+            100,
+            NOW,
+            "",
+        )
+        assert stored.file.read() == PDF
+        assert cache.get(report_progress_key(org_a.pk, report.pk)) == 100
+        [event] = _events("performance.scorecard_report.generated")
+        assert (event.actor, event.object_id) == (None, str(report.pk))

@@ -33,18 +33,8 @@ def provider():
 
 @pytest.fixture
 def sso(org_a, owner, provider):
-    config = services.sso_configure(
-        organization=org_a,
-        actor=owner,
-        issuer=provider.issuer,
-        client_id=provider.client_id,
-        client_secret=provider.client_secret,
-        email_domains="alpha.test, alpha-group.test",
-        role_claim="partnerline_role",
-        default_role=Role.VIEWER,
-        allow_jit=True,
-        is_enabled=True,
-        now=timezone.now(),
+    config = _configure(
+        org_a, owner, provider, "alpha.test, alpha-group.test", role_claim="partnerline_role"
     )
     return prove_domains(config, owner)
 
@@ -159,20 +149,25 @@ def test_the_admin_sets_up_single_sign_on_on_its_page(org_a, owner, client_as, p
     assert "s3cret" not in again
 
 
-def _configure_bravo(org_b, outsider, provider, domains="alpha.test"):
+def _configure(organization, actor, provider, domains, role_claim=""):
+    """The organization's provider, switched on, with `domains` named (not yet proven)."""
     return services.sso_configure(
-        organization=org_b,
-        actor=outsider,
+        organization=organization,
+        actor=actor,
         issuer=provider.issuer,
-        client_id="x",
-        client_secret="y",
+        client_id=provider.client_id,
+        client_secret=provider.client_secret,
         email_domains=domains,
-        role_claim="",
+        role_claim=role_claim,
         default_role=Role.VIEWER,
         allow_jit=True,
         is_enabled=True,
         now=timezone.now(),
     )
+
+
+def _configure_bravo(org_b, outsider, provider, domains="alpha.test"):
+    return _configure(org_b, outsider, provider, domains)
 
 
 def test_a_domain_cannot_route_to_two_organizations(org_b, outsider, sso, provider):
@@ -227,19 +222,7 @@ def test_naming_a_domain_without_its_dns_record_proves_nothing(org_b, outsider, 
 def test_the_admin_proves_a_domain_from_the_single_sign_on_page(
     org_a, owner, client_as, provider, monkeypatch
 ):
-    config = services.sso_configure(
-        organization=org_a,
-        actor=owner,
-        issuer=provider.issuer,
-        client_id="partnerline",
-        client_secret="s3cret",
-        email_domains="alpha.test",
-        role_claim="",
-        default_role=Role.VIEWER,
-        allow_jit=True,
-        is_enabled=True,
-        now=timezone.now(),
-    )
+    config = _configure(org_a, owner, provider, "alpha.test")
     client = client_as(owner)
     page = client.get("/o/alpha/settings/single-sign-on/").content.decode()
     assert "_partnerline-challenge.alpha.test" in page
@@ -362,19 +345,7 @@ def test_a_provider_is_not_switched_on_over_a_domain_another_organization_signs_
         domain_token="bravo-token-0123456789abcdef",
         is_enabled=False,
     )
-    alpha = services.sso_configure(
-        organization=org_a,
-        actor=owner,
-        issuer=provider.issuer,
-        client_id="partnerline",
-        client_secret="s3cret",
-        email_domains="alpha-group.test",
-        role_claim="",
-        default_role=Role.VIEWER,
-        allow_jit=True,
-        is_enabled=True,
-        now=timezone.now(),
-    )
+    alpha = _configure(org_a, owner, provider, "alpha-group.test")
     assert prove_domains(alpha, owner).verified_domains == ["alpha-group.test"]
     with pytest.raises(ValidationError) as refused:
         _configure_bravo(org_b, outsider, provider, domains="alpha-group.test")
