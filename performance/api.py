@@ -302,7 +302,7 @@ class MeasurementViewSet(TenantModelViewSet):
             value=data["value"],
             note=data.get("note", ""),
             pending=self.membership.is_guest,
-            today=now.date(),
+            today=timezone.localdate(now),
             now=now,
         )
 
@@ -341,7 +341,7 @@ class MeasurementViewSet(TenantModelViewSet):
             actor=request.user,
             partnership=body.validated_data["partnership"],
             rows=body.validated_data["rows"],
-            today=now.date(),
+            today=timezone.localdate(now),
             now=now,
         )
         if not result.ok:
@@ -898,7 +898,7 @@ class RcaViewSet(TenantModelViewSet):
     def close(self, request, *args, **kwargs):
         now = timezone.now()
         rca = services.rca_close(
-            rca=self.get_object(), actor=request.user, today=now.date(), now=now
+            rca=self.get_object(), actor=request.user, today=timezone.localdate(now), now=now
         )
         return Response(self._fresh(rca))
 

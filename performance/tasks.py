@@ -14,11 +14,17 @@ from tenancy.tasks import TASK_DEFAULTS, for_each_tenant, tenant_task
 
 
 @tenant_task()
-def sla_breach_check(*, organization_id: int, period_from: str, period_to: str) -> dict:
+def sla_breach_check(
+    *, organization_id: int, period_from: str | None = None, period_to: str | None = None
+) -> dict:
+    """Check the given months, by default the last three and this one (late figures are still
+    checked; reruns are no-ops), counted in the organization's time zone."""
+    now = timezone.now()
+    this_month = month_start(timezone.localdate(now))
     result = services.sla_breach_check(
-        period_from=date.fromisoformat(period_from),
-        period_to=date.fromisoformat(period_to),
-        now=timezone.now(),
+        period_from=date.fromisoformat(period_from) if period_from else add_months(this_month, -3),
+        period_to=date.fromisoformat(period_to) if period_to else this_month,
+        now=now,
     )
     return {
         "breaches_created": result.breaches_created,
@@ -30,13 +36,8 @@ def sla_breach_check(*, organization_id: int, period_from: str, period_to: str) 
 
 @shared_task(**TASK_DEFAULTS)
 def sla_breach_check_all_tenants() -> int:
-    """Daily: the last three months, so late figures are still checked (reruns are no-ops)."""
-    this_month = month_start(timezone.now().date())
-    return for_each_tenant(
-        sla_breach_check,
-        period_from=add_months(this_month, -3).isoformat(),
-        period_to=this_month.isoformat(),
-    )
+    """Daily: each organization checks its last three months (the month is its own)."""
+    return for_each_tenant(sla_breach_check)
 
 
 # lock_on: two deliveries at once render one after the other; the second finds the PDF made.
@@ -47,9 +48,15 @@ def scorecard_report_generate(*, organization_id: int, report_id: int) -> str:
 
 
 @tenant_task()
-def scorecard_reports_monthly(*, organization_id: int, period_start: str) -> int:
+def scorecard_reports_monthly(*, organization_id: int, period_start: str | None = None) -> int:
+    """The scorecards of `period_start`'s month, by default last month in the organization's
+    time zone."""
+    now = timezone.now()
     reports = services.reports_monthly_batch(
-        period_start=date.fromisoformat(period_start), now=timezone.now()
+        period_start=date.fromisoformat(period_start)
+        if period_start
+        else add_months(month_start(timezone.localdate(now)), -1),
+        now=now,
     )
     for report in reports:
         enqueue(
@@ -62,9 +69,9 @@ def scorecard_reports_monthly(*, organization_id: int, period_start: str) -> int
 
 @shared_task(**TASK_DEFAULTS)
 def scorecard_reports_monthly_all_tenants() -> int:
-    """On the 3rd of each month: last month's PDF scorecard for every active partnership."""
-    last_month = add_months(month_start(timezone.now().date()), -1)
-    return for_each_tenant(scorecard_reports_monthly, period_start=last_month.isoformat())
+    """On the 3rd of each month: last month's PDF scorecard for every active partnership (each
+    organization's last month, in its time zone)."""
+    return for_each_tenant(scorecard_reports_monthly)
 
 
 @tenant_task()

@@ -188,7 +188,7 @@ def measurement_add(request, org_slug, partnership_id):
                 value=form.cleaned_data["value"],
                 note=form.cleaned_data["note"],
                 pending=is_guest,
-                today=now.date(),
+                today=timezone.localdate(now),
                 now=now,
             )
             kpi = form.cleaned_data["kpi"]
@@ -1080,7 +1080,7 @@ def capa_complete(request, org_slug, rootcauseanalysis_id, correctiveaction_id):
 def rca_close(request, org_slug, rootcauseanalysis_id):
     rca = _rca(request, rootcauseanalysis_id, change=True)
     now = timezone.now()
-    services.rca_close(rca=rca, actor=request.user, today=now.date(), now=now)
+    services.rca_close(rca=rca, actor=request.user, today=timezone.localdate(now), now=now)
     messages.success(request, "Analysis closed; effectiveness check scheduled.")
     return _rca_redirect(org_slug, rca)
 

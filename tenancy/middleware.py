@@ -8,8 +8,6 @@ slug and a non-member both get 404: a tenant's existence is not disclosed.
 """
 
 import re
-import zoneinfo
-from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -28,14 +26,6 @@ from tenancy.sessions import session_organization_id
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TENANT_PATH = re.compile(r"^/(?P<api>api/v1/)?o/(?P<slug>[-a-zA-Z0-9_]+)(?:/|$)")
-
-
-@lru_cache(maxsize=64)
-def _zone(name: str):
-    try:
-        return zoneinfo.ZoneInfo(name or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
 
 
 def _api_error(status: int, message: str, code: str) -> JsonResponse:
@@ -126,7 +116,7 @@ class TenantMiddleware:
         request.organization = membership.organization
         request.membership = membership
         # Pages show times in the organization's time zone (its settings page sets it).
-        timezone.activate(_zone(membership.organization.time_zone))
+        timezone.activate(membership.organization.zone)
         try:
             with tenant_scope(membership.organization):
                 return self.get_response(request)

@@ -8,6 +8,9 @@ every query on them filters explicitly. Every other tenant table inherits `Tenan
 
 import hashlib
 import json
+import zoneinfo
+from datetime import datetime
+from functools import lru_cache
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.contrib.postgres.fields import ArrayField
@@ -15,6 +18,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import ExpressionWrapper, Q
 from django.utils import timezone
 
 from tenancy.context import current_organization, require_organization
@@ -72,6 +76,21 @@ class Organization(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The organization's time zone: its days, months and deadlines are counted in it (the
+        middleware activates it for a request, `TenantTask` for a task). UTC when the stored
+        name is unknown to this machine's tz database."""
+        return _zone(self.time_zone)
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
 
 
 class Role(models.TextChoices):
@@ -196,6 +215,15 @@ class TenantModel(models.Model):
             raise ValidationError(errors)
 
 
+class ApiKeyQuerySet(models.QuerySet):
+    def with_status(self, *, now: datetime) -> "ApiKeyQuerySet":
+        """Each key with `is_active` at `now` (not revoked, not expired), for lists."""
+        active = Q(revoked_at__isnull=True) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        return self.annotate(
+            is_active=ExpressionWrapper(active, output_field=models.BooleanField())
+        )
+
+
 class ApiKey(models.Model):
     """A revocable key for REST clients, bound to one user and one organization.
 
@@ -225,6 +253,8 @@ class ApiKey(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ApiKeyQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["organization", "user"], name="apikey_org_user")]
         ordering = ["-created_at"]
@@ -236,12 +266,11 @@ class ApiKey(models.Model):
     def hash_secret(secret: str) -> str:
         return hashlib.sha256(secret.encode()).hexdigest()
 
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None and not self.is_expired()
+    def is_expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
 
-    def is_expired(self, now=None) -> bool:
-        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+    def is_active_at(self, now: datetime) -> bool:
+        return self.revoked_at is None and not self.is_expired(now)
 
 
 class ChangeCounter(models.Model):

@@ -24,6 +24,7 @@ import json
 import logging
 import zipfile
 from collections import defaultdict
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -512,28 +513,29 @@ def organization_export_request(*, organization: Organization, actor: User, now:
     return export
 
 
-def organization_export_run(*, export_id: int, now: datetime):
+def organization_export_run(*, export_id: int, clock: Callable[[], datetime]):
     """The task's body: write the archive into storage and mark the job done (a job already
     finished is left as it is, so a redelivered task does nothing twice). Any failure marks the
-    job failed with a reason the admin sees, and nothing half-written is kept."""
+    job failed with a reason the admin sees, and nothing half-written is kept. `clock` is read
+    when the job starts (its start, the manifest and the file name) and when it ends."""
     from tenancy.exports import OrganizationExport
     from tenancy.jobs import job_fail
 
     try:
         with transaction.atomic():
-            return _organization_export_write(export_id=export_id, now=now)
+            return _organization_export_write(export_id=export_id, clock=clock)
     except Exception as error:  # noqa: BLE001 - reported on the page, logged with its cause
         logger.exception("organization export %s failed", export_id)
         job_fail(
             model=OrganizationExport,
             pk=export_id,
             reason=f"The export could not be written ({type(error).__name__}). Try again.",
-            now=now,
+            now=clock(),
         )
         return OrganizationExport.objects.get(pk=export_id)
 
 
-def _organization_export_write(*, export_id: int, now: datetime):
+def _organization_export_write(*, export_id: int, clock: Callable[[], datetime]):
     import tempfile
 
     from django.core.files import File
@@ -545,6 +547,7 @@ def _organization_export_write(*, export_id: int, now: datetime):
     if export.is_finished:
         return export
     JOB_LIFECYCLE.check(export.status, JOB_STATES.running)
+    now = clock()
     export.status, export.started_at = JOB_STATES.running, now
     export.save(update_fields=["status", "started_at"])
     with tempfile.TemporaryFile() as handle:
@@ -559,7 +562,7 @@ def _organization_export_write(*, export_id: int, now: datetime):
         name = f"{export.organization.slug}-{now:%Y%m%dT%H%M%S}.partnerline.zip"
         export.file.save(name, File(handle), save=False)
     JOB_LIFECYCLE.check(export.status, JOB_STATES.succeeded)
-    export.status, export.finished_at = JOB_STATES.succeeded, now
+    export.status, export.finished_at = JOB_STATES.succeeded, clock()
     export.progress = 100
     export.result = {
         "size": size,

@@ -19,5 +19,9 @@ def notifications_for(*, user):
     return Notification.objects.filter(recipient=user).order_by("-created_at")
 
 
-def api_keys_for_member(*, organization, user):
-    return ApiKey.objects.filter(organization=organization, user=user).order_by("-created_at")
+def api_keys_for_member(*, organization, user, now):
+    return (
+        ApiKey.objects.filter(organization=organization, user=user)
+        .with_status(now=now)
+        .order_by("-created_at")
+    )

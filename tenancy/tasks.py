@@ -118,7 +118,9 @@ class TenantTask(LimitedTask):
         if failed_runs:
             self._give_up(organization, kwargs, failed_runs)
             return None
-        with tenant_scope(organization):
+        # The organization's time zone, as the middleware does for a request: a task's "today"
+        # and "this month" (timezone.localdate) are the organization's, not the server's.
+        with tenant_scope(organization), timezone.override(organization.zone):
             self._lock(organization_id, kwargs)
             return DjangoTask.__call__(self, *args, **kwargs)
 
@@ -190,7 +192,7 @@ def organization_export_run(*, organization_id: int, export_id: int) -> str:
     """Write an organization's export archive (idempotent: a finished export is left alone)."""
     from tenancy.portability import organization_export_run as run
 
-    return str(run(export_id=export_id, now=timezone.now()).status)
+    return str(run(export_id=export_id, clock=timezone.now).status)
 
 
 @tenant_task()
@@ -208,4 +210,5 @@ def tenant_probe(*, organization_id: int) -> dict[str, Any]:
         "context_organization_id": organization.pk if organization else None,
         "database_organization_id": setting,
         "database_role": role,
+        "time_zone": timezone.get_current_timezone_name(),
     }

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from integrations.edi.result import DESPATCH_ADVICE, INVOICE, ORDER
 from integrations.models import Discrepancy, EdiDocument, EdiDocumentLine
@@ -90,7 +91,7 @@ def document_kpis_record(
         .values_list("document_id", flat=True)
         .distinct()
     )
-    today = now.date()
+    today = timezone.localdate(now)
     figures = document_kpis(
         headers=headers, quantities=quantities, disputed_invoices=disputed,
         lead_time_days=kpi_lead_time_days(), today=today,

@@ -2,6 +2,7 @@
 EDIFACT or UBL message."""
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from integrations.edi.result import ORDER
 from integrations.models import EdiDocument, EdiDocumentLine
@@ -41,7 +42,7 @@ def outbound_message(
         for line in EdiDocumentLine.objects.filter(document=document).order_by("pk")
     ]
     order = outbound.OutOrder(
-        number=document.document_number, issue_date=document.issue_date or now.date(),
+        number=document.document_number, issue_date=document.issue_date or timezone.localdate(now),
         currency=document.currency, buyer_id=document.sender_id,
         seller_id=document.receiver_id, lines=lines,
     )  # fmt: skip
@@ -51,9 +52,9 @@ def outbound_message(
             outbound.edifact_orders(order) if standard == "edifact" else outbound.ubl_order(order)
         )
     elif standard == "edifact":
-        content = outbound.edifact_ordrsp(order, number=number, issued=now.date())
+        content = outbound.edifact_ordrsp(order, number=number, issued=timezone.localdate(now))
     else:
-        content = outbound.ubl_order_response(order, number=number, issued=now.date())
+        content = outbound.ubl_order_response(order, number=number, issued=timezone.localdate(now))
     audit_record(
         action="integrations.outbound.generated", actor=actor, obj=document,
         changes={"kind": kind, "standard": standard, "number": number},

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from partnerships.models import (
     DueDiligenceItem,
@@ -144,7 +145,7 @@ def due_diligence_item_update(
             item=item,
             summary=f"Due-diligence item failed: {item.title}",
             owner=partnership.owner or actor,
-            today=now.date(),
+            today=timezone.localdate(now),
             actor=actor,
         )
     return item

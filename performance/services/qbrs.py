@@ -231,7 +231,7 @@ def qbr_reminders_send(*, now: datetime, days_before: int = 7) -> int:
         attendee.save(update_fields=["reminded_at"])
     overdue = ActionItem.objects.filter(
         status__in=ActionItem.OPEN_STATUSES,
-        due_date__lt=now.date(),
+        due_date__lt=timezone.localdate(now),
         overdue_reminded_at__isnull=True,
         owner__isnull=False,
     ).select_related("owner", "partnership")

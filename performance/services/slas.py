@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Min
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 
 from integrations.services import webhook_events_raise
 from partnerships.models import Partnership
@@ -351,7 +352,7 @@ def sla_version_create(
     )
     version.full_clean(exclude=["sla"])
     version.save()
-    if effective_from <= month_start(now.date()):
+    if effective_from <= month_start(timezone.localdate(now)):
         _apply_version(sla, version)
         SlaVersion.objects.filter(sla=sla, applied_at__isnull=True).update(applied_at=now)
     audit_record(
@@ -378,7 +379,7 @@ def sla_versions_apply_due(*, now: datetime) -> int:
     index holds only those not applied yet)."""
     due = list(
         SlaVersion.objects.filter(
-            applied_at__isnull=True, effective_from__lte=month_start(now.date())
+            applied_at__isnull=True, effective_from__lte=month_start(timezone.localdate(now))
         ).order_by("sla_id", "effective_from")
     )
     latest: dict[int, SlaVersion] = {}

@@ -106,7 +106,7 @@ def attestation_record(
     errors = {}
     if period_start and period_end and period_end < period_start:
         errors["period_end"] = "The period cannot end before it starts."
-    if period_end and period_end > now.date():
+    if period_end and period_end > timezone.localdate(now):
         errors["period_end"] = "A period can only be attested once it has ended (or ends today)."
     if not (statement or "").strip():
         errors["statement"] = "Say what is attested (or what the exception is)."
@@ -262,7 +262,7 @@ def compliance_officer_attest(
             f"Only a compliance officer for {requirement.get_framework_display().lower()} "
             "attests this requirement."
         )
-    today = now.date()
+    today = timezone.localdate(now)
     attestations = list(requirement.attestations.all())
     if not officer.owes(requirement, attestations, today=today):
         if today < requirement.due_on - ATTESTATION_WINDOW:

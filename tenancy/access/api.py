@@ -201,7 +201,11 @@ class ApiKeyViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ApiKey.objects.none()
-        keys = ApiKey.objects.filter(organization=self.organization).select_related("user")
+        keys = (
+            ApiKey.objects.filter(organization=self.organization)
+            .with_status(now=timezone.now())
+            .select_related("user")
+        )
         if not has_permission(self.membership, "tenancy.admin"):
             keys = keys.filter(user=self.request.user)
         return keys.order_by("-created_at")
@@ -210,7 +214,7 @@ class ApiKeyViewSet(TenantViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
     @action(detail=True, methods=["post"])
     def revoke(self, request, *args, **kwargs):
         api_key = api_key_revoke(api_key=self.get_object(), actor=request.user, now=timezone.now())
-        return Response(ApiKeySerializer(api_key).data)
+        return Response(ApiKeySerializer(self.get_queryset().get(pk=api_key.pk)).data)
 
 
 class OrganizationSettingsSerializer(serializers.Serializer):

@@ -52,9 +52,10 @@ def partnership_guests(*, partnership) -> list[User]:
     )
 
 
-def api_keys_of_organization(*, organization: Organization) -> QuerySet:
+def api_keys_of_organization(*, organization: Organization, now: datetime) -> QuerySet:
     return (
         ApiKey.objects.filter(organization=organization)
+        .with_status(now=now)
         .select_related("user")
         .order_by("-created_at")
     )

@@ -4,7 +4,6 @@ Thin: parse a form, call one service or selector, render."""
 
 import csv
 import json
-import zoneinfo
 from datetime import datetime, time
 
 from django.contrib import messages
@@ -248,7 +247,7 @@ def api_key_list(request, org_slug):
     new_key = None
     if request.method == "POST" and form.is_valid():
         expires_on = form.cleaned_data["expires_on"]
-        tz = zoneinfo.ZoneInfo(request.organization.time_zone or "UTC")
+        tz = request.organization.zone
         try:
             _, new_key = api_key_create(
                 organization=request.organization,
@@ -267,19 +266,21 @@ def api_key_list(request, org_slug):
             messages.success(request, "Key created. Copy it now: it is not shown again.")
             form = ApiKeyForm(initial={"scope": ApiKey.Scope.READ})
     is_admin = has_permission(request.membership, ADMIN)
+    now = timezone.now()
     return render(
         request,
         "tenancy/api_keys.html",
         {
             "form": form,
-            "keys": api_keys_for_member(organization=request.organization, user=request.user),
+            "keys": api_keys_for_member(
+                organization=request.organization, user=request.user, now=now
+            ),
             "all_keys": paginate(
-                request, api_keys_of_organization(organization=request.organization)
+                request, api_keys_of_organization(organization=request.organization, now=now)
             )
             if is_admin
             else None,
             "new_key": new_key,
-            "now": timezone.now(),
         },
     )
 
@@ -306,7 +307,7 @@ def api_key_revoke_view(request, org_slug, api_key_id):
 def _filtered_events(request):
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    tz = zoneinfo.ZoneInfo(request.organization.time_zone or "UTC")
+    tz = request.organization.zone
     events = audit_events(
         user=filters.get("user", ""),
         action=filters.get("action", ""),

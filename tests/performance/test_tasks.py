@@ -1,6 +1,6 @@
 """Every performance job runs twice with the same result; the breach check also in a real worker."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from io import BytesIO
 
@@ -116,3 +116,25 @@ def test_the_breach_check_runs_in_a_real_worker_idempotently(
     with tenant_scope(org_a):
         breach = SlaBreach.objects.get()
     assert breach.period_start == date(2025, 2, 1) and breach.service_credit == Decimal("500.00")
+
+
+# 2025-01-31 12:00 UTC is already 1 February at 02:00 on Kiritimati (UTC+14).
+LAST_HOURS_OF_JANUARY_IN_UTC = datetime(2025, 1, 31, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_the_scheduled_jobs_count_the_month_in_the_organizations_time_zone(
+    org_a, manager, scenario, monkeypatch
+):
+    org_a.time_zone = "Pacific/Kiritimati"
+    org_a.save(update_fields=["time_zone"])
+    with tenant_scope(org_a):
+        record(manager, scenario["otd"], date(2025, 2, 1), "90")  # February's figure breaches
+    monkeypatch.setattr(timezone, "now", lambda: LAST_HOURS_OF_JANUARY_IN_UTC)
+    # No period given (as the daily and monthly schedules call them): the organization's own.
+    checked = tasks.sla_breach_check.apply(kwargs={"organization_id": org_a.pk}).get()
+    assert tasks.scorecard_reports_monthly.apply(kwargs={"organization_id": org_a.pk}).get() == 1
+    assert checked["breaches_created"] == 1  # February is this month on Kiritimati
+    with tenant_scope(org_a):
+        assert SlaBreach.objects.get().period_start == date(2025, 2, 1)
+        assert ScorecardReport.objects.get().period_start == date(2025, 1, 1)  # last month

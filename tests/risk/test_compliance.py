@@ -1,11 +1,13 @@
 """Compliance requirements and attestations (the one compliance model), force majeure, the
 incident response plan and the watch list."""
 
+import zoneinfo
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from risk import selectors, services
 from risk.models import Attestation, ComplianceRequirement, ForceMajeureEvent, WatchItem
@@ -67,6 +69,23 @@ def test_an_attestation_period_that_has_not_ended_is_refused(scope, manager, par
         )
     assert set(error.value.message_dict) == {"period_end", "statement"}
     assert Attestation.objects.count() == 0
+
+
+def test_a_period_ending_today_in_the_organizations_time_zone_may_be_attested(
+    scope, manager, partnership
+):
+    requirement = ComplianceRequirementFactory(partnership=partnership)
+    late_on_30_april_in_utc = datetime(2030, 4, 30, 12, 0, tzinfo=UTC)  # 1 May on Kiritimati
+    with timezone.override(zoneinfo.ZoneInfo("Pacific/Kiritimati")):
+        attestation = services.attestation_record(
+            requirement=requirement,
+            attested_by=manager,
+            period_start=date(2030, 4, 1),
+            period_end=date(2030, 5, 1),
+            statement="Training done.",
+            now=late_on_30_april_in_utc,
+        )
+    assert attestation.period_end == date(2030, 5, 1)
 
 
 def test_force_majeure_notice_is_due_within_the_agreed_days(scope, manager, partnership):

@@ -44,6 +44,37 @@ def test_a_key_is_expired_at_the_moment_passed_in_not_the_wall_clock(owner, org_
     assert api_key_authenticate(raw, now=expiry) is None
 
 
+def test_a_key_list_says_which_keys_are_active_at_the_moment_passed_in(owner, org_a):
+    from tenancy.access.selectors import api_keys_of_organization
+    from tenancy.selectors import api_keys_for_member
+
+    expiry = MOMENT + timedelta(days=1)
+    api_key_create(organization=org_a, user=owner, name="BI", expires_at=expiry, now=MOMENT)
+    revoked, _ = api_key_create(organization=org_a, user=owner, name="Old", now=MOMENT)
+    api_key_revoke(api_key=revoked, actor=owner, now=MOMENT)
+    for moment, active in ((expiry - timedelta(seconds=1), True), (expiry, False)):
+        for keys in (
+            api_keys_for_member(organization=org_a, user=owner, now=moment),
+            api_keys_of_organization(organization=org_a, now=moment),
+        ):
+            assert {key.name: key.is_active for key in keys} == {"BI": active, "Old": False}
+    key = ApiKey.objects.get(name="BI")
+    assert key.is_active_at(expiry - timedelta(seconds=1)) and not key.is_active_at(expiry)
+
+
+def test_the_api_says_a_revoked_key_is_no_longer_active(owner, org_a, api_as):
+    client = api_as(owner, org_a)
+    other, _ = api_key_create(organization=org_a, user=owner, name="Spare", now=timezone.now())
+    response = client.post(f"/api/v1/o/alpha/api-keys/{other.pk}/revoke/")
+    assert response.status_code == 200
+    assert response.json()["is_active"] is False and response.json()["revoked_at"]
+    listed = {
+        key["name"]: key["is_active"]
+        for key in client.get("/api/v1/o/alpha/api-keys/").json()["results"]
+    }
+    assert listed["Spare"] is False and True in listed.values()
+
+
 def test_one_query_authenticates_the_key_and_finds_its_membership(owner, org_a, api_as):
     client = api_as(owner, org_a)
     client.get("/api/v1/o/alpha/partnerships/")  # last_used_at is written on the first call

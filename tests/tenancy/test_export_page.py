@@ -82,3 +82,26 @@ def test_a_failed_export_says_so_on_the_page(
     assert (
         "could not be written" in client_as(owner).get("/o/alpha/settings/export/").content.decode()
     )
+
+
+def test_the_export_job_stamps_its_start_and_its_end_with_the_clock_it_is_given(
+    org_a, owner, settings, tmp_path
+):
+    from datetime import UTC, datetime
+
+    from tenancy.portability import organization_export_request, organization_export_run
+
+    settings.MEDIA_ROOT = tmp_path
+    started, finished = (
+        datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC),
+        datetime(2030, 1, 2, 3, 9, tzinfo=UTC),
+    )
+    moments = iter([started, finished])
+    with tenant_scope(org_a):
+        export = organization_export_request(organization=org_a, actor=owner, now=started)
+        export = organization_export_run(export_id=export.pk, clock=lambda: next(moments))
+        assert (export.started_at, export.finished_at) == (started, finished)
+        assert export.file.name.endswith("alpha-20300102T030405.partnerline.zip")
+        with zipfile.ZipFile(export.file.open()) as archive:
+            manifest = archive.read("manifest.json").decode()
+    assert '"exported_at": "2030-01-02T03:04:05+00:00"' in manifest
