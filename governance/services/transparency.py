@@ -52,7 +52,10 @@ def disclosure_create(
 @transaction.atomic
 def disclosure_update(*, disclosure: Disclosure, actor: User | None, **fields) -> Disclosure:
     """Who discloses what, and how often. The due date is not edited: it was agreed with the
-    disclosure and only a receipt moves it (`disclosure_record_received`)."""
+    disclosure and only a receipt moves it (`disclosure_record_received`), except that a new
+    cadence, once data has been received, puts the next one a new period after the last
+    receipt (quarterly to monthly: due a month after it). Before the first receipt the agreed
+    first due date stands."""
     if "first_due_on" in fields:
         raise ValidationError(
             {"first_due_on": "Set when the disclosure is agreed; a receipt moves it."}
@@ -62,6 +65,11 @@ def disclosure_update(*, disclosure: Disclosure, actor: User | None, **fields) -
         disclosure, {k: v for k, v in fields.items() if k in DISCLOSURE_FIELDS}
     )
     disclosure.full_clean()
+    if "cadence" in changes and disclosure.last_received_on is not None:
+        next_due_on = disclosure.last_received_on + PERIOD[disclosure.cadence]
+        if next_due_on != disclosure.next_due_on:
+            changes["next_due_on"] = [disclosure.next_due_on, next_due_on]
+            disclosure.next_due_on = next_due_on
     disclosure.save()
     if changes:
         audit_record(

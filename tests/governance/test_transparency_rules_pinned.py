@@ -119,6 +119,30 @@ def test_an_edit_changes_the_disclosure_fields_only_and_is_audited_with_before_a
     )
 
 
+def test_a_new_cadence_puts_the_next_disclosure_one_new_period_after_the_last_receipt(
+    scope, partnership, owner, manager
+):
+    disclosure = _create(partnership, owner)  # quarterly, first due on TODAY
+    services.disclosure_record_received(
+        disclosure=disclosure, actor=owner, received_on=TODAY, today=TODAY
+    )
+    updated = services.disclosure_update(disclosure=disclosure, actor=manager, cadence="monthly")
+    assert updated.next_due_on == date(2030, 2, 10)  # was 10 April: a quarter after the receipt
+    [event] = _events("governance.disclosure.updated")
+    assert event.changes == {
+        "cadence": ["quarterly", "monthly"],
+        "next_due_on": ["2030-04-10", "2030-02-10"],
+    }
+
+
+def test_before_the_first_receipt_a_new_cadence_keeps_the_agreed_first_due_date(
+    scope, partnership, owner
+):
+    disclosure = _create(partnership, owner, first_due_on=date(2030, 3, 1))
+    updated = services.disclosure_update(disclosure=disclosure, actor=owner, cadence="monthly")
+    assert updated.next_due_on == date(2030, 3, 1)
+
+
 def test_an_edit_that_changes_nothing_is_not_audited(scope, partnership, owner):
     disclosure = _create(partnership, owner, description="Margin")
     services.disclosure_update(disclosure=disclosure, actor=owner, description="Margin")
