@@ -6,6 +6,7 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -75,7 +76,7 @@ def statement_rows(statement, savings) -> tuple[list[str], list[list[Any]]]:
             s.get_category_display(),
             s.currency,
             s.net_amount,
-            s.verified_at.date().isoformat() if s.verified_at else "",
+            timezone.localdate(s.verified_at).isoformat() if s.verified_at else "",
         ]
         for s in savings
     ]

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from contracts.selectors import agreement_deadlines, agreement_list, obligation_list
 from governance.selectors import awaiting_decision
@@ -67,8 +68,8 @@ def inbox_for(*, membership: Membership, today: date) -> list[InboxSection]:
                     f"{cr.reference} {cr.title}",
                     url("change-request-detail", cr.pk),
                     cr.partnership.name,
-                    cr.decision_due.date() if cr.decision_due else None,
-                    bool(cr.decision_due and cr.decision_due.date() < today),
+                    timezone.localdate(cr.decision_due) if cr.decision_due else None,
+                    bool(cr.decision_due and timezone.localdate(cr.decision_due) < today),
                 )
                 for cr in rows
             ],

@@ -63,7 +63,15 @@ def document_kpis_record(
         doc_type__in=[ORDER, INVOICE, DESPATCH_ADVICE],
     )
     headers = [
-        Header(pk, partnership, doc_type, number, reference, issued or received.date(), errors)
+        Header(
+            pk,
+            partnership,
+            doc_type,
+            number,
+            reference,
+            issued or timezone.localdate(received),
+            errors,
+        )
         for pk, partnership, doc_type, number, reference, issued, received, errors in (
             documents.values_list(
                 "pk",

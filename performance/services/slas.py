@@ -150,7 +150,9 @@ def sla_create(
     SlaVersion.objects.create(
         organization=sla.organization,
         sla=sla,
-        effective_from=min(month_start(sla.created_at.date()), first_measured["first"] or date.max),
+        effective_from=min(
+            month_start(timezone.localdate(sla.created_at)), first_measured["first"] or date.max
+        ),
         tiers=_tiers_json(sorted((Decimal(str(t)), Decimal(str(p))) for t, p in tiers)),
         created_by=actor if actor is not None and actor.is_authenticated else None,
         created_at=sla.created_at,

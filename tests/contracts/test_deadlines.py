@@ -91,3 +91,28 @@ def test_a_members_deadlines_are_those_of_what_they_or_their_partnerships_own(
         "Expires: Owned by me",
         "Expires: In my partnership",
     ]
+
+
+def test_a_decision_due_late_in_the_utc_day_is_due_on_the_organizations_next_day(org_a, owner):
+    import datetime as dt
+    import zoneinfo
+
+    from django.utils import timezone
+
+    from tests.governance.factories import ChangeRequestApproverFactory, ChangeRequestFactory
+
+    with tenant_scope(org_a):
+        change = ChangeRequestFactory(
+            organization=org_a,
+            partnership=PartnershipFactory(organization=org_a, owner=owner),
+            status="submitted",
+            decision_due=dt.datetime(2030, 1, 31, 12, 0, tzinfo=dt.UTC),  # 1 Feb on Kiritimati
+        )
+        ChangeRequestApproverFactory(organization=org_a, change_request=change, user=owner)
+        with timezone.override(zoneinfo.ZoneInfo("Pacific/Kiritimati")):
+            sections = {
+                s.key: s
+                for s in inbox_for(membership=owner.memberships.get(), today=date(2030, 2, 1))
+            }
+    [item] = sections["approvals"].items
+    assert (item.due, item.overdue) == (date(2030, 2, 1), False)  # due today there, not late
