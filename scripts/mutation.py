@@ -258,6 +258,15 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         "performance/services/health.py",
         ["tests/performance/test_health_rules_pinned.py"],
     ),
+    # finance: the money arithmetic (pure) and the services that apply it.
+    "finance.calc": ("finance/calc.py", ["tests/finance/test_calc.py"]),
+    "finance.gain_sharing": (
+        "finance/services/gain_sharing.py",
+        ["tests/finance/test_services.py", "tests/finance/test_calc.py"],
+    ),
+    "finance.savings": ("finance/services/savings.py", ["tests/finance/test_services.py"]),
+    "finance.rebates": ("finance/services/rebates.py", ["tests/finance/test_services.py"]),
+    "finance.fx": ("finance/services/fx.py", ["tests/finance/test_services.py"]),
 }
 
 # Everything the Django project needs to start inside mutmut's copy.

@@ -13,4 +13,5 @@ def test_a_task_in_a_real_worker_runs_inside_its_organization(celery_worker_proc
         "context_organization_id": org_a.pk,
         "database_organization_id": str(org_a.pk),
         "database_role": "partnerline_app",
+        "time_zone": org_a.time_zone,
     }
