@@ -134,9 +134,6 @@ class Band:
     upper: Decimal | None  # None: no upper bound
     value: Decimal  # a share in % (gain-share) or a unit price (rebate tiers)
 
-    def contains(self, amount: Decimal) -> bool:
-        return amount >= self.lower and (self.upper is None or amount < self.upper)
-
 
 def overlapping(bands: Sequence[Band]) -> tuple[Band, Band] | None:
     """The first pair of bands that overlap ([lower, upper) ranges), or None."""

@@ -259,7 +259,10 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         ["tests/performance/test_health_rules_pinned.py"],
     ),
     # finance: the money arithmetic (pure) and the services that apply it.
-    "finance.calc": ("finance/calc.py", ["tests/finance/test_calc.py"]),
+    "finance.calc": (
+        "finance/calc.py",
+        ["tests/finance/test_calc.py", "tests/finance/test_calc_rules_pinned.py"],
+    ),
     "finance.gain_sharing": (
         "finance/services/gain_sharing.py",
         ["tests/finance/test_services.py", "tests/finance/test_calc.py"],
