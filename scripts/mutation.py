@@ -270,6 +270,26 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "finance.savings": ("finance/services/savings.py", ["tests/finance/test_services.py"]),
     "finance.rebates": ("finance/services/rebates.py", ["tests/finance/test_services.py"]),
     "finance.fx": ("finance/services/fx.py", ["tests/finance/test_services.py"]),
+    # The pure rule modules of risk, partnerships, exit planning and performance.
+    "risk.pricing": ("risk/pricing.py", ["tests/risk/test_pricing.py"]),
+    "risk.scoring": ("risk/scoring.py", ["tests/risk/test_scoring.py"]),
+    "risk.spof": ("risk/spof.py", ["tests/risk/test_spof.py"]),
+    "partnerships.sourcing": (
+        "partnerships/sourcing.py",
+        ["tests/partnerships/test_sourcing_arithmetic.py", "tests/partnerships/test_services.py"],
+    ),
+    "exit_planning.winddown": (
+        "exit_planning/winddown.py",
+        ["tests/exit_planning/test_services.py", "tests/exit_planning/test_job.py"],
+    ),
+    "performance.scoring": (
+        "performance/scoring.py",
+        [
+            "tests/performance/test_scoring.py",
+            "tests/performance/test_sla.py",
+            "tests/performance/test_scorecard_rules_pinned.py",
+        ],
+    ),
 }
 
 # Everything the Django project needs to start inside mutmut's copy.

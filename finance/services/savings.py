@@ -42,9 +42,9 @@ def _savings_errors(entry: SavingsEntry) -> dict:
         baseline_volume=entry.baseline_volume,
         implementation_cost=entry.implementation_cost,
     )
-    for base, actual, label in (
-        ("index_base", "index_actual", "market index"),
-        ("fx_base", "fx_actual", "exchange rate"),
+    for base, actual, label, article in (
+        ("index_base", "index_actual", "market index", "A"),
+        ("fx_base", "fx_actual", "exchange rate", "An"),
     ):
         first, second = getattr(entry, base), getattr(entry, actual)
         if (first is None) != (second is None):
@@ -52,7 +52,7 @@ def _savings_errors(entry: SavingsEntry) -> dict:
             errors[missing] = f"Give the {label} at the baseline and in the period, or neither."
         for name, value in ((base, first), (actual, second)):
             if value is not None and value <= 0:
-                errors[name] = f"A {label} must be above zero."
+                errors[name] = f"{article} {label} must be above zero."
     if entry.initiative_id and entry.initiative.partnership_id != entry.partnership_id:
         errors["initiative"] = "Choose an improvement initiative of this partnership."
     return errors
@@ -108,12 +108,15 @@ def savings_record(*, actor, partnership: Partnership, now: datetime, **fields) 
     return entry
 
 
+THIRD_PERSON = {"verify": "verifies", "dispute": "disputes"}
+
+
 def _other_party_only(entry: SavingsEntry, actor, verb: str) -> str:
     party = party_of(actor)
     if party == entry.claimed_by_party:
         raise ConflictError(
             f"A party cannot {verb} its own claim: the "
-            f"{'partner' if party == Party.BUYER else 'buyer'} {verb}s it.",
+            f"{'partner' if party == Party.BUYER else 'buyer'} {THIRD_PERSON[verb]} it.",
             code="own_claim",
         )
     return party
