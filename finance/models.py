@@ -7,6 +7,7 @@ Open-book cost disclosures are governance's `Disclosure` (one model), read throu
 selectors. The arithmetic is in `finance.calc`; the rules in `finance.services`.
 """
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -316,6 +317,12 @@ class RebateScheme(TenantModel):
 
     def __str__(self):
         return self.name
+
+    @property
+    def year_end(self) -> date:
+        """The first day after the rebate year (a year starts on the first of a month, so the
+        same day a year on exists: `rebate_scheme_create` sees to it)."""
+        return self.year_start.replace(year=self.year_start.year + 1)
 
 
 class RebateTier(TenantModel):

@@ -249,7 +249,7 @@ def rebate_position(*, scheme: RebateScheme, today: date) -> RebatePosition:
     """Volume so far in the rebate year, the rebate accrued on it, and the tier at year end at
     the pace so far. Uses the prefetched tiers and volumes when present."""
     tiers = sorted(scheme.tiers.all(), key=lambda t: t.from_volume)
-    year_end = scheme.year_start.replace(year=scheme.year_start.year + 1)
+    year_end = scheme.year_end
     volumes = [v.volume for v in scheme.volumes.all() if v.period_start <= today]
     to_date = sum(volumes, Z)
     bands = [calc.Band(t.from_volume, t.to_volume, t.unit_price) for t in tiers]

@@ -265,11 +265,24 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     ),
     "finance.gain_sharing": (
         "finance/services/gain_sharing.py",
-        ["tests/finance/test_services.py", "tests/finance/test_calc.py"],
+        [
+            "tests/finance/test_services.py",
+            "tests/finance/test_calc.py",
+            "tests/finance/test_gain_sharing_rules_pinned.py",
+        ],
     ),
-    "finance.savings": ("finance/services/savings.py", ["tests/finance/test_services.py"]),
-    "finance.rebates": ("finance/services/rebates.py", ["tests/finance/test_services.py"]),
-    "finance.fx": ("finance/services/fx.py", ["tests/finance/test_services.py"]),
+    "finance.savings": (
+        "finance/services/savings.py",
+        ["tests/finance/test_services.py", "tests/finance/test_savings_rules_pinned.py"],
+    ),
+    "finance.rebates": (
+        "finance/services/rebates.py",
+        ["tests/finance/test_services.py", "tests/finance/test_rebates_and_fx_rules_pinned.py"],
+    ),
+    "finance.fx": (
+        "finance/services/fx.py",
+        ["tests/finance/test_services.py", "tests/finance/test_rebates_and_fx_rules_pinned.py"],
+    ),
     # The pure rule modules of risk, partnerships, exit planning and performance.
     "risk.pricing": ("risk/pricing.py", ["tests/risk/test_pricing.py"]),
     "risk.scoring": ("risk/scoring.py", ["tests/risk/test_scoring.py"]),

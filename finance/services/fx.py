@@ -17,6 +17,7 @@ from tenancy.audit import audit_record
 from tenancy.money import CURRENCIES
 
 CURRENCY_CODES = {code for code, _ in CURRENCIES}
+RATE_LIMIT = Decimal(10) ** 10  # a rate is stored with 10 digits before the point (FxRate.rate)
 
 
 def _rate_errors(currency: str, quote_currency: str, rate) -> dict:
@@ -26,8 +27,10 @@ def _rate_errors(currency: str, quote_currency: str, rate) -> dict:
             errors[name] = f"“{code}” is not a currency we know."
     if not errors and currency == quote_currency:
         errors["quote_currency"] = "Choose two different currencies."
-    if rate is None or rate <= 0:
+    if rate is None or (rate.is_finite() and rate <= 0):
         errors["rate"] = "A rate must be above zero."
+    elif not rate.is_finite() or rate >= RATE_LIMIT:  # "NaN", "Infinity", 1e12 in a CSV
+        errors["rate"] = f"A rate must be a number below {RATE_LIMIT:,.0f}."
     return errors
 
 
@@ -56,11 +59,15 @@ def fx_rate_set(
 def fx_rates_import_csv(*, actor, text: str) -> int:
     """Rates from CSV (`currency,quote_currency,month,rate`, month as YYYY-MM or YYYY-MM-DD);
     every row is checked first, and nothing is saved if any row is wrong."""
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error:  # a field over the csv module's limit (128 KiB)
+        raise ValidationError({"file": "The file is not a CSV file of rates."}) from None
+    first = 1  # rows are numbered as the file's lines, the header line included
     if rows and rows[0] and rows[0][0].strip().lower() == "currency":
-        rows = rows[1:]
+        rows, first = rows[1:], 2
     parsed, problems = [], []
-    for number, row in enumerate(rows, start=1):
+    for number, row in enumerate(rows, start=first):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != 4:

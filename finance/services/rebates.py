@@ -27,6 +27,12 @@ def rebate_scheme_create(
     unit: str = "units",
     competition_law_note: str = "",
 ) -> RebateScheme:
+    """A rebate year runs in whole months (volumes are monthly), so it starts on the first day
+    of a month; its end (a year on) must be a date the calendar has."""
+    if year_start is not None and year_start.day != 1:
+        raise ValidationError({"year_start": "A rebate year starts on the first day of a month."})
+    if year_start is not None and year_start.year >= date.max.year:
+        raise ValidationError({"year_start": f"A rebate year starts before {date.max.year}."})
     scheme = RebateScheme(
         partnership=partnership,
         name=name,
@@ -94,9 +100,7 @@ def volume_record(
     if volume is None or volume < 0:
         raise ValidationError({"volume": "A volume cannot be negative."})
     start = month_start(period_start)
-    if start < scheme.year_start or start >= scheme.year_start.replace(
-        year=scheme.year_start.year + 1
-    ):
+    if start < scheme.year_start or start >= scheme.year_end:
         raise ValidationError({"period_start": "The month must be inside the rebate year."})
     entry = VolumeEntry(scheme=scheme, period_start=start, volume=volume, source=source)
     _full_clean(entry, exclude=["scheme"])
@@ -120,7 +124,7 @@ def rebate_volumes_from_invoices(
     """The rebate year's monthly volumes from the partnership's accepted EDI invoices (up to
     today): each month's invoice-sourced entry is replaced, entered ones are left alone, so a
     rerun changes nothing. Returns the number of months taken."""
-    end = min(scheme.year_start.replace(year=scheme.year_start.year + 1), today)
+    end = min(scheme.year_end, today)
     volumes = invoiced_volumes(
         partnership=scheme.partnership,
         start=scheme.year_start,
