@@ -283,6 +283,123 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         "finance/services/fx.py",
         ["tests/finance/test_services.py", "tests/finance/test_rebates_and_fx_rules_pinned.py"],
     ),
+    # risk and exit planning services.
+    "risk.register": (
+        "risk/services/register.py",
+        [
+            "tests/risk/test_services.py",
+            "tests/risk/test_portfolio_scores.py",
+            "tests/risk/test_pricing.py",
+        ],
+    ),
+    "risk.insurance": (
+        "risk/services/insurance.py",
+        [
+            "tests/risk/test_services.py",
+            "tests/risk/test_portfolio_scores.py",
+            "tests/risk/test_pricing.py",
+        ],
+    ),
+    "risk.prices": (
+        "risk/services/prices.py",
+        [
+            "tests/risk/test_services.py",
+            "tests/risk/test_portfolio_scores.py",
+            "tests/risk/test_pricing.py",
+        ],
+    ),
+    "risk.breaches": (
+        "risk/services/breaches.py",
+        [
+            "tests/risk/test_services.py",
+            "tests/risk/test_portfolio_scores.py",
+            "tests/risk/test_pricing.py",
+        ],
+    ),
+    "risk.scores": (
+        "risk/services/scores.py",
+        [
+            "tests/risk/test_services.py",
+            "tests/risk/test_portfolio_scores.py",
+            "tests/risk/test_pricing.py",
+        ],
+    ),
+    "risk.compliance": (
+        "risk/services/compliance.py",
+        ["tests/risk/test_compliance.py", "tests/governance/test_compliance.py"],
+    ),
+    "exit_planning.triggers": (
+        "exit_planning/services/triggers.py",
+        [
+            "tests/exit_planning/test_services.py",
+            "tests/exit_planning/test_exit_service_rules.py",
+            "tests/exit_planning/test_named_service_rules.py",
+        ],
+    ),
+    "exit_planning.wind_down": (
+        "exit_planning/services/wind_down.py",
+        [
+            "tests/exit_planning/test_services.py",
+            "tests/exit_planning/test_exit_service_rules.py",
+            "tests/exit_planning/test_named_service_rules.py",
+        ],
+    ),
+    "exit_planning.plans": (
+        "exit_planning/services/plans.py",
+        [
+            "tests/exit_planning/test_services.py",
+            "tests/exit_planning/test_exit_service_rules.py",
+            "tests/exit_planning/test_named_service_rules.py",
+        ],
+    ),
+    "exit_planning.assets": (
+        "exit_planning/services/assets.py",
+        [
+            "tests/exit_planning/test_services.py",
+            "tests/exit_planning/test_exit_service_rules.py",
+            "tests/exit_planning/test_named_service_rules.py",
+        ],
+    ),
+    "exit_planning.dispositions": (
+        "exit_planning/services/dispositions.py",
+        [
+            "tests/exit_planning/test_services.py",
+            "tests/exit_planning/test_exit_service_rules.py",
+            "tests/exit_planning/test_named_service_rules.py",
+        ],
+    ),
+    "exit_planning.playbook_changes": (
+        "exit_planning/services/playbook_changes.py",
+        [
+            "tests/exit_planning/test_services.py",
+            "tests/exit_planning/test_exit_service_rules.py",
+            "tests/exit_planning/test_named_service_rules.py",
+        ],
+    ),
+    "exit_planning.notices": (
+        "exit_planning/services/notices.py",
+        [
+            "tests/exit_planning/test_services.py",
+            "tests/exit_planning/test_exit_service_rules.py",
+            "tests/exit_planning/test_named_service_rules.py",
+        ],
+    ),
+    "exit_planning.knowledge": (
+        "exit_planning/services/knowledge.py",
+        [
+            "tests/exit_planning/test_services.py",
+            "tests/exit_planning/test_exit_service_rules.py",
+            "tests/exit_planning/test_named_service_rules.py",
+        ],
+    ),
+    "exit_planning.post_mortems": (
+        "exit_planning/services/post_mortems.py",
+        [
+            "tests/exit_planning/test_services.py",
+            "tests/exit_planning/test_exit_service_rules.py",
+            "tests/exit_planning/test_named_service_rules.py",
+        ],
+    ),
     # The pure rule modules of risk, partnerships, exit planning and performance.
     "risk.pricing": ("risk/pricing.py", ["tests/risk/test_pricing.py"]),
     "risk.scoring": ("risk/scoring.py", ["tests/risk/test_scoring.py"]),

@@ -327,3 +327,34 @@ def test_paying_needs_the_payment_reference_and_records_the_day(scope, fin, gues
         "status": ["issued", "paid"],
         "reason": "Credit note 17",
     }
+
+
+def test_a_band_below_an_existing_one_is_allowed_and_its_event_names_it(scope, fin, partnership):
+    scheme = _set(fin, partnership)
+    _band(fin, scheme, "1000", "2000", "30")
+    below = _band(fin, scheme, "0", "500", "50")
+    events = AuditEvent.objects.filter(action="finance.gain_share.band_added").order_by("pk")
+    assert events.last().object_id == str(below.pk)
+
+
+def test_a_statement_counts_only_its_partnerships_savings_of_its_months_in_its_currency(
+    scope, fin, guest, partnership, org_a
+):
+    from partnerships.services import partnership_invite_guest
+    from tests.partnerships.factories import PartnershipFactory
+
+    scheme = services.gain_share_scheme_set(actor=fin, partnership=partnership, currency="USD")
+    _band(fin, scheme, "0", None, "50")
+    services.fx_rate_set(
+        actor=fin, currency="EUR", quote_currency="USD", period_start=date(2030, 2, 1), rate=D(1)
+    )
+    counted = _verified_saving(fin, guest, partnership)  # February 2030
+    other = PartnershipFactory(organization=org_a, owner=fin, currency="EUR")
+    partnership_invite_guest(partnership=other, guest=guest, actor=fin)
+    _verified_saving(fin, guest, other)  # another partnership's
+    for start, end in ((date(2030, 1, 1), date(2030, 1, 31)), (date(2030, 3, 1), date(2030, 4, 1))):
+        outside = _statement(fin, partnership, start=start, end=end)  # January; March to April
+        assert outside.verified_savings == D("0.00")
+    statement = _statement(fin, partnership, start=date(2030, 2, 1), end=date(2030, 2, 1))
+    assert (statement.verified_savings, statement.currency) == (D("1000.00"), "USD")
+    assert list(SavingsEntry.objects.filter(statement=statement)) == [counted]

@@ -423,3 +423,100 @@ def test_an_invoiced_amount_needs_the_months_rate_and_is_kept_once_per_month(
         (fin, {"period": "2030-01-01", "amount": "0"}),
         (fin, {"period": "2030-01-01", "amount": "100"}),
     ]
+
+
+def test_a_scheme_keeps_its_currency_unit_and_note_and_defaults_to_units(scope, fin, partnership):
+    kilos = _scheme(
+        fin, partnership, currency="USD", unit="kg", competition_law_note="Cleared by counsel."
+    )
+    kilos.refresh_from_db()
+    assert (kilos.currency, kilos.unit, kilos.competition_law_note) == (
+        "USD",
+        "kg",
+        "Cleared by counsel.",
+    )
+    plain = services.rebate_scheme_create(
+        actor=fin,
+        partnership=partnership,
+        name="Seals",
+        kind="retroactive",
+        year_start=date(2030, 1, 1),
+        currency="EUR",
+    )
+    assert (plain.unit, plain.competition_law_note) == ("units", "")
+
+
+def test_a_tier_below_an_existing_one_is_allowed_and_its_event_names_it(scope, fin, partnership):
+    scheme = _scheme(fin, partnership)
+    _tier(fin, scheme, "1000", "2000", "9")
+    below = _tier(fin, scheme, "0", "500", "10")
+    events = AuditEvent.objects.filter(action="finance.rebate.tier_added").order_by("pk")
+    assert events.last().object_id == str(below.pk)
+
+
+def test_a_volume_says_where_it_came_from_when_told(scope, fin, partnership):
+    entry = services.volume_record(
+        actor=fin,
+        scheme=_scheme(fin, partnership),
+        period_start=date(2030, 1, 1),
+        volume=D(3),
+        source="Supplier portal",
+    )
+    entry.refresh_from_db()
+    assert entry.source == "Supplier portal"
+
+
+def test_two_schemes_of_a_partnership_each_take_their_own_invoice_volumes(
+    scope, fin, partnership, org_a
+):
+    from tests.integrations.factories import EdiDocumentFactory, EdiDocumentLineFactory
+
+    document = EdiDocumentFactory(
+        organization=org_a,
+        partnership=partnership,
+        issue_date=date(2030, 1, 5),
+        status="accepted",
+        doc_type="invoice",
+    )
+    EdiDocumentLineFactory(organization=org_a, document=document, quantity=D(120))
+    first, second = _scheme(fin, partnership), _scheme(fin, partnership, name="Seals")
+    for scheme in (first, second):
+        services.rebate_volumes_from_invoices(actor=fin, scheme=scheme, today=TODAY)
+    for scheme in (first, second):
+        assert [v.volume for v in VolumeEntry.objects.filter(scheme=scheme)] == [D(120)]
+
+
+def test_a_rate_of_ten_billion_is_refused_on_the_rate(scope, fin):
+    with pytest.raises(ValidationError) as refused:
+        services.fx_rate_set(
+            actor=fin,
+            currency="EUR",
+            quote_currency="USD",
+            period_start=date(2030, 1, 1),
+            rate=D(10) ** 10,
+        )
+    assert refused.value.message_dict == {"rate": ["A rate must be a number below 10,000,000,000."]}
+
+
+def test_an_imported_row_lists_all_its_problems_and_reads_a_compact_date(scope, fin):
+    with pytest.raises(ValidationError) as refused:
+        services.fx_rates_import_csv(actor=fin, text="USD,USD,2030-01,0\n")
+    assert refused.value.message_dict == {
+        "file": ["Row 1: Choose two different currencies. A rate must be above zero."]
+    }
+    assert services.fx_rates_import_csv(actor=fin, text="USD,EUR,20300105,0.93\n") == 1
+    [rate] = FxRate.objects.all()
+    assert rate.period_start == date(2030, 1, 1)
+    event = _event("finance.fx.rate_set")
+    assert (event.actor, event.object_id) == (fin, str(rate.pk))
+
+
+def test_an_invoiced_amount_event_names_the_amount_recorded(scope, fin, partnership):
+    arrangement = _arrangement(fin, partnership)
+    services.fx_rate_set(
+        actor=fin, currency="USD", quote_currency="EUR", period_start=date(2030, 1, 1), rate=D(1)
+    )
+    recorded = services.fx_amount_record(
+        actor=fin, arrangement=arrangement, period_start=date(2030, 1, 1), amount=D(5)
+    )
+    assert _event("finance.fx.amount_recorded").object_id == str(recorded.pk)

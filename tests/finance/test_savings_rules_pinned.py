@@ -262,3 +262,39 @@ def test_only_the_buyer_accepts_into_the_books_and_says_why(scope, fin, guest, p
         str(entry.pk),
         {"at": LATER.isoformat(), "reason": "Booked in Q1"},
     )
+
+
+def test_a_claim_in_yen_is_rounded_to_whole_yen(scope, fin, partnership):
+    entry = _claim(
+        fin,
+        partnership,
+        currency="JPY",
+        baseline_price=D("10.5"),
+        actual_price=D("9.25"),
+        volume=D(3),
+    )
+    assert (entry.gross_amount, entry.net_amount) == (D(4), D(4))  # 3.75 rounds to 4 yen
+
+
+def test_verifying_a_resubmitted_claim_clears_the_old_dispute_and_is_audited(
+    scope, fin, guest, partnership
+):
+    entry = _claim(fin, partnership)
+    services.savings_dispute(entry=entry, actor=guest, now=NOW, reason="Volume was lower")
+    services.savings_resubmit(entry=entry, actor=fin, now=NOW)
+    services.savings_verify(entry=entry, actor=guest, now=LATER, evidence="Delivery notes")
+    entry.refresh_from_db()
+    assert (entry.status, entry.dispute_reason) == ("verified", "")
+    event = _event("finance.saving.verified")
+    assert (event.actor, event.object_id) == (guest, str(entry.pk))
+
+
+def test_no_evidence_or_reason_at_all_is_refused_like_a_blank_one(scope, fin, guest, partnership):
+    entry = _claim(fin, partnership)
+    with pytest.raises(ValidationError) as refused:
+        services.savings_verify(entry=entry, actor=guest, now=NOW, evidence=None)
+    assert list(refused.value.message_dict) == ["evidence"]
+    services.savings_verify(entry=entry, actor=guest, now=NOW, evidence="Invoices")
+    with pytest.raises(ValidationError) as refused:
+        services.savings_accept(entry=entry, actor=fin, now=NOW, reason=None)
+    assert list(refused.value.message_dict) == ["reason"]
