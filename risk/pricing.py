@@ -61,7 +61,8 @@ def adjust_price(
     adjusted = (base_price * (1 + applied / HUNDRED)).rounded()
     when = f" for {period_label}" if period_label else ""
     steps = [
-        f"{index_name}{when} is {_num(index_value)}; the base value is {_num(base_index_value)}.",
+        f"{index_name[:1].upper()}{index_name[1:]}{when} is {_num(index_value)}; the base "
+        f"value is {_num(base_index_value)}.",
         f"Index ratio: {_num(index_value)} ÷ {_num(base_index_value)} = {_num(ratio)} "
         f"(the index moved {_pct((ratio - 1) * HUNDRED)}).",
         f"Weighted change: {_num(weighting_percent)} % of the price follows the index, so "

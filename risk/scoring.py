@@ -65,7 +65,9 @@ FINANCIAL_LABELS = {
 
 def _linear(value: Decimal, healthy: Decimal, distressed: Decimal) -> Decimal:
     share = (value - healthy) / (distressed - healthy)
-    return min(max(share, Decimal("0")), Decimal("1")) * HUNDRED
+    if share <= 0:  # at or beyond the healthy bound (a plain 0: the division may give −0)
+        return Decimal("0")
+    return min(share, Decimal("1")) * HUNDRED
 
 
 def financial_rating(*, year: int, **indicators: Decimal) -> tuple[Decimal, str]:

@@ -60,3 +60,56 @@ def test_every_step_of_the_explanation_carries_its_numbers():
     assert "60 % × +15.00 % = +9.00 %" in text
     assert "above the cap of +8.00 %" in text
     assert "EUR 100.00 × (1 + 8 %) = EUR 108.00" in text
+
+
+# -- pinned by mutation testing (make mutation MUTATION_ARGS=risk.pricing) ---------------------
+
+
+def test_a_change_exactly_at_the_cap_or_the_floor_is_not_limited():
+    # 240 / 200 = 1.2 → +12 %; 180 / 200 = 0.9 → −6 % (60 % of the price follows the index).
+    at_cap = adjust_price(index_value=Decimal("240"), **{**BASE, "cap_percent": Decimal("12")})
+    assert (at_cap.raw_change_percent, at_cap.change_percent) == (Decimal("12"), Decimal("12"))
+    assert at_cap.limited_by == ""
+    at_floor = adjust_price(index_value=Decimal("180"), **{**BASE, "floor_percent": Decimal("-6")})
+    assert (at_floor.raw_change_percent, at_floor.change_percent) == (Decimal("-6"), Decimal("-6"))
+    assert at_floor.limited_by == ""
+
+
+def test_the_explanation_of_a_fall_to_the_floor_and_of_a_change_inside_the_limits():
+    floor = adjust_price(index_value=Decimal("160"), **BASE)
+    assert floor.steps[1] == "Index ratio: 160 ÷ 200 = 0.8 (the index moved -20.00 %)."
+    assert floor.steps[3] == "-12.00 % is below the floor of -5.00 %: the floor applies."
+    assert floor.steps[4] == "Adjusted price: EUR 100.00 × (1 − 5 %) = EUR 95.00."
+    inside = adjust_price(index_value=Decimal("210"), **BASE)
+    assert inside.steps[3] == (
+        "+3.00 % is within the floor of -5.00 % and the cap of +8.00 %: it applies unchanged."
+    )
+    assert inside.steps[4] == "Adjusted price: EUR 100.00 × (1 + 3 %) = EUR 103.00."
+    unchanged = adjust_price(index_value=Decimal("200"), **BASE)
+    assert unchanged.steps[4] == "Adjusted price: EUR 100.00 × (1 + 0 %) = EUR 100.00."
+
+
+def test_without_a_name_or_a_period_the_explanation_says_the_index():
+    result = adjust_price(index_value=Decimal("1234.5"), **{**BASE, "index_name": "the index"})
+    assert result.steps[0] == "The index is 1,234.5; the base value is 200."
+    default = adjust_price(
+        index_value=Decimal("210"), **{k: v for k, v in BASE.items() if k != "index_name"}
+    )
+    assert default.steps[0] == "The index is 210; the base value is 200."
+    assert (default.base_price, default.index_value) == (BASE["base_price"], Decimal("210"))
+
+
+def test_halves_are_rounded_up_at_every_step():
+    # 200.0001 / 200 = 1.0000005 → 1.000001 (half up; half even would give 1.000000).
+    ratio = adjust_price(index_value=Decimal("200.0001"), **BASE)
+    assert ratio.ratio == Decimal("1.000001")
+    # 50 % × 0.0001 % = 0.00005 % → 0.0001 % (half up).
+    raw = adjust_price(
+        index_value=Decimal("200.0002"), **{**BASE, "weighting_percent": Decimal("50")}
+    )
+    assert raw.raw_change_percent == Decimal("0.0001")
+    # A step shows 0.125 % as +0.13 %.
+    shown = adjust_price(
+        index_value=Decimal("200.25"), **{**BASE, "weighting_percent": Decimal("100")}
+    )
+    assert shown.steps[2].endswith("= +0.13 %.")

@@ -48,3 +48,35 @@ def test_financial_strength_is_rated_from_the_partner_indicators():
         "From the 2025 accounts: current ratio 1.4 → 50, debt ratio 0.8 → 100, "
         "operating margin % 20 → 0; mean 50.00."
     )
+
+
+# -- pinned by mutation testing (make mutation MUTATION_ARGS=risk.scoring) ---------------------
+
+
+def test_one_factor_may_weigh_everything_and_a_fraction_of_a_point_is_a_weight():
+    assert weights_problem([D("100")]) is None
+    assert weights_problem([D("0.5"), D("99.5")]) is None
+    for weights in ([D("0"), D("100")], [D("101"), D("-1")]):
+        assert weights_problem(weights) == "Each weight is more than 0 and at most 100."
+
+
+def test_the_breakdown_names_each_factor_with_its_weight_and_rating():
+    _, breakdown = weighted_score([FactorRating("Geography", D("12.5"), D("33"))])
+    assert breakdown == [
+        {"factor": "Geography", "weight": "12.5", "rating": "33", "contribution": "4.13"}
+    ]
+
+
+def test_halves_round_up_in_the_score_its_breakdown_and_the_financial_rating():
+    # 12.5 % × 33 = 4.125 → 4.13 (half up; half even would give 4.12).
+    score, _ = weighted_score([FactorRating("Geography", D("12.5"), D("33"))])
+    assert score == D("4.13")
+    # Debt ratio 0.300625: (0.300625 − 0.30) / (0.80 − 0.30) = 0.125 % → 0.13 (half up).
+    rating, text = financial_rating(
+        year=2029, current_ratio=D("2.0"), debt_ratio=D("0.300625"), margin_percent=D("15")
+    )
+    assert text == (
+        "From the 2029 accounts: current ratio 2 → 0, debt ratio 0.300625 → 0.13, "
+        "operating margin % 15 → 0; mean 0.04."
+    )
+    assert rating == D("0.04")
