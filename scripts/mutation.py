@@ -410,7 +410,11 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     ),
     "exit_planning.winddown": (
         "exit_planning/winddown.py",
-        ["tests/exit_planning/test_services.py", "tests/exit_planning/test_job.py"],
+        [
+            "tests/exit_planning/test_services.py",
+            "tests/exit_planning/test_job.py",
+            "tests/exit_planning/test_winddown_pinned.py",
+        ],
     ),
     "performance.scoring": (
         "performance/scoring.py",

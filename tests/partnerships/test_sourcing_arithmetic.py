@@ -122,3 +122,71 @@ def test_an_unscored_criterion_counts_nothing_and_marks_the_fit_incomplete():
 def test_weights_add_up_only_at_exactly_one_hundred():
     assert sourcing.weights_add_up([D("33.33"), D("33.33"), D("33.34")])
     assert not sourcing.weights_add_up([D("33.33"), D("33.33"), D("33.33")])
+
+
+# -- pinned by mutation testing (make mutation MUTATION_ARGS=partnerships.sourcing) ------------
+
+
+def test_a_one_year_horizon_is_a_horizon_and_zero_is_refused_in_words():
+    costs = sourcing.CostInputs(acquisition=D(100), operating=D(10))
+    assert sourcing.tco(costs, years=1, discount_rate_percent=D(0)).nominal == D("110.00")
+    with pytest.raises(ValueError) as refused:
+        sourcing.tco(costs, years=0, discount_rate_percent=D(0))
+    assert str(refused.value) == "The horizon must be at least one year."
+
+
+def test_at_equal_cost_a_leverage_item_stays_transactional_as_the_cheaper_model():
+    result = sourcing.recommend(
+        transactional_npv=D("50000"), strategic_npv=D("50000"), profit_impact=4, supply_risk=1
+    )
+    assert (result.model, result.cheaper, result.quadrant_label) == (
+        "transactional",
+        "transactional",
+        "Leverage item",
+    )
+    assert result.reason == (
+        "Leverage item: the position favours transactional supply, and it is also the cheaper "
+        "model over the horizon."
+    )
+
+
+def test_the_reasons_name_both_models_the_premium_and_the_tolerance():
+    within = sourcing.recommend(
+        transactional_npv=D("100000"), strategic_npv=D("105000"), profit_impact=4, supply_risk=4
+    )
+    assert within.reason == (
+        "Strategic item: the position favours a strategic partnership; it costs 5.0 % more in "
+        "present value, within the 10 % tolerance."
+    )
+    over = sourcing.recommend(
+        transactional_npv=D("100000"), strategic_npv=D("120000"), profit_impact=5, supply_risk=5
+    )
+    assert over.reason == (
+        "Strategic item: the position favours a strategic partnership, but it costs 20.0 % more "
+        "in present value (over the 10 % tolerance), so transactional supply is recommended."
+    )
+
+
+@pytest.mark.parametrize(
+    ("transactional", "strategic", "premium"),
+    [
+        ("0", "0", "0"),  # nothing costs anything: no premium
+        ("0", "100", "1"),  # a free model against a paid one: counted as 100 %
+        ("0.50", "0.75", "0.5"),  # below one unit the premium is still the ratio
+        ("20000", "20001", "0.0001"),  # 0.00005 rounds half up
+    ],
+)
+def test_the_premium_of_the_dearer_model(transactional, strategic, premium):
+    result = sourcing.recommend(
+        transactional_npv=D(transactional),
+        strategic_npv=D(strategic),
+        profit_impact=1,
+        supply_risk=1,
+    )
+    assert result.premium == D(premium)
+
+
+def test_fit_lines_name_their_criterion_and_weight_and_round_halves_up():
+    fit = sourcing.fit_score([("Capacity", D("10.125"), 1)])  # 10.125 × 1 / 5 = 2.025
+    assert fit.lines == (sourcing.FitLine("Capacity", D("10.125"), 1, D("2.03")),)
+    assert fit.total == D("2.03")
