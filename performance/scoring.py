@@ -383,8 +383,8 @@ class Standing:
         object.__setattr__(self, "max_score", as_decimal("max_score", self.max_score))
         if self.action not in STANDING_ACTIONS:
             raise StandingsError(
-                f"standing `{self.name}` has unknown action `{self.action}`; "
-                f"allowed: {', '.join(STANDING_ACTIONS)}"
+                f"“{self.name}” has an action we do not know ({self.action}); choose one of: "
+                f"{', '.join(STANDING_ACTIONS)}."
             )
         object.__setattr__(self, "action", StandingAction(self.action))
 
@@ -394,40 +394,45 @@ class Standing:
         return self.min_score <= score < self.max_score
 
 
+def _n(value: Decimal) -> str:
+    """A score as people write it: 60, 62.5 (not 60.00 or 6E+1)."""
+    return f"{value.normalize():f}"
+
+
 def validate_standings(standings: Sequence[Standing]) -> None:
     """Raise ``StandingsError`` unless the bands partition 0-100 exactly (see ``Standing``)."""
     if not standings:
-        raise StandingsError("at least one standing is required")
+        raise StandingsError("Add at least one standing.")
     names = [standing.name for standing in standings]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
-        raise StandingsError(f"standing names must be unique: {', '.join(duplicates)}")
+        raise StandingsError(
+            f"Each standing needs a name of its own: {', '.join(duplicates)} is used twice."
+        )
     for standing in standings:
         if not SCORE_MIN <= standing.min_score < standing.max_score <= SCORE_MAX:
             raise StandingsError(
-                f"standing `{standing.name}` must satisfy 0 <= min < max <= 100, "
-                f"got {standing.min_score}-{standing.max_score}"
+                f"“{standing.name}” must run from a lower to a higher score between 0 and 100 "
+                f"(it runs from {_n(standing.min_score)} to {_n(standing.max_score)})."
             )
 
     ordered = sorted(standings, key=lambda standing: standing.min_score)
     if ordered[0].min_score != SCORE_MIN:
-        raise StandingsError(
-            f"scores from 0 to {ordered[0].min_score} are not covered by any standing"
-        )
+        raise StandingsError(f"No standing covers the scores from 0 to {_n(ordered[0].min_score)}.")
     for lower, upper in zip(ordered, ordered[1:], strict=False):
         if lower.max_score < upper.min_score:
             raise StandingsError(
-                f"gap between `{lower.name}` and `{upper.name}`: scores from "
-                f"{lower.max_score} to {upper.min_score} are not covered"
+                f"No standing covers the scores from {_n(lower.max_score)} to "
+                f"{_n(upper.min_score)}, between “{lower.name}” and “{upper.name}”."
             )
         if lower.max_score > upper.min_score:
             raise StandingsError(
-                f"`{lower.name}` and `{upper.name}` overlap between "
-                f"{upper.min_score} and {lower.max_score}"
+                f"“{lower.name}” and “{upper.name}” overlap between {_n(upper.min_score)} and "
+                f"{_n(lower.max_score)}."
             )
     if ordered[-1].max_score != SCORE_MAX:
         raise StandingsError(
-            f"scores from {ordered[-1].max_score} to 100 are not covered by any standing"
+            f"No standing covers the scores from {_n(ordered[-1].max_score)} to 100."
         )
 
 

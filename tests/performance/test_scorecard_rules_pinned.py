@@ -57,7 +57,7 @@ def test_standings_with_a_gap_are_refused_on_the_standings_field(org_a, manager)
             ],
         )
     assert refused.value.message_dict == {
-        "standings": ["gap between `Bad` and `Good`: scores from 50 to 60 are not covered"]
+        "standings": ["No standing covers the scores from 50 to 60, between “Bad” and “Good”."]
     }
 
 

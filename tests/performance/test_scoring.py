@@ -290,29 +290,57 @@ def test_a_not_applicable_score_has_no_standing():
 def test_standing_actions_are_the_four_allowed_ones():
     assert STANDING_ACTIONS == ("none", "warn", "block_change_requests", "block_new_sows")
     assert standing_for(Decimal(30), STANDINGS).action is StandingAction.BLOCK_NEW_SOWS
-    with pytest.raises(StandingsError, match="unknown action"):
+    with pytest.raises(StandingsError) as refused:
         Standing("Bad", Decimal(0), Decimal(100), "terminate")
+    assert str(refused.value) == (
+        "“Bad” has an action we do not know (terminate); choose one of: none, warn, "
+        "block_change_requests, block_new_sows."
+    )
 
 
 def test_standings_with_a_gap_are_refused():
     standings = [Standing("Low", 0, 50), Standing("High", 60, 100)]
-    with pytest.raises(StandingsError, match="gap between `Low` and `High`"):
+    with pytest.raises(StandingsError) as refused:
         validate_standings(standings)
+    assert str(refused.value) == (
+        "No standing covers the scores from 50 to 60, between “Low” and “High”."
+    )
 
 
 def test_overlapping_standings_are_refused():
-    standings = [Standing("Low", 0, 60), Standing("High", 50, 100)]
-    with pytest.raises(StandingsError, match="overlap"):
+    standings = [Standing("Low", 0, 60), Standing("High", Decimal("50.00"), 100)]
+    with pytest.raises(StandingsError) as refused:
         validate_standings(standings)
+    assert str(refused.value) == "“Low” and “High” overlap between 50 and 60."
 
 
 def test_standings_must_start_at_0_and_end_at_100():
-    with pytest.raises(StandingsError, match="from 0 to 10"):
-        validate_standings([Standing("Only", 10, 100)])
-    with pytest.raises(StandingsError, match="from 90 to 100"):
-        validate_standings([Standing("Only", 0, 90)])
-    with pytest.raises(StandingsError, match="at least one"):
-        validate_standings([])
+    for standings, message in (
+        ([Standing("Only", 10, 100)], "No standing covers the scores from 0 to 10."),
+        ([Standing("Only", 0, Decimal("90.0"))], "No standing covers the scores from 90 to 100."),
+        ([], "Add at least one standing."),
+    ):
+        with pytest.raises(StandingsError) as refused:
+            validate_standings(standings)
+        assert str(refused.value) == message
+
+
+def test_a_standing_runs_from_a_lower_to_a_higher_score_inside_0_to_100():
+    for low, high in ((50, 50), (60, 50), (-1, 100), (0, 101)):
+        with pytest.raises(StandingsError) as refused:
+            validate_standings([Standing("Only", low, high)])
+        assert str(refused.value) == (
+            f"“Only” must run from a lower to a higher score between 0 and 100 "
+            f"(it runs from {low} to {high})."
+        )
+
+
+def test_two_standings_may_not_share_a_name():
+    standings = [Standing("Good", 0, 50), Standing("Good", 50, 90), Standing("Top", 90, 100)]
+    with pytest.raises(StandingsError) as refused:
+        validate_standings(standings)
+    assert str(refused.value) == "Each standing needs a name of its own: Good is used twice."
+    validate_standings([Standing("Good", 0, 50), Standing("Top", 50, 100)])
 
 
 def test_standings_given_in_any_order_are_valid():
@@ -322,3 +350,45 @@ def test_standings_given_in_any_order_are_valid():
 def test_looking_up_a_standing_validates_the_bands_first():
     with pytest.raises(StandingsError):
         standing_for(Decimal(50), [Standing("Low", 0, 50)])
+
+
+# --- pinned by mutation testing (make mutation MUTATION_ARGS=performance.scoring) ---------------
+
+
+@pytest.mark.parametrize(
+    ("direction", "target", "red", "side"),
+    [(HIGHER, 95, 97, "above"), (LOWER, 2, 1, "below")],
+)
+def test_a_red_threshold_on_the_good_side_says_which_side(direction, target, red, side):
+    with pytest.raises(ValueError) as refused:
+        rag_status(value=None, target=target, direction=direction, red_threshold=red)
+    assert str(refused.value) == (
+        f"red_threshold {red} must not be {side} target {target} when {direction.value}"
+    )
+
+
+@pytest.mark.parametrize("amber", [Decimal(97), Decimal(79)])
+def test_an_amber_threshold_outside_target_and_red_is_refused(amber):
+    # Higher is better, target 95, red 80: amber must lie in [80, 95].
+    with pytest.raises(ValueError) as refused:
+        rag_status(value=None, target=95, direction=HIGHER, red_threshold=80, amber_threshold=amber)
+    assert str(refused.value) == (
+        f"amber_threshold {amber} must lie between target 95 and red_threshold 80"
+    )
+    assert rag_status(value=90, target=95, direction=HIGHER, red_threshold=80, amber_threshold=80)
+
+
+def test_a_criterion_may_appear_once_in_a_period():
+    criteria = [
+        CriterionInput("otd", Perspective.OPERATIONAL, Decimal(50), Decimal(90)),
+        CriterionInput("otd", Perspective.OPERATIONAL, Decimal(50), Decimal(80)),
+    ]
+    with pytest.raises(ValueError) as refused:
+        period_score(criteria)
+    assert str(refused.value) == "criterion `otd` appears twice in the period"
+
+
+def test_a_rolling_score_takes_indexes_or_dates_but_not_both():
+    with pytest.raises(TypeError) as refused:
+        rolling_score([(1, Decimal(80)), (date(2030, 1, 1), Decimal(90))], decay=Decimal("0.5"))
+    assert str(refused.value) == "periods must all be indexes or all be dates, not a mix"
