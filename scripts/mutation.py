@@ -296,6 +296,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         "risk/services/insurance.py",
         [
             "tests/risk/test_services.py",
+            "tests/risk/test_insurance_rules_pinned.py",
             "tests/risk/test_portfolio_scores.py",
             "tests/risk/test_pricing.py",
         ],

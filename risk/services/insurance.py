@@ -135,8 +135,8 @@ def certificate_expiry_alerts_send(*, today: date) -> AlertRun:
                 recipients=_recipients(certificate.partnership),
                 title=(
                     f"{certificate.get_coverage_display()} certificate of "
-                    f"{certificate.partnership.name} expires in {days} "
-                    f"day{'s' if days != 1 else ''}"
+                    f"{certificate.partnership.name} expires "
+                    + ("today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}")
                 ),
                 body=(
                     f"{certificate.insurer}, policy {certificate.policy_number or '—'}, expires on "

@@ -61,4 +61,19 @@ def test_the_today_line_is_drawn_from_the_first_day_to_the_last_and_not_outside(
 def test_a_one_day_plan_is_drawn_and_an_empty_one_is_not():
     svg = winddown.gantt_svg([task("notice", date(2030, 1, 1), date(2030, 1, 1))])
     assert '<rect x="260.0" y="7" width="3.0"' in svg
+    two_days = winddown.gantt_svg([task("notice", date(2030, 1, 1), date(2030, 1, 2))])
+    assert '<rect x="260.0" y="7" width="520.0"' in two_days  # one day is the whole width
     assert winddown.gantt_svg([]) == ""
+
+
+def test_the_timeline_is_one_svg_element_with_its_font_and_rows_in_order():
+    svg = winddown.gantt_svg(PLAN[:1])
+    assert svg == (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 790 52" width="790" height="52" '
+        'role="img" aria-label="Wind-down timeline" font-family="sans-serif" font-size="11">'
+        '<text x="4" y="18">Notice</text>'
+        '<rect x="260.0" y="7" width="520.0" height="14" rx="2" fill="#2e7d4f">'
+        "<title>Notice: 01 Jan 2030 – 11 Jan 2030</title></rect>"
+        '<text x="260" y="40">Jan 2030</text>'
+        '<text x="780" y="40" text-anchor="end">Jan 2030</text></svg>'
+    )
