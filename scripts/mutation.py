@@ -305,6 +305,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         "risk/services/prices.py",
         [
             "tests/risk/test_services.py",
+            "tests/risk/test_prices_rules_pinned.py",
             "tests/risk/test_portfolio_scores.py",
             "tests/risk/test_pricing.py",
         ],

@@ -35,11 +35,18 @@ MECHANISM_FIELDS = (
 )
 
 
+# An index value is stored with 10 digits before the point (IndexValue.value).
+INDEX_LIMIT = Decimal(10) ** 10
+LIMIT_TEXT = f"{INDEX_LIMIT:,.0f}"
+
+
 def _mechanism_errors(mechanism: PriceMechanism) -> dict:
     errors = {}
     cap, floor = mechanism.cap_percent, mechanism.floor_percent
     if cap is not None and floor is not None and cap < floor:
-        errors["cap_percent"] = f"The cap ({cap} %) cannot be below the floor ({floor} %)."
+        errors["cap_percent"] = (
+            f"The cap ({cap.normalize():f} %) cannot be below the floor ({floor.normalize():f} %)."
+        )
     weighting = mechanism.weighting_percent
     if weighting is not None and not Decimal("0") <= weighting <= Decimal("100"):
         errors["weighting_percent"] = "The weighting is a share of the price, from 0 to 100 %."
@@ -91,8 +98,10 @@ def index_value_record(*, actor, index_name: str, period: date, value: Decimal) 
     errors = {}
     if not index_name:
         errors["index_name"] = "Name the index."
-    if value is None or value <= 0:
+    if value is None or (value.is_finite() and value <= 0):
         errors["value"] = "An index value must be more than zero."
+    elif not value.is_finite() or value >= INDEX_LIMIT:
+        errors["value"] = f"An index value must be a number below {LIMIT_TEXT}."
     if errors:
         raise ValidationError(errors)
     period = month_start(period)
@@ -146,7 +155,10 @@ def index_values_import_csv(*, actor, content: str) -> int:
         except InvalidOperation:
             problems.append(f"Line {line}: the value “{row['value']}” is not a number.")
             continue
-        if value <= 0 or not value.is_finite():
+        if not value.is_finite() or value >= INDEX_LIMIT:  # "NaN", "Infinity", 1e30
+            problems.append(f"Line {line}: an index value must be a number below {LIMIT_TEXT}.")
+            continue
+        if value <= 0:
             problems.append(f"Line {line}: an index value must be more than zero.")
             continue
         if not row["index"]:
