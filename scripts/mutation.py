@@ -336,6 +336,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/exit_planning/test_services.py",
             "tests/exit_planning/test_exit_service_rules.py",
             "tests/exit_planning/test_named_service_rules.py",
+            "tests/exit_planning/test_triggers_and_wind_down_pinned.py",
         ],
     ),
     "exit_planning.wind_down": (
@@ -344,6 +345,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/exit_planning/test_services.py",
             "tests/exit_planning/test_exit_service_rules.py",
             "tests/exit_planning/test_named_service_rules.py",
+            "tests/exit_planning/test_triggers_and_wind_down_pinned.py",
+            "tests/exit_planning/test_job.py",
         ],
     ),
     "exit_planning.plans": (

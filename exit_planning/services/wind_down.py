@@ -137,7 +137,10 @@ def wind_down_task_update(
         errors["due_on"] = f"Tasks that wait for this one would start before it is due: {names}."
     if errors:
         raise ValidationError(errors)
-    changes = changed_fields(task, {"start_on": start_on, "due_on": due_on, "owner": owner})
+    fields = {"start_on": start_on, "due_on": due_on}
+    if owner is not None:  # not given: the task keeps its owner
+        fields["owner"] = owner
+    changes = changed_fields(task, fields)
     task.save()
     if changes:
         audit_record(
