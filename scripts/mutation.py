@@ -288,6 +288,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         "risk/services/register.py",
         [
             "tests/risk/test_services.py",
+            "tests/risk/test_register_rules_pinned.py",
             "tests/risk/test_portfolio_scores.py",
             "tests/risk/test_pricing.py",
         ],

@@ -179,6 +179,13 @@ def risk_review_record(*, risk: Risk, actor, today: date, next_review_on: date |
 
 @transaction.atomic
 def mitigation_add(*, risk: Risk, actor, action: str, due_on: date, owner=None) -> Mitigation:
+    errors = {}
+    if not (action or "").strip():
+        errors["action"] = "Say what will be done."
+    if due_on is None:
+        errors["due_on"] = "Give the day it is due."
+    if errors:
+        raise ValidationError(errors)
     mitigation = Mitigation(risk=risk, action=action.strip(), due_on=due_on, owner=owner)
     _full_clean(mitigation, exclude=["risk"])
     mitigation.save()
@@ -212,7 +219,11 @@ def risk_review_reminders_send(*, today: date) -> int:
     ).select_related("partnership__owner", "owner")
     for risk in risks:
         days = (risk.next_review_on - today).days
-        when = "is overdue" if days < 0 else ("is today" if days == 0 else f"is in {days} days")
+        when = (
+            "is overdue"
+            if days < 0
+            else ("is today" if days == 0 else f"is in {days} day{'s' if days != 1 else ''}")
+        )
         with transaction.atomic():
             created = notify(
                 recipients=_recipients(risk.partnership, risk.owner),
