@@ -318,3 +318,68 @@ def test_an_unowned_partnerships_alert_goes_to_the_org_admins(scope, org_a, owne
     InsuranceCertificateFactory(partnership=unowned, expires_on=date(2030, 2, 1))
     services.certificate_expiry_alerts_send(today=date(2030, 1, 10))
     assert [n.recipient for n in Notification.objects.all()] == [owner]
+
+
+# -- second round: what the first pinned round left alive ------------------------------------
+
+
+def test_each_partnership_and_coverage_has_its_own_requirement(scope, manager, partnership, org_a):
+    other = PartnershipFactory(organization=org_a, owner=manager)
+    for where, coverage in (
+        (partnership, "product_liability"),
+        (partnership, "cyber"),
+        (other, "cyber"),
+    ):
+        services.insurance_requirement_set(
+            actor=manager, partnership=where, coverage=coverage, minimum_limit=D(1), currency="EUR"
+        )
+    assert InsuranceRequirement.objects.count() == 3
+
+
+def test_amounts_below_one_unit_are_still_amounts(scope, manager, partnership):
+    assert _upload(manager, partnership, limit=D("0.50"), currency="USD").limit == D("0.50")
+    assert _penalty(manager, partnership, amount=D("0.50")).amount == D("0.50")
+    certificate = InsuranceCertificate.objects.get()
+    assert certificate.currency == "USD"
+
+
+def test_what_is_left_out_is_stored_empty_in_the_given_currency(scope, manager, partnership):
+    certificate = services.certificate_upload(
+        actor=manager, partnership=partnership, coverage="cyber", insurer="Allied",
+        limit=D(1), currency="GBP", starts_on=date(2030, 1, 1), expires_on=date(2031, 1, 1),
+    )  # fmt: skip
+    bond = services.bond_create(
+        actor=manager, partnership=partnership, kind="bank_guarantee", issuer="Rhine Bank",
+        amount=D(1), currency="CHF", starts_on=date(2030, 1, 1), expires_on=date(2031, 1, 1),
+    )  # fmt: skip
+    penalty = services.penalty_create(
+        actor=manager, partnership=partnership, trigger="quality_failure", amount=D(1),
+        currency="JPY", unit="per_incident",
+    )  # fmt: skip
+    for row in (certificate, bond, penalty):
+        row.refresh_from_db()
+    assert (certificate.policy_number, certificate.currency) == ("", "GBP")
+    assert (bond.notes, bond.currency) == ("", "CHF")
+    assert (penalty.description, penalty.currency, penalty.cap) == ("", "JPY", None)
+
+
+def test_an_uploaded_certificate_keeps_its_file_name(
+    scope, manager, partnership, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    certificate = _upload(manager, partnership, file=SimpleUploadedFile("cert.pdf", b"%PDF-1.4"))
+    assert certificate.file.name.endswith(".pdf") and "cert" in certificate.file.name
+    assert InsuranceCertificate.objects.get().file.name == certificate.file.name
+
+
+def test_one_run_alerts_every_certificate_due_and_counts_every_skipped_threshold(
+    scope, partnership
+):
+    done = InsuranceCertificateFactory(partnership=partnership, expires_on=date(2030, 2, 28))
+    services.certificate_expiry_alerts_send(today=date(2030, 1, 10))  # 49 days: the 60 alert
+    for expires in (date(2030, 3, 1), date(2030, 1, 16), date(2030, 1, 17)):
+        InsuranceCertificateFactory(partnership=partnership, expires_on=expires)
+    run = services.certificate_expiry_alerts_send(today=date(2030, 1, 10))
+    # 50 days: one alert. 6 and 7 days: one alert each, 60 and 30 skipped for both.
+    assert (run.sent, run.skipped) == (3, 4)
+    assert CertificateAlert.objects.filter(certificate=done).count() == 1

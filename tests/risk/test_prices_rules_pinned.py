@@ -307,3 +307,66 @@ def test_the_review_due_alert_names_the_partnership_the_date_and_the_index(
     assert note.body == "Alder drive-train: the review of 01 Apr 2030 applies Steel HRC."
     assert note.url == f"/o/alpha/risk/price-mechanisms/{mechanism.pk}/"
     assert note.dedupe_key == f"risk.price_review:{mechanism.pk}:2030-04-01"
+
+
+# -- second round: what the first pinned round left alive ------------------------------------
+
+
+def test_a_base_below_one_unit_is_a_base(scope, manager, partnership):
+    mechanism = _mechanism(manager, partnership, base_price=D("0.50"), base_index_value=D("0.5"))
+    assert (mechanism.base_price, mechanism.base_index_value) == (D("0.50"), D("0.5"))
+
+
+def test_each_index_keeps_its_own_value_for_a_month(scope, manager):
+    for name, value in (("Steel", D(200)), ("Copper", D(900))):
+        services.index_value_record(
+            actor=manager, index_name=name, period=date(2030, 1, 1), value=value
+        )
+    values = dict(IndexValue.objects.values_list("index_name", "value"))
+    assert values == {"Steel": D(200), "Copper": D(900)}
+    with pytest.raises(ValidationError) as refused:
+        services.index_value_record(
+            actor=manager, index_name=None, period=date(2030, 1, 1), value=D(1)
+        )
+    assert list(refused.value.message_dict) == ["index_name"]
+
+
+def test_a_review_applies_its_own_index_of_its_own_month_and_its_own_mechanism(
+    scope, manager, partnership
+):
+    steel = _mechanism(manager, partnership)
+    copper = _mechanism(manager, partnership, name="Copper clause", index_name="Copper")
+    IndexValueFactory(index_name="Copper", period=date(2030, 3, 1), value=D("999"))
+    IndexValueFactory(index_name="Steel HRC", period=date(2030, 2, 1), value=D("999"))
+    with pytest.raises(ValidationError):  # no Steel HRC value for March
+        services.price_review_run(mechanism=steel, actor=manager, today=date(2030, 4, 1))
+    IndexValueFactory(index_name="Steel HRC", period=date(2030, 3, 1), value=D("210"))
+    services.price_review_run(mechanism=copper, actor=manager, today=date(2030, 4, 1))
+    review = services.price_review_run(mechanism=steel, actor=manager, today=date(2030, 4, 1))
+    assert (review.index_value, review.adjusted_price) == (D("210"), D("103.00"))
+    again = services.price_review_run(
+        mechanism=steel, actor=manager, today=date(2030, 4, 2), period=date(2030, 2, 1)
+    )
+    assert again.period == date(2030, 2, 1)  # another month of the same mechanism
+    events = _events("risk.price_review.run")
+    assert events[-1].changes["price"] == ["103.00", again.adjusted_price.to_eng_string()]
+
+
+def test_a_review_alert_goes_out_for_every_mechanism_due(scope, manager, partnership):
+    _mechanism(manager, partnership)
+    _mechanism(manager, partnership, name="Copper clause", index_name="Copper")
+    assert services.price_review_alerts_send(today=date(2030, 4, 1)) == 2
+
+
+def test_an_index_file_reports_every_line_after_an_empty_name_and_the_limit_itself(scope, manager):
+    content = "index,period,value\n,2030-01,5\nSteel,2030-02,10000000000\n"
+    with pytest.raises(ValidationError) as refused:
+        services.index_values_import_csv(actor=manager, content=content)
+    assert refused.value.message_dict == {
+        "file": [
+            "Line 2: the index name is empty.",
+            "Line 3: an index value must be a number below 10,000,000,000.",
+        ]
+    }
+    services.index_values_import_csv(actor=manager, content="index,period,value\nSteel,2030-02,7\n")
+    assert _events("risk.index_value.recorded")[0].actor == manager
