@@ -272,3 +272,101 @@ def test_a_rescheduled_task_keeps_its_owner_and_is_audited_with_its_dates(scope,
         task=task, actor=manager, start_on=task.start_on, due_on=task.due_on
     )
     assert len(_events("exit_planning.task.rescheduled")) == 1  # nothing changed: no event
+
+
+# -- second round: what the first pinned round left alive ------------------------------------
+
+
+def test_a_condition_fires_once_per_plan_and_each_plan_has_its_own(scope, plan, manager, org_a):
+    from tests.partnerships.factories import PartnershipFactory
+
+    other_plan = services.exit_plan_create(
+        actor=manager,
+        partnership=PartnershipFactory(organization=org_a, owner=manager),
+        owner=manager,
+    )
+    for each in (plan, other_plan):
+        AgreementFactory(
+            organization=scope, partnership=each.partnership, status=Agreement.Status.TERMINATED,
+            ended_on=date(2030, 6, 30), title="Castings MSA",
+        )  # fmt: skip
+    fired = [services.exit_triggers_evaluate_plan(plan=p, today=TODAY) for p in (plan, other_plan)]
+    assert [len(f) for f in fired] == [1, 1]
+    notes = Notification.objects.order_by("pk")
+    assert [n.dedupe_key for n in notes] == [f"exit-trigger:{f[0].pk}" for f in fired]
+    # Dismissing the one trigger of the first plan returns it to monitoring, whatever the
+    # other plan still has open.
+    services.exit_trigger_dismiss(trigger=fired[0][0], actor=manager, reason="Known", now=LATER)
+    assert ExitPlan.objects.get(pk=plan.pk).status == "monitoring"
+
+
+def test_a_confirmed_exit_moves_the_partnership_in_the_confirmers_name(scope, plan, manager):
+    trigger = _record(plan, manager)
+    services.exit_trigger_confirm(trigger=trigger, actor=manager, reason="Board", now=LATER)
+    moved = [
+        e
+        for e in AuditEvent.objects.filter(object_id=str(plan.partnership_id)).order_by("sequence")
+        if e.changes.get("status") == ["active", "exiting"]
+    ]
+    assert [e.actor for e in moved] == [manager]
+
+
+def test_the_opened_tasks_are_the_templates_with_their_titles_streams_and_order(
+    scope, plan, manager
+):
+    from exit_planning.winddown import schedule
+
+    services.wind_down_open(plan=plan, end_date=date(2030, 6, 30), today=TODAY)
+    stored = [
+        (t.code, t.title, t.stream, t.order, t.start_on, t.due_on)
+        for t in WindDownTask.objects.filter(plan=plan).order_by("order")
+    ]
+    expected = [
+        (t.code, t.title, t.stream, t.order, t.start_on, t.due_on)
+        for t in schedule(opened_on=TODAY, end_date=date(2030, 6, 30))
+    ]
+    assert stored == expected
+    assert Notification.objects.get().dedupe_key == f"wind-down:{plan.pk}"
+
+
+def test_a_task_may_start_and_end_on_one_day_and_a_dependant_may_start_when_it_ends(
+    scope, plan, manager
+):
+    _, dependant, prerequisite = _tasks(plan)
+    same_day = services.wind_down_task_update(
+        task=prerequisite,
+        actor=manager,
+        start_on=dependant.start_on,
+        due_on=dependant.start_on,
+    )
+    assert same_day.start_on == same_day.due_on == dependant.start_on
+
+
+def test_a_due_date_before_the_start_is_said_even_when_dependants_would_also_wait(
+    scope, plan, manager
+):
+    _, dependant, prerequisite = _tasks(plan)
+    with pytest.raises(ValidationError) as refused:
+        services.wind_down_task_update(
+            task=prerequisite,
+            actor=manager,
+            start_on=dependant.start_on + timedelta(days=5),
+            due_on=dependant.start_on + timedelta(days=4),
+        )
+    assert refused.value.message_dict["due_on"] == ["The due date is before the start."]
+
+
+def test_the_daily_run_counts_every_plan_it_creates_and_every_wind_down_it_opens(
+    scope, manager, org_a
+):
+    from tests.partnerships.factories import PartnershipFactory
+
+    partnerships = [PartnershipFactory(organization=org_a, owner=manager) for _ in range(2)]
+    for partnership in partnerships:
+        AgreementFactory(
+            organization=scope, partnership=partnership, status=Agreement.Status.EXECUTED,
+            expiry_date=date(2030, 6, 30),
+        )  # fmt: skip
+    run = services.exit_daily_run(today=TODAY)
+    assert (run.plans_created, run.wind_downs_opened, run.triggers_fired) == (2, 2, 2)
+    assert {p.owner for p in ExitPlan.objects.all()} == {manager}
