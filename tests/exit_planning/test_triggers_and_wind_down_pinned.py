@@ -370,3 +370,20 @@ def test_the_daily_run_counts_every_plan_it_creates_and_every_wind_down_it_opens
     run = services.exit_daily_run(today=TODAY)
     assert (run.plans_created, run.wind_downs_opened, run.triggers_fired) == (2, 2, 2)
     assert {p.owner for p in ExitPlan.objects.all()} == {manager}
+
+
+def test_the_same_manual_trigger_is_recorded_on_two_plans_and_needs_its_evidence(
+    scope, plan, manager, org_a
+):
+    from tests.partnerships.factories import PartnershipFactory
+
+    other_plan = services.exit_plan_create(
+        actor=manager,
+        partnership=PartnershipFactory(organization=org_a, owner=manager),
+        owner=manager,
+    )
+    first, second = _record(plan, manager), _record(other_plan, manager)
+    assert (first.plan, second.plan, first.dedupe_key) == (plan, other_plan, second.dedupe_key)
+    with pytest.raises(ValidationError) as refused:
+        _record(plan, manager, evidence=None)
+    assert refused.value.message_dict == {"evidence": ["Say what happened."]}

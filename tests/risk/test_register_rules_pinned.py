@@ -309,3 +309,37 @@ def test_the_risks_owner_hears_of_its_review_too(scope, manager, partnership, to
     _risk(manager, partnership, today, next_review_on=today, owner=owner)
     assert services.risk_review_reminders_send(today=today) == 2
     assert {n.recipient for n in Notification.objects.all()} == {manager, owner}
+
+
+# -- second round: what the first pinned round left alive ------------------------------------
+
+
+def test_a_clause_of_another_partnership_is_refused_in_words_with_the_models_own_checks(
+    scope, manager, partnership, today
+):
+    from tests.contracts.factories import AgreementFactory, ClauseFactory
+    from tests.partnerships.factories import PartnershipFactory
+
+    other_clause = ClauseFactory(agreement=AgreementFactory(partnership=PartnershipFactory()))
+    with pytest.raises(ValidationError) as refused:
+        _risk(manager, partnership, today, clause=other_clause, title="")
+    assert refused.value.message_dict["clause"] == [
+        "The clause must belong to an agreement of this partnership."
+    ]
+    assert refused.value.message_dict["title"] == ["This field cannot be blank."]
+
+
+def test_moving_a_risk_to_another_party_alone_is_audited_as_an_allocation(
+    scope, manager, partnership, today
+):
+    risk = _risk(
+        manager,
+        partnership,
+        today,
+        allocation="shared",
+        allocated_to="partner",
+        allocation_basis="Both control part of the chain.",
+    )
+    services.risk_update(risk=risk, actor=manager, today=today, allocated_to="insurer")
+    [event] = _events("risk.risk.allocated")
+    assert event.changes == {"allocated_to": ["partner", "insurer"]}
