@@ -387,3 +387,39 @@ def test_the_same_manual_trigger_is_recorded_on_two_plans_and_needs_its_evidence
     with pytest.raises(ValidationError) as refused:
         _record(plan, manager, evidence=None)
     assert refused.value.message_dict == {"evidence": ["Say what happened."]}
+
+
+def test_a_task_rescheduled_with_a_new_owner_gets_it(scope, plan, manager, owner):
+    _, dependant, _ = _tasks(plan)
+    task = services.wind_down_task_update(
+        task=dependant, actor=manager, start_on=dependant.start_on, due_on=dependant.due_on,
+        owner=owner,
+    )  # fmt: skip
+    assert WindDownTask.objects.get(pk=task.pk).owner == owner
+
+
+def test_the_daily_run_leaves_a_plan_alone_while_its_agreement_ends_beyond_the_lead_time(
+    scope, plan
+):
+    AgreementFactory(
+        organization=scope, partnership=plan.partnership, status=Agreement.Status.EXECUTED,
+        expiry_date=date(2032, 1, 1),
+    )  # fmt: skip
+    assert services.exit_daily_run(today=TODAY).wind_downs_opened == 0
+    assert ExitPlan.objects.get(pk=plan.pk).wind_down_opened_on is None
+
+
+def test_only_this_plans_open_prerequisites_hold_a_task_back(scope, plan, manager, org_a):
+    from tests.partnerships.factories import PartnershipFactory
+
+    _, dependant, prerequisite = _tasks(plan)
+    other_plan = services.exit_plan_create(
+        actor=manager,
+        partnership=PartnershipFactory(organization=org_a, owner=manager),
+        owner=manager,
+    )
+    services.wind_down_open(plan=other_plan, end_date=date(2030, 6, 30), today=TODAY)
+    for code in dependant.prerequisites:  # done here, open in the other plan
+        WindDownTask.objects.filter(plan=plan, code=code).update(done_on=TODAY)
+    done = services.wind_down_task_complete(task=dependant, actor=manager, today=TODAY)
+    assert done.done_on == TODAY
