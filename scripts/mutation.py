@@ -315,6 +315,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         "risk/services/breaches.py",
         [
             "tests/risk/test_services.py",
+            "tests/risk/test_breaches_rules_pinned.py",
             "tests/risk/test_portfolio_scores.py",
             "tests/risk/test_pricing.py",
         ],

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from partnerships.models import Partnership
 from risk.models import (
@@ -84,9 +85,10 @@ def data_breach_report(
         obj=breach,
         changes={"detected_at": detected_at, "deadline": breach.notification_deadline},
     )
+    deadline = timezone.localtime(breach.notification_deadline)  # the organization's clock
     notify(
         recipients=_recipients(partnership),
-        title=f"Data breach logged: notify by {breach.notification_deadline:%d %b %Y %H:%M} UTC",
+        title=f"Data breach logged: notify by {deadline:%d %b %Y %H:%M} {deadline.tzname()}",
         body=f"{partnership.name}: {breach.title}.",
         url=_url("partnership-risk", partnership.pk) + "#breaches",
         dedupe_key=f"risk.breach:{breach.pk}",
