@@ -324,6 +324,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         "risk/services/scores.py",
         [
             "tests/risk/test_services.py",
+            "tests/risk/test_scores_rules_pinned.py",
             "tests/risk/test_portfolio_scores.py",
             "tests/risk/test_pricing.py",
         ],

@@ -1,7 +1,7 @@
 """Risk services: third-party risk score."""
 
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,6 +19,17 @@ from tenancy.audit import audit_record
 from tenancy.services import notify
 
 
+def _number(value) -> Decimal | None:
+    """A finite Decimal from a number or its text; None for anything else ("", "abc", NaN)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
 @transaction.atomic
 def score_factors_set(*, actor, factors: list[dict]) -> list[ScoreFactor]:
     """Replace the organization's score factors. The weights must add up to 100."""
@@ -27,7 +38,10 @@ def score_factors_set(*, actor, factors: list[dict]) -> list[ScoreFactor]:
         raise ValidationError({"factors": "Every factor needs a name."})
     if len({n.lower() for n in names}) != len(names):
         raise ValidationError({"factors": "Two factors have the same name."})
-    weights = [Decimal(str(f.get("weight"))) for f in factors]
+    given = [_number(f.get("weight")) for f in factors]
+    if any(w is None for w in given):
+        raise ValidationError({"weights": "Give every factor a weight, as a number."})
+    weights = [w for w in given if w is not None]
     problem = weights_problem(weights)
     if problem:
         raise ValidationError({"weights": problem})
@@ -93,8 +107,8 @@ def risk_score_record(
         if value is None:
             errors[key] = f"Rate {factor.name} from 0 to 100."
             continue
-        value = Decimal(str(value))
-        if not SCORE_MIN <= value <= SCORE_MAX:
+        value = _number(value)
+        if value is None or not SCORE_MIN <= value <= SCORE_MAX:
             errors[key] = f"{factor.name}: use the scale from 0 to 100."
             continue
         items.append(FactorRating(factor.name, factor.weight, value))
@@ -105,7 +119,8 @@ def risk_score_record(
         ("buyer_threshold", buyer_threshold),
         ("partner_threshold", partner_threshold),
     ):
-        if value is None or not SCORE_MIN <= Decimal(str(value)) <= SCORE_MAX:
+        number = _number(value)
+        if number is None or not SCORE_MIN <= number <= SCORE_MAX:
             errors[name] = "A threshold is on the scale from 0 to 100."
     if errors:
         raise ValidationError(errors)
