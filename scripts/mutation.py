@@ -388,6 +388,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         "exit_planning/services/notices.py",
         [
             "tests/exit_planning/test_services.py",
+            "tests/exit_planning/test_notices_rules_pinned.py",
             "tests/exit_planning/test_exit_service_rules.py",
             "tests/exit_planning/test_named_service_rules.py",
         ],

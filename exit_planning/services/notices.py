@@ -24,6 +24,13 @@ def notice_create(
     kind: str,
     message: str,
 ) -> StakeholderNotice:
+    errors = {}
+    if not (stakeholder or "").strip():
+        errors["stakeholder"] = "Name who is told."
+    if not (message or "").strip():
+        errors["message"] = "Write what they are told."
+    if errors:
+        raise ValidationError(errors)
     notice = StakeholderNotice(
         organization=require_organization(),
         plan=plan,
