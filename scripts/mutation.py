@@ -364,6 +364,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         "exit_planning/services/assets.py",
         [
             "tests/exit_planning/test_services.py",
+            "tests/exit_planning/test_assets_rules_pinned.py",
             "tests/exit_planning/test_exit_service_rules.py",
             "tests/exit_planning/test_named_service_rules.py",
         ],
