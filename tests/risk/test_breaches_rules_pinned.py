@@ -148,3 +148,23 @@ def test_a_breach_notified_on_its_deadline_is_in_time_and_closing_it_stamps_no_n
     breach = DataBreach.objects.get(pk=breach.pk)
     assert (breach.notified_at, breach.closed_at) == (None, breach.notification_deadline)
     assert AuditEvent.objects.get(action="risk.data_breach.closed").changes["late"] is False
+
+
+def test_a_breach_detected_after_now_is_refused_in_words_and_one_now_has_no_description(
+    scope, manager, partnership, now
+):
+    with pytest.raises(ValidationError) as refused:
+        services.data_breach_report(
+            actor=manager,
+            partnership=partnership,
+            title="Leak",
+            detected_at=now + timedelta(seconds=1),
+            now=now,
+        )
+    assert refused.value.message_dict == {
+        "detected_at": ["A breach cannot be detected in the future."]
+    }
+    breach = services.data_breach_report(
+        actor=manager, partnership=partnership, title="Leak", detected_at=now, now=now
+    )
+    assert DataBreach.objects.get(pk=breach.pk).description == ""
