@@ -10,6 +10,7 @@ selectors. The arithmetic is in `finance.calc`; the rules in `finance.services`.
 from datetime import date
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -320,9 +321,13 @@ class RebateScheme(TenantModel):
 
     @property
     def year_end(self) -> date:
-        """The first day after the rebate year (a year starts on the first of a month, so the
-        same day a year on exists: `rebate_scheme_create` sees to it)."""
-        return self.year_start.replace(year=self.year_start.year + 1)
+        """The first day after the rebate year. New years start on the first of a month before
+        9999 (`rebate_scheme_create`); a row stored before that rule still gets an end: a 29
+        February start ends on 28 February, and the calendar's last year ends with it."""
+        try:
+            return self.year_start + relativedelta(years=1)
+        except (ValueError, OverflowError):
+            return date.max
 
 
 class RebateTier(TenantModel):

@@ -520,3 +520,10 @@ def test_an_invoiced_amount_event_names_the_amount_recorded(scope, fin, partners
         actor=fin, arrangement=arrangement, period_start=date(2030, 1, 1), amount=D(5)
     )
     assert _event("finance.fx.amount_recorded").object_id == str(recorded.pk)
+
+
+def test_a_scheme_stored_before_the_first_of_the_month_rule_still_has_a_year_end():
+    from finance.models import RebateScheme
+
+    assert RebateScheme(year_start=date(2028, 2, 29)).year_end == date(2029, 2, 28)
+    assert RebateScheme(year_start=date(9999, 3, 1)).year_end == date.max
