@@ -110,3 +110,25 @@ def test_each_party_accepts_once_and_each_acceptance_is_audited(scope, plan, man
             f"{label} already accepted this valuation.",
             "accepted",
         )
+
+
+def test_half_a_year_of_life_and_a_salvage_equal_to_the_cost_are_inputs():
+    half = services.asset_value(
+        method="straight_line", currency="EUR", cost=D(100), useful_life_years=D("0.5"),
+        age_years=D("0.25"),
+    )  # fmt: skip
+    assert half.amount == D("50.00")
+    kept = services.asset_value(
+        method="straight_line", currency="EUR", cost=D(100), salvage_value=D(100),
+        useful_life_years=5, age_years=3,
+    )  # fmt: skip
+    assert kept.amount == D("100.00")
+
+
+def test_an_asset_without_a_currency_takes_the_partnerships(scope, plan, manager):
+    plan.partnership.currency = "GBP"
+    plan.partnership.save(update_fields=["currency"])
+    asset = services.asset_create(
+        plan=plan, actor=manager, name="Press", method="book_value", book_value=D(10)
+    )
+    assert asset.currency == "GBP"

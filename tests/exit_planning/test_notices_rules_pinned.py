@@ -38,7 +38,7 @@ def _events(action):
 
 def test_a_notice_names_who_is_told_and_what(scope, plan, manager):
     with pytest.raises(ValidationError) as refused:
-        _notice(plan, manager, stakeholder=" ", message=None)
+        _notice(plan, manager, stakeholder=None, message=None)
     assert refused.value.message_dict == {
         "stakeholder": ["Name who is told."],
         "message": ["Write what they are told."],
