@@ -421,3 +421,24 @@ def test_the_milestone_job_run_twice_escalates_once(org_a, owner):
 def test_the_milestone_check_is_scheduled_daily(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["partnerships-onboarding-milestones-check"]
     assert entry["task"] == "partnerships.tasks.onboarding_milestones_check_all_tenants"
+
+
+def test_due_diligence_item_create_validates_stores_and_audits_the_item(scope, owner):
+    partnership = PartnershipFactory(organization=scope)
+    with pytest.raises(ValidationError) as refused:
+        services.due_diligence_item_create(
+            partnership=partnership, actor=owner, area="astrology", title="Stars"
+        )
+    assert list(refused.value.message_dict) == ["area"]
+    item = services.due_diligence_item_create(
+        partnership=partnership, actor=owner, area="sanctions", title="Screen the owners"
+    )
+    item.refresh_from_db()
+    assert (item.partnership, item.area, item.title, item.status) == (
+        partnership,
+        "sanctions",
+        "Screen the owners",
+        "open",
+    )
+    [event] = AuditEvent.objects.filter(action="partnerships.duediligenceitem.created")
+    assert (event.actor, event.object_id) == (owner, str(item.pk))
