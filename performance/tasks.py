@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from performance import services
 from performance.models import MeasurementImport, ScorecardReport
-from performance.periods import add_months, month_start
 from tenancy.jobs import enqueue
 from tenancy.tasks import TASK_DEFAULTS, for_each_tenant, tenant_task
 
@@ -17,15 +16,16 @@ from tenancy.tasks import TASK_DEFAULTS, for_each_tenant, tenant_task
 def sla_breach_check(
     *, organization_id: int, period_from: str | None = None, period_to: str | None = None
 ) -> dict:
-    """Check the given months, by default the last three and this one (late figures are still
-    checked; reruns are no-ops), counted in the organization's time zone."""
+    """The given months, or by default the service's recent window (the organization's)."""
     now = timezone.now()
-    this_month = month_start(timezone.localdate(now))
-    result = services.sla_breach_check(
-        period_from=date.fromisoformat(period_from) if period_from else add_months(this_month, -3),
-        period_to=date.fromisoformat(period_to) if period_to else this_month,
-        now=now,
-    )
+    if period_from and period_to:
+        result = services.sla_breach_check(
+            period_from=date.fromisoformat(period_from),
+            period_to=date.fromisoformat(period_to),
+            now=now,
+        )
+    else:
+        result = services.sla_breach_check_recent(now=now)
     return {
         "breaches_created": result.breaches_created,
         "termination_triggers": result.termination_triggers,
@@ -49,14 +49,12 @@ def scorecard_report_generate(*, organization_id: int, report_id: int) -> str:
 
 @tenant_task()
 def scorecard_reports_monthly(*, organization_id: int, period_start: str | None = None) -> int:
-    """The scorecards of `period_start`'s month, by default last month in the organization's
-    time zone."""
+    """The scorecards of `period_start`'s month, by default last month (the organization's)."""
     now = timezone.now()
-    reports = services.reports_monthly_batch(
-        period_start=date.fromisoformat(period_start)
+    reports = (
+        services.reports_monthly_batch(period_start=date.fromisoformat(period_start), now=now)
         if period_start
-        else add_months(month_start(timezone.localdate(now)), -1),
-        now=now,
+        else services.reports_last_month_batch(now=now)
     )
     for report in reports:
         enqueue(

@@ -65,6 +65,7 @@ from performance.services.reports import (
     report_progress_key,
     report_request,
     report_run,
+    reports_last_month_batch,
     reports_monthly_batch,
 )
 from performance.services.scorecards import (
@@ -87,6 +88,7 @@ from performance.services.slas import (
     TERMINATION_SQL,
     BreachCheckResult,
     sla_breach_check,
+    sla_breach_check_recent,
     sla_breach_set_status,
     sla_create,
     sla_terms_governed_reason,
@@ -135,6 +137,7 @@ __all__ = [
     "RCA_SQL",
     "BreachCheckResult",
     "sla_breach_check",
+    "sla_breach_check_recent",
     "sla_breach_set_status",
     "ROLLING_DECAY",
     "ROLLING_PERIODS",
@@ -152,6 +155,7 @@ __all__ = [
     "report_request",
     "report_generate",
     "report_run",
+    "reports_last_month_batch",
     "reports_monthly_batch",
     "QBR_YEARS",
     "qbr_schedule",

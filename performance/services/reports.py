@@ -7,12 +7,13 @@ from datetime import date, datetime
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
 from partnerships.models import Partnership
 from performance.models import (
     ScorecardReport,
 )
-from performance.periods import month_start
+from performance.periods import add_months, month_start
 from performance.services.scorecards import scorecard_compute
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
@@ -116,3 +117,11 @@ def reports_monthly_batch(*, period_start: date, now: datetime) -> list[Scorecar
         scorecard_compute(partnership=partnership, period_start=period, now=now)
         reports.append(report_request(partnership=partnership, period_start=period, actor=None))
     return reports
+
+
+def reports_last_month_batch(*, now: datetime) -> list[ScorecardReport]:
+    """The monthly run: last month's scorecard PDFs, the month counted in the organization's
+    time zone (the tenant task activates it)."""
+    return reports_monthly_batch(
+        period_start=add_months(month_start(timezone.localdate(now)), -1), now=now
+    )

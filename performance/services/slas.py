@@ -28,7 +28,7 @@ from performance.models import (
     SlaCreditTier,
     SlaVersion,
 )
-from performance.periods import month_start
+from performance.periods import add_months, month_start
 from performance.services.scorecards import _scorecard_cache_key
 from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
@@ -750,3 +750,19 @@ def sla_breach_set_status(
         changes={"status": [old, status], "reason": breach.status_reason},
     )
     return breach
+
+
+# The daily check looks back this many months before the current one, so late figures are
+# still checked (reruns are no-ops).
+BREACH_CHECK_MONTHS_BACK = 3
+
+
+def sla_breach_check_recent(*, now: datetime) -> BreachCheckResult:
+    """The daily check: the last three months and this one, in the organization's time zone
+    (the tenant task activates it)."""
+    this_month = month_start(timezone.localdate(now))
+    return sla_breach_check(
+        period_from=add_months(this_month, -BREACH_CHECK_MONTHS_BACK),
+        period_to=this_month,
+        now=now,
+    )

@@ -138,3 +138,29 @@ def test_the_scheduled_jobs_count_the_month_in_the_organizations_time_zone(
     with tenant_scope(org_a):
         assert SlaBreach.objects.get().period_start == date(2025, 2, 1)
         assert ScorecardReport.objects.get().period_start == date(2025, 1, 1)  # last month
+
+
+@pytest.mark.django_db
+def test_sla_breach_check_recent_checks_three_months_back_to_this_one_in_local_time(
+    org_a, manager, scenario
+):
+    import zoneinfo
+
+    with tenant_scope(org_a):
+        for month in (date(2024, 10, 1), date(2024, 11, 1), date(2025, 2, 1), date(2025, 3, 1)):
+            record(manager, scenario["otd"], month, "90")
+        with timezone.override(zoneinfo.ZoneInfo("Pacific/Kiritimati")):
+            result = services.sla_breach_check_recent(now=LAST_HOURS_OF_JANUARY_IN_UTC)
+        checked = sorted(SlaBreach.objects.values_list("period_start", flat=True))
+    assert result.breaches_created == 2  # November to February: Kiritimati is in February
+    assert checked == [date(2024, 11, 1), date(2025, 2, 1)]
+
+
+@pytest.mark.django_db
+def test_reports_last_month_batch_takes_last_month_in_local_time(org_a, manager, scenario):
+    import zoneinfo
+
+    with tenant_scope(org_a):
+        with timezone.override(zoneinfo.ZoneInfo("Pacific/Kiritimati")):
+            reports = services.reports_last_month_batch(now=LAST_HOURS_OF_JANUARY_IN_UTC)
+        assert [r.period_start for r in reports] == [date(2025, 1, 1)]
