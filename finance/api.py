@@ -1,6 +1,7 @@
 """REST API of the finance module: cost pools (with their allocation as CSV), the savings
 ledger (verify, dispute, resubmit, accept; CSV export), gain-share statements (issue, paid;
-CSV), rebate schemes (CSV of the rebate statement) and the exchange rates (CSV import).
+CSV), rebate schemes with their tiers and monthly volumes (corrected and deleted with a
+reason; CSV of the rebate statement) and the exchange rates (CSV import).
 
 Thin: parse, call one service or selector, render. A partner guest sees their partnerships'
 rows; the buyer's internal note and the competition-law review are not in what they get.
@@ -9,7 +10,7 @@ rows; the buyer's internal note and the competition-law review are not in what t
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -21,11 +22,14 @@ from finance.models import (
     GainShareStatement,
     Party,
     RebateScheme,
+    RebateTier,
     SavingsEntry,
+    VolumeEntry,
 )
 from innovation.models import ImprovementInitiative
 from partnerships.models import Partnership
 from tenancy.api import (
+    TenantModelViewSet,
     TenantRelatedField,
     TenantViewSet,
     VersionedCreateMixin,
@@ -45,10 +49,28 @@ def _csv(text: str, filename: str) -> HttpResponse:
 class FinanceViewSet(
     TenantViewSet, mixins.ListModelMixin, VersionedRetrieveMixin, VersionedCreateMixin
 ):
-    """Finance records are written once and moved by actions, never edited or deleted."""
+    """The ledger (savings, statements, cost pools, rates) is written once and moved by
+    actions, never edited or deleted; the rebate set-up is corrected with `CorrectableViewSet`."""
 
     permission_module = "finance"
     http_method_names = ["get", "post", "head", "options"]
+
+
+REASON = OpenApiParameter("reason", str, required=True, description="Why; kept in the audit log.")
+
+
+class CorrectableViewSet(TenantModelViewSet):
+    """The rebate set-up: PUT/PATCH corrects through the service (which checks the rules);
+    DELETE needs `?reason=`, kept in the audit log."""
+
+    permission_module = "finance"
+
+    @extend_schema(parameters=[REASON], responses={204: None, 400: dict, 404: dict, 409: dict})
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
+
+    def reason(self) -> str:
+        return self.request.query_params.get("reason", "")
 
 
 # -- cost pools ----------------------------------------------------------------------------
@@ -369,10 +391,12 @@ class GainShareStatementViewSet(FinanceViewSet):
 # -- rebates -------------------------------------------------------------------------------
 
 
-class RebateTierSerializer(serializers.Serializer):
-    from_volume = serializers.DecimalField(max_digits=18, decimal_places=4)
-    to_volume = serializers.DecimalField(max_digits=18, decimal_places=4, allow_null=True)
-    unit_price = serializers.DecimalField(max_digits=18, decimal_places=4)
+class RebateTierSerializer(serializers.ModelSerializer):
+    scheme = TenantRelatedField(RebateScheme)
+
+    class Meta:
+        model = RebateTier
+        fields = ["id", "scheme", "from_volume", "to_volume", "unit_price"]
 
 
 class RebateSchemeSerializer(serializers.ModelSerializer):
@@ -404,16 +428,25 @@ class RebateSchemeSerializer(serializers.ModelSerializer):
         return data
 
 
-class RebateSchemeViewSet(FinanceViewSet):
+class RebateSchemeViewSet(CorrectableViewSet):
     model = RebateScheme
     serializer_class = RebateSchemeSerializer
     filterset_fields = ["partnership", "kind"]
+    create_only_fields = ("partnership",)
 
     def tenant_queryset(self):
         return selectors.rebate_scheme_list(membership=self.membership)
 
     def create_object(self, data):
         return services.rebate_scheme_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.rebate_scheme_update(actor=self.request.user, scheme=instance, **data)
+
+    def destroy_object(self, instance):
+        services.rebate_scheme_delete(
+            actor=self.request.user, scheme=instance, reason=self.reason()
+        )
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
     @action(detail=True, methods=["get"], url_path="csv")
@@ -422,6 +455,74 @@ class RebateSchemeViewSet(FinanceViewSet):
         position = selectors.rebate_position(scheme=scheme, today=timezone.localdate())
         header, rows = exports.rebate_rows(position)
         return _csv(exports.csv_text(header, rows), f"rebate-{scheme.pk}.csv")
+
+
+class RebateTierViewSet(CorrectableViewSet):
+    """The tiers of the rebate schemes: add, correct, remove (with a reason)."""
+
+    model = RebateTier
+    serializer_class = RebateTierSerializer
+    guest_partnership_path = "scheme__partnership"
+    filterset_fields = ["scheme"]
+    create_only_fields = ("scheme",)
+
+    def tenant_queryset(self):
+        return selectors.rebate_tier_list(membership=self.membership)
+
+    def create_object(self, data):
+        return services.rebate_tier_add(
+            actor=self.request.user,
+            scheme=data["scheme"],
+            from_volume=data["from_volume"],
+            to_volume=data.get("to_volume"),
+            unit_price=data["unit_price"],
+        )
+
+    def update_object(self, instance, data):
+        fields = {k: v for k, v in data.items() if k != "scheme"}
+        return services.rebate_tier_update(actor=self.request.user, tier=instance, **fields)
+
+    def destroy_object(self, instance):
+        services.rebate_tier_remove(actor=self.request.user, tier=instance, reason=self.reason())
+
+
+class VolumeEntrySerializer(serializers.ModelSerializer):
+    scheme = TenantRelatedField(RebateScheme)
+
+    class Meta:
+        model = VolumeEntry
+        fields = ["id", "scheme", "period_start", "volume", "source"]
+        read_only_fields = ["source"]
+
+
+class VolumeEntryViewSet(CorrectableViewSet):
+    """The monthly volumes of the rebate schemes: record, correct, remove (with a reason).
+    Volumes taken from the EDI invoices follow the invoices: correcting one is a 409."""
+
+    model = VolumeEntry
+    serializer_class = VolumeEntrySerializer
+    guest_partnership_path = "scheme__partnership"
+    filterset_fields = ["scheme", "period_start"]
+    create_only_fields = ("scheme", "period_start")
+
+    def tenant_queryset(self):
+        return selectors.volume_list(membership=self.membership)
+
+    def create_object(self, data):
+        return services.volume_record(
+            actor=self.request.user,
+            scheme=data["scheme"],
+            period_start=data["period_start"],
+            volume=data["volume"],
+        )
+
+    def update_object(self, instance, data):
+        return services.volume_update(
+            actor=self.request.user, entry=instance, volume=data.get("volume", instance.volume)
+        )
+
+    def destroy_object(self, instance):
+        services.volume_remove(actor=self.request.user, entry=instance, reason=self.reason())
 
 
 # -- exchange rates ------------------------------------------------------------------------

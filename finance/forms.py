@@ -111,6 +111,10 @@ class VolumeForm(forms.Form):
     volume = _decimal("Volume", decimal_places=4)
 
 
+class VolumeCorrectForm(forms.Form):
+    volume = _decimal("Volume", decimal_places=4)
+
+
 class FxRateForm(forms.Form):
     currency = forms.ChoiceField(choices=CURRENCIES, initial="USD")
     quote_currency = forms.ChoiceField(label="In", choices=CURRENCIES, initial="EUR")

@@ -35,8 +35,26 @@ urlpatterns = [
     path(G + "issue/", views.statement_issue, name="statement-issue"),
     path(G + "paid/", views.statement_paid, name="statement-paid"),
     path(R, views.rebate_detail, name="rebate-detail"),
+    path(R + "edit/", views.rebate_scheme_edit, name="rebate-edit"),
+    path(R + "delete/", views.rebate_scheme_delete, name="rebate-delete"),
     path(R + "tiers/new/", views.rebate_tier_add, name="rebate-tier-add"),
+    path(R + "tiers/<int:rebate_tier_id>/edit/", views.rebate_tier_edit, name="rebate-tier-edit"),
+    path(
+        R + "tiers/<int:rebate_tier_id>/remove/",
+        views.rebate_tier_remove,
+        name="rebate-tier-remove",
+    ),
     path(R + "volumes/new/", views.rebate_volume_add, name="rebate-volume-add"),
+    path(
+        R + "volumes/<int:volume_entry_id>/edit/",
+        views.rebate_volume_edit,
+        name="rebate-volume-edit",
+    ),
+    path(
+        R + "volumes/<int:volume_entry_id>/remove/",
+        views.rebate_volume_remove,
+        name="rebate-volume-remove",
+    ),
     path(R + "rebate.xlsx", views.rebate_xlsx, name="rebate-xlsx"),
     path(
         R + "volumes/from-invoices/",

@@ -31,13 +31,15 @@ from finance.forms import (
     SchemeForm,
     StatementForm,
     TierForm,
+    VolumeCorrectForm,
     VolumeForm,
 )
 from finance.models import GainShareStatement, PaymentTerms
 from finance.pdf import render_statement_pdf
+from finance.services import SCHEME_FIELDS, TIER_FIELDS
 from partnerships.models import Partnership
 from tenancy.errors import ConflictError
-from tenancy.forms import apply_errors
+from tenancy.forms import ReasonForm, apply_errors
 from tenancy.modules import workspace_tabs
 from tenancy.permissions import has_permission
 from tenancy.views import (
@@ -70,7 +72,11 @@ def _tab(partnership, anchor="") -> str:
     )
 
 
-def _form_page(request, *, title, form, back, submit, partnership=None, multipart=False):
+def _form_page(
+    request, *, title, form, back, submit, partnership=None, multipart=False, confirm=""
+):
+    """A finance form on its own page; `confirm` makes it the confirmation of an irreversible
+    step (the browser asks once more, the button is marked dangerous)."""
     return render(
         request,
         "finance/form.html",
@@ -81,6 +87,7 @@ def _form_page(request, *, title, form, back, submit, partnership=None, multipar
             "submit": submit,
             "partnership": partnership,
             "multipart": multipart,
+            "confirm": confirm,
         },
         status=400 if form.errors else 200,
     )
@@ -551,6 +558,158 @@ def rebate_volume_add(request, org_slug, rebate_scheme_id):
         back=reverse("rebate-detail", args=[org_slug, scheme.pk]),
         submit="Record the volume",
         partnership=scheme.partnership,
+    )
+
+
+def rebate_scheme_edit(request, org_slug, rebate_scheme_id):
+    scheme = _rebate(request, rebate_scheme_id, "change")
+    detail = reverse("rebate-detail", args=[org_slug, scheme.pk])
+    form = RebateSchemeForm(
+        request.POST or None, initial={name: getattr(scheme, name) for name in SCHEME_FIELDS}
+    )
+    done = _save(
+        request,
+        form,
+        lambda data: services.rebate_scheme_update(actor=request.user, scheme=scheme, **data),
+        success="Rebate scheme saved.",
+        to=detail,
+    )
+    return done or _form_page(
+        request,
+        title=f"Edit {scheme.name}",
+        form=form,
+        back=detail,
+        submit="Save the scheme",
+        partnership=scheme.partnership,
+    )
+
+
+def rebate_scheme_delete(request, org_slug, rebate_scheme_id):
+    scheme = _rebate(request, rebate_scheme_id, "change")
+    form = ReasonForm(request.POST or None)
+    done = _save(
+        request,
+        form,
+        lambda data: services.rebate_scheme_delete(
+            actor=request.user, scheme=scheme, reason=data["reason"]
+        ),
+        success=f"Rebate scheme {scheme.name} deleted.",
+        to=_tab(scheme.partnership, "#rebates"),
+    )
+    return done or _form_page(
+        request,
+        title=f"Delete {scheme.name}",
+        form=form,
+        back=reverse("rebate-detail", args=[org_slug, scheme.pk]),
+        submit="Delete the scheme for good",
+        partnership=scheme.partnership,
+        confirm="Delete the scheme with its tiers and volumes? It cannot be undone.",
+    )
+
+
+def _tier(request, rebate_scheme_id, rebate_tier_id):
+    scheme = _rebate(request, rebate_scheme_id, "change")
+    tier = scheme.tiers.filter(pk=rebate_tier_id).first()
+    if tier is None:
+        raise Http404("No such tier.")
+    return scheme, tier
+
+
+def rebate_tier_edit(request, org_slug, rebate_scheme_id, rebate_tier_id):
+    scheme, tier = _tier(request, rebate_scheme_id, rebate_tier_id)
+    detail = reverse("rebate-detail", args=[org_slug, scheme.pk])
+    form = TierForm(
+        request.POST or None, initial={name: getattr(tier, name) for name in TIER_FIELDS}
+    )
+    done = _save(
+        request,
+        form,
+        lambda data: services.rebate_tier_update(actor=request.user, tier=tier, **data),
+        success="Tier saved.",
+        to=detail,
+    )
+    return done or _form_page(
+        request,
+        title=f"Edit a tier of {scheme.name}",
+        form=form,
+        back=detail,
+        submit="Save the tier",
+        partnership=scheme.partnership,
+    )
+
+
+def rebate_tier_remove(request, org_slug, rebate_scheme_id, rebate_tier_id):
+    scheme, tier = _tier(request, rebate_scheme_id, rebate_tier_id)
+    detail = reverse("rebate-detail", args=[org_slug, scheme.pk])
+    form = ReasonForm(request.POST or None)
+    done = _save(
+        request,
+        form,
+        lambda data: services.rebate_tier_remove(
+            actor=request.user, tier=tier, reason=data["reason"]
+        ),
+        success="Tier removed.",
+        to=detail,
+    )
+    return done or _form_page(
+        request,
+        title=f"Remove a tier of {scheme.name}",
+        form=form,
+        back=detail,
+        submit="Remove the tier",
+        partnership=scheme.partnership,
+        confirm="Remove this tier? The rebate is worked out again without it.",
+    )
+
+
+def _volume(request, rebate_scheme_id, volume_entry_id):
+    scheme = _rebate(request, rebate_scheme_id, "change")
+    entry = scheme.volumes.filter(pk=volume_entry_id).first()
+    if entry is None:
+        raise Http404("No such volume.")
+    return scheme, entry
+
+
+def rebate_volume_edit(request, org_slug, rebate_scheme_id, volume_entry_id):
+    scheme, entry = _volume(request, rebate_scheme_id, volume_entry_id)
+    detail = reverse("rebate-detail", args=[org_slug, scheme.pk])
+    form = VolumeCorrectForm(request.POST or None, initial={"volume": entry.volume})
+    done = _save(
+        request,
+        form,
+        lambda data: services.volume_update(actor=request.user, entry=entry, **data),
+        success="Volume corrected.",
+        to=detail,
+    )
+    return done or _form_page(
+        request,
+        title=f"Correct the volume of {entry.period_start:%B %Y}",
+        form=form,
+        back=detail,
+        submit="Save the volume",
+        partnership=scheme.partnership,
+    )
+
+
+def rebate_volume_remove(request, org_slug, rebate_scheme_id, volume_entry_id):
+    scheme, entry = _volume(request, rebate_scheme_id, volume_entry_id)
+    detail = reverse("rebate-detail", args=[org_slug, scheme.pk])
+    form = ReasonForm(request.POST or None)
+    done = _save(
+        request,
+        form,
+        lambda data: services.volume_remove(actor=request.user, entry=entry, reason=data["reason"]),
+        success="Volume removed.",
+        to=detail,
+    )
+    return done or _form_page(
+        request,
+        title=f"Remove the volume of {entry.period_start:%B %Y}",
+        form=form,
+        back=detail,
+        submit="Remove the volume",
+        partnership=scheme.partnership,
+        confirm="Remove this month's volume? The rebate is worked out again without it.",
     )
 
 

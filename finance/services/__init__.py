@@ -27,10 +27,18 @@ from finance.services.gain_sharing import (
 from finance.services.payment_terms import PAYMENT_TERMS_FIELDS, payment_terms_set
 from finance.services.rebates import (
     INVOICES,
+    SCHEME_FIELDS,
+    TIER_FIELDS,
     rebate_scheme_create,
+    rebate_scheme_delete,
+    rebate_scheme_update,
     rebate_tier_add,
+    rebate_tier_remove,
+    rebate_tier_update,
     rebate_volumes_from_invoices,
     volume_record,
+    volume_remove,
+    volume_update,
 )
 from finance.services.savings import (
     SAVINGS_FIELDS,
@@ -47,6 +55,8 @@ __all__ = [
     "INVOICES",
     "PAYMENT_TERMS_FIELDS",
     "SAVINGS_FIELDS",
+    "SCHEME_FIELDS",
+    "TIER_FIELDS",
     "cost_pool_create",
     "fx_amount_record",
     "fx_arrangement_set",
@@ -60,7 +70,11 @@ __all__ = [
     "party_of",
     "payment_terms_set",
     "rebate_scheme_create",
+    "rebate_scheme_delete",
+    "rebate_scheme_update",
     "rebate_tier_add",
+    "rebate_tier_remove",
+    "rebate_tier_update",
     "rebate_volumes_from_invoices",
     "savings_accept",
     "savings_dispute",
@@ -68,4 +82,6 @@ __all__ = [
     "savings_resubmit",
     "savings_verify",
     "volume_record",
+    "volume_remove",
+    "volume_update",
 ]

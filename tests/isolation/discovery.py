@@ -5,6 +5,8 @@ mapped to its viewset's `model` through the URL resolver. Pages come from the UR
 route under `/o/<org_slug>/` with `<name>_id` kwargs, the kwarg naming the model.
 """
 
+import csv
+import io
 import re
 from dataclasses import dataclass, field
 
@@ -61,6 +63,20 @@ def model_for_kwarg(kwarg: str):
     return tenant_models().get(name)
 
 
+def parent_id(obj, kwarg: str):
+    """The id `obj` holds for a route's outer kwarg: its own `<kwarg>` field
+    (`partnership_id`), else its foreign key to the model the kwarg names (a tier's `scheme`
+    for `rebate_scheme_id`); None when it has neither."""
+    value = getattr(obj, kwarg, None)
+    if value is not None:
+        return value
+    parent = model_for_kwarg(kwarg)
+    for field_ in obj._meta.concrete_fields:
+        if field_.is_relation and field_.related_model is parent:
+            return getattr(obj, field_.attname)
+    return None
+
+
 def api_routes(urlconf=None) -> list[ApiRoute]:
     schema = SchemaGenerator(urlconf=urlconf).get_schema(request=None, public=True)
     routes = []
@@ -95,3 +111,19 @@ def page_routes(urlconf=None) -> list[PageRoute]:
         kwargs = tuple(k for k in re.findall(r"<(?:\w+:)?(\w+)>", pattern) if k.endswith("_id"))
         routes.append(PageRoute(pattern, name, kwargs))
     return routes
+
+
+def listed_ids(response) -> set:
+    """Row ids of a JSON list (paginated or not) or of a CSV export with an `id` column."""
+    if response["Content-Type"].startswith("text/csv"):
+        text = (
+            b"".join(response.streaming_content).decode()
+            if response.streaming
+            else (response.content.decode())
+        )
+        return {int(row["id"]) for row in csv.DictReader(io.StringIO(text))}
+    body = response.json()
+    rows = body.get("results", body) if isinstance(body, dict) else body
+    if isinstance(rows, dict):  # an inbox: {change_requests: [...], minutes: [...]}
+        rows = [row for value in rows.values() if isinstance(value, list) for row in value]
+    return {row.get("id") for row in rows if isinstance(row, dict)}

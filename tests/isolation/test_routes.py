@@ -6,9 +6,6 @@ get 404 for every method, and B's lists must never contain A's rows. The routes 
 (tests/isolation/discovery.py), so a new viewset or page is covered without editing this file.
 """
 
-import csv
-import io
-
 import pytest
 from django.urls import get_resolver
 from django.utils import timezone
@@ -18,7 +15,14 @@ from tenancy.context import tenant_scope
 from tenancy.models import Role
 from tests.factories import factory_for
 from tests.isolation.conftest import COVERAGE
-from tests.isolation.discovery import api_routes, model_for_kwarg, page_routes, tenant_models
+from tests.isolation.discovery import (
+    api_routes,
+    listed_ids,
+    model_for_kwarg,
+    page_routes,
+    parent_id,
+    tenant_models,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.heavy(seconds=90)]
 
@@ -112,23 +116,9 @@ def test_api_lists_of_another_organization_show_none_of_its_rows(route, world):
     for how, client in world["attackers"].items():
         response = client.get(route.url("bravo"))
         assert response.status_code == 200, f"{route.path} by {how}: {response.status_code}"
-        assert obj.pk not in _listed_ids(response), f"{route.path} by {how} shows A's row"
+        assert obj.pk not in listed_ids(response), f"{route.path} by {how} shows A's row"
         assert client.get(route.url("alpha")).status_code == 404
     COVERAGE["API list routes"] += 1
-
-
-def _listed_ids(response) -> set:
-    """Row ids of a JSON list (paginated or not) or of a CSV export with an `id` column."""
-    if response["Content-Type"].startswith("text/csv"):
-        text = (
-            b"".join(response.streaming_content).decode()
-            if response.streaming
-            else (response.content.decode())
-        )
-        return {int(row["id"]) for row in csv.DictReader(io.StringIO(text))}
-    body = response.json()
-    rows = body.get("results", body) if isinstance(body, dict) else body
-    return {row.get("id") for row in rows if isinstance(row, dict)}
 
 
 def _page_ids(route, world):
@@ -139,7 +129,7 @@ def _page_ids(route, world):
     ids = {deepest: obj.pk}
     with tenant_scope(world["a"]):
         for kwarg in route.id_kwargs[:-1]:
-            value = getattr(obj, kwarg, None)
+            value = parent_id(obj, kwarg)
             if value is None:
                 value = _build(model_for_kwarg(kwarg), world["a"], world["owner"]).pk
             ids[kwarg] = value
