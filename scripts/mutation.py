@@ -277,7 +277,11 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     ),
     "finance.rebates": (
         "finance/services/rebates.py",
-        ["tests/finance/test_services.py", "tests/finance/test_rebates_and_fx_rules_pinned.py"],
+        [
+            "tests/finance/test_services.py",
+            "tests/finance/test_rebates_and_fx_rules_pinned.py",
+            "tests/finance/test_rebate_corrections.py",
+        ],
     ),
     "finance.fx": (
         "finance/services/fx.py",
