@@ -8,6 +8,7 @@ P = "partnerships/<int:partnership_id>/finance/"
 S = "finance/savings/<int:savings_entry_id>/"
 G = "finance/statements/<int:gain_share_statement_id>/"
 R = "finance/rebates/<int:rebate_scheme_id>/"
+B = "finance/gain-share-bands/<int:gain_share_band_id>/"
 
 urlpatterns = [
     path("finance/", views.finance_home, name="finance-home"),
@@ -34,6 +35,8 @@ urlpatterns = [
     path(G + "statement.xlsx", views.statement_xlsx, name="statement-xlsx"),
     path(G + "issue/", views.statement_issue, name="statement-issue"),
     path(G + "paid/", views.statement_paid, name="statement-paid"),
+    path(B + "edit/", views.gain_share_band_edit, name="finance-band-edit"),
+    path(B + "remove/", views.gain_share_band_remove, name="finance-band-remove"),
     path(R, views.rebate_detail, name="rebate-detail"),
     path(R + "edit/", views.rebate_scheme_edit, name="rebate-edit"),
     path(R + "delete/", views.rebate_scheme_delete, name="rebate-delete"),

@@ -34,9 +34,9 @@ from finance.forms import (
     VolumeCorrectForm,
     VolumeForm,
 )
-from finance.models import GainShareStatement, PaymentTerms
+from finance.models import GainShareBand, GainShareStatement, PaymentTerms
 from finance.pdf import render_statement_pdf
-from finance.services import SCHEME_FIELDS, TIER_FIELDS
+from finance.services import BAND_FIELDS, SCHEME_FIELDS, TIER_FIELDS
 from partnerships.models import Partnership
 from tenancy.errors import ConflictError
 from tenancy.forms import ReasonForm, apply_errors
@@ -458,6 +458,65 @@ def statement_paid(request, org_slug, gain_share_statement_id):
     )
     messages.success(request, "Payout recorded as paid.")
     return redirect("statement-detail", org_slug, statement.pk)
+
+
+def _band(request, gain_share_band_id):
+    band = get_object_for_member_or_404(
+        request,
+        GainShareBand.objects.select_related("scheme__partnership"),
+        partnership_path="scheme__partnership",
+        pk=gain_share_band_id,
+    )
+    require_permission(request, "finance.change", band)
+    return band
+
+
+def gain_share_band_edit(request, org_slug, gain_share_band_id):
+    band = _band(request, gain_share_band_id)
+    partnership = band.scheme.partnership
+    form = BandForm(
+        request.POST or None, initial={name: getattr(band, name) for name in BAND_FIELDS}
+    )
+    done = _save(
+        request,
+        form,
+        lambda data: services.gain_share_band_update(actor=request.user, band=band, **data),
+        success="Share band saved.",
+        to=_tab(partnership, "#gain-share"),
+    )
+    return done or _form_page(
+        request,
+        title="Edit a share band",
+        form=form,
+        back=_tab(partnership, "#gain-share"),
+        submit="Save the band",
+        partnership=partnership,
+    )
+
+
+def gain_share_band_remove(request, org_slug, gain_share_band_id):
+    band = _band(request, gain_share_band_id)
+    partnership = band.scheme.partnership
+    form = ReasonForm(request.POST or None)
+    done = _save(
+        request,
+        form,
+        lambda data: services.gain_share_band_remove(
+            actor=request.user, band=band, reason=data["reason"]
+        ),
+        success="Share band removed.",
+        to=_tab(partnership, "#gain-share"),
+    )
+    return done or _form_page(
+        request,
+        title="Remove a share band",
+        form=form,
+        back=_tab(partnership, "#gain-share"),
+        submit="Remove the band",
+        partnership=partnership,
+        confirm="Remove this band? Statements made from now on share without it; "
+        "statements already made keep their figures.",
+    )
 
 
 # -- rebates -----------------------------------------------------------------------------------

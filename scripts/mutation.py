@@ -269,6 +269,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/finance/test_services.py",
             "tests/finance/test_calc.py",
             "tests/finance/test_gain_sharing_rules_pinned.py",
+            "tests/finance/test_gain_share_band_corrections.py",
         ],
     ),
     "finance.savings": (

@@ -19,7 +19,10 @@ from finance.services.fx import (
     fx_rates_import_csv,
 )
 from finance.services.gain_sharing import (
+    BAND_FIELDS,
     gain_share_band_add,
+    gain_share_band_remove,
+    gain_share_band_update,
     gain_share_scheme_set,
     gain_share_statement_create,
     gain_share_statement_transition,
@@ -50,6 +53,7 @@ from finance.services.savings import (
 )
 
 __all__ = [
+    "BAND_FIELDS",
     "COST_POOL_FIELDS",
     "CURRENCY_CODES",
     "INVOICES",
@@ -63,6 +67,8 @@ __all__ = [
     "fx_rate_set",
     "fx_rates_import_csv",
     "gain_share_band_add",
+    "gain_share_band_remove",
+    "gain_share_band_update",
     "gain_share_scheme_set",
     "gain_share_statement_create",
     "gain_share_statement_transition",

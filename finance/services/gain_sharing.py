@@ -18,7 +18,7 @@ from finance.models import (
 from finance.selectors import latest_scorecard_standing, rate_for
 from finance.services._shared import _full_clean, _not_negative, month_start
 from partnerships.models import Partnership
-from tenancy.audit import audit_record
+from tenancy.audit import audit_record, changed_fields
 from tenancy.errors import ConflictError
 from tenancy.money import Money
 
@@ -60,27 +60,37 @@ def gain_share_scheme_set(
     return scheme
 
 
+BAND_FIELDS = ("lower", "upper", "partner_share")
+
+
+def _check_band(band: GainShareBand) -> None:
+    """A band starts at no negative amount, ends above where it starts, shares 0-100 %, and
+    overlaps no other band of its scheme (itself excluded when it is being corrected)."""
+    errors: dict = {}
+    _not_negative(errors, lower=band.lower)
+    if band.lower is None:
+        errors["lower"] = "Say where the band starts."
+    if band.partner_share is None or not Decimal(0) <= band.partner_share <= Decimal(100):
+        errors["partner_share"] = "A share is between 0 % and 100 %."
+    if band.upper is not None and band.lower is not None and band.upper <= band.lower:
+        errors["upper"] = "The upper bound must be above the lower bound."
+    if errors:
+        raise ValidationError(errors)
+    others = GainShareBand.objects.filter(scheme_id=band.scheme_id).exclude(pk=band.pk)
+    existing = [calc.Band(b.lower, b.upper, b.partner_share) for b in others]
+    if calc.overlapping([*existing, calc.Band(band.lower, band.upper, band.partner_share)]):
+        raise ValidationError(
+            {"lower": "This band overlaps another band of the scheme; bands cannot overlap."}
+        )
+    _full_clean(band, exclude=["scheme"])
+
+
 @transaction.atomic
 def gain_share_band_add(
     *, actor, scheme: GainShareScheme, lower: Decimal, upper: Decimal | None, partner_share
 ) -> GainShareBand:
-    errors: dict = {}
-    _not_negative(errors, lower=lower)
-    if partner_share is None or not Decimal(0) <= partner_share <= Decimal(100):
-        errors["partner_share"] = "A share is between 0 % and 100 %."
-    if upper is not None and lower is not None and upper <= lower:
-        errors["upper"] = "The upper bound must be above the lower bound."
-    if errors:
-        raise ValidationError(errors)
-    new = calc.Band(lower, upper, partner_share)
-    existing = [calc.Band(b.lower, b.upper, b.partner_share) for b in scheme.bands.all()]
-    clash = calc.overlapping([*existing, new])
-    if clash:
-        raise ValidationError(
-            {"lower": "This band overlaps another band of the scheme; bands cannot overlap."}
-        )
     band = GainShareBand(scheme=scheme, lower=lower, upper=upper, partner_share=partner_share)
-    _full_clean(band, exclude=["scheme"])
+    _check_band(band)
     band.save()
     audit_record(
         action="finance.gain_share.band_added",
@@ -89,6 +99,38 @@ def gain_share_band_add(
         changes={"lower": str(lower), "upper": str(upper), "share": str(partner_share)},
     )
     return band
+
+
+@transaction.atomic
+def gain_share_band_update(*, actor, band: GainShareBand, **fields) -> GainShareBand:
+    """Correct a band (only the fields given). Statements already made keep their figures:
+    they were frozen when made."""
+    changes = changed_fields(band, {k: v for k, v in fields.items() if k in BAND_FIELDS})
+    if not changes:
+        return band
+    _check_band(band)
+    band.save()
+    audit_record(action="finance.gain_share.band_updated", actor=actor, obj=band, changes=changes)
+    return band
+
+
+@transaction.atomic
+def gain_share_band_remove(*, actor, band: GainShareBand, reason: str) -> None:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why: the reason is kept in the audit log."})
+    audit_record(
+        action="finance.gain_share.band_removed",
+        actor=actor,
+        obj=band,
+        changes={
+            "lower": str(band.lower),
+            "upper": str(band.upper),
+            "share": str(band.partner_share),
+            "reason": reason,
+        },
+    )
+    band.delete()
 
 
 def _in_currency(entry: SavingsEntry, currency: str) -> Decimal:

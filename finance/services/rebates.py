@@ -77,6 +77,10 @@ def _check_tier(scheme: RebateScheme, tier: RebateTier) -> None:
     _not_negative(
         errors, from_volume=tier.from_volume, to_volume=tier.to_volume, unit_price=tier.unit_price
     )
+    if tier.from_volume is None:
+        errors["from_volume"] = "Say where the tier starts."
+    if tier.unit_price is None:
+        errors["unit_price"] = "Give the tier's unit price."
     if (
         not errors
         and tier.to_volume is not None
