@@ -363,6 +363,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/exit_planning/test_services.py",
             "tests/exit_planning/test_exit_service_rules.py",
             "tests/exit_planning/test_named_service_rules.py",
+            "tests/exit_planning/test_plans_and_dispositions_pinned.py",
         ],
     ),
     "exit_planning.assets": (
@@ -380,6 +381,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/exit_planning/test_services.py",
             "tests/exit_planning/test_exit_service_rules.py",
             "tests/exit_planning/test_named_service_rules.py",
+            "tests/exit_planning/test_plans_and_dispositions_pinned.py",
         ],
     ),
     "exit_planning.playbook_changes": (

@@ -1,7 +1,7 @@
 """Data disposition: what happens to each kind of data at the exit; destruction only with a
 certificate, verified by the other party."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -31,8 +31,6 @@ def disposition_create(
         raise ValidationError({"rule": "Choose the data-protection rule that applies."})
     base = plan.wind_down_end_date or today
     _, days = DATA_RULES[rule]
-    from datetime import timedelta
-
     item = DataDisposition(
         organization=require_organization(),
         plan=plan,
@@ -44,7 +42,18 @@ def disposition_create(
     )
     _full_clean(item)
     item.save()
-    audit_record(action="exit_planning.disposition.created", actor=actor, obj=item)
+    audit_record(
+        action="exit_planning.disposition.created",
+        actor=actor,
+        obj=item,
+        changes={
+            "data_category": item.data_category,
+            "action": action,
+            "rule": rule,
+            "performed_by": performed_by,
+            "deadline": item.deadline,
+        },
+    )
     return item
 
 
