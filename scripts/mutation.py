@@ -421,6 +421,15 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     "risk.pricing": ("risk/pricing.py", ["tests/risk/test_pricing.py"]),
     "risk.scoring": ("risk/scoring.py", ["tests/risk/test_scoring.py"]),
     "risk.spof": ("risk/spof.py", ["tests/risk/test_spof.py"]),
+    # partnerships' services (the hub: partnerships, guests, due diligence).
+    "partnerships.partnerships": (
+        "partnerships/services/partnerships.py",
+        ["tests/partnerships/test_services.py", "tests/partnerships/test_api.py"],
+    ),
+    "partnerships.due_diligence": (
+        "partnerships/services/due_diligence.py",
+        ["tests/partnerships/test_services.py", "tests/partnerships/test_module_api.py"],
+    ),
     "partnerships.sourcing": (
         "partnerships/sourcing.py",
         ["tests/partnerships/test_sourcing_arithmetic.py", "tests/partnerships/test_services.py"],
