@@ -76,6 +76,9 @@ def _check_band(band: GainShareBand) -> None:
         errors["upper"] = "The upper bound must be above the lower bound."
     if errors:
         raise ValidationError(errors)
+    # The scheme's row is locked first, so two bands added or moved at once cannot both pass
+    # the overlap check against the bands as they were before either.
+    GainShareScheme.objects.select_for_update().filter(pk=band.scheme_id).exists()
     others = GainShareBand.objects.filter(scheme_id=band.scheme_id).exclude(pk=band.pk)
     existing = [calc.Band(b.lower, b.upper, b.partner_share) for b in others]
     if calc.overlapping([*existing, calc.Band(band.lower, band.upper, band.partner_share)]):

@@ -90,6 +90,9 @@ def _check_tier(scheme: RebateScheme, tier: RebateTier) -> None:
         errors["to_volume"] = "The tier must end above where it starts."
     if errors:
         raise ValidationError(errors)
+    # The scheme's row is locked first, so two tiers added or moved at once cannot both pass
+    # the overlap check against the tiers as they were before either.
+    RebateScheme.objects.select_for_update().filter(pk=scheme.pk).exists()
     new = calc.Band(tier.from_volume, tier.to_volume, tier.unit_price)
     others = RebateTier.objects.filter(scheme=scheme).exclude(pk=tier.pk)
     existing = [calc.Band(t.from_volume, t.to_volume, t.unit_price) for t in others]
