@@ -49,8 +49,9 @@ def _csv(text: str, filename: str) -> HttpResponse:
 class FinanceViewSet(
     TenantViewSet, mixins.ListModelMixin, VersionedRetrieveMixin, VersionedCreateMixin
 ):
-    """The ledger (savings, statements, cost pools, rates) is written once and moved by
-    actions, never edited or deleted; the rebate set-up is corrected with `CorrectableViewSet`."""
+    """The ledger (savings, statements, rates) is written once and moved by actions, never
+    edited or deleted; the cost model and the rebate set-up are corrected with
+    `CorrectableViewSet`."""
 
     permission_module = "finance"
     http_method_names = ["get", "post", "head", "options"]
@@ -97,16 +98,24 @@ class CostPoolSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
-class CostPoolViewSet(FinanceViewSet):
+class CostPoolViewSet(CorrectableViewSet):
     model = CostPool
     serializer_class = CostPoolSerializer
     filterset_fields = ["partnership", "period_start"]
+    create_only_fields = ("partnership",)
 
     def tenant_queryset(self):
         return selectors.cost_pool_list(membership=self.membership)
 
     def create_object(self, data):
         return services.cost_pool_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        fields = {k: v for k, v in data.items() if k != "partnership"}
+        return services.cost_pool_update(actor=self.request.user, pool=instance, **fields)
+
+    def destroy_object(self, instance):
+        services.cost_pool_delete(actor=self.request.user, pool=instance, reason=self.reason())
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
     @action(detail=True, methods=["get"], url_path="allocation-csv")

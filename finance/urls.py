@@ -9,6 +9,7 @@ S = "finance/savings/<int:savings_entry_id>/"
 G = "finance/statements/<int:gain_share_statement_id>/"
 R = "finance/rebates/<int:rebate_scheme_id>/"
 B = "finance/gain-share-bands/<int:gain_share_band_id>/"
+C = "finance/cost-pools/<int:cost_pool_id>/"
 
 urlpatterns = [
     path("finance/", views.finance_home, name="finance-home"),
@@ -35,6 +36,8 @@ urlpatterns = [
     path(G + "statement.xlsx", views.statement_xlsx, name="statement-xlsx"),
     path(G + "issue/", views.statement_issue, name="statement-issue"),
     path(G + "paid/", views.statement_paid, name="statement-paid"),
+    path(C + "edit/", views.cost_pool_edit, name="finance-cost-pool-edit"),
+    path(C + "delete/", views.cost_pool_delete, name="finance-cost-pool-delete"),
     path(B + "edit/", views.gain_share_band_edit, name="finance-band-edit"),
     path(B + "remove/", views.gain_share_band_remove, name="finance-band-remove"),
     path(R, views.rebate_detail, name="rebate-detail"),

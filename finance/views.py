@@ -36,7 +36,7 @@ from finance.forms import (
 )
 from finance.models import GainShareBand, GainShareStatement, PaymentTerms
 from finance.pdf import render_statement_pdf
-from finance.services import BAND_FIELDS, SCHEME_FIELDS, TIER_FIELDS
+from finance.services import BAND_FIELDS, COST_POOL_FIELDS, SCHEME_FIELDS, TIER_FIELDS
 from partnerships.models import Partnership
 from tenancy.errors import ConflictError
 from tenancy.forms import ReasonForm, apply_errors
@@ -183,6 +183,59 @@ def cost_pool_create(request, org_slug, partnership_id):
         back=_tab(partnership, "#cost-model"),
         submit="Add the cost pool",
         partnership=partnership,
+    )
+
+
+def _cost_pool(request, cost_pool_id):
+    pool = get_object_for_member_or_404(
+        request, selectors.cost_pool_list(membership=request.membership), pk=cost_pool_id
+    )
+    require_permission(request, "finance.change", pool)
+    return pool
+
+
+def cost_pool_edit(request, org_slug, cost_pool_id):
+    pool = _cost_pool(request, cost_pool_id)
+    form = CostPoolForm(
+        request.POST or None, initial={name: getattr(pool, name) for name in COST_POOL_FIELDS}
+    )
+    done = _save(
+        request,
+        form,
+        lambda data: services.cost_pool_update(actor=request.user, pool=pool, **data),
+        success="Cost pool saved.",
+        to=_tab(pool.partnership, "#cost-model"),
+    )
+    return done or _form_page(
+        request,
+        title=f"Edit {pool.name}",
+        form=form,
+        back=_tab(pool.partnership, "#cost-model"),
+        submit="Save the cost pool",
+        partnership=pool.partnership,
+    )
+
+
+def cost_pool_delete(request, org_slug, cost_pool_id):
+    pool = _cost_pool(request, cost_pool_id)
+    form = ReasonForm(request.POST or None)
+    done = _save(
+        request,
+        form,
+        lambda data: services.cost_pool_delete(
+            actor=request.user, pool=pool, reason=data["reason"]
+        ),
+        success=f"Cost pool {pool.name} deleted.",
+        to=_tab(pool.partnership, "#cost-model"),
+    )
+    return done or _form_page(
+        request,
+        title=f"Delete {pool.name}",
+        form=form,
+        back=_tab(pool.partnership, "#cost-model"),
+        submit="Delete the cost pool",
+        partnership=pool.partnership,
+        confirm="Delete this cost pool? The month's allocation is worked out again without it.",
     )
 
 

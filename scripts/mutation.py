@@ -276,6 +276,10 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         "finance/services/savings.py",
         ["tests/finance/test_services.py", "tests/finance/test_savings_rules_pinned.py"],
     ),
+    "finance.cost_pools": (
+        "finance/services/cost_pools.py",
+        ["tests/finance/test_services.py", "tests/finance/test_cost_pool_corrections.py"],
+    ),
     "finance.rebates": (
         "finance/services/rebates.py",
         [
@@ -336,7 +340,11 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     ),
     "risk.compliance": (
         "risk/services/compliance.py",
-        ["tests/risk/test_compliance.py", "tests/governance/test_compliance.py"],
+        [
+            "tests/risk/test_compliance.py",
+            "tests/governance/test_compliance.py",
+            "tests/risk/test_compliance_rules_pinned.py",
+        ],
     ),
     "exit_planning.triggers": (
         "exit_planning/services/triggers.py",

@@ -10,7 +10,12 @@ One module per entity; everything is re-exported here, so callers write
 """
 
 from finance.services._shared import month_start, party_of
-from finance.services.cost_pools import COST_POOL_FIELDS, cost_pool_create
+from finance.services.cost_pools import (
+    COST_POOL_FIELDS,
+    cost_pool_create,
+    cost_pool_delete,
+    cost_pool_update,
+)
 from finance.services.fx import (
     CURRENCY_CODES,
     fx_amount_record,
@@ -62,6 +67,8 @@ __all__ = [
     "SCHEME_FIELDS",
     "TIER_FIELDS",
     "cost_pool_create",
+    "cost_pool_delete",
+    "cost_pool_update",
     "fx_amount_record",
     "fx_arrangement_set",
     "fx_rate_set",

@@ -1,12 +1,14 @@
-"""The shared cost model: a partnership's cost pools and how they are split between the parties."""
+"""The shared cost model: a partnership's cost pools and how they are split between the parties.
+A pool entered wrongly is corrected or deleted (with a reason); the allocation is worked out
+from the pools as they are, so it follows."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from finance.models import CostPool
-from finance.services._shared import _full_clean, _not_negative, month_start
+from finance.services._shared import _full_clean, _not_negative, _reason, month_start
 from partnerships.models import Partnership
-from tenancy.audit import audit_record
+from tenancy.audit import audit_record, changed_fields
 
 COST_POOL_FIELDS = (
     "name",
@@ -20,12 +22,9 @@ COST_POOL_FIELDS = (
 )
 
 
-@transaction.atomic
-def cost_pool_create(*, actor, partnership: Partnership, **fields) -> CostPool:
-    unknown = set(fields) - set(COST_POOL_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown cost pool fields: {sorted(unknown)}")
-    pool = CostPool(partnership=partnership, **fields)
+def _check_pool(pool: CostPool) -> None:
+    """The amount and both measures are not negative, and at least one measure is above zero
+    (the pool is split in their proportion); the month is the first of its month."""
     errors: dict = {}
     _not_negative(
         errors,
@@ -46,6 +45,15 @@ def cost_pool_create(*, actor, partnership: Partnership, **fields) -> CostPool:
     if pool.period_start:
         pool.period_start = month_start(pool.period_start)
     _full_clean(pool, exclude=["partnership"])
+
+
+@transaction.atomic
+def cost_pool_create(*, actor, partnership: Partnership, **fields) -> CostPool:
+    unknown = set(fields) - set(COST_POOL_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown cost pool fields: {sorted(unknown)}")
+    pool = CostPool(partnership=partnership, **fields)
+    _check_pool(pool)
     pool.save()
     audit_record(
         action="finance.cost_pool.created",
@@ -54,3 +62,37 @@ def cost_pool_create(*, actor, partnership: Partnership, **fields) -> CostPool:
         changes={"partnership": partnership.pk, "amount": str(pool.amount), "basis": pool.basis},
     )
     return pool
+
+
+@transaction.atomic
+def cost_pool_update(*, actor, pool: CostPool, **fields) -> CostPool:
+    """Correct a pool (only the fields given), under the rules of a new one. Another day of
+    the same month is no change."""
+    fields = {k: v for k, v in fields.items() if k in COST_POOL_FIELDS}
+    if fields.get("period_start"):
+        fields["period_start"] = month_start(fields["period_start"])
+    changes = changed_fields(pool, fields)
+    if not changes:
+        return pool
+    _check_pool(pool)
+    pool.save()
+    audit_record(action="finance.cost_pool.updated", actor=actor, obj=pool, changes=changes)
+    return pool
+
+
+@transaction.atomic
+def cost_pool_delete(*, actor, pool: CostPool, reason: str) -> None:
+    reason = _reason(reason)
+    audit_record(
+        action="finance.cost_pool.deleted",
+        actor=actor,
+        obj=pool,
+        changes={
+            "name": pool.name,
+            "month": pool.period_start,
+            "amount": str(pool.amount),
+            "currency": pool.currency,
+            "reason": reason,
+        },
+    )
+    pool.delete()

@@ -16,7 +16,7 @@ from finance.models import (
     SavingsEntry,
 )
 from finance.selectors import latest_scorecard_standing, rate_for
-from finance.services._shared import _full_clean, _not_negative, month_start
+from finance.services._shared import _full_clean, _not_negative, _reason, month_start
 from partnerships.models import Partnership
 from tenancy.audit import audit_record, changed_fields
 from tenancy.errors import ConflictError
@@ -119,9 +119,7 @@ def gain_share_band_update(*, actor, band: GainShareBand, **fields) -> GainShare
 
 @transaction.atomic
 def gain_share_band_remove(*, actor, band: GainShareBand, reason: str) -> None:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why: the reason is kept in the audit log."})
+    reason = _reason(reason)
     audit_record(
         action="finance.gain_share.band_removed",
         actor=actor,

@@ -10,7 +10,7 @@ from django.db import transaction
 from finance import calc
 from finance.models import RebateScheme, RebateTier, VolumeEntry
 from finance.selectors import invoiced_volumes
-from finance.services._shared import _full_clean, _not_negative, month_start
+from finance.services._shared import _full_clean, _not_negative, _reason, month_start
 from partnerships.models import Partnership
 from tenancy.audit import audit_record, changed_fields
 from tenancy.errors import ConflictError
@@ -27,13 +27,6 @@ def _year_start_errors(year_start: date | None) -> dict:
     if year_start is not None and year_start.year >= date.max.year:
         return {"year_start": f"A rebate year starts before {date.max.year}."}
     return {}
-
-
-def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why: the reason is kept in the audit log."})
-    return reason
 
 
 @transaction.atomic
