@@ -9,7 +9,7 @@ from contracts.detection.taxonomy import CHOICES as CLAUSE_TYPE_CHOICES
 from contracts.models import Agreement, Clause, ClauseComment, Obligation, PlaybookRule
 from contracts.playbook import PARAMETERS
 from partnerships.models import Partnership
-from tenancy.widgets import SearchSelect
+from tenancy.widgets import DateInput, SearchSelect
 
 
 def parse_parameters(raw: str) -> dict:
@@ -143,15 +143,13 @@ class AmendmentForm(forms.Form):
     title = forms.CharField(max_length=200)
     reference = forms.CharField(max_length=60, required=False)
     effective_date = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text="The amended clauses replace the agreement's from this date.",
     )
 
 
 class TerminateForm(forms.Form):
-    on = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}), label="Termination takes effect on"
-    )
+    on = forms.DateField(widget=DateInput(), label="Termination takes effect on")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Reason")
     confirm = forms.BooleanField(
         label="I understand that a terminated agreement cannot be reopened.",
@@ -179,7 +177,7 @@ class ObligationForm(forms.ModelForm):
             "recurrence",
             "description",
         ]
-        widgets = {"due_date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"due_date": DateInput()}
 
     def __init__(self, *args, clauses, members, **kwargs):
         super().__init__(*args, **kwargs)
@@ -229,8 +227,8 @@ class AgreementForm(forms.ModelForm):
             "jurisdiction", "liability_cap_type", "liability_cap_amount", "liability_cap_multiple",
         ]  # fmt: skip
         widgets = {
-            "effective_date": forms.DateInput(attrs={"type": "date"}),
-            "expiry_date": forms.DateInput(attrs={"type": "date"}),
+            "effective_date": DateInput(),
+            "expiry_date": DateInput(),
             "partnership": PARTNERSHIP_PICKER,
             "parent": AGREEMENT_PICKER,
             "amends": AGREEMENT_PICKER,
@@ -241,6 +239,20 @@ class AgreementForm(forms.ModelForm):
         self.fields["partnership"].queryset = partnerships
         self.fields["parent"].queryset = agreements
         self.fields["amends"].queryset = agreements
+
+
+class AgreementEditForm(AgreementForm):
+    """The terms of a draft (or one in legal review) corrected: every field of the creation
+    form but the partnership, which an agreement keeps; and its owner."""
+
+    class Meta(AgreementForm.Meta):
+        fields = [f for f in AgreementForm.Meta.fields if f != "partnership"] + ["owner"]
+
+    def __init__(self, *args, agreements, members, **kwargs):
+        forms.ModelForm.__init__(self, *args, **kwargs)
+        self.fields["parent"].queryset = agreements
+        self.fields["amends"].queryset = agreements
+        self.fields["owner"].queryset = members
 
 
 CLAUSE_DECISIONS = Clause.Decision

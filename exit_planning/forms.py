@@ -22,8 +22,7 @@ from exit_planning.models import (
 )
 from tenancy.models import User
 from tenancy.money import CURRENCIES
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from tenancy.widgets import DateInput
 
 
 class ExitPlanForm(forms.Form):
@@ -70,16 +69,16 @@ class TriggerForm(forms.Form):
 
 
 class TaskForm(forms.Form):
-    start_on = forms.DateField(widget=DATE)
-    due_on = forms.DateField(widget=DATE)
+    start_on = forms.DateField(widget=DateInput())
+    due_on = forms.DateField(widget=DateInput())
 
 
 class KnowledgeForm(forms.Form):
     kind = forms.ChoiceField(choices=KnowledgeTransferItem.Kind.choices)
     title = forms.CharField(max_length=200)
     holder = forms.CharField(max_length=200, required=False, label="Knowledge holder")
-    starts_on = forms.DateField(widget=DATE, required=False)
-    ends_on = forms.DateField(widget=DATE, required=False)
+    starts_on = forms.DateField(widget=DateInput(), required=False)
+    ends_on = forms.DateField(widget=DateInput(), required=False)
 
 
 class SignOffForm(forms.Form):

@@ -4,8 +4,7 @@ from django import forms
 
 from finance.models import CostPool, Party, PaymentTerms, RebateScheme, SavingsEntry
 from tenancy.money import CURRENCIES
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from tenancy.widgets import DateInput
 
 
 def _decimal(label, required=True, **kwargs):
@@ -14,7 +13,9 @@ def _decimal(label, required=True, **kwargs):
 
 class CostPoolForm(forms.Form):
     name = forms.CharField(max_length=200)
-    period_start = forms.DateField(label="Month", widget=DATE, help_text="Any day of the month.")
+    period_start = forms.DateField(
+        label="Month", widget=DateInput(), help_text="Any day of the month."
+    )
     kind = forms.ChoiceField(choices=CostPool.Kind.choices)
     basis = forms.ChoiceField(label="Allocation basis", choices=CostPool.Basis.choices)
     amount = _decimal("Amount", decimal_places=2)
@@ -26,7 +27,9 @@ class CostPoolForm(forms.Form):
 class SavingsForm(forms.Form):
     title = forms.CharField(max_length=200)
     category = forms.ChoiceField(choices=SavingsEntry.Category.choices)
-    period_start = forms.DateField(label="Month", widget=DATE, help_text="Any day of the month.")
+    period_start = forms.DateField(
+        label="Month", widget=DateInput(), help_text="Any day of the month."
+    )
     currency = forms.ChoiceField(choices=CURRENCIES)
     baseline_price = _decimal("Baseline unit price", decimal_places=4)
     actual_price = _decimal("Actual unit price", decimal_places=4)
@@ -83,14 +86,14 @@ class BandForm(forms.Form):
 
 
 class StatementForm(forms.Form):
-    period_start = forms.DateField(label="First month", widget=DATE)
-    period_end = forms.DateField(label="Last month", widget=DATE)
+    period_start = forms.DateField(label="First month", widget=DateInput())
+    period_end = forms.DateField(label="Last month", widget=DateInput())
 
 
 class RebateSchemeForm(forms.Form):
     name = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=RebateScheme.Kind.choices)
-    year_start = forms.DateField(label="Rebate year starts", widget=DATE)
+    year_start = forms.DateField(label="Rebate year starts", widget=DateInput())
     currency = forms.ChoiceField(choices=CURRENCIES)
     unit = forms.CharField(max_length=30, initial="units")
     competition_law_note = forms.CharField(
@@ -107,7 +110,7 @@ class TierForm(forms.Form):
 
 
 class VolumeForm(forms.Form):
-    period_start = forms.DateField(label="Month", widget=DATE)
+    period_start = forms.DateField(label="Month", widget=DateInput())
     volume = _decimal("Volume", decimal_places=4)
 
 
@@ -118,7 +121,7 @@ class VolumeCorrectForm(forms.Form):
 class FxRateForm(forms.Form):
     currency = forms.ChoiceField(choices=CURRENCIES, initial="USD")
     quote_currency = forms.ChoiceField(label="In", choices=CURRENCIES, initial="EUR")
-    period_start = forms.DateField(label="Month", widget=DATE)
+    period_start = forms.DateField(label="Month", widget=DateInput())
     rate = forms.DecimalField(max_digits=18, decimal_places=8)
 
 
@@ -140,7 +143,7 @@ class FxArrangementForm(forms.Form):
 
 
 class FxAmountForm(forms.Form):
-    period_start = forms.DateField(label="Month", widget=DATE)
+    period_start = forms.DateField(label="Month", widget=DateInput())
     amount = _decimal("Invoiced (invoice currency)", decimal_places=2)
 
 

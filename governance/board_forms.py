@@ -17,6 +17,7 @@ from governance.models import (
     Vote,
 )
 from risk.models import ComplianceRequirement
+from tenancy.widgets import DateInput
 
 
 def _people_choices(people, empty="Choose a person…"):
@@ -164,7 +165,7 @@ class PrioritiesForm(forms.Form):
 class ActionForm(forms.Form):
     title = forms.CharField(max_length=300, label="Action")
     owner = PersonField(label="Owner")
-    due_date = forms.DateField(label="Due", widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(label="Due", widget=DateInput())
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
@@ -257,15 +258,11 @@ class DisclosureEditForm(forms.Form):
 
 
 class DisclosureForm(DisclosureEditForm):
-    first_due_on = forms.DateField(
-        label="First due", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    first_due_on = forms.DateField(label="First due", widget=DateInput())
 
 
 class ReceivedForm(forms.Form):
-    received_on = forms.DateField(
-        label="Received on", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    received_on = forms.DateField(label="Received on", widget=DateInput())
 
 
 class CrisisProtocolForm(forms.Form):

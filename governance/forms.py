@@ -8,7 +8,7 @@ from django import forms
 from contracts.models import Agreement
 from governance.models import ChangeRequest
 from performance.models import Sla
-from tenancy.widgets import SearchSelect
+from tenancy.widgets import MonthInput, SearchSelect
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -58,7 +58,7 @@ class ChangeRequestForm(forms.ModelForm):
     sla_effective_from = forms.DateField(
         required=False,
         input_formats=["%Y-%m", "%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        widget=MonthInput(),
         label="New terms apply from (month)",
     )
     sla_target = forms.DecimalField(

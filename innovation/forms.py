@@ -5,8 +5,8 @@ from django import forms
 from exit_planning.models import PlaybookChange
 from innovation.models import ImprovementInitiative, Party, SourcingModel, SupplierProgramme
 from tenancy.money import CURRENCIES
+from tenancy.widgets import DateInput
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXT = forms.Textarea(attrs={"rows": 3})
 SCORES = [(n, str(n)) for n in range(1, 6)]
 
@@ -68,7 +68,9 @@ class DecisionForm(forms.Form):
 
 class BenefitForm(forms.Form):
     title = forms.CharField(max_length=200, required=False, help_text="Defaults to the initiative.")
-    period_start = forms.DateField(label="Month", widget=DATE, help_text="Any day of the month.")
+    period_start = forms.DateField(
+        label="Month", widget=DateInput(), help_text="Any day of the month."
+    )
     baseline_price = _decimal("Baseline unit price")
     actual_price = _decimal("Actual unit price")
     volume = _decimal("Units bought in the month")
@@ -94,8 +96,8 @@ class PilotForm(forms.Form):
         max_length=120, required=False, help_text="Or the emerging technology piloted."
     )
     scope = forms.CharField(widget=TEXT, required=False)
-    starts_on = forms.DateField(widget=DATE)
-    ends_on = forms.DateField(widget=DATE)
+    starts_on = forms.DateField(widget=DateInput())
+    ends_on = forms.DateField(widget=DateInput())
 
     def __init__(self, *args, initiatives=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -148,7 +150,7 @@ class MemberForm(forms.Form):
 
 class MilestoneForm(forms.Form):
     title = forms.CharField(max_length=200)
-    due_on = forms.DateField(widget=DATE)
+    due_on = forms.DateField(widget=DateInput())
 
 
 class OutcomesForm(forms.Form):
@@ -157,7 +159,7 @@ class OutcomesForm(forms.Form):
 
 class SessionForm(forms.Form):
     title = forms.CharField(max_length=200)
-    held_on = forms.DateField(widget=DATE)
+    held_on = forms.DateField(widget=DateInput())
     agenda = forms.CharField(widget=TEXT, required=False)
 
 
@@ -186,7 +188,7 @@ class InvestmentForm(forms.Form):
     description = forms.CharField(max_length=300)
     amount = _decimal("Amount", decimal_places=2)
     currency = forms.ChoiceField(choices=CURRENCIES)
-    invested_on = forms.DateField(widget=DATE)
+    invested_on = forms.DateField(widget=DateInput())
 
 
 class TargetForm(forms.Form):

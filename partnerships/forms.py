@@ -23,8 +23,7 @@ from partnerships.models import (
     TcoEstimate,
 )
 from partnerships.services import CHECKLIST_TEMPLATES
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from tenancy.widgets import DateInput
 
 
 class ServiceForm(forms.ModelForm):
@@ -74,8 +73,8 @@ class PartnershipForm(ServiceForm):
             "currency",
         ]
         widgets = {
-            "start_date": DATE,
-            "end_date": DATE,
+            "start_date": DateInput(),
+            "end_date": DateInput(),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
         labels = {"executive_sponsor": "Our executive sponsor"}
@@ -108,7 +107,7 @@ class CertificationForm(ServiceForm):
     class Meta:
         model = PartnerCertification
         fields = ["name", "issuer", "valid_until"]
-        widgets = {"valid_until": DATE}
+        widgets = {"valid_until": DateInput()}
 
 
 class SubTierForm(ServiceForm):
@@ -317,8 +316,8 @@ class ExclusivityForm(PartnershipRecordForm):
             "bidding_effect",
         ]
         widgets = {
-            "start_date": DATE,
-            "end_date": DATE,
+            "start_date": DateInput(),
+            "end_date": DateInput(),
             "exceptions": forms.Textarea(attrs={"rows": 2}),
             "bidding_effect": forms.Textarea(attrs={"rows": 2}),
         }
@@ -336,7 +335,7 @@ class MilestoneForm(PartnershipRecordForm):
     class Meta:
         model = OnboardingMilestone
         fields = ["title", "due_date"]
-        widgets = {"due_date": DATE}
+        widgets = {"due_date": DateInput()}
 
 
 PARTNERSHIP_RECORD_FORMS = {

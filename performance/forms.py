@@ -15,6 +15,7 @@ from performance.models import (
     Sla,
 )
 from performance.periods import parse_period
+from tenancy.widgets import DateInput
 
 
 class MonthField(forms.CharField):
@@ -144,7 +145,7 @@ class SurveyForm(forms.ModelForm):
 
 class ActionItemForm(forms.Form):
     title = forms.CharField(max_length=300)
-    due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(widget=DateInput())
 
 
 class QbrRecordForm(forms.Form):
@@ -264,7 +265,7 @@ class CapaForm(forms.Form):
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
     kind = forms.ChoiceField(choices=[("corrective", "Corrective"), ("preventive", "Preventive")])
     owner = forms.ModelChoiceField(queryset=None, required=False)
-    due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(widget=DateInput())
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)

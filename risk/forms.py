@@ -22,8 +22,8 @@ from risk.models import (
     WatchItem,
 )
 from tenancy.models import User
+from tenancy.widgets import DateInput, MonthInput
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
@@ -87,7 +87,7 @@ class RiskForm(ServiceModelForm):
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "allocation_basis": forms.Textarea(attrs={"rows": 2}),
-            "next_review_on": DATE,
+            "next_review_on": DateInput(),
         }
 
     def __init__(self, *args, partnership, members, **kwargs):
@@ -105,7 +105,7 @@ class RiskForm(ServiceModelForm):
 
 class MitigationForm(forms.Form):
     action = forms.CharField(max_length=300, label="Mitigation")
-    due_on = forms.DateField(widget=DATE, label="Due")
+    due_on = forms.DateField(widget=DateInput(), label="Due")
     owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
 
     def __init__(self, *args, members, **kwargs):
@@ -115,7 +115,7 @@ class MitigationForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    next_review_on = forms.DateField(widget=DATE, required=False, label="Next review")
+    next_review_on = forms.DateField(widget=DateInput(), required=False, label="Next review")
 
 
 class CloseForm(forms.Form):
@@ -145,7 +145,7 @@ class CertificateForm(ServiceModelForm):
             "file",
         ]
         labels = {"starts_on": "Valid from", "expires_on": "Expires on"}
-        widgets = {"starts_on": DATE, "expires_on": DATE}
+        widgets = {"starts_on": DateInput(), "expires_on": DateInput()}
 
 
 class BondForm(ServiceModelForm):
@@ -153,8 +153,8 @@ class BondForm(ServiceModelForm):
         model = Bond
         fields = ["kind", "issuer", "amount", "currency", "starts_on", "expires_on", "notes"]
         widgets = {
-            "starts_on": DATE,
-            "expires_on": DATE,
+            "starts_on": DateInput(),
+            "expires_on": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
 
@@ -192,14 +192,14 @@ class PriceMechanismForm(ServiceModelForm):
             "volatility_assumption": "Market-volatility assumption",
         }
         widgets = {
-            "next_review_on": DATE,
+            "next_review_on": DateInput(),
             "volatility_assumption": forms.Textarea(attrs={"rows": 2}),
         }
 
 
 class PriceReviewForm(forms.Form):
     period = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        widget=MonthInput(),
         input_formats=["%Y-%m", "%Y-%m-%d"],
         required=False,
         label="Index month",
@@ -210,7 +210,7 @@ class PriceReviewForm(forms.Form):
 class IndexValueForm(forms.Form):
     index_name = forms.CharField(max_length=100, label="Index")
     period = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        widget=MonthInput(),
         input_formats=["%Y-%m", "%Y-%m-%d"],
         label="Month",
     )
@@ -369,7 +369,7 @@ class ComplianceRequirementForm(ServiceModelForm):
             "harmonised_standard": "Harmonised standard (agreed by both)",
         }
         widgets = {
-            "due_on": DATE,
+            "due_on": DateInput(),
             "our_standard": forms.Textarea(attrs={"rows": 2}),
             "partner_standard": forms.Textarea(attrs={"rows": 2}),
             "harmonised_standard": forms.Textarea(attrs={"rows": 2}),
@@ -382,8 +382,8 @@ class ComplianceRequirementForm(ServiceModelForm):
 
 
 class AttestationForm(forms.Form):
-    period_start = forms.DateField(widget=DATE, label="Period from")
-    period_end = forms.DateField(widget=DATE, label="Period to")
+    period_start = forms.DateField(widget=DateInput(), label="Period from")
+    period_end = forms.DateField(widget=DateInput(), label="Period to")
     outcome = forms.ChoiceField(choices=Attestation.Outcome.choices)
     statement = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     evidence = forms.FileField(required=False, label="Evidence file")
@@ -391,7 +391,7 @@ class AttestationForm(forms.Form):
 
 class ForceMajeureForm(forms.Form):
     title = forms.CharField(max_length=200)
-    started_on = forms.DateField(widget=DATE, label="Started on")
+    started_on = forms.DateField(widget=DateInput(), label="Started on")
     notice_days = forms.IntegerField(
         min_value=0, max_value=180, initial=14, label="Notice due within (days)"
     )
@@ -408,8 +408,8 @@ class ForceMajeureForm(forms.Form):
 
 
 class ForceMajeureUpdateForm(forms.Form):
-    notice_given_on = forms.DateField(widget=DATE, required=False, label="Notice given on")
-    ended_on = forms.DateField(widget=DATE, required=False, label="Ended on")
+    notice_given_on = forms.DateField(widget=DateInput(), required=False, label="Notice given on")
+    ended_on = forms.DateField(widget=DateInput(), required=False, label="Ended on")
     alternative_sourcing_met = forms.NullBooleanField(
         required=False,
         label="Alternative sourcing obligation met?",
@@ -431,7 +431,7 @@ class IncidentPlanForm(ServiceModelForm):
             "roles": forms.Textarea(attrs={"rows": 3}),
             "contact_tree": forms.Textarea(attrs={"rows": 4}),
             "steps": forms.Textarea(attrs={"rows": 5}),
-            "last_tested_on": DATE,
+            "last_tested_on": DateInput(),
         }
 
 
@@ -440,4 +440,4 @@ class WatchItemForm(ServiceModelForm):
         model = WatchItem
         fields = ["kind", "title", "countries", "categories", "effective_on", "description"]
         labels = {"effective_on": "Takes effect on"}
-        widgets = {"effective_on": DATE, "description": forms.Textarea(attrs={"rows": 2})}
+        widgets = {"effective_on": DateInput(), "description": forms.Textarea(attrs={"rows": 2})}

@@ -1,4 +1,11 @@
-"""A searchable picker for foreign keys with thousands of rows (a partnership, an agreement).
+"""The form widgets every module shares: the date and month inputs, and a searchable picker
+for foreign keys with thousands of rows (a partnership, an agreement).
+
+`DateInput` / `MonthInput`: a browser's `<input type="date">` shows and sends ISO dates
+(YYYY-MM-DD) whatever the language; Django renders a date in the locale's format (31/12/2026
+in en-gb), which the browser cannot read, so a form opened to *edit* a date showed it empty.
+Every date field of a form uses these.
+
 
 A plain `<select>` of every partnership of a 2,000-partnership tenant is 2,000 rows read, built
 as model instances and rendered on every form (issue 21). `SearchSelect` renders only the
@@ -14,6 +21,20 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from tenancy.context import current_organization
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class MonthInput(forms.DateInput):
+    input_type = "month"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m")
 
 
 class SearchSelect(forms.Select):

@@ -6,6 +6,7 @@ from django import forms
 
 from tenancy.access.services import MEMBER_ROLES
 from tenancy.models import ApiKey, Role
+from tenancy.widgets import DateInput
 
 MEMBER_ROLE_CHOICES = [(value, label) for value, label in Role.choices if value in MEMBER_ROLES]
 
@@ -44,7 +45,7 @@ class ApiKeyForm(forms.Form):
     expires_on = forms.DateField(
         label="Expires on (optional)",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
 
@@ -57,12 +58,8 @@ class AuditFilterForm(forms.Form):
         max_length=200,
         help_text="A name, or type:id such as partnerships.partnership:12",
     )
-    date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label="From", required=False, widget=DateInput())
+    date_to = forms.DateField(label="To", required=False, widget=DateInput())
 
 
 def _time_zone_choices():
