@@ -40,6 +40,11 @@ urlpatterns = [
         name="agreement-terminate",
     ),
     path(
+        "contracts/agreements/<int:agreement_id>/edit/",
+        views.agreement_edit,
+        name="agreement-edit",
+    ),
+    path(
         "contracts/agreements/<int:agreement_id>/amend/",
         views.agreement_amend,
         name="agreement-amend",

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from contracts import selectors, services
 from contracts.detection.taxonomy import BY_CODE
 from contracts.forms import (
+    AgreementEditForm,
     AgreementFilterForm,
     AgreementForm,
     AmendmentForm,
@@ -893,6 +894,46 @@ def agreement_amend(request, org_slug, agreement_id):
             )
             return redirect("clause-add", org_slug, amendment.pk)
     return render(request, "contracts/agreement_amend.html", {"agreement": agreement, "form": form})
+
+
+def agreement_edit(request, org_slug, agreement_id):
+    """Correct a draft's terms (dates, values, law, liability cap …) on a page; an approved or
+    executed agreement changes by amendment, so its page sends the user back to it."""
+    agreement = _agreement(request, agreement_id)
+    _require_editor(request, agreement)
+    if agreement.status not in services.EDITABLE_STATUSES:
+        messages.error(
+            request,
+            f"An agreement that is {agreement.get_status_display().lower()} is not edited; "
+            "amend it instead.",
+        )
+        return redirect("agreement-detail", org_slug, agreement.pk)
+    others = Agreement.objects.filter(partnership_id=agreement.partnership_id).exclude(
+        pk=agreement.pk
+    )
+    form = AgreementEditForm(
+        request.POST or None,
+        instance=Agreement.objects.get(pk=agreement.pk),  # the form's copy, not the page's
+        agreements=others.order_by("title"),
+        members=_org_members(request),
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            services.agreement_update(agreement=agreement, actor=request.user, **fields)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"“{fields['title']}” saved.")
+            return redirect("agreement-detail", org_slug, agreement.pk)
+    return render(
+        request,
+        "contracts/agreement_edit.html",
+        {"agreement": agreement, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 def agreement_terminate(request, org_slug, agreement_id):

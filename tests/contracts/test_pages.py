@@ -370,3 +370,100 @@ def test_a_clause_is_removed_from_its_page_only_after_a_tick(org_a, owner, clien
     assert "Limitation of liability removed" in " ".join(_messages(done))
     with tenant_scope(org_a):
         assert not Clause.objects.filter(pk=clause.pk).exists()
+
+
+# -- editing a draft's terms -------------------------------------------------------------------
+
+
+def _terms(agreement, owner, **changes):
+    data = {
+        "title": agreement.title,
+        "reference": "",
+        "agreement_type": agreement.agreement_type,
+        "parent": "",
+        "amends": "",
+        "effective_date": "2024-01-01",
+        "expiry_date": "2026-12-31",
+        "term_type": agreement.term_type,
+        "renewal_period_months": "",
+        "notice_period_days": "90",
+        "value": "3000000.00",
+        "annual_value": "1000000.00",
+        "currency": "EUR",
+        "governing_law": "England and Wales",
+        "jurisdiction": "",
+        "liability_cap_type": "none",
+        "liability_cap_amount": "",
+        "liability_cap_multiple": "",
+        "owner": owner.pk,
+    }
+    return {**data, **changes}
+
+
+def test_a_drafts_terms_are_corrected_on_their_page_and_audited(org_a, owner, client_as):
+    with tenant_scope(org_a):
+        agreement = AgreementFactory(organization=org_a, status=Agreement.Status.DRAFT)
+    client = client_as(owner)
+    detail = client.get(f"{PAGES}/agreements/{agreement.pk}/").content.decode()
+    assert f"/agreements/{agreement.pk}/edit/" in detail
+    page = client.get(f"{PAGES}/agreements/{agreement.pk}/edit/")
+    assert page.status_code == 200 and 'value="2026-12-31"' in page.content.decode()
+    refused = client.post(
+        f"{PAGES}/agreements/{agreement.pk}/edit/",
+        _terms(agreement, owner, expiry_date="2023-06-30"),
+    )
+    assert refused.status_code == 400
+    with tenant_scope(org_a):
+        assert Agreement.objects.get(pk=agreement.pk).expiry_date == date(2026, 12, 31)
+    saved = client.post(
+        f"{PAGES}/agreements/{agreement.pk}/edit/",
+        _terms(agreement, owner, expiry_date="2027-03-31", notice_period_days="120"),
+    )
+    assert saved.status_code == 302
+    with tenant_scope(org_a):
+        stored = Agreement.objects.get(pk=agreement.pk)
+        from tenancy.models import AuditEvent
+
+        event = AuditEvent.objects.get(action="contracts.agreement.updated")
+    assert (stored.expiry_date, stored.notice_period_days, stored.owner) == (
+        date(2027, 3, 31),
+        120,
+        owner,
+    )
+    assert event.actor == owner
+    assert event.changes["expiry_date"] == ["2026-12-31", "2027-03-31"]
+    assert event.changes["notice_period_days"] == [90, 120]
+
+
+def test_an_executed_agreement_is_not_edited_but_amended(org_a, owner, client_as):
+    with tenant_scope(org_a):
+        agreement = AgreementFactory(organization=org_a, status=Agreement.Status.EXECUTED)
+    client = client_as(owner)
+    detail = client.get(f"{PAGES}/agreements/{agreement.pk}/").content.decode()
+    assert f"/agreements/{agreement.pk}/edit/" not in detail
+    response = client.get(f"{PAGES}/agreements/{agreement.pk}/edit/", follow=True)
+    assert "is not edited; amend it instead." in response.content.decode()
+    posted = client.post(
+        f"{PAGES}/agreements/{agreement.pk}/edit/", _terms(agreement, owner, title="Changed")
+    )
+    assert posted.status_code == 302
+    with tenant_scope(org_a):
+        assert Agreement.objects.get(pk=agreement.pk).title == agreement.title
+
+
+def test_a_partner_guest_never_edits_an_agreements_terms(org_a, owner, client_as, make_member):
+    from partnerships.services import partnership_invite_guest
+    from tenancy.models import Role
+
+    guest = make_member(org_a, Role.PARTNER_GUEST, email="guest@supplier.test")
+    with tenant_scope(org_a):
+        agreement = AgreementFactory(organization=org_a, status=Agreement.Status.DRAFT)
+        partnership_invite_guest(partnership=agreement.partnership, guest=guest, actor=owner)
+    client = client_as(guest)
+    detail = client.get(f"{PAGES}/agreements/{agreement.pk}/")
+    assert f"/agreements/{agreement.pk}/edit/" not in detail.content.decode()
+    url = f"{PAGES}/agreements/{agreement.pk}/edit/"
+    assert client.get(url).status_code in (403, 404)
+    assert client.post(url, _terms(agreement, owner, title="Guest's")).status_code in (403, 404)
+    with tenant_scope(org_a):
+        assert Agreement.objects.get(pk=agreement.pk).title == agreement.title
