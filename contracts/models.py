@@ -14,7 +14,7 @@ from contracts.detection.taxonomy import CHOICES as CLAUSE_TYPE_CHOICES
 from partnerships.models import Partnership, TenantObjectPermissionManager
 from tenancy.jobs import JobStatus, UploadJob
 from tenancy.lifecycle import lifecycle
-from tenancy.models import TenantModel
+from tenancy.models import TenantModel, tenant_folder
 from tenancy.money import Money, amount_field, currency_field
 
 AGREEMENT_LIFECYCLE = lifecycle(
@@ -540,7 +540,7 @@ class Obligation(TenantModel):
 
 
 def _evidence_path(instance, filename):
-    return f"contracts/evidence/{instance.organization_id}/{instance.obligation_id}/{filename}"
+    return f"contracts/evidence/{tenant_folder(instance)}/{instance.obligation_id}/{filename}"
 
 
 class ObligationFulfilment(TenantModel):

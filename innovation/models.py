@@ -17,7 +17,7 @@ from django.db import models
 from django.utils import timezone
 
 from tenancy.lifecycle import lifecycle
-from tenancy.models import TenantModel
+from tenancy.models import TenantModel, tenant_folder
 from tenancy.money import Money, amount_field, currency_field
 
 USER = settings.AUTH_USER_MODEL
@@ -418,7 +418,7 @@ class SessionAttendee(TenantModel):
 
 
 def material_upload_to(instance, filename: str) -> str:
-    return f"innovation/materials/{instance.organization_id}/{filename}"
+    return f"innovation/materials/{tenant_folder(instance)}/{filename}"
 
 
 class SessionMaterial(TenantModel):

@@ -18,7 +18,7 @@ from django.utils import timezone
 from contracts.models import Clause
 from partnerships.models import Partnership
 from tenancy.lifecycle import lifecycle
-from tenancy.models import TenantModel
+from tenancy.models import TenantModel, tenant_folder
 from tenancy.money import Money, amount_field, currency_field
 
 # The declared scales of the register (inherent and residual use the same ones).
@@ -248,7 +248,7 @@ EXPIRY_THRESHOLDS = (60, 30, 7)
 
 
 def certificate_upload_to(instance, filename: str) -> str:
-    return f"risk/certificates/{instance.organization_id}/{filename}"
+    return f"risk/certificates/{tenant_folder(instance)}/{filename}"
 
 
 class InsuranceCertificate(TenantModel):
@@ -815,7 +815,7 @@ class ComplianceOfficer(TenantModel):
 
 
 def evidence_upload_to(instance, filename: str) -> str:
-    return f"risk/evidence/{instance.organization_id}/{filename}"
+    return f"risk/evidence/{tenant_folder(instance)}/{filename}"
 
 
 class Attestation(TenantModel):

@@ -172,6 +172,13 @@ def _size_problem(field, value) -> str | None:
     return None
 
 
+def tenant_folder(instance) -> str:
+    """The organization's folder for a tenant row's upload (`upload_to` functions use it): its
+    id even when the file is named before the row is first saved (`field.save(save=False)`),
+    which would otherwise put every tenant's files in one `None/` folder."""
+    return str(instance.organization_id or require_organization().pk)
+
+
 class TenantModel(models.Model):
     """Base of every tenant-owned table.
 

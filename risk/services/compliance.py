@@ -239,6 +239,12 @@ def compliance_officer_appoint(
     return officer
 
 
+def _framework_in_sentence(requirement: ComplianceRequirement) -> str:
+    """The framework's name inside a sentence: lower case, but an acronym (GDPR, SOX) kept."""
+    label = requirement.get_framework_display()
+    return label if label.split()[0].isupper() else label[0].lower() + label[1:]
+
+
 @transaction.atomic
 def compliance_officer_attest(
     *,
@@ -259,7 +265,7 @@ def compliance_officer_attest(
     ).first()
     if officer is None:
         raise PermissionDeniedError(
-            f"Only a compliance officer for {requirement.get_framework_display().lower()} "
+            f"Only a compliance officer for {_framework_in_sentence(requirement)} "
             "attests this requirement."
         )
     today = timezone.localdate(now)
@@ -346,7 +352,9 @@ def force_majeure_log(
     escalation_steps: str = "",
     alternative_sourcing_required: bool = True,
 ) -> ForceMajeureEvent:
-    if started_on and started_on > today:
+    if started_on is None:
+        raise ValidationError({"started_on": "Say when the event started."})
+    if started_on > today:
         raise ValidationError({"started_on": "An event cannot start in the future."})
     if notice_days is None or not 0 <= notice_days <= 180:
         raise ValidationError({"notice_days": "Notice is due within 0 to 180 days."})
@@ -435,7 +443,8 @@ def watch_item_create(
     errors = {}
     bad = [c for c in countries.split(", ") if c and (len(c) != 2 or not c.isalpha())]
     if bad:
-        errors["countries"] = f"Use two-letter country codes ({', '.join(bad)} is not one)."
+        verb = "is not one" if len(bad) == 1 else "are not"
+        errors["countries"] = f"Use two-letter country codes ({', '.join(bad)} {verb})."
     if not countries and not categories:
         errors["countries"] = "Tag at least one country or category, so exposure can be found."
     if errors:

@@ -383,3 +383,19 @@ def test_one_run_alerts_every_certificate_due_and_counts_every_skipped_threshold
     # 50 days: one alert. 6 and 7 days: one alert each, 60 and 30 skipped for both.
     assert (run.sent, run.skipped) == (3, 4)
     assert CertificateAlert.objects.filter(certificate=done).count() == 1
+
+
+def test_a_certificate_file_is_stored_in_the_organizations_own_folder(
+    scope, manager, partnership, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path  # the folder the file lands in, read back below
+    certificate = _upload(
+        manager,
+        partnership,
+        file=SimpleUploadedFile("pl-2030.pdf", b"%PDF-1.4 certificate", "application/pdf"),
+    )
+    stored = InsuranceCertificate.objects.get(pk=certificate.pk)
+    assert stored.file.name.startswith(f"risk/certificates/{scope.pk}/pl-2030")
+    assert (tmp_path / stored.file.name).read_bytes() == b"%PDF-1.4 certificate"
