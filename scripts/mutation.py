@@ -270,6 +270,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/finance/test_calc.py",
             "tests/finance/test_gain_sharing_rules_pinned.py",
             "tests/finance/test_gain_share_band_corrections.py",
+            "tests/finance/test_tier_and_band_races.py",
         ],
     ),
     "finance.savings": (
@@ -286,6 +287,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/finance/test_services.py",
             "tests/finance/test_rebates_and_fx_rules_pinned.py",
             "tests/finance/test_rebate_corrections.py",
+            "tests/finance/test_tier_and_band_races.py",
         ],
     ),
     "finance.fx": (

@@ -125,3 +125,17 @@ def test_the_guest_sees_no_band_correction_and_is_refused_one(
         assert client.post(base + suffix, {"reason": "x", "partner_share": "1"}).status_code == 403
     with tenant_scope(org_a):
         assert GainShareBand.objects.get(pk=band.pk).partner_share == D("50")
+
+
+def test_a_band_correction_and_removal_are_audited_on_the_band_by_their_actor(
+    scope, fin, partnership
+):
+    band = _band(fin, _scheme(fin, partnership), 0, 100000, 50)
+    band_pk = band.pk
+    services.gain_share_band_update(actor=fin, band=band, partner_share=D("40"))
+    services.gain_share_band_remove(actor=fin, band=band, reason="Renegotiated")
+    for action in ("finance.gain_share.band_updated", "finance.gain_share.band_removed"):
+        [event] = AuditEvent.objects.filter(action=action)
+        assert (event.actor, event.object_id) == (fin, str(band_pk)), action
+    [removed] = AuditEvent.objects.filter(action="finance.gain_share.band_removed")
+    assert removed.changes["upper"] == "100000.00"

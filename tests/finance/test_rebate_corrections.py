@@ -496,3 +496,93 @@ def test_the_api_refuses_the_guest_every_correction(api_as, org_a, fin, guest, p
     with tenant_scope(org_a):
         tier.refresh_from_db()
         assert tier.unit_price == D("10") and VolumeEntry.objects.filter(pk=entry.pk).exists()
+
+
+# -- pinned by mutation testing (finance.rebates) ----------------------------------------------
+
+
+def test_a_tier_without_its_start_or_price_is_refused_in_words(scope, fin, partnership):
+    scheme = _scheme(fin, partnership)
+    with pytest.raises(ValidationError) as refused:
+        services.rebate_tier_add(
+            actor=fin, scheme=scheme, from_volume=None, to_volume=None, unit_price=None
+        )
+    assert refused.value.message_dict == {
+        "from_volume": ["Say where the tier starts."],
+        "unit_price": ["Give the tier's unit price."],
+    }
+
+
+def test_a_scheme_stored_before_the_year_rules_can_still_be_renamed(scope, fin, partnership):
+    scheme = _scheme(fin, partnership)
+    VolumeEntry.objects.create(scheme=scheme, period_start=date(2029, 6, 1), volume=D("5"))
+    RebateScheme.objects.filter(pk=scheme.pk).update(year_start=date(2030, 1, 15))
+    scheme = RebateScheme.objects.get(pk=scheme.pk)
+    services.rebate_scheme_update(actor=fin, scheme=scheme, name="Bearings (legacy)")
+    assert RebateScheme.objects.get(pk=scheme.pk).name == "Bearings (legacy)"
+
+
+def test_a_mid_month_year_is_refused_as_such_even_with_volumes_outside_it(scope, fin, partnership):
+    scheme = _scheme(fin, partnership)
+    _volume(fin, scheme, date(2030, 1, 1), 1)
+    with pytest.raises(ValidationError) as refused:
+        services.rebate_scheme_update(actor=fin, scheme=scheme, year_start=date(2030, 3, 15))
+    assert refused.value.message_dict == {
+        "year_start": ["A rebate year starts on the first day of a month."]
+    }
+
+
+def test_two_months_outside_the_new_year_are_counted_as_one_more(scope, fin, partnership):
+    scheme = _scheme(fin, partnership)
+    _volume(fin, scheme, date(2030, 1, 1), 1)
+    _volume(fin, scheme, date(2030, 2, 1), 1)
+    with pytest.raises(ValidationError) as refused:
+        services.rebate_scheme_update(actor=fin, scheme=scheme, year_start=date(2030, 3, 1))
+    assert refused.value.message_dict == {
+        "year_start": [
+            "Volume is recorded for January 2030 and 1 more, outside the new rebate year; "
+            "remove those months first."
+        ]
+    }
+
+
+def test_every_correction_is_audited_on_its_own_record_by_its_actor(scope, fin, partnership):
+    scheme = _scheme(fin, partnership)
+    tier = _tier(fin, scheme, 0, 1000, 10)
+    entry = _volume(fin, scheme, date(2030, 1, 1), 5)
+    services.rebate_scheme_update(actor=fin, scheme=scheme, name="Seals")
+    services.rebate_tier_update(actor=fin, tier=tier, unit_price=D("9"))
+    services.volume_update(actor=fin, entry=entry, volume=D("0"))  # a month with nothing bought
+    assert VolumeEntry.objects.get(pk=entry.pk).volume == D("0")
+    tier_pk, entry_pk = tier.pk, entry.pk  # a deleted row forgets its id
+    services.volume_remove(actor=fin, entry=entry, reason="Duplicate")
+    services.rebate_tier_remove(actor=fin, tier=tier, reason="Old price list")
+    expected = [
+        ("finance.rebate.scheme_updated", scheme.pk),
+        ("finance.rebate.tier_updated", tier_pk),
+        ("finance.rebate.volume_corrected", entry_pk),
+        ("finance.rebate.volume_removed", entry_pk),
+        ("finance.rebate.tier_removed", tier_pk),
+    ]
+    for action, pk in expected:
+        event = _event(action)
+        assert (event.actor, event.object_id) == (fin, str(pk)), action
+    assert _event("finance.rebate.tier_removed").changes == {
+        "from": "0.0000",  # as stored: the update re-read the row
+        "to": "1000.0000",
+        "price": "9",
+        "reason": "Old price list",
+    }
+
+
+def test_the_invoice_volume_refusal_reads_as_written(scope, fin, partnership):
+    scheme = _scheme(fin, partnership)
+    entry = VolumeEntry.objects.create(
+        scheme=scheme, period_start=date(2030, 1, 1), volume=D("40"), source="Invoices"
+    )
+    with pytest.raises(ConflictError) as refused:
+        services.volume_update(actor=fin, entry=entry, volume=D("1"))
+    assert refused.value.message == (
+        "This volume was taken from the EDI invoices; correct the invoices and take the "
+        "volumes again."
+    )
