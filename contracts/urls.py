@@ -25,6 +25,11 @@ urlpatterns = [
         name="agreement-reviewer-assign",
     ),
     path(
+        "contracts/agreements/<int:agreement_id>/reviewers/remove/",
+        views.agreement_reviewer_remove,
+        name="agreement-reviewer-remove",
+    ),
+    path(
         "contracts/agreements/<int:agreement_id>/obligations/",
         views.obligation_add,
         name="agreement-obligation-add",

@@ -373,6 +373,22 @@ def agreement_reviewer_assign(request, org_slug, agreement_id):
 
 
 @require_POST
+@refusals_to_messages("agreement-detail", "agreement_id")
+def agreement_reviewer_remove(request, org_slug, agreement_id):
+    agreement = _agreement(request, agreement_id)
+    require_permission(request, "contracts.change", agreement)
+    chosen = request.POST.get("reviewer", "")
+    reviewer = next(
+        (u for u in selectors.agreement_reviewers(agreement) if str(u.pk) == chosen), None
+    )
+    if reviewer is None:
+        raise ValidationError({"reviewer": "Choose one of the agreement's reviewers."})
+    services.agreement_remove_reviewer(agreement=agreement, reviewer=reviewer, actor=request.user)
+    messages.success(request, f"{reviewer.display_name} no longer reviews “{agreement.title}”.")
+    return redirect("agreement-detail", org_slug, agreement.pk)
+
+
+@require_POST
 def obligation_add(request, org_slug, agreement_id):
     agreement = _agreement(request, agreement_id)
     require_permission(request, "contracts.change", agreement)

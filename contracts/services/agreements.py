@@ -162,6 +162,10 @@ def agreement_assign_reviewer(*, agreement: Agreement, reviewer: User, actor: Us
 
 @transaction.atomic
 def agreement_remove_reviewer(*, agreement: Agreement, reviewer: User, actor: User | None):
+    """Take a reviewer off the agreement (assigned by mistake, or gone): they no longer decide
+    on its clauses; what they decided stays."""
+    if not is_reviewer(reviewer, agreement):
+        raise ValidationError({"reviewer": f"{reviewer} does not review this agreement."})
     remove_perm("contracts.review_agreement", reviewer, agreement)
     audit_record(
         action="contracts.agreement.reviewer_removed",

@@ -252,3 +252,11 @@ def test_only_a_member_whose_role_reviews_becomes_a_reviewer(scope, owner, make_
         }
         assert not is_reviewer(person, agreement)
     assert not AuditEvent.objects.filter(action="contracts.agreement.reviewer_assigned").exists()
+
+
+def test_removing_someone_who_does_not_review_the_agreement_is_refused(scope, legal, owner):
+    agreement = AgreementFactory(organization=scope, status=Agreement.Status.IN_LEGAL_REVIEW)
+    with pytest.raises(ValidationError) as refused:
+        services.agreement_remove_reviewer(agreement=agreement, reviewer=legal, actor=owner)
+    assert refused.value.message_dict == {"reviewer": [f"{legal} does not review this agreement."]}
+    assert not AuditEvent.objects.filter(action="contracts.agreement.reviewer_removed").exists()

@@ -467,3 +467,23 @@ def test_a_partner_guest_never_edits_an_agreements_terms(org_a, owner, client_as
     assert client.post(url, _terms(agreement, owner, title="Guest's")).status_code in (403, 404)
     with tenant_scope(org_a):
         assert Agreement.objects.get(pk=agreement.pk).title == agreement.title
+
+
+def test_a_reviewer_assigned_by_mistake_is_taken_off_on_the_agreement_page(
+    org_a, owner, legal, client_as
+):
+    from contracts.services import is_reviewer
+
+    with tenant_scope(org_a):
+        agreement = AgreementFactory(organization=org_a, status=Agreement.Status.IN_LEGAL_REVIEW)
+        services.agreement_assign_reviewer(agreement=agreement, reviewer=legal, actor=owner)
+    client = client_as(owner)
+    detail = client.get(f"{PAGES}/agreements/{agreement.pk}/").content.decode()
+    url = f"{PAGES}/agreements/{agreement.pk}/reviewers/remove/"
+    assert url in detail and "data-confirm=" in detail
+    refused = client.post(url, {"reviewer": owner.pk}, follow=True)
+    assert "Choose one of the agreement&#x27;s reviewers." in refused.content.decode()
+    done = client.post(url, {"reviewer": legal.pk}, follow=True)
+    assert "no longer reviews" in done.content.decode()
+    with tenant_scope(org_a):
+        assert not is_reviewer(legal, agreement)
