@@ -80,6 +80,11 @@ urlpatterns = [
         name="obligation-detail",
     ),
     path(
+        "contracts/obligations/<int:obligation_id>/edit/",
+        views.obligation_edit,
+        name="obligation-edit",
+    ),
+    path(
         "contracts/fulfilments/<int:obligationfulfilment_id>/evidence/",
         views.fulfilment_evidence,
         name="fulfilment-evidence",

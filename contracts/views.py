@@ -488,8 +488,39 @@ def obligation_detail(request, org_slug, obligation_id):
             "obligation": obligation,
             "fulfilments": selectors.obligation_fulfilments(obligation),
             "form": form if can_change and obligation.status == Obligation.Status.OPEN else None,
+            "can_change": can_change,
             "today": timezone.localdate(),
         },
+    )
+
+
+def obligation_edit(request, org_slug, obligation_id):
+    """Correct an obligation: its title, clause, who is responsible, owner, next due date,
+    recurrence, description (the fulfilments recorded stay as they were)."""
+    obligation = _obligation(request, obligation_id)
+    _require_editor(request, obligation)
+    form = ObligationForm(
+        request.POST or None,
+        instance=Obligation.objects.get(pk=obligation.pk),  # the form's copy, not the page's
+        clauses=Clause.objects.filter(agreement_id=obligation.agreement_id).select_related(
+            "agreement"
+        ),
+        members=_org_members(request),
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            services.obligation_update(obligation=obligation, actor=request.user, **fields)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"“{fields['title']}” saved.")
+            return redirect("obligation-detail", org_slug, obligation.pk)
+    return render(
+        request,
+        "contracts/obligation_edit.html",
+        {"obligation": obligation, "form": form},
+        status=400 if form.errors else 200,
     )
 
 

@@ -487,3 +487,54 @@ def test_a_reviewer_assigned_by_mistake_is_taken_off_on_the_agreement_page(
     assert "no longer reviews" in done.content.decode()
     with tenant_scope(org_a):
         assert not is_reviewer(legal, agreement)
+
+
+def test_an_obligation_is_corrected_on_its_own_page(org_a, owner, client_as):
+    from tenancy.models import AuditEvent
+
+    with tenant_scope(org_a):
+        obligation = ObligationFactory(organization=org_a, due_date=date(2030, 3, 31))
+    client = client_as(owner)
+    detail = client.get(f"{PAGES}/obligations/{obligation.pk}/").content.decode()
+    url = f"{PAGES}/obligations/{obligation.pk}/edit/"
+    assert url in detail
+    page = client.get(url)
+    assert page.status_code == 200 and 'value="2030-03-31"' in page.content.decode()
+    form = {
+        "title": "Quarterly business review pack",
+        "clause": "",
+        "responsible_party": obligation.responsible_party,
+        "owner": owner.pk,
+        "due_date": "2030-06-30",
+        "recurrence": obligation.recurrence,
+        "description": "",
+    }
+    assert client.post(url, {**form, "title": ""}).status_code == 400
+    assert client.post(url, form).status_code == 302
+    with tenant_scope(org_a):
+        stored = Obligation.objects.get(pk=obligation.pk)
+        event = AuditEvent.objects.get(action="contracts.obligation.updated")
+    assert (stored.title, stored.due_date, stored.owner) == (
+        "Quarterly business review pack",
+        date(2030, 6, 30),
+        owner,
+    )
+    assert event.actor == owner and event.changes["due_date"] == ["2030-03-31", "2030-06-30"]
+
+
+def test_a_partner_guest_never_edits_an_obligation(org_a, owner, client_as, make_member):
+    from partnerships.services import partnership_invite_guest
+    from tenancy.models import Role
+
+    guest = make_member(org_a, Role.PARTNER_GUEST, email="guest@supplier.test")
+    with tenant_scope(org_a):
+        obligation = ObligationFactory(organization=org_a)
+        partnership_invite_guest(
+            partnership=obligation.agreement.partnership, guest=guest, actor=owner
+        )
+    client = client_as(guest)
+    detail = client.get(f"{PAGES}/obligations/{obligation.pk}/")
+    assert f"/obligations/{obligation.pk}/edit/" not in detail.content.decode()
+    url = f"{PAGES}/obligations/{obligation.pk}/edit/"
+    assert client.get(url).status_code in (403, 404)
+    assert client.post(url, {"title": "Guest's"}).status_code in (403, 404)
