@@ -56,6 +56,19 @@ urlpatterns = [
         )
         for kind in PARTNERSHIP_RECORD_FORMS
     ],
+    *[
+        path(
+            f"{P}{kind}/<int:{views.record_kwarg(model)}>/{verb}/",
+            view,
+            {"kind": kind},
+            name=f"partnership-{kind}-{verb}",
+        )
+        for kind, (_, model, _, _) in PARTNERSHIP_RECORD_FORMS.items()
+        for verb, view in (
+            ("edit", views.partnership_record_edit),
+            ("delete", views.partnership_record_delete),
+        )
+    ],
     path(P + "onboarding/", views.partnership_onboarding, name="partnership-onboarding"),
     path(
         P + "onboarding/escalations/<int:onboarding_escalation_id>/resolve/",
@@ -79,6 +92,19 @@ urlpatterns = [
             name=f"partner-{kind}-add",
         )
         for kind in PARTNER_RECORD_FORMS
+    ],
+    *[
+        path(
+            f"partners/<int:partner_id>/{kind}/<int:{views.record_kwarg(model)}>/{verb}/",
+            view,
+            {"kind": kind},
+            name=f"partner-{kind}-{verb}",
+        )
+        for kind, (_, model, _) in PARTNER_RECORD_FORMS.items()
+        for verb, view in (
+            ("edit", views.partner_record_edit),
+            ("delete", views.partner_record_delete),
+        )
     ],
     path("sourcing/", views.sourcing_list, name="sourcing-list"),
     path("sourcing/new/", views.sourcing_create, name="sourcing-create"),

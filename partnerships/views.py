@@ -4,6 +4,8 @@ sourcing cases (TCO and Kraljic, criteria, candidates compared side by side, the
 Thin: load with the tenancy helpers, call a selector or a service, render; a refused step comes
 back as a message, bad input as field errors."""
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -29,7 +31,7 @@ from partnerships.models import (
 )
 from partnerships.selectors import LIVE_STATUSES, partnership_portfolio, partnership_search
 from tenancy.errors import ConflictError
-from tenancy.forms import apply_errors
+from tenancy.forms import ReasonForm, apply_errors
 from tenancy.models import User
 from tenancy.modules import MODULES, workspace_tabs
 from tenancy.permissions import has_permission
@@ -646,6 +648,126 @@ def partnership_record_add(request, org_slug, partnership_id, kind):
             f"{form.fields[field].label if field in form.fields else ''}: " + " ".join(errors),
         )
     return redirect(f"partnership-{page}", org_slug, partnership.pk)
+
+
+# --- Correcting and deleting a record --------------------------------------------------------
+# Every record added on the strategy, onboarding and partner pages is corrected on a page of its
+# own and deleted after a confirmation with a reason (kept in the audit log). One URL per kind,
+# named by the record's model (`…/stakeholders/<stakeholder_id>/edit/`), so routes name only ids.
+
+
+def record_kwarg(model) -> str:
+    """`JointIp` → `joint_ip_id`: the URL kwarg naming a record of `model`."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", model.__name__).lower() + "_id"
+
+
+def _record_page(request, *, title, form, back, submit, confirm=""):
+    return render(
+        request,
+        "partnerships/record_form.html",
+        {"title": title, "form": form, "back": back, "submit": submit, "confirm": confirm},
+        status=400 if form.errors else 200,
+    )
+
+
+def _partnership_record(request, partnership_id, kind, ids):
+    partnership = _partnership(request, partnership_id, "partnerships.change")
+    _require_member(request)
+    if kind not in forms.PARTNERSHIP_RECORD_FORMS:
+        raise Http404("No such record.")
+    form_class, model, title, page = forms.PARTNERSHIP_RECORD_FORMS[kind]
+    record = model.objects.filter(partnership=partnership, pk=ids.get(record_kwarg(model))).first()
+    if record is None:
+        raise Http404("No such record.")
+    back = reverse(f"partnership-{page}", args=[partnership.organization.slug, partnership.pk])
+    return partnership, record, form_class, title, back
+
+
+def partnership_record_edit(request, org_slug, partnership_id, kind, **ids):
+    partnership, record, form_class, title, back = _partnership_record(
+        request, partnership_id, kind, ids
+    )
+    choices = _strategy_choices(request, partnership) if kind != "milestones" else {}
+    form = form_class(
+        request.POST or None,
+        instance=type(record).objects.get(pk=record.pk),  # the form's copy, not the service's
+        choices=choices,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_update(record=record, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"{title} saved.")
+            return redirect(back)
+    return _record_page(
+        request, title=f"Edit {title.lower()}: {record}", form=form, back=back, submit="Save"
+    )
+
+
+def partnership_record_delete(request, org_slug, partnership_id, kind, **ids):
+    _, record, _, title, back = _partnership_record(request, partnership_id, kind, ids)
+    return _record_delete_page(request, record=record, title=title, back=back)
+
+
+def _record_delete_page(request, *, record, title, back):
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_delete(
+                record=record, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"{title} “{record}” deleted.")
+            return redirect(back)
+    return _record_page(
+        request,
+        title=f"Delete {title.lower()}: {record}",
+        form=form,
+        back=back,
+        submit="Delete for good",
+        confirm=f"Delete this {title.lower()}? It cannot be undone.",
+    )
+
+
+def _partner_record(request, partner_id, kind, ids):
+    partner = _partner(request, partner_id)
+    require_permission(request, "partnerships.change")
+    if kind not in forms.PARTNER_RECORD_FORMS:
+        raise Http404("No such record.")
+    form_class, model, title = forms.PARTNER_RECORD_FORMS[kind]
+    record = model.objects.filter(partner=partner, pk=ids.get(record_kwarg(model))).first()
+    if record is None:
+        raise Http404("No such record.")
+    back = reverse("partner-detail", args=[partner.organization.slug, partner.pk])
+    return partner, record, form_class, title, back
+
+
+def partner_record_edit(request, org_slug, partner_id, kind, **ids):
+    partner, record, form_class, title, back = _partner_record(request, partner_id, kind, ids)
+    kwargs = {"partner": partner} if form_class is forms.SubTierForm else {}
+    form = form_class(
+        request.POST or None, instance=type(record).objects.get(pk=record.pk), **kwargs
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_update(record=record, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"{title} saved.")
+            return redirect(back)
+    return _record_page(
+        request, title=f"Edit {title.lower()}: {record}", form=form, back=back, submit="Save"
+    )
+
+
+def partner_record_delete(request, org_slug, partner_id, kind, **ids):
+    _, record, _, title, back = _partner_record(request, partner_id, kind, ids)
+    return _record_delete_page(request, record=record, title=title, back=back)
 
 
 # --- Sourcing cases ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.db import models, transaction
 
 from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
+from tenancy.errors import ConflictError
 from tenancy.models import User
 
 
@@ -35,6 +36,20 @@ def record_update(*, record: models.Model, actor: User | None, **fields) -> mode
 
 
 @transaction.atomic
-def record_delete(*, record: models.Model, actor: User | None) -> None:
-    audit_record(action=_action(record, "deleted"), actor=actor, obj=record)
-    record.delete()
+def record_delete(*, record: models.Model, actor: User | None, reason: str = "") -> None:
+    """Delete a record (the pages ask for a reason, kept in the audit event; API clients may
+    give one). A record something else still points at for good is refused, not a crash."""
+    reason = (reason or "").strip()
+    audit_record(
+        action=_action(record, "deleted"),
+        actor=actor,
+        obj=record,
+        changes={"label": str(record), **({"reason": reason} if reason else {})},
+    )
+    try:
+        with transaction.atomic():
+            record.delete()
+    except models.ProtectedError as error:
+        raise ConflictError(
+            f"“{record}” is still used elsewhere and cannot be deleted.", code="in_use"
+        ) from error
