@@ -434,7 +434,11 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     # partnerships' services (the hub: partnerships, guests, due diligence).
     "partnerships.partnerships": (
         "partnerships/services/partnerships.py",
-        ["tests/partnerships/test_services.py", "tests/partnerships/test_api.py"],
+        [
+            "tests/partnerships/test_services.py",
+            "tests/partnerships/test_api.py",
+            "tests/partnerships/test_partnership_rules_pinned.py",
+        ],
     ),
     "partnerships.due_diligence": (
         "partnerships/services/due_diligence.py",
