@@ -47,6 +47,7 @@ from governance.models import (
     Meeting,
     MeetingAction,
     MinutesPdf,
+    Vote,
 )
 from partnerships.models import Partnership
 from risk.models import ComplianceRequirement
@@ -287,6 +288,18 @@ def meeting_detail(request, org_slug, meeting_id, *, status=200, **forms):
     attendance = list(meeting.attendance.all())
     present_ids = {a.member_id for a in attendance if a.present}
     voters = [m for m in members if m.has_vote and m.pk in present_ids]
+    # The viewer's own vote: offered on each decision they have not voted on, if present with
+    # a vote (the service checks it again).
+    my_seat = next((m for m in voters if m.user_id == request.user.pk), None)
+    voted_on = (
+        set(
+            Vote.objects.filter(decision__meeting=meeting, member=my_seat).values_list(
+                "decision_id", flat=True
+            )
+        )
+        if my_seat
+        else set()
+    )
     officer = services.is_officer(request.user, committee)
     is_chair = any(m.user_id == request.user.pk and m.role == "chair" for m in members)
     quorum = services.quorum_of(committee, [m for m in members if m.has_vote], present_ids)
@@ -304,6 +317,8 @@ def meeting_detail(request, org_slug, meeting_id, *, status=200, **forms):
             "present_ids": present_ids,
             "quorum": quorum,
             "decisions": list(meeting.decisions.all()),
+            "can_vote": my_seat is not None,
+            "voted_on": voted_on,
             "actions": list(meeting.actions.all()),
             "officer": officer,
             "is_chair": is_chair,
@@ -362,6 +377,26 @@ def meeting_attendance(request, org_slug, meeting_id):
         messages.success(request, "Attendance recorded: the quorum is reached.")
     else:
         messages.error(request, f"Attendance recorded. {quorum.reason}")
+    return redirect("meeting-detail", org_slug, meeting.pk)
+
+
+@require_POST
+@_to_meeting
+def meeting_vote(request, org_slug, meeting_id, meeting_decision_id):
+    """A present voting member (of either party) adds their own vote to a recorded decision."""
+    meeting = _meeting(request, meeting_id)
+    decision = meeting.decisions.filter(pk=meeting_decision_id).first()
+    if decision is None:
+        raise Http404("No such decision.")
+    decision = services.meeting_vote_cast(
+        decision=decision,
+        voter=request.user,
+        choice=request.POST.get("choice", ""),
+        now=timezone.now(),
+    )
+    messages.success(
+        request, f"Vote recorded; the decision is {decision.get_outcome_display().lower()}."
+    )
     return redirect("meeting-detail", org_slug, meeting.pk)
 
 

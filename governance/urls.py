@@ -53,6 +53,11 @@ urlpatterns = [
     path(M, board.meeting_detail, name="meeting-detail"),
     path(f"{M}attendance/", board.meeting_attendance, name="meeting-attendance"),
     path(f"{M}decisions/", board.meeting_decision, name="meeting-decision"),
+    path(
+        f"{M}decisions/<int:meeting_decision_id>/vote/",
+        board.meeting_vote,
+        name="meeting-vote",
+    ),
     path(f"{M}minutes/", board.meeting_minutes, name="meeting-minutes"),
     path(f"{M}minutes/approve/", board.meeting_minutes_approve, name="meeting-minutes-approve"),
     path(f"{M}minutes/changes/", board.meeting_minutes_changes, name="meeting-minutes-changes"),

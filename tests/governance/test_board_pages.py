@@ -264,3 +264,36 @@ def test_the_decision_rights_page_shows_the_defaults_with_separators_and_hides_f
     assert "Budget change above 50,000" in html and "50,000.00" in html
     assert "Both executive sponsors" in html and "30 days" in html
     assert client_as(guest).get(_url("decision-rights")).status_code == 403
+
+
+def test_a_present_voting_member_of_either_party_casts_their_own_vote_on_the_page(
+    board, client_as, org_a
+):
+    meeting = _held_meeting(board, org_a)
+    chair = board.seats["chair"].user
+    with tenant_scope(org_a):
+        decision = services.meeting_decision_record(
+            meeting=meeting,
+            actor=board.seats["secretary"].user,
+            title="Approve the 2031 roadmap",
+            votes=[(chair, "for")],
+            now=timezone.now(),
+        )
+    vote_url = _url("meeting-vote", meeting.pk, decision.pk)
+    guest = client_as(board.seats["guest"].user)  # the partner's programme lead
+    page = guest.get(_url("meeting-detail", meeting.pk)).content.decode()
+    assert vote_url in page and 'data-testid="vote-form"' in page
+    refused = guest.post(vote_url, {"choice": "maybe"}, follow=True)
+    assert "Vote for, against or abstain." in refused.content.decode()
+    cast = guest.post(vote_url, {"choice": "against"}, follow=True)
+    html = cast.content.decode()
+    assert "Vote recorded" in html and 'data-testid="vote-form"' not in html
+    with tenant_scope(org_a):
+        choices = sorted(decision.votes.values_list("choice", flat=True))
+    assert choices == ["against", "for"]
+    # The chair voted when the decision was recorded; the secretary has no vote.
+    for seat in ("chair", "secretary"):
+        html = client_as(board.seats[seat].user).get(_url("meeting-detail", meeting.pk))
+        assert 'data-testid="vote-form"' not in html.content.decode(), seat
+    again = guest.post(vote_url, {"choice": "for"}, follow=True)
+    assert "already voted on this decision" in again.content.decode()
