@@ -33,6 +33,7 @@ urlpatterns = [
     path("partnerships/search/", views.partnership_picker_search, name="partnership-search"),
     path(P, views.partnership_detail, name="partnership-detail"),
     path(P + "edit/", views.partnership_edit, name="partnership-edit"),
+    path(P + "delete/", views.partnership_delete, name="partnership-delete"),
     path(P + "transition/", views.partnership_transition, name="partnership-transition"),
     path(P + "due-diligence/", views.partnership_due_diligence, name="partnership-due-diligence"),
     path(
@@ -84,6 +85,7 @@ urlpatterns = [
     path("partners/new/", views.partner_create, name="partner-create"),
     path("partners/<int:partner_id>/", views.partner_detail, name="partner-detail"),
     path("partners/<int:partner_id>/edit/", views.partner_edit, name="partner-edit"),
+    path("partners/<int:partner_id>/delete/", views.partner_delete, name="partner-delete"),
     *[
         path(
             f"partners/<int:partner_id>/{kind}/add/",

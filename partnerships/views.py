@@ -248,6 +248,57 @@ def partnership_edit(request, org_slug, partnership_id):
     )
 
 
+def partnership_delete(request, org_slug, partnership_id):
+    """A proposal that never went anywhere is deleted after a confirmation with a reason; a
+    partnership that started is closed instead (the page says so)."""
+    partnership = _partnership(request, partnership_id, "partnerships.change")
+    _require_member(request)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.partnership_delete(
+                partnership=partnership, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"Proposal “{partnership.name}” deleted.")
+            return redirect("partnership-list", org_slug)
+    return _record_page(
+        request,
+        title=f"Delete the proposal {partnership.name}",
+        form=form,
+        back=reverse("partnership-detail", args=[org_slug, partnership.pk]),
+        submit="Delete for good",
+        confirm="Delete this proposal? It cannot be undone.",
+    )
+
+
+def partner_delete(request, org_slug, partner_id):
+    partner = _partner(request, partner_id)
+    require_permission(request, "partnerships.change")
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.partner_delete(
+                partner=partner, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"Partner “{partner.name}” deleted.")
+            return redirect("partner-list", org_slug)
+    return _record_page(
+        request,
+        title=f"Delete the partner {partner.name}",
+        form=form,
+        back=reverse("partner-detail", args=[org_slug, partner.pk]),
+        submit="Delete for good",
+        confirm="Delete this partner with its contacts, figures and certifications? "
+        "It cannot be undone.",
+    )
+
+
 @require_POST
 @refusals_to_messages("partnership-detail", "partnership_id")
 def partnership_transition(request, org_slug, partnership_id):

@@ -45,8 +45,20 @@ def partner_update(*, partner: Partner, actor: User | None, **fields) -> Partner
 
 
 @transaction.atomic
-def partner_delete(*, partner: Partner, actor: User | None) -> None:
+def partner_delete(*, partner: Partner, actor: User | None, reason: str = "") -> None:
+    """Delete a partner entered by mistake (the pages ask why; the audit event keeps it). A
+    partner with partnerships is kept with their history."""
     if partner.partnerships.exists():
-        raise ConflictError("This partner has partnerships; close or move them first.")
-    audit_record(action="partnerships.partner.deleted", actor=actor, obj=partner)
+        raise ConflictError(
+            "This partner has partnerships and is kept with their history; only a partner "
+            "without partnerships is deleted.",
+            code="has_partnerships",
+        )
+    reason = (reason or "").strip()
+    audit_record(
+        action="partnerships.partner.deleted",
+        actor=actor,
+        obj=partner,
+        changes={"name": partner.name, **({"reason": reason} if reason else {})},
+    )
     partner.delete()

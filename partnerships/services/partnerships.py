@@ -143,11 +143,18 @@ def partnership_remove_guest(*, partnership: Partnership, guest: User, actor: Us
 
 
 @transaction.atomic
-def partnership_delete(*, partnership: Partnership, actor: User | None) -> None:
-    """Only a proposal that never went anywhere may be deleted; later ones are closed."""
+def partnership_delete(*, partnership: Partnership, actor: User | None, reason: str = "") -> None:
+    """Only a proposal that never went anywhere may be deleted; later ones are closed. The
+    pages ask why; the audit event keeps it."""
     if partnership.status != Partnership.Status.PROPOSED:
         raise ConflictError(
             f"A partnership in {_label(partnership.status)} is closed, never deleted."
         )
-    audit_record(action="partnerships.partnership.deleted", actor=actor, obj=partnership)
+    reason = (reason or "").strip()
+    audit_record(
+        action="partnerships.partnership.deleted",
+        actor=actor,
+        obj=partnership,
+        changes={"name": partnership.name, **({"reason": reason} if reason else {})},
+    )
     partnership.delete()

@@ -162,3 +162,51 @@ def test_a_viewer_sees_no_record_links_and_is_refused_the_pages(org_a, make_memb
         assert client.post(url, {"reason": "x", "name": "y"}).status_code == 403
     with tenant_scope(org_a):
         assert Stakeholder.objects.filter(pk=stakeholder.pk).exists()
+
+
+def test_a_proposal_is_deleted_with_a_reason_and_a_started_partnership_is_not(
+    org_a, owner, client_as
+):
+    with tenant_scope(org_a):
+        proposal = PartnershipFactory(organization=org_a, status="proposed", name="Birch pilot")
+        started = PartnershipFactory(organization=org_a, status="negotiating")
+    client = client_as(owner)
+    assert _base(proposal) + "delete/" in client.get(_base(proposal)).content.decode()
+    assert _base(started) + "delete/" not in client.get(_base(started)).content.decode()
+    refused = client.post(_base(started) + "delete/", {"reason": "Wrong"})
+    assert refused.status_code == 400
+    assert "A partnership in Negotiating is closed, never deleted." in refused.content.decode()
+    assert client.post(_base(proposal) + "delete/", {"reason": ""}).status_code == 400
+    gone = client.post(_base(proposal) + "delete/", {"reason": "Entered twice"})
+    assert gone.status_code == 302
+    with tenant_scope(org_a):
+        from partnerships.models import Partnership
+
+        assert not Partnership.objects.filter(pk=proposal.pk).exists()
+        event = AuditEvent.objects.get(action="partnerships.partnership.deleted")
+    assert event.changes == {"name": "Birch pilot", "reason": "Entered twice"}
+
+
+def test_a_partner_without_partnerships_is_deleted_and_one_with_them_is_kept(
+    org_a, owner, client_as
+):
+    with tenant_scope(org_a):
+        lonely = PartnerFactory(organization=org_a, name="Cedar GmbH")
+        busy = PartnershipFactory(organization=org_a).partner
+    client = client_as(owner)
+    assert (
+        f"/partners/{lonely.pk}/delete/"
+        in client.get(f"/o/alpha/partners/{lonely.pk}/").content.decode()
+    )
+    assert (
+        f"/partners/{busy.pk}/delete/"
+        not in client.get(f"/o/alpha/partners/{busy.pk}/").content.decode()
+    )
+    kept = client.post(f"/o/alpha/partners/{busy.pk}/delete/", {"reason": "Duplicate"})
+    assert kept.status_code == 400
+    assert "is kept with their history" in kept.content.decode()
+    gone = client.post(f"/o/alpha/partners/{lonely.pk}/delete/", {"reason": "Duplicate"})
+    assert gone.status_code == 302 and gone.url == "/o/alpha/partners/"
+    with tenant_scope(org_a):
+        event = AuditEvent.objects.get(action="partnerships.partner.deleted")
+    assert event.changes == {"name": "Cedar GmbH", "reason": "Duplicate"}
