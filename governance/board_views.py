@@ -47,6 +47,7 @@ from governance.models import (
     Meeting,
     MeetingAction,
     MinutesPdf,
+    RaciActivity,
     Vote,
 )
 from partnerships.models import Partnership
@@ -711,6 +712,19 @@ def raci_activity_add(request, org_slug, partnership_id):
         partnership=partnership, name=request.POST.get("name", ""), actor=request.user
     )
     messages.success(request, "Activity added.")
+    return redirect("partnership-raci", org_slug, partnership.pk)
+
+
+@require_POST
+@_to_raci
+def raci_activity_delete(request, org_slug, partnership_id, raci_activity_id):
+    partnership = _partnership(request, partnership_id)
+    require_permission(request, "governance.change", partnership)
+    activity = RaciActivity.objects.filter(partnership=partnership, pk=raci_activity_id).first()
+    if activity is None:
+        raise Http404("No such activity.")
+    services.raci_activity_delete(activity=activity, actor=request.user)
+    messages.success(request, f"Activity “{activity.name}” removed with its assignments.")
     return redirect("partnership-raci", org_slug, partnership.pk)
 
 

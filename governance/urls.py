@@ -86,6 +86,11 @@ urlpatterns = [
     path(f"{P}raci/save/", board.raci_save, name="raci-save"),
     path(f"{P}raci/activities/", board.raci_activity_add, name="raci-activity-add"),
     path(f"{P}raci/defaults/", board.raci_defaults, name="raci-defaults"),
+    path(
+        f"{P}raci/activities/<int:raci_activity_id>/delete/",
+        board.raci_activity_delete,
+        name="raci-activity-delete",
+    ),
     path("governance/decision-rights/", board.decision_rights, name="decision-rights"),
     path(
         "governance/decision-rights/new/",

@@ -297,3 +297,26 @@ def test_a_present_voting_member_of_either_party_casts_their_own_vote_on_the_pag
         assert 'data-testid="vote-form"' not in html.content.decode(), seat
     again = guest.post(vote_url, {"choice": "for"}, follow=True)
     assert "already voted on this decision" in again.content.decode()
+
+
+def test_an_activity_added_by_mistake_is_removed_from_the_raci_page(
+    client_as, org_a, owner, committee, guest, partnership
+):
+    from governance.models import RaciActivity
+    from tenancy.models import AuditEvent
+
+    with tenant_scope(org_a):
+        activity = services.raci_activity_create(
+            partnership=partnership, name="Capital investmnet", actor=owner
+        )
+    delete = _url("raci-activity-delete", partnership.pk, activity.pk)
+    html = client_as(owner).get(_url("partnership-raci", partnership.pk)).content.decode()
+    assert delete in html and 'data-confirm="Remove' in html
+    guest_client = client_as(guest)
+    assert delete not in guest_client.get(_url("partnership-raci", partnership.pk)).content.decode()
+    assert guest_client.post(delete).status_code == 403
+    assert client_as(owner).post(delete).status_code == 302
+    with tenant_scope(org_a):
+        assert not RaciActivity.objects.filter(pk=activity.pk).exists()
+        event = AuditEvent.objects.get(action="governance.raci.activity_deleted")
+    assert (event.actor, event.changes) == (owner, {"activity": "Capital investmnet"})
