@@ -31,6 +31,11 @@ urlpatterns = [
         name="price-mechanism-detail",
     ),
     path(
+        "risk/price-mechanisms/<int:price_mechanism_id>/edit/",
+        views.price_mechanism_edit,
+        name="price-mechanism-edit",
+    ),
+    path(
         "risk/price-mechanisms/<int:price_mechanism_id>/review/",
         views.price_review_run,
         name="price-review-run",

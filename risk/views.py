@@ -447,6 +447,38 @@ def price_mechanism_create(request, org_slug, partnership_id):
     )
 
 
+def price_mechanism_edit(request, org_slug, price_mechanism_id):
+    """Correct a mechanism's terms; the reviews already run keep the figures they had."""
+    mechanism = _object(
+        request,
+        selectors.price_mechanisms(membership=request.membership),
+        "change",
+        pk=price_mechanism_id,
+    )
+    form = PriceMechanismForm(
+        request.POST or None, instance=type(mechanism).objects.get(pk=mechanism.pk)
+    )
+    detail = reverse("price-mechanism-detail", args=[org_slug, mechanism.pk])
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.price_mechanism_update(
+                mechanism=mechanism, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Price mechanism “{mechanism.name}” saved.")
+            return redirect(detail)
+    return _render_form(
+        request,
+        {"partnership": mechanism.partnership},
+        title=f"Edit · {mechanism.name}",
+        back=detail,
+        form=form,
+        submit="Save the mechanism",
+    )
+
+
 def price_mechanism_detail(request, org_slug, price_mechanism_id, review_form=None):
     mechanism = _object(
         request,

@@ -94,6 +94,7 @@ def test_a_partner_guest_is_refused_every_risk_page(client_as, guest, org_a, par
         f"partnerships/{partnership.pk}/risk/",
         f"risk/risks/{risk.pk}/",
         f"risk/price-mechanisms/{mechanism.pk}/",
+        f"risk/price-mechanisms/{mechanism.pk}/edit/",
         "risk/index-values/",
     ):
         # Refused by role (403); an object the guest's selectors never return is a 404.
@@ -284,3 +285,37 @@ def test_a_manager_sees_the_risk_module_and_tab(browser, partnership):
     text = browser.get(_url(f"partnerships/{partnership.pk}/")).content.decode()
     assert 'data-module="risk"' in text
     assert f"/partnerships/{partnership.pk}/risk/" in text
+
+
+def test_a_price_mechanisms_terms_are_corrected_on_their_page(browser, manager, org_a, partnership):
+    from risk.models import PriceMechanism
+    from tenancy.models import AuditEvent
+
+    with tenant_scope(org_a):
+        mechanism = PriceMechanismFactory(partnership=partnership, name="Steel indexation")
+    detail = browser.get(_url(f"risk/price-mechanisms/{mechanism.pk}/")).content.decode()
+    edit = _url(f"risk/price-mechanisms/{mechanism.pk}/edit/")
+    assert edit in detail
+    page = browser.get(edit)
+    assert page.status_code == 200 and 'value="2030-04-01"' in page.content.decode()
+    form = {
+        "name": "Steel indexation",
+        "index_name": "Steel HRC",
+        "base_price": "100.00",
+        "currency": "EUR",
+        "base_index_value": "200",
+        "weighting_percent": "60",
+        "floor_percent": "-5",
+        "cap_percent": "8",
+        "review_frequency_months": "3",
+        "next_review_on": "2030-07-01",
+        "volatility_assumption": "",
+    }
+    refused = browser.post(edit, {**form, "weighting_percent": "140"})
+    assert refused.status_code == 400
+    assert browser.post(edit, {**form, "cap_percent": "6"}).status_code == 302
+    with tenant_scope(org_a):
+        stored = PriceMechanism.objects.get(pk=mechanism.pk)
+        event = AuditEvent.objects.get(action="risk.price_mechanism.updated")
+    assert (stored.cap_percent, stored.next_review_on) == (Decimal("6"), date(2030, 7, 1))
+    assert event.actor == manager and "cap_percent" in event.changes
