@@ -125,5 +125,10 @@ urlpatterns = [
         views.sourcing_candidate,
         name="sourcing-candidate",
     ),
+    path(
+        "sourcing/candidates/<int:sourcing_candidate_id>/remove/",
+        views.sourcing_candidate_remove,
+        name="sourcing-candidate-remove",
+    ),
     *_overviews(),
 ]

@@ -1087,6 +1087,24 @@ def sourcing_candidate(request, org_slug, sourcing_candidate_id):
 
 
 @require_POST
+@refusals_to_messages("sourcing-candidate", "sourcing_candidate_id")
+def sourcing_candidate_remove(request, org_slug, sourcing_candidate_id):
+    """A candidate added by mistake leaves an open need (with its scores and cost estimate)."""
+    require_permission(request, "partnerships.change")
+    _require_member(request)
+    candidate = get_object_for_member_or_404(
+        request,
+        SourcingCandidate.objects.select_related("partner", "case"),
+        partnership_path=None,
+        pk=sourcing_candidate_id,
+    )
+    case = candidate.case
+    services.candidate_remove(candidate=candidate, actor=request.user)
+    messages.success(request, f"{candidate.partner.name} is no longer a candidate.")
+    return redirect("sourcing-compare", org_slug, case.pk)
+
+
+@require_POST
 def sourcing_decide(request, org_slug, sourcing_case_id):
     case = _case(request, sourcing_case_id)
     require_permission(request, "partnerships.change")

@@ -210,3 +210,23 @@ def test_a_partner_without_partnerships_is_deleted_and_one_with_them_is_kept(
     with tenant_scope(org_a):
         event = AuditEvent.objects.get(action="partnerships.partner.deleted")
     assert event.changes == {"name": "Cedar GmbH", "reason": "Duplicate"}
+
+
+def test_a_candidate_added_by_mistake_leaves_an_open_need(org_a, owner, client_as):
+    from partnerships.models import SourcingCandidate
+    from tests.partnerships.factories import SourcingCandidateFactory
+
+    with tenant_scope(org_a):
+        candidate = SourcingCandidateFactory(organization=org_a)
+        case = candidate.case
+    client = client_as(owner)
+    url = f"/o/alpha/sourcing/candidates/{candidate.pk}/remove/"
+    page = client.get(f"/o/alpha/sourcing/candidates/{candidate.pk}/").content.decode()
+    assert url in page and "data-confirm=" in page
+    done = client.post(url)
+    assert done.status_code == 302 and done.url == f"/o/alpha/sourcing/{case.pk}/compare/"
+    with tenant_scope(org_a):
+        assert not SourcingCandidate.objects.filter(pk=candidate.pk).exists()
+        assert (
+            AuditEvent.objects.get(action="partnerships.sourcingcandidate.deleted").actor == owner
+        )
