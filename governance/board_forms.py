@@ -77,6 +77,15 @@ class CommitteeMemberForm(forms.Form):
         self.fields["user"].set_people(people)
 
 
+class CommitteeSeatForm(forms.Form):
+    """A seated member's role, vote and duties, changed (the person stays)."""
+
+    role = forms.ChoiceField(choices=CommitteeMember.Role.choices)
+    has_vote = forms.BooleanField(required=False, label="Votes")
+    is_executive_sponsor = forms.BooleanField(required=False, label="Executive sponsor")
+    is_programme_lead = forms.BooleanField(required=False, label="Programme lead")
+
+
 class MeetingForm(forms.Form):
     title = forms.CharField(max_length=200, initial="Steering committee")
     kind = forms.ChoiceField(choices=Meeting.Kind.choices, label="Type")

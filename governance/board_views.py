@@ -22,6 +22,7 @@ from governance.board_forms import (
     AttestForm,
     CommitteeForm,
     CommitteeMemberForm,
+    CommitteeSeatForm,
     CrisisContactForm,
     CrisisLogForm,
     CrisisProtocolForm,
@@ -217,6 +218,43 @@ def committee_member_add(request, org_slug, partnership_id):
             return redirect("partnership-committee", org_slug, partnership.pk)
     return partnership_committee(
         request, org_slug, partnership_id=partnership_id, status=400, member_form=form
+    )
+
+
+def committee_member_edit(request, org_slug, partnership_id, committee_member_id):
+    """Change a member's seat: role, vote, sponsor or lead (a member with votes on record
+    stays on the committee, so this is how their seat changes)."""
+    partnership = _partnership(request, partnership_id)
+    require_permission(request, "governance.change", partnership)
+    member = get_object_for_member_or_404(
+        request,
+        CommitteeMember.objects.select_related("user", "committee"),
+        partnership_path="committee__partnership",
+        pk=committee_member_id,
+        committee__partnership=partnership,
+    )
+    form = CommitteeSeatForm(
+        request.POST or None,
+        initial={name: getattr(member, name) for name in CommitteeSeatForm.base_fields},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.committee_member_update(
+                member=member, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"{member.user.display_name} now sits as {member.get_role_display().lower()}.",
+            )
+            return redirect("partnership-committee", org_slug, partnership.pk)
+    return render(
+        request,
+        "governance/seat_form.html",
+        {"partnership": partnership, "member": member, "form": form},
+        status=400 if form.errors else 200,
     )
 
 

@@ -44,6 +44,11 @@ urlpatterns = [
     path(f"{P}committee/save/", board.committee_save, name="committee-save"),
     path(f"{P}committee/members/", board.committee_member_add, name="committee-member-add"),
     path(
+        f"{P}committee/members/<int:committee_member_id>/edit/",
+        board.committee_member_edit,
+        name="committee-member-edit",
+    ),
+    path(
         f"{P}committee/members/<int:committee_member_id>/remove/",
         board.committee_member_remove,
         name="committee-member-remove",

@@ -320,3 +320,26 @@ def test_an_activity_added_by_mistake_is_removed_from_the_raci_page(
         assert not RaciActivity.objects.filter(pk=activity.pk).exists()
         event = AuditEvent.objects.get(action="governance.raci.activity_deleted")
     assert (event.actor, event.changes) == (owner, {"activity": "Capital investmnet"})
+
+
+def test_a_members_seat_is_changed_on_its_own_page(board, client_as, org_a, partnership, owner):
+    from governance.models import CommitteeMember
+    from tenancy.models import AuditEvent
+
+    seat = board.seats["sponsor"]
+    url = _url("committee-member-edit", partnership.pk, seat.pk)
+    client = client_as(owner)
+    assert url in client.get(_url("partnership-committee", partnership.pk)).content.decode()
+    page = client.get(url)
+    assert page.status_code == 200
+    made_observer = client.post(url, {"role": "observer", "has_vote": "on"})
+    assert made_observer.status_code == 400  # an observer has no vote
+    assert client.post(url, {"role": "observer"}).status_code == 302
+    with tenant_scope(org_a):
+        stored = CommitteeMember.objects.get(pk=seat.pk)
+        event = AuditEvent.objects.filter(action="governance.committee.member_updated").last()
+    assert (stored.role, stored.has_vote) == ("observer", False)
+    assert event.actor == owner and event.changes["role"] == ["member", "observer"]
+    guest = client_as(board.seats["guest"].user)
+    assert url not in guest.get(_url("partnership-committee", partnership.pk)).content.decode()
+    assert guest.post(url, {"role": "chair"}).status_code == 403
