@@ -120,6 +120,20 @@ class KpiForm(forms.ModelForm):
         pass  # the service runs full_clean with the partnership set
 
 
+class KpiEditForm(forms.ModelForm):
+    """A KPI's definition corrected: everything but its code (formulas refer to it), plus
+    whether it is still measured. Figures already recorded stay."""
+
+    class Meta:
+        model = Kpi
+        fields = [f for f in KpiForm.Meta.fields if f not in ("template", "code")] + ["is_active"]
+        widgets = KpiForm.Meta.widgets
+        labels = {"is_active": "Still measured"}
+
+    def _post_clean(self):
+        pass  # the service runs full_clean with the partnership set
+
+
 def kpi_template_initial(template: KpiTemplate) -> dict:
     """The form's initial values from a library template (the "prefill" of choosing one)."""
     from performance.services import KPI_FIELDS

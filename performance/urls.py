@@ -127,6 +127,11 @@ urlpatterns = [
     path(P + "performance/slas/new/", views.sla_create, name="performance-sla-create"),
     path(P + "performance/rcas/new/", views.rca_create, name="performance-rca-create"),
     path(P + "performance/kpis/new/", views.kpi_create, name="performance-kpi-create"),
+    path(
+        P + "performance/kpis/<int:kpi_id>/edit/",
+        views.kpi_edit,
+        name="performance-kpi-edit",
+    ),
     path(P + "performance/survey/", views.survey_submit, name="performance-survey"),
     path(P + "performance/report/", views.report_request, name="performance-report-request"),
     path(P + "qbrs/", views.partnership_qbrs, name="partnership-qbrs"),

@@ -22,6 +22,7 @@ from performance.forms import (
     BreachStatusForm,
     CapaForm,
     ImportForm,
+    KpiEditForm,
     KpiForm,
     MeasurementCorrectForm,
     MeasurementDeleteForm,
@@ -37,6 +38,7 @@ from performance.models import (
     SLA_VERSIONED_TERMS,
     ActionItem,
     CorrectiveAction,
+    Kpi,
     KpiTemplate,
     Measurement,
     MeasurementImport,
@@ -440,6 +442,36 @@ def kpi_create(request, org_slug, partnership_id):
             "form": form,
             "templates": list(selectors.kpi_template_list()),
             "chosen_template": initial.get("template"),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def kpi_edit(request, org_slug, partnership_id, kpi_id):
+    """Correct a KPI's definition (name, target, thresholds, weight, formula …) or stop
+    measuring it; the figures already recorded stay."""
+    partnership = _partnership(request, partnership_id)
+    require_permission(request, "performance.change", partnership)
+    kpi = get_object_for_member_or_404(
+        request, Kpi.objects.all(), pk=kpi_id, partnership_id=partnership.pk
+    )
+    form = KpiEditForm(request.POST or None, instance=Kpi.objects.get(pk=kpi.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.kpi_update(kpi=kpi, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"KPI {kpi.code} saved.")
+            return redirect(_performance_url(request, partnership))
+    return render(
+        request,
+        "performance/kpi_edit.html",
+        {
+            "partnership": partnership,
+            "partnership_tabs": partnership_tabs(request, partnership),
+            "kpi": kpi,
+            "form": form,
         },
         status=400 if form.errors else 200,
     )

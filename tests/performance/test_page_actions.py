@@ -132,3 +132,49 @@ def test_a_page_counts_days_in_the_organizations_time_zone_not_in_utc(
     )
     due = page.context["action_form"].initial["due_date"]
     assert due == local_today + timedelta(days=30)
+
+
+def test_a_kpis_definition_is_corrected_on_its_page_and_its_code_stays(org_a, owner, client_as):
+    from performance.models import Kpi
+    from tenancy.models import AuditEvent
+    from tests.performance.factories import KpiFactory
+
+    with tenant_scope(org_a):
+        kpi = KpiFactory(organization=org_a, code="otd", name="On-time delivery")
+        partnership = kpi.partnership
+    client = client_as(owner)
+    url = reverse("performance-kpi-edit", args=["alpha", partnership.pk, kpi.pk])
+    tab = client.get(reverse("partnership-performance", args=["alpha", partnership.pk]))
+    assert url in tab.content.decode()
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="code"' not in page.content.decode()
+    form = {
+        "name": "On-time delivery (OTIF)",
+        "perspective": "operational",
+        "unit": "%",
+        "direction": "higher_is_better",
+        "target": "97",
+        "amber_threshold": "",
+        "red_threshold": "92",
+        "weight": "2",
+        "frequency": "monthly",
+        "source": "manual",
+        "formula": "",
+        "valid_min": "",
+        "valid_max": "",
+        "description": "",
+        "is_active": "on",
+        "code": "renamed",  # not a field of the page: ignored
+    }
+    assert client.post(url, {**form, "weight": "-1"}).status_code == 400
+    assert client.post(url, form).status_code == 302
+    with tenant_scope(org_a):
+        stored = Kpi.objects.get(pk=kpi.pk)
+        event = AuditEvent.objects.get(action="performance.kpi.updated")
+    assert (stored.code, stored.name, stored.target, stored.weight) == (
+        "otd",
+        "On-time delivery (OTIF)",
+        Decimal("97"),
+        Decimal("2"),
+    )
+    assert event.actor == owner and event.changes["target"] == ["98.0000", "97"]
