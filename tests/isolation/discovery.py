@@ -63,17 +63,26 @@ def model_for_kwarg(kwarg: str):
     return tenant_models().get(name)
 
 
-def parent_id(obj, kwarg: str):
+def parent_id(obj, kwarg: str, depth: int = 2):
     """The id `obj` holds for a route's outer kwarg: its own `<kwarg>` field
     (`partnership_id`), else its foreign key to the model the kwarg names (a tier's `scheme`
-    for `rebate_scheme_id`); None when it has neither."""
+    for `rebate_scheme_id`), else the same through one of its foreign keys (a committee
+    member's `committee.partnership_id`); None when none is found."""
     value = getattr(obj, kwarg, None)
     if value is not None:
         return value
     parent = model_for_kwarg(kwarg)
-    for field_ in obj._meta.concrete_fields:
-        if field_.is_relation and field_.related_model is parent:
+    relations = [f for f in obj._meta.concrete_fields if f.is_relation]
+    for field_ in relations:
+        if field_.related_model is parent:
             return getattr(obj, field_.attname)
+    if depth > 1:
+        for field_ in relations:
+            related = getattr(obj, field_.name, None)
+            if related is not None and field_.name != "organization":
+                found = parent_id(related, kwarg, depth - 1)
+                if found is not None:
+                    return found
     return None
 
 
