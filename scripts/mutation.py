@@ -442,7 +442,11 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
     ),
     "partnerships.due_diligence": (
         "partnerships/services/due_diligence.py",
-        ["tests/partnerships/test_services.py", "tests/partnerships/test_module_api.py"],
+        [
+            "tests/partnerships/test_services.py",
+            "tests/partnerships/test_module_api.py",
+            "tests/partnerships/test_due_diligence_rules_pinned.py",
+        ],
     ),
     "partnerships.sourcing": (
         "partnerships/sourcing.py",

@@ -117,8 +117,8 @@ def due_diligence_item_update(
     evidence = fields.pop("evidence", None)
     changes = changed_fields(item, fields)
     if isinstance(evidence, UploadedFile):  # a new file; the one on record otherwise stays
+        changes["evidence"] = [item.evidence.name or None, evidence.name]  # replaced, new
         item.evidence = evidence
-        changes["evidence"] = [None, evidence.name]
     if item.status in (DueDiligenceItem.Status.FAILED, DueDiligenceItem.Status.WAIVED) and not (
         item.findings.strip()
     ):
@@ -216,6 +216,8 @@ def onboarding_milestones_check(*, today: date, actor: User | None = None) -> in
 def escalation_resolve(
     *, escalation: OnboardingEscalation, actor: User | None, resolution: str, now: datetime
 ) -> OnboardingEscalation:
+    # Locked and read afresh: of two resolutions at once, the second sees the first.
+    escalation = OnboardingEscalation.objects.select_for_update().get(pk=escalation.pk)
     if escalation.status == OnboardingEscalation.Status.RESOLVED:
         raise ConflictError("This escalation is already resolved.")
     if not resolution.strip():
