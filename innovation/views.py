@@ -60,7 +60,7 @@ from innovation.models import (
 from partnerships.models import Partnership
 from performance.models import Kpi
 from tenancy.errors import ConflictError
-from tenancy.forms import apply_errors
+from tenancy.forms import ReasonForm, apply_errors
 from tenancy.modules import workspace_tabs
 from tenancy.permissions import has_permission
 from tenancy.views import get_object_for_member_or_404, refusals_to_messages, require_permission
@@ -94,7 +94,9 @@ def _can(request, verb, obj) -> bool:
     return has_permission(request.membership, f"innovation.{verb}", obj)
 
 
-def _form_page(request, *, title, form, back, submit, partnership=None, multipart=False):
+def _form_page(
+    request, *, title, form, back, submit, partnership=None, multipart=False, confirm=""
+):
     return render(
         request,
         "innovation/form.html",
@@ -105,6 +107,7 @@ def _form_page(request, *, title, form, back, submit, partnership=None, multipar
             "submit": submit,
             "partnership": partnership,
             "multipart": multipart,
+            "confirm": confirm,
         },
         status=400 if form.errors else 200,
     )
@@ -201,6 +204,30 @@ def initiative_create(request, org_slug, partnership_id):
         back=_tab(partnership, "#initiatives"),
         submit="Submit the initiative",
         partnership=partnership,
+    )
+
+
+def initiative_edit(request, org_slug, improvement_initiative_id):
+    """Correct an initiative while it is proposed or parked (a decided one is not edited)."""
+    initiative = _load(request, _initiatives(), improvement_initiative_id, "change")
+    guest = request.membership.is_guest
+    initial = {name: getattr(initiative, name) for name in services.INITIATIVE_FIELDS}
+    form = InitiativeForm(request.POST or None, guest=guest, initial=initial)
+    detail = reverse("initiative-detail", args=[org_slug, initiative.pk])
+    done = _save(
+        request,
+        form,
+        lambda data: services.initiative_update(initiative=initiative, actor=request.user, **data),
+        success="Initiative saved.",
+        to=detail,
+    )
+    return done or _form_page(
+        request,
+        title=f"Edit {initiative.title}",
+        form=form,
+        back=detail,
+        submit="Save the initiative",
+        partnership=initiative.partnership,
     )
 
 
@@ -431,6 +458,28 @@ def pilot_start(request, org_slug, pilot_id):
     services.pilot_start(pilot=pilot, actor=request.user)
     messages.success(request, "Pilot running.")
     return redirect(_pilot_url(pilot))
+
+
+def pilot_cancel(request, org_slug, pilot_id):
+    """Call off a planned pilot: a page of its own, with a reason."""
+    pilot = _load(request, _pilots(), pilot_id, "change")
+    form = ReasonForm(request.POST or None)
+    done = _save(
+        request,
+        form,
+        lambda data: services.pilot_cancel(pilot=pilot, actor=request.user, reason=data["reason"]),
+        success="Pilot cancelled.",
+        to=_pilot_url(pilot),
+    )
+    return done or _form_page(
+        request,
+        title=f"Cancel the pilot {pilot.title}",
+        form=form,
+        back=_pilot_url(pilot),
+        submit="Cancel the pilot",
+        partnership=pilot.partnership,
+        confirm="Cancel this pilot? A cancelled pilot is not started again.",
+    )
 
 
 @require_POST

@@ -11,6 +11,7 @@ from innovation.services._common import (
     OFFICE_EXTENSIONS,
 )
 from innovation.services.initiatives import (
+    INITIATIVE_FIELDS,
     criterion_add,
     criterion_score,
     initiative_decide,
@@ -50,6 +51,7 @@ from innovation.services.programmes import (
 )
 
 __all__ = [
+    "INITIATIVE_FIELDS",
     "MATERIAL_EXTENSIONS",
     "MATERIAL_MAX_BYTES",
     "OFFICE_EXTENSIONS",

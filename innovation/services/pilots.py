@@ -111,11 +111,18 @@ def pilot_start(*, pilot: Pilot, actor: User) -> Pilot:
 
 
 @transaction.atomic
-def pilot_cancel(*, pilot: Pilot, actor: User) -> Pilot:
+def pilot_cancel(*, pilot: Pilot, actor: User, reason: str = "") -> Pilot:
+    """A planned pilot is called off before it runs (the page asks why; the audit keeps it)."""
     PILOT_LIFECYCLE.check(pilot.status, Pilot.Status.CANCELLED)
     pilot.status = Pilot.Status.CANCELLED
     pilot.save(update_fields=["status"])
-    audit_record(action="innovation.pilot.cancelled", actor=actor, obj=pilot)
+    reason = (reason or "").strip()
+    audit_record(
+        action="innovation.pilot.cancelled",
+        actor=actor,
+        obj=pilot,
+        changes={"reason": reason} if reason else None,
+    )
     return pilot
 
 

@@ -235,3 +235,65 @@ def test_nonsense_posts_never_give_a_500(client_as, submitted, manager):
     assert client.post(_detail(submitted) + "criteria/", {"weight": "-1"}).status_code == 302
     assert client.post(_detail(submitted) + "lesson/", {}).status_code == 302
     _ = Decimal
+
+
+def test_a_proposed_initiative_is_corrected_on_its_page_and_a_decided_one_is_not(
+    client_as, org_a, manager, guest, partnership
+):
+    from tenancy.models import AuditEvent
+    from tests.innovation.factories import ImprovementInitiativeFactory
+
+    with tenant_scope(org_a):
+        initiative = ImprovementInitiativeFactory(partnership=partnership, title="Frieght portal")
+    client = client_as(manager)
+    url = f"/o/alpha/innovation/initiatives/{initiative.pk}/edit/"
+    assert url in client.get(_detail(initiative)).content.decode()
+    form = {
+        "title": "Freight portal",
+        "problem": "Freight is booked by e-mail.",
+        "proposal": "A shared booking portal.",
+        "owner_name": "",
+        "expected_benefit": "",
+        "currency": "EUR",
+        "expected_kpi_effect": "",
+        "impact": "4",
+        "effort": "2",
+        "internal_note": "",
+    }
+    assert client.post(url, {**form, "expected_benefit": "-5"}).status_code == 400
+    assert client.post(url, form).status_code == 302
+    with tenant_scope(org_a):
+        assert ImprovementInitiative.objects.get(pk=initiative.pk).title == "Freight portal"
+        event = AuditEvent.objects.get(action="innovation.initiative.updated")
+    assert event.changes == {"title": ["Frieght portal", "Freight portal"]}
+    guest_client = client_as(guest)
+    assert url not in guest_client.get(_detail(initiative)).content.decode()
+    assert guest_client.post(url, form).status_code == 403
+    with tenant_scope(org_a):
+        ImprovementInitiative.objects.filter(pk=initiative.pk).update(status="approved")
+    refused = client.post(url, {**form, "title": "Later"})
+    assert refused.status_code == 400
+    assert "A decided initiative is no longer edited." in refused.content.decode()
+
+
+def test_a_planned_pilot_is_cancelled_with_a_reason_on_its_own_page(
+    client_as, org_a, manager, partnership
+):
+    from innovation.models import Pilot
+    from tenancy.models import AuditEvent
+    from tests.innovation.factories import PilotFactory
+
+    with tenant_scope(org_a):
+        pilot = PilotFactory(partnership=partnership)
+    client = client_as(manager)
+    url = f"/o/alpha/innovation/pilots/{pilot.pk}/cancel/"
+    assert url in client.get(f"/o/alpha/innovation/pilots/{pilot.pk}/").content.decode()
+    assert "data-confirm=" in client.get(url).content.decode()
+    assert client.post(url, {"reason": ""}).status_code == 400
+    assert client.post(url, {"reason": "Budget moved to the portal"}).status_code == 302
+    with tenant_scope(org_a):
+        assert Pilot.objects.get(pk=pilot.pk).status == "cancelled"
+        event = AuditEvent.objects.get(action="innovation.pilot.cancelled")
+    assert event.changes == {"reason": "Budget moved to the portal"}
+    again = client.post(url, {"reason": "Twice"})
+    assert again.status_code == 400
