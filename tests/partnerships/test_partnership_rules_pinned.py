@@ -161,9 +161,23 @@ def test_only_a_proposal_is_deleted_and_the_deletion_is_audited(scope, owner):
         services.partnership_delete(partnership=started, actor=owner)
     assert refused.value.message == "A partnership in Due diligence is closed, never deleted."
     assert Partnership.objects.filter(pk=started.pk).exists()
-    proposal = PartnershipFactory(organization=scope, status=Partnership.Status.PROPOSED)
+    proposal = PartnershipFactory(
+        organization=scope, status=Partnership.Status.PROPOSED, name="Birch pilot"
+    )
     pk = proposal.pk
-    services.partnership_delete(partnership=proposal, actor=owner)
+    services.partnership_delete(partnership=proposal, actor=owner, reason="  Entered twice ")
     assert not Partnership.objects.filter(pk=pk).exists()
     event = _event("partnerships.partnership.deleted")
-    assert (event.actor, event.object_id) == (owner, str(pk))
+    assert (event.actor, event.object_id, event.changes) == (
+        owner,
+        str(pk),
+        {"name": "Birch pilot", "reason": "Entered twice"},
+    )
+
+
+def test_a_deletion_through_the_api_without_a_reason_records_the_name_only(scope, owner):
+    proposal = PartnershipFactory(
+        organization=scope, status=Partnership.Status.PROPOSED, name="Cedar pilot"
+    )
+    services.partnership_delete(partnership=proposal, actor=owner, reason=None)
+    assert _event("partnerships.partnership.deleted").changes == {"name": "Cedar pilot"}
