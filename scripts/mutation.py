@@ -417,6 +417,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/exit_planning/test_services.py",
             "tests/exit_planning/test_exit_service_rules.py",
             "tests/exit_planning/test_named_service_rules.py",
+            "tests/exit_planning/test_knowledge_and_post_mortems_pinned.py",
         ],
     ),
     "exit_planning.post_mortems": (
@@ -425,6 +426,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/exit_planning/test_services.py",
             "tests/exit_planning/test_exit_service_rules.py",
             "tests/exit_planning/test_named_service_rules.py",
+            "tests/exit_planning/test_knowledge_and_post_mortems_pinned.py",
         ],
     ),
     # The pure rule modules of risk, partnerships, exit planning and performance.

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from exit_planning.models import ExitPlan, PostMortem, PostMortemEntry
@@ -29,12 +30,15 @@ def post_mortem_contribute(
     post_mortem = post_mortem_get_or_open(plan=plan)
     if post_mortem.status == PostMortem.Status.COMPLETED:
         raise ConflictError("The post-mortem is completed.", code="completed")
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": "Write your contribution."})
     entry = PostMortemEntry(
         organization=plan.organization,
         post_mortem=post_mortem,
         section=section,
         party=party,
-        text=(text or "").strip(),
+        text=text,
         author=actor,
     )
     _full_clean(entry)
@@ -48,6 +52,14 @@ def post_mortem_contribute(
     return entry
 
 
+# How a missing section reads in "Complete it once it says …".
+PHRASES = {PostMortemEntry.Section.ROOT_CAUSE: "what the root cause was"}
+
+
+def _and_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 @transaction.atomic
 def post_mortem_complete(*, plan: ExitPlan, actor: User, now: datetime) -> PostMortem:
     post_mortem = PostMortem.objects.select_for_update().filter(plan=plan).first()
@@ -57,13 +69,13 @@ def post_mortem_complete(*, plan: ExitPlan, actor: User, now: datetime) -> PostM
         raise ConflictError("The post-mortem is already completed.", code="completed")
     sections = set(post_mortem.entries.values_list("section", flat=True))
     missing = [
-        label
+        PHRASES.get(value, label.lower())
         for value, label in PostMortemEntry.Section.choices
         if value != PostMortemEntry.Section.RECOMMENDATION and value not in sections
     ]
     if missing:
         raise ConflictError(
-            "Complete it once it says " + ", ".join(m.lower() for m in missing) + ".",
+            "Complete it once it says " + _and_list(missing) + ".",
             code="incomplete",
         )
     post_mortem.status = PostMortem.Status.COMPLETED
