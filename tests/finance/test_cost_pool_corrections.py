@@ -159,3 +159,57 @@ def test_the_guest_can_neither_correct_nor_delete_a_pool(
     assert api.delete(url + "?reason=x").status_code == 403
     with tenant_scope(org_a):
         assert CostPool.objects.get(pk=pool.pk).amount == D("10000.00")
+
+
+# -- pinned by mutation testing (finance.cost_pools) -------------------------------------------
+
+
+def test_a_new_pool_is_audited_on_itself_with_its_partnership_amount_and_basis(
+    scope, fin, partnership
+):
+    pool = _pool(fin, partnership)
+    [event] = AuditEvent.objects.filter(action="finance.cost_pool.created")
+    assert (event.actor, event.object_id, event.changes) == (
+        fin,
+        str(pool.pk),
+        {"partnership": partnership.pk, "amount": "10000", "basis": "headcount"},
+    )
+
+
+def test_an_unknown_field_is_a_programming_error_that_names_it(scope, fin, partnership):
+    with pytest.raises(TypeError) as refused:
+        _pool(fin, partnership, colour="red")
+    assert str(refused.value) == "Unknown cost pool fields: ['colour']"
+
+
+@pytest.mark.parametrize(
+    ("buyer", "partner", "errors"),
+    [
+        (D("-1"), D("40"), {"buyer_driver": ["This cannot be negative."]}),
+        (D("-1"), D("0"), {"buyer_driver": ["This cannot be negative."]}),
+        (D("0"), D("-1"), {"partner_driver": ["This cannot be negative."]}),
+    ],
+)
+def test_a_negative_measure_is_named_on_its_own_field(
+    scope, fin, partnership, buyer, partner, errors
+):
+    with pytest.raises(ValidationError) as refused:
+        _pool(fin, partnership, buyer_driver=buyer, partner_driver=partner)
+    assert refused.value.message_dict == errors
+
+
+def test_measures_summing_to_a_fraction_still_split_the_pool(scope, fin, partnership):
+    pool = _pool(fin, partnership, buyer_driver=D("0.5"), partner_driver=D("0.25"))
+    [row] = selectors.allocation_statement(partnership=partnership, period_start=JANUARY).rows
+    assert row["pool"] == pool
+    assert (row["buyer"].amount, row["partner"].amount) == (D("6666.67"), D("3333.33"))
+
+
+def test_corrections_and_deletions_are_audited_on_the_pool(scope, fin, partnership):
+    pool = _pool(fin, partnership)
+    pk = pool.pk
+    services.cost_pool_update(actor=fin, pool=pool, name="Cell")
+    services.cost_pool_delete(actor=fin, pool=pool, reason="Entered twice")
+    for action in ("finance.cost_pool.updated", "finance.cost_pool.deleted"):
+        [event] = AuditEvent.objects.filter(action=action)
+        assert event.object_id == str(pk), action
