@@ -46,7 +46,7 @@ def test_every_date_field_renders_an_iso_date_for_the_browser():
     wrong = sorted(
         name
         for name, field in fields.items()
-        if not isinstance(field.widget, (DateInput, MonthInput))
+        if not isinstance(field.widget, DateInput | MonthInput)
     )
     assert wrong == []
 
