@@ -253,23 +253,15 @@ def partnership_delete(request, org_slug, partnership_id):
     partnership that started is closed instead (the page says so)."""
     partnership = _partnership(request, partnership_id, "partnerships.change")
     _require_member(request)
-    form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.partnership_delete(
-                partnership=partnership, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, f"Proposal “{partnership.name}” deleted.")
-            return redirect("partnership-list", org_slug)
-    return _record_page(
+    return _delete_page(
         request,
+        delete=lambda reason: services.partnership_delete(
+            partnership=partnership, actor=request.user, reason=reason
+        ),
         title=f"Delete the proposal {partnership.name}",
-        form=form,
         back=reverse("partnership-detail", args=[org_slug, partnership.pk]),
-        submit="Delete for good",
+        done=reverse("partnership-list", args=[org_slug]),
+        success=f"Proposal “{partnership.name}” deleted.",
         confirm="Delete this proposal? It cannot be undone.",
     )
 
@@ -277,23 +269,15 @@ def partnership_delete(request, org_slug, partnership_id):
 def partner_delete(request, org_slug, partner_id):
     partner = _partner(request, partner_id)
     require_permission(request, "partnerships.change")
-    form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.partner_delete(
-                partner=partner, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, f"Partner “{partner.name}” deleted.")
-            return redirect("partner-list", org_slug)
-    return _record_page(
+    return _delete_page(
         request,
+        delete=lambda reason: services.partner_delete(
+            partner=partner, actor=request.user, reason=reason
+        ),
         title=f"Delete the partner {partner.name}",
-        form=form,
         back=reverse("partner-detail", args=[org_slug, partner.pk]),
-        submit="Delete for good",
+        done=reverse("partner-list", args=[org_slug]),
+        success=f"Partner “{partner.name}” deleted.",
         confirm="Delete this partner with its contacts, figures and certifications? "
         "It cannot be undone.",
     )
@@ -762,24 +746,33 @@ def partnership_record_delete(request, org_slug, partnership_id, kind, **ids):
     return _record_delete_page(request, record=record, title=title, back=back)
 
 
-def _record_delete_page(request, *, record, title, back):
+def _delete_page(request, *, delete, title, back, done, success, confirm):
+    """The confirmation page of a deletion: a reason, then `delete(reason)` (a service); a
+    refusal comes back on the page."""
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_delete(
-                record=record, actor=request.user, reason=form.cleaned_data["reason"]
-            )
+            delete(form.cleaned_data["reason"])
         except ConflictError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, f"{title} “{record}” deleted.")
-            return redirect(back)
+            messages.success(request, success)
+            return redirect(done)
     return _record_page(
+        request, title=title, form=form, back=back, submit="Delete for good", confirm=confirm
+    )
+
+
+def _record_delete_page(request, *, record, title, back):
+    return _delete_page(
         request,
+        delete=lambda reason: services.record_delete(
+            record=record, actor=request.user, reason=reason
+        ),
         title=f"Delete {title.lower()}: {record}",
-        form=form,
         back=back,
-        submit="Delete for good",
+        done=back,
+        success=f"{title} “{record}” deleted.",
         confirm=f"Delete this {title.lower()}? It cannot be undone.",
     )
 
