@@ -1,6 +1,9 @@
 """Reads of the tenancy app."""
 
-from tenancy.models import ApiKey, Membership, Notification
+from collections.abc import Callable
+
+from tenancy.context import require_organization
+from tenancy.models import ApiKey, Membership, Notification, Role, User
 
 
 def memberships_of(user) -> list[Membership]:
@@ -25,3 +28,43 @@ def api_keys_for_member(*, organization, user, now):
         .with_status(now=now)
         .order_by("-created_at")
     )
+
+
+def organization_admins() -> list[User]:
+    """The current organization's active admins, oldest membership first."""
+    return [
+        m.user
+        for m in Membership.objects.filter(
+            organization=require_organization(),
+            role=Role.ORG_ADMIN,
+            is_active=True,
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("pk")
+    ]
+
+
+class AdminsOnce:
+    """The organization's admins, read on first need and then kept: a job that asks
+    `accountable` about many records passes one, so the fallback costs at most one query."""
+
+    def __init__(self) -> None:
+        self._users: list[User] | None = None
+
+    def __call__(self) -> list[User]:
+        if self._users is None:
+            self._users = organization_admins()
+        return self._users
+
+
+def accountable(
+    *named: User | None, admins: Callable[[], list[User]] = organization_admins
+) -> list[User]:
+    """Who hears of something that needs a person: the first one named (a record's own owner,
+    then its partnership's owner, ...), or, when nobody is named, the organization's admins.
+    A job never drops an alert because an owner was never named."""
+    for user in named:
+        if user is not None:
+            return [user]
+    return admins()

@@ -20,6 +20,7 @@ from tenancy.dates import check_dates
 from tenancy.errors import ConflictError
 from tenancy.filesize import over_limit_texts
 from tenancy.models import User
+from tenancy.selectors import AdminsOnce, accountable
 from tenancy.services import notify
 
 OBLIGATION_FIELDS = (
@@ -165,14 +166,18 @@ def obligation_fulfil(
 
 
 def obligations_notify_overdue(*, today: date) -> int:
-    """Tell each overdue obligation's owner once per due date (however often the job runs)."""
+    """Tell each overdue obligation's owner (else its partnership's owner, else the admins) once
+    per due date, however often the job runs."""
     sent = 0
-    overdue = Obligation.objects.select_related("agreement", "owner").filter(
-        status=Obligation.Status.OPEN, due_date__lt=today, owner__isnull=False
+    overdue = Obligation.objects.select_related("agreement__partnership__owner", "owner").filter(
+        status=Obligation.Status.OPEN, due_date__lt=today
     )
+    admins = AdminsOnce()
     for obligation in overdue:
         created = notify(
-            recipients=[obligation.owner],
+            recipients=accountable(
+                obligation.owner, obligation.agreement.partnership.owner, admins=admins
+            ),
             title=f"Overdue obligation: {obligation.title}",
             body=f"Due {obligation.due_date:%d %b %Y} under “{obligation.agreement.title}”.",
             url=agreement_url(obligation.agreement),

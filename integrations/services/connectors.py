@@ -16,6 +16,7 @@ from tenancy.audit import audit_record
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import Membership, Role, User
+from tenancy.selectors import AdminsOnce, accountable
 from tenancy.services import notify
 
 # Methods that carry any standard (the message says which); the others carry their own.
@@ -390,8 +391,8 @@ def connector_transition(
 
 
 def connector_feeds_check(*, now) -> int:
-    """The late-feed job: tell each late connector's owner (or its partnership's owner) once per
-    missed due time. Returns how many were told."""
+    """The late-feed job: tell each late connector's owner (else its partnership's owner, else
+    the admins) once per missed due time. Returns how many connectors were reported."""
     from integrations.selectors import connector_feed_stats
 
     connectors = list(
@@ -401,13 +402,16 @@ def connector_feeds_check(*, now) -> int:
     )
     stats = connector_feed_stats(connectors, now=now)
     told = 0
+    admins = AdminsOnce()
     for connector in connectors:
         health: FeedHealth = feed_health(connector=connector, stats=stats[connector.pk], now=now)
-        recipient = connector.owner or connector.partnership.owner
-        if health.state != "late" or recipient is None or health.due_at is None:
+        if health.state != "late" or health.due_at is None:
+            continue
+        recipients = accountable(connector.owner, connector.partnership.owner, admins=admins)
+        if not recipients:
             continue
         notify(
-            recipients=[recipient],
+            recipients=recipients,
             title=f"{connector.partnership.name}: feed “{connector.name}” is late",
             body=_late_body(health, stats[connector.pk].last_received_at),
             url=reverse("connector-detail", args=[require_organization().slug, connector.pk]),

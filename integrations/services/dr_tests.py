@@ -11,6 +11,7 @@ from partnerships.models import Partnership
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
 from tenancy.models import User
+from tenancy.selectors import accountable
 from tenancy.services import notify
 
 DR_TEST_FIELDS = ("title", "plan", "participants", "scheduled_for", "rto_target_minutes",
@@ -65,7 +66,7 @@ def dr_test_record_result(
     rpo_achieved_minutes: int, findings: str = "", now,
 ) -> DisasterRecoveryTest:  # fmt: skip
     """Record what the test achieved: passed when both the recovery time and the data lost are
-    within their targets. A failed test notifies the partnership's owner."""
+    within their targets. A failed test notifies the partnership's owner (else the admins)."""
     test = (
         DisasterRecoveryTest.objects.select_for_update()
         .select_related("partnership")
@@ -99,10 +100,9 @@ def dr_test_record_result(
         changes={"passed": test.passed, "rto": [test.rto_target_minutes, rto_achieved_minutes],
                  "rpo": [test.rpo_target_minutes, rpo_achieved_minutes]},
     )  # fmt: skip
-    owner = test.partnership.owner
-    if not test.passed and owner is not None:
+    if not test.passed:
         notify(
-            recipients=[owner],
+            recipients=accountable(test.partnership.owner),
             title=f"{test.partnership.name}: disaster-recovery test “{test.title}” failed",
             body=f"Recovered in {rto_achieved_minutes:,} min (target {test.rto_target_minutes:,}); "
             f"data lost {rpo_achieved_minutes:,} min (target {test.rpo_target_minutes:,}).",

@@ -20,6 +20,7 @@ from integrations.edi.result import (
 )
 from integrations.models import EdiDocument, EdiDocumentLine
 from tenancy.context import require_organization
+from tenancy.selectors import accountable
 from tenancy.services import notify
 
 
@@ -149,11 +150,8 @@ def order_discrepancies(*, document: EdiDocument, parsed: ParsedDocument) -> lis
 
 
 def _notify_problems(document: EdiDocument) -> None:
-    """Tell the partnership's owner, once per document, about a message that could not be read
-    or that has error findings."""
-    owner = document.partnership.owner
-    if owner is None:
-        return
+    """Tell the partnership's owner (the admins when it has none), once per document, about a
+    message that could not be read or that has error findings."""
     if document.status == EdiDocument.Status.REJECTED:
         title = f"EDI message {document.filename or document.pk} could not be read"
         body = document.error
@@ -170,7 +168,7 @@ def _notify_problems(document: EdiDocument) -> None:
     else:
         return
     notify(
-        recipients=[owner],
+        recipients=accountable(document.partnership.owner),
         title=title,
         body=body,
         url=reverse("edi-document-detail", args=[require_organization().slug, document.pk]),

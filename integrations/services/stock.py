@@ -16,6 +16,7 @@ from partnerships.models import Partnership
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
 from tenancy.models import User
+from tenancy.selectors import AdminsOnce, accountable
 from tenancy.services import notify
 
 
@@ -132,8 +133,9 @@ def stock_positions_record(
     actor: User | None = None,
 ) -> StockFeedResult:  # fmt: skip
     """Store the stock positions a feed reports and alert (a tenancy notification to the
-    policy's owner, else the partnership's) when an item's position crosses its reorder point
-    or its safety stock downwards: once per crossing, not again while it stays there."""
+    policy's owner, else the partnership's, else the admins) when an item's position crosses
+    its reorder point or its safety stock downwards: once per crossing, not again while it
+    stays there."""
     _check_partnership(partnership)
     rows = _position_rows(positions)
     items = {item for item, _, _ in rows}
@@ -152,6 +154,7 @@ def stock_positions_record(
         )
         last_level[item] = latest or StockPosition.Level.OK
     created, alerts = [], 0
+    admins = AdminsOnce()
     for item, quantity, as_of in sorted(rows, key=lambda r: r[2]):
         policy = policies.get(item)
         level = stock_level(policy, quantity)
@@ -162,12 +165,12 @@ def stock_positions_record(
         )  # fmt: skip
         created.append(position)
         if policy is not None and _LEVEL_RANK[level] > _LEVEL_RANK[last_level[item]]:
-            recipient = policy.owner or partnership.owner
-            if recipient is not None:
+            recipients = accountable(policy.owner, partnership.owner, admins=admins)
+            if recipients:
                 threshold = policy.safety_stock if level == "safety" else policy.reorder_point
                 what = "safety stock" if level == "safety" else "reorder point"
                 notify(
-                    recipients=[recipient],
+                    recipients=recipients,
                     title=f"{partnership.name}: {item} at or below its {what}",
                     body=f"{quantity.normalize():f} {policy.unit} on {as_of:%d %b %Y %H:%M} "
                     f"(the {what} is {threshold.normalize():f}).",

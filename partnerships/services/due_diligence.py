@@ -19,6 +19,7 @@ from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
+from tenancy.selectors import AdminsOnce, accountable
 from tenancy.services import notify
 
 Area = DueDiligenceItem.Area
@@ -152,7 +153,16 @@ def due_diligence_item_update(
 
 
 def _escalate(
-    *, partnership, source, summary, owner, today: date, actor, item=None, milestone=None
+    *,
+    partnership,
+    source,
+    summary,
+    owner,
+    today: date,
+    actor,
+    item=None,
+    milestone=None,
+    also_told: list[User] | tuple = (),
 ) -> OnboardingEscalation | None:
     if owner is None:
         raise ConflictError("The partnership has no owner to escalate to; name one first.")
@@ -178,7 +188,7 @@ def _escalate(
         changes={"owner": owner.email, "deadline": escalation.deadline},
     )
     notify(
-        recipients=[owner],
+        recipients=[owner, *also_told],
         title=f"Escalation: {escalation.summary}",
         body=f"{partnership.name}: decide by {escalation.deadline:%d %b %Y}.",
         url=f"/o/{partnership.organization.slug}/partnerships/{partnership.pk}/onboarding/",
@@ -195,16 +205,21 @@ def onboarding_milestones_check(*, today: date, actor: User | None = None) -> in
         "partnership__owner", "partnership__organization"
     ).filter(completed_on__isnull=True, due_date__lt=today, escalations__isnull=True)
     raised = 0
+    admins = AdminsOnce()
     for milestone in overdue:
         partnership = milestone.partnership
-        if partnership.owner is None:
+        # A partnership nobody owns escalates to the organization's admins (the first is the
+        # escalation's owner, all are told) rather than being skipped on every run.
+        told = accountable(partnership.owner, admins=admins)
+        if not told:
             continue
         if _escalate(
             partnership=partnership,
             source=OnboardingEscalation.Source.MILESTONE,
             milestone=milestone,
             summary=f"Onboarding milestone missed: {milestone.title} (due {milestone.due_date})",
-            owner=partnership.owner,
+            owner=told[0],
+            also_told=told[1:],
             today=today,
             actor=actor,
         ):

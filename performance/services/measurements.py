@@ -24,6 +24,7 @@ from tenancy.audit import audit_record
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
+from tenancy.selectors import accountable
 from tenancy.services import notify
 
 
@@ -284,9 +285,8 @@ def measurement_record(
         changes={"kpi": kpi.code, "period": str(period), "value": str(value)},
     )
     if pending:
-        recipients = [kpi.owner or kpi.partnership.owner]
         notify(
-            recipients=recipients,
+            recipients=accountable(kpi.owner, kpi.partnership.owner),
             title=f"{kpi.partnership.name}: {kpi.code} {period:%Y-%m} submitted for approval",
             body=f"The partner reported {value} {kpi.unit}.",
             url=reverse(

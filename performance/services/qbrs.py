@@ -25,6 +25,7 @@ from tenancy.audit import audit_record
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
+from tenancy.selectors import AdminsOnce, accountable
 from tenancy.services import notify
 
 QBR_YEARS = (2000, 2100)
@@ -233,12 +234,13 @@ def qbr_reminders_send(*, now: datetime, days_before: int = 7) -> int:
         status__in=ActionItem.OPEN_STATUSES,
         due_date__lt=timezone.localdate(now),
         overdue_reminded_at__isnull=True,
-        owner__isnull=False,
-    ).select_related("owner", "partnership")
+    ).select_related("owner", "partnership__owner")
+    admins = AdminsOnce()
     for item in overdue:
         sent += len(
             notify(
-                recipients=[item.owner],
+                # An action nobody owns goes to the partnership's owner, else the admins.
+                recipients=accountable(item.owner, item.partnership.owner, admins=admins),
                 title=f"Overdue action: {item.title}",
                 body=f"{item.partnership.name}: due {item.due_date:%d %b %Y}.",
                 url=reverse("performance-actions", args=[organization.slug]),

@@ -41,6 +41,7 @@ from tenancy.audit import audit_record
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
+from tenancy.selectors import accountable
 from tenancy.services import notify
 
 ROLLING_DECAY = Decimal("0.8")
@@ -293,9 +294,9 @@ def scorecard_appeal_raise(
         changes={"criterion": criterion_code},
     )
     notify(
-        recipients=[scorecard.partnership.owner],
+        recipients=accountable(scorecard.partnership.owner),
         title=f"Scorecard appeal on {criterion_code} ({scorecard.period_start:%Y-%m})",
-        body=comment,
+        body=appeal.comment,
         url=reverse(
             "partnership-performance",
             args=[require_organization().slug, scorecard.partnership_id],

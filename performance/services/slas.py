@@ -34,6 +34,7 @@ from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
+from tenancy.selectors import AdminsOnce, accountable
 from tenancy.services import notify
 
 _BREACH_LOCK_NAMESPACE = 7_401
@@ -534,7 +535,8 @@ class BreachCheckResult:
 
 
 def _notify_new_breaches(*, organization, now: datetime) -> int:
-    """One message per owner listing the breaches not notified yet; then they are marked."""
+    """One message per owner (the SLA's, else the partnership's, else each admin) listing the
+    breaches not notified yet; then they are marked."""
     # Plain rows, not model instances: on a large tenant a month brings a thousand breaches.
     pending = list(
         SlaBreach.objects.filter(notified_at__isnull=True)
@@ -555,9 +557,13 @@ def _notify_new_breaches(*, organization, now: datetime) -> int:
     if not pending:
         return 0
     by_recipient: dict[int, list[dict]] = {}
+    admins = AdminsOnce()
     for breach in pending:
         if breach["recipient_id"] is not None:
             by_recipient.setdefault(breach["recipient_id"], []).append(breach)
+        else:  # nobody owns the SLA or its partnership: the admins hear of it
+            for admin in admins():
+                by_recipient.setdefault(admin.pk, []).append(breach)
     recipients = User.objects.in_bulk(list(by_recipient))
     url = reverse("performance-slas", args=[organization.slug])
     sent = 0
@@ -584,15 +590,16 @@ def _notify_new_breaches(*, organization, now: datetime) -> int:
 
 
 def _notify_termination_rights(*, organization, sla_ids: list[int]) -> None:
-    """Tell each owner about the SLAs that gained a right to terminate in this check.
+    """Tell each owner (the SLA's, else the partnership's, else the admins) about the SLAs that
+    gained a right to terminate in this check.
 
     `sla_ids` are the SLAs whose `termination_right_since` this check set, so a rerun has none;
     one message per owner however many SLAs (a large tenant's first check finds hundreds).
     """
     by_recipient: dict[int, tuple[User, list[Sla]]] = {}
+    admins = AdminsOnce()
     for sla in Sla.objects.filter(pk__in=sla_ids).select_related("owner", "partnership__owner"):
-        recipient = sla.owner or sla.partnership.owner
-        if recipient is not None:
+        for recipient in accountable(sla.owner, sla.partnership.owner, admins=admins):
             by_recipient.setdefault(recipient.pk, (recipient, []))[1].append(sla)
     url = reverse("performance-slas", args=[organization.slug])
     for recipient, slas in by_recipient.values():

@@ -13,6 +13,7 @@ from contracts.models import ObligationFulfilment
 from contracts.services.obligations import EVIDENCE_MAX_BYTES
 from tenancy.models import AuditEvent, Notification
 from tests.contracts.factories import AgreementFactory, ClauseFactory, ObligationFactory
+from tests.partnerships.factories import PartnershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -237,11 +238,10 @@ def test_the_reminder_job_counts_every_reminder_it_sends(scope, owner):
     assert services.obligations_notify_overdue(today=date(2025, 4, 10)) == 3
 
 
-def test_only_open_obligations_past_their_due_date_with_an_owner_are_reminded_once(scope, owner):
+def test_only_open_obligations_past_their_due_date_are_reminded_once(scope, owner):
     today = date(2025, 4, 10)
     late = ObligationFactory(organization=scope, owner=owner, due_date=date(2025, 4, 9))
     ObligationFactory(organization=scope, owner=owner, due_date=today)  # due today: not late
-    ObligationFactory(organization=scope, owner=None, due_date=date(2025, 3, 1))  # nobody to tell
     done = ObligationFactory(organization=scope, owner=owner, due_date=date(2025, 3, 1))
     services.obligation_fulfil(
         obligation=done, actor=owner, evidence="Sent.", now=timezone.now()
@@ -251,6 +251,27 @@ def test_only_open_obligations_past_their_due_date_with_an_owner_are_reminded_on
     reminders = Notification.objects.filter(recipient=owner, title__startswith="Overdue")
     assert [n.title for n in reminders] == [f"Overdue obligation: {late.title}"]
     assert services.obligations_notify_overdue(today=today) == 0  # once per due date
+
+
+def test_an_overdue_obligation_nobody_owns_goes_to_the_partnership_owner_else_the_admins(
+    scope, owner, make_member
+):
+    manager = make_member(scope, email="pm@alpha.test")
+    partnership = PartnershipFactory(organization=scope, owner=manager)
+    owned = ObligationFactory(
+        organization=scope,
+        owner=None,
+        agreement=AgreementFactory(organization=scope, partnership=partnership),
+        due_date=date(2025, 3, 1),
+    )
+    # Neither the obligation nor its partnership has an owner: `owner`, the admin, is told.
+    orphan = ObligationFactory(organization=scope, owner=None, due_date=date(2025, 3, 2))
+    assert services.obligations_notify_overdue(today=date(2025, 4, 10)) == 2
+    reminders = Notification.objects.filter(title__startswith="Overdue")
+    assert sorted((n.recipient.email, n.title) for n in reminders) == [
+        (owner.email, f"Overdue obligation: {orphan.title}"),
+        (manager.email, f"Overdue obligation: {owned.title}"),
+    ]
 
 
 def test_a_recurring_fulfilment_records_the_next_due_date_in_the_audit_trail(scope, owner):

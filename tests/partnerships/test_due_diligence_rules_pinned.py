@@ -5,7 +5,7 @@ without findings, an escalation with no one to go to, a blank or second resoluti
 template items are optional; when a review is stamped and when the stamp is cleared; that only a
 new upload replaces the evidence on record, and the audit names the file it replaced; that only
 failing an item escalates, to the partnership's owner (else whoever failed it); every missed
-milestone counted, an ownerless partnership's skipped without stopping the run; what each step
+milestone counted, an ownerless partnership's escalated to the organization's admins; what each step
 stores and audits; the escalation notice's words, link, key and recipient."""
 
 from datetime import UTC, date, datetime, timedelta
@@ -18,12 +18,13 @@ from partnerships import services
 from partnerships.models import DueDiligenceItem, OnboardingEscalation, Partnership
 from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError
-from tenancy.models import AuditEvent, Notification
+from tenancy.models import AuditEvent, Notification, Role
 from tests.partnerships.factories import (
     DueDiligenceItemFactory,
     OnboardingMilestoneFactory,
     PartnershipFactory,
 )
+from tests.tenancy.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -261,9 +262,7 @@ def test_a_failure_with_no_one_to_escalate_to_is_refused_in_words_and_nothing_is
 # --- Missed onboarding milestones ----------------------------------------------------------------
 
 
-def test_every_missed_milestone_is_escalated_and_an_ownerless_one_does_not_stop_the_run(
-    scope, owner, reviewer
-):
+def test_every_missed_milestone_is_escalated_an_ownerless_one_to_the_admin(scope, owner, reviewer):
     ownerless = OnboardingMilestoneFactory(
         organization=scope,
         partnership=PartnershipFactory(organization=scope, owner=None),
@@ -280,8 +279,10 @@ def test_every_missed_milestone_is_escalated_and_an_ownerless_one_does_not_stop_
         organization=scope, partnership=partnership, title="Kick-off", due_date=date(2026, 3, 1)
     )
     OnboardingMilestoneFactory(organization=scope, partnership=partnership, due_date=TODAY)
-    assert services.onboarding_milestones_check(today=TODAY, actor=reviewer) == 2
-    escalations = OnboardingEscalation.objects.order_by("pk")
+    assert services.onboarding_milestones_check(today=TODAY, actor=reviewer) == 3
+    # `owner` is the organization's admin: nobody owns the first partnership, so it is theirs.
+    assert [(e.owner, e.source) for e in ownerless.escalations.all()] == [(owner, "milestone")]
+    escalations = OnboardingEscalation.objects.filter(partnership=partnership).order_by("pk")
     assert [(e.milestone, e.source, e.summary, e.owner, e.deadline) for e in escalations] == [
         (
             portal,
@@ -298,11 +299,42 @@ def test_every_missed_milestone_is_escalated_and_an_ownerless_one_does_not_stop_
             DEADLINE,
         ),
     ]
-    assert not ownerless.escalations.exists()
     events = _events("partnerships.onboardingescalation.raised")
-    assert [(e.actor, e.object_id) for e in events] == [
-        (reviewer, str(escalation.pk)) for escalation in escalations
-    ]
+    assert sorted((e.actor.pk, e.object_id) for e in events) == sorted(
+        (reviewer.pk, str(escalation.pk)) for escalation in OnboardingEscalation.objects.all()
+    )
+
+
+def test_an_ownerless_missed_milestone_tells_every_admin_and_the_first_owns_it(
+    scope, owner, reviewer, make_member
+):
+    second_admin = make_member(scope, Role.ORG_ADMIN, email="second-admin@alpha.test")
+    make_member(scope, Role.ORG_ADMIN, email="gone@alpha.test", is_active=False)  # account off
+    MembershipFactory(  # an admin no longer in this organization
+        organization=scope, role=Role.ORG_ADMIN, is_active=False, user=UserFactory()
+    )
+    milestone = OnboardingMilestoneFactory(
+        organization=scope,
+        partnership=PartnershipFactory(organization=scope, owner=None),
+        due_date=TODAY - timedelta(days=1),
+    )
+    assert services.onboarding_milestones_check(today=TODAY, actor=None) == 1
+    assert milestone.escalations.get().owner == owner
+    told = Notification.objects.filter(title__startswith="Escalation: Onboarding milestone")
+    assert sorted(n.recipient.email for n in told) == [owner.email, second_admin.email]
+    # A rerun raises nothing new and tells nobody twice.
+    assert services.onboarding_milestones_check(today=TODAY, actor=None) == 0
+    assert told.count() == 2
+
+
+def test_a_missed_milestone_with_no_owner_and_no_admin_is_left_for_the_next_run(scope, reviewer):
+    milestone = OnboardingMilestoneFactory(
+        organization=scope,
+        partnership=PartnershipFactory(organization=scope, owner=None),
+        due_date=TODAY - timedelta(days=1),
+    )
+    assert services.onboarding_milestones_check(today=TODAY, actor=None) == 0
+    assert not milestone.escalations.exists()
 
 
 # --- Resolving an escalation ---------------------------------------------------------------------

@@ -13,11 +13,12 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from partnerships.models import Partnership
 from performance import services
 from performance.models import Measurement, Scorecard
 from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError
-from tenancy.models import AuditEvent, Notification
+from tenancy.models import AuditEvent, Notification, Role
 from tests.partnerships.factories import PartnershipFactory
 from tests.performance.factories import TODAY, KpiFactory, MeasurementFactory
 from tests.performance.importing import created, import_file, row_errors
@@ -326,6 +327,22 @@ def test_a_partners_figure_of_a_kpi_without_owner_goes_to_the_partnership_owner(
         [notification] = Notification.objects.all()
         assert notification.recipient == manager == scenario["partnership"].owner
         assert notification.body == "The partner reported 200.0000 ppm."
+
+
+def test_a_partners_figure_nobody_owns_goes_to_the_admins(org_a, manager, scenario, make_member):
+    admin = make_member(org_a, Role.ORG_ADMIN, email="admin@alpha.test")
+    with tenant_scope(org_a):
+        Partnership.objects.filter(pk=scenario["partnership"].pk).update(owner=None)
+        kpi = KpiFactory(
+            organization=org_a,
+            partnership=Partnership.objects.get(pk=scenario["partnership"].pk),
+            code="fill_rate",
+            unit="%",
+            owner=None,
+        )
+        _record(manager, kpi, Decimal("96.5"), pending=True)
+        [notification] = Notification.objects.all()
+    assert notification.recipient == admin
 
 
 # --- Review -------------------------------------------------------------------------------------
@@ -724,7 +741,7 @@ def test_a_file_that_cannot_be_imported_says_why(org_a, manager, scenario, media
         ),
         ("x.csv", b"kpi_code,period,value\n"): "The file has a header but no data rows.",
         ("x.csv", b'kpi_code,period,value\n"otd_pct,' + b"x" * 140_000 + b"\n"): (
-            "The CSV file is malformed near line 2: field larger than field limit (131072)."
+            "Line 2 has a value of more than 10,000 characters: this is not a table of figures."
         ),
     }
     with tenant_scope(org_a):

@@ -471,7 +471,7 @@ def test_the_reminder_window_is_the_number_of_days_given(org_a, manager, scenari
         assert services.qbr_reminders_send(now=NOW, days_before=3) == 1
 
 
-def test_owners_of_overdue_open_actions_are_reminded_once_each(
+def test_owners_of_overdue_open_actions_are_reminded_once_each_unowned_ones_via_the_partnership(
     org_a, manager, make_member, scenario
 ):
     partnership = scenario["partnership"]
@@ -492,12 +492,19 @@ def test_owners_of_overdue_open_actions_are_reminded_once_each(
         item("Due today", date(2025, 4, 10))
         item("Done", date(2025, 3, 1), status="done")
         item("Cancelled", date(2025, 3, 1), status="cancelled")
-        item("Nobody's", date(2025, 3, 1), owner=None)
+        nobodys = item("Nobody's", date(2025, 3, 1), owner=None)  # the partnership's owner's
 
-        assert services.qbr_reminders_send(now=NOW) == 2
+        assert services.qbr_reminders_send(now=NOW) == 3
         url = reverse("performance-actions", args=["alpha"])
-        notes = Notification.objects.order_by("recipient__email")
+        notes = Notification.objects.order_by("recipient__email", "title")
         assert [(n.recipient, n.title, n.body, n.url, n.dedupe_key) for n in notes] == [
+            (
+                manager,
+                "Overdue action: Nobody's",
+                "Alder drive-train: due 01 Mar 2025.",
+                url,
+                f"action-overdue:{nobodys.pk}",
+            ),
             (
                 manager,
                 "Overdue action: Second carrier",
@@ -517,6 +524,7 @@ def test_owners_of_overdue_open_actions_are_reminded_once_each(
         assert {(a.pk, a.overdue_reminded_at) for a in reminded} == {
             (yesterday.pk, NOW),
             (started.pk, NOW),
+            (nobodys.pk, NOW),
         }
         assert services.qbr_reminders_send(now=NOW + timedelta(days=1)) == 1  # "Due today"
         assert services.qbr_reminders_send(now=NOW + timedelta(days=2)) == 0

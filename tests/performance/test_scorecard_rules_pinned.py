@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from partnerships.models import Partnership
 from performance import services
 from performance.models import Scorecard, ScorecardAppeal, Side, StandingBand
 from performance.scoring import Standing
@@ -146,13 +147,27 @@ def test_an_appeal_is_stored_audited_and_sent_to_the_owner(
         note = Notification.objects.get(dedupe_key__startswith="appeal:")
         assert note.recipient == manager
         assert note.title == "Scorecard appeal on otd_pct (2025-03)"
-        assert note.body == "  Two deliveries were counted twice. "
+        assert note.body == "Two deliveries were counted twice."  # as stored, trimmed
         assert note.url == reverse(
             "partnership-performance", args=["alpha", scenario["partnership"].pk]
         )
         assert note.dedupe_key == f"appeal:{appeal.pk}"
     assert unknown.value.message_dict == {"criterion_code": ["“nope” is not on this scorecard."]}
     assert silent.value.message_dict == {"comment": ["Say why the criterion is disputed."]}
+
+
+def test_an_appeal_on_a_partnership_nobody_owns_goes_to_the_admins(
+    org_a, manager, make_member, scenario, published
+):
+    admin = make_member(org_a, Role.ORG_ADMIN, email="admin@alpha.test")
+    with tenant_scope(org_a):
+        Partnership.objects.filter(pk=scenario["partnership"].pk).update(owner=None)
+        published.refresh_from_db()
+        services.scorecard_appeal_raise(
+            scorecard=published, actor=manager, criterion_code="otd_pct", comment="Wrong"
+        )
+        note = Notification.objects.get(dedupe_key__startswith="appeal:")
+    assert note.recipient == admin
 
 
 @pytest.mark.parametrize(("uphold", "status"), [(True, "upheld"), (False, "rejected")])

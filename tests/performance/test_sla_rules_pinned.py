@@ -22,7 +22,7 @@ from performance.services.scorecards import _scorecard_cache_key
 from performance.services.slas import breach_payloads
 from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError, TransitionNotAllowed
-from tenancy.models import AuditEvent, Notification, OutboxMessage
+from tenancy.models import AuditEvent, Notification, OutboxMessage, Role
 from tests.partnerships.factories import PartnershipFactory
 from tests.performance.factories import TODAY, MeasurementFactory, SlaBreachFactory
 
@@ -649,9 +649,10 @@ def test_one_breach_is_one_breach_and_without_an_sla_owner_the_partnership_owner
     assert right.url == reverse("performance-slas", args=["alpha"])
 
 
-def test_breaches_of_an_sla_nobody_owns_are_marked_notified_without_a_message(
-    org_a, manager, scenario
+def test_breaches_of_an_sla_nobody_owns_go_to_every_admin_and_are_marked_notified(
+    org_a, manager, make_member, scenario
 ):
+    admins = [make_member(org_a, Role.ORG_ADMIN, email=f"admin{n}@alpha.test") for n in (1, 2)]
     sla = scenario["sla"]
     with tenant_scope(org_a):
         scenario["partnership"].__class__.objects.filter(pk=scenario["partnership"].pk).update(
@@ -660,8 +661,16 @@ def test_breaches_of_an_sla_nobody_owns_are_marked_notified_without_a_message(
         Sla.objects.filter(pk=sla.pk).update(owner=None, termination_breach_count=1)
         _record(manager, scenario["otd"], date(2025, 2, 1), "93")
         result = _breach_check()
-        assert result.notifications == 0
-        assert not Notification.objects.filter(title__contains="SLA").exists()
+        assert result.notifications == 2
+        told = Notification.objects.filter(title__contains="SLA").order_by(
+            "recipient__email", "title"
+        )
+        assert [(n.recipient, n.title) for n in told] == [
+            (admins[0], "1 new SLA breach"),
+            (admins[0], "Alder drive-train: right to terminate (Delivery SLA)"),
+            (admins[1], "1 new SLA breach"),
+            (admins[1], "Alder drive-train: right to terminate (Delivery SLA)"),
+        ]
         assert SlaBreach.objects.get().notified_at == NOW
 
 
