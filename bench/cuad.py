@@ -17,11 +17,23 @@ import hashlib
 import os
 import re
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 HELD_OUT_PERCENT = 30
-csv.field_size_limit(sys.maxsize)
+
+
+@contextmanager
+def _long_fields():
+    """labels.csv has excerpts longer than the csv module's 128 KiB field limit. The limit is
+    process-wide: raise it only while reading labels.csv and put it back, so that the app's
+    own CSV readers (which refuse such fields) behave the same whether or not this ran."""
+    previous = csv.field_size_limit(sys.maxsize)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
 
 
 def cuad_dir() -> Path:
@@ -74,7 +86,7 @@ def load_contracts(split: str) -> list[Contract]:
     root = cuad_dir()
     texts = {normalise_stem(path.name): path for path in (root / "txt").glob("*.txt")}
     contracts = []
-    with (root / "labels.csv").open(encoding="utf-8", newline="") as handle:
+    with _long_fields(), (root / "labels.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             name = row["Filename"]
             path = texts.get(normalise_stem(name))
@@ -90,7 +102,7 @@ def load_contracts(split: str) -> list[Contract]:
 
 def split_sizes() -> tuple[int, int]:
     root = cuad_dir()
-    with (root / "labels.csv").open(encoding="utf-8", newline="") as handle:
+    with _long_fields(), (root / "labels.csv").open(encoding="utf-8", newline="") as handle:
         names = [row["Filename"] for row in csv.DictReader(handle)]
     held = sum(is_held_out(name) for name in names)
     return len(names) - held, held

@@ -8,16 +8,21 @@ bounded memory) the XML of every part: no DOCTYPE/entities, nesting depth bounde
 
 Python's zipfile never inflates a member beyond its declared size (and checks the CRC), so the
 declared sizes checked here bound what python-docx and openpyxl will read afterwards.
+
+`csv_records(text)` reads a small CSV text (a rates file, index values, a pasted feed) with a
+bound on each cell that does not depend on the csv module's process-wide field limit.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 from dataclasses import dataclass
 from typing import IO, Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from tenancy.filesize import MB, over_limit_texts, size_text
 
@@ -150,3 +155,54 @@ def parse_xml(content: bytes, *, name: str = "The message", max_depth: int = 100
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
     return etree.fromstring(content, parser=parser)
+
+
+# --- small CSV texts (a rates file, index values, a feed pasted on a page) ---------------------
+
+CSV_CELL_MAX_CHARS = 1_000
+
+
+def csv_records(
+    text: str, *, field: str = "file", max_cell_chars: int = CSV_CELL_MAX_CHARS
+) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The header (trimmed, lower case) and the data rows of a small CSV text as (line number,
+    {column: trimmed cell}); blank lines are skipped, a short row's missing cells are "" and
+    cells beyond the header are dropped.
+
+    A cell longer than `max_cell_chars`, or a line the csv module cannot read, is a
+    ValidationError on `field` in words. The length is checked here rather than left to the csv
+    module's field limit: that limit is process-wide (bench/cuad.py raises it while it reads
+    CUAD's labels), and the answer must not depend on what ran before in the process.
+    """
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header: list[str] | None = None
+    records: list[tuple[int, dict[str, str]]] = []
+
+    def too_long() -> ValidationError:
+        return ValidationError(
+            {
+                field: f"Line {reader.line_num} has a value of more than {max_cell_chars:,} "
+                "characters: is this the right file?"
+            }
+        )
+
+    try:
+        for cells in reader:
+            if any(len(cell) > max_cell_chars for cell in cells):
+                raise too_long()
+            if not any(cell.strip() for cell in cells):
+                continue
+            if header is None:
+                header = [cell.strip().lower() for cell in cells]
+                continue
+            values = {
+                name: cells[i].strip() if i < len(cells) else "" for i, name in enumerate(header)
+            }
+            records.append((reader.line_num, values))
+    except csv.Error as error:
+        if "field limit" in str(error) and csv.field_size_limit() >= max_cell_chars:
+            raise too_long() from None  # the module's limit met a cell over the bound too
+        raise ValidationError(
+            {field: f"Line {reader.line_num} cannot be read as CSV: is this the right file?"}
+        ) from None
+    return header or [], records

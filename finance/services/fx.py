@@ -56,13 +56,20 @@ def fx_rate_set(
     return obj
 
 
+RATE_CELL_MAX_CHARS = 100
+
+
 def fx_rates_import_csv(*, actor, text: str) -> int:
     """Rates from CSV (`currency,quote_currency,month,rate`, month as YYYY-MM or YYYY-MM-DD);
     every row is checked first, and nothing is saved if any row is wrong."""
     try:
         rows = list(csv.reader(io.StringIO(text)))
-    except csv.Error:  # a field over the csv module's limit (128 KiB)
-        raise ValidationError({"file": "The file is not a CSV file of rates."}) from None
+    except csv.Error:  # a field over the csv module's limit (process-wide, 128 KiB by default)
+        rows = None
+    # A rates file's cells are short: one far longer than a rate is not a rates file, whatever
+    # the csv module's limit happens to be in this process.
+    if rows is None or any(len(cell) > RATE_CELL_MAX_CHARS for row in rows for cell in row):
+        raise ValidationError({"file": "The file is not a CSV file of rates."})
     first = 1  # rows are numbered as the file's lines, the header line included
     if rows and rows[0] and rows[0][0].strip().lower() == "currency":
         rows, first = rows[1:], 2

@@ -18,6 +18,7 @@ from tenancy.context import require_organization
 from tenancy.models import User
 from tenancy.selectors import AdminsOnce, accountable
 from tenancy.services import notify
+from tenancy.uploads import csv_records
 
 
 def _quantity(value) -> Decimal | None:
@@ -207,13 +208,10 @@ def stock_feed_replay(*, partnership: Partnership, content: str, now) -> StockFe
     """The integration test: read a stock feed (CSV: item, quantity, as_of) as the feed would
     deliver it, with the levels and alerts it would raise and its sync lag, then roll it all
     back (nothing is kept, nobody is notified)."""
-    import csv
-    import io
-
-    reader = csv.DictReader(io.StringIO(content or ""))
-    if not reader.fieldnames or {"item", "quantity", "as_of"} - set(reader.fieldnames):
+    header, records = csv_records(content or "", field="content")
+    if {"item", "quantity", "as_of"} - set(header):
         raise ValidationError({"content": "The feed needs the columns item, quantity, as_of."})
-    rows = list(reader)[:5000]
+    rows = [values for _, values in records[:5000]]
     with transaction.atomic():
         result = stock_positions_record(
             partnership=partnership, positions=rows, now=now, received_via="replay"

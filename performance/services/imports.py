@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -36,6 +37,8 @@ from tenancy.jobs import JOB_LIFECYCLE, enqueue, job_progress_clear, job_progres
 from tenancy.models import User
 from tenancy.uploads import ArchiveRefused, check_office_archive
 
+logger = logging.getLogger(__name__)
+
 IMPORT_TASK = "performance.tasks.measurement_import_run"
 EXTENSIONS = (".csv", ".txt", ".xlsx", ".xlsm")
 
@@ -52,6 +55,8 @@ class ImportLimits:
 
 
 DEFAULT_IMPORT_LIMITS = ImportLimits()
+# A figure, a code or a note: no cell of a table of figures is longer.
+CELL_MAX_CHARS = 10_000
 
 
 class ImportFileError(ValueError):
@@ -131,8 +136,15 @@ def _rows_of_csv(stream) -> Iterator[tuple[int, list]]:
         dialect = csv.excel
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     reader = csv.reader(text, dialect)
+    too_long = (
+        "Line {line} has a value of more than {limit:,} characters: this is not a table of figures."
+    )
     try:
         for cells in reader:
+            # Checked here, not left to the csv module's field limit: that limit is
+            # process-wide, and whatever raised it before must not change this answer.
+            if any(len(cell) > CELL_MAX_CHARS for cell in cells):
+                raise ImportFileError(too_long.format(line=reader.line_num, limit=CELL_MAX_CHARS))
             yield reader.line_num, cells
         text.detach()  # the caller still reads the stream's position and closes it
     except UnicodeDecodeError:
@@ -140,8 +152,12 @@ def _rows_of_csv(stream) -> Iterator[tuple[int, list]]:
             f"Line {reader.line_num + 1} is not UTF-8 text: save the file as CSV (UTF-8) or .xlsx."
         ) from None
     except csv.Error as error:
+        # The module's own field limit (128 KiB unless raised), or a malformed line; its text
+        # is Python's, not the user's, so it is translated here.
         raise ImportFileError(
-            f"The CSV file is malformed near line {reader.line_num}: {error}."
+            too_long.format(line=reader.line_num, limit=CELL_MAX_CHARS)
+            if "field limit" in str(error)
+            else f"The CSV file is malformed near line {reader.line_num}: check its quotes."
         ) from None
 
 
@@ -160,8 +176,10 @@ def _rows_of_xlsx(stream) -> Iterator[tuple[int, list]]:
     except ImportFileError:
         raise
     except Exception as error:  # noqa: BLE001 - any unreadable workbook is a user error
+        logger.info("unreadable workbook: %r", error)
         raise ImportFileError(
-            f"The Excel file cannot be read ({error.__class__.__name__})."
+            "The Excel file cannot be read: open it in Excel, save it again as .xlsx and upload "
+            "it again, or export the sheet as CSV."
         ) from None
 
 

@@ -1,7 +1,5 @@
 """Risk services: price adjustment."""
 
-import csv
-import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -19,6 +17,7 @@ from risk.pricing import adjust_price
 from risk.services._common import _full_clean, _recipients, _url
 from tenancy.audit import audit_record, changed_fields
 from tenancy.services import notify
+from tenancy.uploads import csv_records
 
 MECHANISM_FIELDS = (
     "name",
@@ -136,15 +135,13 @@ def _parse_period(text: str) -> date:
 def index_values_import_csv(*, actor, content: str) -> int:
     """Import `index,period,value` rows (period as YYYY-MM). All rows or none: any bad line is
     reported with its line number and nothing is saved."""
-    reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
-    fields = {(name or "").strip().lower() for name in (reader.fieldnames or [])}
-    if not {"index", "period", "value"} <= fields:
+    header, records = csv_records(content, field="file")
+    if not {"index", "period", "value"} <= set(header):
         raise ValidationError(
             {"file": "The CSV needs a header row with the columns index, period and value."}
         )
     problems, rows = [], []
-    for line, raw in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+    for line, row in records:
         try:
             period = _parse_period(row["period"])
         except ValueError:

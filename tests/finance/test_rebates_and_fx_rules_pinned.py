@@ -4,6 +4,8 @@ the user's words, the edges (a tier ending where it starts, the last month of a 
 band of 0 % and 100 %), what a rerun replaces and what it leaves, a rates file that cannot be
 read, and the audit event each step leaves."""
 
+import csv
+import sys
 from datetime import date
 from decimal import Decimal
 
@@ -306,6 +308,22 @@ def test_a_rates_file_without_rates_or_unreadable_is_refused(scope, fin, text, m
     with pytest.raises(ValidationError) as refused:
         services.fx_rates_import_csv(actor=fin, text=text)
     assert refused.value.message_dict == {"file": [message]}
+
+
+@pytest.mark.parametrize("limit", [131_072, sys.maxsize])
+def test_a_cell_far_longer_than_a_rate_is_refused_whatever_the_csv_modules_limit(scope, fin, limit):
+    # The csv module's field limit is process-wide (bench/cuad.py raises it for CUAD's labels
+    # while it reads them): the answer must not depend on what ran before in the process.
+    previous = csv.field_size_limit(limit)
+    try:
+        for cell in ("9" * 101, "9" * 200_000):
+            with pytest.raises(ValidationError) as refused:
+                services.fx_rates_import_csv(actor=fin, text=f"USD,EUR,2030-01,{cell}\n")
+            assert refused.value.message_dict == {"file": ["The file is not a CSV file of rates."]}
+        padded = "1.25".rjust(100)  # at the limit: read, and its spaces trimmed
+        assert services.fx_rates_import_csv(actor=fin, text=f"USD,EUR,2030-01,{padded}\n") == 1
+    finally:
+        csv.field_size_limit(previous)
 
 
 def test_only_the_first_ten_problems_of_a_file_are_listed(scope, fin):

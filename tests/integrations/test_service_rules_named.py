@@ -321,6 +321,15 @@ def test_a_stock_feed_without_the_item_quantity_and_as_of_columns_is_refused(org
     }
 
 
+def test_a_stock_feed_with_a_huge_cell_is_refused_in_words_not_a_crash(org_a, partnership):
+    content = "item,quantity,as_of\nMAT-1," + "9" * 200_000 + ",2026-03-01T08:00\n"
+    with tenant_scope(org_a), pytest.raises(ValidationError) as refused:
+        services.stock_feed_replay(partnership=partnership, content=content, now=NOW)
+    assert refused.value.message_dict == {
+        "content": ["Line 2 has a value of more than 1,000 characters: is this the right file?"]
+    }
+
+
 def test_a_replayed_stock_feed_shows_its_levels_and_alerts_but_keeps_nothing(
     org_a, partnership, manager
 ):

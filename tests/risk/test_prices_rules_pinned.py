@@ -4,6 +4,8 @@ edges (a weighting of 0 and 100 %, a cap equal to the floor), what an index impo
 refuses line by line (NaN and 1e30 were a 500), what a review stores, moves and audits, and
 whom it tells."""
 
+import csv
+import sys
 from datetime import date
 from decimal import Decimal
 
@@ -209,6 +211,24 @@ def test_an_index_file_without_its_columns_or_rows_is_refused(scope, manager, co
     with pytest.raises(ValidationError) as refused:
         services.index_values_import_csv(actor=manager, content=content)
     assert refused.value.message_dict == {"file": [message]}
+
+
+@pytest.mark.parametrize("csv_limit", [131_072, sys.maxsize])
+def test_an_index_file_with_a_huge_cell_is_refused_in_words_whatever_the_csv_limit(
+    scope, manager, csv_limit
+):
+    previous = csv.field_size_limit(csv_limit)  # process-wide: see tenancy.uploads.csv_records
+    try:
+        with pytest.raises(ValidationError) as refused:
+            services.index_values_import_csv(
+                actor=manager, content="index,period,value\nSteel,2030-01," + "9" * 200_000
+            )
+    finally:
+        csv.field_size_limit(previous)
+    assert refused.value.message_dict == {
+        "file": ["Line 2 has a value of more than 1,000 characters: is this the right file?"]
+    }
+    assert not IndexValue.objects.exists()
 
 
 def test_an_index_file_reads_days_and_lists_twenty_problems_at_most(scope, manager):
