@@ -10,7 +10,7 @@ rows; the buyer's internal note and the competition-law review are not in what t
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -29,7 +29,7 @@ from finance.models import (
 from innovation.models import ImprovementInitiative
 from partnerships.models import Partnership
 from tenancy.api import (
-    TenantModelViewSet,
+    ReasonedDeleteViewSet,
     TenantRelatedField,
     TenantViewSet,
     VersionedCreateMixin,
@@ -57,21 +57,11 @@ class FinanceViewSet(
     http_method_names = ["get", "post", "head", "options"]
 
 
-REASON = OpenApiParameter("reason", str, required=True, description="Why; kept in the audit log.")
-
-
-class CorrectableViewSet(TenantModelViewSet):
-    """The rebate set-up: PUT/PATCH corrects through the service (which checks the rules);
-    DELETE needs `?reason=`, kept in the audit log."""
+class CorrectableViewSet(ReasonedDeleteViewSet):
+    """The cost model and the rebate set-up: PUT/PATCH corrects through the service (which
+    checks the rules); DELETE needs `?reason=`, kept in the audit log."""
 
     permission_module = "finance"
-
-    @extend_schema(parameters=[REASON], responses={204: None, 400: dict, 404: dict, 409: dict})
-    def destroy(self, request, *args, **kwargs):
-        return super().destroy(request, *args, **kwargs)
-
-    def reason(self) -> str:
-        return self.request.query_params.get("reason", "")
 
 
 # -- cost pools ----------------------------------------------------------------------------
@@ -115,7 +105,9 @@ class CostPoolViewSet(CorrectableViewSet):
         return services.cost_pool_update(actor=self.request.user, pool=instance, **fields)
 
     def destroy_object(self, instance):
-        services.cost_pool_delete(actor=self.request.user, pool=instance, reason=self.reason())
+        services.cost_pool_delete(
+            actor=self.request.user, pool=instance, reason=self.deletion_reason()
+        )
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
     @action(detail=True, methods=["get"], url_path="allocation-csv")
@@ -454,7 +446,7 @@ class RebateSchemeViewSet(CorrectableViewSet):
 
     def destroy_object(self, instance):
         services.rebate_scheme_delete(
-            actor=self.request.user, scheme=instance, reason=self.reason()
+            actor=self.request.user, scheme=instance, reason=self.deletion_reason()
         )
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
@@ -492,7 +484,9 @@ class RebateTierViewSet(CorrectableViewSet):
         return services.rebate_tier_update(actor=self.request.user, tier=instance, **fields)
 
     def destroy_object(self, instance):
-        services.rebate_tier_remove(actor=self.request.user, tier=instance, reason=self.reason())
+        services.rebate_tier_remove(
+            actor=self.request.user, tier=instance, reason=self.deletion_reason()
+        )
 
 
 class VolumeEntrySerializer(serializers.ModelSerializer):
@@ -531,7 +525,9 @@ class VolumeEntryViewSet(CorrectableViewSet):
         )
 
     def destroy_object(self, instance):
-        services.volume_remove(actor=self.request.user, entry=instance, reason=self.reason())
+        services.volume_remove(
+            actor=self.request.user, entry=instance, reason=self.deletion_reason()
+        )
 
 
 # -- exchange rates ------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from partnerships.models import (
 from partnerships.selectors import partner_list, partnership_portfolio
 from tenancy.api import (
     MemberField,
+    ReasonedDeleteViewSet,
     TenantIdField,
     TenantModelViewSet,
     TenantReadOnlyViewSet,
@@ -118,7 +119,7 @@ class SupplyEdgeSerializer(serializers.Serializer):
     critical = serializers.BooleanField(source="edge.critical")
 
 
-class PartnerViewSet(TenantModelViewSet):
+class PartnerViewSet(ReasonedDeleteViewSet):
     model = Partner
     serializer_class = PartnerSerializer
     permission_module = "partnerships"
@@ -135,7 +136,9 @@ class PartnerViewSet(TenantModelViewSet):
         return services.partner_update(partner=instance, actor=self.request.user, **data)
 
     def destroy_object(self, instance):
-        services.partner_delete(partner=instance, actor=self.request.user)
+        services.partner_delete(
+            partner=instance, actor=self.request.user, reason=self.deletion_reason()
+        )
 
     @extend_schema(responses=SupplyEdgeSerializer(many=True))
     @action(
@@ -151,7 +154,7 @@ class PartnerViewSet(TenantModelViewSet):
         return Response(SupplyEdgeSerializer(graph.rows(), many=True).data)
 
 
-class PartnershipViewSet(TenantModelViewSet):
+class PartnershipViewSet(ReasonedDeleteViewSet):
     model = Partnership
     serializer_class = PartnershipSerializer
     permission_module = "partnerships"
@@ -168,7 +171,9 @@ class PartnershipViewSet(TenantModelViewSet):
         return services.partnership_update(partnership=instance, actor=self.request.user, **data)
 
     def destroy_object(self, instance):
-        services.partnership_delete(partnership=instance, actor=self.request.user)
+        services.partnership_delete(
+            partnership=instance, actor=self.request.user, reason=self.deletion_reason()
+        )
 
     @extend_schema(request=PartnershipTransitionSerializer, responses=PartnershipSerializer)
     @action(detail=True, methods=["post"])
@@ -222,7 +227,7 @@ class PartnershipViewSet(TenantModelViewSet):
 # --- Records of partners and partnerships (generic services) ------------------------------------
 
 
-class RecordViewSet(TenantModelViewSet):
+class RecordViewSet(ReasonedDeleteViewSet):
     """Create, update and delete through the records services; the parent comes in the body."""
 
     permission_module = "partnerships"
@@ -235,7 +240,9 @@ class RecordViewSet(TenantModelViewSet):
         return services.record_update(record=instance, actor=self.request.user, **data)
 
     def destroy_object(self, instance):
-        services.record_delete(record=instance, actor=self.request.user)
+        services.record_delete(
+            record=instance, actor=self.request.user, reason=self.deletion_reason()
+        )
 
 
 def _record_serializer(model_class, fields, parent, **declared):
@@ -414,7 +421,7 @@ class DueDiligenceItemSerializer(serializers.ModelSerializer):
         read_only_fields = ["completed_at"]
 
 
-class DueDiligenceItemViewSet(TenantModelViewSet):
+class DueDiligenceItemViewSet(ReasonedDeleteViewSet):
     """Checklist items; failing or waiving one needs findings, a failed one escalates."""
 
     model = DueDiligenceItem
@@ -441,7 +448,9 @@ class DueDiligenceItemViewSet(TenantModelViewSet):
         )
 
     def destroy_object(self, instance):
-        services.record_delete(record=instance, actor=self.request.user)
+        services.record_delete(
+            record=instance, actor=self.request.user, reason=self.deletion_reason()
+        )
 
 
 class OnboardingEscalationSerializer(serializers.ModelSerializer):
@@ -606,7 +615,7 @@ class AnalysisSerializer(serializers.Serializer):
     candidates = CandidateAnalysisSerializer(many=True)
 
 
-class SourcingCaseViewSet(TenantModelViewSet):
+class SourcingCaseViewSet(ReasonedDeleteViewSet):
     """Sourcing needs: the sourcing-model decision and the candidate comparison."""
 
     model = SourcingCase
@@ -626,7 +635,9 @@ class SourcingCaseViewSet(TenantModelViewSet):
         return services.sourcing_case_update(case=instance, actor=self.request.user, **data)
 
     def destroy_object(self, instance):
-        services.record_delete(record=instance, actor=self.request.user)
+        services.record_delete(
+            record=instance, actor=self.request.user, reason=self.deletion_reason()
+        )
 
     @extend_schema(responses=AnalysisSerializer)
     @action(detail=True, methods=["get"])
@@ -747,7 +758,7 @@ class TcoEstimateSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class TcoEstimateViewSet(TenantModelViewSet):
+class TcoEstimateViewSet(ReasonedDeleteViewSet):
     """The costs of a sourcing model (or of one candidate) over the need's horizon."""
 
     model = TcoEstimate
@@ -768,4 +779,6 @@ class TcoEstimateViewSet(TenantModelViewSet):
         return services.tco_estimate_set(actor=self.request.user, **data)
 
     def destroy_object(self, instance):
-        services.record_delete(record=instance, actor=self.request.user)
+        services.record_delete(
+            record=instance, actor=self.request.user, reason=self.deletion_reason()
+        )

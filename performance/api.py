@@ -9,7 +9,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -35,6 +35,7 @@ from performance.models import (
 )
 from tenancy.api import (
     MemberField,
+    ReasonedDeleteViewSet,
     TenantIdField,
     TenantModelViewSet,
     TenantReadOnlyViewSet,
@@ -234,7 +235,7 @@ class KpiViewSet(TenantModelViewSet):
         services.kpi_update(kpi=instance, actor=self.request.user, is_active=False)
 
 
-class MeasurementViewSet(TenantModelViewSet):
+class MeasurementViewSet(ReasonedDeleteViewSet):
     """Measurements: cursor-paginated (constant cost per page), filtered by partnership, KPI,
     perspective and date range. Partner guests may POST figures, which wait for approval."""
 
@@ -316,19 +317,14 @@ class MeasurementViewSet(TenantModelViewSet):
             now=timezone.now(),
         )
 
-    @extend_schema(
-        parameters=[OpenApiParameter("reason", str, required=True, description="Why.")],
-        responses={204: None, 400: dict, 404: dict},
-    )
-    def destroy(self, request, *args, **kwargs):
+    def destroy_object(self, instance):
         """Delete a figure recorded by mistake: `?reason=` is required and audited."""
         services.measurement_delete(
-            measurement=self.get_object(),
-            actor=request.user,
-            reason=request.query_params.get("reason", ""),
+            measurement=instance,
+            actor=self.request.user,
+            reason=self.deletion_reason(),
             now=timezone.now(),
         )
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=MeasurementPushSerializer, responses={201: dict, 400: dict})
     @action(detail=False, methods=["post"])

@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django_filters import rest_framework as django_filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.response import Response
 
@@ -237,6 +237,25 @@ class TenantModelViewSet(
 
 class TenantReadOnlyViewSet(TenantViewSet, mixins.ListModelMixin, VersionedRetrieveMixin):
     pass
+
+
+DELETION_REASON = OpenApiParameter(
+    "reason", str, required=True, description="Why it is deleted; kept in the audit log."
+)
+
+
+class ReasonedDeleteViewSet(TenantModelViewSet):
+    """A model viewset whose DELETE needs `?reason=`, as the page's confirmation does: the
+    service refuses a blank reason (400 on `reason`) and keeps it in the audit log."""
+
+    @extend_schema(
+        parameters=[DELETION_REASON], responses={204: None, 400: dict, 404: dict, 409: dict}
+    )
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
+
+    def deletion_reason(self) -> str:
+        return self.request.query_params.get("reason", "")
 
 
 class TenantRelatedField(serializers.PrimaryKeyRelatedField):

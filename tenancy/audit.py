@@ -9,6 +9,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.db.models.fields.files import FieldFile
@@ -80,6 +81,15 @@ def audit_record(
         event.hash = event_hash(event)
         event.save(force_insert=True)
     return event
+
+
+def audit_reason(reason: str | None) -> str:
+    """The reason an irreversible step (a deletion, a removal) needs, trimmed: every page and
+    API that deletes asks for one, and the service refuses a blank one on the `reason` field."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why: the reason is kept in the audit log."})
+    return reason
 
 
 def audit_value(value):

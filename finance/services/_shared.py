@@ -1,9 +1,7 @@
 """Helpers the finance services share: the party the actor acts for (innovation uses it too),
-the month a day falls in, the field checks and the reason a deletion needs."""
+the month a day falls in, and the field checks."""
 
 from datetime import date
-
-from django.core.exceptions import ValidationError
 
 from finance.models import Party
 from tenancy.context import require_organization
@@ -29,14 +27,6 @@ def _full_clean(obj, exclude=None) -> None:
     # The organization is set on save from the tenant context; constraints are the database's
     # second wall, the services say what is wrong first.
     obj.full_clean(exclude=[*(exclude or []), "organization"], validate_constraints=False)
-
-
-def _reason(reason: str) -> str:
-    """The reason an irreversible correction (a deletion, a removal) needs, trimmed."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why: the reason is kept in the audit log."})
-    return reason
 
 
 def _not_negative(errors: dict, **values) -> None:

@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from finance.models import CostPool
-from finance.services._shared import _full_clean, _not_negative, _reason, month_start
+from finance.services._shared import _full_clean, _not_negative, month_start
 from partnerships.models import Partnership
-from tenancy.audit import audit_record, changed_fields
+from tenancy.audit import audit_reason, audit_record, changed_fields
 
 COST_POOL_FIELDS = (
     "name",
@@ -82,7 +82,7 @@ def cost_pool_update(*, actor, pool: CostPool, **fields) -> CostPool:
 
 @transaction.atomic
 def cost_pool_delete(*, actor, pool: CostPool, reason: str) -> None:
-    reason = _reason(reason)
+    reason = audit_reason(reason)
     audit_record(
         action="finance.cost_pool.deleted",
         actor=actor,

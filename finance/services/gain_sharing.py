@@ -16,9 +16,9 @@ from finance.models import (
     SavingsEntry,
 )
 from finance.selectors import latest_scorecard_standing, rate_for
-from finance.services._shared import _full_clean, _not_negative, _reason, month_start
+from finance.services._shared import _full_clean, _not_negative, month_start
 from partnerships.models import Partnership
-from tenancy.audit import audit_record, changed_fields
+from tenancy.audit import audit_reason, audit_record, changed_fields
 from tenancy.errors import ConflictError
 from tenancy.money import Money
 
@@ -119,7 +119,7 @@ def gain_share_band_update(*, actor, band: GainShareBand, **fields) -> GainShare
 
 @transaction.atomic
 def gain_share_band_remove(*, actor, band: GainShareBand, reason: str) -> None:
-    reason = _reason(reason)
+    reason = audit_reason(reason)
     audit_record(
         action="finance.gain_share.band_removed",
         actor=actor,

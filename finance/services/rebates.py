@@ -10,9 +10,9 @@ from django.db import transaction
 from finance import calc
 from finance.models import RebateScheme, RebateTier, VolumeEntry
 from finance.selectors import invoiced_volumes
-from finance.services._shared import _full_clean, _not_negative, _reason, month_start
+from finance.services._shared import _full_clean, _not_negative, month_start
 from partnerships.models import Partnership
-from tenancy.audit import audit_record, changed_fields
+from tenancy.audit import audit_reason, audit_record, changed_fields
 from tenancy.errors import ConflictError
 
 SCHEME_FIELDS = ("name", "kind", "year_start", "currency", "unit", "competition_law_note")
@@ -228,7 +228,7 @@ def rebate_scheme_update(*, actor, scheme: RebateScheme, **fields) -> RebateSche
 def rebate_scheme_delete(*, actor, scheme: RebateScheme, reason: str) -> None:
     """Delete a scheme set up by mistake, with its tiers and volumes; the reason and what went
     with it stay in the audit log."""
-    reason = _reason(reason)
+    reason = audit_reason(reason)
     audit_record(
         action="finance.rebate.scheme_deleted",
         actor=actor,
@@ -258,7 +258,7 @@ def rebate_tier_update(*, actor, tier: RebateTier, **fields) -> RebateTier:
 
 @transaction.atomic
 def rebate_tier_remove(*, actor, tier: RebateTier, reason: str) -> None:
-    reason = _reason(reason)
+    reason = audit_reason(reason)
     audit_record(
         action="finance.rebate.tier_removed",
         actor=actor,
@@ -304,7 +304,7 @@ def volume_update(*, actor, entry: VolumeEntry, volume: Decimal) -> VolumeEntry:
 @transaction.atomic
 def volume_remove(*, actor, entry: VolumeEntry, reason: str) -> None:
     _entered(entry)
-    reason = _reason(reason)
+    reason = audit_reason(reason)
     audit_record(
         action="finance.rebate.volume_removed",
         actor=actor,

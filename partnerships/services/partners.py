@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from partnerships.models import Partner
-from tenancy.audit import audit_record, changed_fields
+from tenancy.audit import audit_reason, audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
@@ -45,20 +45,20 @@ def partner_update(*, partner: Partner, actor: User | None, **fields) -> Partner
 
 
 @transaction.atomic
-def partner_delete(*, partner: Partner, actor: User | None, reason: str = "") -> None:
-    """Delete a partner entered by mistake (the pages ask why; the audit event keeps it). A
-    partner with partnerships is kept with their history."""
+def partner_delete(*, partner: Partner, actor: User | None, reason: str) -> None:
+    """Delete a partner entered by mistake, saying why (the audit event keeps it). A partner
+    with partnerships is kept with their history."""
     if partner.partnerships.exists():
         raise ConflictError(
             "This partner has partnerships and is kept with their history; only a partner "
             "without partnerships is deleted.",
             code="has_partnerships",
         )
-    reason = (reason or "").strip()
+    reason = audit_reason(reason)
     audit_record(
         action="partnerships.partner.deleted",
         actor=actor,
         obj=partner,
-        changes={"name": partner.name, **({"reason": reason} if reason else {})},
+        changes={"name": partner.name, "reason": reason},
     )
     partner.delete()

@@ -4,7 +4,7 @@ from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
 from partnerships.models import PARTNERSHIP_LIFECYCLE, DueDiligenceItem, Partner, Partnership
-from tenancy.audit import audit_record, changed_fields
+from tenancy.audit import audit_reason, audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError, TransitionNotAllowed
 from tenancy.models import Membership, Role, User
@@ -143,18 +143,18 @@ def partnership_remove_guest(*, partnership: Partnership, guest: User, actor: Us
 
 
 @transaction.atomic
-def partnership_delete(*, partnership: Partnership, actor: User | None, reason: str = "") -> None:
-    """Only a proposal that never went anywhere may be deleted; later ones are closed. The
-    pages ask why; the audit event keeps it."""
+def partnership_delete(*, partnership: Partnership, actor: User | None, reason: str) -> None:
+    """Only a proposal that never went anywhere may be deleted, saying why (the audit event
+    keeps it); later ones are closed."""
     if partnership.status != Partnership.Status.PROPOSED:
         raise ConflictError(
             f"A partnership in {_label(partnership.status)} is closed, never deleted."
         )
-    reason = (reason or "").strip()
+    reason = audit_reason(reason)
     audit_record(
         action="partnerships.partnership.deleted",
         actor=actor,
         obj=partnership,
-        changes={"name": partnership.name, **({"reason": reason} if reason else {})},
+        changes={"name": partnership.name, "reason": reason},
     )
     partnership.delete()

@@ -6,7 +6,7 @@ transaction, record the audit event `partnerships.<model>.<created|updated|delet
 
 from django.db import models, transaction
 
-from tenancy.audit import audit_record, changed_fields
+from tenancy.audit import audit_reason, audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
@@ -36,15 +36,16 @@ def record_update(*, record: models.Model, actor: User | None, **fields) -> mode
 
 
 @transaction.atomic
-def record_delete(*, record: models.Model, actor: User | None, reason: str = "") -> None:
-    """Delete a record (the pages ask for a reason, kept in the audit event; API clients may
-    give one). A record something else still points at for good is refused, not a crash."""
-    reason = (reason or "").strip()
+def record_delete(*, record: models.Model, actor: User | None, reason: str) -> None:
+    """Delete a record, with a reason (the page's confirmation and the API's `?reason=`), kept
+    in the audit event. A record something else still points at for good is refused, not a
+    crash."""
+    reason = audit_reason(reason)
     audit_record(
         action=_action(record, "deleted"),
         actor=actor,
         obj=record,
-        changes={"label": str(record), **({"reason": reason} if reason else {})},
+        changes={"label": str(record), "reason": reason},
     )
     try:
         with transaction.atomic():

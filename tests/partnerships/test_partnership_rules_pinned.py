@@ -5,6 +5,7 @@ inviting a guest, removing one and deleting leave in the audit log; the refusals
 only); who may be invited; what may be deleted."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from partnerships import services
 from partnerships.models import DueDiligenceItem, Partnership
@@ -158,7 +159,7 @@ def test_inviting_and_removing_a_guest_is_audited_with_their_address(scope, owne
 def test_only_a_proposal_is_deleted_and_the_deletion_is_audited(scope, owner):
     started = PartnershipFactory(organization=scope, status=Partnership.Status.DUE_DILIGENCE)
     with pytest.raises(ConflictError) as refused:
-        services.partnership_delete(partnership=started, actor=owner)
+        services.partnership_delete(partnership=started, actor=owner, reason="Entered twice")
     assert refused.value.message == "A partnership in Due diligence is closed, never deleted."
     assert Partnership.objects.filter(pk=started.pk).exists()
     proposal = PartnershipFactory(
@@ -175,9 +176,13 @@ def test_only_a_proposal_is_deleted_and_the_deletion_is_audited(scope, owner):
     )
 
 
-def test_a_deletion_through_the_api_without_a_reason_records_the_name_only(scope, owner):
+def test_a_proposal_is_not_deleted_without_a_reason(scope, owner):
     proposal = PartnershipFactory(
         organization=scope, status=Partnership.Status.PROPOSED, name="Cedar pilot"
     )
-    services.partnership_delete(partnership=proposal, actor=owner, reason=None)
-    assert _event("partnerships.partnership.deleted").changes == {"name": "Cedar pilot"}
+    for blank in (None, "", "  \n"):
+        with pytest.raises(ValidationError) as refused:
+            services.partnership_delete(partnership=proposal, actor=owner, reason=blank)
+        assert list(refused.value.message_dict) == ["reason"]
+    assert Partnership.objects.filter(pk=proposal.pk).exists()
+    assert not AuditEvent.objects.filter(action="partnerships.partnership.deleted").exists()
