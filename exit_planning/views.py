@@ -9,6 +9,8 @@ as the other party: verifies what we returned or destroyed, accepts valuations, 
 the post-mortem. Readiness, triggers, notices and playbook changes stay internal.
 """
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -39,6 +41,7 @@ from tenancy.models import Membership, User
 from tenancy.modules import workspace_tabs as partnership_tabs
 from tenancy.permissions import has_permission
 from tenancy.views import (
+    form_page,
     get_object_for_member_or_404,
     paginate,
     refusals_to_messages,
@@ -102,20 +105,8 @@ def _tab(plan_or_partnership, anchor="") -> str:
     )
 
 
-def _form_page(request, *, title, partnership, form, submit, back, multipart=False):
-    return render(
-        request,
-        "exit_planning/form.html",
-        {
-            "title": title,
-            "partnership": partnership,
-            "form": form,
-            "submit": submit,
-            "back": back,
-            "multipart": multipart,
-        },
-        status=400 if form.errors else 200,
-    )
+# An exit-planning form on its own page (crumbs: Exit planning › the partnership).
+_form_page = partial(form_page, template="exit_planning/form.html")
 
 
 def _users(organization):

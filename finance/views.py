@@ -8,6 +8,7 @@ rebate design and draft statements are never rendered for them.
 """
 
 from datetime import date
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -43,6 +44,8 @@ from tenancy.forms import ReasonForm, apply_errors
 from tenancy.modules import workspace_tabs
 from tenancy.permissions import has_permission
 from tenancy.views import (
+    form_page,
+    form_submit,
     get_object_for_member_or_404,
     paginate,
     refusals_to_messages,
@@ -72,40 +75,9 @@ def _tab(partnership, anchor="") -> str:
     )
 
 
-def _form_page(
-    request, *, title, form, back, submit, partnership=None, multipart=False, confirm=""
-):
-    """A finance form on its own page; `confirm` makes it the confirmation of an irreversible
-    step (the browser asks once more, the button is marked dangerous)."""
-    return render(
-        request,
-        "finance/form.html",
-        {
-            "title": title,
-            "form": form,
-            "back": back,
-            "submit": submit,
-            "partnership": partnership,
-            "multipart": multipart,
-            "confirm": confirm,
-        },
-        status=400 if form.errors else 200,
-    )
-
-
-def _save(request, form, call, *, success: str, to: str):
-    """Run the service on a valid form; its field errors go back onto the form."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            call(form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, success)
-            return redirect(to)
-    return None
+# A finance form on its own page (crumbs: Finance › the partnership), and the service behind it.
+_form_page = partial(form_page, template="finance/form.html")
+_save = form_submit
 
 
 # -- portfolio and tab -------------------------------------------------------------------------

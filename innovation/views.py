@@ -9,8 +9,7 @@ rendered for them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -60,10 +59,16 @@ from innovation.models import (
 from partnerships.models import Partnership
 from performance.models import Kpi
 from tenancy.errors import ConflictError
-from tenancy.forms import ReasonForm, apply_errors
+from tenancy.forms import ReasonForm
 from tenancy.modules import workspace_tabs
 from tenancy.permissions import has_permission
-from tenancy.views import get_object_for_member_or_404, refusals_to_messages, require_permission
+from tenancy.views import (
+    form_page,
+    form_submit,
+    get_object_for_member_or_404,
+    refusals_to_messages,
+    require_permission,
+)
 
 
 def _partnership(request, partnership_id, verb="view") -> Partnership:
@@ -94,40 +99,9 @@ def _can(request, verb, obj) -> bool:
     return has_permission(request.membership, f"innovation.{verb}", obj)
 
 
-def _form_page(
-    request, *, title, form, back, submit, partnership=None, multipart=False, confirm=""
-):
-    return render(
-        request,
-        "innovation/form.html",
-        {
-            "title": title,
-            "form": form,
-            "back": back,
-            "submit": submit,
-            "partnership": partnership,
-            "multipart": multipart,
-            "confirm": confirm,
-        },
-        status=400 if form.errors else 200,
-    )
-
-
-def _save(request, form, call: Callable[[dict], Any], *, success: str, to) -> HttpResponse | None:
-    """Validate the form, call the service; field errors back on the form, a refused step as a
-    form error. Returns the redirect when done. `to` is a URL or a function of the result."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        result = call(form.cleaned_data)
-    except ValidationError as error:
-        apply_errors(form, error)
-        return None
-    except ConflictError as error:
-        form.add_error(None, error.message)
-        return None
-    messages.success(request, success)
-    return redirect(to(result) if callable(to) else to)
+# An innovation form on its own page (crumbs: Innovation › the partnership), and its service.
+_form_page = partial(form_page, template="innovation/form.html")
+_save = form_submit
 
 
 def _refused(request, error: Exception) -> None:

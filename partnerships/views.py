@@ -5,6 +5,7 @@ Thin: load with the tenancy helpers, call a selector or a service, render; a ref
 back as a message, bad input as field errors."""
 
 import re
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -36,6 +37,8 @@ from tenancy.models import User
 from tenancy.modules import MODULES, workspace_tabs
 from tenancy.permissions import has_permission
 from tenancy.views import (
+    form_page,
+    form_submit,
     get_object_for_member_or_404,
     paginate,
     refusals_to_messages,
@@ -696,13 +699,7 @@ def record_kwarg(model) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", model.__name__).lower() + "_id"
 
 
-def _record_page(request, *, title, form, back, submit, confirm=""):
-    return render(
-        request,
-        "partnerships/record_form.html",
-        {"title": title, "form": form, "back": back, "submit": submit, "confirm": confirm},
-        status=400 if form.errors else 200,
-    )
+_record_page = partial(form_page, template="partnerships/record_form.html")
 
 
 def _partnership_record(request, partnership_id, kind, ids):
@@ -750,15 +747,10 @@ def _delete_page(request, *, delete, title, back, done, success, confirm):
     """The confirmation page of a deletion: a reason, then `delete(reason)` (a service); a
     refusal comes back on the page."""
     form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            delete(form.cleaned_data["reason"])
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, success)
-            return redirect(done)
-    return _record_page(
+    deleted = form_submit(
+        request, form, lambda data: delete(data["reason"]), success=success, to=done
+    )
+    return deleted or _record_page(
         request, title=title, form=form, back=back, submit="Delete for good", confirm=confirm
     )
 

@@ -57,6 +57,7 @@ from tenancy.forms import apply_errors
 from tenancy.modules import workspace_tabs as partnership_tabs
 from tenancy.permissions import has_permission
 from tenancy.views import (
+    form_page,
     get_object_for_member_or_404,
     paginate,
     refusals_to_messages,
@@ -86,18 +87,15 @@ def _object(request, queryset, verb="view", path="partnership", **lookup):
 
 
 def _render_form(request, template_context, *, title, back, form, submit, multipart=False):
-    return render(
+    return form_page(
         request,
-        "risk/form.html",
-        {
-            "title": title,
-            "back": back,
-            "form": form,
-            "submit": submit,
-            "multipart": multipart,
-            **template_context,
-        },
-        status=400 if form.errors else 200,
+        template="risk/form.html",
+        title=title,
+        back=back,
+        form=form,
+        submit=submit,
+        multipart=multipart,
+        **template_context,
     )
 
 

@@ -1,17 +1,21 @@
 """Pages of the tenancy app: home, health check, notifications, API keys, errors.
 
-Page helpers every module uses: `require_permission` (the one permission helper, raising 403)
-and `get_object_for_member_or_404` (tenant- and guest-scoped lookup: another tenant's id is 404).
+Page helpers every module uses: `require_permission` (the one permission helper, raising 403),
+`get_object_for_member_or_404` (tenant- and guest-scoped lookup: another tenant's id is 404),
+`form_page` and `form_submit` (a form on its own page and the service call behind it) and
+`refusals_to_messages` (a refused POST action as a message).
 """
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, HttpResponseServerError, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -19,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from tenancy.api_errors import error_response
 from tenancy.errors import ConflictError, PermissionDeniedError
+from tenancy.forms import apply_errors
 from tenancy.models import Notification
 from tenancy.permissions import has_permission, restrict_for_guest
 from tenancy.selectors import notifications_for
@@ -36,6 +41,60 @@ def refusal_message(error: Exception) -> str:
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
     return getattr(error, "message", None) or str(error)
+
+
+def form_page(
+    request,
+    *,
+    title: str,
+    form,
+    back: str,
+    submit: str,
+    template: str = "form_page.html",
+    partnership=None,
+    multipart: bool = False,
+    confirm: str = "",
+    **context,
+) -> HttpResponse:
+    """A form on a page of its own (`templates/form_page.html`, or a module's template that
+    extends it for its crumbs): 400 while the form has errors. `confirm` makes it the
+    confirmation of an irreversible step (a red button, the browser asks once more)."""
+    return render(
+        request,
+        template,
+        {
+            "title": title,
+            "form": form,
+            "back": back,
+            "submit": submit,
+            "partnership": partnership,
+            "multipart": multipart,
+            "confirm": confirm,
+            **context,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def form_submit(
+    request, form, call: Callable[[dict], Any], *, success: str, to: str | Callable[[Any], str]
+) -> HttpResponse | None:
+    """On a POST with a valid form, call the service with the cleaned data: its field errors go
+    back onto the form, a refused step (ConflictError) becomes the form's error, and success
+    redirects to `to` (a URL, or a function of the service's result) with `success` as the
+    message. Returns None when the form page is to be shown (again)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = call(form.cleaned_data)
+    except ValidationError as error:
+        apply_errors(form, error)
+        return None
+    except ConflictError as error:
+        form.add_error(None, error.message)
+        return None
+    messages.success(request, success)
+    return redirect(to(result) if callable(to) else to)
 
 
 def refusals_to_messages(url_name: str, *url_kwargs: str):
