@@ -23,6 +23,10 @@ def knowledge_item_create(*, plan: ExitPlan, actor: User | None, **fields) -> Kn
         plan=plan,
         **{k: v for k, v in fields.items() if k in KNOWLEDGE_FIELDS},
     )
+    # The forms and the API trim; a caller that does not (a task, the shell) must not store
+    # " Handover " beside "Handover".
+    for name in ("title", "holder", "attendees"):
+        setattr(item, name, (getattr(item, name) or "").strip())
     if item.starts_on and item.ends_on and item.ends_on < item.starts_on:
         raise ValidationError({"ends_on": "The end is before the start."})
     if item.kind == KnowledgeTransferItem.Kind.ACCESS_WINDOW and not (

@@ -70,6 +70,25 @@ def test_a_knowledge_item_keeps_its_fields_ignores_others_and_is_audited(scope, 
     )
 
 
+def test_a_knowledge_item_created_outside_a_form_is_stored_trimmed(scope, plan, manager):
+    item = _item(
+        plan, manager, title="  Tooling drawings \n", holder=" Ana Alder ", attendees=" Bo "
+    )
+    stored = KnowledgeTransferItem.objects.get(pk=item.pk)
+    assert (stored.title, stored.holder, stored.attendees) == (
+        "Tooling drawings",
+        "Ana Alder",
+        "Bo",
+    )
+
+
+def test_a_knowledge_item_whose_title_is_only_spaces_is_refused(scope, plan, manager):
+    with pytest.raises(ValidationError) as refused:
+        _item(plan, manager, title="   ")
+    assert "title" in refused.value.message_dict
+    assert not KnowledgeTransferItem.objects.exists()
+
+
 def test_a_knowledge_item_ending_before_it_starts_is_refused_in_words(scope, plan, manager):
     for kind in ("document", "access_window"):
         with pytest.raises(ValidationError) as refused:
