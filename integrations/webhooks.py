@@ -111,6 +111,25 @@ def webhook_redeliver(*, delivery: WebhookDelivery, actor=None) -> OutboxMessage
     return row
 
 
+def unreachable_reason(exc: requests.RequestException) -> str:
+    """Why a delivery did not reach its receiver, in words an integrator acts on (the delivery
+    log shows it), rather than the exception's class name."""
+    if isinstance(exc, requests.Timeout):
+        return f"The receiver did not answer within {TIMEOUT_SECONDS} seconds."
+    if isinstance(exc, requests.exceptions.SSLError):
+        return (
+            "The receiver's TLS certificate was refused (expired, self-signed or for another name)."
+        )
+    if isinstance(exc, requests.ConnectionError):
+        return (
+            "The receiver could not be reached: its name does not resolve or it refused the "
+            "connection."
+        )
+    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
+        return "The receiver's address is not a valid URL."
+    return "The receiver could not be reached."
+
+
 def webhook_send(row: OutboxMessage, now: datetime) -> None:
     """The outbox sender of the `webhook` channel: POST, log the attempt, raise unless 2xx."""
     payload = row.payload
@@ -143,7 +162,7 @@ def webhook_send(row: OutboxMessage, now: datetime) -> None:
             if not 200 <= status_code < 300:
                 error = f"The receiver answered HTTP {status_code}."
         except requests.RequestException as exc:
-            error = f"The receiver could not be reached ({exc.__class__.__name__})."
+            error = unreachable_reason(exc)
         attempt = row.attempts + 1
         max_attempts = getattr(settings, "OUTBOX_MAX_ATTEMPTS", 10)
         WebhookDelivery.objects.create(

@@ -152,6 +152,13 @@ def job_progress_clear(job: JobRow) -> None:
 # --- failing a job ----------------------------------------------------------------------------
 
 
+def unexpected_failure(what: str, *, try_again: bool = False) -> str:
+    """The reason a user reads when work fails on something nobody foresaw: what could not be
+    done, in words. Never the exception's name or text; the caller logs those, with the
+    traceback, for the operators (`logger.exception`)."""
+    return f"{what} The details are logged for support." + (" Try again." if try_again else "")
+
+
 def job_fail(*, model: type[models.Model], pk: Any, reason: str, now: datetime) -> bool:
     """Mark an unfinished job failed with `reason` (shown to the user). Returns whether it did:
     a finished job is left as it is. Records an audit event."""

@@ -196,10 +196,8 @@ class ImportResult:
 def _read_archive(source) -> tuple[dict, dict[str, list], list[dict], dict[str, bytes]]:
     try:
         archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError) as error:
-        raise ArchiveError(
-            f"This is not an organization export (not a zip archive: {error})."
-        ) from None
+    except (zipfile.BadZipFile, OSError):
+        raise ArchiveError("This is not an organization export (not a zip archive).") from None
     with archive:
         try:
             manifest = json.loads(archive.read("manifest.json"))
@@ -519,17 +517,17 @@ def organization_export_run(*, export_id: int, clock: Callable[[], datetime]):
     job failed with a reason the admin sees, and nothing half-written is kept. `clock` is read
     when the job starts (its start, the manifest and the file name) and when it ends."""
     from tenancy.exports import OrganizationExport
-    from tenancy.jobs import job_fail
+    from tenancy.jobs import job_fail, unexpected_failure
 
     try:
         with transaction.atomic():
             return _organization_export_write(export_id=export_id, clock=clock)
-    except Exception as error:  # noqa: BLE001 - reported on the page, logged with its cause
+    except Exception:  # noqa: BLE001 - reported on the page, logged with its cause
         logger.exception("organization export %s failed", export_id)
         job_fail(
             model=OrganizationExport,
             pk=export_id,
-            reason=f"The export could not be written ({type(error).__name__}). Try again.",
+            reason=unexpected_failure("The export could not be written.", try_again=True),
             now=clock(),
         )
         return OrganizationExport.objects.get(pk=export_id)

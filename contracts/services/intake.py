@@ -38,10 +38,14 @@ from tenancy.jobs import (
     job_progress_clear,
     job_progress_key,
     job_progress_set,
+    unexpected_failure,
 )
 from tenancy.models import User
 
 logger = logging.getLogger(__name__)
+UNREADABLE_DOCUMENT = unexpected_failure(
+    "The document could not be read: something in it is not what the reader expects."
+)
 
 UPLOAD_EXTENSIONS = (".pdf", ".docx", ".txt")
 
@@ -191,11 +195,9 @@ def intake_job_run(*, job_id: int, clock: Callable[[], datetime]) -> IntakeJob:
                 _intake_read(job, clock=clock)
         except DocumentError as exc:
             _intake_failed(job, str(exc), now=clock())
-        except Exception as exc:  # noqa: BLE001 - the reason is kept on the job, then logged
+        except Exception:  # noqa: BLE001 - the reason is kept on the job, the cause logged
             logger.exception("contract intake %s failed", job.pk)
-            _intake_failed(
-                job, f"The document could not be read ({exc.__class__.__name__}).", now=clock()
-            )
+            _intake_failed(job, UNREADABLE_DOCUMENT, now=clock())
         job_progress_clear(job)
         return job
 

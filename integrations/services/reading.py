@@ -25,8 +25,12 @@ from integrations.services.connectors import (
     connector_for_sender,
 )
 from integrations.services.monitoring import order_discrepancies
+from tenancy.jobs import unexpected_failure
 
 logger = logging.getLogger(__name__)
+UNREADABLE_MESSAGE = unexpected_failure(
+    "The message could not be read: something in it is not what the reader expects."
+)
 
 # Findings of one kind beyond this many are summed up in one more finding: a 200,000-line
 # invoice priced off a stale list must not produce 200,000 rows of the same news.
@@ -51,9 +55,9 @@ def _read(
     except EdiParseError as exc:
         _reject(document, str(exc), now=clock())
         return []
-    except Exception as exc:  # noqa: BLE001 - the message is kept and rejected; the cause logged
+    except Exception:  # noqa: BLE001 - the message is kept and rejected; the cause logged
         logger.exception("EDI interchange %s could not be read", document.pk)
-        _reject(document, f"The message could not be read ({exc.__class__.__name__}).", now=clock())
+        _reject(document, UNREADABLE_MESSAGE, now=clock())
         return []
     progress(40)
     _read_one(document, _given(messages[0]), clock=clock)
@@ -110,9 +114,9 @@ def _read_one(
         _reject(document, str(exc), sender_refused=True, now=clock())
     except EdiParseError as exc:
         _reject(document, str(exc), now=clock())
-    except Exception as exc:  # noqa: BLE001 - the message is kept and rejected; the cause logged
+    except Exception:  # noqa: BLE001 - the message is kept and rejected; the cause logged
         logger.exception("EDI document %s could not be read", document.pk)
-        _reject(document, f"The message could not be read ({exc.__class__.__name__}).", now=clock())
+        _reject(document, UNREADABLE_MESSAGE, now=clock())
 
 
 def _reject(

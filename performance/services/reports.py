@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 
 from django.core.cache import cache
@@ -17,7 +18,10 @@ from performance.periods import add_months, month_start
 from performance.services.scorecards import scorecard_compute
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
+from tenancy.jobs import unexpected_failure
 from tenancy.models import User
+
+logger = logging.getLogger(__name__)
 
 
 def report_progress_key(organization_id: int, report_id: int) -> str:
@@ -96,9 +100,11 @@ def report_run(*, report: ScorecardReport, now: datetime) -> str:
     try:
         with transaction.atomic():
             report = report_generate(report=report, now=now)
-    except Exception as error:  # noqa: BLE001 - a failed render is recorded, not retried forever
+    except Exception:  # noqa: BLE001 - a failed render is recorded, not retried forever
+        logger.exception("scorecard report %s failed", report.pk)
         ScorecardReport.objects.filter(pk=report.pk).update(
-            status=ScorecardReport.Status.FAILED, error=f"{error.__class__.__name__}: {error}"[:500]
+            status=ScorecardReport.Status.FAILED,
+            error=unexpected_failure("The PDF could not be made.", try_again=True),
         )
         return ScorecardReport.Status.FAILED
     return report.status

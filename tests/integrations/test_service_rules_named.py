@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+import requests
 from django.core.exceptions import ValidationError
 
 from integrations import services, webhooks
@@ -504,3 +505,52 @@ def test_a_discrepancys_webhook_payload_gives_quantities_without_trailing_zeros(
         "currency": "EUR",
         "status": "open",
     }
+
+
+# --- what a user reads when something unforeseen fails ------------------------------------------
+
+
+def test_an_interchange_the_reader_chokes_on_is_rejected_in_words_and_the_cause_logged(
+    org_a, ingest, monkeypatch, caplog
+):
+    from integrations.services import reading
+
+    def choke(content):
+        raise KeyError("segment")
+
+    monkeypatch.setattr(reading, "parse_messages", choke)
+    document, _ = ingest(b"UNA:+.? 'UNB+UNOC:3+X+Y+240101:1200+1'")
+    assert document.status == "rejected"
+    assert document.error == (
+        "The message could not be read: something in it is not what the reader expects. The "
+        "details are logged for support."
+    )
+    assert "KeyError" not in document.error
+    [logged] = [r for r in caplog.records if r.name == "integrations.services.reading"]
+    assert logged.exc_info[0] is KeyError
+
+
+@pytest.mark.parametrize(
+    ("exc", "reason"),
+    [
+        (requests.ConnectTimeout(), "The receiver did not answer within 10 seconds."),
+        (requests.ReadTimeout(), "The receiver did not answer within 10 seconds."),
+        (
+            requests.exceptions.SSLError(),
+            "The receiver's TLS certificate was refused (expired, self-signed or for another "
+            "name).",
+        ),
+        (
+            requests.ConnectionError(),
+            "The receiver could not be reached: its name does not resolve or it refused the "
+            "connection.",
+        ),
+        (requests.exceptions.InvalidURL(), "The receiver's address is not a valid URL."),
+        (requests.exceptions.MissingSchema(), "The receiver's address is not a valid URL."),
+        (requests.exceptions.TooManyRedirects(), "The receiver could not be reached."),
+    ],
+)
+def test_a_webhook_delivery_that_fails_says_why_in_words(exc, reason):
+    from integrations.webhooks import unreachable_reason
+
+    assert unreachable_reason(exc) == reason

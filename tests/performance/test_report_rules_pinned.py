@@ -194,8 +194,8 @@ def test_regenerating_replaces_the_old_file_and_an_orphan_under_the_same_name(
         assert not storage.exists(old_name)
 
 
-def test_a_failed_render_is_recorded_with_its_reason_cut_to_500_characters(
-    org_a, manager, scenario
+def test_a_failed_render_is_recorded_in_words_and_its_cause_logged(
+    org_a, manager, scenario, caplog
 ):
     with tenant_scope(org_a):
         report = services.report_request(
@@ -206,7 +206,12 @@ def test_a_failed_render_is_recorded_with_its_reason_cut_to_500_characters(
             assert services.report_run(report=report, now=NOW) == "failed"
         stored = ScorecardReport.objects.get(pk=report.pk)
         assert stored.status == "failed"
-        assert stored.error == ("RuntimeError: " + "x" * 600)[:500]
+        assert stored.error == (
+            "The PDF could not be made. The details are logged for support. Try again."
+        )
+        [logged] = [r for r in caplog.records if r.name == "performance.services.reports"]
+        assert logged.getMessage() == f"scorecard report {report.pk} failed"
+        assert logged.exc_info[1] is boom
         assert not stored.file
         assert not _events("performance.scorecard_report.generated")
 
