@@ -466,6 +466,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
         "performance/scoring.py",
         [
             "tests/performance/test_scoring.py",
+            "tests/performance/test_scoring_names_its_parameter.py",
             "tests/performance/test_sla.py",
             "tests/performance/test_scorecard_rules_pinned.py",
         ],
