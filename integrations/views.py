@@ -316,10 +316,9 @@ def _connector_step(request, org_slug, connector_id, status, done):
     connector = _connector(request, connector_id, "change")
     reason = ""
     if status == Connector.Status.RETIRED:
+        # The form cleans the text (trims, refuses NUL); a blank reason is the service's refusal.
         form = ReasonForm(request.POST)
-        if not form.is_valid():
-            raise ValidationError({"reason": "Say why the connector is retired."})
-        reason = form.cleaned_data["reason"]
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
     services.connector_transition(
         connector=connector, actor=request.user, status=status, reason=reason
     )

@@ -208,7 +208,8 @@ def test_a_manager_sets_up_a_connector_and_the_partnership_page_shows_its_health
                             "expected_frequency": "daily"})  # fmt: skip
     assert bad.status_code == 400 and b"This field is required" in bad.content
     retire = reverse("connector-retire", args=["alpha", connector.pk])
-    client.post(retire, {"reason": ""})
+    refused = client.post(retire, {"reason": ""}, follow=True)
+    assert "Say why the connector is retired." in refused.content.decode()  # the service's words
     with tenant_scope(org_a):
         connector.refresh_from_db()
     assert connector.status == "active"
