@@ -198,7 +198,8 @@ class RuleForm(forms.ModelForm):
 
 class EscalationRaiseForm(forms.Form):
     title = forms.CharField(max_length=300, required=False, label="What is escalated")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why")
+    # Required by the service (escalation_raise), which says so in words.
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why", required=False)
 
 
 class EscalationLevelsForm(forms.Form):

@@ -909,8 +909,8 @@ def escalation_raise(request, org_slug, partnership_id):
             request, MeetingAction.objects.all(), pk=int(request.POST["action"])
         )
     back = _back(request, reverse("partnership-escalations", args=[org_slug, partnership.pk]))
-    if not form.is_valid():
-        messages.error(request, "Say why it is escalated.")
+    if not form.is_valid():  # a title over 300 characters, a NUL byte
+        messages.error(request, refusal_message(ValidationError(form.errors)))
         return redirect(back)
     try:
         escalation = services.escalation_raise(

@@ -185,7 +185,8 @@ def escalation_raise(
     change_request: ChangeRequest | None = None,
     action: MeetingAction | None = None,
 ) -> Escalation:
-    """Take an open item (or a free-standing issue, with a title) to the path's first level."""
+    """Take an open item (or a free-standing issue, with a title) to the path's first level,
+    saying why (pages, API and the overdue-action job alike)."""
     if change_request is not None and action is not None:
         raise ValidationError({"item": "Escalate one item at a time."})
     # The item as it is now, locked: its status decides whether it may be escalated.
@@ -213,6 +214,9 @@ def escalation_raise(
         title = title or f"Action: {action.title}"
     if not (title or "").strip():
         raise ValidationError({"title": "Say what is escalated."})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why it is escalated."})
     open_items = Escalation.objects.filter(status=Escalation.Status.OPEN)
     if (change_request and open_items.filter(change_request=change_request).exists()) or (
         action and open_items.filter(action=action).exists()

@@ -181,6 +181,13 @@ def test_the_inbox_lists_what_awaits_the_caller_and_decisions_go_through_the_api
 
 def test_an_escalation_is_raised_and_resolved_through_the_api(api_as, org_a, owner, partnership):
     api = api_as(owner, org_a)
+    unexplained = api.post(
+        f"{API}/escalations/",
+        {"partnership": partnership.pk, "title": "Late deliveries", "reason": " "},
+        format="json",
+    )
+    assert unexplained.status_code == 400
+    assert unexplained.json()["error"]["fields"] == {"reason": ["Say why it is escalated."]}
     response = api.post(
         f"{API}/escalations/",
         {"partnership": partnership.pk, "title": "Late deliveries", "reason": "Third week"},

@@ -105,22 +105,40 @@ def test_a_level_given_without_contacts_is_saved_with_nobody_named(scope, partne
 
 def test_an_issue_without_a_title_is_refused_even_when_none_is_given(scope, partnership, manager):
     with pytest.raises(ValidationError) as refused:
-        services.escalation_raise(partnership=partnership, actor=manager, now=NOW, title=None)
+        services.escalation_raise(
+            partnership=partnership, actor=manager, now=NOW, title=None, reason="Nobody answers."
+        )
     assert refused.value.message_dict == {"title": ["Say what is escalated."]}
     assert not Escalation.objects.exists()
 
 
-def test_an_issue_raised_without_a_reason_has_none(scope, partnership, manager):
+@pytest.mark.parametrize("reason", [None, "", "  \n "])
+def test_an_issue_raised_without_a_reason_is_refused_on_the_field(
+    scope, partnership, manager, reason
+):
+    with pytest.raises(ValidationError) as refused:
+        services.escalation_raise(
+            partnership=partnership, actor=manager, now=NOW, title="Late invoices", reason=reason
+        )
+    assert refused.value.message_dict == {"reason": ["Say why it is escalated."]}
+    assert not Escalation.objects.exists()
+
+
+def test_the_reason_of_an_escalation_is_stored_trimmed(scope, partnership, manager):
     escalation = services.escalation_raise(
-        partnership=partnership, actor=manager, now=NOW, title="Late invoices"
+        partnership=partnership, actor=manager, now=NOW, title="Late", reason="  No reply. \n"
     )
     escalation.refresh_from_db()
-    assert escalation.reason == ""
+    assert escalation.reason == "No reply."
 
 
 def test_a_long_title_is_cut_to_300_characters(scope, partnership, manager):
     escalation = services.escalation_raise(
-        partnership=partnership, actor=manager, now=NOW, title="  " + "x" * 400
+        partnership=partnership,
+        actor=manager,
+        now=NOW,
+        title="  " + "x" * 400,
+        reason="Nobody answers.",
     )
     escalation.refresh_from_db()
     assert escalation.title == "x" * 300
@@ -128,7 +146,11 @@ def test_a_long_title_is_cut_to_300_characters(scope, partnership, manager):
 
 def test_an_escalation_raised_by_no_one_signed_in_names_no_one(scope, partnership):
     escalation = services.escalation_raise(
-        partnership=partnership, actor=AnonymousUser(), now=NOW, title="Late invoices"
+        partnership=partnership,
+        actor=AnonymousUser(),
+        now=NOW,
+        title="Late invoices",
+        reason="Nobody answers.",
     )
     escalation.refresh_from_db()
     assert escalation.raised_by is None
@@ -149,7 +171,9 @@ def test_an_item_escalated_by_someone_else_at_the_same_moment_is_refused(
 
     monkeypatch.setattr(Escalation, "full_clean", full_clean_then_the_other_request_commits)
     with pytest.raises(ConflictError) as refused:
-        services.escalation_raise(partnership=partnership, actor=manager, now=NOW, action=action)
+        services.escalation_raise(
+            partnership=partnership, actor=manager, now=NOW, action=action, reason="Nobody answers."
+        )
     assert (refused.value.code, refused.value.message) == (
         "already_escalated",
         "This item is already escalated.",
@@ -170,7 +194,9 @@ def test_an_item_escalated_by_someone_else_just_before_validation_reads_the_same
 
     monkeypatch.setattr(Escalation, "full_clean", the_other_request_commits_then_full_clean)
     with pytest.raises(ConflictError) as refused:
-        services.escalation_raise(partnership=partnership, actor=manager, now=NOW, action=action)
+        services.escalation_raise(
+            partnership=partnership, actor=manager, now=NOW, action=action, reason="Nobody answers."
+        )
     assert (refused.value.code, refused.value.message) == (
         "already_escalated",
         "This item is already escalated.",

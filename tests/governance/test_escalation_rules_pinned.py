@@ -150,14 +150,19 @@ def test_one_item_at_a_time_of_this_partnership_is_escalated(
             now=NOW,
             change_request=change_request,
             action=action,
+            reason="Nobody answers.",
         )
     assert both.value.message_dict == {"item": ["Escalate one item at a time."]}
     other = PartnershipFactory(organization=scope, name="Birch", owner=manager)
     with pytest.raises(ValidationError) as elsewhere:
-        services.escalation_raise(partnership=other, actor=manager, now=NOW, action=action)
+        services.escalation_raise(
+            partnership=other, actor=manager, now=NOW, action=action, reason="Nobody answers."
+        )
     assert elsewhere.value.message_dict == {"item": ["The item belongs to another partnership."]}
     with pytest.raises(ValidationError) as untitled:
-        services.escalation_raise(partnership=partnership, actor=manager, now=NOW, title="  ")
+        services.escalation_raise(
+            partnership=partnership, actor=manager, now=NOW, title="  ", reason="Nobody answers."
+        )
     assert untitled.value.message_dict == {"title": ["Say what is escalated."]}
     assert not Escalation.objects.exists()
 
@@ -169,16 +174,24 @@ def test_decided_or_closed_items_and_items_already_escalated_are_refused(
     services.change_request_withdraw(change_request=change_request, actor=manager, now=NOW)
     with pytest.raises(ConflictError) as decided:
         services.escalation_raise(
-            partnership=partnership, actor=manager, now=NOW, change_request=change_request
+            partnership=partnership,
+            actor=manager,
+            now=NOW,
+            change_request=change_request,
+            reason="Nobody answers.",
         )
     assert (decided.value.code, decided.value.message) == (
         "item_closed",
         f"{change_request.reference} is decided: only open items are escalated.",
     )
     action = _action(board, partnership)
-    services.escalation_raise(partnership=partnership, actor=manager, now=NOW, action=action)
+    services.escalation_raise(
+        partnership=partnership, actor=manager, now=NOW, action=action, reason="Nobody answers."
+    )
     with pytest.raises(ConflictError) as again:
-        services.escalation_raise(partnership=partnership, actor=manager, now=NOW, action=action)
+        services.escalation_raise(
+            partnership=partnership, actor=manager, now=NOW, action=action, reason="Nobody answers."
+        )
     assert (again.value.code, again.value.message) == (
         "already_escalated",
         "This item is already escalated.",
@@ -187,7 +200,9 @@ def test_decided_or_closed_items_and_items_already_escalated_are_refused(
         action=action, actor=board.seats["guest"].user, status="done", now=NOW
     )
     with pytest.raises(ConflictError) as closed:
-        services.escalation_raise(partnership=partnership, actor=manager, now=NOW, action=action)
+        services.escalation_raise(
+            partnership=partnership, actor=manager, now=NOW, action=action, reason="Nobody answers."
+        )
     assert (closed.value.code, closed.value.message) == (
         "item_closed",
         "The action item is closed: only open items are escalated.",
@@ -199,12 +214,24 @@ def test_another_item_may_be_escalated_while_one_is(
 ):
     first = submitted(manager, partnership, [committee, guest], cost_impact=1000)
     second = submitted(manager, partnership, [committee, guest], cost_impact=2000)
-    services.escalation_raise(partnership=partnership, actor=manager, now=NOW, change_request=first)
     services.escalation_raise(
-        partnership=partnership, actor=manager, now=NOW, change_request=second
+        partnership=partnership,
+        actor=manager,
+        now=NOW,
+        change_request=first,
+        reason="Nobody answers.",
+    )
+    services.escalation_raise(
+        partnership=partnership,
+        actor=manager,
+        now=NOW,
+        change_request=second,
+        reason="Nobody answers.",
     )
     action = _action(board, partnership)
-    services.escalation_raise(partnership=partnership, actor=manager, now=NOW, action=action)
+    services.escalation_raise(
+        partnership=partnership, actor=manager, now=NOW, action=action, reason="Nobody answers."
+    )
     assert Escalation.objects.count() == 3
 
 
@@ -254,12 +281,16 @@ def test_a_raised_item_is_titled_stepped_audited_and_told_to_the_first_level(
 
 def test_an_issue_keeps_its_own_title_trimmed(scope, board, partnership, manager):
     escalation = services.escalation_raise(
-        partnership=partnership, actor=manager, now=NOW, title="  Late invoices  "
+        partnership=partnership,
+        actor=manager,
+        now=NOW,
+        title="  Late invoices  ",
+        reason="Nobody answers.",
     )
     assert escalation.title == "Late invoices"
     action = _action(board, partnership)
     by_action = services.escalation_raise(
-        partnership=partnership, actor=manager, now=NOW, action=action
+        partnership=partnership, actor=manager, now=NOW, action=action, reason="Nobody answers."
     )
     assert by_action.title == "Action: Send the capacity plan"
 
@@ -306,7 +337,11 @@ def test_the_job_resolves_an_escalation_whose_item_closed_as_itself(
 ):
     change_request = submitted(manager, partnership, [committee, guest], cost_impact=1000)
     escalation = services.escalation_raise(
-        partnership=partnership, actor=manager, now=NOW, change_request=change_request
+        partnership=partnership,
+        actor=manager,
+        now=NOW,
+        change_request=change_request,
+        reason="Nobody answers.",
     )
     services.change_request_withdraw(change_request=change_request, actor=manager, now=NOW)
     later = NOW + timedelta(days=6)
@@ -326,7 +361,11 @@ def test_the_job_resolves_an_escalation_whose_item_closed_as_itself(
 
 def test_an_escalation_is_resolved_once_with_how(scope, board, partnership, manager):
     escalation = services.escalation_raise(
-        partnership=partnership, actor=manager, now=NOW, title="Late invoices"
+        partnership=partnership,
+        actor=manager,
+        now=NOW,
+        title="Late invoices",
+        reason="Nobody answers.",
     )
     with pytest.raises(ValidationError) as blank:
         services.escalation_resolve(escalation=escalation, actor=manager, now=NOW, resolution=" ")
@@ -364,7 +403,9 @@ def test_closing_an_item_resolves_only_its_own_open_escalation(
     second = submitted(manager, partnership, [committee, guest], cost_impact=2000)
     action = _action(board, partnership)
     for item in ({"change_request": first}, {"change_request": second}, {"action": action}):
-        services.escalation_raise(partnership=partnership, actor=manager, now=NOW, **item)
+        services.escalation_raise(
+            partnership=partnership, actor=manager, now=NOW, **item, reason="Nobody answers."
+        )
     resolve = services.escalations_resolve_for
     later = NOW + timedelta(days=1)
     assert resolve(now=later, actor=manager, resolution="Done") == 0
@@ -391,7 +432,11 @@ def test_an_escalation_starts_at_the_partnerships_own_path(scope, partnership, m
         levels=[_level("executive_sponsors", 2, [guest]), _level("mediation", 30)],
     )
     escalation = services.escalation_raise(
-        partnership=partnership, actor=manager, now=NOW, title="Late invoices"
+        partnership=partnership,
+        actor=manager,
+        now=NOW,
+        title="Late invoices",
+        reason="Nobody answers.",
     )
     assert escalation.level_due_at == NOW + timedelta(days=2)
     assert AuditEvent.objects.filter(action="governance.escalation_path.saved").count() == 1
@@ -401,14 +446,20 @@ def test_an_escalation_starts_at_the_partnerships_own_path(scope, partnership, m
 def test_the_usual_path_is_stored_in_the_name_of_who_raised_the_first_escalation(
     scope, partnership, manager
 ):
-    services.escalation_raise(partnership=partnership, actor=manager, now=NOW, title="Late")
+    services.escalation_raise(
+        partnership=partnership, actor=manager, now=NOW, title="Late", reason="Nobody answers."
+    )
     event = AuditEvent.objects.get(action="governance.escalation_path.saved")
     assert event.actor == manager
 
 
 def test_a_resolution_is_required_even_when_none_is_given(scope, partnership, manager):
     escalation = services.escalation_raise(
-        partnership=partnership, actor=manager, now=NOW, title="Late invoices"
+        partnership=partnership,
+        actor=manager,
+        now=NOW,
+        title="Late invoices",
+        reason="Nobody answers.",
     )
     with pytest.raises(ValidationError):
         services.escalation_resolve(escalation=escalation, actor=manager, now=NOW, resolution=None)
@@ -441,7 +492,9 @@ def test_the_job_works_through_every_due_escalation_whatever_the_one_before_it(
         actor=manager,
         levels=[_level("working_team", 1, [committee]), _level("committee", 1, [guest])],
     )
-    at_top = services.escalation_raise(partnership=partnership, actor=manager, now=NOW, title="Top")
+    at_top = services.escalation_raise(
+        partnership=partnership, actor=manager, now=NOW, title="Top", reason="Nobody answers."
+    )
     services.escalations_run(now=NOW + timedelta(days=1))
     at_top.refresh_from_db()
     assert at_top.rank == 2
@@ -453,20 +506,30 @@ def test_the_job_works_through_every_due_escalation_whatever_the_one_before_it(
     open_request = submitted(manager, partnership, [committee, guest], cost_impact=2000)
     closed = [
         services.escalation_raise(
-            partnership=partnership, actor=manager, now=day, change_request=change_request
+            partnership=partnership,
+            actor=manager,
+            now=day,
+            change_request=change_request,
+            reason="Nobody answers.",
         )
         for change_request in withdrawn
     ]
     for change_request in withdrawn:
         services.change_request_withdraw(change_request=change_request, actor=manager, now=day)
     reached = services.escalation_raise(
-        partnership=partnership, actor=manager, now=day, title="Level 2 already reached"
+        partnership=partnership,
+        actor=manager,
+        now=day,
+        title="Level 2 already reached",
+        reason="Nobody answers.",
     )
     EscalationStep.objects.create(
         organization=scope, escalation=reached, rank=2, reached_at=day, by_job=True
     )
     others = [
-        services.escalation_raise(partnership=partnership, actor=manager, now=day, **item)
+        services.escalation_raise(
+            partnership=partnership, actor=manager, now=day, **item, reason="Nobody answers."
+        )
         for item in ({"change_request": open_request}, {"title": "Issue one"}, {"title": "Two"})
     ]
     run = services.escalations_run(now=day + timedelta(days=1))

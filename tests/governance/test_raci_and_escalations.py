@@ -130,7 +130,11 @@ def test_the_first_escalation_sets_up_the_usual_path_with_named_people(
     assert escalation.rank == 1 and escalation.level_due_at == NOW + timedelta(days=5)
     with pytest.raises(ConflictError):
         services.escalation_raise(
-            partnership=partnership, actor=manager, now=NOW, change_request=change_request
+            partnership=partnership,
+            actor=manager,
+            now=NOW,
+            change_request=change_request,
+            reason="Nobody answers.",
         )
 
 
@@ -141,7 +145,11 @@ def test_a_closed_item_is_not_escalated(scope, board, partnership):
     )
     with pytest.raises(ConflictError):
         services.escalation_raise(
-            partnership=partnership, actor=board.seats["secretary"].user, now=NOW, action=action
+            partnership=partnership,
+            actor=board.seats["secretary"].user,
+            now=NOW,
+            action=action,
+            reason="Nobody answers.",
         )
 
 
@@ -186,7 +194,11 @@ def test_an_escalation_whose_item_closed_is_resolved_by_the_job(
 ):
     change_request = submitted(manager, partnership, [committee, guest], cost_impact=1000)
     escalation = services.escalation_raise(
-        partnership=partnership, actor=manager, now=NOW, change_request=change_request
+        partnership=partnership,
+        actor=manager,
+        now=NOW,
+        change_request=change_request,
+        reason="Nobody answers.",
     )
     services.change_request_withdraw(change_request=change_request, actor=manager, now=NOW)
     run = services.escalations_run(now=NOW + timedelta(days=6))
