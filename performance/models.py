@@ -9,6 +9,7 @@ page, the import and the API refuse the same things for the same reason.
 """
 
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,7 +24,7 @@ from performance.scoring import (
     Perspective,
     criterion_score,
 )
-from tenancy.jobs import Job
+from tenancy.jobs import Job, JobStates
 from tenancy.lifecycle import lifecycle
 from tenancy.models import TenantModel
 from tenancy.money import amount_field, currency_field
@@ -674,13 +675,16 @@ class HealthSurveyResponse(TenantModel):
 
 
 class ScorecardReport(TenantModel):
-    """A generated PDF scorecard of a partnership for a period, with its progress."""
+    """A generated PDF scorecard of a partnership for a period, with its progress (the job
+    helpers of tenancy.jobs read and write it; "done" is its name for succeeded)."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Generating"
         DONE = "done", "Ready"
         FAILED = "failed", "Failed"
+
+    job_states: ClassVar[JobStates] = JobStates(succeeded=Status.DONE)
 
     partnership = models.ForeignKey(
         "partnerships.Partnership", on_delete=models.CASCADE, related_name="+", db_index=False

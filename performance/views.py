@@ -4,7 +4,6 @@ SLAs and breaches, portfolio ranking, QBR workspace, action board, PDF reports."
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -685,11 +684,7 @@ def report_status(request, org_slug, scorecardreport_id):
     require_permission(request, "performance.view", report)
     if not selectors.report_visible(report=report, membership=request.membership):
         raise Http404("No published scorecard for this month.")
-    progress = report.progress
-    if report.status in (ScorecardReport.Status.QUEUED, ScorecardReport.Status.RUNNING):
-        progress = cache.get(
-            services.report_progress_key(request.organization.pk, report.pk), progress
-        )
+    progress = job_progress(report)
     if request.GET.get("format") == "json":
         return JsonResponse(
             {

@@ -62,7 +62,6 @@ from performance.services.rca import (
 )
 from performance.services.reports import (
     report_generate,
-    report_progress_key,
     report_request,
     report_run,
     reports_last_month_batch,
@@ -151,7 +150,6 @@ __all__ = [
     "scorecard_appeal_raise",
     "scorecard_appeal_resolve",
     "health_survey_submit",
-    "report_progress_key",
     "report_request",
     "report_generate",
     "report_run",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -18,14 +17,10 @@ from performance.periods import add_months, month_start
 from performance.services.scorecards import scorecard_compute
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
-from tenancy.jobs import unexpected_failure
+from tenancy.jobs import job_progress_set, unexpected_failure
 from tenancy.models import User
 
 logger = logging.getLogger(__name__)
-
-
-def report_progress_key(organization_id: int, report_id: int) -> str:
-    return f"org:{organization_id}:performance:report:{report_id}:progress"
 
 
 @transaction.atomic
@@ -55,11 +50,8 @@ def report_generate(*, report: ScorecardReport, now: datetime) -> ScorecardRepor
     one transaction that other connections cannot see until it commits."""
     from performance.pdf import render_scorecard_pdf
 
-    organization = require_organization()
-    key = report_progress_key(organization.pk, report.pk)
-
     def progress(percent: int) -> None:
-        cache.set(key, percent, timeout=3600)
+        job_progress_set(report, percent)
 
     progress(5)
     pdf = render_scorecard_pdf(

@@ -14,8 +14,8 @@ from django.core.files.base import ContentFile
 from partnerships.models import Partnership
 from performance import services
 from performance.models import Scorecard, ScorecardReport
-from performance.services.reports import report_progress_key
 from tenancy.context import tenant_scope
+from tenancy.jobs import job_progress_key
 from tenancy.models import AuditEvent
 from tests.partnerships.factories import PartnershipFactory
 from tests.performance.factories import ScorecardReportFactory
@@ -36,7 +36,7 @@ SEEN_DURING_RENDER = {}
 def _stub_render(*, partnership, period_start, progress):
     """What the render sees: the progress already shown and the report's stored status."""
     report = ScorecardReport.objects.get(partnership=partnership, period_start=period_start)
-    key = report_progress_key(report.organization_id, report.pk)
+    key = job_progress_key(report)
     SEEN_DURING_RENDER.update(progress=cache.get(key), status=report.status)
     progress(50)
     return PDF
@@ -147,7 +147,7 @@ def test_a_generated_report_keeps_its_named_file_time_and_full_progress(
             NOW,
             "",
         )
-        assert cache.get(report_progress_key(org_a.pk, report.pk)) == 100
+        assert cache.get(job_progress_key(report)) == 100
         # While it renders, the report reads as running and 5 % done.
         assert SEEN_DURING_RENDER == {"progress": 5, "status": "running"}
         [event] = _events("performance.scorecard_report.generated")
@@ -271,6 +271,6 @@ def test_report_generate_stores_the_pdf_stamped_with_the_moment_given(
             "",
         )
         assert stored.file.read() == PDF
-        assert cache.get(report_progress_key(org_a.pk, report.pk)) == 100
+        assert cache.get(job_progress_key(report)) == 100
         [event] = _events("performance.scorecard_report.generated")
         assert (event.actor, event.object_id) == (None, str(report.pk))
