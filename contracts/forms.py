@@ -196,7 +196,8 @@ class FulfilForm(forms.Form):
 class RuleForm(forms.Form):
     clause_type = forms.ChoiceField(choices=CLAUSE_TYPE_CHOICES)
     name = forms.CharField(max_length=200)
-    parameter = forms.ChoiceField(choices=[(k, f"{k} — {v}") for k, v in PARAMETERS.items()])
+    # The description, not the key (the key is what the option sends).
+    parameter = forms.ChoiceField(choices=list(PARAMETERS.items()))
     operator = forms.ChoiceField(choices=PlaybookRule.Operator.choices)
     value = forms.CharField(
         required=False, help_text="A number, or a comma-separated list for one of / none of."

@@ -457,6 +457,13 @@ class PlaybookRule(TenantModel):
     def clause_type(self) -> str:
         return self.playbook_clause.clause_type
 
+    @property
+    def parameter_label(self) -> str:
+        """The parameter the rule tests, in words (the playbook's description)."""
+        from contracts.playbook import PARAMETERS
+
+        return PARAMETERS.get(self.parameter, self.parameter.replace("_", " ").capitalize())
+
 
 class IntakeJob(UploadJob):
     """One uploaded contract being read: text extraction, clause detection, proposals. A job of

@@ -579,4 +579,12 @@ class PlaybookChange(TenantModel):
         ]
 
     def __str__(self):
-        return f"{self.get_target_display()}: {self.clause_type}"
+        return f"{self.get_target_display()}: {self.clause_label}"
+
+    @property
+    def clause_label(self) -> str:
+        """The clause type as the playbook names it ("Price adjustment"), never its code."""
+        from contracts.detection.taxonomy import BY_CODE
+
+        clause = BY_CODE.get(self.clause_type)
+        return getattr(clause, "label", "") if clause else self.clause_type.replace("_", " ")

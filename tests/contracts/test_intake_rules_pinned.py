@@ -478,7 +478,9 @@ def test_an_unreadable_document_fails_with_its_reason_audited_and_finished(scope
     assert cache.get(job_progress_key(job)) is None
 
 
-def test_an_unexpected_error_fails_the_job_naming_the_error_only(scope, legal, monkeypatch, caplog):
+def test_an_unexpected_error_fails_the_job_in_words_and_logs_the_error(
+    scope, legal, monkeypatch, caplog
+):
     def crash(text):
         raise KeyError("internal detail")
 

@@ -1,6 +1,7 @@
 """Issue 9: every demo role signs in and walks every page reachable from the navigation (two
 links deep, one page per URL shape), and every list page is asked again with a NUL and with an
-over-long search term. No page may answer 5xx."""
+over-long search term. No page may answer 5xx, and no page shows a raw code: the stored value of
+a choice ("supply_continuity", "fee_multiple") where its label belongs."""
 
 import re
 from html.parser import HTMLParser
@@ -8,6 +9,7 @@ from io import StringIO
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.test import Client
 
@@ -31,6 +33,51 @@ class _Links(HTMLParser):
             href = dict(attrs).get("href")
             if href:
                 self.hrefs.append(href)
+
+
+class _VisibleText(HTMLParser):
+    """The text a reader sees: no tags, attributes, scripts or styles."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    # <code>, <kbd>, <samp> and a <textarea>'s text hold what a person types (the clause
+    # parameters are written as `notice_days = 90` on the review page): literal on purpose.
+    HIDDEN = ("script", "style", "template", "code", "kbd", "samp", "textarea")
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.HIDDEN:
+            self._hidden += 1
+
+    def handle_endtag(self, tag):
+        if tag in self.HIDDEN and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data):
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def _visible_text(html: str) -> str:
+    parser = _VisibleText()
+    parser.feed(html)
+    return " ".join(parser.parts)
+
+
+def _raw_codes() -> re.Pattern:
+    """Every stored choice value of the project's models that a person would never write (it
+    has an underscore), as one pattern of whole words."""
+    codes = set()
+    for model in apps.get_models():
+        if model.__module__.split(".")[0] in ("django", "guardian", "rest_framework"):
+            continue
+        for field in model._meta.get_fields():
+            for value, label in getattr(field, "flatchoices", None) or ():
+                if isinstance(value, str) and "_" in value and value != label:
+                    codes.add(value)
+    return re.compile(r"(?<![\w/.-])(" + "|".join(sorted(map(re.escape, codes))) + r")(?![\w/.-])")
 
 
 def _links(html: str, prefix: str) -> list[str]:
@@ -66,6 +113,8 @@ def test_every_demo_role_walks_every_page_from_the_navigation_without_a_server_e
     call_command("seed_demo", stdout=StringIO())
     memberships = Membership.objects.filter(organization__slug="northwind").select_related("user")
     problems: list[str] = []
+    raw_codes = _raw_codes()
+    shown_codes: set[str] = set()
     visited_total = 0
     for membership in memberships:
         email = membership.user.email
@@ -84,6 +133,8 @@ def test_every_demo_role_walks_every_page_from_the_navigation_without_a_server_e
                 continue
             if "text/html" not in response.headers.get("Content-Type", ""):
                 continue
+            for code in raw_codes.findall(_visible_text(response.content.decode())):
+                shown_codes.add(f"{_shape(url)}: {code}")
             if not re.search(r"/\d+/", url) and "?" not in url:  # a list or home page
                 for query in HOSTILE_QUERIES:
                     _get(client, url + query, problems, email)
@@ -99,3 +150,4 @@ def test_every_demo_role_walks_every_page_from_the_navigation_without_a_server_e
     assert memberships.count() == 7
     assert visited_total > 50
     assert not problems, "\n".join(problems)
+    assert not shown_codes, "raw codes on screen:\n" + "\n".join(sorted(shown_codes))
