@@ -358,3 +358,28 @@ def test_a_statement_counts_only_its_partnerships_savings_of_its_months_in_its_c
     statement = _statement(fin, partnership, start=date(2030, 2, 1), end=date(2030, 2, 1))
     assert (statement.verified_savings, statement.currency) == (D("1000.00"), "USD")
     assert list(SavingsEntry.objects.filter(statement=statement)) == [counted]
+
+
+def test_a_statement_in_yen_is_rounded_to_whole_yen(scope, fin, guest, partnership):
+    # The scheme's currency decides the minor unit: yen have none (cents would leave 630.63).
+    scheme = services.gain_share_scheme_set(actor=fin, partnership=partnership, currency="JPY")
+    _band(fin, scheme, "0", None, "50")
+    entry = services.savings_record(
+        actor=fin,
+        partnership=partnership,
+        now=NOW,
+        title="Die redesign",
+        period_start=date(2030, 2, 14),
+        currency="JPY",
+        baseline_price=D(10),
+        actual_price=D("9.37"),
+        volume=D(1001),
+    )  # 630.63 yen saved
+    services.savings_verify(entry=entry, actor=guest, now=NOW, evidence="Invoices")
+    statement = _statement(fin, partnership)
+    assert statement.currency == "JPY"
+    assert (statement.verified_savings, statement.base_share, statement.payout) == (
+        D("631"),
+        D("316"),
+        D("316"),
+    )
