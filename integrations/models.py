@@ -19,7 +19,7 @@ from partnerships.models import Partnership
 from tenancy.jobs import Job, JobStates
 from tenancy.lifecycle import lifecycle
 from tenancy.models import TenantModel
-from tenancy.money import Money, amount_field
+from tenancy.money import Money, amount_field, format_quantity
 
 # An EDI document is a job (tenancy.jobs): received = queued (and being read: the reading task
 # works in one transaction, so no separate running state is ever visible), accepted =
@@ -365,11 +365,11 @@ class EdiDocumentLine(TenantModel):
 
     @property
     def quantity_text(self) -> str:
-        return f"{self.quantity.normalize():f}"
+        return format_quantity(self.quantity)
 
     @property
     def unit_price_text(self) -> str:
-        return f"{self.unit_price.normalize():f}" if self.unit_price is not None else ""
+        return format_quantity(self.unit_price) if self.unit_price is not None else ""
 
     @property
     def line_amount_money(self) -> Money | None:

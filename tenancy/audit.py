@@ -7,7 +7,9 @@ Decimals and dates as strings), so editing any stored field breaks the chain fro
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -187,6 +189,10 @@ def action_verb(action: str) -> str:
     return action.rsplit(".", 1)[-1].replace("_", " ").capitalize()
 
 
+# An amount recorded as text: decimals, so years, ids and counts (integers) are left alone.
+_DECIMAL_TEXT = re.compile(r"^-?\d+\.\d+$")
+
+
 def change_text(value) -> str:
     """One value of an event's changes as a person reads it: a record by its label, a mapping
     as "name: value" pairs, a list joined, nothing as "—", yes/no for booleans."""
@@ -202,6 +208,8 @@ def change_text(value) -> str:
         )
     if isinstance(value, list):
         return ", ".join(change_text(item) for item in value)
+    if isinstance(value, str) and _DECIMAL_TEXT.match(value):
+        return f"{Decimal(value):,f}"  # an amount as recorded ("5040.00"), with separators
     return str(value)
 
 

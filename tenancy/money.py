@@ -46,6 +46,12 @@ def format_amount(amount: Decimal | int | str, currency: str = "") -> str:
     return f"{value:,.{places}f}"
 
 
+def format_quantity(quantity: Decimal | int | str) -> str:
+    """A quantity or price with thousands separators and only the decimals it has: "1,250",
+    "12.5", "0.125"."""
+    return f"{Decimal(quantity).normalize():,f}"
+
+
 # The field helpers import Django when called: `Money` itself is plain Python, so the clause
 # detector (contracts/detection, Django-free) uses the same type.
 

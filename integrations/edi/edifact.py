@@ -34,6 +34,7 @@ from integrations.edi.result import (
     parse_date,
     to_decimal,
 )
+from tenancy.money import format_quantity
 
 MESSAGE_TYPES = {"ORDERS": ORDER, "INVOIC": INVOICE, "DESADV": DESPATCH_ADVICE}
 # Which QTY qualifier (6063) is the line's quantity, by document type, best first.
@@ -523,6 +524,6 @@ def _summary(counts: dict[str, str], totals: dict[str, str], document: ParsedDoc
             document.add(
                 Code.HASH_TOTAL_MISMATCH,
                 ERROR,
-                f"The control total of quantities (CNT 1) is {declared.normalize():f}; the "
-                f"lines add up to {counted.normalize():f}.",
+                f"The control total of quantities (CNT 1) is {format_quantity(declared)}; the "
+                f"lines add up to {format_quantity(counted)}.",
             )

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from tenancy.money import format_amount, format_quantity
+
 # --- vocabularies (the models use these as their choices) --------------------------------------
 
 EDIFACT, X12, UBL, UNKNOWN = "edifact", "x12", "ubl", "unknown"
@@ -184,6 +186,11 @@ class ParsedDocument:
 # --- helpers the parsers share ------------------------------------------------------------
 
 
+def _amount(value: Decimal, document) -> str:
+    """An amount of the message as a reader writes it: separators, its currency's decimals."""
+    return format_amount(value, document.currency)
+
+
 def to_decimal(raw: str, what: str, decimal_mark: str = ".") -> Decimal:
     """A number as sent (`12.50`, `12,50` with a comma decimal mark, `-3`), or a parse error."""
     text = (raw or "").strip()
@@ -282,8 +289,9 @@ def finalise(document: ParsedDocument) -> ParsedDocument:
                 document.add(
                     Code.LINE_AMOUNT_MISMATCH,
                     WARNING,
-                    f"Line {number}: the amount is {line.line_amount}, but {line.quantity} × "
-                    f"{line.unit_price.normalize():f} = {expected}.",
+                    f"Line {number}: the amount is {_amount(line.line_amount, document)}, but "
+                    f"{format_quantity(line.quantity)} × {format_quantity(line.unit_price)} = "
+                    f"{_amount(expected, document)}.",
                     number,
                 )
         line.line_amount = _quantize(
@@ -312,8 +320,9 @@ def finalise(document: ParsedDocument) -> ParsedDocument:
         document.add(
             Code.TOTAL_MISMATCH,
             ERROR,
-            f"The declared line total is {declared}, but the lines add up to {line_total} "
-            f"(difference {declared - line_total}).",
+            f"The declared line total is {_amount(declared, document)}, but the lines add up to "
+            f"{_amount(line_total, document)} "
+            f"(difference {_amount(declared - line_total, document)}).",
         )
     if not document.document_number:
         document.add(Code.MISSING_MANDATORY, ERROR, "The document has no document number.")

@@ -27,6 +27,7 @@ from integrations.edi.result import (
     parse_date,
     to_decimal,
 )
+from tenancy.money import format_quantity
 
 TRANSACTION_SETS = {"850": ORDER, "810": INVOICE, "856": DESPATCH_ADVICE}
 # Product/service id qualifiers (element 235).
@@ -308,8 +309,8 @@ def _control_totals(document: ParsedDocument, ctt: Segment | None, counted_lines
             document.add(
                 Code.HASH_TOTAL_MISMATCH,
                 ERROR,
-                f"The hash total of quantities (CTT02) is {declared_sum.normalize():f}; the "
-                f"lines add up to {counted.normalize():f}.",
+                f"The hash total of quantities (CTT02) is {format_quantity(declared_sum)}; the "
+                f"lines add up to {format_quantity(counted)}.",
             )
 
 

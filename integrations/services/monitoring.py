@@ -20,6 +20,7 @@ from integrations.edi.result import (
 )
 from integrations.models import EdiDocument, EdiDocumentLine
 from tenancy.context import require_organization
+from tenancy.money import format_quantity
 from tenancy.selectors import accountable
 from tenancy.services import notify
 
@@ -124,13 +125,13 @@ def order_discrepancies(*, document: EdiDocument, parsed: ParsedDocument) -> lis
         item.received += line.quantity
         price = line.unit_price
         if compare_prices and price is not None and item.prices and price not in item.prices:
-            ordered = ", ".join(f"{p.normalize():f}" for p in sorted(item.prices))
+            ordered = ", ".join(format_quantity(p) for p in sorted(item.prices))
             findings.append(
                 Finding(
                     Code.PRICE_DIFFERS,
                     ERROR,
                     f"Line {line.line_number}: item {item.label} is {noun} at "
-                    f"{price.quantize(Decimal(1).scaleb(-PRICE_PLACES)).normalize():f} "
+                    f"{format_quantity(price.quantize(Decimal(1).scaleb(-PRICE_PLACES)))} "
                     f"{parsed.currency}, ordered at {ordered}.",
                     line.line_number,
                 )
@@ -141,8 +142,8 @@ def order_discrepancies(*, document: EdiDocument, parsed: ParsedDocument) -> lis
                 Finding(
                     Code.QUANTITY_ABOVE_ORDER,
                     ERROR,
-                    f"Item {item.label}: {item.received.normalize():f} {noun}, "
-                    f"{item.quantity.normalize():f} ordered on order {order.document_number}.",
+                    f"Item {item.label}: {format_quantity(item.received)} {noun}, "
+                    f"{format_quantity(item.quantity)} ordered on order {order.document_number}.",
                     item.first_line,
                 )
             )

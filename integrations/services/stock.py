@@ -16,6 +16,7 @@ from partnerships.models import Partnership
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
 from tenancy.models import User
+from tenancy.money import format_quantity
 from tenancy.selectors import AdminsOnce, accountable
 from tenancy.services import notify
 from tenancy.uploads import csv_records
@@ -173,8 +174,8 @@ def stock_positions_record(
                 notify(
                     recipients=recipients,
                     title=f"{partnership.name}: {item} at or below its {what}",
-                    body=f"{quantity.normalize():f} {policy.unit} on {as_of:%d %b %Y %H:%M} "
-                    f"(the {what} is {threshold.normalize():f}).",
+                    body=f"{format_quantity(quantity)} {policy.unit} on {as_of:%d %b %Y %H:%M} "
+                    f"(the {what} is {format_quantity(threshold)}).",
                     url=reverse("stock-overview", args=[require_organization().slug,
                                                         partnership.pk]),
                     dedupe_key=f"integrations:stock:{policy.pk}:{level}:{as_of:%Y%m%d%H%M%S}",

@@ -194,7 +194,7 @@ def test_a_wrong_segment_count_a_foreign_trailer_reference_and_a_wrong_total_are
     )
     assert (
         "600.00" in by_code["total_mismatch"].message
-        and "1224.00" in by_code["total_mismatch"].message
+        and "1,224.00" in by_code["total_mismatch"].message
     )
 
 

@@ -138,7 +138,8 @@ def test_a_failure_after_parsing_leaves_no_line_behind(org_a, ingest, monkeypatc
 
     monkeypatch.setattr(reading, "_insert_lines", explode)
     document, _ = ingest(samples.edifact(kind="order"))
-    assert document.status == "rejected" and "RuntimeError" in document.error
+    assert document.status == "rejected" and document.error == reading.UNREADABLE_MESSAGE
+    assert "RuntimeError" not in document.error  # the cause is logged, not shown
     with tenant_scope(org_a):
         document.refresh_from_db()
         assert (document.status, document.line_count, document.document_number) == (

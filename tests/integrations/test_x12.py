@@ -51,7 +51,7 @@ def test_the_850s_segment_count_and_its_amount_total_are_reported():
     assert document.declared_total == Decimal("13045.94")
     assert document.line_total == Decimal("7186.80")
     assert findings["total_mismatch"].severity == "error"
-    assert "13045.94" in findings["total_mismatch"].message
+    assert "13,045.94" in findings["total_mismatch"].message
 
 
 def test_the_856s_differing_control_numbers_are_reported():

@@ -21,6 +21,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.heavy(seconds=61)]
 MAX_DEPTH = 3
 MAX_PAGES_PER_ROLE = 80
 HOSTILE_QUERIES = ("?q=%00", "?q=" + "x" * 5000)
+# An amount of thousands with decimals and no thousands separator ("12500.00", "1234.5").
+UNSEPARATED_AMOUNT = re.compile(r"(?<![\d,.])\d{4,}\.\d+(?![\d.])")
 
 
 class _Links(HTMLParser):
@@ -115,6 +117,7 @@ def test_every_demo_role_walks_every_page_from_the_navigation_without_a_server_e
     problems: list[str] = []
     raw_codes = _raw_codes()
     shown_codes: set[str] = set()
+    unseparated: set[str] = set()
     visited_total = 0
     for membership in memberships:
         email = membership.user.email
@@ -133,8 +136,11 @@ def test_every_demo_role_walks_every_page_from_the_navigation_without_a_server_e
                 continue
             if "text/html" not in response.headers.get("Content-Type", ""):
                 continue
-            for code in raw_codes.findall(_visible_text(response.content.decode())):
+            text = _visible_text(response.content.decode())
+            for code in raw_codes.findall(text):
                 shown_codes.add(f"{_shape(url)}: {code}")
+            for number in UNSEPARATED_AMOUNT.findall(text):
+                unseparated.add(f"{_shape(url)}: {number}")
             if not re.search(r"/\d+/", url) and "?" not in url:  # a list or home page
                 for query in HOSTILE_QUERIES:
                     _get(client, url + query, problems, email)
@@ -151,3 +157,4 @@ def test_every_demo_role_walks_every_page_from_the_navigation_without_a_server_e
     assert visited_total > 50
     assert not problems, "\n".join(problems)
     assert not shown_codes, "raw codes on screen:\n" + "\n".join(sorted(shown_codes))
+    assert not unseparated, "amounts without separators:\n" + "\n".join(sorted(unseparated))

@@ -92,6 +92,12 @@ def test_an_action_reads_from_its_code_unless_its_module_words_it():
         ("Tags", "a, b, c"),
         ("Flag", "no"),
     ]
+    # An amount recorded as text gets its separators; integers (a year, a count) do not.
+    assert changes_text({"payout": ["5040.00", "-12500.5"], "year": 2030, "ref": "1234"}) == [
+        ("Payout", "5,040.00 → -12,500.5"),
+        ("Year", "2030"),
+        ("Ref", "1234"),
+    ]
 
 
 def test_the_audit_log_is_for_org_admins_only(member, client_as):
