@@ -82,6 +82,12 @@ def test_a_knowledge_item_created_outside_a_form_is_stored_trimmed(scope, plan, 
     )
 
 
+def test_a_knowledge_item_given_no_holder_or_attendees_stores_them_empty(scope, plan, manager):
+    item = _item(plan, manager, holder=None, attendees=None)
+    stored = KnowledgeTransferItem.objects.get(pk=item.pk)
+    assert (stored.holder, stored.attendees) == ("", "")
+
+
 def test_a_knowledge_item_whose_title_is_only_spaces_is_refused(scope, plan, manager):
     with pytest.raises(ValidationError) as refused:
         _item(plan, manager, title="   ")
