@@ -407,7 +407,8 @@ def validate_standings(standings: Sequence[Standing]) -> None:
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         raise StandingsError(
-            f"Each standing needs a name of its own: {', '.join(duplicates)} is used twice."
+            f"Each standing needs a name of its own: {', '.join(duplicates)} "
+            f"{'is' if len(duplicates) == 1 else 'are'} used twice."
         )
     for standing in standings:
         if not SCORE_MIN <= standing.min_score < standing.max_score <= SCORE_MAX:

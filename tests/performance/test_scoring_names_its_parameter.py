@@ -8,13 +8,20 @@ from decimal import Decimal
 import pytest
 
 from performance.scoring import (
+    CriterionInput,
+    Perspective,
     Standing,
+    StandingAction,
+    StandingsError,
     as_optional_decimal,
     criterion_score,
+    period_score,
+    quantize_score,
     rag_status,
     rolling_score,
     standing_for,
     trend,
+    validate_standings,
 )
 
 GOOD = {"value": Decimal(90), "target": Decimal(95), "red_threshold": Decimal(80)}
@@ -74,3 +81,78 @@ def test_a_standing_and_a_score_name_their_bounds():
     with pytest.raises(TypeError) as score:
         standing_for(50.0, bands)
     assert str(score.value) == "score must be a Decimal, got float"
+
+
+# --- the other survivors of `make mutation MUTATION_ARGS=performance.scoring` -------------------
+
+
+def test_a_criterion_names_itself_when_its_weight_or_score_is_a_float():
+    with pytest.raises(TypeError) as weight:
+        period_score([CriterionInput("otd", "operational", 0.5, Decimal(80))])
+    assert str(weight.value) == "weight of `otd` must be a Decimal, got float"
+    with pytest.raises(TypeError) as score:
+        period_score([CriterionInput("otd", "operational", Decimal(1), 80.0)])
+    assert str(score.value) == "score of `otd` must be a Decimal, got float"
+
+
+def test_each_criterion_of_the_breakdown_keeps_its_perspective_and_score():
+    result = period_score(
+        [
+            CriterionInput("otd", "operational", Decimal(3), Decimal(80)),
+            CriterionInput("cost", Perspective.FINANCIAL, Decimal(1), None),
+        ]
+    )
+    assert [(c.code, c.perspective, c.score) for c in result.criteria] == [
+        ("otd", Perspective.OPERATIONAL, Decimal(80)),
+        ("cost", Perspective.FINANCIAL, None),
+    ]
+    assert type(result.criteria[0].perspective) is Perspective
+
+
+def test_scores_are_rounded_half_up_to_the_hundredth():
+    assert quantize_score(Decimal("12.345")) == Decimal("12.35")  # half-even would give 12.34
+    assert quantize_score(Decimal("12.355")) == Decimal("12.36")
+
+
+def test_a_criterion_score_checks_the_amber_threshold_too():
+    with pytest.raises(ValueError) as refused:
+        criterion_score(
+            value=Decimal(90),
+            target=Decimal(95),
+            red_threshold=Decimal(80),
+            amber_threshold=Decimal(99),  # on the good side of the target
+            direction="higher_is_better",
+        )
+    assert (
+        str(refused.value) == "amber_threshold 99 must lie between target 95 and red_threshold 80"
+    )
+
+
+def test_a_period_given_twice_to_a_rolling_score_is_refused_in_words():
+    with pytest.raises(ValueError) as refused:
+        rolling_score([(1, Decimal(50)), (1, Decimal(60))], decay=Decimal(1))
+    assert str(refused.value) == "each period may appear only once in a rolling score"
+
+
+def test_a_standings_action_becomes_the_action_it_names():
+    standing = Standing("Probation", Decimal(40), Decimal(60), "warn")
+    assert standing.action is StandingAction.WARN
+
+
+def test_two_names_used_twice_are_both_named():
+    bands = [
+        Standing("Good", Decimal(0), Decimal(20)),
+        Standing("Good", Decimal(20), Decimal(40)),
+        Standing("Fair", Decimal(40), Decimal(60)),
+        Standing("Fair", Decimal(60), Decimal(100)),
+    ]
+    with pytest.raises(StandingsError) as refused:
+        validate_standings(bands)
+    assert str(refused.value) == "Each standing needs a name of its own: Fair, Good are used twice."
+
+
+def test_a_score_outside_0_to_100_has_no_standing():
+    bands = [Standing("All", Decimal(0), Decimal(100))]
+    with pytest.raises(ValueError) as refused:
+        standing_for(Decimal(101), bands)
+    assert str(refused.value) == "score must be within 0-100, got 101"
