@@ -148,15 +148,22 @@ class FxAmountForm(forms.Form):
 
 
 class PaymentTermsForm(forms.Form):
-    net_days = forms.IntegerField(label="Net days", min_value=0, max_value=365, initial=30)
+    # The ranges are payment_terms_set's, in its words; the browser is only hinted.
+    net_days = forms.IntegerField(
+        label="Net days", initial=30, widget=forms.NumberInput(attrs={"min": 0, "max": 365})
+    )
     discount_percent = forms.DecimalField(
         label="Early-payment discount (%)", max_digits=5, decimal_places=2, initial=0
     )
     discount_days = forms.IntegerField(
-        label="Discount if paid within (days)", min_value=0, max_value=365, initial=0
+        label="Discount if paid within (days)",
+        initial=0,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 365}),
     )
     payment_run_days = forms.IntegerField(
-        label="We pay every (days)", min_value=1, max_value=90, initial=7
+        label="We pay every (days)",
+        initial=7,
+        widget=forms.NumberInput(attrs={"min": 1, "max": 90}),
     )
     take_discount = forms.BooleanField(label="We take the discount", required=False)
     inventory = forms.ChoiceField(

@@ -23,6 +23,9 @@ PAYMENT_TERMS_FIELDS = (
 )
 
 
+MAX_TERM_DAYS = 365  # payment terms run at most a year
+
+
 @transaction.atomic
 def payment_terms_set(*, actor, partnership: Partnership, **fields) -> PaymentTerms:
     unknown = set(fields) - set(PAYMENT_TERMS_FIELDS)
@@ -40,6 +43,9 @@ def payment_terms_set(*, actor, partnership: Partnership, **fields) -> PaymentTe
         errors["discount_percent"] = "A discount is below 100 %."
     if discount > 0 and fields.get("discount_days", 0) >= fields.get("net_days", 30):
         errors["discount_days"] = "The discount must be for paying before the net due date."
+    for name in ("net_days", "discount_days"):
+        if fields.get(name) is not None and not 0 <= fields[name] <= MAX_TERM_DAYS:
+            errors[name] = f"Give 0 to {MAX_TERM_DAYS} days."
     if fields.get("payment_run_days") is not None and not 1 <= fields["payment_run_days"] <= 90:
         errors["payment_run_days"] = "Pay at least every 90 days (1 = daily)."
     if errors:

@@ -358,6 +358,34 @@ def test_payment_terms_refuse_a_discount_after_the_due_date(scope, fin, partners
     assert view["cash_difference"].amount == D("-200000.00")  # taking it pays 20 days earlier
 
 
+@pytest.mark.parametrize(("net_days", "discount_days"), [(366, 0), (-1, 0), (30, 366)])
+def test_payment_terms_run_0_to_365_days_on_each_field(
+    scope, fin, partnership, net_days, discount_days
+):
+    with pytest.raises(ValidationError) as refused:
+        services.payment_terms_set(
+            actor=fin,
+            partnership=partnership,
+            net_days=net_days,
+            discount_days=discount_days,
+            currency="EUR",
+        )
+    wrong = "net_days" if not 0 <= net_days <= 365 else "discount_days"
+    assert refused.value.message_dict[wrong] == ["Give 0 to 365 days."]
+
+
+def test_payment_terms_of_0_and_365_days_are_kept(scope, fin, partnership):
+    spend = {"annual_spend": D("1000000"), "currency": "EUR"}
+    terms = services.payment_terms_set(
+        actor=fin, partnership=partnership, net_days=365, discount_days=0, **spend
+    )
+    assert (terms.net_days, terms.discount_days) == (365, 0)
+    terms = services.payment_terms_set(
+        actor=fin, partnership=partnership, net_days=0, discount_days=0, **spend
+    )
+    assert terms.net_days == 0
+
+
 def test_rebate_volumes_come_from_accepted_edi_invoices(scope, fin, partnership, org_a):
     from tests.integrations.factories import EdiDocumentFactory, EdiDocumentLineFactory
 
