@@ -400,6 +400,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/exit_planning/test_services.py",
             "tests/exit_planning/test_exit_service_rules.py",
             "tests/exit_planning/test_named_service_rules.py",
+            "tests/exit_planning/test_playbook_changes_pinned.py",
         ],
     ),
     "exit_planning.notices": (

@@ -274,6 +274,21 @@ def test_an_overdue_obligation_nobody_owns_goes_to_the_partnership_owner_else_th
     ]
 
 
+def test_an_overdue_obligation_with_an_owner_tells_that_owner_only(scope, owner, make_member):
+    lawyer = make_member(scope, email="lawyer@alpha.test")
+    manager = make_member(scope, email="pm@alpha.test")
+    partnership = PartnershipFactory(organization=scope, owner=manager)
+    ObligationFactory(
+        organization=scope,
+        owner=lawyer,
+        agreement=AgreementFactory(organization=scope, partnership=partnership),
+        due_date=date(2025, 3, 1),
+    )
+    assert services.obligations_notify_overdue(today=date(2025, 4, 10)) == 1
+    [reminder] = Notification.objects.filter(title__startswith="Overdue")
+    assert reminder.recipient == lawyer
+
+
 def test_a_recurring_fulfilment_records_the_next_due_date_in_the_audit_trail(scope, owner):
     obligation = ObligationFactory(
         organization=scope, due_date=date(2025, 3, 31), recurrence="quarterly"

@@ -331,10 +331,31 @@ def test_a_missed_milestone_with_no_owner_and_no_admin_is_left_for_the_next_run(
     milestone = OnboardingMilestoneFactory(
         organization=scope,
         partnership=PartnershipFactory(organization=scope, owner=None),
+        due_date=TODAY - timedelta(days=9),  # first in the run
+    )
+    owned = OnboardingMilestoneFactory(
+        organization=scope,
+        partnership=PartnershipFactory(organization=scope, owner=reviewer),
         due_date=TODAY - timedelta(days=1),
     )
-    assert services.onboarding_milestones_check(today=TODAY, actor=None) == 0
+    assert services.onboarding_milestones_check(today=TODAY, actor=None) == 1
     assert not milestone.escalations.exists()
+    assert owned.escalations.get().owner == reviewer  # the run went on past the ownerless one
+
+
+def test_an_owned_partnerships_missed_milestone_goes_to_its_owner_not_the_admins(
+    scope, owner, reviewer
+):
+    milestone = OnboardingMilestoneFactory(
+        organization=scope,
+        partnership=PartnershipFactory(organization=scope, owner=reviewer),
+        due_date=TODAY - timedelta(days=1),
+    )
+    assert services.onboarding_milestones_check(today=TODAY, actor=None) == 1
+    escalation = milestone.escalations.get()
+    assert escalation.owner == reviewer
+    told = Notification.objects.filter(title__startswith="Escalation: Onboarding milestone")
+    assert [n.recipient for n in told] == [reviewer]
 
 
 # --- Resolving an escalation ---------------------------------------------------------------------
