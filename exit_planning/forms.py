@@ -141,7 +141,10 @@ class ContinuityForm(forms.Form):
 
 class ContributionForm(forms.Form):
     section = forms.ChoiceField(choices=PostMortemEntry.Section.choices)
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    # An empty contribution is post_mortem_contribute's refusal, in its words.
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, required=False
+    )
 
 
 def clause_type_choices() -> list[tuple[str, str]]:

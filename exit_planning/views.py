@@ -44,6 +44,7 @@ from tenancy.views import (
     form_page,
     get_object_for_member_or_404,
     paginate,
+    refusal_message,
     refusals_to_messages,
     require_permission,
 )
@@ -671,13 +672,11 @@ def post_mortem_contribute(request, org_slug, exit_plan_id):
                 plan=plan, actor=request.user, party=_party(request), **form.cleaned_data
             )
         except (ValidationError, ConflictError) as error:
-            from tenancy.views import refusal_message
-
             messages.error(request, refusal_message(error))
         else:
             messages.success(request, "Added to the post-mortem.")
-    else:
-        messages.error(request, "Choose a section and write your contribution.")
+    else:  # a section that is not one, over 4,000 characters
+        messages.error(request, refusal_message(ValidationError(form.errors)))
     return redirect(_tab(plan, "#post-mortem"))
 
 

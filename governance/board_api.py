@@ -179,8 +179,9 @@ class MeetingDecisionSerializer(serializers.ModelSerializer):
 
 class MeetingSerializer(serializers.ModelSerializer):
     committee = TenantRelatedField(Committee)
+    # The ranges (1 to 12 meetings, 15 to 600 minutes) are meeting_schedule's, in its words.
     occurrences = serializers.IntegerField(
-        write_only=True, required=False, default=1, min_value=1, max_value=12
+        write_only=True, required=False, default=1, help_text="1 to 12 meetings in a series."
     )
     present = serializers.SerializerMethodField()
     decisions = MeetingDecisionSerializer(many=True, read_only=True)
@@ -891,7 +892,8 @@ class OfficerAttestationSerializer(serializers.ModelSerializer):
 
 
 class AttestSerializer(serializers.Serializer):
-    statement = serializers.CharField(max_length=2000)
+    # Blank reaches the service, which says what is missing as on the page.
+    statement = serializers.CharField(max_length=2000, allow_blank=True)
 
 
 class AttestationResultSerializer(serializers.Serializer):

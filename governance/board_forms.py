@@ -94,17 +94,20 @@ class MeetingForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
     )
+    # Plain numbers: the service (meeting_schedule) says the allowed ranges in words; the
+    # browser is only hinted.
     duration_minutes = forms.IntegerField(
-        min_value=15, max_value=600, initial=90, label="Duration (minutes)"
+        initial=90,
+        label="Duration (minutes)",
+        widget=forms.NumberInput(attrs={"min": 15, "max": 600}),
     )
     location = forms.CharField(max_length=200, required=False)
     agenda = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 4}), help_text="One item per line."
     )
     occurrences = forms.IntegerField(
-        min_value=1,
-        max_value=12,
         initial=1,
+        widget=forms.NumberInput(attrs={"min": 1, "max": 12}),
         label="Number of meetings",
         help_text="More than one schedules a series at the committee's frequency.",
     )
@@ -333,6 +336,10 @@ class OfficerForm(forms.Form):
 
 
 class AttestForm(forms.Form):
+    # Required by the service (attestation_record), which says so in words.
     statement = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), label="Statement", max_length=2000
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Statement",
+        max_length=2000,
+        required=False,
     )

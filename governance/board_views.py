@@ -1303,8 +1303,8 @@ def compliance_officer_attest(request, org_slug, compliance_requirement_id):
     )
     form = AttestForm(request.POST)
     try:
-        if not form.is_valid():
-            raise ValidationError({"statement": "State what you attest."})
+        if not form.is_valid():  # over 2,000 characters, a NUL byte
+            raise ValidationError(form.errors)
         compliance.compliance_officer_attest(
             requirement=requirement,
             officer_user=request.user,

@@ -375,6 +375,12 @@ class PilotCriterionSerializer(serializers.Serializer):
     target = serializers.DecimalField(max_digits=18, decimal_places=4)
 
 
+class PilotCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Why it is called off (required)."
+    )
+
+
 class PilotDecisionSerializer(serializers.Serializer):
     go = serializers.BooleanField()
     evidence = serializers.CharField(allow_blank=True)
@@ -409,10 +415,18 @@ class PilotViewSet(LessonMixin, InnovationViewSet):
     def start(self, request, *args, **kwargs):
         return self._render(services.pilot_start(pilot=self.get_object(), actor=request.user))
 
-    @extend_schema(request=None, responses=PilotSerializer)
+    @extend_schema(request=PilotCancelSerializer, responses=PilotSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, *args, **kwargs):
-        return self._render(services.pilot_cancel(pilot=self.get_object(), actor=request.user))
+        """Call off a planned pilot, saying why (400 on `reason` without one)."""
+        pilot = self.get_object()
+        body = PilotCancelSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._render(
+            services.pilot_cancel(
+                pilot=pilot, actor=request.user, reason=body.validated_data["reason"]
+            )
+        )
 
     @extend_schema(request=PilotDecisionSerializer, responses=PilotSerializer)
     @action(detail=True, methods=["post"])

@@ -113,6 +113,13 @@ class PilotCriterionForm(forms.Form):
         self.fields["kpi"].queryset = kpis
 
 
+class PilotCancelForm(forms.Form):
+    # Required by the service (pilot_cancel), which says so in words.
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), label="Reason", required=False
+    )
+
+
 class PilotDecisionForm(forms.Form):
     go = forms.TypedChoiceField(
         label="Decision",

@@ -33,6 +33,7 @@ from innovation.forms import (
     MemberForm,
     MilestoneForm,
     OutcomesForm,
+    PilotCancelForm,
     PilotCriterionForm,
     PilotDecisionForm,
     PilotForm,
@@ -59,7 +60,6 @@ from innovation.models import (
 from partnerships.models import Partnership
 from performance.models import Kpi
 from tenancy.errors import ConflictError
-from tenancy.forms import ReasonForm
 from tenancy.modules import workspace_tabs
 from tenancy.permissions import has_permission
 from tenancy.views import (
@@ -437,7 +437,7 @@ def pilot_start(request, org_slug, pilot_id):
 def pilot_cancel(request, org_slug, pilot_id):
     """Call off a planned pilot: a page of its own, with a reason."""
     pilot = _load(request, _pilots(), pilot_id, "change")
-    form = ReasonForm(request.POST or None)
+    form = PilotCancelForm(request.POST or None)
     done = _save(
         request,
         form,

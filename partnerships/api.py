@@ -97,6 +97,12 @@ class PartnershipSerializer(serializers.ModelSerializer):
 
 class PartnershipTransitionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Partnership.Status.choices)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why: required to close the partnership; kept in the audit trail.",
+    )
 
 
 class TransitionOptionSerializer(serializers.Serializer):
@@ -178,12 +184,16 @@ class PartnershipViewSet(ReasonedDeleteViewSet):
     @extend_schema(request=PartnershipTransitionSerializer, responses=PartnershipSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request, *args, **kwargs):
-        """Move the partnership along its lifecycle (409 with the reason when not allowed)."""
+        """Move the partnership along its lifecycle (409 with the reason when not allowed);
+        closing it needs a `reason` (400 on the field without one)."""
         partnership = self.get_object()
         body = PartnershipTransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         partnership = services.partnership_transition(
-            partnership=partnership, actor=request.user, status=body.validated_data["status"]
+            partnership=partnership,
+            actor=request.user,
+            status=body.validated_data["status"],
+            reason=body.validated_data["reason"],
         )
         return Response(PartnershipSerializer(partnership, context={"request": request}).data)
 

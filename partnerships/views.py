@@ -294,11 +294,12 @@ def partnership_transition(request, org_slug, partnership_id):
     form = forms.TransitionForm(request.POST)
     if not form.is_valid():
         raise ValidationError("Choose a status to move to.")
-    status = form.cleaned_data["status"]
-    if status == Partnership.Status.CLOSED and not request.POST.get("reason", "").strip():
-        raise ValidationError("Closing a partnership needs a reason.")
+    # Closing needs a reason: the service says so, as it does to the API.
     partnership = services.partnership_transition(
-        partnership=partnership, actor=request.user, status=status
+        partnership=partnership,
+        actor=request.user,
+        status=form.cleaned_data["status"],
+        reason=request.POST.get("reason", ""),
     )
     messages.success(
         request, f"“{partnership.name}” is now {partnership.get_status_display().lower()}."

@@ -237,7 +237,8 @@ class KpiViewSet(TenantModelViewSet):
 
 class MeasurementViewSet(ReasonedDeleteViewSet):
     """Measurements: cursor-paginated (constant cost per page), filtered by partnership, KPI,
-    perspective and date range. Partner guests may POST figures, which wait for approval."""
+    perspective and date range. Partner guests may POST figures, which wait for approval. A
+    PATCH corrects a figure and needs a `reason` (kept in the audit trail)."""
 
     model = Measurement
     serializer_class = MeasurementSerializer

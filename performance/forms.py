@@ -44,8 +44,10 @@ class MeasurementForm(forms.Form):
 
 class MeasurementCorrectForm(forms.Form):
     value = forms.DecimalField(max_digits=18, decimal_places=4, label="Correct value")
+    # Required by the service (measurement_correct), which says so in words.
     reason = forms.CharField(
         max_length=500,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Kept in the audit trail, e.g. “the supplier resent the October file”.",
     )
@@ -158,8 +160,9 @@ class SurveyForm(forms.ModelForm):
 
 
 class ActionItemForm(forms.Form):
-    title = forms.CharField(max_length=300)
-    due_date = forms.DateField(widget=DateInput())
+    # A title and a due date are action_item_create's rules, in its words.
+    title = forms.CharField(max_length=300, required=False)
+    due_date = forms.DateField(widget=DateInput(), required=False)
 
 
 class QbrRecordForm(forms.Form):
@@ -256,8 +259,10 @@ class SlaForm(forms.ModelForm):
 
 
 class BreachStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=[("remediated", "Remediated"), ("waived", "Waived")])
-    reason = forms.CharField(max_length=1000)
+    # What is allowed (remediated or waived, with a reason) is sla_breach_set_status's, in its
+    # words; the form only cleans the text.
+    status = forms.CharField(required=False)
+    reason = forms.CharField(required=False)
 
 
 class RcaForm(forms.Form):

@@ -787,7 +787,9 @@ def qbr_record(request, org_slug, partnership_id, qbr_id):
 def qbr_action_add(request, org_slug, partnership_id, qbr_id):
     partnership, qbr = _qbr(request, partnership_id, qbr_id)
     form = ActionItemForm(request.POST)
-    if form.is_valid():
+    try:
+        if not form.is_valid():  # a date that is not one, a title over 300 characters
+            raise ValidationError(form.errors)
         services.action_item_create(
             actor=request.user,
             partnership=partnership,
@@ -795,9 +797,10 @@ def qbr_action_add(request, org_slug, partnership_id, qbr_id):
             owner=request.user,
             **form.cleaned_data,
         )
-        messages.success(request, "Action item added.")
+    except ValidationError as error:
+        messages.error(request, refusal_message(error))
     else:
-        messages.error(request, "An action needs a title and a due date.")
+        messages.success(request, "Action item added.")
     return redirect("partnership-qbrs", org_slug=org_slug, partnership_id=partnership.pk)
 
 
@@ -958,8 +961,8 @@ def breach_status(request, org_slug, slabreach_id):
     require_permission(request, "performance.change", breach)
     form = BreachStatusForm(request.POST)
     try:
-        if not form.is_valid():
-            raise ValidationError("Choose remediated or waived and give a reason.")
+        if not form.is_valid():  # a NUL byte
+            raise ValidationError(form.errors)
         services.sla_breach_set_status(
             breach=breach,
             actor=request.user,

@@ -397,11 +397,7 @@ class PriceMechanismViewSet(RiskViewSetBase, TenantModelViewSet):
         return services.price_mechanism_create(actor=self.request.user, **data)
 
     def update_object(self, instance, data):
-        partnership = data.pop("partnership", instance.partnership)
-        if partnership.pk != instance.partnership_id:
-            raise serializers.ValidationError(
-                {"partnership": "A mechanism stays in its partnership."}
-            )
+        # A mechanism stays in its partnership: the service refuses a move, in its words.
         return services.price_mechanism_update(mechanism=instance, actor=self.request.user, **data)
 
     @extend_schema(request=PriceReviewRunSerializer, responses={201: PriceReviewSerializer})

@@ -108,7 +108,10 @@ def exit_plan_close(*, plan: ExitPlan, actor: User, today: date) -> ExitPlan:
         raise ConflictError("Close the exit once done: " + "; ".join(reasons) + ".", code="open")
     if plan.partnership.status != Partnership.Status.CLOSED:
         partnership_transition(
-            partnership=plan.partnership, actor=actor, status=Partnership.Status.CLOSED
+            partnership=plan.partnership,
+            actor=actor,
+            status=Partnership.Status.CLOSED,
+            reason="The exit is complete: its exit plan was closed.",
         )
     _plan_move(plan, ExitPlan.Status.CLOSED)
     plan.closed_on = today

@@ -38,6 +38,8 @@ from tenancy.services import notify
 
 OFFICER_ROLES = (CommitteeMember.Role.CHAIR, CommitteeMember.Role.SECRETARY)
 MAX_SERIES = 12
+# How long a meeting may last, in minutes (a quarter of an hour to a working day).
+MIN_DURATION, MAX_DURATION = 15, 600
 REMINDER_LEAD = timedelta(hours=24)
 STEP: dict[str, relativedelta] = {
     Committee.Frequency.WEEKLY: relativedelta(weeks=1),
@@ -104,8 +106,9 @@ def meeting_schedule(
     agenda: str = "",
     occurrences: int = 1,
 ) -> list[Meeting]:
-    """Schedule an upcoming meeting, or a series of `occurrences` at the committee's frequency.
-    A start in the past is refused: past meetings are not scheduled as upcoming."""
+    """Schedule an upcoming meeting, or a series of `occurrences` at the committee's frequency,
+    each lasting 15 to 600 minutes. A start in the past is refused: past meetings are not
+    scheduled as upcoming."""
     _require_officer(actor, committee, "schedules meetings")
     if starts_at is None or timezone.is_naive(starts_at):
         raise ValidationError({"starts_at": "Give the start with its date, time and time zone."})
@@ -115,6 +118,14 @@ def meeting_schedule(
         )
     if not 1 <= occurrences <= MAX_SERIES:
         raise ValidationError({"occurrences": f"Schedule between 1 and {MAX_SERIES} meetings."})
+    if (
+        isinstance(duration_minutes, bool)
+        or not isinstance(duration_minutes, int)
+        or not MIN_DURATION <= duration_minutes <= MAX_DURATION
+    ):
+        raise ValidationError(
+            {"duration_minutes": f"A meeting lasts {MIN_DURATION} to {MAX_DURATION} minutes."}
+        )
     series = uuid.uuid4() if occurrences > 1 else None
     meetings = []
     for index in range(occurrences):

@@ -112,16 +112,19 @@ def pilot_start(*, pilot: Pilot, actor: User) -> Pilot:
 
 @transaction.atomic
 def pilot_cancel(*, pilot: Pilot, actor: User, reason: str = "") -> Pilot:
-    """A planned pilot is called off before it runs (the page asks why; the audit keeps it)."""
+    """A planned pilot is called off before it runs, saying why (pages and API alike; the
+    audit keeps it)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the pilot is cancelled."})
     PILOT_LIFECYCLE.check(pilot.status, Pilot.Status.CANCELLED)
     pilot.status = Pilot.Status.CANCELLED
     pilot.save(update_fields=["status"])
-    reason = (reason or "").strip()
     audit_record(
         action="innovation.pilot.cancelled",
         actor=actor,
         obj=pilot,
-        changes={"reason": reason} if reason else None,
+        changes={"reason": reason},
     )
     return pilot
 

@@ -1,5 +1,6 @@
 """Writes of partnerships: create, edit, the lifecycle with its guards, guests."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -93,10 +94,14 @@ def _order(status: str) -> int:
 
 @transaction.atomic
 def partnership_transition(
-    *, partnership: Partnership, actor: User | None, status: str
+    *, partnership: Partnership, actor: User | None, status: str, reason: str = ""
 ) -> Partnership:
     """Move a partnership along its lifecycle; a refused step raises TransitionNotAllowed (409)
-    with every reason."""
+    with every reason. Closing it needs a reason (pages, API and the exit plan alike), kept in
+    the audit trail."""
+    reason = (reason or "").strip()
+    if status == Partnership.Status.CLOSED and not reason:
+        raise ValidationError({"reason": "Closing a partnership needs a reason."})
     partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
     blockers = transition_blockers(partnership, status)
     if blockers:
@@ -109,7 +114,7 @@ def partnership_transition(
         action=f"partnerships.partnership.{status}",
         actor=actor,
         obj=partnership,
-        changes={"status": [old, status]},
+        changes={"status": [old, status], **({"reason": reason} if reason else {})},
     )
     return partnership
 

@@ -334,9 +334,11 @@ def measurement_correct(
     note: str = "",
     now: datetime,
 ) -> Measurement:
-    """Correct the value of a recorded figure (the reason goes to the audit trail); the
-    scorecards of its month and later recompute. A rejected figure is not corrected: record it
-    again instead."""
+    """Correct the value of a recorded figure with a reason (pages, API and the document job
+    alike; it goes to the audit trail); the scorecards of its month and later recompute. A
+    rejected figure is not corrected: record it again instead."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why this figure is corrected."})
     measurement = Measurement.objects.select_for_update().get(pk=measurement.pk)
     if measurement.status == Measurement.Status.REJECTED:
         raise ConflictError("A rejected figure is not corrected: record the right value instead.")

@@ -173,11 +173,19 @@ def action_item_create(
     owner: User | None = None,
     qbr: Qbr | None = None,
 ) -> ActionItem:
+    """An action agreed at a QBR (or on its own): a title and a due date, in words if missing."""
+    errors = {}
+    if not (title or "").strip():
+        errors["title"] = "Give the action a title."
+    if due_date is None:
+        errors["due_date"] = "Give the action a due date."
+    if errors:
+        raise ValidationError(errors)
     item = ActionItem(
         organization=require_organization(),
         partnership=partnership,
         qbr=qbr,
-        title=title,
+        title=title.strip(),
         owner=owner,
         due_date=due_date,
     )

@@ -77,6 +77,11 @@ def price_mechanism_create(*, actor, partnership: Partnership, **fields) -> Pric
 
 @transaction.atomic
 def price_mechanism_update(*, mechanism: PriceMechanism, actor, **fields) -> PriceMechanism:
+    """Correct a mechanism's terms; it stays in the partnership it was agreed for (the same
+    partnership given again is no change)."""
+    partnership = fields.pop("partnership", None)
+    if partnership is not None and partnership.pk != mechanism.partnership_id:
+        raise ValidationError({"partnership": "A mechanism stays in its partnership."})
     changes = changed_fields(mechanism, fields)
     errors = _mechanism_errors(mechanism)
     if errors:

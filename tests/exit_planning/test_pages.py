@@ -182,6 +182,12 @@ def test_the_guest_accepts_a_valuation_and_contributes_as_the_partner(
     with tenant_scope(org_a):
         asset.refresh_from_db()
     assert asset.accepted_by_partner == guest and asset.accepted_by_us is None
+    blank = browser.post(
+        _url(f"exit/plans/{plan.pk}/post-mortem/contribute/"),
+        {"section": "failed", "text": "  "},
+        follow=True,
+    )
+    assert "Write your contribution." in blank.content.decode()  # the service's words
     browser.post(
         _url(f"exit/plans/{plan.pk}/post-mortem/contribute/"),
         {"section": "failed", "text": "Forecasts came too late."},

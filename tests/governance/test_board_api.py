@@ -33,6 +33,23 @@ def _meeting(secretary_api, board, **fields):
     return secretary_api.post(f"{API}/meetings/", body, format="json")
 
 
+def test_the_api_refuses_the_meeting_length_and_series_the_page_refuses_in_the_same_words(
+    secretary_api, board, org_a
+):
+    too_short = _meeting(secretary_api, board, duration_minutes=5)
+    assert too_short.status_code == 400
+    assert too_short.json()["error"]["fields"] == {
+        "duration_minutes": ["A meeting lasts 15 to 600 minutes."]
+    }
+    too_many = _meeting(secretary_api, board, occurrences=13)
+    assert too_many.status_code == 400
+    assert too_many.json()["error"]["fields"] == {
+        "occurrences": ["Schedule between 1 and 12 meetings."]
+    }
+    with tenant_scope(org_a):
+        assert not Meeting.objects.exists()
+
+
 def test_a_meeting_is_scheduled_held_and_decided_through_the_api(secretary_api, board, org_a):
     response = _meeting(secretary_api, board, occurrences=2)
     assert response.status_code == 201, response.json()

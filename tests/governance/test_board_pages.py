@@ -67,6 +67,23 @@ def test_the_secretary_schedules_from_the_page_and_a_past_start_is_a_400(
     assert client_as(board.seats["guest"].user).get(url).status_code == 403
 
 
+def test_the_schedule_page_says_the_services_words_for_a_meeting_too_long(
+    board, client_as, partnership, org_a
+):
+    client = client_as(board.seats["secretary"].user)
+    future = (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    body = {"title": "Steering", "kind": "regular", "starts_at": future, "occurrences": 1}
+    response = client.post(
+        _url("meeting-schedule", partnership.pk), {**body, "duration_minutes": 601}
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "duration_minutes": ["A meeting lasts 15 to 600 minutes."]
+    }
+    with tenant_scope(org_a):
+        assert not Meeting.objects.exists()
+
+
 def test_a_decision_page_post_without_quorum_says_why_and_records_nothing(board, client_as, org_a):
     secretary = board.seats["secretary"].user
     with tenant_scope(org_a):

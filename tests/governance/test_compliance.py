@@ -19,6 +19,7 @@ from tests.governance.conftest import NOW
 
 pytestmark = pytest.mark.django_db
 TODAY = NOW.date()
+SAY_WHAT = "Say what is attested (or what the exception is)."
 
 
 def _requirement(actor, partnership, *, framework="anti_bribery", due_on, months=3, title=""):
@@ -78,6 +79,24 @@ def test_officers_of_both_parties_attest_once_each_and_the_due_date_moves_after_
     requirement.refresh_from_db()
     assert requirement.due_on == date(2030, 4, 20)  # both attested: the next quarter
     assert _duty(requirement, owner, TODAY + timedelta(days=11)) == (False, False)
+
+
+@pytest.mark.parametrize("statement", [None, "", "  "])
+def test_an_officer_attestation_without_a_statement_is_refused_on_the_field(
+    scope, partnership, owner, statement
+):
+    from django.core.exceptions import ValidationError
+
+    compliance.compliance_officer_appoint(
+        partnership=partnership, actor=owner, user=owner, framework="labour"
+    )
+    requirement = _requirement(owner, partnership, framework="labour", due_on=TODAY)
+    with pytest.raises(ValidationError) as refused:
+        compliance.compliance_officer_attest(
+            requirement=requirement, officer_user=owner, statement=statement, now=NOW
+        )
+    assert refused.value.message_dict == {"statement": [SAY_WHAT]}
+    assert Attestation.objects.count() == 0
 
 
 def test_an_officer_never_attests_a_period_before_its_window_opens(scope, partnership, owner):
@@ -146,6 +165,12 @@ def test_the_officer_attests_from_the_inbox_and_through_the_api(
     assert "Labour and human rights" in items and "Supplier audit" in items
     page = client.get(reverse("partnership-compliance", args=["alpha", partnership.pk]))
     assert "Working hours" in page.content.decode()
+    unstated = client.post(
+        reverse("compliance-officer-attest", args=["alpha", first.pk]),
+        {"statement": "  ", "next": inbox},
+        follow=True,
+    )
+    assert [str(m) for m in unstated.context["messages"]] == [SAY_WHAT]
     response = client.post(
         reverse("compliance-officer-attest", args=["alpha", first.pk]),
         {"statement": "No child labour found in the audit.", "next": inbox},
@@ -157,6 +182,9 @@ def test_the_officer_attests_from_the_inbox_and_through_the_api(
     ] == ["Working hours"]
     url = f"/api/v1/o/alpha/officer-attestations/{second.pk}/attest/"
     assert api_as(owner, org_a).post(url, {"statement": "x"}).status_code == 403
+    blank = api.post(url, {"statement": ""})
+    assert blank.status_code == 400
+    assert blank.json()["error"]["fields"] == {"statement": [SAY_WHAT]}
     assert api.post(url, {"statement": "Audit clean."}).json()["status"] == "attested"
     assert api.post(url, {"statement": "Again"}).status_code == 409
     with tenant_scope(org_a):

@@ -142,6 +142,22 @@ def test_a_series_is_one_to_twelve_meetings(scope, board):
         assert _refusal(refused) == {"occurrences": ["Schedule between 1 and 12 meetings."]}
 
 
+@pytest.mark.parametrize("minutes", [None, 0, 14, 601, 90.5, True, "90"])
+def test_a_meeting_shorter_than_15_or_longer_than_600_minutes_is_refused_on_the_field(
+    scope, board, minutes
+):
+    with pytest.raises(ValidationError) as refused:
+        _schedule(board, duration_minutes=minutes)
+    assert _refusal(refused) == {"duration_minutes": ["A meeting lasts 15 to 600 minutes."]}
+    assert not Meeting.objects.exists()
+
+
+def test_a_meeting_of_15_or_600_minutes_is_scheduled(scope, board):
+    (short,) = _schedule(board, duration_minutes=15)
+    (long,) = _schedule(board, duration_minutes=600, starts_at=LATER + timedelta(days=1))
+    assert (short.duration_minutes, long.duration_minutes) == (15, 600)
+
+
 def test_a_meeting_starts_later_than_now_with_a_time_zone(scope, board):
     for starts_at in (NOW, NOW - timedelta(minutes=1)):
         with pytest.raises(ValidationError) as refused:

@@ -181,6 +181,30 @@ def test_a_pilot_with_a_kpi_criterion_decided_go(api_as, org_a, manager, partner
     assert decided.json()["status"] == "go" and decided.json()["evidence_snapshot"]
 
 
+def test_a_pilot_is_cancelled_through_the_api_with_the_reason_the_page_asks_for(
+    api_as, org_a, manager, partnership
+):
+    buyer = api_as(manager, org_a)
+    pilot = buyer.post(
+        BASE + "pilots/",
+        {
+            "partnership": partnership.pk,
+            "title": "Traceability",
+            "technology": "Lot traceability",
+            "starts_on": "2030-01-01",
+            "ends_on": "2030-03-31",
+        },
+        format="json",
+    ).json()
+    url = BASE + f"pilots/{pilot['id']}/cancel/"
+    unexplained = buyer.post(url, {}, format="json")
+    assert unexplained.status_code == 400
+    assert unexplained.json()["error"]["fields"] == {"reason": ["Say why the pilot is cancelled."]}
+    cancelled = buyer.post(url, {"reason": "Budget moved to the portal."}, format="json")
+    assert cancelled.status_code == 200
+    assert cancelled.json()["status"] == "cancelled"
+
+
 def test_a_task_force_of_both_parties(api_as, org_a, manager, guest, partnership):
     buyer = api_as(manager, org_a)
     with tenant_scope(org_a):

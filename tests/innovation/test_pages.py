@@ -289,7 +289,9 @@ def test_a_planned_pilot_is_cancelled_with_a_reason_on_its_own_page(
     url = f"/o/alpha/innovation/pilots/{pilot.pk}/cancel/"
     assert url in client.get(f"/o/alpha/innovation/pilots/{pilot.pk}/").content.decode()
     assert "data-confirm=" in client.get(url).content.decode()
-    assert client.post(url, {"reason": ""}).status_code == 400
+    unexplained = client.post(url, {"reason": " "})
+    assert unexplained.status_code == 400
+    assert unexplained.context["form"].errors == {"reason": ["Say why the pilot is cancelled."]}
     assert client.post(url, {"reason": "Budget moved to the portal"}).status_code == 302
     with tenant_scope(org_a):
         assert Pilot.objects.get(pk=pilot.pk).status == "cancelled"

@@ -566,9 +566,24 @@ def test_the_partner_does_not_decide_a_pilot(scope, org_a, partnership, manager,
     assert error.value.code == "buyer_only"
 
 
+@pytest.mark.parametrize("reason", [None, "", "  "])
+def test_a_pilot_is_not_cancelled_without_a_reason_on_the_field(
+    scope, org_a, partnership, manager, reason
+):
+    from innovation.models import Pilot
+    from tenancy.models import AuditEvent
+
+    pilot = _pilot(partnership, manager)
+    with pytest.raises(ValidationError) as refused:
+        services.pilot_cancel(pilot=pilot, actor=manager, reason=reason)
+    assert refused.value.message_dict == {"reason": ["Say why the pilot is cancelled."]}
+    assert Pilot.objects.get(pk=pilot.pk).status == "planned"
+    assert not AuditEvent.objects.filter(action="innovation.pilot.cancelled").exists()
+
+
 def test_a_cancelled_pilot_does_not_start(scope, org_a, partnership, manager):
     pilot = _pilot(partnership, manager)
-    services.pilot_cancel(pilot=pilot, actor=manager)
+    services.pilot_cancel(pilot=pilot, actor=manager, reason="Budget moved.")
     with pytest.raises(TransitionNotAllowed):
         services.pilot_start(pilot=pilot, actor=manager)
 

@@ -144,3 +144,17 @@ def test_a_member_can_own_a_partnership(owner, member, org_a, api_as):
     )
     assert response.status_code == 201
     assert response.json()["owner"] == member.pk
+
+
+def test_closing_through_the_api_needs_the_reason_the_page_asks_for(owner, org_a, api_as):
+    partnership = PartnershipFactory(organization=org_a, status="negotiating")
+    url = f"/api/v1/o/alpha/partnerships/{partnership.pk}/transition/"
+    client = api_as(owner, org_a)
+    unexplained = client.post(url, {"status": "closed"}, format="json")
+    assert unexplained.status_code == 400
+    assert unexplained.json()["error"]["fields"] == {
+        "reason": ["Closing a partnership needs a reason."]
+    }
+    closed = client.post(url, {"status": "closed", "reason": "Terms not agreed."}, format="json")
+    assert closed.status_code == 200
+    assert closed.json()["status"] == "closed"

@@ -279,3 +279,14 @@ def test_a_reviewer_attaches_evidence_and_it_downloads(owner, org_a, client_as):
     client.post(url, {"status": "passed", "findings": "Clean screening, re-checked."})
     with tenant_scope(org_a):
         assert DueDiligenceItem.objects.get(pk=item.pk).evidence.name == item.evidence.name
+
+
+def test_closing_on_the_page_without_a_reason_says_the_services_words(owner, org_a, client_as):
+    partnership = PartnershipFactory(organization=org_a, status="negotiating")
+    url = f"/o/alpha/partnerships/{partnership.pk}/transition/"
+    response = client_as(owner).post(url, {"status": "closed", "reason": " "}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "Closing a partnership needs a reason."
+    ]
+    with tenant_scope(org_a):
+        assert Partnership.objects.get(pk=partnership.pk).status == "negotiating"

@@ -94,7 +94,9 @@ def test_only_this_partnerships_open_mandatory_checks_hold_it_in_due_diligence(s
         services.partnership_transition(partnership=partnership, actor=owner, status="negotiating")
     assert refused.value.message == expected
     # Abandoning the candidate stays possible with checks open.
-    services.partnership_transition(partnership=partnership, actor=owner, status="closed")
+    services.partnership_transition(
+        partnership=partnership, actor=owner, status="closed", reason="Failed the checks."
+    )
 
 
 def test_every_blocker_is_given_separated_by_a_space(scope, owner, monkeypatch):
@@ -104,7 +106,9 @@ def test_every_blocker_is_given_separated_by_a_space(scope, owner, monkeypatch):
         lambda partnership, status: ["First.", "Second."],
     )
     with pytest.raises(TransitionNotAllowed) as refused:
-        services.partnership_transition(partnership=partnership, actor=owner, status="closed")
+        services.partnership_transition(
+            partnership=partnership, actor=owner, status="closed", reason="Abandoned."
+        )
     assert refused.value.message == "First. Second."
 
 
@@ -122,6 +126,29 @@ def test_a_move_is_audited_with_where_it_came_from(scope, owner):
         str(partnership.pk),
         {"status": ["proposed", "due_diligence"]},
     )
+
+
+@pytest.mark.parametrize("reason", [None, "", "  "])
+def test_a_partnership_is_not_closed_without_a_reason_on_the_field(scope, owner, reason):
+    partnership = PartnershipFactory(organization=scope, status=Partnership.Status.NEGOTIATING)
+    with pytest.raises(ValidationError) as refused:
+        services.partnership_transition(
+            partnership=partnership, actor=owner, status="closed", reason=reason
+        )
+    assert refused.value.message_dict == {"reason": ["Closing a partnership needs a reason."]}
+    assert Partnership.objects.get(pk=partnership.pk).status == Partnership.Status.NEGOTIATING
+    assert not AuditEvent.objects.filter(action="partnerships.partnership.closed").exists()
+
+
+def test_the_reason_for_closing_is_kept_trimmed_in_the_audit_trail(scope, owner):
+    partnership = PartnershipFactory(organization=scope, status=Partnership.Status.NEGOTIATING)
+    services.partnership_transition(
+        partnership=partnership, actor=owner, status="closed", reason="  Supplier insolvent.  "
+    )
+    assert _event("partnerships.partnership.closed").changes == {
+        "status": ["negotiating", "closed"],
+        "reason": "Supplier insolvent.",
+    }
 
 
 def test_only_an_active_partner_guest_of_this_organization_is_invited(

@@ -108,7 +108,9 @@ def test_a_failed_mandatory_item_still_blocks(scope, owner):
 def test_a_candidate_in_due_diligence_can_still_be_abandoned(scope, owner):
     partnership = PartnershipFactory(organization=scope, status="due_diligence")
     DueDiligenceItemFactory(organization=scope, partnership=partnership)
-    services.partnership_transition(partnership=partnership, actor=owner, status="closed")
+    services.partnership_transition(
+        partnership=partnership, actor=owner, status="closed", reason="Failed the credit check."
+    )
     partnership.refresh_from_db()
     assert partnership.status == "closed"
 

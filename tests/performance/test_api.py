@@ -314,3 +314,22 @@ def test_another_member_never_gets_a_304_for_someone_elses_etag(
         f"{BASE}/measurements/", _closed_query(scenario), HTTP_IF_NONE_MATCH=etag
     )
     assert other.status_code == 200
+
+
+def test_a_correction_through_the_api_needs_the_reason_the_page_asks_for(
+    org_a, manager, scenario, api_as
+):
+    fill(org_a, scenario, months=1)
+    with tenant_scope(org_a):
+        figure = scenario["otd"].measurements.get()
+    api = api_as(manager, org_a)
+    unexplained = api.patch(f"{BASE}/measurements/{figure.pk}/", {"value": "91"}, format="json")
+    assert unexplained.status_code == 400
+    assert unexplained.json()["error"]["fields"] == {
+        "reason": ["Say why this figure is corrected."]
+    }
+    corrected = api.patch(
+        f"{BASE}/measurements/{figure.pk}/", {"value": "91", "reason": "Recount"}, format="json"
+    )
+    assert corrected.status_code == 200, corrected.content
+    assert corrected.json()["value"] == "91.0000"

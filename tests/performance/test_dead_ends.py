@@ -154,7 +154,8 @@ def test_a_breach_is_waived_from_the_sla_page_with_a_reason(org_a, manager, scen
     html = client.get(reverse("performance-slas", args=["alpha"])).content.decode()
     assert "Close or waive" in html
     url = reverse("performance-breach-status", args=["alpha", breach.pk])
-    client.post(url, {"status": "waived", "reason": ""})
+    refused = client.post(url, {"status": "waived", "reason": ""}, follow=True)
+    assert "Say why the breach is closed or waived." in refused.content.decode()
     with tenant_scope(org_a):
         breach.refresh_from_db()
         assert breach.status == "open"

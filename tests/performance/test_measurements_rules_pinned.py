@@ -472,6 +472,24 @@ def test_a_correction_refuses_what_a_new_figure_refuses(org_a, manager, scenario
         assert not _events("performance.measurement.corrected")
 
 
+@pytest.mark.parametrize("reason", [None, "", "  "])
+def test_a_correction_without_a_reason_is_refused_on_the_field(org_a, manager, scenario, reason):
+    with tenant_scope(org_a):
+        measurement = _record(manager, scenario["otd"], Decimal("94"))
+        refused = _refusal(
+            lambda: services.measurement_correct(
+                measurement=measurement,
+                actor=manager,
+                value=Decimal("95"),
+                reason=reason,
+                now=timezone.now(),
+            )
+        )
+        assert refused == {"reason": ["Say why this figure is corrected."]}
+        assert _stored(measurement)["value"] == Decimal("94")
+        assert not _events("performance.measurement.corrected")
+
+
 def test_a_rejected_figure_is_not_corrected(org_a, manager, scenario):
     with tenant_scope(org_a):
         pending = _record(manager, scenario["otd"], Decimal("94"), pending=True)

@@ -65,7 +65,8 @@ def test_minutes_and_action_items_are_posted_to_their_own_qbr(org_a, manager, sc
     missing = client.post(
         reverse("performance-qbr-action-add", args=["alpha", pid, first.pk]), {}, follow=True
     )
-    assert "An action needs a title and a due date." in missing.content.decode()
+    # The service's words, as the API would give them.
+    assert "Give the action a title. Give the action a due date." in missing.content.decode()
     client.post(
         reverse("performance-qbr-action-add", args=["alpha", pid, first.pk]),
         {"title": "Send the forecast", "due_date": "2026-03-31"},

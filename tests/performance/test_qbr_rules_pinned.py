@@ -344,9 +344,24 @@ def test_an_action_item_without_a_title_is_refused_under_its_field(org_a, manage
         services.action_item_create(
             actor=manager, partnership=scenario["partnership"], title="", due_date=date(2025, 5, 2)
         )
-    assert list(refused.value.message_dict) == ["title"]
+    assert refused.value.message_dict == {"title": ["Give the action a title."]}
+    with tenant_scope(org_a), pytest.raises(ValidationError) as both:
+        services.action_item_create(
+            actor=manager, partnership=scenario["partnership"], title="  ", due_date=None
+        )
+    assert both.value.message_dict == {
+        "title": ["Give the action a title."],
+        "due_date": ["Give the action a due date."],
+    }
     with tenant_scope(org_a):
         assert not ActionItem.objects.exists()
+        item = services.action_item_create(
+            actor=manager,
+            partnership=scenario["partnership"],
+            title="  Second carrier ",
+            due_date=date(2025, 5, 2),
+        )
+        assert ActionItem.objects.get(pk=item.pk).title == "Second carrier"
 
 
 def test_an_action_items_status_change_is_stored_and_audited_with_before_and_after(

@@ -410,6 +410,11 @@ def test_a_correction_from_the_page_recomputes_and_audits_the_reason(
     assert url in page.content.decode()
     bad = client.post(url, {"value": "140", "reason": "typo"})
     assert bad.status_code == 400 and 'value="140"' in bad.content.decode()
+    unexplained = client.post(url, {"value": "92", "reason": "  "})
+    assert unexplained.status_code == 400
+    assert unexplained.context["correct_form"].errors == {
+        "reason": ["Say why this figure is corrected."]
+    }
     response = client.post(url, {"value": "92", "reason": "Resent file"})
     assert response.status_code == 302
     with tenant_scope(org_a):

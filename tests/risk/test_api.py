@@ -137,6 +137,21 @@ def test_a_cap_below_the_floor_is_a_400(api, partnership):
     assert "cannot be below the floor" in response.json()["error"]["fields"]["cap_percent"][0]
 
 
+def test_a_mechanism_moved_to_another_partnership_through_the_api_is_a_400(api, partnership, org_a):
+    from tests.partnerships.factories import PartnershipFactory
+
+    with tenant_scope(org_a):
+        mechanism = PriceMechanismFactory(partnership=partnership)
+        other = PartnershipFactory(organization=org_a, name="Birch")
+    response = api.patch(
+        f"{BASE}/price-mechanisms/{mechanism.pk}/", {"partnership": other.pk}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "partnership": ["A mechanism stays in its partnership."]
+    }
+
+
 def test_a_price_review_returns_the_new_price_and_its_explanation(api, partnership, org_a):
     with tenant_scope(org_a):
         mechanism = PriceMechanismFactory(partnership=partnership)

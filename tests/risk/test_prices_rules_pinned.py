@@ -107,6 +107,26 @@ def test_a_mechanism_is_stored_with_its_index_trimmed_and_audited_whole(
     }
 
 
+def test_a_mechanism_is_not_moved_to_another_partnership_on_the_field(scope, manager, partnership):
+    from tests.partnerships.factories import PartnershipFactory
+
+    mechanism = _mechanism(manager, partnership)
+    other = PartnershipFactory(organization=scope, name="Birch")
+    with pytest.raises(ValidationError) as refused:
+        services.price_mechanism_update(
+            mechanism=mechanism, actor=manager, partnership=other, cap_percent=D(10)
+        )
+    assert refused.value.message_dict == {"partnership": ["A mechanism stays in its partnership."]}
+    stored = PriceMechanism.objects.get(pk=mechanism.pk)
+    assert (stored.partnership_id, stored.cap_percent) == (partnership.pk, D(8))
+    assert not _events("risk.price_mechanism.updated")
+    # The same partnership given again (a form or a PUT sent whole) is no move.
+    services.price_mechanism_update(
+        mechanism=stored, actor=manager, partnership=partnership, cap_percent=D(10)
+    )
+    assert PriceMechanism.objects.get(pk=mechanism.pk).cap_percent == D(10)
+
+
 def test_an_update_is_checked_like_a_new_mechanism_and_audited_with_what_changed(
     scope, manager, partnership
 ):
