@@ -10,7 +10,12 @@ from django.db import models, transaction
 from contracts.detection.taxonomy import BY_CODE
 from contracts.models import PlaybookClause
 from contracts.services.playbook import playbook_clause_save
-from exit_planning.models import PLAYBOOK_CHANGE_LIFECYCLE, PlaybookChange, PostMortemEntry
+from exit_planning.models import (
+    PLAYBOOK_CHANGE_LIFECYCLE,
+    Party,
+    PlaybookChange,
+    PostMortemEntry,
+)
 from exit_planning.services._shared import _full_clean
 from partnerships.models import Partnership
 from tenancy.audit import audit_record
@@ -61,6 +66,10 @@ def playbook_change_propose(
     return change
 
 
+# Who made a post-mortem recommendation, as the proposal's rationale names them.
+RECOMMENDED_BY = {Party.US: "us", Party.PARTNER: "the partner"}
+
+
 def playbook_change_from_entry(
     *, entry: PostMortemEntry, actor: User | None, clause_type: str, field: str, text: str = ""
 ) -> PlaybookChange:
@@ -74,7 +83,7 @@ def playbook_change_from_entry(
         clause_type=clause_type,
         field=field,
         text=text or entry.text,
-        rationale=f"Post-mortem recommendation ({entry.get_party_display().lower()}).",
+        rationale=f"Post-mortem recommendation by {RECOMMENDED_BY[entry.party]}.",
         partnership=entry.post_mortem.plan.partnership,
     )
 

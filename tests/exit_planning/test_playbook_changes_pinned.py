@@ -101,6 +101,14 @@ def test_only_a_recommendation_becomes_a_playbook_change_in_words(scope, plan, m
     assert not _events("exit_planning.playbook_change.proposed")
 
 
+def test_our_own_recommendation_says_it_is_ours(scope, plan, manager):
+    entry = _recommendation(plan, manager, party="us")
+    change = services.playbook_change_from_entry(
+        entry=entry, actor=manager, clause_type=LIABILITY, field="guidance"
+    )
+    assert change.rationale == "Post-mortem recommendation by us."
+
+
 def test_a_recommendation_becomes_a_proposed_change_with_its_words_party_and_partnership(
     scope, plan, partnership, manager
 ):
@@ -128,7 +136,7 @@ def test_a_recommendation_becomes_a_proposed_change_with_its_words_party_and_par
         LIABILITY,
         "red_lines",
         LESSON,
-        "Post-mortem recommendation (the partner).",
+        "Post-mortem recommendation by the partner.",
         "proposed",
         manager,
     )
