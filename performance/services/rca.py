@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from partnerships.models import Partnership
@@ -43,6 +44,9 @@ def rca_create(
     return rca
 
 
+MAX_WHYS = 5  # the method's name says how many
+
+
 @transaction.atomic
 def rca_update(
     *,
@@ -58,7 +62,12 @@ def rca_update(
     if causes is not None:
         fields["causes"] = causes
     if five_whys is not None:
-        fields["five_whys"] = [w for w in five_whys if str(w).strip()]
+        whys = [str(w).strip() for w in five_whys if str(w).strip()]
+        if len(whys) > MAX_WHYS:
+            raise ValidationError(
+                {"five_whys": f"Five whys are at most {MAX_WHYS} answers; this has {len(whys)}."}
+            )
+        fields["five_whys"] = whys
     if problem is not None:
         fields["problem"] = problem
     changes = changed_fields(rca, fields)

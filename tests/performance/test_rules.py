@@ -510,8 +510,13 @@ def test_an_rca_cycle_is_audited_step_by_step_and_refuses_out_of_order_steps(
         with pytest.raises(ConflictError) as error:
             services.rca_effectiveness_record(rca=rca, actor=manager, effective=True)
         assert error.value.message == "Check effectiveness after closing the analysis."
-        services.rca_update(rca=rca, actor=manager, five_whys=["No slot", " ", "", "No plan"])
+        services.rca_update(rca=rca, actor=manager, five_whys=[" No slot", " ", "", "No plan"])
         assert RootCauseAnalysis.objects.get(pk=rca.pk).five_whys == ["No slot", "No plan"]
+        with pytest.raises(ValidationError) as six:
+            services.rca_update(rca=rca, actor=manager, five_whys=[f"why {n}" for n in range(6)])
+        assert six.value.message_dict == {
+            "five_whys": ["Five whys are at most 5 answers; this has 6."]
+        }
         action = services.capa_add(
             rca=rca,
             actor=manager,
@@ -564,3 +569,15 @@ def test_an_rca_cycle_is_audited_step_by_step_and_refuses_out_of_order_steps(
             ("performance.capa.added", manager.pk, "performance.correctiveaction", aid, {}),
             ("performance.capa.completed", manager.pk, "performance.correctiveaction", aid, {}),
         ]
+
+
+def test_five_whys_are_at_most_five_answers(org_a, manager, scenario):
+    from performance.models import RootCauseAnalysis
+
+    with tenant_scope(org_a):
+        rca = services.rca_create(
+            actor=manager, partnership=scenario["partnership"], problem="Late deliveries"
+        )
+        whys = [f"why {n}" for n in range(5)]
+        services.rca_update(rca=rca, actor=manager, five_whys=[*whys, "  ", ""])
+        assert RootCauseAnalysis.objects.get(pk=rca.pk).five_whys == whys
