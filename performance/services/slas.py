@@ -252,6 +252,17 @@ def sla_version_check(
     - the terms themselves are valid (breach threshold on the failing side of the target,
       window 1-12 months, fee not negative, credit tiers beyond the breach threshold).
     """
+    missing = {
+        name: message
+        for name, value, message in (
+            ("effective_from", effective_from, "Give the month the new terms start from."),
+            ("target", target, "Give the target."),
+            ("breach_threshold", breach_threshold, "Give the breach threshold."),
+        )
+        if value is None
+    }
+    if missing:
+        raise ValidationError(missing)
     if effective_from.day != 1:
         raise ValidationError({"effective_from": "A version applies from the first of a month."})
     latest = sla.versions.order_by("-effective_from").first()

@@ -175,6 +175,24 @@ def test_proposed_terms_are_checked_by_performances_rules_fee_included(
     assert not SlaChange.objects.exists()
 
 
+def test_proposed_terms_missing_a_month_a_target_or_a_threshold_are_refused_on_each_field(
+    scope, manager, partnership, sla
+):
+    change_request = services.change_request_create(
+        actor=manager, partnership=partnership, title="Delivery", now=NOW
+    )
+    with pytest.raises(ValidationError) as refused:
+        _propose(change_request, manager, sla, effective_from=None, breach_threshold=None)
+    assert refused.value.message_dict == {
+        "effective_from": ["Give the month the new terms start from."],
+        "breach_threshold": ["Give the breach threshold."],
+    }
+    with pytest.raises(ValidationError) as no_target:
+        _propose(change_request, manager, sla, target=None)
+    assert no_target.value.message_dict == {"target": ["Give the target."]}
+    assert not SlaChange.objects.exists()
+
+
 def test_a_request_proposing_new_terms_belongs_to_the_slas_partnership(scope, org_a, manager, sla):
     elsewhere = PartnershipFactory(organization=org_a)
     change_request = services.sla_change_request_create(
