@@ -275,7 +275,8 @@ class DisclosureForm(DisclosureEditForm):
 
 
 class ReceivedForm(forms.Form):
-    received_on = forms.DateField(label="Received on", widget=DateInput())
+    # A missing date is disclosure_record_received's refusal, in its words.
+    received_on = forms.DateField(label="Received on", widget=DateInput(), required=False)
 
 
 class CrisisProtocolForm(forms.Form):

@@ -1122,8 +1122,8 @@ def disclosure_received(request, org_slug, partnership_id, disclosure_id):
         request, Disclosure.objects.all(), pk=disclosure_id, partnership=partnership
     )
     form = ReceivedForm(request.POST)
-    if not form.is_valid():
-        raise ValidationError({"received_on": "Give the date it was received."})
+    if not form.is_valid():  # not a date
+        raise ValidationError(form.errors)
     services.disclosure_record_received(
         disclosure=disclosure,
         actor=request.user,

@@ -83,7 +83,9 @@ def disclosure_record_received(
     *, disclosure: Disclosure, actor: User | None, received_on: date, today: date
 ) -> Disclosure:
     """The data came in: the next one is due one period after it."""
-    if received_on is None or received_on > today:
+    if received_on is None:
+        raise ValidationError({"received_on": "Give the date it was received."})
+    if received_on > today:
         raise ValidationError({"received_on": "The data was received today or earlier."})
     disclosure = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
     if disclosure.last_received_on and received_on < disclosure.last_received_on:

@@ -164,14 +164,15 @@ def test_an_edit_to_an_unknown_cadence_is_refused(scope, partnership, owner):
 
 def test_data_is_received_today_or_earlier_and_on_a_given_day(scope, partnership, owner):
     disclosure = _create(partnership, owner)
-    for received_on in (date(2030, 1, 11), None):
+    for received_on, message in (
+        (date(2030, 1, 11), "The data was received today or earlier."),
+        (None, "Give the date it was received."),
+    ):
         with pytest.raises(ValidationError) as refused:
             services.disclosure_record_received(
                 disclosure=disclosure, actor=owner, received_on=received_on, today=TODAY
             )
-        assert refused.value.message_dict == {
-            "received_on": ["The data was received today or earlier."]
-        }
+        assert refused.value.message_dict == {"received_on": [message]}
     disclosure.refresh_from_db()
     assert (disclosure.last_received_on, disclosure.next_due_on) == (None, TODAY)
 
