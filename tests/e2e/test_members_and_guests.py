@@ -73,7 +73,16 @@ def test_an_admin_invites_promotes_and_deactivates_a_colleague(
     deactivate = page.get_by_test_id("deactivate-form")
     deactivate.get_by_label("Reason").fill("Moved to another company")
     deactivate.get_by_label("I understand").check()
+    questions = []
+
+    def answer(dialog):
+        questions.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", answer)
     deactivate.get_by_role("button", name="Deactivate").click()
+    page.wait_for_load_state()
+    assert questions == ["Deactivate this member? Their API keys here are revoked."]
     assert "was deactivated" in page.content()
 
     # The administration pages fit a phone.
