@@ -15,7 +15,7 @@ from performance import services
 from performance.models import ActionItem, Qbr, QbrAttendee
 from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError, TransitionNotAllowed
-from tenancy.models import AuditEvent, Notification
+from tenancy.models import AuditEvent, Notification, Role
 from tests.partnerships.factories import PartnershipFactory
 from tests.performance.factories import (
     ActionItemFactory,
@@ -544,6 +544,18 @@ def test_owners_of_overdue_open_actions_are_reminded_once_each_unowned_ones_via_
         assert services.qbr_reminders_send(now=NOW + timedelta(days=1)) == 1  # "Due today"
         assert services.qbr_reminders_send(now=NOW + timedelta(days=2)) == 0
         assert ActionItem.objects.get(pk=yesterday.pk).overdue_reminded_at == NOW
+
+
+def test_an_overdue_action_nobody_owns_anywhere_goes_to_the_admins(org_a, make_member):
+    admin = make_member(org_a, Role.ORG_ADMIN, email="admin@alpha.test")
+    with tenant_scope(org_a):
+        nobodys = PartnershipFactory(organization=org_a, owner=None)
+        item = ActionItemFactory(
+            organization=org_a, partnership=nobodys, owner=None, due_date=date(2025, 4, 1)
+        )
+        assert services.qbr_reminders_send(now=NOW) == 1
+        [note] = Notification.objects.filter(dedupe_key=f"action-overdue:{item.pk}")
+    assert note.recipient == admin
 
 
 # --- The calendar invitation --------------------------------------------------------------------
