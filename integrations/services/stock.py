@@ -146,15 +146,15 @@ def stock_positions_record(
         for p in StockPolicy.objects.filter(partnership=partnership, item__in=items)
         .select_related("owner", "partnership__owner")
     }  # fmt: skip
-    last_level: dict[str, str] = {}
-    for item in items:
-        latest = (
-            StockPosition.objects.filter(partnership=partnership, item=item)
-            .order_by("-as_of", "-pk")
-            .values_list("level", flat=True)
-            .first()
-        )
-        last_level[item] = latest or StockPosition.Level.OK
+    # Each item's latest level, in one query however many items the feed reports
+    # (PostgreSQL's DISTINCT ON: the first row per item in this order).
+    last_level: dict[str, str] = dict.fromkeys(items, StockPosition.Level.OK)
+    last_level.update(
+        StockPosition.objects.filter(partnership=partnership, item__in=items)
+        .order_by("item", "-as_of", "-pk")
+        .distinct("item")
+        .values_list("item", "level")
+    )
     created, alerts = [], 0
     admins = AdminsOnce()
     for item, quantity, as_of in sorted(rows, key=lambda r: r[2]):

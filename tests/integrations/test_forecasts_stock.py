@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from integrations import services
@@ -199,3 +201,35 @@ def test_the_api_shares_forecasts_and_takes_stock_positions(
     empty = api.post(f"{API}/stock-positions/", {"partnership": partnership.pk, "positions": []},
                      format="json")  # fmt: skip
     assert empty.status_code == 400
+
+
+def test_a_feed_reads_the_items_last_levels_in_one_query_however_many_items(
+    org_a, manager, partnership, django_assert_num_queries
+):
+    hour = timedelta(hours=1)
+
+    def feed_of(count, at):
+        positions = [(f"MAT-{n}", "500", at - hour) for n in range(count)]
+        return _feed(org_a, partnership, *positions, at=at)
+
+    feed_of(3, NOW)  # each item has a level on record now
+    with CaptureQueriesContext(connection) as few:
+        feed_of(3, NOW + hour)
+    with CaptureQueriesContext(connection) as many:
+        feed_of(30, NOW + 2 * hour)
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_last_level_is_each_items_latest_position(org_a, manager, partnership):
+    with tenant_scope(org_a):
+        for item in ("MAT-1", "MAT-2"):
+            services.stock_policy_set(
+                partnership=partnership, item=item, safety_stock="50", reorder_point="100",
+                unit="PCE", actor=manager,
+            )  # fmt: skip
+    hour = timedelta(hours=1)
+    # MAT-1 was at its reorder point in its latest position, MAT-2 only in an older one.
+    _feed(org_a, partnership, ("MAT-1", "400", NOW - 3 * hour), ("MAT-1", "90", NOW - 2 * hour),
+          ("MAT-2", "90", NOW - 3 * hour), ("MAT-2", "400", NOW - 2 * hour), at=NOW)  # fmt: skip
+    again = _feed(org_a, partnership, ("MAT-1", "80", NOW), ("MAT-2", "80", NOW), at=NOW + hour)
+    assert again.alerts == 1  # MAT-2 crosses again; MAT-1 stays below, no new alert
