@@ -136,6 +136,13 @@ def criterion_add(
             "Scoring has started: the criteria and their weights are fixed.", code="scoring_started"
         )
     name = _text(name)
+    if not name or weight is None or isinstance(weight, bool) or weight <= 0:
+        # The page and the API say it alike: a criterion is named and weighs something.
+        raise ValidationError(
+            {"weight": "Name the criterion and give it a weight above zero."}
+            if name
+            else {"name": "Name the criterion and give it a weight above zero."}
+        )
     if EvaluationCriterion.objects.filter(initiative=initiative, name__iexact=name).exists():
         raise ValidationError({"name": "This initiative has a criterion of that name already."})
     criterion = EvaluationCriterion(initiative=initiative, name=name, weight=weight)
@@ -154,7 +161,10 @@ def criterion_add(
 def criterion_score(
     *, criterion: EvaluationCriterion, actor: User, now: datetime, score: int, comment: str = ""
 ) -> CriterionScore:
-    """The actor's party scores one criterion, once (a guest scores for the partner)."""
+    """The actor's party scores one criterion, once (a guest scores for the partner), from 1 to
+    5."""
+    if isinstance(score, bool) or score not in range(1, 6):
+        raise ValidationError({"score": "Give a score from 1 to 5."})
     initiative = ImprovementInitiative.objects.select_for_update().get(pk=criterion.initiative_id)
     _scoring_open(initiative)
     party = party_of(actor)

@@ -304,3 +304,15 @@ def test_the_list_of_initiatives_issues_a_bounded_number_of_queries(
     with django_assert_max_num_queries(14):
         assert buyer.get(BASE + "initiatives/").status_code == 200
     _ = Decimal  # figures above are strings on the wire
+
+
+def test_a_score_out_of_range_reads_as_on_the_page(api_as, org_a, manager, partnership):
+    buyer = api_as(manager, org_a)
+    initiative = _submit(buyer, partnership).json()
+    response = buyer.post(
+        BASE + f"initiatives/{initiative['id']}/score/",
+        {"criterion": initiative["criteria"][0]["id"], "score": 7},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"score": ["Give a score from 1 to 5."]}

@@ -594,3 +594,34 @@ def test_a_sourcing_model_edit_keeps_two_participants(scope, partnership, manage
     )
     with pytest.raises(ValidationError):
         services.sourcing_model_update(model=model, actor=manager, participants=["A"])
+
+
+@pytest.mark.parametrize("score", [0, 6, -1, True, None])
+def test_a_score_outside_1_to_5_is_refused_in_the_pages_words(submitted, manager, score):
+    with pytest.raises(ValidationError) as refused:
+        services.criterion_score(
+            criterion=submitted.criteria.first(), actor=manager, now=NOW, score=score
+        )
+    assert refused.value.message_dict == {"score": ["Give a score from 1 to 5."]}
+
+
+@pytest.mark.parametrize("score", [1, 5])
+def test_scores_of_1_and_5_are_taken(submitted, manager, score):
+    row = services.criterion_score(
+        criterion=submitted.criteria.first(), actor=manager, now=NOW, score=score
+    )
+    assert row.score == score
+
+
+@pytest.mark.parametrize(
+    ("name", "weight", "field"),
+    [("Cost", Decimal(0), "weight"), ("Cost", None, "weight"), ("  ", Decimal(1), "name")],
+)
+def test_a_criterion_is_named_and_weighs_something_in_the_pages_words(
+    submitted, manager, name, weight, field
+):
+    with pytest.raises(ValidationError) as refused:
+        services.criterion_add(initiative=submitted, actor=manager, name=name, weight=weight)
+    assert refused.value.message_dict == {
+        field: ["Name the criterion and give it a weight above zero."]
+    }
