@@ -109,6 +109,13 @@ def test_a_monthly_series_is_scheduled_audited_and_every_member_invited_once(sco
     )
 
 
+def test_meeting_url_is_the_meetings_page_in_the_current_organization(scope, board, org_a):
+    meeting = _schedule(board)[0]
+    url = services.meeting_url(meeting)
+    assert url == reverse("meeting-detail", args=[org_a.slug, meeting.pk])
+    assert url.startswith(f"/o/{org_a.slug}/") and url.rstrip("/").endswith(str(meeting.pk))
+
+
 def test_a_single_meeting_has_no_series_and_an_invitation_without_a_place(scope, board):
     (meeting,) = _schedule(board, kind="quarterly_review")
     assert (meeting.series, meeting.kind, meeting.duration_minutes) == (
