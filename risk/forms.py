@@ -328,19 +328,19 @@ class ScoreFactorsForm(forms.Form):
             )
 
     def factors(self) -> list[dict]:
+        """The filled rows, as typed: a row without a name or a weight goes to the service too,
+        which refuses it in the words the API uses."""
         rows = []
         for i in range(self.ROWS):
             name = self.cleaned_data.get(f"name_{i}", "").strip()
             weight = self.cleaned_data.get(f"weight_{i}")
             if not name and weight is None:
                 continue
-            if weight is None:
-                self.add_error(f"weight_{i}", "Give this factor a weight.")
-                continue
             rows.append(
                 {
                     "name": name,
                     "weight": weight,
+                    "source": self.cleaned_data.get(f"source_{i}") or "",
                     "description": self.cleaned_data[f"description_{i}"],
                 }
             )

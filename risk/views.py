@@ -691,15 +691,13 @@ def score_factors_edit(request, org_slug):
     if request.method == "POST":
         require_permission(request, "risk.change")
         if form.is_valid():
-            rows = form.factors()
-            if not form.errors:
-                try:
-                    services.score_factors_set(actor=request.user, factors=rows)
-                except ValidationError as error:
-                    apply_errors(form, error)
-                else:
-                    messages.success(request, "Score factors saved.")
-                    return redirect("risk-score-factors", org_slug)
+            try:
+                services.score_factors_set(actor=request.user, factors=form.factors())
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, "Score factors saved.")
+                return redirect("risk-score-factors", org_slug)
     return render(
         request,
         "risk/score_factors.html",

@@ -472,6 +472,145 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/performance/test_scorecard_rules_pinned.py",
         ],
     ),
+    # innovation's services and integrations' (feeds, documents, stock, DR tests).
+    "innovation.initiatives": (
+        "innovation/services/initiatives.py",
+        [
+            "tests/innovation/test_services.py",
+            "tests/innovation/test_api.py",
+            "tests/innovation/test_pages.py",
+            "tests/innovation/test_programme_rules_pinned.py",
+        ],
+    ),
+    "innovation.pilots": (
+        "innovation/services/pilots.py",
+        [
+            "tests/innovation/test_services.py",
+            "tests/innovation/test_api.py",
+            "tests/innovation/test_pages.py",
+            "tests/innovation/test_programme_rules_pinned.py",
+        ],
+    ),
+    "innovation.programmes": (
+        "innovation/services/programmes.py",
+        [
+            "tests/innovation/test_services.py",
+            "tests/innovation/test_api.py",
+            "tests/innovation/test_pages.py",
+            "tests/innovation/test_programme_rules_pinned.py",
+        ],
+    ),
+    "innovation.lessons": (
+        "innovation/services/lessons.py",
+        [
+            "tests/innovation/test_services.py",
+            "tests/innovation/test_api.py",
+            "tests/innovation/test_pages.py",
+            "tests/innovation/test_programme_rules_pinned.py",
+        ],
+    ),
+    "integrations.connectors": (
+        "integrations/services/connectors.py",
+        [
+            "tests/integrations/test_services.py",
+            "tests/integrations/test_service_rules_named.py",
+            "tests/integrations/test_small_rules.py",
+            "tests/integrations/test_connectors.py",
+            "tests/integrations/test_connector_security.py",
+        ],
+    ),
+    "integrations.crosswalks": (
+        "integrations/services/crosswalks.py",
+        [
+            "tests/integrations/test_services.py",
+            "tests/integrations/test_service_rules_named.py",
+            "tests/integrations/test_small_rules.py",
+            "tests/integrations/test_crosswalks.py",
+        ],
+    ),
+    "integrations.discrepancies": (
+        "integrations/services/discrepancies.py",
+        [
+            "tests/integrations/test_services.py",
+            "tests/integrations/test_service_rules_named.py",
+            "tests/integrations/test_small_rules.py",
+            "tests/integrations/test_discrepancies.py",
+        ],
+    ),
+    "integrations.documents": (
+        "integrations/services/documents.py",
+        [
+            "tests/integrations/test_services.py",
+            "tests/integrations/test_service_rules_named.py",
+            "tests/integrations/test_small_rules.py",
+            "tests/integrations/test_api_records.py",
+            "tests/integrations/test_pages.py",
+        ],
+    ),
+    "integrations.dr_tests": (
+        "integrations/services/dr_tests.py",
+        [
+            "tests/integrations/test_services.py",
+            "tests/integrations/test_service_rules_named.py",
+            "tests/integrations/test_small_rules.py",
+            "tests/integrations/test_dr_tests.py",
+        ],
+    ),
+    "integrations.stock": (
+        "integrations/services/stock.py",
+        [
+            "tests/integrations/test_services.py",
+            "tests/integrations/test_service_rules_named.py",
+            "tests/integrations/test_small_rules.py",
+            "tests/integrations/test_forecasts_stock.py",
+        ],
+    ),
+    "integrations.forecasts": (
+        "integrations/services/forecasts.py",
+        [
+            "tests/integrations/test_services.py",
+            "tests/integrations/test_service_rules_named.py",
+            "tests/integrations/test_small_rules.py",
+            "tests/integrations/test_forecasts_stock.py",
+        ],
+    ),
+    "integrations.data_sharing": (
+        "integrations/services/data_sharing.py",
+        [
+            "tests/integrations/test_services.py",
+            "tests/integrations/test_service_rules_named.py",
+            "tests/integrations/test_small_rules.py",
+            "tests/integrations/test_api.py",
+        ],
+    ),
+    "integrations.monitoring": (
+        "integrations/services/monitoring.py",
+        [
+            "tests/integrations/test_services.py",
+            "tests/integrations/test_service_rules_named.py",
+            "tests/integrations/test_small_rules.py",
+            "tests/integrations/test_tasks.py",
+            "tests/integrations/test_nobody_owns_it_the_admins_hear.py",
+        ],
+    ),
+    "integrations.document_kpis": (
+        "integrations/services/document_kpis.py",
+        [
+            "tests/integrations/test_services.py",
+            "tests/integrations/test_service_rules_named.py",
+            "tests/integrations/test_small_rules.py",
+            "tests/integrations/test_document_kpis.py",
+        ],
+    ),
+    "integrations.matching": (
+        "integrations/matching.py",
+        [
+            "tests/integrations/test_services.py",
+            "tests/integrations/test_service_rules_named.py",
+            "tests/integrations/test_small_rules.py",
+            "tests/integrations/test_discrepancies.py",
+        ],
+    ),
 }
 
 # Everything the Django project needs to start inside mutmut's copy.

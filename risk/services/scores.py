@@ -41,6 +41,11 @@ def score_factors_set(*, actor, factors: list[dict]) -> list[ScoreFactor]:
     given = [_number(f.get("weight")) for f in factors]
     if any(w is None for w in given):
         raise ValidationError({"weights": "Give every factor a weight, as a number."})
+    sources = [f.get("source") or ScoreFactor.Source.MANUAL for f in factors]
+    if any(source not in ScoreFactor.Source.values for source in sources):
+        raise ValidationError(
+            {"factors": "A factor is rated by hand or from the partner's financial indicators."}
+        )
     weights = [w for w in given if w is not None]
     problem = weights_problem(weights)
     if problem:
@@ -52,10 +57,12 @@ def score_factors_set(*, actor, factors: list[dict]) -> list[ScoreFactor]:
             name=name,
             weight=weight,
             description=(f.get("description") or "")[:300],
-            source=f.get("source") or ScoreFactor.Source.MANUAL,
+            source=source,
             order=i,
         )
-        for i, (name, weight, f) in enumerate(zip(names, weights, factors, strict=True))
+        for i, (name, weight, source, f) in enumerate(
+            zip(names, weights, sources, factors, strict=True)
+        )
     ]
     audit_record(
         action="risk.score_factors.set",

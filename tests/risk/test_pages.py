@@ -206,6 +206,35 @@ def test_score_factors_that_do_not_add_up_are_shown_and_not_saved(browser, org_a
         assert ScoreFactor.objects.count() == 0
 
 
+def test_a_factor_rated_from_the_financials_on_the_page_stays_so(browser, org_a):
+    response = browser.post(
+        _url("risk/score-factors/"),
+        {
+            "name_0": "Financial strength",
+            "weight_0": "60",
+            "source_0": "financials",
+            "name_1": "Geography",
+            "weight_1": "40",
+            "source_1": "manual",
+        },
+    )
+    assert response.status_code == 302
+    with tenant_scope(org_a):
+        stored = dict(ScoreFactor.objects.values_list("name", "source"))
+    assert stored == {"Financial strength": "financials", "Geography": "manual"}
+
+
+def test_a_named_factor_without_a_weight_is_refused_in_the_services_words(browser, org_a):
+    response = browser.post(
+        _url("risk/score-factors/"),
+        {"name_0": "Financial strength", "weight_0": "100", "name_1": "Geography"},
+    )
+    assert response.status_code == 400
+    assert "Give every factor a weight, as a number." in response.content.decode()
+    with tenant_scope(org_a):
+        assert ScoreFactor.objects.count() == 0
+
+
 def test_risk_pages_have_a_fixed_number_of_queries(
     browser, org_a, partnership, django_assert_max_num_queries
 ):

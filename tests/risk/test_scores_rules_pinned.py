@@ -38,6 +38,10 @@ D = Decimal
             {"weights": ["Give every factor a weight, as a number."]},
         ),
         (
+            [{"name": "Geo", "weight": 100, "source": "astrology"}],
+            {"factors": ["A factor is rated by hand or from the partner's financial indicators."]},
+        ),
+        (
             [{"name": "Geo", "weight": 0}, {"name": "Fin", "weight": 100}],
             {"weights": ["Each weight is more than 0 and at most 100."]},
         ),
