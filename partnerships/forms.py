@@ -141,7 +141,12 @@ class DueDiligenceItemForm(ServiceForm):
     class Meta:
         model = DueDiligenceItem
         fields = ["status", "reviewer", "findings", "evidence"]
-        widgets = {"findings": forms.Textarea(attrs={"rows": 4})}
+        widgets = {
+            "findings": forms.Textarea(attrs={"rows": 4}),
+            # A new file replaces the one on record, which is otherwise kept (the service's
+            # rule): no "Clear" box, which the save ignored.
+            "evidence": forms.FileInput(),
+        }
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)

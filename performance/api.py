@@ -849,6 +849,8 @@ class RcaViewSet(TenantModelViewSet):
             partnership=data["partnership"],
             problem=data["problem"],
             responsible_party=data.get("responsible_party", Side.PARTNER),
+            causes=data.get("causes"),
+            five_whys=data.get("five_whys"),
         )
 
     def update_object(self, instance, data):

@@ -726,14 +726,21 @@ def report_download(request, org_slug, scorecardreport_id):
 def partnership_qbrs(request, org_slug, partnership_id):
     partnership = _partnership(request, partnership_id)
     can_change = not request.membership.is_guest and _can(request, "performance.change")
+    qbrs = selectors.qbr_workspace(partnership=partnership)
+    for qbr in qbrs:
+        # Each QBR's form shows what is recorded: saving it records the minutes and the
+        # decisions as shown, so an empty form would erase them.
+        qbr.record_form = QbrRecordForm(
+            initial={"minutes": qbr.minutes, "decisions": qbr.decisions},
+            auto_id=f"id_qbr{qbr.pk}_%s",
+        )
     return render(
         request,
         "performance/partnership_qbrs.html",
         {
             "partnership": partnership,
             "partnership_tabs": partnership_tabs(request, partnership),
-            "qbrs": selectors.qbr_workspace(partnership=partnership),
-            "record_form": QbrRecordForm(),
+            "qbrs": qbrs,
             "action_form": ActionItemForm(
                 initial={"due_date": timezone.localdate() + timedelta(days=30)}
             ),
@@ -989,7 +996,10 @@ def rca_create(request, org_slug, partnership_id):
     if request.method == "POST" and form.is_valid():
         try:
             rca = services.rca_create(
-                actor=request.user, partnership=partnership, problem=form.cleaned_data["problem"]
+                actor=request.user,
+                partnership=partnership,
+                problem=form.cleaned_data["problem"],
+                five_whys=form.cleaned_data["five_whys"],
             )
             messages.success(request, "Root-cause analysis opened.")
             return redirect("performance-rca", org_slug=org_slug, rootcauseanalysis_id=rca.pk)

@@ -407,15 +407,21 @@ class ForceMajeureForm(forms.Form):
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
+class AssessedSelect(forms.NullBooleanSelect):
+    """Not assessed / Yes / No. A NullBooleanSelect, so the stored True or False is shown
+    selected on an edit page (a plain Select matches neither to "true" or "false", shows
+    "Not assessed", and saving the page unchanged erased the answer)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", "Not assessed"), ("true", "Yes"), ("false", "No")]
+
+
 class ForceMajeureUpdateForm(forms.Form):
     notice_given_on = forms.DateField(widget=DateInput(), required=False, label="Notice given on")
     ended_on = forms.DateField(widget=DateInput(), required=False, label="Ended on")
     alternative_sourcing_met = forms.NullBooleanField(
-        required=False,
-        label="Alternative sourcing obligation met?",
-        widget=forms.Select(
-            choices=[("unknown", "Not assessed"), ("true", "Yes"), ("false", "No")]
-        ),
+        required=False, label="Alternative sourcing obligation met?", widget=AssessedSelect()
     )
     escalation_steps = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Escalation steps"

@@ -21,6 +21,18 @@ from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
 
+MAX_WHYS = 5  # the method's name says how many
+
+
+def _whys(five_whys: list) -> list[str]:
+    """The answers given, trimmed, blanks dropped: at most five."""
+    whys = [str(w).strip() for w in five_whys if str(w).strip()]
+    if len(whys) > MAX_WHYS:
+        raise ValidationError(
+            {"five_whys": f"Five whys are at most {MAX_WHYS} answers; this has {len(whys)}."}
+        )
+    return whys
+
 
 @transaction.atomic
 def rca_create(
@@ -30,21 +42,24 @@ def rca_create(
     problem: str,
     sla: Sla | None = None,
     responsible_party: str = Side.PARTNER,
+    causes: list | None = None,
+    five_whys: list | None = None,
 ) -> RootCauseAnalysis:
+    """Open an analysis; the causes and the five whys known at the start are kept with it
+    (the page and the API ask for them)."""
     rca = RootCauseAnalysis(
         organization=require_organization(),
         partnership=partnership,
         sla=sla,
         problem=problem,
         responsible_party=responsible_party,
+        causes=causes or [],
+        five_whys=_whys(five_whys or []),
     )
     rca.full_clean()
     rca.save()
     audit_record(action="performance.rca.opened", actor=actor, obj=rca)
     return rca
-
-
-MAX_WHYS = 5  # the method's name says how many
 
 
 @transaction.atomic
@@ -62,12 +77,7 @@ def rca_update(
     if causes is not None:
         fields["causes"] = causes
     if five_whys is not None:
-        whys = [str(w).strip() for w in five_whys if str(w).strip()]
-        if len(whys) > MAX_WHYS:
-            raise ValidationError(
-                {"five_whys": f"Five whys are at most {MAX_WHYS} answers; this has {len(whys)}."}
-            )
-        fields["five_whys"] = whys
+        fields["five_whys"] = _whys(five_whys)
     if problem is not None:
         fields["problem"] = problem
     changes = changed_fields(rca, fields)

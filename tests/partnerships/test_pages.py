@@ -4,6 +4,7 @@ import pytest
 
 from partnerships.models import Partnership
 from tenancy.context import tenant_scope
+from tests.page_forms import form_as_sent
 from tests.partnerships.factories import PartnershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -279,6 +280,28 @@ def test_a_reviewer_attaches_evidence_and_it_downloads(owner, org_a, client_as):
     client.post(url, {"status": "passed", "findings": "Clean screening, re-checked."})
     with tenant_scope(org_a):
         assert DueDiligenceItem.objects.get(pk=item.pk).evidence.name == item.evidence.name
+
+
+def test_an_items_evidence_on_record_is_not_offered_a_clear_box_that_the_save_ignores(
+    owner, org_a, client_as
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from partnerships.models import DueDiligenceItem
+    from tests.partnerships.factories import DueDiligenceItemFactory
+
+    item = DueDiligenceItemFactory(organization=org_a, evidence="")
+    url = f"/o/alpha/partnerships/{item.partnership_id}/due-diligence/{item.pk}/"
+    client = client_as(owner)
+    evidence = SimpleUploadedFile("screening.pdf", b"%PDF-1.4 screening")
+    client.post(url, {"status": "passed", "findings": "Clean.", "evidence": evidence})
+    page = client.get(url).content.decode()
+    assert "Download the evidence on file" in page
+    shown = form_as_sent(page)
+    assert "evidence-clear" not in shown and 'name="evidence-clear"' not in page
+    assert client.post(url, shown).status_code == 302
+    with tenant_scope(org_a):
+        assert DueDiligenceItem.objects.get(pk=item.pk).evidence
 
 
 def test_closing_on_the_page_without_a_reason_says_the_services_words(owner, org_a, client_as):

@@ -393,3 +393,32 @@ def test_publishing_a_scorecard_says_to_whom(org_a, manager, scenario, client_as
     url = reverse("performance-scorecard-publish", args=["alpha", scorecard.pk])
     page = client_as(manager).post(url, follow=True)
     assert f"Scorecard of March 2025 published to {partner}." in page.content.decode()
+
+
+def test_an_analysis_opened_through_the_api_keeps_its_causes_and_five_whys(
+    org_a, manager, scenario, api_as
+):
+    client = api_as(manager, org_a)
+    created = client.post(
+        "/api/v1/o/alpha/rcas/",
+        {
+            "partnership": scenario["partnership"].pk,
+            "problem": "Late deliveries in Q1",
+            "causes": [{"category": "process", "description": "No buffer stock"}],
+            "five_whys": [" Trucks late ", "", "Single carrier"],
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["five_whys"] == ["Trucks late", "Single carrier"]
+    assert body["causes"] == [{"category": "process", "description": "No buffer stock"}]
+    six = client.post(
+        "/api/v1/o/alpha/rcas/",
+        {"partnership": scenario["partnership"].pk, "problem": "x", "five_whys": list("abcdef")},
+        format="json",
+    )
+    assert six.status_code == 400
+    assert six.json()["error"]["fields"]["five_whys"] == [
+        "Five whys are at most 5 answers; this has 6."
+    ]

@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from performance import services
-from performance.models import ActionItem, Qbr
+from performance.models import ActionItem, Qbr, RootCauseAnalysis
 from tenancy.context import tenant_scope
+from tests.page_forms import form_as_sent
 from tests.performance.factories import TODAY
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +180,46 @@ def test_a_kpis_definition_is_corrected_on_its_page_and_its_code_stays(org_a, ow
         Decimal("2"),
     )
     assert event.actor == owner and event.changes["target"] == ["98.0000", "97"]
+
+
+def test_the_five_whys_typed_when_opening_an_analysis_are_kept(org_a, manager, scenario, client_as):
+    url = reverse("performance-rca-create", args=["alpha", scenario["partnership"].pk])
+    page = client_as(manager).post(
+        url, {"problem": "Late deliveries", "five_whys": "Trucks late\n\nNo buffer stock\n"}
+    )
+    assert page.status_code == 302
+    with tenant_scope(org_a):
+        rca = RootCauseAnalysis.objects.get()
+    assert (rca.problem, rca.five_whys) == ("Late deliveries", ["Trucks late", "No buffer stock"])
+
+
+def test_an_analysis_opened_with_six_whys_is_refused_and_not_opened(
+    org_a, manager, scenario, client_as
+):
+    url = reverse("performance-rca-create", args=["alpha", scenario["partnership"].pk])
+    page = client_as(manager).post(
+        url, {"problem": "Late deliveries", "five_whys": "\n".join("abcdef")}
+    )
+    assert page.status_code == 400
+    assert "Five whys are at most 5 answers; this has 6." in page.content.decode()
+    with tenant_scope(org_a):
+        assert not RootCauseAnalysis.objects.exists()
+
+
+def test_a_held_qbrs_minutes_stay_when_its_decisions_are_added_on_the_page(
+    org_a, manager, scenario, client_as
+):
+    pid = scenario["partnership"].pk
+    client = client_as(manager)
+    client.post(reverse("performance-qbr-schedule", args=["alpha", pid]), {"year": "2026"})
+    with tenant_scope(org_a):
+        qbr = Qbr.objects.order_by("scheduled_at").first()
+        services.qbr_record(qbr=qbr, actor=manager, minutes="Reviewed Q1 & the <forecast>")
+    record = reverse("performance-qbr-record", args=["alpha", pid, qbr.pk])
+    page = client.get(reverse("partnership-qbrs", args=["alpha", pid])).content.decode()
+    shown = form_as_sent(page, record)
+    assert shown["minutes"] == "Reviewed Q1 & the <forecast>"
+    assert client.post(record, {**shown, "decisions": "Second source"}).status_code == 302
+    with tenant_scope(org_a):
+        qbr.refresh_from_db()
+    assert (qbr.minutes, qbr.decisions) == ("Reviewed Q1 & the <forecast>", "Second source")

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from risk.models import IndexValue, InsuranceCertificate, Risk, ScoreFactor
 from tenancy.context import tenant_scope
+from tests.page_forms import form_as_sent
 from tests.partnerships.factories import PartnerFactory, PartnershipFactory, SubTierLinkFactory
 from tests.risk.factories import (
     AttestationFactory,
@@ -348,3 +349,25 @@ def test_a_price_mechanisms_terms_are_corrected_on_their_page(browser, manager, 
         event = AuditEvent.objects.get(action="risk.price_mechanism.updated")
     assert (stored.cap_percent, stored.next_review_on) == (Decimal("6"), date(2030, 7, 1))
     assert event.actor == manager and "cap_percent" in event.changes
+
+
+@pytest.mark.parametrize("met", [True, False])
+def test_a_force_majeure_events_sourcing_answer_stays_when_its_page_is_saved_unchanged(
+    browser, org_a, partnership, met
+):
+    with tenant_scope(org_a):
+        event = ForceMajeureEventFactory(
+            partnership=partnership,
+            notice_given_on=date(2030, 1, 10),
+            alternative_sourcing_met=met,
+            escalation_steps="Call the plant manager.",
+        )
+    url = _url(f"risk/force-majeure/{event.pk}/")
+    shown = form_as_sent(browser.get(url).content.decode())
+    assert shown["alternative_sourcing_met"] == ("true" if met else "false")
+    assert browser.post(url, shown).status_code == 302
+    with tenant_scope(org_a):
+        event.refresh_from_db()
+    assert event.alternative_sourcing_met is met
+    assert event.notice_given_on == date(2030, 1, 10)
+    assert event.escalation_steps == "Call the plant manager."
