@@ -9,6 +9,7 @@ from contracts.detection.taxonomy import CHOICES as CLAUSE_TYPE_CHOICES
 from contracts.models import Agreement, Clause, ClauseComment, Obligation, PlaybookRule
 from contracts.playbook import PARAMETERS
 from partnerships.models import Partnership
+from tenancy.forms import offer_people
 from tenancy.widgets import DateInput, SearchSelect
 
 
@@ -162,7 +163,7 @@ class ReviewerForm(forms.Form):
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reviewer"].queryset = members
+        offer_people(self, members, "reviewer")
 
 
 class ObligationForm(forms.ModelForm):
@@ -182,7 +183,7 @@ class ObligationForm(forms.ModelForm):
     def __init__(self, *args, clauses, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["clause"].queryset = clauses
-        self.fields["owner"].queryset = members
+        offer_people(self, members, "owner")
 
 
 class FulfilForm(forms.Form):
@@ -253,7 +254,7 @@ class AgreementEditForm(AgreementForm):
         forms.ModelForm.__init__(self, *args, **kwargs)
         self.fields["parent"].queryset = agreements
         self.fields["amends"].queryset = agreements
-        self.fields["owner"].queryset = members
+        offer_people(self, members, "owner")
 
 
 CLAUSE_DECISIONS = Clause.Decision

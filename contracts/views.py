@@ -53,8 +53,8 @@ from tenancy.dates import add_days
 from tenancy.errors import ConflictError, PermissionDeniedError
 from tenancy.filesize import limit_text
 from tenancy.forms import apply_errors
-from tenancy.models import User
 from tenancy.permissions import roles_with
+from tenancy.selectors import people_to_pick
 from tenancy.views import (
     get_object_for_member_or_404,
     refusal_message,
@@ -99,15 +99,6 @@ def _clause(request, clause_id):
         partnership_path="agreement__partnership",
         pk=clause_id,
     )
-
-
-def _org_members(request, roles=None):
-    queryset = User.objects.filter(
-        memberships__organization=request.organization, memberships__is_active=True
-    )
-    if roles:
-        queryset = queryset.filter(memberships__role__in=roles)
-    return queryset.distinct().order_by("email")
 
 
 # --- landing, lists -----------------------------------------------------------------------
@@ -274,7 +265,7 @@ def _detail_page(request, agreement, *, obligation_form=None, status=200):
     except ValueError:
         on = today
     review = selectors.review_view(agreement=agreement, membership=request.membership)
-    members = _org_members(request)
+    members = people_to_pick(organization=request.organization)
     return render(
         request,
         "contracts/agreement_detail.html",
@@ -288,7 +279,9 @@ def _detail_page(request, agreement, *, obligation_form=None, status=200):
             "timeline": selectors.agreement_timeline(agreement) if review.internal else [],
             "reviewers": selectors.agreement_reviewers(agreement) if review.internal else [],
             "reviewer_form": ReviewerForm(
-                members=_org_members(request, roles_with("contracts.review"))
+                members=people_to_pick(
+                    organization=request.organization, roles=roles_with("contracts.review")
+                )
             ),
             "obligation_form": obligation_form
             or ObligationForm(
@@ -361,7 +354,12 @@ def agreement_transition(request, org_slug, agreement_id):
 def agreement_reviewer_assign(request, org_slug, agreement_id):
     agreement = _agreement(request, agreement_id)
     require_permission(request, "contracts.change", agreement)
-    form = ReviewerForm(request.POST, members=_org_members(request, roles_with("contracts.review")))
+    form = ReviewerForm(
+        request.POST,
+        members=people_to_pick(
+            organization=request.organization, roles=roles_with("contracts.review")
+        ),
+    )
     if not form.is_valid():
         raise ValidationError({"reviewer": "Choose a legal member."})
     reviewer = form.cleaned_data["reviewer"]
@@ -395,7 +393,7 @@ def obligation_add(request, org_slug, agreement_id):
     form = ObligationForm(
         request.POST,
         clauses=Clause.objects.filter(agreement=agreement).select_related("agreement"),
-        members=_org_members(request),
+        members=people_to_pick(organization=request.organization),
     )
     if form.is_valid():
         try:
@@ -505,7 +503,7 @@ def obligation_edit(request, org_slug, obligation_id):
         clauses=Clause.objects.filter(agreement_id=obligation.agreement_id).select_related(
             "agreement"
         ),
-        members=_org_members(request),
+        members=people_to_pick(organization=request.organization),
     )
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
@@ -962,7 +960,7 @@ def agreement_edit(request, org_slug, agreement_id):
         request.POST or None,
         instance=Agreement.objects.get(pk=agreement.pk),  # the form's copy, not the page's
         agreements=others.order_by("title"),
-        members=_org_members(request),
+        members=people_to_pick(organization=request.organization),
     )
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}

@@ -20,6 +20,7 @@ from exit_planning.models import (
     PostMortemEntry,
     StakeholderNotice,
 )
+from tenancy.forms import offer_people
 from tenancy.models import User
 from tenancy.money import CURRENCIES
 from tenancy.widgets import DateInput
@@ -52,8 +53,7 @@ class ExitPlanForm(forms.Form):
 
     def __init__(self, *args, users=None, agreements=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = users if users is not None else User.objects.none()
-        self.fields["owner"].label_from_instance = lambda u: u.display_name
+        offer_people(self, users if users is not None else User.objects.none(), "owner")
         self.fields["governing_agreement"].queryset = (
             agreements if agreements is not None else Agreement.objects.none()
         )

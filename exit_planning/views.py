@@ -37,9 +37,9 @@ from exit_planning.models import (
 from partnerships.models import Partnership
 from tenancy.errors import ConflictError
 from tenancy.forms import ReasonForm, apply_errors
-from tenancy.models import Membership, User
 from tenancy.modules import workspace_tabs as partnership_tabs
 from tenancy.permissions import has_permission
+from tenancy.selectors import people_to_pick
 from tenancy.views import (
     form_page,
     get_object_for_member_or_404,
@@ -110,14 +110,6 @@ def _tab(plan_or_partnership, anchor="") -> str:
 _form_page = partial(form_page, template="exit_planning/form.html")
 
 
-def _users(organization):
-    return User.objects.filter(
-        pk__in=Membership.objects.filter(organization=organization, is_active=True)
-        .exclude(role="partner_guest")
-        .values("user_id")
-    ).order_by("full_name", "email")
-
-
 # --- The portfolio and the partnership tab --------------------------------------------------------
 
 
@@ -180,7 +172,7 @@ def _plan_form(request, partnership, data=None, initial=None):
     return forms.ExitPlanForm(
         data,
         initial=initial,
-        users=_users(request.organization),
+        users=people_to_pick(organization=request.organization),
         agreements=Agreement.objects.filter(partnership=partnership),
     )
 

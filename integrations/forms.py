@@ -14,6 +14,7 @@ from integrations.models import (
 )
 from integrations.services.connectors import CONNECTOR_FIELDS
 from partnerships.models import Partnership
+from tenancy.forms import offer_people
 from tenancy.widgets import SearchSelect
 
 
@@ -115,7 +116,7 @@ class ConnectorForm(forms.ModelForm):
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = members
+        offer_people(self, members, "owner")
         self.fields["owner"].required = False
         for name in ("encryption_in_transit", "encryption_at_rest"):
             self.fields[name].required = False  # left out: the model's default

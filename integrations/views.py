@@ -45,6 +45,7 @@ from tenancy.filesize import limit_text
 from tenancy.forms import ReasonForm, apply_errors
 from tenancy.modules import workspace_tabs
 from tenancy.permissions import has_permission
+from tenancy.selectors import people_to_pick
 from tenancy.views import (
     get_object_for_member_or_404,
     paginate,
@@ -219,12 +220,6 @@ def edi_document_original(request, org_slug, edi_document_id):
 # --- connectors -----------------------------------------------------------------------------
 
 
-def _members(request):
-    from risk.selectors import risk_owner_candidates
-
-    return risk_owner_candidates(request.organization)
-
-
 def _connector(request, connector_id, verb="view") -> Connector:
     _not_for_guests(request)  # the buyer's set-up, never the partner's
     connector = get_object_for_member_or_404(
@@ -241,7 +236,9 @@ def connector_create(request, org_slug, partnership_id):
     )  # fmt: skip
     require_permission(request, "integrations.change", partnership)
     _not_for_guests(request)
-    form = ConnectorForm(request.POST or None, members=_members(request))
+    form = ConnectorForm(
+        request.POST or None, members=people_to_pick(organization=request.organization)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             connector = services.connector_create(
@@ -289,7 +286,11 @@ def connector_detail(request, org_slug, connector_id):
 
 def connector_edit(request, org_slug, connector_id):
     connector = _connector(request, connector_id, "change")
-    form = ConnectorForm(request.POST or None, instance=connector, members=_members(request))
+    form = ConnectorForm(
+        request.POST or None,
+        instance=connector,
+        members=people_to_pick(organization=request.organization),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.connector_update(connector=connector, actor=request.user, **form.cleaned_data)

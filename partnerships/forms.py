@@ -23,6 +23,7 @@ from partnerships.models import (
     TcoEstimate,
 )
 from partnerships.services import CHECKLIST_TEMPLATES
+from tenancy.forms import offer_people
 from tenancy.widgets import DateInput
 
 
@@ -82,9 +83,7 @@ class PartnershipForm(ServiceForm):
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["partner"].queryset = Partner.objects.order_by("name")
-        for name in ("owner", "executive_sponsor"):
-            self.fields[name].queryset = members
-            self.fields[name].label_from_instance = lambda u: u.display_name
+        offer_people(self, members, "owner", "executive_sponsor")
 
 
 class TransitionForm(forms.Form):
@@ -150,8 +149,7 @@ class DueDiligenceItemForm(ServiceForm):
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reviewer"].queryset = members
-        self.fields["reviewer"].label_from_instance = lambda u: u.display_name
+        offer_people(self, members, "reviewer")
 
 
 class DueDiligenceNewItemForm(ServiceForm):
@@ -176,8 +174,7 @@ class SourcingCaseForm(ServiceForm):
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = members
-        self.fields["owner"].label_from_instance = lambda u: u.display_name
+        offer_people(self, members, "owner")
 
 
 class TcoForm(ServiceForm):
@@ -283,11 +280,10 @@ class PartnershipRecordForm(ServiceForm):
     def __init__(self, *args, choices: dict, **kwargs):
         super().__init__(*args, **kwargs)
         for name, queryset in choices.items():
-            if name in self.fields:
+            if name == "user" and name in self.fields:
+                offer_people(self, queryset, name)
+            elif name in self.fields:
                 self.fields[name].queryset = queryset
-        for name in ("user",):
-            if name in self.fields:
-                self.fields[name].label_from_instance = lambda u: u.display_name
 
 
 class StakeholderForm(PartnershipRecordForm):

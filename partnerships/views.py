@@ -33,9 +33,9 @@ from partnerships.models import (
 from partnerships.selectors import LIVE_STATUSES, partnership_portfolio, partnership_search
 from tenancy.errors import ConflictError
 from tenancy.forms import ReasonForm, apply_errors
-from tenancy.models import User
 from tenancy.modules import MODULES, workspace_tabs
 from tenancy.permissions import has_permission
+from tenancy.selectors import people_to_pick
 from tenancy.views import (
     form_page,
     form_submit,
@@ -64,18 +64,6 @@ def partnership_tabs(request, partnership) -> list[dict]:
     """Tabs for the partnership workspace (the module registry: tenancy/modules.py); a tab
     appears only when the member may open it."""
     return workspace_tabs(request, partnership)
-
-
-def _org_members(request):
-    return (
-        User.objects.filter(
-            memberships__organization=request.organization,
-            memberships__is_active=True,
-        )
-        .exclude(memberships__role="partner_guest")
-        .order_by("full_name", "email")
-        .distinct()
-    )
 
 
 def _require_member(request) -> None:
@@ -209,7 +197,9 @@ def partnership_create(request, org_slug):
     if request.GET.get("partner", "").isdigit():
         initial["partner"] = int(request.GET["partner"])
     form = forms.PartnershipForm(
-        request.POST or None, members=_org_members(request), initial=initial
+        request.POST or None,
+        members=people_to_pick(organization=request.organization),
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -231,7 +221,9 @@ def partnership_edit(request, org_slug, partnership_id):
     partnership = _partnership(request, partnership_id, "partnerships.change")
     _require_member(request)
     form = forms.PartnershipForm(
-        request.POST or None, instance=partnership, members=_org_members(request)
+        request.POST or None,
+        instance=partnership,
+        members=people_to_pick(organization=request.organization),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -493,7 +485,10 @@ def due_diligence_item(request, org_slug, partnership_id, due_diligence_item_id)
         partnership=partnership,
     )
     form = forms.DueDiligenceItemForm(
-        request.POST or None, request.FILES or None, instance=item, members=_org_members(request)
+        request.POST or None,
+        request.FILES or None,
+        instance=item,
+        members=people_to_pick(organization=request.organization),
     )
     if request.method == "POST":
         require_permission(request, "partnerships.change", partnership)
@@ -608,7 +603,7 @@ def _strategy_choices(request, partnership) -> dict:
     from performance.selectors import kpi_list
 
     return {
-        "user": _org_members(request),
+        "user": people_to_pick(organization=request.organization),
         "owner": Stakeholder.objects.filter(partnership=partnership),
         "conflicts_with": StakeholderObjective.objects.filter(partnership=partnership),
         "internal_objective": StakeholderObjective.objects.filter(partnership=partnership),
@@ -828,7 +823,7 @@ def sourcing_create(request, org_slug):
     _require_member(request)
     form = forms.SourcingCaseForm(
         request.POST or None,
-        members=_org_members(request),
+        members=people_to_pick(organization=request.organization),
         initial={"currency": request.organization.default_currency, "owner": request.user.pk},
     )
     if request.method == "POST" and form.is_valid():
@@ -928,7 +923,9 @@ def sourcing_edit(request, org_slug, sourcing_case_id):
     case = _case(request, sourcing_case_id)
     require_permission(request, "partnerships.change")
     form = forms.SourcingCaseForm(
-        request.POST or None, instance=case, members=_org_members(request)
+        request.POST or None,
+        instance=case,
+        members=people_to_pick(organization=request.organization),
     )
     if request.method == "POST" and form.is_valid():
         try:

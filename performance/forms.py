@@ -15,6 +15,8 @@ from performance.models import (
     Sla,
 )
 from performance.periods import parse_period
+from tenancy.forms import offer_people
+from tenancy.selectors import people_to_pick
 from tenancy.widgets import DateInput
 
 
@@ -288,12 +290,7 @@ class CapaForm(forms.Form):
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
-        from tenancy.models import User
-
-        self.fields["owner"].queryset = User.objects.filter(
-            memberships__organization=organization, memberships__is_active=True
-        ).order_by("email")
-        self.fields["owner"].label_from_instance = lambda user: user.display_name
+        offer_people(self, people_to_pick(organization=organization), "owner")
 
 
 class StandingBandForm(forms.Form):

@@ -21,6 +21,7 @@ from risk.models import (
     ScoreFactor,
     WatchItem,
 )
+from tenancy.forms import offer_people
 from tenancy.models import User
 from tenancy.widgets import DateInput, MonthInput
 
@@ -92,8 +93,7 @@ class RiskForm(ServiceModelForm):
 
     def __init__(self, *args, partnership, members, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = members
-        self.fields["owner"].label_from_instance = lambda u: u.display_name
+        offer_people(self, members, "owner")
         self.fields["clause"].queryset = Clause.objects.filter(
             agreement__partnership=partnership
         ).select_related("agreement")
@@ -110,8 +110,7 @@ class MitigationForm(forms.Form):
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = members
-        self.fields["owner"].label_from_instance = lambda u: u.display_name
+        offer_people(self, members, "owner")
 
 
 class ReviewForm(forms.Form):
@@ -377,8 +376,7 @@ class ComplianceRequirementForm(ServiceModelForm):
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = members
-        self.fields["owner"].label_from_instance = lambda u: u.display_name
+        offer_people(self, members, "owner")
 
 
 class AttestationForm(forms.Form):

@@ -374,18 +374,6 @@ def mechanisms_due(*, membership: Membership, today: date) -> QuerySet[PriceMech
     return price_mechanisms(membership=membership).filter(next_review_on__lte=today)
 
 
-def risk_owner_candidates(organization) -> QuerySet:
-    """Members of the organization who can own a risk (never a partner guest)."""
-    from tenancy.models import Role, User
-
-    return (
-        User.objects.filter(memberships__organization=organization, memberships__is_active=True)
-        .exclude(memberships__organization=organization, memberships__role=Role.PARTNER_GUEST)
-        .order_by("full_name", "email")
-        .distinct()
-    )
-
-
 def index_value_list(*, membership: Membership) -> QuerySet[IndexValue]:
     return _visible(IndexValue.objects.order_by("index_name", "-period"), membership)
 

@@ -56,6 +56,7 @@ from tenancy.errors import ConflictError
 from tenancy.forms import apply_errors
 from tenancy.modules import workspace_tabs as partnership_tabs
 from tenancy.permissions import has_permission
+from tenancy.selectors import people_to_pick
 from tenancy.views import (
     form_page,
     get_object_for_member_or_404,
@@ -164,7 +165,7 @@ def partnership_risk(request, org_slug, partnership_id):
 
 def risk_create(request, org_slug, partnership_id):
     partnership = _partnership(request, partnership_id, "change")
-    members = selectors.risk_owner_candidates(request.organization)
+    members = people_to_pick(organization=request.organization)
     form = RiskForm(
         request.POST or None,
         partnership=partnership,
@@ -199,7 +200,7 @@ def _risk(request, risk_id, verb="view") -> Risk:
 
 def risk_detail(request, org_slug, risk_id, status=200, **forms):
     risk = _risk(request, risk_id)
-    members = selectors.risk_owner_candidates(request.organization)
+    members = people_to_pick(organization=request.organization)
     return render(
         request,
         "risk/risk_detail.html",
@@ -224,7 +225,7 @@ def risk_edit(request, org_slug, risk_id):
         request.POST or None,
         instance=risk,
         partnership=risk.partnership,
-        members=selectors.risk_owner_candidates(request.organization),
+        members=people_to_pick(organization=request.organization),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -247,9 +248,7 @@ def risk_edit(request, org_slug, risk_id):
 @require_POST
 def risk_mitigation_add(request, org_slug, risk_id):
     risk = _risk(request, risk_id, "change")
-    form = MitigationForm(
-        request.POST, members=selectors.risk_owner_candidates(request.organization)
-    )
+    form = MitigationForm(request.POST, members=people_to_pick(organization=request.organization))
     if form.is_valid():
         try:
             services.mitigation_add(risk=risk, actor=request.user, **form.cleaned_data)
@@ -726,7 +725,7 @@ def compliance_requirement_create(request, org_slug, partnership_id):
     partnership = _partnership(request, partnership_id, "change")
     form = ComplianceRequirementForm(
         request.POST or None,
-        members=selectors.risk_owner_candidates(request.organization),
+        members=people_to_pick(organization=request.organization),
         initial={"owner": request.user.pk},
     )
     return _simple_create(

@@ -13,6 +13,31 @@ def apply_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def offer_people(form: forms.Form, people, *names: str) -> None:
+    """Offer `people` (`tenancy.selectors.people_to_pick`) in the form's person fields `names`,
+    by display name, and keep offering whoever the form already shows: an edit page of a record
+    whose owner has since left still shows that owner, and saving the page unchanged keeps
+    them instead of silently clearing the field."""
+    from django.db.models import Q
+
+    from tenancy.models import User
+
+    for name in names:
+        field = form.fields[name]
+        shown = form.initial.get(name, field.initial)
+        if not isinstance(shown, list | tuple | set):
+            shown = [shown]
+        kept = [getattr(person, "pk", person) for person in shown if person]
+        field.queryset = (
+            User.objects.filter(Q(pk__in=people.values("pk")) | Q(pk__in=kept)).order_by(
+                "full_name", "email"
+            )
+            if kept
+            else people
+        )
+        field.label_from_instance = lambda user: user.display_name
+
+
 class ReasonForm(forms.Form):
     """The reason an action asks for (withdraw, retire, dispute, resolve …): required, in words."""
 

@@ -45,6 +45,19 @@ def organization_admins() -> list[User]:
     ]
 
 
+def people_to_pick(*, organization, roles=None):
+    """Whom a page offers as an owner, reviewer or sponsor: the organization's active staff, by
+    name. Never a partner guest (the supplier's employee), whatever the person is elsewhere; a
+    user who is staff here and a guest of another organization is offered. `roles` narrows it
+    (reviewers: the roles that may review). Used through `tenancy.forms.offer_people`."""
+    memberships = Membership.objects.filter(
+        organization=organization, is_active=True, user__is_active=True
+    ).exclude(role=Role.PARTNER_GUEST)
+    if roles:
+        memberships = memberships.filter(role__in=roles)
+    return User.objects.filter(pk__in=memberships.values("user_id")).order_by("full_name", "email")
+
+
 class AdminsOnce:
     """The organization's admins, read on first need and then kept: a job that asks
     `accountable` about many records passes one, so the fallback costs at most one query."""
