@@ -26,7 +26,7 @@ from contracts.models import (
 )
 from contracts.redline import redline_html
 from partnerships.models import Partnership
-from tenancy.api import MemberField, TenantModelViewSet, TenantRelatedField
+from tenancy.api import StaffField, TenantModelViewSet, TenantRelatedField
 
 
 class DeviationSerializer(serializers.Serializer):
@@ -43,7 +43,7 @@ class AgreementSerializer(serializers.ModelSerializer):
     partnership = TenantRelatedField(Partnership)
     parent = TenantRelatedField(Agreement, required=False, allow_null=True)
     amends = TenantRelatedField(Agreement, required=False, allow_null=True)
-    owner = MemberField(required=False, allow_null=True)
+    owner = StaffField(required=False, allow_null=True)
     clause_count = serializers.IntegerField(read_only=True, default=None)
     undecided_count = serializers.IntegerField(read_only=True, default=None)
 
@@ -129,7 +129,7 @@ class AmendmentSerializer(serializers.Serializer):
 
 
 class ReviewerSerializer(serializers.Serializer):
-    reviewer = MemberField()
+    reviewer = StaffField()
 
 
 class AgreementViewSet(TenantModelViewSet):
@@ -562,7 +562,7 @@ class ClauseCommentViewSet(TenantModelViewSet):
 class ObligationSerializer(serializers.ModelSerializer):
     agreement = TenantRelatedField(Agreement)
     clause = TenantRelatedField(Clause, required=False, allow_null=True)
-    owner = MemberField(required=False, allow_null=True)
+    owner = StaffField(required=False, allow_null=True)
     is_overdue = serializers.SerializerMethodField()
 
     class Meta:

@@ -31,7 +31,7 @@ from exit_planning.models import (
 )
 from partnerships.models import Partnership
 from tenancy.api import (
-    MemberField,
+    StaffField,
     TenantIdField,
     TenantModelViewSet,
     TenantRelatedField,
@@ -84,7 +84,7 @@ class SignOffSerializer(serializers.Serializer):
 
 class ExitPlanSerializer(serializers.ModelSerializer):
     partnership = TenantRelatedField(Partnership)
-    owner = MemberField(required=False, allow_null=True)
+    owner = StaffField(required=False, allow_null=True)
     governing_agreement = TenantRelatedField(Agreement, required=False, allow_null=True)
     lead_time_months = serializers.IntegerField(
         required=False, help_text="6 to 12 months before the agreement ends (default 9)."

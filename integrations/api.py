@@ -40,7 +40,7 @@ from integrations.models import (
 )
 from partnerships.models import Partnership
 from tenancy.api import (
-    MemberField,
+    StaffField,
     TenantIdField,
     TenantViewSet,
     VersionedCreateMixin,
@@ -392,7 +392,7 @@ class IntegrationsReasonSerializer(serializers.Serializer):
 
 class ConnectorSerializer(serializers.ModelSerializer):
     partnership = TenantIdField(Partnership)
-    owner = MemberField(required=False, allow_null=True)
+    owner = StaffField(required=False, allow_null=True)
     message_types = serializers.ListField(
         child=serializers.ChoiceField(
             choices=[c for c in EdiDocument.DocType.choices if c[0] != "unknown"]

@@ -30,8 +30,8 @@ from partnerships.models import (
 )
 from partnerships.selectors import partner_list, partnership_portfolio
 from tenancy.api import (
-    MemberField,
     ReasonedDeleteViewSet,
+    StaffField,
     TenantIdField,
     TenantModelViewSet,
     TenantReadOnlyViewSet,
@@ -65,8 +65,8 @@ class PartnerSerializer(serializers.ModelSerializer):
 class PartnershipSerializer(serializers.ModelSerializer):
     partner = TenantRelatedField(Partner)
     partner_name = serializers.CharField(source="partner.name", read_only=True)
-    owner = MemberField(required=False, allow_null=True)
-    executive_sponsor = MemberField(required=False, allow_null=True)
+    owner = StaffField(required=False, allow_null=True)
+    executive_sponsor = StaffField(required=False, allow_null=True)
 
     class Meta:
         model = Partnership
@@ -329,7 +329,7 @@ StakeholderViewSet = _viewset(
         Stakeholder,
         ["name", "function", "user"],
         "partnership",
-        user=MemberField(required=False, allow_null=True),
+        user=StaffField(required=False, allow_null=True),
     ),
     "partnership",
 )
@@ -410,7 +410,7 @@ class ExclusivityViewSet(
 
 class DueDiligenceItemSerializer(serializers.ModelSerializer):
     partnership = TenantRelatedField(Partnership)
-    reviewer = MemberField(required=False, allow_null=True)
+    reviewer = StaffField(required=False, allow_null=True)
     # null when no file is on record (the schema says so); null or absent on a write keeps it.
     evidence = serializers.FileField(required=False, allow_null=True)
 
@@ -519,7 +519,7 @@ class OnboardingEscalationViewSet(TenantReadOnlyViewSet):
 
 
 class SourcingCaseSerializer(serializers.ModelSerializer):
-    owner = MemberField(required=False, allow_null=True)
+    owner = StaffField(required=False, allow_null=True)
 
     # Read-only fields lose DRF's allow_blank: say that an undecided case has "" here.
     chosen_model = serializers.ChoiceField(

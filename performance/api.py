@@ -36,6 +36,7 @@ from performance.models import (
 from tenancy.api import (
     MemberField,
     ReasonedDeleteViewSet,
+    StaffField,
     TenantIdField,
     TenantModelViewSet,
     TenantReadOnlyViewSet,
@@ -776,7 +777,7 @@ class ActionItemViewSet(TenantModelViewSet):
 
 
 class CorrectiveActionSerializer(serializers.ModelSerializer):
-    owner = MemberField(required=False, allow_null=True)
+    owner = StaffField(required=False, allow_null=True)
     status = serializers.CharField(read_only=True, help_text="open or done")
     kind = serializers.ChoiceField(
         choices=["corrective", "preventive"], required=False, default="corrective"

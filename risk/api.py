@@ -40,7 +40,7 @@ from risk.models import (
     WatchItem,
 )
 from tenancy.api import (
-    MemberField,
+    StaffField,
     TenantModelViewSet,
     TenantReadOnlyViewSet,
     TenantRelatedField,
@@ -67,7 +67,7 @@ class RiskViewSetBase:
 
 
 class MitigationSerializer(serializers.ModelSerializer):
-    owner = MemberField(required=False, allow_null=True)
+    owner = StaffField(required=False, allow_null=True)
 
     class Meta:
         model = Mitigation
@@ -78,7 +78,7 @@ class MitigationSerializer(serializers.ModelSerializer):
 class RiskSerializer(serializers.ModelSerializer):
     partnership = TenantRelatedField(Partnership)
     clause = TenantRelatedField(Clause, required=False, allow_null=True)
-    owner = MemberField(required=False, allow_null=True)
+    owner = StaffField(required=False, allow_null=True)
     inherent_likelihood = serializers.IntegerField(help_text="1 (rare) to 5 (almost certain).")
     inherent_impact = serializers.IntegerField(help_text="1 (negligible) to 5 (severe).")
     residual_likelihood = serializers.IntegerField(required=False, allow_null=True)
@@ -728,7 +728,7 @@ class AttestationSerializer(serializers.ModelSerializer):
 
 class ComplianceRequirementSerializer(serializers.ModelSerializer):
     partnership = TenantRelatedField(Partnership)
-    owner = MemberField(required=False, allow_null=True)
+    owner = StaffField(required=False, allow_null=True)
     attestations = AttestationSerializer(many=True, read_only=True)
     overdue = serializers.SerializerMethodField()
 

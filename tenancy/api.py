@@ -286,3 +286,15 @@ class MemberField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         return organization_members(self.context["request"]._request.organization)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class StaffField(MemberField):
+    """A user id that must be one of the organization's own active staff: whom the pages offer
+    as an owner, reviewer or sponsor (`tenancy.selectors.people_to_pick`). A partner guest is
+    the supplier's employee and never owns the buyer's records (an owner is told of them)."""
+
+    def get_queryset(self):
+        from tenancy.selectors import people_to_pick
+
+        return people_to_pick(organization=self.context["request"]._request.organization)

@@ -106,3 +106,31 @@ def test_a_partner_guest_is_not_offered_as_an_agreements_owner(org_a, make_membe
     assert page.status_code == 200
     text = page.content.decode()
     assert "Mia Manager" in text and "Gus Guest" not in text
+
+
+@pytest.mark.parametrize("role", [Role.PARTNER_GUEST, None])
+def test_the_api_takes_only_the_organizations_staff_as_an_owner(
+    org_a, make_member, api_as, role
+):
+    manager = make_member(org_a, Role.PROCUREMENT_MANAGER, full_name="Mia Manager")
+    person = make_member(org_a, role or Role.FINANCE, full_name="Pat Person")
+    with tenant_scope(org_a):
+        partnership = PartnershipFactory(owner=manager)
+    response = api_as(manager, org_a).post(
+        "/api/v1/o/alpha/risk/risks/",
+        {
+            "partnership": partnership.pk,
+            "title": "Foundry capacity",
+            "category": "supply_continuity",
+            "inherent_likelihood": 4,
+            "inherent_impact": 4,
+            "owner": person.pk,
+        },
+        format="json",
+    )
+    if role == Role.PARTNER_GUEST:
+        assert response.status_code == 400
+        assert set(response.json()["error"]["fields"]) == {"owner"}
+    else:
+        assert response.status_code == 201, response.content
+        assert response.json()["owner"] == person.pk
