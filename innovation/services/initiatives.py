@@ -91,7 +91,9 @@ def initiative_submit(
 def initiative_update(
     *, initiative: ImprovementInitiative, actor: User, **fields: Any
 ) -> ImprovementInitiative:
-    """Edit an initiative while it is being evaluated (or parked)."""
+    """Edit an initiative while it is being evaluated (or parked). The status is read under
+    the row's lock: a decision taken since the page was opened refuses the edit."""
+    _lock(initiative)
     if initiative.status not in (
         ImprovementInitiative.Status.PROPOSED,
         ImprovementInitiative.Status.PARKED,
@@ -130,6 +132,7 @@ def criterion_add(
     """The buyer adds a criterion before anyone has scored (weights are fixed once scoring
     starts, so both parties score the same evaluation)."""
     _buyer_only(actor, "set the evaluation criteria")
+    _lock(initiative)  # as criterion_score does: a first score and a new criterion never cross
     _scoring_open(initiative)
     if CriterionScore.objects.filter(criterion__initiative=initiative).exists():
         raise ConflictError(

@@ -101,6 +101,23 @@ def test_a_decided_initiative_is_not_edited_in_words(approved, manager):
     )
 
 
+def test_an_edit_from_a_page_opened_before_the_decision_is_refused(submitted, manager):
+    stale = type(submitted).objects.get(pk=submitted.pk)  # the page's copy, still proposed
+    type(submitted).objects.filter(pk=submitted.pk).update(status="approved")
+    with pytest.raises(ConflictError) as refused:
+        services.initiative_update(initiative=stale, actor=manager, title="Renamed")
+    assert refused.value.code == "decided"
+    assert type(submitted).objects.get(pk=submitted.pk).title == submitted.title
+
+
+def test_a_criterion_from_a_page_opened_before_the_decision_is_refused(submitted, manager):
+    stale = type(submitted).objects.get(pk=submitted.pk)
+    type(submitted).objects.filter(pk=submitted.pk).update(status="rejected")
+    with pytest.raises(ConflictError) as refused:
+        services.criterion_add(initiative=stale, actor=manager, name="Speed", weight=Decimal(1))
+    assert refused.value.code == "evaluation_closed"
+
+
 def test_the_partner_edits_without_a_note_of_its_own_and_the_edit_is_audited(submitted, guest):
     services.initiative_update(initiative=submitted, actor=guest, owner_name="Greta")
     submitted.refresh_from_db()
