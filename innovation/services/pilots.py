@@ -98,6 +98,7 @@ def pilot_criterion_add(*, pilot: Pilot, actor: User, kpi: Kpi, target: Decimal)
 
 @transaction.atomic
 def pilot_start(*, pilot: Pilot, actor: User) -> Pilot:
+    _lock(pilot)  # a start and a cancel of the same pilot never both pass
     PILOT_LIFECYCLE.check(pilot.status, Pilot.Status.RUNNING)
     if not pilot.criteria.exists():
         raise ConflictError(
@@ -117,6 +118,7 @@ def pilot_cancel(*, pilot: Pilot, actor: User, reason: str = "") -> Pilot:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the pilot is cancelled."})
+    _lock(pilot)
     PILOT_LIFECYCLE.check(pilot.status, Pilot.Status.CANCELLED)
     pilot.status = Pilot.Status.CANCELLED
     pilot.save(update_fields=["status"])
