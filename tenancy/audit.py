@@ -104,6 +104,17 @@ def audit_value(value):
     return value
 
 
+def lock_fresh(instance: models.Model) -> models.Model:
+    """Lock the row (SELECT ... FOR UPDATE) and re-read it into the caller's object, so a guard
+    checked afterwards sees the decision a concurrent request took since the caller loaded it
+    (a page opened before the approval, the payout, the close). Call it inside the transaction,
+    before the checks. A row deleted meanwhile is a 409, not a crash."""
+    if not type(instance)._base_manager.select_for_update().filter(pk=instance.pk).exists():
+        raise ConflictError("This record was deleted meanwhile.", code="gone")
+    instance.refresh_from_db()
+    return instance
+
+
 def changed_fields(instance: models.Model, fields: dict) -> dict:
     """Apply `fields` to `instance` and return {name: [old, new]} for the ones that changed.
 
@@ -113,10 +124,7 @@ def changed_fields(instance: models.Model, fields: dict) -> dict:
     meanwhile is a 409, not a crash.
     """
     if instance.pk is not None and not instance._state.adding:
-        manager = type(instance)._base_manager
-        if not manager.select_for_update().filter(pk=instance.pk).exists():
-            raise ConflictError("This record was deleted meanwhile.", code="gone")
-        instance.refresh_from_db()
+        lock_fresh(instance)
     changes = {}
     for name, new in fields.items():
         old = getattr(instance, name)

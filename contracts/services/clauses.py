@@ -77,6 +77,8 @@ def clause_create(
     parameters: dict | None = None,
     risk: str | None = None,
 ) -> Clause:
+    # Under the agreement's lock, as its approval is: no clause is added to an approved one.
+    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     _require_editable(agreement)
     parameters = parameters or {}
     _validate_clause_fields(clause_type, parameters)
@@ -141,7 +143,8 @@ def clause_update(*, clause: Clause, actor: User | None, **fields) -> Clause:
 
 @transaction.atomic
 def clause_delete(*, clause: Clause, actor: User | None) -> None:
-    _require_editable(clause.agreement)
+    agreement = Agreement.objects.select_for_update().get(pk=clause.agreement_id)
+    _require_editable(agreement)  # as it is now: approved since the page was opened, kept
     audit_record(
         action="contracts.clause.deleted",
         actor=actor,

@@ -14,7 +14,7 @@ from partnerships.models import Partnership
 from partnerships.services.partnerships import partnership_transition
 from performance import selectors as performance_selectors
 from risk import selectors as risk_selectors
-from tenancy.audit import audit_record
+from tenancy.audit import audit_record, lock_fresh
 from tenancy.dates import add_months
 from tenancy.errors import ConflictError
 from tenancy.models import User
@@ -146,6 +146,7 @@ def exit_trigger_record(
         raise ValidationError({"kind": f"Record one of: {labels}."})
     if not (evidence or "").strip():
         raise ValidationError({"evidence": "Say what happened."})
+    lock_fresh(plan)  # a trigger confirmed since the page was opened: the plan is exiting now
     if plan.status in (ExitPlan.Status.EXITING, ExitPlan.Status.CLOSED):
         raise ConflictError("This partnership is already exiting.", code="exiting")
     key = f"manual:{kind}:{ExitTrigger.objects.filter(plan=plan).count() + 1}"

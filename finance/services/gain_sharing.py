@@ -18,7 +18,7 @@ from finance.models import (
 from finance.selectors import latest_scorecard_standing, rate_for
 from finance.services._shared import _full_clean, _not_negative, month_start
 from partnerships.models import Partnership
-from tenancy.audit import audit_reason, audit_record, changed_fields
+from tenancy.audit import audit_reason, audit_record, changed_fields, lock_fresh
 from tenancy.errors import ConflictError
 from tenancy.money import Money
 
@@ -221,7 +221,9 @@ def gain_share_statement_transition(
     *, statement: GainShareStatement, actor, status: str, today: date, reason: str
 ) -> GainShareStatement:
     """Issue a statement to the partner or record its payout: neither step is undone, so each
-    takes a reason (the payment reference, for a payout)."""
+    takes a reason (the payment reference, for a payout). The status is read under the row's
+    lock: a statement paid since the page was opened is not paid again."""
+    lock_fresh(statement)
     STATEMENT_LIFECYCLE.check(statement.status, status)
     if not (reason or "").strip():
         raise ValidationError(

@@ -10,7 +10,7 @@ from finance import calc
 from finance.models import SAVINGS_LIFECYCLE, Party, SavingsEntry
 from finance.services._shared import _full_clean, _not_negative, month_start, party_of
 from partnerships.models import Partnership
-from tenancy.audit import audit_record
+from tenancy.audit import audit_record, lock_fresh
 from tenancy.errors import ConflictError
 
 SAVINGS_FIELDS = (
@@ -125,6 +125,7 @@ def _other_party_only(entry: SavingsEntry, actor, verb: str) -> str:
 @transaction.atomic
 def savings_verify(*, entry: SavingsEntry, actor, now: datetime, evidence: str) -> SavingsEntry:
     """The other party verifies a claim, saying what the verification rests on."""
+    lock_fresh(entry)  # the status as it is now, not as the page that asked saw it
     party = _other_party_only(entry, actor, "verify")
     SAVINGS_LIFECYCLE.check(entry.status, SavingsEntry.Status.VERIFIED)
     if not (evidence or "").strip():
@@ -146,6 +147,7 @@ def savings_verify(*, entry: SavingsEntry, actor, now: datetime, evidence: str) 
 
 @transaction.atomic
 def savings_dispute(*, entry: SavingsEntry, actor, now: datetime, reason: str) -> SavingsEntry:
+    lock_fresh(entry)
     party = _other_party_only(entry, actor, "dispute")
     SAVINGS_LIFECYCLE.check(entry.status, SavingsEntry.Status.DISPUTED)
     if entry.statement_id is not None:
@@ -170,6 +172,7 @@ def savings_dispute(*, entry: SavingsEntry, actor, now: datetime, reason: str) -
 @transaction.atomic
 def savings_resubmit(*, entry: SavingsEntry, actor, now: datetime) -> SavingsEntry:
     """The claiming party answers a dispute: the claim goes back for verification."""
+    lock_fresh(entry)
     if party_of(actor) != entry.claimed_by_party:
         raise ConflictError("Only the party that claimed it can resubmit it.", code="not_claimant")
     SAVINGS_LIFECYCLE.check(entry.status, SavingsEntry.Status.CLAIMED)
@@ -183,6 +186,7 @@ def savings_resubmit(*, entry: SavingsEntry, actor, now: datetime) -> SavingsEnt
 @transaction.atomic
 def savings_accept(*, entry: SavingsEntry, actor, now: datetime, reason: str) -> SavingsEntry:
     """The buyer's finance accepts a verified saving into the books (for good: a reason)."""
+    lock_fresh(entry)
     if party_of(actor) != Party.BUYER:
         raise ConflictError("Savings are accepted by the buyer's finance.", code="buyer_only")
     SAVINGS_LIFECYCLE.check(entry.status, SavingsEntry.Status.ACCEPTED)

@@ -6,6 +6,7 @@ from finance.services import party_of
 from innovation.models import (
     Party,
 )
+from tenancy.audit import lock_fresh
 from tenancy.errors import ConflictError
 
 MATERIAL_MAX_BYTES = 20 * 1024 * 1024
@@ -18,11 +19,7 @@ def _full_clean(obj, exclude=None) -> None:
     obj.full_clean(exclude=[*(exclude or []), "organization"], validate_constraints=False)
 
 
-def _lock(obj):
-    """Lock the row and re-read it into the caller's object (so it sees the change made)."""
-    type(obj)._base_manager.select_for_update().filter(pk=obj.pk).exists()
-    obj.refresh_from_db()
-    return obj
+_lock = lock_fresh  # lock the row and re-read it into the caller's object
 
 
 def _buyer_only(actor, what: str) -> None:

@@ -12,7 +12,7 @@ from integrations.health import FeedHealth, feed_health
 from integrations.models import CONNECTOR_LIFECYCLE, CONNECTOR_ROLES, Connector, EdiDocument
 from integrations.services._shared import _check_partnership
 from partnerships.models import Partnership
-from tenancy.audit import audit_record
+from tenancy.audit import audit_record, lock_fresh
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import Membership, Role, User
@@ -334,6 +334,7 @@ def connector_update(*, connector: Connector, actor: User, **fields) -> Connecto
     unknown = set(fields) - set(CONNECTOR_FIELDS)
     if unknown:
         raise TypeError(f"Unknown connector fields: {sorted(unknown)}")
+    lock_fresh(connector)  # retired since the page was opened: not changed, nor brought back
     if connector.status == Connector.Status.RETIRED:
         raise ConflictError("A retired connector cannot be changed.")
     before = {name: _plain(getattr(connector, name)) for name in fields}

@@ -5,7 +5,7 @@ from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
 from partnerships.models import PARTNERSHIP_LIFECYCLE, DueDiligenceItem, Partner, Partnership
-from tenancy.audit import audit_reason, audit_record, changed_fields
+from tenancy.audit import audit_reason, audit_record, changed_fields, lock_fresh
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError, TransitionNotAllowed
 from tenancy.models import Membership, Role, User
@@ -151,6 +151,7 @@ def partnership_remove_guest(*, partnership: Partnership, guest: User, actor: Us
 def partnership_delete(*, partnership: Partnership, actor: User | None, reason: str) -> None:
     """Only a proposal that never went anywhere may be deleted, saying why (the audit event
     keeps it); later ones are closed."""
+    lock_fresh(partnership)  # moved on since the page was opened: closed, never deleted
     if partnership.status != Partnership.Status.PROPOSED:
         raise ConflictError(
             f"A partnership in {_label(partnership.status)} is closed, never deleted."

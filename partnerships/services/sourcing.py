@@ -21,7 +21,7 @@ from partnerships.models import (
     TcoEstimate,
 )
 from partnerships.services.partnerships import partnership_create
-from tenancy.audit import audit_record, changed_fields
+from tenancy.audit import audit_record, changed_fields, lock_fresh
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
@@ -57,6 +57,8 @@ COST_FIELDS = (
 
 
 def _require_open(case: SourcingCase) -> None:
+    """Read under the row's lock: a need decided since the page was opened is not changed."""
+    lock_fresh(case)
     if case.status != SourcingCase.Status.OPEN:
         raise ConflictError("This need is decided; its figures are kept as they were.")
 

@@ -21,7 +21,7 @@ from performance.models import (
     SlaBreach,
 )
 from performance.periods import add_months, quarter_start
-from tenancy.audit import audit_record
+from tenancy.audit import audit_record, lock_fresh
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
@@ -148,6 +148,7 @@ def qbr_record(
     attended_user_ids: list[int] | None = None,
 ) -> Qbr:
     """Record what happened: minutes, decisions and attendance; the QBR becomes held."""
+    lock_fresh(qbr)  # cancelled since the page was opened: not recorded as held
     if qbr.status == Qbr.Status.CANCELLED:
         raise ConflictError("This QBR was cancelled.")
     QBR_LIFECYCLE.check(qbr.status, Qbr.Status.HELD)

@@ -16,7 +16,7 @@ from performance.models import (
     Side,
     Sla,
 )
-from tenancy.audit import audit_record, changed_fields
+from tenancy.audit import audit_record, changed_fields, lock_fresh
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
@@ -71,6 +71,7 @@ def rca_update(
     five_whys: list | None = None,
     problem: str | None = None,
 ) -> RootCauseAnalysis:
+    lock_fresh(rca)  # closed since the page was opened: not edited
     if rca.status == RootCauseAnalysis.Status.CLOSED:
         raise ConflictError("A closed analysis cannot be edited.")
     fields: dict[str, object] = {}
@@ -97,6 +98,7 @@ def capa_add(
     owner: User | None = None,
     kind: str = "corrective",
 ) -> CorrectiveAction:
+    lock_fresh(rca)  # as rca_close does: an action is never added to an analysis closing
     if rca.status == RootCauseAnalysis.Status.CLOSED:
         raise ConflictError("A closed analysis takes no more actions.")
     action = CorrectiveAction(
@@ -122,6 +124,7 @@ def capa_add(
 def capa_complete(
     *, action: CorrectiveAction, actor: User | None, now: datetime
 ) -> CorrectiveAction:
+    lock_fresh(action)
     if action.status == CorrectiveAction.Status.DONE:
         raise ConflictError("This action is already done.")
     CAPA_LIFECYCLE.check(action.status, CorrectiveAction.Status.DONE)
@@ -142,6 +145,7 @@ def rca_close(
     now: datetime,
 ) -> RootCauseAnalysis:
     """Close once every corrective action is done; schedule the effectiveness check."""
+    lock_fresh(rca)
     if rca.status == RootCauseAnalysis.Status.CLOSED:
         raise ConflictError("This analysis is already closed.")
     if not rca.actions.exists():
@@ -162,6 +166,7 @@ def rca_effectiveness_record(
     *, rca: RootCauseAnalysis, actor: User | None, effective: bool
 ) -> RootCauseAnalysis:
     """After closing: were the actions effective? If not, the analysis reopens for new CAPA."""
+    lock_fresh(rca)
     if rca.status != RootCauseAnalysis.Status.CLOSED:
         raise ConflictError("Check effectiveness after closing the analysis.")
     rca.effectiveness = (

@@ -37,7 +37,7 @@ from performance.scoring import (
     trend,
     validate_standings,
 )
-from tenancy.audit import audit_record
+from tenancy.audit import audit_record, lock_fresh
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
@@ -236,6 +236,7 @@ def scorecards_recompute(*, partnership: Partnership, periods, now: datetime) ->
 
 @transaction.atomic
 def scorecard_publish(*, scorecard: Scorecard, actor: User | None, now: datetime) -> Scorecard:
+    lock_fresh(scorecard)  # published since the page was opened: not published (nor sent) twice
     if scorecard.status == Scorecard.Status.PUBLISHED:
         raise ConflictError("This scorecard is already published.")
     SCORECARD_LIFECYCLE.check(scorecard.status, Scorecard.Status.PUBLISHED)
@@ -252,6 +253,7 @@ def scorecard_acknowledge(
     *, scorecard: Scorecard, actor: User, side: str, now: datetime
 ) -> Scorecard:
     """Either party acknowledges a published scorecard (once per side)."""
+    lock_fresh(scorecard)
     if scorecard.status != Scorecard.Status.PUBLISHED:
         raise ConflictError("Only a published scorecard can be acknowledged.")
     field_name = "acknowledged_by_partner" if side == Side.PARTNER else "acknowledged_by_buyer"
@@ -273,6 +275,7 @@ def scorecard_acknowledge(
 def scorecard_appeal_raise(
     *, scorecard: Scorecard, actor: User, criterion_code: str, comment: str
 ) -> ScorecardAppeal:
+    lock_fresh(scorecard)
     if scorecard.status != Scorecard.Status.PUBLISHED:
         raise ConflictError("Only a published scorecard can be appealed.")
     if criterion_code not in {row["code"] for row in scorecard.breakdown}:
@@ -310,6 +313,7 @@ def scorecard_appeal_raise(
 def scorecard_appeal_resolve(
     *, appeal: ScorecardAppeal, actor: User, uphold: bool, resolution: str, now: datetime
 ) -> ScorecardAppeal:
+    lock_fresh(appeal)  # resolved since the page was opened: not decided a second time
     if appeal.status != ScorecardAppeal.Status.OPEN:
         raise ConflictError("This appeal is already resolved.")
     if not resolution.strip():

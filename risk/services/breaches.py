@@ -13,7 +13,7 @@ from risk.models import (
     DataBreach,
 )
 from risk.services._common import _full_clean, _recipients, _url
-from tenancy.audit import audit_record, changed_fields
+from tenancy.audit import audit_record, changed_fields, lock_fresh
 from tenancy.services import notify
 
 
@@ -98,6 +98,7 @@ def data_breach_report(
 
 @transaction.atomic
 def data_breach_transition(*, breach: DataBreach, actor, status: str, now: datetime) -> DataBreach:
+    lock_fresh(breach)  # notified meanwhile: the first notification's time stays
     BREACH_LIFECYCLE.check(breach.status, status)
     old = breach.status
     breach.status = status

@@ -17,7 +17,7 @@ from risk.models import (
     Risk,
 )
 from risk.services._common import _full_clean, _recipients, _url
-from tenancy.audit import audit_record, changed_fields
+from tenancy.audit import audit_record, changed_fields, lock_fresh
 from tenancy.services import notify
 
 # A risk's owner is reminded this many days before its review date (once per review date).
@@ -152,6 +152,7 @@ def risk_update(*, risk: Risk, actor, today: date, **fields) -> Risk:
 
 @transaction.atomic
 def risk_set_status(*, risk: Risk, actor, status: str, reason: str = "") -> Risk:
+    lock_fresh(risk)  # the status as it is now, not as the page that asked saw it
     RISK_LIFECYCLE.check(risk.status, status)
     if status == Risk.Status.CLOSED and not reason.strip():
         raise ValidationError({"reason": "Say why the risk is closed."})
@@ -200,6 +201,7 @@ def mitigation_add(*, risk: Risk, actor, action: str, due_on: date, owner=None) 
 
 @transaction.atomic
 def mitigation_complete(*, mitigation: Mitigation, actor, today: date) -> Mitigation:
+    lock_fresh(mitigation)  # completed meanwhile: it keeps the day it was done
     if mitigation.done_on is None:
         mitigation.done_on = today
         mitigation.save(update_fields=["done_on"])

@@ -1073,3 +1073,27 @@ def test_only_an_admin_lets_legal_waive_a_red_line(scope, legal, owner, playbook
     assert _event("contracts.playbook_rule.updated").changes == {
         "waived_by": ["org_admin", "legal"]
     }
+
+
+# --- a page opened before the approval ------------------------------------------------------
+
+
+def test_a_clause_from_a_page_opened_before_the_approval_is_not_added(scope, owner):
+    agreement = AgreementFactory(organization=scope, status=Agreement.Status.IN_LEGAL_REVIEW)
+    stale = Agreement.objects.get(pk=agreement.pk)  # the page's copy, still in review
+    Agreement.objects.filter(pk=agreement.pk).update(status=Agreement.Status.APPROVED)
+    with pytest.raises(ConflictError) as refused:
+        services.clause_create(actor=owner, agreement=stale, clause_type="governing_law", text="x")
+    assert "approved" in refused.value.message
+    assert not Clause.objects.filter(agreement=agreement).exists()
+
+
+def test_a_clause_is_not_deleted_from_a_page_opened_before_the_approval(scope, owner):
+    agreement = AgreementFactory(organization=scope, status=Agreement.Status.IN_LEGAL_REVIEW)
+    clause = ClauseFactory(organization=scope, agreement=agreement)
+    stale = Clause.objects.select_related("agreement").get(pk=clause.pk)  # as the page showed it
+    Agreement.objects.filter(pk=agreement.pk).update(status=Agreement.Status.APPROVED)
+    with pytest.raises(ConflictError) as refused:
+        services.clause_delete(clause=stale, actor=owner)
+    assert "approved" in refused.value.message
+    assert Clause.objects.filter(pk=clause.pk).exists()

@@ -66,6 +66,18 @@ def test_an_exiting_or_closed_plan_takes_no_new_trigger(scope, plan, manager, st
     )
 
 
+def test_a_plan_that_began_exiting_since_the_page_was_opened_takes_no_trigger_and_stays_exiting(
+    scope, plan, manager
+):
+    stale = ExitPlan.objects.get(pk=plan.pk)  # the page's copy, still monitoring
+    ExitPlan.objects.filter(pk=plan.pk).update(status=ExitPlan.Status.EXITING)
+    with pytest.raises(ConflictError) as refused:
+        _record(stale, manager)
+    assert refused.value.code == "exiting"
+    assert ExitPlan.objects.get(pk=plan.pk).status == ExitPlan.Status.EXITING
+    assert not ExitTrigger.objects.filter(plan=plan).exists()
+
+
 def test_a_recorded_trigger_moves_the_plan_tells_the_owners_and_is_audited(scope, plan, manager):
     trigger = _record(plan, manager)
     trigger.refresh_from_db()

@@ -383,3 +383,24 @@ def test_a_statement_in_yen_is_rounded_to_whole_yen(scope, fin, guest, partnersh
         D("316"),
         D("316"),
     )
+
+
+def test_a_statement_paid_since_the_page_was_opened_is_not_paid_again(
+    scope, fin, guest, partnership
+):
+    statement = _draft(fin, guest, partnership)
+    services.gain_share_statement_transition(
+        statement=statement, actor=fin, status="issued", today=TODAY, reason="Q1 review"
+    )
+    stale = GainShareStatement.objects.get(pk=statement.pk)  # the page's copy, still issued
+    services.gain_share_statement_transition(
+        statement=statement, actor=fin, status="paid", today=TODAY, reason="Credit note 17"
+    )
+    with pytest.raises(ConflictError) as refused:
+        services.gain_share_statement_transition(
+            statement=stale, actor=fin, status="paid", today=date(2030, 9, 1), reason="CN 18"
+        )
+    assert refused.value.code == "illegal_transition"
+    statement.refresh_from_db()
+    assert statement.paid_on == TODAY
+    assert AuditEvent.objects.filter(action="finance.gain_share.statement_paid").count() == 1

@@ -298,3 +298,72 @@ def test_no_evidence_or_reason_at_all_is_refused_like_a_blank_one(scope, fin, gu
     with pytest.raises(ValidationError) as refused:
         services.savings_accept(entry=entry, actor=fin, now=NOW, reason=None)
     assert list(refused.value.message_dict) == ["reason"]
+
+
+# -- a page opened before the other party's step ---------------------------------------------
+
+
+def _stale_after(entry, **now):
+    """The page's copy of `entry`, loaded before another request moved it to `now`."""
+    stale = SavingsEntry.objects.get(pk=entry.pk)
+    SavingsEntry.objects.filter(pk=entry.pk).update(**now)
+    return stale
+
+
+def test_a_claim_disputed_since_the_page_was_opened_is_not_verified(scope, fin, guest, partnership):
+    entry = _claim(guest, partnership)
+    stale = _stale_after(entry, status="disputed", dispute_reason="Volume was lower")
+    with pytest.raises(ConflictError) as refused:
+        services.savings_verify(entry=stale, actor=fin, now=NOW, evidence="PO history")
+    assert refused.value.code == "illegal_transition"
+    entry.refresh_from_db()
+    assert (entry.status, entry.dispute_reason) == ("disputed", "Volume was lower")
+
+
+def test_a_saving_put_on_a_statement_since_the_page_was_opened_is_not_disputed(
+    scope, fin, guest, partnership
+):
+    scheme = services.gain_share_scheme_set(actor=fin, partnership=partnership, currency="EUR")
+    services.gain_share_band_add(
+        actor=fin, scheme=scheme, lower=D(0), upper=None, partner_share=D(50)
+    )
+    entry = _claim(fin, partnership)
+    services.savings_verify(entry=entry, actor=guest, now=NOW, evidence="Invoices")
+    stale = SavingsEntry.objects.get(pk=entry.pk)  # the page, before the statement
+    services.gain_share_statement_create(
+        actor=fin,
+        partnership=partnership,
+        period_start=date(2030, 2, 1),
+        period_end=date(2030, 2, 1),
+        now=NOW,
+    )
+    with pytest.raises(ConflictError) as refused:
+        services.savings_dispute(entry=stale, actor=guest, now=NOW, reason="Too late")
+    assert refused.value.code == "on_statement"
+    entry.refresh_from_db()
+    assert entry.status == "verified"
+
+
+def test_a_claim_resubmitted_since_the_page_was_opened_is_not_resubmitted_again(
+    scope, fin, guest, partnership
+):
+    entry = _claim(fin, partnership)
+    services.savings_dispute(entry=entry, actor=guest, now=NOW, reason="Volume was lower")
+    stale = _stale_after(entry, status="claimed")
+    with pytest.raises(ConflictError) as refused:
+        services.savings_resubmit(entry=stale, actor=fin, now=LATER)
+    assert refused.value.code == "illegal_transition"
+    assert not AuditEvent.objects.filter(action="finance.saving.resubmitted").exists()
+
+
+def test_a_saving_disputed_since_the_page_was_opened_is_not_accepted(
+    scope, fin, guest, partnership
+):
+    entry = _claim(guest, partnership)
+    services.savings_verify(entry=entry, actor=fin, now=NOW, evidence="PO history")
+    stale = _stale_after(entry, status="disputed")
+    with pytest.raises(ConflictError) as refused:
+        services.savings_accept(entry=stale, actor=fin, now=LATER, reason="Booked in Q1")
+    assert refused.value.code == "illegal_transition"
+    entry.refresh_from_db()
+    assert entry.status == "disputed"

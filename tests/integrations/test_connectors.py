@@ -13,7 +13,7 @@ from integrations import services
 from integrations.health import FeedStats, feed_health
 from integrations.models import Connector
 from tenancy.context import tenant_scope
-from tenancy.errors import TransitionNotAllowed
+from tenancy.errors import ConflictError, TransitionNotAllowed
 from tenancy.models import Notification, Role
 from tests.integrations import samples
 from tests.integrations.factories import ConnectorFactory, EdiDocumentFactory
@@ -185,6 +185,22 @@ def test_retiring_needs_a_reason_and_is_final(org_a, partnership, manager):
         )
         with pytest.raises(TransitionNotAllowed):
             services.connector_transition(connector=connector, actor=manager, status="active")
+
+
+def test_a_connector_retired_since_the_page_was_opened_is_neither_changed_nor_brought_back(
+    org_a, partnership, manager
+):
+    connector = _connector(org_a, partnership, name="Feed")
+    with tenant_scope(org_a):
+        stale = Connector.objects.get(pk=connector.pk)  # the page's copy, still in use
+        services.connector_transition(
+            connector=connector, actor=manager, status="retired", reason="Moved to PEPPOL"
+        )
+        with pytest.raises(ConflictError) as refused:
+            services.connector_update(connector=stale, actor=manager, name="Feed again")
+        stored = Connector.objects.get(pk=connector.pk)
+    assert refused.value.message == "A retired connector cannot be changed."
+    assert (stored.status, stored.name) == ("retired", "Feed")
 
 
 def test_a_manager_sets_up_a_connector_and_the_partnership_page_shows_its_health(

@@ -213,3 +213,13 @@ def test_a_proposal_is_not_deleted_without_a_reason(scope, owner):
         assert list(refused.value.message_dict) == ["reason"]
     assert Partnership.objects.filter(pk=proposal.pk).exists()
     assert not AuditEvent.objects.filter(action="partnerships.partnership.deleted").exists()
+
+
+def test_a_proposal_that_moved_on_since_the_page_was_opened_is_not_deleted(scope, owner):
+    proposal = PartnershipFactory(organization=scope, status=Partnership.Status.PROPOSED)
+    stale = Partnership.objects.get(pk=proposal.pk)  # the page's copy, still a proposal
+    Partnership.objects.filter(pk=proposal.pk).update(status=Partnership.Status.DUE_DILIGENCE)
+    with pytest.raises(ConflictError) as refused:
+        services.partnership_delete(partnership=stale, actor=owner, reason="Entered twice")
+    assert refused.value.message == "A partnership in Due diligence is closed, never deleted."
+    assert Partnership.objects.filter(pk=proposal.pk).exists()

@@ -326,6 +326,38 @@ def test_the_decision_opens_a_proposed_partnership_with_the_chosen_partner(scope
         services.tco_estimate_set(case=case, model="transactional", actor=owner)
 
 
+def _decided_since_the_page_was_opened(case):
+    stale = type(case).objects.get(pk=case.pk)  # the page's copy, still open
+    type(case).objects.filter(pk=case.pk).update(status="decided")
+    return stale
+
+
+def test_a_need_decided_since_the_page_was_opened_keeps_its_figures(scope, owner):
+    case = SourcingCaseFactory(organization=scope, title="Battery modules")
+    candidate = SourcingCandidateFactory(organization=scope, case=case)
+    stale = _decided_since_the_page_was_opened(case)
+    decided = "This need is decided; its figures are kept as they were."
+    for change in (
+        lambda: services.sourcing_case_update(case=stale, actor=owner, title="Renamed"),
+        lambda: services.tco_estimate_set(case=stale, model="transactional", actor=owner),
+        lambda: services.selection_criteria_set(
+            case=stale, actor=owner, criteria=[("Price", Decimal(100))]
+        ),
+        lambda: services.candidate_add(
+            case=stale, partner=PartnerFactory(organization=scope), actor=owner
+        ),
+        lambda: services.candidate_scores_set(candidate=candidate, actor=owner, scores={}),
+        lambda: services.candidate_remove(candidate=candidate, actor=owner),
+    ):
+        with pytest.raises(ConflictError) as refused:
+            change()
+        assert refused.value.message == decided
+    case.refresh_from_db()
+    assert case.title == "Battery modules"
+    assert list(case.candidates.all()) == [candidate]
+    assert not case.criteria.exists() and not case.estimates.exists()
+
+
 # --- Exclusivity ----------------------------------------------------------------------------------
 
 

@@ -604,3 +604,18 @@ def test_an_invitation_without_a_place_or_agenda_has_no_location_and_an_empty_de
     assert "location" not in event
     assert str(event["description"]) == ""
     assert "attendee" not in event
+
+
+def test_a_qbr_cancelled_since_the_page_was_opened_is_not_recorded_as_held(
+    org_a, manager, scenario
+):
+    with tenant_scope(org_a):
+        qbr = QbrFactory(organization=org_a, partnership=scenario["partnership"])
+        stale = Qbr.objects.get(pk=qbr.pk)  # the page's copy, still scheduled
+        Qbr.objects.filter(pk=qbr.pk).update(status="cancelled")
+        with pytest.raises(ConflictError) as refused:
+            services.qbr_record(qbr=stale, actor=manager, minutes="m")
+        stored = Qbr.objects.get(pk=qbr.pk)
+        assert (stored.status, stored.minutes) == ("cancelled", "")
+        assert not _events("performance.qbr.held")
+    assert refused.value.message == "This QBR was cancelled."

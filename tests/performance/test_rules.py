@@ -581,3 +581,94 @@ def test_five_whys_are_at_most_five_answers(org_a, manager, scenario):
         whys = [f"why {n}" for n in range(5)]
         services.rca_update(rca=rca, actor=manager, five_whys=[*whys, "  ", ""])
         assert RootCauseAnalysis.objects.get(pk=rca.pk).five_whys == whys
+
+
+# --- A page opened before another request's step ---------------------------------------------
+
+
+def _stale(obj, **now):
+    """The page's copy of `obj`, loaded before another request changed the row to `now`."""
+    stale = type(obj).objects.get(pk=obj.pk)
+    type(obj).objects.filter(pk=obj.pk).update(**now)
+    return stale
+
+
+def test_an_analysis_closed_since_the_page_was_opened_is_not_edited(org_a, manager, scenario):
+    from tests.performance.factories import RootCauseAnalysisFactory
+
+    with tenant_scope(org_a):
+        rca = RootCauseAnalysisFactory(organization=org_a, partnership=scenario["partnership"])
+        stale = _stale(rca, status="closed")
+        with pytest.raises(ConflictError) as refused:
+            services.rca_update(rca=stale, actor=manager, problem="Rewritten after closing")
+        assert type(rca).objects.get(pk=rca.pk).problem == rca.problem
+    assert refused.value.message == "A closed analysis cannot be edited."
+
+
+def test_an_analysis_closed_since_the_page_was_opened_takes_no_action_and_stays_closed(
+    org_a, manager, scenario
+):
+    from tests.performance.factories import RootCauseAnalysisFactory
+
+    with tenant_scope(org_a):
+        rca = RootCauseAnalysisFactory(organization=org_a, partnership=scenario["partnership"])
+        stale = _stale(rca, status="closed")  # the page still shows it open
+        with pytest.raises(ConflictError) as refused:
+            services.capa_add(rca=stale, actor=manager, description="x", due_date=date(2025, 7, 1))
+        assert type(rca).objects.get(pk=rca.pk).status == "closed"
+        assert not rca.actions.exists()
+    assert refused.value.message == "A closed analysis takes no more actions."
+
+
+def test_an_analysis_closed_since_the_page_was_opened_is_not_closed_again(org_a, manager, scenario):
+    from tests.performance.factories import CorrectiveActionFactory, RootCauseAnalysisFactory
+
+    with tenant_scope(org_a):
+        rca = RootCauseAnalysisFactory(
+            organization=org_a, partnership=scenario["partnership"], status="capa"
+        )
+        CorrectiveActionFactory(
+            organization=org_a, rca=rca, partnership=scenario["partnership"], status="done"
+        )
+        closed_at = datetime(2025, 5, 1, tzinfo=UTC)
+        stale = _stale(rca, status="closed", closed_at=closed_at)
+        with pytest.raises(ConflictError) as refused:
+            services.rca_close(rca=stale, actor=manager, today=date(2025, 6, 1), now=timezone.now())
+        assert type(rca).objects.get(pk=rca.pk).closed_at == closed_at
+    assert refused.value.message == "This analysis is already closed."
+
+
+def test_an_action_done_since_the_page_was_opened_keeps_the_time_it_was_done(
+    org_a, manager, scenario
+):
+    from tests.performance.factories import CorrectiveActionFactory, RootCauseAnalysisFactory
+
+    with tenant_scope(org_a):
+        rca = RootCauseAnalysisFactory(
+            organization=org_a, partnership=scenario["partnership"], status="capa"
+        )
+        action = CorrectiveActionFactory(
+            organization=org_a, rca=rca, partnership=scenario["partnership"]
+        )
+        done_at = datetime(2025, 5, 1, tzinfo=UTC)
+        stale = _stale(action, status="done", completed_at=done_at)
+        with pytest.raises(ConflictError) as refused:
+            services.capa_complete(action=stale, actor=manager, now=timezone.now())
+        assert type(action).objects.get(pk=action.pk).completed_at == done_at
+    assert refused.value.message == "This action is already done."
+
+
+def test_effectiveness_is_not_recorded_on_an_analysis_reopened_since_the_page_was_opened(
+    org_a, manager, scenario
+):
+    from tests.performance.factories import RootCauseAnalysisFactory
+
+    with tenant_scope(org_a):
+        rca = RootCauseAnalysisFactory(
+            organization=org_a, partnership=scenario["partnership"], status="closed"
+        )
+        stale = _stale(rca, status="capa", effectiveness="not_effective")
+        with pytest.raises(ConflictError) as refused:
+            services.rca_effectiveness_record(rca=stale, actor=manager, effective=True)
+        assert type(rca).objects.get(pk=rca.pk).effectiveness == "not_effective"
+    assert refused.value.message == "Check effectiveness after closing the analysis."

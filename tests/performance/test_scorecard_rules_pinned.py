@@ -488,3 +488,62 @@ def test_recomputing_a_month_redoes_this_partnerships_later_scorecards_only(
         (partnership.pk, date(2025, 4, 1)),
         (partnership.pk, date(2025, 5, 1)),
     ]
+
+
+# --- a page opened before another request's step ---------------------------------------------
+
+
+def test_a_scorecard_published_since_the_page_was_opened_is_not_published_again(
+    org_a, manager, scenario
+):
+    with tenant_scope(org_a):
+        draft = services.scorecard_compute(
+            partnership=scenario["partnership"], period_start=date(2025, 4, 1), now=timezone.now()
+        )
+        stale = Scorecard.objects.get(pk=draft.pk)  # the page's copy, still a draft
+        services.scorecard_publish(scorecard=draft, actor=manager, now=timezone.now())
+        with pytest.raises(ConflictError) as refused:
+            services.scorecard_publish(scorecard=stale, actor=manager, now=timezone.now())
+        assert AuditEvent.objects.filter(action="performance.scorecard.published").count() == 1
+    assert refused.value.message == "This scorecard is already published."
+
+
+def test_a_side_that_acknowledged_since_the_page_was_opened_is_not_recorded_twice(
+    org_a, manager, published
+):
+    with tenant_scope(org_a):
+        stale = Scorecard.objects.get(pk=published.pk)  # the page's copy, not acknowledged
+        services.scorecard_acknowledge(
+            scorecard=published, actor=manager, side=Side.BUYER, now=timezone.now()
+        )
+        first = Scorecard.objects.get(pk=published.pk).acknowledged_by_buyer_at
+        with pytest.raises(ConflictError) as twice:
+            services.scorecard_acknowledge(
+                scorecard=stale, actor=manager, side=Side.BUYER, now=timezone.now()
+            )
+        assert Scorecard.objects.get(pk=published.pk).acknowledged_by_buyer_at == first
+    assert twice.value.message == "This side has already acknowledged the scorecard."
+
+
+def test_an_appeal_resolved_since_the_page_was_opened_is_not_decided_again(
+    org_a, manager, published
+):
+    with tenant_scope(org_a):
+        appeal = services.scorecard_appeal_raise(
+            scorecard=published, actor=manager, criterion_code="otd_pct", comment="Wrong"
+        )
+        stale = ScorecardAppeal.objects.get(pk=appeal.pk)  # the page's copy, still open
+        services.scorecard_appeal_resolve(
+            appeal=appeal,
+            actor=manager,
+            uphold=False,
+            resolution="Figures hold.",
+            now=timezone.now(),
+        )
+        with pytest.raises(ConflictError) as again:
+            services.scorecard_appeal_resolve(
+                appeal=stale, actor=manager, uphold=True, resolution="Upheld.", now=timezone.now()
+            )
+        stored = ScorecardAppeal.objects.get(pk=appeal.pk)
+        assert (stored.status, stored.resolution) == ("rejected", "Figures hold.")
+    assert again.value.message == "This appeal is already resolved."

@@ -168,3 +168,20 @@ def test_a_breach_detected_after_now_is_refused_in_words_and_one_now_has_no_desc
         actor=manager, partnership=partnership, title="Leak", detected_at=now, now=now
     )
     assert DataBreach.objects.get(pk=breach.pk).description == ""
+
+
+def test_a_breach_notified_since_the_page_was_opened_keeps_the_time_it_was_notified(
+    scope, manager, partnership, now
+):
+    breach = services.data_breach_report(
+        actor=manager, partnership=partnership, title="Leak", detected_at=now, now=now
+    )
+    stale = DataBreach.objects.get(pk=breach.pk)  # the page's copy, still open
+    in_time = breach.notification_deadline
+    services.data_breach_transition(breach=breach, actor=manager, status="notified", now=in_time)
+    with pytest.raises(TransitionNotAllowed):
+        services.data_breach_transition(
+            breach=stale, actor=manager, status="notified", now=in_time + timedelta(days=1)
+        )
+    assert DataBreach.objects.get(pk=breach.pk).notified_at == in_time
+    assert AuditEvent.objects.filter(action="risk.data_breach.notified").count() == 1

@@ -343,3 +343,31 @@ def test_moving_a_risk_to_another_party_alone_is_audited_as_an_allocation(
     services.risk_update(risk=risk, actor=manager, today=today, allocated_to="insurer")
     [event] = _events("risk.risk.allocated")
     assert event.changes == {"allocated_to": ["partner", "insurer"]}
+
+
+# -- a page opened before another request's step ----------------------------------------------
+
+
+def test_a_risk_closed_since_the_page_was_opened_is_not_closed_again(
+    scope, manager, partnership, today
+):
+    risk = _risk(manager, partnership, today)
+    stale = Risk.objects.get(pk=risk.pk)  # the page's copy, still open
+    services.risk_set_status(risk=risk, actor=manager, status="closed", reason="Second source")
+    with pytest.raises(TransitionNotAllowed):
+        services.risk_set_status(risk=stale, actor=manager, status="closed", reason="Gone")
+    assert len(_events("risk.risk.closed")) == 1
+
+
+def test_a_mitigation_done_since_the_page_was_opened_keeps_the_day_it_was_done(
+    scope, manager, partnership, today
+):
+    risk = _risk(manager, partnership, today)
+    mitigation = services.mitigation_add(
+        risk=risk, actor=manager, action="Qualify a second foundry", due_on=today
+    )
+    stale = Mitigation.objects.get(pk=mitigation.pk)  # the page's copy, not done
+    services.mitigation_complete(mitigation=mitigation, actor=manager, today=today)
+    services.mitigation_complete(mitigation=stale, actor=manager, today=today + timedelta(days=1))
+    assert Mitigation.objects.get(pk=mitigation.pk).done_on == today
+    assert len(_events("risk.mitigation.completed")) == 1
