@@ -31,6 +31,7 @@ from innovation.services._common import (
     MATERIAL_MAX_BYTES,
     OFFICE_EXTENSIONS,
     _full_clean,
+    _lock,
     _text,
 )
 from partnerships.models import Partnership
@@ -136,6 +137,7 @@ def task_force_create(
 def task_force_member_add(
     *, task_force: TaskForce, actor: User, name: str, party: str, role: str = ""
 ) -> TaskForceMember:
+    _lock(task_force)  # a page opened before the close adds nothing after it
     if task_force.status == TaskForce.Status.CLOSED:
         raise ConflictError("The task force is closed.", code="closed")
     row = TaskForceMember(task_force=task_force, name=_text(name), party=party, role=_text(role))
@@ -154,6 +156,7 @@ def task_force_member_add(
 def task_force_milestone_add(
     *, task_force: TaskForce, actor: User, title: str, due_on: date
 ) -> TaskForceMilestone:
+    _lock(task_force)  # a page opened before the close adds nothing after it
     if task_force.status == TaskForce.Status.CLOSED:
         raise ConflictError("The task force is closed.", code="closed")
     row = TaskForceMilestone(task_force=task_force, title=_text(title), due_on=due_on)
@@ -172,6 +175,7 @@ def task_force_milestone_add(
 def task_force_milestone_done(
     *, milestone: TaskForceMilestone, actor: User, today: date
 ) -> TaskForceMilestone:
+    _lock(milestone)  # done once, even from two pages
     if milestone.done_on is not None:
         raise ConflictError("This milestone is done already.", code="done")
     milestone.done_on = today
@@ -188,6 +192,7 @@ def task_force_milestone_done(
 @transaction.atomic
 def task_force_activate(*, task_force: TaskForce, actor: User) -> TaskForce:
     """A task force works across both organizations: it starts with members of each."""
+    _lock(task_force)  # a closed task force is not reopened from a page opened before the close
     TASK_FORCE_LIFECYCLE.check(task_force.status, TaskForce.Status.ACTIVE)
     parties = set(task_force.members.values_list("party", flat=True))
     if parties != {Party.BUYER, Party.PARTNER}:
@@ -200,6 +205,7 @@ def task_force_activate(*, task_force: TaskForce, actor: User) -> TaskForce:
 
 @transaction.atomic
 def task_force_close(*, task_force: TaskForce, actor: User, outcomes: str) -> TaskForce:
+    _lock(task_force)
     TASK_FORCE_LIFECYCLE.check(task_force.status, TaskForce.Status.CLOSED)
     outcomes = _text(outcomes)
     if not outcomes:
@@ -320,6 +326,7 @@ def programme_create(
 def programme_transition(
     *, programme: SupplierProgramme, actor: User, status: str
 ) -> SupplierProgramme:
+    _lock(programme)  # a completion and a stop of the same programme never both pass
     SUPPLIER_PROGRAMME_LIFECYCLE.check(programme.status, status)
     previous = programme.status
     programme.status = status
@@ -344,6 +351,7 @@ def investment_add(
     currency: str,
     invested_on: date,
 ) -> SupplierInvestment:
+    _lock(programme)
     if programme.status in (SupplierProgramme.Status.COMPLETED, SupplierProgramme.Status.STOPPED):
         raise ConflictError("The programme is over.", code="over")
     row = SupplierInvestment(

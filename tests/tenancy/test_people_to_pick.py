@@ -39,9 +39,7 @@ def test_staff_are_offered_by_name_and_guests_leavers_and_other_organizations_ar
     assert _picked(org_a) == [anna, zoe]
 
 
-def test_staff_who_are_a_guest_of_another_organization_are_still_offered(
-    org_a, org_b, make_member
-):
+def test_staff_who_are_a_guest_of_another_organization_are_still_offered(org_a, org_b, make_member):
     both = make_member(org_a, Role.PROCUREMENT_MANAGER, full_name="Bea Both")
     MembershipFactory(organization=org_b, user=both, role=Role.PARTNER_GUEST)
     assert _picked(org_a) == [both]
@@ -109,9 +107,7 @@ def test_a_partner_guest_is_not_offered_as_an_agreements_owner(org_a, make_membe
 
 
 @pytest.mark.parametrize("role", [Role.PARTNER_GUEST, None])
-def test_the_api_takes_only_the_organizations_staff_as_an_owner(
-    org_a, make_member, api_as, role
-):
+def test_the_api_takes_only_the_organizations_staff_as_an_owner(org_a, make_member, api_as, role):
     manager = make_member(org_a, Role.PROCUREMENT_MANAGER, full_name="Mia Manager")
     person = make_member(org_a, role or Role.FINANCE, full_name="Pat Person")
     with tenant_scope(org_a):
