@@ -9,7 +9,9 @@ class _Forms(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.forms: list[tuple[str, dict]] = []  # posted forms: (action, {name: [values]})
+        self.kinds: list[dict] = []  # per posted form: {name: input type, "textarea", "select"}
         self._fields: dict | None = None
+        self._kinds: dict = {}
         self._select: tuple[str, list, list, bool] | None = None  # name, options, chosen, many
         self._option: tuple[str | None, bool, list] | None = None
         self._textarea: tuple[str, list] | None = None
@@ -18,13 +20,16 @@ class _Forms(HTMLParser):
         a = dict(attrs)
         if tag == "form":
             self._fields = {}
+            self._kinds = {}
             if (a.get("method") or "get").lower() == "post":
                 self.forms.append((a.get("action") or "", self._fields))
+                self.kinds.append(self._kinds)
         if self._fields is None:
             return
         name = a.get("name")
         if tag == "input" and name:
             kind = (a.get("type") or "text").lower()
+            self._kinds[name] = kind
             if kind in ("submit", "button", "reset", "file", "image"):
                 return
             if kind in ("checkbox", "radio"):
@@ -33,10 +38,12 @@ class _Forms(HTMLParser):
                 return
             self._fields.setdefault(name, []).append(a.get("value") or "")
         elif tag == "select" and name:
+            self._kinds[name] = "select"
             self._select = (name, [], [], "multiple" in a)
         elif tag == "option" and self._select is not None:
             self._option = (a.get("value"), "selected" in a, [])
         elif tag == "textarea" and name:
+            self._kinds[name] = "textarea"
             self._textarea = (name, [])
 
     def handle_data(self, data):
@@ -69,6 +76,11 @@ class _Forms(HTMLParser):
             self._fields = None
 
 
+def _as_sent(fields: dict) -> dict:
+    # A select without options sends nothing; one value is sent as itself, several as a list.
+    return {k: v if len(v) > 1 else v[0] for k, v in fields.items() if v}
+
+
 def form_as_sent(html: str, action: str = "") -> dict:
     """The fields of the page's first posted form whose action ends with `action` ("" for a
     form posted to the page itself), as {name: value} (a list where a name has several values),
@@ -78,5 +90,17 @@ def form_as_sent(html: str, action: str = "") -> dict:
     for form_action, fields in parser.forms:
         if form_action.endswith(action) if action else not form_action:
             fields.pop("csrfmiddlewaretoken", None)
-            return {k: v if len(v) > 1 else v[0] for k, v in fields.items()}
+            return _as_sent(fields)
     raise AssertionError(f"No form posted to “{action}” on the page.")
+
+
+def posted_forms(html: str) -> list[tuple[str, dict, dict]]:
+    """Every form of the page posted with method POST: (action, {name: value as sent},
+    {name: its input type, "textarea" or "select"}), without the CSRF token."""
+    parser = _Forms()
+    parser.feed(html)
+    found = []
+    for (action, fields), kinds in zip(parser.forms, parser.kinds, strict=True):
+        fields.pop("csrfmiddlewaretoken", None)
+        found.append((action, _as_sent(fields), kinds))
+    return found
