@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
-from tenancy.audit import audit_record
+from tenancy.audit import audit_record, lock_fresh
 from tenancy.context import require_organization, tenant_scope
 from tenancy.models import ApiKey, Membership, Notification, Organization, Role, User
 from tenancy.money import currency_code_problem
@@ -87,9 +87,11 @@ def api_key_create(
     return key, f"pl_{prefix}_{secret}"
 
 
+@transaction.atomic
 def api_key_revoke(*, api_key: ApiKey, actor: User, now: datetime) -> ApiKey:
     """Revoke a key: its owner does, or an org admin for any key of the organization (the
     caller checks which; the audit event says whose key it was)."""
+    lock_fresh(api_key)  # revoked since the page was opened: the first revocation stands
     if api_key.revoked_at is None:
         api_key.revoked_at = now
         api_key.save(update_fields=["revoked_at"])

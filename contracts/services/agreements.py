@@ -25,7 +25,7 @@ from contracts.services._shared import (
 )
 from contracts.services.clauses import _apply_key_terms_from_clauses
 from partnerships.models import Partnership
-from tenancy.audit import audit_record, changed_fields
+from tenancy.audit import audit_record, changed_fields, lock_fresh
 from tenancy.context import require_organization
 from tenancy.dates import check_dates, in_range, range_message
 from tenancy.errors import ConflictError, TransitionNotAllowed
@@ -307,6 +307,7 @@ def agreement_amend(
 ) -> Agreement:
     """Start an amendment of an approved or executed agreement: a draft of type amendment
     whose clauses, once executed, replace the agreement's from `effective_date` on."""
+    lock_fresh(agreement)  # terminated or expired since the page was opened: not amended
     if agreement.status not in (Agreement.Status.APPROVED, Agreement.Status.EXECUTED):
         raise ConflictError(
             f"An agreement that is {agreement.get_status_display().lower()} is edited, not "

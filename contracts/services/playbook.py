@@ -11,7 +11,7 @@ from contracts.models import (
 from contracts.playbook import (
     PARAMETERS,
 )
-from tenancy.audit import audit_record, changed_fields
+from tenancy.audit import audit_record, changed_fields, lock_fresh
 from tenancy.context import require_organization
 from tenancy.models import User
 
@@ -115,6 +115,7 @@ def _check_waived_by(actor: User | None, waived_by: str) -> None:
 
 @transaction.atomic
 def playbook_rule_update(*, rule: PlaybookRule, actor: User | None, **fields) -> PlaybookRule:
+    lock_fresh(rule)  # who waives as it is now: a form saved whole does not undo an admin's change
     allowed = {
         k: v
         for k, v in fields.items()

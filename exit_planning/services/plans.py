@@ -18,7 +18,7 @@ from exit_planning.models import (
 from exit_planning.services._shared import _full_clean, _plan_move
 from partnerships.models import Partnership
 from partnerships.services.partnerships import partnership_transition
-from tenancy.audit import audit_record, audit_value, changed_fields
+from tenancy.audit import audit_record, audit_value, changed_fields, lock_fresh
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
@@ -72,6 +72,7 @@ def exit_plan_create(*, actor: User | None, partnership: Partnership, **fields) 
 
 @transaction.atomic
 def exit_plan_update(*, plan: ExitPlan, actor: User | None, **fields) -> ExitPlan:
+    lock_fresh(plan)  # a wind-down opened since the page was opened freezes the lead time
     allowed = {k: v for k, v in fields.items() if k in PLAN_FIELDS}
     if "lead_time_months" in allowed:
         _lead_time_error(allowed["lead_time_months"])

@@ -12,7 +12,7 @@ from finance.models import RebateScheme, RebateTier, VolumeEntry
 from finance.selectors import invoiced_volumes
 from finance.services._shared import _full_clean, _not_negative, month_start
 from partnerships.models import Partnership
-from tenancy.audit import audit_reason, audit_record, changed_fields
+from tenancy.audit import audit_reason, audit_record, changed_fields, lock_fresh
 from tenancy.errors import ConflictError
 
 SCHEME_FIELDS = ("name", "kind", "year_start", "currency", "unit", "competition_law_note")
@@ -303,6 +303,7 @@ def volume_update(*, actor, entry: VolumeEntry, volume: Decimal) -> VolumeEntry:
 
 @transaction.atomic
 def volume_remove(*, actor, entry: VolumeEntry, reason: str) -> None:
+    lock_fresh(entry)  # the volume removed is the one stored now; a removed one is gone
     _entered(entry)
     reason = audit_reason(reason)
     audit_record(

@@ -45,15 +45,17 @@ from tenancy.uploads import ArchiveRefused, check_office_archive
 
 
 def _names(value) -> list[str]:
-    """Free names from a list or from text, one per line or separated by commas."""
+    """Free names from a list or from text, one per line or separated by commas; a name given
+    again in other capitals ("alder gmbh" after "Alder GmbH") is the same one, kept as first
+    spelt."""
     if isinstance(value, str):
         value = value.replace(",", "\n").splitlines()
-    seen: list[str] = []
+    names: dict[str, str] = {}
     for item in value or []:
         name = _text(str(item))
-        if name and name not in seen:
-            seen.append(name)
-    return seen
+        if name:
+            names.setdefault(name.casefold(), name)
+    return list(names.values())
 
 
 @transaction.atomic

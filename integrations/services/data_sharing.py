@@ -16,7 +16,7 @@ from integrations.models import (
 )
 from integrations.services._shared import _check_partnership
 from partnerships.models import Partnership
-from tenancy.audit import audit_record
+from tenancy.audit import audit_record, lock_fresh
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
@@ -59,6 +59,7 @@ def data_sharing_term_hold(
     *, term: DataSharingTerm, actor: User, hold: bool, reason: str = ""
 ) -> DataSharingTerm:
     """Place or lift a legal hold: while held, the retention job leaves the data alone."""
+    lock_fresh(term)  # held since the page was opened: the first reason stands
     reason = (reason or "").strip()
     if hold and not reason:
         raise ValidationError({"reason": "Say why the data is held (the matter or request)."})

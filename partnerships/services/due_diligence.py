@@ -15,7 +15,7 @@ from partnerships.models import (
     OnboardingMilestone,
     Partnership,
 )
-from tenancy.audit import audit_record, changed_fields
+from tenancy.audit import audit_record, changed_fields, lock_fresh
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
@@ -63,6 +63,7 @@ def due_diligence_apply_template(
     *, partnership: Partnership, template: str, actor: User | None
 ) -> list[DueDiligenceItem]:
     """Add a template's items (those not on the checklist yet) to the partnership."""
+    lock_fresh(partnership)  # moved on to negotiation since the page was opened: too late
     if template not in CHECKLIST_TEMPLATES:
         raise ValidationError({"template": "Choose one of the checklist templates."})
     if partnership.status not in (

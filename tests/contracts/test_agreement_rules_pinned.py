@@ -260,3 +260,15 @@ def test_removing_someone_who_does_not_review_the_agreement_is_refused(scope, le
         services.agreement_remove_reviewer(agreement=agreement, reviewer=legal, actor=owner)
     assert refused.value.message_dict == {"reviewer": [f"{legal} does not review this agreement."]}
     assert not AuditEvent.objects.filter(action="contracts.agreement.reviewer_removed").exists()
+
+
+def test_an_agreement_terminated_since_the_page_was_opened_is_not_amended(scope, owner):
+    executed = AgreementFactory(organization=scope, status=Agreement.Status.EXECUTED)
+    stale = Agreement.objects.get(pk=executed.pk)  # the page's copy
+    Agreement.objects.filter(pk=executed.pk).update(status=Agreement.Status.TERMINATED)
+    with pytest.raises(ConflictError):
+        services.agreement_amend(
+            agreement=stale, actor=owner, title="Amendment 1", effective_date=date(2025, 7, 1)
+        )
+    assert not Agreement.objects.filter(amends=executed).exists()
+    assert not AuditEvent.objects.filter(action="contracts.agreement.amendment_started").exists()

@@ -1075,6 +1075,20 @@ def test_only_an_admin_lets_legal_waive_a_red_line(scope, legal, owner, playbook
     }
 
 
+def test_legal_saving_a_page_opened_before_an_admin_took_the_waiver_back_does_not_regain_it(
+    scope, legal, owner, playbook
+):
+    cap = playbook["cap"]
+    services.playbook_rule_update(rule=cap, actor=owner, waived_by="legal")
+    stale = PlaybookRule.objects.get(pk=cap.pk)  # legal's page, waived by legal
+    services.playbook_rule_update(rule=cap, actor=owner, waived_by="org_admin")
+    with pytest.raises(ValidationError) as refused:  # the form saved whole, waived_by unchanged
+        services.playbook_rule_update(rule=stale, actor=legal, name="Cap", waived_by="legal")
+    assert list(refused.value.message_dict) == ["waived_by"]
+    cap.refresh_from_db()
+    assert cap.waived_by == PlaybookRule.WaivedBy.ORG_ADMIN
+
+
 # --- a page opened before the approval ------------------------------------------------------
 
 

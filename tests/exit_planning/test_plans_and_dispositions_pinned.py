@@ -136,6 +136,16 @@ def test_an_open_wind_down_freezes_the_lead_time_but_not_the_rest(scope, plan, m
     assert (stored.lead_time_months, stored.data_map_complete) == (9, True)
 
 
+def test_a_wind_down_opened_since_the_page_was_opened_freezes_the_lead_time(scope, plan, manager):
+    stale = ExitPlan.objects.get(pk=plan.pk)  # the page's copy, before the wind-down
+    services.wind_down_open(plan=plan, end_date=date(2030, 10, 10), today=TODAY)
+    with pytest.raises(ConflictError) as refused:
+        services.exit_plan_update(plan=stale, actor=manager, lead_time_months=10)
+    assert refused.value.code == "wind_down_open"
+    assert ExitPlan.objects.get(pk=plan.pk).lead_time_months == 9
+    assert not _events("exit_planning.plan.updated")
+
+
 def test_only_this_plans_open_tasks_keep_the_exit_open(scope, plan, manager):
     Partnership.objects.filter(pk=plan.partnership_id).update(status=Partnership.Status.EXITING)
     ExitPlan.objects.filter(pk=plan.pk).update(status=ExitPlan.Status.EXITING)

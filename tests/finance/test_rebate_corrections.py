@@ -257,9 +257,31 @@ def test_removing_a_volume_needs_a_reason(scope, fin, partnership):
     event = _event("finance.rebate.volume_removed")
     assert event.changes == {
         "period": "2030-03-01",
-        "volume": "100",
+        "volume": "100.0000",  # as stored, like every page that removes it
         "reason": "Typed into the wrong scheme",
     }
+
+
+def test_a_volume_corrected_since_the_page_was_opened_is_removed_as_it_stands(
+    scope, fin, partnership
+):
+    scheme = _scheme(fin, partnership)
+    entry = _volume(fin, scheme, date(2030, 3, 1), 100)
+    stale = VolumeEntry.objects.get(pk=entry.pk)  # the page's copy
+    services.volume_update(actor=fin, entry=entry, volume=D("120"))
+    services.volume_remove(actor=fin, entry=stale, reason="Duplicate")
+    assert _event("finance.rebate.volume_removed").changes["volume"] == "120.0000"
+
+
+def test_a_volume_removed_since_the_page_was_opened_is_not_removed_again(scope, fin, partnership):
+    scheme = _scheme(fin, partnership)
+    entry = _volume(fin, scheme, date(2030, 3, 1), 100)
+    stale = VolumeEntry.objects.get(pk=entry.pk)  # the second page's copy
+    services.volume_remove(actor=fin, entry=entry, reason="Duplicate")
+    with pytest.raises(ConflictError) as refused:
+        services.volume_remove(actor=fin, entry=stale, reason="Typed twice")
+    assert refused.value.code == "gone"
+    assert _event("finance.rebate.volume_removed").changes["reason"] == "Duplicate"
 
 
 def test_a_volume_taken_from_invoices_follows_the_invoices(scope, fin, partnership):

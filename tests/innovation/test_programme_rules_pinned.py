@@ -207,6 +207,35 @@ def test_a_sourcing_model_of_one_participant_is_refused_in_words_when_made_and_w
     assert model.participants == ["Birch plc", "Cedar AG"]
 
 
+def test_a_name_given_again_in_other_capitals_is_the_same_participant_kept_as_first_spelt(
+    scope, partnership, manager
+):
+    with pytest.raises(ValidationError) as refused:
+        services.sourcing_model_create(
+            actor=manager,
+            partnership=partnership,
+            name="Solo",
+            kind=SourcingModel.Kind.OTHER,
+            participants="Alder GmbH, alder gmbh",
+        )
+    assert refused.value.message_dict == AT_LEAST_TWO_PARTICIPANTS
+    model = services.sourcing_model_create(
+        actor=manager,
+        partnership=partnership,
+        name="Pair",
+        kind=SourcingModel.Kind.OTHER,
+        participants="Alder GmbH\nBirch plc\nALDER GMBH",
+        categories="Freight, freight",
+    )
+    model.refresh_from_db()
+    assert (model.participants, model.categories) == (["Alder GmbH", "Birch plc"], ["Freight"])
+    with pytest.raises(ValidationError) as refused:
+        services.sourcing_model_update(
+            model=model, actor=manager, participants=["Birch plc", "BIRCH PLC"]
+        )
+    assert refused.value.message_dict == AT_LEAST_TWO_PARTICIPANTS
+
+
 def test_a_sourcing_model_edit_takes_names_as_text_and_records_each_change_old_and_new(
     scope, partnership, manager
 ):

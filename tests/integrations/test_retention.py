@@ -7,9 +7,16 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from integrations import services
-from integrations.models import Discrepancy, EdiDocument, EdiDocumentLine, RetentionRun
+from integrations.models import (
+    DataSharingTerm,
+    Discrepancy,
+    EdiDocument,
+    EdiDocumentLine,
+    RetentionRun,
+)
 from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError
+from tenancy.models import AuditEvent
 from tests.integrations.factories import (
     DataSharingTermFactory,
     DiscrepancyFactory,
@@ -91,6 +98,20 @@ def test_a_hold_needs_a_reason_and_a_term_needs_usage_rights(org_a, manager):
                 usage_rights=" ", retention_days=90, on_expiry="delete", legal_basis="consent",
             )  # fmt: skip
     assert "usage_rights" in refused.value.message_dict
+
+
+def test_a_hold_placed_since_the_page_was_opened_keeps_its_reason(org_a, manager):
+    term = DataSharingTermFactory(
+        organization=org_a, partnership=PartnershipFactory(organization=org_a)
+    )
+    with tenant_scope(org_a):
+        stale = DataSharingTerm.objects.get(pk=term.pk)  # the page's copy
+        services.data_sharing_term_hold(term=term, actor=manager, hold=True, reason="Claim 42")
+        with pytest.raises(ConflictError):
+            services.data_sharing_term_hold(term=stale, actor=manager, hold=True, reason="Audit")
+        term.refresh_from_db()
+        held = AuditEvent.objects.filter(action="integrations.data_sharing_term.held").count()
+    assert (term.legal_hold, term.legal_hold_reason, held) == (True, "Claim 42", 1)
 
 
 def test_a_manager_records_terms_and_holds_them_from_the_partnership_page(

@@ -78,6 +78,15 @@ def test_a_checklist_is_refused_in_words_once_negotiation_has_started(scope, own
     assert not DueDiligenceItem.objects.exists()
 
 
+def test_a_checklist_is_refused_once_negotiation_started_since_the_page_was_opened(scope, owner):
+    partnership = PartnershipFactory(organization=scope, status=Partnership.Status.DUE_DILIGENCE)
+    stale = Partnership.objects.get(pk=partnership.pk)  # the page's copy
+    Partnership.objects.filter(pk=partnership.pk).update(status=Partnership.Status.NEGOTIATING)
+    with pytest.raises(ConflictError):
+        services.due_diligence_apply_template(partnership=stale, template="essential", actor=owner)
+    assert not DueDiligenceItem.objects.exists()
+
+
 def test_a_template_adds_its_optional_items_as_optional(scope, owner):
     partnership = PartnershipFactory(organization=scope, status=Partnership.Status.PROPOSED)
     services.due_diligence_apply_template(

@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from tenancy.models import ApiKey, Membership
+from tenancy.context import tenant_scope
+from tenancy.models import ApiKey, AuditEvent, Membership
 from tenancy.services import api_key_authenticate, api_key_create, api_key_revoke
 
 pytestmark = pytest.mark.django_db
@@ -112,6 +113,16 @@ def test_a_revoked_key_is_refused(owner, org_a, api_as):
     response = client.get("/api/v1/o/alpha/partnerships/")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "bad_key"
+
+
+def test_a_key_revoked_since_the_page_was_opened_keeps_its_first_revocation(owner, org_a):
+    key, _ = api_key_create(organization=org_a, user=owner, name="BI", now=MOMENT)
+    stale = ApiKey.objects.get(pk=key.pk)  # the page's copy
+    api_key_revoke(api_key=key, actor=owner, now=MOMENT)
+    api_key_revoke(api_key=stale, actor=owner, now=MOMENT + timedelta(hours=1))
+    assert ApiKey.objects.get(pk=key.pk).revoked_at == MOMENT
+    with tenant_scope(org_a):
+        assert AuditEvent.objects.filter(action="tenancy.api_key.revoked").count() == 1
 
 
 @pytest.mark.parametrize("header", ["Bearer nonsense", "Bearer pl_x_y", "Bearer pl__", "Bearer "])
