@@ -480,6 +480,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/innovation/test_api.py",
             "tests/innovation/test_pages.py",
             "tests/innovation/test_programme_rules_pinned.py",
+            "tests/innovation/test_initiative_rules_pinned.py",
         ],
     ),
     "innovation.pilots": (
@@ -489,6 +490,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/innovation/test_api.py",
             "tests/innovation/test_pages.py",
             "tests/innovation/test_programme_rules_pinned.py",
+            "tests/innovation/test_pilot_rules_pinned.py",
         ],
     ),
     "innovation.programmes": (
@@ -507,6 +509,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/innovation/test_api.py",
             "tests/innovation/test_pages.py",
             "tests/innovation/test_programme_rules_pinned.py",
+            "tests/innovation/test_lesson_rules_pinned.py",
         ],
     ),
     "integrations.connectors": (
@@ -517,6 +520,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/integrations/test_small_rules.py",
             "tests/integrations/test_connectors.py",
             "tests/integrations/test_connector_security.py",
+            "tests/integrations/test_connector_rules_pinned.py",
         ],
     ),
     "integrations.crosswalks": (
@@ -535,6 +539,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/integrations/test_service_rules_named.py",
             "tests/integrations/test_small_rules.py",
             "tests/integrations/test_discrepancies.py",
+            "tests/integrations/test_discrepancy_rules_pinned.py",
         ],
     ),
     "integrations.documents": (
