@@ -1,7 +1,10 @@
 """Form helpers every module's pages use."""
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 
 
 def apply_errors(form: forms.Form, error: ValidationError) -> None:
@@ -13,7 +16,7 @@ def apply_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def offer_people(form: forms.Form, people, *names: str) -> None:
+def offer_people(form: forms.BaseForm, people: QuerySet[Any], *names: str) -> None:
     """Offer `people` (`tenancy.selectors.people_to_pick`) in the form's person fields `names`,
     by display name, and keep offering whoever the form already shows: an edit page of a record
     whose owner has since left still shows that owner, and saving the page unchanged keeps
@@ -24,6 +27,7 @@ def offer_people(form: forms.Form, people, *names: str) -> None:
 
     for name in names:
         field = form.fields[name]
+        assert isinstance(field, forms.ModelChoiceField), f"{name} is not a person picker"
         shown = form.initial.get(name, field.initial)
         if not isinstance(shown, list | tuple | set):
             shown = [shown]
@@ -35,7 +39,7 @@ def offer_people(form: forms.Form, people, *names: str) -> None:
             if kept
             else people
         )
-        field.label_from_instance = lambda user: user.display_name
+        setattr(field, "label_from_instance", lambda user: user.display_name)  # noqa: B010
 
 
 class ReasonForm(forms.Form):
