@@ -1,17 +1,19 @@
 """Writes of the tenancy app: organizations, memberships, API keys, notifications."""
 
 import secrets
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
 from tenancy.audit import audit_record, lock_fresh
 from tenancy.context import require_organization, tenant_scope
 from tenancy.models import ApiKey, Membership, Notification, Organization, Role, User
 from tenancy.money import currency_code_problem
+from tenancy.selectors import people_to_pick
 
 
 def organization_create(*, name: str, slug: str, default_currency: str = "EUR") -> Organization:
@@ -42,6 +44,41 @@ def membership_grant(
             changes={"user": user.email, "role": role},
         )
     return membership
+
+
+def require_staff(
+    record: models.Model, *fields: str, changes: Collection[str] | None = None
+) -> None:
+    """The rule behind every owner, reviewer and sponsor: the person in each of `fields` of
+    `record` is one of its organization's active staff, as the pages' pickers offer them
+    (`people_to_pick`). A partner guest is the supplier's employee and never owns the buyer's
+    records (an owner is told of them); someone who left owns nothing new. Raises a
+    ValidationError naming each refused field; an empty field passes.
+
+    On an edit, pass `changes` (what `changed_fields` returned): only the people it changed are
+    checked, so an owner who has since left stays on the record, and the edit page keeps showing
+    them, until someone else is chosen. A record not yet saved belongs to the tenant in context.
+    One query, none when nobody is named."""
+    named = {
+        field: getattr(record, f"{field}_id")
+        for field in fields
+        if getattr(record, f"{field}_id") is not None and (changes is None or field in changes)
+    }
+    if not named:
+        return
+    staff = set(
+        people_to_pick(organization=record.organization_id or require_organization().pk)  # type: ignore[attr-defined]
+        .filter(pk__in=set(named.values()))
+        .values_list("pk", flat=True)
+    )
+    errors = {
+        field: f"{getattr(record, field)} is not one of this organization's active staff; "
+        "choose a colleague."
+        for field, pk in named.items()
+        if pk not in staff
+    }
+    if errors:
+        raise ValidationError(errors)
 
 
 def api_key_create(

@@ -31,7 +31,7 @@ from tenancy.dates import check_dates, in_range, range_message
 from tenancy.errors import ConflictError, TransitionNotAllowed
 from tenancy.models import User
 from tenancy.permissions import role_allows
-from tenancy.services import notify
+from tenancy.services import notify, require_staff
 
 AGREEMENT_FIELDS = (
     "title",
@@ -106,6 +106,7 @@ def agreement_create(
     agreement = Agreement(
         organization=require_organization(), partnership=partnership, title=title, **fields
     )
+    require_staff(agreement, "owner")
     _validate_dispute_ladder(agreement.dispute_resolution)
     _validate_parties(agreement.parties)
     _check_terms(agreement)
@@ -124,6 +125,7 @@ def agreement_update(*, agreement: Agreement, actor: User | None, **fields) -> A
             "amend it instead."
         )
     changes = changed_fields(agreement, {k: v for k, v in fields.items() if k in AGREEMENT_FIELDS})
+    require_staff(agreement, "owner", changes=changes)
     _validate_dispute_ladder(agreement.dispute_resolution)
     _validate_parties(agreement.parties)
     _check_terms(agreement)

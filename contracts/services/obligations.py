@@ -21,7 +21,7 @@ from tenancy.errors import ConflictError
 from tenancy.filesize import over_limit_texts
 from tenancy.models import User
 from tenancy.selectors import AdminsOnce, accountable
-from tenancy.services import notify
+from tenancy.services import notify, require_staff
 
 OBLIGATION_FIELDS = (
     "clause",
@@ -59,6 +59,7 @@ def obligation_create(
         title=title,
         **{k: v for k, v in fields.items() if k in OBLIGATION_FIELDS},
     )
+    require_staff(obligation, "owner")
     _check_obligation(obligation)
     obligation.full_clean()
     obligation.save()
@@ -71,6 +72,7 @@ def obligation_update(*, obligation: Obligation, actor: User | None, **fields) -
     changes = changed_fields(
         obligation, {k: v for k, v in fields.items() if k in OBLIGATION_FIELDS}
     )
+    require_staff(obligation, "owner", changes=changes)
     _check_obligation(obligation)
     obligation.full_clean()
     obligation.save()

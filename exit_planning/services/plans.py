@@ -22,6 +22,7 @@ from tenancy.audit import audit_record, audit_value, changed_fields, lock_fresh
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
+from tenancy.services import require_staff
 
 PLAN_FIELDS = (
     "owner",
@@ -58,6 +59,7 @@ def exit_plan_create(*, actor: User | None, partnership: Partnership, **fields) 
     if "lead_time_months" in allowed:
         _lead_time_error(allowed["lead_time_months"])
     plan = ExitPlan(organization=require_organization(), partnership=partnership, **allowed)
+    require_staff(plan, "owner")
     _check_agreement(plan)
     _full_clean(plan)
     plan.save()
@@ -82,6 +84,7 @@ def exit_plan_update(*, plan: ExitPlan, actor: User | None, **fields) -> ExitPla
                 code="wind_down_open",
             )
     changes = changed_fields(plan, allowed)
+    require_staff(plan, "owner", changes=changes)
     _check_agreement(plan)
     _full_clean(plan)
     plan.save()

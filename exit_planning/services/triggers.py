@@ -25,7 +25,10 @@ def _fire(
     plan: ExitPlan, *, kind: str, key: str, evidence: str, today: date, actor: User | None = None
 ) -> ExitTrigger | None:
     """Record a trigger once per (plan, key); a new one moves a monitoring plan to triggered
-    and tells the owners. None when this condition already fired."""
+    and tells the owners. None when this condition already fired.
+
+    The plan is read under its lock first: the daily job loads its plans before evaluating
+    them, and one confirmed (exiting) or closed meanwhile keeps its status."""
     if ExitTrigger.objects.filter(plan=plan, dedupe_key=key).exists():
         return None
     try:
@@ -38,10 +41,11 @@ def _fire(
                 evidence=evidence,
                 fired_on=today,
             )
+            lock_fresh(plan)
+            if plan.status == ExitPlan.Status.MONITORING:
+                _plan_move(plan, ExitPlan.Status.TRIGGERED)
     except IntegrityError:  # a concurrent run fired it first
         return None
-    if plan.status == ExitPlan.Status.MONITORING:
-        _plan_move(plan, ExitPlan.Status.TRIGGERED)
     audit_record(
         action="exit_planning.trigger.fired",
         actor=actor,

@@ -18,7 +18,8 @@ from tenancy.audit import audit_record, changed_fields
 from tenancy.dates import add_months
 from tenancy.errors import ConflictError
 from tenancy.models import User
-from tenancy.services import notify
+from tenancy.selectors import people_to_pick
+from tenancy.services import notify, require_staff
 
 
 @transaction.atomic
@@ -88,7 +89,11 @@ def exit_daily_run(*, today: date) -> DailyRun:
         end = selectors.governing_agreement_end(stub, today=today)
         opens = end and add_months(end.on, -stub.lead_time_months)
         if opens is not None and opens <= today:
-            exit_plan_create(actor=None, partnership=partnership, owner=partnership.owner)
+            # The partnership's owner, while they are staff; else nobody (the admins hear of it).
+            owner = people_to_pick(organization=partnership.organization_id).filter(
+                pk=partnership.owner_id
+            )
+            exit_plan_create(actor=None, partnership=partnership, owner=owner.first())
             result.plans_created += 1
     plans = ExitPlan.objects.select_related("partnership", "governing_agreement", "owner").filter(
         status__in=[
@@ -141,6 +146,7 @@ def wind_down_task_update(
     if owner is not None:  # not given: the task keeps its owner
         fields["owner"] = owner
     changes = changed_fields(task, fields)
+    require_staff(task, "owner", changes=changes)
     task.save()
     if changes:
         audit_record(

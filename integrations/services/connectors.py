@@ -2,6 +2,8 @@
 through (and whether its sender may use it), a connector's set-up and security protocol, its
 lifecycle, and the late-feed job."""
 
+from collections.abc import Collection
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -15,9 +17,9 @@ from partnerships.models import Partnership
 from tenancy.audit import audit_record, lock_fresh
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
-from tenancy.models import Membership, Role, User
+from tenancy.models import Membership, User
 from tenancy.selectors import AdminsOnce, accountable
-from tenancy.services import notify
+from tenancy.services import notify, require_staff
 
 # Methods that carry any standard (the message says which); the others carry their own.
 CARRIERS = {
@@ -154,10 +156,19 @@ def _clean_identifiers(values) -> list[str]:
     return list(seen.values())
 
 
-def _connector_validate(connector: Connector) -> None:
+def _connector_validate(connector: Connector, *, changes: Collection[str] | None = None) -> None:
+    """`changes`: on an edit, the fields it changes (the owner is checked when it changes)."""
     connector.partner_identifiers = _clean_identifiers(connector.partner_identifiers)
     connector.message_types = sorted(set(connector.message_types or []))
     connector.name = (connector.name or "").strip()
+    # Tidied before the model's own checks: a blank API key or a padded URL is what a person
+    # typed, not an error.
+    connector.endpoint_url = (connector.endpoint_url or "").strip()
+    connector.monitoring_contact = " ".join((connector.monitoring_contact or "").split())
+    connector.allowed_roles = sorted(set(connector.allowed_roles or []))
+    connector.allowed_api_keys = sorted(
+        {k.strip() for k in connector.allowed_api_keys or [] if k.strip()}
+    )
     connector.full_clean(
         exclude=["organization", "partnership", "owner"], validate_constraints=False
     )
@@ -174,15 +185,10 @@ def _connector_validate(connector: Connector) -> None:
     )
     if duplicate:
         errors["name"] = "This partnership already has a connector with this name."
-    if (
-        connector.owner_id
-        and not Membership.objects.filter(
-            user_id=connector.owner_id, organization_id=connector.organization_id, is_active=True
-        )
-        .exclude(role=Role.PARTNER_GUEST)
-        .exists()
-    ):
-        errors["owner"] = "The owner must be a member of this organization."
+    try:
+        require_staff(connector, "owner", changes=changes)
+    except ValidationError as error:
+        errors.update({field: " ".join(said) for field, said in error.message_dict.items()})
     errors.update(_connector_security_errors(connector))
     if errors:
         raise ValidationError(errors)
@@ -210,12 +216,6 @@ def _connector_security_errors(connector: Connector) -> dict[str, str]:
     from tenancy.models import ApiKey
 
     errors: dict[str, str] = {}
-    connector.endpoint_url = (connector.endpoint_url or "").strip()
-    connector.monitoring_contact = " ".join((connector.monitoring_contact or "").split())
-    connector.allowed_roles = sorted(set(connector.allowed_roles or []))
-    connector.allowed_api_keys = sorted(
-        {k.strip() for k in connector.allowed_api_keys or [] if k.strip()}
-    )
     if connector.endpoint_url:
         scheme = urlsplit(connector.endpoint_url).scheme.lower()
         try:
@@ -340,7 +340,9 @@ def connector_update(*, connector: Connector, actor: User, **fields) -> Connecto
     before = {name: _plain(getattr(connector, name)) for name in fields}
     for name, value in fields.items():
         setattr(connector, name, value)
-    _connector_validate(connector)
+    _connector_validate(
+        connector, changes=[name for name in fields if before[name] != _plain(fields[name])]
+    )
     connector.save()
     changes = {
         name: [before[name], _plain(getattr(connector, name))]

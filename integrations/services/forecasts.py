@@ -14,6 +14,7 @@ from tenancy.audit import audit_record
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
+from tenancy.services import require_staff
 
 FORECAST_PERIODS = {"weekly": timedelta(days=7), "monthly": timedelta(days=31)}
 
@@ -37,6 +38,7 @@ def forecast_create(
         title=" ".join((title or "").split()), unit=(unit or "").strip(),
         update_frequency=update_frequency, owner=owner or actor,
     )  # fmt: skip
+    require_staff(forecast, "owner")
     forecast.full_clean(
         exclude=["organization", "partnership", "owner"], validate_constraints=False
     )

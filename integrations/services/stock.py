@@ -18,7 +18,7 @@ from tenancy.context import require_organization
 from tenancy.models import User
 from tenancy.money import format_quantity
 from tenancy.selectors import AdminsOnce, accountable
-from tenancy.services import notify
+from tenancy.services import notify, require_staff
 from tenancy.uploads import csv_records
 
 
@@ -60,7 +60,10 @@ def stock_policy_set(
         policy = StockPolicy(organization=require_organization(), partnership=partnership,
                              item=item[:64])  # fmt: skip
     policy.safety_stock, policy.reorder_point = Decimal(safety_stock), Decimal(reorder_point)
-    policy.unit, policy.owner = (unit or "").strip()[:16], owner or policy.owner or actor
+    owner = owner or policy.owner or actor
+    owner_changed = policy.owner_id != getattr(owner, "pk", None)  # a new policy or another
+    policy.unit, policy.owner = (unit or "").strip()[:16], owner
+    require_staff(policy, "owner", changes=["owner"] if owner_changed else [])
     policy.full_clean(exclude=["organization", "partnership", "owner"], validate_constraints=False)
     policy.save()
     audit_record(

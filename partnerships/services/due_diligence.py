@@ -20,7 +20,7 @@ from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
 from tenancy.selectors import AdminsOnce, accountable
-from tenancy.services import notify
+from tenancy.services import notify, require_staff
 
 Area = DueDiligenceItem.Area
 # Checklist templates: (area, item, mandatory).
@@ -102,6 +102,7 @@ def due_diligence_item_create(
     *, partnership: Partnership, actor: User | None, **fields
 ) -> DueDiligenceItem:
     item = DueDiligenceItem(organization=require_organization(), partnership=partnership, **fields)
+    require_staff(item, "reviewer")
     item.full_clean()
     item.save()
     audit_record(action="partnerships.duediligenceitem.created", actor=actor, obj=item)
@@ -130,6 +131,7 @@ def due_diligence_item_update(
     if item.status != old_status:
         done = item.status in (*DueDiligenceItem.SETTLED_STATUSES, DueDiligenceItem.Status.FAILED)
         item.completed_at = now if done else None
+    require_staff(item, "reviewer", changes=changes)
     item.full_clean()
     item.save()
     if changes:

@@ -9,6 +9,7 @@ from tenancy.audit import audit_reason, audit_record, changed_fields, lock_fresh
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError, TransitionNotAllowed
 from tenancy.models import Membership, Role, User
+from tenancy.services import require_staff
 
 PARTNERSHIP_FIELDS = (
     "partner",
@@ -26,6 +27,7 @@ PARTNERSHIP_FIELDS = (
     "partner_sponsor_name",
     "partner_sponsor_email",
 )
+PEOPLE = ("owner", "executive_sponsor")  # the buyer's own staff (require_staff)
 STATUS_LABELS = dict(Partnership.Status.choices)
 
 
@@ -33,9 +35,11 @@ STATUS_LABELS = dict(Partnership.Status.choices)
 def partnership_create(
     *, actor: User | None, partner: Partner, name: str, code: str, **fields
 ) -> Partnership:
+    organization = require_organization()
     partnership = Partnership(
-        organization=require_organization(), partner=partner, name=name, code=code, **fields
+        organization=organization, partner=partner, name=name, code=code, **fields
     )
+    require_staff(partnership, *PEOPLE)
     partnership.full_clean()
     partnership.save()
     audit_record(action="partnerships.partnership.created", actor=actor, obj=partnership)
@@ -47,6 +51,7 @@ def partnership_update(*, partnership: Partnership, actor: User | None, **fields
     changes = changed_fields(
         partnership, {k: v for k, v in fields.items() if k in PARTNERSHIP_FIELDS}
     )
+    require_staff(partnership, *PEOPLE, changes=changes)
     partnership.full_clean()
     partnership.save()
     if changes:

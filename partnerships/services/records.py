@@ -10,6 +10,11 @@ from tenancy.audit import audit_reason, audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
+from tenancy.services import require_staff
+
+# A stakeholder linked to a user is one of the buyer's own people (the API's StaffField, the
+# page's picker); the partner's stakeholders are named, not linked.
+STAFF_FIELDS: dict[str | None, tuple[str, ...]] = {"stakeholder": ("user",)}
 
 
 def _action(record: models.Model, verb: str) -> str:
@@ -19,6 +24,7 @@ def _action(record: models.Model, verb: str) -> str:
 @transaction.atomic
 def record_create(*, model: type[models.Model], actor: User | None, **fields) -> models.Model:
     record = model(organization=require_organization(), **fields)
+    require_staff(record, *STAFF_FIELDS.get(record._meta.model_name, ()))
     record.full_clean()
     record.save()
     audit_record(action=_action(record, "created"), actor=actor, obj=record)
@@ -28,6 +34,7 @@ def record_create(*, model: type[models.Model], actor: User | None, **fields) ->
 @transaction.atomic
 def record_update(*, record: models.Model, actor: User | None, **fields) -> models.Model:
     changes = changed_fields(record, fields)
+    require_staff(record, *STAFF_FIELDS.get(record._meta.model_name, ()), changes=changes)
     record.full_clean()
     record.save()
     if changes:

@@ -25,6 +25,7 @@ from tenancy.audit import audit_record, changed_fields, lock_fresh
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
+from tenancy.services import require_staff
 
 MAX_CANDIDATES = 5
 MIN_CANDIDATES_TO_PICK = 2
@@ -67,6 +68,7 @@ def _require_open(case: SourcingCase) -> None:
 def sourcing_case_create(*, actor: User | None, title: str, **fields) -> SourcingCase:
     organization = require_organization()
     case = SourcingCase(organization=organization, title=title, **fields)
+    require_staff(case, "owner")
     case.full_clean()
     case.save()
     SelectionCriterion.objects.bulk_create(
@@ -83,6 +85,7 @@ def sourcing_case_create(*, actor: User | None, title: str, **fields) -> Sourcin
 def sourcing_case_update(*, case: SourcingCase, actor: User | None, **fields) -> SourcingCase:
     _require_open(case)
     changes = changed_fields(case, {k: v for k, v in fields.items() if k in CASE_FIELDS})
+    require_staff(case, "owner", changes=changes)
     case.full_clean()
     case.save()
     if changes:

@@ -20,6 +20,7 @@ from tenancy.audit import audit_record, changed_fields, lock_fresh
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
+from tenancy.services import require_staff
 
 MAX_WHYS = 5  # the method's name says how many
 
@@ -110,6 +111,7 @@ def capa_add(
         owner=owner,
         kind=kind,
     )
+    require_staff(action, "owner")
     action.full_clean()
     action.save()
     if rca.status == RootCauseAnalysis.Status.OPEN:

@@ -35,7 +35,7 @@ from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
 from tenancy.selectors import AdminsOnce, accountable
-from tenancy.services import notify
+from tenancy.services import notify, require_staff
 
 _BREACH_LOCK_NAMESPACE = 7_401
 
@@ -197,6 +197,7 @@ def sla_update(*, sla: Sla, actor: User | None, tiers=None, **fields) -> Sla:
         # recorded by id: the audit trail stores no model instances
         changes["owner"] = [sla.owner_id, owner.pk if owner else None]
         sla.owner = owner
+    require_staff(sla, "owner", changes=changes)
     sla.full_clean()
     old_tiers = [[str(t.threshold), str(t.percent_of_fee)] for t in sla.tiers.all()]
     new_tiers = old_tiers

@@ -35,7 +35,7 @@ from risk.services._common import _full_clean, _recipients, _url
 from tenancy.audit import audit_record, changed_fields
 from tenancy.errors import ConflictError, PermissionDeniedError
 from tenancy.models import Membership
-from tenancy.services import notify
+from tenancy.services import notify, require_staff
 
 # Days the affected party has to give notice of force majeure when the contract says nothing.
 DEFAULT_FM_NOTICE_DAYS = 14
@@ -74,6 +74,7 @@ def compliance_requirement_create(
         harmonised_standard=harmonised_standard,
         owner=owner,
     )
+    require_staff(requirement, "owner")
     _full_clean(requirement, exclude=["partnership"])
     requirement.save()
     audit_record(

@@ -18,7 +18,7 @@ from risk.models import (
 )
 from risk.services._common import _full_clean, _recipients, _url
 from tenancy.audit import audit_record, changed_fields, lock_fresh
-from tenancy.services import notify
+from tenancy.services import notify, require_staff
 
 # A risk's owner is reminded this many days before its review date (once per review date).
 REVIEW_REMINDER_DAYS = 7
@@ -112,6 +112,7 @@ def risk_create(*, actor, partnership: Partnership, today: date, **fields) -> Ri
     risk = Risk(partnership=partnership, **fields)
     if risk.next_review_on is not None and risk.next_review_on < today:
         raise ValidationError({"next_review_on": "The next review cannot be in the past."})
+    require_staff(risk, "owner")
     _validate_risk(risk)
     risk.save()
     audit_record(
@@ -138,6 +139,7 @@ def risk_update(*, risk: Risk, actor, today: date, **fields) -> Risk:
     if "next_review_on" in fields and review is not None and review < today:
         raise ValidationError({"next_review_on": "The next review cannot be in the past."})
     changes = changed_fields(risk, fields)
+    require_staff(risk, "owner", changes=changes)
     _validate_risk(risk)
     if changes:
         risk.save()
@@ -188,6 +190,7 @@ def mitigation_add(*, risk: Risk, actor, action: str, due_on: date, owner=None) 
     if errors:
         raise ValidationError(errors)
     mitigation = Mitigation(risk=risk, action=action.strip(), due_on=due_on, owner=owner)
+    require_staff(mitigation, "owner")
     _full_clean(mitigation, exclude=["risk"])
     mitigation.save()
     audit_record(
