@@ -60,6 +60,7 @@ from innovation.models import (
 from partnerships.models import Partnership
 from performance.models import Kpi
 from tenancy.errors import ConflictError
+from tenancy.forms import apply_errors
 from tenancy.modules import workspace_tabs
 from tenancy.permissions import has_permission
 from tenancy.views import (
@@ -395,7 +396,12 @@ def _pilots():
 
 
 def pilot_detail(request, org_slug, pilot_id):
-    pilot = _load(request, _pilots(), pilot_id)
+    return _pilot_page(request, _load(request, _pilots(), pilot_id))
+
+
+def _pilot_page(request, pilot, *, status=200, criterion_form=None, decision_form=None):
+    """The pilot's page; a refused criterion or decision comes back bound, its errors by its
+    fields and what was typed kept (status 400)."""
     kpis = Kpi.objects.filter(partnership=pilot.partnership)
     return render(
         request,
@@ -406,10 +412,11 @@ def pilot_detail(request, org_slug, pilot_id):
             "results": selectors.pilot_results(pilot),
             "can_change": _can(request, "change", pilot),
             "can_decide": _can(request, "decide", pilot) and not request.membership.is_guest,
-            "criterion_form": PilotCriterionForm(kpis=kpis),
-            "decision_form": PilotDecisionForm(),
+            "criterion_form": criterion_form or PilotCriterionForm(kpis=kpis),
+            "decision_form": decision_form or PilotDecisionForm(),
             "lesson_form": LessonForm(),
         },
+        status=status,
     )
 
 
@@ -418,9 +425,13 @@ def pilot_detail(request, org_slug, pilot_id):
 def pilot_criterion_add(request, org_slug, pilot_id):
     pilot = _load(request, _pilots(), pilot_id, "change")
     form = PilotCriterionForm(request.POST, kpis=Kpi.objects.filter(partnership=pilot.partnership))
-    if not form.is_valid():
-        raise ValidationError({"kpi": "Choose a KPI of this partnership and the value to reach."})
-    services.pilot_criterion_add(pilot=pilot, actor=request.user, **form.cleaned_data)
+    try:
+        if form.is_valid():
+            services.pilot_criterion_add(pilot=pilot, actor=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        apply_errors(form, error)
+    if form.errors:
+        return _pilot_page(request, pilot, criterion_form=form, status=400)
     messages.success(request, "Success criterion added.")
     return redirect(_pilot_url(pilot))
 
@@ -461,15 +472,19 @@ def pilot_cancel(request, org_slug, pilot_id):
 def pilot_decide(request, org_slug, pilot_id):
     pilot = _load(request, _pilots(), pilot_id, "decide")
     form = PilotDecisionForm(request.POST)
-    if not form.is_valid():
-        raise ValidationError({"evidence": "Choose go or no-go and give the evidence."})
-    pilot = services.pilot_decide(
-        pilot=pilot,
-        actor=request.user,
-        now=timezone.now(),
-        go=form.cleaned_data["go"],
-        evidence=form.cleaned_data["evidence"],
-    )
+    try:
+        if form.is_valid():
+            pilot = services.pilot_decide(
+                pilot=pilot,
+                actor=request.user,
+                now=timezone.now(),
+                go=form.cleaned_data["go"],
+                evidence=form.cleaned_data["evidence"],
+            )
+    except ValidationError as error:
+        apply_errors(form, error)
+    if form.errors:
+        return _pilot_page(request, pilot, decision_form=form, status=400)
     messages.success(request, f"Decision recorded: {pilot.get_status_display()}.")
     return redirect(_pilot_url(pilot))
 

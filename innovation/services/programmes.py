@@ -105,7 +105,7 @@ def sourcing_model_update(*, model: SourcingModel, actor: User, **fields: Any) -
     changes = changed_fields(model, allowed)
     if status is not None and status != model.status:
         SOURCING_MODEL_LIFECYCLE.check(model.status, status)
-        changes["status"] = (model.status, status)
+        changes["status"] = [model.status, status]
         model.status = status
     _full_clean(model, exclude=["partnership"])
     model.save()
@@ -114,7 +114,7 @@ def sourcing_model_update(*, model: SourcingModel, actor: User, **fields: Any) -
             action="innovation.sourcing_model.updated",
             actor=actor,
             obj=model,
-            changes={k: [str(a), str(b)] for k, (a, b) in changes.items()},
+            changes=changes,  # as changed_fields recorded them: lists stay lists
         )
     return model
 

@@ -283,3 +283,22 @@ def test_the_guest_never_sees_a_draft_agreement(review, client_as, api_as, org_a
     assert api.get(f"{API}/clauses/{clause.pk}/").status_code == 404
     member = client_as(review["legal"])
     assert member.get(f"{PAGES}/agreements/{draft.pk}/").status_code == 200
+
+
+def test_a_refused_comment_comes_back_with_the_visibility_the_member_chose(
+    review, client_as, owner
+):
+    """A comment refused (no text) returns the page with the choice kept: saying "shared" and
+    finding it silently back on "internal" (or the reverse) decides who reads the next try."""
+    page = client_as(owner).post(
+        f"{PAGES}/clauses/{review['cap'].pk}/comment/", {"body": " ", "visibility": "shared"}
+    )
+    assert page.status_code == 400
+    html = page.content.decode()
+    refused_form = html[html.index(f'/clauses/{review["cap"].pk}/comment/" class="comment-form"') :]
+    refused_form = refused_form[: refused_form.index("</form>")]
+    assert '<option value="shared" selected>' in refused_form
+    assert '<option value="internal">' in refused_form
+    fresh_form = html[html.index(f'/clauses/{review["law"].pk}/comment/" class="comment-form"') :]
+    fresh_form = fresh_form[: fresh_form.index("</form>")]
+    assert '<option value="internal" selected>' in fresh_form

@@ -5,6 +5,7 @@ what each decision stores, where the plan and the partnership go, each audit eve
 notice the owners get."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from tenancy.errors import ConflictError
 from tenancy.models import AuditEvent, Notification
 from tests.contracts.factories import AgreementFactory
 from tests.exit_planning.conftest import NOW, TODAY
+from tests.risk.factories import RiskScoreFactory
 
 pytestmark = pytest.mark.django_db
 LATER = NOW + timedelta(hours=5)
@@ -435,3 +437,14 @@ def test_only_this_plans_open_prerequisites_hold_a_task_back(scope, plan, manage
         WindDownTask.objects.filter(plan=plan, code=code).update(done_on=TODAY)
     done = services.wind_down_task_complete(task=dependant, actor=manager, today=TODAY)
     assert done.done_on == TODAY
+
+
+def test_a_plan_confirmed_while_the_daily_job_ran_keeps_exiting_when_a_condition_fires(scope, plan):
+    """The job loads its plans, then evaluates each: a trigger confirmed in between (the plan
+    is exiting) is not undone by a condition the job finds afterwards."""
+    loaded = ExitPlan.objects.get(pk=plan.pk)  # the job's copy, still monitoring
+    ExitPlan.objects.filter(pk=plan.pk).update(status=ExitPlan.Status.EXITING)
+    RiskScoreFactory(organization=scope, partnership=plan.partnership, score=Decimal("90"))
+    [fired] = services.exit_triggers_evaluate_plan(plan=loaded, today=TODAY)
+    assert fired.kind == ExitTrigger.Kind.FINANCIAL_RISK
+    assert ExitPlan.objects.get(pk=plan.pk).status == ExitPlan.Status.EXITING

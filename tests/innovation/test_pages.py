@@ -299,3 +299,33 @@ def test_a_planned_pilot_is_cancelled_with_a_reason_on_its_own_page(
     assert event.changes == {"reason": "Budget moved to the portal"}
     again = client.post(url, {"reason": "Twice"})
     assert again.status_code == 400
+
+
+def test_a_refused_success_criterion_comes_back_with_its_error_by_the_field_and_the_value_kept(
+    client_as, org_a, manager, partnership
+):
+    with tenant_scope(org_a):
+        pilot = PilotFactory(partnership=partnership)
+    page = client_as(manager).post(
+        f"/o/alpha/innovation/pilots/{pilot.pk}/criteria/", {"kpi": "999999", "target": "97.5"}
+    )
+    assert page.status_code == 400
+    form = page.context["criterion_form"]
+    assert list(form.errors) == ["kpi"] and form["target"].value() == "97.5"
+    assert 'data-field="kpi"' in page.content.decode()
+
+
+def test_a_go_without_evidence_comes_back_with_the_decision_kept(
+    client_as, org_a, manager, partnership
+):
+    with tenant_scope(org_a):
+        pilot = PilotFactory(partnership=partnership, status="running")
+    page = client_as(manager).post(
+        f"/o/alpha/innovation/pilots/{pilot.pk}/decide/", {"go": "no_go", "evidence": " "}
+    )
+    assert page.status_code == 400
+    form = page.context["decision_form"]
+    assert list(form.errors) == ["evidence"] and form["go"].value() == "no_go"
+    with tenant_scope(org_a):
+        pilot.refresh_from_db()
+    assert pilot.status == "running"

@@ -278,6 +278,9 @@ def test_a_sourcing_model_edit_takes_names_as_text_and_records_each_change_old_a
         "description": ["", "Pooled tenders."],
         "status": ["idea", "design"],
     }
+    # Lists are recorded as lists (an auditor reads who was added), not as Python text.
+    assert changes["participants"][1] == ["Alder GmbH", "Birch plc", "Cedar AG"]
+    assert changes["categories"][1] == ["Freight", "Energy"]
 
 
 def test_a_sourcing_model_edit_without_a_status_or_with_the_same_one_does_not_move_it(
