@@ -16,7 +16,9 @@ from integrations.models import DISCREPANCY_LIFECYCLE, Discrepancy, EdiDocument,
 from partnerships.models import Partnership
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
+from tenancy.errors import PermissionDeniedError
 from tenancy.models import User
+from tenancy.selectors import people_to_pick
 
 
 def match_tolerances() -> Tolerances:
@@ -197,8 +199,12 @@ def discrepancy_act(
     *, discrepancy: Discrepancy, actor: User, action: str, reason: str, now
 ) -> Discrepancy:
     """Dispute (shared with the partner, who sees it and the note), block the payment, accept,
-    or resolve a discrepancy; each needs a reason. Accepted and resolved are final."""
+    or resolve a discrepancy; each needs a reason. Accepted and resolved are final. The buyer's
+    own staff decide: a partner guest (the supplier's employee) never blocks or accepts the
+    payment of their own invoice, whatever page or client calls this."""
     target, field_name, what = DISCREPANCY_ACTIONS[action]
+    if not people_to_pick(organization=discrepancy.organization_id).filter(pk=actor.pk).exists():
+        raise PermissionDeniedError("Only the buyer's own staff decide a discrepancy.")
     discrepancy = Discrepancy.objects.select_for_update().get(pk=discrepancy.pk)
     DISCREPANCY_LIFECYCLE.check(discrepancy.status, target)
     reason = (reason or "").strip()

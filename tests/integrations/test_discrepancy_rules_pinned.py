@@ -17,7 +17,8 @@ from integrations import services, webhooks
 from integrations.matching import Tolerances
 from integrations.models import Discrepancy
 from tenancy.context import tenant_scope
-from tenancy.models import AuditEvent, OutboxMessage
+from tenancy.errors import PermissionDeniedError
+from tenancy.models import AuditEvent, OutboxMessage, Role
 from tests.integrations.factories import (
     DiscrepancyFactory,
     EdiDocumentFactory,
@@ -259,3 +260,21 @@ def test_a_decision_is_audited_with_who_on_what_the_status_change_and_the_reason
     assert event.actor == manager
     assert (event.object_type, event.object_id) == ("integrations.discrepancy", str(discrepancy.pk))
     assert event.changes == {"status": ["open", "payment_blocked"], "reason": "Wrong price"}
+
+
+@pytest.mark.parametrize("action", ["dispute", "block_payment", "accept", "resolve"])
+def test_a_partner_guest_never_decides_a_discrepancy_whoever_calls_the_service(
+    org_a, partnership, manager, make_member, action
+):
+    """The supplier's employee would otherwise accept or unblock the payment of their own
+    invoice; pages and API refuse them too, the service is the last wall."""
+    guest = make_member(org_a, Role.PARTNER_GUEST, email="ap@supplier.test")
+    with tenant_scope(org_a):
+        discrepancy = DiscrepancyFactory(organization=org_a, partnership=partnership)
+        with pytest.raises(PermissionDeniedError) as refused:
+            services.discrepancy_act(
+                discrepancy=discrepancy, actor=guest, action=action, reason="Fine", now=NOW
+            )
+        discrepancy.refresh_from_db()
+    assert str(refused.value) == "Only the buyer's own staff decide a discrepancy."
+    assert discrepancy.status == Discrepancy.Status.OPEN
