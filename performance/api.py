@@ -85,13 +85,13 @@ class KpiTemplateSerializer(serializers.ModelSerializer):
 
 class KpiSerializer(serializers.ModelSerializer):
     partnership = TenantRelatedField(Partnership)
+    owner = StaffField(required=False, allow_null=True)
     template = TenantRelatedField(KpiTemplate, required=False, allow_null=True)
     source = serializers.CharField(**SOURCE_FIELD)
 
     class Meta:
         model = Kpi
         fields = [*KPI_SERIALIZER_FIELDS, "partnership", "template", "owner", "is_active"]
-        read_only_fields = ["owner"]
         validators = []
         extra_kwargs = {
             # From a template, the template's values are the defaults.
@@ -456,6 +456,7 @@ class SlaSerializer(serializers.ModelSerializer):
     kpi = TenantRelatedField(Kpi)
     tiers = SlaTierSerializer(many=True, required=False, write_only=True, source="tier_list")
     breach_count = serializers.IntegerField(read_only=True)
+    owner = StaffField(required=False, allow_null=True)
 
     class Meta:
         model = Sla
@@ -474,6 +475,7 @@ class SlaSerializer(serializers.ModelSerializer):
             "termination_breach_count",
             "termination_window_months",
             "rca_breach_count",
+            "owner",
             "is_active",
             "termination_right_since",
             "tiers",

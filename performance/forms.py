@@ -98,14 +98,17 @@ class KpiForm(forms.ModelForm):
             "valid_min",
             "valid_max",
             "description",
+            "owner",
         ]
         widgets = {
             "formula": forms.Textarea(attrs={"rows": 2}),
             "description": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
+        offer_people(self, people_to_pick(organization=organization), "owner")
+        self.fields["owner"].help_text = "Who answers for the figures and hears of a red KPI."
         self.fields["template"].queryset = KpiTemplate.objects.order_by("name")
         self.fields["template"].label_from_instance = lambda t: f"{t.name} ({t.code})"
         # With a template, an empty field takes the template's value (the service applies it).
@@ -133,6 +136,10 @@ class KpiEditForm(forms.ModelForm):
         fields = [f for f in KpiForm.Meta.fields if f not in ("template", "code")] + ["is_active"]
         widgets = KpiForm.Meta.widgets
         labels = {"is_active": "Still measured"}
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_people(self, people_to_pick(organization=organization), "owner")
 
     def _post_clean(self):
         pass  # the service runs full_clean with the partnership set
@@ -236,6 +243,7 @@ class SlaForm(forms.ModelForm):
             "termination_breach_count",
             "termination_window_months",
             "rca_breach_count",
+            "owner",
             "is_active",
         ]
         labels = {
@@ -250,6 +258,8 @@ class SlaForm(forms.ModelForm):
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
+        offer_people(self, people_to_pick(organization=partnership.organization_id), "owner")
+        self.fields["owner"].help_text = "Who hears of a breach and of a right to terminate."
         self.fields["kpi"].queryset = Kpi.objects.filter(
             partnership=partnership, formula=""
         ).order_by("name")

@@ -416,17 +416,17 @@ def kpi_create(request, org_slug, partnership_id):
         template = KpiTemplate.objects.filter(pk=int(request.GET["template"])).first()
         if template is not None:
             initial = kpi_template_initial(template)
-    form = KpiForm(request.POST or None, initial=initial)
+    form = KpiForm(
+        request.POST or None,
+        initial={"owner": request.user.pk, **initial},
+        organization=request.organization,
+    )
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         template = data.pop("template", None)
         try:
             kpi = services.kpi_create(
-                actor=request.user,
-                partnership=partnership,
-                template=template,
-                owner=request.user,
-                **data,
+                actor=request.user, partnership=partnership, template=template, **data
             )
             messages.success(request, f"KPI {kpi.code} added.")
             return redirect(_performance_url(request, partnership))
@@ -454,7 +454,11 @@ def kpi_edit(request, org_slug, partnership_id, kpi_id):
     kpi = get_object_for_member_or_404(
         request, Kpi.objects.all(), pk=kpi_id, partnership_id=partnership.pk
     )
-    form = KpiEditForm(request.POST or None, instance=Kpi.objects.get(pk=kpi.pk))
+    form = KpiEditForm(
+        request.POST or None,
+        instance=Kpi.objects.get(pk=kpi.pk),
+        organization=request.organization,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.kpi_update(kpi=kpi, actor=request.user, **form.cleaned_data)
@@ -865,18 +869,15 @@ def _sla_values(form) -> dict:
 def sla_create(request, org_slug, partnership_id):
     partnership = _partnership(request, partnership_id)
     require_permission(request, "performance.change", partnership)
-    form = SlaForm(request.POST or None, partnership=partnership)
+    form = SlaForm(
+        request.POST or None, partnership=partnership, initial={"owner": request.user.pk}
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
                 values = _sla_values(form)
-                sla = services.sla_create(
-                    actor=request.user,
-                    partnership=partnership,
-                    owner=request.user,
-                    **values,
-                )
+                sla = services.sla_create(actor=request.user, partnership=partnership, **values)
                 messages.success(request, f"SLA “{sla.name}” created for {partnership.name}.")
                 return redirect(_performance_url(request, partnership))
             except ValidationError as error:

@@ -12,6 +12,7 @@ from performance.models import (
 from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.models import User
+from tenancy.services import require_staff
 
 KPI_FIELDS = (
     "code",
@@ -71,6 +72,7 @@ def kpi_create(
         owner=owner,
         **values,
     )
+    require_staff(kpi, "owner")
     kpi.full_clean()
     kpi.save()
     audit_record(action="performance.kpi.created", actor=actor, obj=kpi, changes={"code": kpi.code})
@@ -81,6 +83,7 @@ def kpi_create(
 def kpi_update(*, kpi: Kpi, actor: User | None, **fields) -> Kpi:
     allowed = {k: v for k, v in fields.items() if k in KPI_FIELDS + ("owner", "is_active")}
     changes = changed_fields(kpi, allowed)
+    require_staff(kpi, "owner", changes=changes)
     kpi.full_clean()
     kpi.save()
     if changes:

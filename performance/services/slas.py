@@ -142,6 +142,7 @@ def sla_create(
         breach_threshold=breach_threshold,
         **{k: v for k, v in fields.items() if k in SLA_FIELDS},
     )
+    require_staff(sla, "owner")
     sla.full_clean()
     sla.save()
     _replace_tiers(sla=sla, tiers=tiers)

@@ -8,6 +8,7 @@ On an edit only a person who changes is checked: a record whose owner has since 
 them when something else is edited, as its edit page keeps showing them."""
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -37,7 +38,7 @@ from tests.partnerships.factories import (
     SourcingCaseFactory,
     StakeholderFactory,
 )
-from tests.performance.factories import RootCauseAnalysisFactory, SlaFactory
+from tests.performance.factories import KpiFactory, RootCauseAnalysisFactory, SlaFactory
 from tests.risk.factories import RiskFactory
 
 pytestmark = pytest.mark.django_db
@@ -163,6 +164,23 @@ CREATES = {
             reorder_point="10", actor=actor, owner=person,
         ),
     ),
+    "KPI owner": (
+        "owner",
+        lambda org, actor, person: performance_services.kpi_create(
+            actor=actor, partnership=PartnershipFactory(organization=org), code="otd_pct",
+            name="On-time delivery", perspective="operational", unit="%",
+            direction="higher_is_better", target=Decimal("98"), red_threshold=Decimal("90"),
+            owner=person,
+        ),
+    ),
+    "SLA owner": (
+        "owner",
+        lambda org, actor, person: performance_services.sla_create(
+            actor=actor, partnership=(kpi := KpiFactory(organization=org)).partnership, kpi=kpi,
+            name="Delivery SLA", target=Decimal("98"), breach_threshold=Decimal("95"),
+            owner=person,
+        ),
+    ),
 }  # fmt: skip
 
 
@@ -269,6 +287,16 @@ EDITS = {
         ),
         lambda record, actor: risk_services.risk_update(
             risk=record, actor=actor, today=TODAY, title="Renamed"
+        ),
+    ),
+    "KPI owner": (
+        "owner",
+        lambda org, person: KpiFactory(organization=org, owner=person),
+        lambda record, actor, person: performance_services.kpi_update(
+            kpi=record, actor=actor, owner=person
+        ),
+        lambda record, actor: performance_services.kpi_update(
+            kpi=record, actor=actor, name="Renamed"
         ),
     ),
     "SLA owner": (
