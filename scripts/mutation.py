@@ -559,6 +559,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/integrations/test_service_rules_named.py",
             "tests/integrations/test_small_rules.py",
             "tests/integrations/test_dr_tests.py",
+            "tests/integrations/test_dr_test_rules_pinned.py",
         ],
     ),
     "integrations.stock": (
