@@ -253,6 +253,8 @@ class ExitTriggerViewSet(ExitViewSetBase, CreateListRetrieve):
 
 
 class WindDownTaskSerializer(serializers.ModelSerializer):
+    owner = StaffField(required=False, allow_null=True)
+
     class Meta:
         model = WindDownTask
         fields = [
@@ -276,15 +278,15 @@ class WindDownTaskSerializer(serializers.ModelSerializer):
             "order",
             "prerequisites",
             "done_on",
-            "owner",
         ]
 
 
 class WindDownTaskViewSet(
     ExitViewSetBase, TenantViewSet, mixins.ListModelMixin, VersionedRetrieveMixin
 ):
-    """The wind-down's tasks (opened from the template by the daily job). PATCH reschedules:
-    never before a prerequisite is due (400)."""
+    """The wind-down's tasks (opened from the template by the daily job). PATCH reschedules
+    (never before a prerequisite is due: 400) and hands a task over (`owner`: one of the
+    organization's active staff, or null)."""
 
     model = WindDownTask
     serializer_class = WindDownTaskSerializer
@@ -295,14 +297,14 @@ class WindDownTaskViewSet(
 
     def partial_update(self, request, *args, **kwargs):
         task = self.get_object()
-        body = WindDownTaskSerializer(task, data=request.data, partial=True)
+        body = self.get_serializer(task, data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         task = services.wind_down_task_update(
             task=task,
             actor=request.user,
             start_on=body.validated_data.get("start_on", task.start_on),
             due_on=body.validated_data.get("due_on", task.due_on),
-            owner=task.owner,
+            **{k: v for k, v in body.validated_data.items() if k == "owner"},
         )
         return Response(WindDownTaskSerializer(task).data)
 

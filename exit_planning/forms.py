@@ -71,6 +71,15 @@ class TriggerForm(forms.Form):
 class TaskForm(forms.Form):
     start_on = forms.DateField(widget=DateInput())
     due_on = forms.DateField(widget=DateInput())
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        help_text="Who does it. Empty: nobody named (the plan's owners hear of it when late).",
+    )
+
+    def __init__(self, *args, users, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_people(self, users, "owner")
 
 
 class KnowledgeForm(forms.Form):

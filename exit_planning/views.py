@@ -346,21 +346,21 @@ def task_edit(request, org_slug, wind_down_task_id):
         request, WindDownTask.objects.select_related("plan__partnership"), pk=wind_down_task_id
     )
     form = forms.TaskForm(
-        _data(request), initial={"start_on": task.start_on, "due_on": task.due_on}
+        _data(request),
+        initial={"start_on": task.start_on, "due_on": task.due_on, "owner": task.owner_id},
+        users=people_to_pick(organization=request.organization),
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.wind_down_task_update(
-                task=task, actor=request.user, owner=task.owner, **form.cleaned_data
-            )
+            services.wind_down_task_update(task=task, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, "Task rescheduled.")
+            messages.success(request, "Task saved.")
             return redirect(_tab(task.plan, "#wind-down"))
     return _form_page(
         request,
-        title=f"Reschedule: {task.title}",
+        title=f"Reschedule or hand over: {task.title}",
         partnership=task.plan.partnership,
         form=form,
         submit="Save",

@@ -4,6 +4,7 @@ after their prerequisites."""
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -69,6 +70,9 @@ def wind_down_open(
     return tasks
 
 
+KEEP_OWNER: Any = object()  # wind_down_task_update without `owner`: the task keeps its owner
+
+
 @dataclass
 class DailyRun:
     plans_created: int = 0
@@ -117,10 +121,16 @@ def exit_daily_run(*, today: date) -> DailyRun:
 
 @transaction.atomic
 def wind_down_task_update(
-    *, task: WindDownTask, actor: User | None, start_on: date, due_on: date, owner=None
+    *,
+    task: WindDownTask,
+    actor: User | None,
+    start_on: date,
+    due_on: date,
+    owner: Any = KEEP_OWNER,
 ) -> WindDownTask:
-    """Reschedule a task: never before its prerequisites are due, never after a task that
-    depends on it starts."""
+    """Reschedule a task, and hand it to someone (`owner`: a member of staff, or None for
+    nobody; not given, the task keeps its owner): never before its prerequisites are due,
+    never after a task that depends on it starts."""
     errors = {}
     if due_on < start_on:
         errors["due_on"] = "The due date is before the start."
@@ -143,7 +153,7 @@ def wind_down_task_update(
     if errors:
         raise ValidationError(errors)
     fields = {"start_on": start_on, "due_on": due_on}
-    if owner is not None:  # not given: the task keeps its owner
+    if owner is not KEEP_OWNER:
         fields["owner"] = owner
     changes = changed_fields(task, fields)
     require_staff(task, "owner", changes=changes)
