@@ -11,6 +11,24 @@ class ContractsConfig(AppConfig):
     verbose_name = "Contracts"
 
     def ready(self):
+        from contracts.models import Agreement, Obligation
+        from tenancy.handover import Responsibility, responsibilities_register
+
+        ended = (Agreement.Status.EXPIRED, Agreement.Status.TERMINATED)
+        responsibilities_register(
+            Responsibility(
+                "Agreements",
+                "contracts.Agreement",
+                "owner",
+                {"status__in": [s for s in Agreement.Status.values if s not in ended]},
+            ),
+            Responsibility(
+                "Open obligations",
+                "contracts.Obligation",
+                "owner",
+                {"status": Obligation.Status.OPEN},
+            ),
+        )
         from contracts.selectors import ACTION_LABELS
         from tenancy.audit import action_labels_register
 

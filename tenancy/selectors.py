@@ -58,6 +58,16 @@ def people_to_pick(*, organization, roles=None):
     return User.objects.filter(pk__in=memberships.values("user_id")).order_by("full_name", "email")
 
 
+def responsibilities_of(*, user: User) -> list[tuple[str, int]]:
+    """What `user` answers for in the current organization that is still open, as (label,
+    count), in the modules' order, leaving out what they have none of. One COUNT per kind
+    registered (tenancy.handover): a page about one member, never a list."""
+    from tenancy.handover import responsibilities
+
+    counts = [(item.label, item.queryset(user.pk).count()) for item in responsibilities()]
+    return [(label, count) for label, count in counts if count]
+
+
 class AdminsOnce:
     """The organization's admins, read on first need and then kept: a job that asks
     `accountable` about many records passes one, so the fallback costs at most one query."""

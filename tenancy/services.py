@@ -11,6 +11,7 @@ from django.db import IntegrityError, models, transaction
 
 from tenancy.audit import audit_record, lock_fresh
 from tenancy.context import require_organization, tenant_scope
+from tenancy.errors import ConflictError
 from tenancy.models import ApiKey, Membership, Notification, Organization, Role, User
 from tenancy.money import currency_code_problem
 from tenancy.selectors import people_to_pick
@@ -79,6 +80,52 @@ def require_staff(
     }
     if errors:
         raise ValidationError(errors)
+
+
+@transaction.atomic
+def responsibilities_hand_over(
+    *, organization: Organization, from_user: User, to_user: User | None, actor: User
+) -> list[tuple[str, int]]:
+    """Hand everything `from_user` still answers for (tenancy.handover: the open risks,
+    agreements, tasks …) to `to_user`, one of the organization's active staff, at once: when a
+    member moves on, their work does not fall silently to the admins. Returns (label, count) of
+    what moved; one audit event records it, and the new owner is told."""
+    from tenancy.handover import responsibilities
+
+    if to_user is None:
+        raise ValidationError({"to_user": "Choose the colleague who takes the work over."})
+    if to_user.pk == from_user.pk:
+        raise ValidationError({"to_user": "Choose someone else than the member themselves."})
+    if not people_to_pick(organization=organization).filter(pk=to_user.pk).exists():
+        raise ValidationError(
+            {"to_user": f"{to_user} is not one of this organization's active staff."}
+        )
+    if Membership.objects.filter(
+        organization=organization, user=from_user, role=Role.PARTNER_GUEST
+    ).exists():
+        raise ConflictError("A partner guest's work stays with the partner's side.")
+    moved = []
+    with tenant_scope(organization):
+        for item in responsibilities():
+            count = item.queryset(from_user.pk).update(**{f"{item.field}_id": to_user.pk})
+            if count:
+                moved.append((item.label, count))
+        if moved:
+            summary = "; ".join(f"{label}: {count:,}" for label, count in moved)
+            audit_record(
+                action="tenancy.membership.handed_over",
+                actor=actor,
+                obj=Membership.objects.get(organization=organization, user=from_user),
+                changes={"from": from_user.email, "to": to_user.email, "moved": dict(moved)},
+            )
+            notify(
+                recipients=[to_user],
+                title=f"{from_user} handed their work over to you",
+                body=f"You now answer for what {from_user} answered for: {summary}.",
+                url=f"/o/{organization.slug}/",
+                email=True,
+            )
+    return moved
 
 
 def api_key_create(

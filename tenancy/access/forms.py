@@ -28,6 +28,19 @@ class ChangeRoleForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=MEMBER_ROLE_CHOICES)
 
 
+class HandOverForm(forms.Form):
+    to_user: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None,
+        label="Hand everything over to",
+        help_text="Their open work moves to this colleague, who is told of it.",
+    )
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_user"].queryset = people
+        self.fields["to_user"].label_from_instance = lambda user: user.display_name
+
+
 class DeactivateForm(forms.Form):
     reason = forms.CharField(
         label="Reason (kept in the audit log)",

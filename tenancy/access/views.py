@@ -21,6 +21,7 @@ from tenancy.access.forms import (
     AuditFilterForm,
     ChangeRoleForm,
     DeactivateForm,
+    HandOverForm,
     InviteGuestForm,
     InviteMemberForm,
     OrganizationSettingsForm,
@@ -40,8 +41,8 @@ from tenancy.errors import ConflictError
 from tenancy.forms import apply_errors
 from tenancy.models import ApiKey, Invitation, Membership, Role
 from tenancy.permissions import has_permission
-from tenancy.selectors import api_keys_for_member
-from tenancy.services import api_key_create, api_key_revoke
+from tenancy.selectors import api_keys_for_member, people_to_pick, responsibilities_of
+from tenancy.services import api_key_create, api_key_revoke, responsibilities_hand_over
 from tenancy.views import get_object_for_member_or_404, paginate, require_permission
 
 ADMIN = "tenancy.admin"
@@ -96,10 +97,30 @@ def member_detail(request, org_slug, membership_id):
     membership = _membership_or_404(request, membership_id)
     role_form = ChangeRoleForm(initial={"role": membership.role}, prefix="role")
     deactivate_form = DeactivateForm(prefix="deactivate")
+    colleagues = people_to_pick(organization=request.organization).exclude(pk=membership.user_id)
+    handover_form = HandOverForm(prefix="handover", people=colleagues)
     if request.method == "POST":
         action = request.POST.get("action")
         try:
-            if action == "role":
+            if action == "handover":
+                handover_form = HandOverForm(request.POST, prefix="handover", people=colleagues)
+                if handover_form.is_valid():
+                    moved = responsibilities_hand_over(
+                        organization=request.organization,
+                        from_user=membership.user,
+                        to_user=handover_form.cleaned_data["to_user"],
+                        actor=request.user,
+                    )
+                    to_user = handover_form.cleaned_data["to_user"]
+                    if moved:
+                        total = sum(count for _, count in moved)
+                        messages.success(
+                            request, f"{total:,} open records handed over to {to_user}."
+                        )
+                    else:
+                        messages.info(request, f"{membership.user} answered for nothing open.")
+                    return redirect("member-detail", org_slug, membership.pk)
+            elif action == "role":
                 role_form = ChangeRoleForm(request.POST, prefix="role")
                 if role_form.is_valid():
                     services.membership_change_role(
@@ -133,7 +154,8 @@ def member_detail(request, org_slug, membership_id):
             else:
                 messages.error(request, "Choose an action.")
         except ValidationError as error:
-            apply_errors(role_form if action == "role" else deactivate_form, error)
+            form = {"role": role_form, "handover": handover_form}.get(action, deactivate_form)
+            apply_errors(form, error)
             if action == "reinvite":
                 messages.error(request, " ".join(error.messages))
         except ConflictError as error:
@@ -141,7 +163,16 @@ def member_detail(request, org_slug, membership_id):
     return render(
         request,
         "tenancy/access/member_detail.html",
-        {"member": membership, "role_form": role_form, "deactivate_form": deactivate_form},
+        {
+            "member": membership,
+            "role_form": role_form,
+            "deactivate_form": deactivate_form,
+            "handover_form": handover_form,
+            "responsibilities": (
+                [] if membership.is_guest else responsibilities_of(user=membership.user)
+            ),
+        },
+        status=400 if any(f.errors for f in (role_form, deactivate_form, handover_form)) else 200,
     )
 
 
