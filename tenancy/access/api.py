@@ -16,10 +16,11 @@ from tenancy.access.domains import expected_record
 from tenancy.access.selectors import partnership_guests as selectors_partnership_guests
 from tenancy.access.selectors import pending_invitations
 from tenancy.access.services import MEMBER_ROLES
-from tenancy.api import TenantViewSet
+from tenancy.api import StaffField, TenantViewSet
 from tenancy.models import ApiKey, Invitation, Membership, Role, SingleSignOn
 from tenancy.permissions import has_permission
-from tenancy.services import api_key_revoke
+from tenancy.selectors import responsibilities_of
+from tenancy.services import api_key_revoke, responsibilities_hand_over
 
 ADMIN_ACTIONS = (
     "list",
@@ -28,6 +29,8 @@ ADMIN_ACTIONS = (
     "update",
     "partial_update",
     "deactivate",
+    "hand_over",
+    "responsibilities",
     "resend",
     "revoke",
 )
@@ -49,6 +52,15 @@ class MemberSerializer(serializers.ModelSerializer):
 
 class DeactivateSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
+
+
+class HandOverSerializer(serializers.Serializer):
+    to_user = StaffField(help_text="The colleague (a user id of the active staff) taking it over.")
+
+
+class ResponsibilitySerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="What the records are, e.g. “Open risks”.")
+    count = serializers.IntegerField()
 
 
 class MemberViewSet(
@@ -92,6 +104,30 @@ class MemberViewSet(
             now=timezone.now(),
         )
         return Response(MemberSerializer(membership).data)
+
+    @extend_schema(request=None, responses=ResponsibilitySerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def responsibilities(self, request, *args, **kwargs):
+        """What the member still answers for (open work, by kind); empty for a partner guest."""
+        membership = self.get_object()
+        listed = [] if membership.is_guest else responsibilities_of(user=membership.user)
+        return Response([{"kind": label, "count": count} for label, count in listed])
+
+    @extend_schema(request=HandOverSerializer, responses=ResponsibilitySerializer(many=True))
+    @action(detail=True, methods=["post"], url_path="hand-over")
+    def hand_over(self, request, *args, **kwargs):
+        """Hand everything the member still answers for to one colleague (what moved, by
+        kind); 409 for a partner guest."""
+        membership = self.get_object()
+        body = HandOverSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        moved = responsibilities_hand_over(
+            organization=self.organization,
+            from_user=membership.user,
+            to_user=body.validated_data["to_user"],
+            actor=request.user,
+        )
+        return Response([{"kind": label, "count": count} for label, count in moved])
 
 
 class InvitationSerializer(serializers.ModelSerializer):

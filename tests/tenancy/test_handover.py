@@ -253,3 +253,28 @@ def test_an_exit_plan_closed_keeps_its_owner(org_a, owner, leaver, colleague, wo
         WindDownTask.objects.filter(pk=work["open_task"].pk).update(done_on=date(2026, 2, 1))
     responsibilities_hand_over(organization=org_a, from_user=leaver, to_user=colleague, actor=owner)
     assert _owner(org_a, work["plan"]) == leaver.pk
+
+
+def test_the_api_lists_the_work_and_hands_it_over(api_as, org_a, owner, leaver, colleague, work):
+    membership = Membership.objects.get(organization=org_a, user=leaver)
+    client = api_as(owner, org_a)
+    url = f"/api/v1/o/alpha/members/{membership.pk}/"
+    listed = client.get(url + "responsibilities/").json()
+    assert {"kind": "Open risks", "count": 1} in listed
+    refused = client.post(url + "hand-over/", {"to_user": leaver.pk}, format="json")
+    assert refused.status_code == 400 and "to_user" in str(refused.json())
+    moved = client.post(url + "hand-over/", {"to_user": colleague.pk}, format="json")
+    assert moved.status_code == 200 and {"kind": "Open risks", "count": 1} in moved.json()
+    assert _owner(org_a, work["open_risk"]) == colleague.pk
+    assert client.get(url + "responsibilities/").json() == []
+
+
+def test_only_an_admin_key_hands_work_over_through_the_api(api_as, org_a, leaver, colleague, work):
+    membership = Membership.objects.get(organization=org_a, user=leaver)
+    response = api_as(colleague, org_a).post(
+        f"/api/v1/o/alpha/members/{membership.pk}/hand-over/",
+        {"to_user": colleague.pk},
+        format="json",
+    )
+    assert response.status_code in (403, 404)
+    assert _owner(org_a, work["open_risk"]) == leaver.pk
