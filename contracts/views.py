@@ -686,7 +686,8 @@ def clause_decide(request, org_slug, clause_id):
             decision=data["decision"],
             comment=data["comment"],
             redline_text=data["redline_text"] if data["decision"] == "redline" else None,
-            redline_parameters=(data["redline_parameters"] or None)
+            # The box starts with the clause's parameters: emptied, the redline states none.
+            redline_parameters=data["redline_parameters"]
             if data["decision"] == "redline"
             else None,
             justification=data["justification"],

@@ -538,3 +538,33 @@ def test_a_partner_guest_never_edits_an_obligation(org_a, owner, client_as, make
     url = f"{PAGES}/obligations/{obligation.pk}/edit/"
     assert client.get(url).status_code in (403, 404)
     assert client.post(url, {"title": "Guest's"}).status_code in (403, 404)
+
+
+def test_a_redline_posted_as_shown_keeps_the_parameters_and_emptied_states_none(
+    org_a, owner, client_as
+):
+    """The redline box starts with the clause's parameters: sent as shown they stay; a reviewer
+    who empties it (the new wording drops the cap) redlines a clause that states none."""
+    from tests.page_forms import form_as_sent
+
+    with tenant_scope(org_a):
+        agreement = AgreementFactory(organization=org_a, status=Agreement.Status.IN_LEGAL_REVIEW)
+        kept = ClauseFactory(organization=org_a, agreement=agreement, parameters={"cap_days": "90"})
+        cleared = ClauseFactory(
+            organization=org_a, agreement=agreement, parameters={"cap_days": "90"}
+        )
+    client = client_as(owner)
+    page = client.get(f"{PAGES}/agreements/{agreement.pk}/review/").content.decode()
+    for clause, box in ((kept, None), (cleared, "")):
+        action = f"/clauses/{clause.pk}/decide/"
+        sent = form_as_sent(page, action)
+        sent[f"d{clause.pk}-decision"] = "redline"
+        sent[f"d{clause.pk}-redline_text"] = "The supplier's liability is not capped."
+        if box is not None:
+            sent[f"d{clause.pk}-redline_parameters"] = box
+        assert client.post(PAGES + action, sent).status_code == 302
+    with tenant_scope(org_a):
+        kept.refresh_from_db()
+        cleared.refresh_from_db()
+    assert kept.parameters == {"cap_days": "90"}
+    assert cleared.parameters == {}
