@@ -569,6 +569,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/integrations/test_service_rules_named.py",
             "tests/integrations/test_small_rules.py",
             "tests/integrations/test_forecasts_stock.py",
+            "tests/integrations/test_stock_rules_pinned.py",
         ],
     ),
     "integrations.forecasts": (

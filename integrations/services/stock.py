@@ -124,6 +124,12 @@ def _position_rows(raw_positions) -> list[tuple[str, Decimal, datetime]]:
                 {"positions": f"Position {number}: give the item, a quantity and as_of "
                  "(ISO date and time)."}
             )  # fmt: skip
+        # What the column holds (18 digits, 4 decimals): more is refused, never cut or a crash.
+        if abs(quantity) >= Decimal("1e14") or quantity != quantity.quantize(Decimal("0.0001")):
+            raise ValidationError(
+                {"positions": f"Position {number}: a quantity below 100,000,000,000,000 with "
+                 "at most 4 decimals."}
+            )  # fmt: skip
         if timezone.is_naive(as_of):
             as_of = timezone.make_aware(as_of)
         rows.append((item, quantity, as_of))
