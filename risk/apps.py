@@ -15,4 +15,7 @@ class RiskConfig(AppConfig):
                 "Open mitigations", "risk.Mitigation", "owner", {"done_on__isnull": True}
             ),
             Responsibility("Compliance requirements", "risk.ComplianceRequirement", "owner"),
+            Responsibility(
+                "Compliance officer roles", "risk.ComplianceOfficer", "user", moves=False
+            ),
         )

@@ -8,7 +8,8 @@ record (an owner, a sponsor, a reviewer) and which of its records are still open
     )
 
 The member page lists what a member answers for (`tenancy.selectors.responsibilities_of`) and
-an admin hands all of it to one colleague at once (`tenancy.services.responsibilities_hand_over`).
+an admin hands all of it to one colleague at once (`tenancy.services.responsibilities_hand_over`);
+seats and roles (`moves=False`) are listed to be re-staffed on their own pages.
 Fields that record history (who decided, who uploaded, who wrote) are never registered: they
 stay as they were.
 """
@@ -24,9 +25,12 @@ class Responsibility:
     label: str  # the records, plural, as a person says it: "Open risks"
     model: str  # "app_label.Model"
     field: str  # the person field: "owner"
-    open_work: dict[str, Any] = dataclasses.field(
-        default_factory=dict
-    )  # filter of what is still open
+    # the filter of what is still open work; empty: every record naming the person
+    open_work: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # False for a seat or a role (a committee seat, a RACI letter, an approval awaited): listed
+    # on the member page to be re-staffed on its own page, never moved by the handover (a
+    # colleague may already hold one, and a seat is the committee's decision).
+    moves: bool = True
 
     def queryset(self, user_id: int):
         from django.apps import apps

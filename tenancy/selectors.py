@@ -58,13 +58,18 @@ def people_to_pick(*, organization, roles=None):
     return User.objects.filter(pk__in=memberships.values("user_id")).order_by("full_name", "email")
 
 
-def responsibilities_of(*, user: User) -> list[tuple[str, int]]:
+def responsibilities_of(*, user: User, moves: bool = True) -> list[tuple[str, int]]:
     """What `user` answers for in the current organization that is still open, as (label,
-    count), in the modules' order, leaving out what they have none of. One COUNT per kind
-    registered (tenancy.handover): a page about one member, never a list."""
+    count), in the modules' order, leaving out what they have none of: the work a handover
+    moves, or (`moves=False`) the seats and roles to re-staff on their own pages. One COUNT per
+    kind registered (tenancy.handover): a page about one member, never a list."""
     from tenancy.handover import responsibilities
 
-    counts = [(item.label, item.queryset(user.pk).count()) for item in responsibilities()]
+    counts = [
+        (item.label, item.queryset(user.pk).count())
+        for item in responsibilities()
+        if item.moves == moves
+    ]
     return [(label, count) for label, count in counts if count]
 
 

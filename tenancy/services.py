@@ -106,7 +106,7 @@ def responsibilities_hand_over(
         raise ConflictError("A partner guest's work stays with the partner's side.")
     moved = []
     with tenant_scope(organization):
-        for item in responsibilities():
+        for item in (item for item in responsibilities() if item.moves):
             count = item.queryset(from_user.pk).update(**{f"{item.field}_id": to_user.pk})
             if count:
                 moved.append((item.label, count))

@@ -61,6 +61,10 @@ class HandOverSerializer(serializers.Serializer):
 class ResponsibilitySerializer(serializers.Serializer):
     kind = serializers.CharField(help_text="What the records are, e.g. “Open risks”.")
     count = serializers.IntegerField()
+    moves = serializers.BooleanField(
+        required=False,
+        help_text="True: moved by hand-over/; false: a seat or role re-staffed on its own page.",
+    )
 
 
 class MemberViewSet(
@@ -108,10 +112,18 @@ class MemberViewSet(
     @extend_schema(request=None, responses=ResponsibilitySerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def responsibilities(self, request, *args, **kwargs):
-        """What the member still answers for (open work, by kind); empty for a partner guest."""
+        """What the member still answers for, by kind: the open work a hand-over moves, then
+        the seats and roles to re-staff on their own pages; empty for a partner guest."""
         membership = self.get_object()
-        listed = [] if membership.is_guest else responsibilities_of(user=membership.user)
-        return Response([{"kind": label, "count": count} for label, count in listed])
+        if membership.is_guest:
+            return Response([])
+        return Response(
+            [
+                {"kind": label, "count": count, "moves": moves}
+                for moves in (True, False)
+                for label, count in responsibilities_of(user=membership.user, moves=moves)
+            ]
+        )
 
     @extend_schema(request=HandOverSerializer, responses=ResponsibilitySerializer(many=True))
     @action(detail=True, methods=["post"], url_path="hand-over")

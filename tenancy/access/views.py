@@ -171,6 +171,11 @@ def member_detail(request, org_slug, membership_id):
             "responsibilities": (
                 [] if membership.is_guest else responsibilities_of(user=membership.user)
             ),
+            "seats": (
+                []
+                if membership.is_guest
+                else responsibilities_of(user=membership.user, moves=False)
+            ),
         },
         status=400 if any(f.errors for f in (role_form, deactivate_form, handover_form)) else 200,
     )

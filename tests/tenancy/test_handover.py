@@ -173,7 +173,7 @@ def test_what_a_member_answers_for_is_counted_per_kind_with_one_query_each(org_a
         ("Agreements", 1),
     ]
     assert all(count for _, count in listed)  # nothing listed at zero
-    assert len(queries) == len(responsibilities())
+    assert len(queries) == len([item for item in responsibilities() if item.moves])
 
 
 def test_another_organizations_records_are_never_counted_nor_moved(
@@ -204,7 +204,11 @@ def test_every_owner_sponsor_and_reviewer_field_is_registered_or_named_as_histor
         and field.related_model is User
         and field.name in ("owner", "executive_sponsor", "reviewer")
     }
-    registered = {f"{item.model}.{item.field}" for item in responsibilities()}
+    registered = {
+        f"{item.model}.{item.field}"
+        for item in responsibilities()
+        if item.field in ("owner", "executive_sponsor", "reviewer")
+    }
     assert fields - HISTORY == registered - HISTORY
     assert not registered & HISTORY
 
@@ -260,7 +264,7 @@ def test_the_api_lists_the_work_and_hands_it_over(api_as, org_a, owner, leaver, 
     client = api_as(owner, org_a)
     url = f"/api/v1/o/alpha/members/{membership.pk}/"
     listed = client.get(url + "responsibilities/").json()
-    assert {"kind": "Open risks", "count": 1} in listed
+    assert {"kind": "Open risks", "count": 1, "moves": True} in listed
     refused = client.post(url + "hand-over/", {"to_user": leaver.pk}, format="json")
     assert refused.status_code == 400 and "to_user" in str(refused.json())
     moved = client.post(url + "hand-over/", {"to_user": colleague.pk}, format="json")
@@ -278,3 +282,27 @@ def test_only_an_admin_key_hands_work_over_through_the_api(api_as, org_a, leaver
     )
     assert response.status_code in (403, 404)
     assert _owner(org_a, work["open_risk"]) == leaver.pk
+
+
+def test_seats_and_roles_are_listed_to_re_staff_and_never_moved(
+    client_as, org_a, owner, leaver, colleague
+):
+    from tests.governance.factories import CommitteeMemberFactory, RaciAssignmentFactory
+
+    with tenant_scope(org_a):
+        seat = CommitteeMemberFactory(organization=org_a, user=leaver)
+        RaciAssignmentFactory(organization=org_a, user=leaver)
+        assert responsibilities_of(user=leaver, moves=False) == [
+            ("Committee seats", 1),
+            ("RACI assignments", 1),
+        ]
+    membership = Membership.objects.get(organization=org_a, user=leaver)
+    page = client_as(owner).get(f"/o/alpha/settings/members/{membership.pk}/").content.decode()
+    assert "Seats and roles to re-staff" in page and "Committee seats" in page
+    assert (
+        responsibilities_hand_over(
+            organization=org_a, from_user=leaver, to_user=colleague, actor=owner
+        )
+        == []
+    )
+    assert _owner(org_a, seat, "user") == leaver.pk
