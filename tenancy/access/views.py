@@ -114,8 +114,9 @@ def member_detail(request, org_slug, membership_id):
                     to_user = handover_form.cleaned_data["to_user"]
                     if moved:
                         total = sum(count for _, count in moved)
+                        records = "record" if total == 1 else "records"
                         messages.success(
-                            request, f"{total:,} open records handed over to {to_user}."
+                            request, f"{total:,} open {records} handed over to {to_user}."
                         )
                     else:
                         messages.info(request, f"{membership.user} answered for nothing open.")

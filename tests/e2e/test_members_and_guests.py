@@ -7,8 +7,11 @@ import re
 import pytest
 from django.core import mail
 
+from risk.models import Risk
+from tenancy.context import tenant_scope
 from tenancy.models import Membership, Role, User
 from tests.partnerships.factories import PartnershipFactory
+from tests.risk.factories import RiskFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -69,6 +72,20 @@ def test_an_admin_invites_promotes_and_deactivates_a_colleague(
     page.get_by_role("button", name="Change role").click()
     assert "is now finance" in page.content()
     assert Membership.objects.get(organization=org_a, user=lee).role == Role.FINANCE
+
+    # Lee owns an open risk: hand it to the admin before Lee goes.
+    with tenant_scope(org_a):
+        risk = RiskFactory(organization=org_a, owner=lee)
+    page.reload()
+    work = page.get_by_test_id("responsibilities")
+    assert "Open risks" in work.inner_text()
+    work.get_by_label("Hand everything over to").select_option(str(owner.pk))
+    page.once("dialog", lambda dialog: dialog.accept())
+    work.get_by_role("button", name="Hand over").click()
+    page.wait_for_load_state()
+    assert "1 open record handed over" in page.content()
+    with tenant_scope(org_a):
+        assert Risk.objects.get(pk=risk.pk).owner_id == owner.pk
 
     deactivate = page.get_by_test_id("deactivate-form")
     deactivate.get_by_label("Reason").fill("Moved to another company")
