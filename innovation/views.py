@@ -60,7 +60,6 @@ from innovation.models import (
 from partnerships.models import Partnership
 from performance.models import Kpi
 from tenancy.errors import ConflictError
-from tenancy.forms import apply_errors
 from tenancy.modules import workspace_tabs
 from tenancy.permissions import has_permission
 from tenancy.views import (
@@ -425,15 +424,14 @@ def _pilot_page(request, pilot, *, status=200, criterion_form=None, decision_for
 def pilot_criterion_add(request, org_slug, pilot_id):
     pilot = _load(request, _pilots(), pilot_id, "change")
     form = PilotCriterionForm(request.POST, kpis=Kpi.objects.filter(partnership=pilot.partnership))
-    try:
-        if form.is_valid():
-            services.pilot_criterion_add(pilot=pilot, actor=request.user, **form.cleaned_data)
-    except ValidationError as error:
-        apply_errors(form, error)
-    if form.errors:
-        return _pilot_page(request, pilot, criterion_form=form, status=400)
-    messages.success(request, "Success criterion added.")
-    return redirect(_pilot_url(pilot))
+    done = _save(
+        request,
+        form,
+        lambda data: services.pilot_criterion_add(pilot=pilot, actor=request.user, **data),
+        success="Success criterion added.",
+        to=_pilot_url(pilot),
+    )
+    return done or _pilot_page(request, pilot, criterion_form=form, status=400)
 
 
 @require_POST
@@ -472,21 +470,16 @@ def pilot_cancel(request, org_slug, pilot_id):
 def pilot_decide(request, org_slug, pilot_id):
     pilot = _load(request, _pilots(), pilot_id, "decide")
     form = PilotDecisionForm(request.POST)
-    try:
-        if form.is_valid():
-            pilot = services.pilot_decide(
-                pilot=pilot,
-                actor=request.user,
-                now=timezone.now(),
-                go=form.cleaned_data["go"],
-                evidence=form.cleaned_data["evidence"],
-            )
-    except ValidationError as error:
-        apply_errors(form, error)
-    if form.errors:
-        return _pilot_page(request, pilot, decision_form=form, status=400)
-    messages.success(request, f"Decision recorded: {pilot.get_status_display()}.")
-    return redirect(_pilot_url(pilot))
+    done = _save(
+        request,
+        form,
+        lambda data: services.pilot_decide(
+            pilot=pilot, actor=request.user, now=timezone.now(), **data
+        ),
+        success="Decision recorded.",
+        to=_pilot_url(pilot),
+    )
+    return done or _pilot_page(request, pilot, decision_form=form, status=400)
 
 
 @require_POST
