@@ -1,5 +1,6 @@
 """Form helpers every module's pages use."""
 
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -39,7 +40,14 @@ def offer_people(form: forms.BaseForm, people: QuerySet[Any], *names: str) -> No
             if kept
             else people
         )
-        setattr(field, "label_from_instance", lambda user: user.display_name)  # noqa: B010
+        # Whoever is kept without being offered (they left, or were never staff) says so, so
+        # that an edit page shows why the name is there and that it wants a handover.
+        gone = set(kept) - set(people.filter(pk__in=kept).values_list("pk", flat=True))
+        setattr(field, "label_from_instance", partial(_person_label, gone=gone))  # noqa: B010
+
+
+def _person_label(user, *, gone: set) -> str:
+    return f"{user.display_name} (no longer on the staff)" if user.pk in gone else user.display_name
 
 
 class ReasonForm(forms.Form):
