@@ -46,7 +46,7 @@ def offer_people(form: forms.BaseForm, people: QuerySet[Any], *names: str) -> No
         setattr(field, "label_from_instance", partial(_person_label, gone=gone))  # noqa: B010
 
 
-def _person_label(user, *, gone: set) -> str:
+def _person_label(user: Any, *, gone: set[int]) -> str:
     return f"{user.display_name} (no longer on the staff)" if user.pk in gone else user.display_name
 
 
