@@ -758,12 +758,13 @@ class ComplianceRequirementSerializer(serializers.ModelSerializer):
 
 class ComplianceRequirementViewSet(RiskViewSetBase, TenantModelViewSet):
     """Compliance requirements per partnership and jurisdiction (GDPR, SOX, anti-bribery, labour,
-    environment); `attest` records an attestation by the caller for a period, with evidence."""
+    environment); PATCH corrects one (its partnership and framework stay); `attest` records an
+    attestation by the caller for a period, with evidence."""
 
     model = ComplianceRequirement
     serializer_class = ComplianceRequirementSerializer
     filterset_fields = ["partnership", "framework", "jurisdiction"]
-    http_method_names = ["get", "post", "head", "options"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def tenant_queryset(self):
         queryset = selectors.compliance_requirements(membership=self.membership)
@@ -773,6 +774,11 @@ class ComplianceRequirementViewSet(RiskViewSetBase, TenantModelViewSet):
 
     def create_object(self, data):
         return services.compliance_requirement_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.compliance_requirement_update(
+            requirement=instance, actor=self.request.user, **data
+        )
 
     @extend_schema(request=AttestationSerializer, responses={201: AttestationSerializer})
     @action(detail=True, methods=["post"])

@@ -379,6 +379,13 @@ class ComplianceRequirementForm(ServiceModelForm):
         offer_people(self, members, "owner")
 
 
+class ComplianceRequirementEditForm(ComplianceRequirementForm):
+    """A requirement corrected: everything but its framework (its officers attest that)."""
+
+    class Meta(ComplianceRequirementForm.Meta):
+        fields = [f for f in ComplianceRequirementForm.Meta.fields if f != "framework"]
+
+
 class AttestationForm(forms.Form):
     period_start = forms.DateField(widget=DateInput(), label="Period from")
     period_end = forms.DateField(widget=DateInput(), label="Period to")

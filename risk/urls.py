@@ -48,6 +48,11 @@ urlpatterns = [
     path("risk/breaches/<int:data_breach_id>/close/", views.breach_close, name="breach-close"),
     path("risk/watch-list/", views.watch_list, name="risk-watch-list"),
     path(
+        "risk/compliance/<int:compliance_requirement_id>/",
+        views.compliance_requirement_edit,
+        name="compliance-requirement-edit",
+    ),
+    path(
         "risk/compliance/<int:compliance_requirement_id>/attest/",
         views.attestation_create,
         name="attestation-create",

@@ -22,6 +22,7 @@ from risk.forms import (
     BreachForm,
     CertificateForm,
     CloseForm,
+    ComplianceRequirementEditForm,
     ComplianceRequirementForm,
     CyberAllocationForm,
     ForceMajeureForm,
@@ -42,6 +43,7 @@ from risk.forms import (
 )
 from risk.models import (
     EXPIRY_THRESHOLDS,
+    ComplianceRequirement,
     CyberAllocation,
     DataBreach,
     ForceMajeureEvent,
@@ -737,6 +739,39 @@ def compliance_requirement_create(request, org_slug, partnership_id):
         submit="Save the requirement",
         anchor="#compliance",
         done="Compliance requirement saved.",
+    )
+
+
+def compliance_requirement_edit(request, org_slug, compliance_requirement_id):
+    requirement = _object(
+        request,
+        selectors.compliance_requirements(membership=request.membership),
+        "change",
+        pk=compliance_requirement_id,
+    )
+    form = ComplianceRequirementEditForm(
+        request.POST or None,
+        instance=ComplianceRequirement.objects.get(pk=requirement.pk),
+        members=people_to_pick(organization=request.organization),
+    )
+    back = _tab_url(requirement.partnership, "#compliance")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.compliance_requirement_update(
+                requirement=requirement, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Compliance requirement saved.")
+            return redirect(back)
+    return _render_form(
+        request,
+        {"partnership": requirement.partnership, "requirement": requirement},
+        title=f"Edit · {requirement.title}",
+        back=back,
+        form=form,
+        submit="Save",
     )
 
 

@@ -43,6 +43,13 @@ DEFAULT_FM_NOTICE_DAYS = 14
 REMINDER_LEAD_DAYS = 7
 
 
+def _check_interval(months) -> None:
+    if months is None or not 1 <= months <= 60:
+        raise ValidationError(
+            {"attestation_months": "Attest between every month and every 5 years."}
+        )
+
+
 @transaction.atomic
 def compliance_requirement_create(
     *,
@@ -58,10 +65,7 @@ def compliance_requirement_create(
     harmonised_standard: str = "",
     owner=None,
 ) -> ComplianceRequirement:
-    if attestation_months is None or not 1 <= attestation_months <= 60:
-        raise ValidationError(
-            {"attestation_months": "Attest between every month and every 5 years."}
-        )
+    _check_interval(attestation_months)
     requirement = ComplianceRequirement(
         partnership=partnership,
         framework=framework,
@@ -205,6 +209,53 @@ def _party_in(partnership: Partnership, user) -> str:
             {"user": f"{user} is a partner guest not invited to this partnership."}
         )
     return "partner"
+
+
+REQUIREMENT_FIELDS = (
+    "jurisdiction",
+    "title",
+    "due_on",
+    "attestation_months",
+    "our_standard",
+    "partner_standard",
+    "harmonised_standard",
+    "owner",
+)
+
+
+@transaction.atomic
+def compliance_requirement_update(
+    *, requirement: ComplianceRequirement, actor, **fields
+) -> ComplianceRequirement:
+    """Correct a requirement: its wording, standards, jurisdiction, interval, next due date and
+    owner. Its partnership and framework stay (the framework's officers attest it): given, they
+    must be the same. Attestations already recorded keep the period they covered."""
+    if "partnership" in fields and fields.pop("partnership").pk != requirement.partnership_id:
+        raise ValidationError({"partnership": "A requirement stays with its partnership."})
+    if "framework" in fields and fields.pop("framework") != requirement.framework:
+        raise ValidationError(
+            {"framework": "A requirement keeps its framework: its officers attest it."}
+        )
+    unknown = set(fields) - set(REQUIREMENT_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown compliance requirement fields: {sorted(unknown)}")
+    _check_interval(fields.get("attestation_months", requirement.attestation_months))
+    if "jurisdiction" in fields:
+        fields["jurisdiction"] = (fields["jurisdiction"] or "").strip().upper()
+    if "title" in fields:
+        fields["title"] = (fields["title"] or "").strip()
+    changes = changed_fields(requirement, fields)
+    require_staff(requirement, "owner", changes=changes)
+    _full_clean(requirement, exclude=["partnership"])
+    requirement.save()
+    if changes:
+        audit_record(
+            action="risk.compliance_requirement.updated",
+            actor=actor,
+            obj=requirement,
+            changes=changes,
+        )
+    return requirement
 
 
 @transaction.atomic
