@@ -159,6 +159,21 @@ class RiskViewSet(RiskViewSetBase, TenantModelViewSet):
         services.mitigation_add(risk=risk, actor=request.user, **body.validated_data)
         return self._render(risk)
 
+    @extend_schema(request=MitigationSerializer, responses=RiskSerializer)
+    @action(detail=True, methods=["patch"], url_path=r"mitigations/(?P<mitigation_id>\d+)")
+    def mitigation_update(self, request, mitigation_id=None, *args, **kwargs):
+        """Reword, reschedule or hand over a mitigation still to do (409 once done)."""
+        risk = self.get_object()
+        mitigation = Mitigation.objects.filter(risk=risk, pk=mitigation_id).first()
+        if mitigation is None:
+            raise serializers.ValidationError({"mitigation": "Not a mitigation of this risk."})
+        body = MitigationSerializer(
+            mitigation, data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        body.is_valid(raise_exception=True)
+        services.mitigation_update(mitigation=mitigation, actor=request.user, **body.validated_data)
+        return self._render(risk)
+
     @extend_schema(request=None, responses=RiskSerializer)
     @action(detail=True, methods=["post"], url_path=r"mitigations/(?P<mitigation_id>\d+)/done")
     def mitigation_done(self, request, mitigation_id=None, *args, **kwargs):

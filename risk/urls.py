@@ -21,6 +21,11 @@ urlpatterns = [
     path("risk/risks/<int:risk_id>/close/", views.risk_close, name="risk-close"),
     path("risk/risks/<int:risk_id>/reopen/", views.risk_reopen, name="risk-reopen"),
     path(
+        "risk/mitigations/<int:mitigation_id>/",
+        views.mitigation_edit,
+        name="mitigation-edit",
+    ),
+    path(
         "risk/mitigations/<int:mitigation_id>/done/",
         views.mitigation_complete,
         name="mitigation-complete",

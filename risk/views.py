@@ -61,6 +61,7 @@ from tenancy.permissions import has_permission
 from tenancy.selectors import people_to_pick
 from tenancy.views import (
     form_page,
+    form_submit,
     get_object_for_member_or_404,
     paginate,
     refusals_to_messages,
@@ -260,6 +261,42 @@ def risk_mitigation_add(request, org_slug, risk_id):
             messages.success(request, "Mitigation added.")
             return redirect("risk-detail", org_slug, risk.pk)
     return risk_detail(request, org_slug, risk_id, status=400, mitigation_form=form)
+
+
+def mitigation_edit(request, org_slug, mitigation_id):
+    """Reword, reschedule or hand over a mitigation still to do."""
+    mitigation = _object(
+        request,
+        Mitigation.objects.select_related("risk__partnership", "owner"),
+        "change",
+        path="risk__partnership",
+        pk=mitigation_id,
+    )
+    form = MitigationForm(
+        request.POST or None,
+        initial={
+            "action": mitigation.action,
+            "due_on": mitigation.due_on,
+            "owner": mitigation.owner_id,
+        },
+        members=people_to_pick(organization=request.organization),
+    )
+    back = reverse("risk-detail", args=[org_slug, mitigation.risk_id])
+    done = form_submit(
+        request,
+        form,
+        lambda data: services.mitigation_update(mitigation=mitigation, actor=request.user, **data),
+        success="Mitigation saved.",
+        to=back,
+    )
+    return done or _render_form(
+        request,
+        {"partnership": mitigation.risk.partnership},
+        title=f"Mitigation · {mitigation.risk.title}",
+        back=back,
+        form=form,
+        submit="Save",
+    )
 
 
 @require_POST

@@ -18,6 +18,7 @@ from risk.models import (
 )
 from risk.services._common import _full_clean, _recipients, _url
 from tenancy.audit import audit_record, changed_fields, lock_fresh
+from tenancy.errors import ConflictError
 from tenancy.services import notify, require_staff
 
 # A risk's owner is reminded this many days before its review date (once per review date).
@@ -199,6 +200,31 @@ def mitigation_add(*, risk: Risk, actor, action: str, due_on: date, owner=None) 
         obj=mitigation,
         changes={"risk": risk.pk, "due_on": due_on},
     )
+    return mitigation
+
+
+@transaction.atomic
+def mitigation_update(*, mitigation: Mitigation, actor, **fields) -> Mitigation:
+    """Reword, reschedule or hand over a mitigation still to do (`action`, `due_on`, `owner`);
+    one already done keeps what it was (409)."""
+    unknown = set(fields) - {"action", "due_on", "owner"}
+    if unknown:
+        raise TypeError(f"Unknown mitigation fields: {sorted(unknown)}")
+    lock_fresh(mitigation)  # done since the page was opened: it stays as it was done
+    if mitigation.done_on is not None:
+        raise ConflictError("A mitigation already done is not changed.", code="done")
+    if "action" in fields:
+        fields["action"] = (fields["action"] or "").strip()
+        if not fields["action"]:
+            raise ValidationError({"action": "Say what will be done."})
+    if "due_on" in fields and fields["due_on"] is None:
+        raise ValidationError({"due_on": "Give the day it is due."})
+    changes = changed_fields(mitigation, fields)
+    require_staff(mitigation, "owner", changes=changes)
+    _full_clean(mitigation, exclude=["risk"])
+    mitigation.save()
+    if changes:
+        audit_record(action="risk.mitigation.updated", actor=actor, obj=mitigation, changes=changes)
     return mitigation
 
 
