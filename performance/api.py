@@ -885,6 +885,24 @@ class RcaViewSet(TenantModelViewSet):
         )
         return Response(CorrectiveActionSerializer(action_).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        request=CorrectiveActionSerializer, responses={200: CorrectiveActionSerializer, 409: dict}
+    )
+    @action(detail=True, methods=["patch"], url_path=r"capa/(?P<capa_id>\d+)")
+    def capa_update(self, request, capa_id=None, *args, **kwargs):
+        """Reword, reschedule or hand over an open action (its kind stays; 409 once done)."""
+        rca = self.get_object()
+        action_ = CorrectiveAction.objects.filter(rca=rca, pk=capa_id).first()
+        if action_ is None:
+            raise NotFound
+        body = CorrectiveActionSerializer(
+            action_, data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        body.is_valid(raise_exception=True)
+        fields = {k: v for k, v in body.validated_data.items() if k != "kind"}
+        action_ = services.capa_update(action=action_, actor=request.user, **fields)
+        return Response(CorrectiveActionSerializer(action_).data)
+
     @extend_schema(request=None, responses={200: CorrectiveActionSerializer, 409: dict})
     @action(detail=True, methods=["post"], url_path=r"capa/(?P<capa_id>\d+)/complete")
     def capa_complete(self, request, capa_id=None, *args, **kwargs):

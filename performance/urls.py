@@ -45,6 +45,11 @@ urlpatterns = [
         name="performance-capa-add",
     ),
     path(
+        "performance/rcas/<int:rootcauseanalysis_id>/capas/<int:correctiveaction_id>/",
+        views.capa_edit,
+        name="performance-capa-edit",
+    ),
+    path(
         "performance/rcas/<int:rootcauseanalysis_id>/capas/<int:correctiveaction_id>/done/",
         views.capa_complete,
         name="performance-capa-complete",

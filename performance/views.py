@@ -55,6 +55,8 @@ from tenancy.errors import ConflictError
 from tenancy.forms import apply_errors
 from tenancy.jobs import enqueue, job_progress, tasks_inline
 from tenancy.views import (
+    form_page,
+    form_submit,
     get_object_for_member_or_404,
     refusal_message,
     refusals_to_messages,
@@ -1101,6 +1103,45 @@ def capa_add(request, org_slug, rootcauseanalysis_id):
         service=services.capa_add,
         done="Action added.",
         form_name="capa_form",
+    )
+
+
+def capa_edit(request, org_slug, rootcauseanalysis_id, correctiveaction_id):
+    """Reword, reschedule or hand over an open corrective or preventive action."""
+    rca = _rca(request, rootcauseanalysis_id, change=True)
+    action = get_object_for_member_or_404(
+        request, CorrectiveAction.objects.all(), pk=correctiveaction_id, rca=rca
+    )
+    form = CapaForm(
+        request.POST or None,
+        initial={
+            "description": action.description,
+            "kind": action.kind,
+            "owner": action.owner_id,
+            "due_date": action.due_date,
+        },
+        organization=request.organization,
+    )
+    form.fields["kind"].disabled = True  # what the action is for stays
+    back = reverse("performance-rca", args=[org_slug, rca.pk])
+    done = form_submit(
+        request,
+        form,
+        lambda data: services.capa_update(
+            action=action,
+            actor=request.user,
+            **{k: v for k, v in data.items() if k != "kind"},
+        ),
+        success="Action saved.",
+        to=back,
+    )
+    return done or form_page(
+        request,
+        title=f"Action · {rca.problem[:80]}",
+        form=form,
+        back=back,
+        submit="Save",
+        partnership=rca.partnership,
     )
 
 

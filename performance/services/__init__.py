@@ -55,6 +55,7 @@ from performance.services.qbrs import (
 from performance.services.rca import (
     capa_add,
     capa_complete,
+    capa_update,
     rca_close,
     rca_create,
     rca_effectiveness_record,
@@ -168,6 +169,7 @@ __all__ = [
     "rca_update",
     "capa_add",
     "capa_complete",
+    "capa_update",
     "rca_close",
     "rca_effectiveness_record",
 ]

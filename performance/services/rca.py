@@ -123,6 +123,27 @@ def capa_add(
 
 
 @transaction.atomic
+def capa_update(*, action: CorrectiveAction, actor: User | None, **fields) -> CorrectiveAction:
+    """Reword, reschedule or hand over an open action (`description`, `due_date`, `owner`);
+    one done keeps what it was (409)."""
+    unknown = set(fields) - {"description", "due_date", "owner"}
+    if unknown:
+        raise TypeError(f"Unknown corrective action fields: {sorted(unknown)}")
+    lock_fresh(action)  # done since the page was opened: it stays as it was done
+    if action.status == CorrectiveAction.Status.DONE:
+        raise ConflictError("This action is already done.")
+    if "description" in fields:
+        fields["description"] = (fields["description"] or "").strip()
+    changes = changed_fields(action, fields)
+    require_staff(action, "owner", changes=changes)
+    action.full_clean()
+    action.save()
+    if changes:
+        audit_record(action="performance.capa.updated", actor=actor, obj=action, changes=changes)
+    return action
+
+
+@transaction.atomic
 def capa_complete(
     *, action: CorrectiveAction, actor: User | None, now: datetime
 ) -> CorrectiveAction:
