@@ -306,3 +306,42 @@ def test_seats_and_roles_are_listed_to_re_staff_and_never_moved(
         == []
     )
     assert _owner(org_a, seat, "user") == leaver.pk
+
+
+def _open_and_finished(model, lookup: str, value) -> tuple[dict, dict]:
+    """A record of each side of a kind's open-work filter: {field: a value it hands over},
+    {field: a value it leaves}."""
+    name = lookup.split("__")[0]
+    field = model._meta.get_field(name)
+    if lookup.endswith("__isnull"):
+        return {name: None}, {name: date(2026, 1, 5)}
+    kept = value if lookup.endswith("__in") else [value]
+    if field.get_internal_type() == "BooleanField":
+        return {name: kept[0]}, {name: not kept[0]}
+    left = next(choice for choice, _ in field.choices if choice not in kept)
+    return {name: kept[0]}, {name: left}
+
+
+@pytest.mark.parametrize(
+    "item",
+    [item for item in responsibilities() if item.moves and item.open_work],
+    ids=lambda item: f"{item.model}.{item.field}",
+)
+def test_each_kind_hands_over_its_open_records_and_leaves_its_finished_ones(
+    item, org_a, owner, leaver, colleague
+):
+    from tests.factories import factory_for
+
+    model = apps.get_model(item.model)
+    [(lookup, value)] = item.open_work.items()
+    open_fields, finished_fields = _open_and_finished(model, lookup, value)
+    make = factory_for(model)
+    with tenant_scope(org_a):
+        open_row = make(organization=org_a, **{item.field: leaver}, **open_fields)
+        finished = make(organization=org_a, **{item.field: leaver}, **finished_fields)
+    moved = responsibilities_hand_over(
+        organization=org_a, from_user=leaver, to_user=colleague, actor=owner
+    )
+    assert (item.label, 1) in moved
+    assert _owner(org_a, open_row, item.field) == colleague.pk
+    assert _owner(org_a, finished, item.field) == leaver.pk
