@@ -550,6 +550,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/integrations/test_small_rules.py",
             "tests/integrations/test_api_records.py",
             "tests/integrations/test_pages.py",
+            "tests/integrations/test_document_rules_pinned.py",
         ],
     ),
     "integrations.dr_tests": (
@@ -616,6 +617,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/integrations/test_service_rules_named.py",
             "tests/integrations/test_small_rules.py",
             "tests/integrations/test_discrepancies.py",
+            "tests/integrations/test_matching_rules_pinned.py",
         ],
     ),
 }

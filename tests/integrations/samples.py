@@ -132,3 +132,18 @@ XXE = b"""<?xml version="1.0"?>
 """
 
 GARBAGE = b"%PDF-1.7 this is a scanned invoice, not an EDI message"
+
+
+def interchange_of_three() -> bytes:
+    """PO-1001, its invoice INV-7 (one item priced above the order), and a message whose
+    quantity is no number: three messages in one UNB … UNZ."""
+    order = edifact(kind="order").decode()
+    head = order[: order.index("UNZ+1+IC42")]
+    priced = [list(item) for item in ORDER_ITEMS]
+    priced[0][5] = str(float(priced[0][5]) + 1)
+    invoice = edifact(kind="invoice", number="INV-7", items=[tuple(i) for i in priced])
+    invoice = invoice.decode()
+    second = invoice[invoice.index("UNH") : invoice.index("UNZ+1+IC42")].replace("M1", "M2")
+    bad = head[head.index("UNH") :].replace("PO-1001", "PO-1003").replace("M1", "M3")
+    bad = bad.replace(f":{ORDER_ITEMS[0][3]}:", ":lots:", 1)
+    return (head + second + bad + "UNZ+3+IC42'\n").encode()

@@ -252,10 +252,9 @@ def test_an_interchange_pushed_through_the_api_stores_every_message(
     owner, org_a, api_as, partnership
 ):
     from tenancy.models import AuditEvent
-    from tests.integrations.test_tasks import _interchange_of_three
 
     api = api_as(owner, org_a)
-    response = _post_file(api, partnership, _interchange_of_three())
+    response = _post_file(api, partnership, samples.interchange_of_three())
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["document_number"], body["message_index"]) == ("PO-1001", 1)
@@ -280,7 +279,7 @@ def test_an_interchange_pushed_through_the_api_stores_every_message(
         (str(third_id), "integrations.edi_document.rejected"),
     }
     # A resend of the same interchange finds the first document and stores nothing more.
-    again = _post_file(api, partnership, _interchange_of_three())
+    again = _post_file(api, partnership, samples.interchange_of_three())
     assert again.status_code == 200 and again.json()["id"] == body["id"]
     with tenant_scope(org_a):
         assert EdiDocument.objects.count() == 3

@@ -141,10 +141,9 @@ def test_an_unreadable_message_of_an_interchange_counts_against_the_interchanges
     org_a, partnership, ingest
 ):
     from integrations.models import EdiDocument
-    from tests.integrations.test_tasks import _interchange_of_three
 
     connector = _connector(org_a, partnership, partner_identifiers=[SUPPLIER, SENDER])
-    ingest(_interchange_of_three())
+    ingest(samples.interchange_of_three())
     with tenant_scope(org_a):
         unreadable = EdiDocument.objects.get(message_index=3)
     assert unreadable.status == "rejected" and unreadable.connector_id == connector.pk

@@ -154,28 +154,13 @@ def test_a_task_within_the_limit_still_runs(org_a, partnership, manager, setting
     assert result.get() == "accepted"
 
 
-def _interchange_of_three() -> bytes:
-    """PO-1001, its invoice INV-7 (one item priced above the order), and a message whose
-    quantity is no number: three messages in one UNB … UNZ."""
-    order = samples.edifact(kind="order").decode()
-    head = order[: order.index("UNZ+1+IC42")]
-    priced = [list(item) for item in samples.ORDER_ITEMS]
-    priced[0][5] = str(float(priced[0][5]) + 1)
-    invoice = samples.edifact(kind="invoice", number="INV-7", items=[tuple(i) for i in priced])
-    invoice = invoice.decode()
-    second = invoice[invoice.index("UNH") : invoice.index("UNZ+1+IC42")].replace("M1", "M2")
-    bad = head[head.index("UNH") :].replace("PO-1001", "PO-1003").replace("M1", "M3")
-    bad = bad.replace(f":{samples.ORDER_ITEMS[0][3]}:", ":lots:", 1)
-    return (head + second + bad + "UNZ+3+IC42'\n").encode()
-
-
 @pytest.mark.django_db
 def test_an_uploaded_interchange_stores_every_message_each_read_and_checked_on_its_own(
     org_a, partnership, manager, client_as
 ):
     from django.urls import reverse
 
-    content = _interchange_of_three()
+    content = samples.interchange_of_three()
     document, _ = _receive(org_a, partnership, manager, content)
     kwargs = {"organization_id": org_a.pk, "document_id": document.pk}
     assert tasks.edi_document_process.apply(kwargs=kwargs).get() == "accepted"
