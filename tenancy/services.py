@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
 
-from tenancy.audit import audit_record, lock_fresh
+from tenancy.audit import audit_record, audit_value, lock_fresh
 from tenancy.context import require_organization, tenant_scope
 from tenancy.errors import ConflictError
 from tenancy.models import ApiKey, Membership, Notification, Organization, Role, User
@@ -89,7 +89,8 @@ def responsibilities_hand_over(
     """Hand everything `from_user` still answers for (tenancy.handover: the open risks,
     agreements, tasks …) to `to_user`, one of the organization's active staff, at once: when a
     member moves on, their work does not fall silently to the admins. Returns (label, count) of
-    what moved; one audit event records it, and the new owner is told."""
+    what moved. Each record's own trail gets a `<app>.<model>.handed_over` event, the member's a
+    summary, and the new owner is told."""
     from tenancy.handover import responsibilities
 
     if to_user is None:
@@ -106,10 +107,23 @@ def responsibilities_hand_over(
         raise ConflictError("A partner guest's work stays with the partner's side.")
     moved = []
     with tenant_scope(organization):
+        change = [audit_value(from_user), audit_value(to_user)]
         for item in (item for item in responsibilities() if item.moves):
-            count = item.queryset(from_user.pk).update(**{f"{item.field}_id": to_user.pk})
-            if count:
-                moved.append((item.label, count))
+            # Locked and read first: each record's own trail says who took it over.
+            rows = list(item.queryset(from_user.pk).select_for_update())
+            if not rows:
+                continue
+            type(rows[0]).objects.filter(pk__in=[row.pk for row in rows]).update(
+                **{f"{item.field}_id": to_user.pk}
+            )
+            for row in rows:
+                audit_record(
+                    action=f"{row._meta.app_label}.{row._meta.model_name}.handed_over",
+                    actor=actor,
+                    obj=row,
+                    changes={item.field: change},
+                )
+            moved.append((item.label, len(rows)))
         if moved:
             summary = "; ".join(f"{label}: {count:,}" for label, count in moved)
             audit_record(

@@ -16,6 +16,7 @@ from contracts.models import Agreement
 from exit_planning.models import ExitPlan, WindDownTask
 from partnerships.models import Partnership
 from risk.models import Risk
+from tenancy.audit import audit_value
 from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError
 from tenancy.handover import responsibilities
@@ -100,7 +101,7 @@ def test_the_open_work_moves_to_the_colleague_and_the_finished_work_keeps_its_ow
         assert _owner(org_a, work[key]) == leaver.pk, key
 
 
-def test_the_handover_is_audited_once_and_the_colleague_is_told_what_they_took_over(
+def test_the_handover_is_audited_on_the_member_and_on_each_record_and_the_colleague_is_told(
     org_a, owner, leaver, colleague, work
 ):
     responsibilities_hand_over(organization=org_a, from_user=leaver, to_user=colleague, actor=owner)
@@ -112,6 +113,12 @@ def test_the_handover_is_audited_once_and_the_colleague_is_told_what_they_took_o
     assert event.changes["from"] == leaver.email and event.changes["to"] == colleague.email
     assert event.changes["moved"]["Open risks"] == 1
     assert told.title == "Lou Leaving handed their work over to you"
+    with tenant_scope(org_a):
+        [risk_event] = AuditEvent.objects.filter(
+            action="risk.risk.handed_over", object_id=str(work["open_risk"].pk)
+        )
+    assert risk_event.actor == owner  # the risk's own trail says who took it over
+    assert risk_event.changes == {"owner": [audit_value(leaver), audit_value(colleague)]}
     assert "Open risks: 1" in told.body and "Agreements: 1" in told.body
 
 
