@@ -58,6 +58,15 @@ def people_to_pick(*, organization, roles=None):
     return User.objects.filter(pk__in=memberships.values("user_id")).order_by("full_name", "email")
 
 
+def still_staff(*, organization, user_id: int | None) -> User | None:
+    """The person, while they are one of the organization's active staff (`people_to_pick`);
+    else nobody. For a job that copies an owner from another record (a plan's owner onto its
+    tasks): a leaver is not copied, the copy has no owner and the admins hear of it."""
+    if user_id is None:
+        return None
+    return people_to_pick(organization=organization).filter(pk=user_id).first()
+
+
 def responsibilities_of(*, user: User, moves: bool = True) -> list[tuple[str, int]]:
     """What `user` answers for in the current organization that is still open, as (label,
     count), in the modules' order, leaving out what they have none of: the work a handover

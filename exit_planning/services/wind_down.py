@@ -19,7 +19,7 @@ from tenancy.audit import audit_record, changed_fields
 from tenancy.dates import add_months
 from tenancy.errors import ConflictError
 from tenancy.models import User
-from tenancy.selectors import people_to_pick
+from tenancy.selectors import still_staff
 from tenancy.services import notify, require_staff
 
 
@@ -35,6 +35,7 @@ def wind_down_open(
             f"The wind-down was already opened on {plan.wind_down_opened_on:%d %b %Y}.",
             code="wind_down_open",
         )
+    owner = still_staff(organization=plan.organization_id, user_id=plan.owner_id)
     tasks = [
         WindDownTask(
             organization=plan.organization,
@@ -46,7 +47,7 @@ def wind_down_open(
             prerequisites=list(task.prerequisites),
             start_on=task.start_on,
             due_on=task.due_on,
-            owner=plan.owner,
+            owner=owner,
         )
         for task in winddown.schedule(opened_on=today, end_date=end_date)
     ]
@@ -93,11 +94,10 @@ def exit_daily_run(*, today: date) -> DailyRun:
         end = selectors.governing_agreement_end(stub, today=today)
         opens = end and add_months(end.on, -stub.lead_time_months)
         if opens is not None and opens <= today:
-            # The partnership's owner, while they are staff; else nobody (the admins hear of it).
-            owner = people_to_pick(organization=partnership.organization_id).filter(
-                pk=partnership.owner_id
+            owner = still_staff(
+                organization=partnership.organization_id, user_id=partnership.owner_id
             )
-            exit_plan_create(actor=None, partnership=partnership, owner=owner.first())
+            exit_plan_create(actor=None, partnership=partnership, owner=owner)
             result.plans_created += 1
     plans = ExitPlan.objects.select_related("partnership", "governing_agreement", "owner").filter(
         status__in=[

@@ -465,3 +465,26 @@ def test_the_daily_exit_job_gives_a_new_plan_the_partnerships_owner_while_they_a
         exit_services.exit_daily_run(today=TODAY)
         plan = ExitPlan.objects.get(partnership=partnership)
     assert plan.owner == people["staff"]
+
+
+def test_a_wind_down_opened_for_a_plan_whose_owner_left_gives_its_tasks_no_owner(org_a, people):
+    from exit_planning.models import WindDownTask
+    from tests.exit_planning.factories import ExitPlanFactory
+
+    with tenant_scope(org_a):
+        plan = ExitPlanFactory(organization=org_a, owner=people["staff"])
+        Membership.objects.filter(user=people["staff"]).update(is_active=False)
+        exit_services.wind_down_open(plan=plan, end_date=date(2027, 6, 30), today=TODAY)
+        owners = set(WindDownTask.objects.filter(plan=plan).values_list("owner_id", flat=True))
+    assert owners == {None}
+
+
+def test_a_wind_down_gives_its_tasks_the_plans_owner_while_they_are_staff(org_a, people):
+    from exit_planning.models import WindDownTask
+    from tests.exit_planning.factories import ExitPlanFactory
+
+    with tenant_scope(org_a):
+        plan = ExitPlanFactory(organization=org_a, owner=people["staff"])
+        exit_services.wind_down_open(plan=plan, end_date=date(2027, 6, 30), today=TODAY)
+        owners = set(WindDownTask.objects.filter(plan=plan).values_list("owner_id", flat=True))
+    assert owners == {people["staff"].pk}
