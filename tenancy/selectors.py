@@ -82,26 +82,46 @@ def responsibilities_of(*, user: User, moves: bool = True) -> list[tuple[str, in
     return [(label, count) for label, count in counts if count]
 
 
+def _members_now() -> set[int]:
+    """The ids of the current organization's active members (staff and partner guests)."""
+    return set(
+        Membership.objects.filter(
+            organization=require_organization(), is_active=True, user__is_active=True
+        ).values_list("user_id", flat=True)
+    )
+
+
 class AdminsOnce:
-    """The organization's admins, read on first need and then kept: a job that asks
-    `accountable` about many records passes one, so the fallback costs at most one query."""
+    """The organization's admins, and who is still a member, read on first need and then kept:
+    a job that asks `accountable` about many records passes one, so the lookups cost at most
+    one query each for the whole job."""
 
     def __init__(self) -> None:
         self._users: list[User] | None = None
+        self._members: set[int] | None = None
 
     def __call__(self) -> list[User]:
         if self._users is None:
             self._users = organization_admins()
         return self._users
 
+    def members(self) -> set[int]:
+        if self._members is None:
+            self._members = _members_now()
+        return self._members
+
 
 def accountable(
     *named: User | None, admins: Callable[[], list[User]] = organization_admins
 ) -> list[User]:
     """Who hears of something that needs a person: the first one named (a record's own owner,
-    then its partnership's owner, ...), or, when nobody is named, the organization's admins.
-    A job never drops an alert because an owner was never named."""
-    for user in named:
-        if user is not None:
-            return [user]
+    then its partnership's owner, ...) who is still a member of the organization, or, when
+    nobody is, the organization's admins. A job never drops an alert because an owner was
+    never named, nor sends it to someone who has left (their work waits for a handover)."""
+    people = [user for user in named if user is not None]
+    if people:
+        members = admins.members() if isinstance(admins, AdminsOnce) else _members_now()
+        for user in people:
+            if user.pk in members:
+                return [user]
     return admins()

@@ -11,7 +11,7 @@ from integrations import services
 from integrations.models import StockPolicy
 from integrations.services import monitoring
 from tenancy.context import tenant_scope
-from tenancy.models import Notification, Role
+from tenancy.models import Membership, Notification, Role
 from tenancy.selectors import AdminsOnce, accountable, organization_admins
 from tests.integrations.factories import ConnectorFactory, EdiDocumentFactory
 from tests.partnerships.factories import PartnershipFactory
@@ -62,6 +62,37 @@ def test_a_job_reads_the_admins_once_however_many_records_nobody_owns(
         with django_assert_num_queries(1):
             for _ in range(5):
                 assert accountable(None, admins=once) == admins
+
+
+def test_someone_who_left_is_passed_over_for_the_next_named_or_the_admins(
+    org_a, admins, manager, make_member
+):
+    """An alert for a record whose owner left goes to the next one named (the partnership's
+    owner), else to the admins: never to a leaver's dead inbox."""
+    left = make_member(org_a, Role.PROCUREMENT_MANAGER, email="left@alpha.test")
+    Membership.objects.filter(user=left).update(is_active=False)
+    with tenant_scope(org_a):
+        assert accountable(left, manager) == [manager]
+        assert accountable(left, None) == admins
+        once = AdminsOnce()
+        assert accountable(left, manager, admins=once) == [manager]
+        assert accountable(left, admins=once) == admins
+
+
+def test_a_partner_guest_named_on_a_record_is_still_told(org_a, admins, make_member):
+    guest = make_member(org_a, Role.PARTNER_GUEST, email="guest@supplier.test")
+    with tenant_scope(org_a):
+        assert accountable(guest, admins=AdminsOnce()) == [guest]
+
+
+def test_a_job_reads_who_is_still_a_member_once_however_many_records_it_asks_about(
+    org_a, admins, manager, django_assert_num_queries
+):
+    with tenant_scope(org_a):
+        once = AdminsOnce()
+        with django_assert_num_queries(1):
+            for _ in range(5):
+                assert accountable(manager, admins=once) == [manager]
 
 
 def test_with_no_admin_nobody_is_accountable(org_a, manager):
