@@ -148,7 +148,8 @@ def due_diligence_item_update(
             source=OnboardingEscalation.Source.FINDING,
             item=item,
             summary=f"Due-diligence item failed: {item.title}",
-            owner=partnership.owner or actor,
+            # The partnership's owner while they are a member, else the reviewer who failed it.
+            owner=(accountable(partnership.owner, actor) or [actor])[0],
             today=timezone.localdate(now),
             actor=actor,
         )

@@ -18,7 +18,7 @@ from partnerships.models import (
 from partnerships.selectors import exclusivity_conflicts, sourcing_case_analysis
 from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError, TransitionNotAllowed
-from tenancy.models import AuditEvent, Membership, Notification
+from tenancy.models import AuditEvent, Membership, Notification, Role
 from tests.partnerships.factories import (
     DueDiligenceItemFactory,
     ExclusivityFactory,
@@ -147,6 +147,19 @@ def test_a_failed_finding_escalates_to_the_owner_with_a_deadline(scope, owner):
     assert (escalation.owner, escalation.item, escalation.source) == (owner, item, "finding")
     assert escalation.deadline == TODAY + datetime.timedelta(days=10)
     assert Notification.objects.filter(recipient=owner, title__contains="Sanctions").exists()
+
+
+def test_a_failed_finding_of_a_partnership_whose_owner_left_escalates_to_the_reviewer(
+    scope, owner, make_member
+):
+    left = make_member(scope, Role.PROCUREMENT_MANAGER, email="left@alpha.test")
+    Membership.objects.filter(user=left).update(is_active=False)
+    partnership = PartnershipFactory(organization=scope, status="due_diligence", owner=left)
+    item = DueDiligenceItemFactory(organization=scope, partnership=partnership, title="Sanctions")
+    services.due_diligence_item_update(
+        item=item, actor=owner, now=NOW, status="failed", findings="Owner on a watch list."
+    )
+    assert OnboardingEscalation.objects.get().owner == owner
 
 
 def test_a_missed_milestone_escalates_once(scope, owner):
