@@ -530,6 +530,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/integrations/test_service_rules_named.py",
             "tests/integrations/test_small_rules.py",
             "tests/integrations/test_crosswalks.py",
+            "tests/integrations/test_crosswalk_rules_pinned.py",
         ],
     ),
     "integrations.discrepancies": (
@@ -580,6 +581,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/integrations/test_service_rules_named.py",
             "tests/integrations/test_small_rules.py",
             "tests/integrations/test_forecasts_stock.py",
+            "tests/integrations/test_forecast_rules_pinned.py",
         ],
     ),
     "integrations.data_sharing": (
@@ -589,6 +591,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/integrations/test_service_rules_named.py",
             "tests/integrations/test_small_rules.py",
             "tests/integrations/test_api.py",
+            "tests/integrations/test_retention.py",
+            "tests/integrations/test_data_sharing_rules_pinned.py",
         ],
     ),
     "integrations.monitoring": (
@@ -599,6 +603,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/integrations/test_small_rules.py",
             "tests/integrations/test_tasks.py",
             "tests/integrations/test_nobody_owns_it_the_admins_hear.py",
+            "tests/integrations/test_monitoring_rules_pinned.py",
         ],
     ),
     "integrations.document_kpis": (
@@ -608,6 +613,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/integrations/test_service_rules_named.py",
             "tests/integrations/test_small_rules.py",
             "tests/integrations/test_document_kpis.py",
+            "tests/integrations/test_document_kpi_rules_pinned.py",
         ],
     ),
     "integrations.matching": (

@@ -22,6 +22,8 @@ from tenancy.errors import ConflictError
 from tenancy.models import User
 
 TERM_FIELDS = ("category", "owner", "usage_rights", "retention_days", "on_expiry", "legal_basis")
+# A longer period put the retention job's cutoff before year 1: the job failed for every term.
+MAX_RETENTION_DAYS = 36500
 
 
 @transaction.atomic
@@ -40,6 +42,8 @@ def data_sharing_term_set(*, partnership: Partnership, actor: User, **fields) ->
     term.full_clean(exclude=["organization", "partnership"], validate_constraints=False)
     if not (term.usage_rights or "").strip():
         raise ValidationError({"usage_rights": "Say what each party may use the data for."})
+    if term.retention_days > MAX_RETENTION_DAYS:
+        raise ValidationError({"retention_days": f"At most {MAX_RETENTION_DAYS} days (100 years)."})
     term.save()
     audit_record(
         action="integrations.data_sharing_term.set",
@@ -115,9 +119,10 @@ def _apply_term(term: DataSharingTerm, cutoff) -> tuple[int, str]:
         discrepancies = _expired_discrepancies(term, cutoff)
         if delete:
             return discrepancies.delete()[0], "decided discrepancies deleted"
-        affected = discrepancies.exclude(dispute_note="", resolution="", owner=None).update(
+        # Who decided is a person too: a decision with nothing else on it loses its decider.
+        affected = discrepancies.exclude(
             dispute_note="", resolution="", owner=None, decided_by=None
-        )
+        ).update(dispute_note="", resolution="", owner=None, decided_by=None)
         return affected, "notes and people removed from decided discrepancies"
     return 0, "No data of this category is kept by the integrations module yet."
 
@@ -129,7 +134,8 @@ def retention_apply(*, now) -> list[RetentionRun]:
     recorded as held)."""
     runs = []
     for term in DataSharingTerm.objects.select_for_update().order_by("pk"):
-        cutoff = now - timedelta(days=term.retention_days)
+        # A term stored before the cap keeps more than 100 years: nothing is that old.
+        cutoff = now - timedelta(days=min(term.retention_days, MAX_RETENTION_DAYS))
         if term.legal_hold:
             affected, note, held = 0, f"Legal hold: {term.legal_hold_reason}", True
         else:

@@ -80,7 +80,7 @@ def _forecast_lines(raw_lines) -> list[list[str]]:
             raise ValidationError({"lines": f"Line {number}: the quantity must be 0 or more."})
         if (item, period) in lines:
             raise ValidationError({"lines": f"Line {number}: {item} {period} is given twice."})
-        lines[(item, period)] = value
+        lines[(item, period)] = abs(value)  # "-0" is 0: stored as "0", not "-0"
     if not lines:
         raise ValidationError({"lines": "Give at least one line: item, month, quantity."})
     return [[i, p, f"{q.normalize():f}"] for (i, p), q in sorted(lines.items())]
