@@ -149,7 +149,7 @@ def due_diligence_item_update(
             item=item,
             summary=f"Due-diligence item failed: {item.title}",
             # The partnership's owner while they are a member, else the reviewer who failed it.
-            owner=(accountable(partnership.owner, actor) or [actor])[0],
+            owner=next(iter(accountable(partnership.owner, actor)), actor),
             today=timezone.localdate(now),
             actor=actor,
         )
