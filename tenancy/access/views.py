@@ -161,17 +161,17 @@ def member_detail(request, org_slug, membership_id):
                 messages.error(request, " ".join(error.messages))
         except ConflictError as error:
             messages.error(request, error.message)
+    responsibilities = [] if membership.is_guest else responsibilities_of(user=membership.user)
     return render(
         request,
         "tenancy/access/member_detail.html",
         {
             "member": membership,
+            "open_total": sum(count for _, count in responsibilities),
             "role_form": role_form,
             "deactivate_form": deactivate_form,
             "handover_form": handover_form,
-            "responsibilities": (
-                [] if membership.is_guest else responsibilities_of(user=membership.user)
-            ),
+            "responsibilities": responsibilities,
             "seats": (
                 []
                 if membership.is_guest

@@ -228,12 +228,14 @@ def test_the_member_page_lists_the_work_and_hands_it_over_after_a_confirmation(
     client = client_as(owner)
     page = client.get(url).content.decode()
     assert 'data-testid="responsibilities"' in page and "Open risks" in page
+    # The deactivation card says the work is still theirs (7 open records in `work`).
+    assert "They still answer for 7 open records" in page
     assert "data-confirm=" in page[page.index('data-testid="responsibilities"') :]
     response = client.post(url, {"action": "handover", "handover-to_user": colleague.pk})
     assert response.status_code == 302
     assert _owner(org_a, work["open_risk"]) == colleague.pk
     again = client.get(url).content.decode()
-    assert "Nothing open" in again
+    assert "Nothing open" in again and 'data-testid="open-work-warning"' not in again
 
 
 def test_the_member_page_refuses_a_handover_without_a_colleague_on_the_field(
