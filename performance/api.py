@@ -899,8 +899,7 @@ class RcaViewSet(TenantModelViewSet):
             action_, data=request.data, partial=True, context=self.get_serializer_context()
         )
         body.is_valid(raise_exception=True)
-        fields = {k: v for k, v in body.validated_data.items() if k != "kind"}
-        action_ = services.capa_update(action=action_, actor=request.user, **fields)
+        action_ = services.capa_update(action=action_, actor=request.user, **body.validated_data)
         return Response(CorrectiveActionSerializer(action_).data)
 
     @extend_schema(request=None, responses={200: CorrectiveActionSerializer, 409: dict})

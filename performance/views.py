@@ -1127,11 +1127,7 @@ def capa_edit(request, org_slug, rootcauseanalysis_id, correctiveaction_id):
     done = form_submit(
         request,
         form,
-        lambda data: services.capa_update(
-            action=action,
-            actor=request.user,
-            **{k: v for k, v in data.items() if k != "kind"},
-        ),
+        lambda data: services.capa_update(action=action, actor=request.user, **data),
         success="Action saved.",
         to=back,
     )

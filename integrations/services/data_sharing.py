@@ -43,7 +43,9 @@ def data_sharing_term_set(*, partnership: Partnership, actor: User, **fields) ->
     if not (term.usage_rights or "").strip():
         raise ValidationError({"usage_rights": "Say what each party may use the data for."})
     if term.retention_days > MAX_RETENTION_DAYS:
-        raise ValidationError({"retention_days": f"At most {MAX_RETENTION_DAYS} days (100 years)."})
+        raise ValidationError(
+            {"retention_days": f"At most {MAX_RETENTION_DAYS:,} days (100 years)."}
+        )
     term.save()
     audit_record(
         action="integrations.data_sharing_term.set",

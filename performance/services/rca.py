@@ -125,7 +125,9 @@ def capa_add(
 @transaction.atomic
 def capa_update(*, action: CorrectiveAction, actor: User | None, **fields) -> CorrectiveAction:
     """Reword, reschedule or hand over an open action (`description`, `due_date`, `owner`);
-    one done keeps what it was (409)."""
+    its `kind` stays (given, it must be the same); one done keeps what it was (409)."""
+    if "kind" in fields and fields.pop("kind") != action.kind:
+        raise ValidationError({"kind": "An action keeps its kind: add another one instead."})
     unknown = set(fields) - {"description", "due_date", "owner"}
     if unknown:
         raise TypeError(f"Unknown corrective action fields: {sorted(unknown)}")

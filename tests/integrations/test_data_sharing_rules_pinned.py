@@ -174,7 +174,7 @@ def test_a_retention_of_up_to_100_years_is_kept_and_a_longer_one_refused(
 ):
     # Longer ones made the nightly job's cutoff fall before year 1: it crashed for every term.
     refusal = _set_refusal(org_a, partnership, manager, retention_days=36501)
-    assert refusal == {"retention_days": ["At most 36500 days (100 years)."]}
+    assert refusal == {"retention_days": ["At most 36,500 days (100 years)."]}
     term = _set(org_a, partnership, manager, retention_days=36500)
     assert _fresh(org_a, DataSharingTerm, term.pk).retention_days == 36500
     [run] = _apply(org_a)

@@ -4,6 +4,7 @@ and through the API; its kind stays, and one done keeps what it was."""
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from performance import services
 from performance.models import CorrectiveAction
@@ -86,3 +87,20 @@ def test_the_api_hands_an_action_over_and_refuses_a_guest(
     refused = client.patch(url, {"owner": guest.pk}, format="json")
     assert refused.status_code == 400
     assert _stored(org_a, action).owner == colleague
+    kind = client.patch(url, {"kind": "preventive", "due_date": "2031-01-31"}, format="json")
+    assert kind.status_code == 400 and "An action keeps its kind" in str(kind.json())
+    assert (_stored(org_a, action).kind, _stored(org_a, action).due_date) == (action.kind, DUE)
+
+
+def test_an_action_keeps_its_kind(org_a, manager, action):
+    other = "preventive" if action.kind == "corrective" else "corrective"
+    with tenant_scope(org_a):
+        with pytest.raises(ValidationError) as refused:
+            services.capa_update(
+                action=action, actor=manager, kind=other, due_date=date(2031, 1, 1)
+            )
+        same = services.capa_update(action=action, actor=manager, kind=action.kind, due_date=DUE)
+    assert refused.value.message_dict == {
+        "kind": ["An action keeps its kind: add another one instead."]
+    }
+    assert same.kind == action.kind and _stored(org_a, action).due_date == DUE
