@@ -22,12 +22,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from scripts.services import with_database  # noqa: E402
 
 
 def _bin(name: str) -> str:
@@ -44,11 +47,6 @@ def _bin(name: str) -> str:
     if not found:
         raise SystemExit(f"{name} not found: install the PostgreSQL client (postgresql-client).")
     return found
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 def table_counts(url: str) -> dict[str, int]:

@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scripts.services import VAR, ensure_services, stop_service  # noqa: E402
+from scripts.services import VAR, ensure_database, ensure_services, stop_service  # noqa: E402
 
 PYTHON = sys.executable
 HOST = os.environ.get("PARTNERLINE_HOST", "127.0.0.1")
@@ -39,8 +39,18 @@ def main() -> int:
     env, handles = ensure_services()
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     env.setdefault("PARTNERLINE_SITE_URL", f"http://{HOST}:{PORT}")
-    manage(env, "migrate", "--no-input", "-v", "0")
-    manage(env, "seed_demo")
+    try:
+        ensure_database(env["DATABASE_URL"])
+        manage(env, "migrate", "--no-input", "-v", "0")
+        manage(env, "seed_demo")
+    except (subprocess.CalledProcessError, SystemExit) as error:
+        # A failed setup still stops the embedded servers it started.
+        for handle in handles:
+            stop_service(handle)
+        if isinstance(error, SystemExit):
+            raise
+        print(f"`manage.py {error.cmd[2]}` failed (above); stopping.", flush=True)
+        return error.returncode or 1
     celery = [PYTHON, "-m", "celery", "-A", "config"]
     processes = {
         "web": subprocess.Popen(

