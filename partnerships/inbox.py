@@ -159,7 +159,9 @@ def inbox_for(*, membership: Membership, today: date) -> list[InboxSection]:
                     url("agreement-detail", m.agreement.pk),
                     m.agreement.partnership.name,
                     m.on,
-                    m.kind == "notice",
+                    # The window starts today: a deadline in it is still to come (a notice
+                    # deadline was shown "overdue since" the day it is due).
+                    m.on < today,
                 )
                 for m in deadlines[:SHOWN]
             ],

@@ -116,3 +116,26 @@ def test_a_decision_due_late_in_the_utc_day_is_due_on_the_organizations_next_day
             }
     [item] = sections["approvals"].items
     assert (item.due, item.overdue) == (date(2030, 2, 1), False)  # due today there, not late
+
+
+def test_a_notice_deadline_still_to_come_is_due_not_overdue(org_a, owner):
+    with tenant_scope(org_a):
+        partnership = PartnershipFactory(organization=org_a, owner=owner)
+        for title, expiry in (
+            ("Notice due today", date(2026, 10, 15)),
+            ("Later", date(2026, 12, 31)),
+        ):
+            AgreementFactory(
+                organization=org_a, partnership=partnership, title=title, status="active",
+                expiry_date=expiry, notice_period_days=30,
+            )  # fmt: skip
+        sections = {s.key: s for s in inbox_for(membership=owner.memberships.get(), today=TODAY)}
+    notices = [
+        (item.label, item.due, item.overdue)
+        for item in sections["deadlines"].items
+        if item.label.startswith("Last day")
+    ]
+    assert notices == [
+        ("Last day to give notice: Notice due today", date(2026, 9, 15), False),
+        ("Last day to give notice: Later", date(2026, 12, 1), False),
+    ]
