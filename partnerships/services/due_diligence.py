@@ -221,7 +221,10 @@ def onboarding_milestones_check(*, today: date, actor: User | None = None) -> in
             partnership=partnership,
             source=OnboardingEscalation.Source.MILESTONE,
             milestone=milestone,
-            summary=f"Onboarding milestone missed: {milestone.title} (due {milestone.due_date})",
+            summary=(
+                f"Onboarding milestone missed: {milestone.title} "
+                f"(due {milestone.due_date:%d %b %Y})"
+            ),
             owner=told[0],
             also_told=told[1:],
             today=today,

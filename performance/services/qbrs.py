@@ -25,6 +25,7 @@ from tenancy.audit import audit_record, lock_fresh
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
+from tenancy.money import format_amount, format_quantity
 from tenancy.selectors import AdminsOnce, accountable
 from tenancy.services import notify
 
@@ -120,8 +121,8 @@ def qbr_build_agenda(*, qbr: Qbr) -> list[dict]:
         {
             "title": "SLA breaches",
             "items": [
-                f"{b.sla.name} {b.period_start:%Y-%m}: {b.measured_value.normalize():f}, "
-                f"credit {b.currency} {b.service_credit:,.2f}"
+                f"{b.sla.name} {b.period_start:%b %Y}: {format_quantity(b.measured_value)}, "
+                f"credit {b.currency} {format_amount(b.service_credit, b.currency)}"
                 for b in breaches
             ]
             or ["No breaches this quarter."],
@@ -129,7 +130,8 @@ def qbr_build_agenda(*, qbr: Qbr) -> list[dict]:
         {
             "title": "Open action items",
             "items": [
-                f"{a.title} ({a.owner.display_name if a.owner else 'no owner'}, due {a.due_date})"
+                f"{a.title} ({a.owner.display_name if a.owner else 'no owner'}, "
+                f"due {a.due_date:%d %b %Y})"
                 for a in actions
             ]
             or ["None open."],

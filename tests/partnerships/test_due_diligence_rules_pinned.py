@@ -296,14 +296,14 @@ def test_every_missed_milestone_is_escalated_an_ownerless_one_to_the_admin(scope
         (
             portal,
             "milestone",
-            "Onboarding milestone missed: Supplier portal access (due 2026-02-20)",
+            "Onboarding milestone missed: Supplier portal access (due 20 Feb 2026)",
             owner,
             DEADLINE,
         ),
         (
             kickoff,
             "milestone",
-            "Onboarding milestone missed: Kick-off (due 2026-03-01)",
+            "Onboarding milestone missed: Kick-off (due 01 Mar 2026)",
             owner,
             DEADLINE,
         ),

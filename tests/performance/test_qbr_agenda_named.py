@@ -51,10 +51,10 @@ def test_qbr_build_agenda_lists_the_quarters_scores_breaches_and_open_actions(or
         )
     assert agenda == [
         {"title": "Scorecard review", "items": ["Jan 2030: 81.50, Mar 2030: N/A"]},
-        {"title": "SLA breaches", "items": ["On-time 2030-02: 93.5, credit EUR 1,500.00"]},
+        {"title": "SLA breaches", "items": ["On-time Feb 2030: 93.5, credit EUR 1,500.00"]},
         {
             "title": "Open action items",
-            "items": [f"Fix labels ({manager.display_name}, due 2030-02-01)"],
+            "items": [f"Fix labels ({manager.display_name}, due 01 Feb 2030)"],
         },
         {"title": "Improvement initiatives and next quarter's priorities", "items": []},
     ]
@@ -63,3 +63,18 @@ def test_qbr_build_agenda_lists_the_quarters_scores_breaches_and_open_actions(or
         ["No breaches this quarter."],
         ["None open."],
     ]
+
+
+def test_a_breachs_credit_shows_its_currencys_precision_and_the_measure_its_separators(org_a):
+    with tenant_scope(org_a):
+        partnership = PartnershipFactory(organization=org_a, currency="JPY")
+        qbr = QbrFactory(
+            organization=org_a, partnership=partnership, quarter_start=date(2030, 1, 1)
+        )
+        SlaBreachFactory(
+            organization=org_a, sla__kpi__partnership=partnership, sla__name="Lead time",
+            period_start=date(2030, 3, 1), measured_value=Decimal("12500.250"),
+            service_credit=Decimal("1250000"), currency="JPY",
+        )  # fmt: skip
+        [_, breaches, *_] = qbr_build_agenda(qbr=qbr)
+    assert breaches["items"] == ["Lead time Mar 2030: 12,500.25, credit JPY 1,250,000"]

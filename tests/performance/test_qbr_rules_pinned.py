@@ -224,15 +224,15 @@ def test_the_agenda_lists_the_quarters_scorecards_breaches_and_open_actions_in_w
         {
             "title": "SLA breaches",
             "items": [  # latest first (the breaches' order)
-                "Delivery SLA 2025-06: 93, credit EUR 500.00",
-                "Delivery SLA 2025-04: 93.5, credit EUR 1,234.50",
+                "Delivery SLA Jun 2025: 93, credit EUR 500.00",
+                "Delivery SLA Apr 2025: 93.5, credit EUR 1,234.50",
             ],
         },
         {
             "title": "Open action items",
             "items": [
-                "Second carrier (Olga Ops, due 2025-05-02)",
-                "Buffer stock (no owner, due 2025-05-09)",
+                "Second carrier (Olga Ops, due 02 May 2025)",
+                "Buffer stock (no owner, due 09 May 2025)",
             ],
         },
         {"title": "Improvement initiatives and next quarter's priorities", "items": []},
