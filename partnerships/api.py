@@ -185,7 +185,7 @@ class PartnershipViewSet(ReasonedDeleteViewSet):
     @action(detail=True, methods=["post"])
     def transition(self, request, *args, **kwargs):
         """Move the partnership along its lifecycle (409 with the reason when not allowed);
-        closing it needs a `reason` (400 on the field without one)."""
+        starting the exit and closing it need a `reason` (400 on the field without one)."""
         partnership = self.get_object()
         body = PartnershipTransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)

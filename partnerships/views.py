@@ -164,7 +164,7 @@ def _transition_buttons(partnership) -> list[dict]:
                 "status": status,
                 "label": Partnership.Status(status).label,
                 "blockers": blockers,
-                "irreversible": status == Partnership.Status.CLOSED,
+                "irreversible": services.transition_needs_reason(status),
             }
         )
     return buttons

@@ -186,7 +186,10 @@ def exit_trigger_confirm(
     partnership = plan.partnership
     if partnership.status != Partnership.Status.EXITING:
         partnership_transition(
-            partnership=partnership, actor=actor, status=Partnership.Status.EXITING
+            partnership=partnership,
+            actor=actor,
+            status=Partnership.Status.EXITING,
+            reason=f"Exit trigger confirmed: {reason.strip()}",
         )
     _plan_move(plan, ExitPlan.Status.EXITING)
     trigger.status = ExitTrigger.Status.CONFIRMED

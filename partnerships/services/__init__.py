@@ -21,6 +21,7 @@ from partnerships.services.partnerships import (
     partnership_transition,
     partnership_update,
     transition_blockers,
+    transition_needs_reason,
 )
 from partnerships.services.records import record_create, record_delete, record_update
 from partnerships.services.sourcing import (
@@ -64,4 +65,5 @@ __all__ = [
     "sourcing_case_update",
     "tco_estimate_set",
     "transition_blockers",
+    "transition_needs_reason",
 ]

@@ -97,16 +97,28 @@ def _order(status: str) -> int:
     return Partnership.Status.values.index(status)
 
 
+# The steps that end a partnership: from these there is no way back to a live partnership, so
+# each is taken with a reason, kept in the audit trail (and the pages confirm it first).
+REASON_NEEDED = {
+    Partnership.Status.EXITING: "Starting the exit needs a reason: it cannot be undone.",
+    Partnership.Status.CLOSED: "Closing a partnership needs a reason.",
+}
+
+
+def transition_needs_reason(status: str) -> bool:
+    return status in REASON_NEEDED
+
+
 @transaction.atomic
 def partnership_transition(
     *, partnership: Partnership, actor: User | None, status: str, reason: str = ""
 ) -> Partnership:
     """Move a partnership along its lifecycle; a refused step raises TransitionNotAllowed (409)
-    with every reason. Closing it needs a reason (pages, API and the exit plan alike), kept in
-    the audit trail."""
+    with every reason. Starting the exit and closing need a reason (pages, API and the exit plan
+    alike), kept in the audit trail."""
     reason = (reason or "").strip()
-    if status == Partnership.Status.CLOSED and not reason:
-        raise ValidationError({"reason": "Closing a partnership needs a reason."})
+    if status in REASON_NEEDED and not reason:
+        raise ValidationError({"reason": REASON_NEEDED[status]})
     partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
     blockers = transition_blockers(partnership, status)
     if blockers:

@@ -322,7 +322,9 @@ def test_a_confirmed_exit_moves_the_partnership_in_the_confirmers_name(scope, pl
         for e in AuditEvent.objects.filter(object_id=str(plan.partnership_id)).order_by("sequence")
         if e.changes.get("status") == ["active", "exiting"]
     ]
-    assert [e.actor for e in moved] == [manager]
+    assert [(e.actor, e.changes["reason"]) for e in moved] == [
+        (manager, "Exit trigger confirmed: Board")
+    ]
 
 
 def test_the_opened_tasks_are_the_templates_with_their_titles_streams_and_order(

@@ -158,3 +158,16 @@ def test_closing_through_the_api_needs_the_reason_the_page_asks_for(owner, org_a
     closed = client.post(url, {"status": "closed", "reason": "Terms not agreed."}, format="json")
     assert closed.status_code == 200
     assert closed.json()["status"] == "closed"
+
+
+def test_starting_the_exit_through_the_api_needs_a_reason(owner, org_a, api_as):
+    partnership = PartnershipFactory(organization=org_a, status="active")
+    url = f"/api/v1/o/alpha/partnerships/{partnership.pk}/transition/"
+    client = api_as(owner, org_a)
+    unexplained = client.post(url, {"status": "exiting"}, format="json")
+    assert unexplained.status_code == 400
+    assert unexplained.json()["error"]["fields"] == {
+        "reason": ["Starting the exit needs a reason: it cannot be undone."]
+    }
+    started = client.post(url, {"status": "exiting", "reason": "Insolvency."}, format="json")
+    assert (started.status_code, started.json()["status"]) == (200, "exiting")

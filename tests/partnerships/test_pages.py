@@ -313,3 +313,22 @@ def test_closing_on_the_page_without_a_reason_says_the_services_words(owner, org
     ]
     with tenant_scope(org_a):
         assert Partnership.objects.get(pk=partnership.pk).status == "negotiating"
+
+
+def test_the_exit_is_started_on_the_page_behind_a_confirmation_and_a_reason(
+    owner, org_a, client_as
+):
+    partnership = PartnershipFactory(organization=org_a, status="active")
+    client = client_as(owner)
+    page = client.get(f"/o/alpha/partnerships/{partnership.pk}/").content.decode()
+    start = page.split('data-testid="start-exit"', 1)[1].split("</details>", 1)[0]
+    assert 'data-confirm="Start the exit of this partnership?' in start
+    assert 'name="reason"' in start and "required" in start
+    assert 'data-status="under_review"' in page  # a step that can be undone stays one click
+    url = f"/o/alpha/partnerships/{partnership.pk}/transition/"
+    response = client.post(url, {"status": "exiting", "reason": ""}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "Starting the exit needs a reason: it cannot be undone."
+    ]
+    with tenant_scope(org_a):
+        assert Partnership.objects.get(pk=partnership.pk).status == "active"

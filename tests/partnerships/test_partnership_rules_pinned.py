@@ -140,6 +140,47 @@ def test_a_partnership_is_not_closed_without_a_reason_on_the_field(scope, owner,
     assert not AuditEvent.objects.filter(action="partnerships.partnership.closed").exists()
 
 
+@pytest.mark.parametrize("start", ["active", "under_review"])
+@pytest.mark.parametrize("reason", [None, "", "  "])
+def test_the_exit_is_not_started_without_a_reason_on_the_field(scope, owner, start, reason):
+    partnership = PartnershipFactory(organization=scope, status=start)
+    with pytest.raises(ValidationError) as refused:
+        services.partnership_transition(
+            partnership=partnership, actor=owner, status="exiting", reason=reason
+        )
+    assert refused.value.message_dict == {
+        "reason": ["Starting the exit needs a reason: it cannot be undone."]
+    }
+    assert Partnership.objects.get(pk=partnership.pk).status == start
+
+
+def test_the_reason_for_starting_the_exit_is_kept_in_the_audit_trail(scope, owner):
+    partnership = PartnershipFactory(organization=scope, status=Partnership.Status.ACTIVE)
+    services.partnership_transition(
+        partnership=partnership, actor=owner, status="exiting", reason=" Repeated breaches. "
+    )
+    assert _event("partnerships.partnership.exiting").changes == {
+        "status": ["active", "exiting"],
+        "reason": "Repeated breaches.",
+    }
+
+
+@pytest.mark.parametrize(
+    ("status", "needed"),
+    [
+        ("proposed", False),
+        ("due_diligence", False),
+        ("negotiating", False),
+        ("active", False),
+        ("under_review", False),
+        ("exiting", True),
+        ("closed", True),
+    ],
+)
+def test_only_the_steps_that_end_a_partnership_need_a_reason(status, needed):
+    assert services.transition_needs_reason(status) is needed
+
+
 def test_the_reason_for_closing_is_kept_trimmed_in_the_audit_trail(scope, owner):
     partnership = PartnershipFactory(organization=scope, status=Partnership.Status.NEGOTIATING)
     services.partnership_transition(
