@@ -183,6 +183,21 @@ def test_the_transition_form_never_terminates_without_the_confirmation_page(
     assert agreement.status == Agreement.Status.EXECUTED
 
 
+@pytest.mark.parametrize(
+    ("status", "step", "question"),
+    [
+        ("approved", "executed", "Mark the agreement executed?"),
+        ("executed", "expired", "Mark the agreement expired?"),
+    ],
+)
+def test_the_steps_that_cannot_be_undone_ask_first(org_a, owner, client_as, status, step, question):
+    with tenant_scope(org_a):
+        agreement = AgreementFactory(organization=org_a, status=status)
+    page = client_as(owner).get(f"{PAGES}/agreements/{agreement.pk}/").content.decode()
+    form = page.split(f'name="status" value="{step}"', 1)[0].rsplit("<form", 1)[1]
+    assert f'data-confirm="{question}' in form
+
+
 def test_fulfilments_keep_evidence_files_and_a_history(org_a, owner, client_as, settings, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

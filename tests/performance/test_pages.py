@@ -159,9 +159,11 @@ def test_the_breaches_under_the_sla_list_come_a_page_at_a_time_newest_first(
         first = client.get(url).content.decode()
     second = client.get(url, {"breaches_page": 2}).content.decode()
     assert "Page 1 of 2 (52 breaches)" in first
-    # Newest first: the 52 monthly breaches run from 2020-01 to 2024-04.
-    assert "2024-04" in first and "2020-03" in first and "2020-02" not in first
-    assert "2020-02" in second and "2020-01" in second and "2020-03" not in second
+    # Newest first: the 52 monthly breaches run from January 2020 to April 2024.
+    assert "Apr 2024" in first and "Mar 2020" in first and "Feb 2020" not in first
+    assert "Feb 2020" in second and "Jan 2020" in second and "Mar 2020" not in second
+    # Closing or waiving a breach is final: the page asks first.
+    assert first.count('data-confirm="Close this breach for good?') == views.BREACH_PAGE_SIZE
 
 
 def test_the_ranking_is_ordered_and_paginated_in_sql_without_breakdowns(
