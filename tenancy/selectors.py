@@ -70,16 +70,25 @@ def still_staff(*, organization, user_id: int | None) -> User | None:
 def responsibilities_of(*, user: User, moves: bool = True) -> list[tuple[str, int]]:
     """What `user` answers for in the current organization that is still open, as (label,
     count), in the modules' order, leaving out what they have none of: the work a handover
-    moves, or (`moves=False`) the seats and roles to re-staff on their own pages. One COUNT per
-    kind registered (tenancy.handover): a page about one member, never a list."""
+    moves, or (`moves=False`) the seats and roles to re-staff on their own pages. One query: the
+    count of every kind registered (tenancy.handover), each scoped to the organization by its own
+    manager, joined by UNION ALL."""
+    from django.db.models import Count, IntegerField, Value
+
     from tenancy.handover import responsibilities
 
-    counts = [
-        (item.label, item.queryset(user.pk).count())
-        for item in responsibilities()
-        if item.moves == moves
+    items = [item for item in responsibilities() if item.moves == moves]
+    parts = [
+        item.queryset(user.pk)
+        .order_by()
+        .values(handover_kind=Value(index, output_field=IntegerField()))
+        .annotate(n=Count("pk"))
+        for index, item in enumerate(items)
     ]
-    return [(label, count) for label, count in counts if count]
+    if not parts:
+        return []
+    found = dict(parts[0].union(*parts[1:], all=True).values_list("handover_kind", "n"))
+    return [(item.label, found[index]) for index, item in enumerate(items) if found.get(index)]
 
 
 def _members_now() -> set[int]:
