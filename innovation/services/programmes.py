@@ -1,5 +1,7 @@
 """The alliance's joint programmes: sourcing models, task forces, knowledge-sharing sessions
-and joint supplier development."""
+and joint supplier development. The buyer's team runs them (every service here refuses a
+partner guest, who sees the joint work); a task force's members, a session's attendees and a
+programme's investments name the partner's people and money as the buyer records them."""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from innovation.services._common import (
     MATERIAL_EXTENSIONS,
     MATERIAL_MAX_BYTES,
     OFFICE_EXTENSIONS,
+    _buyer_only,
     _full_clean,
     _lock,
     _text,
@@ -69,6 +72,7 @@ def sourcing_model_create(
     participants=(),
     categories=(),
 ) -> SourcingModel:
+    _buyer_only(actor, "set up a joint sourcing model")
     row = SourcingModel(
         partnership=partnership,
         name=_text(name),
@@ -89,6 +93,7 @@ def sourcing_model_create(
 
 @transaction.atomic
 def sourcing_model_update(*, model: SourcingModel, actor: User, **fields: Any) -> SourcingModel:
+    _buyer_only(actor, "change a joint sourcing model")
     status = fields.pop("status", None)
     for key in ("participants", "categories"):
         if key in fields:
@@ -126,6 +131,7 @@ def sourcing_model_update(*, model: SourcingModel, actor: User, **fields: Any) -
 def task_force_create(
     *, actor: User, partnership: Partnership, name: str, category: str, mandate: str
 ) -> TaskForce:
+    _buyer_only(actor, "set up a task force")
     row = TaskForce(
         partnership=partnership, name=_text(name), category=_text(category), mandate=_text(mandate)
     )
@@ -139,6 +145,7 @@ def task_force_create(
 def task_force_member_add(
     *, task_force: TaskForce, actor: User, name: str, party: str, role: str = ""
 ) -> TaskForceMember:
+    _buyer_only(actor, "staff a task force")
     _lock(task_force)  # a page opened before the close adds nothing after it
     if task_force.status == TaskForce.Status.CLOSED:
         raise ConflictError("The task force is closed.", code="closed")
@@ -158,6 +165,7 @@ def task_force_member_add(
 def task_force_milestone_add(
     *, task_force: TaskForce, actor: User, title: str, due_on: date
 ) -> TaskForceMilestone:
+    _buyer_only(actor, "plan a task force's milestones")
     _lock(task_force)  # a page opened before the close adds nothing after it
     if task_force.status == TaskForce.Status.CLOSED:
         raise ConflictError("The task force is closed.", code="closed")
@@ -177,6 +185,7 @@ def task_force_milestone_add(
 def task_force_milestone_done(
     *, milestone: TaskForceMilestone, actor: User, today: date
 ) -> TaskForceMilestone:
+    _buyer_only(actor, "mark a task force's milestone done")
     _lock(milestone)  # done once, even from two pages
     if milestone.done_on is not None:
         raise ConflictError("This milestone is done already.", code="done")
@@ -194,6 +203,7 @@ def task_force_milestone_done(
 @transaction.atomic
 def task_force_activate(*, task_force: TaskForce, actor: User) -> TaskForce:
     """A task force works across both organizations: it starts with members of each."""
+    _buyer_only(actor, "start a task force")
     _lock(task_force)  # a closed task force is not reopened from a page opened before the close
     TASK_FORCE_LIFECYCLE.check(task_force.status, TaskForce.Status.ACTIVE)
     parties = set(task_force.members.values_list("party", flat=True))
@@ -207,6 +217,7 @@ def task_force_activate(*, task_force: TaskForce, actor: User) -> TaskForce:
 
 @transaction.atomic
 def task_force_close(*, task_force: TaskForce, actor: User, outcomes: str) -> TaskForce:
+    _buyer_only(actor, "close a task force")
     _lock(task_force)
     TASK_FORCE_LIFECYCLE.check(task_force.status, TaskForce.Status.CLOSED)
     outcomes = _text(outcomes)
@@ -231,6 +242,7 @@ def session_create(
     agenda: str = "",
     follow_ups: str = "",
 ) -> KnowledgeSession:
+    _buyer_only(actor, "schedule a knowledge-sharing session")
     row = KnowledgeSession(
         partnership=partnership,
         title=_text(title),
@@ -248,6 +260,7 @@ def session_create(
 def session_follow_ups_set(
     *, session: KnowledgeSession, actor: User, follow_ups: str
 ) -> KnowledgeSession:
+    _buyer_only(actor, "record a session's follow-ups")
     session.follow_ups = _text(follow_ups)
     _full_clean(session, exclude=["partnership"])
     session.save(update_fields=["follow_ups"])
@@ -259,6 +272,7 @@ def session_follow_ups_set(
 def session_attendee_add(
     *, session: KnowledgeSession, actor: User, name: str, party: str
 ) -> SessionAttendee:
+    _buyer_only(actor, "record a session's attendees")
     row = SessionAttendee(session=session, name=_text(name), party=party)
     _full_clean(row, exclude=["session"])
     row.save()
@@ -277,6 +291,7 @@ def session_material_add(
 ) -> SessionMaterial:
     """A material of the session: size and type checked, Office files through the tenancy
     upload helper (no decompression bombs, no XML entities)."""
+    _buyer_only(actor, "add a session's material")
     name = (getattr(upload, "name", "") or "").lower()
     if not name.endswith(MATERIAL_EXTENSIONS):
         raise ValidationError(
@@ -312,6 +327,7 @@ def session_material_add(
 def programme_create(
     *, actor: User, partnership: Partnership, supplier_name: str, title: str, goal: str = ""
 ) -> SupplierProgramme:
+    _buyer_only(actor, "start a supplier development programme")
     row = SupplierProgramme(
         partnership=partnership,
         supplier_name=_text(supplier_name),
@@ -328,6 +344,7 @@ def programme_create(
 def programme_transition(
     *, programme: SupplierProgramme, actor: User, status: str
 ) -> SupplierProgramme:
+    _buyer_only(actor, "move a supplier development programme")
     _lock(programme)  # a completion and a stop of the same programme never both pass
     SUPPLIER_PROGRAMME_LIFECYCLE.check(programme.status, status)
     previous = programme.status
@@ -353,6 +370,7 @@ def investment_add(
     currency: str,
     invested_on: date,
 ) -> SupplierInvestment:
+    _buyer_only(actor, "record an investment in a programme")
     _lock(programme)
     if programme.status in (SupplierProgramme.Status.COMPLETED, SupplierProgramme.Status.STOPPED):
         raise ConflictError("The programme is over.", code="over")
@@ -379,6 +397,7 @@ def investment_add(
 def target_kpi_add(
     *, programme: SupplierProgramme, actor: User, kpi: Kpi, baseline: Decimal, target: Decimal
 ) -> SupplierTargetKpi:
+    _buyer_only(actor, "set a programme's target KPIs")
     if kpi.partnership_id != programme.partnership_id:
         raise ValidationError({"kpi": "Choose a KPI of this partnership."})
     if baseline == target:

@@ -687,3 +687,107 @@ def test_a_target_kpi_is_of_the_partnership_moves_off_its_baseline_in_words_and_
         _on(programme),
         {"kpi": "ppm", "baseline": "900", "target": "300"},
     )
+
+
+# Every programme service with what it is given, for a partner guest to try: the joint
+# programmes are run by the buyer's team (a guest sees the joint work; pages and API refuse
+# them too, and the service is the rule).
+def _kw(**kwargs):
+    return kwargs
+
+
+def _programme_calls(org, partnership):
+    from tests.innovation.factories import (
+        KnowledgeSessionFactory,
+        SourcingModelFactory,
+        TaskForceMilestoneFactory,
+    )
+
+    task_force = TaskForceFactory(organization=org, partnership=partnership)
+    session = KnowledgeSessionFactory(organization=org, partnership=partnership)
+    programme = SupplierProgrammeFactory(organization=org, partnership=partnership)
+    pdf = SimpleUploadedFile("slides.pdf", b"%PDF-1.4 slides", content_type="application/pdf")
+    return {
+        "sourcing_model_create": _kw(
+            partnership=partnership, name="Pool", kind="consortium_bidding",
+            participants=["Us", "Them"],
+        ),
+        "sourcing_model_update": _kw(
+            model=SourcingModelFactory(organization=org, partnership=partnership), name="New"
+        ),
+        "task_force_create": _kw(
+            partnership=partnership, name="Castings", category="Metals", mandate="Halve scrap."
+        ),
+        "task_force_member_add": _kw(task_force=task_force, name="Ann", party=Party.PARTNER),
+        "task_force_milestone_add": _kw(task_force=task_force, title="Plan", due_on=TODAY),
+        "task_force_milestone_done": _kw(
+            milestone=TaskForceMilestoneFactory(organization=org, task_force=task_force),
+            today=TODAY,
+        ),
+        "task_force_activate": _kw(task_force=task_force),
+        "task_force_close": _kw(task_force=task_force, outcomes="Done."),
+        "session_create": _kw(partnership=partnership, title="Session", held_on=TODAY),
+        "session_follow_ups_set": _kw(session=session, follow_ups="Send the model."),
+        "session_attendee_add": _kw(session=session, name="Ann", party=Party.PARTNER),
+        "session_material_add": _kw(session=session, title="Slides", upload=pdf),
+        "programme_create": _kw(
+            partnership=partnership, supplier_name="Cedar Castings", title="Quality"
+        ),
+        "programme_transition": _kw(programme=programme, status="active"),
+        "investment_add": _kw(
+            programme=programme, party=Party.PARTNER, description="Tooling",
+            amount=Decimal("1000"), currency="EUR", invested_on=TODAY,
+        ),
+        "target_kpi_add": _kw(
+            programme=programme, kpi=KpiFactory(organization=org, partnership=partnership),
+            baseline=Decimal("1"), target=Decimal("2"),
+        ),
+    }  # fmt: skip
+
+
+PROGRAMME_SERVICES = {
+    "sourcing_model_create": "set up a joint sourcing model",
+    "sourcing_model_update": "change a joint sourcing model",
+    "task_force_create": "set up a task force",
+    "task_force_member_add": "staff a task force",
+    "task_force_milestone_add": "plan a task force's milestones",
+    "task_force_milestone_done": "mark a task force's milestone done",
+    "task_force_activate": "start a task force",
+    "task_force_close": "close a task force",
+    "session_create": "schedule a knowledge-sharing session",
+    "session_follow_ups_set": "record a session's follow-ups",
+    "session_attendee_add": "record a session's attendees",
+    "session_material_add": "add a session's material",
+    "programme_create": "start a supplier development programme",
+    "programme_transition": "move a supplier development programme",
+    "investment_add": "record an investment in a programme",
+    "target_kpi_add": "set a programme's target KPIs",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMME_SERVICES))
+def test_a_partner_guest_is_refused_every_programme_change_in_words(
+    scope, partnership, guest, name
+):
+    kwargs = _programme_calls(scope, partnership)[name]
+    events = AuditEvent.objects.count()
+    with pytest.raises(ConflictError) as refused:
+        getattr(services, name)(actor=guest, **kwargs)
+    assert _conflict(refused) == (
+        f"Only the buyer's team can {PROGRAMME_SERVICES[name]}.",
+        "buyer_only",
+    )
+    assert AuditEvent.objects.count() == events
+
+
+def test_every_programme_service_is_in_the_guest_table():
+    import inspect
+
+    from innovation.services import programmes
+
+    public = {
+        name
+        for name, function in inspect.getmembers(programmes, inspect.isfunction)
+        if function.__module__ == programmes.__name__ and not name.startswith("_")
+    }
+    assert public == set(PROGRAMME_SERVICES)
