@@ -870,6 +870,7 @@ class ForecastVersionCreateSerializer(serializers.Serializer):
 
 class DemandForecastSerializer(serializers.ModelSerializer):
     partnership = TenantIdField(Partnership)
+    owner = StaffField(required=False)
     next_update_due = serializers.SerializerMethodField()
 
     class Meta:
@@ -880,6 +881,7 @@ class DemandForecastSerializer(serializers.ModelSerializer):
             "title",
             "unit",
             "update_frequency",
+            "owner",
             "current_version",
             "last_updated_at",
             "next_update_due",
@@ -893,17 +895,24 @@ class DemandForecastSerializer(serializers.ModelSerializer):
 
 
 class DemandForecastViewSet(
-    TenantViewSet, mixins.ListModelMixin, VersionedRetrieveMixin, VersionedCreateMixin
+    TenantViewSet,
+    mixins.ListModelMixin,
+    VersionedRetrieveMixin,
+    VersionedCreateMixin,
+    VersionedUpdateMixin,
 ):
     """Demand forecasts shared by both parties (a partner guest reads those of their
-    partnerships). `versions/` lists every version (who changed what, when); POST adds one."""
+    partnerships). `owner` (the buyer's staff who keeps it up to date; the creator when not
+    given) and the title, unit and frequency change with PATCH. `versions/` lists every version
+    (who changed what, when); POST adds one."""
 
     model = DemandForecast
     serializer_class = DemandForecastSerializer
     permission_module = "integrations"
     guest_partnership_path = "partnership"
     filterset_fields = ["partnership", "update_frequency"]
-    http_method_names = ["get", "post", "head", "options"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    create_only_fields = ("partnership",)
 
     def tenant_queryset(self):
         return selectors.forecasts()
@@ -913,6 +922,11 @@ class DemandForecastViewSet(
         return services.forecast_create(
             partnership=data.pop("partnership"), actor=self.request.user, **data
         )
+
+    def update_object(self, instance, data):
+        data = dict(data)
+        data.pop("partnership", None)
+        return services.forecast_update(forecast=instance, actor=self.request.user, **data)
 
     @extend_schema(methods=["GET"], request=None, responses=ForecastVersionSerializer(many=True))
     @extend_schema(
@@ -934,12 +948,10 @@ class DemandForecastViewSet(
         )
         return Response(ForecastVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
-    def required_verb(self, request) -> str:
-        return "change" if request.method == "POST" else "view"
-
 
 class StockPolicySerializer(serializers.ModelSerializer):
     partnership = TenantIdField(Partnership)
+    owner = StaffField(required=False)
 
     class Meta:
         model = StockPolicy
@@ -953,7 +965,7 @@ class StockPolicySerializer(serializers.ModelSerializer):
             "owner",
             "created_at",
         ]
-        read_only_fields = ["owner", "created_at"]
+        read_only_fields = ["created_at"]
 
 
 class StockPolicyViewSet(
@@ -963,7 +975,8 @@ class StockPolicyViewSet(
     VersionedCreateMixin,
     VersionedUpdateMixin,
 ):
-    """Safety stock and reorder point per item (created or changed through the service)."""
+    """Safety stock and reorder point per item (created or changed through the service);
+    `owner` hears when stock falls to the safety level (the creator when not given)."""
 
     model = StockPolicy
     serializer_class = StockPolicySerializer
@@ -989,6 +1002,7 @@ class StockPolicyViewSet(
             unit=data.get("unit", instance.unit),
             safety_stock=data.get("safety_stock", instance.safety_stock),
             reorder_point=data.get("reorder_point", instance.reorder_point),
+            owner=data.get("owner"),
             actor=self.request.user,
         )
 

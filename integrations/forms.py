@@ -183,6 +183,13 @@ class ForecastForm(forms.Form):
     update_frequency = forms.ChoiceField(
         choices=DemandForecast.Frequency.choices, label="Agreed update frequency"
     )
+    owner = forms.ModelChoiceField(
+        queryset=None, help_text="Who keeps it up to date and hears when an update is late."
+    )
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_people(self, members, "owner")
 
 
 class ForecastVersionForm(forms.Form):
@@ -205,6 +212,16 @@ class StockPolicyForm(forms.Form):
     unit = forms.CharField(max_length=16, required=False)
     safety_stock = forms.DecimalField(max_digits=18, decimal_places=4, min_value=0)
     reorder_point = forms.DecimalField(max_digits=18, decimal_places=4, min_value=0)
+    owner = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        help_text="Who hears when stock falls to the safety level; empty keeps the item's "
+        "owner (you, for a new item).",
+    )
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_people(self, members, "owner")
 
 
 class StockReplayForm(forms.Form):

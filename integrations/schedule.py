@@ -7,6 +7,10 @@ BEAT_SCHEDULE = {
         "task": "integrations.tasks.connector_feeds_check_all_tenants",
         "schedule": crontab(minute=15),
     },
+    "integrations-late-forecasts": {
+        "task": "integrations.tasks.forecasts_late_check_all_tenants",
+        "schedule": crontab(hour=7, minute=20),
+    },
     "integrations-three-way-match": {
         "task": "integrations.tasks.discrepancies_detect_all_tenants",
         "schedule": crontab(minute=40),

@@ -294,7 +294,11 @@ def forecast_versions(forecast) -> QuerySet:
 def stock_policies(partnership_id: int) -> QuerySet:
     from integrations.models import StockPolicy
 
-    return StockPolicy.objects.filter(partnership_id=partnership_id).order_by("item", "pk")
+    return (
+        StockPolicy.objects.filter(partnership_id=partnership_id)
+        .select_related("owner")
+        .order_by("item", "pk")
+    )
 
 
 def stock_latest_positions(partnership_id: int, *, limit: int = 500) -> list:

@@ -29,6 +29,19 @@ def connector_feeds_check_all_tenants() -> int:
 
 
 @tenant_task()
+def forecasts_late_check(*, organization_id: int, now: str | None = None) -> int:
+    """Late-forecast reminders of one organization (idempotent: once per missed update)."""
+    moment = timezone.now() if now is None else datetime.fromisoformat(now)
+    return services.forecasts_late_check(now=moment)
+
+
+@shared_task(**TASK_DEFAULTS)
+def forecasts_late_check_all_tenants() -> int:
+    """The daily job: one `forecasts_late_check` per organization."""
+    return for_each_tenant(forecasts_late_check)
+
+
+@tenant_task()
 def discrepancies_detect(*, organization_id: int, now: str | None = None) -> dict:
     """The three-way match of one organization (idempotent: one discrepancy per order, item and
     kind, brought up to date)."""

@@ -143,6 +143,11 @@ urlpatterns = [
         name="forecast-detail",
     ),
     path(
+        "integrations/forecasts/<int:demand_forecast_id>/edit/",
+        views.forecast_edit,
+        name="forecast-edit",
+    ),
+    path(
         "partnerships/<int:partnership_id>/integrations/stock/",
         views.stock_overview,
         name="stock-overview",

@@ -715,7 +715,11 @@ def forecast_list(request, org_slug, partnership_id):
     """The partnership's shared demand forecasts (a guest reads them); create one."""
     partnership = _partnership(request, partnership_id)
     may_change = _may_change(request, partnership)
-    form = ForecastForm(request.POST or None)
+    form = ForecastForm(
+        request.POST or None,
+        members=people_to_pick(organization=request.organization),
+        initial={"owner": request.user.pk},
+    )
     if request.method == "POST":
         _not_for_guests(request)
         require_permission(request, "integrations.change", partnership)
@@ -786,10 +790,45 @@ def forecast_detail(request, org_slug, demand_forecast_id):
     )
 
 
+def forecast_edit(request, org_slug, demand_forecast_id):
+    """Rename a forecast, change its unit or agreed frequency, or hand it to a colleague."""
+    forecast = get_object_for_member_or_404(
+        request, selectors.forecasts(), partnership_path="partnership", pk=demand_forecast_id
+    )
+    _not_for_guests(request)
+    require_permission(request, "integrations.change", forecast)
+    form = ForecastForm(
+        request.POST or None,
+        members=people_to_pick(organization=request.organization),
+        initial={
+            "title": forecast.title,
+            "unit": forecast.unit,
+            "update_frequency": forecast.update_frequency,
+            "owner": forecast.owner_id,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.forecast_update(forecast=forecast, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"Forecast “{forecast.title}” saved.")
+            return redirect("forecast-detail", org_slug, forecast.pk)
+    return render(
+        request,
+        "integrations/forecast_edit.html",
+        {"forecast": forecast, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
 def stock_overview(request, org_slug, partnership_id):
     """Safety stock and reorder points per item, and the latest positions from the feeds."""
     partnership = _partnership(request, partnership_id, guests=False)
-    form = StockPolicyForm(request.POST or None)
+    form = StockPolicyForm(
+        request.POST or None, members=people_to_pick(organization=request.organization)
+    )
     if request.method == "POST":
         require_permission(request, "integrations.change", partnership)
         if form.is_valid():

@@ -63,8 +63,10 @@ from integrations.services.dr_tests import (
 from integrations.services.forecasts import (
     FORECAST_PERIODS,
     forecast_create,
+    forecast_update,
     forecast_update_due,
     forecast_version_add,
+    forecasts_late_check,
 )
 from integrations.services.monitoring import order_discrepancies
 from integrations.services.outbound import OUTBOUND_KINDS, OUTBOUND_STANDARDS, outbound_message
@@ -127,8 +129,10 @@ __all__ = [
     "edi_document_progress",
     "edi_document_receive",
     "forecast_create",
+    "forecast_update",
     "forecast_update_due",
     "forecast_version_add",
+    "forecasts_late_check",
     "kpi_lead_time_days",
     "match_tolerances",
     "normalise_identifier",

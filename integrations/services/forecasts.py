@@ -6,15 +6,18 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
 
 from integrations.models import DemandForecast, ForecastVersion
 from integrations.services._shared import _check_partnership
 from partnerships.models import Partnership
-from tenancy.audit import audit_record
+from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import User
-from tenancy.services import require_staff
+from tenancy.selectors import AdminsOnce, accountable
+from tenancy.services import notify, require_staff
 
 FORECAST_PERIODS = {"weekly": timedelta(days=7), "monthly": timedelta(days=31)}
 
@@ -49,6 +52,73 @@ def forecast_create(
         action="integrations.forecast.created", actor=actor, obj=forecast,
         changes={"title": forecast.title, "update_frequency": forecast.update_frequency},
     )  # fmt: skip
+    return forecast
+
+
+def forecasts_late_check(*, now: datetime) -> int:
+    """The daily job: tell each late forecast's owner (else its partnership's owner, else the
+    admins) once per missed update, when the agreed frequency has passed since its last
+    version. A forecast with no version yet is awaited, not late. Returns how many were
+    reported."""
+    late = Q()
+    for frequency, period in FORECAST_PERIODS.items():
+        late |= Q(update_frequency=frequency, last_updated_at__lt=now - period)
+    forecasts = DemandForecast.objects.filter(late).select_related("owner", "partnership__owner")
+    admins = AdminsOnce()
+    told = 0
+    for forecast in forecasts.order_by("pk"):
+        recipients = accountable(forecast.owner, forecast.partnership.owner, admins=admins)
+        if not recipients:
+            continue
+        due = forecast_update_due(forecast)
+        notify(
+            recipients=recipients,
+            title=f"{forecast.partnership.name}: forecast “{forecast.title}” is late",
+            body=(
+                f"Version {forecast.current_version} is of "
+                f"{forecast.last_updated_at:%d %b %Y}; updates are agreed "
+                f"{forecast.get_update_frequency_display().lower()}, so the next was due on "
+                f"{due:%d %b %Y}."
+            ),
+            url=reverse("forecast-detail", args=[require_organization().slug, forecast.pk]),
+            dedupe_key=f"integrations:forecast:{forecast.pk}:late:{forecast.current_version}",
+        )
+        told += 1
+    return told
+
+
+FORECAST_EDITABLE = ("title", "unit", "update_frequency", "owner")
+
+
+@transaction.atomic
+def forecast_update(*, forecast: DemandForecast, actor: User | None, **fields) -> DemandForecast:
+    """Rename a forecast, change its unit or agreed update frequency, or hand it to another of
+    the buyer's staff (who is told when an update is late). Its versions stay as they were; a
+    title stays unique within the partnership."""
+    given = {name: value for name, value in fields.items() if name in FORECAST_EDITABLE}
+    if "title" in given:
+        given["title"] = " ".join((given["title"] or "").split())
+    if "unit" in given:
+        given["unit"] = (given["unit"] or "").strip()
+    if "owner" in given and given["owner"] is None:
+        raise ValidationError({"owner": "Name who keeps the forecast up to date."})
+    changes = changed_fields(forecast, given)  # locks the row and re-reads it first
+    require_staff(forecast, "owner", changes=changes)
+    forecast.full_clean(
+        exclude=["organization", "partnership", "owner"], validate_constraints=False
+    )
+    if (
+        "title" in changes  # the row still holds its old title: any match is another forecast
+        and DemandForecast.objects.filter(
+            partnership_id=forecast.partnership_id, title=forecast.title
+        ).exists()
+    ):
+        raise ValidationError({"title": "This partnership already has a forecast of this title."})
+    if changes:
+        forecast.save(update_fields=list(changes))
+        audit_record(
+            action="integrations.forecast.updated", actor=actor, obj=forecast, changes=changes
+        )
     return forecast
 
 
