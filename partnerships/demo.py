@@ -170,7 +170,12 @@ def seed_partnerships(tenant: DemoTenant) -> None:
             )
             for step in STATUS_PATH[1 : STATUS_PATH.index(status) + 1]:
                 partnership_services.partnership_transition(
-                    partnership=partnership, actor=owner, status=step
+                    partnership=partnership,
+                    actor=owner,
+                    status=step,
+                    reason="Demo: the partnership is winding down."
+                    if partnership_services.transition_needs_reason(step)
+                    else "",
                 )
             partnership.refresh_from_db()
         tenant.partnerships.append(partnership)
