@@ -190,7 +190,7 @@ class ExitTrigger(TenantModel):
         indexes = [models.Index(fields=["organization", "plan"], name="exittrigger_plan")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} ({self.fired_on})"
+        return f"{self.get_kind_display()} ({self.fired_on:%d %b %Y})"
 
     def get_partnership(self):
         return self.plan.partnership

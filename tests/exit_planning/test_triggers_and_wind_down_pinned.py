@@ -450,3 +450,8 @@ def test_a_plan_confirmed_while_the_daily_job_ran_keeps_exiting_when_a_condition
     [fired] = services.exit_triggers_evaluate_plan(plan=loaded, today=TODAY)
     assert fired.kind == ExitTrigger.Kind.FINANCIAL_RISK
     assert ExitPlan.objects.get(pk=plan.pk).status == ExitPlan.Status.EXITING
+
+
+def test_a_trigger_is_named_by_its_kind_and_the_day_it_fired_in_words(scope, plan, manager):
+    trigger = _record(plan, manager)
+    assert str(trigger) == "Market shift (10 Jan 2030)"
