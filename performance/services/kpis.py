@@ -60,7 +60,8 @@ def kpi_create(
     owner: User | None = None,
     **fields,
 ) -> Kpi:
-    """Create a partnership's KPI, from a library template (fields override it) or from scratch."""
+    """Create a partnership's KPI, from a library template (fields override it) or from scratch;
+    its owner, who answers for the figures, is the creator unless another is named."""
     values = {}
     if template is not None:
         values = {name: getattr(template, name) for name in KPI_FIELDS}
@@ -69,7 +70,7 @@ def kpi_create(
         organization=require_organization(),
         partnership=partnership,
         template=template,
-        owner=owner,
+        owner=owner or actor,
         **values,
     )
     require_staff(kpi, "owner")

@@ -137,7 +137,7 @@ def test_a_kpi_from_scratch_takes_the_models_defaults_for_what_is_not_given(org_
             amber_threshold=None,
         )
         stored = Kpi.objects.get(pk=kpi.pk)
-        assert (stored.template, stored.owner, stored.amber_threshold) == (None, None, None)
+        assert (stored.template, stored.owner, stored.amber_threshold) == (None, manager, None)
         assert (stored.direction, stored.weight, stored.frequency, stored.source) == (
             "higher_is_better",
             Decimal("1.00"),
@@ -196,6 +196,34 @@ def test_updating_a_kpi_stores_the_allowed_fields_and_audits_them_as_text(
             "target": ["98.0000", "99"],
             "is_active": ["True", "False"],
         }
+
+
+def test_a_kpi_is_owned_by_its_creator_unless_another_is_named(org_a, manager, make_member):
+    other = make_member(org_a, email="ops@alpha.test")
+    with tenant_scope(org_a):
+        partnership = PartnershipFactory(organization=org_a)
+        mine = services.kpi_create(
+            actor=manager, partnership=partnership, code="otd", name="OTD", perspective="customer",
+            target=Decimal("98"), red_threshold=Decimal("90"),
+        )  # fmt: skip
+        theirs = services.kpi_create(
+            actor=manager, partnership=partnership, owner=other, code="ppm", name="PPM",
+            perspective="customer", target=Decimal("98"), red_threshold=Decimal("90"),
+        )  # fmt: skip
+    assert (mine.owner, theirs.owner) == (manager, other)
+
+
+def test_the_api_makes_the_creator_the_owner_of_a_kpi_without_one(org_a, manager, api_as):
+    with tenant_scope(org_a):
+        partnership = PartnershipFactory(organization=org_a)
+    created = api_as(manager, org_a).post(
+        "/api/v1/o/alpha/kpis/",
+        {"partnership": partnership.pk, "code": "otd", "name": "OTD", "perspective": "customer",
+         "target": "98", "red_threshold": "90"},
+        format="json",
+    )  # fmt: skip
+    assert created.status_code == 201, created.content
+    assert created.json()["owner"] == manager.pk
 
 
 def test_a_kpi_gets_a_new_owner_by_update(org_a, manager, make_member):
