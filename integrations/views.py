@@ -47,6 +47,7 @@ from tenancy.modules import workspace_tabs
 from tenancy.permissions import has_permission
 from tenancy.selectors import people_to_pick
 from tenancy.views import (
+    form_submit,
     get_object_for_member_or_404,
     paginate,
     refusal_message,
@@ -807,15 +808,14 @@ def forecast_edit(request, org_slug, demand_forecast_id):
             "owner": forecast.owner_id,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.forecast_update(forecast=forecast, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"Forecast “{forecast.title}” saved.")
-            return redirect("forecast-detail", org_slug, forecast.pk)
-    return render(
+    done = form_submit(
+        request,
+        form,
+        lambda data: services.forecast_update(forecast=forecast, actor=request.user, **data),
+        success="Forecast saved.",
+        to=reverse("forecast-detail", args=[org_slug, forecast.pk]),
+    )
+    return done or render(
         request,
         "integrations/forecast_edit.html",
         {"forecast": forecast, "form": form},

@@ -146,28 +146,21 @@ def test_a_member_can_own_a_partnership(owner, member, org_a, api_as):
     assert response.json()["owner"] == member.pk
 
 
-def test_closing_through_the_api_needs_the_reason_the_page_asks_for(owner, org_a, api_as):
-    partnership = PartnershipFactory(organization=org_a, status="negotiating")
+@pytest.mark.parametrize(
+    ("start", "step", "refusal"),
+    [
+        ("negotiating", "closed", "Closing a partnership needs a reason."),
+        ("active", "exiting", "Starting the exit needs a reason: it cannot be undone."),
+    ],
+)
+def test_the_steps_that_end_a_partnership_need_the_reason_the_page_asks_for(
+    owner, org_a, api_as, start, step, refusal
+):
+    partnership = PartnershipFactory(organization=org_a, status=start)
     url = f"/api/v1/o/alpha/partnerships/{partnership.pk}/transition/"
     client = api_as(owner, org_a)
-    unexplained = client.post(url, {"status": "closed"}, format="json")
+    unexplained = client.post(url, {"status": step}, format="json")
     assert unexplained.status_code == 400
-    assert unexplained.json()["error"]["fields"] == {
-        "reason": ["Closing a partnership needs a reason."]
-    }
-    closed = client.post(url, {"status": "closed", "reason": "Terms not agreed."}, format="json")
-    assert closed.status_code == 200
-    assert closed.json()["status"] == "closed"
-
-
-def test_starting_the_exit_through_the_api_needs_a_reason(owner, org_a, api_as):
-    partnership = PartnershipFactory(organization=org_a, status="active")
-    url = f"/api/v1/o/alpha/partnerships/{partnership.pk}/transition/"
-    client = api_as(owner, org_a)
-    unexplained = client.post(url, {"status": "exiting"}, format="json")
-    assert unexplained.status_code == 400
-    assert unexplained.json()["error"]["fields"] == {
-        "reason": ["Starting the exit needs a reason: it cannot be undone."]
-    }
-    started = client.post(url, {"status": "exiting", "reason": "Insolvency."}, format="json")
-    assert (started.status_code, started.json()["status"]) == (200, "exiting")
+    assert unexplained.json()["error"]["fields"] == {"reason": [refusal]}
+    moved = client.post(url, {"status": step, "reason": "Terms not agreed."}, format="json")
+    assert (moved.status_code, moved.json()["status"]) == (200, step)
