@@ -1,5 +1,6 @@
-"""Fixtures of the integrations tests: a manager who owns a partnership, the shared real-world
-EDI data (skipped with the reason when absent), and a helper that ingests a message."""
+"""Fixtures of the integrations tests: a manager who owns a partnership, the partner's guest
+invited to it, a weekly forecast, the shared real-world EDI data (skipped with the reason when
+absent), and a helper that ingests a message."""
 
 import os
 from pathlib import Path
@@ -36,6 +37,27 @@ def manager(org_a, make_member):
 @pytest.fixture
 def partnership(org_a, manager):
     return PartnershipFactory(organization=org_a, owner=manager, name="Alder drive-train")
+
+
+@pytest.fixture
+def guest(org_a, make_member, partnership):
+    """The partner's guest, invited to the partnership."""
+    from partnerships.services import partnership_invite_guest
+
+    user = make_member(org_a, Role.PARTNER_GUEST, email="guest@partner.test")
+    with tenant_scope(org_a):
+        partnership_invite_guest(partnership=partnership, guest=user, actor=None)
+    return user
+
+
+@pytest.fixture
+def forecast(org_a, manager, partnership):
+    """A weekly forecast of the partnership, in pieces, with no version yet."""
+    with tenant_scope(org_a):
+        return services.forecast_create(
+            partnership=partnership, title="Bearings 2026", update_frequency="weekly",
+            unit="PCE", actor=manager,
+        )  # fmt: skip
 
 
 @pytest.fixture

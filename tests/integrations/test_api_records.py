@@ -5,9 +5,8 @@ the lifecycle refuses, and what a partner guest reads (only what is shared with 
 import pytest
 
 from integrations.models import Connector, DataSharingTerm, Discrepancy
-from partnerships.services import partnership_invite_guest
 from tenancy.context import tenant_scope
-from tenancy.models import AuditEvent, Role
+from tenancy.models import AuditEvent
 from tests.integrations.factories import (
     ConnectorFactory,
     DataSharingTermFactory,
@@ -18,14 +17,6 @@ from tests.integrations.factories import (
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/o/alpha"
-
-
-@pytest.fixture
-def guest(org_a, make_member, partnership):
-    user = make_member(org_a, Role.PARTNER_GUEST, email="guest@partner.test")
-    with tenant_scope(org_a):
-        partnership_invite_guest(partnership=partnership, guest=user, actor=None)
-    return user
 
 
 # --- connectors -------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from django.urls import reverse
 
 from integrations import services
 from integrations.models import DemandForecast, StockPolicy
-from partnerships.services import partnership_invite_guest
 from tenancy.context import tenant_scope
 from tenancy.models import AuditEvent, Notification, Role
 
@@ -23,23 +22,6 @@ API = "/api/v1/o/alpha"
 def colleague(org_a, make_member):
     return make_member(org_a, Role.PROCUREMENT_MANAGER, email="colleague@alpha.test",
                        full_name="Cora Colleague")  # fmt: skip
-
-
-@pytest.fixture
-def guest(org_a, make_member, partnership):
-    user = make_member(org_a, Role.PARTNER_GUEST, email="guest@partner.test")
-    with tenant_scope(org_a):
-        partnership_invite_guest(partnership=partnership, guest=user, actor=None)
-    return user
-
-
-@pytest.fixture
-def forecast(org_a, manager, partnership):
-    with tenant_scope(org_a):
-        return services.forecast_create(
-            partnership=partnership, title="Bearings 2026", update_frequency="weekly",
-            unit="PCE", actor=manager,
-        )  # fmt: skip
 
 
 def test_a_forecast_is_renamed_re_timed_and_handed_over_with_each_change_audited(

@@ -23,15 +23,6 @@ NOW = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
 API = "/api/v1/o/alpha"
 
 
-@pytest.fixture
-def forecast(org_a, manager, partnership):
-    with tenant_scope(org_a):
-        return services.forecast_create(
-            partnership=partnership, title="Bearings 2026", update_frequency="weekly",
-            unit="PCE", actor=manager,
-        )  # fmt: skip
-
-
 def test_each_version_keeps_who_changed_what_and_when(org_a, manager, forecast):
     with tenant_scope(org_a):
         first = services.forecast_version_add(
