@@ -99,7 +99,7 @@ def _order(status: str) -> int:
 
 # The steps that end a partnership: from these there is no way back to a live partnership, so
 # each is taken with a reason, kept in the audit trail (and the pages confirm it first).
-REASON_NEEDED = {
+REASON_NEEDED: dict[str, str] = {
     Partnership.Status.EXITING: "Starting the exit needs a reason: it cannot be undone.",
     Partnership.Status.CLOSED: "Closing a partnership needs a reason.",
 }
