@@ -481,5 +481,7 @@ class PaymentTerms(TenantModel):
 
     def __str__(self):
         if self.discount_percent:
-            return f"{self.discount_percent:g}/{self.discount_days} net {self.net_days}"
+            # "2/10 net 30" whether the discount was typed "2" or read back "2.00".
+            discount = Decimal(self.discount_percent).normalize()
+            return f"{discount:f}/{self.discount_days} net {self.net_days}"
         return f"Net {self.net_days}"

@@ -626,6 +626,72 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/integrations/test_matching_rules_pinned.py",
         ],
     ),
+    # Eleventh session: tenancy's writes, EDI reading, outbound, webhook events, payment terms
+    # and the partnerships' generic records.
+    "tenancy.services": (
+        "tenancy/services.py",
+        [
+            "tests/tenancy/test_handover.py",
+            "tests/tenancy/test_owners_are_staff.py",
+            "tests/tenancy/test_members.py",
+            "tests/tenancy/test_organization_services.py",
+            "tests/tenancy/test_api_keys_and_auth.py",
+            "tests/tenancy/test_api_key_scopes.py",
+            "tests/tenancy/test_notifications.py",
+            "tests/tenancy/test_notification_rules.py",
+            "tests/tenancy/test_partner_guests.py",
+            "tests/tenancy/test_people_to_pick.py",
+            "tests/tenancy/test_access_service_rules.py",
+            "tests/tenancy/test_tenancy_services_rules_pinned.py",
+        ],
+    ),
+    "integrations.reading": (
+        "integrations/services/reading.py",
+        [
+            "tests/integrations/test_services.py",
+            "tests/integrations/test_service_rules_named.py",
+            "tests/integrations/test_small_rules.py",
+            "tests/integrations/test_discrepancies.py",
+            "tests/integrations/test_document_rules_pinned.py",
+            "tests/integrations/test_reading_rules_pinned.py",
+        ],
+    ),
+    "integrations.outbound": (
+        "integrations/services/outbound.py",
+        [
+            "tests/integrations/test_outbound.py",
+            "tests/integrations/test_service_rules_named.py",
+            "tests/integrations/test_outbound_rules_pinned.py",
+        ],
+    ),
+    "integrations.webhook_events": (
+        "integrations/services/webhook_events.py",
+        [
+            "tests/integrations/test_webhook_events.py",
+            "tests/integrations/test_webhooks.py",
+            "tests/integrations/test_service_rules_named.py",
+            "tests/integrations/test_webhook_events_rules_pinned.py",
+        ],
+    ),
+    "finance.payment_terms": (
+        "finance/services/payment_terms.py",
+        [
+            "tests/finance/test_services.py",
+            "tests/finance/test_pages.py",
+            "tests/finance/test_payment_terms_rules_pinned.py",
+        ],
+    ),
+    "partnerships.records": (
+        "partnerships/services/records.py",
+        [
+            "tests/partnerships/test_services.py",
+            "tests/partnerships/test_record_services_named.py",
+            "tests/partnerships/test_record_corrections.py",
+            "tests/partnerships/test_api_deletions_need_a_reason.py",
+            "tests/tenancy/test_owners_are_staff.py",
+            "tests/partnerships/test_records_rules_pinned.py",
+        ],
+    ),
 }
 
 # Everything the Django project needs to start inside mutmut's copy.

@@ -41,7 +41,13 @@ def payment_terms_set(*, actor, partnership: Partnership, **fields) -> PaymentTe
     discount = fields.get("discount_percent") or Decimal(0)
     if discount >= 100:
         errors["discount_percent"] = "A discount is below 100 %."
-    if discount > 0 and fields.get("discount_days", 0) >= fields.get("net_days", 30):
+    # The terms as they will be, read under a lock: a field not given keeps its stored value (a
+    # new set, the model's default), so changing the net days alone cannot leave the discount
+    # after them, nor can a concurrent save.
+    stored = PaymentTerms.objects.select_for_update().filter(partnership=partnership).first()
+    terms = stored or PaymentTerms(partnership=partnership)
+    after = {name: fields.get(name, getattr(terms, name)) for name in PAYMENT_TERMS_FIELDS}
+    if (after["discount_percent"] or 0) > 0 and after["discount_days"] >= after["net_days"]:
         errors["discount_days"] = "The discount must be for paying before the net due date."
     for name in ("net_days", "discount_days"):
         if fields.get(name) is not None and not 0 <= fields[name] <= MAX_TERM_DAYS:
@@ -50,9 +56,6 @@ def payment_terms_set(*, actor, partnership: Partnership, **fields) -> PaymentTe
         errors["payment_run_days"] = "Pay at least every 90 days (1 = daily)."
     if errors:
         raise ValidationError(errors)
-    terms = PaymentTerms.objects.filter(partnership=partnership).first() or PaymentTerms(
-        partnership=partnership
-    )
     for name, value in fields.items():
         setattr(terms, name, value)
     _full_clean(terms, exclude=["partnership"])
