@@ -182,6 +182,7 @@ def partnership_detail(request, org_slug, partnership_id):
             "partnership_tabs": partnership_tabs(request, partnership),
             "buttons": _transition_buttons(partnership) if can_change else [],
             "can_change": can_change,
+            "member": member,
             "conflicts": selectors.exclusivity_conflicts(
                 membership=request.membership, partnership=partnership
             )

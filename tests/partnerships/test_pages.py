@@ -332,3 +332,21 @@ def test_the_exit_is_started_on_the_page_behind_a_confirmation_and_a_reason(
     ]
     with tenant_scope(org_a):
         assert Partnership.objects.get(pk=partnership.pk).status == "active"
+
+
+def test_a_guest_never_sees_how_the_buyer_segments_their_company(
+    owner, org_a, make_member, client_as
+):
+    from partnerships.services import partnership_invite_guest
+    from tenancy.models import Role
+    from tests.partnerships.factories import PartnerFactory
+
+    guest = make_member(org_a, Role.PARTNER_GUEST, email="guest@partner.test")
+    partner = PartnerFactory(organization=org_a, tier="strategic", country="DE")
+    partnership = PartnershipFactory(organization=org_a, partner=partner, kind="joint_venture")
+    with tenant_scope(org_a):
+        partnership_invite_guest(partnership=partnership, guest=guest, actor=owner)
+    url = f"/o/alpha/partnerships/{partnership.pk}/"
+    seen = client_as(guest).get(url).content.decode()
+    assert "Strategic" not in seen and "DE" in seen
+    assert "Strategic · DE" in client_as(owner).get(url).content.decode()
