@@ -582,6 +582,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/integrations/test_small_rules.py",
             "tests/integrations/test_forecasts_stock.py",
             "tests/integrations/test_forecast_rules_pinned.py",
+            "tests/integrations/test_forecast_and_stock_owners.py",
         ],
     ),
     "integrations.data_sharing": (

@@ -93,7 +93,7 @@ def test_a_manager_imports_checks_breaches_and_downloads_the_scorecard_pdf(
     page.wait_for_load_state("networkidle")
     assert "SLA breach check done" in page.content()
     breaches = page.get_by_test_id("breaches").inner_text()
-    assert "Delivery SLA" in breaches and f"{last:%Y-%m}" in breaches
+    assert "Delivery SLA" in breaches and f"{last:%b %Y}" in breaches
     # 88.5 % reaches the 90 % tier (10 %), capped at 8 % of EUR 10,000.
     assert "EUR 800.00" in page.get_by_test_id("service-credit").first.inner_text()
     # (0 × 3 + 100 × 1) / 4 = 25.00 for the month of the breach.

@@ -62,7 +62,7 @@ def test_new_sla_terms_are_proposed_on_the_sla_page_and_approved_by_both_parties
     form.get_by_role("button", name="Create draft").click()
     page.wait_for_url("**/governance/change-requests/*/")
     proposed = page.get_by_test_id("sla-change").inner_text()
-    assert f"{next_month:%Y-%m}" in proposed and "97.0 %" in proposed
+    assert f"{next_month:%b %Y}" in proposed and "97.0 %" in proposed
 
     with tenant_scope(org_a):
         change_request = ChangeRequest.objects.get()
@@ -85,5 +85,5 @@ def test_new_sla_terms_are_proposed_on_the_sla_page_and_approved_by_both_parties
     page.get_by_test_id("sla-version-created").get_by_role("link").click()
     history = page.get_by_test_id("sla-versions").inner_text()
     assert change_request.reference in history
-    assert f"from {next_month:%Y-%m}" in history and "upcoming" in history
+    assert f"from {next_month:%b %Y}" in history and "upcoming" in history
     assert "Original terms" in history

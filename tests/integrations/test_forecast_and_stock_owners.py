@@ -234,3 +234,100 @@ def test_the_late_forecast_job_runs_daily_for_every_organization(settings, org_a
         organization_id=org_a.pk, now=(WEEK_AFTER + timedelta(days=1)).isoformat()
     )
     assert len(_late_notices(org_a)) == 1
+
+
+# -- pinned after the mutation run of integrations.forecasts -------------------------------------
+
+
+def test_a_forecast_whose_owner_left_is_still_renamed_and_keeps_its_owner(
+    org_a, manager, colleague, forecast
+):
+    with tenant_scope(org_a):
+        services.forecast_update(forecast=forecast, actor=manager, owner=colleague)
+    colleague.memberships.update(is_active=False)
+    with tenant_scope(org_a):
+        services.forecast_update(forecast=forecast, actor=manager, title="Bearings 2027")
+        stored = DemandForecast.objects.get(pk=forecast.pk)
+    assert (stored.title, stored.owner) == ("Bearings 2027", colleague)
+
+
+def test_a_forecasts_unit_is_cleared_with_none_and_its_title_never_is(org_a, manager, forecast):
+    with tenant_scope(org_a):
+        services.forecast_update(forecast=forecast, actor=manager, unit=None)
+        with pytest.raises(ValidationError) as no_title:
+            services.forecast_update(forecast=forecast, actor=manager, title=None)
+        stored = DemandForecast.objects.get(pk=forecast.pk)
+    assert (stored.title, stored.unit) == ("Bearings 2026", "")
+    assert set(no_title.value.message_dict) == {"title"}
+
+
+def test_a_title_taken_in_another_partnership_is_free_in_this_one(
+    org_a, manager, partnership, forecast
+):
+    from tests.partnerships.factories import PartnershipFactory
+
+    with tenant_scope(org_a):
+        elsewhere = PartnershipFactory(organization=org_a, owner=manager, name="Birch axles")
+        services.forecast_create(partnership=elsewhere, title="Gears", actor=manager)
+        services.forecast_update(forecast=forecast, actor=manager, title="Gears")
+        assert DemandForecast.objects.get(pk=forecast.pk).title == "Gears"
+
+
+def test_a_late_forecast_is_told_to_its_own_owner_before_the_partnerships(
+    org_a, manager, colleague, versioned
+):
+    with tenant_scope(org_a):
+        services.forecast_update(forecast=versioned, actor=manager, owner=colleague)
+        services.forecasts_late_check(now=WEEK_AFTER + timedelta(days=1))
+    assert [user for user, _ in _late_notices(org_a)] == [colleague.pk]
+
+
+def test_a_late_forecast_nobody_keeps_is_told_to_the_admins(
+    org_a, manager, colleague, make_member, versioned
+):
+    admin = make_member(org_a, Role.ORG_ADMIN, email="admin@alpha.test")
+    with tenant_scope(org_a):
+        services.forecast_update(forecast=versioned, actor=manager, owner=colleague)
+    colleague.memberships.update(is_active=False)
+    manager.memberships.update(is_active=False)  # the partnership's owner left too
+    with tenant_scope(org_a):
+        assert services.forecasts_late_check(now=WEEK_AFTER + timedelta(days=1)) == 1
+    assert [user for user, _ in _late_notices(org_a)] == [admin.pk]
+
+
+def _late_forecast(org_a, partnership, title, owner):
+    with tenant_scope(org_a):
+        forecast = services.forecast_create(
+            partnership=partnership, title=title, update_frequency="weekly", actor=owner
+        )
+        services.forecast_version_add(
+            forecast=forecast, actor=owner, now=WEEK_AFTER - timedelta(days=7),
+            lines=[["MAT-2", "2026-05", "5"]],
+        )  # fmt: skip
+    return forecast
+
+
+def test_every_late_forecast_is_reported_and_counted(org_a, manager, partnership):
+    _late_forecast(org_a, partnership, "Bearings", manager)
+    _late_forecast(org_a, partnership, "Gears", manager)
+    with tenant_scope(org_a):
+        assert services.forecasts_late_check(now=WEEK_AFTER + timedelta(days=1)) == 2
+    assert sorted(title for _, title in _late_notices(org_a)) == [
+        "Alder drive-train: forecast “Bearings” is late",
+        "Alder drive-train: forecast “Gears” is late",
+    ]
+
+
+def test_a_late_forecast_nobody_can_be_told_of_does_not_stop_the_others(
+    org_a, manager, colleague, partnership
+):
+    from tests.partnerships.factories import PartnershipFactory
+
+    with tenant_scope(org_a):
+        orphaned = PartnershipFactory(organization=org_a, owner=colleague, name="Birch axles")
+    _late_forecast(org_a, orphaned, "Axles", colleague)  # the lower pk: looked at first
+    _late_forecast(org_a, partnership, "Gears", manager)
+    colleague.memberships.update(is_active=False)  # and the organization has no admin
+    with tenant_scope(org_a):
+        assert services.forecasts_late_check(now=WEEK_AFTER + timedelta(days=1)) == 1
+    assert _late_notices(org_a) == [(manager.pk, "Alder drive-train: forecast “Gears” is late")]
