@@ -7,6 +7,14 @@ class ExitPlanningConfig(AppConfig):
 
     def ready(self):
         from exit_planning.models import ExitPlan
+        from exit_planning.services import exit_plan_follow_partnership
+        from partnerships.signals import partnership_moved
+
+        partnership_moved.connect(
+            lambda sender, **kwargs: exit_plan_follow_partnership(**kwargs),
+            weak=False,
+            dispatch_uid="exit_plan_follows_partnership",
+        )
         from tenancy.handover import Responsibility, responsibilities_register
 
         responsibilities_register(

@@ -36,7 +36,9 @@ class Party(models.TextChoices):
 EXIT_PLAN_LIFECYCLE = lifecycle(
     "exit plan",
     {
-        "monitoring": {"triggered"},
+        # A trigger fires (triggered), or a person starts the partnership's exit on its own page
+        # without one (exiting: the plan follows its partnership).
+        "monitoring": {"triggered", "exiting"},
         # A person confirms a trigger (exiting) or dismisses every open one (monitoring).
         "triggered": {"monitoring", "exiting"},
         "exiting": {"closed"},

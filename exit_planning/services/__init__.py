@@ -27,6 +27,7 @@ from exit_planning.services.plans import (
     PLAN_FIELDS,
     exit_plan_close,
     exit_plan_create,
+    exit_plan_follow_partnership,
     exit_plan_update,
 )
 from exit_planning.services.playbook_changes import (
@@ -68,6 +69,7 @@ __all__ = [
     "exit_daily_run",
     "exit_plan_close",
     "exit_plan_create",
+    "exit_plan_follow_partnership",
     "exit_plan_update",
     "exit_trigger_confirm",
     "exit_trigger_dismiss",

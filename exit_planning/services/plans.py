@@ -59,6 +59,10 @@ def exit_plan_create(*, actor: User | None, partnership: Partnership, **fields) 
     if "lead_time_months" in allowed:
         _lead_time_error(allowed["lead_time_months"])
     plan = ExitPlan(organization=require_organization(), partnership=partnership, **allowed)
+    # A plan drawn up once the exit has started starts exiting (read from the database: the
+    # caller's copy of the partnership may predate the step).
+    if Partnership.objects.filter(pk=partnership.pk, status=Partnership.Status.EXITING).exists():
+        plan.status = ExitPlan.Status.EXITING
     require_staff(plan, "owner")
     _check_agreement(plan)
     _full_clean(plan)
@@ -110,6 +114,10 @@ def exit_plan_close(*, plan: ExitPlan, actor: User, today: date) -> ExitPlan:
         reasons.append("data disposition is not verified")
     if reasons:
         raise ConflictError("Close the exit once done: " + "; ".join(reasons) + ".", code="open")
+    # The plan closes first: the partnership's step asks its exit plan (below) whether it may.
+    _plan_move(plan, ExitPlan.Status.CLOSED)
+    plan.closed_on = today
+    plan.save(update_fields=["closed_on"])
     if plan.partnership.status != Partnership.Status.CLOSED:
         partnership_transition(
             partnership=plan.partnership,
@@ -117,8 +125,42 @@ def exit_plan_close(*, plan: ExitPlan, actor: User, today: date) -> ExitPlan:
             status=Partnership.Status.CLOSED,
             reason="The exit is complete: its exit plan was closed.",
         )
-    _plan_move(plan, ExitPlan.Status.CLOSED)
-    plan.closed_on = today
-    plan.save(update_fields=["closed_on"])
     audit_record(action="exit_planning.plan.closed", actor=actor, obj=plan)
+    return plan
+
+
+@transaction.atomic
+def exit_plan_follow_partnership(
+    *, partnership: Partnership, old: str, status: str, actor: User | None, reason: str, **_signal
+) -> ExitPlan | None:
+    """The exit plan follows its partnership's lifecycle (connected to
+    `partnerships.signals.partnership_moved`, inside the partnership's transaction):
+
+    - the partnership's exit starts (on its page, through the API or by a confirmed trigger):
+      its plan moves to exiting too, with the same reason, so its triggers stop firing and the
+      wind-down is what is left to do;
+    - a partnership whose exit is under way closes from its exit plan (`exit_plan_close`, which
+      checks the wind-down and the data disposition): closing it on its own page is refused.
+    """
+    plan = ExitPlan.objects.select_for_update().filter(partnership=partnership).first()
+    if plan is None:
+        return None
+    if status == Partnership.Status.EXITING and plan.status in (
+        ExitPlan.Status.MONITORING,
+        ExitPlan.Status.TRIGGERED,
+    ):
+        before = plan.status
+        _plan_move(plan, ExitPlan.Status.EXITING)
+        audit_record(
+            action="exit_planning.plan.exiting",
+            actor=actor,
+            obj=plan,
+            changes={"status": [before, plan.status], "reason": reason},
+        )
+    elif status == Partnership.Status.CLOSED and plan.status == ExitPlan.Status.EXITING:
+        raise ConflictError(
+            "Its exit is under way: close the exit on the Exit plan tab, once the wind-down is "
+            "done and the data disposition verified.",
+            code="exit_plan_open",
+        )
     return plan

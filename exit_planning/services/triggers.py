@@ -182,16 +182,20 @@ def exit_trigger_confirm(
     if not (reason or "").strip():
         raise ValidationError({"reason": "Say why the exit goes ahead."})
     plan = trigger.plan
-    EXIT_PLAN_LIFECYCLE.check(plan.status, ExitPlan.Status.EXITING)
+    if plan.status != ExitPlan.Status.EXITING:  # the exit may have started on the partnership
+        EXIT_PLAN_LIFECYCLE.check(plan.status, ExitPlan.Status.EXITING)
     partnership = plan.partnership
     if partnership.status != Partnership.Status.EXITING:
+        # The plan follows the partnership (exit_plan_follow_partnership).
         partnership_transition(
             partnership=partnership,
             actor=actor,
             status=Partnership.Status.EXITING,
             reason=f"Exit trigger confirmed: {reason.strip()}",
         )
-    _plan_move(plan, ExitPlan.Status.EXITING)
+        plan.refresh_from_db(fields=["status"])
+    if plan.status != ExitPlan.Status.EXITING:
+        _plan_move(plan, ExitPlan.Status.EXITING)
     trigger.status = ExitTrigger.Status.CONFIRMED
     trigger.decided_by, trigger.decided_at, trigger.decision_reason = actor, now, reason.strip()
     trigger.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])

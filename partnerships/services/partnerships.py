@@ -5,6 +5,7 @@ from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
 from partnerships.models import PARTNERSHIP_LIFECYCLE, DueDiligenceItem, Partner, Partnership
+from partnerships.signals import partnership_moved
 from tenancy.audit import audit_reason, audit_record, changed_fields, lock_fresh
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError, TransitionNotAllowed
@@ -115,7 +116,8 @@ def partnership_transition(
 ) -> Partnership:
     """Move a partnership along its lifecycle; a refused step raises TransitionNotAllowed (409)
     with every reason. Starting the exit and closing need a reason (pages, API and the exit plan
-    alike), kept in the audit trail."""
+    alike), kept in the audit trail. Other modules follow the step through `partnership_moved`
+    (partnerships/signals.py), in the same transaction; one that refuses it rolls it back."""
     reason = (reason or "").strip()
     if status in REASON_NEEDED and not reason:
         raise ValidationError({"reason": REASON_NEEDED[status]})
@@ -127,6 +129,14 @@ def partnership_transition(
     old = partnership.status
     partnership.status = status
     partnership.save(update_fields=["status", "updated_at"])
+    partnership_moved.send(
+        sender=Partnership,
+        partnership=partnership,
+        old=old,
+        status=status,
+        actor=actor,
+        reason=reason,
+    )
     audit_record(
         action=f"partnerships.partnership.{status}",
         actor=actor,

@@ -240,7 +240,7 @@ def test_only_an_exiting_plan_is_closed(scope, plan, manager):
         services.exit_plan_close(plan=plan, actor=manager, today=TODAY)
     assert refused.value.message == (
         "An exit plan cannot go from “monitoring” to “closed”. "
-        "From “monitoring” it can only go to “triggered”."
+        "From “monitoring” it can go to “exiting” or “triggered”."
     )
     assert ExitPlan.objects.get(pk=plan.pk).status == "monitoring"
 
