@@ -4,10 +4,12 @@
     {{ row.total|money:row.currency }}          USD 12,000.00     (an amount and its currency)
     {{ row.total|money:"JPY" }}                 JPY 12,000
     {{ kpi.value|number:1 }}                    1,234.5           (a plain number, 1 decimal)
+    {{ line.period|month }}                     May 2026          (a month stored as "2026-05")
 
 Empty values show as "—".
 """
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django import template
@@ -44,3 +46,15 @@ def number(value, places: int = 0) -> str:
     places = int(places)
     quantum = Decimal(1).scaleb(-places)
     return f"{amount.quantize(quantum):,.{places}f}"
+
+
+@register.filter
+def month(value) -> str:
+    """A month stored as text ("2026-05", a forecast's period) in words: "May 2026". Anything
+    else shows as it was stored."""
+    text = str(value or "")
+    try:
+        year, number = (int(part) for part in text.split("-"))
+        return f"{date(year, number, 1):%b %Y}"
+    except ValueError:
+        return text or EMPTY

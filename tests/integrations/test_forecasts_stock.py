@@ -224,3 +224,16 @@ def test_the_last_level_is_each_items_latest_position(org_a, manager, partnershi
           ("MAT-2", "90", NOW - 3 * hour), ("MAT-2", "400", NOW - 2 * hour), at=NOW)  # fmt: skip
     again = _feed(org_a, partnership, ("MAT-1", "80", NOW), ("MAT-2", "80", NOW), at=NOW + hour)
     assert again.alerts == 1  # MAT-2 crosses again; MAT-1 stays below, no new alert
+
+
+def test_a_forecasts_months_read_in_words_on_its_page(org_a, manager, forecast, client_as):
+    client = client_as(manager)
+    detail = reverse("forecast-detail", args=["alpha", forecast.pk])
+    client.post(detail, {"lines": "MAT-1, 2026-05, 100", "note": ""})
+    client.post(detail, {"lines": "MAT-1, 2026-05, 90\nMAT-1, 2026-12, 10", "note": ""})
+    page = client.get(detail).content.decode()
+    lines = page.split('data-testid="forecast-lines"', 1)[1].split("</table>", 1)[0]
+    assert "<td>May 2026</td>" in lines and "<td>Dec 2026</td>" in lines
+    assert "2026-05" not in page and "2026-12" not in page
+    assert "MAT-1 May 2026: 100.00 → 90.00" in page
+    assert "MAT-1 Dec 2026: added 10.00" in page
