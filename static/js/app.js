@@ -98,10 +98,15 @@
     },
   };
 
-  // <form data-confirm="Question?">: ask before an irreversible action is sent.
+  // <form data-confirm="Question?">: ask before an irreversible action is sent. A button may
+  // ask its own question (<button data-confirm="Reject?">): the button that sent the form asks
+  // first, else the form.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    var question = form && form.getAttribute && form.getAttribute("data-confirm");
+    var button = event.submitter;
+    var question =
+      (button && button.getAttribute && button.getAttribute("data-confirm")) ||
+      (form && form.getAttribute && form.getAttribute("data-confirm"));
     if (question && !window.confirm(question)) event.preventDefault();
   });
 

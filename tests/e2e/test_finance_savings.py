@@ -9,7 +9,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from finance import services
-from finance.models import SavingsEntry
+from finance.models import GainShareStatement, SavingsEntry
 from partnerships.services import partnership_invite_guest
 from tenancy.context import tenant_scope
 from tenancy.models import Role
@@ -84,3 +84,31 @@ def test_a_saving_recorded_verified_by_the_guest_and_paid_out_on_the_statement(
     assert "Payout to the partner" in text
     assert "500.00 EUR" in text
     assert "Gearbox housing redesign" in text
+
+    # Issuing and paying cannot be undone: each button asks its own question first, and a "no"
+    # sends nothing.
+    questions = []
+
+    def answer(dialog, accept):
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.get_by_label("Why it is issued").fill("Quarter closed")
+    page.once("dialog", lambda dialog: answer(dialog, False))
+    page.get_by_role("button", name="Issue to the partner").click()
+    page.wait_for_load_state("networkidle")
+    assert questions == ["Issue this statement to the partner? It can no longer be changed."]
+    assert page.get_by_role("button", name="Issue to the partner").is_visible()  # still a draft
+    page.once("dialog", lambda dialog: answer(dialog, True))
+    page.get_by_role("button", name="Issue to the partner").click()
+    page.wait_for_load_state("networkidle")
+    page.get_by_label("Payment reference").fill("Bank transfer 88-1204")
+    page.once("dialog", lambda dialog: answer(dialog, True))
+    page.get_by_role("button", name="Record as paid").click()
+    page.wait_for_load_state("networkidle")
+    assert questions[1:] == [
+        "Issue this statement to the partner? It can no longer be changed.",
+        "Record the payout as paid? This cannot be undone.",
+    ]
+    with tenant_scope(org_a):
+        assert GainShareStatement.objects.get().status == "paid"
