@@ -7,7 +7,7 @@ of a rebate design, or a draft statement. Lists never issue a query per row.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,7 @@ from finance.models import (
     GainShareBand,
     GainShareScheme,
     GainShareStatement,
+    Party,
     PaymentTerms,
     RebateScheme,
     RebateTier,
@@ -281,25 +282,46 @@ def rebate_position(*, scheme: RebateScheme, today: date) -> RebatePosition:
 # -- FX ----------------------------------------------------------------------------------------
 
 
-def fx_exposure(*, arrangement: FxArrangement) -> list[dict[str, Any]]:
-    """Per month: the invoiced amount, the month's rate, and the FX effect with each party's
-    part (two queries: the amounts and the rates)."""
-    amounts = sorted(arrangement.amounts.all(), key=lambda a: a.period_start)
-    if not amounts:
-        return []
+def _fx_rates(
+    pairs: set[tuple[str, str]], months: set[date]
+) -> dict[tuple[str, str, date], Decimal]:
+    """The rates table's rows for the pairs (either direction) in the months, keyed by
+    (currency, quote currency, month): one query, however many pairs and months."""
+    if not pairs or not months:
+        return {}
+    condition = Q()
+    for first, second in pairs:
+        condition |= Q(currency=first, quote_currency=second)
+        condition |= Q(currency=second, quote_currency=first)
+    return {
+        (code, quote, month): rate
+        for code, quote, month, rate in FxRate.objects.filter(
+            condition, period_start__in=months
+        ).values_list("currency", "quote_currency", "period_start", "rate")
+    }
+
+
+def _pair_rate(
+    rates: dict[tuple[str, str, date], Decimal], pair: tuple[str, str], month: date
+) -> Decimal | None:
+    """Units of pair[1] per unit of pair[0] in the month: the pair's own rate, else the
+    inverse of the opposite pair's, else None."""
+    direct = rates.get((pair[0], pair[1], month))
+    if direct is not None:
+        return direct
+    opposite = rates.get((pair[1], pair[0], month))
+    return Decimal(1) / opposite if opposite is not None else None
+
+
+def _fx_rows(
+    arrangement: FxArrangement,
+    amounts: list[FxInvoiceAmount],
+    rates: dict[tuple[str, str, date], Decimal],
+) -> list[dict[str, Any]]:
     pair = (arrangement.invoice_currency, arrangement.contract_currency)
-    rates: dict[date, Decimal] = {}
-    for code, month, rate in FxRate.objects.filter(
-        Q(currency=pair[0], quote_currency=pair[1]) | Q(currency=pair[1], quote_currency=pair[0]),
-        period_start__in=[a.period_start for a in amounts],
-    ).values_list("currency", "period_start", "rate"):
-        if code == pair[0]:
-            rates[month] = rate
-        else:
-            rates.setdefault(month, Decimal(1) / rate)
     rows = []
     for amount in amounts:
-        rate = rates.get(amount.period_start)
+        rate = _pair_rate(rates, pair, amount.period_start)
         effect = None
         if rate is not None:
             effect = calc.fx_effect(
@@ -314,6 +336,17 @@ def fx_exposure(*, arrangement: FxArrangement) -> list[dict[str, Any]]:
             {"period_start": amount.period_start, "amount": amount, "rate": rate, "fx": effect}
         )
     return rows
+
+
+def fx_exposure(*, arrangement: FxArrangement) -> list[dict[str, Any]]:
+    """Per month: the invoiced amount, the month's rate, and the FX effect with each party's
+    part (two queries: the amounts and the rates)."""
+    amounts = sorted(arrangement.amounts.all(), key=lambda a: a.period_start)
+    if not amounts:
+        return []
+    pair = (arrangement.invoice_currency, arrangement.contract_currency)
+    rates = _fx_rates({pair}, {a.period_start for a in amounts})
+    return _fx_rows(arrangement, amounts, rates)
 
 
 # -- pages -------------------------------------------------------------------------------------
@@ -358,9 +391,20 @@ def partnership_finance(*, membership: Membership, partnership: Partnership, tod
     }
 
 
+# -- the portfolio page ------------------------------------------------------------------------
+#
+# One page, three cards: savings, rebates and FX, each with totals per currency (two currencies
+# are never added together). Only the savings table is paginated (50 rows a page, totals over
+# every row). The rebate and FX lists are not capped: each has at most a row per rebate scheme in
+# force and per FX arrangement (one per partnership), so they grow with the partnerships, not
+# with the months recorded. Each card costs a fixed number of queries, whatever the rows.
+
+
 def portfolio_savings(*, membership: Membership) -> list[dict[str, Any]]:
     """Per partnership and currency: savings claimed (all claims), verified (verified or
-    accepted) and paid out (paid statements). Two grouped queries, whatever the size."""
+    accepted) and paid out (paid statements); a payout with no claim in its partnership and
+    currency is a row of its own, with nothing claimed or verified. Two grouped queries,
+    whatever the size."""
     claims = (
         savings_list(membership=membership)
         .order_by()
@@ -379,45 +423,141 @@ def portfolio_savings(*, membership: Membership) -> list[dict[str, Any]]:
         statement_list(membership=membership)
         .filter(status=GainShareStatement.Status.PAID)
         .order_by()
-        .values("partnership", "currency")
+        .values("partnership", "partnership__name", "partnership__partner__name", "currency")
         .annotate(paid=Sum("payout"))
     )
-    paid_by = {(row["partnership"], row["currency"]): row["paid"] for row in paid}
+    paid_by = {(row["partnership"], row["currency"]): row for row in paid}
     rows = []
     for row in claims:
-        key = (row["partnership"], row["currency"])
-        rows.append(
-            {
-                "partnership_id": row["partnership"],
-                "partnership": row["partnership__name"],
-                "partner": row["partnership__partner__name"],
-                "currency": row["currency"],
-                "claimed": Money(row["claimed"] or Z, row["currency"]),
-                "verified": Money(row["verified"] or Z, row["currency"]),
-                "paid": Money(paid_by.pop(key, None) or Z, row["currency"]),
-                "disputed": row["disputed"],
-                "entries": row["entries"],
-            }
-        )
+        payout = paid_by.pop((row["partnership"], row["currency"]), None)
+        rows.append(_savings_row(row, paid=payout["paid"] if payout else None))
+    # Paid out in a partnership and currency with no claim (a statement in the scheme's currency
+    # while the claims are in another, say): money that left all the same, so a row of its own.
+    rows.extend(_savings_row(row, paid=row["paid"]) for row in paid_by.values())
     rows.sort(key=lambda r: (r["partnership"], r["currency"]))
     return rows
 
 
-def portfolio_totals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _savings_row(row: dict[str, Any], *, paid: Decimal | None) -> dict[str, Any]:
+    currency = row["currency"]
+    return {
+        "partnership_id": row["partnership"],
+        "partnership": row["partnership__name"],
+        "partner": row["partnership__partner__name"],
+        "currency": currency,
+        "claimed": Money(row.get("claimed") or Z, currency),
+        "verified": Money(row.get("verified") or Z, currency),
+        "paid": Money(paid or Z, currency),
+        "disputed": row.get("disputed", 0),
+        "entries": row.get("entries", 0),
+    }
+
+
+def portfolio_totals(
+    rows: list[dict[str, Any]], keys: tuple[str, ...] = ("claimed", "verified", "paid")
+) -> list[dict[str, Any]]:
+    """The rows' `keys` (Money) added up per currency (the row's `currency`), by currency."""
     by_currency: dict[str, dict[str, Any]] = {}
     for row in rows:
+        currency = row["currency"]
         total = by_currency.setdefault(
-            row["currency"],
-            {
-                "currency": row["currency"],
-                "claimed": Money(Z, row["currency"]),
-                "verified": Money(Z, row["currency"]),
-                "paid": Money(Z, row["currency"]),
-            },
+            currency, {"currency": currency, **{key: Money(Z, currency) for key in keys}}
         )
-        for key in ("claimed", "verified", "paid"):
+        for key in keys:
             total[key] += row[key]
     return [by_currency[c] for c in sorted(by_currency)]
+
+
+def portfolio_rebates(*, membership: Membership, today: date) -> list[dict[str, Any]]:
+    """Every rebate scheme in force on `today` (its rebate year holds the day) that the member
+    may see, with its `rebate_position`: volume and accrual to date, the tier now and the one
+    projected at year end with its accrual. Three queries (the schemes, their tiers, their
+    volumes), whatever the number of schemes. Totals: `portfolio_totals(rows,
+    REBATE_TOTALS)`."""
+    # Any year holding `today` started at most 366 days before it; the exact end is the
+    # scheme's own `year_end` (a calendar year, leap days included).
+    schemes = (
+        rebate_scheme_list(membership=membership)
+        .select_related("partnership__partner")
+        .filter(year_start__lte=today, year_start__gte=today - timedelta(days=366))
+        .order_by("partnership__name", "name", "pk")
+    )
+    rows = []
+    for scheme in schemes:
+        if today >= scheme.year_end:
+            continue
+        position = rebate_position(scheme=scheme, today=today)
+        rows.append(
+            {
+                "position": position,
+                "scheme": scheme,
+                "partnership_id": scheme.partnership_id,
+                "partnership": scheme.partnership.name,
+                "partner": scheme.partnership.partner.name,
+                "currency": scheme.currency,
+                "accrual": position.accrual,
+                "projected_accrual": position.projected_accrual,
+            }
+        )
+    return rows
+
+
+REBATE_TOTALS = ("accrual", "projected_accrual")
+
+
+def portfolio_fx(*, membership: Membership) -> list[dict[str, Any]]:
+    """Every FX arrangement the member may see, with the FX effect of all its invoiced months
+    added up in the contract currency and split into our part and the partner's, month by
+    month exactly as `fx_exposure` computes them (months with no rate on the table add
+    nothing and are counted). Three queries (the arrangements, their amounts, every rate
+    needed), whatever the number of arrangements. Totals: `portfolio_totals(rows,
+    FX_TOTALS)`."""
+    arrangements = list(
+        fx_arrangement_list(membership=membership)
+        .select_related("partnership__partner")
+        .order_by("partnership__name", "pk")
+    )
+    amounts = {
+        arrangement.pk: sorted(arrangement.amounts.all(), key=lambda a: a.period_start)
+        for arrangement in arrangements
+    }
+    rates = _fx_rates(
+        {(a.invoice_currency, a.contract_currency) for a in arrangements if amounts[a.pk]},
+        {amount.period_start for months in amounts.values() for amount in months},
+    )
+    rows = []
+    for arrangement in arrangements:
+        currency = arrangement.contract_currency
+        row: dict[str, Any] = {
+            "arrangement": arrangement,
+            "partnership_id": arrangement.partnership_id,
+            "partnership": arrangement.partnership.name,
+            "partner": arrangement.partnership.partner.name,
+            "invoice_currency": arrangement.invoice_currency,
+            "currency": currency,
+            "invoiced": Money(Z, arrangement.invoice_currency),
+            "months": 0,
+            "months_without_rate": 0,
+            "effect": Money(Z, currency),
+            "buyer": Money(Z, currency),
+            "partner_part": Money(Z, currency),
+        }
+        buyer_bears = arrangement.bearer == Party.BUYER
+        for month in _fx_rows(arrangement, amounts[arrangement.pk], rates):
+            row["months"] += 1
+            row["invoiced"] += Money(month["amount"].amount, arrangement.invoice_currency)
+            fx = month["fx"]
+            if fx is None:
+                row["months_without_rate"] += 1
+                continue
+            row["effect"] += fx.effect
+            row["buyer"] += fx.bearer_part if buyer_bears else fx.other_part
+            row["partner_part"] += fx.other_part if buyer_bears else fx.bearer_part
+        rows.append(row)
+    return rows
+
+
+FX_TOTALS = ("effect", "buyer", "partner_part")
 
 
 def disclosures_of(*, membership: Membership, partnership: Partnership) -> list:

@@ -1,6 +1,6 @@
-"""Pages of the finance module: the portfolio savings page, the partnership's finance tab, and
-one page (or POST URL) per action. Thin: load with the tenancy helpers, call a selector or a
-service, render; refused input comes back as field errors (400) or a message.
+"""Pages of the finance module: the portfolio page (savings, rebates, FX), the partnership's
+finance tab, and one page (or POST URL) per action. Thin: load with the tenancy helpers, call a
+selector or a service, render; refused input comes back as field errors (400) or a message.
 
 A partner guest sees the tab of their partnerships, verifies or disputes the buyer's savings and
 reads issued statements; the buyer's internal note on a saving, the competition-law review of a
@@ -84,16 +84,27 @@ _save = form_submit
 
 
 def finance_home(request, org_slug):
-    """The portfolio savings page: claimed vs verified vs paid, per partnership."""
+    """The portfolio page, three cards over every partnership the member may see: savings
+    (claimed vs verified vs paid, 50 rows a page), rebate schemes in force (accrued and
+    projected) and FX arrangements (the effect to date, the buyer's part and the partner's),
+    each with totals per currency over every row. The clock is read here, never in a
+    selector."""
     require_permission(request, "finance.view")
-    rows = selectors.portfolio_savings(membership=request.membership)
+    membership = request.membership
+    rows = selectors.portfolio_savings(membership=membership)
+    rebates = selectors.portfolio_rebates(membership=membership, today=_today())
+    fx = selectors.portfolio_fx(membership=membership)
     return render(
         request,
         "finance/home.html",
         {
             "page": paginate(request, rows),  # totals are over every row, not the page
             "totals": selectors.portfolio_totals(rows),
-            "can_rates": has_permission(request.membership, "finance.change"),
+            "rebates": rebates,
+            "rebate_totals": selectors.portfolio_totals(rebates, selectors.REBATE_TOTALS),
+            "fx": fx,
+            "fx_totals": selectors.portfolio_totals(fx, selectors.FX_TOTALS),
+            "can_rates": has_permission(membership, "finance.change"),
         },
     )
 
