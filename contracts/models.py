@@ -495,6 +495,13 @@ class IntakeJob(UploadJob):
         return f"Intake of {self.filename}"
 
 
+# Fulfilling is final (a recurring obligation stays open and rolls forward until its last
+# occurrence). Nothing waives an obligation yet: "waived" is a state with no way in and no way out.
+OBLIGATION_LIFECYCLE = lifecycle(
+    "obligation", {"open": {"fulfilled"}, "fulfilled": set(), "waived": set()}
+)
+
+
 class Obligation(TenantModel):
     class Party(models.TextChoices):
         US = "us", "Our organization"

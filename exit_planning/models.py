@@ -198,6 +198,15 @@ class ExitTrigger(TenantModel):
         return self.plan.partnership
 
 
+# A fired trigger awaits a person's decision (exit_trigger_confirm / exit_trigger_dismiss); the
+# decision is final.
+EXIT_TRIGGER_LIFECYCLE = lifecycle(
+    "exit trigger",
+    {"fired": {"confirmed", "dismissed"}, "confirmed": set(), "dismissed": set()},
+    labels=dict(ExitTrigger.Status.choices),
+)
+
+
 class WindDownTask(TenantModel):
     class Stream(models.TextChoices):
         NOTICE = "notice", "Notice"
@@ -464,6 +473,15 @@ class PostMortem(TenantModel):
 
     def get_partnership(self):
         return self.plan.partnership
+
+
+# Opened on the first contribution, completed once (post_mortem_complete); a completed
+# post-mortem takes no more contributions.
+POST_MORTEM_LIFECYCLE = lifecycle(
+    "post-mortem",
+    {"open": {"completed"}, "completed": set()},
+    labels=dict(PostMortem.Status.choices),
+)
 
 
 class PostMortemEntry(TenantModel):

@@ -420,6 +420,25 @@ class Meeting(TenantModel):
         return [line.strip() for line in self.agenda.splitlines() if line.strip()]
 
 
+# A meeting is held when its attendance is recorded (recorded again on a change: held stays
+# held); only a scheduled meeting is cancelled, and a cancelled one is never held.
+MEETING_LIFECYCLE = lifecycle(
+    "meeting", {"scheduled": {"held", "cancelled"}, "held": {"held"}, "cancelled": ()}
+)
+# The minutes of a meeting: written (and saved again) as a draft, submitted to the chair, who
+# approves them or sends them back to draft; approved minutes are final.
+MINUTES_LIFECYCLE = lifecycle(
+    "meeting's minutes",
+    {
+        "none": {"draft"},
+        "draft": {"draft", "submitted"},
+        "submitted": {"approved", "draft"},
+        "approved": (),
+    },
+    labels=dict(Meeting.MinutesStatus.choices),
+)
+
+
 class MinutesPdf(Job):
     """A PDF of a meeting's minutes, rendered by a task (tenancy.jobs: status and progress).
     `minutes_status` is the status of the minutes it was rendered from: a partner guest gets
@@ -548,6 +567,19 @@ class MeetingAction(TenantModel):
 
     def __str__(self):
         return self.title
+
+
+# Moved on by its owner or an officer; done and cancelled are final (never reopened). Not the
+# QBR action items' lifecycle (performance.models.ACTION_ITEM_LIFECYCLE), which reopens them.
+MEETING_ACTION_LIFECYCLE = lifecycle(
+    "action item",
+    {
+        "open": {"in_progress", "done", "cancelled"},
+        "in_progress": {"open", "done", "cancelled"},
+        "done": (),
+        "cancelled": (),
+    },
+)
 
 
 # --- RACI ---------------------------------------------------------------------------------
@@ -745,6 +777,10 @@ class Escalation(TenantModel):
         if self.action_id:
             return "Action item"
         return "Issue"
+
+
+# Resolved by hand, or when its item closes; a resolved escalation stays resolved.
+ESCALATION_LIFECYCLE = lifecycle("escalation", {"open": {"resolved"}, "resolved": ()})
 
 
 class EscalationStep(TenantModel):

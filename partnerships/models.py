@@ -348,6 +348,20 @@ class SubTierLink(TenantModel):
 # --- Due diligence --------------------------------------------------------------------------------
 
 
+# A review may be revised either way: reopened, re-reviewed, passed after failing. The review form
+# has always offered every status from every other.
+DUE_DILIGENCE_LIFECYCLE = lifecycle(
+    "due-diligence item",
+    {
+        "open": {"in_review", "passed", "failed", "waived"},
+        "in_review": {"open", "passed", "failed", "waived"},
+        "passed": {"open", "in_review", "failed", "waived"},
+        "failed": {"open", "in_review", "passed", "waived"},
+        "waived": {"open", "in_review", "passed", "failed"},
+    },
+)
+
+
 class DueDiligenceItem(TenantModel):
     class Area(models.TextChoices):
         FINANCIAL = "financial", "Financial stability"
@@ -395,6 +409,10 @@ class DueDiligenceItem(TenantModel):
 
 
 # --- Sourcing-model decision and candidate selection ----------------------------------------------
+
+
+# Deciding is final: the partnership it opened lives on in its own lifecycle.
+SOURCING_CASE_LIFECYCLE = lifecycle("sourcing need", {"open": {"decided"}, "decided": set()})
 
 
 class SourcingCase(TenantModel):
@@ -821,6 +839,10 @@ class OnboardingMilestone(TenantModel):
 
     def __str__(self):
         return self.title
+
+
+# Resolving is final: a resolved escalation is not reopened (the page says so before the click).
+ONBOARDING_ESCALATION_LIFECYCLE = lifecycle("escalation", {"open": {"resolved"}, "resolved": set()})
 
 
 class OnboardingEscalation(TenantModel):

@@ -54,15 +54,6 @@ BREACH_LIFECYCLE = lifecycle(
 APPEAL_LIFECYCLE = lifecycle(
     "scorecard appeal", {"open": {"upheld", "rejected"}, "upheld": (), "rejected": ()}
 )
-REPORT_LIFECYCLE = lifecycle(
-    "scorecard report",
-    {
-        "queued": {"running", "queued"},
-        "running": {"done", "failed"},
-        "done": {"queued"},
-        "failed": {"queued", "running"},
-    },
-)
 QBR_LIFECYCLE = lifecycle(
     "QBR", {"scheduled": {"held", "cancelled"}, "held": {"held"}, "cancelled": ()}
 )
@@ -710,6 +701,22 @@ class ScorecardReport(TenantModel):
 
     def __str__(self):
         return f"Scorecard PDF {self.period_start:%Y-%m}"
+
+
+# A request (report_request) queues a report again unless it is running; the task (report_run)
+# runs it from any state but "done with its file": again while running (a delivery that finds
+# it left running, as a job does), from done when its file is missing, from failed when a
+# second delivery follows a failed one. Only a running report is rendered (done) or fails.
+REPORT_LIFECYCLE = lifecycle(
+    "scorecard report",
+    {
+        "queued": {"queued", "running"},
+        "running": {"running", "done", "failed"},
+        "done": {"queued", "running"},
+        "failed": {"queued", "running"},
+    },
+    labels=dict(ScorecardReport.Status.choices),
+)
 
 
 class Qbr(TenantModel):

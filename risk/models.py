@@ -907,6 +907,16 @@ class ForceMajeureEvent(TenantModel):
         return given > self.notice_deadline if given else today > self.notice_deadline
 
 
+# The status follows the end date (force_majeure_update): an event may be edited while ongoing
+# or once ended (notice, escalation steps, a corrected end date), and it ends once. An ended
+# event is never ongoing again: clearing its end date is refused (if the disruption comes back,
+# that is a new event with its own notice deadline).
+FORCE_MAJEURE_LIFECYCLE = lifecycle(
+    "force majeure event",
+    {"ongoing": {"ongoing", "ended"}, "ended": {"ended"}},
+)
+
+
 class IncidentResponsePlan(TenantModel):
     """The supply-disruption response both parties agreed: roles, contact tree, steps."""
 

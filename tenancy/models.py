@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from tenancy.context import current_organization, require_organization
 from tenancy.crypto import EncryptedTextField
+from tenancy.lifecycle import lifecycle
 
 
 class UserManager(BaseUserManager):
@@ -455,6 +456,19 @@ class Invitation(TenantModel):
 
     def is_expired(self, now) -> bool:
         return self.expires_at <= now
+
+
+# Used once or withdrawn, for good: a new invitation is a new row. (Expiry is not a state: an
+# expired invitation stays pending and can be sent again with a fresh link.)
+INVITATION_LIFECYCLE = lifecycle(
+    "invitation",
+    {
+        Invitation.Status.PENDING: {Invitation.Status.ACCEPTED, Invitation.Status.REVOKED},
+        Invitation.Status.ACCEPTED: set(),
+        Invitation.Status.REVOKED: set(),
+    },
+    labels=dict(Invitation.Status.choices),
+)
 
 
 class SingleSignOn(models.Model):

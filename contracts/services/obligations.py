@@ -9,6 +9,7 @@ from django.db import transaction
 
 from contracts import dates
 from contracts.models import (
+    OBLIGATION_LIFECYCLE,
     Agreement,
     Obligation,
     ObligationFulfilment,
@@ -136,6 +137,7 @@ def obligation_fulfil(
     if following:
         obligation.due_date = following
     else:
+        OBLIGATION_LIFECYCLE.check(obligation.status, Obligation.Status.FULFILLED)
         obligation.status = Obligation.Status.FULFILLED
         obligation.fulfilled_at = now
     obligation.full_clean()

@@ -5,10 +5,10 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from exit_planning.models import ExitPlan, PostMortem, PostMortemEntry
+from exit_planning.models import POST_MORTEM_LIFECYCLE, ExitPlan, PostMortem, PostMortemEntry
 from exit_planning.services._shared import _full_clean
 from tenancy.audit import audit_record
-from tenancy.errors import ConflictError
+from tenancy.errors import ConflictError, TransitionNotAllowed
 from tenancy.models import User
 
 
@@ -65,8 +65,10 @@ def post_mortem_complete(*, plan: ExitPlan, actor: User, now: datetime) -> PostM
     post_mortem = PostMortem.objects.select_for_update().filter(plan=plan).first()
     if post_mortem is None:
         raise ConflictError("Nobody has contributed to the post-mortem yet.", code="empty")
-    if post_mortem.status == PostMortem.Status.COMPLETED:
-        raise ConflictError("The post-mortem is already completed.", code="completed")
+    try:
+        POST_MORTEM_LIFECYCLE.check(post_mortem.status, PostMortem.Status.COMPLETED)
+    except TransitionNotAllowed:
+        raise ConflictError("The post-mortem is already completed.", code="completed") from None
     sections = set(post_mortem.entries.values_list("section", flat=True))
     missing = [
         PHRASES.get(value, label.lower())

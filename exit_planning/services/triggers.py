@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from exit_planning import selectors
-from exit_planning.models import EXIT_PLAN_LIFECYCLE, ExitPlan, ExitTrigger
+from exit_planning.models import EXIT_PLAN_LIFECYCLE, EXIT_TRIGGER_LIFECYCLE, ExitPlan, ExitTrigger
 from exit_planning.services._shared import _owners, _plan_move, _plan_url
 from partnerships.models import Partnership
 from partnerships.services.partnerships import partnership_transition
@@ -16,7 +16,7 @@ from performance import selectors as performance_selectors
 from risk import selectors as risk_selectors
 from tenancy.audit import audit_record, lock_fresh
 from tenancy.dates import add_months
-from tenancy.errors import ConflictError
+from tenancy.errors import ConflictError, TransitionNotAllowed
 from tenancy.models import User
 from tenancy.services import notify
 
@@ -159,16 +159,20 @@ def exit_trigger_record(
     return trigger
 
 
-def _open_trigger(trigger: ExitTrigger) -> ExitTrigger:
+def _open_trigger(trigger: ExitTrigger, decision: str) -> ExitTrigger:
+    """The trigger, locked, if its lifecycle lets it take `decision` (confirmed or dismissed):
+    a trigger already decided is refused in words ("This trigger was already confirmed.")."""
     trigger = (
         ExitTrigger.objects.select_for_update()
         .select_related("plan__partnership")
         .get(pk=trigger.pk)
     )
-    if trigger.status != ExitTrigger.Status.FIRED:
+    try:
+        EXIT_TRIGGER_LIFECYCLE.check(trigger.status, decision)
+    except TransitionNotAllowed:
         raise ConflictError(
             f"This trigger was already {trigger.get_status_display().lower()}.", code="decided"
-        )
+        ) from None
     return trigger
 
 
@@ -178,7 +182,7 @@ def exit_trigger_confirm(
 ) -> ExitTrigger:
     """A person confirms: the plan moves to exiting and the partnership to exiting through its
     own lifecycle service (which refuses a partnership that is not live)."""
-    trigger = _open_trigger(trigger)
+    trigger = _open_trigger(trigger, ExitTrigger.Status.CONFIRMED)
     if not (reason or "").strip():
         raise ValidationError({"reason": "Say why the exit goes ahead."})
     plan = trigger.plan
@@ -212,7 +216,7 @@ def exit_trigger_confirm(
 def exit_trigger_dismiss(
     *, trigger: ExitTrigger, actor: User, reason: str, now: datetime
 ) -> ExitTrigger:
-    trigger = _open_trigger(trigger)
+    trigger = _open_trigger(trigger, ExitTrigger.Status.DISMISSED)
     if not (reason or "").strip():
         raise ValidationError({"reason": "Say why the trigger does not lead to an exit."})
     trigger.status = ExitTrigger.Status.DISMISSED

@@ -72,7 +72,6 @@ from governance.services.escalations import (
     escalations_run,
 )
 from governance.services.meetings import (
-    ACTION_TRANSITIONS,
     MAX_SERIES,
     OFFICER_ROLES,
     REMINDER_LEAD,
@@ -143,7 +142,6 @@ __all__ = [
     "disclosure_record_received",
     "disclosure_update",
     "is_overdue",
-    "ACTION_TRANSITIONS",
     "CHANGE_REQUEST_FIELDS",
     "COMMITTEE_FIELDS",
     "DEFAULT_ACTIVITIES",

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance.models import (
+    ESCALATION_LIFECYCLE,
     ChangeRequest,
     Committee,
     CommitteeMember,
@@ -29,7 +30,7 @@ from governance.services.meetings import _owner_party
 from partnerships.models import Partnership
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
-from tenancy.errors import ConflictError
+from tenancy.errors import ConflictError, TransitionNotAllowed
 from tenancy.models import User
 from tenancy.services import notify
 
@@ -268,8 +269,13 @@ def escalation_resolve(
     if not (resolution or "").strip():
         raise ValidationError({"resolution": "Say how it was resolved."})
     escalation = Escalation.objects.select_for_update().get(pk=escalation.pk)
-    if escalation.status != Escalation.Status.OPEN:
-        raise ConflictError("The escalation is already resolved.", code="already_resolved")
+    try:
+        ESCALATION_LIFECYCLE.check(escalation.status, Escalation.Status.RESOLVED)
+    except TransitionNotAllowed:
+        # The one state it is not resolved from, in the words users know.
+        raise ConflictError(
+            "The escalation is already resolved.", code="already_resolved"
+        ) from None
     escalation.status = Escalation.Status.RESOLVED
     escalation.resolved_at = now
     escalation.resolution = resolution.strip()

@@ -17,6 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance.models import (
+    MEETING_ACTION_LIFECYCLE,
+    MEETING_LIFECYCLE,
+    MINUTES_LIFECYCLE,
     Committee,
     CommitteeMember,
     Meeting,
@@ -31,7 +34,7 @@ from governance.services.committees import quorum_of
 from partnerships.models import Partnership
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
-from tenancy.errors import ConflictError, PermissionDeniedError
+from tenancy.errors import ConflictError, PermissionDeniedError, TransitionNotAllowed
 from tenancy.models import User
 from tenancy.permissions import role_allows
 from tenancy.services import notify
@@ -84,9 +87,13 @@ def _lock(meeting: Meeting) -> Meeting:
     )
 
 
+def _cancelled(meeting: Meeting) -> ConflictError:
+    return ConflictError(f"“{meeting.title}” was cancelled.", code="meeting_cancelled")
+
+
 def _require_not_cancelled(meeting: Meeting) -> None:
     if meeting.status == Status.CANCELLED:
-        raise ConflictError(f"“{meeting.title}” was cancelled.", code="meeting_cancelled")
+        raise _cancelled(meeting)
 
 
 # --- schedule -----------------------------------------------------------------------------
@@ -174,8 +181,13 @@ def meeting_cancel(*, meeting: Meeting, actor: User | None, reason: str) -> Meet
     _require_officer(actor, meeting.committee, "cancels meetings")
     if not (reason or "").strip():
         raise ValidationError({"reason": "Say why the meeting is cancelled."})
-    if meeting.status != Status.SCHEDULED:
-        raise ConflictError("Only a scheduled meeting is cancelled.", code="not_scheduled")
+    # The lifecycle decides; its refusal reads in the words users know.
+    try:
+        MEETING_LIFECYCLE.check(meeting.status, Status.CANCELLED)
+    except TransitionNotAllowed:
+        raise ConflictError(
+            "Only a scheduled meeting is cancelled.", code="not_scheduled"
+        ) from None
     meeting.status = Status.CANCELLED
     meeting.save(update_fields=["status"])
     audit_record(
@@ -197,7 +209,10 @@ def meeting_attendance_record(
     """Record who is present (every other member is absent); the meeting is then held."""
     meeting = _lock(meeting)
     _require_officer(actor, meeting.committee, "records attendance")
-    _require_not_cancelled(meeting)
+    try:
+        MEETING_LIFECYCLE.check(meeting.status, Status.HELD)
+    except TransitionNotAllowed:
+        raise _cancelled(meeting) from None  # the one state a meeting is not held from
     members = {m.pk: m for m in CommitteeMember.objects.filter(committee=meeting.committee)}
     present = {int(pk) for pk in present_member_ids}
     unknown = present - set(members)
@@ -376,12 +391,18 @@ def meeting_minutes_save(*, meeting: Meeting, actor: User | None, minutes: str) 
     meeting = _lock(meeting)
     _require_officer(actor, meeting.committee, "writes the minutes")
     _require_not_cancelled(meeting)
-    if meeting.minutes_status in (MinutesStatus.SUBMITTED, MinutesStatus.APPROVED):
-        raise ConflictError(
-            f"The minutes are {meeting.get_minutes_status_display().lower()}: they are no "
-            "longer edited.",
-            code="minutes_locked",
-        )
+    locked = ConflictError(
+        f"The minutes are {meeting.get_minutes_status_display().lower()}: they are no "
+        "longer edited.",
+        code="minutes_locked",
+    )
+    if meeting.minutes_status == MinutesStatus.SUBMITTED:
+        # Submitted minutes go back to draft only when the chair sends them back.
+        raise locked
+    try:
+        MINUTES_LIFECYCLE.check(meeting.minutes_status, MinutesStatus.DRAFT)
+    except TransitionNotAllowed:
+        raise locked from None
     meeting.minutes = minutes
     meeting.minutes_status = MinutesStatus.DRAFT
     meeting.save(update_fields=["minutes", "minutes_status"])
@@ -408,8 +429,12 @@ def minutes_approvers(meeting: Meeting) -> list[User]:
 def meeting_minutes_submit(*, meeting: Meeting, actor: User | None) -> Meeting:
     meeting = _lock(meeting)
     _require_officer(actor, meeting.committee, "submits the minutes")
-    if meeting.minutes_status != MinutesStatus.DRAFT or not meeting.minutes.strip():
+    if meeting.minutes_status == MinutesStatus.NONE or (
+        meeting.minutes_status == MinutesStatus.DRAFT and not meeting.minutes.strip()
+    ):
         raise ConflictError("Write the minutes before submitting them.", code="no_minutes")
+    # Minutes already submitted or approved: the lifecycle's refusal says so.
+    MINUTES_LIFECYCLE.check(meeting.minutes_status, MinutesStatus.SUBMITTED)
     approvers = minutes_approvers(meeting)
     if not approvers:
         raise ConflictError(
@@ -432,17 +457,27 @@ def meeting_minutes_submit(*, meeting: Meeting, actor: User | None) -> Meeting:
     return meeting
 
 
-def _require_minutes_approver(meeting: Meeting, user: User) -> None:
+def _require_minutes_approver(meeting: Meeting, user: User, target: str) -> None:
+    """The chair deciding on minutes awaiting approval: `target` is approved, or draft when
+    they are sent back."""
     if user.pk not in {u.pk for u in minutes_approvers(meeting)}:
         raise PermissionDeniedError("Only the committee's chair approves the minutes.")
-    if meeting.minutes_status != MinutesStatus.SUBMITTED:
-        raise ConflictError("The minutes are not awaiting approval.", code="minutes_not_submitted")
+    not_awaiting = ConflictError(
+        "The minutes are not awaiting approval.", code="minutes_not_submitted"
+    )
+    if meeting.minutes_status in (MinutesStatus.NONE, MinutesStatus.DRAFT):
+        # Nothing submitted to decide on (none or draft → draft is the secretary writing them).
+        raise not_awaiting
+    try:
+        MINUTES_LIFECYCLE.check(meeting.minutes_status, target)
+    except TransitionNotAllowed:
+        raise not_awaiting from None
 
 
 @transaction.atomic
 def meeting_minutes_approve(*, meeting: Meeting, approver: User, now: datetime) -> Meeting:
     meeting = _lock(meeting)
-    _require_minutes_approver(meeting, approver)
+    _require_minutes_approver(meeting, approver, MinutesStatus.APPROVED)
     meeting.minutes_status = MinutesStatus.APPROVED
     meeting.minutes_approved_by = approver
     meeting.minutes_approved_at = now
@@ -462,7 +497,7 @@ def meeting_minutes_request_changes(*, meeting: Meeting, approver: User, reason:
     if not (reason or "").strip():
         raise ValidationError({"reason": "Say what should change in the minutes."})
     meeting = _lock(meeting)
-    _require_minutes_approver(meeting, approver)
+    _require_minutes_approver(meeting, approver, MinutesStatus.DRAFT)
     meeting.minutes_status = MinutesStatus.DRAFT
     meeting.save(update_fields=["minutes_status"])
     audit_record(
@@ -614,14 +649,6 @@ def meeting_action_create(
     return action
 
 
-ACTION_TRANSITIONS: dict[str, set[str]] = {
-    MeetingAction.Status.OPEN: {MeetingAction.Status.IN_PROGRESS, MeetingAction.Status.DONE},
-    MeetingAction.Status.IN_PROGRESS: {MeetingAction.Status.DONE, MeetingAction.Status.OPEN},
-    MeetingAction.Status.DONE: set(),
-    MeetingAction.Status.CANCELLED: set(),
-}
-
-
 @transaction.atomic
 def meeting_action_set_status(
     *, action: MeetingAction, actor: User, status: str, now: datetime
@@ -632,17 +659,16 @@ def meeting_action_set_status(
     committee = Committee.objects.filter(partnership_id=action.partnership_id).first()
     if action.owner_id != actor.pk and not (committee and is_officer(actor, committee)):
         raise PermissionDeniedError("Only the owner or the committee's officers update it.")
-    allowed = ACTION_TRANSITIONS[action.status] | (
-        {MeetingAction.Status.CANCELLED} if action.status in MeetingAction.OPEN_STATUSES else set()
-    )
     if status not in MeetingAction.Status.values:
         raise ValidationError({"status": "Open, in progress, done or cancelled."})
-    if status not in allowed:
+    try:
+        MEETING_ACTION_LIFECYCLE.check(action.status, status)
+    except TransitionNotAllowed:
         raise ConflictError(
             f"An action that is {action.get_status_display().lower()} cannot become "
             f"{MeetingAction.Status(status).label.lower()}.",
             code="illegal_transition",
-        )
+        ) from None
     old = action.status
     action.status = status
     action.completed_at = now if status == MeetingAction.Status.DONE else None

@@ -13,7 +13,8 @@ from integrations.services.discrepancies import discrepancies_detect
 from partnerships.models import Partnership
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
-from tenancy.jobs import enqueue, job_progress_clear, job_progress_set
+from tenancy.errors import TransitionNotAllowed
+from tenancy.jobs import JOB_LIFECYCLE, enqueue, job_progress_clear, job_progress_set
 from tenancy.models import User
 
 
@@ -137,7 +138,9 @@ def crosswalk_reprocess(*, job_id: int, clock: Callable[[], datetime]) -> Crossw
     states = CrosswalkReprocess.job_states
     with transaction.atomic():
         job = CrosswalkReprocess.objects.select_for_update().get(pk=job_id)
-        if job.status in states.finished:
+        try:  # queued, or running again (a redelivery); finished: left as it is
+            JOB_LIFECYCLE.check(job.status, states.running)
+        except TransitionNotAllowed:
             return job
         job.status, job.started_at = states.running, clock()
         job.save(update_fields=["status", "started_at"])
@@ -157,6 +160,7 @@ def crosswalk_reprocess(*, job_id: int, clock: Callable[[], datetime]) -> Crossw
             lines = cursor.rowcount
         job_progress_set(job, 50)
         counts = discrepancies_detect(now=clock(), partnership_id=job.partnership_id)
+        JOB_LIFECYCLE.check(job.status, states.succeeded)
         job.status, job.progress = states.succeeded, 100
         job.finished_at = clock()
         job.result = {"lines": lines, "documents": len(documents), **counts}

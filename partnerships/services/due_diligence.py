@@ -10,6 +10,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from partnerships.models import (
+    DUE_DILIGENCE_LIFECYCLE,
+    ONBOARDING_ESCALATION_LIFECYCLE,
     DueDiligenceItem,
     OnboardingEscalation,
     OnboardingMilestone,
@@ -133,6 +135,8 @@ def due_diligence_item_update(
         item.completed_at = now if done else None
     require_staff(item, "reviewer", changes=changes)
     item.full_clean()
+    if item.status != old_status:
+        DUE_DILIGENCE_LIFECYCLE.check(old_status, item.status)
     item.save()
     if changes:
         audit_record(
@@ -242,6 +246,7 @@ def escalation_resolve(
     escalation = OnboardingEscalation.objects.select_for_update().get(pk=escalation.pk)
     if escalation.status == OnboardingEscalation.Status.RESOLVED:
         raise ConflictError("This escalation is already resolved.")
+    ONBOARDING_ESCALATION_LIFECYCLE.check(escalation.status, OnboardingEscalation.Status.RESOLVED)
     if not resolution.strip():
         raise ValidationError({"resolution": "Say how the escalation was resolved."})
     escalation.status = OnboardingEscalation.Status.RESOLVED

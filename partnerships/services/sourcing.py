@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from partnerships import sourcing
 from partnerships.models import (
+    SOURCING_CASE_LIFECYCLE,
     CandidateScore,
     Partner,
     Partnership,
@@ -267,6 +268,7 @@ def sourcing_case_decide(
     chosen partner, in status proposed."""
     case = SourcingCase.objects.select_for_update().get(pk=case.pk)
     _require_open(case)
+    SOURCING_CASE_LIFECYCLE.check(case.status, SourcingCase.Status.DECIDED)
     errors = {}
     if model not in SourcingCase.Model.values:
         errors["model"] = "Choose transactional supply or a strategic partnership."

@@ -11,12 +11,14 @@ from django.utils import timezone
 
 from partnerships.models import Partnership
 from performance.models import (
+    REPORT_LIFECYCLE,
     ScorecardReport,
 )
 from performance.periods import add_months, month_start
 from performance.services.scorecards import scorecard_compute
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
+from tenancy.errors import TransitionNotAllowed
 from tenancy.jobs import job_progress_set, unexpected_failure
 from tenancy.models import User
 
@@ -29,13 +31,15 @@ def report_request(
 ) -> ScorecardReport:
     """Queue a PDF of the partnership's scorecard for a month (one report row per month)."""
     period = month_start(period_start)
-    report, _ = ScorecardReport.objects.get_or_create(
+    report, _ = ScorecardReport.objects.select_for_update().get_or_create(
         partnership=partnership,
         period_start=period,
         defaults={"organization": require_organization(), "requested_by": actor},
     )
-    if report.status == ScorecardReport.Status.RUNNING:
-        return report
+    try:
+        REPORT_LIFECYCLE.check(report.status, ScorecardReport.Status.QUEUED)
+    except TransitionNotAllowed:
+        return report  # running: the delivery under way makes it; left as it is, not audited
     report.status = ScorecardReport.Status.QUEUED
     report.progress = 0
     report.error = ""
@@ -45,10 +49,29 @@ def report_request(
     return report
 
 
+def _stored_status(report_pk: int) -> str:
+    """The report's status as stored, its row locked until the transaction ends."""
+    return (
+        ScorecardReport.objects.select_for_update()
+        .values_list("status", flat=True)
+        .get(pk=report_pk)
+    )
+
+
+def _move(report_pk: int, status: str, **fields) -> None:
+    """Move the stored report to `status` through its lifecycle, under its row lock."""
+    REPORT_LIFECYCLE.check(_stored_status(report_pk), status)
+    ScorecardReport.objects.filter(pk=report_pk).update(status=status, **fields)
+
+
+@transaction.atomic
 def report_generate(*, report: ScorecardReport, now: datetime) -> ScorecardReport:
     """Render the PDF (WeasyPrint) and store it. Progress goes to the cache, since this runs in
-    one transaction that other connections cannot see until it commits."""
+    one transaction that other connections cannot see until it commits. Only a running report
+    is generated (report_run moves it there first)."""
     from performance.pdf import render_scorecard_pdf
+
+    REPORT_LIFECYCLE.check(_stored_status(report.pk), ScorecardReport.Status.DONE)
 
     def progress(percent: int) -> None:
         job_progress_set(report, percent)
@@ -88,16 +111,20 @@ def report_run(*, report: ScorecardReport, now: datetime) -> str:
     """
     if report.status == ScorecardReport.Status.DONE and report.file:
         return report.status  # an earlier run already made it
-    ScorecardReport.objects.filter(pk=report.pk).update(status=ScorecardReport.Status.RUNNING)
+    with transaction.atomic():
+        _move(report.pk, ScorecardReport.Status.RUNNING)
+    report.status = ScorecardReport.Status.RUNNING
     try:
         with transaction.atomic():
             report = report_generate(report=report, now=now)
     except Exception:  # noqa: BLE001 - a failed render is recorded, not retried forever
         logger.exception("scorecard report %s failed", report.pk)
-        ScorecardReport.objects.filter(pk=report.pk).update(
-            status=ScorecardReport.Status.FAILED,
-            error=unexpected_failure("The PDF could not be made.", try_again=True),
-        )
+        with transaction.atomic():
+            _move(
+                report.pk,
+                ScorecardReport.Status.FAILED,
+                error=unexpected_failure("The PDF could not be made.", try_again=True),
+            )
         return ScorecardReport.Status.FAILED
     return report.status
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 from partnerships.models import Partnership
 from risk.models import (
     ATTESTATION_WINDOW,
+    FORCE_MAJEURE_LIFECYCLE,
     Attestation,
     ComplianceOfficer,
     ComplianceRequirement,
@@ -33,7 +34,7 @@ from risk.models import (
 )
 from risk.services._common import _full_clean, _recipients, _url
 from tenancy.audit import audit_record, changed_fields
-from tenancy.errors import ConflictError, PermissionDeniedError
+from tenancy.errors import ConflictError, PermissionDeniedError, TransitionNotAllowed
 from tenancy.models import Membership
 from tenancy.services import notify, require_staff
 
@@ -437,14 +438,23 @@ def force_majeure_update(*, event: ForceMajeureEvent, actor, **fields) -> ForceM
     unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"Unknown fields: {sorted(unknown)}")
-    changes = changed_fields(event, fields)
+    changes = changed_fields(event, fields)  # locks the row: event.status is the stored one
     if event.ended_on and event.ended_on < event.started_on:
         raise ValidationError({"ended_on": "The event cannot end before it started."})
     if event.notice_given_on and event.notice_given_on < event.started_on:
         raise ValidationError({"notice_given_on": "Notice cannot precede the event."})
-    event.status = (
-        ForceMajeureEvent.Status.ENDED if event.ended_on else ForceMajeureEvent.Status.ONGOING
-    )
+    status = ForceMajeureEvent.Status.ENDED if event.ended_on else ForceMajeureEvent.Status.ONGOING
+    try:
+        FORCE_MAJEURE_LIFECYCLE.check(event.status, status)
+    except TransitionNotAllowed:
+        # On the end date's field: the edit page shows it there (a 400 in the API).
+        raise ValidationError(
+            {
+                "ended_on": "An ended event cannot be ongoing again: correct its end date "
+                "rather than clearing it, or log a new event if the disruption came back."
+            }
+        ) from None
+    event.status = status
     _full_clean(event, exclude=["partnership"])
     event.save()
     audit_record(action="risk.force_majeure.updated", actor=actor, obj=event, changes=changes)

@@ -157,13 +157,13 @@ def test_a_withdrawn_or_accepted_invitation_is_not_withdrawn_again(org_a, owner)
     with pytest.raises(TransitionNotAllowed) as refused:
         services.invitation_revoke(invitation=invitation, actor=owner, now=NOW)
     assert str(refused.value.message) == (
-        "An invitation cannot go from “revoked” to “revoked”. Nothing can follow “revoked”."
+        "An invitation cannot go from “withdrawn” to “withdrawn”. Nothing can follow “withdrawn”."
     )
     accepted = _invite(org_a, owner, email="other@alpha.test")
     services.invitation_accept(invitation=accepted, now=NOW, password="a-Long-pass-4321")
     with tenant_scope(org_a):
         accepted = Invitation.objects.get(pk=accepted.pk)
-    with pytest.raises(TransitionNotAllowed, match="from “accepted” to “revoked”"):
+    with pytest.raises(TransitionNotAllowed, match="from “accepted” to “withdrawn”"):
         services.invitation_revoke(invitation=accepted, actor=owner, now=NOW)
     assert len(_events(org_a, "tenancy.invitation.revoked")) == 1
 
@@ -173,7 +173,7 @@ def test_an_invitation_accepted_since_it_was_read_is_not_withdrawn(org_a, owner)
     The withdrawal is judged on the invitation as it is now, not as it was read."""
     read_earlier = _invite(org_a, owner)
     services.invitation_accept(invitation=read_earlier, now=NOW, password="a-Long-pass-4321")
-    with pytest.raises(TransitionNotAllowed, match="from “accepted” to “revoked”"):
+    with pytest.raises(TransitionNotAllowed, match="from “accepted” to “withdrawn”"):
         services.invitation_revoke(invitation=read_earlier, actor=owner, now=NOW)
     with tenant_scope(org_a):
         assert Invitation.objects.get(pk=read_earlier.pk).status == Invitation.Status.ACCEPTED

@@ -16,16 +16,17 @@ from django.urls import reverse
 from tenancy.audit import audit_record
 from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError
-from tenancy.lifecycle import lifecycle
-from tenancy.models import ApiKey, Invitation, Membership, Organization, Role, User
+from tenancy.models import (
+    INVITATION_LIFECYCLE,
+    ApiKey,
+    Invitation,
+    Membership,
+    Organization,
+    Role,
+    User,
+)
 from tenancy.money import currency_code_problem
 
-INVITATION_LIFECYCLE = lifecycle(
-    "invitation",
-    {
-        Invitation.Status.PENDING: {Invitation.Status.ACCEPTED, Invitation.Status.REVOKED},
-    },
-)
 _TOKEN_SALT = "tenancy.invitation"
 # Roles an org admin hands out on the members page; guests come through a partnership.
 MEMBER_ROLES = [value for value in Role.values if value != Role.PARTNER_GUEST]
@@ -236,6 +237,7 @@ def invitation_accept(
             raise ConflictError("This invitation was already used. Sign in instead.")
         if invitation.status == Invitation.Status.REVOKED:
             raise ConflictError("This invitation was withdrawn. Ask for a new one.")
+        INVITATION_LIFECYCLE.check(invitation.status, Invitation.Status.ACCEPTED)
         if invitation.is_expired(now):
             raise ConflictError("This invitation has expired. Ask for a new one.")
         if user is None:
