@@ -11,20 +11,10 @@ from pathlib import Path
 from django.apps import apps
 
 from tenancy.lifecycle import Lifecycle
+from tenancy.modules import KERNEL_APP, module_apps
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT_APPS = (
-    "tenancy",
-    "partnerships",
-    "contracts",
-    "risk",
-    "governance",
-    "finance",
-    "integrations",
-    "performance",
-    "exit_planning",
-    "innovation",
-)
+PROJECT_APPS = (KERNEL_APP, *module_apps())  # the kernel and every module of the registry
 KERNEL_LIFECYCLE_MODULES = ("tenancy.jobs", "tenancy.outbox")
 # Copies that never move: the state of something else at the moment a row was made.
 SNAPSHOTS = {
