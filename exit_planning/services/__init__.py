@@ -24,7 +24,9 @@ from exit_planning.services.knowledge import (
 )
 from exit_planning.services.notices import notice_continuity_record, notice_create, notice_send
 from exit_planning.services.plans import (
+    EXIT_UNDER_WAY,
     PLAN_FIELDS,
+    exit_plan_blockers,
     exit_plan_close,
     exit_plan_create,
     exit_plan_follow_partnership,
@@ -58,6 +60,7 @@ from exit_planning.services.wind_down import (
 __all__ = [
     "ASSET_INPUTS",
     "DailyRun",
+    "EXIT_UNDER_WAY",
     "KNOWLEDGE_FIELDS",
     "PLAN_FIELDS",
     "asset_accept",
@@ -67,6 +70,7 @@ __all__ = [
     "disposition_mark_done",
     "disposition_verify",
     "exit_daily_run",
+    "exit_plan_blockers",
     "exit_plan_close",
     "exit_plan_create",
     "exit_plan_follow_partnership",

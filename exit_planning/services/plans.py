@@ -133,15 +133,11 @@ def exit_plan_close(*, plan: ExitPlan, actor: User, today: date) -> ExitPlan:
 def exit_plan_follow_partnership(
     *, partnership: Partnership, old: str, status: str, actor: User | None, reason: str, **_signal
 ) -> ExitPlan | None:
-    """The exit plan follows its partnership's lifecycle (connected to
-    `partnerships.signals.partnership_moved`, inside the partnership's transaction):
-
-    - the partnership's exit starts (on its page, through the API or by a confirmed trigger):
-      its plan moves to exiting too, with the same reason, so its triggers stop firing and the
-      wind-down is what is left to do;
-    - a partnership whose exit is under way closes from its exit plan (`exit_plan_close`, which
-      checks the wind-down and the data disposition): closing it on its own page is refused.
-    """
+    """The exit plan follows its partnership (connected to
+    `partnerships.signals.partnership_moved`, inside the partnership's transaction): when the
+    partnership's exit starts (on its page, through the API or by a confirmed trigger), its
+    plan moves to exiting too, with the same reason, so its triggers stop firing and the
+    wind-down is what is left to do."""
     plan = ExitPlan.objects.select_for_update().filter(partnership=partnership).first()
     if plan is None:
         return None
@@ -157,10 +153,24 @@ def exit_plan_follow_partnership(
             obj=plan,
             changes={"status": [before, plan.status], "reason": reason},
         )
-    elif status == Partnership.Status.CLOSED and plan.status == ExitPlan.Status.EXITING:
-        raise ConflictError(
-            "Its exit is under way: close the exit on the Exit plan tab, once the wind-down is "
-            "done and the data disposition verified.",
-            code="exit_plan_open",
-        )
     return plan
+
+
+EXIT_UNDER_WAY = (
+    "Its exit is under way: close the exit on the Exit plan tab, once the wind-down is done and "
+    "the data disposition verified."
+)
+
+
+def exit_plan_blockers(*, partnership: Partnership, status: str, **_signal) -> list[str]:
+    """What the exit plan holds against a partnership's step (connected to
+    `partnerships.signals.partnership_move_blockers`): a partnership whose exit is under way
+    closes only from its exit plan (`exit_plan_close`, which checks the wind-down and the data
+    disposition), so closing it on its own page or through the API is refused, and the page
+    shows why beside the greyed-out button."""
+    if status != Partnership.Status.CLOSED:
+        return []
+    under_way = ExitPlan.objects.filter(
+        partnership=partnership, status=ExitPlan.Status.EXITING
+    ).exists()
+    return [EXIT_UNDER_WAY] if under_way else []

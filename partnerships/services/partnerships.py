@@ -5,7 +5,7 @@ from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 
 from partnerships.models import PARTNERSHIP_LIFECYCLE, DueDiligenceItem, Partner, Partnership
-from partnerships.signals import partnership_moved
+from partnerships.signals import partnership_move_blockers, partnership_moved
 from tenancy.audit import audit_reason, audit_record, changed_fields, lock_fresh
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError, TransitionNotAllowed
@@ -74,7 +74,8 @@ def transition_blockers(partnership: Partnership, status: str) -> list[str]:
 
     The lifecycle's order, and the guard that a partnership leaves due diligence for
     negotiating only when every mandatory checklist item has passed or was waived. Closing
-    (abandoning the candidate) stays possible with items open.
+    (abandoning the candidate) stays possible with items open. Then what other modules hold
+    against the step (`partnership_move_blockers`: an exit under way closes from its plan).
     """
     current = partnership.status
     allowed = PARTNERSHIP_LIFECYCLE.allowed_from(current)
@@ -91,7 +92,14 @@ def transition_blockers(partnership: Partnership, status: str) -> list[str]:
         names = [f"“{item.title}” ({item.get_status_display().lower()})" for item in open_items]
         if names:
             return ["Mandatory due-diligence items are not settled: " + ", ".join(names) + "."]
-    return []
+    # What other modules hold against the step (partnerships/signals.py).
+    return [
+        reason
+        for _, reasons in partnership_move_blockers.send(
+            sender=Partnership, partnership=partnership, status=status
+        )
+        for reason in reasons or ()
+    ]
 
 
 def _order(status: str) -> int:

@@ -103,7 +103,7 @@ def test_a_partnership_whose_exit_is_under_way_closes_only_from_its_exit_plan(sc
         partnership_transition(
             partnership=plan.partnership, actor=manager, status="closed", reason="Done, I think."
         )
-    assert (refused.value.message, refused.value.code) == (UNDER_WAY, "exit_plan_open")
+    assert (refused.value.message, refused.value.code) == (UNDER_WAY, "illegal_transition")
     assert _status(Partnership, plan.partnership_id) == "exiting"
     assert not AuditEvent.objects.filter(action="partnerships.partnership.closed").exists()
     task.done_on = TODAY
@@ -126,6 +126,20 @@ def test_a_candidate_with_a_plan_that_never_started_its_exit_is_closed_freely(
         partnership=plan.partnership, actor=manager, status="closed", reason="Terms not agreed."
     )
     assert _status(Partnership, partnership.pk) == "closed"
+
+
+def test_the_page_greys_out_the_early_close_and_says_where_the_exit_closes(
+    org_a, plan, manager, client_as
+):
+    with tenant_scope(org_a):
+        partnership_transition(
+            partnership=plan.partnership, actor=manager, status="exiting", reason="Not renewed."
+        )
+    page = client_as(manager).get(f"/o/alpha/partnerships/{plan.partnership_id}/").content
+    page = page.decode()
+    assert '<button type="button" disabled data-status="closed">' in page
+    blocker = page.split('data-testid="blocker-closed">', 1)[1].split("</p>", 1)[0]
+    assert blocker == UNDER_WAY
 
 
 def test_the_page_starts_the_plans_exit_and_refuses_the_early_close_in_words(
