@@ -32,6 +32,7 @@ from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
 
+from tenancy.errors import TransitionNotAllowed
 from tenancy.lifecycle import Lifecycle, lifecycle
 from tenancy.models import TenantModel
 
@@ -167,8 +168,12 @@ def job_fail(*, model: type[models.Model], pk: Any, reason: str, now: datetime) 
     states: JobStates = getattr(model, "job_states", JOB_STATES)
     with transaction.atomic():
         job: JobRow = model._default_manager.select_for_update().filter(pk=pk).first()
-        if job is None or job.status in states.finished:
+        if job is None:
             return False
+        try:
+            states.lifecycle("job").check(job.status, states.failed)
+        except TransitionNotAllowed:
+            return False  # finished: left as it is
         job.status = states.failed
         job.error = reason
         fields = ["status", "error"]
