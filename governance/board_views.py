@@ -342,7 +342,12 @@ def meeting_detail(request, org_slug, meeting_id, *, status=200, **forms):
     officer = services.is_officer(request.user, committee)
     is_chair = any(m.user_id == request.user.pk and m.role == "chair" for m in members)
     quorum = services.quorum_of(committee, [m for m in members if m.has_vote], present_ids)
-    can_write_minutes = officer and meeting.minutes_status in ("none", "draft")
+    cancelled = meeting.status == "cancelled"
+    # Offer only what the services would do, and say why not (their words).
+    not_started = services.attendance_refusal(meeting, now=timezone.now())
+    can_record_attendance = officer and not cancelled and not_started is None
+    can_write_minutes = officer and not cancelled and meeting.minutes_status in ("none", "draft")
+    not_approved = services.minutes_refusal(meeting, step="approved")
     return render(
         request,
         "governance/meeting_detail.html",
@@ -361,10 +366,15 @@ def meeting_detail(request, org_slug, meeting_id, *, status=200, **forms):
             "actions": list(meeting.actions.all()),
             "officer": officer,
             "is_chair": is_chair,
+            "attendance_waits": (
+                not_started.message if officer and not cancelled and not_started else ""
+            ),
+            "minutes_to_chair": services.minutes_refusal(meeting, step="submitted") is None,
+            "minutes_not_approved": not_approved.message if not_approved else "",
             "attendance_form": forms.get("attendance_form")
             or (
                 AttendanceForm(members=members, initial={"present": [str(i) for i in present_ids]})
-                if officer and meeting.status != "cancelled"
+                if can_record_attendance
                 else None
             ),
             "decision_form": forms.get("decision_form")
@@ -980,11 +990,16 @@ def governance_inbox(request, org_slug):
     require_permission(request, "governance.view")
     from governance.forms import ApproveForm, RejectForm
 
+    waiting = selectors.inbox(membership=request.membership, today=timezone.localdate())
+    for meeting in waiting["minutes"]:
+        # "Approve minutes" only where the service approves them; otherwise its reason.
+        refusal = services.minutes_refusal(meeting, step="approved")
+        meeting.not_approved = refusal.message if refusal else ""
     return render(
         request,
         "governance/inbox.html",
         {
-            **selectors.inbox(membership=request.membership, today=timezone.localdate()),
+            **waiting,
             "approve_form": ApproveForm(),
             "reject_form": RejectForm(),
             "reason_form": ReasonForm(),

@@ -76,6 +76,7 @@ from governance.services.meetings import (
     OFFICER_ROLES,
     REMINDER_LEAD,
     STEP,
+    attendance_refusal,
     decision_outcome,
     is_officer,
     meeting_action_create,
@@ -94,6 +95,7 @@ from governance.services.meetings import (
     meeting_url,
     meeting_vote_cast,
     minutes_approvers,
+    minutes_refusal,
 )
 from governance.services.minutes_pdf import (
     MINUTES_PDF_TASK,
@@ -181,6 +183,7 @@ __all__ = [
     "committee_member_remove",
     "committee_member_update",
     "committee_update",
+    "attendance_refusal",
     "decision_outcome",
     "decision_right_rule_create",
     "decision_right_rule_delete",
@@ -214,6 +217,7 @@ __all__ = [
     "meeting_url",
     "meeting_vote_cast",
     "minutes_approvers",
+    "minutes_refusal",
     "quorum_of",
     "raci_activity_create",
     "raci_activity_delete",

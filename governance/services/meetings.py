@@ -96,6 +96,11 @@ def _require_not_cancelled(meeting: Meeting) -> None:
         raise _cancelled(meeting)
 
 
+def _when(moment: datetime) -> str:
+    """A start as the module writes it: 12 Dec 2026 at 10:00 (local time)."""
+    return f"{timezone.localtime(moment):%d %b %Y at %H:%M}"
+
+
 # --- schedule -----------------------------------------------------------------------------
 
 
@@ -202,17 +207,34 @@ def meeting_cancel(*, meeting: Meeting, actor: User | None, reason: str) -> Meet
 # --- attendance and decisions -------------------------------------------------------------
 
 
+def attendance_refusal(meeting: Meeting, *, now: datetime) -> ConflictError | None:
+    """Why the attendance of `meeting` is not recorded at `now`, or None: not before the
+    meeting has begun (the page asks this before offering the form; the service raises it)."""
+    if meeting.starts_at > now:
+        return ConflictError(
+            f"The meeting starts on {_when(meeting.starts_at)}: record the attendance once it "
+            "has begun.",
+            code="meeting_not_started",
+        )
+    return None
+
+
 @transaction.atomic
 def meeting_attendance_record(
     *, meeting: Meeting, actor: User | None, present_member_ids, now: datetime
 ) -> Meeting:
-    """Record who is present (every other member is absent); the meeting is then held."""
+    """Record who is present (every other member is absent); the meeting is then held.
+    Attendance is recorded once the meeting has begun (its start at or before `now`): a
+    meeting not yet started has nobody present and is not held."""
     meeting = _lock(meeting)
     _require_officer(actor, meeting.committee, "records attendance")
     try:
         MEETING_LIFECYCLE.check(meeting.status, Status.HELD)
     except TransitionNotAllowed:
         raise _cancelled(meeting) from None  # the one state a meeting is not held from
+    refusal = attendance_refusal(meeting, now=now)
+    if refusal is not None:
+        raise refusal
     members = {m.pk: m for m in CommitteeMember.objects.filter(committee=meeting.committee)}
     present = {int(pk) for pk in present_member_ids}
     unknown = present - set(members)
@@ -386,8 +408,37 @@ def meeting_vote_cast(
 # --- minutes ------------------------------------------------------------------------------
 
 
+def minutes_refusal(meeting: Meeting, *, step: str) -> ConflictError | None:
+    """Why the minutes of `meeting` are not `step` ("submitted" or "approved"), or None.
+
+    Approved minutes are the committee's record of the decisions it took, so they go to the
+    chair, and are approved, only for a meeting held (its attendance recorded): never for a
+    meeting still scheduled, nor for one cancelled, whatever was drafted before. The page asks
+    this before offering "Send to the chair" or "Approve minutes"; the services raise it."""
+    if meeting.status == Status.CANCELLED:
+        return ConflictError(
+            f"“{meeting.title}” was cancelled: its minutes are not {step}.",
+            code="meeting_cancelled",
+        )
+    if meeting.status != Status.HELD:
+        return ConflictError(
+            f"Record the attendance first: minutes are {step} once the meeting has been held.",
+            code="meeting_not_held",
+        )
+    return None
+
+
+def _require_held(meeting: Meeting, step: str) -> None:
+    refusal = minutes_refusal(meeting, step=step)
+    if refusal is not None:
+        raise refusal
+
+
 @transaction.atomic
 def meeting_minutes_save(*, meeting: Meeting, actor: User | None, minutes: str) -> Meeting:
+    """Save the minutes as a draft. A draft is saved before the meeting is held too (the
+    secretary prepares the skeleton from the agenda), never for a cancelled meeting; the
+    draft goes to the chair only once the meeting is held (`meeting_minutes_submit`)."""
     meeting = _lock(meeting)
     _require_officer(actor, meeting.committee, "writes the minutes")
     _require_not_cancelled(meeting)
@@ -427,8 +478,10 @@ def minutes_approvers(meeting: Meeting) -> list[User]:
 
 @transaction.atomic
 def meeting_minutes_submit(*, meeting: Meeting, actor: User | None) -> Meeting:
+    """Send the draft minutes to the chair for approval: only of a meeting held."""
     meeting = _lock(meeting)
     _require_officer(actor, meeting.committee, "submits the minutes")
+    _require_held(meeting, "submitted")
     if meeting.minutes_status == MinutesStatus.NONE or (
         meeting.minutes_status == MinutesStatus.DRAFT and not meeting.minutes.strip()
     ):
@@ -476,8 +529,12 @@ def _require_minutes_approver(meeting: Meeting, user: User, target: str) -> None
 
 @transaction.atomic
 def meeting_minutes_approve(*, meeting: Meeting, approver: User, now: datetime) -> Meeting:
+    """The chair approves the submitted minutes: only of a meeting held (minutes submitted
+    before this rule, of a meeting since cancelled or never held, are not approved; the chair
+    may still send them back)."""
     meeting = _lock(meeting)
     _require_minutes_approver(meeting, approver, MinutesStatus.APPROVED)
+    _require_held(meeting, "approved")
     meeting.minutes_status = MinutesStatus.APPROVED
     meeting.minutes_approved_by = approver
     meeting.minutes_approved_at = now

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from governance import services
-from governance.models import ChangeRequest, MeetingDecision
+from governance.models import ChangeRequest, Meeting, MeetingDecision
 from partnerships.services import partnership_invite_guest
 from tenancy.context import tenant_scope
 from tenancy.models import Role
@@ -79,6 +79,13 @@ def test_a_meeting_decides_and_both_sponsors_approve_a_large_change_from_their_i
     page.wait_for_url("**/governance/meetings/*/")
     assert page.get_by_test_id("meeting-status").inner_text() == "Scheduled"
     assert page.get_by_test_id("agenda").get_by_text("Capacity plan").is_visible()
+
+    # The day comes: the meeting has begun when its attendance is recorded.
+    with tenant_scope(org_a):
+        Meeting.objects.filter(committee=committee).update(
+            starts_at=timezone.now() - timedelta(minutes=10)
+        )
+    page.reload()
 
     # Members of both parties attend; the quorum is reached.
     attendance = page.get_by_test_id("attendance-form")

@@ -56,6 +56,8 @@ def test_a_meeting_is_scheduled_held_and_decided_through_the_api(secretary_api, 
     meeting_id = response.json()["id"]
     with tenant_scope(org_a):
         assert Meeting.objects.count() == 2
+        # The day comes: the meeting has begun when its attendance is recorded.
+        Meeting.objects.filter(pk=meeting_id).update(starts_at=timezone.now() - timedelta(hours=1))
     seats = board.seats
     present = [seats[k].pk for k in ("chair", "guest", "sponsor", "partner_sponsor")]
     response = secretary_api.post(
@@ -90,7 +92,7 @@ def test_a_meeting_in_the_past_is_a_400_and_nothing_is_scheduled(secretary_api, 
 
 def _held(board, org_a, keys):
     with tenant_scope(org_a):
-        meeting = MeetingFactory(committee=board, starts_at=timezone.now() + timedelta(days=1))
+        meeting = MeetingFactory(committee=board, starts_at=timezone.now() - timedelta(hours=1))
         services.meeting_attendance_record(
             meeting=meeting,
             actor=board.seats["secretary"].user,

@@ -29,7 +29,7 @@ def _held_meeting(board, org_a, **fields):
     secretary = board.seats["secretary"].user
     with tenant_scope(org_a):
         meeting = MeetingFactory(
-            committee=board, starts_at=timezone.now() + timedelta(days=1), **fields
+            committee=board, starts_at=timezone.now() - timedelta(hours=1), **fields
         )
         services.meeting_attendance_record(
             meeting=meeting,
@@ -87,7 +87,7 @@ def test_the_schedule_page_says_the_services_words_for_a_meeting_too_long(
 def test_a_decision_page_post_without_quorum_says_why_and_records_nothing(board, client_as, org_a):
     secretary = board.seats["secretary"].user
     with tenant_scope(org_a):
-        meeting = MeetingFactory(committee=board, starts_at=timezone.now() + timedelta(days=1))
+        meeting = MeetingFactory(committee=board, starts_at=timezone.now() - timedelta(hours=1))
         services.meeting_attendance_record(
             meeting=meeting,
             actor=secretary,

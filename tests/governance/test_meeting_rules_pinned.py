@@ -43,7 +43,7 @@ def _held(board, present_keys=EVERYONE, **fields):
         meeting=meeting,
         actor=_user(board, "secretary"),
         present_member_ids=[board.seats[k].pk for k in present_keys],
-        now=LATER,
+        now=meeting.starts_at,
     )
     return meeting
 

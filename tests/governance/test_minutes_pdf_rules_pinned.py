@@ -196,7 +196,7 @@ def test_the_job_lists_who_attended(scope, board, rendered, monkeypatch):
         meeting=meeting,
         actor=secretary,
         present_member_ids=[board.seats["chair"].pk, board.seats["guest"].pk],
-        now=NOW,
+        now=meeting.starts_at,
     )
     job = _request(meeting, secretary)
     services.minutes_pdf_generate(job=job, clock=lambda: LATER)
