@@ -4,7 +4,12 @@ from datetime import date
 
 import django_filters
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
@@ -27,6 +32,7 @@ from contracts.models import (
 from contracts.redline import redline_html
 from partnerships.models import Partnership
 from tenancy.api import StaffField, TenantModelViewSet, TenantRelatedField
+from tenancy.api_schema import ErrorSerializer
 
 
 class DeviationSerializer(serializers.Serializer):
@@ -563,6 +569,9 @@ class ObligationSerializer(serializers.ModelSerializer):
     agreement = TenantRelatedField(Agreement)
     clause = TenantRelatedField(Clause, required=False, allow_null=True)
     owner = StaffField(required=False, allow_null=True)
+    waived_by_name = serializers.CharField(
+        source="waived_by.display_name", read_only=True, default=""
+    )
     is_overdue = serializers.SerializerMethodField()
 
     class Meta:
@@ -581,10 +590,21 @@ class ObligationSerializer(serializers.ModelSerializer):
             "evidence",
             "evidence_url",
             "fulfilled_at",
+            "waived_at",
+            "waived_by",
+            "waived_by_name",
+            "waive_reason",
             "is_overdue",
             "created_at",
         ]
-        read_only_fields = ["status", "fulfilled_at", "created_at"]
+        read_only_fields = [
+            "status",
+            "fulfilled_at",
+            "waived_at",
+            "waived_by",
+            "waive_reason",
+            "created_at",
+        ]
 
     def get_is_overdue(self, obligation) -> bool:
         return bool(
@@ -603,6 +623,15 @@ class FulfilSerializer(serializers.Serializer):
     evidence_url = serializers.URLField(required=False, allow_blank=True, default="")
     evidence_file = serializers.FileField(
         required=False, write_only=True, help_text="Evidence (multipart): PDF, DOCX, XLSX ..."
+    )
+
+
+class WaiveSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,  # the service refuses a blank one in its own words
+        allow_blank=True,
+        default="",
+        help_text="Why the obligation no longer applies; kept with it and in the audit log.",
     )
 
 
@@ -678,6 +707,32 @@ class ObligationViewSet(TenantModelViewSet):
             evidence_content=upload.read() if upload else None,
             now=timezone.now(),
             **data,
+        )
+        return Response(
+            ObligationSerializer(obligation, context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(
+        request=WaiveSerializer,
+        responses={
+            200: ObligationSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="No reason given (`reason`)."),
+            409: OpenApiResponse(
+                ErrorSerializer, description="The obligation is already fulfilled or waived."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def waive(self, request, *args, **kwargs):
+        """Waive an open obligation that no longer applies, with the reason: it no longer
+        falls due. Who may is who may fulfil it (never a partner guest)."""
+        body = WaiveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        obligation = services.obligation_waive(
+            obligation=self.get_object(),
+            actor=request.user,
+            reason=body.validated_data["reason"],
+            now=timezone.now(),
         )
         return Response(
             ObligationSerializer(obligation, context=self.get_serializer_context()).data

@@ -194,6 +194,17 @@ class FulfilForm(forms.Form):
     evidence_file = forms.FileField(required=False, label="Evidence file")
 
 
+class WaiveForm(forms.Form):
+    # Required on the page (the browser asks for it); the rule itself is obligation_waive's,
+    # so a blank reason gets the same words on the page and in the API.
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2, "required": True}),
+        required=False,
+        label="Why it no longer applies",
+        help_text="Kept with the obligation: who released you from it, or what was cancelled.",
+    )
+
+
 class RuleForm(forms.Form):
     clause_type = forms.ChoiceField(choices=CLAUSE_TYPE_CHOICES)
     name = forms.CharField(max_length=200)

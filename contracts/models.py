@@ -495,10 +495,13 @@ class IntakeJob(UploadJob):
         return f"Intake of {self.filename}"
 
 
-# Fulfilling is final (a recurring obligation stays open and rolls forward until its last
-# occurrence). Nothing waives an obligation yet: "waived" is a state with no way in and no way out.
+# An open obligation is fulfilled (a recurring one stays open and rolls forward until its last
+# occurrence) or waived with a written reason (the other party released us from it, the SOW it
+# served was cancelled). Both are final: a waived obligation never falls due again, and a
+# fulfilled one is not waived afterwards.
 OBLIGATION_LIFECYCLE = lifecycle(
-    "obligation", {"open": {"fulfilled"}, "fulfilled": set(), "waived": set()}
+    "obligation",
+    {"open": {"fulfilled", "waived"}, "fulfilled": set(), "waived": set()},
 )
 
 
@@ -537,6 +540,12 @@ class Obligation(TenantModel):
     evidence = models.TextField(blank=True)
     evidence_url = models.URLField(blank=True)
     fulfilled_at = models.DateTimeField(null=True, blank=True)
+    # Who released the organization from the obligation, when and why (obligation_waive).
+    waived_at = models.DateTimeField(null=True, blank=True)
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    waive_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -218,7 +218,7 @@ def review_view(*, agreement: Agreement, membership: Membership | None, clauses=
 
 def obligation_list(*, membership: Membership) -> QuerySet[Obligation]:
     queryset = Obligation.objects.select_related(
-        "agreement__partnership", "owner", "clause"
+        "agreement__partnership", "owner", "clause", "waived_by"
     ).order_by("due_date", "pk")
     return for_member(queryset, membership, "agreement")
 

@@ -94,6 +94,11 @@ urlpatterns = [
         views.obligation_fulfil,
         name="obligation-fulfil",
     ),
+    path(
+        "contracts/obligations/<int:obligation_id>/waive/",
+        views.obligation_waive,
+        name="obligation-waive",
+    ),
     path("contracts/playbook/", views.playbook, name="contracts-playbook"),
     path(
         "contracts/playbook/rules/<int:playbookrule_id>/toggle/",

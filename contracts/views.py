@@ -32,6 +32,7 @@ from contracts.forms import (
     RuleForm,
     TerminateForm,
     UploadForm,
+    WaiveForm,
     format_parameters,
 )
 from contracts.models import (
@@ -447,12 +448,9 @@ def obligation_detail(request, org_slug, obligation_id):
     change contracts record a fulfilment here (with a note, a link and/or a file)."""
     obligation = _obligation(request, obligation_id)
     require_permission(request, "contracts.view", obligation)
-    can_change = not request.membership.is_guest and _has(request, "contracts.change")
     form = FulfilForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
-        require_permission(request, "contracts.change", obligation)
-        if request.membership.is_guest:
-            raise PermissionDenied("Your role does not allow this.")
+        _require_editor(request, obligation)
         if form.is_valid():
             upload = form.cleaned_data.get("evidence_file")
             try:
@@ -479,17 +477,54 @@ def obligation_detail(request, org_slug, obligation_id):
                 else:
                     messages.success(request, f"“{obligation.title}” is fulfilled.")
                 return redirect("obligation-detail", org_slug, obligation.pk)
+    return _obligation_page(request, obligation, form=form)
+
+
+def _obligation_page(request, obligation, *, form=None, waive_form=None, status=200):
+    """The obligation's page; members who may fulfil it (never a partner guest) also get the
+    forms to fulfil or waive it while it is open."""
+    can_change = not request.membership.is_guest and _has(request, "contracts.change")
+    may_decide = can_change and obligation.status == Obligation.Status.OPEN
+    if may_decide:
+        form = form if form is not None else FulfilForm()
+        waive_form = waive_form if waive_form is not None else WaiveForm()
     return render(
         request,
         "contracts/obligation_detail.html",
         {
             "obligation": obligation,
             "fulfilments": selectors.obligation_fulfilments(obligation),
-            "form": form if can_change and obligation.status == Obligation.Status.OPEN else None,
+            "form": form if may_decide else None,
+            "waive_form": waive_form if may_decide else None,
             "can_change": can_change,
             "today": timezone.localdate(),
         },
+        status=status,
     )
+
+
+@require_POST
+@refusals_to_messages("obligation-detail", "obligation_id")
+def obligation_waive(request, org_slug, obligation_id):
+    """Waive an obligation that no longer applies, with the reason (the page asks first). Who
+    may is who may fulfil it; an obligation no longer open is refused with a message."""
+    obligation = _obligation(request, obligation_id)
+    _require_editor(request, obligation)
+    form = WaiveForm(request.POST)
+    if form.is_valid():
+        try:
+            obligation = services.obligation_waive(
+                obligation=obligation,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                now=timezone.now(),
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, f"“{obligation.title}” is waived; it no longer falls due.")
+            return redirect("obligation-detail", org_slug, obligation.pk)
+    return _obligation_page(request, obligation, waive_form=form, status=400)
 
 
 def obligation_edit(request, org_slug, obligation_id):

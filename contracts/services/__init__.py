@@ -48,6 +48,7 @@ from contracts.services.obligations import (
     obligation_create,
     obligation_fulfil,
     obligation_update,
+    obligation_waive,
     obligations_notify_overdue,
 )
 from contracts.services.playbook import (
@@ -92,6 +93,7 @@ __all__ = [
     "obligation_create",
     "obligation_fulfil",
     "obligation_update",
+    "obligation_waive",
     "obligations_notify_overdue",
     "playbook_clause_save",
     "playbook_rule_create",

@@ -1,4 +1,4 @@
-"""Obligations: create, edit, fulfil (recurring ones roll forward) and overdue reminders."""
+"""Obligations: create, edit, fulfil (recurring ones roll forward), waive, overdue reminders."""
 
 from datetime import date, datetime
 from pathlib import PurePath
@@ -18,7 +18,7 @@ from contracts.services._shared import agreement_url
 from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.dates import check_dates
-from tenancy.errors import ConflictError
+from tenancy.errors import ConflictError, TransitionNotAllowed
 from tenancy.filesize import over_limit_texts
 from tenancy.models import User
 from tenancy.selectors import AdminsOnce, accountable
@@ -165,6 +165,41 @@ def obligation_fulfil(
             "evidence_file": filename,
             "next_due_date": str(following) if following else None,
         },
+    )
+    return obligation
+
+
+@transaction.atomic
+def obligation_waive(
+    *, obligation: Obligation, actor: User | None, reason: str, now: datetime
+) -> Obligation:
+    """Release the organization from an obligation that no longer applies (the other party
+    waived it in writing, the SOW it served was cancelled), with the reason kept on it and in
+    the audit trail. Final: a waived obligation never falls due again, so it leaves the overdue
+    lists and the reminders; a recurring one stops rolling forward."""
+    obligation = Obligation.objects.select_for_update().get(pk=obligation.pk)
+    try:
+        OBLIGATION_LIFECYCLE.check(obligation.status, Obligation.Status.WAIVED)
+    except TransitionNotAllowed:
+        raise ConflictError(
+            f"The obligation is already {obligation.get_status_display().lower()}."
+        ) from None
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the obligation no longer applies."})
+    obligation.status = Obligation.Status.WAIVED
+    obligation.waived_at, obligation.waived_by, obligation.waive_reason = now, actor, reason
+    others = [f.name for f in Obligation._meta.concrete_fields if f.name != "waive_reason"]
+    try:  # the size rules of a stored text, under the field the user typed it in
+        obligation.clean_fields(exclude=others)
+    except ValidationError as error:
+        raise ValidationError({"reason": error.message_dict["waive_reason"]}) from None
+    obligation.save(update_fields=["status", "waived_at", "waived_by", "waive_reason"])
+    audit_record(
+        action="contracts.obligation.waived",
+        actor=actor,
+        obj=obligation,
+        changes={"status": ["open", "waived"], "reason": reason},
     )
     return obligation
 

@@ -1,9 +1,10 @@
 """An obligation's status moves through its lifecycle (`contracts.models.OBLIGATION_LIFECYCLE`):
 open until fulfilled for good (a recurring one rolls forward and stays open until its last
-occurrence). The fulfilment checks it under the obligation's row lock, after its own words for an
-obligation that is no longer open ("The obligation is already waived."). Those words leave
-nothing for today's lifecycle to refuse, so the test that the fulfilment asks it swaps in a
-stricter one: the move is then refused in the lifecycle's words and nothing is stored."""
+occurrence) or waived (tests/contracts/test_obligation_waiver.py). The fulfilment checks it
+under the obligation's row lock, after its own words for an obligation that is no longer open
+("The obligation is already waived."). Those words leave nothing for today's lifecycle to
+refuse, so the test that the fulfilment asks it swaps in a stricter one: the move is then
+refused in the lifecycle's words and nothing is stored."""
 
 from datetime import UTC, date, datetime
 
@@ -26,12 +27,12 @@ def _fulfil(obligation, owner, evidence="Report delivered."):
     )
 
 
-def test_an_obligation_is_fulfilled_from_open_only_and_nothing_leads_into_waived():
+def test_an_obligation_is_fulfilled_or_waived_from_open_only_and_both_are_final():
     states = set(OBLIGATION_LIFECYCLE.transitions) | {
         t for targets in OBLIGATION_LIFECYCLE.transitions.values() for t in targets
     }
     assert states == set(Obligation.Status.values)
-    assert OBLIGATION_LIFECYCLE.allowed_from("open") == {"fulfilled"}
+    assert OBLIGATION_LIFECYCLE.allowed_from("open") == {"fulfilled", "waived"}
     assert OBLIGATION_LIFECYCLE.allowed_from("fulfilled") == frozenset()
     assert OBLIGATION_LIFECYCLE.allowed_from("waived") == frozenset()
 
