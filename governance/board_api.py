@@ -7,6 +7,7 @@ step a 409 with the reason, a right the caller lacks a 403 (tenancy.api_errors);
 Partner guests see only what is under their partnerships, never the organization's rules.
 """
 
+from django.db import transaction
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -322,11 +323,14 @@ class MeetingViewSet(
         return Response(MeetingDecisionSerializer(decision).data, status=201)
 
     def _apply(self, serializer_class, step):
-        """Validate the body with `serializer_class`, apply `step(meeting, data)`, render."""
+        """Validate the body with `serializer_class`, apply `step(meeting, data)`, render. A step
+        of several services is one transaction: a refused request changes nothing (minutes
+        saved and then refused for submission are not kept as saved)."""
         meeting = self.get_object()
         body = serializer_class(data=self.request.data)
         body.is_valid(raise_exception=True)
-        step(meeting, body.validated_data)
+        with transaction.atomic():
+            step(meeting, body.validated_data)
         return self._render(meeting)
 
     @extend_schema(request=MinutesSerializer, responses=MeetingSerializer)

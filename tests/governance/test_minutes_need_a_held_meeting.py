@@ -249,5 +249,8 @@ def test_the_api_refuses_minutes_and_attendance_of_a_meeting_not_held_with_a_409
     assert response.json()["error"]["code"] == "meeting_not_started"
     with tenant_scope(org_a):
         assert Meeting.objects.get(pk=upcoming.pk).status == "scheduled"
-        assert Meeting.objects.get(pk=upcoming.pk).minutes_status != "submitted"
+        # A refused request changes nothing: the draft sent with it is not kept either.
+        assert (upcoming.minutes, upcoming.minutes_status) == ("", "none")
+        stored = Meeting.objects.get(pk=upcoming.pk)
+        assert (stored.minutes, stored.minutes_status) == ("", "none")
         assert not MeetingAttendance.objects.exists()
