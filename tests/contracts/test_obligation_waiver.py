@@ -405,3 +405,12 @@ def test_another_organizations_obligation_is_a_404(
     )
     assert (page.status_code, api.status_code) == (404, 404)
     assert _stored(org_a, obligation).status == "open"
+
+
+def test_the_obligation_list_shows_due_dates_in_words(org_a, owner, client_as):
+    with tenant_scope(org_a):
+        ObligationFactory(organization=org_a, title="Quarterly report", due_date=date(2099, 3, 31))
+        ObligationFactory(organization=org_a, title="Insurance proof", due_date=date(2020, 1, 5))
+    page = client_as(owner).get("/o/alpha/contracts/obligations/").content.decode()
+    assert "31 Mar 2099" in page and "overdue 05 Jan 2020" in page
+    assert "2099-03-31" not in page and "March 31, 2099" not in page and "Mar. 31, 2099" not in page
