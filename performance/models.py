@@ -676,6 +676,11 @@ class ScorecardReport(TenantModel):
         FAILED = "failed", "Failed"
 
     job_states: ClassVar[JobStates] = JobStates(succeeded=Status.DONE)
+    # What the page says when the worker making it kept dying (tenancy.tasks gives up).
+    redelivery_reason: ClassVar[str] = (
+        "Making the PDF stopped {count} times before it could finish, so it was not tried "
+        "again. Ask for it again; support can see in the logs why it stopped."
+    )
 
     partnership = models.ForeignKey(
         "partnerships.Partnership", on_delete=models.CASCADE, related_name="+", db_index=False

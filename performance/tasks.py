@@ -41,7 +41,7 @@ def sla_breach_check_all_tenants() -> int:
 
 
 # lock_on: two deliveries at once render one after the other; the second finds the PDF made.
-@tenant_task(soft_time_limit=120, time_limit=180, lock_on=("report_id",))
+@tenant_task(job=("performance.ScorecardReport", "report_id"), soft_time_limit=120, time_limit=180)
 def scorecard_report_generate(*, organization_id: int, report_id: int) -> str:
     report = ScorecardReport.objects.select_related("partnership__partner").get(pk=report_id)
     return services.report_run(report=report, now=timezone.now())

@@ -11,7 +11,8 @@ tasks):
 - a redelivery limit: `acks_late` with `reject_on_worker_lost` redelivers a task whose worker
   died (out of memory, killed by the hard time limit). Deliveries of one task id (per retry) are
   counted in Redis; past `TASK_MAX_DELIVERIES` (3) the task is not run again and, when it works
-  on a job (`job=("app.Model", "kwarg")`), the job is marked failed with a reason the user sees.
+  on a job (`job=("app.Model", "kwarg")`), the job is marked failed with a reason the user sees
+  (`REDELIVERY_REASON`, or the model's own `redelivery_reason`).
 - running twice at once is safe (tenant tasks): the body runs under a transaction-level advisory
   lock on the task's name and its object (`lock_on=("report_id",)`, the job's kwarg, or by
   default all its arguments), so a second delivery waits for the first to commit and then finds
@@ -147,10 +148,13 @@ class TenantTask(LimitedTask):
         with tenant_scope(organization):
             from tenancy.jobs import job_fail
 
+            model = apps.get_model(label)
+            # A job that is not an upload says what stopped in its own words.
+            reason = getattr(model, "redelivery_reason", REDELIVERY_REASON)
             job_fail(
-                model=apps.get_model(label),
+                model=model,
                 pk=kwargs.get(kwarg),
-                reason=REDELIVERY_REASON.format(count=failed_runs),
+                reason=reason.format(count=failed_runs),
                 now=timezone.now(),
             )
 

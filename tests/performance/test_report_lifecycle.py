@@ -133,3 +133,30 @@ def test_a_report_whose_render_fails_is_failed_in_words(org_a, manager, scenario
             "failed",
             "The PDF could not be made. The details are logged for support. Try again.",
         )
+
+
+def test_a_report_whose_worker_keeps_dying_is_failed_with_a_reason_in_words(org_a, settings):
+    """Before, the report task named no job: past the redelivery limit it was dropped and the
+    report stayed "Generating" for ever."""
+    import uuid
+
+    from performance import tasks
+    from tenancy.tasks import delivery_count
+
+    settings.TASK_MAX_DELIVERIES = 2
+    with tenant_scope(org_a):
+        report = ScorecardReportFactory(organization=org_a, status="running", file=None)
+    task_id = f"report-poison-{uuid.uuid4()}"
+    delivery_count(task_id)
+    delivery_count(task_id)
+    tasks.scorecard_report_generate.apply(
+        kwargs={"organization_id": org_a.pk, "report_id": report.pk}, task_id=task_id
+    )
+    with tenant_scope(org_a):
+        report.refresh_from_db()
+        assert report.status == "failed"
+        assert report.error == (
+            "Making the PDF stopped 2 times before it could finish, so it was not tried again. "
+            "Ask for it again; support can see in the logs why it stopped."
+        )
+        assert AuditEvent.objects.filter(action="performance.scorecardreport.failed").exists()
