@@ -117,6 +117,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/contracts/test_date_range.py",
             "tests/contracts/test_services.py",
             "tests/contracts/test_obligation_rules_pinned.py",
+            "tests/contracts/test_obligation_waiver.py",
+            "tests/contracts/test_obligation_lifecycle.py",
         ],
     ),
     "contracts.shared": (
@@ -185,6 +187,8 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/governance/test_rule_functions.py",
             "tests/governance/test_board_pages.py",
             "tests/governance/test_meeting_rules_pinned.py",
+            "tests/governance/test_minutes_need_a_held_meeting.py",
+            "tests/governance/test_status_lifecycles.py",
         ],
     ),
     "governance.escalations": (
@@ -374,6 +378,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/exit_planning/test_exit_service_rules.py",
             "tests/exit_planning/test_named_service_rules.py",
             "tests/exit_planning/test_plans_and_dispositions_pinned.py",
+            "tests/exit_planning/test_plan_follows_partnership.py",
         ],
     ),
     "exit_planning.assets": (

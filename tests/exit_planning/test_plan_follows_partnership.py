@@ -5,6 +5,7 @@ Before, the plan stayed in monitoring and kept firing triggers for a partnership
 and the partnership could be closed with its wind-down half done."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from exit_planning import services
 from exit_planning.models import ExitPlan, ExitTrigger
@@ -12,9 +13,10 @@ from partnerships.models import Partnership
 from partnerships.services import partnership_transition
 from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError
-from tenancy.models import AuditEvent
+from tenancy.models import AuditEvent, Membership
 from tests.exit_planning.conftest import NOW, TODAY
 from tests.exit_planning.factories import WindDownTaskFactory
+from tests.partnerships.factories import PartnershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -199,3 +201,78 @@ def test_the_migration_moves_the_plans_left_behind_by_an_exit_started_before(org
         assert _status(ExitPlan, finished.pk) == "closed"
     with tenant_scope(org_b):
         assert _status(ExitPlan, elsewhere.pk) == "exiting"
+
+
+# --- Pinned by the twelfth mutation session (docs/mutation.md) ------------------------------------
+
+
+def test_a_plan_drawn_up_while_another_partnership_exits_starts_monitoring(
+    scope, partnership, manager
+):
+    leaving = PartnershipFactory(organization=scope, name="Birch castings", owner=manager)
+    partnership_transition(partnership=leaving, actor=manager, status="exiting", reason="Gone.")
+    plan = services.exit_plan_create(actor=manager, partnership=partnership, owner=manager)
+    assert _status(ExitPlan, plan.pk) == "monitoring"
+
+
+def test_an_exit_plan_is_owned_by_one_of_the_organizations_staff_never_a_partner_guest(
+    scope, partnership, guest
+):
+    with pytest.raises(ValidationError) as refused:
+        services.exit_plan_create(actor=guest, partnership=partnership, owner=guest)
+    assert refused.value.message_dict == {
+        "owner": [f"{guest} is not one of this organization's active staff; choose a colleague."]
+    }
+    assert not ExitPlan.objects.exists()
+
+
+def test_closing_the_exit_plan_closes_the_partnership_saying_the_exit_is_complete(
+    scope, plan, manager
+):
+    partnership_transition(
+        partnership=plan.partnership, actor=manager, status="exiting", reason="Not renewed."
+    )
+    services.exit_plan_close(plan=ExitPlan.objects.get(pk=plan.pk), actor=manager, today=TODAY)
+    [event] = AuditEvent.objects.filter(action="partnerships.partnership.closed")
+    assert (event.actor, event.object_id) == (manager, str(plan.partnership_id))
+    assert event.changes == {
+        "status": ["exiting", "closed"],
+        "reason": "The exit is complete: its exit plan was closed.",
+    }
+
+
+def test_a_partnership_put_under_review_leaves_its_plan_monitoring(scope, plan, manager):
+    partnership_transition(
+        partnership=plan.partnership, actor=manager, status="under_review", reason="Yearly."
+    )
+    assert _status(ExitPlan, plan.pk) == "monitoring"
+    assert not AuditEvent.objects.filter(action="exit_planning.plan.exiting").exists()
+
+
+def test_another_partnerships_exit_under_way_does_not_hold_this_ones_close(scope, plan, manager):
+    partnership_transition(
+        partnership=plan.partnership, actor=manager, status="exiting", reason="Not renewed."
+    )
+    candidate = PartnershipFactory(
+        organization=scope, name="Birch castings", owner=manager, status="negotiating"
+    )
+    partnership_transition(
+        partnership=candidate, actor=manager, status="closed", reason="Terms not agreed."
+    )
+    assert _status(Partnership, candidate.pk) == "closed"
+
+
+def test_an_exit_plan_is_not_handed_to_a_partner_guest(scope, plan, guest):
+    with pytest.raises(ValidationError) as refused:
+        services.exit_plan_update(plan=plan, actor=plan.owner, owner=guest)
+    assert list(refused.value.message_dict) == ["owner"]
+    assert ExitPlan.objects.get(pk=plan.pk).owner_id != guest.pk
+
+
+def test_a_plan_whose_owner_has_left_keeps_them_while_its_other_fields_are_edited(
+    scope, plan, manager
+):
+    Membership.objects.filter(user=manager).update(is_active=False)
+    services.exit_plan_update(plan=plan, actor=None, lead_time_months=9)
+    stored = ExitPlan.objects.get(pk=plan.pk)
+    assert (stored.owner_id, stored.lead_time_months) == (manager.pk, 9)

@@ -254,3 +254,22 @@ def test_the_api_refuses_minutes_and_attendance_of_a_meeting_not_held_with_a_409
         stored = Meeting.objects.get(pk=upcoming.pk)
         assert (stored.minutes, stored.minutes_status) == ("", "none")
         assert not MeetingAttendance.objects.exists()
+
+
+# --- Pinned by the twelfth mutation session (docs/mutation.md) ------------------------------------
+
+
+def test_the_minutes_of_a_cancelled_meeting_are_not_saved_and_the_refusal_names_it(scope, board):
+    meeting = _scheduled(board)
+    _draft(board, meeting)
+    services.meeting_cancel(meeting=meeting, actor=_user(board, "secretary"), reason="Strike")
+    with pytest.raises(ConflictError) as refused:
+        services.meeting_minutes_save(
+            meeting=meeting, actor=_user(board, "secretary"), minutes="2. Changed afterwards."
+        )
+    assert (refused.value.code, refused.value.message) == (
+        "meeting_cancelled",
+        "“Steering committee” was cancelled.",
+    )
+    meeting.refresh_from_db()
+    assert (meeting.minutes, meeting.minutes_status) == ("1. Capacity plan agreed.", "draft")
