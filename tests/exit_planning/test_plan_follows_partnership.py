@@ -276,3 +276,50 @@ def test_a_plan_whose_owner_has_left_keeps_them_while_its_other_fields_are_edite
     services.exit_plan_update(plan=plan, actor=None, lead_time_months=9)
     stored = ExitPlan.objects.get(pk=plan.pk)
     assert (stored.owner_id, stored.lead_time_months) == (manager.pk, 9)
+
+
+# --- the two receivers, called as the partnership's signals call them ---------------------------
+
+
+def test_exit_plan_follow_partnership_moves_a_waiting_plan_only_when_the_exit_starts(
+    scope, plan, manager
+):
+    partnership = plan.partnership
+    for step in ("under_review", "active", "closed"):
+        followed = services.exit_plan_follow_partnership(
+            partnership=partnership, old="active", status=step, actor=manager, reason="x"
+        )
+        assert (followed.pk, _status(ExitPlan, plan.pk)) == (plan.pk, "monitoring")
+    followed = services.exit_plan_follow_partnership(
+        partnership=partnership, old="active", status="exiting", actor=manager, reason="Ends."
+    )
+    assert (followed.status, _status(ExitPlan, plan.pk)) == ("exiting", "exiting")
+    # Once exiting (or closed), another exiting step moves nothing and audits nothing more.
+    services.exit_plan_follow_partnership(
+        partnership=partnership, old="exiting", status="exiting", actor=manager, reason="Again."
+    )
+    assert AuditEvent.objects.filter(action="exit_planning.plan.exiting").count() == 1
+
+
+def test_exit_plan_follow_partnership_has_nothing_to_move_without_a_plan(
+    scope, partnership, manager
+):
+    assert (
+        services.exit_plan_follow_partnership(
+            partnership=partnership, old="active", status="exiting", actor=manager, reason="x"
+        )
+        is None
+    )
+
+
+def test_exit_plan_blockers_hold_only_the_close_of_a_partnership_whose_exit_is_under_way(
+    scope, plan, manager
+):
+    partnership = plan.partnership
+    for status in ("closed", "exiting", "under_review"):
+        assert services.exit_plan_blockers(partnership=partnership, status=status) == []
+    ExitPlan.objects.filter(pk=plan.pk).update(status="exiting")
+    assert services.exit_plan_blockers(partnership=partnership, status="closed") == [UNDER_WAY]
+    assert services.exit_plan_blockers(partnership=partnership, status="exiting") == []
+    ExitPlan.objects.filter(pk=plan.pk).update(status="closed")
+    assert services.exit_plan_blockers(partnership=partnership, status="closed") == []

@@ -273,3 +273,55 @@ def test_the_minutes_of_a_cancelled_meeting_are_not_saved_and_the_refusal_names_
     )
     meeting.refresh_from_db()
     assert (meeting.minutes, meeting.minutes_status) == ("1. Capacity plan agreed.", "draft")
+
+
+# --- the refusals themselves (what the pages ask before offering a button) ----------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "step", "code", "message"),
+    [
+        ("scheduled", "submitted", "meeting_not_held", NOT_HELD),
+        (
+            "scheduled",
+            "approved",
+            "meeting_not_held",
+            "Record the attendance first: minutes are approved once the meeting has been held.",
+        ),
+        (
+            "cancelled",
+            "submitted",
+            "meeting_cancelled",
+            "“Steering committee” was cancelled: its minutes are not submitted.",
+        ),
+        (
+            "cancelled",
+            "approved",
+            "meeting_cancelled",
+            "“Steering committee” was cancelled: its minutes are not approved.",
+        ),
+    ],
+)
+def test_minutes_refusal_names_why_the_minutes_of_a_meeting_not_held_do_not_move(
+    scope, board, status, step, code, message
+):
+    meeting = _scheduled(board)
+    meeting.status = status
+    refusal = services.minutes_refusal(meeting, step=step)
+    assert isinstance(refusal, ConflictError)
+    assert (refusal.code, refusal.message) == (code, message)
+
+
+def test_minutes_refusal_has_nothing_against_a_held_meeting(scope, board):
+    meeting = _attend(board, _scheduled(board), STARTS)
+    assert services.minutes_refusal(meeting, step="submitted") is None
+    assert services.minutes_refusal(meeting, step="approved") is None
+
+
+def test_attendance_refusal_waits_for_the_start_and_no_longer(scope, board):
+    meeting = _scheduled(board)
+    early = services.attendance_refusal(meeting, now=STARTS - timedelta(seconds=1))
+    assert isinstance(early, ConflictError)
+    assert (early.code, early.message) == ("meeting_not_started", NOT_STARTED)
+    assert services.attendance_refusal(meeting, now=STARTS) is None
+    assert services.attendance_refusal(meeting, now=STARTS + timedelta(hours=3)) is None
