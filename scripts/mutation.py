@@ -698,6 +698,29 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/partnerships/test_records_rules_pinned.py",
         ],
     ),
+    # The sourcing case's services (the arithmetic is `partnerships.sourcing` above) and the
+    # partner register's: not targets until the thirteenth session.
+    "partnerships.sourcing_cases": (
+        "partnerships/services/sourcing.py",
+        [
+            "tests/partnerships/test_services.py",
+            "tests/partnerships/test_module_api.py",
+            "tests/partnerships/test_pages.py",
+            "tests/partnerships/test_status_lifecycles.py",
+            "tests/tenancy/test_owners_are_staff.py",
+            "tests/partnerships/test_sourcing_rules_pinned.py",
+        ],
+    ),
+    "partnerships.partners": (
+        "partnerships/services/partners.py",
+        [
+            "tests/partnerships/test_services.py",
+            "tests/partnerships/test_sourcing_rules_pinned.py",
+            "tests/partnerships/test_record_services_named.py",
+            "tests/robustness/test_updates.py",
+            "tests/tenancy/test_audit.py",
+        ],
+    ),
 }
 
 # Everything the Django project needs to start inside mutmut's copy.

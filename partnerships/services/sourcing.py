@@ -246,7 +246,8 @@ def candidate_scores_set(
 
 
 def _unique_code(partner: Partner) -> str:
-    base = slugify(partner.name).upper()[:30] or "PARTNER"
+    # Cut to 30 characters without leaving a dash at the end ("…-PRECISION-" would give "--2").
+    base = slugify(partner.name).upper()[:30].rstrip("-") or "PARTNER"
     code, n = base, 1
     while Partnership.objects.filter(code=code).exists():
         n += 1
