@@ -121,16 +121,21 @@ class AdminsOnce:
 
 
 def accountable(
-    *named: User | None, admins: Callable[[], list[User]] = organization_admins
+    *named: User | None,
+    admins: Callable[[], list[User]] = organization_admins,
+    everyone: bool = False,
 ) -> list[User]:
     """Who hears of something that needs a person: the first one named (a record's own owner,
     then its partnership's owner, ...) who is still a member of the organization, or, when
     nobody is, the organization's admins. A job never drops an alert because an owner was
-    never named, nor sends it to someone who has left (their work waits for a handover)."""
+    never named, nor sends it to someone who has left (their work waits for a handover).
+
+    `everyone=True`: every one named who is still a member, each once, for news that all of
+    them should hear (a risk's owner and its partnership's owner); the admins when none is."""
     people = [user for user in named if user is not None]
     if people:
         members = admins.members() if isinstance(admins, AdminsOnce) else _members_now()
-        for user in people:
-            if user.pk in members:
-                return [user]
+        still = list({user.pk: user for user in people if user.pk in members}.values())
+        if still:
+            return still if everyone else still[:1]
     return admins()

@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from exit_planning.models import EXIT_PLAN_LIFECYCLE, ExitPlan
 from tenancy.context import require_organization
-from tenancy.models import Membership, Role, User
+from tenancy.models import User
+from tenancy.selectors import accountable
 
 
 def _url(name: str, *args) -> str:
@@ -22,17 +23,9 @@ def _full_clean(instance, exclude=None) -> None:
 
 def _owners(plan: ExitPlan) -> list[User]:
     """Who hears about an exit: the plan's owner, the partnership's owner and executive
-    sponsor, or the organization's admins when nobody is named."""
+    sponsor who are still members, or the organization's admins when none is."""
     partnership = plan.partnership
-    users = [u for u in (plan.owner, partnership.owner, partnership.executive_sponsor) if u]
-    if users:
-        return users
-    return [
-        m.user
-        for m in Membership.objects.filter(
-            organization=require_organization(), role=Role.ORG_ADMIN, is_active=True
-        ).select_related("user")
-    ]
+    return accountable(plan.owner, partnership.owner, partnership.executive_sponsor, everyone=True)
 
 
 def _plan_move(plan: ExitPlan, status: str) -> None:

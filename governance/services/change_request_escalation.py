@@ -18,7 +18,8 @@ from governance.models import MAX_ESCALATION_LEVEL, ChangeRequest, ChangeRequest
 from governance.services.change_requests import change_request_url
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
-from tenancy.models import Membership, Role, User
+from tenancy.models import User
+from tenancy.selectors import organization_admins
 from tenancy.services import notify
 
 _ESCALATION_LOCK_NAMESPACE = 7_502
@@ -97,12 +98,7 @@ def change_requests_escalate(*, now: datetime, period_days: int) -> EscalationRe
         change_request__in=[cr for cr, _ in raised], decision=Decision.PENDING
     ).select_related("user"):
         pending_by_request.setdefault(row.change_request_id, []).append(row.user)
-    admins = [
-        m.user
-        for m in Membership.objects.filter(
-            organization=organization, role=Role.ORG_ADMIN, is_active=True
-        ).select_related("user")
-    ]
+    admins = organization_admins()
     batches: dict[tuple[int, int], tuple[User, list[ChangeRequest]]] = {}
     for change_request, before in raised:
         for level in range(before + 1, change_request.escalation_level + 1):

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from partnerships.models import Partnership
 from tenancy.context import require_organization
-from tenancy.models import Membership, Role
+from tenancy.selectors import accountable
 
 
 def _url(name: str, *args) -> str:
@@ -12,17 +12,9 @@ def _url(name: str, *args) -> str:
 
 
 def _recipients(partnership: Partnership, *extra) -> list:
-    """Who hears about a partnership's risk events: the partnership's owner (and `extra`), or
-    the organization's admins when nobody owns it."""
-    users = [u for u in (partnership.owner, *extra) if u is not None]
-    if users:
-        return users
-    return [
-        m.user
-        for m in Membership.objects.filter(
-            organization=require_organization(), role=Role.ORG_ADMIN, is_active=True
-        ).select_related("user")
-    ]
+    """Who hears about a partnership's risk events: the partnership's owner (and `extra`) who
+    are still members, or the organization's admins when none is."""
+    return accountable(partnership.owner, *extra, everyone=True)
 
 
 def _full_clean(instance, exclude=None) -> None:

@@ -136,6 +136,7 @@ def test_only_active_admins_of_this_organization_hear_of_the_second_level(
 ):
     former = make_member(org_a, Role.ORG_ADMIN, email="former@alpha.test")
     Membership.objects.filter(user=former).update(is_active=False)
+    make_member(org_a, Role.ORG_ADMIN, email="locked@alpha.test", is_active=False)  # account off
     make_member(org_a, Role.PROCUREMENT_MANAGER, email="pm@alpha.test")
     _overdue(manager, committee, guest, partnership, "Saturday desk")
     services.change_requests_escalate(now=DUE + timedelta(days=3), period_days=3)
