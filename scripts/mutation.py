@@ -119,6 +119,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/contracts/test_obligation_rules_pinned.py",
             "tests/contracts/test_obligation_waiver.py",
             "tests/contracts/test_obligation_lifecycle.py",
+            "tests/contracts/test_obligation_owners.py",
         ],
     ),
     "contracts.shared": (
