@@ -190,6 +190,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/governance/test_meeting_rules_pinned.py",
             "tests/governance/test_minutes_need_a_held_meeting.py",
             "tests/governance/test_status_lifecycles.py",
+            "tests/governance/test_guest_taken_off_hears_nothing.py",
         ],
     ),
     "governance.escalations": (
@@ -219,6 +220,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/governance/test_raci_and_escalations.py",
             "tests/governance/test_change_request_rules_pinned.py",
             "tests/governance/test_sla_changes.py",
+            "tests/governance/test_guest_taken_off_hears_nothing.py",
         ],
     ),
     "governance.change_request_escalation": (
@@ -650,6 +652,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/tenancy/test_people_to_pick.py",
             "tests/tenancy/test_access_service_rules.py",
             "tests/tenancy/test_tenancy_services_rules_pinned.py",
+            "tests/governance/test_guest_taken_off_hears_nothing.py",
         ],
     ),
     "integrations.reading": (

@@ -103,6 +103,19 @@ def guest_partnership_ids(membership: Membership) -> QuerySet[Any]:
     ).values("content_object_id")
 
 
+def guests_invited(partnership: Any, user_ids) -> set[int]:
+    """Which of `user_ids` may see `partnership` as a partner guest (one query)."""
+    from partnerships.models import PartnershipUserObjectPermission
+
+    return set(
+        PartnershipUserObjectPermission.objects.filter(
+            content_object_id=partnership.pk,
+            user_id__in=user_ids,
+            permission__codename="view_partnership",
+        ).values_list("user_id", flat=True)
+    )
+
+
 def has_permission(membership: Membership | None, perm: str, obj: Any = None) -> bool:
     if membership is None or not membership.is_active:
         return False

@@ -14,6 +14,7 @@ from tenancy.context import require_organization, tenant_scope
 from tenancy.errors import ConflictError
 from tenancy.models import ApiKey, Membership, Notification, Organization, Role, User
 from tenancy.money import currency_code_problem
+from tenancy.permissions import guests_invited
 from tenancy.selectors import people_to_pick
 
 
@@ -241,15 +242,40 @@ def notify(
     url: str = "",
     dedupe_key: str = "",
     email: bool = True,
+    about=None,
 ) -> list[Notification]:
     """Tell `recipients` something, in the app and by e-mail, in the current organization.
 
     With a `dedupe_key`, each recipient gets the notification (and the e-mail) once, however
     often a job calls this: that is what makes reminder and alert jobs idempotent.
+
+    Only active members of this organization (staff and partner guests) are told: someone who
+    has left, whose account is switched off or who belongs to another organization gets
+    neither the notification nor the e-mail, whoever the caller named (an approver or requester
+    who left, a record's former owner).
+
+    `about`: the partnership the news concerns. A partner guest hears of it only while invited
+    to that partnership: a guest taken off it (still a guest of another) is not told of its
+    meetings, change requests or reviews any more.
     """
     organization = require_organization()
+    named = {u.pk: u for u in recipients if u is not None}
+    roles = (
+        dict(
+            Membership.objects.filter(
+                organization=organization, user__in=named, is_active=True, user__is_active=True
+            ).values_list("user_id", "role")
+        )
+        if named
+        else {}
+    )
+    members = {pk for pk, role in roles.items() if role != Role.PARTNER_GUEST}
+    guests = set(roles) - members
+    if guests and about is not None:
+        guests &= guests_invited(about, guests)
+    members |= guests
     created = []
-    for user in {u.pk: u for u in recipients if u is not None}.values():
+    for user in (user for pk, user in named.items() if pk in members):
         try:
             with transaction.atomic():
                 notification = Notification.objects.create(

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from governance.models import MAX_ESCALATION_LEVEL, ChangeRequest, ChangeRequestApprover
 from governance.services.change_requests import change_request_url
+from partnerships.models import PartnershipUserObjectPermission
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
 from tenancy.models import User
@@ -26,6 +27,7 @@ _ESCALATION_LOCK_NAMESPACE = 7_502
 
 Status = ChangeRequest.Status
 Decision = ChangeRequestApprover.Decision
+Party = ChangeRequestApprover.Party
 
 
 @dataclass(frozen=True)
@@ -93,10 +95,31 @@ def change_requests_escalate(*, now: datetime, period_days: int) -> EscalationRe
     )
 
     # recipient id -> (user, level, [requests]) for every level each request newly reached.
+    pending_rows = list(
+        ChangeRequestApprover.objects.filter(
+            change_request__in=[cr for cr, _ in raised], decision=Decision.PENDING
+        ).select_related("user", "change_request")
+    )
+    # A partner's approver taken off the partnership since hears nothing more of it (the
+    # digest lists requests of several partnerships, so `notify(about=)` cannot say it).
+    partners = [row for row in pending_rows if row.party == Party.PARTNER]
+    invited = (
+        set(
+            PartnershipUserObjectPermission.objects.filter(
+                permission__codename="view_partnership",
+                user_id__in={row.user_id for row in partners},
+                content_object_id__in={row.change_request.partnership_id for row in partners},
+            ).values_list("content_object_id", "user_id")
+        )
+        if partners
+        else set()
+    )
     pending_by_request: dict[int, list[User]] = {}
-    for row in ChangeRequestApprover.objects.filter(
-        change_request__in=[cr for cr, _ in raised], decision=Decision.PENDING
-    ).select_related("user"):
+    for row in pending_rows:
+        if row.party == Party.PARTNER and (
+            (row.change_request.partnership_id, row.user_id) not in invited
+        ):
+            continue
         pending_by_request.setdefault(row.change_request_id, []).append(row.user)
     admins = organization_admins()
     batches: dict[tuple[int, int], tuple[User, list[ChangeRequest]]] = {}

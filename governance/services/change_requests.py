@@ -388,6 +388,7 @@ def change_request_submit(
             f"{timezone.localtime(change_request.decision_due):%d %b %Y %H:%M}."
         ),
         url=change_request_url(change_request),
+        about=change_request.partnership,
         # Once per submission: a request resubmitted after a request for changes is news again.
         dedupe_key=f"governance.change_request.submitted:{change_request.pk}:{now:%Y%m%dT%H%M%S%f}",
     )
@@ -466,6 +467,7 @@ def change_request_approve(
             title=f"{change_request.reference} approved by both parties: {change_request.title}",
             body="Every required approver approved it; it can now be implemented.",
             url=change_request_url(change_request),
+            about=change_request.partnership,
             dedupe_key=f"governance.change_request.approved:{change_request.pk}",
         )
         webhook_object_event(event="change_request.decided", obj=change_request, now=now)
@@ -512,6 +514,7 @@ def change_request_reject(
         title=f"{change_request.reference} rejected: {change_request.title}",
         body=f"Rejected by {approver.display_name} ({row.get_party_display().lower()}): {reason}",
         url=change_request_url(change_request),
+        about=change_request.partnership,
         dedupe_key=f"governance.change_request.rejected:{change_request.pk}",
     )
     webhook_object_event(event="change_request.decided", obj=change_request, now=now)
@@ -544,6 +547,7 @@ def change_request_implement(
         recipients=[change_request.requested_by, *(a.user for a in approvers)],
         title=f"{change_request.reference} implemented: {change_request.title}",
         url=change_request_url(change_request),
+        about=change_request.partnership,
         dedupe_key=f"governance.change_request.implemented:{change_request.pk}",
     )
     return change_request
@@ -602,6 +606,7 @@ def change_request_request_changes(
         title=f"Changes requested on {change_request.reference}: {change_request.title}",
         body=f"{approver.display_name} ({row.get_party_display().lower()}): {reason}",
         url=change_request_url(change_request),
+        about=change_request.partnership,
     )
     return change_request
 
@@ -646,6 +651,7 @@ def change_request_withdraw(
             title=f"{change_request.reference} withdrawn: {change_request.title}",
             body="No decision is needed any more.",
             url=change_request_url(change_request),
+            about=change_request.partnership,
             dedupe_key=f"governance.change_request.withdrawn:{change_request.pk}",
         )
     return change_request

@@ -157,6 +157,7 @@ def _notify_level(escalation: Escalation, level: EscalationLevel) -> int:
             f"{timezone.localtime(escalation.level_due_at):%d %b %Y}, or it goes one level up."
         ),
         url=escalation_url(escalation),
+        about=escalation.partnership,
         # Once per escalation and level, however often the job runs.
         dedupe_key=f"governance.escalation:{escalation.pk}:{level.rank}",
     )

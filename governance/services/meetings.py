@@ -175,6 +175,7 @@ def meeting_schedule(
         + (f"at {first.location}. " if first.location else "")
         + "The calendar invitation is on the meeting's page.",
         url=meeting_url(first),
+        about=committee.partnership,
         dedupe_key=f"governance.meeting.scheduled:{first.pk}",
     )
     return meetings
@@ -505,6 +506,7 @@ def meeting_minutes_submit(*, meeting: Meeting, actor: User | None) -> Meeting:
         recipients=approvers,
         title=f"Minutes to approve: {meeting.title}",
         url=meeting_url(meeting),
+        about=meeting.committee.partnership,
         dedupe_key="",
     )
     return meeting
@@ -636,6 +638,7 @@ def meeting_reminders_send(*, now: datetime, lead: timedelta = REMINDER_LEAD) ->
             f"{timezone.localtime(meeting.starts_at):%d %b %Y %H:%M}",
             body="\n".join(meeting.agenda_items) or "No agenda yet.",
             url=meeting_url(meeting),
+            about=meeting.committee.partnership,
             dedupe_key=f"governance.meeting.reminder:{meeting.pk}",
         )
         meeting.reminder_sent_at = now
@@ -701,6 +704,7 @@ def meeting_action_create(
         title=f"Action for you: {action.title}",
         body=f"{partnership.name}, due {due_date:%d %b %Y}.",
         url=reverse("partnership-committee", args=[require_organization().slug, partnership.pk]),
+        about=partnership,
         dedupe_key=f"governance.action.created:{action.pk}",
     )
     return action

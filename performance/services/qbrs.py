@@ -236,6 +236,7 @@ def qbr_reminders_send(*, now: datetime, days_before: int = 7) -> int:
                 title=f"{qbr} of {qbr.partnership.name} on {qbr.scheduled_at:%d %b %Y %H:%M}",
                 body="The agenda is ready in Partnerline.",
                 url=reverse("partnership-qbrs", args=[organization.slug, qbr.partnership_id]),
+                about=qbr.partnership,
                 dedupe_key=f"qbr-reminder:{qbr.pk}",
             )
         )
@@ -255,6 +256,7 @@ def qbr_reminders_send(*, now: datetime, days_before: int = 7) -> int:
                 title=f"Overdue action: {item.title}",
                 body=f"{item.partnership.name}: due {item.due_date:%d %b %Y}.",
                 url=reverse("performance-actions", args=[organization.slug]),
+                about=item.partnership,
                 dedupe_key=f"action-overdue:{item.pk}",
             )
         )

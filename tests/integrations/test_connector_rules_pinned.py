@@ -585,7 +585,7 @@ def test_a_late_feed_nobody_can_hear_of_does_not_stop_the_others(org_a, partners
     assert len(_notices(org_a, manager)) == 1
 
 
-def test_the_job_reads_the_feeds_their_owners_and_partnerships_in_three_queries(
+def test_the_job_reads_the_feeds_their_owners_and_partnerships_in_three_queries_then_one_per_alert(
     org_a, partnership, manager, make_member
 ):
     from django.db import connection
@@ -599,5 +599,6 @@ def test_the_job_reads_the_feeds_their_owners_and_partnerships_in_three_queries(
         assert services.connector_feeds_check(now=NOW) == 2
     reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
     # the connectors (with owners and partnerships), their statistics, and who is still a member
-    # (once for the job: an owner who left is passed over)
-    assert len(reads) == 3
+    # (once for the job: an owner who left is passed over); then one per alert, `notify`
+    # checking that the person told is still a member
+    assert len(reads) == 3 + 2

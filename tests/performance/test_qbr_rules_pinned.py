@@ -474,6 +474,37 @@ def test_attendees_of_qbrs_in_the_next_seven_days_are_reminded_once(
         assert QbrAttendee.objects.get(qbr=last_day).reminded_at == NOW
 
 
+def test_a_partner_guest_taken_off_the_partnership_is_not_reminded_of_its_qbr(
+    org_a, owner, manager, make_member, scenario
+):
+    """Still a guest of another partnership, so still a member: the reminder asks whether
+    they may see this one (`notify(..., about=)`)."""
+    from partnerships.services import partnership_invite_guest, partnership_remove_guest
+
+    partnership = scenario["partnership"]
+    kept, taken_off = (
+        make_member(org_a, Role.PARTNER_GUEST, email=email)
+        for email in ("kept@alder.test", "off@alder.test")
+    )
+    with tenant_scope(org_a):
+        other = PartnershipFactory(organization=org_a, name="Birch castings")
+        for guest in (kept, taken_off):
+            partnership_invite_guest(partnership=partnership, guest=guest, actor=owner)
+            partnership_invite_guest(partnership=other, guest=guest, actor=owner)
+        review = QbrFactory(
+            organization=org_a,
+            partnership=partnership,
+            quarter_start=date(2025, 1, 1),
+            scheduled_at=NOW + timedelta(days=2),
+        )
+        for user in (manager, kept, taken_off):
+            QbrAttendeeFactory(organization=org_a, qbr=review, user=user)
+        partnership_remove_guest(partnership=partnership, guest=taken_off, actor=owner)
+        services.qbr_reminders_send(now=NOW)
+        told = sorted(n.recipient.email for n in Notification.objects.all())
+    assert told == ["kept@alder.test", "manager@alpha.test"]
+
+
 def test_the_reminder_window_is_the_number_of_days_given(org_a, manager, scenario):
     with tenant_scope(org_a):
         review = QbrFactory(
