@@ -256,7 +256,6 @@ def qbr_reminders_send(*, now: datetime, days_before: int = 7) -> int:
                 title=f"Overdue action: {item.title}",
                 body=f"{item.partnership.name}: due {item.due_date:%d %b %Y}.",
                 url=reverse("performance-actions", args=[organization.slug]),
-                about=item.partnership,
                 dedupe_key=f"action-overdue:{item.pk}",
             )
         )

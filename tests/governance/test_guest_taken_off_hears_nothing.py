@@ -142,3 +142,20 @@ def test_a_partner_approver_taken_off_after_approving_is_not_told_of_the_impleme
     partnership_remove_guest(partnership=partnership, guest=guest, actor=owner)
     services.change_request_implement(change_request=change_request, actor=manager, now=NOW)
     assert _told(title__contains="implemented") == ["committee@alpha.test", "manager@alpha.test"]
+
+
+def test_a_guest_who_raised_an_escalation_is_not_told_it_climbed_once_taken_off(
+    scope, board, owner, guest, partnership, elsewhere
+):
+    escalation = services.escalation_raise(
+        partnership=partnership,
+        actor=guest,
+        now=NOW,
+        title="Invoices paid late",
+        reason="Three months running.",
+    )
+    assert escalation.raised_by == guest
+    partnership_remove_guest(partnership=partnership, guest=guest, actor=owner)
+    services.escalations_run(now=escalation.level_due_at + timedelta(minutes=1))
+    told = _told(dedupe_key=f"governance.escalation:{escalation.pk}:2")
+    assert told == ["committee@alpha.test"]

@@ -499,10 +499,18 @@ def test_a_partner_guest_taken_off_the_partnership_is_not_reminded_of_its_qbr(
         )
         for user in (manager, kept, taken_off):
             QbrAttendeeFactory(organization=org_a, qbr=review, user=user)
+        ActionItemFactory(
+            organization=org_a, partnership=partnership, owner=taken_off, due_date=NOW.date()
+        )
         partnership_remove_guest(partnership=partnership, guest=taken_off, actor=owner)
-        services.qbr_reminders_send(now=NOW)
-        told = sorted(n.recipient.email for n in Notification.objects.all())
-    assert told == ["kept@alder.test", "manager@alpha.test"]
+        services.qbr_reminders_send(now=NOW + timedelta(days=1))
+        told = sorted((n.recipient.email, n.title[:8]) for n in Notification.objects.all())
+    # The overdue action they still own is still theirs to hear of: nobody else would be told.
+    assert told == [
+        ("kept@alder.test", "QBR Q1 2"),
+        ("manager@alpha.test", "QBR Q1 2"),
+        ("off@alder.test", "Overdue "),
+    ]
 
 
 def test_the_reminder_window_is_the_number_of_days_given(org_a, manager, scenario):
