@@ -159,3 +159,20 @@ def test_a_guest_who_raised_an_escalation_is_not_told_it_climbed_once_taken_off(
     services.escalations_run(now=escalation.level_due_at + timedelta(minutes=1))
     told = _told(dedupe_key=f"governance.escalation:{escalation.pk}:2")
     assert told == ["committee@alpha.test"]
+
+
+def test_a_partner_co_chair_taken_off_is_not_sent_the_minutes_to_approve(
+    scope, board, owner, guest, partnership, elsewhere
+):
+    from governance.models import CommitteeMember
+    from tests.governance.test_meeting_rules_pinned import _held
+
+    CommitteeMember.objects.filter(pk=board.seats["guest"].pk).update(
+        role=CommitteeMember.Role.CHAIR
+    )
+    meeting = _held(board)
+    secretary = board.seats["secretary"].user
+    services.meeting_minutes_save(meeting=meeting, actor=secretary, minutes="Prices agreed.")
+    partnership_remove_guest(partnership=partnership, guest=guest, actor=owner)
+    services.meeting_minutes_submit(meeting=meeting, actor=secretary)
+    assert _told(title__startswith="Minutes to approve") == ["committee@alpha.test"]
