@@ -7,6 +7,7 @@ and the API both ask `has_permission`; lists of guest-visible objects use
 `restrict_for_guest`, one subquery, never a check per row.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -103,7 +104,7 @@ def guest_partnership_ids(membership: Membership) -> QuerySet[Any]:
     ).values("content_object_id")
 
 
-def guests_invited(partnership: Any, user_ids) -> set[int]:
+def guests_invited(partnership: Any, user_ids: Iterable[int]) -> set[int]:
     """Which of `user_ids` may see `partnership` as a partner guest (one query)."""
     from partnerships.models import PartnershipUserObjectPermission
 

@@ -11,6 +11,7 @@ from governance import services
 from partnerships.services import partnership_invite_guest, partnership_remove_guest
 from tenancy.context import tenant_scope
 from tenancy.models import Notification, Role
+from tenancy.permissions import guests_invited
 from tenancy.services import notify
 from tests.governance.conftest import NOW
 from tests.governance.test_services import submitted
@@ -41,6 +42,7 @@ def test_notify_about_a_partnership_tells_its_guests_and_staff_but_no_other_gues
         notify(recipients=[stranger], title="To everyone named")
         assert _told(title="About Alder") == sorted([owner.email, guest.email])
         assert _told(title="To everyone named") == ["stranger@birch.test"]
+        assert guests_invited(partnership, {owner.pk, guest.pk, stranger.pk}) == {guest.pk}
 
 
 def test_a_guest_taken_off_the_partnership_gets_no_meeting_reminder(
