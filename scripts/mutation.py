@@ -702,6 +702,30 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/partnerships/test_records_rules_pinned.py",
         ],
     ),
+    # The organization admin's services (invitations, roles, deactivation, guests, settings)
+    # and single sign-on: moved out of tenancy/services.py into tenancy/access/ and not targets
+    # until the thirteenth session.
+    "tenancy.access_members": (
+        "tenancy/access/services/members.py",
+        [
+            "tests/tenancy/test_access_service_rules.py",
+            "tests/tenancy/test_members.py",
+            "tests/tenancy/test_partner_guests.py",
+            "tests/tenancy/test_invitation_lifecycle.py",
+            "tests/tenancy/test_organization_services.py",
+            "tests/tenancy/test_admin_api.py",
+            "tests/tenancy/test_audit_log_and_settings.py",
+            "tests/tenancy/test_access_rules_pinned.py",
+        ],
+    ),
+    "tenancy.access_sso": (
+        "tenancy/access/services/sso.py",
+        [
+            "tests/tenancy/test_single_sign_on.py",
+            "tests/tenancy/test_secrets_at_rest.py",
+            "tests/tenancy/test_domain_lookup.py",
+        ],
+    ),
     # The sourcing case's services (the arithmetic is `partnerships.sourcing` above) and the
     # partner register's: not targets until the thirteenth session.
     "partnerships.sourcing_cases": (
