@@ -217,3 +217,28 @@ def test_a_member_accepting_a_guest_invitation_stays_a_member_with_their_role(
     assert membership == _membership(org_a, colleague)
     assert (membership.role, membership.is_active) == (Role.PROCUREMENT_MANAGER, True)
     assert Membership.objects.filter(organization=org_a, user=colleague).count() == 1
+
+
+def test_the_invitation_mail_says_who_invites_to_what_as_which_role_and_until_when(
+    org_a, owner, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.SITE_URL = "https://partnerline.example"
+    with tenant_scope(org_a):
+        alder = PartnershipFactory(organization=org_a, name="Alder drive-train")
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = _invite(org_a, owner, "guest@supplier.test", Role.PARTNER_GUEST, alder)
+    [mail] = mailoutbox
+    inviter = owner.display_name
+    assert (mail.subject, mail.to) == (
+        f"[Partnerline] {inviter} invites you to Alpha Industries",
+        ["guest@supplier.test"],
+    )
+    invite, accept, expiry = mail.body.split("\n\n")
+    assert invite == (
+        f"{inviter} invites you to Alpha Industries to the partnership “Alder drive-train” on "
+        "Partnerline, as partner guest."
+    )
+    assert accept.startswith("Accept the invitation: https://partnerline.example/")
+    assert expiry == (
+        f"The link works once and expires on {invitation.expires_at:%d %B %Y %H:%M} UTC."
+    )
