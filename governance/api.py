@@ -167,6 +167,28 @@ class ApproverAddSerializer(serializers.Serializer):
     user = MemberField()
 
 
+class ApproverReplaceSerializer(serializers.Serializer):
+    replacement = MemberField(
+        allow_null=True,
+        help_text="Who decides in their place; null drops the approver (allowed when their "
+        "party keeps another approver and no decision-right rule required them).",
+    )
+    reason = serializers.CharField(max_length=1000)
+
+
+def _approver(change_request: ChangeRequest, user_id) -> ChangeRequestApprover:
+    """The request's approver row of this user id. Resolved among this request's approvers
+    only: another user id is "not an approver" (400), whoever it belongs to."""
+    approver = (
+        ChangeRequestApprover.objects.filter(change_request=change_request, user_id=user_id)
+        .select_related("user")
+        .first()
+    )
+    if approver is None:
+        raise ValidationError({"user": "Not an approver of this change request."})
+    return approver
+
+
 class ChangeRequestViewSet(TenantModelViewSet):
     """Change requests: draft → submitted → approved (every required approver of both parties)
     | rejected → implemented; withdrawn before the decision."""
@@ -317,16 +339,28 @@ class ChangeRequestViewSet(TenantModelViewSet):
     def approver_remove(self, request, user_id=None, *args, **kwargs):
         """No longer require this user's decision (draft only)."""
         change_request = self.get_object()
-        # Resolved among this request's approvers only: another user id is "not an approver",
-        # whoever it belongs to.
-        approver = (
-            ChangeRequestApprover.objects.filter(change_request=change_request, user_id=user_id)
-            .select_related("user")
-            .first()
-        )
-        if approver is None:
-            raise ValidationError({"user": "Not an approver of this change request."})
+        approver = _approver(change_request, user_id)
         services.change_request_approver_remove(
             change_request=change_request, user=approver.user, actor=request.user
+        )
+        return self._render(change_request)
+
+    @extend_schema(request=ApproverReplaceSerializer, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"], url_path=r"approvers/(?P<user_id>\d+)/replace")
+    def approver_replace(self, request, user_id=None, *args, **kwargs):
+        """While it awaits decisions: hand the decision of an approver who can no longer decide
+        (left, taken off the partnership, role no longer approves) to another approver of their
+        party, or drop it (409 if they can still decide or already decided)."""
+        change_request = self.get_object()
+        approver = _approver(change_request, user_id)
+        body = ApproverReplaceSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        services.change_request_approver_replace(
+            change_request=change_request,
+            user=approver.user,
+            replacement=body.validated_data["replacement"],
+            reason=body.validated_data["reason"],
+            actor=request.user,
+            now=timezone.now(),
         )
         return self._render(change_request)

@@ -203,6 +203,36 @@ class ApproverForm(forms.Form):
         return self.candidates[self.cleaned_data["user"]]
 
 
+class ApproverReplaceForm(forms.Form):
+    """Who decides in place of an approver who can no longer decide; "no one" only where the
+    service allows it (their party keeps another approver and no rule required them)."""
+
+    replacement = forms.ChoiceField(label="Decides in their place", required=False)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason",
+        max_length=1000,
+        error_messages={"required": "Say why the approver is replaced."},
+    )
+
+    def __init__(self, *args, candidates, may_drop, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.candidates = {str(u.pk): u for u in candidates}
+        first = ("", "No one: drop this approver") if may_drop else ("", "Choose who decides…")
+        self.fields["replacement"].choices = [first] + [
+            (str(u.pk), u.display_name) for u in candidates
+        ]
+        self.may_drop = may_drop
+
+    def clean_replacement(self):
+        chosen = self.cleaned_data["replacement"]
+        if not chosen:
+            if not self.may_drop:
+                raise forms.ValidationError("Choose who decides in their place.")
+            return None
+        return self.candidates[chosen]
+
+
 class ApproveForm(forms.Form):
     comment = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Comment (optional)"

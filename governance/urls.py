@@ -30,6 +30,11 @@ urlpatterns = [
         name="change-request-approver-remove",
     ),
     path(
+        f"{CR}approvers/<int:change_request_approver_id>/replace/",
+        views.change_request_approver_replace,
+        name="change-request-approver-replace",
+    ),
+    path(
         f"{CR}request-changes/",
         views.change_request_request_changes,
         name="change-request-request-changes",

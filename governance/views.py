@@ -13,6 +13,7 @@ from governance import selectors, services
 from governance.forms import (
     ApproveForm,
     ApproverForm,
+    ApproverReplaceForm,
     ChangeRequestForm,
     RejectForm,
     tiers_text,
@@ -282,6 +283,29 @@ def _detail(request, change_request_id, *, status=200, **forms):
         and mine.decision == ChangeRequestApprover.Decision.PENDING
         and has_permission(membership, "governance.approve", change_request)
     )
+    # Approvers who can no longer decide (left, taken off the partnership, role changed), each
+    # with its form to hand the decision on; only those who may replace see them.
+    can_replace = services.may_replace_approvers(request.user, change_request, membership.role)
+    if can_replace:
+        pending = [a for a in approvers if a.decision == ChangeRequestApprover.Decision.PENDING]
+        stale = services.approvers_who_cannot_decide(change_request, pending)
+        if stale:
+            taken = {a.user_id for a in approvers}
+            candidates = [
+                u
+                for u in selectors.approver_candidates(change_request.partnership)
+                if u.pk not in taken
+            ]
+            bound = forms.get("replace_forms", {})
+            for approver in pending:
+                if approver.user_id not in stale:
+                    continue
+                approver.cannot_decide = stale[approver.user_id]
+                approver.replace_form = bound.get(approver.pk) or ApproverReplaceForm(
+                    candidates=[u for u in candidates if u.party == approver.party],
+                    may_drop=services.approver_drop_refusal(approver, approvers) is None,
+                    prefix=f"replace-{approver.pk}",
+                )
     context = {
         "change_request": change_request,
         "partnership": change_request.partnership,
@@ -437,6 +461,17 @@ def change_request_approver_add(request, org_slug, change_request_id):
     return _detail(request, change_request_id, status=400, approver_form=form)
 
 
+def _approver(request, change_request, change_request_approver_id) -> ChangeRequestApprover:
+    """One approver row of this change request (404 for any other id)."""
+    return get_object_for_member_or_404(
+        request,
+        ChangeRequestApprover.objects.select_related("user"),
+        partnership_path="change_request__partnership",
+        pk=change_request_approver_id,
+        change_request=change_request,
+    )
+
+
 @require_POST
 @_refusals_to_messages
 def change_request_approver_remove(
@@ -444,18 +479,58 @@ def change_request_approver_remove(
 ):
     change_request = _change_request(request, change_request_id)
     require_permission(request, "governance.change", change_request)
-    approver = get_object_for_member_or_404(
-        request,
-        ChangeRequestApprover.objects.select_related("user"),
-        partnership_path="change_request__partnership",
-        pk=change_request_approver_id,
-        change_request=change_request,
-    )
+    approver = _approver(request, change_request, change_request_approver_id)
     services.change_request_approver_remove(
         change_request=change_request, user=approver.user, actor=request.user
     )
     messages.success(request, f"{approver.user.display_name} is no longer an approver.")
     return redirect("change-request-detail", org_slug, change_request.pk)
+
+
+@require_POST
+@_refusals_to_messages
+def change_request_approver_replace(
+    request, org_slug, change_request_id, change_request_approver_id
+):
+    """Hand the decision of an approver who can no longer decide to someone of their party, or
+    drop it (the service says when that is allowed)."""
+    change_request = _change_request(request, change_request_id)
+    require_permission(request, "governance.change", change_request)
+    approver = _approver(request, change_request, change_request_approver_id)
+    approvers = list(change_request.approvers.select_related("user"))
+    form = ApproverReplaceForm(
+        request.POST,
+        candidates=[
+            u
+            for u in selectors.approver_candidates(change_request.partnership)
+            if u.party == approver.party and u.pk not in {a.user_id for a in approvers}
+        ],
+        may_drop=services.approver_drop_refusal(approver, approvers) is None,
+        prefix=f"replace-{approver.pk}",
+    )
+    if form.is_valid():
+        replacement = form.cleaned_data["replacement"]
+        try:
+            services.change_request_approver_replace(
+                change_request=change_request,
+                user=approver.user,
+                replacement=replacement,
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            if replacement is None:
+                messages.success(request, f"{approver.user.display_name} is no longer an approver.")
+            else:
+                messages.success(
+                    request,
+                    f"{replacement.display_name} decides in place of {approver.user.display_name}.",
+                )
+            return redirect("change-request-detail", org_slug, change_request.pk)
+    return _detail(request, change_request_id, status=400, replace_forms={approver.pk: form})
 
 
 @require_POST

@@ -274,6 +274,173 @@ def change_request_approver_remove(
     )
 
 
+def may_replace_approvers(
+    user: User | None, change_request: ChangeRequest, role: str | None
+) -> bool:
+    """Who hands a stale approver's decision to someone else: the requester, or a procurement
+    manager or admin (those who may withdraw the request), while it awaits decisions."""
+    return change_request.status == Status.SUBMITTED and may_withdraw(user, change_request, role)
+
+
+def approver_drop_refusal(
+    approver: ChangeRequestApprover, approvers: list[ChangeRequestApprover]
+) -> str | None:
+    """Why `approver` (one of the request's `approvers`) cannot be dropped without someone in
+    their place; None when they can: no rule required them and their party keeps another
+    approver."""
+    if approver.required_by:
+        return (
+            f"{approver.user} was required by the rule “{approver.required_by}”: name who "
+            "decides in their place."
+        )
+    if not any(a.party == approver.party and a.pk != approver.pk for a in approvers):
+        return (
+            f"{approver.user} is the only approver of the {approver.party} party: name who "
+            "decides in their place."
+        )
+    return None
+
+
+@transaction.atomic
+def change_request_approver_replace(
+    *,
+    change_request: ChangeRequest,
+    user: User,
+    replacement: User | None,
+    reason: str,
+    actor: User,
+    now: datetime,
+) -> ChangeRequest:
+    """While the request awaits decisions, hand the decision of an approver who can no longer
+    take it (see `approvers_who_cannot_decide`) to another approver of the same party, or drop
+    it when their party keeps another approver and no decision-right rule required them.
+
+    Only an approver who cannot decide is replaced: a reluctant approver is not swapped for a
+    willing one. Decisions already taken stand; dropping the last undecided approver approves
+    the request when everyone else approved."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the approver is replaced."})
+    change_request = _lock(change_request)
+    if change_request.status != Status.SUBMITTED:
+        raise ConflictError(
+            f"{change_request.reference} is {change_request.get_status_display().lower()}: "
+            "approvers are replaced only while it awaits decisions (in a draft, remove and add "
+            "them).",
+            code="not_submitted",
+        )
+    membership = _memberships([actor]).get(actor.pk)
+    if not may_replace_approvers(actor, change_request, membership.role if membership else None):
+        raise PermissionDeniedError(
+            "Only the requester or a procurement manager replaces an approver."
+        )
+    row = (
+        ChangeRequestApprover.objects.select_for_update()
+        .filter(change_request=change_request, user=user)
+        .select_related("user")
+        .first()
+    )
+    if row is None:
+        raise ValidationError({"user": f"{user} is not an approver of this change request."})
+    if row.decision != Decision.PENDING:
+        raise ConflictError(
+            f"{user} already {row.decision} {change_request.reference}: a decision taken stands.",
+            code="already_decided",
+        )
+    why = approvers_who_cannot_decide(change_request, [row]).get(user.pk)
+    if why is None:
+        raise ConflictError(
+            f"{user} can still decide for the {row.party} party: only an approver who can no "
+            "longer decide is replaced.",
+            code="approver_can_decide",
+        )
+    if replacement is None:
+        refusal = approver_drop_refusal(
+            row, list(ChangeRequestApprover.objects.filter(change_request=change_request))
+        )
+        if refusal:
+            raise ValidationError({"replacement": refusal})
+        row.delete()
+    else:
+        try:
+            party = _party_of(
+                _memberships([replacement]).get(replacement.pk),
+                invited=replacement.pk in _invited(change_request.partnership, [replacement]),
+            )
+        except ValidationError as error:
+            raise ValidationError({"replacement": error.message_dict["user"]}) from None
+        if party != row.party:
+            raise ValidationError(
+                {
+                    "replacement": f"{replacement} would decide for the {party} party, not for "
+                    f"the {row.party} party."
+                }
+            )
+        if ChangeRequestApprover.objects.filter(
+            change_request=change_request, user=replacement
+        ).exists():
+            raise ValidationError(
+                {"replacement": f"{replacement} is already an approver of this change request."}
+            )
+        row.user = replacement
+        row.save(update_fields=["user"])
+    audit_record(
+        action="governance.change_request.approver_replaced",
+        actor=actor,
+        obj=change_request,
+        changes={
+            "approver": user.email,
+            "replacement": replacement.email if replacement is not None else None,
+            "party": row.party,
+            "why": why,
+            "reason": reason,
+        },
+    )
+    if replacement is None:
+        _approve_when_complete(change_request, actor=actor, now=now)
+        return change_request
+    due = change_request.decision_due
+    notify(
+        recipients=[replacement],
+        title=f"{change_request.reference} awaits your decision: {change_request.title}",
+        body=(
+            f"{change_request.partnership.name}: you decide in place of {user.display_name}, "
+            f"who can no longer decide ({reason})."
+            + (f" Decide by {timezone.localtime(due):%d %b %Y %H:%M}." if due else "")
+        ),
+        url=change_request_url(change_request),
+        about=change_request.partnership,
+        dedupe_key=f"governance.change_request.approver_replaced:{change_request.pk}:{row.pk}:"
+        f"{replacement.pk}",
+    )
+    return change_request
+
+
+def approvers_who_cannot_decide(
+    change_request: ChangeRequest, approvers: list[ChangeRequestApprover]
+) -> dict[int, str]:
+    """Of `approvers`, those who can no longer decide for the party they were chosen for, by
+    user id, with why: they left the organization, a partner guest was taken off the
+    partnership, a member's role no longer approves, or they changed sides. Two queries."""
+    users = [a.user for a in approvers]
+    memberships = _memberships(users)
+    invited = _invited(change_request.partnership, users)
+    cannot: dict[int, str] = {}
+    for approver in approvers:
+        try:
+            party = _party_of(
+                memberships.get(approver.user_id), invited=approver.user_id in invited
+            )
+        except ValidationError as error:
+            cannot[approver.user_id] = " ".join(error.message_dict["user"])
+            continue
+        if party != approver.party:
+            cannot[approver.user_id] = (
+                f"{approver.user} no longer represents the {approver.party} party."
+            )
+    return cannot
+
+
 def submission_blockers(change_request: ChangeRequest) -> list[str]:
     """Why the change request cannot be submitted now (empty: it can): a scorecard standing
     that blocks change requests, approvers the decision-right rules need but the committee
@@ -292,19 +459,7 @@ def submission_blockers(change_request: ChangeRequest) -> list[str]:
     approvers = list(
         ChangeRequestApprover.objects.filter(change_request=change_request).select_related("user")
     )
-    users = [a.user for a in approvers]
-    memberships = _memberships(users)
-    invited = _invited(change_request.partnership, users)
-    for approver in approvers:
-        try:
-            party = _party_of(
-                memberships.get(approver.user_id), invited=approver.user_id in invited
-            )
-        except ValidationError as error:
-            reasons.extend(error.message_dict["user"])
-            continue
-        if party != approver.party:
-            reasons.append(f"{approver.user} no longer represents the {approver.party} party.")
+    reasons.extend(approvers_who_cannot_decide(change_request, approvers).values())
     parties = {a.party for a in approvers} | {r.party for r in required}
     if Party.CUSTOMER not in parties:
         reasons.append("Add at least one approver of ours (a member who may approve).")
@@ -442,36 +597,42 @@ def change_request_approve(
         obj=change_request,
         changes={"approver": approver.email, "party": row.party, "comment": comment},
     )
+    _approve_when_complete(change_request, actor=approver, now=now)
+    return change_request
+
+
+def _approve_when_complete(change_request: ChangeRequest, *, actor: User, now: datetime) -> None:
+    """Move the (locked) request to approved once none of its approvers is left to approve."""
     # Under the row lock, so a concurrent last approval waits for this one and sees it.
     outstanding = (
         ChangeRequestApprover.objects.filter(change_request=change_request)
         .exclude(decision=Decision.APPROVED)
         .exists()
     )
-    if not outstanding:
-        old = _transition(change_request, Status.APPROVED)
-        change_request.decided_at = now
-        change_request.save()
-        audit_record(
-            action="governance.change_request.approved",
-            actor=approver,
-            obj=change_request,
-            changes={"status": [old, Status.APPROVED]},
-        )
-        # An approved SLA change becomes the SLA's new version now (see services.sla_changes).
-        from governance.services.sla_changes import sla_change_apply
+    if outstanding:
+        return
+    old = _transition(change_request, Status.APPROVED)
+    change_request.decided_at = now
+    change_request.save()
+    audit_record(
+        action="governance.change_request.approved",
+        actor=actor,
+        obj=change_request,
+        changes={"status": [old, Status.APPROVED]},
+    )
+    # An approved SLA change becomes the SLA's new version now (see services.sla_changes).
+    from governance.services.sla_changes import sla_change_apply
 
-        sla_change_apply(change_request=change_request, actor=approver, now=now)
-        notify(
-            recipients=[change_request.requested_by, change_request.partnership.owner],
-            title=f"{change_request.reference} approved by both parties: {change_request.title}",
-            body="Every required approver approved it; it can now be implemented.",
-            url=change_request_url(change_request),
-            about=change_request.partnership,
-            dedupe_key=f"governance.change_request.approved:{change_request.pk}",
-        )
-        webhook_object_event(event="change_request.decided", obj=change_request, now=now)
-    return change_request
+    sla_change_apply(change_request=change_request, actor=actor, now=now)
+    notify(
+        recipients=[change_request.requested_by, change_request.partnership.owner],
+        title=f"{change_request.reference} approved by both parties: {change_request.title}",
+        body="Every required approver approved it; it can now be implemented.",
+        url=change_request_url(change_request),
+        about=change_request.partnership,
+        dedupe_key=f"governance.change_request.approved:{change_request.pk}",
+    )
+    webhook_object_event(event="change_request.decided", obj=change_request, now=now)
 
 
 @transaction.atomic
