@@ -371,7 +371,10 @@ class MeetingViewSet(
     def invitation(self, request, *args, **kwargs):
         """The meeting as an iCalendar invitation (text/calendar)."""
         meeting = self.get_object()
-        users = [m.user for m in meeting.committee.members.select_related("user")]
+        users = [
+            m.user
+            for m in services.seated_members(meeting.committee, on=services.meeting_day(meeting))
+        ]
         body = meeting_invitation(
             meeting,
             url=request.build_absolute_uri(

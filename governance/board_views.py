@@ -115,6 +115,9 @@ def partnership_committee(request, org_slug, partnership_id, *, status=200, **fo
     partnership = _partnership(request, partnership_id)
     committee = selectors.committee_of(partnership)
     members = list(committee.members.all()) if committee else []
+    not_sitting = services.seats_not_sitting(members, on=timezone.localdate())
+    for member in members:
+        member.not_sitting = not_sitting.get(member.pk, "")
     people = selectors.people_of_both_parties(partnership)
     seated = {m.user_id for m in members}
     now = timezone.now()
@@ -319,11 +322,8 @@ def meeting_detail(request, org_slug, meeting_id, *, status=200, **forms):
     )
     committee = meeting.committee
     partnership = committee.partnership
-    members = list(
-        CommitteeMember.objects.filter(committee=committee)
-        .select_related("user")
-        .order_by("party", "role", "pk")
-    )
+    # Who sits on the committee on the meeting's day: only they attend, vote and count.
+    members = services.seated_members(committee, on=services.meeting_day(meeting))
     attendance = list(meeting.attendance.all())
     present_ids = {a.member_id for a in attendance if a.present}
     voters = [m for m in members if m.has_vote and m.pk in present_ids]
@@ -409,9 +409,7 @@ def meeting_detail(request, org_slug, meeting_id, *, status=200, **forms):
 @_to_meeting
 def meeting_attendance(request, org_slug, meeting_id):
     meeting = _meeting(request, meeting_id)
-    members = list(
-        CommitteeMember.objects.filter(committee=meeting.committee).select_related("user")
-    )
+    members = services.seated_members(meeting.committee, on=services.meeting_day(meeting))
     form = AttendanceForm(request.POST, members=members)
     if not form.is_valid():
         return meeting_detail(request, org_slug, meeting_id, status=400, attendance_form=form)
@@ -573,8 +571,7 @@ def meeting_action_add(request, org_slug, meeting_id):
 def meeting_ics(request, org_slug, meeting_id):
     meeting = _meeting(request, meeting_id)
     users = [
-        m.user
-        for m in CommitteeMember.objects.filter(committee=meeting.committee).select_related("user")
+        m.user for m in services.seated_members(meeting.committee, on=services.meeting_day(meeting))
     ]
     body = meeting_invitation(
         meeting,

@@ -315,7 +315,9 @@ def _detail(request, change_request_id, *, status=200, **forms):
         "mine": mine,
         "can_edit": can_change and is_draft,
         "can_submit": can_change and is_draft,
-        "blockers": services.submission_blockers(change_request) if can_change and is_draft else [],
+        "blockers": services.submission_blockers(change_request, today=timezone.localdate())
+        if can_change and is_draft
+        else [],
         "can_decide": can_decide,
         "can_implement": can_change and change_request.status == ChangeRequest.Status.APPROVED,
         "can_escalate": can_change and is_open and not membership.is_guest,

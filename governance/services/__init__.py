@@ -43,6 +43,8 @@ from governance.services.committees import (
     committee_member_update,
     committee_update,
     quorum_of,
+    seated_members,
+    seats_not_sitting,
 )
 from governance.services.crisis import (
     crisis_contact_add,
@@ -87,6 +89,7 @@ from governance.services.meetings import (
     meeting_action_set_status,
     meeting_attendance_record,
     meeting_cancel,
+    meeting_day,
     meeting_decision_record,
     meeting_minutes_approve,
     meeting_minutes_request_changes,
@@ -219,6 +222,7 @@ __all__ = [
     "meeting_minutes_save",
     "meeting_minutes_submit",
     "meeting_priorities_record",
+    "meeting_day",
     "meeting_quorum",
     "meeting_reminders_send",
     "meeting_schedule",
@@ -227,6 +231,8 @@ __all__ = [
     "minutes_approvers",
     "minutes_refusal",
     "quorum_of",
+    "seated_members",
+    "seats_not_sitting",
     "raci_activity_create",
     "raci_activity_delete",
     "raci_install_defaults",

@@ -6,7 +6,7 @@ rejection rejects it. Decisions lock the change request row, so two simultaneous
 serialise: the second sees the first and exactly one of them moves the request to approved.
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -441,7 +441,7 @@ def approvers_who_cannot_decide(
     return cannot
 
 
-def submission_blockers(change_request: ChangeRequest) -> list[str]:
+def submission_blockers(change_request: ChangeRequest, *, today: date) -> list[str]:
     """Why the change request cannot be submitted now (empty: it can): a scorecard standing
     that blocks change requests, approvers the decision-right rules need but the committee
     lacks, approvers no longer eligible, or a party without any approver."""
@@ -454,7 +454,7 @@ def submission_blockers(change_request: ChangeRequest) -> list[str]:
     if blocked:
         reasons.append(blocked)
     reasons.extend(sla_change_blockers(change_request))
-    required, rule_blockers = required_approvers(change_request)
+    required, rule_blockers = required_approvers(change_request, today=today)
     reasons.extend(rule_blockers)
     approvers = list(
         ChangeRequestApprover.objects.filter(change_request=change_request).select_related("user")
@@ -468,11 +468,13 @@ def submission_blockers(change_request: ChangeRequest) -> list[str]:
     return reasons
 
 
-def _add_required_approvers(change_request: ChangeRequest, actor: User | None) -> list[str]:
+def _add_required_approvers(
+    change_request: ChangeRequest, actor: User | None, *, today: date
+) -> list[str]:
     """Record the approvers the decision-right rules require (those not yet approvers)."""
     from governance.services.decision_rights import required_approvers
 
-    required, _ = required_approvers(change_request)
+    required, _ = required_approvers(change_request, today=today)
     existing = set(
         ChangeRequestApprover.objects.filter(change_request=change_request).values_list(
             "user_id", flat=True
@@ -507,9 +509,10 @@ def change_request_submit(
     """Send the request to its approvers: needs at least one approver of each party."""
     change_request = _lock(change_request)
     CHANGE_REQUEST_LIFECYCLE.check(change_request.status, Status.SUBMITTED)
-    blockers = submission_blockers(change_request)
+    today = timezone.localdate(now)
+    blockers = submission_blockers(change_request, today=today)
     if not blockers:
-        _add_required_approvers(change_request, actor)
+        _add_required_approvers(change_request, actor, today=today)
     if blockers:
         raise ConflictError(
             f"{change_request.reference} cannot be submitted: " + " ".join(blockers),

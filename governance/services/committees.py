@@ -11,6 +11,7 @@ from fractions import Fraction
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from governance.models import Committee, CommitteeMember, Party
 from governance.services.change_requests import _invited, _memberships
@@ -18,7 +19,7 @@ from partnerships.models import Partnership
 from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
-from tenancy.models import User
+from tenancy.models import Membership, User
 from tenancy.permissions import role_allows
 
 COMMITTEE_FIELDS = (
@@ -203,6 +204,73 @@ def committee_member_remove(*, member: CommitteeMember, actor: User | None) -> N
         obj=committee,
         changes={"member": email},
     )
+
+
+# --- who sits on a given day ---------------------------------------------------------------
+
+
+def able_members(members: QuerySet[CommitteeMember]) -> QuerySet[CommitteeMember]:
+    """Of `members`, those who can still take part: an active member of the organization and,
+    for the partner, still invited to the committee's partnership (one query, any number of
+    committees). A seat of someone who left or was taken off stays on record but counts for
+    nothing."""
+    from partnerships.models import PartnershipUserObjectPermission
+
+    active = Membership.objects.filter(
+        organization_id=OuterRef("organization_id"), user_id=OuterRef("user_id"), is_active=True
+    )
+    invited = PartnershipUserObjectPermission.objects.filter(
+        content_object_id=OuterRef("committee__partnership_id"),
+        user_id=OuterRef("user_id"),
+        permission__codename="view_partnership",
+    )
+    return members.filter(Exists(active)).filter(Q(party=Party.CUSTOMER) | Exists(invited))
+
+
+def seated_on(members, day: date) -> list[CommitteeMember]:
+    """Of `members`, those whose term covers `day` (from `term_start` to `term_end`, both
+    included; no end: open)."""
+    return [m for m in members if m.term_start <= day and (m.term_end is None or day <= m.term_end)]
+
+
+def seated_members(committee: Committee, *, on: date) -> list[CommitteeMember]:
+    """Who sits on `committee` on the day `on`: within their term and still able to take part.
+    Only they are invited and reminded, count towards the quorum, vote, and are required as
+    approvers by the decision rights."""
+    return seated_on(
+        able_members(
+            CommitteeMember.objects.filter(committee=committee)
+            .select_related("user")
+            .order_by("party", "role", "pk")
+        ),
+        on,
+    )
+
+
+def seats_not_sitting(members: list[CommitteeMember], *, on: date) -> dict[int, str]:
+    """Of `members`, those who do not sit on the day `on`, by member id, with why in words
+    (the committee page shows it beside the seat). One query."""
+    able = set(
+        able_members(CommitteeMember.objects.filter(pk__in=[m.pk for m in members])).values_list(
+            "pk", flat=True
+        )
+    )
+    sitting = {m.pk for m in seated_on([m for m in members if m.pk in able], on)}
+    why = {}
+    for member in members:
+        if member.pk in sitting:
+            continue
+        if member.pk not in able:
+            why[member.pk] = (
+                "Taken off the partnership: no longer takes part."
+                if member.party == Party.PARTNER
+                else "No longer a member of the organization: no longer takes part."
+            )
+        elif member.term_start > on:
+            why[member.pk] = f"Sits from {member.term_start:%d %b %Y}."
+        else:
+            why[member.pk] = f"Term ended on {member.term_end:%d %b %Y}."
+    return why
 
 
 # --- quorum -------------------------------------------------------------------------------

@@ -6,12 +6,13 @@ from the partnership's steering committee (executive sponsors, programme leads, 
 and recorded on the request with the rule that required them."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from governance.models import ChangeRequest, Committee, CommitteeMember, DecisionRightRule, Party
+from governance.models import ChangeRequest, Committee, DecisionRightRule, Party
 from tenancy.audit import audit_record, changed_fields
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
@@ -101,8 +102,12 @@ WHO = {
 }
 
 
-def required_approvers(change_request: ChangeRequest) -> tuple[list[Requirement], list[str]]:
-    """The approvers the rules require ({user, party, reason}) and why any cannot be found."""
+def required_approvers(
+    change_request: ChangeRequest, *, today: date
+) -> tuple[list[Requirement], list[str]]:
+    """The approvers the rules require ({user, party, reason}) and why any cannot be found:
+    the committee's members who sit on it `today` (within their term, still able to take
+    part; see `committees.seated_members`)."""
     base = base_value(change_request)
     applying = [r for r in effective_rules() if rule_applies(r, change_request, base)]
     if not applying:
@@ -112,7 +117,9 @@ def required_approvers(change_request: ChangeRequest) -> tuple[list[Requirement]
         # No steering committee is no bypass of the sponsor rules: the executive sponsors are
         # then the partnership's own (ours and the partner's).
         return _required_without_committee(change_request, applying)
-    members = list(CommitteeMember.objects.filter(committee=committee).select_related("user"))
+    from governance.services.committees import seated_members
+
+    members = seated_members(committee, on=today)
     found: dict[int, Requirement] = {}
     blockers = []
     for rule in applying:

@@ -8,7 +8,7 @@ Each level is reached at most once per escalation (`EscalationStep` is unique pe
 the job is idempotent: a rerun, or two workers at once, never escalate twice."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -111,14 +111,13 @@ def escalation_path_save(
     return saved
 
 
-def default_path_levels(partnership: Partnership) -> list[dict]:
-    """The usual path, with people taken from the partnership and its committee."""
+def default_path_levels(partnership: Partnership, *, today: date) -> list[dict]:
+    """The usual path, with people taken from the partnership and from the members who sit on
+    its committee `today` (`committees.seated_members`)."""
+    from governance.services.committees import seated_members
+
     committee = Committee.objects.filter(partnership=partnership).first()
-    members = (
-        list(CommitteeMember.objects.filter(committee=committee).select_related("user"))
-        if committee
-        else []
-    )
+    members = seated_members(committee, on=today) if committee else []
     people = {
         Tier.WORKING_TEAM: [partnership.owner] if partnership.owner else [],
         Tier.COMMITTEE: [m.user for m in members if m.role == CommitteeMember.Role.CHAIR]
@@ -132,11 +131,13 @@ def default_path_levels(partnership: Partnership) -> list[dict]:
     ]
 
 
-def _path(partnership: Partnership, actor: User | None) -> list[EscalationLevel]:
+def _path(partnership: Partnership, actor: User | None, *, today: date) -> list[EscalationLevel]:
     levels = list(EscalationLevel.objects.filter(partnership=partnership).order_by("rank"))
     if not levels:
         levels = escalation_path_save(
-            partnership=partnership, actor=actor, levels=default_path_levels(partnership)
+            partnership=partnership,
+            actor=actor,
+            levels=default_path_levels(partnership, today=today),
         )
     return levels
 
@@ -224,7 +225,7 @@ def escalation_raise(
         action and open_items.filter(action=action).exists()
     ):
         raise ConflictError("This item is already escalated.", code="already_escalated")
-    first = _path(partnership, actor)[0]
+    first = _path(partnership, actor, today=timezone.localdate(now))[0]
     escalation = Escalation(
         organization=require_organization(),
         partnership=partnership,

@@ -30,7 +30,7 @@ from governance.models import (
     Vote,
 )
 from governance.services.change_requests import _invited, _memberships
-from governance.services.committees import quorum_of
+from governance.services.committees import able_members, quorum_of, seated_members, seated_on
 from partnerships.models import Partnership
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
@@ -166,10 +166,9 @@ def meeting_schedule(
             "kind": kind,
         },
     )
-    members = CommitteeMember.objects.filter(committee=committee).select_related("user")
     first = meetings[0]
     notify(
-        recipients=[m.user for m in members],
+        recipients=[m.user for m in seated_members(committee, on=meeting_day(first))],
         title=f"Invitation: {first.title}, {timezone.localtime(first.starts_at):%d %b %Y %H:%M}",
         body=(f"{len(meetings)} meetings, " if len(meetings) > 1 else "")
         + (f"at {first.location}. " if first.location else "")
@@ -236,11 +235,24 @@ def meeting_attendance_record(
     refusal = attendance_refusal(meeting, now=now)
     if refusal is not None:
         raise refusal
-    members = {m.pk: m for m in CommitteeMember.objects.filter(committee=meeting.committee)}
+    members = {m.pk: m for m in seated_members(meeting.committee, on=meeting_day(meeting))}
     present = {int(pk) for pk in present_member_ids}
     unknown = present - set(members)
     if unknown:
-        raise ValidationError({"present": "Only members of this committee attend its meetings."})
+        unseated = CommitteeMember.objects.filter(
+            committee=meeting.committee, pk__in=unknown
+        ).select_related("user")
+        if len(unseated) < len(unknown):
+            raise ValidationError(
+                {"present": "Only members of this committee attend its meetings."}
+            )
+        names = ", ".join(sorted(str(m.user) for m in unseated))
+        raise ValidationError(
+            {
+                "present": f"{names} did not sit on the committee on "
+                f"{meeting_day(meeting):%d %b %Y} (their term or their access had ended)."
+            }
+        )
     existing = {a.member_id: a for a in MeetingAttendance.objects.filter(meeting=meeting)}
     for member_id in members:
         row = existing.get(member_id)
@@ -269,8 +281,14 @@ def meeting_attendance_record(
     return meeting
 
 
+def meeting_day(meeting: Meeting) -> date:
+    """The day the meeting is held on, in the organization's time: whose seat covers it."""
+    return timezone.localtime(meeting.starts_at).date()
+
+
 def meeting_quorum(meeting: Meeting):
-    voting = list(CommitteeMember.objects.filter(committee=meeting.committee, has_vote=True))
+    """The quorum of the members with a vote who sit on the committee on the meeting's day."""
+    voting = [m for m in seated_members(meeting.committee, on=meeting_day(meeting)) if m.has_vote]
     present = set(
         MeetingAttendance.objects.filter(meeting=meeting, present=True).values_list(
             "member_id", flat=True
@@ -293,10 +311,16 @@ def decision_outcome(threshold: str, choices: list[str]) -> str:
     return MeetingDecision.Outcome.CARRIED if carried else MeetingDecision.Outcome.NOT_CARRIED
 
 
-def _voter(meeting: Meeting, user: User, present: set[int]) -> CommitteeMember:
+def _voter(meeting: Meeting, user: User, present: set[int], seated: set[int]) -> CommitteeMember:
+    """The seat `user` votes with: a member with a vote, seated on the meeting's day (`seated`:
+    member ids) and recorded as present."""
     member = CommitteeMember.objects.filter(committee=meeting.committee, user=user).first()
     if member is None:
         raise PermissionDeniedError(f"{user} is not a member of this committee: no vote.")
+    if member.pk not in seated:
+        raise PermissionDeniedError(
+            f"{user} did not sit on the committee on {meeting_day(meeting):%d %b %Y}: no vote."
+        )
     if not member.has_vote:
         raise PermissionDeniedError(f"{user} sits on the committee without a vote.")
     if member.pk not in present:
@@ -329,12 +353,13 @@ def meeting_decision_record(
             "member_id", flat=True
         )
     )
+    seated = {m.pk for m in seated_members(meeting.committee, on=meeting_day(meeting))}
     seen: set[int] = set()
     rows = []
     for user, choice in votes:
         if choice not in Choice.values:
             raise ValidationError({"votes": f"“{choice}” is not a vote: for, against or abstain."})
-        member = _voter(meeting, user, present)
+        member = _voter(meeting, user, present, seated)
         if member.pk in seen:
             raise ConflictError(f"{user} already voted on this decision.", code="already_voted")
         seen.add(member.pk)
@@ -387,7 +412,8 @@ def meeting_vote_cast(
             "member_id", flat=True
         )
     )
-    member = _voter(meeting, voter, present)
+    seated = {m.pk for m in seated_members(meeting.committee, on=meeting_day(meeting))}
+    member = _voter(meeting, voter, present, seated)
     if Vote.objects.filter(decision=decision, member=member).exists():
         raise ConflictError(f"{voter} already voted on this decision.", code="already_voted")
     Vote.objects.create(
@@ -626,14 +652,17 @@ def meeting_reminders_send(*, now: datetime, lead: timedelta = REMINDER_LEAD) ->
     )
     if not due:
         return 0
-    members: dict[int, list[User]] = {}
-    for member in CommitteeMember.objects.filter(
-        committee__in={m.committee_id for m in due}
+    members: dict[int, list[CommitteeMember]] = {}
+    for member in able_members(
+        CommitteeMember.objects.filter(committee__in={m.committee_id for m in due})
     ).select_related("user"):
-        members.setdefault(member.committee_id, []).append(member.user)
+        members.setdefault(member.committee_id, []).append(member)
     for meeting in due:
         notify(
-            recipients=members.get(meeting.committee_id, []),
+            recipients=[
+                m.user
+                for m in seated_on(members.get(meeting.committee_id, []), meeting_day(meeting))
+            ],
             title=f"Reminder: {meeting.title}, "
             f"{timezone.localtime(meeting.starts_at):%d %b %Y %H:%M}",
             body="\n".join(meeting.agenda_items) or "No agenda yet.",

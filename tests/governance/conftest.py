@@ -2,7 +2,7 @@
 member who approves for the customer, and a partner guest invited to the partnership who
 approves for the partner (plus the shared owner, member and outsider fixtures)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -12,6 +12,7 @@ from tenancy.models import Role
 from tests.partnerships.factories import PartnershipFactory
 
 NOW = datetime(2030, 1, 10, 9, 0, tzinfo=UTC)
+SEATED_FROM, SEATED_UNTIL = date(2020, 1, 1), date(2099, 12, 31)  # the `board`'s terms
 
 
 @pytest.fixture
@@ -81,7 +82,10 @@ def board(org_a, partnership, manager, committee, guest, sponsor, partner_sponso
     Role_ = CommitteeMember.Role
     with tenant_scope(org_a):
         board = services.committee_create(actor=owner, partnership=partnership)
-        today = NOW.date()
+        # Seated from 2020 with no end in view, so the rules' tests (dated around NOW, 2030) and
+        # the pages' tests (the real today) both find everyone sitting; a test that needs a
+        # term to end sets it (tests/governance/test_committee_seats_by_term.py).
+        today = SEATED_FROM
         seats = {
             "chair": (committee, {"role": Role_.CHAIR, "is_programme_lead": True}),
             "secretary": (manager, {"role": Role_.SECRETARY, "has_vote": False}),
@@ -91,7 +95,12 @@ def board(org_a, partnership, manager, committee, guest, sponsor, partner_sponso
         }
         members = {
             key: services.committee_member_add(
-                committee=board, user=user, actor=owner, today=today, **fields
+                committee=board,
+                user=user,
+                actor=owner,
+                today=today,
+                term_end=SEATED_UNTIL,
+                **fields,
             )
             for key, (user, fields) in seats.items()
         }

@@ -440,7 +440,7 @@ def test_a_submission_with_a_partner_only_names_the_missing_customer(
 ):
     change_request = _draft(manager, partnership)
     _add(change_request, manager, guest)
-    assert services.submission_blockers(change_request) == [
+    assert services.submission_blockers(change_request, today=NOW.date()) == [
         "Add at least one approver of ours (a member who may approve)."
     ]
 
@@ -454,7 +454,7 @@ def test_approvers_no_longer_eligible_block_the_submission_with_the_reason(
     Membership.objects.filter(user=committee).update(role=Role.VIEWER)
     # An approver recorded for the other party: their membership says customer now.
     ChangeRequestApprover.objects.filter(user=second).update(party="partner")
-    assert services.submission_blockers(change_request) == [
+    assert services.submission_blockers(change_request, today=NOW.date()) == [
         "Carl Committee is a viewer, a role that does not approve change requests.",
         "Cleo no longer represents the partner party.",
     ]
@@ -473,7 +473,7 @@ def test_an_approver_whose_membership_ended_blocks_the_submission(
     change_request = _draft(manager, partnership)
     _add(change_request, manager, committee, guest)
     Membership.objects.filter(user=committee).delete()
-    assert services.submission_blockers(change_request) == [
+    assert services.submission_blockers(change_request, today=NOW.date()) == [
         "The approver must be a member of this organization."
     ]
 
@@ -487,7 +487,9 @@ def test_a_scorecard_standing_that_blocks_change_requests_blocks_the_submission(
         "governance.selectors.change_request_block_reason",
         lambda p: f"Blocked for {p.name}.",
     )
-    assert services.submission_blockers(change_request) == ["Blocked for Alder drive-train."]
+    assert services.submission_blockers(change_request, today=NOW.date()) == [
+        "Blocked for Alder drive-train."
+    ]
 
 
 def test_submitting_a_withdrawn_request_is_refused_by_the_lifecycle(
@@ -624,7 +626,7 @@ def test_the_rule_required_approvers_count_for_their_party_and_are_not_added_whe
     # The committee's guest is required (scope change) for the partner: no partner added by hand.
     change_request = _draft(manager, partnership, category="scope")
     _add(change_request, manager, committee)
-    assert services.submission_blockers(change_request) == []
+    assert services.submission_blockers(change_request, today=NOW.date()) == []
     # A blocked submission adds no one.
     blocked = _draft(manager, partnership, category="scope", title="Blocked")
     CommitteeMember.objects.filter(party="partner").update(has_vote=False)

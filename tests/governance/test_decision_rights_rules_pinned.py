@@ -13,6 +13,7 @@ from governance.models import ChangeRequest, DecisionRightRule
 from governance.services.decision_rights import rule_applies
 from tenancy.errors import ConflictError
 from tenancy.models import AuditEvent
+from tests.governance.conftest import NOW
 from tests.governance.test_services import draft
 
 pytestmark = pytest.mark.django_db
@@ -251,7 +252,7 @@ def test_a_rule_without_its_people_names_the_missing_party_of_the_committee(
             member=board.seats[seat], actor=owner, is_executive_sponsor=False
         )
     change_request = draft(manager, partnership, category="price", cost_impact=Decimal("10"))
-    assert services.required_approvers(change_request) == (
+    assert services.required_approvers(change_request, today=NOW.date()) == (
         [],
         [
             "“Any cost” needs our executive sponsor: the partnership's steering committee "
@@ -271,7 +272,7 @@ def test_without_a_committee_only_sponsors_of_the_right_party_count(
     partnership.partner_sponsor_email = "committee@alpha.test"
     partnership.save(update_fields=["executive_sponsor", "partner_sponsor_email"])
     change_request = draft(manager, partnership, category="price", cost_impact=Decimal("60000"))
-    assert services.required_approvers(change_request) == (
+    assert services.required_approvers(change_request, today=NOW.date()) == (
         [],
         [
             "“Budget change above 50,000” needs our executive sponsor: the partnership names "
@@ -290,7 +291,7 @@ def test_without_a_committee_a_sponsor_who_cannot_approve_does_not_hide_the_othe
     partnership.partner_sponsor_email = partner_sponsor.email
     partnership.save(update_fields=["executive_sponsor", "partner_sponsor_email"])
     change_request = draft(manager, partnership, category="price", cost_impact=Decimal("60000"))
-    required, blockers = services.required_approvers(change_request)
+    required, blockers = services.required_approvers(change_request, today=NOW.date())
     assert [(r.user, r.party) for r in required] == [(partner_sponsor, "partner")]
     assert len(blockers) == 1 and "needs our executive sponsor" in blockers[0]
 
@@ -320,7 +321,7 @@ def test_without_a_committee_a_rule_for_the_committee_is_skipped_not_the_rules_a
     change_request = draft(
         manager, partnership, category="price", cost_impact=Decimal("5"), schedule_impact_days=3
     )
-    required, blockers = services.required_approvers(change_request)
+    required, blockers = services.required_approvers(change_request, today=NOW.date())
     assert [(r.user, r.party, r.reason) for r in required] == [
         (sponsor, "customer", "Executive sponsor: Any cost"),
         (partner_sponsor, "partner", "Executive sponsor: Any cost"),

@@ -118,7 +118,7 @@ def test_the_usual_path_names_the_voting_members_when_the_committee_has_no_chair
     scope, board, partnership, owner, manager
 ):
     services.committee_member_update(member=board.seats["chair"], actor=owner, role="member")
-    levels = services.default_path_levels(partnership)
+    levels = services.default_path_levels(partnership, today=NOW.date())
     assert [(level["tier"], level["response_days"]) for level in levels] == [
         ("working_team", 5),
         ("committee", 10),
@@ -422,7 +422,7 @@ def test_closing_an_item_resolves_only_its_own_open_escalation(
 def test_a_partnership_without_an_owner_has_nobody_at_the_working_team(scope, partnership):
     partnership.owner = None
     partnership.save(update_fields=["owner"])
-    assert services.default_path_levels(partnership)[0]["contacts"] == []
+    assert services.default_path_levels(partnership, today=NOW.date())[0]["contacts"] == []
 
 
 def test_an_escalation_starts_at_the_partnerships_own_path(scope, partnership, manager, guest):
