@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-processes lint format bench install clean mutation train-clauses
+.PHONY: run test coverage test-processes lint format bench install clean mutation train-clauses
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -26,6 +26,11 @@ TEST_PROCESSES ?= 2
 PYTEST_XDIST ?= -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder
 test: install
 	$(PY) scripts/with_services.py $(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
+
+# The suite with coverage and its floor ([tool.coverage.report] fail_under in pyproject.toml);
+# a third slower, so CI runs `make test` and a session runs this before it stops.
+coverage: install
+	$(PY) scripts/with_services.py $(PY) -m pytest $(PYTEST_XDIST) --cov --cov-report=term $(PYTEST_ARGS)
 
 test-processes:  # .ci/run prepares one test database per process
 	@echo $(TEST_PROCESSES)

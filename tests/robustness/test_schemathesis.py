@@ -14,7 +14,8 @@ Each run has its own time budget, and the test checks in schemathesis' summary t
 asked for ran (a phase out of time is marked skipped, and used to pass unnoticed).
 
 Any finding fails the test; nothing is excluded. Each run is bounded by schemathesis' own time
-budget (`--max-time`), so the test takes about four minutes of one CI process. The seed is fixed so
+budget (`--max-time`), so the test takes about three minutes of one CI process (CI runs without
+coverage since 28 November 2026, so the same budget tries about 1.4 times the cases it did). The seed is fixed so
 a red build is reproducible; set SCHEMATHESIS_SEED to explore other inputs locally.
 """
 
@@ -37,14 +38,14 @@ from tenancy.context import tenant_scope
 from tenancy.models import Organization, Role, User
 from tenancy.services import api_key_create
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.heavy(seconds=240)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.heavy(seconds=180)]
 
 CHECKS = (
     "not_a_server_error,response_schema_conformance,status_code_conformance,"
     "content_type_conformance"
 )
 # Seconds per run (schemathesis' --max-time); SCHEMATHESIS_MAX_TIME scales the first three.
-MAX_TIME_SECONDS = int(os.environ.get("SCHEMATHESIS_MAX_TIME", "80"))
+MAX_TIME_SECONDS = int(os.environ.get("SCHEMATHESIS_MAX_TIME", "60"))
 FUZZING_MAX_TIME = MAX_TIME_SECONDS * 3 // 4
 STATEFUL_MAX_TIME = MAX_TIME_SECONDS * 3 // 4
 REVOKE_MAX_TIME = 10
