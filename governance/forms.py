@@ -215,13 +215,21 @@ class ApproverReplaceForm(forms.Form):
         error_messages={"required": "Say why the approver is replaced."},
     )
 
-    def __init__(self, *args, candidates, may_drop, **kwargs):
+    def __init__(self, *args, candidates, may_drop, party, **kwargs):
         super().__init__(*args, **kwargs)
         self.candidates = {str(u.pk): u for u in candidates}
         first = ("", "No one: drop this approver") if may_drop else ("", "Choose who decides…")
         self.fields["replacement"].choices = [first] + [
             (str(u.pk), u.display_name) for u in candidates
         ]
+        if not candidates:
+            self.fields["replacement"].help_text = (
+                "Nobody else can decide for the partner: invite their new approver to this "
+                "partnership first."
+                if party == "partner"
+                else "Nobody else of ours can decide: give a colleague a role that approves "
+                "change requests first."
+            )
         self.may_drop = may_drop
 
     def clean_replacement(self):

@@ -304,6 +304,7 @@ def _detail(request, change_request_id, *, status=200, **forms):
                 approver.replace_form = bound.get(approver.pk) or ApproverReplaceForm(
                     candidates=[u for u in candidates if u.party == approver.party],
                     may_drop=services.approver_drop_refusal(approver, approvers) is None,
+                    party=approver.party,
                     prefix=f"replace-{approver.pk}",
                 )
     context = {
@@ -508,6 +509,7 @@ def change_request_approver_replace(
             if u.party == approver.party and u.pk not in {a.user_id for a in approvers}
         ],
         may_drop=services.approver_drop_refusal(approver, approvers) is None,
+        party=approver.party,
         prefix=f"replace-{approver.pk}",
     )
     if form.is_valid():

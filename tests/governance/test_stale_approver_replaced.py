@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from governance import services
+from governance.forms import ApproverReplaceForm
 from governance.models import ChangeRequest, ChangeRequestApprover
 from partnerships.services import partnership_remove_guest
 from tenancy.access.services.members import membership_change_role, membership_deactivate
@@ -316,6 +317,21 @@ def test_the_page_marks_who_can_no_longer_decide_and_offers_their_party_only(
     draft = client_as(manager).get(_detail(stuck)).content.decode()
     assert 'data-testid="cannot-decide"' not in draft
     assert 'data-testid="submission-blockers"' in draft
+
+
+def test_the_page_says_whom_to_invite_when_nobody_else_can_decide(stuck, manager, client_as):
+    """No other guest of the partnership: the form says what to do first."""
+    html = client_as(manager).get(_detail(stuck)).content.decode()
+    form = html.split('data-testid="replace-approver"')[1].split("</form>")[0]
+    assert (
+        "Nobody else can decide for the partner: invite their new approver to this partnership "
+        "first." in form
+    )
+    ours = ApproverReplaceForm(candidates=[], may_drop=False, party="customer")
+    assert ours.fields["replacement"].help_text == (
+        "Nobody else of ours can decide: give a colleague a role that approves change requests "
+        "first."
+    )
 
 
 def test_the_page_replaces_with_a_reason_and_shows_field_errors(

@@ -15,8 +15,9 @@ asked for ran (a phase out of time is marked skipped, and used to pass unnoticed
 
 Any finding fails the test; nothing is excluded. Each run is bounded by schemathesis' own time
 budget (`--max-time`), so the test takes about three minutes of one CI process (CI runs without
-coverage since 28 November 2026, so the same budget tries about 1.4 times the cases it did). The seed is fixed so
-a red build is reproducible; set SCHEMATHESIS_SEED to explore other inputs locally.
+coverage since 28 November 2026, so the same budget tries about 1.4 times the cases it did).
+The seed is fixed so a red build is reproducible; set SCHEMATHESIS_SEED to explore other inputs
+locally.
 """
 
 import os
