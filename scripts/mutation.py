@@ -179,6 +179,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/governance/test_decision_rights.py",
             "tests/governance/test_rule_functions.py",
             "tests/governance/test_decision_rights_rules_pinned.py",
+            "tests/governance/test_committee_seats_by_term.py",
         ],
     ),
     "governance.meetings": (
@@ -191,6 +192,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/governance/test_minutes_need_a_held_meeting.py",
             "tests/governance/test_status_lifecycles.py",
             "tests/governance/test_guest_taken_off_hears_nothing.py",
+            "tests/governance/test_committee_seats_by_term.py",
         ],
     ),
     "governance.escalations": (
@@ -200,6 +202,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/governance/test_tasks.py",
             "tests/governance/test_escalation_rules_pinned.py",
             "tests/governance/test_escalation_full_run_rules_pinned.py",
+            "tests/governance/test_committee_seats_by_term.py",
         ],
     ),
     "governance.committees": (
@@ -209,6 +212,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/governance/test_rule_functions.py",
             "tests/governance/test_decision_rights.py",
             "tests/governance/test_committee_rules_pinned.py",
+            "tests/governance/test_committee_seats_by_term.py",
         ],
     ),
     "governance.change_requests": (
@@ -221,6 +225,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/governance/test_change_request_rules_pinned.py",
             "tests/governance/test_sla_changes.py",
             "tests/governance/test_guest_taken_off_hears_nothing.py",
+            "tests/governance/test_stale_approver_replaced.py",
         ],
     ),
     "governance.change_request_escalation": (

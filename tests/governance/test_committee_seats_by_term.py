@@ -15,11 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance import services
-from partnerships.services import partnership_remove_guest
+from partnerships.services import partnership_invite_guest, partnership_remove_guest
 from tenancy.access.services.members import membership_deactivate
 from tenancy.errors import PermissionDeniedError
-from tenancy.models import Membership, Notification
+from tenancy.models import Membership, Notification, Role
 from tests.governance.conftest import NOW
+from tests.partnerships.factories import PartnershipFactory
+from tests.tenancy.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +116,9 @@ def test_a_seat_starting_on_the_meeting_day_counts(scope, board):
     assert services.meeting_quorum(meeting).voting == 4
 
 
-def test_a_member_who_left_the_organization_no_longer_counts(scope, board, org_a, owner):
+def test_a_member_who_left_the_organization_no_longer_counts(scope, board, org_a, org_b, owner):
+    # Still a member of another organization: that membership does not seat them here.
+    MembershipFactory(organization=org_b, user=board.seats["sponsor"].user, role=Role.ORG_ADMIN)
     membership_deactivate(
         membership=Membership.objects.get(organization=org_a, user=board.seats["sponsor"].user),
         actor=owner,
@@ -145,6 +149,9 @@ def test_a_guest_taken_off_the_partnership_no_longer_counts_nor_votes(
     meeting = _schedule(board)
     _attend(board, meeting, ["chair", "guest", "sponsor", "partner_sponsor"])
     assert services.meeting_quorum(meeting).voting == 4
+    # Still a guest of another partnership of the customer: that does not seat them here.
+    other = PartnershipFactory(organization=partnership.organization, name="Birch castings")
+    partnership_invite_guest(partnership=other, guest=board.seats["guest"].user, actor=owner)
     partnership_remove_guest(partnership=partnership, guest=board.seats["guest"].user, actor=owner)
     quorum = services.meeting_quorum(meeting)
     assert (quorum.present, quorum.voting) == (3, 3)
@@ -229,9 +236,10 @@ def test_decision_rights_require_only_sponsors_who_sit_today(scope, board, manag
 def test_the_committee_page_says_who_does_not_sit_and_why(
     scope, board, org_a, owner, partnership, client_as
 ):
-    """The page reads the real today: the seats are moved to run from a month ago."""
+    """The page reads the real today: the seats are moved to run from a month ago. Carl (the
+    chair, listed first) sits; everyone else does not, each for their own reason."""
     today = timezone.localdate()
-    starts = {"secretary": today + timedelta(days=3)}
+    starts = {"partner_sponsor": today + timedelta(days=3)}
     for key, member in board.seats.items():
         services.committee_member_update(
             member=member,
@@ -241,18 +249,25 @@ def test_the_committee_page_says_who_does_not_sit_and_why(
         )
     partnership_remove_guest(partnership=partnership, guest=board.seats["guest"].user, actor=owner)
     membership_deactivate(
-        membership=Membership.objects.get(organization=org_a, user=board.seats["chair"].user),
+        membership=Membership.objects.get(organization=org_a, user=board.seats["secretary"].user),
         actor=owner,
         reason="Left the company",
         now=NOW,
     )
     url = reverse("partnership-committee", args=[org_a.slug, partnership.pk])
     html = client_as(owner).get(url).content.decode()
+    rows = {
+        row.split('"', 1)[0]: row.split("</tr>", 1)[0] for row in html.split('data-member="')[1:]
+    }
+    assert 'data-testid="not-sitting"' not in rows["committee@alpha.test"]
+    assert f"Term ended on {today - timedelta(days=1):%d %b %Y}." in rows["sponsor@alpha.test"]
+    assert (
+        "No longer a member of the organization: no longer takes part."
+        in rows["manager@alpha.test"]
+    )
+    assert "Taken off the partnership: no longer takes part." in rows["guest@alder.test"]
+    assert f"Sits from {today + timedelta(days=3):%d %b %Y}." in rows["pia@alder.test"]
     assert html.count('data-testid="not-sitting"') == 4
-    assert "Taken off the partnership: no longer takes part." in html
-    assert "No longer a member of the organization: no longer takes part." in html
-    assert f"Term ended on {today - timedelta(days=1):%d %b %Y}." in html
-    assert f"Sits from {today + timedelta(days=3):%d %b %Y}." in html
 
 
 def test_the_usual_escalation_path_names_only_members_who_sit(scope, board, partnership):
