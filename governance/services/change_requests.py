@@ -399,14 +399,13 @@ def change_request_approver_replace(
     if replacement is None:
         _approve_when_complete(change_request, actor=actor, now=now)
         return change_request
-    due = change_request.decision_due
     notify(
         recipients=[replacement],
         title=f"{change_request.reference} awaits your decision: {change_request.title}",
         body=(
             f"{change_request.partnership.name}: you decide in place of {user.display_name}, "
-            f"who can no longer decide ({reason})."
-            + (f" Decide by {timezone.localtime(due):%d %b %Y %H:%M}." if due else "")
+            f"who can no longer decide ({reason}). Decide by "
+            f"{timezone.localtime(change_request.decision_due):%d %b %Y %H:%M}."
         ),
         url=change_request_url(change_request),
         about=change_request.partnership,

@@ -17,7 +17,7 @@ from django.utils import timezone
 from governance import services
 from partnerships.services import partnership_invite_guest, partnership_remove_guest
 from tenancy.access.services.members import membership_deactivate
-from tenancy.errors import PermissionDeniedError
+from tenancy.errors import ConflictError, PermissionDeniedError
 from tenancy.models import Membership, Notification, Role
 from tests.governance.conftest import NOW
 from tests.partnerships.factories import PartnershipFactory
@@ -315,3 +315,26 @@ def test_the_api_invitation_lists_only_those_sitting(scope, board, org_a, api_as
     )
     assert "committee@alpha.test" in ics
     assert "sponsor@alpha.test" not in ics
+
+
+def test_submitting_after_a_sponsors_term_ended_is_blocked_on_the_day_it_is_submitted(
+    scope, board, manager, guest, committee, partnership
+):
+    """The submission's own clock decides who sits: Sam's term ends on 15 Jan 2030."""
+    _end_term(board, "sponsor", 5)
+    change_request = services.change_request_create(
+        actor=manager,
+        partnership=partnership,
+        now=NOW,
+        title="Second production line",
+        cost_impact=Decimal("80000.00"),
+    )
+    for user in (committee, guest):
+        services.change_request_approver_add(
+            change_request=change_request, user=user, actor=manager
+        )
+    with pytest.raises(ConflictError) as refused:
+        services.change_request_submit(
+            change_request=change_request, actor=manager, now=NOW + timedelta(days=6)
+        )
+    assert "needs our executive sponsor" in str(refused.value)

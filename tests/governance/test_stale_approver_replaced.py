@@ -65,6 +65,8 @@ def test_a_partner_approver_taken_off_is_replaced_by_another_guest_of_the_partne
     ]
     told = Notification.objects.get(recipient=partner_sponsor, title__contains="awaits your")
     assert told.title == "CR-0001 awaits your decision: Saturday service desk"
+    assert told.url == f"/o/alpha/governance/change-requests/{stuck.pk}/"
+    assert told.dedupe_key.startswith(f"governance.change_request.approver_replaced:{stuck.pk}:")
     assert "you decide in place of Greta Guest" in told.body
     assert "(Greta left Alder in March.)" in told.body
     assert "Decide by 20 Jan 2030" in told.body
@@ -123,7 +125,10 @@ def test_an_approver_who_can_still_decide_is_not_replaced(
     with pytest.raises(ConflictError) as refused:
         _replace(change_request, guest, partner_sponsor, manager)
     assert refused.value.code == "approver_can_decide"
-    assert "can still decide for the partner party" in str(refused.value)
+    assert str(refused.value) == (
+        "Greta Guest can still decide for the partner party: only an approver who can no "
+        "longer decide is replaced."
+    )
     assert ("guest@alder.test", "partner", "pending") in _approvers(change_request)
 
 
@@ -146,26 +151,38 @@ def test_approvers_are_replaced_only_while_the_request_awaits_decisions(
     with pytest.raises(ConflictError) as refused:
         _replace(stuck, guest, partner_sponsor, manager)
     assert refused.value.code == "not_submitted"
-    assert "only while it awaits decisions" in str(refused.value)
+    assert str(refused.value) == (
+        "CR-0001 is withdrawn: approvers are replaced only while it awaits decisions (in a "
+        "draft, remove and add them)."
+    )
 
 
 def test_a_reason_is_required(stuck, manager, guest, partner_sponsor):
-    with pytest.raises(ValidationError) as refused:
-        _replace(stuck, guest, partner_sponsor, manager, reason="   ")
-    assert refused.value.message_dict == {"reason": ["Say why the approver is replaced."]}
+    for blank in ("   ", "", None):
+        with pytest.raises(ValidationError) as refused:
+            _replace(stuck, guest, partner_sponsor, manager, reason=blank)
+        assert refused.value.message_dict == {"reason": ["Say why the approver is replaced."]}
 
 
 def test_only_the_requester_or_a_procurement_manager_replaces(
-    stuck, org_a, committee, guest, partner_sponsor, make_member
+    stuck, org_a, committee, guest, partner_sponsor, make_member, outsider
 ):
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(PermissionDeniedError) as refused:
         _replace(stuck, guest, partner_sponsor, committee)
+    assert str(refused.value) == "Only the requester or a procurement manager replaces an approver."
+    # Someone with no membership here at all is refused the same way.
+    with pytest.raises(PermissionDeniedError):
+        _replace(stuck, guest, partner_sponsor, outsider)
     other_manager = make_member(org_a, Role.PROCUREMENT_MANAGER, email="pm2@alpha.test")
     _replace(stuck, guest, partner_sponsor, other_manager)
     assert ("pia@alder.test", "partner", "pending") in _approvers(stuck)
 
 
-def test_a_user_who_is_not_an_approver_is_not_replaced(stuck, manager, sponsor, partner_sponsor):
+def test_a_user_who_is_not_an_approver_is_not_replaced(
+    stuck, manager, sponsor, partner_sponsor, partnership
+):
+    """Not of *this* request: being an approver of another one does not count."""
+    submitted(manager, partnership, [sponsor, partner_sponsor], title="Second dock")
     with pytest.raises(ValidationError) as refused:
         _replace(stuck, sponsor, partner_sponsor, manager)
     assert refused.value.message_dict == {
@@ -196,6 +213,14 @@ def test_the_replacement_must_be_able_to_decide(stuck, org_a, manager, guest, me
     with pytest.raises(ValidationError) as viewer:
         _replace(stuck, guest, member, manager)
     assert "a role that does not approve" in viewer.value.message_dict["replacement"][0]
+
+
+def test_an_approver_of_another_request_may_take_the_decision(
+    stuck, manager, committee, guest, partner_sponsor, partnership
+):
+    submitted(manager, partnership, [committee, partner_sponsor], title="Second dock")
+    _replace(stuck, guest, partner_sponsor, manager)
+    assert ("pia@alder.test", "partner", "pending") in _approvers(stuck)
 
 
 def test_the_replacement_is_not_already_an_approver(
@@ -263,6 +288,8 @@ def test_dropping_the_last_undecided_approver_approves_the_request(
     ]
     event = AuditEvent.objects.get(action="governance.change_request.approver_replaced")
     assert event.changes["replacement"] is None
+    approved = AuditEvent.objects.get(action="governance.change_request.approved")
+    assert approved.actor_id == manager.pk
     assert Notification.objects.filter(
         recipient=manager, title__contains="approved by both parties"
     ).exists()
