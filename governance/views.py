@@ -285,7 +285,9 @@ def _detail(request, change_request_id, *, status=200, **forms):
     )
     # Approvers who can no longer decide (left, taken off the partnership, role changed), each
     # with its form to hand the decision on; only those who may replace see them.
-    can_replace = services.may_replace_approvers(request.user, change_request, membership.role)
+    can_replace = can_change and services.may_replace_approvers(
+        request.user, change_request, membership.role
+    )
     if can_replace:
         pending = [a for a in approvers if a.decision == ChangeRequestApprover.Decision.PENDING]
         stale = services.approvers_who_cannot_decide(change_request, pending)

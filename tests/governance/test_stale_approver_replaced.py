@@ -346,6 +346,21 @@ def test_the_page_marks_who_can_no_longer_decide_and_offers_their_party_only(
     assert 'data-testid="submission-blockers"' in draft
 
 
+def test_a_guest_who_raised_the_request_never_sees_why_our_approver_cannot_decide(
+    scope, org_a, owner, committee, sponsor, partner_sponsor, partnership, client_as
+):
+    """The partner raises change requests too; a member's role is the buyer's business."""
+    theirs = submitted(partner_sponsor, partnership, [committee, partner_sponsor])
+    membership_change_role(
+        membership=Membership.objects.get(organization=org_a, user=committee),
+        role=Role.VIEWER,
+        actor=owner,
+    )
+    page = client_as(partner_sponsor).get(_detail(theirs)).content.decode()
+    assert 'data-testid="cannot-decide"' not in page
+    assert "a role that does not approve" not in page
+
+
 def test_the_page_says_whom_to_invite_when_nobody_else_can_decide(stuck, manager, client_as):
     """No other guest of the partnership: the form says what to do first."""
     html = client_as(manager).get(_detail(stuck)).content.decode()
