@@ -213,6 +213,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/governance/test_decision_rights.py",
             "tests/governance/test_committee_rules_pinned.py",
             "tests/governance/test_committee_seats_by_term.py",
+            "tests/governance/test_sitting_and_replacing_rules_named.py",
         ],
     ),
     "governance.change_requests": (
@@ -226,6 +227,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/governance/test_sla_changes.py",
             "tests/governance/test_guest_taken_off_hears_nothing.py",
             "tests/governance/test_stale_approver_replaced.py",
+            "tests/governance/test_sitting_and_replacing_rules_named.py",
         ],
     ),
     "governance.change_request_escalation": (
