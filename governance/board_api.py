@@ -8,6 +8,7 @@ Partner guests see only what is under their partnerships, never the organization
 """
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -63,6 +64,25 @@ class CommitteeMemberSerializer(serializers.ModelSerializer):
     committee = TenantRelatedField(Committee)
     user = MemberField()
     user_name = serializers.CharField(source="user.display_name", read_only=True)
+    sitting = serializers.SerializerMethodField(
+        help_text="Whether the seat counts today: within its term and its member still able "
+        "to take part (invited, quorum, votes, officers, approvers)."
+    )
+    not_sitting_because = serializers.SerializerMethodField(
+        help_text="Why the seat does not count today, in words; empty while it does."
+    )
+
+    def _why(self, member: CommitteeMember) -> str:
+        able = getattr(member, "able", None)
+        if able is None:  # a seat just added or changed: not annotated by `with_ability`
+            able = services.able_members(CommitteeMember.objects.filter(pk=member.pk)).exists()
+        return services.not_sitting_because(member, able=able, on=timezone.localdate())
+
+    def get_sitting(self, member: CommitteeMember) -> bool:
+        return not self._why(member)
+
+    def get_not_sitting_because(self, member: CommitteeMember) -> str:
+        return self._why(member)
 
     class Meta:
         model = CommitteeMember
@@ -78,6 +98,8 @@ class CommitteeMemberSerializer(serializers.ModelSerializer):
             "is_programme_lead",
             "term_start",
             "term_end",
+            "sitting",
+            "not_sitting_because",
         ]
         read_only_fields = ["party"]
         extra_kwargs = {"term_start": {"required": False}}
@@ -116,7 +138,12 @@ class CommitteeViewSet(TenantModelViewSet):
     filterset_fields = ["partnership"]
 
     def tenant_queryset(self):
-        return Committee.objects.select_related("partnership").prefetch_related("members__user")
+        return Committee.objects.select_related("partnership").prefetch_related(
+            Prefetch(
+                "members",
+                queryset=services.with_ability(CommitteeMember.objects.select_related("user")),
+            )
+        )
 
     def create_object(self, data):
         return services.committee_create(actor=self.request.user, **data)
@@ -139,7 +166,7 @@ class CommitteeMemberViewSet(TenantModelViewSet):
     filterset_fields = ["committee", "role", "party"]
 
     def tenant_queryset(self):
-        return CommitteeMember.objects.select_related("user", "committee")
+        return services.with_ability(CommitteeMember.objects.select_related("user", "committee"))
 
     def create_object(self, data):
         return services.committee_member_add(
@@ -254,13 +281,15 @@ class PrioritiesSerializer(serializers.Serializer):
 
 def _meeting_step(name, serializer_class, service, field, *, caller="actor", url_path=None):
     """A meeting action that validates `field` of the body and passes it to
-    `services.<service>(meeting=…, <caller>=request.user, <field>=…)`."""
+    `services.<service>(meeting=…, <caller>=request.user, <field>=…, today=…)`."""
 
     def step(self, request, *args, **kwargs):
         return self._apply(
             serializer_class,
             lambda meeting, data: getattr(services, service)(
-                meeting=meeting, **{caller: request.user, field: data[field]}
+                meeting=meeting,
+                today=timezone.localdate(),
+                **{caller: request.user, field: data[field]},
             ),
         )
 
@@ -337,11 +366,12 @@ class MeetingViewSet(
     @action(detail=True, methods=["post"])
     def minutes(self, request, *args, **kwargs):
         def step(meeting, data):
+            today = timezone.localdate()
             services.meeting_minutes_save(
-                meeting=meeting, actor=request.user, minutes=data["minutes"]
+                meeting=meeting, actor=request.user, minutes=data["minutes"], today=today
             )
             if data["submit"]:
-                services.meeting_minutes_submit(meeting=meeting, actor=request.user)
+                services.meeting_minutes_submit(meeting=meeting, actor=request.user, today=today)
 
         return self._apply(MinutesSerializer, step)
 

@@ -127,7 +127,9 @@ def partnership_committee(request, org_slug, partnership_id, *, status=200, **fo
         else []
     )
     can_change = _can_change(request, partnership)
-    officer = committee is not None and services.is_officer(request.user, committee)
+    officer = committee is not None and services.is_officer(
+        request.user, committee, on=timezone.localdate()
+    )
     return render(
         request,
         "governance/committee.html",
@@ -287,7 +289,7 @@ def meeting_schedule(request, org_slug, partnership_id):
     if committee is None:
         messages.error(request, "Set up the steering committee before scheduling meetings.")
         return redirect("partnership-committee", org_slug, partnership.pk)
-    if not services.is_officer(request.user, committee):
+    if not services.is_officer(request.user, committee, on=timezone.localdate()):
         raise PermissionDenied("Only the committee's chair or secretary schedules meetings.")
     form = MeetingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -339,8 +341,10 @@ def meeting_detail(request, org_slug, meeting_id, *, status=200, **forms):
         if my_seat
         else set()
     )
-    officer = services.is_officer(request.user, committee)
-    is_chair = any(m.user_id == request.user.pk and m.role == "chair" for m in members)
+    today = timezone.localdate()
+    officer = services.is_officer(request.user, committee, on=today)
+    # The chair sitting today decides on the minutes (the meeting's chair may have left since).
+    is_chair = request.user.pk in {u.pk for u in services.minutes_approvers(meeting, on=today)}
     quorum = services.quorum_of(committee, [m for m in members if m.has_vote], present_ids)
     cancelled = meeting.status == "cancelled"
     # Offer only what the services would do, and say why not (their words).
@@ -485,10 +489,15 @@ def meeting_minutes(request, org_slug, meeting_id):
     form = MinutesForm(request.POST)
     form.is_valid()
     services.meeting_minutes_save(
-        meeting=meeting, actor=request.user, minutes=form.cleaned_data.get("minutes", "")
+        meeting=meeting,
+        actor=request.user,
+        minutes=form.cleaned_data.get("minutes", ""),
+        today=timezone.localdate(),
     )
     if request.POST.get("submit"):
-        services.meeting_minutes_submit(meeting=meeting, actor=request.user)
+        services.meeting_minutes_submit(
+            meeting=meeting, actor=request.user, today=timezone.localdate()
+        )
         messages.success(request, "Minutes sent to the chair for approval.")
     else:
         messages.success(request, "Minutes saved.")
@@ -511,7 +520,10 @@ def meeting_minutes_changes(request, org_slug, meeting_id):
     form = ReasonForm(request.POST)
     form.is_valid()
     services.meeting_minutes_request_changes(
-        meeting=meeting, approver=request.user, reason=form.cleaned_data.get("reason", "")
+        meeting=meeting,
+        approver=request.user,
+        reason=form.cleaned_data.get("reason", ""),
+        today=timezone.localdate(),
     )
     messages.success(request, "Minutes sent back to the secretary.")
     return redirect(_back(request, reverse("meeting-detail", args=[org_slug, meeting.pk])))
@@ -524,7 +536,9 @@ def meeting_priorities(request, org_slug, meeting_id):
     form = PrioritiesForm(request.POST)
     if not form.is_valid():
         return meeting_detail(request, org_slug, meeting_id, status=400, priorities_form=form)
-    services.meeting_priorities_record(meeting=meeting, actor=request.user, priorities=form.rows())
+    services.meeting_priorities_record(
+        meeting=meeting, actor=request.user, priorities=form.rows(), today=timezone.localdate()
+    )
     messages.success(request, "Priorities recorded.")
     return redirect("meeting-detail", org_slug, meeting.pk)
 
@@ -536,7 +550,10 @@ def meeting_cancel(request, org_slug, meeting_id):
     form = ReasonForm(request.POST)
     form.is_valid()
     services.meeting_cancel(
-        meeting=meeting, actor=request.user, reason=form.cleaned_data.get("reason", "")
+        meeting=meeting,
+        actor=request.user,
+        reason=form.cleaned_data.get("reason", ""),
+        today=timezone.localdate(),
     )
     messages.success(request, "Meeting cancelled.")
     return redirect("meeting-detail", org_slug, meeting.pk)
@@ -547,7 +564,7 @@ def meeting_cancel(request, org_slug, meeting_id):
 def meeting_action_add(request, org_slug, meeting_id):
     meeting = _meeting(request, meeting_id)
     partnership = meeting.committee.partnership
-    if not services.is_officer(request.user, meeting.committee):
+    if not services.is_officer(request.user, meeting.committee, on=timezone.localdate()):
         raise PermissionDenied("Only the committee's chair or secretary records actions.")
     form = ActionForm(request.POST, people=selectors.people_of_both_parties(partnership))
     if form.is_valid():

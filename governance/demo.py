@@ -200,8 +200,9 @@ def _seed_committee(tenant, partnership, now) -> None:
         actor=manager,
         minutes="Delivery on time at 94%. The partner presented the Q3 capacity plan; "
         "approved. Two change requests remain open.",
+        today=held_at.date(),
     )
-    services.meeting_minutes_submit(meeting=past, actor=manager)
+    services.meeting_minutes_submit(meeting=past, actor=manager, today=held_at.date())
     services.meeting_minutes_approve(meeting=past, approver=committee_member, now=held_at)
     # The quarterly review recalibrated the priorities.
     review_at = now - timedelta(days=10)
@@ -223,6 +224,7 @@ def _seed_committee(tenant, partnership, now) -> None:
             {"priority": "On-time delivery", "change": "Raised to first priority"},
             {"priority": "Cost reduction", "change": "Target lowered from 5% to 3% this year"},
         ],
+        today=review_at.date(),
     )
     services.meeting_schedule(
         committee=committee,

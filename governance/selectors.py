@@ -256,13 +256,18 @@ def escalation_path(partnership: Partnership) -> list:
 # --- the approvals inbox ------------------------------------------------------------------
 
 
-def minutes_awaiting(*, membership: Membership) -> QuerySet:
-    """Meetings whose minutes await this member's approval (they chair the committee)."""
+def minutes_awaiting(*, membership: Membership, today: date) -> QuerySet:
+    """Meetings whose minutes await this member's approval: they chair the committee `today`
+    (within their term, as `services.minutes_approvers` asks)."""
     from governance.models import CommitteeMember, Meeting
 
-    chairs = CommitteeMember.objects.filter(
-        user_id=membership.user_id, role=CommitteeMember.Role.CHAIR
-    ).values("committee_id")
+    chairs = (
+        CommitteeMember.objects.filter(
+            user_id=membership.user_id, role=CommitteeMember.Role.CHAIR, term_start__lte=today
+        )
+        .filter(Q(term_end__isnull=True) | Q(term_end__gte=today))
+        .values("committee_id")
+    )
     return meeting_list(membership=membership).filter(
         minutes_status=Meeting.MinutesStatus.SUBMITTED, committee_id__in=chairs
     )
@@ -273,7 +278,7 @@ def inbox(*, membership: Membership, today: date) -> dict:
     minutes and attestations (a handful of queries, none per row)."""
     return {
         "change_requests": list(awaiting_decision(membership=membership)[:100]),
-        "minutes": list(minutes_awaiting(membership=membership)[:100]),
+        "minutes": list(minutes_awaiting(membership=membership, today=today)[:100]),
         "attestations": attestations_awaiting(membership=membership, today=today)[:100],
     }
 

@@ -193,6 +193,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/governance/test_status_lifecycles.py",
             "tests/governance/test_guest_taken_off_hears_nothing.py",
             "tests/governance/test_committee_seats_by_term.py",
+            "tests/governance/test_officers_sit_by_term.py",
         ],
     ),
     "governance.escalations": (
@@ -213,6 +214,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/governance/test_decision_rights.py",
             "tests/governance/test_committee_rules_pinned.py",
             "tests/governance/test_committee_seats_by_term.py",
+            "tests/governance/test_officers_sit_by_term.py",
             "tests/governance/test_sitting_and_replacing_rules_named.py",
         ],
     ),

@@ -11,7 +11,7 @@ from fractions import Fraction
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
 from governance.models import Committee, CommitteeMember, Party
 from governance.services.change_requests import _invited, _memberships
@@ -209,11 +209,9 @@ def committee_member_remove(*, member: CommitteeMember, actor: User | None) -> N
 # --- who sits on a given day ---------------------------------------------------------------
 
 
-def able_members(members: QuerySet[CommitteeMember]) -> QuerySet[CommitteeMember]:
-    """Of `members`, those who can still take part: an active member of the organization and,
-    for the partner, still invited to the committee's partnership (one query, any number of
-    committees). A seat of someone who left or was taken off stays on record but counts for
-    nothing."""
+def _able() -> Q:
+    """A seat whose member can still take part: an active member of the organization and, for
+    the partner, still invited to the committee's partnership."""
     from partnerships.models import PartnershipUserObjectPermission
 
     active = Membership.objects.filter(
@@ -224,7 +222,21 @@ def able_members(members: QuerySet[CommitteeMember]) -> QuerySet[CommitteeMember
         user_id=OuterRef("user_id"),
         permission__codename="view_partnership",
     )
-    return members.filter(Exists(active)).filter(Q(party=Party.CUSTOMER) | Exists(invited))
+    return Q(Exists(active)) & (Q(party=Party.CUSTOMER) | Q(Exists(invited)))
+
+
+def able_members(members: QuerySet[CommitteeMember]) -> QuerySet[CommitteeMember]:
+    """Of `members`, those who can still take part: an active member of the organization and,
+    for the partner, still invited to the committee's partnership (one query, any number of
+    committees). A seat of someone who left or was taken off stays on record but counts for
+    nothing."""
+    return members.filter(_able())
+
+
+def with_ability(members: QuerySet[CommitteeMember]) -> QuerySet[CommitteeMember]:
+    """`members`, each annotated `able` (whether they can still take part, as `able_members`
+    asks), for lists that say who sits without a query per seat (`not_sitting_because`)."""
+    return members.annotate(able=ExpressionWrapper(_able(), output_field=BooleanField()))
 
 
 def seated_on(members, day: date) -> list[CommitteeMember]:
@@ -247,6 +259,22 @@ def seated_members(committee: Committee, *, on: date) -> list[CommitteeMember]:
     )
 
 
+def not_sitting_because(member: CommitteeMember, *, able: bool, on: date) -> str:
+    """Why `member` does not sit on the day `on`, in words, or "" when they sit. `able`: whether
+    they can still take part (`able_members`, or the `able` of `with_ability`)."""
+    if not able:
+        return (
+            "Taken off the partnership: no longer takes part."
+            if member.party == Party.PARTNER
+            else "No longer a member of the organization: no longer takes part."
+        )
+    if member.term_start > on:
+        return f"Sits from {member.term_start:%d %b %Y}."
+    if member.term_end is not None and member.term_end < on:
+        return f"Term ended on {member.term_end:%d %b %Y}."
+    return ""
+
+
 def seats_not_sitting(members: list[CommitteeMember], *, on: date) -> dict[int, str]:
     """Of `members`, those who do not sit on the day `on`, by member id, with why in words
     (the committee page shows it beside the seat). One query."""
@@ -255,22 +283,8 @@ def seats_not_sitting(members: list[CommitteeMember], *, on: date) -> dict[int, 
             "pk", flat=True
         )
     )
-    sitting = {m.pk for m in seated_on([m for m in members if m.pk in able], on)}
-    why = {}
-    for member in members:
-        if member.pk in sitting:
-            continue
-        if member.pk not in able:
-            why[member.pk] = (
-                "Taken off the partnership: no longer takes part."
-                if member.party == Party.PARTNER
-                else "No longer a member of the organization: no longer takes part."
-            )
-        elif member.term_start > on:
-            why[member.pk] = f"Sits from {member.term_start:%d %b %Y}."
-        else:
-            why[member.pk] = f"Term ended on {member.term_end:%d %b %Y}."
-    return why
+    why = {m.pk: not_sitting_because(m, able=m.pk in able, on=on) for m in members}
+    return {pk: text for pk, text in why.items() if text}
 
 
 # --- quorum -------------------------------------------------------------------------------

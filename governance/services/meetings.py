@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,7 +31,13 @@ from governance.models import (
     Vote,
 )
 from governance.services.change_requests import _invited, _memberships
-from governance.services.committees import able_members, quorum_of, seated_members, seated_on
+from governance.services.committees import (
+    able_members,
+    quorum_of,
+    seated_members,
+    seated_on,
+    seats_not_sitting,
+)
 from partnerships.models import Partnership
 from tenancy.audit import audit_record
 from tenancy.context import require_organization
@@ -58,14 +65,13 @@ def meeting_url(meeting: Meeting) -> str:
     return reverse("meeting-detail", args=[require_organization().slug, meeting.pk])
 
 
-def is_officer(user: User | None, committee: Committee) -> bool:
-    """The chair or secretary of the committee, or an admin or procurement manager standing in."""
-    if user is None or not user.is_authenticated:
-        return False
-    if CommitteeMember.objects.filter(
-        committee=committee, user=user, role__in=OFFICER_ROLES
-    ).exists():
-        return True
+def _officer_seats(user: User, committee: Committee) -> QuerySet[CommitteeMember]:
+    """`user`'s chair and secretary seats on `committee`, sitting or not."""
+    return CommitteeMember.objects.filter(committee=committee, user=user, role__in=OFFICER_ROLES)
+
+
+def _stands_in(user: User) -> bool:
+    """An active admin or procurement manager, who may run a meeting in the officers' place."""
     membership = _memberships([user]).get(user.pk)
     return (
         membership is not None
@@ -74,9 +80,30 @@ def is_officer(user: User | None, committee: Committee) -> bool:
     )
 
 
-def _require_officer(user: User | None, committee: Committee, doing: str) -> None:
-    if not is_officer(user, committee):
-        raise PermissionDeniedError(f"Only the committee's chair or secretary {doing}.")
+def is_officer(user: User | None, committee: Committee, *, on: date) -> bool:
+    """The chair or secretary who sits on the committee on the day `on` (within their term and
+    still able to take part, `committees.seated_on`), or an admin or procurement manager
+    standing in. A chair whose term has ended no longer runs the committee's meetings."""
+    if user is None or not user.is_authenticated:
+        return False
+    if seated_on(able_members(_officer_seats(user, committee)), on):
+        return True
+    return _stands_in(user)
+
+
+def _require_officer(user: User | None, committee: Committee, doing: str, *, on: date) -> None:
+    """Refuse anyone but a sitting officer (or a stand-in); a former officer is told why their
+    seat no longer counts (`committees.seats_not_sitting`)."""
+    if is_officer(user, committee, on=on):
+        return
+    seats = _officer_seats(user, committee) if user is not None and user.is_authenticated else []
+    why = seats_not_sitting(list(seats), on=on)
+    if why:
+        raise PermissionDeniedError(
+            f"Only the committee's sitting chair or secretary {doing}. "
+            f"Your seat: {next(iter(why.values()))}"
+        )
+    raise PermissionDeniedError(f"Only the committee's chair or secretary {doing}.")
 
 
 def _lock(meeting: Meeting) -> Meeting:
@@ -121,7 +148,7 @@ def meeting_schedule(
     """Schedule an upcoming meeting, or a series of `occurrences` at the committee's frequency,
     each lasting 15 to 600 minutes. A start in the past is refused: past meetings are not
     scheduled as upcoming."""
-    _require_officer(actor, committee, "schedules meetings")
+    _require_officer(actor, committee, "schedules meetings", on=timezone.localdate(now))
     if starts_at is None or timezone.is_naive(starts_at):
         raise ValidationError({"starts_at": "Give the start with its date, time and time zone."})
     if starts_at <= now:
@@ -181,9 +208,10 @@ def meeting_schedule(
 
 
 @transaction.atomic
-def meeting_cancel(*, meeting: Meeting, actor: User | None, reason: str) -> Meeting:
+def meeting_cancel(*, meeting: Meeting, actor: User | None, reason: str, today: date) -> Meeting:
+    """An officer sitting `today` cancels a scheduled meeting, saying why."""
     meeting = _lock(meeting)
-    _require_officer(actor, meeting.committee, "cancels meetings")
+    _require_officer(actor, meeting.committee, "cancels meetings", on=today)
     if not (reason or "").strip():
         raise ValidationError({"reason": "Say why the meeting is cancelled."})
     # The lifecycle decides; its refusal reads in the words users know.
@@ -227,7 +255,7 @@ def meeting_attendance_record(
     Attendance is recorded once the meeting has begun (its start at or before `now`): a
     meeting not yet started has nobody present and is not held."""
     meeting = _lock(meeting)
-    _require_officer(actor, meeting.committee, "records attendance")
+    _require_officer(actor, meeting.committee, "records attendance", on=timezone.localdate(now))
     try:
         MEETING_LIFECYCLE.check(meeting.status, Status.HELD)
     except TransitionNotAllowed:
@@ -341,7 +369,7 @@ def meeting_decision_record(
     """Record a decision with its vote. Needs a quorum; each voter a voting member present,
     voting once."""
     meeting = _lock(meeting)
-    _require_officer(actor, meeting.committee, "records decisions")
+    _require_officer(actor, meeting.committee, "records decisions", on=timezone.localdate(now))
     _require_not_cancelled(meeting)
     if not (title or "").strip():
         raise ValidationError({"title": "Say what was decided."})
@@ -462,12 +490,14 @@ def _require_held(meeting: Meeting, step: str) -> None:
 
 
 @transaction.atomic
-def meeting_minutes_save(*, meeting: Meeting, actor: User | None, minutes: str) -> Meeting:
+def meeting_minutes_save(
+    *, meeting: Meeting, actor: User | None, minutes: str, today: date
+) -> Meeting:
     """Save the minutes as a draft. A draft is saved before the meeting is held too (the
     secretary prepares the skeleton from the agenda), never for a cancelled meeting; the
     draft goes to the chair only once the meeting is held (`meeting_minutes_submit`)."""
     meeting = _lock(meeting)
-    _require_officer(actor, meeting.committee, "writes the minutes")
+    _require_officer(actor, meeting.committee, "writes the minutes", on=today)
     _require_not_cancelled(meeting)
     locked = ConflictError(
         f"The minutes are {meeting.get_minutes_status_display().lower()}: they are no "
@@ -493,21 +523,28 @@ def meeting_minutes_save(*, meeting: Meeting, actor: User | None, minutes: str) 
     return meeting
 
 
-def minutes_approvers(meeting: Meeting) -> list[User]:
-    """Who approves the minutes: the committee's chair (of either party)."""
+def minutes_approvers(meeting: Meeting, *, on: date) -> list[User]:
+    """Who approves the minutes on the day `on`: the committee's chair (of either party) who
+    sits on it that day. When a chair's term ends, minutes still waiting go to the next chair."""
     return [
         m.user
-        for m in CommitteeMember.objects.filter(
-            committee=meeting.committee, role=CommitteeMember.Role.CHAIR
-        ).select_related("user")
+        for m in seated_on(
+            able_members(
+                CommitteeMember.objects.filter(
+                    committee=meeting.committee, role=CommitteeMember.Role.CHAIR
+                ).select_related("user")
+            ),
+            on,
+        )
     ]
 
 
 @transaction.atomic
-def meeting_minutes_submit(*, meeting: Meeting, actor: User | None) -> Meeting:
-    """Send the draft minutes to the chair for approval: only of a meeting held."""
+def meeting_minutes_submit(*, meeting: Meeting, actor: User | None, today: date) -> Meeting:
+    """Send the draft minutes to the chair sitting `today` for approval: only of a meeting
+    held."""
     meeting = _lock(meeting)
-    _require_officer(actor, meeting.committee, "submits the minutes")
+    _require_officer(actor, meeting.committee, "submits the minutes", on=today)
     _require_held(meeting, "submitted")
     if meeting.minutes_status == MinutesStatus.NONE or (
         meeting.minutes_status == MinutesStatus.DRAFT and not meeting.minutes.strip()
@@ -515,10 +552,12 @@ def meeting_minutes_submit(*, meeting: Meeting, actor: User | None) -> Meeting:
         raise ConflictError("Write the minutes before submitting them.", code="no_minutes")
     # Minutes already submitted or approved: the lifecycle's refusal says so.
     MINUTES_LIFECYCLE.check(meeting.minutes_status, MinutesStatus.SUBMITTED)
-    approvers = minutes_approvers(meeting)
+    approvers = minutes_approvers(meeting, on=today)
     if not approvers:
         raise ConflictError(
-            "The committee has no chair to approve the minutes.", code="no_minutes_approver"
+            "No chair sits on the committee today to approve the minutes: seat one on the "
+            "committee page first.",
+            code="no_minutes_approver",
         )
     meeting.minutes_status = MinutesStatus.SUBMITTED
     meeting.save(update_fields=["minutes_status"])
@@ -538,10 +577,10 @@ def meeting_minutes_submit(*, meeting: Meeting, actor: User | None) -> Meeting:
     return meeting
 
 
-def _require_minutes_approver(meeting: Meeting, user: User, target: str) -> None:
-    """The chair deciding on minutes awaiting approval: `target` is approved, or draft when
-    they are sent back."""
-    if user.pk not in {u.pk for u in minutes_approvers(meeting)}:
+def _require_minutes_approver(meeting: Meeting, user: User, target: str, *, on: date) -> None:
+    """The chair sitting on the day `on` deciding on minutes awaiting approval: `target` is
+    approved, or draft when they are sent back."""
+    if user.pk not in {u.pk for u in minutes_approvers(meeting, on=on)}:
         raise PermissionDeniedError("Only the committee's chair approves the minutes.")
     not_awaiting = ConflictError(
         "The minutes are not awaiting approval.", code="minutes_not_submitted"
@@ -561,7 +600,7 @@ def meeting_minutes_approve(*, meeting: Meeting, approver: User, now: datetime) 
     before this rule, of a meeting since cancelled or never held, are not approved; the chair
     may still send them back)."""
     meeting = _lock(meeting)
-    _require_minutes_approver(meeting, approver, MinutesStatus.APPROVED)
+    _require_minutes_approver(meeting, approver, MinutesStatus.APPROVED, on=timezone.localdate(now))
     _require_held(meeting, "approved")
     meeting.minutes_status = MinutesStatus.APPROVED
     meeting.minutes_approved_by = approver
@@ -577,12 +616,14 @@ def meeting_minutes_approve(*, meeting: Meeting, approver: User, now: datetime) 
 
 
 @transaction.atomic
-def meeting_minutes_request_changes(*, meeting: Meeting, approver: User, reason: str) -> Meeting:
+def meeting_minutes_request_changes(
+    *, meeting: Meeting, approver: User, reason: str, today: date
+) -> Meeting:
     """The chair sends the minutes back to the secretary as a draft, saying what to change."""
     if not (reason or "").strip():
         raise ValidationError({"reason": "Say what should change in the minutes."})
     meeting = _lock(meeting)
-    _require_minutes_approver(meeting, approver, MinutesStatus.DRAFT)
+    _require_minutes_approver(meeting, approver, MinutesStatus.DRAFT, on=today)
     meeting.minutes_status = MinutesStatus.DRAFT
     meeting.save(update_fields=["minutes_status"])
     audit_record(
@@ -599,11 +640,11 @@ def meeting_minutes_request_changes(*, meeting: Meeting, approver: User, reason:
 
 @transaction.atomic
 def meeting_priorities_record(
-    *, meeting: Meeting, actor: User | None, priorities: list[dict]
+    *, meeting: Meeting, actor: User | None, priorities: list[dict], today: date
 ) -> Meeting:
     """A quarterly review records the priorities it recalibrated ({priority, change})."""
     meeting = _lock(meeting)
-    _require_officer(actor, meeting.committee, "records the review's priorities")
+    _require_officer(actor, meeting.committee, "records the review's priorities", on=today)
     if meeting.kind != Meeting.Kind.QUARTERLY_REVIEW:
         raise ConflictError(
             "Priorities are recalibrated in a quarterly governance review.", code="not_a_review"
@@ -707,8 +748,13 @@ def meeting_action_create(
     today: date,
     meeting: Meeting | None = None,
 ) -> MeetingAction:
+    """Record an action item for `owner` (of either party), due `due_date`. An action of a
+    meeting is recorded by an officer sitting `today` (or a stand-in), as the meeting's other
+    records are; one without a meeting by anyone who may change the governance module."""
     if meeting is not None and meeting.committee.partnership_id != partnership.pk:
         raise ValidationError({"meeting": "The meeting belongs to another partnership."})
+    if meeting is not None:
+        _require_officer(actor, meeting.committee, "records a meeting's actions", on=today)
     if due_date is None or due_date < today:
         raise ValidationError({"due_date": "The deadline is today or later."})
     action = MeetingAction(
@@ -747,7 +793,9 @@ def meeting_action_set_status(
     done closes its open escalation."""
     action = MeetingAction.objects.select_for_update().get(pk=action.pk)
     committee = Committee.objects.filter(partnership_id=action.partnership_id).first()
-    if action.owner_id != actor.pk and not (committee and is_officer(actor, committee)):
+    if action.owner_id != actor.pk and not (
+        committee and is_officer(actor, committee, on=timezone.localdate(now))
+    ):
         raise PermissionDeniedError("Only the owner or the committee's officers update it.")
     if status not in MeetingAction.Status.values:
         raise ValidationError({"status": "Open, in progress, done or cancelled."})

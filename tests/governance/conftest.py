@@ -12,6 +12,7 @@ from tenancy.models import Role
 from tests.partnerships.factories import PartnershipFactory
 
 NOW = datetime(2030, 1, 10, 9, 0, tzinfo=UTC)
+TODAY = NOW.date()  # the day of NOW: the services that decide by the day take it
 SEATED_FROM, SEATED_UNTIL = date(2020, 1, 1), date(2099, 12, 31)  # the `board`'s terms
 
 

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from governance import services
 from governance.models import Meeting, MeetingDecision, MinutesPdf, RaciAssignment
 from tenancy.context import tenant_scope
+from tests.governance.conftest import TODAY
 from tests.governance.factories import MeetingFactory
 from tests.governance.test_services import draft
 
@@ -120,7 +121,7 @@ def test_the_minutes_pdf_is_a_job_and_reads_back_with_attendance_decisions_and_v
             now=timezone.now(),
         )
         services.meeting_minutes_save(
-            meeting=meeting, actor=secretary, minutes="The partner presented the plan."
+            meeting=meeting, actor=secretary, minutes="The partner presented the plan.", today=TODAY
         )
     client = client_as(secretary)
     with django_capture_on_commit_callbacks(execute=True):
@@ -209,8 +210,10 @@ def test_the_inbox_page_lists_change_requests_and_minutes_and_approves_inline(
     meeting = _held_meeting(board, org_a)
     secretary = board.seats["secretary"].user
     with tenant_scope(org_a):
-        services.meeting_minutes_save(meeting=meeting, actor=secretary, minutes="Notes")
-        services.meeting_minutes_submit(meeting=meeting, actor=secretary)
+        services.meeting_minutes_save(
+            meeting=meeting, actor=secretary, minutes="Notes", today=TODAY
+        )
+        services.meeting_minutes_submit(meeting=meeting, actor=secretary, today=TODAY)
         change_request = draft(manager, partnership, category="price", cost_impact=Decimal("75000"))
         services.change_request_submit(
             change_request=change_request, actor=manager, now=timezone.now()

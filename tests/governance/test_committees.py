@@ -12,7 +12,7 @@ from governance.ical import meeting_invitation
 from governance.models import CommitteeMember, Meeting, MeetingDecision, Vote
 from tenancy.errors import ConflictError, PermissionDeniedError
 from tenancy.models import AuditEvent, Notification, Role
-from tests.governance.conftest import NOW
+from tests.governance.conftest import NOW, TODAY
 
 pytestmark = pytest.mark.django_db
 LATER = NOW + timedelta(days=7)
@@ -232,16 +232,22 @@ def test_the_threshold_decides_the_outcome(threshold, choices, outcome):
 def test_minutes_are_written_by_the_secretary_and_approved_by_the_chair(scope, board):
     meeting = held(board, EVERYONE)
     secretary, chair = board.seats["secretary"].user, board.seats["chair"].user
-    services.meeting_minutes_save(meeting=meeting, actor=secretary, minutes="1. Capacity plan.")
-    services.meeting_minutes_submit(meeting=meeting, actor=secretary)
+    services.meeting_minutes_save(
+        meeting=meeting, actor=secretary, minutes="1. Capacity plan.", today=TODAY
+    )
+    services.meeting_minutes_submit(meeting=meeting, actor=secretary, today=TODAY)
     with pytest.raises(ConflictError):
-        services.meeting_minutes_save(meeting=meeting, actor=secretary, minutes="changed")
+        services.meeting_minutes_save(
+            meeting=meeting, actor=secretary, minutes="changed", today=TODAY
+        )
     with pytest.raises(PermissionDeniedError):
         services.meeting_minutes_approve(meeting=meeting, approver=secretary, now=LATER)
-    services.meeting_minutes_request_changes(meeting=meeting, approver=chair, reason="Add Q3")
+    services.meeting_minutes_request_changes(
+        meeting=meeting, approver=chair, reason="Add Q3", today=TODAY
+    )
     meeting.refresh_from_db()
     assert meeting.minutes_status == "draft"
-    services.meeting_minutes_submit(meeting=meeting, actor=secretary)
+    services.meeting_minutes_submit(meeting=meeting, actor=secretary, today=TODAY)
     services.meeting_minutes_approve(meeting=meeting, approver=chair, now=LATER)
     meeting.refresh_from_db()
     assert (meeting.minutes_status, meeting.minutes_approved_by) == ("approved", chair)
@@ -252,17 +258,24 @@ def test_a_quarterly_review_records_the_priorities_it_changed(scope, board):
     regular = schedule(board, secretary)[0]
     with pytest.raises(ConflictError):
         services.meeting_priorities_record(
-            meeting=regular, actor=secretary, priorities=[{"priority": "Cost", "change": "Up"}]
+            meeting=regular,
+            actor=secretary,
+            priorities=[{"priority": "Cost", "change": "Up"}],
+            today=TODAY,
         )
     review = schedule(board, secretary, kind="quarterly_review", title="Q1 review")[0]
     with pytest.raises(ValidationError):
         services.meeting_priorities_record(
-            meeting=review, actor=secretary, priorities=[{"priority": "Cost", "change": ""}]
+            meeting=review,
+            actor=secretary,
+            priorities=[{"priority": "Cost", "change": ""}],
+            today=TODAY,
         )
     services.meeting_priorities_record(
         meeting=review,
         actor=secretary,
         priorities=[{"priority": "On-time delivery", "change": "Raised to first priority"}],
+        today=TODAY,
     )
     review.refresh_from_db()
     assert review.priorities_changed == [

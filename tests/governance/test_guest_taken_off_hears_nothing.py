@@ -13,7 +13,7 @@ from tenancy.context import tenant_scope
 from tenancy.models import Notification, Role
 from tenancy.permissions import guests_invited
 from tenancy.services import notify
-from tests.governance.conftest import NOW
+from tests.governance.conftest import NOW, TODAY
 from tests.governance.test_services import submitted
 from tests.partnerships.factories import PartnershipFactory
 
@@ -174,7 +174,9 @@ def test_a_partner_co_chair_taken_off_is_not_sent_the_minutes_to_approve(
     )
     meeting = _held(board)
     secretary = board.seats["secretary"].user
-    services.meeting_minutes_save(meeting=meeting, actor=secretary, minutes="Prices agreed.")
+    services.meeting_minutes_save(
+        meeting=meeting, actor=secretary, minutes="Prices agreed.", today=TODAY
+    )
     partnership_remove_guest(partnership=partnership, guest=guest, actor=owner)
-    services.meeting_minutes_submit(meeting=meeting, actor=secretary)
+    services.meeting_minutes_submit(meeting=meeting, actor=secretary, today=TODAY)
     assert _told(title__startswith="Minutes to approve") == ["committee@alpha.test"]

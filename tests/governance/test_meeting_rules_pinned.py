@@ -186,14 +186,14 @@ def test_officers_and_admins_standing_in_schedule_but_not_other_members(
 ):
     assert len(_schedule(board, actor=_user(board, "chair"))) == 1
     assert len(_schedule(board, actor=owner)) == 1
-    assert services.is_officer(None, board) is False
+    assert services.is_officer(None, board, on=TODAY) is False
     for user in (_user(board, "guest"), make_member(org_a, Role.VIEWER)):
         with pytest.raises(PermissionDeniedError) as refused:
             _schedule(board, actor=user)
         assert str(refused.value) == ("Only the committee's chair or secretary schedules meetings.")
     inactive = make_member(org_a, Role.ORG_ADMIN)
     inactive.memberships.update(is_active=False)
-    assert services.is_officer(inactive, board) is False
+    assert services.is_officer(inactive, board, on=TODAY) is False
 
 
 def test_cancelling_needs_a_reason_and_a_scheduled_meeting_and_is_audited(scope, board):
@@ -201,12 +201,16 @@ def test_cancelling_needs_a_reason_and_a_scheduled_meeting_and_is_audited(scope,
     meeting = _schedule(board)[0]
     for reason in ("", "   ", None):
         with pytest.raises(ValidationError) as refused:
-            services.meeting_cancel(meeting=meeting, actor=secretary, reason=reason)
+            services.meeting_cancel(meeting=meeting, actor=secretary, reason=reason, today=TODAY)
         assert _refusal(refused) == {"reason": ["Say why the meeting is cancelled."]}
     with pytest.raises(PermissionDeniedError) as refused:
-        services.meeting_cancel(meeting=meeting, actor=_user(board, "guest"), reason="x")
+        services.meeting_cancel(
+            meeting=meeting, actor=_user(board, "guest"), reason="x", today=TODAY
+        )
     assert str(refused.value) == "Only the committee's chair or secretary cancels meetings."
-    services.meeting_cancel(meeting=meeting, actor=secretary, reason="  Plant closed  ")
+    services.meeting_cancel(
+        meeting=meeting, actor=secretary, reason="  Plant closed  ", today=TODAY
+    )
     meeting.refresh_from_db()
     assert meeting.status == "cancelled"
     event = _event("governance.meeting.cancelled")
@@ -216,7 +220,7 @@ def test_cancelling_needs_a_reason_and_a_scheduled_meeting_and_is_audited(scope,
         {"status": ["scheduled", "cancelled"], "reason": "Plant closed"},
     )
     with pytest.raises(ConflictError) as refused:
-        services.meeting_cancel(meeting=meeting, actor=secretary, reason="again")
+        services.meeting_cancel(meeting=meeting, actor=secretary, reason="again", today=TODAY)
     assert (refused.value.code, refused.value.message) == (
         "not_scheduled",
         "Only a scheduled meeting is cancelled.",
@@ -459,7 +463,9 @@ def test_minutes_are_saved_submitted_to_the_chair_and_approved_with_who_and_when
 ):
     meeting = _held(board)
     secretary, chair = _user(board, "secretary"), _user(board, "chair")
-    services.meeting_minutes_save(meeting=meeting, actor=secretary, minutes="1. Capacity plan.")
+    services.meeting_minutes_save(
+        meeting=meeting, actor=secretary, minutes="1. Capacity plan.", today=TODAY
+    )
     meeting.refresh_from_db()
     assert (meeting.minutes, meeting.minutes_status) == ("1. Capacity plan.", "draft")
     event = _event("governance.meeting.minutes_saved")
@@ -468,7 +474,7 @@ def test_minutes_are_saved_submitted_to_the_chair_and_approved_with_who_and_when
         str(meeting.pk),
         {"length": 17},
     )
-    services.meeting_minutes_submit(meeting=meeting, actor=secretary)
+    services.meeting_minutes_submit(meeting=meeting, actor=secretary, today=TODAY)
     meeting.refresh_from_db()
     assert meeting.minutes_status == "submitted"
     event = _event("governance.meeting.minutes_submitted")
@@ -481,7 +487,9 @@ def test_minutes_are_saved_submitted_to_the_chair_and_approved_with_who_and_when
     assert (notice.recipient, notice.dedupe_key) == (chair, "")
     assert notice.url.endswith(f"/{meeting.pk}/") and org_a.slug in notice.url
     with pytest.raises(ConflictError) as refused:
-        services.meeting_minutes_save(meeting=meeting, actor=secretary, minutes="changed")
+        services.meeting_minutes_save(
+            meeting=meeting, actor=secretary, minutes="changed", today=TODAY
+        )
     assert (refused.value.code, refused.value.message) == (
         "minutes_locked",
         "The minutes are awaiting approval: they are no longer edited.",
@@ -503,7 +511,9 @@ def test_minutes_are_saved_submitted_to_the_chair_and_approved_with_who_and_when
         {"minutes_status": ["submitted", "approved"]},
     )
     with pytest.raises(ConflictError) as refused:
-        services.meeting_minutes_save(meeting=meeting, actor=secretary, minutes="changed")
+        services.meeting_minutes_save(
+            meeting=meeting, actor=secretary, minutes="changed", today=TODAY
+        )
     assert refused.value.message == "The minutes are approved: they are no longer edited."
     with pytest.raises(ConflictError) as refused:
         services.meeting_minutes_approve(meeting=meeting, approver=chair, now=LATER)
@@ -516,15 +526,21 @@ def test_minutes_are_saved_submitted_to_the_chair_and_approved_with_who_and_when
 def test_minutes_sent_back_need_a_reason_and_return_to_draft(scope, board):
     meeting = _held(board)
     secretary, chair = _user(board, "secretary"), _user(board, "chair")
-    services.meeting_minutes_save(meeting=meeting, actor=secretary, minutes="Notes")
-    services.meeting_minutes_submit(meeting=meeting, actor=secretary)
+    services.meeting_minutes_save(meeting=meeting, actor=secretary, minutes="Notes", today=TODAY)
+    services.meeting_minutes_submit(meeting=meeting, actor=secretary, today=TODAY)
     for reason in ("", "  ", None):
         with pytest.raises(ValidationError) as refused:
-            services.meeting_minutes_request_changes(meeting=meeting, approver=chair, reason=reason)
+            services.meeting_minutes_request_changes(
+                meeting=meeting, approver=chair, reason=reason, today=TODAY
+            )
         assert _refusal(refused) == {"reason": ["Say what should change in the minutes."]}
     with pytest.raises(PermissionDeniedError):
-        services.meeting_minutes_request_changes(meeting=meeting, approver=secretary, reason="x")
-    services.meeting_minutes_request_changes(meeting=meeting, approver=chair, reason=" Add Q3 ")
+        services.meeting_minutes_request_changes(
+            meeting=meeting, approver=secretary, reason="x", today=TODAY
+        )
+    services.meeting_minutes_request_changes(
+        meeting=meeting, approver=chair, reason=" Add Q3 ", today=TODAY
+    )
     meeting.refresh_from_db()
     assert meeting.minutes_status == "draft"
     event = _event("governance.meeting.minutes_changes_requested")
@@ -539,25 +555,28 @@ def test_minutes_are_submitted_only_when_written_and_with_a_chair(scope, board):
     meeting = _held(board)
     secretary = _user(board, "secretary")
     with pytest.raises(ConflictError) as refused:
-        services.meeting_minutes_submit(meeting=meeting, actor=secretary)
+        services.meeting_minutes_submit(meeting=meeting, actor=secretary, today=TODAY)
     assert (refused.value.code, refused.value.message) == (
         "no_minutes",
         "Write the minutes before submitting them.",
     )
-    services.meeting_minutes_save(meeting=meeting, actor=secretary, minutes="   ")
+    services.meeting_minutes_save(meeting=meeting, actor=secretary, minutes="   ", today=TODAY)
     with pytest.raises(ConflictError) as refused:
-        services.meeting_minutes_submit(meeting=meeting, actor=secretary)
+        services.meeting_minutes_submit(meeting=meeting, actor=secretary, today=TODAY)
     assert refused.value.code == "no_minutes"
     with pytest.raises(PermissionDeniedError) as refused:
-        services.meeting_minutes_save(meeting=meeting, actor=_user(board, "guest"), minutes="x")
+        services.meeting_minutes_save(
+            meeting=meeting, actor=_user(board, "guest"), minutes="x", today=TODAY
+        )
     assert str(refused.value) == "Only the committee's chair or secretary writes the minutes."
-    services.meeting_minutes_save(meeting=meeting, actor=secretary, minutes="Notes")
+    services.meeting_minutes_save(meeting=meeting, actor=secretary, minutes="Notes", today=TODAY)
     board.seats["chair"].delete()
     with pytest.raises(ConflictError) as refused:
-        services.meeting_minutes_submit(meeting=meeting, actor=secretary)
+        services.meeting_minutes_submit(meeting=meeting, actor=secretary, today=TODAY)
     assert (refused.value.code, refused.value.message) == (
         "no_minutes_approver",
-        "The committee has no chair to approve the minutes.",
+        "No chair sits on the committee today to approve the minutes: seat one on the "
+        "committee page first.",
     )
     meeting.refresh_from_db()
     assert meeting.minutes_status == "draft"
@@ -575,7 +594,9 @@ def test_a_review_records_its_priorities_trimmed_and_cut_and_audited(scope, boar
         {},
         {"priority": "P" * 250, "change": "C" * 600},
     ]
-    services.meeting_priorities_record(meeting=review, actor=secretary, priorities=rows)
+    services.meeting_priorities_record(
+        meeting=review, actor=secretary, priorities=rows, today=TODAY
+    )
     review.refresh_from_db()
     cleaned = [
         {"priority": "On-time delivery", "change": "Raised"},
@@ -595,14 +616,16 @@ def test_a_review_refuses_half_rows_no_rows_and_other_meetings_in_words(scope, b
     review = _schedule(board, kind="quarterly_review", title="Q1 review")[0]
     for row in ({"priority": "Cost", "change": ""}, {"priority": "", "change": "Up"}):
         with pytest.raises(ValidationError) as refused:
-            services.meeting_priorities_record(meeting=review, actor=secretary, priorities=[row])
+            services.meeting_priorities_record(
+                meeting=review, actor=secretary, priorities=[row], today=TODAY
+            )
         assert _refusal(refused) == {
             "priorities": ["Give each priority with the change the review made to it."]
         }
     for priorities in ([], None, [{"priority": " ", "change": ""}]):
         with pytest.raises(ValidationError) as refused:
             services.meeting_priorities_record(
-                meeting=review, actor=secretary, priorities=priorities
+                meeting=review, actor=secretary, priorities=priorities, today=TODAY
             )
         assert _refusal(refused) == {
             "priorities": ["Record at least one priority the review changed."]
@@ -610,7 +633,10 @@ def test_a_review_refuses_half_rows_no_rows_and_other_meetings_in_words(scope, b
     regular = _schedule(board)[0]
     with pytest.raises(ConflictError) as refused:
         services.meeting_priorities_record(
-            meeting=regular, actor=secretary, priorities=[{"priority": "Cost", "change": "Up"}]
+            meeting=regular,
+            actor=secretary,
+            priorities=[{"priority": "Cost", "change": "Up"}],
+            today=TODAY,
         )
     assert (refused.value.code, refused.value.message) == (
         "not_a_review",
@@ -618,7 +644,7 @@ def test_a_review_refuses_half_rows_no_rows_and_other_meetings_in_words(scope, b
     )
     with pytest.raises(PermissionDeniedError) as refused:
         services.meeting_priorities_record(
-            meeting=review, actor=_user(board, "guest"), priorities=[]
+            meeting=review, actor=_user(board, "guest"), priorities=[], today=TODAY
         )
     assert str(refused.value) == (
         "Only the committee's chair or secretary records the review's priorities."
@@ -633,7 +659,9 @@ def test_reminders_go_to_scheduled_meetings_starting_within_the_lead_with_the_ag
     bare = _schedule(board, starts_at=NOW + timedelta(hours=2), title="Bare")[0]
     later = _schedule(board, starts_at=NOW + timedelta(hours=25), title="Later")[0]
     cancelled = _schedule(board, starts_at=NOW + timedelta(hours=3), title="Off")[0]
-    services.meeting_cancel(meeting=cancelled, actor=_user(board, "secretary"), reason="Off")
+    services.meeting_cancel(
+        meeting=cancelled, actor=_user(board, "secretary"), reason="Off", today=TODAY
+    )
     assert services.meeting_reminders_send(now=NOW) == 2
     soon.refresh_from_db()
     later.refresh_from_db()
@@ -826,9 +854,12 @@ def test_the_chair_without_a_standing_in_role_cancels_and_records_a_reviews_prio
     chair = _user(board, "chair")
     review = _schedule(board, kind="quarterly_review", title="Q1 review")[0]
     services.meeting_priorities_record(
-        meeting=review, actor=chair, priorities=[{"priority": "Cost", "change": "Down"}]
+        meeting=review,
+        actor=chair,
+        priorities=[{"priority": "Cost", "change": "Down"}],
+        today=TODAY,
     )
-    services.meeting_cancel(meeting=review, actor=chair, reason="Moved")
+    services.meeting_cancel(meeting=review, actor=chair, reason="Moved", today=TODAY)
     review.refresh_from_db()
     assert (review.status, review.priorities_changed) == (
         "cancelled",
@@ -938,7 +969,7 @@ def test_a_decision_without_text_stores_none_and_a_member_only_submits_as_office
     )
     assert MeetingDecision.objects.get(pk=decision.pk).text == ""
     with pytest.raises(PermissionDeniedError) as refused:
-        services.meeting_minutes_submit(meeting=meeting, actor=_user(board, "guest"))
+        services.meeting_minutes_submit(meeting=meeting, actor=_user(board, "guest"), today=TODAY)
     assert str(refused.value) == "Only the committee's chair or secretary submits the minutes."
 
 
@@ -965,8 +996,8 @@ def other_board(scope, board, org_a, owner, make_member):
 
 
 def test_the_chair_of_another_committee_is_no_officer_of_this_one(scope, board, other_board):
-    assert services.is_officer(_user(board, "chair"), board)
-    assert not services.is_officer(other_board.chair, board)
+    assert services.is_officer(_user(board, "chair"), board, on=TODAY)
+    assert not services.is_officer(other_board.chair, board, on=TODAY)
     meeting = _schedule(board)[0]
     with pytest.raises(PermissionDeniedError) as refused:
         services.meeting_attendance_record(
@@ -980,8 +1011,8 @@ def test_a_procurement_manager_off_the_committee_stands_in_and_a_viewer_does_not
 ):
     stand_in = make_member(org_a, Role.PROCUREMENT_MANAGER, email="paula@alpha.test")
     viewer = make_member(org_a, Role.VIEWER, email="vera@alpha.test")
-    assert services.is_officer(stand_in, board)
-    assert not services.is_officer(viewer, board)
+    assert services.is_officer(stand_in, board, on=TODAY)
+    assert not services.is_officer(viewer, board, on=TODAY)
 
 
 def test_the_chair_records_attendance_and_writes_and_submits_the_minutes(scope, board):
@@ -994,8 +1025,10 @@ def test_the_chair_records_attendance_and_writes_and_submits_the_minutes(scope, 
         present_member_ids=[board.seats[k].pk for k in EVERYONE],
         now=LATER,
     )
-    services.meeting_minutes_save(meeting=meeting, actor=chair, minutes="Capacity agreed.")
-    services.meeting_minutes_submit(meeting=meeting, actor=chair)
+    services.meeting_minutes_save(
+        meeting=meeting, actor=chair, minutes="Capacity agreed.", today=TODAY
+    )
+    services.meeting_minutes_submit(meeting=meeting, actor=chair, today=TODAY)
     meeting.refresh_from_db()
     assert (meeting.minutes, meeting.minutes_status) == ("Capacity agreed.", "submitted")
 
@@ -1005,7 +1038,7 @@ def test_members_and_chairs_of_another_committee_count_for_nothing_here(scope, b
     quorum = services.meeting_quorum(meeting)
     # Four voting members here (the secretary has no vote), all present: Vic is not one.
     assert (quorum.reached, quorum.present, quorum.voting) == (True, 4, 4)
-    assert services.minutes_approvers(meeting) == [_user(board, "chair")]
+    assert services.minutes_approvers(meeting, on=TODAY) == [_user(board, "chair")]
     with pytest.raises(PermissionDeniedError) as refused:
         services.meeting_decision_record(
             meeting=meeting,

@@ -15,7 +15,7 @@ from governance.models import Meeting, MeetingAttendance
 from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError
 from tenancy.models import AuditEvent, Notification
-from tests.governance.conftest import NOW
+from tests.governance.conftest import NOW, TODAY
 from tests.governance.factories import MeetingFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,10 @@ def _attend(board, meeting, now):
 
 def _draft(board, meeting):
     services.meeting_minutes_save(
-        meeting=meeting, actor=_user(board, "secretary"), minutes="1. Capacity plan agreed."
+        meeting=meeting,
+        actor=_user(board, "secretary"),
+        minutes="1. Capacity plan agreed.",
+        today=TODAY,
     )
 
 
@@ -70,7 +73,9 @@ def test_a_draft_is_prepared_before_the_meeting_but_not_submitted_until_it_is_he
     _draft(board, meeting)  # the secretary prepares the minutes from the agenda
     assert _state(meeting) == ("scheduled", "draft")
     with pytest.raises(ConflictError) as refused:
-        services.meeting_minutes_submit(meeting=meeting, actor=_user(board, "secretary"))
+        services.meeting_minutes_submit(
+            meeting=meeting, actor=_user(board, "secretary"), today=TODAY
+        )
     assert (refused.value.code, refused.value.message) == ("meeting_not_held", NOT_HELD)
     assert _state(meeting) == ("scheduled", "draft")
     assert not Notification.objects.filter(title__startswith="Minutes to approve").exists()
@@ -80,9 +85,13 @@ def test_a_draft_is_prepared_before_the_meeting_but_not_submitted_until_it_is_he
 def test_minutes_drafted_before_a_meeting_was_cancelled_are_not_submitted(scope, board):
     meeting = _scheduled(board)
     _draft(board, meeting)
-    services.meeting_cancel(meeting=meeting, actor=_user(board, "secretary"), reason="Strike")
+    services.meeting_cancel(
+        meeting=meeting, actor=_user(board, "secretary"), reason="Strike", today=TODAY
+    )
     with pytest.raises(ConflictError) as refused:
-        services.meeting_minutes_submit(meeting=meeting, actor=_user(board, "secretary"))
+        services.meeting_minutes_submit(
+            meeting=meeting, actor=_user(board, "secretary"), today=TODAY
+        )
     assert (refused.value.code, refused.value.message) == (
         "meeting_cancelled",
         "“Steering committee” was cancelled: its minutes are not submitted.",
@@ -123,7 +132,7 @@ def test_minutes_submitted_of_a_meeting_never_held_are_not_approved(
     )
     # The chair may still send them back.
     services.meeting_minutes_request_changes(
-        meeting=meeting, approver=_user(board, "chair"), reason="Not held"
+        meeting=meeting, approver=_user(board, "chair"), reason="Not held", today=TODAY
     )
     assert _state(meeting) == (status, "draft")
 
@@ -132,7 +141,7 @@ def test_the_minutes_of_a_held_meeting_are_submitted_and_approved_as_before(scop
     meeting = _scheduled(board)
     _draft(board, meeting)  # prepared before the meeting
     _attend(board, meeting, now=STARTS)
-    services.meeting_minutes_submit(meeting=meeting, actor=_user(board, "secretary"))
+    services.meeting_minutes_submit(meeting=meeting, actor=_user(board, "secretary"), today=TODAY)
     assert _state(meeting) == ("held", "submitted")
     later = STARTS + timedelta(days=2)
     services.meeting_minutes_approve(meeting=meeting, approver=_user(board, "chair"), now=later)
@@ -186,7 +195,9 @@ def test_the_pages_offer_sending_and_approving_minutes_only_for_a_held_meeting(
         _draft(board, held)
         cancelled = MeetingFactory(committee=board, starts_at=timezone.now() + timedelta(days=2))
         _draft(board, cancelled)
-        services.meeting_cancel(meeting=cancelled, actor=_user(board, "secretary"), reason="No")
+        services.meeting_cancel(
+            meeting=cancelled, actor=_user(board, "secretary"), reason="No", today=TODAY
+        )
     secretary = client_as(_user(board, "secretary"))
     page = secretary.get(_url("meeting-detail", upcoming.pk)).content.decode()
     assert "Save draft" in page and "Send to the chair" not in page
@@ -219,7 +230,7 @@ def test_the_pages_offer_sending_and_approving_minutes_only_for_a_held_meeting(
     assert never_held.title in minutes and not_approved in minutes
     assert "Approve minutes" not in minutes
     with tenant_scope(org_a):
-        services.meeting_minutes_submit(meeting=held, actor=_user(board, "secretary"))
+        services.meeting_minutes_submit(meeting=held, actor=_user(board, "secretary"), today=TODAY)
     page = chair.get(_url("meeting-detail", held.pk)).content.decode()
     assert "Approve minutes" in page and 'data-testid="minutes-wait"' not in page
     inbox = chair.get(_url("governance-inbox")).content.decode()
@@ -262,10 +273,15 @@ def test_the_api_refuses_minutes_and_attendance_of_a_meeting_not_held_with_a_409
 def test_the_minutes_of_a_cancelled_meeting_are_not_saved_and_the_refusal_names_it(scope, board):
     meeting = _scheduled(board)
     _draft(board, meeting)
-    services.meeting_cancel(meeting=meeting, actor=_user(board, "secretary"), reason="Strike")
+    services.meeting_cancel(
+        meeting=meeting, actor=_user(board, "secretary"), reason="Strike", today=TODAY
+    )
     with pytest.raises(ConflictError) as refused:
         services.meeting_minutes_save(
-            meeting=meeting, actor=_user(board, "secretary"), minutes="2. Changed afterwards."
+            meeting=meeting,
+            actor=_user(board, "secretary"),
+            minutes="2. Changed afterwards.",
+            today=TODAY,
         )
     assert (refused.value.code, refused.value.message) == (
         "meeting_cancelled",

@@ -54,9 +54,11 @@ def _hold(board, meeting, present=("chair", "guest")):
 
 def _minutes(board, meeting, *, submit=False, approve=False):
     secretary, chair = _user(board, "secretary"), _user(board, "chair")
-    services.meeting_minutes_save(meeting=meeting, actor=secretary, minutes="Capacity agreed.")
+    services.meeting_minutes_save(
+        meeting=meeting, actor=secretary, minutes="Capacity agreed.", today=TODAY
+    )
     if submit or approve:
-        services.meeting_minutes_submit(meeting=meeting, actor=secretary)
+        services.meeting_minutes_submit(meeting=meeting, actor=secretary, today=TODAY)
     if approve:
         services.meeting_minutes_approve(meeting=meeting, approver=chair, now=LATER)
     meeting.refresh_from_db()
@@ -109,7 +111,9 @@ def test_the_minutes_lifecycle_names_its_states_as_the_page_does():
 
 def test_a_cancelled_meeting_cannot_be_held(scope, board):
     meeting = _meeting(board)
-    services.meeting_cancel(meeting=meeting, actor=_user(board, "secretary"), reason="Strike")
+    services.meeting_cancel(
+        meeting=meeting, actor=_user(board, "secretary"), reason="Strike", today=TODAY
+    )
     with pytest.raises(ConflictError) as refused:
         _hold(board, meeting)
     assert (refused.value.code, refused.value.message) == (
@@ -122,7 +126,9 @@ def test_a_cancelled_meeting_cannot_be_held(scope, board):
 def test_a_held_meeting_cannot_be_cancelled(scope, board):
     meeting = _hold(board, _meeting(board))
     with pytest.raises(ConflictError) as refused:
-        services.meeting_cancel(meeting=meeting, actor=_user(board, "secretary"), reason="Late")
+        services.meeting_cancel(
+            meeting=meeting, actor=_user(board, "secretary"), reason="Late", today=TODAY
+        )
     assert (refused.value.code, refused.value.message) == (
         "not_scheduled",
         "Only a scheduled meeting is cancelled.",
@@ -133,9 +139,9 @@ def test_a_held_meeting_cannot_be_cancelled(scope, board):
 def test_a_cancelled_meeting_cannot_be_cancelled_again(scope, board):
     meeting = _meeting(board)
     secretary = _user(board, "secretary")
-    services.meeting_cancel(meeting=meeting, actor=secretary, reason="Strike")
+    services.meeting_cancel(meeting=meeting, actor=secretary, reason="Strike", today=TODAY)
     with pytest.raises(ConflictError) as refused:
-        services.meeting_cancel(meeting=meeting, actor=secretary, reason="Again")
+        services.meeting_cancel(meeting=meeting, actor=secretary, reason="Again", today=TODAY)
     assert refused.value.code == "not_scheduled"
 
 
@@ -152,7 +158,7 @@ def test_submitted_minutes_are_not_edited(scope, board):
     meeting = _minutes(board, _hold(board, _meeting(board)), submit=True)
     with pytest.raises(ConflictError) as refused:
         services.meeting_minutes_save(
-            meeting=meeting, actor=_user(board, "secretary"), minutes="Rewritten"
+            meeting=meeting, actor=_user(board, "secretary"), minutes="Rewritten", today=TODAY
         )
     assert (refused.value.code, refused.value.message) == (
         "minutes_locked",
@@ -166,7 +172,7 @@ def test_approved_minutes_are_not_edited(scope, board):
     meeting = _minutes(board, _hold(board, _meeting(board)), approve=True)
     with pytest.raises(ConflictError) as refused:
         services.meeting_minutes_save(
-            meeting=meeting, actor=_user(board, "secretary"), minutes="Rewritten"
+            meeting=meeting, actor=_user(board, "secretary"), minutes="Rewritten", today=TODAY
         )
     assert (refused.value.code, refused.value.message) == (
         "minutes_locked",
@@ -179,7 +185,9 @@ def test_approved_minutes_are_not_edited(scope, board):
 def test_submitted_minutes_are_not_submitted_twice(scope, board):
     meeting = _minutes(board, _hold(board, _meeting(board)), submit=True)
     with pytest.raises(ConflictError) as refused:
-        services.meeting_minutes_submit(meeting=meeting, actor=_user(board, "secretary"))
+        services.meeting_minutes_submit(
+            meeting=meeting, actor=_user(board, "secretary"), today=TODAY
+        )
     assert (refused.value.code, refused.value.message) == (
         "illegal_transition",
         "A meeting's minutes cannot go from “awaiting approval” to “awaiting approval”. "
@@ -191,7 +199,9 @@ def test_submitted_minutes_are_not_submitted_twice(scope, board):
 def test_approved_minutes_cannot_be_submitted_again(scope, board):
     meeting = _minutes(board, _hold(board, _meeting(board)), approve=True)
     with pytest.raises(ConflictError) as refused:
-        services.meeting_minutes_submit(meeting=meeting, actor=_user(board, "secretary"))
+        services.meeting_minutes_submit(
+            meeting=meeting, actor=_user(board, "secretary"), today=TODAY
+        )
     assert (refused.value.code, refused.value.message) == (
         "illegal_transition",
         "A meeting's minutes cannot go from “approved” to “awaiting approval”. "
@@ -233,7 +243,7 @@ def test_only_minutes_awaiting_approval_are_sent_back(scope, board, state):
         meeting = _minutes(board, meeting, approve=state == "approved")
     with pytest.raises(ConflictError) as refused:
         services.meeting_minutes_request_changes(
-            meeting=meeting, approver=_user(board, "chair"), reason="Add Q3"
+            meeting=meeting, approver=_user(board, "chair"), reason="Add Q3", today=TODAY
         )
     assert refused.value.code == "minutes_not_submitted"
     assert _status(meeting, "minutes_status") == state
@@ -242,10 +252,16 @@ def test_only_minutes_awaiting_approval_are_sent_back(scope, board, state):
 def test_minutes_sent_back_are_edited_and_submitted_again_then_approved(scope, board):
     meeting = _minutes(board, _hold(board, _meeting(board)), submit=True)
     secretary, chair = _user(board, "secretary"), _user(board, "chair")
-    services.meeting_minutes_request_changes(meeting=meeting, approver=chair, reason="Add Q3")
-    services.meeting_minutes_save(meeting=meeting, actor=secretary, minutes="Capacity; Q3.")
-    services.meeting_minutes_save(meeting=meeting, actor=secretary, minutes="Capacity; Q3 plan.")
-    services.meeting_minutes_submit(meeting=meeting, actor=secretary)
+    services.meeting_minutes_request_changes(
+        meeting=meeting, approver=chair, reason="Add Q3", today=TODAY
+    )
+    services.meeting_minutes_save(
+        meeting=meeting, actor=secretary, minutes="Capacity; Q3.", today=TODAY
+    )
+    services.meeting_minutes_save(
+        meeting=meeting, actor=secretary, minutes="Capacity; Q3 plan.", today=TODAY
+    )
+    services.meeting_minutes_submit(meeting=meeting, actor=secretary, today=TODAY)
     services.meeting_minutes_approve(meeting=meeting, approver=chair, now=LATER)
     meeting.refresh_from_db()
     assert (meeting.minutes_status, meeting.minutes) == ("approved", "Capacity; Q3 plan.")
