@@ -352,6 +352,7 @@ def meeting_detail(request, org_slug, meeting_id, *, status=200, **forms):
     can_record_attendance = officer and not cancelled and not_started is None
     can_write_minutes = officer and not cancelled and meeting.minutes_status in ("none", "draft")
     not_approved = services.minutes_refusal(meeting, step="approved")
+    not_sent = services.minutes_submit_refusal(meeting, today=today)
     return render(
         request,
         "governance/meeting_detail.html",
@@ -373,7 +374,8 @@ def meeting_detail(request, org_slug, meeting_id, *, status=200, **forms):
             "attendance_waits": (
                 not_started.message if officer and not cancelled and not_started else ""
             ),
-            "minutes_to_chair": services.minutes_refusal(meeting, step="submitted") is None,
+            "minutes_to_chair": not_sent is None,
+            "minutes_not_sent": not_sent.message if not_sent else "",
             "minutes_not_approved": not_approved.message if not_approved else "",
             "attendance_form": forms.get("attendance_form")
             or (

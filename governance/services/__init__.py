@@ -106,6 +106,7 @@ from governance.services.meetings import (
     meeting_vote_cast,
     minutes_approvers,
     minutes_refusal,
+    minutes_submit_refusal,
 )
 from governance.services.minutes_pdf import (
     MINUTES_PDF_TASK,
@@ -232,6 +233,7 @@ __all__ = [
     "meeting_url",
     "meeting_vote_cast",
     "minutes_approvers",
+    "minutes_submit_refusal",
     "minutes_refusal",
     "quorum_of",
     "seated_members",

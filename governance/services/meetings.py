@@ -539,6 +539,25 @@ def minutes_approvers(meeting: Meeting, *, on: date) -> list[User]:
     ]
 
 
+def _no_chair() -> ConflictError:
+    return ConflictError(
+        "No chair sits on the committee today to approve the minutes: seat one on the "
+        "committee page first.",
+        code="no_minutes_approver",
+    )
+
+
+def minutes_submit_refusal(meeting: Meeting, *, today: date) -> ConflictError | None:
+    """Why the minutes of `meeting` do not go to the chair on `today`, or None: the meeting is
+    not held (`minutes_refusal`), or no chair sits that day to approve them. The meeting page
+    asks this before offering "Send to the chair" and shows its words; the service raises
+    the same."""
+    refusal = minutes_refusal(meeting, step="submitted")
+    if refusal is None and not minutes_approvers(meeting, on=today):
+        refusal = _no_chair()
+    return refusal
+
+
 @transaction.atomic
 def meeting_minutes_submit(*, meeting: Meeting, actor: User | None, today: date) -> Meeting:
     """Send the draft minutes to the chair sitting `today` for approval: only of a meeting
@@ -554,11 +573,7 @@ def meeting_minutes_submit(*, meeting: Meeting, actor: User | None, today: date)
     MINUTES_LIFECYCLE.check(meeting.minutes_status, MinutesStatus.SUBMITTED)
     approvers = minutes_approvers(meeting, on=today)
     if not approvers:
-        raise ConflictError(
-            "No chair sits on the committee today to approve the minutes: seat one on the "
-            "committee page first.",
-            code="no_minutes_approver",
-        )
+        raise _no_chair()
     meeting.minutes_status = MinutesStatus.SUBMITTED
     meeting.save(update_fields=["minutes_status"])
     audit_record(

@@ -201,7 +201,7 @@ def test_the_pages_offer_sending_and_approving_minutes_only_for_a_held_meeting(
     secretary = client_as(_user(board, "secretary"))
     page = secretary.get(_url("meeting-detail", upcoming.pk)).content.decode()
     assert "Save draft" in page and "Send to the chair" not in page
-    assert "Minutes go to the chair once the meeting is held." in page
+    assert NOT_HELD in page  # the service's words
     when = timezone.localtime(upcoming.starts_at).strftime("%d %b %Y at %H:%M")
     assert f"The meeting starts on {when}: record the attendance once it has begun." in page
     assert 'data-testid="attendance-form"' not in page

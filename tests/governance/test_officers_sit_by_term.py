@@ -557,3 +557,42 @@ def test_a_seat_added_through_the_api_says_it_sits(org_a, board, owner, make_mem
     )
     assert added.status_code == 201, added.content
     assert (added.json()["sitting"], added.json()["not_sitting_because"]) == (True, "")
+
+
+def test_the_meeting_page_says_the_minutes_wait_for_a_chair_when_none_sits_today(
+    org_a, board, client_as
+):
+    from tenancy.context import tenant_scope
+
+    today = timezone.localdate()
+    with tenant_scope(org_a):
+        secretary = _user(board, "secretary")
+        starts = timezone.now() - timedelta(days=3)
+        meeting = services.meeting_schedule(
+            committee=board,
+            actor=secretary,
+            now=starts - timedelta(days=1),
+            title="Steering committee",
+            starts_at=starts,
+        )[0]
+        meeting = services.meeting_attendance_record(
+            meeting=meeting,
+            actor=secretary,
+            present_member_ids=[board.seats[k].pk for k in EVERYONE],
+            now=starts,
+        )
+        services.meeting_minutes_save(
+            meeting=meeting, actor=secretary, minutes="Capacity agreed.", today=today
+        )
+        assert services.minutes_submit_refusal(meeting, today=today) is None
+        _end_chairs_term(board, today - timedelta(days=1))
+        refusal = services.minutes_submit_refusal(meeting, today=today)
+    assert (refusal.code, refusal.message) == (
+        "no_minutes_approver",
+        "No chair sits on the committee today to approve the minutes: seat one on the "
+        "committee page first.",
+    )
+    page = client_as(secretary).get(reverse("meeting-detail", args=[org_a.slug, meeting.pk]))
+    text = page.content.decode()
+    assert "Send to the chair" not in text and "Save draft" in text
+    assert "No chair sits on the committee today to approve the minutes" in text
