@@ -130,6 +130,12 @@ def partnership_committee(request, org_slug, partnership_id, *, status=200, **fo
     officer = committee is not None and services.is_officer(
         request.user, committee, on=timezone.localdate()
     )
+    # Officer seats nobody sits in today: the page warns (minutes wait without a chair).
+    vacancies = (
+        services.officer_vacancies([m for m in members if m.pk not in not_sitting])
+        if committee
+        else ""
+    )
     return render(
         request,
         "governance/committee.html",
@@ -150,6 +156,7 @@ def partnership_committee(request, org_slug, partnership_id, *, status=200, **fo
             ),
             "can_change": can_change,
             "officer": officer,
+            "officer_vacancies": vacancies,
             "committee_form": forms.get("committee_form")
             or (CommitteeForm(instance=committee) if can_change else None),
             "member_form": forms.get("member_form")

@@ -16,6 +16,12 @@ BEAT_SCHEDULE = {
         "task": "governance.tasks.attestation_reminders_all_tenants",
         "schedule": crontab(hour=7, minute=45),
     },
+    # Daily: a seat whose term ends within 30 days is told of once (its holder, the owner, the
+    # officers), so the committee is not left without a chair or a quorum.
+    "governance-committee-terms-ending": {
+        "task": "governance.tasks.committee_terms_ending_all_tenants",
+        "schedule": crontab(hour=7, minute=50),
+    },
     "governance-escalations": {
         "task": "governance.tasks.escalations_advance_all_tenants",
         "schedule": crontab(hour=7, minute=30),

@@ -47,6 +47,19 @@ def meeting_reminders_all_tenants() -> int:
 
 
 @tenant_task()
+def committee_terms_ending(*, organization_id: int, now: str | None = None) -> int:
+    """Tell of the organization's committee seats whose term ends within 30 days (once per seat
+    and term end)."""
+    moment = timezone.now() if now is None else datetime.fromisoformat(now)
+    return services.committee_terms_ending_send(now=moment)
+
+
+@shared_task(**TASK_DEFAULTS)
+def committee_terms_ending_all_tenants() -> int:
+    return for_each_tenant(committee_terms_ending)
+
+
+@tenant_task()
 def escalations_advance(*, organization_id: int, now: str | None = None) -> dict:
     """Escalate overdue action items and take overdue escalations one level up (idempotent:
     each level is reached once per escalation)."""

@@ -215,6 +215,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/governance/test_committee_rules_pinned.py",
             "tests/governance/test_committee_seats_by_term.py",
             "tests/governance/test_officers_sit_by_term.py",
+            "tests/governance/test_terms_ending_told.py",
             "tests/governance/test_sitting_and_replacing_rules_named.py",
         ],
     ),

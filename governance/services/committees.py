@@ -6,12 +6,14 @@ vote, sponsor or lead the programme must hold a role that may approve governance
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
 
 from governance.models import Committee, CommitteeMember, Party
 from governance.services.change_requests import _invited, _memberships
@@ -21,6 +23,7 @@ from tenancy.context import require_organization
 from tenancy.errors import ConflictError
 from tenancy.models import Membership, User
 from tenancy.permissions import role_allows
+from tenancy.services import notify
 
 COMMITTEE_FIELDS = (
     "name",
@@ -38,6 +41,10 @@ MEMBER_FIELDS = (
     "term_start",
     "term_end",
 )
+# The chair and the secretary (of either party) run the committee's meetings.
+OFFICER_ROLES = (CommitteeMember.Role.CHAIR, CommitteeMember.Role.SECRETARY)
+# How long before a seat's term ends its holder, the partnership's owner and the officers hear.
+TERM_ENDING_LEAD = timedelta(days=30)
 QUORUM_SHARE: dict[str, Fraction] = {
     Committee.QuorumRule.MAJORITY: Fraction(1, 2),  # more than half
     Committee.QuorumRule.TWO_THIRDS: Fraction(2, 3),  # at least two thirds
@@ -285,6 +292,90 @@ def seats_not_sitting(members: list[CommitteeMember], *, on: date) -> dict[int, 
     )
     why = {m.pk: not_sitting_because(m, able=m.pk in able, on=on) for m in members}
     return {pk: text for pk, text in why.items() if text}
+
+
+def officer_vacancies(sitting: list[CommitteeMember]) -> str:
+    """A warning when nobody among `sitting` (the seats that sit on a day, `seated_members`)
+    holds the chair or the secretary's seat, or "": without a chair the minutes wait, without
+    either only a stand-in runs the meetings. The committee page shows it."""
+    held = {m.role for m in sitting}
+    missing = [role for role in OFFICER_ROLES if role not in held]
+    if not missing:
+        return ""
+    names = " or as ".join(str(role.label).lower() for role in missing)
+    minutes = (
+        "minutes wait until a chair sits, and " if CommitteeMember.Role.CHAIR in missing else ""
+    )
+    return (
+        f"Nobody sits as {names} today: {minutes}only a stand-in (an admin or procurement "
+        "manager) runs the meetings. Seat one or extend a term."
+    )
+
+
+def committee_terms_ending_send(*, now: datetime, lead: timedelta = TERM_ENDING_LEAD) -> int:
+    """Tell of every seat whose term ends within `lead` of today (in the organization's time,
+    the last day included) its holder, the partnership's owner and the committee's officers
+    sitting today, once per seat and term end (the dedupe key): the next member is seated or
+    the term extended before the quorum, the votes and, for an officer, the meetings and
+    minutes are left without them. Only seats whose member can still take part are told of.
+    Returns how many seats were told of for the first time."""
+    today = timezone.localdate(now)
+    ending = list(
+        able_members(
+            CommitteeMember.objects.filter(term_end__gte=today, term_end__lte=today + lead)
+        ).select_related("user", "committee__partnership__owner")
+    )
+    if not ending:
+        return 0
+    seats: dict[int, list[CommitteeMember]] = {}
+    for seat in able_members(
+        CommitteeMember.objects.filter(committee__in={s.committee_id for s in ending})
+    ).select_related("user"):
+        seats.setdefault(seat.committee_id, []).append(seat)
+    told = []
+    for seat in ending:
+        committee = seat.committee
+        partnership = committee.partnership
+        others = seats.get(committee.pk, [])
+        officers = [m.user for m in seated_on(others, today) if m.role in OFFICER_ROLES]
+        role = seat.get_role_display().lower()
+        body = (
+            f"{seat.user}'s seat on {committee.name} ({partnership.name}) ends on "
+            f"{seat.term_end:%d %b %Y}. Extend the term or seat the next member on the "
+            "committee page."
+        )
+        if seat.role in OFFICER_ROLES:
+            day_after = seat.term_end + timedelta(days=1)
+            # (The seat itself no longer sits the day after its term.)
+            if not [m for m in seated_on(others, day_after) if m.role == seat.role]:
+                minutes = (
+                    "the minutes will wait for a chair and "
+                    if seat.role == CommitteeMember.Role.CHAIR
+                    else ""
+                )
+                body += (
+                    f" Nobody else is seated as {role} from {day_after:%d %b %Y}: {minutes}only "
+                    "a stand-in will run the meetings."
+                )
+        created = notify(
+            recipients=[seat.user, partnership.owner, *officers],
+            title=f"Committee seat ending on {seat.term_end:%d %b %Y}: {seat.user} ({role})",
+            body=body,
+            url=reverse(
+                "partnership-committee", args=[require_organization().slug, partnership.pk]
+            ),
+            about=partnership,
+            dedupe_key=f"governance.committee.term_ending:{seat.pk}:{seat.term_end:%Y-%m-%d}",
+        )
+        if created:
+            told.append(seat)
+    if told:
+        audit_record(
+            action="governance.committee.terms_ending_told",
+            actor_label="term reminder job",
+            changes={"seats": [s.pk for s in told]},
+        )
+    return len(told)
 
 
 # --- quorum -------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from governance.models import (
 )
 from governance.services.change_requests import _invited, _memberships
 from governance.services.committees import (
+    OFFICER_ROLES,
     able_members,
     quorum_of,
     seated_members,
@@ -46,7 +47,6 @@ from tenancy.models import User
 from tenancy.permissions import role_allows
 from tenancy.services import notify
 
-OFFICER_ROLES = (CommitteeMember.Role.CHAIR, CommitteeMember.Role.SECRETARY)
 MAX_SERIES = 12
 # How long a meeting may last, in minutes (a quarter of an hour to a working day).
 MIN_DURATION, MAX_DURATION = 15, 600
