@@ -158,7 +158,9 @@ def _seed_committee(tenant, partnership, now) -> None:
     seats = [
         (committee_member, {"role": "chair", "is_programme_lead": True}),
         (manager, {"role": "secretary", "has_vote": False}),
-        (admin, {"is_executive_sponsor": True}),
+        # Our sponsor's term ends in three weeks: the committee is told (below) to extend it or
+        # seat the next sponsor.
+        (admin, {"is_executive_sponsor": True, "term_end": today + timedelta(days=21)}),
     ]
     if guest_invited:
         seats.append((guest, {"is_executive_sponsor": True, "is_programme_lead": True}))
@@ -172,6 +174,7 @@ def _seed_committee(tenant, partnership, now) -> None:
         )
         for user, f in seats
     ]
+    services.committee_terms_ending_send(now=now)
     # A meeting held a month ago: everybody present, a decision with its vote, minutes approved.
     held_at = now - timedelta(days=30)
     past = services.meeting_schedule(

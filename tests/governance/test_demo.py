@@ -69,6 +69,26 @@ def test_each_demo_partnership_has_a_committee_meetings_a_raci_and_an_escalation
         assert set(first.members.values_list("party", flat=True)) == {"customer", "partner"}
 
 
+def test_the_demo_sponsors_term_ends_soon_and_the_committee_was_told_once():
+    from tenancy.models import Notification
+
+    tenant = seed_organization("northwind")
+    with tenant_scope(tenant.organization):
+        seed_partnerships(tenant)
+        contracts_demo.seed(tenant)
+        governance_demo.seed(tenant)
+        governance_demo.seed(tenant)
+        told = Notification.objects.filter(
+            dedupe_key__startswith="governance.committee.term_ending:",
+            recipient=tenant.users[Role.ORG_ADMIN],
+        )
+        # One notice per partnership's committee: the admin sponsors each, and is told once.
+        assert told.count() == len(tenant.partnerships)
+        assert {n.title.split(":")[1].strip() for n in told} == {
+            f"{tenant.users[Role.ORG_ADMIN]} (member)"
+        }
+
+
 def test_the_demo_has_an_overdue_open_book_disclosure():
     from django.utils import timezone
 
