@@ -1,6 +1,8 @@
 """The governance demo: change requests in several states, one awaiting the partner guest's
 approval and one escalated; a second run adds nothing."""
 
+from contextlib import contextmanager
+
 import pytest
 
 from contracts import demo as contracts_demo
@@ -13,6 +15,19 @@ from tenancy.demo import seed_organization
 from tenancy.models import Membership, Role
 
 pytestmark = pytest.mark.django_db
+
+
+@contextmanager
+def _governance_seeded_twice():
+    """Northwind with its partnerships, contracts and governance demo, the last seeded twice;
+    inside its tenant scope."""
+    tenant = seed_organization("northwind")
+    with tenant_scope(tenant.organization):
+        seed_partnerships(tenant)
+        contracts_demo.seed(tenant)
+        governance_demo.seed(tenant)
+        governance_demo.seed(tenant)
+        yield tenant
 
 
 def test_the_demo_has_change_requests_in_several_states_and_a_second_run_adds_nothing():
@@ -48,12 +63,7 @@ def test_the_demo_has_change_requests_in_several_states_and_a_second_run_adds_no
 def test_each_demo_partnership_has_a_committee_meetings_a_raci_and_an_escalation():
     from governance.models import Committee, Escalation, Meeting, MeetingDecision, RaciAssignment
 
-    tenant = seed_organization("northwind")
-    with tenant_scope(tenant.organization):
-        seed_partnerships(tenant)
-        contracts_demo.seed(tenant)
-        governance_demo.seed(tenant)
-        governance_demo.seed(tenant)
+    with _governance_seeded_twice() as tenant:
         for partnership in tenant.partnerships:
             committee = Committee.objects.get(partnership=partnership)
             meetings = Meeting.objects.filter(committee=committee)
@@ -72,12 +82,7 @@ def test_each_demo_partnership_has_a_committee_meetings_a_raci_and_an_escalation
 def test_the_demo_sponsors_term_ends_soon_and_the_committee_was_told_once():
     from tenancy.models import Notification
 
-    tenant = seed_organization("northwind")
-    with tenant_scope(tenant.organization):
-        seed_partnerships(tenant)
-        contracts_demo.seed(tenant)
-        governance_demo.seed(tenant)
-        governance_demo.seed(tenant)
+    with _governance_seeded_twice() as tenant:
         told = Notification.objects.filter(
             dedupe_key__startswith="governance.committee.term_ending:",
             recipient=tenant.users[Role.ORG_ADMIN],

@@ -69,6 +69,14 @@ def _held_with_minutes_submitted(
     return meeting
 
 
+def _minutes_waiting_while_the_chair_changes(board, make_member, org_a, owner):
+    """Minutes submitted today; Carl's term ends on 20 Jan and Nina chairs from 21 Jan."""
+    meeting = _held_with_minutes_submitted(board)
+    _end_chairs_term(board, TODAY + timedelta(days=10))
+    nina = _new_chair(board, make_member, org_a, owner, from_day=TODAY + timedelta(days=11)).user
+    return _user(board, "chair"), nina, meeting
+
+
 # --- who is an officer -------------------------------------------------------------------
 
 
@@ -326,11 +334,7 @@ def test_a_former_chair_no_longer_moves_someone_elses_action_on(scope, board):
 def test_minutes_go_to_the_chair_who_sits_on_the_day_they_are_decided(
     scope, board, make_member, org_a, owner
 ):
-    carl = _user(board, "chair")
-    meeting = _held_with_minutes_submitted(board)
-    # Carl's term ends on 20 Jan; Nina chairs from 21 Jan.
-    _end_chairs_term(board, TODAY + timedelta(days=10))
-    nina = _new_chair(board, make_member, org_a, owner, from_day=TODAY + timedelta(days=11)).user
+    carl, nina, meeting = _minutes_waiting_while_the_chair_changes(board, make_member, org_a, owner)
     assert services.minutes_approvers(meeting, on=TODAY + timedelta(days=10)) == [carl]
     assert services.minutes_approvers(meeting, on=TODAY + timedelta(days=11)) == [nina]
     later = NOW + timedelta(days=11)
@@ -400,10 +404,7 @@ def test_submitted_minutes_are_announced_to_the_sitting_chair_only(
 def test_the_inbox_holds_minutes_for_the_chair_sitting_today_only(
     scope, board, make_member, org_a, owner
 ):
-    carl = _user(board, "chair")
-    meeting = _held_with_minutes_submitted(board)
-    _end_chairs_term(board, TODAY + timedelta(days=10))
-    nina = _new_chair(board, make_member, org_a, owner, from_day=TODAY + timedelta(days=11)).user
+    carl, nina, meeting = _minutes_waiting_while_the_chair_changes(board, make_member, org_a, owner)
 
     def awaiting(user, day):
         membership = Membership.objects.get(organization=org_a, user=user)
@@ -596,3 +597,33 @@ def test_the_meeting_page_says_the_minutes_wait_for_a_chair_when_none_sits_today
     text = page.content.decode()
     assert "Send to the chair" not in text and "Save draft" in text
     assert "No chair sits on the committee today to approve the minutes" in text
+
+
+def test_with_ability_marks_each_seat_whether_its_member_can_still_take_part(
+    scope, board, partnership, owner, org_a
+):
+    """One query for any number of seats: active members of the organization and, for the
+    partner, guests still invited to the partnership (`with_ability`, which the API's lists
+    use); the same answer as `able_members` gives by filtering."""
+    from partnerships.services import partnership_remove_guest
+    from tenancy.access.services.members import membership_deactivate
+
+    membership_deactivate(
+        membership=Membership.objects.get(organization=org_a, user=_user(board, "sponsor")),
+        actor=owner,
+        reason="Left the company",
+        now=NOW,
+    )
+    partnership_remove_guest(partnership=partnership, guest=_user(board, "guest"), actor=owner)
+    seats = CommitteeMember.objects.filter(committee=board)
+    able = {m.user.email: m.able for m in services.with_ability(seats.select_related("user"))}
+    assert able == {
+        "committee@alpha.test": True,
+        "manager@alpha.test": True,
+        "guest@alder.test": False,  # taken off the partnership
+        "sponsor@alpha.test": False,  # left the organization
+        "pia@alder.test": True,  # still invited
+    }
+    assert {m.user.email for m in services.able_members(seats)} == {
+        email for email, can in able.items() if can
+    }
