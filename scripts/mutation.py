@@ -726,6 +726,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/tenancy/test_admin_api.py",
             "tests/tenancy/test_audit_log_and_settings.py",
             "tests/tenancy/test_access_rules_pinned.py",
+            "tests/tenancy/test_invitation_rules_pinned.py",
         ],
     ),
     "tenancy.access_sso": (
@@ -734,6 +735,7 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/tenancy/test_single_sign_on.py",
             "tests/tenancy/test_secrets_at_rest.py",
             "tests/tenancy/test_domain_lookup.py",
+            "tests/tenancy/test_sso_rules_pinned.py",
         ],
     ),
     # The sourcing case's services (the arithmetic is `partnerships.sourcing` above) and the

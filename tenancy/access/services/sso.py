@@ -71,6 +71,7 @@ def sso_configure(
     domains = _clean_domains(email_domains)
     if not domains:
         errors["email_domains"] = "Give at least one e-mail domain, e.g. example.com."
+    role_claim = (role_claim or "").strip()
     if role_claim and not role_claim.replace("_", "").replace("-", "").replace(".", "").isalnum():
         errors["role_claim"] = "Use the claim's plain name, e.g. partnerline_role."
     if default_role not in MEMBER_ROLES:
@@ -104,7 +105,7 @@ def sso_configure(
     config.client_secret = secret
     config.email_domains = domains
     config.verified_domains = verified
-    config.role_claim = (role_claim or "").strip()
+    config.role_claim = role_claim
     config.default_role = default_role
     config.allow_jit = allow_jit
     config.is_enabled = is_enabled
