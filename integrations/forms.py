@@ -151,6 +151,7 @@ class WebhookSubscriptionForm(forms.ModelForm):
     events = forms.MultipleChoiceField(
         choices=WEBHOOK_EVENTS, widget=forms.CheckboxSelectMultiple, label="Events"
     )
+    url = forms.URLField(max_length=500, assume_scheme="https", label="URL")
 
     class Meta:
         model = WebhookSubscription

@@ -36,6 +36,9 @@ class ServiceForm(forms.ModelForm):
 
 
 class PartnerForm(ServiceForm):
+    # "acme.example" is read as https://acme.example (Django 6's default; 5.x assumed http).
+    website = forms.URLField(required=False, max_length=200, assume_scheme="https")
+
     class Meta:
         model = Partner
         fields = [

@@ -141,6 +141,22 @@ TARGETS: dict[str, tuple[str, list[str]]] = {
             "tests/contracts/test_intake_rules_pinned.py",
         ],
     ),
+    # Sixteenth session: the reads that decide what a partner guest sees (never the playbook,
+    # deviations, review state, internal comments or drafts) and the contract calendar.
+    "contracts.selectors": (
+        "contracts/selectors.py",
+        [
+            "tests/contracts/test_confidentiality.py",
+            "tests/contracts/test_review_rules.py",
+            "tests/contracts/test_pages.py",
+            "tests/contracts/test_api.py",
+            "tests/contracts/test_api_review.py",
+            "tests/contracts/test_deadlines.py",
+            "tests/contracts/test_dates.py",
+            "tests/contracts/test_services.py",
+            "tests/contracts/test_obligation_waiver.py",
+        ],
+    ),
     "contracts.notices": (
         "contracts/services/notices.py",
         [

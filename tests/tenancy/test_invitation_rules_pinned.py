@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signing import dumps
 
+from partnerships.models import PartnershipUserObjectPermission
 from tenancy.access import services
 from tenancy.access.services.members import LOGO_MAX_BYTES
 from tenancy.context import tenant_scope
@@ -343,8 +344,6 @@ def test_a_guest_accepting_a_member_invitation_becomes_a_member(org_a, owner, ma
 def test_a_guest_accepting_is_let_into_the_partnership_named(org_a, owner, alder):
     invitation = _invite(org_a, owner, "guest@supplier.test", Role.PARTNER_GUEST, alder)
     user = _accept(invitation, password=PASSWORD).user
-    from partnerships.models import PartnershipUserObjectPermission
-
     with tenant_scope(org_a):
         assert PartnershipUserObjectPermission.objects.filter(user=user).count() == 1
         assert PartnershipUserObjectPermission.objects.get(user=user).content_object == alder
