@@ -87,6 +87,13 @@ def test_domains_are_read_from_commas_and_lines_lower_case_without_at_signs_once
 def test_the_issuer_is_stored_without_surrounding_spaces_or_a_trailing_slash(org_a, owner):
     config = _configure(org_a, owner, issuer="  https://login.alpha.test/// ")
     assert config.issuer == ISSUER
+    realm = _configure(org_a, owner, issuer="https://login.alpha.test/realms/PLX/")
+    assert realm.issuer == "https://login.alpha.test/realms/PLX"  # only the slashes go
+
+
+def test_domains_may_be_given_one_per_line(org_a, owner):
+    config = _configure(org_a, owner, email_domains="alpha.test\nbeta.test\r\ngamma.test")
+    assert config.email_domains == ["alpha.test", "beta.test", "gamma.test"]
 
 
 @pytest.mark.parametrize("issuer", ["", "login.alpha.test", "ftp://login.alpha.test", "https://"])
@@ -122,6 +129,10 @@ def test_a_role_claim_is_a_plain_name(org_a, owner, claim):
 @pytest.mark.parametrize("claim", ["partnerline_role", "https-claims.role", "x-role", ""])
 def test_a_role_claim_may_hold_underscores_dashes_and_dots_or_be_left_empty(org_a, owner, claim):
     assert _configure(org_a, owner, role_claim=f" {claim} ").role_claim == claim
+
+
+def test_no_role_claim_at_all_is_an_empty_one(org_a, owner):
+    assert _configure(org_a, owner, role_claim=None).role_claim == ""
 
 
 @pytest.mark.parametrize("role", [Role.PARTNER_GUEST, "owner", ""])
@@ -175,7 +186,7 @@ def test_what_is_stored_is_what_the_admin_gave_trimmed(org_a, owner):
         config.updated_at,
         config.verified_domains,
     ) == ("partnerline-app", "secret-1", Role.LEGAL, False, False, NOW, [])
-    assert len(config.domain_token) >= 32
+    assert len(config.domain_token) == 32  # 24 random bytes, URL-safe
 
 
 def test_an_empty_secret_keeps_the_stored_one_and_a_new_one_replaces_it(org_a, owner):
@@ -216,6 +227,12 @@ def test_the_audit_names_what_changed_and_never_the_secret(org_a, owner):
     assert second.changes == {"client_id": ["partnerline", "other"], "allow_jit": [True, False]}
     assert third.changes == {"client_secret": "replaced"}
     assert all("secret-" not in str(event.changes) for event in (first, second, third))
+
+
+def test_proven_domains_that_stay_are_not_named_as_a_change(org_a, owner, config):
+    _configure(org_a, owner, email_domains="alpha.test, alpha-group.test", client_id="other")
+    last = _events(org_a, "tenancy.single_sign_on.configured")[-1]
+    assert last.changes == {"client_id": ["partnerline", "other"]}
 
 
 # --- a domain belongs to one organization -----------------------------------------------------
@@ -422,10 +439,28 @@ def test_an_address_outside_the_proven_domains_is_refused_even_if_named(org_a, o
     assert not User.objects.filter(email__startswith="rae@").exists()
 
 
+def test_an_address_that_is_not_one_is_refused_in_words(config):
+    assert _refused(config, email="rae@evil.test@alpha.test") == (
+        "Your provider sent “rae@evil.test@alpha.test”, which is not an e-mail address "
+        "Partnerline can use. Ask your administrator to check the provider's e-mail claim."
+    )
+    assert not User.objects.filter(email__contains="rae@").exists()
+
+
+def test_the_domain_is_what_follows_the_last_at_sign(org_a, config):
+    user = _sign_in(config, email='"rae@evil.test"@alpha.test')
+    assert Membership.objects.filter(organization=org_a, user=user).exists()
+
+
 def test_a_member_signs_in_and_the_claim_changes_their_role(org_a, config, make_member):
     member = make_member(org_a, Role.VIEWER, email="pat@alpha.test")
     assert _sign_in(config, email="PAT@alpha.test", partnerline_role="finance") == member
     assert Membership.objects.get(organization=org_a, user=member).role == Role.FINANCE
+    [event] = _events(org_a, "tenancy.membership.role_changed")
+    assert (event.actor, event.changes) == (
+        member,
+        {"role": ["viewer", "finance"], "user": "pat@alpha.test"},
+    )
     assert _sign_in(config, email="pat@alpha.test") == member  # no claim: the role stays
     assert Membership.objects.get(organization=org_a, user=member).role == Role.FINANCE
     assert User.objects.filter(email__iexact="pat@alpha.test").count() == 1
@@ -486,6 +521,36 @@ def test_only_a_pending_unexpired_invitation_lets_a_removed_member_back(
         )
     assert "was removed" in _refused(config, email="former@alpha.test")
     assert not Membership.objects.get(user=former).is_active
+
+
+def test_someone_else_s_invitation_lets_nobody_in(org_a, owner, make_member):
+    config = _configure(org_a, owner, allow_jit=False)
+    _prove(config, owner)
+    former = make_member(org_a, Role.LEGAL, email="former@alpha.test")
+    Membership.objects.filter(user=former).update(is_active=False)
+    services.member_invite(
+        organization=org_a, email="invited@alpha.test", role=Role.ORG_ADMIN, actor=owner, now=NOW
+    )
+    assert "was removed" in _refused(config, email="former@alpha.test")
+    assert "not a member of Alpha Industries yet" in _refused(config, email="else@alpha.test")
+    assert not Membership.objects.get(user=former).is_active
+    with tenant_scope(org_a):
+        assert Invitation.objects.get().status == Invitation.Status.PENDING
+
+
+def test_an_active_member_s_sign_in_leaves_a_pending_invitation_alone(
+    org_a, owner, config, make_member
+):
+    member = make_member(org_a, Role.VIEWER, email="pat@alpha.test")
+    with tenant_scope(org_a):
+        pending = Invitation.objects.create(
+            organization=org_a, email="pat@alpha.test", role=Role.FINANCE, nonce="c" * 32,
+            invited_by=owner, created_at=NOW, sent_at=NOW, expires_at=NOW + timedelta(days=5),
+        )  # fmt: skip
+    assert _sign_in(config, email="pat@alpha.test") == member
+    assert Membership.objects.get(organization=org_a, user=member).role == Role.VIEWER
+    with tenant_scope(org_a):
+        assert Invitation.objects.get(pk=pending.pk).status == Invitation.Status.PENDING
 
 
 def test_the_newest_pending_invitation_is_the_one_accepted(org_a, owner, config, make_member):

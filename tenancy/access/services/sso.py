@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 
 from tenancy.access.domains import (
@@ -231,6 +232,13 @@ def sso_sign_in(*, config, claims: dict, now: datetime) -> User:
     email = (claims.get("email") or "").strip().lower()
     if not email or claims.get("email_verified") is False:
         raise SingleSignOnRefused("Your provider did not confirm an e-mail address.")
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise SingleSignOnRefused(
+            f"Your provider sent “{email[:254]}”, which is not an e-mail address Partnerline "
+            "can use. Ask your administrator to check the provider's e-mail claim."
+        ) from exc
     if email.rsplit("@", 1)[-1] not in config.verified_domains:
         raise SingleSignOnRefused(f"{email} is not in a domain that signs in to {organization}.")
     claimed_role = _role_from_claims(config, claims)
