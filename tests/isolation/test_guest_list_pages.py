@@ -1,0 +1,115 @@
+"""Every page without an object id (lists, dashboards, calendars, inboxes, exports), opened by a
+partner guest while every tenant model has a row in partnerships they were not invited to.
+
+A guest holds a module's view permission at the list level (`tenancy.permissions.has_permission`:
+"the list itself is restricted by restrict_for_guest"), so each list is only as narrow as its
+selector. The object suite checks object pages and API lists; this file checks what the list
+pages show: no link to another partnership's object, and none of its rows' names. Pages are
+discovered, so a new list page is covered without editing this file."""
+
+import re
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.test import Client
+
+from tenancy.context import tenant_scope
+from tenancy.models import Role
+from tests.factories import factory_for
+from tests.isolation.conftest import COVERAGE
+from tests.isolation.discovery import page_routes, tenant_models
+from tests.isolation.guests import make_guest_world
+
+pytestmark = [pytest.mark.django_db, pytest.mark.heavy(seconds=60)]
+
+LIST_PAGES = [route for route in page_routes() if not route.id_kwargs]
+# A link to one object's page: /o/alpha/<words>/<id>/...
+OBJECT_LINK = re.compile(r'href="(/o/alpha/[\w/-]*?/(\d+)/[^"]*)"')
+
+
+def _everything_elsewhere(organization, owner) -> list:
+    """Rows of every tenant model, each in a partnership the guest was not invited to (the
+    factories make their own): one as the factory makes it and, for a model with a status, one
+    in each status (a guest is shown more than drafts: the later states are the ones to hide)."""
+    built = []
+    with tenant_scope(organization):
+        for model in tenant_models().values():
+            if model._meta.model_name == "apikey":
+                continue  # the organization's own keys: an admin's page, not a guest's list
+            factory = factory_for(model)
+            fields = {f.name: f for f in model._meta.get_fields()}
+            extra = {"recipient": owner} if "recipient" in fields else {}
+            built.append(factory(organization=organization, **extra))
+            status = fields.get("status")
+            for value, _ in getattr(status, "choices", None) or []:
+                try:
+                    with transaction.atomic():
+                        built.append(factory(organization=organization, status=value, **extra))
+                except (IntegrityError, ValidationError, ValueError, TypeError):
+                    continue  # a state the factory cannot make on its own
+    return built
+
+
+def _guest_client(org_a) -> Client:
+    from tenancy.models import Membership
+
+    membership = Membership.objects.get(organization=org_a, role=Role.PARTNER_GUEST)
+    client = Client()
+    client.force_login(membership.user)
+    return client
+
+
+def _allowed(href: str, theirs) -> bool:
+    """Links a guest may be shown: their own partnership's pages (and its partner's)."""
+    return href.startswith(
+        (f"/o/alpha/partnerships/{theirs.pk}/", f"/o/alpha/partners/{theirs.partner_id}/")
+    )
+
+
+def _names(rows, theirs) -> list[str]:
+    """Names that give a row away: the other partnerships' and every row's own name where the
+    factory numbers it ("Master services agreement 12")."""
+    names = set()
+    for row in rows:
+        text = str(row)
+        if re.search(r"\d", text) and len(text) >= 10 and not text.isdigit():
+            names.add(text)
+    return sorted(names - {str(theirs)})
+
+
+def test_a_guest_s_list_pages_show_nothing_of_partnerships_they_were_not_invited_to(
+    org_a, owner, make_member
+):
+    make_guest_world(org_a, owner, make_member)
+    from partnerships.models import Partnership
+
+    with tenant_scope(org_a):
+        theirs = Partnership.objects.get(name="Guest's own partnership")
+        rows = _everything_elsewhere(org_a, owner)
+        rows += list(Partnership.objects.exclude(pk=theirs.pk))
+        names = _names(rows, theirs)
+    assert len(names) > 20, "the rows have no names to look for: the test proves nothing"
+    findable = [re.compile(re.escape(name) + r"(?!\d)") for name in names]
+    guest = _guest_client(org_a)
+    owner_client = Client()
+    owner_client.force_login(owner)
+    leaks = []
+    shown_to_owner = 0
+    for route in LIST_PAGES:
+        url = route.url("alpha", {})
+        response = guest.get(url)
+        if response.status_code != 200:
+            continue
+        page = (
+            b"".join(response.streaming_content) if response.streaming else response.content
+        ).decode()
+        for href, _ in OBJECT_LINK.findall(page):
+            if not _allowed(href, theirs):
+                leaks.append(f"{url} links to {href}")
+        leaks += [f"{url} names “{p.pattern}”" for p in findable if p.search(page)]
+        COVERAGE["guest list pages checked"] += 1
+        if any(p.search(owner_client.get(url).content.decode()) for p in findable):
+            shown_to_owner += 1
+    assert leaks == []
+    assert shown_to_owner > 10, "the owner sees none of the rows either: the test proves nothing"
