@@ -3,6 +3,8 @@ guest invited to one partnership never reaches another partnership's objects of 
 organization (404 on reads, never a 2xx on writes), by session or by API key, and lists none of
 them. A module's file picks its routes with `module_routes` and calls the three checks."""
 
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -18,6 +20,7 @@ from tests.isolation.discovery import (
     model_for_kwarg,
     page_routes,
     parent_id,
+    tenant_models,
 )
 from tests.partnerships.factories import PartnershipFactory
 
@@ -129,3 +132,26 @@ def assert_guest_refused_page(route, world) -> None:
         )
         COVERAGE["guest page requests refused"] += 1
     COVERAGE["guest page object routes"] += 1
+
+
+def rows_elsewhere(organization, owner) -> list:
+    """Rows of every tenant model, each in a partnership the guest was not invited to (the
+    factories make their own): one as the factory makes it and, for a model with a status, one
+    in each status (a guest is shown more than drafts: the later states are the ones to hide)."""
+    built = []
+    with tenant_scope(organization):
+        for model in tenant_models().values():
+            if model._meta.model_name == "apikey":
+                continue  # the organization's own keys: an admin's page, not a guest's list
+            factory = factory_for(model)
+            fields = {f.name: f for f in model._meta.get_fields()}
+            extra = {"recipient": owner} if "recipient" in fields else {}
+            built.append(factory(organization=organization, **extra))
+            status = fields.get("status")
+            for value, _ in getattr(status, "choices", None) or []:
+                try:
+                    with transaction.atomic():
+                        built.append(factory(organization=organization, status=value, **extra))
+                except (IntegrityError, ValidationError, ValueError, TypeError):
+                    continue  # a state the factory cannot make on its own
+    return built

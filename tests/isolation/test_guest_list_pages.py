@@ -10,45 +10,19 @@ discovered, so a new list page is covered without editing this file."""
 import re
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.test import Client
 
 from tenancy.context import tenant_scope
 from tenancy.models import Role
-from tests.factories import factory_for
 from tests.isolation.conftest import COVERAGE
-from tests.isolation.discovery import page_routes, tenant_models
-from tests.isolation.guests import make_guest_world
+from tests.isolation.discovery import page_routes
+from tests.isolation.guests import make_guest_world, rows_elsewhere
 
 pytestmark = [pytest.mark.django_db, pytest.mark.heavy(seconds=60)]
 
 LIST_PAGES = [route for route in page_routes() if not route.id_kwargs]
 # A link to one object's page: /o/alpha/<words>/<id>/...
 OBJECT_LINK = re.compile(r'href="(/o/alpha/[\w/-]*?/(\d+)/[^"]*)"')
-
-
-def _everything_elsewhere(organization, owner) -> list:
-    """Rows of every tenant model, each in a partnership the guest was not invited to (the
-    factories make their own): one as the factory makes it and, for a model with a status, one
-    in each status (a guest is shown more than drafts: the later states are the ones to hide)."""
-    built = []
-    with tenant_scope(organization):
-        for model in tenant_models().values():
-            if model._meta.model_name == "apikey":
-                continue  # the organization's own keys: an admin's page, not a guest's list
-            factory = factory_for(model)
-            fields = {f.name: f for f in model._meta.get_fields()}
-            extra = {"recipient": owner} if "recipient" in fields else {}
-            built.append(factory(organization=organization, **extra))
-            status = fields.get("status")
-            for value, _ in getattr(status, "choices", None) or []:
-                try:
-                    with transaction.atomic():
-                        built.append(factory(organization=organization, status=value, **extra))
-                except (IntegrityError, ValidationError, ValueError, TypeError):
-                    continue  # a state the factory cannot make on its own
-    return built
 
 
 def _guest_client(org_a) -> Client:
@@ -86,7 +60,7 @@ def test_a_guest_s_list_pages_show_nothing_of_partnerships_they_were_not_invited
 
     with tenant_scope(org_a):
         theirs = Partnership.objects.get(name="Guest's own partnership")
-        rows = _everything_elsewhere(org_a, owner)
+        rows = rows_elsewhere(org_a, owner)
         rows += list(Partnership.objects.exclude(pk=theirs.pk))
         names = _names(rows, theirs)
     assert len(names) > 20, "the rows have no names to look for: the test proves nothing"
