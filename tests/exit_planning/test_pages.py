@@ -172,6 +172,34 @@ def test_the_guest_never_sees_readiness_triggers_notices_or_playbook_changes(
     assert browser.get(_url("exit/playbook-changes/")).status_code == 403
 
 
+def test_the_exit_workspace_gives_a_guest_none_of_the_buyer_s_internal_streams(
+    guest, manager, plan, org_a
+):
+    """The selector itself (the page's template hides them again): no triggers, notices,
+    playbook changes, agreement end or continuity risks for a guest; all of them for staff."""
+    from exit_planning.selectors import exit_workspace
+    from tenancy.models import Membership
+
+    with tenant_scope(org_a):
+        as_guest = exit_workspace(
+            plan=plan, membership=Membership.objects.get(user=guest), today=TODAY
+        )
+        as_staff = exit_workspace(
+            plan=plan, membership=Membership.objects.get(user=manager), today=TODAY
+        )
+    assert as_guest.guest and not as_staff.guest
+    assert (as_guest.triggers, as_guest.notices, as_guest.changes_by_entry, as_guest.end) == (
+        [],
+        [],
+        {},
+        None,
+    )
+    assert all("Nordwind Trucks" not in risk for risk in as_guest.open_risks)
+    assert as_staff.triggers and as_staff.notices and as_staff.changes_by_entry
+    assert any("Nordwind Trucks" in risk for risk in as_staff.open_risks)
+    assert [k.title for k in as_guest.knowledge] == ["Line handbook"]  # shared streams stay
+
+
 def test_the_guest_accepts_a_valuation_and_contributes_as_the_partner(
     client_as, guest, org_a, plan, partnership
 ):
