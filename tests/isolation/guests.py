@@ -170,6 +170,11 @@ def assert_guest_refused_page(route, world, *, refused_outright_ok: bool = False
     COVERAGE["guest page object routes"] += 1
 
 
+# Flags that share a row with the partner: rows with them set are built too, so a list that
+# shows a guest only shared rows still has something to leak.
+SHARED_FLAGS = {"shared_with_partner"}
+
+
 def rows_elsewhere(organization, owner) -> list:
     """Rows of every tenant model, each in a partnership the guest was not invited to (the
     factories make their own): one as the factory makes it and, for a model with a status, one
@@ -183,6 +188,8 @@ def rows_elsewhere(organization, owner) -> list:
             fields = {f.name: f for f in model._meta.get_fields()}
             extra = {"recipient": owner} if "recipient" in fields else {}
             built.append(factory(organization=organization, **extra))
+            for flag in SHARED_FLAGS & set(fields):  # the rows a guest is shown at all
+                built.append(factory(organization=organization, **{flag: True}, **extra))
             status = fields.get("status")
             for value, _ in getattr(status, "choices", None) or []:
                 try:
