@@ -99,6 +99,8 @@ def _rows(result) -> list:
         for item in result:
             if isinstance(item, Model):
                 found.append(item)
+            elif is_dataclass(item):  # a conflict between two rows, a duty, a milestone
+                found += _rows(item)
             else:
                 found += [
                     getattr(item, about)

@@ -1,14 +1,24 @@
 """What the partnerships module's reads give a partner guest, pinned at the selector (the
 partner register and sourcing are refused to guests on their pages as well): their own
-partner only, none of that partner's other partnerships with the buyer, no sourcing case."""
+partner only, none of that partner's other partnerships with the buyer, no sourcing case, no
+exclusivity conflict (it would show another partnership's exclusivity)."""
 
 import pytest
 
-from partnerships.selectors import partner_for_detail, partner_list, sourcing_case_list
+from partnerships.selectors import (
+    exclusivity_conflicts,
+    partner_for_detail,
+    partner_list,
+    sourcing_case_list,
+)
 from partnerships.services import partnership_invite_guest
 from tenancy.context import tenant_scope
 from tenancy.models import Membership, Role
-from tests.partnerships.factories import PartnershipFactory, SourcingCaseFactory
+from tests.partnerships.factories import (
+    ExclusivityFactory,
+    PartnershipFactory,
+    SourcingCaseFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +66,17 @@ def test_a_guest_sees_no_sourcing_case(org_a, guest_world):
     with tenant_scope(org_a):
         assert list(sourcing_case_list(membership=guest_world["guest"])) == []
         assert len(sourcing_case_list(membership=guest_world["owner"])) == 1
+
+
+def test_a_guest_is_shown_no_exclusivity_conflict_even_one_of_their_own(org_a, guest_world):
+    with tenant_scope(org_a):
+        for partnership in (guest_world["theirs"], guest_world["other"]):
+            ExclusivityFactory(organization=org_a, partnership=partnership)
+        assert exclusivity_conflicts(membership=guest_world["guest"]) == []
+        assert (
+            exclusivity_conflicts(
+                membership=guest_world["guest"], partnership=guest_world["theirs"]
+            )
+            == []
+        )
+        assert len(exclusivity_conflicts(membership=guest_world["owner"])) == 1
