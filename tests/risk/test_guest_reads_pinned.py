@@ -1,0 +1,32 @@
+"""Partner guests never see the risk register, pinned at the selector as well as on its pages
+and API (403): the portfolio read refuses a guest outright (its heat map counts every risk of
+the organization)."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from partnerships.services import partnership_invite_guest
+from risk.selectors import portfolio_risk
+from tenancy.context import tenant_scope
+from tenancy.models import Membership, Role
+from tests.partnerships.factories import PartnershipFactory
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2030, 1, 10, 9, 0, tzinfo=UTC)
+
+
+def test_the_portfolio_risk_read_refuses_a_guest(org_a, owner, make_member):
+    guest = make_member(org_a, Role.PARTNER_GUEST, email="guest@supplier.test")
+    with tenant_scope(org_a):
+        theirs = PartnershipFactory(organization=org_a)
+        partnership_invite_guest(partnership=theirs, guest=guest, actor=owner)
+        with pytest.raises(PermissionError, match="Partner guests never see the risk register."):
+            portfolio_risk(
+                membership=Membership.objects.get(user=guest), today=date(2030, 1, 10), now=NOW
+            )
+        with pytest.raises(PermissionError):
+            portfolio_risk(membership=None, today=date(2030, 1, 10), now=NOW)
+        assert portfolio_risk(
+            membership=Membership.objects.get(user=owner), today=date(2030, 1, 10), now=NOW
+        )
