@@ -242,3 +242,49 @@ def test_the_invitation_mail_says_who_invites_to_what_as_which_role_and_until_wh
     assert expiry == (
         f"The link works once and expires on {invitation.expires_at:%d %B %Y %H:%M} UTC."
     )
+
+
+# --- pinned from the sixteenth session's mutation run ------------------------------------------
+
+
+def test_deactivation_revokes_only_this_organization_s_keys_of_the_person(
+    org_a, org_b, owner, outsider, make_member
+):
+    """Someone who works with two organizations keeps their keys in the other one."""
+    colleague = make_member(org_a, Role.PROCUREMENT_MANAGER, email="both@alpha.test")
+    Membership.objects.create(organization=org_b, user=colleague, role=Role.VIEWER)
+    with tenant_scope(org_a):
+        here = api_key_create(organization=org_a, user=colleague, name="Here", now=NOW)[0]
+    with tenant_scope(org_b):
+        there = api_key_create(organization=org_b, user=colleague, name="There", now=NOW)[0]
+    services.membership_deactivate(
+        membership=_membership(org_a, colleague), actor=owner, reason="Left.", now=NOW
+    )
+    revoked = dict(ApiKey.objects.values_list("pk", "revoked_at"))
+    assert revoked == {here.pk: NOW, there.pk: None}
+
+
+def test_an_admin_is_deactivated_while_another_admin_is_active(org_a, owner, make_member):
+    second = make_member(org_a, Role.ORG_ADMIN, email="second@alpha.test")
+    services.membership_deactivate(
+        membership=_membership(org_a, second), actor=owner, reason="Moved on.", now=NOW
+    )
+    assert not _membership(org_a, second).is_active
+
+
+def test_a_missing_reason_is_refused_and_a_long_one_kept_to_500_characters(
+    org_a, owner, make_member
+):
+    colleague = make_member(org_a, Role.VIEWER, email="pat@alpha.test")
+    with pytest.raises(ValidationError) as refused:
+        services.membership_deactivate(
+            membership=_membership(org_a, colleague), actor=owner, reason=None, now=NOW
+        )
+    assert refused.value.message_dict == {"reason": ["Say why, for the audit log."]}
+    services.membership_deactivate(
+        membership=_membership(org_a, colleague), actor=owner, reason="x" * 600, now=NOW
+    )
+    with tenant_scope(org_a):
+        [event] = AuditEvent.objects.filter(action="tenancy.membership.deactivated")
+    assert (event.actor, event.object_id) == (owner, str(_membership(org_a, colleague).pk))
+    assert event.changes == {"user": "pat@alpha.test", "reason": "x" * 500, "api_keys_revoked": 0}

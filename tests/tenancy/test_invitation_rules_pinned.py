@@ -153,6 +153,51 @@ def test_a_member_of_another_organization_is_invited_here(org_a, owner, outsider
     assert _invite(org_a, owner, outsider.email).email == outsider.email
 
 
+def test_inviting_a_former_member_again_leaves_their_accepted_invitation_as_it_was(
+    org_a, owner, make_member
+):
+    first = _invite(org_a, owner, "back@alpha.test", Role.VIEWER)
+    user = services.invitation_accept(invitation=first, now=NOW, password=PASSWORD).user
+    Membership.objects.filter(user=user).update(is_active=False)
+    again = _invite(org_a, owner, "back@alpha.test", Role.FINANCE)
+    assert _stored(org_a, first).status == Invitation.Status.ACCEPTED
+    assert _stored(org_a, again).status == Invitation.Status.PENDING
+
+
+def test_the_earlier_invitation_is_withdrawn_in_the_inviter_s_name(org_a, owner, make_member):
+    colleague = make_member(org_a, Role.ORG_ADMIN, email="second@alpha.test")
+    first = _invite(org_a, owner)
+    _invite(org_a, colleague)
+    [event] = _events(org_a, "tenancy.invitation.revoked")
+    assert (event.actor, event.object_id) == (colleague, str(first.pk))
+
+
+def test_a_member_invitation_mail_names_no_partnership_and_a_vanished_inviter_is_partnerline(
+    org_a, owner, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = _invite(org_a, owner)
+    assert mailoutbox[0].body.startswith(
+        f"{owner.display_name} invites you to Alpha Industries on Partnerline, as legal reviewer."
+    )
+    with tenant_scope(org_a):
+        Invitation.objects.filter(pk=invitation.pk).update(invited_by=None)
+        invitation.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitation_resend(invitation=invitation, actor=owner, now=NOW)
+    assert mailoutbox[1].subject == "[Partnerline] Partnerline invites you to Alpha Industries"
+
+
+def test_an_invitation_mail_that_cannot_be_sent_does_not_undo_the_invitation(
+    org_a, owner, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = _invite(org_a, owner)  # the mail server refuses: no exception
+    assert _stored(org_a, invitation).status == Invitation.Status.PENDING
+
+
 # --- a new link -----------------------------------------------------------------------------------
 
 
@@ -308,6 +353,24 @@ def test_a_new_account_needs_a_password_the_validators_accept(org_a, owner):
     )
 
 
+def test_a_new_account_without_a_name_has_none_and_a_password_like_its_address_is_refused(
+    org_a, owner
+):
+    invitation = _invite(org_a, owner, "nora.newman@alpha.test")
+    with pytest.raises(ValidationError) as refused:
+        _accept(invitation, password="nora.newman@alpha")
+    assert list(refused.value.message_dict) == ["password"]
+    assert "too similar" in " ".join(refused.value.message_dict["password"])
+    assert _accept(invitation, password=PASSWORD).user.full_name == ""
+
+
+def test_a_guest_let_into_the_partnership_is_let_in_by_the_inviter(org_a, owner, alder):
+    invitation = _invite(org_a, owner, "guest@supplier.test", Role.PARTNER_GUEST, alder)
+    _accept(invitation, password=PASSWORD)
+    [event] = _events(org_a, "partnerships.partnership.guest_invited")
+    assert event.actor == owner
+
+
 def test_a_signed_in_person_accepts_only_an_invitation_to_their_own_address(
     org_a, org_b, owner, outsider
 ):
@@ -401,8 +464,9 @@ def test_settings_store_a_trimmed_name_an_upper_case_currency_and_audit_only_wha
         "Europe/Berlin",
     )
     [event] = _events(org_a, "tenancy.organization.settings_changed")
-    assert (event.actor, event.changes) == (
+    assert (event.actor, event.object_id, event.changes) == (
         owner,
+        str(org_a.pk),
         {
             "name": ["Alpha Industries", "Alpha Group"],
             "default_currency": ["EUR", "USD"],
@@ -411,6 +475,12 @@ def test_settings_store_a_trimmed_name_an_upper_case_currency_and_audit_only_wha
     )
     _settings(stored, owner, default_currency="USD")  # nothing changed: nothing audited
     assert len(_events(org_a, "tenancy.organization.settings_changed")) == 1
+
+
+def test_settings_without_a_name_at_all_are_refused(org_a, owner):
+    assert _settings_refusals(org_a, owner, name=None) == {
+        "name": ["Give the organization a name."]
+    }
 
 
 def test_settings_report_every_wrong_field_at_once(org_a, owner):
