@@ -445,6 +445,9 @@ def test_an_address_that_is_not_one_is_refused_in_words(config):
         "Partnerline can use. Ask your administrator to check the provider's e-mail claim."
     )
     assert not User.objects.filter(email__contains="rae@").exists()
+    assert _refused(config, email="rae\x00\n@alpha.test" + "x" * 300).startswith(
+        "Your provider sent “rae@alpha.test" + "x" * 240
+    )
 
 
 def test_the_domain_is_what_follows_the_last_at_sign(org_a, config):

@@ -235,8 +235,9 @@ def sso_sign_in(*, config, claims: dict, now: datetime) -> User:
     try:
         validate_email(email)
     except ValidationError as exc:
+        shown = "".join(c for c in email if c.isprintable())[:254]  # no NUL or controls echoed
         raise SingleSignOnRefused(
-            f"Your provider sent “{email[:254]}”, which is not an e-mail address Partnerline "
+            f"Your provider sent “{shown}”, which is not an e-mail address Partnerline "
             "can use. Ask your administrator to check the provider's e-mail claim."
         ) from exc
     if email.rsplit("@", 1)[-1] not in config.verified_domains:
