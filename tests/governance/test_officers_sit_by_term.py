@@ -45,9 +45,9 @@ def _new_chair(board, make_member, org_a, owner, *, from_day):
     )
 
 
-def _held_with_minutes_submitted(
-    board, *, starts_at=MEETING_AT, submitted_on=TODAY, present=EVERYONE
-):
+def _held_with_draft_minutes(board, *, starts_at=MEETING_AT, saved_on=TODAY, present=EVERYONE):
+    """A meeting held at `starts_at` with `present` there and draft minutes saved on `saved_on`,
+    all by the secretary."""
     secretary = _user(board, "secretary")
     meeting = services.meeting_schedule(
         committee=board,
@@ -62,10 +62,20 @@ def _held_with_minutes_submitted(
         present_member_ids=[board.seats[k].pk for k in present],
         now=starts_at,
     )
-    services.meeting_minutes_save(
-        meeting=meeting, actor=secretary, minutes="Capacity agreed.", today=submitted_on
+    return services.meeting_minutes_save(
+        meeting=meeting, actor=secretary, minutes="Capacity agreed.", today=saved_on
     )
-    services.meeting_minutes_submit(meeting=meeting, actor=secretary, today=submitted_on)
+
+
+def _held_with_minutes_submitted(
+    board, *, starts_at=MEETING_AT, submitted_on=TODAY, present=EVERYONE
+):
+    meeting = _held_with_draft_minutes(
+        board, starts_at=starts_at, saved_on=submitted_on, present=present
+    )
+    services.meeting_minutes_submit(
+        meeting=meeting, actor=_user(board, "secretary"), today=submitted_on
+    )
     return meeting
 
 
@@ -568,22 +578,8 @@ def test_the_meeting_page_says_the_minutes_wait_for_a_chair_when_none_sits_today
     today = timezone.localdate()
     with tenant_scope(org_a):
         secretary = _user(board, "secretary")
-        starts = timezone.now() - timedelta(days=3)
-        meeting = services.meeting_schedule(
-            committee=board,
-            actor=secretary,
-            now=starts - timedelta(days=1),
-            title="Steering committee",
-            starts_at=starts,
-        )[0]
-        meeting = services.meeting_attendance_record(
-            meeting=meeting,
-            actor=secretary,
-            present_member_ids=[board.seats[k].pk for k in EVERYONE],
-            now=starts,
-        )
-        services.meeting_minutes_save(
-            meeting=meeting, actor=secretary, minutes="Capacity agreed.", today=today
+        meeting = _held_with_draft_minutes(
+            board, starts_at=timezone.now() - timedelta(days=3), saved_on=today
         )
         assert services.minutes_submit_refusal(meeting, today=today) is None
         _end_chairs_term(board, today - timedelta(days=1))
