@@ -12,9 +12,8 @@ from governance.selectors import (
     change_request_status_counts,
     people_of_both_parties,
 )
-from partnerships.services import partnership_invite_guest
 from tenancy.context import tenant_scope
-from tenancy.models import Membership, Role
+from tenancy.models import Membership
 from tests.governance.factories import ChangeRequestFactory, ComplianceOfficerFactory
 from tests.partnerships.factories import PartnershipFactory
 from tests.risk.factories import ComplianceRequirementFactory
@@ -23,15 +22,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_guest_counts_only_the_change_requests_of_their_partnerships(
-    org_a, owner, make_member, client_as
+    org_a, owner, guest, partnership, client_as
 ):
-    guest = make_member(org_a, Role.PARTNER_GUEST, email="guest@supplier.test")
+    theirs = partnership
     with tenant_scope(org_a):
-        theirs, other = (
-            PartnershipFactory(organization=org_a),
-            PartnershipFactory(organization=org_a),
-        )
-        partnership_invite_guest(partnership=theirs, guest=guest, actor=owner)
+        other = PartnershipFactory(organization=org_a)
         ChangeRequestFactory(organization=org_a, partnership=theirs)
         for _ in range(3):
             ChangeRequestFactory(organization=org_a, partnership=other)
@@ -44,33 +39,26 @@ def test_a_guest_counts_only_the_change_requests_of_their_partnerships(
     assert page.context["counts"] == as_guest
 
 
-def test_a_guest_is_the_partner_s_side_and_staff_the_customer_s(org_a, owner, make_member):
-    guest = make_member(org_a, Role.PARTNER_GUEST, email="guest@supplier.test")
+def test_a_guest_is_the_partner_s_side_and_staff_the_customer_s(org_a, guest, partnership):
     with tenant_scope(org_a):
-        theirs = PartnershipFactory(organization=org_a)
-        partnership_invite_guest(partnership=theirs, guest=guest, actor=owner)
-        people = {user.email: user.party for user in people_of_both_parties(theirs)}
-    assert people == {"guest@supplier.test": "partner", "owner@alpha.test": "customer"}
+        people = {user: user.party for user in people_of_both_parties(partnership)}
+    assert people.pop(guest) == "partner"
+    assert people and set(people.values()) == {"customer"}
 
 
-def test_a_guest_owes_attestations_only_where_they_are_still_invited(org_a, owner, make_member):
+def test_a_guest_owes_attestations_only_where_they_are_still_invited(org_a, guest, partnership):
     """A guest named the partner's compliance officer of two partnerships and taken off one
     (the appointment stays on record) owes only the other's attestation."""
-    guest = make_member(org_a, Role.PARTNER_GUEST, email="guest@supplier.test")
-    today = date(2030, 3, 1)
+    today, theirs = date(2030, 3, 1), partnership
     with tenant_scope(org_a):
-        theirs, other = (
-            PartnershipFactory(organization=org_a),
-            PartnershipFactory(organization=org_a),
-        )
-        partnership_invite_guest(partnership=theirs, guest=guest, actor=owner)
-        for partnership in (theirs, other):
+        other = PartnershipFactory(organization=org_a)
+        for each in (theirs, other):
             ComplianceOfficerFactory(
-                organization=org_a, partnership=partnership, user=guest, party="partner",
+                organization=org_a, partnership=each, user=guest, party="partner",
                 framework="gdpr",
             )  # fmt: skip
             ComplianceRequirementFactory(
-                organization=org_a, partnership=partnership, framework="gdpr",
+                organization=org_a, partnership=each, framework="gdpr",
                 due_on=today + timedelta(days=10),
             )  # fmt: skip
         duties = attestations_awaiting(membership=Membership.objects.get(user=guest), today=today)

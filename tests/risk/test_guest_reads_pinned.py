@@ -6,21 +6,16 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from partnerships.services import partnership_invite_guest
 from risk.selectors import partnership_risk, portfolio_risk
 from tenancy.context import tenant_scope
-from tenancy.models import Membership, Role
-from tests.partnerships.factories import PartnershipFactory
+from tenancy.models import Membership
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2030, 1, 10, 9, 0, tzinfo=UTC)
 
 
-def test_the_portfolio_risk_read_refuses_a_guest(org_a, owner, make_member):
-    guest = make_member(org_a, Role.PARTNER_GUEST, email="guest@supplier.test")
+def test_the_portfolio_risk_read_refuses_a_guest(org_a, owner, guest):
     with tenant_scope(org_a):
-        theirs = PartnershipFactory(organization=org_a)
-        partnership_invite_guest(partnership=theirs, guest=guest, actor=owner)
         with pytest.raises(PermissionError, match="Partner guests never see the risk register."):
             portfolio_risk(
                 membership=Membership.objects.get(user=guest), today=date(2030, 1, 10), now=NOW
@@ -33,12 +28,10 @@ def test_the_portfolio_risk_read_refuses_a_guest(org_a, owner, make_member):
 
 
 def test_the_partnership_risk_read_refuses_a_guest_even_of_their_own_partnership(
-    org_a, owner, make_member
+    org_a, owner, guest, partnership
 ):
-    guest = make_member(org_a, Role.PARTNER_GUEST, email="guest@supplier.test")
+    theirs = partnership
     with tenant_scope(org_a):
-        theirs = PartnershipFactory(organization=org_a)
-        partnership_invite_guest(partnership=theirs, guest=guest, actor=owner)
         with pytest.raises(PermissionError, match="Partner guests never see the risk register."):
             partnership_risk(membership=Membership.objects.get(user=guest), partnership=theirs)
         assert (
