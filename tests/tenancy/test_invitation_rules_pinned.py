@@ -11,9 +11,12 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signing import dumps
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
 
 from partnerships.models import PartnershipUserObjectPermission
 from tenancy.access import services
+from tenancy.access.services import members
 from tenancy.access.services.members import LOGO_MAX_BYTES
 from tenancy.context import tenant_scope
 from tenancy.errors import ConflictError
@@ -515,14 +518,17 @@ def test_a_logo_is_a_png_or_a_jpeg_of_at_most_512_kb(org_a, owner):
         assert stored.read() == JPEG
 
 
-def test_a_logo_is_replaced_or_removed_and_each_is_audited(org_a, owner):
+def test_a_logo_is_replaced_or_removed_and_each_is_audited(
+    org_a, owner, django_capture_on_commit_callbacks
+):
     Organization.objects.filter(pk=org_a.pk).update(
         default_currency="EUR", time_zone="Europe/Berlin"
     )
     org_a.refresh_from_db()
     org = _settings(org_a, owner, logo=SimpleUploadedFile("a.png", PNG))
     old_name = org.logo.name
-    org = _settings(org, owner, remove_logo=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        org = _settings(org, owner, remove_logo=True)
     assert not Organization.objects.get(pk=org_a.pk).logo
     assert not org.logo.storage.exists(old_name)
     org = _settings(org, owner, remove_logo=True)  # nothing to remove: nothing audited
@@ -536,3 +542,63 @@ def test_a_logo_is_named_after_the_organization_and_a_long_name_still_fits(org_a
     assert re.fullmatch(r"organization-logos/alpha-brand(_\w{7})?\.png", org.logo.name)
     org = _settings(org, owner, logo=SimpleUploadedFile("x" * 150 + ".png", PNG))
     assert org.logo.name.endswith(".png") and len(org.logo.name) <= 100
+
+
+def test_a_replaced_logo_leaves_no_file_behind_once_the_change_is_committed(
+    org_a, owner, django_capture_on_commit_callbacks
+):
+    first = _settings(org_a, owner, logo=SimpleUploadedFile("first.png", PNG))
+    storage, first_name = first.logo.storage, first.logo.name
+    with django_capture_on_commit_callbacks(execute=True):
+        second = _settings(first, owner, logo=SimpleUploadedFile("second.jpg", JPEG))
+    assert storage.exists(second.logo.name)
+    assert not storage.exists(first_name)
+    with django_capture_on_commit_callbacks(execute=True):
+        renamed = _settings(second, owner, name="Alpha Group")  # the logo is not touched
+    assert renamed.logo.name == second.logo.name
+    assert storage.exists(second.logo.name)
+
+
+def test_a_logo_change_rolled_back_keeps_the_file_the_organization_still_points_at(
+    org_a, owner, django_capture_on_commit_callbacks
+):
+    first = _settings(org_a, owner, logo=SimpleUploadedFile("kept.png", PNG))
+    storage, kept = first.logo.storage, first.logo.name
+    for change in ({"remove_logo": True}, {"logo": SimpleUploadedFile("new.jpg", JPEG)}):
+        with (
+            django_capture_on_commit_callbacks(execute=True),
+            pytest.raises(RuntimeError),
+            transaction.atomic(),
+        ):
+            _settings(first, owner, **change)
+            raise RuntimeError("the request failed after the settings were saved")
+        assert Organization.objects.get(pk=org_a.pk).logo.name == kept
+        assert storage.exists(kept)
+
+
+def test_a_logo_change_that_fails_to_save_deletes_the_file_it_uploaded(org_a, owner, monkeypatch):
+    uploaded = []
+    real_save = FieldFile.save
+
+    def save_and_remember(self, name, content, save=True):
+        real_save(self, name, content, save=save)
+        uploaded.append((self.storage, self.name))
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("the audit log is unavailable")
+
+    monkeypatch.setattr(FieldFile, "save", save_and_remember)
+    monkeypatch.setattr(members, "audit_record", refuse)
+    with pytest.raises(RuntimeError):
+        _settings(org_a, owner, logo=SimpleUploadedFile("orphan.png", PNG))
+    [(storage, name)] = uploaded
+    assert not storage.exists(name)
+
+    monkeypatch.undo()
+    kept = _settings(org_a, owner, logo=SimpleUploadedFile("kept.png", PNG)).logo.name
+    monkeypatch.setattr(members, "audit_record", refuse)
+    with pytest.raises(RuntimeError):  # a failed rename leaves the logo it did not touch
+        _settings(Organization.objects.get(pk=org_a.pk), owner, name="Alpha Group")
+    with pytest.raises(RuntimeError):  # and so does a failed removal, with its own error
+        _settings(Organization.objects.get(pk=org_a.pk), owner, remove_logo=True)
+    assert storage.exists(kept)

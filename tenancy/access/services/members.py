@@ -433,21 +433,31 @@ def organization_update_settings(
         if getattr(organization, field) != value:
             changes[field] = [getattr(organization, field), value]
             setattr(organization, field, value)
+    storage, previous_logo = organization.logo.storage, organization.logo.name or ""
     if remove_logo and organization.logo:
-        organization.logo.delete(save=False)
         organization.logo = ""
         changes["logo"] = "removed"  # type: ignore[assignment]
     elif logo is not None:
         organization.logo.save(f"{organization.slug}-{logo.name}"[-100:], logo, save=False)
         changes["logo"] = "replaced"  # type: ignore[assignment]
-    organization.full_clean()
-    organization.save()
-    if changes:
-        with tenant_scope(organization):
-            audit_record(
-                action="tenancy.organization.settings_changed",
-                actor=actor,
-                obj=organization,
-                changes=changes,
-            )
+    try:
+        organization.full_clean()
+        organization.save()
+        if changes:
+            with tenant_scope(organization):
+                audit_record(
+                    action="tenancy.organization.settings_changed",
+                    actor=actor,
+                    obj=organization,
+                    changes=changes,
+                )
+    except Exception:
+        uploaded = organization.logo.name or ""
+        if uploaded and uploaded != previous_logo:
+            storage.delete(uploaded)  # the new file would be left an orphan
+        raise
+    if previous_logo and previous_logo != organization.logo.name:
+        # A replaced or removed logo's file goes once the change is committed: a change rolled
+        # back later still points at it.
+        transaction.on_commit(lambda: storage.delete(previous_logo))
     return organization
