@@ -132,7 +132,9 @@ def partnership_committee(request, org_slug, partnership_id, *, status=200, **fo
     )
     # Officer seats nobody sits in today: the page warns (minutes wait without a chair).
     vacancies = (
-        services.officer_vacancies([m for m in members if m.pk not in not_sitting])
+        services.officer_vacancies(
+            [m for m in members if m.pk not in not_sitting], can_seat=can_change
+        )
         if committee
         else ""
     )

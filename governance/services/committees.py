@@ -294,10 +294,11 @@ def seats_not_sitting(members: list[CommitteeMember], *, on: date) -> dict[int, 
     return {pk: text for pk, text in why.items() if text}
 
 
-def officer_vacancies(sitting: list[CommitteeMember]) -> str:
+def officer_vacancies(sitting: list[CommitteeMember], *, can_seat: bool) -> str:
     """A warning when nobody among `sitting` (the seats that sit on a day, `seated_members`)
     holds the chair or the secretary's seat, or "": without a chair the minutes wait, without
-    either only a stand-in runs the meetings. The committee page shows it."""
+    either only a stand-in runs the meetings. The committee page shows it to everyone; only
+    a reader who `can_seat` members is told to seat one, the others who can."""
     held = {m.role for m in sitting}
     missing = [role for role in OFFICER_ROLES if role not in held]
     if not missing:
@@ -306,9 +307,14 @@ def officer_vacancies(sitting: list[CommitteeMember]) -> str:
     minutes = (
         "minutes wait until a chair sits, and " if CommitteeMember.Role.CHAIR in missing else ""
     )
+    remedy = (
+        "Seat one or extend a term."
+        if can_seat
+        else "Those who manage the committee can seat one or extend a term."
+    )
     return (
         f"Nobody sits as {names} today: {minutes}only a stand-in (an admin or procurement "
-        "manager) runs the meetings. Seat one or extend a term."
+        f"manager) runs the meetings. {remedy}"
     )
 
 

@@ -171,19 +171,22 @@ def test_the_job_tells_once_and_is_scheduled_daily(org_a, board):
 
 def test_officer_vacancies_say_which_seat_nobody_sits_in(scope, board):
     sitting = services.seated_members(board, on=TODAY)
-    assert services.officer_vacancies(sitting) == ""
+    assert services.officer_vacancies(sitting, can_seat=True) == ""
     without_chair = [m for m in sitting if m.role != "chair"]
-    assert services.officer_vacancies(without_chair) == (
+    assert services.officer_vacancies(without_chair, can_seat=True) == (
         "Nobody sits as chair today: minutes wait until a chair sits, and only a stand-in (an "
         "admin or procurement manager) runs the meetings. Seat one or extend a term."
     )
     without_secretary = [m for m in sitting if m.role != "secretary"]
-    assert services.officer_vacancies(without_secretary) == (
+    assert services.officer_vacancies(without_secretary, can_seat=True) == (
         "Nobody sits as secretary today: only a stand-in (an admin or procurement manager) runs "
         "the meetings. Seat one or extend a term."
     )
-    assert services.officer_vacancies([]).startswith(
+    assert services.officer_vacancies([], can_seat=True).startswith(
         "Nobody sits as chair or as secretary today: minutes wait"
+    )
+    assert services.officer_vacancies(without_chair, can_seat=False).endswith(
+        "runs the meetings. Those who manage the committee can seat one or extend a term."
     )
 
 
@@ -197,3 +200,16 @@ def test_the_committee_page_warns_both_parties_when_no_chair_sits_today(org_a, b
         page = viewer.get(url).content.decode()
         assert 'data-testid="officer-vacancies"' in page
         assert "Nobody sits as chair today: minutes wait until a chair sits" in page
+
+
+def test_only_a_reader_who_can_seat_members_is_told_to_seat_one(org_a, board, client_as):
+    url = reverse("partnership-committee", args=[org_a.slug, board.partnership.pk])
+    with tenant_scope(org_a):
+        _end_term(board, "chair", timezone.localdate() - timedelta(days=1))
+    told = {
+        who: client_as(board.seats[who].user).get(url).content.decode()
+        for who in ("secretary", "guest")
+    }
+    assert "Seat one or extend a term." in told["secretary"]
+    assert "Seat one or extend a term." not in told["guest"]
+    assert "Those who manage the committee can seat one or extend a term." in told["guest"]
