@@ -38,6 +38,7 @@ from finance.forms import (
 from finance.models import GainShareBand, GainShareStatement, PaymentTerms
 from finance.pdf import render_statement_pdf
 from finance.services import BAND_FIELDS, COST_POOL_FIELDS, SCHEME_FIELDS, TIER_FIELDS
+from governance.services import is_overdue as disclosure_is_overdue
 from partnerships.models import Partnership
 from tenancy.errors import ConflictError
 from tenancy.forms import ReasonForm, apply_errors
@@ -112,9 +113,13 @@ def finance_home(request, org_slug):
 def partnership_finance(request, org_slug, partnership_id):
     partnership = _partnership(request, partnership_id)
     membership = request.membership
+    today = _today()
     data = selectors.partnership_finance(
-        membership=membership, partnership=partnership, today=_today()
+        membership=membership, partnership=partnership, today=today
     )
+    disclosures = selectors.disclosures_of(membership=membership, partnership=partnership)
+    for disclosure in disclosures:  # marked as on governance's transparency page
+        disclosure.overdue = disclosure_is_overdue(disclosure, today=today)
     return render(
         request,
         "finance/partnership_finance.html",
@@ -122,7 +127,7 @@ def partnership_finance(request, org_slug, partnership_id):
             "partnership": partnership,
             "partnership_tabs": workspace_tabs(request, partnership),
             "data": data,
-            "disclosures": selectors.disclosures_of(membership=membership, partnership=partnership),
+            "disclosures": disclosures,
             "can_change": has_permission(membership, "finance.change", partnership),
             "can_claim": has_permission(membership, "finance.claim", partnership),
             "is_guest": membership.is_guest,

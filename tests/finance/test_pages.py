@@ -2,7 +2,7 @@
 sees the buyer's internal note or the competition-law review; lists are pinned in queries."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from io import BytesIO
 
@@ -351,3 +351,23 @@ def test_guest_never_sees_other_partnerships_on_the_portfolio_page(
     html = client_as(guest).get("/o/alpha/finance/").content.decode()
     assert "Alder drive-train" in html and "Birch logistics" not in html
     assert "Exchange rates" not in html
+
+
+def test_the_finance_page_marks_an_overdue_open_book_disclosure_as_governance_does(
+    org_a, owner, partnership, guest, client_as
+):
+    from django.utils import timezone
+
+    from tests.governance.factories import DisclosureFactory
+
+    today = timezone.localdate()
+    with tenant_scope(org_a):
+        DisclosureFactory(
+            partnership=partnership,
+            data_type="margin",
+            next_due_on=today - timedelta(days=1),
+        )
+        DisclosureFactory(partnership=partnership, next_due_on=today)  # due today: not late
+    for viewer in (owner, guest):
+        page = client_as(viewer).get(_url(partnership)).content.decode()
+        assert page.count('data-testid="disclosure-overdue"') == 1
