@@ -3,6 +3,7 @@ lifecycle, due diligence, sourcing needs (TCO, Kraljic, criteria, candidates, de
 stakeholders, joint objectives, exclusivity (with conflicts), joint IP and onboarding."""
 
 from django.utils import timezone
+from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -39,7 +40,10 @@ from tenancy.api import (
 )
 
 
-class PartnerSerializer(serializers.ModelSerializer):
+class PartnerSerializer(CountryFieldMixin, serializers.ModelSerializer):
+    # `country` is the ISO 3166-1 alpha-2 code; a country's English name ("germany") is read too.
+    country_name = serializers.CharField(source="country.name", read_only=True)
+
     class Meta:
         model = Partner
         fields = [
@@ -47,6 +51,7 @@ class PartnerSerializer(serializers.ModelSerializer):
             "name",
             "legal_name",
             "country",
+            "country_name",
             "registration_number",
             "website",
             "category",

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django_countries.fields import CountryField
 from guardian.managers import UserObjectPermissionManager
 from guardian.models import UserObjectPermissionBase
 
@@ -50,7 +51,12 @@ class Partner(TenantModel):
 
     name = models.CharField(max_length=200)
     legal_name = models.CharField(max_length=200, blank=True)
-    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    # Stored as the ISO 3166-1 alpha-2 code (the API's value); pages show the country's name.
+    country = CountryField(
+        blank=True,
+        blank_label="(not given)",
+        error_messages={"invalid_choice": "Choose a country from the list."},
+    )
     registration_number = models.CharField(max_length=64, blank=True)
     website = models.URLField(blank=True)
     category = models.CharField(max_length=100, blank=True)

@@ -420,7 +420,7 @@ def watch_exposure(*, membership: Membership) -> list[tuple[WatchItem, list[Part
         exposed = [
             p
             for p in partnerships
-            if (p.partner.country or "").upper() in countries
+            if p.partner.country.code in countries
             or (p.category or "").lower() in categories
             or (p.partner.category or "").lower() in categories
         ]

@@ -16,6 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
+from django_countries.fields import Country
 
 from tenancy.context import require_organization
 from tenancy.errors import ConflictError
@@ -101,6 +102,8 @@ def audit_value(value):
         return {"id": value.pk, "label": str(value)[:200]}
     if isinstance(value, FieldFile) or (hasattr(value, "name") and hasattr(value, "read")):
         return value.name or None  # a stored or uploaded file: its name
+    if isinstance(value, Country):
+        return value.code  # the ISO code, as stored
     return value
 
 

@@ -39,6 +39,7 @@ from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
+from django_countries.fields import Country
 
 from tenancy.audit import GENESIS_HASH, audit_record, event_hash
 from tenancy.context import tenant_scope
@@ -82,6 +83,8 @@ def _row(instance: models.Model) -> dict:
             value = value.name if value else ""
         elif isinstance(value, bytes | memoryview):  # BinaryField (EDI messages as received)
             value = {"base64": base64.b64encode(bytes(value)).decode()}
+        elif isinstance(value, Country):  # a CountryField: its ISO code, as stored
+            value = value.code
         row[f.attname] = value
     return row
 

@@ -1,10 +1,12 @@
-"""`{% load money %}`: amounts on screen with thousands separators and their unit's precision.
+"""`{% load money %}`: amounts on screen with thousands separators and their unit's precision,
+months and places in words.
 
     {{ agreement.value_money|money }}           EUR 1,234,567.50  (a Money)
     {{ row.total|money:row.currency }}          USD 12,000.00     (an amount and its currency)
     {{ row.total|money:"JPY" }}                 JPY 12,000
     {{ kpi.value|number:1 }}                    1,234.5           (a plain number, 1 decimal)
     {{ line.period|month }}                     May 2026          (a month stored as "2026-05")
+    {{ partner.country|place }}                 Germany           (an ISO 3166 code; "EU" too)
 
 Empty values show as "—".
 """
@@ -13,6 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django_countries import countries
 
 from tenancy.money import Money, format_amount
 
@@ -58,3 +61,15 @@ def month(value) -> str:
         return f"{date(year, number, 1):%b %Y}"
     except ValueError:
         return text or EMPTY
+
+
+# Regions a requirement may name besides countries (ISO 3166 has no code for them).
+_REGIONS = {"EU": "European Union", "EEA": "European Economic Area"}
+
+
+@register.filter
+def place(code) -> str:
+    """A country's ISO 3166 code (a `CountryField` value or text) as the country's name ("DE":
+    "Germany"), a region's code as its name ("EU"), anything else as typed."""
+    text = str(getattr(code, "code", code) or "").strip()
+    return countries.name(text.upper()) or _REGIONS.get(text.upper(), text)

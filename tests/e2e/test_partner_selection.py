@@ -21,12 +21,13 @@ def _submit(page, form_locator, button):
 def _new_partner(page, name, country):
     page.goto("/o/alpha/partners/new/")
     page.fill("#id_name", name)
-    page.fill("#id_country", country)
+    page.select_option("#id_country", label=country)  # picked from the ISO list by name
     page.fill("#id_categories", "Battery modules")
     page.fill("#id_regions_served", "EU")
     page.get_by_role("button", name="Save").click()
     page.wait_for_url("**/partners/*/")
     assert page.get_by_role("heading", name=name).is_visible()
+    assert country in page.content()
 
 
 def _score(page, partner, scores, operating):
@@ -52,8 +53,8 @@ def test_a_manager_selects_a_partner_and_takes_it_through_due_diligence(
     login(page, manager)
 
     # Two candidate partners, created from the pages.
-    _new_partner(page, "Voltaic Systems AG", "DE")
-    _new_partner(page, "Meridian Cells Ltd", "GB")
+    _new_partner(page, "Voltaic Systems AG", "Germany")
+    _new_partner(page, "Meridian Cells Ltd", "United Kingdom")
 
     # The need, with the costs of both sourcing models.
     page.goto("/o/alpha/sourcing/new/")

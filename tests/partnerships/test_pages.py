@@ -1,5 +1,8 @@
 """Pages of the partnerships module."""
 
+import re
+from datetime import date
+
 import pytest
 
 from partnerships.models import Partnership
@@ -348,5 +351,31 @@ def test_a_guest_never_sees_how_the_buyer_segments_their_company(
         partnership_invite_guest(partnership=partnership, guest=guest, actor=owner)
     url = f"/o/alpha/partnerships/{partnership.pk}/"
     seen = client_as(guest).get(url).content.decode()
-    assert "Strategic" not in seen and "DE" in seen
-    assert "Strategic · DE" in client_as(owner).get(url).content.decode()
+    assert "Strategic" not in seen and "Germany" in seen
+    assert "Strategic · Germany" in client_as(owner).get(url).content.decode()
+
+
+def test_the_overview_names_each_sponsors_party_and_says_the_term_in_words(
+    owner, org_a, make_member, client_as
+):
+    from partnerships.services import partnership_invite_guest
+    from tenancy.models import Role
+
+    guest = make_member(org_a, Role.PARTNER_GUEST, email="guest@partner.test")
+    start, end = date(2025, 1, 1), date(2027, 12, 31)
+    dated = PartnershipFactory(organization=org_a, name="Dated", start_date=start, end_date=end)
+    open_ended = PartnershipFactory(organization=org_a, name="Open", start_date=start)
+    undated = PartnershipFactory(organization=org_a, name="Undated")
+    with tenant_scope(org_a):
+        partnership_invite_guest(partnership=dated, guest=guest, actor=owner)
+    term = re.compile(r'data-testid="partnership-term">([^<]*)<')
+    manager = client_as(owner)
+    assert [
+        term.search(manager.get(f"/o/alpha/partnerships/{p.pk}/").content.decode()).group(1)
+        for p in (dated, open_ended, undated)
+    ] == ["1 Jan 2025 – 31 Dec 2027", "From 1 Jan 2025, no end date", "No term dates yet"]
+    listed = manager.get("/o/alpha/partnerships/").content.decode()
+    assert "No term dates yet" in listed and "– open" not in listed
+    # The buyer's sponsor is named by the buyer's name, which reads right for the partner too.
+    seen = client_as(guest).get(f"/o/alpha/partnerships/{dated.pk}/").content.decode()
+    assert "(Alpha Industries)" in seen and "(ours)" not in seen
