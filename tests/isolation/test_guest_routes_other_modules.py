@@ -19,7 +19,9 @@ from tests.isolation.guests import (
     module_routes,
 )
 
-pytestmark = pytest.mark.django_db
+# heavy: about 160 s on a loaded slow machine (28 November 2026); unmarked, it was handed out last
+# and ran alone at the end of the suite.
+pytestmark = [pytest.mark.django_db, pytest.mark.heavy(seconds=85)]
 
 MODULES = ("partnerships", "contracts", "risk", "performance", "exit_planning")
 ROUTES = {app: module_routes(app) for app in MODULES}

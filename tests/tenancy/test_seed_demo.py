@@ -10,7 +10,9 @@ from django.db import connection
 from tenancy.demo import DEMO_PASSWORD
 from tenancy.models import Membership, Organization, Role, TenantModel
 
-pytestmark = pytest.mark.django_db
+# heavy: it seeds the demo, 40 s on a loaded slow machine; last in the suite's order, it ran alone
+# at the end (28 November 2026).
+pytestmark = [pytest.mark.django_db, pytest.mark.heavy(seconds=25)]
 
 
 def _row_counts() -> dict[str, int]:
