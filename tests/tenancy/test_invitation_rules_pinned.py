@@ -602,3 +602,18 @@ def test_a_logo_change_that_fails_to_save_deletes_the_file_it_uploaded(org_a, ow
     with pytest.raises(RuntimeError):  # and so does a failed removal, with its own error
         _settings(Organization.objects.get(pk=org_a.pk), owner, remove_logo=True)
     assert storage.exists(kept)
+
+
+def test_a_logo_file_the_storage_cannot_delete_does_not_fail_the_saved_change(
+    org_a, owner, monkeypatch, django_capture_on_commit_callbacks
+):
+    first = _settings(org_a, owner, logo=SimpleUploadedFile("stuck.png", PNG))
+
+    def refuse(name):
+        raise PermissionError(f"cannot delete {name}")
+
+    monkeypatch.setattr(first.logo.storage, "delete", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        saved = _settings(first, owner, remove_logo=True)  # no error reaches the admin
+    assert not saved.logo
+    assert not Organization.objects.get(pk=org_a.pk).logo

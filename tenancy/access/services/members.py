@@ -458,6 +458,7 @@ def organization_update_settings(
         raise
     if previous_logo and previous_logo != organization.logo.name:
         # A replaced or removed logo's file goes once the change is committed: a change rolled
-        # back later still points at it.
-        transaction.on_commit(lambda: storage.delete(previous_logo))
+        # back later still points at it. Robust: a file the storage cannot delete is logged, and
+        # the saved settings are not reported as a failure.
+        transaction.on_commit(lambda: storage.delete(previous_logo), robust=True)
     return organization
