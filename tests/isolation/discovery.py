@@ -6,6 +6,7 @@ route under `/o/<org_slug>/` with `<name>_id` kwargs, the kwarg naming the model
 """
 
 import csv
+import functools
 import io
 import re
 from dataclasses import dataclass, field
@@ -87,6 +88,20 @@ def parent_id(obj, kwarg: str, depth: int = 2):
 
 
 def api_routes(urlconf=None) -> list[ApiRoute]:
+    """Every tenant API route of `urlconf` (the project's when None). The project's are read
+    once per process: building the OpenAPI schema takes seconds, and the isolation files ask
+    for it at import time, eleven times in each test process's collection."""
+    if urlconf is None:
+        return list(_project_api_routes())
+    return _api_routes(urlconf)
+
+
+@functools.cache
+def _project_api_routes() -> tuple[ApiRoute, ...]:
+    return tuple(_api_routes(None))
+
+
+def _api_routes(urlconf) -> list[ApiRoute]:
     schema = SchemaGenerator(urlconf=urlconf).get_schema(request=None, public=True)
     routes = []
     for path, operations in schema["paths"].items():
