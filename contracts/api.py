@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from contracts import selectors, services
 from contracts.detection.taxonomy import CHOICES as CLAUSE_TYPE_CHOICES
 from contracts.models import (
+    AGREEMENT_STATUSES_SHOWN,
     REVIEW_DECISIONS,
     Agreement,
     Clause,
@@ -50,6 +51,9 @@ class AgreementSerializer(serializers.ModelSerializer):
     parent = TenantRelatedField(Agreement, required=False, allow_null=True)
     amends = TenantRelatedField(Agreement, required=False, allow_null=True)
     owner = StaffField(required=False, allow_null=True)
+    # As the reader may see it: a partner guest reads the buyer's review statuses as
+    # "in_negotiation" (contracts.selectors.status_shown).
+    status = serializers.ChoiceField(choices=AGREEMENT_STATUSES_SHOWN, read_only=True)
     clause_count = serializers.IntegerField(read_only=True, default=None)
     undecided_count = serializers.IntegerField(read_only=True, default=None)
 
@@ -104,6 +108,8 @@ class AgreementSerializer(serializers.ModelSerializer):
         membership = getattr(getattr(request, "_request", None), "membership", None)
         if not selectors.sees_internal(membership):
             data.pop("undecided_count", None)  # review state is the buyer's
+            data["status"] = selectors.status_shown(agreement.status, membership)[0]
+            data["approved_at"] = None  # the buyer's internal approval
         return data
 
 
@@ -112,10 +118,17 @@ class AgreementFilter(django_filters.FilterSet):
         field_name="expiry_date", lookup_expr="lte", label="Expiry date on or before"
     )
     type = django_filters.ChoiceFilter(field_name="agreement_type", choices=Agreement.Type.choices)
+    status = django_filters.ChoiceFilter(
+        choices=AGREEMENT_STATUSES_SHOWN, method="filter_status", label="Status"
+    )
 
     class Meta:
         model = Agreement
         fields = ["agreement_type", "status", "partnership", "parent", "amends", "term_type"]
+
+    def filter_status(self, queryset, name, value):
+        membership = getattr(self.request, "membership", None)
+        return selectors.filter_by_status(queryset, value, membership)
 
 
 class TransitionSerializer(serializers.Serializer):

@@ -308,6 +308,11 @@ class Clause(TenantModel):
 
 
 # The decisions a reviewer can take (a clause starts as "pending").
+# The statuses a reader of an agreement may be shown (contracts.selectors.status_shown): the
+# model's, plus the one a partner guest reads for the buyer's legal review and approval.
+IN_NEGOTIATION = "in_negotiation"
+AGREEMENT_STATUSES_SHOWN = [*Agreement.Status.choices, (IN_NEGOTIATION, "In negotiation")]
+
 REVIEW_DECISIONS = [(v, label) for v, label in Clause.Decision.choices if v != "pending"]
 
 

@@ -8,6 +8,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from contracts import dates
 from contracts.detection.taxonomy import BY_CODE
 from contracts.models import (
+    AGREEMENT_STATUSES_SHOWN,
+    IN_NEGOTIATION,
     Agreement,
     AgreementUserObjectPermission,
     Clause,
@@ -80,6 +82,40 @@ def clause_list(*, membership: Membership) -> QuerySet[Clause]:
 def sees_internal(membership: Membership | None) -> bool:
     """Whether the member sees the buyer's internal review (playbook, deviations, comments)."""
     return membership is not None and not membership.is_guest
+
+
+# The buyer's legal review and its approval are its own (DESIGN.md: a guest never sees review
+# state): to the supplier's guest an agreement under either reads "In negotiation". Drafts are
+# not shown to guests at all (`for_member`); executed, expired and terminated are facts of both.
+UNDER_REVIEW = (Agreement.Status.IN_LEGAL_REVIEW, Agreement.Status.APPROVED)
+_SHOWN_LABELS = dict(AGREEMENT_STATUSES_SHOWN)
+
+
+def status_shown(status: str, membership: Membership | None) -> tuple[str, str]:
+    """(value, label) of an agreement's status as `membership` may read it."""
+    if status in UNDER_REVIEW and not sees_internal(membership):
+        status = IN_NEGOTIATION
+    return status, _SHOWN_LABELS[status]
+
+
+def status_choices(membership: Membership | None) -> list[tuple[str, str]]:
+    """The statuses `membership` can filter agreements by, in lifecycle order."""
+    if sees_internal(membership):
+        return list(Agreement.Status.choices)
+    hidden = (Agreement.Status.DRAFT, *UNDER_REVIEW)
+    shown = [(v, label) for v, label in Agreement.Status.choices if v not in hidden]
+    return [(IN_NEGOTIATION, _SHOWN_LABELS[IN_NEGOTIATION]), *shown]
+
+
+def filter_by_status(queryset: QuerySet, status: str, membership: Membership | None) -> QuerySet:
+    """Agreements in `status` (as shown): "in negotiation" is both review statuses, and a guest
+    asking for either review status by hand gets both, so the filter cannot tell them apart. An
+    unknown value filters nothing."""
+    if status == IN_NEGOTIATION or (status in UNDER_REVIEW and not sees_internal(membership)):
+        return queryset.filter(status__in=UNDER_REVIEW)
+    if status in Agreement.Status.values:
+        return queryset.filter(status=status)
+    return queryset
 
 
 def visible_comments(membership: Membership | None) -> QuerySet[ClauseComment]:
@@ -290,11 +326,19 @@ def review_queue(*, membership: Membership) -> list[Agreement]:
 
 
 def agreement_status_counts(*, membership: Membership) -> dict[str, int]:
-    """{status: number of agreements}, one row per agreement (no join to multiply them)."""
+    """{status as shown: number of agreements}, one row per agreement (no join to multiply
+    them); a guest's keys are `status_choices` (no draft, the review statuses as one)."""
     queryset = for_member(Agreement.objects.all(), membership, "")
     counts = dict.fromkeys(Agreement.Status.values, 0)
     counts.update(queryset.order_by().values_list("status").annotate(n=Count("pk")))
-    return counts
+    if sees_internal(membership):
+        return counts
+    shown = {value: 0 for value, _ in status_choices(membership)}
+    for status, n in counts.items():
+        value, _ = status_shown(status, membership)
+        if value in shown:
+            shown[value] += n
+    return shown
 
 
 def agreement_for_detail(*, membership: Membership) -> QuerySet[Agreement]:

@@ -121,7 +121,10 @@ def contracts_home(request, org_slug):
             "internal": selectors.sees_internal(request.membership),
             "queue": selectors.review_queue(membership=request.membership),
             "upcoming": calendar[:20],
-            "counts": [(label, counts[value], value) for value, label in Agreement.Status.choices],
+            "counts": [
+                (label, counts[value], value)
+                for value, label in selectors.status_choices(request.membership)
+            ],
             "jobs": selectors.intake_jobs().filter(
                 partnership__in=partnership_portfolio(membership=request.membership)
             )[:5]
@@ -146,8 +149,7 @@ def agreement_list(request, org_slug):
     }
     if filters["type"] in Agreement.Type.values:
         agreements = agreements.filter(agreement_type=filters["type"])
-    if filters["status"] in Agreement.Status.values:
-        agreements = agreements.filter(status=filters["status"])
+    agreements = selectors.filter_by_status(agreements, filters["status"], request.membership)
     if filters["partnership"].isdigit():
         agreements = agreements.filter(partnership_id=int(filters["partnership"]))
     try:
@@ -195,7 +197,7 @@ def agreement_list(request, org_slug):
             "page": page,
             "filters": filters,
             "types": Agreement.Type.choices,
-            "statuses": Agreement.Status.choices,
+            "statuses": selectors.status_choices(request.membership),
             "filter_form": filter_form,
             "form": form,
         },
@@ -1206,6 +1208,7 @@ def agreement_summary_pdf(request, org_slug, agreement_id):
         {
             "agreement": agreement,
             "internal": review.internal,
+            "membership": request.membership,  # what the status reads (no context processor)
             "rows": review.rows,
             "deviation_rows": [(BY_CODE[d.clause_type].label, d) for d in review.deviations],
             "milestones": selectors.agreement_milestones(agreement, today=timezone.localdate()),

@@ -261,6 +261,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PartnershipStatusEnum": "partnerships.models.Partnership.Status",
         "AgreementStatusEnum": "contracts.models.Agreement.Status",
+        "AgreementStatusShownEnum": "contracts.models.AGREEMENT_STATUSES_SHOWN",
         "IntakeJobStatusEnum": "contracts.models.IntakeJob.Status",
         "ObligationStatusEnum": "contracts.models.Obligation.Status",
         "ClauseDecisionEnum": "contracts.models.Clause.Decision",
