@@ -82,9 +82,13 @@ def awaiting_decision(*, membership: Membership) -> QuerySet[ChangeRequest]:
 
 
 def change_request_timeline(change_request: ChangeRequest) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(
-        object_type=ChangeRequest._meta.label_lower, object_id=str(change_request.pk)
-    ).order_by("sequence")
+    return (
+        AuditEvent.objects.filter(
+            object_type=ChangeRequest._meta.label_lower, object_id=str(change_request.pk)
+        )
+        .select_related("actor")
+        .order_by("sequence")
+    )
 
 
 def approver_candidates(partnership: Partnership) -> list[User]:

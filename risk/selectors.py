@@ -365,8 +365,10 @@ def _single_points_of_failure(
 def risk_timeline(risk: Risk) -> QuerySet:
     from tenancy.models import AuditEvent
 
-    return AuditEvent.objects.filter(object_type="risk.risk", object_id=str(risk.pk)).order_by(
-        "sequence"
+    return (
+        AuditEvent.objects.filter(object_type="risk.risk", object_id=str(risk.pk))
+        .select_related("actor")
+        .order_by("sequence")
     )
 
 

@@ -195,6 +195,15 @@ def action_label(action: str) -> str:
     return action_verb(action)
 
 
+def actor_name(event: AuditEvent) -> str:
+    """Who acted, for a timeline: the person's name (as it reads now), else what the event
+    recorded at the time (the e-mail of a user since removed, a named system), else "system".
+    Lists select the actor with the events (`select_related("actor")`)."""
+    if event.actor is not None:
+        return event.actor.display_name
+    return event.actor_label or "system"
+
+
 def action_verb(action: str) -> str:
     """What happened, for the timeline of the object itself: "….approved" → "Approved"."""
     return action.rsplit(".", 1)[-1].replace("_", " ").capitalize()

@@ -1,5 +1,6 @@
-"""The audit trail in words on pages: `{{ event.action|action_label }}` and
-`{% for name, text in event.changes|changes_text %}` (tenancy.audit)."""
+"""The audit trail in words on pages: `{{ event.action|action_label }}`,
+`{{ event|actor_name }}` and `{% for name, text in event.changes|changes_text %}`
+(tenancy.audit)."""
 
 from django import template
 
@@ -9,3 +10,4 @@ register = template.Library()
 
 register.filter("action_label", audit.action_label)
 register.filter("changes_text", audit.changes_text)
+register.filter("actor_name", audit.actor_name)
